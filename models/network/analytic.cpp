@@ -1,0 +1,20 @@
+#include "models/network/analytic.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace orrery::models {
+
+Duration analytic_transfer_time(const topo::Topology& topology, std::span<const LinkId> route, Bytes bytes) {
+  if (route.empty()) return Duration{};  // same endpoint: nothing crosses the network
+  Duration alpha;
+  double beta = std::numeric_limits<double>::infinity();
+  for (LinkId id : route) {
+    const topo::Link& l = topology.link(id);
+    alpha += l.latency;
+    beta = std::min(beta, l.bandwidth.bytes_per_s());
+  }
+  return alpha + transfer_time(bytes, Bandwidth::bytes_per_s(beta));
+}
+
+}  // namespace orrery::models

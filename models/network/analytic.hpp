@@ -1,0 +1,16 @@
+// The analytic transfer model: alpha + bytes / beta along a route, without
+// contention. alpha is the sum of the links' latencies; beta is the route's
+// bottleneck bandwidth (cut-through: the message is pipelined over the hops,
+// so it is serialized once, at the slowest link). For very large sweeps.
+#pragma once
+
+#include <span>
+
+#include "sim/core/ids.hpp"
+#include "topologies/topology.hpp"
+
+namespace orrery::models {
+
+[[nodiscard]] Duration analytic_transfer_time(const topo::Topology& topology, std::span<const LinkId> route, Bytes bytes);
+
+}  // namespace orrery::models

@@ -1,0 +1,207 @@
+#include "sim/cli/commands.hpp"
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <iostream>
+#include <optional>
+
+#include "orrery/version.hpp"
+#include "sim/cli/topo_report.hpp"
+#include "sim/config/docs.hpp"
+#include "sim/config/scenario.hpp"
+#include "sim/config/simulation.hpp"
+#include "sim/core/suggest.hpp"
+#include "sim/trace/atomic_file.hpp"
+#include "sim/trace/writers.hpp"
+
+namespace orrery::cli {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kUsage = R"(orrery — a discrete-event simulator of AI clusters
+
+usage:
+  orrery run SCENARIO.yaml [-o OUT.h5] [--trace OUT.json] [--set key.path=value]... [--seed N] [--json]
+  orrery check SCENARIO.yaml [--set key.path=value]... [--seed N]
+  orrery list [FAMILY]
+  orrery describe FAMILY NAME [--markdown]      (FAMILY scenario needs no NAME)
+  orrery describe all --markdown                (the whole key reference)
+  orrery topo SPEC.yaml
+  orrery --help | --version
+
+examples:
+  orrery run scenarios/quickstart.yaml -o results/quickstart.h5 --trace results/quickstart.trace.json
+  orrery run scenarios/quickstart.yaml --set workload.schedule=gpipe --set workload.micro_batches=16 --json
+  orrery describe topology chain
+  orrery list schedules
+
+exit status: 0 success; 1 valid but infeasible, or the simulation failed; 2 usage or configuration error
+)";
+
+struct ScenarioArgs {
+  std::string file;
+  std::vector<std::string> sets;
+  std::optional<std::uint64_t> seed;
+};
+
+// Parses the options of `run` or `check` (only `run` takes outputs).
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& named) {
+  po::options_description all;
+  all.add(named);
+  all.add_options()("scenario", po::value<std::string>(), "scenario file");
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (!vm.count("scenario")) throw po::error("missing the scenario file");
+  return vm;
+}
+
+ScenarioArgs scenario_args(const po::variables_map& vm) {
+  ScenarioArgs a;
+  a.file = vm["scenario"].as<std::string>();
+  if (vm.count("set")) a.sets = vm["set"].as<std::vector<std::string>>();
+  if (vm.count("seed")) {
+    const auto s = vm["seed"].as<std::int64_t>();
+    if (s < 0) throw ConfigError(fmt::format("--seed {}: must not be negative", s));
+    a.seed = static_cast<std::uint64_t>(s);
+  }
+  return a;
+}
+
+void scenario_options(po::options_description& d) {
+  d.add_options()("set", po::value<std::vector<std::string>>()->composing(),
+                  "override a scalar: key.path=value (repeatable)")(
+      "seed", po::value<std::int64_t>(), "seed (overrides the scenario's)");
+}
+
+int run(const std::vector<std::string>& args) {
+  po::options_description d("run options");
+  scenario_options(d);
+  d.add_options()("output,o", po::value<std::string>(), "write the HDF5 result file here")(
+      "trace", po::value<std::string>(), "write a Perfetto / Chrome trace JSON here")(
+      "json", po::bool_switch(), "print the summary as one JSON object on stdout");
+  const auto vm = parse(args, d);
+  const ScenarioArgs a = scenario_args(vm);
+  std::optional<std::string> out_h5, out_trace;
+  if (vm.count("output")) out_h5 = vm["output"].as<std::string>();
+  if (vm.count("trace")) out_trace = vm["trace"].as<std::string>();
+  // Refuse unusable outputs before spending time simulating.
+  if (out_h5) trace::check_output_path(*out_h5, "-o");
+  if (out_trace) trace::check_output_path(*out_trace, "--trace");
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const config::Catalog catalog;
+  const config::Scenario scenario = config::load_scenario(catalog, a.file, a.sets, a.seed);
+  const config::RunOutput result = config::simulate(scenario);
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  if (out_h5) {
+    trace::write_hdf5(*out_h5, *result.recorder,
+                      trace::RunInfo{kVersion, scenario.resolved_yaml, a.file, scenario.seed, wall_s});
+  }
+  if (out_trace) trace::write_perfetto(*out_trace, *result.recorder);
+  if (vm["json"].as<bool>()) {
+    trace::write_summary_json(std::cout, result.recorder->summary(), wall_s);
+  } else {
+    trace::write_summary_table(std::cout, result.recorder->summary(), wall_s);
+  }
+  return 0;
+}
+
+int check(const std::vector<std::string>& args) {
+  po::options_description d("check options");
+  scenario_options(d);
+  const auto vm = parse(args, d);
+  const ScenarioArgs a = scenario_args(vm);
+  const config::Catalog catalog;
+  const config::Scenario scenario = config::load_scenario(catalog, a.file, a.sets, a.seed);
+  // Lowering also checks what needs the cluster (e.g. stages against devices).
+  const exec::Cluster cluster(scenario.cluster);
+  (void)scenario.workload->lower(cluster.shape());
+  std::cout << fmt::format("{}: ok\n", a.file);
+  return 0;
+}
+
+int list(const std::vector<std::string>& args) {
+  const config::Catalog catalog;
+  std::optional<std::string> only;
+  if (args.size() > 1) throw po::error("list takes at most one family");
+  if (!args.empty()) {
+    only = args.front();
+    // Accept the plural too ("schedules").
+    if (!catalog.find(*only) && only->size() > 1 && only->back() == 's') only->pop_back();
+    if (!catalog.find(*only)) {
+      std::vector<std::string> families;
+      for (const auto* r : catalog.all()) families.push_back(r->family());
+      throw ConfigError(fmt::format("unknown family '{}'; valid: {}", args.front(), join(families)));
+    }
+  }
+  for (const auto* reg : catalog.all()) {
+    if (only && reg->family() != *only) continue;
+    std::cout << fmt::format("{} ({}):\n", reg->family(), reg->selector());
+    for (const auto& [name, description] : reg->list()) std::cout << fmt::format("  {:<18} {}\n", name, description);
+  }
+  return 0;
+}
+
+int describe(const std::vector<std::string>& args) {
+  bool markdown = false;
+  std::vector<std::string> words;
+  for (const auto& a : args) {
+    if (a == "--markdown") {
+      markdown = true;
+    } else if (!a.empty() && a[0] == '-') {
+      throw po::error(fmt::format("describe: unknown option '{}'", a));
+    } else {
+      words.push_back(a);
+    }
+  }
+  const config::Catalog catalog;
+  if (words.size() == 1 && words[0] == "all") {
+    std::cout << config::reference_markdown(catalog);
+  } else if (words.size() == 1 && words[0] == "scenario") {
+    std::cout << config::describe_scenario(catalog, markdown);
+  } else if (words.size() == 2) {
+    std::cout << config::describe_entry(catalog, words[0], words[1], markdown);
+  } else {
+    throw po::error("usage: orrery describe FAMILY NAME [--markdown]");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int dispatch(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string cmd = args.front();
+  args.erase(args.begin());
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (cmd == "--version") {
+    std::cout << fmt::format("orrery {}\n", kVersion);
+    return 0;
+  }
+  if (cmd == "run") return run(args);
+  if (cmd == "check") return check(args);
+  if (cmd == "list") return list(args);
+  if (cmd == "describe") return describe(args);
+  if (cmd == "topo") return topo_report(args);
+  const std::vector<std::string> commands{"run", "check", "list", "describe", "topo"};
+  std::string msg = fmt::format("unknown command '{}'", cmd);
+  if (auto near = nearest(cmd, commands)) msg += fmt::format("; did you mean '{}'?", *near);
+  throw po::error(msg + "; valid: " + join(commands));
+}
+
+}  // namespace orrery::cli

@@ -1,0 +1,32 @@
+// The `orrery` program: run, check, list, describe and topo. This is the only
+// place that catches errors, prints them and picks the exit status:
+// 0 success; 1 the scenario is valid but infeasible or the simulation failed;
+// 2 usage or configuration error.
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "orrery/version.hpp"
+#include "sim/cli/commands.hpp"
+#include "sim/core/error.hpp"
+
+namespace po = boost::program_options;
+
+int main(int argc, char** argv) {
+  try {
+    return orrery::cli::dispatch(argc, argv);
+  } catch (const orrery::ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  } catch (const po::error& e) {
+    std::cerr << "error: " << e.what() << "\n(see `orrery --help`)\n";
+    return 2;
+  } catch (const orrery::InfeasibleError& e) {
+    std::cerr << "error: infeasible: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}

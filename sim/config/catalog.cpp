@@ -1,0 +1,20 @@
+#include "sim/config/catalog.hpp"
+
+namespace orrery::config {
+
+Catalog::Catalog() {
+  topo::register_builtin(scale_out, nodes);
+  exec::register_builtin(networks);
+  workload::register_builtin(schedules);
+  workload::register_builtin(workloads, schedules);
+}
+
+std::vector<const RegistryBase*> Catalog::all() const { return {&scale_out, &nodes, &networks, &schedules, &workloads}; }
+
+const RegistryBase* Catalog::find(std::string_view family) const {
+  for (const auto* r : all())
+    if (r->family() == family) return r;
+  return nullptr;
+}
+
+}  // namespace orrery::config

@@ -1,0 +1,29 @@
+// Every registry of pluggable parts, filled by each folder's
+// `register_builtin`. One Catalog per program (or test); no globals.
+#pragma once
+
+#include <vector>
+
+#include "sim/exec/network_service.hpp"
+#include "topologies/register_builtin.hpp"
+#include "workloads/workload.hpp"
+
+namespace orrery::config {
+
+class Catalog {
+ public:
+  Catalog();  // registers every built-in part
+  Catalog(const Catalog&) = delete;  // entries capture references to sibling registries
+  Catalog& operator=(const Catalog&) = delete;
+
+  topo::ScaleOutRegistry scale_out{"topology"};
+  topo::NodeRegistry nodes{"node"};
+  exec::NetworkRegistry networks{"network", "model"};
+  workload::ScheduleRegistry schedules{"schedule", "schedule"};
+  workload::WorkloadRegistry workloads{"workload"};
+
+  [[nodiscard]] std::vector<const RegistryBase*> all() const;
+  [[nodiscard]] const RegistryBase* find(std::string_view family) const;
+};
+
+}  // namespace orrery::config

@@ -1,0 +1,121 @@
+#include "sim/config/document.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace orrery::config {
+
+namespace {
+
+SourceLocation at(const std::string& file, const YAML::Mark& m) {
+  if (m.is_null()) return SourceLocation{file, 0, 0};
+  return SourceLocation{file, m.line + 1, m.column + 1};
+}
+
+// yaml-cpp keeps every pair of a mapping, duplicates included; a scenario with
+// the same key twice is almost always a mistake that silently drops a value.
+void check_keys(const YAML::Node& n, const std::string& file, const std::string& path) {
+  if (n.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : n) {
+      const std::string sub = path.empty() ? "" : path + ".";
+      if (!kv.first.IsScalar()) {
+        throw ConfigError(at(file, kv.first.Mark()), path, "a key must be a plain name");
+      }
+      const std::string key = kv.first.Scalar();
+      if (!seen.insert(key).second) {
+        throw ConfigError(at(file, kv.first.Mark()), sub + key, fmt::format("duplicate key '{}'", key));
+      }
+      check_keys(kv.second, file, sub + key);
+    }
+  } else if (n.IsSequence()) {
+    for (std::size_t i = 0; i < n.size(); ++i) check_keys(n[i], file, fmt::format("{}[{}]", path, i));
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : path) {
+    if (c == '.') {
+      parts.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  parts.push_back(cur);
+  return parts;
+}
+
+Document Document::parse(const std::string& text, const std::string& file_name) {
+  Document d;
+  d.file_ = file_name;
+  try {
+    d.root_ = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(at(file_name, e.mark), "", fmt::format("not valid YAML: {}", e.msg));
+  }
+  if (d.root_.IsNull()) throw ConfigError(SourceLocation{file_name, 1, 1}, "", "the scenario is empty");
+  if (!d.root_.IsMap()) {
+    throw ConfigError(at(file_name, d.root_.Mark()), "", "a scenario must be a mapping of keys to values");
+  }
+  check_keys(d.root_, file_name, "");
+  return d;
+}
+
+Document Document::load_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(fmt::format("cannot open scenario file '{}'", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ConfigError(fmt::format("cannot read scenario file '{}'", path));
+  return parse(text.str(), path);
+}
+
+SourceLocation Document::location(const YAML::Node& node, const std::string& path) const {
+  if (auto it = overrides_.find(path); it != overrides_.end()) return SourceLocation{it->second, 0, 0};
+  // A node that --set created on the way to its key has no position of its own.
+  if (node.Mark().is_null()) {
+    for (const auto& [p, origin] : overrides_) {
+      if (p.size() > path.size() && p.compare(0, path.size(), path) == 0 && p[path.size()] == '.') {
+        return SourceLocation{origin, 0, 0};
+      }
+    }
+  }
+  return at(file_, node.Mark());
+}
+
+void Document::set(const std::string& path, const std::string& value) {
+  const auto parts = split_path(path);
+  // Node::operator= assigns through the handle in yaml-cpp; reset() rebinds it.
+  YAML::Node cur;
+  cur.reset(root_);
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node next;
+    next.reset(cur[parts[i]]);
+    if (!next.IsMap()) {
+      cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      next.reset(cur[parts[i]]);
+    }
+    cur.reset(next);
+  }
+  // Parse the value as YAML so that numbers, booleans and strings keep their
+  // usual meaning; a value that is not a plain scalar stays a string.
+  YAML::Node v;
+  try {
+    v = YAML::Load(value);
+  } catch (const YAML::Exception&) {
+    v = YAML::Node(value);
+  }
+  if (!v.IsScalar()) v = YAML::Node(value);
+  cur[parts.back()] = v;
+  overrides_[path] = fmt::format("--set {}={}", path, value);
+}
+
+}  // namespace orrery::config

@@ -1,0 +1,44 @@
+// A scenario's YAML text, parsed, with its file name and the paths that
+// `--set` overrode. Loading rejects what YAML itself lets through but a
+// scenario must not contain: duplicate keys, and non-string keys.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "sim/core/error.hpp"
+
+namespace orrery::config {
+
+class Document {
+ public:
+  // Throws ConfigError for a missing or unreadable file, text that is not
+  // YAML, a top level that is not a mapping, or a duplicate key.
+  static Document load_file(const std::string& path);
+  static Document parse(const std::string& text, const std::string& file_name);
+
+  [[nodiscard]] YAML::Node root() const { return root_; }
+  [[nodiscard]] const std::string& file() const { return file_; }
+
+  // Where `node` (found at dotted `path`) came from: its file position, or
+  // the --set argument that put it there.
+  [[nodiscard]] SourceLocation location(const YAML::Node& node, const std::string& path) const;
+
+  // Replaces the scalar at dotted `path` with `value` (parsed as a YAML
+  // scalar, so "8" is a number and "1f1b" a string), creating the missing
+  // maps on the way. The caller checks that the path names a valid key.
+  void set(const std::string& path, const std::string& value);
+
+ private:
+  YAML::Node root_;
+  std::string file_;
+  std::map<std::string, std::string> overrides_;  // path -> "--set path=value"
+};
+
+// Splits "a.b.c" into its parts.
+[[nodiscard]] std::vector<std::string> split_path(const std::string& path);
+
+}  // namespace orrery::config

@@ -1,0 +1,108 @@
+#include "sim/config/reader.hpp"
+
+#include <algorithm>
+
+#include "sim/core/suggest.hpp"
+
+namespace orrery::config {
+
+Reader::Reader(const Document& doc, YAML::Node node, std::string path, YAML::Node resolved)
+    : doc_(&doc), path_(std::move(path)) {
+  node_.reset(node);
+  out_.reset(resolved);
+}
+
+Reader::Reader(std::vector<KeyDoc>* docs) : docs_(docs) {}
+
+std::string Reader::key_path(std::string_view key) const {
+  if (path_.empty()) return std::string(key);
+  return path_ + "." + std::string(key);
+}
+
+YAML::Node Reader::find(std::string_view key) const {
+  const YAML::Node& self = node_;  // const access never inserts a key
+  if (!self.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  YAML::Node n = self[std::string(key)];
+  if (!n.IsDefined() || n.IsNull()) return YAML::Node(YAML::NodeType::Undefined);
+  return n;
+}
+
+bool Reader::has(std::string_view key) const { return !describing() && find(key); }
+
+SourceLocation Reader::where(std::string_view key) const {
+  if (describing()) return {};
+  const YAML::Node n = find(key);
+  if (n) return doc_->location(n, key_path(key));
+  return doc_->location(node_, path_);
+}
+
+void Reader::check(bool ok, std::string_view key, std::string_view message) const {
+  if (!ok && !describing()) fail(key, message);
+}
+
+void Reader::fail(std::string_view key, std::string_view message) const {
+  throw ConfigError(where(key), key.empty() ? path_ : key_path(key), std::string(message));
+}
+
+void Reader::note(std::string_view key, std::string type, bool required, std::string default_value,
+                  std::string_view help) {
+  if (!docs_) return;
+  docs_->push_back(KeyDoc{std::string(key), std::move(type), required, std::move(default_value), std::string(help), {}});
+}
+
+std::string Reader::choice(std::string_view key, std::span<const std::string> valid,
+                           std::optional<std::string> fallback, std::string_view help) {
+  known_.emplace_back(key);
+  if (describing()) {
+    note(key, "one of: " + join(valid, ", "), !fallback, fallback.value_or(""), help);
+    return fallback.value_or(valid.empty() ? std::string() : valid.front());
+  }
+  const YAML::Node n = find(key);
+  if (!n && !fallback) fail(key, fmt::format("missing required key '{}' ({})", key, help));
+  std::string v = n ? parse_at<std::string>(key, n) : *fallback;
+  if (std::find(valid.begin(), valid.end(), v) == valid.end()) {
+    std::string msg = fmt::format("unknown value '{}'", v);
+    if (auto near = nearest(v, valid)) msg += fmt::format("; did you mean '{}'?", *near);
+    fail(key, msg + "; valid: " + join(valid, ", "));
+  }
+  out_[std::string(key)] = v;
+  return v;
+}
+
+void Reader::section(std::string_view key, std::string_view help, bool required,
+                     const std::function<void(Reader&)>& body) {
+  known_.emplace_back(key);
+  if (describing()) {
+    docs_->push_back(KeyDoc{std::string(key), "section", required, "", std::string(help), {}});
+    std::vector<KeyDoc> inner;
+    Reader child(&inner);
+    body(child);
+    docs_->back().children = std::move(inner);
+    return;
+  }
+  YAML::Node n = find(key);
+  if (!n && required) fail(key, fmt::format("missing required section '{}' ({})", key, help));
+  if (n && !n.IsMap()) {
+    throw ConfigError(doc_->location(n, key_path(key)), key_path(key),
+                      fmt::format("expected a mapping of keys to values, found {}", detail::describe_node(n)));
+  }
+  YAML::Node out(YAML::NodeType::Map);
+  out_[std::string(key)] = out;
+  Reader child(*doc_, n ? n : YAML::Node(YAML::NodeType::Map), key_path(key), out_[std::string(key)]);
+  body(child);
+  child.finish();
+}
+
+void Reader::finish() const {
+  if (describing() || !node_.IsMap()) return;
+  for (const auto& kv : node_) {
+    const std::string k = kv.first.Scalar();
+    if (std::find(known_.begin(), known_.end(), k) != known_.end()) continue;
+    std::string msg = path_.empty() ? fmt::format("unknown top-level key '{}'", k) : fmt::format("unknown key '{}'", k);
+    if (auto near = nearest(k, known_)) msg += fmt::format("; did you mean '{}'?", *near);
+    msg += "; valid: " + join(known_, ", ");
+    throw ConfigError(doc_->location(kv.first, key_path(k)), path_.empty() ? k : path_, msg);
+  }
+}
+
+}  // namespace orrery::config

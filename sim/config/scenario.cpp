@@ -1,0 +1,63 @@
+#include "sim/config/scenario.hpp"
+
+#include <fmt/format.h>
+
+namespace orrery::config {
+
+void read_scenario(Reader& r, const Catalog& catalog, Scenario& s) {
+  const auto seed = r.optional<std::int64_t>("seed", 1, "seed of every random stream of the run");
+  r.check(seed >= 0, "seed", "must not be negative");
+  s.seed = static_cast<std::uint64_t>(seed);
+  r.section("cluster", "the devices and how they are wired", true, [&](Reader& c) {
+    s.cluster.nodes = c.required<int>("nodes", "number of nodes");
+    c.check(s.cluster.nodes >= 1, "nodes", "must be at least 1");
+    c.section("node", "what is inside a node", false,
+              [&](Reader& n) { s.cluster.node = catalog.nodes.create(n, "single"); });
+    c.section("scale_out", "the network between nodes", true,
+              [&](Reader& t) { s.cluster.scale_out = catalog.scale_out.create(t); });
+  });
+  r.section("network", "how transfers are timed", false,
+            [&](Reader& n) { s.network = catalog.networks.create(n, "analytic"); });
+  r.section("workload", "what runs on the cluster", true,
+            [&](Reader& w) { s.workload = catalog.workloads.create(w); });
+  r.section("policies", "checkpoint, failure and bubble-filling policies (none registered yet)", false,
+            [](Reader&) {});
+  r.finish();
+}
+
+Scenario parse_document(const Catalog& catalog, Document doc, const std::vector<std::string>& sets,
+                        std::optional<std::uint64_t> seed) {
+  for (const auto& kv : sets) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw ConfigError(fmt::format("--set '{}': expected key.path=value", kv));
+    }
+    const std::string path = kv.substr(0, eq);
+    for (const auto& part : split_path(path)) {
+      if (part.empty()) throw ConfigError(fmt::format("--set '{}': empty key in path '{}'", kv, path));
+    }
+    doc.set(path, kv.substr(eq + 1));
+  }
+  if (seed) doc.set("seed", std::to_string(*seed));
+  Scenario s;
+  s.file = doc.file();
+  YAML::Node resolved(YAML::NodeType::Map);
+  Reader r(doc, doc.root(), "", resolved);
+  read_scenario(r, catalog, s);
+  YAML::Emitter out;
+  out << resolved;
+  s.resolved_yaml = std::string(out.c_str()) + "\n";
+  return s;
+}
+
+Scenario load_scenario(const Catalog& catalog, const std::string& path, const std::vector<std::string>& sets,
+                       std::optional<std::uint64_t> seed) {
+  return parse_document(catalog, Document::load_file(path), sets, seed);
+}
+
+Scenario parse_scenario(const Catalog& catalog, const std::string& text, const std::string& file_name,
+                        const std::vector<std::string>& sets, std::optional<std::uint64_t> seed) {
+  return parse_document(catalog, Document::parse(text, file_name), sets, seed);
+}
+
+}  // namespace orrery::config

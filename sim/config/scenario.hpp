@@ -1,0 +1,36 @@
+// A scenario file read into typed parts: the seed, the cluster, the network
+// model and the workload. `--set` overrides are applied to the YAML before it
+// is read, so they pass the same checks and report their own origin; the
+// resolved scenario (defaults filled in, overrides applied) is kept as YAML
+// for the result file's /meta.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/config/catalog.hpp"
+#include "sim/exec/cluster.hpp"
+
+namespace orrery::config {
+
+struct Scenario {
+  std::uint64_t seed = 1;
+  exec::ClusterSpec cluster;
+  std::shared_ptr<const exec::NetworkModel> network;
+  std::shared_ptr<const workload::Workload> workload;
+  std::string file;
+  std::string resolved_yaml;
+};
+
+// `sets` are "key.path=value" strings. Throws ConfigError.
+Scenario load_scenario(const Catalog& catalog, const std::string& path, const std::vector<std::string>& sets,
+                       std::optional<std::uint64_t> seed);
+Scenario parse_scenario(const Catalog& catalog, const std::string& text, const std::string& file_name,
+                        const std::vector<std::string>& sets, std::optional<std::uint64_t> seed);
+
+// The top-level keys, read (or documented, in describe mode) into `s`.
+void read_scenario(Reader& r, const Catalog& catalog, Scenario& s);
+
+}  // namespace orrery::config

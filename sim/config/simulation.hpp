@@ -1,0 +1,21 @@
+// Runs a scenario end to end: builds the cluster, lowers the workload,
+// executes the task graph on a fresh engine and fills a Recorder with the
+// spans, link usage, memory and summary. Used by `orrery run` and by tests.
+#pragma once
+
+#include <memory>
+
+#include "sim/config/scenario.hpp"
+#include "sim/trace/recorder.hpp"
+
+namespace orrery::config {
+
+struct RunOutput {
+  std::unique_ptr<trace::Recorder> recorder;
+  std::uint64_t events = 0;
+};
+
+// Throws ConfigError (the spec does not fit the cluster) or InfeasibleError.
+RunOutput simulate(const Scenario& scenario);
+
+}  // namespace orrery::config

@@ -1,0 +1,71 @@
+#include "sim/core/rng.hpp"
+
+#include <cmath>
+
+namespace orrery {
+
+std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+Rng::Rng(std::uint64_t seed) {
+  std::uint64_t st = seed;
+  for (auto& w : s_) w = splitmix64(st);
+}
+
+std::uint64_t Rng::next_u64() {
+  const auto rotl = [](std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); };
+  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+  const std::uint64_t t = s_[1] << 17;
+  s_[2] ^= s_[0];
+  s_[3] ^= s_[1];
+  s_[1] ^= s_[2];
+  s_[0] ^= s_[3];
+  s_[2] ^= t;
+  s_[3] = rotl(s_[3], 45);
+  return result;
+}
+
+double Rng::exponential(double mean) { return -mean * std::log1p(-uniform()); }
+
+double Rng::weibull(double shape, double scale) { return scale * std::pow(-std::log1p(-uniform()), 1.0 / shape); }
+
+std::uint64_t Rng::below(std::uint64_t n) {
+  // Lemire (2019), "Fast random integer generation in an interval".
+  unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * n;
+  auto low = static_cast<std::uint64_t>(m);
+  if (low < n) {
+    const std::uint64_t threshold = -n % n;
+    while (low < threshold) {
+      m = static_cast<unsigned __int128>(next_u64()) * n;
+      low = static_cast<std::uint64_t>(m);
+    }
+  }
+  return static_cast<std::uint64_t>(m >> 64);
+}
+
+namespace {
+// FNV-1a 64-bit hash of the stream name: stable across compilers, unlike std::hash.
+std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+}  // namespace
+
+Rng RngStreams::stream(std::string_view name) const { return stream(name, 0); }
+
+Rng RngStreams::stream(std::string_view name, std::uint64_t index) const {
+  std::uint64_t st = seed_ ^ fnv1a(name);
+  std::uint64_t a = splitmix64(st);
+  st ^= index * 0xd1b54a32d192ed03ULL;
+  return Rng(a ^ splitmix64(st));
+}
+
+}  // namespace orrery

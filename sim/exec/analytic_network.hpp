@@ -1,0 +1,36 @@
+// The `analytic` network service: each transfer takes the analytic model's
+// alpha + bytes/beta along its route, with no contention between transfers.
+// Link usage adds each transfer's bytes and serialization time to every link
+// on its route.
+#pragma once
+
+#include <unordered_map>
+
+#include "sim/exec/network_service.hpp"
+
+namespace orrery::exec {
+
+class AnalyticNetwork final : public NetworkService {
+ public:
+  AnalyticNetwork(sim::Engine& engine, const Cluster& cluster);
+  void transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) override;
+  [[nodiscard]] const std::vector<LinkUsage>& link_usage() const override { return usage_; }
+
+ private:
+  const std::vector<LinkId>& route(DeviceId src, DeviceId dst);
+
+  sim::Engine& engine_;
+  const Cluster& cluster_;
+  std::vector<LinkUsage> usage_;
+  std::unordered_map<std::uint64_t, std::vector<LinkId>> routes_;  // (src << 32 | dst) -> links
+};
+
+class AnalyticNetworkModel final : public NetworkModel {
+ public:
+  [[nodiscard]] std::string_view name() const override { return "analytic"; }
+  [[nodiscard]] std::unique_ptr<NetworkService> make(sim::Engine& engine, const Cluster& cluster) const override {
+    return std::make_unique<AnalyticNetwork>(engine, cluster);
+  }
+};
+
+}  // namespace orrery::exec

@@ -1,0 +1,135 @@
+#include "sim/exec/executor.hpp"
+
+#include <fmt/format.h>
+
+#include "sim/core/error.hpp"
+
+namespace orrery::exec {
+
+using workload::ComputeWork;
+using workload::Task;
+using workload::TransferWork;
+
+Executor::Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& network,
+                   const workload::TaskGraph& graph, trace::Recorder* recorder)
+    : engine_(engine),
+      cluster_(cluster),
+      network_(network),
+      graph_(graph),
+      recorder_(recorder),
+      device_busy_(static_cast<std::size_t>(cluster.device_count()), false),
+      device_queue_(static_cast<std::size_t>(cluster.device_count())),
+      memory_(static_cast<std::size_t>(cluster.device_count())) {
+  if (recorder_) {
+    for (const auto& n : graph_.names()) span_names_.push_back(recorder_->intern(n));
+  }
+}
+
+void Executor::apply(const workload::MemoryEffect& e) {
+  DeviceMemory& m = memory_[static_cast<std::size_t>(e.device.value())];
+  m.current[static_cast<std::size_t>(e.category)] += e.delta.count();
+  std::int64_t total = 0;
+  for (auto v : m.current) total += v;
+  if (total > m.peak) {
+    m.peak = total;
+    m.at_peak = m.current;
+  }
+}
+
+workload::TaskTimes Executor::run() {
+  const std::size_t n = graph_.size();
+  times_.start.assign(n, Time::zero());
+  times_.end.assign(n, Time::zero());
+  waiting_.resize(n);
+  for (const auto& e : graph_.initial_memory()) apply(e);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto* c = std::get_if<ComputeWork>(&graph_.tasks()[i].work);
+    const auto* x = std::get_if<TransferWork>(&graph_.tasks()[i].work);
+    const int devices = cluster_.device_count();
+    const auto bad = [devices](DeviceId d) { return d.value() < 0 || d.value() >= devices; };
+    if ((c && bad(c->device)) || (x && (bad(x->src) || bad(x->dst)))) {
+      throw InfeasibleError(fmt::format("task '{}' names a device outside the cluster's {} devices",
+                                        graph_.names()[static_cast<std::size_t>(graph_.tasks()[i].name)], devices));
+    }
+    waiting_[i] = graph_.predecessor_count(TaskId(static_cast<std::int32_t>(i)));
+  }
+  // Tasks with no predecessors start at time zero, in task order.
+  engine_.schedule_at(engine_.now(), [this, n] {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (waiting_[i] == 0) ready(TaskId(static_cast<std::int32_t>(i)));
+    }
+  });
+  engine_.run();
+  if (finished_ != n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (waiting_[i] > 0) {
+        const Task& t = graph_.tasks()[i];
+        throw InfeasibleError(fmt::format(
+            "{} of {} tasks can never start (a dependency cycle), e.g. '{}' (micro-batch {}, stage {})", n - finished_,
+            n, graph_.names()[static_cast<std::size_t>(t.name)], t.micro_batch, t.stage));
+      }
+    }
+  }
+  times_.makespan = Time::zero();
+  for (const Time& e : times_.end) times_.makespan = std::max(times_.makespan, e);
+  return times_;
+}
+
+void Executor::ready(TaskId t) {
+  const Task& task = graph_.task(t);
+  if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
+    const auto d = static_cast<std::size_t>(c->device.value());
+    if (device_busy_[d]) {
+      device_queue_[d].push_back(t);
+      return;
+    }
+    device_busy_[d] = true;
+  }
+  start(t);
+}
+
+void Executor::start(TaskId t) {
+  times_.start[static_cast<std::size_t>(t.value())] = engine_.now();
+  const Task& task = graph_.task(t);
+  if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
+    engine_.schedule_after(c->duration, [this, t] { finish(t); });
+  } else if (const auto* x = std::get_if<TransferWork>(&task.work)) {
+    network_.transfer(x->src, x->dst, x->bytes, [this, t] { finish(t); });
+  }
+}
+
+void Executor::finish(TaskId t) {
+  const auto i = static_cast<std::size_t>(t.value());
+  times_.end[i] = engine_.now();
+  ++finished_;
+  const Task& task = graph_.task(t);
+  for (const auto& e : graph_.memory_effects(t)) apply(e);
+  if (recorder_) {
+    std::int32_t device = -1;
+    std::int64_t bytes = 0;
+    if (const auto* c = std::get_if<ComputeWork>(&task.work)) device = c->device.value();
+    if (const auto* x = std::get_if<TransferWork>(&task.work)) {
+      device = x->src.value();
+      bytes = x->bytes.count();
+    }
+    recorder_->span(trace::Span{times_.start[i].ns(), times_.end[i].ns(), device, static_cast<std::int8_t>(task.kind),
+                                span_names_[static_cast<std::size_t>(task.name)], task.micro_batch, task.stage, bytes});
+  }
+  // Free the device before releasing successors, so a successor on the same
+  // device can start at once.
+  if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
+    const auto d = static_cast<std::size_t>(c->device.value());
+    if (device_queue_[d].empty()) {
+      device_busy_[d] = false;
+    } else {
+      const TaskId next = device_queue_[d].front();
+      device_queue_[d].pop_front();
+      start(next);
+    }
+  }
+  for (TaskId s : graph_.successors(t)) {
+    if (--waiting_[static_cast<std::size_t>(s.value())] == 0) ready(s);
+  }
+}
+
+}  // namespace orrery::exec

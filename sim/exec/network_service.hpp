@@ -1,0 +1,40 @@
+// How the executor moves bytes between devices: one interface — move these
+// bytes from A to B, call me when they have arrived — with one implementation
+// per network model (`network.model` in a scenario), registered by name.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "sim/config/registry.hpp"
+#include "sim/engine/engine.hpp"
+#include "sim/exec/cluster.hpp"
+
+namespace orrery::exec {
+
+struct LinkUsage {
+  Duration busy;  // time the link spent sending
+  Bytes bytes;
+};
+
+class NetworkService {
+ public:
+  virtual ~NetworkService() = default;
+  // Starts a transfer now; `done` runs on the engine when the last byte has arrived.
+  virtual void transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) = 0;
+  [[nodiscard]] virtual const std::vector<LinkUsage>& link_usage() const = 0;
+};
+
+// A registered network model: makes the service for one run.
+class NetworkModel {
+ public:
+  virtual ~NetworkModel() = default;
+  [[nodiscard]] virtual std::string_view name() const = 0;
+  [[nodiscard]] virtual std::unique_ptr<NetworkService> make(sim::Engine& engine, const Cluster& cluster) const = 0;
+};
+
+using NetworkRegistry = config::Registry<std::shared_ptr<const NetworkModel>>;
+
+void register_builtin(NetworkRegistry& networks);
+
+}  // namespace orrery::exec

@@ -1,0 +1,45 @@
+#include "sim/trace/atomic_file.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+
+#include "sim/core/error.hpp"
+
+namespace orrery::trace {
+
+namespace fs = std::filesystem;
+
+void check_output_path(const std::string& path, const std::string& option) {
+  const fs::path p(path);
+  if (p.filename().empty()) throw ConfigError(fmt::format("{} '{}': not a file name", option, path));
+  const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw ConfigError(fmt::format("{} '{}': folder '{}' does not exist", option, path, dir.string()));
+  }
+  if (fs::is_directory(p, ec)) throw ConfigError(fmt::format("{} '{}': is a folder", option, path));
+}
+
+void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
+  static std::atomic<int> counter{0};
+  const std::string tmp = fmt::format("{}.tmp-{}-{}", path, static_cast<long>(::getpid()), counter++);
+  try {
+    write(tmp);
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(fmt::format("cannot write '{}': {}", path, ec.message()));
+  }
+}
+
+}  // namespace orrery::trace

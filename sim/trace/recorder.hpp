@@ -1,0 +1,73 @@
+// What a run leaves behind for the writers: spans (one per executed task),
+// per-link traffic, per-device memory and the summary. Model code never
+// formats output; the executor fills a Recorder and the writers (HDF5,
+// Perfetto JSON, JSON summary) read it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/core/summary.hpp"
+
+namespace orrery::trace {
+
+struct Span {
+  std::int64_t start;  // ns
+  std::int64_t end;    // ns
+  std::int32_t device;
+  std::int8_t kind;    // index into Recorder::kinds()
+  std::int32_t name;   // index into Recorder::names()
+  std::int32_t micro_batch;
+  std::int32_t stage;
+  std::int64_t bytes;
+};
+
+struct LinkRow {
+  std::int32_t link;
+  std::int32_t src;
+  std::int32_t dst;
+  std::int32_t name;
+  std::int64_t busy;  // ns
+  std::int64_t bytes;
+};
+
+inline constexpr int kMemoryParts = 5;  // parameters, gradients, optimizer, activations, buffers
+
+struct MemoryRow {
+  std::int32_t device;
+  std::int64_t peak;
+  std::array<std::int64_t, kMemoryParts> parts;  // the breakdown at the peak
+};
+
+class Recorder {
+ public:
+  explicit Recorder(std::vector<std::string> kinds) : kinds_(std::move(kinds)) {}
+
+  std::int32_t intern(std::string_view name);
+  void span(const Span& s) { spans_.push_back(s); }
+  void link(const LinkRow& l) { links_.push_back(l); }
+  void memory(const MemoryRow& m) { memory_.push_back(m); }
+  Summary& summary() { return summary_; }
+
+  [[nodiscard]] const std::vector<std::string>& kinds() const { return kinds_; }
+  [[nodiscard]] const std::vector<std::string>& names() const { return names_; }
+  [[nodiscard]] const std::vector<Span>& spans() const { return spans_; }
+  [[nodiscard]] const std::vector<LinkRow>& links() const { return links_; }
+  [[nodiscard]] const std::vector<MemoryRow>& memory() const { return memory_; }
+  [[nodiscard]] const Summary& summary() const { return summary_; }
+
+ private:
+  std::vector<std::string> kinds_;
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, std::int32_t> index_;
+  std::vector<Span> spans_;
+  std::vector<LinkRow> links_;
+  std::vector<MemoryRow> memory_;
+  Summary summary_;
+};
+
+}  // namespace orrery::trace

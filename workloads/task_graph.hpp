@@ -1,0 +1,109 @@
+// The vocabulary every workload lowers to: a directed acyclic graph of tasks
+// — compute on a device, a transfer of bytes between two devices — with the
+// dependencies between them and the memory each task allocates or frees.
+// Lowering is pure (no engine, no cost model); sim/exec runs any task graph.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "sim/core/ids.hpp"
+#include "sim/core/time.hpp"
+#include "sim/core/units.hpp"
+
+namespace orrery::workload {
+
+// What a task is, for traces and summaries. The names are part of the HDF5
+// contract (the `kinds` attribute of /events).
+enum class TaskKind : std::uint8_t {
+  kForward,
+  kBackward,
+  kWeightGrad,
+  kCompute,
+  kSend,
+  kCollective,
+  kOptimizer,
+  kCheckpoint,
+  kFailure,
+  kOther,
+};
+inline constexpr int kTaskKindCount = 10;
+[[nodiscard]] std::string_view name_of(TaskKind k);
+
+// Compute whose duration is known (profiled: measured by the user).
+struct ComputeWork {
+  DeviceId device;
+  Duration duration;
+};
+
+// Bytes from one device to another over the cluster network.
+struct TransferWork {
+  DeviceId src;
+  DeviceId dst;
+  Bytes bytes;
+};
+
+using Work = std::variant<ComputeWork, TransferWork>;
+
+enum class MemoryCategory : std::uint8_t { kParameters, kGradients, kOptimizer, kActivations, kBuffers };
+inline constexpr int kMemoryCategoryCount = 5;
+[[nodiscard]] std::string_view name_of(MemoryCategory c);
+
+// A change of a device's allocated memory when a task ends (positive:
+// allocate, negative: free).
+struct MemoryEffect {
+  DeviceId device;
+  MemoryCategory category;
+  Bytes delta;
+};
+
+struct Task {
+  Work work;
+  TaskKind kind = TaskKind::kOther;
+  std::int32_t name = -1;  // index into the graph's name table
+  std::int32_t micro_batch = -1;
+  std::int32_t stage = -1;
+};
+
+class TaskGraph {
+ public:
+  TaskId add(Work work, TaskKind kind, std::string_view name, int micro_batch = -1, int stage = -1);
+  // `after` cannot start before `before` has finished.
+  void depend(TaskId before, TaskId after);
+  void on_end(TaskId task, MemoryEffect effect);
+  // Memory a device holds from the start (parameters, optimizer states...).
+  void initial_memory(MemoryEffect effect) { initial_.push_back(effect); }
+
+  [[nodiscard]] std::size_t size() const { return tasks_.size(); }
+  [[nodiscard]] const Task& task(TaskId id) const { return tasks_[static_cast<std::size_t>(id.value())]; }
+  [[nodiscard]] const std::vector<Task>& tasks() const { return tasks_; }
+  [[nodiscard]] std::span<const TaskId> successors(TaskId id) const;
+  [[nodiscard]] std::span<const MemoryEffect> memory_effects(TaskId id) const;
+  [[nodiscard]] const std::vector<MemoryEffect>& initial_memory() const { return initial_; }
+  [[nodiscard]] int predecessor_count(TaskId id) const { return preds_[static_cast<std::size_t>(id.value())]; }
+  [[nodiscard]] const std::vector<std::string>& names() const { return names_; }
+  [[nodiscard]] std::int32_t intern(std::string_view name);
+
+ private:
+  std::vector<Task> tasks_;
+  std::vector<std::vector<TaskId>> succs_;
+  std::vector<int> preds_;
+  std::vector<std::vector<MemoryEffect>> effects_;
+  std::vector<MemoryEffect> initial_;
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, std::int32_t> name_index_;
+};
+
+// When each task ran, filled in by the executor.
+struct TaskTimes {
+  std::vector<Time> start;
+  std::vector<Time> end;
+  Time makespan;
+};
+
+}  // namespace orrery::workload
