@@ -26,7 +26,8 @@ void rows(const std::vector<KeyDoc>& docs, const std::string& prefix, bool markd
     const std::string dflt = d.required ? "required" : (d.default_value.empty() ? "" : d.default_value);
     if (markdown) {
       out += fmt::format("| `{}` | {} | {} | {} |\n", key, escape_cell(d.type),
-                         d.required ? "required" : "`" + escape_cell(dflt) + "`", escape_cell(d.help));
+                         d.required ? "required" : (dflt.empty() ? "optional" : "`" + escape_cell(dflt) + "`"),
+                         escape_cell(d.help));
     } else {
       out += fmt::format("  {:<28} {:<22} {:<14} {}\n", key, d.type, d.required ? "required" : "= " + dflt, d.help);
     }

@@ -89,9 +89,11 @@ double scale_of(const std::array<Unit, N>& units, std::string_view name) {
 
 // The shortest "%.{p}g" rendering (p <= 6) of v that reads back as v within
 // `tolerance` (relative); exact is preferred, so try p = 1..6 then fall back to 6.
+// Exponent forms ("8e+01") are skipped: people write "80 GiB".
 std::string short_number(double v, double tolerance = 1e-12) {
   for (int p = 1; p <= 6; ++p) {
     std::string s = fmt::format("{:.{}g}", v, p);
+    if (s.find('e') != std::string::npos) continue;
     double back = std::strtod(s.c_str(), nullptr);
     if (std::fabs(back - v) <= tolerance * std::fabs(v)) return s;
   }

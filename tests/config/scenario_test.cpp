@@ -1,0 +1,191 @@
+// The strict scenario reader: every bad input gets one message with
+// file:line:column and the key path. Expected positions are counted by hand in
+// the YAML text of each test (lines and columns are 1-based).
+#include <gtest/gtest.h>
+
+#include "sim/config/docs.hpp"
+#include "sim/config/scenario.hpp"
+
+namespace orrery::config {
+namespace {
+
+constexpr const char* kGood = R"(seed: 3
+cluster:
+  nodes: 4
+  scale_out: { kind: chain, link_bandwidth: "50 GB/s", link_latency: "5 us" }
+workload:
+  kind: pipeline
+  stages: 4
+  micro_batches: 8
+  compute: { model: profiled, forward: "1 ms", backward: "2 ms" }
+)";
+
+// The text of the ConfigError that reading `text` (with `sets`) throws.
+std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
+  const Catalog catalog;
+  try {
+    (void)parse_scenario(catalog, text, "s.yaml", sets, std::nullopt);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return text.replace(at, from.size(), to);
+}
+
+TEST(Scenario, ReadsAGoodScenarioAndFillsDefaults) {
+  const Catalog catalog;
+  const Scenario s = parse_scenario(catalog, kGood, "s.yaml", {}, std::nullopt);
+  EXPECT_EQ(s.seed, 3u);
+  EXPECT_EQ(s.cluster.nodes, 4);
+  // Defaults appear in the resolved scenario.
+  EXPECT_NE(s.resolved_yaml.find("schedule: 1f1b"), std::string::npos) << s.resolved_yaml;
+  EXPECT_NE(s.resolved_yaml.find("model: analytic"), std::string::npos) << s.resolved_yaml;
+  EXPECT_NE(s.resolved_yaml.find("link_latency: 5 us"), std::string::npos) << s.resolved_yaml;
+  // The resolved scenario reads back to the same resolved scenario.
+  const Scenario again = parse_scenario(catalog, s.resolved_yaml, "resolved.yaml", {}, std::nullopt);
+  EXPECT_EQ(again.resolved_yaml, s.resolved_yaml);
+}
+
+TEST(Scenario, SetOverridesAScalarAndIsRecorded) {
+  const Catalog catalog;
+  const Scenario s = parse_scenario(catalog, kGood, "s.yaml",
+                                    {"workload.schedule=gpipe", "workload.micro_batches=16"}, std::uint64_t{9});
+  EXPECT_EQ(s.seed, 9u);
+  EXPECT_NE(s.resolved_yaml.find("schedule: gpipe"), std::string::npos);
+  EXPECT_NE(s.resolved_yaml.find("micro_batches: 16"), std::string::npos);
+}
+
+TEST(ScenarioInvalid, NotYaml) {
+  EXPECT_EQ(error_of("cluster: [1, 2\n"), "s.yaml:2:1: error: not valid YAML: end of sequence flow not found");
+}
+
+TEST(ScenarioInvalid, DuplicateKey) {
+  EXPECT_EQ(error_of(replace(kGood, "  nodes: 4\n", "  nodes: 4\n  nodes: 8\n")),
+            "s.yaml:4:3: error: cluster.nodes: duplicate key 'nodes'");
+}
+
+TEST(ScenarioInvalid, UnknownTopLevelKey) {
+  EXPECT_EQ(error_of(std::string(kGood) + "clutser: {}\n"),
+            "s.yaml:10:1: error: clutser: unknown top-level key 'clutser'; did you mean 'cluster'?; valid: seed, "
+            "cluster, network, workload, policies");
+}
+
+TEST(ScenarioInvalid, MisspeltNestedKeySuggestsTheNearest) {
+  EXPECT_EQ(error_of(replace(kGood, "link_latency", "link_latncy")),
+            "s.yaml:4:56: error: cluster.scale_out: unknown key 'link_latncy'; did you mean 'link_latency'?; valid: "
+            "kind, link_bandwidth, link_latency, ring");
+}
+
+TEST(ScenarioInvalid, WrongType) {
+  EXPECT_EQ(error_of(replace(kGood, "nodes: 4", "nodes: four")),
+            "s.yaml:3:10: error: cluster.nodes: expected an integer, found 'four'");
+  EXPECT_EQ(error_of(replace(kGood, "micro_batches: 8", "micro_batches: [8]")),
+            "s.yaml:8:18: error: workload.micro_batches: expected an integer, found a list");
+}
+
+TEST(ScenarioInvalid, ZeroOrNegativeWherePositiveIsRequired) {
+  EXPECT_EQ(error_of(replace(kGood, "nodes: 4", "nodes: 0")),
+            "s.yaml:3:10: error: cluster.nodes: must be at least 1");
+  EXPECT_EQ(error_of(replace(kGood, "\"50 GB/s\"", "\"0 GB/s\"")),
+            "s.yaml:4:45: error: cluster.scale_out.link_bandwidth: must be positive");
+  EXPECT_EQ(error_of(replace(kGood, "micro_batches: 8", "micro_batches: -2")),
+            "s.yaml:8:18: error: workload.micro_batches: must be at least 1");
+}
+
+TEST(ScenarioInvalid, MissingUnit) {
+  EXPECT_EQ(error_of(replace(kGood, "\"50 GB/s\"", "50")),
+            "s.yaml:4:45: error: cluster.scale_out.link_bandwidth: '50' has no unit; a bandwidth needs one, e.g. "
+            "\"200 Gb/s\"");
+}
+
+TEST(ScenarioInvalid, WrongKindOfUnit) {
+  EXPECT_EQ(error_of(replace(kGood, "\"50 GB/s\"", "\"10 GB\"")),
+            "s.yaml:4:45: error: cluster.scale_out.link_bandwidth: cannot read '10 GB' as a bandwidth: unknown unit "
+            "'GB' (valid: b/s, kb/s, Mb/s, Gb/s, Tb/s, B/s, kB/s, KB/s, MB/s, GB/s, TB/s, KiB/s, MiB/s, GiB/s, "
+            "TiB/s); expected e.g. \"200 Gb/s\"");
+}
+
+TEST(ScenarioInvalid, UnknownRegistryNameListsTheValidOnes) {
+  EXPECT_EQ(error_of(replace(kGood, "kind: chain", "kind: chian")),
+            "s.yaml:4:22: error: cluster.scale_out.kind: unknown value 'chian'; did you mean 'chain'?; valid: chain");
+  EXPECT_EQ(error_of(replace(kGood, "  kind: pipeline\n", "  kind: pipeline\n  schedule: 1f1f\n")),
+            "s.yaml:7:13: error: workload.schedule: unknown value '1f1f'; did you mean '1f1b'?; valid: 1f1b, gpipe, "
+            "interleaved_1f1b");
+}
+
+TEST(ScenarioInvalid, MissingRequiredKey) {
+  EXPECT_EQ(error_of(replace(kGood, "  stages: 4\n", "")),
+            "s.yaml:6:3: error: workload.stages: missing required key 'stages' (pipeline stages, one per device)");
+}
+
+TEST(ScenarioInvalid, SetOnAPathThatDoesNotExist) {
+  EXPECT_EQ(error_of(kGood, {"workload.shedule=gpipe"}),
+            "--set workload.shedule=gpipe: error: workload: unknown key 'shedule'; did you mean 'schedule'?; valid: "
+            "kind, stages, micro_batches, schedule, chunks, activation_size, activation_memory, compute");
+  EXPECT_EQ(error_of(kGood, {"nosuch.key=1"}),
+            "--set nosuch.key=1: error: nosuch: unknown top-level key 'nosuch'; valid: seed, cluster, network, "
+            "workload, policies");
+  EXPECT_EQ(error_of(kGood, {"workload.schedule"}), "error: --set 'workload.schedule': expected key.path=value");
+}
+
+TEST(ScenarioInvalid, SetWithAnUnparsableValue) {
+  EXPECT_EQ(error_of(kGood, {"workload.micro_batches=eight"}),
+            "--set workload.micro_batches=eight: error: workload.micro_batches: expected an integer, found 'eight'");
+  EXPECT_EQ(error_of(kGood, {"cluster.scale_out.link_bandwidth=10 GB"}),
+            "--set cluster.scale_out.link_bandwidth=10 GB: error: cluster.scale_out.link_bandwidth: cannot read '10 "
+            "GB' as a bandwidth: unknown unit 'GB' (valid: b/s, kb/s, Mb/s, Gb/s, Tb/s, B/s, kB/s, KB/s, MB/s, GB/s, "
+            "TB/s, KiB/s, MiB/s, GiB/s, TiB/s); expected e.g. \"200 Gb/s\"");
+}
+
+TEST(ScenarioInvalid, ScheduleWhoseMicroBatchesDoNotDivide) {
+  // Interleaved 1F1B needs m to be a multiple of p (Megatron-LM SC21 §2.2.2).
+  EXPECT_EQ(error_of(replace(kGood, "  kind: pipeline\n", "  kind: pipeline\n  schedule: interleaved_1f1b\n  chunks: 2\n"),
+                     {"workload.micro_batches=6"}),
+            "--set workload.micro_batches=6: error: workload.micro_batches: schedule 'interleaved_1f1b' needs "
+            "micro-batches to be a multiple of the 4 stages, got 6");
+  EXPECT_EQ(error_of(replace(kGood, "  kind: pipeline\n", "  kind: pipeline\n  chunks: 2\n")),
+            "s.yaml:7:11: error: workload.chunks: schedule '1f1b' runs one chunk per stage, but chunks = 2");
+}
+
+TEST(ScenarioInvalid, StageTimesListOfTheWrongLength) {
+  EXPECT_EQ(error_of(replace(kGood, "forward: \"1 ms\"", "forward: [\"1 ms\", \"2 ms\"]")),
+            "s.yaml:9:40: error: workload.compute.forward: gives 2 times for 4 stages; give one, or one per stage");
+}
+
+TEST(ScenarioInvalid, EmptyAndNonMappingFiles) {
+  EXPECT_EQ(error_of(""), "s.yaml:1:1: error: the scenario is empty");
+  EXPECT_EQ(error_of("- 1\n- 2\n"), "s.yaml:1:1: error: a scenario must be a mapping of keys to values");
+}
+
+TEST(ScenarioInvalid, MissingFile) {
+  const Catalog catalog;
+  try {
+    (void)load_scenario(catalog, "no/such/file.yaml", {}, std::nullopt);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "error: cannot open scenario file 'no/such/file.yaml'");
+  }
+}
+
+TEST(Docs, DescribeComesFromTheReadFunctions) {
+  const Catalog catalog;
+  const std::string md = describe_entry(catalog, "topology", "chain", true);
+  EXPECT_NE(md.find("| `link_bandwidth` | bandwidth | required | per-direction bandwidth of each link |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| `ring` | boolean | `false` |"), std::string::npos) << md;
+  try {
+    (void)describe_entry(catalog, "topology", "torrus", false);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "error: unknown topology 'torrus'; valid: chain");
+  }
+}
+
+}  // namespace
+}  // namespace orrery::config

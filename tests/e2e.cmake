@@ -1,0 +1,31 @@
+# End-to-end tests: the `orrery` program, the result files and the scripts.
+find_program(ORRERY_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(NOT ORRERY_PYTHON)
+  find_program(ORRERY_PYTHON NAMES python3 REQUIRED)
+endif()
+set(ORRERY_BIN $<TARGET_FILE:orrery>)
+set(QUICKSTART ${PROJECT_SOURCE_DIR}/scenarios/quickstart.yaml)
+
+add_test(NAME cli_bad_inputs COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/bad_inputs.sh ${ORRERY_BIN} ${QUICKSTART})
+add_test(NAME docs_current
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/docs_current.sh ${ORRERY_BIN} ${PROJECT_SOURCE_DIR}/scenarios/README.md)
+
+# The quickstart's result file, read back by the Python reader and the notebook.
+add_test(NAME quickstart_run
+         COMMAND ${ORRERY_BIN} run ${QUICKSTART} -o ${CMAKE_BINARY_DIR}/test_quickstart.h5
+                 --trace ${CMAKE_BINARY_DIR}/test_quickstart.trace.json)
+set_tests_properties(quickstart_run PROPERTIES FIXTURES_SETUP quickstart_h5)
+add_test(NAME python_reader_and_notebook
+         COMMAND ${ORRERY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_orrery_h5.py ${CMAKE_BINARY_DIR}/test_quickstart.h5)
+set_tests_properties(python_reader_and_notebook PROPERTIES FIXTURES_REQUIRED quickstart_h5 TIMEOUT 300)
+
+add_test(NAME determinism COMMAND ${ORRERY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_determinism.py ${ORRERY_BIN} ${QUICKSTART})
+add_test(NAME sweep_2x2 COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_sweep.sh ${ORRERY_BIN} ${QUICKSTART})
+set_tests_properties(sweep_2x2 PROPERTIES TIMEOUT 300)
+
+# `orrery check` on every scenario that ships.
+file(GLOB SCENARIOS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/scenarios/*.yaml)
+foreach(s ${SCENARIOS})
+  get_filename_component(name ${s} NAME_WE)
+  add_test(NAME check_scenario_${name} COMMAND ${ORRERY_BIN} check ${s})
+endforeach()
