@@ -13,6 +13,7 @@ of its layout is RESULTS_LAYOUT.md beside this file; in short:
     /names              string table indexed by /events/name and /links/name
     /links              compound table, one row per directed link: link, src, dst, name, busy, bytes
     /memory             compound table, one row per device: device, peak and its breakdown
+    /counters           compound table of per-device time series: time (ns), device, name, value
 
 Usage as a module (needs h5py and numpy; pandas only for `events_frame`):
 
@@ -69,6 +70,7 @@ MEMORY_DTYPE = np.dtype(
         ("buffers", "<i8"),
     ]
 )
+COUNTER_DTYPE = np.dtype([("time", "<i8"), ("device", "<i4"), ("name", "<i4"), ("value", "<f8")])
 
 NS_PER_S = 1e9
 
@@ -119,12 +121,13 @@ class Result:
     names: list[str] = field(default_factory=list)  # the /names table
     links: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=LINK_DTYPE))
     memory: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=MEMORY_DTYPE))
+    counters: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=COUNTER_DTYPE))
 
     def __getitem__(self, key: str) -> Any:
         return getattr(self, key)
 
     def keys(self) -> list[str]:
-        return ["path", "summary", "meta", "events", "kinds", "names", "links", "memory"]
+        return ["path", "summary", "meta", "events", "kinds", "names", "links", "memory", "counters"]
 
     def kind_name(self, value: int) -> str:
         """Name of one event kind value (`kind<N>` if the file's `kinds` list is too short)."""
@@ -170,6 +173,7 @@ def load(path: str) -> Result:
             result.names = names if isinstance(names, list) else [names]
         result.links = _read_table(f, "links", LINK_DTYPE)
         result.memory = _read_table(f, "memory", MEMORY_DTYPE)
+        result.counters = _read_table(f, "counters", COUNTER_DTYPE)
     return result
 
 

@@ -28,11 +28,12 @@ void Topology::add_duplex(VertexId a, VertexId b, Bandwidth bw, Duration latency
 }
 
 void Topology::seal() {
-  graph_ = Graph(vertices_.size());
+  Graph g(vertices_.size());
   for (std::size_t i = 0; i < links_.size(); ++i) {
     boost::add_edge(static_cast<std::size_t>(links_[i].src.value()), static_cast<std::size_t>(links_[i].dst.value()),
-                    EdgeProps{LinkId(static_cast<std::int32_t>(i))}, graph_);
+                    EdgeProps{LinkId(static_cast<std::int32_t>(i))}, g);
   }
+  graph_.swap(g);
 }
 
 std::string Topology::link_name(LinkId id) const {

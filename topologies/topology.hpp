@@ -5,7 +5,12 @@
 // generic shortest path.
 #pragma once
 
+// Boost.Graph's edge iterator trips GCC 12's -Wmaybe-uninitialized (a false
+// positive inside boost/graph/detail); silence it for that header only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <boost/graph/adjacency_list.hpp>
+#pragma GCC diagnostic pop
 
 #include <memory>
 #include <string>

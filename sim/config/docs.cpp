@@ -25,11 +25,11 @@ void rows(const std::vector<KeyDoc>& docs, const std::string& prefix, bool markd
     const std::string key = prefix + d.key;
     const std::string dflt = d.required ? "required" : (d.default_value.empty() ? "" : d.default_value);
     if (markdown) {
-      out += fmt::format("| `{}` | {} | {} | {} |\n", key, escape_cell(d.type),
-                         d.required ? "required" : (dflt.empty() ? "optional" : "`" + escape_cell(dflt) + "`"),
-                         escape_cell(d.help));
+      const std::string shown =
+          d.required ? std::string("required") : (dflt.empty() ? std::string("optional") : fmt::format("`{}`", escape_cell(dflt)));
+      out += fmt::format("| `{}` | {} | {} | {} |\n", key, escape_cell(d.type), shown, escape_cell(d.help));
     } else {
-      out += fmt::format("  {:<28} {:<22} {:<14} {}\n", key, d.type, d.required ? "required" : "= " + dflt, d.help);
+      out += fmt::format("  {:<28} {:<22} {:<14} {}\n", key, d.type, d.required ? std::string("required") : fmt::format("= {}", dflt), d.help);
     }
     rows(d.children, key + ".", markdown, out);
   }
@@ -51,7 +51,7 @@ std::string describe_entry(const Catalog& catalog, const std::string& family, co
     for (const auto* r : catalog.all()) families.push_back(r->family());
     std::string msg = fmt::format("unknown family '{}'", family);
     if (auto near = nearest(family, families)) msg += fmt::format("; did you mean '{}'?", *near);
-    throw ConfigError(msg + "; valid: " + join(families));
+    throw ConfigError(fmt::format("{}; valid: {}", msg, join(families)));
   }
   std::vector<KeyDoc> docs;
   if (!reg->describe(name, docs)) {
@@ -84,10 +84,10 @@ std::string describe_scenario(const Catalog& catalog, bool markdown) {
 }
 
 std::string reference_markdown(const Catalog& catalog) {
-  std::string out = "## Top-level keys\n\n" + describe_scenario(catalog, true);
+  std::string out = fmt::format("## Top-level keys\n\n{}", describe_scenario(catalog, true));
   for (const auto* reg : catalog.all()) {
     out += fmt::format("\n## {} (`{}:`)\n\n", reg->family(), reg->selector());
-    for (const auto& [name, description] : reg->list()) out += "\n" + describe_entry(catalog, reg->family(), name, true);
+    for (const auto& [name, description] : reg->list()) out += fmt::format("\n{}", describe_entry(catalog, reg->family(), name, true));
   }
   return out;
 }

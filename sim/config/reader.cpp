@@ -54,7 +54,7 @@ std::string Reader::choice(std::string_view key, std::span<const std::string> va
                            std::optional<std::string> fallback, std::string_view help) {
   known_.emplace_back(key);
   if (describing()) {
-    note(key, "one of: " + join(valid, ", "), !fallback, fallback.value_or(""), help);
+    note(key, fmt::format("one of: {}", join(valid, ", ")), !fallback, fallback.value_or(""), help);
     return fallback.value_or(valid.empty() ? std::string() : valid.front());
   }
   const YAML::Node n = find(key);
@@ -100,7 +100,10 @@ void Reader::finish() const {
     if (std::find(known_.begin(), known_.end(), k) != known_.end()) continue;
     std::string msg = path_.empty() ? fmt::format("unknown top-level key '{}'", k) : fmt::format("unknown key '{}'", k);
     if (auto near = nearest(k, known_)) msg += fmt::format("; did you mean '{}'?", *near);
-    msg += "; valid: " + join(known_, ", ");
+    std::vector<std::string> valid;
+    for (const auto& key : known_)
+      if (std::find(valid.begin(), valid.end(), key) == valid.end()) valid.push_back(key);
+    msg += fmt::format("; valid: {}", join(valid, ", "));
     throw ConfigError(doc_->location(kv.first, key_path(k)), path_.empty() ? k : path_, msg);
   }
 }

@@ -33,14 +33,18 @@ double Rng::exponential(double mean) { return -mean * std::log1p(-uniform()); }
 
 double Rng::weibull(double shape, double scale) { return scale * std::pow(-std::log1p(-uniform()), 1.0 / shape); }
 
+namespace {
+__extension__ typedef unsigned __int128 U128;  // a GCC/Clang extension: 64x64 -> 128-bit products
+}  // namespace
+
 std::uint64_t Rng::below(std::uint64_t n) {
   // Lemire (2019), "Fast random integer generation in an interval".
-  unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * n;
+  U128 m = static_cast<U128>(next_u64()) * n;
   auto low = static_cast<std::uint64_t>(m);
   if (low < n) {
     const std::uint64_t threshold = -n % n;
     while (low < threshold) {
-      m = static_cast<unsigned __int128>(next_u64()) * n;
+      m = static_cast<U128>(next_u64()) * n;
       low = static_cast<std::uint64_t>(m);
     }
   }

@@ -22,6 +22,7 @@ Executor::Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& 
       memory_(static_cast<std::size_t>(cluster.device_count())) {
   if (recorder_) {
     for (const auto& n : graph_.names()) span_names_.push_back(recorder_->intern(n));
+    memory_counter_ = recorder_->intern("memory");
   }
 }
 
@@ -33,6 +34,10 @@ void Executor::apply(const workload::MemoryEffect& e) {
   if (total > m.peak) {
     m.peak = total;
     m.at_peak = m.current;
+  }
+  if (recorder_) {
+    recorder_->counter(trace::CounterSample{engine_.now().ns(), e.device.value(), memory_counter_,
+                                            static_cast<double>(total)});
   }
 }
 

@@ -2,7 +2,8 @@
 // starts when all its predecessors have finished; compute tasks run one at a
 // time per device, in the order they became ready; transfers go to the
 // network service. It fills the task times, the per-device memory timeline
-// (peak and breakdown at the peak) and, when given a recorder, one span per task.
+// (peak and breakdown at the peak) and, when given a recorder, one span per task
+// and a `memory` counter sample per device whenever its memory in use changes.
 #pragma once
 
 #include <array>
@@ -50,6 +51,7 @@ class Executor {
   std::vector<std::deque<TaskId>> device_queue_;
   std::vector<DeviceMemory> memory_;
   std::vector<std::int32_t> span_names_;  // graph name id -> recorder name id
+  std::int32_t memory_counter_ = -1;      // recorder name of the memory-in-use counter
   workload::TaskTimes times_;
   std::size_t finished_ = 0;
 };

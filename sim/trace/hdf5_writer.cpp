@@ -1,6 +1,6 @@
 // The HDF5 result file. Layout (DESIGN.md, scripts/RESULTS_LAYOUT.md):
 // /meta, /summary, /events (chunked, compressed compound table), /names,
-// /links, /memory. Object modification times are switched off so that the
+// /links, /memory, /counters. Object modification times are switched off so that the
 // same run gives the same bytes.
 #include <fmt/format.h>
 #include <hdf5.h>
@@ -147,6 +147,15 @@ void write_links(hid_t file, const Recorder& rec) {
   table(file, "links", t, rec.links().size(), rec.links().data());
 }
 
+void write_counters(hid_t file, const Recorder& rec) {
+  Handle t = compound<CounterSample>();
+  FIELD(t, CounterSample, time, H5T_NATIVE_INT64);
+  FIELD(t, CounterSample, device, H5T_NATIVE_INT32);
+  FIELD(t, CounterSample, name, H5T_NATIVE_INT32);
+  FIELD(t, CounterSample, value, H5T_NATIVE_DOUBLE);
+  table(file, "counters", t, rec.counters().size(), rec.counters().data());
+}
+
 // The memory table is flat (one int64 column per breakdown part).
 struct FlatMemory {
   std::int32_t device;
@@ -211,6 +220,7 @@ void write_file(const std::string& path, const Recorder& rec, const RunInfo& inf
   string_table(file, "names", rec.names());
   write_links(file, rec);
   write_memory(file, rec);
+  write_counters(file, rec);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Chrome trace-event JSON, which ui.perfetto.dev and chrome://tracing open:
 // one process per device, thread 0 its compute stream and thread 1 its
 // outgoing transfers; a complete event ("ph":"X") per span with `ts` and
-// `dur` in microseconds (fractional, so nanoseconds survive).
+// `dur` in microseconds (fractional, so nanoseconds survive); counters
+// ("ph":"C") as a counter track per device and counter name.
 #include <fmt/format.h>
 
 #include <fstream>
@@ -46,6 +47,7 @@ void write_perfetto(const std::string& path, const Recorder& rec) {
     out << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
     std::set<std::int32_t> devices;
     for (const auto& s : rec.spans()) devices.insert(s.device);
+    for (const auto& c : rec.counters()) devices.insert(c.device);
     bool first = true;
     const auto sep = [&] {
       if (!first) out << ",\n";
@@ -67,6 +69,11 @@ void write_perfetto(const std::string& path, const Recorder& rec) {
       out << fmt::format(R"({{"ph":"X","pid":{},"tid":{},"ts":{},"dur":{},"name":{},"cat":{},"args":{{)", s.device, tid,
                          micros(s.start), micros(s.end - s.start), json_quote(name), json_quote(kind));
       out << fmt::format(R"("micro_batch":{},"stage":{},"bytes":{}}}}})", s.micro_batch, s.stage, s.bytes);
+    }
+    for (const auto& c : rec.counters()) {
+      sep();
+      out << fmt::format(R"({{"ph":"C","pid":{},"ts":{},"name":{},"args":{{"value":{}}}}})", c.device, micros(c.time),
+                         json_quote(rec.names()[static_cast<std::size_t>(c.name)]), c.value);
     }
     out << "\n]}\n";
     out.flush();

@@ -1,5 +1,6 @@
 // What a run leaves behind for the writers: spans (one per executed task),
-// per-link traffic, per-device memory and the summary. Model code never
+// counters (per-device time series), per-link traffic, per-device memory and
+// the summary. Model code never
 // formats output; the executor fills a Recorder and the writers (HDF5,
 // Perfetto JSON, JSON summary) read it.
 #pragma once
@@ -35,6 +36,14 @@ struct LinkRow {
   std::int64_t bytes;
 };
 
+// One sample of a per-device counter (e.g. memory in use), valid from `time` on.
+struct CounterSample {
+  std::int64_t time;  // ns
+  std::int32_t device;
+  std::int32_t name;  // index into Recorder::names()
+  double value;
+};
+
 inline constexpr int kMemoryParts = 5;  // parameters, gradients, optimizer, activations, buffers
 
 struct MemoryRow {
@@ -51,6 +60,7 @@ class Recorder {
   void span(const Span& s) { spans_.push_back(s); }
   void link(const LinkRow& l) { links_.push_back(l); }
   void memory(const MemoryRow& m) { memory_.push_back(m); }
+  void counter(const CounterSample& c) { counters_.push_back(c); }
   Summary& summary() { return summary_; }
 
   [[nodiscard]] const std::vector<std::string>& kinds() const { return kinds_; }
@@ -58,6 +68,7 @@ class Recorder {
   [[nodiscard]] const std::vector<Span>& spans() const { return spans_; }
   [[nodiscard]] const std::vector<LinkRow>& links() const { return links_; }
   [[nodiscard]] const std::vector<MemoryRow>& memory() const { return memory_; }
+  [[nodiscard]] const std::vector<CounterSample>& counters() const { return counters_; }
   [[nodiscard]] const Summary& summary() const { return summary_; }
 
  private:
@@ -67,6 +78,7 @@ class Recorder {
   std::vector<Span> spans_;
   std::vector<LinkRow> links_;
   std::vector<MemoryRow> memory_;
+  std::vector<CounterSample> counters_;
   Summary summary_;
 };
 

@@ -28,7 +28,10 @@ std::string json_value(const Summary::Value& value) {
           return json_quote(v);
         } else {
           std::string out = "[";
-          for (std::size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + json_number(v[i]);
+          for (std::size_t i = 0; i < v.size(); ++i) {
+            if (i) out += ',';
+            out += json_number(v[i]);
+          }
           return out + "]";
         }
       },

@@ -438,8 +438,9 @@ TEST(Engine, MatchesAReferenceQueueOnRandomOperations) {
   // 20000 most recent ids (pending or not), 25% advance the clock by U{0..3} ns.
   // That is 0.6 schedules per 0.375 simulated ns, each pending for ~5000 ns on
   // average, so ~8000 events are pending (more than one 4096-slot chunk) and
-  // each time holds ~1.6 of them: many ties. Twice the clock jumps past every
-  // pending event, draining the queue and scrambling the free-slot list.
+  // each nanosecond near the clock holds ~1.6 of them: many ties. Twice the
+  // clock jumps past every pending event, draining the queue and scrambling
+  // the free-slot list.
   Rng rng = RngStreams(20240601).stream("engine-stress");
   StressHarness h;
   std::size_t max_pending = 0;
@@ -455,7 +456,7 @@ TEST(Engine, MatchesAReferenceQueueOnRandomOperations) {
       h.run_until(h.now() + static_cast<std::int64_t>(rng.below(4)));
     }
     if (op == 100'000 || op == 150'000) {
-      h.run_until(h.now() + 10'000);
+      h.run_until(h.now() + 20'000);
       ASSERT_EQ(h.pending(), 0u);
     }
     ASSERT_NO_FATAL_FAILURE(h.check_state()) << "after operation " << op;
@@ -464,7 +465,7 @@ TEST(Engine, MatchesAReferenceQueueOnRandomOperations) {
   h.run_to_end();
   ASSERT_NO_FATAL_FAILURE(h.check_state());
   ASSERT_NO_FATAL_FAILURE(h.check_logs());
-  EXPECT_GT(h.processed(), 100'000u);  // most of the ~137k scheduled events ran
+  EXPECT_GT(h.processed(), 100'000u);  // 120724 with this seed; max_pending is 7563
   EXPECT_GT(max_pending, 4096u);       // the slot pool grew past one chunk
 }
 

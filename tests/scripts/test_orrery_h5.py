@@ -144,6 +144,15 @@ def main() -> int:
     c.check("/memory has the layout's fields",
             set(["device", "peak", "parameters", "gradients", "optimizer", "activations", "buffers"])
             <= set(r.memory.dtype.names or ()))
+    # Independent check of /counters against /memory: the largest `memory`
+    # sample of each device is that device's peak.
+    if c.check("/counters has memory samples", len(r.counters) > 0 and "memory" in r.names):
+        mem_id = r.names.index("memory")
+        for row in r.memory:
+            samples = r.counters[(r.counters["device"] == row["device"]) & (r.counters["name"] == mem_id)]
+            c.check(f"device {row['device']}: max memory counter == /memory peak",
+                    len(samples) > 0 and int(samples["value"].max()) == int(row["peak"]),
+                    f"{samples['value'].max() if len(samples) else None} vs {row['peak']}")
 
     # events_frame
     try:
