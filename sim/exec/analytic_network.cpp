@@ -26,9 +26,4 @@ void AnalyticNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Eng
   engine_.schedule_after(models::analytic_transfer_time(net, links, bytes), std::move(done));
 }
 
-void register_builtin(NetworkRegistry& networks) {
-  networks.add("analytic", "alpha + bytes/beta along each route's bottleneck, no contention",
-               [](config::Reader&) { return std::make_shared<AnalyticNetworkModel>(); });
-}
-
 }  // namespace orrery::exec

@@ -1,0 +1,14 @@
+// The network models a scenario can name under `network: { model: ... }`.
+// To add one: a NetworkService and a NetworkModel in a file of their own, and
+// one line here.
+#include "sim/exec/analytic_network.hpp"
+#include "sim/exec/network_service.hpp"
+
+namespace orrery::exec {
+
+void register_builtin(NetworkRegistry& networks) {
+  networks.add("analytic", "alpha + bytes/beta along each route's bottleneck, no contention",
+               [](config::Reader&) { return std::make_shared<AnalyticNetworkModel>(); });
+}
+
+}  // namespace orrery::exec
