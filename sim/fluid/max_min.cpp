@@ -152,19 +152,64 @@ void MaxMinSolver::freeze(std::int32_t flow, double level) {
 }
 
 // Progressive filling over the gathered components (the rounds of the header).
+// The first round scans the shares for the lowest instead of building a heap:
+// symmetric traffic (rings, all-to-all, a link's equal flows) is often done in
+// one round. Rounds after it take the lowest share from a heap.
 void MaxMinSolver::fill() {
+  reset();
+  double level = kUncapped;
+  for (std::int32_t l : component_links_) {
+    const Link& k = link_at(l);
+    if (k.unfrozen > 0) level = std::min(level, k.share);
+  }
+  level = std::min(level, next_cap());
+  if (!(level < kUncapped)) return;  // no flows
+  touched_.clear();
+  for (std::int32_t l : component_links_) {
+    const Link& k = link_at(l);
+    if (k.unfrozen > 0 && k.share == level) {
+      for (const Member& m : k.members) freeze(m.flow, level);
+    }
+  }
+  freeze_capped(level);
+  settle(level, false);
+  if (unfrozen_ == 0) return;
+
   heap_.clear();
+  for (std::int32_t l : component_links_) {
+    const Link& k = link_at(l);
+    if (k.unfrozen > 0) heap_.push_back(Level{k.share, l});
+  }
+  std::make_heap(heap_.begin(), heap_.end(), kLater);
+  while (unfrozen_ > 0) {
+    while (!heap_.empty() && stale(heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), kLater);
+      heap_.pop_back();
+    }
+    level = std::min(heap_.empty() ? kUncapped : heap_.front().share, next_cap());
+    if (!(level < kUncapped)) break;  // unreachable: every unfrozen flow has a link with a live share
+    touched_.clear();
+    while (!heap_.empty() && heap_.front().share == level) {
+      const Level e = heap_.front();
+      std::pop_heap(heap_.begin(), heap_.end(), kLater);
+      heap_.pop_back();
+      if (stale(e)) continue;
+      for (const Member& m : link_at(e.link).members) freeze(m.flow, level);
+    }
+    freeze_capped(level);
+    settle(level, true);
+  }
+}
+
+// R_l ← C_l, n_l ← its flows, every flow unfrozen; the capped flows by (cap, id).
+void MaxMinSolver::reset() {
   for (std::int32_t l : component_links_) {
     Link& k = link_at(l);
     k.left = k.capacity;
     k.unfrozen = static_cast<std::int32_t>(k.members.size());
     k.frozen_now = 0;
-    if (k.unfrozen > 0) {
-      k.share = k.left / k.unfrozen;
-      heap_.push_back(Level{k.share, l});
-    }
+    if (k.unfrozen > 0) k.share = k.left / k.unfrozen;
   }
-  std::make_heap(heap_.begin(), heap_.end(), kLater);
   capped_.clear();
   for (std::int32_t f : component_flows_) {
     Flow& fl = flow_at(f);
@@ -176,40 +221,35 @@ void MaxMinSolver::fill() {
     const double cb = flow_at(b).cap;
     return ca < cb || (ca == cb && a < b);
   });
-  std::size_t next_cap = 0;
+  next_cap_ = 0;
   unfrozen_ = component_flows_.size();
-  while (unfrozen_ > 0) {
-    while (!heap_.empty() && stale(heap_.front())) {
-      std::pop_heap(heap_.begin(), heap_.end(), kLater);
-      heap_.pop_back();
-    }
-    while (next_cap < capped_.size() && flow_at(capped_[next_cap]).frozen) ++next_cap;
-    double level = heap_.empty() ? kUncapped : heap_.front().share;
-    if (next_cap < capped_.size()) level = std::min(level, flow_at(capped_[next_cap]).cap);
-    if (!(level < kUncapped)) break;  // unreachable: every unfrozen flow has a link with a live share
+}
 
-    touched_.clear();
-    while (!heap_.empty() && heap_.front().share == level) {
-      const Level e = heap_.front();
-      std::pop_heap(heap_.begin(), heap_.end(), kLater);
-      heap_.pop_back();
-      if (stale(e)) continue;
-      for (const Member& m : link_at(e.link).members) freeze(m.flow, level);
-    }
-    for (; next_cap < capped_.size() && flow_at(capped_[next_cap]).cap == level; ++next_cap) {
-      freeze(capped_[next_cap], level);
-    }
-    for (std::int32_t l : touched_) {
-      Link& k = link_at(l);
-      k.left -= level * k.frozen_now;
-      k.unfrozen -= k.frozen_now;
-      k.frozen_now = 0;
-      if (k.unfrozen == 0) continue;
-      const double share = std::max(k.left, 0.0) / k.unfrozen;  // rounding may leave R_l a hair below 0
-      if (share != k.share) {
-        k.share = share;
-        push_level(l);
-      }
+// The lowest cap among unfrozen flows (+inf when none).
+double MaxMinSolver::next_cap() {
+  while (next_cap_ < capped_.size() && flow_at(capped_[next_cap_]).frozen) ++next_cap_;
+  return next_cap_ < capped_.size() ? flow_at(capped_[next_cap_]).cap : kUncapped;
+}
+
+void MaxMinSolver::freeze_capped(double level) {
+  for (; next_cap_ < capped_.size() && flow_at(capped_[next_cap_]).cap == level; ++next_cap_) {
+    freeze(capped_[next_cap_], level);
+  }
+}
+
+// The end of a round: R_l ← R_l − λ·k_l, n_l ← n_l − k_l on the links it touched,
+// and their new shares (on the heap, when there is one).
+void MaxMinSolver::settle(double level, bool push) {
+  for (std::int32_t l : touched_) {
+    Link& k = link_at(l);
+    k.left -= level * k.frozen_now;
+    k.unfrozen -= k.frozen_now;
+    k.frozen_now = 0;
+    if (k.unfrozen == 0) continue;
+    const double share = std::max(k.left, 0.0) / k.unfrozen;  // rounding may leave R_l a hair below 0
+    if (share != k.share) {
+      k.share = share;
+      if (push) push_level(l);
     }
   }
 }

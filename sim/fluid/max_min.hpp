@@ -27,8 +27,9 @@
 //         for every link l:  R_l ← R_l − λ·k_l,  n_l ← n_l − k_l
 //           (k_l: how many of the flows frozen in this round cross l)
 //
-// Each round freezes at least one flow. The fair shares sit in a binary heap,
-// so a solve costs O((L + I) log L) for L links and I flow–link incidences.
+// Each round freezes at least one flow. The first round scans the shares; the
+// later ones take them from a binary heap, so a solve costs O((L + I) log L)
+// for L links and I flow–link incidences.
 //
 // Bit-for-bit determinism. A round lowers R_l by λ·k_l, the round's level
 // times an integer count, so the rates do not depend on the order in which
@@ -128,6 +129,10 @@ class MaxMinSolver {
   void visit(std::int32_t link);
   void gather();
   void fill();
+  void reset();
+  [[nodiscard]] double next_cap();
+  void freeze_capped(double level);
+  void settle(double level, bool push);
   void freeze(std::int32_t flow, double level);
   void push_level(std::int32_t link);
   [[nodiscard]] bool stale(const Level& e) const;
@@ -142,6 +147,7 @@ class MaxMinSolver {
   std::vector<std::int32_t> capped_;   // capped flows of the components, by (cap, id)
   std::vector<std::int32_t> touched_;  // links with k_l > 0 in the current round
   std::vector<Level> heap_;            // min-heap of fair shares, stale entries skipped
+  std::size_t next_cap_ = 0;           // capped_[next_cap_]: the lowest cap not yet passed
   std::size_t unfrozen_ = 0;
   std::uint32_t epoch_ = 0;
   std::uint64_t recomputations_ = 0;
