@@ -11,8 +11,8 @@
 //     together in exact arithmetic finish in the same ns);
 //   * the route's latency α = Σ latency(l_i) is paid after the last byte:
 //     `done` runs at t_s + α, in an engine event of its own. Latency does not
-//     hold bandwidth. A lone flow thus takes α + ⌈S/min_i C(l_i)⌉, exactly the
-//     analytic model's time.
+//     hold bandwidth. A lone flow thus takes α + ⌈S/min_i C(l_i)⌉, the
+//     analytic model's time (unless S/min C falls in that noise window).
 //   * a transfer of 0 bytes, or between devices on the same endpoint, sends
 //     nothing and completes after α (0 for the same endpoint).
 //
@@ -23,11 +23,12 @@
 //
 // One pending engine event. The service keeps at most one event of its own in
 // the engine: the next update — the earliest completion, or "now" when
-// transfers were started since the last update (all transfers started in one
-// ns are thus added in one solve). When an update changes the earliest
-// completion, the event is cancelled and scheduled again.
+// transfers were started since the last update (so the transfers that the
+// events of one ns start are mostly added in one solve: all those started
+// before the update runs). When the earliest completion changes, the event is
+// cancelled and scheduled again.
 //
-// Link usage: bytes, added when a transfer starts; busy time, the time with at
+// Link usage: bytes, added when a transfer starts; busy time, the time with
 // at least one flow sending on the link (closed when its last flow ends, so it
 // is complete once the network is idle, as at the end of a run).
 // The summary gets `flow_recomputations`: how many times rates were solved.
