@@ -44,6 +44,7 @@ RunOutput simulate(const Scenario& scenario) {
   scenario.workload->summarize(graph, times, s);
   s.set("peak_memory_bytes", peak);
   s.set("events", static_cast<std::int64_t>(out.events));
+  network->summarize(s);
   return out;
 }
 
