@@ -3,8 +3,9 @@
 // (models/calibration/README.md). With --verify it first checks every selected
 // kernel against a simple reference and refuses to write a table if one
 // differs. Progress goes to stderr; the table is written to a temporary file
-// and renamed at the end, so the --out path never holds a partial table.
-// Exit status: 0 success, 1 GPU/CUDA failure or failed verification, 2 usage.
+// and renamed at the end, so the --out path never holds a half-written file.
+// Exit status: 0 success, 1 GPU/CUDA failure (a table is still written when a
+// family stopped early, saying so) or failed verification, 2 usage.
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -103,7 +104,15 @@ int run(const Options& o) {
 
   if (o.verify) {
     bool ok = true;
-    for (const Family* f : families) ok &= f->verify(ctx);
+    for (const Family* f : families) {
+      try {
+        ok &= f->verify(ctx);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "verify %.*s: error: %s\n", static_cast<int>(f->name.size()), f->name.data(),
+                     e.what());
+        ok = false;
+      }
+    }
     if (!ok) {
       std::fprintf(stderr, "orrery-calibrate: verification FAILED; no table written\n");
       return 1;
@@ -112,18 +121,29 @@ int run(const Options& o) {
   }
   if (!out) return 0;
 
+  // A family that fails (a CUDA error, say) ends with a comment saying why; the
+  // others still run, the table is written, and the exit status is 1.
   std::vector<Section> sections;
+  bool complete = true;
   for (const Family* f : families) {
     const auto start = std::chrono::steady_clock::now();
     sections.emplace_back(std::string(f->name));
-    f->measure(ctx, sections.back());
+    try {
+      f->measure(ctx, sections.back());
+    } catch (const std::exception& e) {
+      sections.back().note(std::string("stopped: ") + e.what());
+      std::fprintf(stderr, "orrery-calibrate: %.*s stopped: %s\n", static_cast<int>(f->name.size()),
+                   f->name.data(), e.what());
+      complete = false;
+    }
     std::fprintf(stderr, "orrery-calibrate: %.*s: %zu rows in %.1f s\n", static_cast<int>(f->name.size()),
                  f->name.data(), sections.back().rows(), seconds_since(start));
   }
   write_table(out->get(), device, provenance, sections);
   out->commit();
-  std::fprintf(stderr, "orrery-calibrate: wrote %s\n", o.out.c_str());
-  return 0;
+  std::fprintf(stderr, "orrery-calibrate: wrote %s%s\n", o.out.c_str(),
+               complete ? "" : " (incomplete: see the 'stopped:' comments)");
+  return complete ? 0 : 1;
 }
 
 }  // namespace

@@ -146,7 +146,8 @@ std::string usage(std::span<const std::string_view> families) {
          "  --warmup N         untimed runs per shape before timing (default 3)\n"
          "  --gpu INDEX        CUDA device to measure (default 0)\n"
          "\n"
-         "Exit status: 0 success, 1 GPU/CUDA failure or failed verification, 2 bad command line.\n";
+         "Exit status: 0 success, 1 GPU/CUDA failure or failed verification (a family that fails\n"
+         "ends its section with a '# stopped: ...' comment; the others still run), 2 bad command line.\n";
 }
 
 std::string default_device_name(std::string_view gpu_name) {

@@ -86,10 +86,15 @@ LtMatmul::LtMatmul(const LtHandle& handle, Dtype dtype, std::int64_t m, std::int
                                             preference, 1, &result, &found);
   }
   cublasLtMatmulPreferenceDestroy(preference);
-  // NOT_SUPPORTED and "no algorithm" both mean: this shape cannot run here.
-  if (status != CUBLAS_STATUS_NOT_SUPPORTED) ORRERY_CUBLAS_CHECK(status);
-  supported_ = status == CUBLAS_STATUS_SUCCESS && found > 0 && result.state == CUBLAS_STATUS_SUCCESS;
-  if (supported_) algo_ = result.algo;
+  // Any refusal here (NOT_SUPPORTED, INVALID_VALUE for a misaligned FP8 shape, no
+  // algorithm) means this shape cannot run on this GPU: a note in the table, not an error.
+  if (status != CUBLAS_STATUS_SUCCESS) {
+    unsupported_ = std::string("no cuBLASLt algorithm (") + cublasGetStatusName(status) + ")";
+  } else if (found == 0 || result.state != CUBLAS_STATUS_SUCCESS) {
+    unsupported_ = "no cuBLASLt algorithm";
+  } else {
+    algo_ = result.algo;
+  }
 }
 
 LtMatmul::~LtMatmul() {

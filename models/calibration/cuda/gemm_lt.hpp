@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "models/calibration/cuda/dtype.hpp"
 
@@ -38,8 +39,10 @@ class LtMatmul {
   LtMatmul(const LtMatmul&) = delete;
   LtMatmul& operator=(const LtMatmul&) = delete;
 
-  // False when cuBLASLt has no algorithm for this shape and dtype (e.g. FP8 with m = 1).
-  [[nodiscard]] bool supported() const { return supported_; }
+  // False when cuBLASLt has no algorithm for this shape and dtype (e.g. FP8 with m = 1);
+  // `unsupported_reason` then says what cuBLASLt answered.
+  [[nodiscard]] bool supported() const { return unsupported_.empty(); }
+  [[nodiscard]] const std::string& unsupported_reason() const { return unsupported_; }
   [[nodiscard]] Dtype output_dtype() const;
   // Enqueues D = A^T B on the default stream.
   void run(const void* a, const void* b, void* d, void* workspace) const;
@@ -53,7 +56,7 @@ class LtMatmul {
   cublasLtMatrixLayout_t b_layout_ = nullptr;
   cublasLtMatrixLayout_t d_layout_ = nullptr;
   cublasLtMatmulAlgo_t algo_{};
-  bool supported_ = false;
+  std::string unsupported_;
 };
 
 }  // namespace orrery::models::calibration

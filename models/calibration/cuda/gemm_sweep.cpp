@@ -107,7 +107,7 @@ void measure_gemm(const RunContext& ctx, Section& out) {
       if (!mm.supported() || !fits_in_device_memory(bytes)) {
         const std::string note =
             shape_text(dtype, s) +
-            " skipped: " + (mm.supported() ? "does not fit in free device memory" : "no cuBLASLt algorithm");
+            " skipped: " + (mm.supported() ? "does not fit in free device memory" : mm.unsupported_reason());
         std::fprintf(stderr, "gemm: %s\n", note.c_str());
         out.note(note);
         continue;
@@ -162,8 +162,8 @@ bool verify_gemm(const RunContext& ctx) {
       const LtMatmul mm(lt, dtype, s.m, s.n, s.k, kWorkspaceBytes, scales.as<float>(),
                         scales.as<float>() + 1);
       if (!mm.supported()) {
-        std::fprintf(stderr, "verify gemm %s: skipped, no cuBLASLt algorithm\n",
-                     shape_text(dtype, s).c_str());
+        std::fprintf(stderr, "verify gemm %s: skipped, %s\n", shape_text(dtype, s).c_str(),
+                     mm.unsupported_reason().c_str());
         continue;
       }
       const auto mk = static_cast<std::size_t>(s.m * s.k);
