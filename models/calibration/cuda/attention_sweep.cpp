@@ -151,9 +151,12 @@ bool verify_attention(const RunContext&) {
     const std::vector<float> got = to_host_floats(t.o.get(), t.q_elements, dtype);
     double error = 0;
     for (std::size_t i = 0; i < got.size(); ++i) track_worst(error, std::abs(got[i] - want[i]));
-    // Outputs are averages of values in [-1, 1]; P and O are rounded to the input type.
+    // Outputs are averages of values in [-1, 1]. Rounding P to the input type (2^-8
+    // relative in bf16, 2^-11 in fp16) moves them by at most about that times 2 max|v|,
+    // and rounding O adds u |O|; an indexing or masking bug moves rows with few keys by
+    // tenths.
     ok &= report_check("attention " + shape_text(dtype, s) + " (max abs error)", error,
-                       dtype == Dtype::kBf16 ? 1.5e-2 : 3e-3);
+                       dtype == Dtype::kBf16 ? 1.2e-2 : 2e-3);
   }
   return ok;
 }
