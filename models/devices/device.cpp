@@ -71,7 +71,7 @@ const std::vector<Field>& fields() {
       {"pcie_bandwidth", "host link bandwidth per direction", &Device::pcie_bandwidth, kHost},
       {"power", "board power (TDP / TBP)", &Device::power},
       {"launch_overhead", "time of one kernel launch, paid by every operation", &Device::launch_overhead,
-       kGpu},
+       kGpu, Range::kNonNegative},
       {"clock", "clock (boost clock for GPUs)", &Device::clock, kNgpc},
       {"compute_units", "SMs or CUs", &Device::compute_units},
       {"default_compute_efficiency", "share of peak reached when no calibration applies (uncalibrated)",
@@ -336,6 +336,16 @@ std::vector<config::KeyDoc> device_file_keys() {
   return docs;
 }
 
+std::vector<FieldValue> field_values(const Device& d) {
+  std::vector<FieldValue> out;
+  for (const auto& f : fields()) {
+    if (!present(f, d)) continue;
+    out.push_back(FieldValue{std::string(f.key), show_field(f, d),
+                             std::visit([&](auto member) { return (d.*member).source; }, f.member)});
+  }
+  return out;
+}
+
 std::string describe(const Device& d, bool markdown) {
   std::string out;
   if (markdown) {
@@ -347,14 +357,11 @@ std::string describe(const Device& d, bool markdown) {
     if (!d.host_device.empty()) out += fmt::format("  host device: {}\n", d.host_device);
     out += fmt::format("  file: {}\n", d.file);
   }
-  for (const auto& f : fields()) {
-    if (!present(f, d)) continue;
-    const std::string value = show_field(f, d);
-    const std::string source = std::visit([&](auto member) { return (d.*member).source; }, f.member);
+  for (const auto& v : field_values(d)) {
     if (markdown) {
-      out += fmt::format("| `{}` | {} | {} |\n", f.key, value, source);
+      out += fmt::format("| `{}` | {} | {} |\n", v.key, v.value, v.source);
     } else {
-      out += fmt::format("  {:<27} {:<14} {}\n", f.key, value, source);
+      out += fmt::format("  {:<27} {:<14} {}\n", v.key, v.value, v.source);
     }
   }
   return out;

@@ -89,6 +89,14 @@ void read_overrides(config::Reader& r, Device* device);
 // Documents the keys of a device file.
 [[nodiscard]] std::vector<config::KeyDoc> device_file_keys();
 
+// Every numeric field the device has, as text, in the file's order.
+struct FieldValue {
+  std::string key;
+  std::string value;
+  std::string source;
+};
+[[nodiscard]] std::vector<FieldValue> field_values(const Device& d);
+
 // `orrery describe device NAME`: every field present, with its value and source.
 [[nodiscard]] std::string describe(const Device& d, bool markdown);
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
 
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <variant>
@@ -123,6 +124,8 @@ int cost_command(const std::vector<std::string>& args) {
   }
   std::optional<models::CalibrationTable> table;
   if (a.calibration) {
+    if (!std::ifstream(*a.calibration))
+      throw ConfigError(fmt::format("--calibration: cannot open '{}'", *a.calibration));
     table = models::load_calibration_table(*a.calibration);
   } else if (!a.no_calibration) {
     table = models::find_calibration_table(models::calibration_tables_dir(), device->name);
