@@ -121,15 +121,17 @@ struct WorkOf {
   }
   OperationWork operator()(const Spmm& s) const {
     const double e = bytes_per_element(s.dtype);
-    const double padded = padded_nnz(s);
+    const double blocks = nonempty_blocks(s);
+    const double padded = padded_from_blocks(s, blocks);
     // Padded values and one int32 column index per block; B once; C once.
-    return {2 * padded * d(s.n), padded * e + nonempty_blocks(s) * 4 + (d(s.cols) + d(s.rows)) * d(s.n) * e};
+    return {2 * padded * d(s.n), padded * e + blocks * 4 + (d(s.cols) + d(s.rows)) * d(s.n) * e};
   }
   OperationWork operator()(const Sddmm& s) const {
     const double e = bytes_per_element(s.dtype);
-    const double padded = padded_nnz(s);
+    const double blocks = nonempty_blocks(s);
+    const double padded = padded_from_blocks(s, blocks);
     // Both dense inputs once, the sampled output (padded) and its block indices.
-    return {2 * padded * d(s.n), (d(s.rows) + d(s.cols)) * d(s.n) * e + padded * e + nonempty_blocks(s) * 4};
+    return {2 * padded * d(s.n), (d(s.rows) + d(s.cols)) * d(s.n) * e + padded * e + blocks * 4};
   }
   OperationWork operator()(const QuantGemm& q) const {
     OperationWork w;

@@ -41,11 +41,15 @@ double nonempty_blocks(const SparseShape& s) {
   return blocks * p_nonempty;
 }
 
-double padded_nnz(const SparseShape& s) {
+double padded_from_blocks(const SparseShape& s, double blocks) {
   const BlockShape b = block_of(s);
   // Never fewer than the nonzeros themselves (the expectation can round below
   // nnz only through the ceil of partial edge blocks).
-  return std::max(static_cast<double>(s.nnz), nonempty_blocks(s) * static_cast<double>(b.rows * b.cols));
+  return std::max(static_cast<double>(s.nnz), blocks * static_cast<double>(b.rows * b.cols));
+}
+
+double padded_nnz(const SparseShape& s) {
+  return padded_from_blocks(s, nonempty_blocks(s));
 }
 
 }  // namespace orrery::workload

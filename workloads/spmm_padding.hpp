@@ -39,5 +39,7 @@ struct BlockShape {
 [[nodiscard]] double nonempty_blocks(const SparseShape& s);
 // Expected values computed, zeros of the blocks included (>= nnz).
 [[nodiscard]] double padded_nnz(const SparseShape& s);
+// The same, given nonempty_blocks(s).
+[[nodiscard]] double padded_from_blocks(const SparseShape& s, double blocks);
 
 }  // namespace orrery::workload

@@ -29,6 +29,8 @@ LogGrid::LogGrid(std::size_t dims, std::span<const Point> coords, std::span<cons
     stride_[d] = nodes;
     nodes *= a.size();
   }
+  for (std::size_t d = 0; d < dims; ++d)
+    if (axes_[d].size() > 1) active_[active_count_++] = d;
   // Measured nodes first (the last repeat wins), then the nearest fill.
   const double unset = std::numeric_limits<double>::quiet_NaN();
   values_.assign(nodes, unset);
@@ -62,37 +64,40 @@ LogGrid::LogGrid(std::size_t dims, std::span<const Point> coords, std::span<cons
 }
 
 double LogGrid::at(const Point& coord) const {
-  // Per axis: the cell [lo, lo+1] holding log2(x), clamped, and the weight of lo+1.
+  // Per active axis: the cell [lo, lo+1] holding log2(x), clamped, and the
+  // weight of lo+1. Single-valued axes contribute index 0 and no weight.
   std::array<std::size_t, kMaxDims> lo{};
   std::array<double, kMaxDims> t{};
-  for (std::size_t d = 0; d < dims_; ++d) {
+  std::size_t base = 0;
+  for (std::size_t i = 0; i < active_count_; ++i) {
+    const std::size_t d = active_[i];
     const auto& a = axes_[d];
     const double x = std::log2(coord[d]);
-    if (a.size() == 1 || !(x > a.front())) {
-      lo[d] = 0;
-      t[d] = 0;
+    if (!(x > a.front())) {
+      lo[i] = 0;
+      t[i] = 0;
     } else if (x >= a.back()) {
-      lo[d] = a.size() - 2;
-      t[d] = 1;
+      lo[i] = a.size() - 2;
+      t[i] = 1;
     } else {
       const std::size_t hi = static_cast<std::size_t>(std::upper_bound(a.begin(), a.end(), x) - a.begin());
-      lo[d] = hi - 1;
-      t[d] = (x - a[lo[d]]) / (a[hi] - a[lo[d]]);
+      lo[i] = hi - 1;
+      t[i] = (x - a[lo[i]]) / (a[hi] - a[lo[i]]);
     }
+    base += lo[i] * stride_[d];
   }
   double sum = 0;
-  const std::size_t corners = std::size_t{1} << dims_;
+  const std::size_t corners = std::size_t{1} << active_count_;
   for (std::size_t c = 0; c < corners; ++c) {
     double w = 1;
-    std::size_t flat = 0;
-    for (std::size_t d = 0; d < dims_; ++d) {
-      const bool up = (c >> d) & 1u;
-      if (up && axes_[d].size() == 1) {
-        w = 0;
-        break;
+    std::size_t flat = base;
+    for (std::size_t i = 0; i < active_count_; ++i) {
+      if ((c >> i) & 1u) {
+        w *= t[i];
+        flat += stride_[active_[i]];
+      } else {
+        w *= 1 - t[i];
       }
-      w *= up ? t[d] : 1 - t[d];
-      flat += (lo[d] + (up ? 1 : 0)) * stride_[d];
     }
     if (w != 0) sum += w * values_[flat];
   }

@@ -38,6 +38,9 @@ class LogGrid {
   std::size_t dims_ = 0;
   std::array<std::vector<double>, kMaxDims> axes_;  // log2 of the distinct coordinates, ascending
   std::array<std::size_t, kMaxDims> stride_{};
+  // The axes with more than one value, the only ones a query interpolates along.
+  std::array<std::size_t, kMaxDims> active_{};
+  std::size_t active_count_ = 0;
   std::vector<double> values_;  // row-major over the axes
 };
 
