@@ -55,7 +55,8 @@ double NgpcModel::encoded_points_per_s(const workload::HashGridEncoding& h) cons
   const double on_chip = lookups_per_s() / lookups_per_point;
   const double misses_per_point = lookups_per_point * (1 - sram_hit_fraction(h));
   if (misses_per_point <= 0) return on_chip;
-  const double dram = device_->memory_bandwidth.value.bytes_per_s() / (misses_per_point * kSectorBytes);
+  const double entry_bytes = d(h.features) * kFeatureBytes;
+  const double dram = device_->memory_bandwidth.value.bytes_per_s() / (misses_per_point * entry_bytes);
   return std::min(on_chip, dram);
 }
 

@@ -10,9 +10,11 @@
 // while the level's table fits in an engine's SRAM. A table of
 // 2^log2_table × features × 2 B (fp16) that does not fit keeps its first
 // SRAM-sized part on chip; hashed indices are uniform, so a share
-// SRAM / table of the lookups hits and the rest go to the GPU's DRAM, one
-// 32-byte sector each, at the device's memory_bandwidth:
-//   t_encode = max(lookups ÷ lookup rate, misses × 32 B ÷ bandwidth).
+// SRAM / table of the lookups hits and the rest go through the GPU's L2 to
+// DRAM at the device's memory_bandwidth, each moving its entry
+// (features × 2 B) — the same accounting as the GPU's hash-grid roofline,
+// which assumes that neighbouring samples share cache lines:
+//   t_encode = max(lookups ÷ lookup rate, misses × entry bytes ÷ bandwidth).
 // Every level is priced at the full table size (coarse levels that are
 // smaller make this an upper bound).
 //

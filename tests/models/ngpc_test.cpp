@@ -48,13 +48,13 @@ TEST(Ngpc, EncodingThroughputIsEnginesTimesClockWhenTablesFit) {
 
 TEST(Ngpc, TablesThatDoNotFitSpillToDram) {
   // 2^20 × 2 × 2 B = 4 MiB per level: a quarter of the lookups hit the 1 MiB
-  // SRAM; the other 3/4 × 128 = 96 per point go to DRAM, 32 B each, at
-  // 936 GB/s: 936e9 / (96 × 32) = 3.047e8 points/s, below the engines' rate
-  // at every scale (NGPC-8: 8 × 1695e6 = 1.356e10 points/s).
+  // SRAM; the other 3/4 × 128 = 96 per point go to DRAM, one 4-byte entry
+  // (2 fp16 features) each, at 936 GB/s: 936e9 / (96 × 4) = 2.4375e9 points/s,
+  // below the engines' rate at every scale (NGPC-8: 8 × 1695e6 = 1.356e10).
   const auto h = grid(20, 1 << 24);
   const NgpcModel m = ngpc(8);
   EXPECT_DOUBLE_EQ(m.sram_hit_fraction(h), 0.25);
-  EXPECT_DOUBLE_EQ(m.encoded_points_per_s(h), 936e9 / (96 * 32));
+  EXPECT_DOUBLE_EQ(m.encoded_points_per_s(h), 936e9 / (96 * 4));
   EXPECT_DOUBLE_EQ(ngpc(64).encoded_points_per_s(h),
                    m.encoded_points_per_s(h));  // DRAM-bound: scale does not help
 }
