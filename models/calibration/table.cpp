@@ -50,26 +50,22 @@ void read_common(config::Reader& r, bool published, Row& row) {
   }
 }
 
-void read_table(config::Reader& r, CalibrationTable& t) {
-  const auto format = r.required<std::string>("format", "the table format, orrery-calibration/1");
-  r.check(format == kFormat, "format",
-          fmt::format("unknown format '{}'; this program reads {}", format, kFormat));
-  t.device = r.required<std::string>("device", "the device file this table calibrates");
+void read_provenance(config::Reader& r, Provenance& out) {
   r.section("provenance", "where the table's figures come from", true, [&](config::Reader& p) {
     static const std::vector<std::string> kinds{"published", "measured"};
-    t.provenance.kind =
-        p.choice("kind", kinds, std::nullopt, "published figures or own measurements") == "measured"
-            ? ProvenanceKind::kMeasured
-            : ProvenanceKind::kPublished;
-    t.provenance.gpu = p.required<std::string>("gpu", "the GPU as its driver names it");
-    t.provenance.driver = p.optional<std::string>("driver", "n/a", "driver version");
-    t.provenance.cuda_runtime =
-        p.optional<std::string>("cuda_runtime", "n/a", "CUDA (or ROCm) runtime version");
-    t.provenance.clocks = p.optional<std::string>("clocks", "n/a", "clock settings during the runs");
-    t.provenance.date = p.required<std::string>("date", "when the figures were taken (or published)");
-    t.provenance.command = p.optional<std::string>("command", "n/a", "the command that produced the table");
+    out.kind = p.choice("kind", kinds, std::nullopt, "published figures or own measurements") == "measured"
+                   ? ProvenanceKind::kMeasured
+                   : ProvenanceKind::kPublished;
+    out.gpu = p.required<std::string>("gpu", "the GPU as its driver names it");
+    out.driver = p.optional<std::string>("driver", "n/a", "driver version");
+    out.cuda_runtime = p.optional<std::string>("cuda_runtime", "n/a", "CUDA (or ROCm) runtime version");
+    out.clocks = p.optional<std::string>("clocks", "n/a", "clock settings during the runs");
+    out.date = p.required<std::string>("date", "when the figures were taken (or published)");
+    out.command = p.optional<std::string>("command", "n/a", "the command that produced the table");
   });
-  const bool published = t.provenance.kind == ProvenanceKind::kPublished;
+}
+
+void read_gemm_rows(config::Reader& r, bool published, std::vector<GemmRow>& out) {
   r.list("gemm", "GEMM times", false, [&](config::Reader& e, std::size_t) {
     GemmRow row;
     row.shape.dtype = read_dtype(e);
@@ -79,8 +75,11 @@ void read_table(config::Reader& r, CalibrationTable& t) {
     row.shape.batch = e.optional<std::int64_t>("batch", 1, "GEMMs per launch");
     e.check(row.shape.batch >= 1, "batch", "must be at least 1");
     read_common(e, published, row);
-    t.gemm.push_back(row);
+    out.push_back(row);
   });
+}
+
+void read_memory_rows(config::Reader& r, bool published, std::vector<MemoryRow>& out) {
   r.list("memory", "memory streaming times", false, [&](config::Reader& e, std::size_t) {
     static const std::vector<std::string> kernels{"read", "write", "copy"};
     MemoryRow row;
@@ -92,8 +91,11 @@ void read_table(config::Reader& r, CalibrationTable& t) {
     row.bytes = e.required<Bytes>("bytes", "bytes read, written, or copied");
     e.check(row.bytes.count() > 0, "bytes", "must be positive");
     read_common(e, published, row);
-    t.memory.push_back(row);
+    out.push_back(row);
   });
+}
+
+void read_attention_rows(config::Reader& r, bool published, std::vector<AttentionRow>& out) {
   r.list("attention", "fused attention forward times", false, [&](config::Reader& e, std::size_t) {
     AttentionRow row;
     row.shape.dtype = read_dtype(e);
@@ -104,8 +106,11 @@ void read_table(config::Reader& r, CalibrationTable& t) {
     row.shape.head_dim = positive(e, "head_dim", "head dimension");
     row.shape.causal = e.required<bool>("causal", "causal mask");
     read_common(e, published, row);
-    t.attention.push_back(row);
+    out.push_back(row);
   });
+}
+
+void read_graphics_rows(config::Reader& r, bool published, CalibrationTable& t) {
   r.list("hashgrid", "hash-grid encoding times", false, [&](config::Reader& e, std::size_t) {
     HashGridRow row;
     row.shape.levels = positive(e, "levels", "resolution levels");
@@ -126,6 +131,9 @@ void read_table(config::Reader& r, CalibrationTable& t) {
     read_common(e, published, row);
     t.mlp.push_back(row);
   });
+}
+
+void read_spmm_rows(config::Reader& r, bool published, std::vector<SpmmRow>& out) {
   r.list("spmm", "sparse × dense times", false, [&](config::Reader& e, std::size_t) {
     SpmmRow row;
     row.shape.dtype = read_dtype(e);
@@ -134,8 +142,22 @@ void read_table(config::Reader& r, CalibrationTable& t) {
     row.shape.nnz = positive(e, "nnz", "nonzeros");
     row.shape.n = positive(e, "n", "columns of the dense matrix");
     read_common(e, published, row);
-    t.spmm.push_back(row);
+    out.push_back(row);
   });
+}
+
+void read_table(config::Reader& r, CalibrationTable& t) {
+  const auto format = r.required<std::string>("format", "the table format, orrery-calibration/1");
+  r.check(format == kFormat, "format",
+          fmt::format("unknown format '{}'; this program reads {}", format, kFormat));
+  t.device = r.required<std::string>("device", "the device file this table calibrates");
+  read_provenance(r, t.provenance);
+  const bool published = t.provenance.kind == ProvenanceKind::kPublished;
+  read_gemm_rows(r, published, t.gemm);
+  read_memory_rows(r, published, t.memory);
+  read_attention_rows(r, published, t.attention);
+  read_graphics_rows(r, published, t);
+  read_spmm_rows(r, published, t.spmm);
   r.finish();
 }
 

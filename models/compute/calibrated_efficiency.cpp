@@ -34,7 +34,7 @@ std::vector<std::pair<std::int64_t, LogGrid>> build(const std::vector<Row>& rows
     const Roofline rf = roofline(op, rates);
     auto& g = groups[key(row.shape)];
     g.first.push_back(coord(row.shape));
-    g.second.push_back(std::max(rf.compute_s, rf.memory_s) / row.time.seconds());
+    g.second.push_back(std::max(rf.compute_time, rf.memory_time) / row.time.seconds());
   }
   std::vector<std::pair<std::int64_t, LogGrid>> out;
   for (const auto& [k, g] : groups) out.emplace_back(k, LogGrid(dims, g.first, g.second));

@@ -55,7 +55,7 @@ CostModel::CostModel(std::shared_ptr<const Device> device, const CalibrationTabl
   if (device_->default_compute_efficiency.present)
     default_compute_ = device_->default_compute_efficiency.value;
   if (device_->default_memory_efficiency.present) default_memory_ = device_->default_memory_efficiency.value;
-  if (device_->launch_overhead.present) launch_s_ = device_->launch_overhead.value.seconds();
+  if (device_->launch_overhead.present) launch_time_ = device_->launch_overhead.value.seconds();
 }
 
 std::optional<double> CostModel::calibrated(const workload::Operation& op) const {
@@ -70,15 +70,15 @@ Cost CostModel::cost(const workload::Operation& op) const {
   c.bytes = Bytes(static_cast<std::int64_t>(std::llround(rf.bytes)));
   double seconds = 0;
   if (const auto e = calibrated(op)) {
-    seconds = std::max(rf.compute_s, rf.memory_s) / *e;
-    c.bound = rf.compute_s >= rf.memory_s ? Bound::kCompute : Bound::kMemory;
+    seconds = std::max(rf.compute_time, rf.memory_time) / *e;
+    c.bound = rf.compute_time >= rf.memory_time ? Bound::kCompute : Bound::kMemory;
     c.efficiency = *e;
     c.calibrated = true;
   } else {
     const auto memory_table = has_table_ ? calibration_.memory(rf.bytes) : std::nullopt;
     const double e_memory = memory_table.value_or(default_memory_);
-    const double compute = rf.compute_s / default_compute_;
-    const double memory = rf.memory_s / e_memory;
+    const double compute = rf.compute_time / default_compute_;
+    const double memory = rf.memory_time / e_memory;
     if (compute >= memory) {
       seconds = compute;
       c.bound = Bound::kCompute;
@@ -90,10 +90,10 @@ Cost CostModel::cost(const workload::Operation& op) const {
       c.calibrated = memory_table.has_value();
     }
   }
-  if (launch_s_ > seconds) c.bound = Bound::kLaunch;
+  if (launch_time_ > seconds) c.bound = Bound::kLaunch;
   // Whole nanoseconds, rounded up (no operation is free); the 1e-6 ns slack
   // keeps a measured time from gaining a nanosecond of floating-point noise.
-  c.time = Duration::ns(static_cast<std::int64_t>(std::ceil((seconds + launch_s_) * 1e9 - 1e-6)));
+  c.time = Duration::ns(static_cast<std::int64_t>(std::ceil((seconds + launch_time_) * 1e9 - 1e-6)));
   return c;
 }
 

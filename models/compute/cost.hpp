@@ -59,7 +59,7 @@ class CostModel {
   bool has_table_ = false;
   double default_compute_ = 1;
   double default_memory_ = 1;
-  double launch_s_ = 0;
+  double launch_time_ = 0;  // seconds
 };
 
 }  // namespace orrery::models

@@ -23,8 +23,8 @@ double d(std::int64_t v) {
 struct Visit {
   const Rates& r;
 
-  Roofline finish(double compute_s, workload::OperationWork w) const {
-    return {compute_s, w.bytes / r.bandwidth, w.flops, w.bytes};
+  Roofline finish(double compute_time, workload::OperationWork w) const {
+    return {compute_time, w.bytes / r.bandwidth, w.flops, w.bytes};
   }
   Roofline tensor(const workload::Operation& op, DType t) const {
     const workload::OperationWork w = workload::work_of(op);
@@ -47,17 +47,17 @@ struct Visit {
   Roofline operator()(const workload::Embedding& e) const { return vector(e); }
   Roofline operator()(const workload::QuantGemm& q) const {
     const workload::OperationWork w = workload::work_of(q);
-    double compute_s = 0;
+    double compute_time = 0;
     const double mma = 2 * d(q.m) * d(q.n) * d(q.k);
     for (DType wt : q.weights) {
       if (wt == q.activations) {
-        compute_s += mma / rate(r, wt);
+        compute_time += mma / rate(r, wt);
       } else {
         const double dequant = 2 * d(q.n) * d(q.k) * std::ceil(d(q.m) / kDequantTileRows);
-        compute_s += mma / rate(r, q.activations) + dequant / rate(r, DType::kFp32);
+        compute_time += mma / rate(r, q.activations) + dequant / rate(r, DType::kFp32);
       }
     }
-    return finish(compute_s, w);
+    return finish(compute_time, w);
   }
 };
 

@@ -31,9 +31,10 @@ struct Rates {
   const Device* device = nullptr;                    // for messages
 };
 
+// Times in seconds (doubles: this is the cost model's hot path).
 struct Roofline {
-  double compute_s = 0;
-  double memory_s = 0;
+  double compute_time = 0;  // FLOPs at peak
+  double memory_time = 0;   // bytes at the memory bandwidth
   double flops = 0;
   double bytes = 0;
 };

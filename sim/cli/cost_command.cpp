@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -130,13 +131,15 @@ int cost_command(const std::vector<std::string>& args) {
   } else if (!a.no_calibration) {
     table = models::find_calibration_table(models::calibration_tables_dir(), device->name);
   }
-  const models::CostModel model(device, table ? &*table : nullptr);
+  const models::CostModel model =
+      as_config_error([&] { return models::CostModel(device, table ? &*table : nullptr); });
   const models::Cost c = as_config_error([&] { return model.cost(op); });
   const std::string provenance =
-      c.calibrated ? fmt::format("calibrated ({}, {} table)", table->file,
-                                 table->provenance.kind == models::ProvenanceKind::kMeasured ? "measured"
-                                                                                             : "published")
-                   : std::string("UNCALIBRATED (the device's documented default efficiency)");
+      c.calibrated
+          ? fmt::format(
+                "calibrated ({}, {} table)", std::filesystem::path(table->file).filename().string(),
+                table->provenance.kind == models::ProvenanceKind::kMeasured ? "measured" : "published")
+          : std::string("UNCALIBRATED (the device's documented default efficiency)");
   if (a.json) {
     std::cout << fmt::format(
                      R"({{"device": "{}", "operation": "{}", "time_s": {}, "bound": "{}", "efficiency": {}, )"
