@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "orrery/version.hpp"
+#include "sim/cli/cost_command.hpp"
 #include "sim/cli/topo_report.hpp"
 #include "sim/config/docs.hpp"
 #include "sim/config/scenario.hpp"
@@ -31,13 +32,17 @@ usage:
   orrery describe FAMILY NAME [--markdown]      (FAMILY scenario needs no NAME)
   orrery describe all --markdown                (the whole key reference)
   orrery topo SPEC.yaml
+  orrery cost DEVICE OP key=value... [--calibration FILE | --no-calibration] [--json]
+  orrery cost --help                            (the operations and their keys)
   orrery --help | --version
 
 examples:
   orrery run scenarios/quickstart.yaml -o results/quickstart.h5 --trace results/quickstart.trace.json
   orrery run scenarios/quickstart.yaml --set workload.schedule=gpipe --set workload.micro_batches=16 --json
   orrery describe topology chain
-  orrery list schedules
+  orrery describe device H100-SXM5-80GB          (every field with its source)
+  orrery list devices
+  orrery cost H100-SXM5-80GB gemm m=8192 n=8192 k=8192 dtype=bf16
 
 exit status: 0 success; 1 valid but infeasible, or the simulation failed; 2 usage or configuration error
 )";
@@ -167,6 +172,12 @@ int describe(const std::vector<std::string>& args) {
     std::cout << config::reference_markdown(catalog);
   } else if (words.size() == 1 && words[0] == "scenario") {
     std::cout << config::describe_scenario(catalog, markdown);
+  } else if (words.size() == 2 && (words[0] == "device" || words[0] == "devices")) {
+    try {
+      std::cout << models::describe(*catalog.devices.load(words[1]), markdown);
+    } catch (const ValueError& e) {
+      throw ConfigError(e.what());
+    }
   } else if (words.size() == 2) {
     std::cout << config::describe_entry(catalog, words[0], words[1], markdown);
   } else {
@@ -198,7 +209,8 @@ int dispatch(int argc, char** argv) {
   if (cmd == "list") return list(args);
   if (cmd == "describe") return describe(args);
   if (cmd == "topo") return topo_report(args);
-  const std::vector<std::string> commands{"run", "check", "list", "describe", "topo"};
+  if (cmd == "cost") return cost_command(args);
+  const std::vector<std::string> commands{"run", "check", "list", "describe", "topo", "cost"};
   std::string msg = fmt::format("unknown command '{}'", cmd);
   if (auto near = nearest(cmd, commands)) msg += fmt::format("; did you mean '{}'?", *near);
   throw po::error(msg + "; valid: " + join(commands));

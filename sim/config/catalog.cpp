@@ -1,15 +1,17 @@
 #include "sim/config/catalog.hpp"
 
+#include "models/data_dir.hpp"
+
 namespace orrery::config {
 
-Catalog::Catalog() {
+Catalog::Catalog() : devices(models::devices_dir()) {
   topo::register_builtin(scale_out, nodes);
   exec::register_builtin(networks);
   workload::register_builtin(schedules);
   workload::register_builtin(workloads, schedules);
 }
 
-std::vector<const RegistryBase*> Catalog::all() const { return {&scale_out, &nodes, &networks, &schedules, &workloads}; }
+std::vector<const RegistryBase*> Catalog::all() const { return {&scale_out, &nodes, &devices, &networks, &schedules, &workloads}; }
 
 const RegistryBase* Catalog::find(std::string_view family) const {
   for (const auto* r : all())

@@ -1,9 +1,11 @@
 // Every registry of pluggable parts, filled by each folder's
-// `register_builtin`. One Catalog per program (or test); no globals.
+// `register_builtin`, and the device files. One Catalog per program (or
+// test); no globals.
 #pragma once
 
 #include <vector>
 
+#include "models/devices/device_catalog.hpp"
 #include "sim/exec/network_service.hpp"
 #include "topologies/register_builtin.hpp"
 #include "workloads/workload.hpp"
@@ -18,6 +20,7 @@ class Catalog {
 
   topo::ScaleOutRegistry scale_out{"topology"};
   topo::NodeRegistry nodes{"node"};
+  models::DeviceCatalog devices;  // the files in models/devices/
   exec::NetworkRegistry networks{"network", "model"};
   workload::ScheduleRegistry schedules{"schedule", "schedule"};
   workload::WorkloadRegistry workloads{"workload"};

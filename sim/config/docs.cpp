@@ -87,6 +87,14 @@ std::string reference_markdown(const Catalog& catalog) {
   std::string out = fmt::format("## Top-level keys\n\n{}", describe_scenario(catalog, true));
   for (const auto* reg : catalog.all()) {
     out += fmt::format("\n## {} (`{}:`)\n\n", reg->family(), reg->selector());
+    if (reg == &catalog.devices) {
+      // Devices are data files: document the file's keys once, not per device.
+      out += "Devices are data files in `models/devices/` (`orrery list devices`, `orrery describe device NAME`), "
+             "selected by `cluster.device: NAME`. Every number is written `{ value: \"...\", source: \"...\" }`; "
+             "a number without a source is rejected. The keys of a device file:\n\n";
+      out += table(models::device_file_keys(), true);
+      continue;
+    }
     for (const auto& [name, description] : reg->list()) out += fmt::format("\n{}", describe_entry(catalog, reg->family(), name, true));
   }
   return out;

@@ -93,6 +93,43 @@ void Reader::section(std::string_view key, std::string_view help, bool required,
   child.finish();
 }
 
+void Reader::list(std::string_view key, std::string_view help, bool required,
+                  const std::function<void(Reader&, std::size_t)>& body) {
+  known_.emplace_back(key);
+  if (describing()) {
+    docs_->push_back(KeyDoc{std::string(key), "list of sections", required, "", std::string(help), {}});
+    std::vector<KeyDoc> inner;
+    Reader child(&inner);
+    body(child, 0);
+    docs_->back().children = std::move(inner);
+    return;
+  }
+  const YAML::Node n = find(key);
+  if (!n) {
+    if (required) fail(key, fmt::format("missing required list '{}' ({})", key, help));
+    return;
+  }
+  if (!n.IsSequence()) {
+    throw ConfigError(doc_->location(n, key_path(key)), key_path(key),
+                      fmt::format("expected a list, found {}", detail::describe_node(n)));
+  }
+  YAML::Node out(YAML::NodeType::Sequence);
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const std::string path = fmt::format("{}[{}]", key_path(key), i);
+    const YAML::Node element = n[i];
+    if (!element.IsMap()) {
+      throw ConfigError(doc_->location(element, path), path,
+                        fmt::format("expected a mapping of keys to values, found {}", detail::describe_node(element)));
+    }
+    YAML::Node resolved(YAML::NodeType::Map);
+    Reader child(*doc_, element, path, resolved);
+    body(child, i);
+    child.finish();
+    out.push_back(resolved);
+  }
+  out_[std::string(key)] = out;
+}
+
 void Reader::finish() const {
   if (describing() || !node_.IsMap()) return;
   for (const auto& kv : node_) {

@@ -61,6 +61,12 @@ class Reader {
   void section(std::string_view key, std::string_view help, bool required,
                const std::function<void(Reader&)>& body);
 
+  // Reads the list of mappings at `key` (e.g. the rows of a calibration
+  // table), each element with `body`, which gets the element's index; each
+  // element's unknown keys are rejected. An absent optional list is empty.
+  void list(std::string_view key, std::string_view help, bool required,
+            const std::function<void(Reader&, std::size_t)>& body);
+
   [[nodiscard]] bool has(std::string_view key) const;
   [[nodiscard]] bool describing() const { return docs_ != nullptr; }
   [[nodiscard]] const std::string& path() const { return path_; }

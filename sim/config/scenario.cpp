@@ -4,6 +4,28 @@
 
 namespace orrery::config {
 
+namespace {
+
+// `cluster.device` and `cluster.device_overrides`.
+void read_device(Reader& c, const Catalog& catalog, exec::ClusterSpec& cluster) {
+  const auto name = c.maybe<std::string>(
+      "device", "a device of models/devices/ by name (`orrery list devices`), or the path of a device file; "
+                "none for workloads with profiled times");
+  std::shared_ptr<models::Device> device;
+  if (name) {
+    try {
+      device = std::make_shared<models::Device>(*catalog.devices.load(*name));
+    } catch (const ValueError& e) {
+      c.fail("device", e.what());
+    }
+  }
+  c.section("device_overrides", "replace fields of the device, e.g. { memory_bandwidth: \"3 TB/s\" }", false,
+            [&](Reader& o) { models::read_overrides(o, device.get()); });
+  cluster.device = std::move(device);
+}
+
+}  // namespace
+
 void read_scenario(Reader& r, const Catalog& catalog, Scenario& s) {
   const auto seed = r.optional<std::int64_t>("seed", 1, "seed of every random stream of the run");
   r.check(seed >= 0, "seed", "must not be negative");
@@ -11,6 +33,7 @@ void read_scenario(Reader& r, const Catalog& catalog, Scenario& s) {
   r.section("cluster", "the devices and how they are wired", true, [&](Reader& c) {
     s.cluster.nodes = c.required<int>("nodes", "number of nodes");
     c.check(s.cluster.nodes >= 1, "nodes", "must be at least 1");
+    read_device(c, catalog, s.cluster);
     c.section("node", "what is inside a node", false,
               [&](Reader& n) { s.cluster.node = catalog.nodes.create(n, "single"); });
     c.section("scale_out", "the network between nodes", true,

@@ -72,6 +72,7 @@ ORRERY_UNIT_VALUE(Duration, parse_duration, "duration")
 ORRERY_UNIT_VALUE(Flops, parse_flops, "FLOP count")
 ORRERY_UNIT_VALUE(FlopRate, parse_flop_rate, "compute rate")
 ORRERY_UNIT_VALUE(Frequency, parse_frequency, "frequency")
+ORRERY_UNIT_VALUE(Power, parse_power, "power")
 #undef ORRERY_UNIT_VALUE
 
 template <class T>

@@ -37,7 +37,9 @@ constexpr std::array kFlopUnits{Unit{"FLOP", 1},    Unit{"kFLOP", 1e3},  Unit{"M
                                 Unit{"TFLOP", 1e12}, Unit{"PFLOP", 1e15}, Unit{"EFLOP", 1e18}};
 constexpr std::array kFlopRateUnits{Unit{"FLOP/s", 1},     Unit{"kFLOP/s", 1e3},  Unit{"MFLOP/s", 1e6},
                                     Unit{"GFLOP/s", 1e9},  Unit{"TFLOP/s", 1e12}, Unit{"PFLOP/s", 1e15},
-                                    Unit{"EFLOP/s", 1e18}};
+                                    Unit{"EFLOP/s", 1e18}, Unit{"OP/s", 1},         Unit{"GOP/s", 1e9},
+                                    Unit{"TOP/s", 1e12},   Unit{"POP/s", 1e15}};
+constexpr std::array kPowerUnits{Unit{"mW", 1e-3}, Unit{"W", 1}, Unit{"kW", 1e3}, Unit{"MW", 1e6}};
 constexpr std::array kFrequencyUnits{Unit{"Hz", 1}, Unit{"kHz", 1e3}, Unit{"MHz", 1e6}, Unit{"GHz", 1e9}};
 
 constexpr std::array<std::string_view, 9> kBytePrint{"PiB", "PB", "TiB", "TB", "GiB", "GB", "MiB", "MB", "KiB"};
@@ -159,6 +161,8 @@ Frequency parse_frequency(std::string_view text) {
   return Frequency::hz(parse_with(text, kFrequencyUnits, "a frequency", "1.41 GHz"));
 }
 
+Power parse_power(std::string_view text) { return Power::watts(parse_with(text, kPowerUnits, "a power", "700 W")); }
+
 std::string to_string(Bytes b) {
   const auto n = b.count();
   if (n > -1024 && n < 1024) return fmt::format("{} B", n);
@@ -180,6 +184,11 @@ std::string to_string(Flops f) {
 std::string to_string(FlopRate r) {
   constexpr std::array<std::string_view, 6> order{"EFLOP/s", "PFLOP/s", "TFLOP/s", "GFLOP/s", "MFLOP/s", "kFLOP/s"};
   return print_with(r.per_s(), kFlopRateUnits, order, "FLOP/s");
+}
+
+std::string to_string(Power p) {
+  constexpr std::array<std::string_view, 3> order{"MW", "kW", "W"};
+  return print_with(p.watts(), kPowerUnits, order, "mW");
 }
 
 std::string to_string(Frequency f) {

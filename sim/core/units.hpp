@@ -1,5 +1,7 @@
 // Value types for physical quantities, parsed from strings such as "200 Gb/s",
-// "80 GiB", "1.5 us", "989 TFLOP/s", "1.41 GHz" and printed back the same way.
+// "80 GiB", "1.5 us", "989 TFLOP/s", "1.41 GHz", "700 W" and printed back the
+// same way. Integer operation rates ("624 TOP/s") read as compute rates: a
+// roofline counts an int8 multiply-add like a floating-point one.
 // A unit lives in a type (`Bandwidth link_bandwidth`), never in a variable name.
 #pragma once
 
@@ -67,6 +69,19 @@ class FlopRate {
   double v_ = 0;
 };
 
+// Watts.
+class Power {
+ public:
+  constexpr Power() = default;
+  static constexpr Power watts(double v) { return Power(v); }
+  [[nodiscard]] constexpr double watts() const { return v_; }
+  constexpr auto operator<=>(const Power&) const = default;
+
+ private:
+  constexpr explicit Power(double v) : v_(v) {}
+  double v_ = 0;
+};
+
 class Frequency {
  public:
   constexpr Frequency() = default;
@@ -93,6 +108,7 @@ class Frequency {
 [[nodiscard]] Flops parse_flops(std::string_view text);
 [[nodiscard]] FlopRate parse_flop_rate(std::string_view text);
 [[nodiscard]] Frequency parse_frequency(std::string_view text);
+[[nodiscard]] Power parse_power(std::string_view text);
 
 // Printers: the largest unit that shows the value exactly in at most six
 // significant digits, so that parse(to_string(x)) == x for values people write.
@@ -102,5 +118,6 @@ class Frequency {
 [[nodiscard]] std::string to_string(Flops f);
 [[nodiscard]] std::string to_string(FlopRate r);
 [[nodiscard]] std::string to_string(Frequency f);
+[[nodiscard]] std::string to_string(Power p);
 
 }  // namespace orrery

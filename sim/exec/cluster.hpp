@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "models/devices/device.hpp"
 #include "sim/core/ids.hpp"
 #include "topologies/node_fabric.hpp"
 #include "topologies/topology.hpp"
@@ -14,6 +15,9 @@ namespace orrery::exec {
 
 struct ClusterSpec {
   int nodes = 0;
+  // The device in every slot, overrides applied; null for workloads that bring
+  // their own timings (the profiled pipeline).
+  std::shared_ptr<const models::Device> device;
   std::shared_ptr<const topo::NodeSpec> node;
   std::shared_ptr<const topo::ScaleOutSpec> scale_out;
 };

@@ -74,6 +74,31 @@ expect no-scenario "missing the scenario file" run
 expect describe-unknown "unknown topology 'torus'; valid: chain" describe topology torus
 expect list-unknown "unknown family 'planets'" list planets
 
+# Devices in scenarios.
+f=$(variant device-unknown 's/^  nodes: 4$/  nodes: 4\n  device: H100/')
+expect device-unknown "device-unknown.yaml:14:11: error: cluster.device: unknown device 'H100'; valid: A100-SXM4-40GB" run "$f" "${out[@]}"
+f=$(variant device-override 's/^  nodes: 4$/  nodes: 4\n  device: H100-SXM5-80GB\n  device_overrides: { memory_bandwidth: 3 }/')
+expect device-override-unit "device-override.yaml:15:41: error: cluster.device_overrides.memory_bandwidth: '3' has no unit" run "$f" "${out[@]}"
+expect device-override-no-device "error: cluster.device_overrides.peak_bf16: there is no cluster.device to override" run "$quickstart" --set "cluster.device_overrides.peak_bf16=1 PFLOP/s" "${out[@]}"
+expect describe-unknown-device "unknown device 'H10'; valid: A100-SXM4-40GB" describe device H10
+
+# orrery cost: bad devices, operations, keys and values.
+expect cost-unknown-device "unknown device 'H100'; valid: A100-SXM4-40GB" cost H100 gemm m=1 n=1 k=1
+expect cost-unknown-op "unknown operation 'gem'; did you mean 'gemm'?; valid: attention" cost H100-SXM5-80GB gem m=1
+expect cost-unknown-key "dtyp=bf16: error: gemm: unknown key 'dtyp'; did you mean 'dtype'?; valid: m, n, k, batch, dtype" cost H100-SXM5-80GB gemm m=1 n=1 k=1 dtyp=bf16
+expect cost-bad-integer "m=8k: error: gemm.m: expected an integer, found '8k'" cost H100-SXM5-80GB gemm m=8k n=1 k=1
+expect cost-zero "n=0: error: gemm.n: must be at least 1, got 0" cost H100-SXM5-80GB gemm m=1 n=0 k=1
+expect cost-missing-key "error: gemm: missing required key 'k' (the reduction dimension)" cost H100-SXM5-80GB gemm m=1 n=1
+expect cost-bad-dtype "dtype=bf61: error: gemm.dtype: unknown dtype 'bf61'; did you mean 'bf16'?" cost H100-SXM5-80GB gemm m=1 n=1 k=1 dtype=bf61
+expect cost-not-key-value "gemm: 'm1' is not key=value" cost H100-SXM5-80GB gemm m1
+expect cost-bad-size "bytes=2 GB/s: error: softmax.bytes: cannot read '2 GB/s' as a size in bytes" cost H100-SXM5-80GB softmax "bytes=2 GB/s"
+expect cost-no-peak "device V100-SXM2-32GB has no bf16 peak; it has: fp64, fp32, fp16" cost V100-SXM2-32GB gemm m=1 n=1 k=1 dtype=bf16
+expect cost-fpga "Alveo-U55C is a fpga device" cost Alveo-U55C gemm m=1 n=1 k=1
+expect cost-ngpc-op "NGPC-8 is a neural-graphics cluster: it runs hashgrid and mlp only, not gemm" cost NGPC-8 gemm m=1 n=1 k=1
+expect cost-no-op "usage: orrery cost DEVICE OP key=value..." cost H100-SXM5-80GB
+expect cost-bad-option "cost: unknown option '--jsn'" cost H100-SXM5-80GB gemm m=1 n=1 k=1 --jsn
+expect cost-missing-table "--calibration: cannot open '$tmp/none.yaml'" cost H100-SXM5-80GB gemm m=1 n=1 k=1 --calibration "$tmp/none.yaml"
+
 # A valid run writes both files (the control case: the checks above are not vacuous).
 if "$orrery" run "$quickstart" "${out[@]}" >/dev/null 2>&1 && [[ -s $tmp/out.h5 && -s $tmp/out.json ]]; then
   pass=$((pass + 1))

@@ -1,0 +1,207 @@
+#include "models/calibration/table.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "sim/config/document.hpp"
+#include "sim/config/reader.hpp"
+#include "workloads/operation_args.hpp"
+
+namespace orrery::models {
+
+namespace {
+
+constexpr const char* kFormat = "orrery-calibration/1";
+
+const std::vector<std::string>& dtype_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (int i = 0; i < workload::kDTypeCount; ++i)
+      out.emplace_back(workload::name_of(static_cast<workload::DType>(i)));
+    return out;
+  }();
+  return names;
+}
+
+workload::DType read_dtype(config::Reader& r) {
+  return workload::parse_dtype(r.choice("dtype", dtype_names(), std::nullopt, "element type"));
+}
+
+std::int64_t positive(config::Reader& r, std::string_view key, std::string_view help) {
+  const auto v = r.required<std::int64_t>(key, help);
+  r.check(v >= 1, key, "must be at least 1");
+  return v;
+}
+
+// The time and source every row has.
+template <class Row>
+void read_common(config::Reader& r, bool published, Row& row) {
+  row.time = r.required<Duration>("time", "kernel execution time, launch overhead excluded");
+  r.check(row.time > Duration::ns(0), "time", "must be positive");
+  if (published) {
+    row.source =
+        r.required<std::string>("source", "where the figure comes from (paper and table, datasheet...)");
+    r.check(row.source.find_first_not_of(" \t") != std::string::npos, "source", "must not be empty");
+  } else {
+    row.source = r.optional<std::string>("source", "", "where the figure comes from");
+  }
+}
+
+void read_provenance(config::Reader& r, Provenance& out) {
+  r.section("provenance", "where the table's figures come from", true, [&](config::Reader& p) {
+    static const std::vector<std::string> kinds{"published", "measured"};
+    out.kind = p.choice("kind", kinds, std::nullopt, "published figures or own measurements") == "measured"
+                   ? ProvenanceKind::kMeasured
+                   : ProvenanceKind::kPublished;
+    out.gpu = p.required<std::string>("gpu", "the GPU as its driver names it");
+    out.driver = p.optional<std::string>("driver", "n/a", "driver version");
+    out.cuda_runtime = p.optional<std::string>("cuda_runtime", "n/a", "CUDA (or ROCm) runtime version");
+    out.clocks = p.optional<std::string>("clocks", "n/a", "clock settings during the runs");
+    out.date = p.required<std::string>("date", "when the figures were taken (or published)");
+    out.command = p.optional<std::string>("command", "n/a", "the command that produced the table");
+  });
+}
+
+void read_gemm_rows(config::Reader& r, bool published, std::vector<GemmRow>& out) {
+  r.list("gemm", "GEMM times", false, [&](config::Reader& e, std::size_t) {
+    GemmRow row;
+    row.shape.dtype = read_dtype(e);
+    row.shape.m = positive(e, "m", "rows of A and C");
+    row.shape.n = positive(e, "n", "columns of B and C");
+    row.shape.k = positive(e, "k", "reduction dimension");
+    row.shape.batch = e.optional<std::int64_t>("batch", 1, "GEMMs per launch");
+    e.check(row.shape.batch >= 1, "batch", "must be at least 1");
+    read_common(e, published, row);
+    out.push_back(row);
+  });
+}
+
+void read_memory_rows(config::Reader& r, bool published, std::vector<MemoryRow>& out) {
+  r.list("memory", "memory streaming times", false, [&](config::Reader& e, std::size_t) {
+    static const std::vector<std::string> kernels{"read", "write", "copy"};
+    MemoryRow row;
+    const std::string k =
+        e.choice("kernel", kernels, std::nullopt, "read, write, or copy (bytes = buffer copied)");
+    row.kernel = k == "read"    ? MemoryKernel::kRead
+                 : k == "write" ? MemoryKernel::kWrite
+                                : MemoryKernel::kCopy;
+    row.bytes = e.required<Bytes>("bytes", "bytes read, written, or copied");
+    e.check(row.bytes.count() > 0, "bytes", "must be positive");
+    read_common(e, published, row);
+    out.push_back(row);
+  });
+}
+
+void read_attention_rows(config::Reader& r, bool published, std::vector<AttentionRow>& out) {
+  r.list("attention", "fused attention forward times", false, [&](config::Reader& e, std::size_t) {
+    AttentionRow row;
+    row.shape.dtype = read_dtype(e);
+    row.shape.batch = positive(e, "batch", "sequences");
+    row.shape.heads = positive(e, "heads", "query heads");
+    row.shape.kv_heads = positive(e, "kv_heads", "key/value heads");
+    row.shape.seq = positive(e, "seq", "sequence length");
+    row.shape.head_dim = positive(e, "head_dim", "head dimension");
+    row.shape.causal = e.required<bool>("causal", "causal mask");
+    read_common(e, published, row);
+    out.push_back(row);
+  });
+}
+
+void read_graphics_rows(config::Reader& r, bool published, CalibrationTable& t) {
+  r.list("hashgrid", "hash-grid encoding times", false, [&](config::Reader& e, std::size_t) {
+    HashGridRow row;
+    row.shape.levels = positive(e, "levels", "resolution levels");
+    row.shape.features = positive(e, "features", "features per level");
+    row.shape.log2_table = positive(e, "log2_table", "log2 of the table entries per level");
+    row.shape.points = positive(e, "points", "points encoded");
+    row.shape.dims = e.optional<std::int64_t>("dims", 3, "input dimensions");
+    read_common(e, published, row);
+    t.hashgrid.push_back(row);
+  });
+  r.list("mlp", "fully fused tiny-MLP times", false, [&](config::Reader& e, std::size_t) {
+    MlpRow row;
+    row.shape.width = positive(e, "width", "neurons per hidden layer");
+    row.shape.depth = positive(e, "depth", "hidden layers");
+    row.shape.points = positive(e, "points", "points evaluated");
+    row.shape.inputs = e.optional<std::int64_t>("inputs", 32, "input width");
+    row.shape.outputs = e.optional<std::int64_t>("outputs", 16, "output width");
+    read_common(e, published, row);
+    t.mlp.push_back(row);
+  });
+}
+
+void read_spmm_rows(config::Reader& r, bool published, std::vector<SpmmRow>& out) {
+  r.list("spmm", "sparse × dense times", false, [&](config::Reader& e, std::size_t) {
+    SpmmRow row;
+    row.shape.dtype = read_dtype(e);
+    row.shape.rows = positive(e, "rows", "rows of the sparse matrix");
+    row.shape.cols = positive(e, "cols", "columns of the sparse matrix");
+    row.shape.nnz = positive(e, "nnz", "nonzeros");
+    row.shape.n = positive(e, "n", "columns of the dense matrix");
+    read_common(e, published, row);
+    out.push_back(row);
+  });
+}
+
+void read_table(config::Reader& r, CalibrationTable& t) {
+  const auto format = r.required<std::string>("format", "the table format, orrery-calibration/1");
+  r.check(format == kFormat, "format",
+          fmt::format("unknown format '{}'; this program reads {}", format, kFormat));
+  t.device = r.required<std::string>("device", "the device file this table calibrates");
+  read_provenance(r, t.provenance);
+  const bool published = t.provenance.kind == ProvenanceKind::kPublished;
+  read_gemm_rows(r, published, t.gemm);
+  read_memory_rows(r, published, t.memory);
+  read_attention_rows(r, published, t.attention);
+  read_graphics_rows(r, published, t);
+  read_spmm_rows(r, published, t.spmm);
+  r.finish();
+}
+
+CalibrationTable read_document(const config::Document& doc) {
+  CalibrationTable t;
+  t.file = doc.file();
+  YAML::Node resolved(YAML::NodeType::Map);
+  config::Reader r(doc, doc.root(), "", resolved);
+  read_table(r, t);
+  return t;
+}
+
+}  // namespace
+
+CalibrationTable load_calibration_table(const std::string& path) {
+  return read_document(config::Document::load_file(path));
+}
+
+CalibrationTable parse_calibration_table(const std::string& text, const std::string& file_name) {
+  return read_document(config::Document::parse(text, file_name));
+}
+
+std::optional<CalibrationTable> find_calibration_table(const std::string& folder, const std::string& device) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  std::optional<CalibrationTable> best;
+  for (const auto& f : files) {
+    const config::Document doc = config::Document::load_file(f);
+    const YAML::Node d = doc.root()["device"];
+    if (!d || !d.IsScalar() || d.Scalar() != device) continue;
+    CalibrationTable t = read_document(doc);
+    if (!best || t.provenance.kind > best->provenance.kind) {
+      best = std::move(t);
+    } else if (t.provenance.kind == best->provenance.kind) {
+      throw ConfigError(fmt::format("two {} calibration tables for device {}: {} and {}; keep one",
+                                    t.provenance.kind == ProvenanceKind::kMeasured ? "measured" : "published",
+                                    device, best->file, t.file));
+    }
+  }
+  return best;
+}
+
+}  // namespace orrery::models

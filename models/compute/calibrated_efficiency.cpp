@@ -1,0 +1,127 @@
+#include "models/compute/calibrated_efficiency.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace orrery::models {
+
+namespace {
+
+double d(std::int64_t v) {
+  return static_cast<double>(v);
+}
+
+std::int64_t dtype_key(workload::DType t) {
+  return static_cast<std::int64_t>(t);
+}
+std::int64_t attention_key(const workload::Attention& a) {
+  return dtype_key(a.dtype) * 2 + (a.causal ? 1 : 0);
+}
+std::int64_t hashgrid_key(const workload::HashGridEncoding& h) {
+  return (h.levels << 32) | (h.features << 8) | h.dims;
+}
+std::int64_t mlp_key(const workload::TinyMlp& m) {
+  return (m.width << 32) | m.depth;
+}
+
+// Builds the groups of `rows`: key → (points, efficiencies).
+template <class Row, class KeyFn, class CoordFn>
+std::vector<std::pair<std::int64_t, LogGrid>> build(const std::vector<Row>& rows, std::size_t dims, KeyFn key,
+                                                    CoordFn coord, const Rates& rates) {
+  std::map<std::int64_t, std::pair<std::vector<LogGrid::Point>, std::vector<double>>> groups;
+  for (const auto& row : rows) {
+    const workload::Operation op = row.shape;
+    const Roofline rf = roofline(op, rates);
+    auto& g = groups[key(row.shape)];
+    g.first.push_back(coord(row.shape));
+    g.second.push_back(std::max(rf.compute_time, rf.memory_time) / row.time.seconds());
+  }
+  std::vector<std::pair<std::int64_t, LogGrid>> out;
+  for (const auto& [k, g] : groups) out.emplace_back(k, LogGrid(dims, g.first, g.second));
+  return out;
+}
+
+}  // namespace
+
+CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const Rates& rates) {
+  gemm_ = build(
+      table.gemm, 4, [](const workload::Gemm& g) { return dtype_key(g.dtype); },
+      [](const workload::Gemm& g) {
+        return LogGrid::Point{d(g.m), d(g.n), d(g.k), d(g.batch)};
+      },
+      rates);
+  attention_ = build(
+      table.attention, 2, attention_key,
+      [](const workload::Attention& a) {
+        return LogGrid::Point{d(a.seq), d(a.head_dim), 0, 0};
+      },
+      rates);
+  hashgrid_ = build(
+      table.hashgrid, 2, hashgrid_key,
+      [](const workload::HashGridEncoding& h) {
+        return LogGrid::Point{d(h.points), d(h.log2_table), 0, 0};
+      },
+      rates);
+  mlp_ = build(
+      table.mlp, 1, mlp_key,
+      [](const workload::TinyMlp& m) {
+        return LogGrid::Point{d(m.points), 0, 0, 0};
+      },
+      rates);
+  spmm_ = build(
+      table.spmm, 3, [](const workload::Spmm& s) { return dtype_key(s.dtype); },
+      [](const workload::Spmm& s) {
+        return LogGrid::Point{d(s.rows), d(s.nnz), d(s.n), 0};
+      },
+      rates);
+
+  // One memory kernel: copy describes elementwise kernels best (they read and write).
+  for (MemoryKernel k : {MemoryKernel::kCopy, MemoryKernel::kRead, MemoryKernel::kWrite}) {
+    std::vector<LogGrid::Point> points;
+    std::vector<double> values;
+    for (const auto& row : table.memory) {
+      if (row.kernel != k) continue;
+      const double moved = d(row.bytes.count()) * (k == MemoryKernel::kCopy ? 2 : 1);
+      points.push_back({moved, 0, 0, 0});
+      values.push_back(moved / rates.bandwidth / row.time.seconds());
+    }
+    if (!points.empty()) {
+      memory_ = LogGrid(1, points, values);
+      break;
+    }
+  }
+}
+
+std::optional<double> CalibratedEfficiency::lookup(const Groups& groups, std::int64_t key,
+                                                   const LogGrid::Point& p) {
+  for (const auto& [k, grid] : groups)
+    if (k == key) return grid.at(p);
+  return std::nullopt;
+}
+
+std::optional<double> CalibratedEfficiency::gemm(const workload::Gemm& g) const {
+  return lookup(gemm_, dtype_key(g.dtype), {d(g.m), d(g.n), d(g.k), d(g.batch)});
+}
+
+std::optional<double> CalibratedEfficiency::attention(const workload::Attention& a) const {
+  return lookup(attention_, attention_key(a), {d(a.seq), d(a.head_dim), 0, 0});
+}
+
+std::optional<double> CalibratedEfficiency::hashgrid(const workload::HashGridEncoding& h) const {
+  return lookup(hashgrid_, hashgrid_key(h), {d(h.points), d(h.log2_table), 0, 0});
+}
+
+std::optional<double> CalibratedEfficiency::mlp(const workload::TinyMlp& m) const {
+  return lookup(mlp_, mlp_key(m), {d(m.points), 0, 0, 0});
+}
+
+std::optional<double> CalibratedEfficiency::spmm(const workload::SparseShape& s) const {
+  return lookup(spmm_, dtype_key(s.dtype), {d(s.rows), d(s.nnz), d(s.n), 0});
+}
+
+std::optional<double> CalibratedEfficiency::memory(double bytes) const {
+  if (memory_.empty()) return std::nullopt;
+  return memory_.at({bytes, 0, 0, 0});
+}
+
+}  // namespace orrery::models

@@ -1,0 +1,100 @@
+#include "models/compute/cost.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace orrery::models {
+
+std::string_view name_of(Bound b) {
+  switch (b) {
+    case Bound::kCompute:
+      return "compute";
+    case Bound::kMemory:
+      return "memory";
+    case Bound::kLaunch:
+      return "launch";
+  }
+  return "?";
+}
+
+namespace {
+
+// The calibrated efficiency of each kind of operation (none for the rest).
+struct Lookup {
+  const CalibratedEfficiency& c;
+  std::optional<double> operator()(const workload::Gemm& g) const { return c.gemm(g); }
+  std::optional<double> operator()(const workload::VocabProjection& v) const {
+    return c.gemm(workload::Gemm{v.tokens, v.vocab, v.hidden, 1, v.dtype});
+  }
+  std::optional<double> operator()(const workload::Attention& a) const { return c.attention(a); }
+  std::optional<double> operator()(const workload::HashGridEncoding& h) const { return c.hashgrid(h); }
+  std::optional<double> operator()(const workload::TinyMlp& m) const { return c.mlp(m); }
+  std::optional<double> operator()(const workload::Spmm& s) const { return c.spmm(s); }
+  std::optional<double> operator()(const workload::QuantGemm& q) const {
+    // Same-type weights and activations run as a plain GEMM of that type.
+    const bool uniform =
+        std::all_of(q.weights.begin(), q.weights.end(), [&](auto t) { return t == q.activations; });
+    if (!uniform) return std::nullopt;
+    return c.gemm(workload::Gemm{q.m, q.n, q.k, 1, q.activations});
+  }
+  template <class T>
+  std::optional<double> operator()(const T&) const {
+    return std::nullopt;
+  }
+};
+
+}  // namespace
+
+CostModel::CostModel(std::shared_ptr<const Device> device, const CalibrationTable* table)
+    : device_(std::move(device)), rates_(*device_) {
+  if (table) {
+    calibration_ = CalibratedEfficiency(*table, rates_);
+    has_table_ = true;
+  }
+  // Devices without documented defaults (FPGAs, NGPCs) are priced at their peaks.
+  if (device_->default_compute_efficiency.present)
+    default_compute_ = device_->default_compute_efficiency.value;
+  if (device_->default_memory_efficiency.present) default_memory_ = device_->default_memory_efficiency.value;
+  if (device_->launch_overhead.present) launch_time_ = device_->launch_overhead.value.seconds();
+}
+
+std::optional<double> CostModel::calibrated(const workload::Operation& op) const {
+  if (!has_table_) return std::nullopt;
+  return std::visit(Lookup{calibration_}, op);
+}
+
+Cost CostModel::cost(const workload::Operation& op) const {
+  const Roofline rf = roofline(op, rates_);
+  Cost c;
+  c.flops = Flops(rf.flops);
+  c.bytes = Bytes(static_cast<std::int64_t>(std::llround(rf.bytes)));
+  double seconds = 0;
+  if (const auto e = calibrated(op)) {
+    seconds = std::max(rf.compute_time, rf.memory_time) / *e;
+    c.bound = rf.compute_time >= rf.memory_time ? Bound::kCompute : Bound::kMemory;
+    c.efficiency = *e;
+    c.calibrated = true;
+  } else {
+    const auto memory_table = has_table_ ? calibration_.memory(rf.bytes) : std::nullopt;
+    const double e_memory = memory_table.value_or(default_memory_);
+    const double compute = rf.compute_time / default_compute_;
+    const double memory = rf.memory_time / e_memory;
+    if (compute >= memory) {
+      seconds = compute;
+      c.bound = Bound::kCompute;
+      c.efficiency = default_compute_;
+    } else {
+      seconds = memory;
+      c.bound = Bound::kMemory;
+      c.efficiency = e_memory;
+      c.calibrated = memory_table.has_value();
+    }
+  }
+  if (launch_time_ > seconds) c.bound = Bound::kLaunch;
+  // Whole nanoseconds, rounded up (no operation is free); the 1e-6 ns slack
+  // keeps a measured time from gaining a nanosecond of floating-point noise.
+  c.time = Duration::ns(static_cast<std::int64_t>(std::ceil((seconds + launch_time_) * 1e9 - 1e-6)));
+  return c;
+}
+
+}  // namespace orrery::models

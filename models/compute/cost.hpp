@@ -1,0 +1,65 @@
+// The cost of one operation on one device:
+//
+//   time = max(FLOPs / (peak × e_compute), bytes / (bandwidth × e_memory)) + launch overhead
+//
+// With a calibration table that covers the operation's group, one efficiency
+// e (interpolated by shape, see calibrated_efficiency.hpp) applies to the
+// whole roofline, so the time at a measured shape is the measured time plus
+// the launch overhead. Otherwise e_compute and e_memory are the device file's
+// documented defaults — except that memory-bound work uses the table's memory
+// efficiency when it has one — and the result says `calibrated: false`.
+// `bound` names the term that sets the time; `launch` when the launch overhead
+// is longer than the roofline part. The model is const and pure: cost() may be
+// called from anywhere, as often as the executor likes.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "models/calibration/table.hpp"
+#include "models/compute/calibrated_efficiency.hpp"
+#include "models/compute/roofline.hpp"
+#include "models/devices/device.hpp"
+#include "sim/core/time.hpp"
+#include "sim/core/units.hpp"
+#include "workloads/operation.hpp"
+
+namespace orrery::models {
+
+enum class Bound : std::uint8_t { kCompute, kMemory, kLaunch };
+[[nodiscard]] std::string_view name_of(Bound b);
+
+struct Cost {
+  Duration time;
+  Bound bound = Bound::kCompute;
+  double efficiency = 0;  // of the term that sets the time
+  bool calibrated = false;
+  Flops flops;
+  Bytes bytes;
+};
+
+class CostModel {
+ public:
+  // `table` may be null (no calibration: every cost is uncalibrated).
+  CostModel(std::shared_ptr<const Device> device, const CalibrationTable* table);
+
+  // Throws ValueError when the device lacks what the operation needs (e.g. a bf16 peak).
+  [[nodiscard]] Cost cost(const workload::Operation& op) const;
+
+  [[nodiscard]] const Device& device() const { return *device_; }
+  [[nodiscard]] bool has_calibration() const { return has_table_; }
+
+ private:
+  [[nodiscard]] std::optional<double> calibrated(const workload::Operation& op) const;
+
+  std::shared_ptr<const Device> device_;
+  Rates rates_;
+  CalibratedEfficiency calibration_;
+  bool has_table_ = false;
+  double default_compute_ = 1;
+  double default_memory_ = 1;
+  double launch_time_ = 0;  // seconds
+};
+
+}  // namespace orrery::models

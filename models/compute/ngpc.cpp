@@ -1,0 +1,97 @@
+#include "models/compute/ngpc.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace orrery::models {
+
+namespace {
+
+constexpr double kSectorBytes = 32;  // DRAM access granularity of the GPU's memory system
+constexpr double kFeatureBytes = 2;  // fp16 table entries
+
+double d(std::int64_t v) {
+  return static_cast<double>(v);
+}
+
+Duration ceil_ns(double seconds) {
+  return Duration::ns(static_cast<std::int64_t>(std::ceil(seconds * 1e9 - 1e-6)));
+}
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
+  return (a + b - 1) / b;
+}
+
+}  // namespace
+
+NgpcModel::NgpcModel(std::shared_ptr<const Device> ngpc) : device_(std::move(ngpc)) {
+  const Device& dv = *device_;
+  if (dv.kind != DeviceKind::kNgpc) throw ValueError(fmt::format("device {} is not an NGPC", dv.name));
+  if (!dv.nfp_count.present || !dv.encoding_engines_per_nfp.present || !dv.engine_sram.present ||
+      !dv.engine_lookups_per_cycle.present || !dv.mlp_array.present || !dv.clock.present ||
+      !dv.memory_bandwidth.present) {
+    throw ValueError(fmt::format("NGPC device {} lacks an engine field", dv.name));
+  }
+}
+
+double NgpcModel::lookups_per_s() const {
+  const Device& dv = *device_;
+  return d(dv.nfp_count.value) * d(dv.encoding_engines_per_nfp.value) * dv.clock.value.hz() *
+         d(dv.engine_lookups_per_cycle.value);
+}
+
+double NgpcModel::table_bytes(const workload::HashGridEncoding& h) const {
+  return std::ldexp(1.0, static_cast<int>(h.log2_table)) * d(h.features) * kFeatureBytes;
+}
+
+double NgpcModel::sram_hit_fraction(const workload::HashGridEncoding& h) const {
+  return std::min(1.0, d(device_->engine_sram.value.count()) / table_bytes(h));
+}
+
+double NgpcModel::encoded_points_per_s(const workload::HashGridEncoding& h) const {
+  const double lookups_per_point = d(h.levels) * std::ldexp(1.0, static_cast<int>(h.dims));
+  const double on_chip = lookups_per_s() / lookups_per_point;
+  const double misses_per_point = lookups_per_point * (1 - sram_hit_fraction(h));
+  if (misses_per_point <= 0) return on_chip;
+  const double entry_bytes = d(h.features) * kFeatureBytes;
+  const double dram = device_->memory_bandwidth.value.bytes_per_s() / (misses_per_point * entry_bytes);
+  return std::min(on_chip, dram);
+}
+
+Duration NgpcModel::encoding_time(const workload::HashGridEncoding& h) const {
+  return ceil_ns(d(h.points) / encoded_points_per_s(h));
+}
+
+std::int64_t NgpcModel::mlp_cycles_per_point(const workload::TinyMlp& m) const {
+  const std::int64_t a = device_->mlp_array.value;
+  std::int64_t cycles = ceil_div(m.inputs, a) * ceil_div(m.width, a);
+  cycles += (m.depth - 1) * ceil_div(m.width, a) * ceil_div(m.width, a);
+  cycles += ceil_div(m.width, a) * ceil_div(m.outputs, a);
+  return cycles;
+}
+
+Duration NgpcModel::mlp_time(const workload::TinyMlp& m) const {
+  const double per_s = d(device_->nfp_count.value) * device_->clock.value.hz() / d(mlp_cycles_per_point(m));
+  return ceil_ns(d(m.points) / per_s);
+}
+
+Duration NgpcModel::fused_time(const workload::HashGridEncoding& h, const workload::TinyMlp& m) const {
+  return std::max(encoding_time(h), mlp_time(m));
+}
+
+NeuralFieldComparison compare(const workload::HashGridEncoding& h, const workload::TinyMlp& m,
+                              const NgpcModel& ngpc, const CostModel& gpu) {
+  NeuralFieldComparison c;
+  c.gpu_encoding = gpu.cost(h);
+  c.gpu_mlp = gpu.cost(m);
+  c.gpu_total = c.gpu_encoding.time + c.gpu_mlp.time;
+  c.ngpc_encoding = ngpc.encoding_time(h);
+  c.ngpc_mlp = ngpc.mlp_time(m);
+  c.ngpc_total = ngpc.fused_time(h, m);
+  c.speedup = c.gpu_total.seconds() / std::max(1e-9, c.ngpc_total.seconds());
+  return c;
+}
+
+}  // namespace orrery::models

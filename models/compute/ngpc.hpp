@@ -1,0 +1,71 @@
+// Neural graphics processing clusters (Mubarik et al., ISCA'23, "Hardware
+// Acceleration of Neural Graphics", arXiv 2303.05735): neural field
+// processors (NFPs) beside the GPU's L2, each with one encoding engine per
+// grid level (a 1 MB SRAM holding that level's table) and a 64×64 MAC MLP
+// engine; the encoding feeds the MLP directly (fused), so the two engines
+// overlap and the slower one sets the pace. Scales 8, 16, 32, 64 (NFPs).
+//
+// Encoding. A point needs 2^dims corner lookups per level. The engines do
+//   lookup rate = NFPs × engines per NFP × clock × lookups per cycle
+// while the level's table fits in an engine's SRAM. A table of
+// 2^log2_table × features × 2 B (fp16) that does not fit keeps its first
+// SRAM-sized part on chip; hashed indices are uniform, so a share
+// SRAM / table of the lookups hits and the rest go through the GPU's L2 to
+// DRAM at the device's memory_bandwidth, each moving its entry
+// (features × 2 B) — the same accounting as the GPU's hash-grid roofline,
+// which assumes that neighbouring samples share cache lines:
+//   t_encode = max(lookups ÷ lookup rate, misses × entry bytes ÷ bandwidth).
+// Every level is priced at the full table size (coarse levels that are
+// smaller make this an upper bound).
+//
+// MLP. A weight-stationary A×A array computes an in→out layer slice for one
+// point per cycle, so a layer costs ceil(in/A)·ceil(out/A) cycles per point
+// and NFP: t_mlp = points × Σ layers ceil(in/A)·ceil(out/A) ÷ (NFPs × clock).
+//
+// On the GPU the same work is two kernels priced by the GPU cost model
+// (tiny-cuda-nn runs the encoding and the fully fused MLP separately).
+#pragma once
+
+#include <memory>
+
+#include "models/compute/cost.hpp"
+#include "models/devices/device.hpp"
+#include "workloads/operation.hpp"
+
+namespace orrery::models {
+
+class NgpcModel {
+ public:
+  // Throws ValueError unless `ngpc` is an NGPC device with its engine fields.
+  explicit NgpcModel(std::shared_ptr<const Device> ngpc);
+
+  [[nodiscard]] const Device& device() const { return *device_; }
+  [[nodiscard]] double lookups_per_s() const;
+  [[nodiscard]] double table_bytes(const workload::HashGridEncoding& h) const;
+  [[nodiscard]] double sram_hit_fraction(const workload::HashGridEncoding& h) const;
+  [[nodiscard]] double encoded_points_per_s(const workload::HashGridEncoding& h) const;
+  [[nodiscard]] Duration encoding_time(const workload::HashGridEncoding& h) const;
+  [[nodiscard]] std::int64_t mlp_cycles_per_point(const workload::TinyMlp& m) const;
+  [[nodiscard]] Duration mlp_time(const workload::TinyMlp& m) const;
+  // Encoding fused into the MLP: max of the two.
+  [[nodiscard]] Duration fused_time(const workload::HashGridEncoding& h, const workload::TinyMlp& m) const;
+
+ private:
+  std::shared_ptr<const Device> device_;
+};
+
+struct NeuralFieldComparison {
+  Cost gpu_encoding;
+  Cost gpu_mlp;
+  Duration gpu_total;
+  Duration ngpc_encoding;
+  Duration ngpc_mlp;
+  Duration ngpc_total;
+  double speedup = 0;  // gpu_total ÷ ngpc_total
+};
+
+// Hash-grid encoding + MLP of the same points on the GPU (two kernels) and on the NGPC (fused).
+[[nodiscard]] NeuralFieldComparison compare(const workload::HashGridEncoding& h, const workload::TinyMlp& m,
+                                            const NgpcModel& ngpc, const CostModel& gpu);
+
+}  // namespace orrery::models

@@ -1,0 +1,370 @@
+#include "models/devices/device.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <type_traits>
+#include <variant>
+
+#include "sim/config/document.hpp"
+#include "sim/core/suggest.hpp"
+
+namespace orrery::models {
+
+std::string_view name_of(DeviceKind k) {
+  switch (k) {
+    case DeviceKind::kGpu:
+      return "gpu";
+    case DeviceKind::kFpga:
+      return "fpga";
+    case DeviceKind::kNgpc:
+      return "ngpc";
+    case DeviceKind::kHost:
+      return "host";
+  }
+  return "?";
+}
+
+namespace {
+
+using FieldRef =
+    std::variant<Sourced<FlopRate> Device::*, Sourced<double> Device::*, Sourced<Bytes> Device::*,
+                 Sourced<Bandwidth> Device::*, Sourced<Power> Device::*, Sourced<Duration> Device::*,
+                 Sourced<Frequency> Device::*, Sourced<std::int64_t> Device::*>;
+
+constexpr unsigned kGpu = 1u << static_cast<unsigned>(DeviceKind::kGpu);
+constexpr unsigned kFpga = 1u << static_cast<unsigned>(DeviceKind::kFpga);
+constexpr unsigned kNgpc = 1u << static_cast<unsigned>(DeviceKind::kNgpc);
+constexpr unsigned kHost = 1u << static_cast<unsigned>(DeviceKind::kHost);
+
+enum class Range : std::uint8_t { kPositive, kFraction, kAtLeastOne, kNonNegative };
+
+struct Field {
+  std::string_view key;
+  std::string_view help;
+  FieldRef member;
+  unsigned required_for = 0;  // kinds that must give it
+  Range range = Range::kPositive;
+};
+
+// Every numeric field of a device file, in the order `describe` prints them.
+const std::vector<Field>& fields() {
+  static const std::vector<Field> f{
+      {"peak_fp64", "dense fp64 peak (tensor cores where present)", &Device::peak_fp64},
+      {"peak_fp32", "fp32 peak on the vector units (no tensor cores)", &Device::peak_fp32},
+      {"peak_tf32", "dense tf32 tensor peak", &Device::peak_tf32},
+      {"peak_bf16", "dense bf16 tensor peak", &Device::peak_bf16},
+      {"peak_fp16", "dense fp16 tensor peak (fp32 accumulate)", &Device::peak_fp16},
+      {"peak_fp8", "dense fp8 tensor peak", &Device::peak_fp8},
+      {"peak_int8", "dense int8 tensor peak (OP/s)", &Device::peak_int8},
+      {"peak_int4", "dense int4 tensor peak (OP/s)", &Device::peak_int4},
+      {"sparse_factor", "speed-up of 2:4 structured sparsity on the tensor cores", &Device::sparse_factor, 0,
+       Range::kAtLeastOne},
+      {"memory_capacity", "device memory", &Device::memory_capacity, kGpu | kFpga},
+      {"memory_bandwidth", "device memory bandwidth (NGPC: the host GPU's, where spilled tables go)",
+       &Device::memory_bandwidth, kGpu | kFpga | kNgpc},
+      {"on_chip_memory", "last-level cache or on-chip SRAM", &Device::on_chip_memory},
+      {"link_bandwidth", "device-to-device bandwidth per direction (NVLink, Infinity Fabric)",
+       &Device::link_bandwidth},
+      {"nic_bandwidth", "network bandwidth per device per direction in its reference system",
+       &Device::nic_bandwidth},
+      {"pcie_bandwidth", "host link bandwidth per direction", &Device::pcie_bandwidth, kHost},
+      {"power", "board power (TDP / TBP)", &Device::power},
+      {"launch_overhead", "time of one kernel launch, paid by every operation", &Device::launch_overhead,
+       kGpu, Range::kNonNegative},
+      {"clock", "clock (boost clock for GPUs)", &Device::clock, kNgpc},
+      {"compute_units", "SMs or CUs", &Device::compute_units},
+      {"default_compute_efficiency", "share of peak reached when no calibration applies (uncalibrated)",
+       &Device::default_compute_efficiency, kGpu, Range::kFraction},
+      {"default_memory_efficiency",
+       "share of memory bandwidth reached when no calibration applies (uncalibrated)",
+       &Device::default_memory_efficiency, kGpu, Range::kFraction},
+      {"hbm_channels", "HBM pseudo-channels the fabric can use", &Device::hbm_channels, kFpga},
+      {"hbm_channel_bandwidth", "bandwidth of one HBM pseudo-channel", &Device::hbm_channel_bandwidth, kFpga},
+      {"ddr_capacity", "on-card DDR memory", &Device::ddr_capacity},
+      {"ddr_bandwidth", "on-card DDR bandwidth", &Device::ddr_bandwidth},
+      {"luts", "look-up tables of the FPGA fabric", &Device::luts},
+      {"dsp_slices", "DSP slices of the FPGA fabric", &Device::dsp_slices},
+      {"nfp_count", "neural field processors in the cluster", &Device::nfp_count, kNgpc},
+      {"encoding_engines_per_nfp", "encoding engines per NFP (one per grid level)",
+       &Device::encoding_engines_per_nfp, kNgpc},
+      {"engine_sram", "SRAM of one encoding engine (one level's table)", &Device::engine_sram, kNgpc},
+      {"engine_lookups_per_cycle", "table lookups one encoding engine does per cycle",
+       &Device::engine_lookups_per_cycle, kNgpc},
+      {"mlp_array", "side of the MLP engine's square MAC array", &Device::mlp_array, kNgpc},
+      {"host_memory_capacity", "CPU memory of the host", &Device::host_memory_capacity, kHost},
+      {"host_memory_bandwidth", "CPU memory bandwidth of the host", &Device::host_memory_bandwidth, kHost},
+      {"nvme_capacity", "local NVMe capacity", &Device::nvme_capacity, kHost},
+      {"nvme_read_bandwidth", "local NVMe read bandwidth", &Device::nvme_read_bandwidth},
+      {"nvme_write_bandwidth", "local NVMe write bandwidth", &Device::nvme_write_bandwidth},
+  };
+  return f;
+}
+
+const std::vector<std::string>& kind_names() {
+  static const std::vector<std::string> k{"gpu", "fpga", "ngpc", "host"};
+  return k;
+}
+
+template <class T>
+std::string type_name() {
+  return config::Value<T>::type();
+}
+
+template <class T>
+double magnitude(const T& v) {
+  if constexpr (std::is_same_v<T, double>)
+    return v;
+  else if constexpr (std::is_same_v<T, std::int64_t>)
+    return static_cast<double>(v);
+  else if constexpr (std::is_same_v<T, FlopRate>)
+    return v.per_s();
+  else if constexpr (std::is_same_v<T, Bytes>)
+    return static_cast<double>(v.count());
+  else if constexpr (std::is_same_v<T, Bandwidth>)
+    return v.bytes_per_s();
+  else if constexpr (std::is_same_v<T, Power>)
+    return v.watts();
+  else if constexpr (std::is_same_v<T, Duration>)
+    return static_cast<double>(v.count());
+  else
+    return v.hz();
+}
+
+// The message for a value outside its field's range, or empty.
+std::string range_error(Range range, double v) {
+  switch (range) {
+    case Range::kPositive:
+      return v > 0 ? "" : "must be positive";
+    case Range::kFraction:
+      return v > 0 && v <= 1 ? "" : "must be in (0, 1]";
+    case Range::kAtLeastOne:
+      return v >= 1 ? "" : "must be at least 1";
+    case Range::kNonNegative:
+      return v >= 0 ? "" : "must not be negative";
+  }
+  return "";
+}
+
+template <class T>
+std::string show(const T& v) {
+  if constexpr (std::is_same_v<T, double>)
+    return fmt::format("{}", v);
+  else if constexpr (std::is_same_v<T, std::int64_t>)
+    return fmt::format("{}", v);
+  else
+    return to_string(v);
+}
+
+// A field's value as text; integer peaks read in OP/s.
+std::string show_field(const Field& f, const Device& d) {
+  return std::visit(
+      [&](auto member) {
+        std::string s = show((d.*member).value);
+        if ((f.key == "peak_int8" || f.key == "peak_int4") && s.ends_with("FLOP/s")) {
+          s.replace(s.size() - 6, 6, "OP/s");
+        }
+        return s;
+      },
+      f.member);
+}
+
+bool present(const Field& f, const Device& d) {
+  return std::visit([&](auto member) { return (d.*member).present; }, f.member);
+}
+
+// Reads the `{ value: ..., source: ... }` mapping of one field.
+void read_field(config::Reader& r, const config::Document* doc, const Field& f, Device& d) {
+  if (!r.describing() && doc) {
+    const YAML::Node n = doc->root()[std::string(f.key)];
+    if (n && n.IsScalar()) {
+      throw ConfigError(
+          doc->location(n, std::string(f.key)), std::string(f.key),
+          fmt::format("a number needs its source: write {{ value: \"{}\", source: \"datasheet, paper "
+                      "and table, or measurement\" }}",
+                      n.Scalar()));
+    }
+  }
+  std::visit(
+      [&](auto member) {
+        using S = std::remove_reference_t<decltype(d.*member)>;
+        using T = typename S::value_type;
+        const bool required = (f.required_for >> static_cast<unsigned>(d.kind)) & 1u;
+        r.section(f.key, f.help, required && !r.describing(), [&](config::Reader& s) {
+          if (!s.describing() && !r.has(f.key)) return;
+          S out;
+          out.value = s.required<T>("value", type_name<T>());
+          out.source = s.required<std::string>(
+              "source",
+              "where the number comes from: datasheet and version, paper and table, or measurement "
+              "with GPU, driver, CUDA version and date");
+          s.check(out.source.find_first_not_of(" \t") != std::string::npos, "source", "must not be empty");
+          const std::string bad = range_error(f.range, magnitude(out.value));
+          s.check(bad.empty(), "value", bad);
+          out.present = true;
+          if (!s.describing()) d.*member = std::move(out);
+        });
+      },
+      f.member);
+}
+
+void read_device(config::Reader& r, const config::Document* doc, Device& d,
+                 const std::string& expected_name) {
+  d.name = r.required<std::string>("name", "the device's name: the file's name without .yaml");
+  r.check(expected_name.empty() || d.name == expected_name, "name",
+          fmt::format("'{}' differs from the file name '{}.yaml'", d.name, expected_name));
+  const std::string kind = r.choice("kind", kind_names(), std::nullopt, "what sort of device");
+  for (std::size_t i = 0; i < kind_names().size(); ++i)
+    if (kind_names()[i] == kind) d.kind = static_cast<DeviceKind>(i);
+  d.description = r.required<std::string>("description", "one line: vendor, model, memory");
+  d.notes =
+      r.optional<std::string>("notes", "", "what a user should know (e.g. one GCD of a two-GCD module)");
+  d.host_device = r.optional<std::string>("host_device", "", "NGPC only: the GPU the cluster sits beside");
+  r.check(d.kind != DeviceKind::kNgpc || !d.host_device.empty(), "host_device", "an NGPC needs its host GPU");
+  for (const auto& f : fields()) read_field(r, doc, f, d);
+  if (!r.describing() && d.kind == DeviceKind::kGpu) {
+    bool any = false;
+    for (int t = 0; t < workload::kDTypeCount; ++t)
+      any = any || d.peak(static_cast<workload::DType>(t)).present;
+    r.check(any, "", "a GPU needs at least one peak rate (peak_fp32, peak_bf16, ...)");
+  }
+  r.finish();
+}
+
+}  // namespace
+
+const Sourced<FlopRate>& Device::peak(workload::DType t) const {
+  using workload::DType;
+  switch (t) {
+    case DType::kFp64:
+      return peak_fp64;
+    case DType::kFp32:
+      return peak_fp32;
+    case DType::kTf32:
+      return peak_tf32;
+    case DType::kBf16:
+      return peak_bf16;
+    case DType::kFp16:
+      return peak_fp16;
+    case DType::kFp8:
+      return peak_fp8;
+    case DType::kInt8:
+      return peak_int8;
+    case DType::kInt4:
+      return peak_int4;
+  }
+  return peak_fp32;
+}
+
+FlopRate Device::peak_or_throw(workload::DType t) const {
+  const auto& p = peak(t);
+  if (p.present) return p.value;
+  std::vector<std::string> have;
+  for (int i = 0; i < workload::kDTypeCount; ++i) {
+    const auto dt = static_cast<workload::DType>(i);
+    if (peak(dt).present) have.emplace_back(workload::name_of(dt));
+  }
+  throw ValueError(fmt::format("device {} has no {} peak; it has: {}", name, workload::name_of(t),
+                               have.empty() ? std::string("none") : join(have)));
+}
+
+Device parse_device(const std::string& text, const std::string& file_name) {
+  const config::Document doc = config::Document::parse(text, file_name);
+  Device d;
+  d.file = file_name;
+  YAML::Node resolved(YAML::NodeType::Map);
+  config::Reader r(doc, doc.root(), "", resolved);
+  const std::string stem = std::filesystem::path(file_name).stem().string();
+  read_device(r, &doc, d, std::filesystem::path(file_name).extension() == ".yaml" ? stem : std::string());
+  return d;
+}
+
+Device load_device(const std::string& path) {
+  const config::Document doc = config::Document::load_file(path);
+  Device d;
+  d.file = path;
+  YAML::Node resolved(YAML::NodeType::Map);
+  config::Reader r(doc, doc.root(), "", resolved);
+  read_device(r, &doc, d, std::filesystem::path(path).stem().string());
+  return d;
+}
+
+void read_overrides(config::Reader& r, Device* device) {
+  for (const auto& f : fields()) {
+    std::visit(
+        [&](auto member) {
+          using S = std::remove_reference_t<decltype(device->*member)>;
+          using T = typename S::value_type;
+          const auto v = r.maybe<T>(f.key, f.help);
+          if (!v) return;
+          r.check(device != nullptr, f.key, "there is no cluster.device to override");
+          if (!device) return;
+          const std::string bad = range_error(f.range, magnitude(*v));
+          r.check(bad.empty(), f.key, bad);
+          S& s = device->*member;
+          s.value = *v;
+          s.source = fmt::format("scenario override ({})", r.where(f.key).str());
+          s.present = true;
+        },
+        f.member);
+  }
+}
+
+std::vector<config::KeyDoc> device_file_keys() {
+  std::vector<config::KeyDoc> docs;
+  config::Reader r(&docs);
+  Device d;
+  read_device(r, nullptr, d, "");
+  // One row per field: "value with a source" instead of the two sub-keys, and
+  // which kinds require it (describe mode cannot know the kind).
+  for (auto& doc : docs) {
+    if (doc.type == "section" && !doc.children.empty()) {
+      doc.type = doc.children.front().type + ", with its source";
+      doc.children.clear();
+    }
+    for (const auto& f : fields()) {
+      if (doc.key != f.key || f.required_for == 0) continue;
+      std::string kinds;
+      for (std::size_t i = 0; i < kind_names().size(); ++i) {
+        if (((f.required_for >> i) & 1u) == 0) continue;
+        if (!kinds.empty()) kinds += ", ";
+        kinds += kind_names()[i];
+      }
+      doc.help += fmt::format(" (required for: {})", kinds);
+    }
+  }
+  return docs;
+}
+
+std::vector<FieldValue> field_values(const Device& d) {
+  std::vector<FieldValue> out;
+  for (const auto& f : fields()) {
+    if (!present(f, d)) continue;
+    out.push_back(FieldValue{std::string(f.key), show_field(f, d),
+                             std::visit([&](auto member) { return (d.*member).source; }, f.member)});
+  }
+  return out;
+}
+
+std::string describe(const Device& d, bool markdown) {
+  std::string out;
+  if (markdown) {
+    out += fmt::format("### device `{}`\n\n{} ({}).{}\n\n| field | value | source |\n|---|---|---|\n", d.name,
+                       d.description, name_of(d.kind), d.notes.empty() ? "" : " " + d.notes);
+  } else {
+    out += fmt::format("device '{}' ({}): {}\n", d.name, name_of(d.kind), d.description);
+    if (!d.notes.empty()) out += fmt::format("  notes: {}\n", d.notes);
+    if (!d.host_device.empty()) out += fmt::format("  host device: {}\n", d.host_device);
+    out += fmt::format("  file: {}\n", d.file);
+  }
+  for (const auto& v : field_values(d)) {
+    if (markdown) {
+      out += fmt::format("| `{}` | {} | {} |\n", v.key, v.value, v.source);
+    } else {
+      out += fmt::format("  {:<27} {:<14} {}\n", v.key, v.value, v.source);
+    }
+  }
+  return out;
+}
+
+}  // namespace orrery::models

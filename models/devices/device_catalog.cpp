@@ -1,0 +1,60 @@
+#include "models/devices/device_catalog.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "sim/core/suggest.hpp"
+
+namespace orrery::models {
+
+namespace fs = std::filesystem;
+
+DeviceCatalog::DeviceCatalog(std::string folder)
+    : RegistryBase("device", "device"), folder_(std::move(folder)) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder_, ec)) {
+    if (entry.path().extension() == ".yaml") names_.push_back(entry.path().stem().string());
+  }
+  std::sort(names_.begin(), names_.end());
+}
+
+std::shared_ptr<const Device> DeviceCatalog::load(const std::string& name_or_path) const {
+  if (auto it = loaded_.find(name_or_path); it != loaded_.end()) return it->second;
+  std::string path;
+  if (name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".yaml")) {
+    path = name_or_path;
+  } else if (std::find(names_.begin(), names_.end(), name_or_path) != names_.end()) {
+    path = folder_ + "/" + name_or_path + ".yaml";
+  } else {
+    std::string msg = fmt::format("unknown device '{}'", name_or_path);
+    if (auto near = nearest(name_or_path, names_)) msg += fmt::format("; did you mean '{}'?", *near);
+    if (names_.empty()) throw ValueError(msg + fmt::format("; no device files in '{}'", folder_));
+    throw ValueError(msg + "; valid: " + join(names_));
+  }
+  auto device = std::make_shared<const Device>(load_device(path));
+  loaded_[name_or_path] = device;
+  return device;
+}
+
+std::vector<std::pair<std::string, std::string>> DeviceCatalog::list() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& name : names_) {
+    try {
+      out.emplace_back(name, load(name)->description);
+    } catch (const ConfigError& e) {
+      out.emplace_back(name, fmt::format("(cannot read: {})", e.what()));
+    }
+  }
+  return out;
+}
+
+bool DeviceCatalog::describe(const std::string& name, std::vector<config::KeyDoc>& out) const {
+  if (std::find(names_.begin(), names_.end(), name) == names_.end()) return false;
+  out = device_file_keys();
+  return true;
+}
+
+}  // namespace orrery::models

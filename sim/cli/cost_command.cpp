@@ -1,0 +1,163 @@
+#include "sim/cli/cost_command.hpp"
+
+#include <fmt/format.h>
+#include <boost/program_options.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <variant>
+
+#include "models/compute/cost.hpp"
+#include "models/compute/ngpc.hpp"
+#include "models/data_dir.hpp"
+#include "sim/config/catalog.hpp"
+#include "workloads/operation_args.hpp"
+
+namespace orrery::cli {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kCostUsage =
+    "usage: orrery cost DEVICE OP key=value... [--calibration FILE | --no-calibration] [--json]\n"
+    "  e.g. orrery cost H100-SXM5-80GB gemm m=8192 n=8192 k=8192 dtype=bf16\n"
+    "operations and their keys:\n";
+
+struct CostArgs {
+  std::string device;
+  std::string op;
+  std::vector<std::string> pairs;
+  std::optional<std::string> calibration;
+  bool no_calibration = false;
+  bool json = false;
+};
+
+CostArgs parse_args(const std::vector<std::string>& args) {
+  CostArgs a;
+  std::vector<std::string> words;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& w = args[i];
+    if (w == "--json") {
+      a.json = true;
+    } else if (w == "--no-calibration") {
+      a.no_calibration = true;
+    } else if (w == "--calibration") {
+      if (i + 1 >= args.size()) throw po::error("cost: --calibration needs a file");
+      a.calibration = args[++i];
+    } else if (w.starts_with("--calibration=")) {
+      a.calibration = w.substr(14);
+    } else if (w.starts_with("-")) {
+      throw po::error(fmt::format("cost: unknown option '{}'", w));
+    } else {
+      words.push_back(w);
+    }
+  }
+  if (words.size() < 2) throw po::error(std::string(kCostUsage) + workload::operation_help());
+  if (a.calibration && a.no_calibration)
+    throw po::error("cost: --calibration and --no-calibration exclude each other");
+  a.device = words[0];
+  a.op = words[1];
+  a.pairs.assign(words.begin() + 2, words.end());
+  return a;
+}
+
+std::string join_words(const std::vector<std::string>& w) {
+  std::string out;
+  for (const auto& s : w) out += (out.empty() ? "" : " ") + s;
+  return out;
+}
+
+// Errors of the model (a device without the peak an operation needs) are the user's input: exit 2.
+template <class F>
+auto as_config_error(F&& f) {
+  try {
+    return f();
+  } catch (const ValueError& e) {
+    throw ConfigError(e.what());
+  }
+}
+
+int ngpc_cost(const models::Device& device, std::shared_ptr<const models::Device> shared,
+              const workload::Operation& op, const CostArgs& a) {
+  const models::NgpcModel ngpc(std::move(shared));
+  Duration t;
+  if (const auto* h = std::get_if<workload::HashGridEncoding>(&op)) {
+    t = ngpc.encoding_time(*h);
+  } else if (const auto* m = std::get_if<workload::TinyMlp>(&op)) {
+    t = ngpc.mlp_time(*m);
+  } else {
+    throw ConfigError(fmt::format("{} is a neural-graphics cluster: it runs hashgrid and mlp only, not {}",
+                                  device.name, workload::name_of(op)));
+  }
+  if (a.json) {
+    std::cout << fmt::format(R"({{"device": "{}", "operation": "{}", "time_s": {}, "model": "ngpc"}})",
+                             device.name, workload::name_of(op), t.seconds())
+              << "\n";
+  } else {
+    std::cout << fmt::format(
+        "device       {} (NGPC, host {})\noperation    {} {}\ntime         {}\nmodel        "
+        "NGPC engines (models/compute/ngpc.hpp), uncalibrated\n",
+        device.name, device.host_device, a.op, join_words(a.pairs), to_string(t));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int cost_command(const std::vector<std::string>& args) {
+  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << kCostUsage << workload::operation_help();
+    return 0;
+  }
+  const CostArgs a = parse_args(args);
+  const models::DeviceCatalog devices(models::devices_dir());
+  const auto device = as_config_error([&] { return devices.load(a.device); });
+  const workload::Operation op = workload::parse_operation(a.op, a.pairs);
+  if (device->kind == models::DeviceKind::kNgpc) return ngpc_cost(*device, device, op, a);
+  if (device->kind != models::DeviceKind::kGpu) {
+    throw ConfigError(
+        fmt::format("{} is a {} device: `orrery cost` prices GPU kernels (and NGPC engines); FPGA "
+                    "designs are dataflow pipelines (models/compute/fpga_dataflow.hpp)",
+                    device->name, models::name_of(device->kind)));
+  }
+  std::optional<models::CalibrationTable> table;
+  if (a.calibration) {
+    if (!std::ifstream(*a.calibration))
+      throw ConfigError(fmt::format("--calibration: cannot open '{}'", *a.calibration));
+    table = models::load_calibration_table(*a.calibration);
+  } else if (!a.no_calibration) {
+    table = models::find_calibration_table(models::calibration_tables_dir(), device->name);
+  }
+  const models::CostModel model =
+      as_config_error([&] { return models::CostModel(device, table ? &*table : nullptr); });
+  const models::Cost c = as_config_error([&] { return model.cost(op); });
+  const std::string provenance =
+      c.calibrated
+          ? fmt::format(
+                "calibrated ({}, {} table)", std::filesystem::path(table->file).filename().string(),
+                table->provenance.kind == models::ProvenanceKind::kMeasured ? "measured" : "published")
+          : std::string("UNCALIBRATED (the device's documented default efficiency)");
+  if (a.json) {
+    std::cout << fmt::format(
+                     R"({{"device": "{}", "operation": "{}", "time_s": {}, "bound": "{}", "efficiency": {}, )"
+                     R"("calibrated": {}, "flops": {}, "bytes": {}}})",
+                     device->name, workload::name_of(op), c.time.seconds(), models::name_of(c.bound),
+                     c.efficiency, c.calibrated ? "true" : "false", c.flops.count(), c.bytes.count())
+              << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("device       {}\n", device->name);
+  std::cout << fmt::format("operation    {} {}\n", a.op, join_words(a.pairs));
+  std::cout << fmt::format("time         {}\n", to_string(c.time));
+  std::cout << fmt::format("bound        {}\n", models::name_of(c.bound));
+  std::cout << fmt::format("efficiency   {:.4g}\n", c.efficiency);
+  std::cout << fmt::format("calibration  {}\n", provenance);
+  std::cout << fmt::format("FLOPs        {}\n", to_string(c.flops));
+  std::cout << fmt::format("bytes        {}\n", to_string(c.bytes));
+  return 0;
+}
+
+}  // namespace orrery::cli

@@ -1,0 +1,96 @@
+// Neural graphics processing clusters: encoding throughput is engines × clock
+// × lookups per cycle while the level tables fit the engines' SRAM, and falls
+// to the DRAM rate of the misses when they do not; the MLP engine takes
+// ceil(in/64)·ceil(out/64) cycles per layer and point. Device figures: NGPC
+// files (16 engines per NFP, 1 MiB SRAM each, 64×64 MACs, 1695 MHz assumed,
+// 8 lookups per cycle assumed, 936 GB/s spill bandwidth).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "models/compute/ngpc.hpp"
+#include "models/data_dir.hpp"
+#include "models/devices/device_catalog.hpp"
+
+namespace orrery::models {
+namespace {
+
+NgpcModel ngpc(int scale) {
+  return NgpcModel(DeviceCatalog(devices_dir()).load("NGPC-" + std::to_string(scale)));
+}
+
+workload::HashGridEncoding grid(std::int64_t log2_table, std::int64_t points) {
+  workload::HashGridEncoding h;
+  h.levels = 16;
+  h.features = 2;
+  h.log2_table = log2_table;
+  h.points = points;
+  h.dims = 3;
+  return h;
+}
+
+TEST(Ngpc, EncodingThroughputIsEnginesTimesClockWhenTablesFit) {
+  // 2^17 entries × 2 features × 2 B = 512 KiB per level: fits 1 MiB.
+  const auto h = grid(17, 1 << 24);
+  for (int scale : {8, 16, 32, 64}) {
+    const NgpcModel m = ngpc(scale);
+    EXPECT_DOUBLE_EQ(m.sram_hit_fraction(h), 1.0);
+    const double lookups = scale * 16 * 1695e6 * 8;  // NFPs × engines × clock × lookups/cycle
+    EXPECT_DOUBLE_EQ(m.lookups_per_s(), lookups);
+    // 16 levels × 8 corners = 128 lookups per point.
+    EXPECT_DOUBLE_EQ(m.encoded_points_per_s(h), lookups / 128);
+    EXPECT_EQ(m.encoding_time(h),
+              Duration::ns(static_cast<std::int64_t>(std::ceil((1 << 24) / (lookups / 128) * 1e9 - 1e-6))));
+  }
+  // Twice the NFPs, twice the rate.
+  EXPECT_DOUBLE_EQ(ngpc(16).encoded_points_per_s(h), 2 * ngpc(8).encoded_points_per_s(h));
+}
+
+TEST(Ngpc, TablesThatDoNotFitSpillToDram) {
+  // 2^20 × 2 × 2 B = 4 MiB per level: a quarter of the lookups hit the 1 MiB
+  // SRAM; the other 3/4 × 128 = 96 per point go to DRAM, one 4-byte entry
+  // (2 fp16 features) each, at 936 GB/s: 936e9 / (96 × 4) = 2.4375e9 points/s,
+  // below the engines' rate at every scale (NGPC-8: 8 × 1695e6 = 1.356e10).
+  const auto h = grid(20, 1 << 24);
+  const NgpcModel m = ngpc(8);
+  EXPECT_DOUBLE_EQ(m.sram_hit_fraction(h), 0.25);
+  EXPECT_DOUBLE_EQ(m.encoded_points_per_s(h), 936e9 / (96 * 4));
+  EXPECT_DOUBLE_EQ(ngpc(64).encoded_points_per_s(h),
+                   m.encoded_points_per_s(h));  // DRAM-bound: scale does not help
+}
+
+TEST(Ngpc, MlpEngineCyclesAndFusion) {
+  workload::TinyMlp mlp;  // 32 → 64 → 64 → 16
+  mlp.points = 1 << 24;
+  const NgpcModel m = ngpc(8);
+  EXPECT_EQ(m.mlp_cycles_per_point(mlp), 3);  // three layers, each within one 64×64 pass
+  mlp.width = 128;                            // 32→128: 2 passes, 128→128: 4, 128→16: 2
+  EXPECT_EQ(m.mlp_cycles_per_point(mlp), 8);
+  mlp.width = 64;
+  const double per_s = 8 * 1695e6 / 3;
+  EXPECT_EQ(m.mlp_time(mlp),
+            Duration::ns(static_cast<std::int64_t>(std::ceil((1 << 24) / per_s * 1e9 - 1e-6))));
+  // Fused: the slower of encoding and MLP.
+  const auto h = grid(17, 1 << 24);
+  EXPECT_EQ(m.fused_time(h, mlp), std::max(m.encoding_time(h), m.mlp_time(mlp)));
+}
+
+TEST(Ngpc, ComparesWithTheGpuCostModel) {
+  const DeviceCatalog catalog(devices_dir());
+  const CostModel gpu(catalog.load("RTX-3090"), nullptr);
+  const auto h = grid(17, 1 << 22);
+  workload::TinyMlp mlp;
+  mlp.points = 1 << 22;
+  const NeuralFieldComparison c = compare(h, mlp, ngpc(8), gpu);
+  EXPECT_EQ(c.gpu_total, c.gpu_encoding.time + c.gpu_mlp.time);
+  EXPECT_EQ(c.ngpc_total, std::max(c.ngpc_encoding, c.ngpc_mlp));
+  EXPECT_DOUBLE_EQ(c.speedup, c.gpu_total.seconds() / c.ngpc_total.seconds());
+  EXPECT_FALSE(c.gpu_encoding.calibrated);  // no RTX 3090 hash-grid measurement ships
+}
+
+TEST(Ngpc, OnlyNgpcDevices) {
+  EXPECT_THROW(NgpcModel(DeviceCatalog(devices_dir()).load("RTX-3090")), ValueError);
+}
+
+}  // namespace
+}  // namespace orrery::models

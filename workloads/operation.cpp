@@ -1,0 +1,159 @@
+#include "workloads/operation.hpp"
+
+#include <cmath>
+
+#include "workloads/spmm_padding.hpp"
+
+namespace orrery::workload {
+
+std::string_view name_of(DType t) {
+  switch (t) {
+    case DType::kFp64:
+      return "fp64";
+    case DType::kFp32:
+      return "fp32";
+    case DType::kTf32:
+      return "tf32";
+    case DType::kBf16:
+      return "bf16";
+    case DType::kFp16:
+      return "fp16";
+    case DType::kFp8:
+      return "fp8";
+    case DType::kInt8:
+      return "int8";
+    case DType::kInt4:
+      return "int4";
+  }
+  return "?";
+}
+
+double bytes_per_element(DType t) {
+  switch (t) {
+    case DType::kFp64:
+      return 8;
+    case DType::kFp32:
+    case DType::kTf32:
+      return 4;
+    case DType::kBf16:
+    case DType::kFp16:
+      return 2;
+    case DType::kFp8:
+    case DType::kInt8:
+      return 1;
+    case DType::kInt4:
+      return 0.5;
+  }
+  return 0;
+}
+
+std::string_view name_of(PointwiseKind k) {
+  switch (k) {
+    case PointwiseKind::kElementwise:
+      return "elementwise";
+    case PointwiseKind::kNorm:
+      return "norm";
+    case PointwiseKind::kSoftmax:
+      return "softmax";
+  }
+  return "?";
+}
+
+namespace {
+
+double d(std::int64_t v) {
+  return static_cast<double>(v);
+}
+
+struct NameOf {
+  std::string_view operator()(const Gemm&) const { return "gemm"; }
+  std::string_view operator()(const Attention&) const { return "attention"; }
+  std::string_view operator()(const Elementwise& e) const { return name_of(e.kind); }
+  std::string_view operator()(const Embedding&) const { return "embedding"; }
+  std::string_view operator()(const VocabProjection&) const { return "vocab_projection"; }
+  std::string_view operator()(const OptimizerStep&) const { return "optimizer_step"; }
+  std::string_view operator()(const HashGridEncoding&) const { return "hashgrid"; }
+  std::string_view operator()(const TinyMlp&) const { return "mlp"; }
+  std::string_view operator()(const Spmm&) const { return "spmm"; }
+  std::string_view operator()(const Sddmm&) const { return "sddmm"; }
+  std::string_view operator()(const QuantGemm&) const { return "quant_gemm"; }
+};
+
+struct WorkOf {
+  OperationWork operator()(const Gemm& g) const {
+    const double e = bytes_per_element(g.dtype);
+    return {2 * d(g.batch) * d(g.m) * d(g.n) * d(g.k),
+            d(g.batch) * (d(g.m) * d(g.k) + d(g.k) * d(g.n) + d(g.m) * d(g.n)) * e};
+  }
+  OperationWork operator()(const Attention& a) const {
+    const double e = bytes_per_element(a.dtype);
+    const double flops =
+        4 * d(a.batch) * d(a.heads) * d(a.seq) * d(a.seq) * d(a.head_dim) * (a.causal ? 0.5 : 1.0);
+    const double q_o = 2 * d(a.batch) * d(a.heads) * d(a.seq) * d(a.head_dim);
+    const double k_v = 2 * d(a.batch) * d(a.kv_heads) * d(a.seq) * d(a.head_dim);
+    return {flops, (q_o + k_v) * e};
+  }
+  OperationWork operator()(const Elementwise& p) const { return {p.flops_per_byte * d(p.bytes), d(p.bytes)}; }
+  OperationWork operator()(const Embedding& m) const {
+    // Gather one row per token (read), write it out, and read the int32 token ids.
+    const double row = d(m.hidden) * bytes_per_element(m.dtype);
+    return {0, d(m.tokens) * (2 * row + 4)};
+  }
+  OperationWork operator()(const VocabProjection& v) const {
+    return (*this)(Gemm{v.tokens, v.vocab, v.hidden, 1, v.dtype});
+  }
+  OperationWork operator()(const OptimizerStep& o) const {
+    return {d(o.parameters) * o.flops_per_parameter,
+            d(o.parameters) * (o.bytes_read_per_parameter + o.bytes_written_per_parameter)};
+  }
+  OperationWork operator()(const HashGridEncoding& h) const {
+    const double corners = std::ldexp(1.0, static_cast<int>(h.dims));
+    const double per_level = corners * d(h.features) * 2  // weighted sum of the corner features
+                             + corners * d(h.dims);       // the corner weights
+    const double gathers = d(h.points) * d(h.levels) * corners * d(h.features) * 2;  // fp16 features
+    const double io = d(h.points) * (d(h.dims) * 4 + d(h.levels) * d(h.features) * 2);
+    return {d(h.points) * d(h.levels) * per_level, gathers + io};
+  }
+  OperationWork operator()(const TinyMlp& m) const {
+    const double macs =
+        d(m.inputs) * d(m.width) + d(m.depth - 1) * d(m.width) * d(m.width) + d(m.width) * d(m.outputs);
+    return {2 * d(m.points) * macs, d(m.points) * (d(m.inputs) + d(m.outputs)) * 2};
+  }
+  OperationWork operator()(const Spmm& s) const {
+    const double e = bytes_per_element(s.dtype);
+    const double blocks = nonempty_blocks(s);
+    const double padded = padded_from_blocks(s, blocks);
+    // Padded values and one int32 column index per block; B once; C once.
+    return {2 * padded * d(s.n), padded * e + blocks * 4 + (d(s.cols) + d(s.rows)) * d(s.n) * e};
+  }
+  OperationWork operator()(const Sddmm& s) const {
+    const double e = bytes_per_element(s.dtype);
+    const double blocks = nonempty_blocks(s);
+    const double padded = padded_from_blocks(s, blocks);
+    // Both dense inputs once, the sampled output (padded) and its block indices.
+    return {2 * padded * d(s.n), (d(s.rows) + d(s.cols)) * d(s.n) * e + padded * e + blocks * 4};
+  }
+  OperationWork operator()(const QuantGemm& q) const {
+    OperationWork w;
+    const double ea = bytes_per_element(q.activations);
+    for (DType wt : q.weights) {
+      w.flops += 2 * d(q.m) * d(q.n) * d(q.k);
+      const double scales = q.group_size > 0 ? d(q.n) * d(q.k) / d(q.group_size) * 2 : 0;
+      w.bytes +=
+          d(q.m) * d(q.k) * ea + d(q.n) * d(q.k) * bytes_per_element(wt) + scales + d(q.m) * d(q.n) * ea;
+    }
+    return w;
+  }
+};
+
+}  // namespace
+
+std::string_view name_of(const Operation& op) {
+  return std::visit(NameOf{}, op);
+}
+
+OperationWork work_of(const Operation& op) {
+  return std::visit(WorkOf{}, op);
+}
+
+}  // namespace orrery::workload

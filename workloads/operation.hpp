@@ -1,0 +1,126 @@
+// The operations a compute task performs, as pure data that knows nothing of
+// any device: shapes, element types and the work they imply (FLOPs, the bytes
+// an ideal kernel moves). models/compute prices them on a device; workloads
+// lower layers into them. Counting conventions, per operation:
+//
+//   Gemm            2·b·m·n·k FLOPs; reads A (m×k) and B (k×n), writes C (m×n), once each.
+//   Attention       4·b·h·s²·d FLOPs (QKᵀ and PV), halved when causal; Q, O: b·h·s·d
+//                   elements, K, V: b·h_kv·s·d elements (FlashAttention never stores S).
+//   Elementwise     `bytes` moved, `flops_per_byte` × bytes FLOPs (norm, softmax alike).
+//   Embedding       gathers tokens·hidden elements and writes them (the table is not streamed).
+//   VocabProjection the GEMM tokens × vocab × hidden.
+//   OptimizerStep   reads and writes bytes per parameter (mixed-precision Adam: see below).
+//   HashGridEncoding points · levels · 2^dims corner lookups of `features` fp16 values.
+//   TinyMlp         2·points·(in·w + (depth−1)·w² + w·out) FLOPs (fully fused: weights on chip).
+//   Spmm / Sddmm    2·nnz_padded·n FLOPs, where nnz_padded counts the zeros that the
+//                   tensor-core granularity forces the hardware to compute (see spmm_padding).
+//   QuantGemm       per layer a GEMM whose weights are stored at `weights[i]`; weight-only
+//                   quantization dequantizes on the fly (extra vector FLOPs, see quant_gemm).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace orrery::workload {
+
+// Element types, in the order device files list their peak rates.
+enum class DType : std::uint8_t { kFp64, kFp32, kTf32, kBf16, kFp16, kFp8, kInt8, kInt4 };
+inline constexpr int kDTypeCount = 8;
+[[nodiscard]] std::string_view name_of(DType t);
+// Storage size of one element (tf32 is stored as fp32; int4 packs two per byte).
+[[nodiscard]] double bytes_per_element(DType t);
+
+struct Gemm {
+  std::int64_t m = 0, n = 0, k = 0, batch = 1;
+  DType dtype = DType::kBf16;
+};
+
+struct Attention {
+  std::int64_t batch = 1, heads = 0, kv_heads = 0, seq = 0, head_dim = 0;
+  bool causal = false;
+  DType dtype = DType::kBf16;
+};
+
+enum class PointwiseKind : std::uint8_t { kElementwise, kNorm, kSoftmax };
+[[nodiscard]] std::string_view name_of(PointwiseKind k);
+
+// Memory-bound kernels described by the bytes they move (reads plus writes).
+struct Elementwise {
+  PointwiseKind kind = PointwiseKind::kElementwise;
+  std::int64_t bytes = 0;
+  double flops_per_byte = 0;
+};
+
+struct Embedding {
+  std::int64_t tokens = 0, hidden = 0, vocab = 0;
+  DType dtype = DType::kBf16;
+};
+
+struct VocabProjection {
+  std::int64_t tokens = 0, hidden = 0, vocab = 0;
+  DType dtype = DType::kBf16;
+};
+
+// Mixed-precision Adam (ZeRO's K = 12 bytes of optimizer state per parameter):
+// reads fp32 master weight, momentum, variance (12 B) and the gradient (4 B);
+// writes the three states (12 B) and the bf16 copy of the weight (2 B). FLOPs:
+// m ← β₁m + (1−β₁)g (3), v ← β₂v + (1−β₂)g² (4), p ← p − η·m/(√v + ε) (5) = 12.
+struct OptimizerStep {
+  std::int64_t parameters = 0;
+  double bytes_read_per_parameter = 16;
+  double bytes_written_per_parameter = 14;
+  double flops_per_parameter = 12;
+};
+
+// Multi-resolution hash-grid encoding (Müller et al. 2022): each point reads the
+// 2^dims corners of its cell at every level, `features` fp16 values per entry,
+// from a table of 2^log2_table entries per level.
+struct HashGridEncoding {
+  std::int64_t levels = 16, features = 2, log2_table = 19, points = 0, dims = 3;
+};
+
+// A fully fused tiny MLP (tiny-cuda-nn style), fp16: `depth` hidden layers of `width`.
+struct TinyMlp {
+  std::int64_t width = 64, depth = 2, points = 0, inputs = 32, outputs = 16;
+};
+
+// Sparse × dense: a rows × cols sparse matrix with nnz nonzeros times a dense
+// cols × n matrix (SpMM), or the dense product sampled at the sparsity of a
+// rows × cols pattern with inner dimension n (SDDMM). The hardware computes
+// whole blocks of block_rows × block_cols; 0 means the default granularity of
+// the dtype (see spmm_padding.hpp).
+struct SparseShape {
+  std::int64_t rows = 0, cols = 0, nnz = 0, n = 0;
+  DType dtype = DType::kFp16;
+  std::int64_t block_rows = 0, block_cols = 0;
+};
+struct Spmm : SparseShape {};
+struct Sddmm : SparseShape {};
+
+// A stack of GEMM layers of one shape whose weights are quantized, each layer
+// at its own precision (OHQ's per-layer bit-widths): `weights` has one entry per
+// layer. Activations in `activations`; a layer whose weight type differs from
+// the activation type dequantizes its weights on the fly.
+struct QuantGemm {
+  std::int64_t m = 0, n = 0, k = 0;
+  std::vector<DType> weights{DType::kInt8};
+  DType activations = DType::kBf16;
+  std::int64_t group_size = 128;  // weights sharing one fp16 scale
+};
+
+using Operation = std::variant<Gemm, Attention, Elementwise, Embedding, VocabProjection, OptimizerStep,
+                               HashGridEncoding, TinyMlp, Spmm, Sddmm, QuantGemm>;
+
+// The operation's kind, as `orrery cost` names it ("gemm", "attention", ...).
+[[nodiscard]] std::string_view name_of(const Operation& op);
+
+// The work an ideal kernel does: FLOPs and bytes moved to or from device memory.
+struct OperationWork {
+  double flops = 0;
+  double bytes = 0;
+};
+[[nodiscard]] OperationWork work_of(const Operation& op);
+
+}  // namespace orrery::workload
