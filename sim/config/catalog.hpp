@@ -2,8 +2,10 @@
 // `register_builtin`. One Catalog per program (or test); no globals.
 #pragma once
 
+#include <memory>
 #include <vector>
 
+#include "models/collective/collective_algorithm.hpp"
 #include "sim/exec/network_service.hpp"
 #include "topologies/register_builtin.hpp"
 #include "workloads/workload.hpp"
@@ -19,6 +21,9 @@ class Catalog {
   topo::ScaleOutRegistry scale_out{"topology"};
   topo::NodeRegistry nodes{"node"};
   exec::NetworkRegistry networks{"network", "model"};
+  // The collective algorithms, by name (the executor's view), and their registry entries (docs, `orrery list`).
+  std::shared_ptr<models::CollectiveLibrary> collective_library = std::make_shared<models::CollectiveLibrary>();
+  models::CollectiveRegistry collectives{"collective", "algorithm"};
   workload::ScheduleRegistry schedules{"schedule", "schedule"};
   workload::WorkloadRegistry workloads{"workload"};
 

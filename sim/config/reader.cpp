@@ -93,6 +93,42 @@ void Reader::section(std::string_view key, std::string_view help, bool required,
   child.finish();
 }
 
+void Reader::list(std::string_view key, std::string_view help, bool required,
+                  const std::function<void(Reader&, std::size_t)>& body) {
+  known_.emplace_back(key);
+  if (describing()) {
+    docs_->push_back(KeyDoc{std::string(key), "list of sections", required, "", std::string(help), {}});
+    std::vector<KeyDoc> inner;
+    Reader child(&inner);
+    body(child, 0);
+    docs_->back().children = std::move(inner);
+    return;
+  }
+  const YAML::Node n = find(key);
+  if (!n && required) fail(key, fmt::format("missing required list '{}' ({})", key, help));
+  if (n && !n.IsSequence()) {
+    throw ConfigError(doc_->location(n, key_path(key)), key_path(key),
+                      fmt::format("expected a list of mappings, found {}", detail::describe_node(n)));
+  }
+  out_[std::string(key)] = YAML::Node(YAML::NodeType::Sequence);
+  if (!n) return;
+  YAML::Node out = out_[std::string(key)];
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const YAML::Node item = n[i];
+    const std::string path = fmt::format("{}[{}]", key_path(key), i);
+    if (!item.IsMap()) {
+      throw ConfigError(doc_->location(item, path), path,
+                        fmt::format("expected a mapping of keys to values, found {}", detail::describe_node(item)));
+    }
+    out.push_back(YAML::Node(YAML::NodeType::Map));
+    Reader child(*doc_, item, path, out[i]);
+    body(child, i);
+    child.finish();
+  }
+}
+
+std::string Reader::file() const { return doc_ ? doc_->file() : std::string(); }
+
 void Reader::finish() const {
   if (describing() || !node_.IsMap()) return;
   for (const auto& kv : node_) {
