@@ -46,6 +46,11 @@ int PlanBuilder::add(const Move& m, std::span<const int> deps) {
   return static_cast<int>(plan_.transfers.size()) - 1;
 }
 
+void PlanBuilder::reserve(std::size_t transfers, std::size_t deps) {
+  plan_.transfers.reserve(transfers);
+  plan_.deps.reserve(deps);
+}
+
 int PlanBuilder::send(const Move& m, std::span<const int> deps) { return add(m, deps); }
 
 void PlanBuilder::step(std::span<const Move> moves) {

@@ -101,6 +101,8 @@ class PlanBuilder {
 
   void step(std::span<const Move> moves);
   int send(const Move& m, std::span<const int> deps);
+  // Room for `transfers` transfers with `deps` dependencies in all (an optimisation only).
+  void reserve(std::size_t transfers, std::size_t deps);
 
   // The bytes of chunks [first, first + count): chunk c spans [⌊c·S/C⌋, ⌊(c+1)·S/C⌋).
   [[nodiscard]] Bytes chunk_bytes(int first, int count) const;

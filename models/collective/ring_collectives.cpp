@@ -1,5 +1,7 @@
 #include "models/collective/ring_collectives.hpp"
 
+#include <algorithm>
+
 namespace orrery::models {
 
 namespace {
@@ -43,6 +45,9 @@ bool RingAlgorithm::supports(CollectiveOp op) const {
 CollectivePlan RingAlgorithm::lower(const CollectiveCall& call) const {
   const int p = call.ranks;
   PlanBuilder b(call, p);
+  // p transfers per step, each after its rank's previous send and receive.
+  const auto per_phase = static_cast<std::size_t>(p) * static_cast<std::size_t>(std::max(p - 1, 0));
+  b.reserve(2 * per_phase, 4 * per_phase);
   std::vector<std::vector<int>> ring(1);
   for (int r = 0; r < p; ++r) ring[0].push_back(r);
   const RingUnits units = [](int, int u) { return ChunkRange{u, 1}; };

@@ -50,7 +50,7 @@ RunOutput simulate(const Scenario& scenario) {
   Summary& s = rec.summary();
   scenario.workload->summarize(graph, times, s);
   if (!times.collectives.empty() && !s.find("collective_algorithms")) {
-    // The distinct op:algorithm pairs that ran, in order of first use.
+    // The distinct op:algorithm pairs that ran, in task order.
     std::vector<std::string> picks;
     for (const auto& [task, record] : times.collectives) {
       const auto& c = std::get<workload::CollectiveWork>(graph.tasks()[static_cast<std::size_t>(task)].work);
