@@ -184,74 +184,87 @@ TrafficParams TrafficParams::read(config::Reader& r, const CollectiveNames& name
   return p;
 }
 
-void TrafficWorkload::add_flows(TaskGraph& g, const FlowPattern& f, std::size_t index,
-                                const ClusterShape& cluster) const {
-  const int n = cluster.devices;
-  const auto fail = [&](const SourceLocation& at, const std::string& key, const std::string& why) {
-    throw ConfigError(at, key, why);
-  };
-  const std::string name = "flow " + f.pattern;
-  const auto flow = [&](int src, int dst, Bytes bytes, Duration start) {
-    const TaskId t = g.add(TransferWork{DeviceId(src), DeviceId(dst), bytes}, TaskKind::kSend, name);
-    g.not_before(t, Time::zero() + start);
-  };
-  if (f.pattern == "file") {
-    for (const CsvFlow& c : f.csv) {
-      for (int dev : {c.src, c.dst})
-        if (dev >= n) fail(c.at, f.key + ".file", range_error(dev, n));
-      flow(c.src, c.dst, c.bytes, c.start);
+namespace {
+
+using Pairs = std::vector<std::pair<int, int>>;
+
+// A uniform derangement: uniform shuffles (Fisher–Yates) until one has no fixed point (about e tries).
+Pairs permutation(int n, Rng rng) {
+  std::vector<int> to(static_cast<std::size_t>(n));
+  for (bool fixed = true; fixed;) {
+    std::iota(to.begin(), to.end(), 0);
+    for (int i = n - 1; i > 0; --i) std::swap(to[static_cast<std::size_t>(i)], to[rng.below(static_cast<std::uint64_t>(i) + 1)]);
+    fixed = false;
+    for (int i = 0; i < n; ++i) fixed = fixed || to[static_cast<std::size_t>(i)] == i;
+  }
+  Pairs out;
+  for (int i = 0; i < n; ++i) out.emplace_back(i, to[static_cast<std::size_t>(i)]);
+  return out;
+}
+
+// Each device to `target` with probability `fraction` (the target itself never), else to a uniform other.
+Pairs hot_spot(int n, int target, double fraction, Rng rng) {
+  Pairs out;
+  for (int i = 0; i < n; ++i) {
+    int dst = target;
+    if (i == target || rng.uniform() >= fraction) {
+      dst = static_cast<int>(rng.below(static_cast<std::uint64_t>(n) - 1));
+      if (dst >= i) ++dst;
     }
-    return;
+    out.emplace_back(i, dst);
   }
+  return out;
+}
+
+}  // namespace
+
+// The (src, dst) pairs of a pattern other than `file`, after its checks against the cluster.
+std::vector<std::pair<int, int>> TrafficWorkload::pairs_of(const FlowPattern& f, std::size_t index,
+                                                          const ClusterShape& cluster) {
+  const int n = cluster.devices;
   const int target = f.target.value_or(0);
-  if (f.pattern == "incast" || f.pattern == "hot_spot") {
-    if (target >= n) fail(f.target ? f.target_at : SourceLocation{}, f.key + ".target", range_error(target, n));
-  }
+  if (target >= n) throw ConfigError(f.target_at, f.key + ".target", range_error(target, n));
   if (n < 2) {
     throw ConfigError(SourceLocation{}, f.key + ".pattern",
                       fmt::format("pattern '{}' needs at least 2 devices, the cluster has {}", f.pattern, n));
   }
   const RngStreams streams(cluster.seed);
-  if (f.pattern == "permutation") {
-    // A uniform derangement: uniform shuffles (Fisher–Yates) until one has no fixed point (about e tries).
-    Rng rng = streams.stream("traffic.permutation", index);
-    std::vector<int> to(static_cast<std::size_t>(n));
-    bool fixed = true;
-    while (fixed) {
-      std::iota(to.begin(), to.end(), 0);
-      for (int i = n - 1; i > 0; --i) std::swap(to[static_cast<std::size_t>(i)], to[rng.below(static_cast<std::uint64_t>(i) + 1)]);
-      fixed = false;
-      for (int i = 0; i < n; ++i) fixed = fixed || to[static_cast<std::size_t>(i)] == i;
-    }
-    for (int i = 0; i < n; ++i) flow(i, to[static_cast<std::size_t>(i)], f.bytes, f.start_time);
-  } else if (f.pattern == "all_to_all") {
+  Pairs out;
+  if (f.pattern == "permutation") return permutation(n, streams.stream("traffic.permutation", index));
+  if (f.pattern == "hot_spot") return hot_spot(n, target, f.fraction, streams.stream("traffic.hot_spot", index));
+  if (f.pattern == "all_to_all") {
     for (int i = 0; i < n; ++i)
       for (int j = 0; j < n; ++j)
-        if (i != j) flow(i, j, f.bytes, f.start_time);
+        if (i != j) out.emplace_back(i, j);
   } else if (f.pattern == "ring") {
-    for (int i = 0; i < n; ++i) flow(i, (i + 1) % n, f.bytes, f.start_time);
+    for (int i = 0; i < n; ++i) out.emplace_back(i, (i + 1) % n);
   } else if (f.pattern == "incast") {
     const int senders = f.senders.value_or(n - 1);
     if (senders > n - 1) {
-      fail(f.senders_at, f.key + ".senders",
-           fmt::format("{} senders, but only {} devices besides the target", senders, n - 1));
+      throw ConfigError(f.senders_at, f.key + ".senders",
+                        fmt::format("{} senders, but only {} devices besides the target", senders, n - 1));
     }
-    int sent = 0;
-    for (int i = 0; i < n && sent < senders; ++i) {
-      if (i == target) continue;
-      flow(i, target, f.bytes, f.start_time);
-      ++sent;
-    }
-  } else if (f.pattern == "hot_spot") {
-    Rng rng = streams.stream("traffic.hot_spot", index);
-    for (int i = 0; i < n; ++i) {
-      int dst = target;
-      if (i == target || rng.uniform() >= f.fraction) {
-        dst = static_cast<int>(rng.below(static_cast<std::uint64_t>(n) - 1));  // uniform over the others
-        if (dst >= i) ++dst;
-      }
-      flow(i, dst, f.bytes, f.start_time);
-    }
+    for (int i = 0; i < n && static_cast<int>(out.size()) < senders; ++i)
+      if (i != target) out.emplace_back(i, target);
+  }
+  return out;
+}
+
+void TrafficWorkload::add_flows(TaskGraph& g, const FlowPattern& f, std::size_t index,
+                                const ClusterShape& cluster) const {
+  const std::string name = "flow " + f.pattern;
+  const auto flow = [&](int src, int dst, Bytes bytes, Duration start) {
+    const TaskId t = g.add(TransferWork{DeviceId(src), DeviceId(dst), bytes}, TaskKind::kSend, name);
+    g.not_before(t, Time::zero() + start);
+  };
+  if (f.pattern != "file") {
+    for (const auto& [src, dst] : pairs_of(f, index, cluster)) flow(src, dst, f.bytes, f.start_time);
+    return;
+  }
+  for (const CsvFlow& c : f.csv) {
+    for (int dev : {c.src, c.dst})
+      if (dev >= cluster.devices) throw ConfigError(c.at, f.key + ".file", range_error(dev, cluster.devices));
+    flow(c.src, c.dst, c.bytes, c.start);
   }
 }
 

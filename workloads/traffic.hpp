@@ -71,6 +71,9 @@ class TrafficWorkload final : public Workload {
 
   // NCCL's bus-bandwidth factor for `op` on p ranks (nccl-tests PERFORMANCE.md).
   [[nodiscard]] static double busbw_factor(CollectiveOp op, int p);
+  // The (src, dst) of each flow of a pattern other than `file` on this cluster.
+  [[nodiscard]] static std::vector<std::pair<int, int>> pairs_of(const FlowPattern& f, std::size_t index,
+                                                                 const ClusterShape& cluster);
 
  private:
   void add_flows(TaskGraph& g, const FlowPattern& f, std::size_t index, const ClusterShape& cluster) const;
