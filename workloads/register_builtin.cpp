@@ -12,8 +12,9 @@ void register_builtin(WorkloadRegistry& workloads, const ScheduleRegistry& sched
                 [&schedules](config::Reader& r) -> std::shared_ptr<const Workload> {
                   return std::make_shared<PipelineWorkload>(PipelineParams::read(r, schedules));
                 });
-  workloads.add("traffic", "network traffic for network studies: flow patterns (permutation, all_to_all, ring, "
-                           "incast, hot_spot, CSV file) and collectives",
+  workloads.add("traffic",
+                "network traffic for network studies: flow patterns (permutation, all_to_all, ring, "
+                "incast, hot_spot, CSV file) and collectives",
                 [&collectives](config::Reader& r) -> std::shared_ptr<const Workload> {
                   return std::make_shared<TrafficWorkload>(TrafficParams::read(r, collectives));
                 });

@@ -28,7 +28,8 @@ struct Value<workload::DeviceGroup> {
   static workload::DeviceGroup parse(const YAML::Node& n) {
     if (n.IsScalar() && n.Scalar() == "all") return {};
     if (!n.IsSequence()) {
-      throw ValueError(fmt::format("expected `all` or a list of device ids, found {}", detail::describe_node(n)));
+      throw ValueError(
+          fmt::format("expected `all` or a list of device ids, found {}", detail::describe_node(n)));
     }
     return {false, Value<std::vector<int>>::parse(n)};
   }
@@ -45,7 +46,8 @@ namespace orrery::workload {
 namespace {
 
 std::string range_error(int device, int devices) {
-  return fmt::format("device {} is out of range: the cluster has {} devices (0 to {})", device, devices, devices - 1);
+  return fmt::format("device {} is out of range: the cluster has {} devices (0 to {})", device, devices,
+                     devices - 1);
 }
 
 FlowPattern read_pattern(config::Reader& f) {
@@ -53,8 +55,9 @@ FlowPattern read_pattern(config::Reader& f) {
   fp.key = f.path();
   const bool d = f.describing();
   const std::vector<std::string> patterns{"all_to_all", "file", "hot_spot", "incast", "permutation", "ring"};
-  fp.pattern = f.choice("pattern", patterns, std::nullopt, "which flows: permutation, all_to_all, ring, incast, "
-                                                           "hot_spot, or file (a CSV of flows)");
+  fp.pattern = f.choice("pattern", patterns, std::nullopt,
+                        "which flows: permutation, all_to_all, ring, incast, "
+                        "hot_spot, or file (a CSV of flows)");
   const bool file = fp.pattern == "file";
   const auto only = [&](std::string_view key, bool used, std::string_view who) {
     f.check(!f.has(key) || used, key, fmt::format("is only used by {}", who));
@@ -69,18 +72,23 @@ FlowPattern read_pattern(config::Reader& f) {
   if (!file || d) fp.start_time = f.optional<Duration>("start_time", Duration{}, "when the flows start");
   fp.target = f.maybe<int>("target", "incast, hot_spot: the device the flows go to (default 0)");
   fp.target_at = f.where("target");
-  fp.senders = f.maybe<int>("senders", "incast: how many devices send, lowest ids first (default: all others)");
+  fp.senders =
+      f.maybe<int>("senders", "incast: how many devices send, lowest ids first (default: all others)");
   fp.senders_at = f.where("senders");
-  const auto fraction = f.maybe<double>("fraction", "hot_spot: probability that a flow goes to the target (default 0.5)");
-  const auto path = f.maybe<std::string>("file", "file: CSV of flows, columns src,dst,bytes[,start_time] "
-                                                 "(units in the header, `bytes [MiB]`, or in each value), relative to the scenario");
+  const auto fraction =
+      f.maybe<double>("fraction", "hot_spot: probability that a flow goes to the target (default 0.5)");
+  const auto path = f.maybe<std::string>(
+      "file",
+      "file: CSV of flows, columns src,dst,bytes[,start_time] "
+      "(units in the header, `bytes [MiB]`, or in each value), relative to the scenario");
   if (d) return fp;
   f.check(fp.bytes >= Bytes(0), "bytes", "must not be negative");
   f.check(fp.start_time >= Duration{}, "start_time", "must not be negative");
   f.check(!fp.target || *fp.target >= 0, "target", "must not be negative");
   f.check(!fp.senders || *fp.senders >= 1, "senders", "must be at least 1");
   if (fraction) {
-    f.check(*fraction >= 0 && *fraction <= 1, "fraction", fmt::format("must be in [0, 1], got {}", *fraction));
+    f.check(*fraction >= 0 && *fraction <= 1, "fraction",
+            fmt::format("must be in [0, 1], got {}", *fraction));
     fp.fraction = *fraction;
   }
   if (file) {
@@ -99,7 +107,8 @@ FlowPattern read_pattern(config::Reader& f) {
 void read_algorithm(config::Reader& c, TrafficCollective& tc, const CollectiveNames& names) {
   const CollectiveOp op = tc.work.op;
   std::vector<std::string> valid{"auto"};
-  for (auto& n : c.describing() ? names.algorithms() : names.algorithms_for(op)) valid.push_back(std::move(n));
+  for (auto& n : c.describing() ? names.algorithms() : names.algorithms_for(op))
+    valid.push_back(std::move(n));
   if (c.has("algorithm")) {
     const auto given = c.maybe<std::string>("algorithm", "");
     const auto all = names.algorithms();
@@ -109,9 +118,10 @@ void read_algorithm(config::Reader& c, TrafficCollective& tc, const CollectiveNa
                                       name_of(op), join(valid)));
     }
   }
-  tc.work.algorithm = c.choice("algorithm", valid, "auto",
-                               "`auto` (the least predicted time on the cluster's routes) or an algorithm that runs "
-                               "the op (`orrery list collective`)");
+  tc.work.algorithm =
+      c.choice("algorithm", valid, "auto",
+               "`auto` (the least predicted time on the cluster's routes) or an algorithm that runs "
+               "the op (`orrery list collective`)");
 }
 
 TrafficCollective read_collective(config::Reader& c, const CollectiveNames& names) {
@@ -120,12 +130,14 @@ TrafficCollective read_collective(config::Reader& c, const CollectiveNames& name
   const bool d = c.describing();
   const auto ops = collective_op_names();
   tc.work.op = *collective_op(c.choice("op", ops, std::nullopt, "the collective operation"));
-  const auto group = c.optional<DeviceGroup>("group", DeviceGroup{}, "the devices, rank i = the i-th; `all`: every device in id order");
+  const auto group = c.optional<DeviceGroup>(
+      "group", DeviceGroup{}, "the devices, rank i = the i-th; `all`: every device in id order");
   tc.group_at = c.where("group");
   tc.all_devices = group.all;
   tc.ids = group.ids;
-  tc.work.bytes = c.required<Bytes>("bytes", "S, per rank as NCCL counts it (the whole buffer for all_gather and "
-                                             "reduce_scatter; each rank's send buffer for all_to_all)");
+  tc.work.bytes = c.required<Bytes>("bytes",
+                                    "S, per rank as NCCL counts it (the whole buffer for all_gather and "
+                                    "reduce_scatter; each rank's send buffer for all_to_all)");
   read_algorithm(c, tc, names);
   const bool rooted = tc.work.op == CollectiveOp::kBroadcast || tc.work.op == CollectiveOp::kReduce;
   const bool sparse = tc.work.op == CollectiveOp::kSparseAllReduce;
@@ -138,9 +150,11 @@ TrafficCollective read_collective(config::Reader& c, const CollectiveNames& name
   only("dims", grid, "the dim_rings algorithm (or auto)");
   const auto root = c.maybe<int>("root", "broadcast, reduce: the root's rank in the group (default 0)");
   tc.root_at = c.where("root");
-  const auto density = c.maybe<double>("density", "sparse_all_reduce: k, the kept (top-k) share of the buffer's "
-                                                  "elements, in (0, 1]");
-  const auto dims = c.maybe<std::vector<int>>("dims", "dim_rings: the group as a grid (rank = row-major index), e.g. [4, 4]");
+  const auto density = c.maybe<double>("density",
+                                       "sparse_all_reduce: k, the kept (top-k) share of the buffer's "
+                                       "elements, in (0, 1]");
+  const auto dims = c.maybe<std::vector<int>>(
+      "dims", "dim_rings: the group as a grid (rank = row-major index), e.g. [4, 4]");
   tc.dims_at = c.where("dims");
   tc.start_time = c.optional<Duration>("start_time", Duration{}, "when the collective starts");
   if (d) return tc;
@@ -161,7 +175,8 @@ TrafficCollective read_collective(config::Reader& c, const CollectiveNames& name
     tc.work.root = *root;
   }
   if (sparse) {
-    c.check(density.has_value(), "density", "missing required key 'density' (k as a fraction) for sparse_all_reduce");
+    c.check(density.has_value(), "density",
+            "missing required key 'density' (k as a fraction) for sparse_all_reduce");
     c.check(*density > 0 && *density <= 1, "density", fmt::format("must be in (0, 1], got {}", *density));
     tc.work.density = *density;
   }
@@ -193,7 +208,8 @@ Pairs permutation(int n, Rng rng) {
   std::vector<int> to(static_cast<std::size_t>(n));
   for (bool fixed = true; fixed;) {
     std::iota(to.begin(), to.end(), 0);
-    for (int i = n - 1; i > 0; --i) std::swap(to[static_cast<std::size_t>(i)], to[rng.below(static_cast<std::uint64_t>(i) + 1)]);
+    for (int i = n - 1; i > 0; --i)
+      std::swap(to[static_cast<std::size_t>(i)], to[rng.below(static_cast<std::uint64_t>(i) + 1)]);
     fixed = false;
     for (int i = 0; i < n; ++i) fixed = fixed || to[static_cast<std::size_t>(i)] == i;
   }
@@ -220,7 +236,7 @@ Pairs hot_spot(int n, int target, double fraction, Rng rng) {
 
 // The (src, dst) pairs of a pattern other than `file`, after its checks against the cluster.
 std::vector<std::pair<int, int>> TrafficWorkload::pairs_of(const FlowPattern& f, std::size_t index,
-                                                          const ClusterShape& cluster) {
+                                                           const ClusterShape& cluster) {
   const int n = cluster.devices;
   const int target = f.target.value_or(0);
   if (target >= n) throw ConfigError(f.target_at, f.key + ".target", range_error(target, n));
@@ -231,7 +247,8 @@ std::vector<std::pair<int, int>> TrafficWorkload::pairs_of(const FlowPattern& f,
   const RngStreams streams(cluster.seed);
   Pairs out;
   if (f.pattern == "permutation") return permutation(n, streams.stream("traffic.permutation", index));
-  if (f.pattern == "hot_spot") return hot_spot(n, target, f.fraction, streams.stream("traffic.hot_spot", index));
+  if (f.pattern == "hot_spot")
+    return hot_spot(n, target, f.fraction, streams.stream("traffic.hot_spot", index));
   if (f.pattern == "all_to_all") {
     for (int i = 0; i < n; ++i)
       for (int j = 0; j < n; ++j)
@@ -295,8 +312,9 @@ TaskGraph TrafficWorkload::lower(const ClusterShape& cluster) const {
         shown.push_back(std::to_string(e));
       }
       if (product != p) {
-        throw ConfigError(tc.dims_at, tc.key + ".dims",
-                          fmt::format("the grid {} holds {} ranks, but the group has {}", join(shown, " x "), product, p));
+        throw ConfigError(
+            tc.dims_at, tc.key + ".dims",
+            fmt::format("the grid {} holds {} ranks, but the group has {}", join(shown, " x "), product, p));
       }
     }
     const std::string name(name_of(w.op));

@@ -67,7 +67,8 @@ std::vector<Column> read_header(const std::vector<Field>& fields, const Failer& 
       while (!name.empty() && name.back() == ' ') name.pop_back();
     }
     const auto it = std::find(kNames.begin(), kNames.end(), name);
-    if (it == kNames.end()) fail(fields[i].column, fmt::format("unknown column '{}'; valid: src, dst, bytes, start_time", name));
+    if (it == kNames.end())
+      fail(fields[i].column, fmt::format("unknown column '{}'; valid: src, dst, bytes, start_time", name));
     Column& c = columns[static_cast<std::size_t>(it - kNames.begin())];
     if (c.index >= 0) fail(fields[i].column, fmt::format("column '{}' appears twice", name));
     if ((name == "src" || name == "dst") && !unit.empty()) {
@@ -76,7 +77,8 @@ std::vector<Column> read_header(const std::vector<Field>& fields, const Failer& 
     c = Column{static_cast<int>(i), unit};
   }
   for (std::size_t k = 0; k < 3; ++k) {
-    if (columns[k].index < 0) fail(1, fmt::format("the header lacks the column '{}' (src, dst, bytes needed)", kNames[k]));
+    if (columns[k].index < 0)
+      fail(1, fmt::format("the header lacks the column '{}' (src, dst, bytes needed)", kNames[k]));
   }
   return columns;
 }
@@ -94,7 +96,8 @@ int read_device(const std::string& text) {
 std::string with_unit(const Field& v, const Column& c) {
   if (c.unit.empty()) return v.text;
   if (v.text.empty() || v.text.find_first_not_of("0123456789.+-eE") != std::string::npos) {
-    throw ValueError(fmt::format("expected a plain number (the unit, {}, is in the header), found '{}'", c.unit, v.text));
+    throw ValueError(
+        fmt::format("expected a plain number (the unit, {}, is in the header), found '{}'", c.unit, v.text));
   }
   return v.text + " " + c.unit;
 }
@@ -115,7 +118,8 @@ CsvFlow read_row(const std::vector<Field>& fields, const std::vector<Column>& co
       }
       if (k == 3) {
         f.start = parse_duration(with_unit(v, c));
-        if (f.start < Duration{}) throw ValueError(fmt::format("start_time must not be negative, got '{}'", v.text));
+        if (f.start < Duration{})
+          throw ValueError(fmt::format("start_time must not be negative, got '{}'", v.text));
       }
     } catch (const ValueError& e) {
       fail(v.column, fmt::format("column {}: {}", kNames[k], e.what()));
@@ -127,7 +131,8 @@ CsvFlow read_row(const std::vector<Field>& fields, const std::vector<Column>& co
 
 }  // namespace
 
-std::vector<CsvFlow> parse_flow_csv(const std::string& text, const std::string& shown, const std::string& key) {
+std::vector<CsvFlow> parse_flow_csv(const std::string& text, const std::string& shown,
+                                    const std::string& key) {
   std::istringstream in(text);
   std::string line;
   Failer fail{shown, key, 0};
@@ -137,7 +142,8 @@ std::vector<CsvFlow> parse_flow_csv(const std::string& text, const std::string& 
   while (std::getline(in, line)) {
     ++fail.line;
     std::string_view view(line);
-    while (!view.empty() && (view.front() == ' ' || view.front() == '\t' || view.front() == '\r')) view.remove_prefix(1);
+    while (!view.empty() && (view.front() == ' ' || view.front() == '\t' || view.front() == '\r'))
+      view.remove_prefix(1);
     if (view.empty() || view.front() == '#') continue;
     const auto fields = split(line);
     if (!columns) {
@@ -149,12 +155,15 @@ std::vector<CsvFlow> parse_flow_csv(const std::string& text, const std::string& 
       flows.push_back(read_row(fields, *columns, fail));
     }
   }
-  if (!columns) throw ConfigError(SourceLocation{shown, 0, 0}, key, "the file has no header line (src,dst,bytes[,start_time])");
+  if (!columns)
+    throw ConfigError(SourceLocation{shown, 0, 0}, key,
+                      "the file has no header line (src,dst,bytes[,start_time])");
   if (flows.empty()) throw ConfigError(SourceLocation{shown, 0, 0}, key, "the file lists no flows");
   return flows;
 }
 
-std::vector<CsvFlow> read_flow_csv(const std::string& path, const std::string& shown, const std::string& key) {
+std::vector<CsvFlow> read_flow_csv(const std::string& path, const std::string& shown,
+                                   const std::string& key) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ValueError(fmt::format("cannot open flow file '{}'", shown));
   std::ostringstream text;

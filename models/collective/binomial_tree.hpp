@@ -18,7 +18,8 @@ class BinomialTreeAlgorithm final : public CollectiveAlgorithm {
  public:
   [[nodiscard]] std::string_view name() const override { return "binomial_tree"; }
   [[nodiscard]] std::string_view description() const override {
-    return "broadcast and reduce on a binomial tree rooted at the root, ceil(log2 p) steps of S (short messages)";
+    return "broadcast and reduce on a binomial tree rooted at the root, ceil(log2 p) steps of S (short "
+           "messages)";
   }
   [[nodiscard]] bool supports(CollectiveOp op) const override {
     return op == CollectiveOp::kBroadcast || op == CollectiveOp::kReduce;

@@ -8,7 +8,9 @@
 
 namespace orrery::models {
 
-std::string CollectiveAlgorithm::check(const CollectiveCall&) const { return {}; }
+std::string CollectiveAlgorithm::check(const CollectiveCall&) const {
+  return {};
+}
 
 Duration CollectiveAlgorithm::predict(const CollectiveCall& call, GroupRoutes& routes) const {
   return predict_plan(lower(call), routes);

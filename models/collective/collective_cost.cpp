@@ -13,8 +13,8 @@ GroupRoutes::GroupRoutes(const topo::Topology& topology, std::vector<int> endpoi
     : topology_(topology), endpoints_(std::move(endpoints)) {}
 
 const GroupRoutes::Route& GroupRoutes::find(int src, int dst) {
-  const std::uint64_t key = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src)) << 32) |
-                            static_cast<std::uint32_t>(dst);
+  const std::uint64_t key =
+      (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src)) << 32) | static_cast<std::uint32_t>(dst);
   auto [it, inserted] = cache_.try_emplace(key);
   if (inserted) {
     topology_.route(endpoints_[static_cast<std::size_t>(src)], endpoints_[static_cast<std::size_t>(dst)],
@@ -24,9 +24,13 @@ const GroupRoutes::Route& GroupRoutes::find(int src, int dst) {
   return it->second;
 }
 
-const std::vector<LinkId>& GroupRoutes::route(int src, int dst) { return find(src, dst).links; }
+const std::vector<LinkId>& GroupRoutes::route(int src, int dst) {
+  return find(src, dst).links;
+}
 
-Duration GroupRoutes::latency(int src, int dst) { return find(src, dst).latency; }
+Duration GroupRoutes::latency(int src, int dst) {
+  return find(src, dst).latency;
+}
 
 Duration predict_plan(const CollectivePlan& plan, GroupRoutes& routes) {
   // Bucket the transfers by step (counting sort), then cost each step.
@@ -65,7 +69,8 @@ Duration predict_plan(const CollectivePlan& plan, GroupRoutes& routes) {
   return Duration::from_seconds(total_s);
 }
 
-TunerChoice choose_algorithm(const CollectiveLibrary& library, const CollectiveCall& call, GroupRoutes& routes) {
+TunerChoice choose_algorithm(const CollectiveLibrary& library, const CollectiveCall& call,
+                             GroupRoutes& routes) {
   TunerChoice best;
   std::vector<std::string> why_not;
   for (const auto& a : library.all()) {
@@ -82,8 +87,9 @@ TunerChoice choose_algorithm(const CollectiveLibrary& library, const CollectiveC
     }
   }
   if (!best.algorithm) {
-    throw ValueError(fmt::format("no collective algorithm can run {} here ({})", workload::name_of(call.op),
-                                 why_not.empty() ? std::string("none is registered for it") : join(why_not, "; ")));
+    throw ValueError(
+        fmt::format("no collective algorithm can run {} here ({})", workload::name_of(call.op),
+                    why_not.empty() ? std::string("none is registered for it") : join(why_not, "; ")));
   }
   return best;
 }

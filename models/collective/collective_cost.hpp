@@ -54,7 +54,8 @@ class GroupRoutes {
 struct TunerChoice {
   const CollectiveAlgorithm* algorithm = nullptr;
   Duration predicted;
-  std::vector<std::pair<std::string, Duration>> candidates;  // every algorithm that could run it, with its prediction
+  std::vector<std::pair<std::string, Duration>>
+      candidates;  // every algorithm that could run it, with its prediction
 };
 
 // The algorithm of `library` with the least predicted time for `call` (ties:

@@ -29,7 +29,9 @@ Bytes even_share(Bytes total, int first, int count, int parts) {
   return Bytes(edge(first + count) - edge(first));
 }
 
-Bytes PlanBuilder::chunk_bytes(int first, int count) const { return even_share(total_, first, count, plan_.chunks); }
+Bytes PlanBuilder::chunk_bytes(int first, int count) const {
+  return even_share(total_, first, count, plan_.chunks);
+}
 
 int PlanBuilder::add(const Move& m, std::span<const int> deps) {
   PlanTransfer t;
@@ -51,7 +53,9 @@ void PlanBuilder::reserve(std::size_t transfers, std::size_t deps) {
   plan_.deps.reserve(deps);
 }
 
-int PlanBuilder::send(const Move& m, std::span<const int> deps) { return add(m, deps); }
+int PlanBuilder::send(const Move& m, std::span<const int> deps) {
+  return add(m, deps);
+}
 
 void PlanBuilder::step(std::span<const Move> moves) {
   std::vector<int> ids;
@@ -68,7 +72,8 @@ void PlanBuilder::step(std::span<const Move> moves) {
     }
     frontier_[s].push_back(ids[i]);
   }
-  for (std::size_t i = 0; i < moves.size(); ++i) frontier_[static_cast<std::size_t>(moves[i].dst)].push_back(ids[i]);
+  for (std::size_t i = 0; i < moves.size(); ++i)
+    frontier_[static_cast<std::size_t>(moves[i].dst)].push_back(ids[i]);
 }
 
 CollectivePlan PlanBuilder::finish() && {
@@ -91,7 +96,8 @@ CollectivePlan PlanBuilder::finish() && {
   p.succ.resize(p.deps.size());
   std::vector<std::uint32_t> fill(p.succ_begin.begin(), p.succ_begin.end() - 1);
   for (std::size_t i = 0; i < n; ++i) {
-    for (const auto d : p.deps_of(i)) p.succ[fill[static_cast<std::size_t>(d)]++] = static_cast<std::int32_t>(i);
+    for (const auto d : p.deps_of(i))
+      p.succ[fill[static_cast<std::size_t>(d)]++] = static_cast<std::int32_t>(i);
   }
   return std::move(plan_);
 }

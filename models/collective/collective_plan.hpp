@@ -29,11 +29,11 @@ using workload::CollectiveOp;
 // devices in order. Pure data; the executor fills it from a CollectiveWork.
 struct CollectiveCall {
   CollectiveOp op = CollectiveOp::kAllReduce;
-  int ranks = 0;            // p
-  Bytes bytes;              // S, as workload::CollectiveWork counts it
-  int root = 0;             // broadcast, reduce
-  double density = 1.0;     // sparse_all_reduce: k as a fraction of the buffer's elements
-  std::vector<int> dims;    // dimension-wise algorithms: grid extents, rank = row-major index (last fastest)
+  int ranks = 0;             // p
+  Bytes bytes;               // S, as workload::CollectiveWork counts it
+  int root = 0;              // broadcast, reduce
+  double density = 1.0;      // sparse_all_reduce: k as a fraction of the buffer's elements
+  std::vector<int> dims;     // dimension-wise algorithms: grid extents, rank = row-major index (last fastest)
   std::vector<int> node_of;  // per rank, the node it sits on (hierarchical algorithms); empty: unknown
 };
 
@@ -44,7 +44,7 @@ struct PlanTransfer {
   std::int32_t chunk_count = 0;
   Bytes bytes;
   std::int32_t step = 0;
-  bool reduce = false;  // the receiver adds the data to its copy (else it takes it)
+  bool reduce = false;          // the receiver adds the data to its copy (else it takes it)
   std::uint32_t dep_begin = 0;  // into CollectivePlan's dependency list
   std::uint32_t dep_count = 0;
 };
@@ -54,7 +54,7 @@ struct CollectivePlan {
   int chunks = 0;  // how finely the algorithm divides the buffer (semantic: for data checks)
   int steps = 0;
   std::vector<PlanTransfer> transfers;
-  std::vector<std::int32_t> deps;        // transfer indices; each lower than the transfer's own
+  std::vector<std::int32_t> deps;         // transfer indices; each lower than the transfer's own
   std::vector<std::uint32_t> succ_begin;  // successors of transfer i: succ[succ_begin[i] .. succ_begin[i+1])
   std::vector<std::int32_t> succ;
 

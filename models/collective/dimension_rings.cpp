@@ -18,7 +18,8 @@ std::string DimensionRingsAlgorithm::check(const CollectiveCall& call) const {
   if (product != call.ranks) {
     std::vector<std::string> shown;
     for (int d : call.dims) shown.push_back(std::to_string(d));
-    return fmt::format("the grid {} holds {} ranks, but the group has {}", join(shown, " x "), product, call.ranks);
+    return fmt::format("the grid {} holds {} ranks, but the group has {}", join(shown, " x "), product,
+                       call.ranks);
   }
   return {};
 }
@@ -27,8 +28,12 @@ CollectivePlan DimensionRingsAlgorithm::lower(const CollectiveCall& call) const 
   const int p = call.ranks;
   const int k = static_cast<int>(call.dims.size());
   std::vector<int> stride(static_cast<std::size_t>(k), 1);  // row-major: the last coordinate is fastest
-  for (int j = k - 2; j >= 0; --j) stride[static_cast<std::size_t>(j)] = stride[static_cast<std::size_t>(j) + 1] * call.dims[static_cast<std::size_t>(j) + 1];
-  const auto coord = [&](int r, int j) { return r / stride[static_cast<std::size_t>(j)] % call.dims[static_cast<std::size_t>(j)]; };
+  for (int j = k - 2; j >= 0; --j)
+    stride[static_cast<std::size_t>(j)] =
+        stride[static_cast<std::size_t>(j) + 1] * call.dims[static_cast<std::size_t>(j) + 1];
+  const auto coord = [&](int r, int j) {
+    return r / stride[static_cast<std::size_t>(j)] % call.dims[static_cast<std::size_t>(j)];
+  };
 
   // Rings along dimension j, and for each the range its members share: after
   // reduce-scattering dimensions 0..j−1 a rank holds the part its coordinates
@@ -61,7 +66,9 @@ CollectivePlan DimensionRingsAlgorithm::lower(const CollectiveCall& call) const 
   }
   PlanBuilder b(call, p);
   const auto units = [](const Dim& d) {
-    return RingUnits([&d](int ring, int u) { return ChunkRange{d.base[static_cast<std::size_t>(ring)] + u * d.unit, d.unit}; });
+    return RingUnits([&d](int ring, int u) {
+      return ChunkRange{d.base[static_cast<std::size_t>(ring)] + u * d.unit, d.unit};
+    });
   };
   for (int j = 0; j < k; ++j) {
     const Dim& d = dims[static_cast<std::size_t>(j)];

@@ -48,11 +48,11 @@ std::vector<int> bottom_up(const RankTree& t) {
 void tree_all_reduce(PlanBuilder& b, const RankTree& t, int first, int c) {
   const auto p = t.parent.size();
   const std::vector<int> up_order = bottom_up(t);
-  std::vector<int> last_up(p, -1);                  // previous chunk's send to the parent
-  std::vector<std::vector<int>> last_down(p);        // previous chunk's send to each child
+  std::vector<int> last_up(p, -1);             // previous chunk's send to the parent
+  std::vector<std::vector<int>> last_down(p);  // previous chunk's send to each child
   for (std::size_t r = 0; r < p; ++r) last_down[r].assign(t.children[r].size(), -1);
-  std::vector<std::vector<int>> got_up(p);           // this chunk's receipts from children
-  std::vector<int> got_down(p, -1);                  // this chunk's receipt from the parent
+  std::vector<std::vector<int>> got_up(p);  // this chunk's receipts from children
+  std::vector<int> got_down(p, -1);         // this chunk's receipt from the parent
   std::vector<int> deps;
   for (int j = 0; j < c; ++j) {
     for (auto& g : got_up) g.clear();

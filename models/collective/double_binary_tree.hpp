@@ -41,7 +41,8 @@ class DoubleBinaryTreeAlgorithm final : public CollectiveAlgorithm {
  public:
   [[nodiscard]] std::string_view name() const override { return "double_binary_tree"; }
   [[nodiscard]] std::string_view description() const override {
-    return "all_reduce on two complementary binary trees, half the buffer each, pipelined (Sanders et al. 2009; "
+    return "all_reduce on two complementary binary trees, half the buffer each, pipelined (Sanders et al. "
+           "2009; "
            "NCCL's tree)";
   }
   [[nodiscard]] bool supports(CollectiveOp op) const override { return op == CollectiveOp::kAllReduce; }

@@ -28,9 +28,10 @@ std::string HierarchicalAllReduceAlgorithm::check(const CollectiveCall& call) co
   if (static_cast<int>(call.node_of.size()) != call.ranks) return "needs the node of every rank";
   const auto nodes = by_node(call);
   if (nodes.size() < 2 || nodes.front().size() < 2) {
-    return fmt::format("needs at least two nodes with at least two ranks each, but the group spans {} node(s) "
-                       "with {} rank(s) on the first",
-                       nodes.size(), nodes.front().size());
+    return fmt::format(
+        "needs at least two nodes with at least two ranks each, but the group spans {} node(s) "
+        "with {} rank(s) on the first",
+        nodes.size(), nodes.front().size());
   }
   for (const auto& n : nodes) {
     if (n.size() != nodes.front().size()) {
@@ -42,12 +43,13 @@ std::string HierarchicalAllReduceAlgorithm::check(const CollectiveCall& call) co
 }
 
 CollectivePlan HierarchicalAllReduceAlgorithm::lower(const CollectiveCall& call) const {
-  const auto local = by_node(call);                 // one ring per node
-  const int n = static_cast<int>(local.size());      // N
+  const auto local = by_node(call);              // one ring per node
+  const int n = static_cast<int>(local.size());  // N
   const int m = static_cast<int>(local.front().size());
   std::vector<std::vector<int>> across(static_cast<std::size_t>(m));  // one ring per local index
   for (int i = 0; i < m; ++i)
-    for (const auto& node : local) across[static_cast<std::size_t>(i)].push_back(node[static_cast<std::size_t>(i)]);
+    for (const auto& node : local)
+      across[static_cast<std::size_t>(i)].push_back(node[static_cast<std::size_t>(i)]);
 
   PlanBuilder b(call, m * n);
   const RingUnits part = [n](int, int i) { return ChunkRange{i * n, n}; };

@@ -24,7 +24,8 @@ class HierarchicalAllReduceAlgorithm final : public CollectiveAlgorithm {
  public:
   [[nodiscard]] std::string_view name() const override { return "hierarchical"; }
   [[nodiscard]] std::string_view description() const override {
-    return "all_reduce as intra-node reduce-scatter, inter-node ring all-reduce among same-local-rank devices, "
+    return "all_reduce as intra-node reduce-scatter, inter-node ring all-reduce among same-local-rank "
+           "devices, "
            "intra-node all-gather";
   }
   [[nodiscard]] bool supports(CollectiveOp op) const override { return op == CollectiveOp::kAllReduce; }

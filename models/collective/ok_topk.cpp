@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-
 namespace orrery::models {
 
 Bytes sparse_payload(Bytes dense, double density) {
@@ -12,7 +11,9 @@ Bytes sparse_payload(Bytes dense, double density) {
 CollectivePlan OkTopkAlgorithm::lower(const CollectiveCall& call) const {
   const int p = call.ranks;
   PlanBuilder b(call, p);
-  const auto region = [&](int first, int count) { return sparse_payload(b.chunk_bytes(first, count), call.density); };
+  const auto region = [&](int first, int count) {
+    return sparse_payload(b.chunk_bytes(first, count), call.density);
+  };
   std::vector<Move> moves;
   for (int i = 1; i < p; ++i) {  // split and reduce
     moves.clear();

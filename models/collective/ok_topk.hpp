@@ -36,7 +36,8 @@ class OkTopkAlgorithm final : public CollectiveAlgorithm {
  public:
   [[nodiscard]] std::string_view name() const override { return "ok_topk"; }
   [[nodiscard]] std::string_view description() const override {
-    return "sparse_all_reduce of top-k (density) values: balanced split-and-reduce, then gather of the reduced "
+    return "sparse_all_reduce of top-k (density) values: balanced split-and-reduce, then gather of the "
+           "reduced "
            "top-k (Li & Hoefler PPoPP'22)";
   }
   [[nodiscard]] bool supports(CollectiveOp op) const override { return op == CollectiveOp::kSparseAllReduce; }

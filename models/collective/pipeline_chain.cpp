@@ -19,7 +19,8 @@ CollectivePlan PipelineChainAlgorithm::lower(const CollectiveCall& call) const {
     for (int h = 0; h + 1 < p; ++h) {
       deps.clear();
       if (prev_hop >= 0) deps.push_back(prev_hop);
-      if (prev_chunk[static_cast<std::size_t>(h)] >= 0) deps.push_back(prev_chunk[static_cast<std::size_t>(h)]);
+      if (prev_chunk[static_cast<std::size_t>(h)] >= 0)
+        deps.push_back(prev_chunk[static_cast<std::size_t>(h)]);
       const int from = bcast ? h : p - 1 - h;
       const int to = bcast ? h + 1 : p - 2 - h;
       const int id = b.send(Move{real(from), real(to), j, 1, !bcast}, deps);

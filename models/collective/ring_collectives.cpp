@@ -7,8 +7,8 @@ namespace orrery::models {
 namespace {
 
 // `chunk_of(i, s)`: the unit member i sends in step s.
-void ring_phase(PlanBuilder& b, const std::vector<std::vector<int>>& rings, const RingUnits& units, bool reduce,
-                const std::function<int(int, int, int)>& unit_of) {
+void ring_phase(PlanBuilder& b, const std::vector<std::vector<int>>& rings, const RingUnits& units,
+                bool reduce, const std::function<int(int, int, int)>& unit_of) {
   if (rings.empty()) return;
   const int k = static_cast<int>(rings.front().size());
   std::vector<Move> moves;
@@ -18,15 +18,17 @@ void ring_phase(PlanBuilder& b, const std::vector<std::vector<int>>& rings, cons
       const auto& ring = rings[r];
       for (int i = 0; i < k; ++i) {
         const ChunkRange c = units(static_cast<int>(r), unit_of(i, s, k));
-        moves.push_back(Move{ring[static_cast<std::size_t>(i)], ring[static_cast<std::size_t>((i + 1) % k)], c.first,
-                             c.count, reduce});
+        moves.push_back(Move{ring[static_cast<std::size_t>(i)], ring[static_cast<std::size_t>((i + 1) % k)],
+                             c.first, c.count, reduce});
       }
     }
     b.step(moves);
   }
 }
 
-int mod(int a, int k) { return ((a % k) + k) % k; }
+int mod(int a, int k) {
+  return ((a % k) + k) % k;
+}
 
 }  // namespace
 
@@ -39,7 +41,8 @@ void ring_all_gather(PlanBuilder& b, const std::vector<std::vector<int>>& rings,
 }
 
 bool RingAlgorithm::supports(CollectiveOp op) const {
-  return op == CollectiveOp::kAllReduce || op == CollectiveOp::kReduceScatter || op == CollectiveOp::kAllGather;
+  return op == CollectiveOp::kAllReduce || op == CollectiveOp::kReduceScatter ||
+         op == CollectiveOp::kAllGather;
 }
 
 CollectivePlan RingAlgorithm::lower(const CollectiveCall& call) const {

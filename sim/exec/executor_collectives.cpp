@@ -14,8 +14,8 @@ namespace {
 
 // Everything a plan depends on, as one string.
 std::string collective_key(const CollectiveWork& c) {
-  std::string key = fmt::format("{}|{}|{}|{}|{}|", static_cast<int>(c.op), c.algorithm, c.bytes.count(), c.root,
-                                c.density);
+  std::string key =
+      fmt::format("{}|{}|{}|{}|{}|", static_cast<int>(c.op), c.algorithm, c.bytes.count(), c.root, c.density);
   for (int d : c.dims) key += fmt::format("{},", d);
   key += '|';
   for (DeviceId d : c.group) key += fmt::format("{},", d.value());
@@ -88,7 +88,8 @@ void Executor::start_collective(TaskId t, const CollectiveWork& c) {
   r->group = &c.group;
   r->left = plan.transfers.size();
   r->waiting.resize(plan.transfers.size());
-  for (std::size_t i = 0; i < plan.transfers.size(); ++i) r->waiting[i] = static_cast<std::int32_t>(plan.transfers[i].dep_count);
+  for (std::size_t i = 0; i < plan.transfers.size(); ++i)
+    r->waiting[i] = static_cast<std::int32_t>(plan.transfers[i].dep_count);
   if (recorder_) {
     r->started.resize(plan.transfers.size());
     r->span_name = recorder_->intern(fmt::format("{} {}", name_of(c.op), low.algorithm));
@@ -103,8 +104,8 @@ void Executor::start_transfer(std::size_t slot, std::int32_t i) {
   RunningCollective& r = *running_[slot];
   const models::PlanTransfer& x = r.plan->transfers[static_cast<std::size_t>(i)];
   if (recorder_) r.started[static_cast<std::size_t>(i)] = engine_.now().ns();
-  network_.transfer((*r.group)[static_cast<std::size_t>(x.src)], (*r.group)[static_cast<std::size_t>(x.dst)], x.bytes,
-                    [this, slot, i] { transfer_done(slot, i); });
+  network_.transfer((*r.group)[static_cast<std::size_t>(x.src)], (*r.group)[static_cast<std::size_t>(x.dst)],
+                    x.bytes, [this, slot, i] { transfer_done(slot, i); });
 }
 
 void Executor::transfer_done(std::size_t slot, std::int32_t i) {
@@ -113,9 +114,9 @@ void Executor::transfer_done(std::size_t slot, std::int32_t i) {
   const auto u = static_cast<std::size_t>(i);
   if (recorder_) {
     const models::PlanTransfer& x = plan.transfers[u];
-    recorder_->span(trace::Span{r.started[u], engine_.now().ns(), (*r.group)[static_cast<std::size_t>(x.src)].value(),
-                                static_cast<std::int8_t>(workload::TaskKind::kSend), r.span_name, -1, x.step,
-                                x.bytes.count()});
+    recorder_->span(trace::Span{
+        r.started[u], engine_.now().ns(), (*r.group)[static_cast<std::size_t>(x.src)].value(),
+        static_cast<std::int8_t>(workload::TaskKind::kSend), r.span_name, -1, x.step, x.bytes.count()});
   }
   for (const auto s : plan.successors_of(u)) {
     if (--r.waiting[static_cast<std::size_t>(s)] == 0) start_transfer(slot, s);

@@ -34,7 +34,8 @@ std::string env_or(const char* name, const char* fallback) {
 }
 
 std::string scenario_text(int endpoints, const std::string& collective) {
-  return fmt::format(R"(cluster:
+  return fmt::format(
+      R"(cluster:
   nodes: {}
   scale_out: {}
 network: {{ model: {} }}
@@ -43,10 +44,10 @@ workload:
   collectives:
     - {}
 )",
-                     endpoints,
-                     env_or("ORRERY_BENCH_SCALE_OUT",
-                            R"({ kind: chain, link_bandwidth: "50 GB/s", link_latency: "1 us", ring: true })"),
-                     env_or("ORRERY_BENCH_NETWORK", "analytic"), collective);
+      endpoints,
+      env_or("ORRERY_BENCH_SCALE_OUT",
+             R"({ kind: chain, link_bandwidth: "50 GB/s", link_latency: "1 us", ring: true })"),
+      env_or("ORRERY_BENCH_NETWORK", "analytic"), collective);
 }
 
 void run_collective(benchmark::State& state, int endpoints, const std::string& collective, bool record) {
@@ -63,7 +64,8 @@ void run_collective(benchmark::State& state, int endpoints, const std::string& c
     sim::Engine engine;
     const auto network = s.network->make(engine, cluster);
     std::unique_ptr<trace::Recorder> recorder;
-    if (record) recorder = std::make_unique<trace::Recorder>(std::vector<std::string>(workload::kTaskKindCount, "k"));
+    if (record)
+      recorder = std::make_unique<trace::Recorder>(std::vector<std::string>(workload::kTaskKindCount, "k"));
     exec::Executor executor(engine, cluster, *network, graph, recorder.get(), s.collectives.get());
     times = executor.run();
     events += engine.events_processed();
@@ -88,7 +90,8 @@ BENCHMARK(BM_RingAllReduce1GiBRecorded)->Unit(benchmark::kMillisecond)->UseRealT
 
 void BM_AllToAll256(benchmark::State& state) {
   const char* algorithm = state.range(0) == 0 ? "direct" : "pairwise";
-  run_collective(state, 256, fmt::format(R"({{ op: all_to_all, bytes: "1 GiB", algorithm: {} }})", algorithm), false);
+  run_collective(state, 256, fmt::format(R"({{ op: all_to_all, bytes: "1 GiB", algorithm: {} }})", algorithm),
+                 false);
 }
 BENCHMARK(BM_AllToAll256)->Arg(0)->Arg(1)->ArgName("pairwise")->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -24,7 +24,8 @@ ClusterSpec ring_of(int p) {
   ClusterSpec spec;
   spec.nodes = p;
   spec.node = std::make_shared<topo::SingleDeviceNode>();
-  spec.scale_out = std::make_shared<topo::ChainSpec>(topo::ChainParams{Bandwidth::bytes_per_s(10e9), Duration::us(2), true});
+  spec.scale_out = std::make_shared<topo::ChainSpec>(
+      topo::ChainParams{Bandwidth::bytes_per_s(10e9), Duration::us(2), true});
   return spec;
 }
 
@@ -69,8 +70,8 @@ TEST(ExecutorCollective, RunsBetweenItsPredecessorsAndSuccessors) {
   EXPECT_EQ(r.times.end[2].ns(), 5000 + 612000 + 3000);
   const auto& rec = r.times.collectives.at(1);
   EXPECT_EQ(rec.algorithm, "ring");
-  EXPECT_EQ(rec.transfers, 24);             // 2(p−1) steps × p
-  EXPECT_EQ(rec.bytes, 24 * 1'000'000);     // each of S/p
+  EXPECT_EQ(rec.transfers, 24);          // 2(p−1) steps × p
+  EXPECT_EQ(rec.bytes, 24 * 1'000'000);  // each of S/p
   // Spans: a, b, the collective, and its 24 transfers (kind send, stage = step).
   std::size_t sends = 0;
   for (const auto& s : r.recorder->spans()) {
@@ -87,7 +88,8 @@ TEST(ExecutorCollective, OneRankAndRepeatedCollectives) {
   TaskGraph g;
   const TaskId one = g.add(all_reduce(1, 1000, "auto"), TaskKind::kCollective, "alone");
   const TaskId x = g.add(all_reduce(4, 4'000'000, "ring"), TaskKind::kCollective, "x");
-  const TaskId y = g.add(all_reduce(4, 4'000'000, "ring"), TaskKind::kCollective, "y");  // the same plan, reused
+  const TaskId y =
+      g.add(all_reduce(4, 4'000'000, "ring"), TaskKind::kCollective, "y");  // the same plan, reused
   g.depend(one, x);
   g.depend(x, y);
   const Outcome r = execute(g, 4);
@@ -111,8 +113,9 @@ TEST(ExecutorCollectiveInvalid, BadCollectivesAreInfeasible) {
             "task 'bad': unknown collective algorithm 'rign'; valid: auto, dim_rings, double_binary_tree, "
             "halving_doubling, hierarchical, ring");
   CollectiveWork c = all_reduce(4, 8, "direct");
-  EXPECT_EQ(error_of(c), "task 'bad': algorithm 'direct' cannot run all_reduce; valid for it: auto, dim_rings, "
-                         "double_binary_tree, halving_doubling, hierarchical, ring");
+  EXPECT_EQ(error_of(c),
+            "task 'bad': algorithm 'direct' cannot run all_reduce; valid for it: auto, dim_rings, "
+            "double_binary_tree, halving_doubling, hierarchical, ring");
   c = all_reduce(0, 8, "ring");
   EXPECT_EQ(error_of(c), "task 'bad': the group is empty");
   c = all_reduce(4, 8, "ring");
@@ -121,8 +124,9 @@ TEST(ExecutorCollectiveInvalid, BadCollectivesAreInfeasible) {
   c.group[2] = DeviceId(7);
   EXPECT_EQ(error_of(c), "task 'bad': device 7 is outside the cluster's 4 devices");
   c = all_reduce(4, 8, "hierarchical");
-  EXPECT_EQ(error_of(c), "task 'bad': hierarchical: needs at least two nodes with at least two ranks each, but the "
-                         "group spans 4 node(s) with 1 rank(s) on the first");
+  EXPECT_EQ(error_of(c),
+            "task 'bad': hierarchical: needs at least two nodes with at least two ranks each, but the "
+            "group spans 4 node(s) with 1 rank(s) on the first");
 }
 
 }  // namespace

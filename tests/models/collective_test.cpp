@@ -45,18 +45,27 @@ std::vector<std::vector<Counts>> replay(const CollectivePlan& plan, const Collec
   const int p = call.ranks;
   const int C = plan.chunks;
   const std::size_t n = plan.transfers.size();
-  std::vector<std::vector<Counts>> init(static_cast<std::size_t>(p),
-                                        std::vector<Counts>(static_cast<std::size_t>(C), Counts(static_cast<std::size_t>(p), 0)));
+  std::vector<std::vector<Counts>> init(
+      static_cast<std::size_t>(p),
+      std::vector<Counts>(static_cast<std::size_t>(C), Counts(static_cast<std::size_t>(p), 0)));
   for (int r = 0; r < p; ++r) {
     for (int c = 0; c < C; ++c) {
       bool holds = false;
       switch (call.op) {
-        case CollectiveOp::kAllGather: holds = c == r; break;
-        case CollectiveOp::kBroadcast: holds = r == call.root; break;
-        case CollectiveOp::kAllToAll: holds = c / p == r; break;
-        default: holds = true;
+        case CollectiveOp::kAllGather:
+          holds = c == r;
+          break;
+        case CollectiveOp::kBroadcast:
+          holds = r == call.root;
+          break;
+        case CollectiveOp::kAllToAll:
+          holds = c / p == r;
+          break;
+        default:
+          holds = true;
       }
-      if (holds) init[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)][static_cast<std::size_t>(r)] = 1;
+      if (holds)
+        init[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)][static_cast<std::size_t>(r)] = 1;
     }
   }
   // Ancestor sets as bitsets.
@@ -100,10 +109,12 @@ std::vector<std::vector<Counts>> replay(const CollectivePlan& plan, const Collec
       reads[{t.src, c}].push_back(i);
       for (const std::size_t w : writes[{t.dst, c}]) {
         const bool either_copy = !t.reduce || !plan.transfers[w].reduce;
-        EXPECT_TRUE(!either_copy || is_anc(w, i)) << "writes " << w << " and " << i << " race on rank " << t.dst;
+        EXPECT_TRUE(!either_copy || is_anc(w, i))
+            << "writes " << w << " and " << i << " race on rank " << t.dst;
       }
       if (!t.reduce) {
-        for (const std::size_t r : reads[{t.dst, c}]) EXPECT_TRUE(is_anc(r, i)) << "copy " << i << " overwrites a chunk read by " << r;
+        for (const std::size_t r : reads[{t.dst, c}])
+          EXPECT_TRUE(is_anc(r, i)) << "copy " << i << " overwrites a chunk read by " << r;
       }
       writes[{t.dst, c}].push_back(i);
     }
@@ -124,7 +135,9 @@ std::vector<std::vector<Counts>> replay(const CollectivePlan& plan, const Collec
   return state;
 }
 
-Counts all_of(int p) { return Counts(static_cast<std::size_t>(p), 1); }
+Counts all_of(int p) {
+  return Counts(static_cast<std::size_t>(p), 1);
+}
 Counts only(int p, int r) {
   Counts c(static_cast<std::size_t>(p), 0);
   c[static_cast<std::size_t>(r)] = 1;
@@ -133,8 +146,8 @@ Counts only(int p, int r) {
 
 // Lowers and replays, and checks what `op` promises.
 CollectivePlan expect_delivers(const CollectiveAlgorithm& a, const CollectiveCall& call) {
-  const std::string what = fmt::format("{} {} p={} S={}", a.name(), workload::name_of(call.op), call.ranks,
-                                       call.bytes.count());
+  const std::string what =
+      fmt::format("{} {} p={} S={}", a.name(), workload::name_of(call.op), call.ranks, call.bytes.count());
   EXPECT_EQ(check_call(call), "") << what;
   EXPECT_EQ(a.check(call), "") << what;
   CollectivePlan plan = a.lower(call);
@@ -206,7 +219,7 @@ TEST(CollectiveData, HalvingDoublingDeliversForEveryGroupSize) {
 TEST(CollectiveData, DoubleBinaryTreeDeliversSmallAndPipelined) {
   const DoubleBinaryTreeAlgorithm dbt;
   for (int p : kSizes) {
-    expect_delivers(dbt, make(CollectiveOp::kAllReduce, p, 1024));                // one chunk per tree
+    expect_delivers(dbt, make(CollectiveOp::kAllReduce, p, 1024));                   // one chunk per tree
     expect_delivers(dbt, make(CollectiveOp::kAllReduce, p, std::int64_t{6} << 20));  // 3 chunks per tree
   }
 }
@@ -250,7 +263,8 @@ TEST(CollectiveData, HierarchicalOnNodesOfEqualSize) {
 
 TEST(CollectiveData, DimensionRingsOnGrids) {
   const DimensionRingsAlgorithm dr;
-  for (const auto& dims : std::vector<std::vector<int>>{{8}, {2, 4}, {4, 2}, {2, 2, 2}, {3, 5}, {4, 4}, {1, 6}, {2, 3, 2}}) {
+  for (const auto& dims :
+       std::vector<std::vector<int>>{{8}, {2, 4}, {4, 2}, {2, 2, 2}, {3, 5}, {4, 4}, {1, 6}, {2, 3, 2}}) {
     int p = 1;
     for (int d : dims) p *= d;
     CollectiveCall c = make(CollectiveOp::kAllReduce, p, 1 << 20);
@@ -329,7 +343,8 @@ TEST(CollectiveSteps, DoubleBinaryTreesAreComplementary) {
       EXPECT_EQ(reached, p) << "p=" << p << " tree " << which;
       EXPECT_EQ(depth, std::bit_width(static_cast<unsigned>(p)) - 1) << "p=" << p;
     }
-    for (int r = 0; r < p; ++r) EXPECT_LE(inner[static_cast<std::size_t>(r)], 1) << "p=" << p << " rank " << r;
+    for (int r = 0; r < p; ++r)
+      EXPECT_LE(inner[static_cast<std::size_t>(r)], 1) << "p=" << p << " rank " << r;
   }
 }
 
@@ -341,7 +356,8 @@ TEST(CollectiveSteps, BroadcastStepCounts) {
   for (int p : {2, 3, 5, 8, 9, 16}) {
     const auto b = binomial.lower(make(CollectiveOp::kBroadcast, p, 1 << 20));
     EXPECT_EQ(b.steps, std::bit_width(static_cast<unsigned>(p - 1)));
-    const auto c = pipeline.lower(make(CollectiveOp::kBroadcast, p, std::int64_t{5} << 20));  // 5 chunks of 1 MiB
+    const auto c =
+        pipeline.lower(make(CollectiveOp::kBroadcast, p, std::int64_t{5} << 20));  // 5 chunks of 1 MiB
     EXPECT_EQ(c.steps, (p - 1) + (5 - 1));
   }
 }
@@ -370,7 +386,8 @@ TEST(CollectiveSteps, HierarchicalSendsOnlyAPartAcrossNodes) {
   const auto plan = HierarchicalAllReduceAlgorithm().lower(c);
   EXPECT_EQ(plan.steps, 2 * (m - 1) + 2 * (N - 1));
   std::vector<std::int64_t> inside(m * N, 0), across(m * N, 0);
-  for (const auto& t : plan.transfers) (t.src / m == t.dst / m ? inside : across)[static_cast<std::size_t>(t.src)] += t.bytes.count();
+  for (const auto& t : plan.transfers)
+    (t.src / m == t.dst / m ? inside : across)[static_cast<std::size_t>(t.src)] += t.bytes.count();
   for (int r = 0; r < m * N; ++r) {
     EXPECT_EQ(inside[static_cast<std::size_t>(r)], 2 * (m - 1) * S / m);
     EXPECT_EQ(across[static_cast<std::size_t>(r)], 2 * (N - 1) * (S / m) / N);
@@ -438,7 +455,8 @@ std::vector<int> iota(int p) {
 TEST(CollectiveCost, RingPredictionIsTheClosedForm) {
   const topo::Chain ring(topo::ChainParams{Bandwidth::bytes_per_s(50e9), Duration::us(1), true}, 8);
   GroupRoutes routes(ring, iota(8));
-  EXPECT_EQ(RingAlgorithm().predict(make(CollectiveOp::kAllReduce, 8, 8 << 20), routes), Duration::ns(307601));
+  EXPECT_EQ(RingAlgorithm().predict(make(CollectiveOp::kAllReduce, 8, 8 << 20), routes),
+            Duration::ns(307601));
 }
 
 TEST(CollectiveCost, AutoPicksALatencyOptimalAlgorithmForTinyMessages) {
@@ -495,9 +513,11 @@ TEST(CollectiveCost, AutoBroadcastPicks) {
   const Star star(8, Bandwidth::bytes_per_s(50e9), Duration::ns(500));
   GroupRoutes routes(star, iota(8));
   config::Catalog catalog;
-  EXPECT_EQ(choose_algorithm(*catalog.collective_library, make(CollectiveOp::kBroadcast, 8, 1024), routes).algorithm->name(),
+  EXPECT_EQ(choose_algorithm(*catalog.collective_library, make(CollectiveOp::kBroadcast, 8, 1024), routes)
+                .algorithm->name(),
             "binomial_tree");
-  EXPECT_EQ(choose_algorithm(*catalog.collective_library, make(CollectiveOp::kBroadcast, 8, std::int64_t{1} << 30), routes)
+  EXPECT_EQ(choose_algorithm(*catalog.collective_library,
+                             make(CollectiveOp::kBroadcast, 8, std::int64_t{1} << 30), routes)
                 .algorithm->name(),
             "pipeline");
 }
@@ -527,7 +547,8 @@ TEST(CollectiveInvalid, AlgorithmChecks) {
             "needs the same number of ranks on every node, but one node holds 3 and another 2");
   c.node_of = {0, 1, 2, 3, 4, 5};
   EXPECT_EQ(HierarchicalAllReduceAlgorithm().check(c),
-            "needs at least two nodes with at least two ranks each, but the group spans 6 node(s) with 1 rank(s) on "
+            "needs at least two nodes with at least two ranks each, but the group spans 6 node(s) with 1 "
+            "rank(s) on "
             "the first");
 }
 
@@ -549,7 +570,8 @@ TEST(CollectiveRegistry, ListsEveryAlgorithmWithItsOps) {
             (std::vector<std::string>{"direct", "pairwise"}));
   EXPECT_EQ(catalog.collectives.names().size(), catalog.collective_library->all().size());
   EXPECT_EQ(catalog.collective_library->algorithms_for(CollectiveOp::kAllReduce),
-            (std::vector<std::string>{"dim_rings", "double_binary_tree", "halving_doubling", "hierarchical", "ring"}));
+            (std::vector<std::string>{"dim_rings", "double_binary_tree", "halving_doubling", "hierarchical",
+                                      "ring"}));
 }
 
 }  // namespace

@@ -54,7 +54,9 @@ double number(const config::RunOutput& r, const std::string& key) {
 std::vector<double> numbers(const config::RunOutput& r, const std::string& key) {
   return std::get<std::vector<double>>(value(r, key));
 }
-std::string text(const config::RunOutput& r, const std::string& key) { return std::get<std::string>(value(r, key)); }
+std::string text(const config::RunOutput& r, const std::string& key) {
+  return std::get<std::string>(value(r, key));
+}
 
 // Ring all-reduce, p = 8, S = 1 GiB, beta = 50 GB/s, alpha = 1 us (one hop):
 // closed form 14·1000 ns + (14/8)·2^30 B / 50 GB/s = 14000 + 37580963.84 ns.
@@ -79,7 +81,8 @@ TEST(TrafficCollective, RingAllReduceMatchesTheClosedForm) {
   }
   // One span for the collective and one per transfer: 2(p−1) steps × p ranks.
   std::size_t collective = 0, sends = 0;
-  for (const auto& s : r.recorder->spans()) (s.kind == static_cast<std::int8_t>(workload::TaskKind::kCollective) ? collective : sends)++;
+  for (const auto& s : r.recorder->spans())
+    (s.kind == static_cast<std::int8_t>(workload::TaskKind::kCollective) ? collective : sends)++;
   EXPECT_EQ(collective, 1u);
   EXPECT_EQ(sends, 14u * 8u);
 }
@@ -98,7 +101,8 @@ TEST(TrafficCollective, AutoIsReportedAndCollectivesStartAtTheirTimes) {
     - { op: broadcast, group: [2, 3, 4], root: 1, bytes: "4 KiB", start_time: "5 us", algorithm: binomial_tree }
     - { op: sparse_all_reduce, bytes: "64 MiB", density: 0.01 })"));
   // 1 GiB on a ring of 8: ring (see models/collective_test for the tuner's numbers).
-  EXPECT_EQ(text(r, "collective_algorithms"), "all_reduce:ring,broadcast:binomial_tree,sparse_all_reduce:ok_topk");
+  EXPECT_EQ(text(r, "collective_algorithms"),
+            "all_reduce:ring,broadcast:binomial_tree,sparse_all_reduce:ok_topk");
   // Binomial broadcast from device 3 to 2 and 4: step 1: 3→4 (1 hop); step 2: 3→2 (1 hop) (v = 0 → 1 → 2):
   // 2 × (1000 + ⌈4096 B / 50 GB/s⌉ = 82 ns), starting at 5 us.
   EXPECT_NEAR(numbers(r, "collective_time_s").at(1), 2 * 1082e-9, 1e-15);
@@ -125,7 +129,8 @@ TEST(TrafficFlows, RingPatternFlowsAndBandwidth) {
 // The (src, dst) of every flow the workload lowers to.
 std::vector<std::pair<int, int>> flows_of(int devices, const std::string& flows, std::uint64_t seed = 1) {
   const config::Catalog catalog;
-  const auto s = config::parse_scenario(catalog, scenario(devices, flows, "1 us", seed), "t.yaml", {}, std::nullopt);
+  const auto s =
+      config::parse_scenario(catalog, scenario(devices, flows, "1 us", seed), "t.yaml", {}, std::nullopt);
   workload::ClusterShape shape{devices, 1, seed};
   const auto g = s.workload->lower(shape);
   std::vector<std::pair<int, int>> out;
@@ -145,17 +150,19 @@ TEST(TrafficFlows, PermutationIsADerangementFromTheSeed) {
     EXPECT_NE(s, d);
     dst.insert(d);
   }
-  EXPECT_EQ(dst.size(), 16u);                 // a permutation
-  EXPECT_EQ(flows_of(16, spec, 7), a);        // the same seed, the same flows
-  EXPECT_NE(flows_of(16, spec, 8), a);        // another seed, (here) others
+  EXPECT_EQ(dst.size(), 16u);           // a permutation
+  EXPECT_EQ(flows_of(16, spec, 7), a);  // the same seed, the same flows
+  EXPECT_NE(flows_of(16, spec, 8), a);  // another seed, (here) others
 }
 
 TEST(TrafficFlows, AllToAllIncastAndHotSpot) {
   EXPECT_EQ(flows_of(5, "  flows:\n    - { pattern: all_to_all, bytes: \"1 MiB\" }").size(), 20u);  // n(n−1)
-  const auto incast = flows_of(6, "  flows:\n    - { pattern: incast, bytes: \"1 MiB\", target: 2, senders: 3 }");
+  const auto incast =
+      flows_of(6, "  flows:\n    - { pattern: incast, bytes: \"1 MiB\", target: 2, senders: 3 }");
   EXPECT_EQ(incast, (std::vector<std::pair<int, int>>{{0, 2}, {1, 2}, {3, 2}}));
   // fraction 1: every device but the target sends to the target; the target to another.
-  const auto hot = flows_of(6, "  flows:\n    - { pattern: hot_spot, bytes: \"1 MiB\", target: 4, fraction: 1 }");
+  const auto hot =
+      flows_of(6, "  flows:\n    - { pattern: hot_spot, bytes: \"1 MiB\", target: 4, fraction: 1 }");
   ASSERT_EQ(hot.size(), 6u);
   for (const auto& [s, d] : hot) {
     if (s == 4) {
@@ -165,15 +172,18 @@ TEST(TrafficFlows, AllToAllIncastAndHotSpot) {
     }
   }
   // fraction 0: nobody picks the target on purpose, and nobody sends to itself.
-  for (const auto& [s, d] : flows_of(6, "  flows:\n    - { pattern: hot_spot, bytes: \"1 MiB\", target: 4, fraction: 0 }")) EXPECT_NE(s, d);
+  for (const auto& [s, d] :
+       flows_of(6, "  flows:\n    - { pattern: hot_spot, bytes: \"1 MiB\", target: 4, fraction: 0 }"))
+    EXPECT_NE(s, d);
 }
 
 class TrafficCsv : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           fmt::format("orrery_traffic_{}_{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-                       static_cast<long>(::getpid()));
+    dir_ =
+        std::filesystem::temp_directory_path() /
+        fmt::format("orrery_traffic_{}_{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+                    static_cast<long>(::getpid()));
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -220,20 +230,27 @@ TEST_F(TrafficCsv, BadRowsNameTheFileLineAndColumn) {
   const std::string f = (dir_ / "bad.csv").string();
   const std::string key = "workload.flows[0].file";
   EXPECT_EQ(error("src,dst,bytes [MiB]\n0,1,8\n0,1,x\n"),
-            f + ":3:5: error: " + key + ": column bytes: expected a plain number (the unit, MiB, is in the header), found 'x'");
+            f + ":3:5: error: " + key +
+                ": column bytes: expected a plain number (the unit, MiB, is in the header), found 'x'");
   EXPECT_EQ(error("src,dst,bytes\n0,1,8\n"),
-            f + ":2:5: error: " + key + ": column bytes: '8' has no unit; a size in bytes needs one, e.g. \"80 GiB\"");
-  EXPECT_EQ(error("src,dst,bytes [MiB]\n0,1\n"), f + ":2:1: error: " + key + ": 2 fields where the header has 3");
+            f + ":2:5: error: " + key +
+                ": column bytes: '8' has no unit; a size in bytes needs one, e.g. \"80 GiB\"");
+  EXPECT_EQ(error("src,dst,bytes [MiB]\n0,1\n"),
+            f + ":2:1: error: " + key + ": 2 fields where the header has 3");
   EXPECT_EQ(error("src,dst,bytes [MiB]\n0,-1,3\n"),
             f + ":2:3: error: " + key + ": column dst: expected a device id (an integer >= 0), found '-1'");
-  EXPECT_EQ(error("src,dst,bytes [MiB]\n2,2,3\n"), f + ":2:1: error: " + key + ": a flow from device 2 to itself");
+  EXPECT_EQ(error("src,dst,bytes [MiB]\n2,2,3\n"),
+            f + ":2:1: error: " + key + ": a flow from device 2 to itself");
   EXPECT_EQ(error("src,dst,bytes [MiB]\n0,9,3\n"),
             f + ":2:1: error: " + key + ": device 9 is out of range: the cluster has 4 devices (0 to 3)");
-  EXPECT_EQ(error("src,dest,bytes\n"), f + ":1:5: error: " + key + ": unknown column 'dest'; valid: src, dst, bytes, start_time");
-  EXPECT_EQ(error("src,bytes\n"), f + ":1:1: error: " + key + ": the header lacks the column 'dst' (src, dst, bytes needed)");
+  EXPECT_EQ(error("src,dest,bytes\n"),
+            f + ":1:5: error: " + key + ": unknown column 'dest'; valid: src, dst, bytes, start_time");
+  EXPECT_EQ(error("src,bytes\n"),
+            f + ":1:1: error: " + key + ": the header lacks the column 'dst' (src, dst, bytes needed)");
   EXPECT_EQ(error("src,dst,bytes,start_time [us]\n0,1,1 MiB,-3\n"),
             f + ":2:11: error: " + key + ": column start_time: start_time must not be negative, got '-3'");
-  EXPECT_EQ(error("# nothing\n"), f + ": error: " + key + ": the file has no header line (src,dst,bytes[,start_time])");
+  EXPECT_EQ(error("# nothing\n"),
+            f + ": error: " + key + ": the file has no header line (src,dst,bytes[,start_time])");
 }
 
 TEST_F(TrafficCsv, MissingFile) {
@@ -241,7 +258,8 @@ TEST_F(TrafficCsv, MissingFile) {
     (void)run(scenario(4, "  flows:\n    - { pattern: file, file: nope.csv }"), scenario_file());
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()), scenario_file() + ":8:30: error: workload.flows[0].file: cannot open flow file '" +
+    EXPECT_EQ(std::string(e.what()), scenario_file() +
+                                         ":8:30: error: workload.flows[0].file: cannot open flow file '" +
                                          (dir_ / "nope.csv").string() + "'");
   }
 }
@@ -259,23 +277,28 @@ std::string error_of(const std::string& workload, int nodes = 8) {
 
 TEST(TrafficInvalid, Groups) {
   EXPECT_EQ(error_of("  collectives:\n    - { op: all_reduce, group: [], bytes: \"1 MiB\" }"),
-            "t.yaml:8:32: error: workload.collectives[0].group: the group is empty: a collective needs at least one device");
+            "t.yaml:8:32: error: workload.collectives[0].group: the group is empty: a collective needs at "
+            "least one device");
   EXPECT_EQ(error_of("  collectives:\n    - { op: all_reduce, group: [1, 3, 1], bytes: \"1 MiB\" }"),
             "t.yaml:8:32: error: workload.collectives[0].group: device 1 appears twice in the group");
   EXPECT_EQ(error_of("  collectives:\n    - { op: all_reduce, group: [1, 8], bytes: \"1 MiB\" }"),
-            "t.yaml:8:32: error: workload.collectives[0].group: device 8 is out of range: the cluster has 8 devices (0 to 7)");
+            "t.yaml:8:32: error: workload.collectives[0].group: device 8 is out of range: the cluster has 8 "
+            "devices (0 to 7)");
   EXPECT_EQ(error_of("  collectives:\n    - { op: all_reduce, group: [-2], bytes: \"1 MiB\" }"),
             "t.yaml:8:32: error: workload.collectives[0].group: device ids must not be negative, got -2");
   EXPECT_EQ(error_of("  collectives:\n    - { op: all_reduce, group: some, bytes: \"1 MiB\" }"),
-            "t.yaml:8:32: error: workload.collectives[0].group: expected `all` or a list of device ids, found 'some'");
+            "t.yaml:8:32: error: workload.collectives[0].group: expected `all` or a list of device ids, "
+            "found 'some'");
 }
 
 TEST(TrafficInvalid, Algorithms) {
   EXPECT_EQ(error_of("  collectives:\n    - { op: all_reduce, bytes: \"1 MiB\", algorithm: rnig }"),
-            "t.yaml:8:52: error: workload.collectives[0].algorithm: unknown value 'rnig'; did you mean 'ring'?; valid: "
+            "t.yaml:8:52: error: workload.collectives[0].algorithm: unknown value 'rnig'; did you mean "
+            "'ring'?; valid: "
             "auto, dim_rings, double_binary_tree, halving_doubling, hierarchical, ring");
   EXPECT_EQ(error_of("  collectives:\n    - { op: all_to_all, bytes: \"1 MiB\", algorithm: ring }"),
-            "t.yaml:8:52: error: workload.collectives[0].algorithm: algorithm 'ring' cannot run all_to_all; valid for "
+            "t.yaml:8:52: error: workload.collectives[0].algorithm: algorithm 'ring' cannot run all_to_all; "
+            "valid for "
             "all_to_all: auto, direct, pairwise");
 }
 
@@ -285,7 +308,8 @@ TEST(TrafficInvalid, DensityRootAndDims) {
   EXPECT_EQ(error_of("  collectives:\n    - { op: sparse_all_reduce, bytes: \"1 MiB\", density: 1.5 }"),
             "t.yaml:8:57: error: workload.collectives[0].density: must be in (0, 1], got 1.5");
   EXPECT_EQ(error_of("  collectives:\n    - { op: sparse_all_reduce, bytes: \"1 MiB\" }"),
-            "t.yaml:8:7: error: workload.collectives[0].density: missing required key 'density' (k as a fraction) for "
+            "t.yaml:8:7: error: workload.collectives[0].density: missing required key 'density' (k as a "
+            "fraction) for "
             "sparse_all_reduce");
   EXPECT_EQ(error_of("  collectives:\n    - { op: all_reduce, bytes: \"1 MiB\", density: 0.1 }"),
             "t.yaml:8:50: error: workload.collectives[0].density: is only used by sparse_all_reduce");
@@ -293,23 +317,29 @@ TEST(TrafficInvalid, DensityRootAndDims) {
             "t.yaml:8:45: error: workload.collectives[0].root: root 2 is not a rank of the group (0 to 1)");
   EXPECT_EQ(error_of("  collectives:\n    - { op: broadcast, root: 9, bytes: \"1 MiB\" }"),
             "t.yaml:8:30: error: workload.collectives[0].root: root 9 is not a rank of the group (0 to 7)");
-  EXPECT_EQ(error_of("  collectives:\n    - { op: all_reduce, bytes: \"1 MiB\", algorithm: dim_rings, dims: [3, 2] }"),
-            "t.yaml:8:69: error: workload.collectives[0].dims: the grid 3 x 2 holds 6 ranks, but the group has 8");
-  EXPECT_EQ(error_of("  collectives:\n    - { op: all_reduce, bytes: \"1 MiB\", algorithm: ring, dims: [4, 2] }"),
-            "t.yaml:8:64: error: workload.collectives[0].dims: is only used by the dim_rings algorithm (or auto)");
+  EXPECT_EQ(
+      error_of(
+          "  collectives:\n    - { op: all_reduce, bytes: \"1 MiB\", algorithm: dim_rings, dims: [3, 2] }"),
+      "t.yaml:8:69: error: workload.collectives[0].dims: the grid 3 x 2 holds 6 ranks, but the group has 8");
+  EXPECT_EQ(
+      error_of("  collectives:\n    - { op: all_reduce, bytes: \"1 MiB\", algorithm: ring, dims: [4, 2] }"),
+      "t.yaml:8:64: error: workload.collectives[0].dims: is only used by the dim_rings algorithm (or auto)");
 }
 
 TEST(TrafficInvalid, Patterns) {
   EXPECT_EQ(error_of("  flows:\n    - { pattern: ring, bytes: \"1 MiB\", target: 3 }"),
             "t.yaml:8:48: error: workload.flows[0].target: is only used by the incast and hot_spot patterns");
   EXPECT_EQ(error_of("  flows:\n    - { pattern: incast, bytes: \"1 MiB\", target: 8 }"),
-            "t.yaml:8:50: error: workload.flows[0].target: device 8 is out of range: the cluster has 8 devices (0 to 7)");
-  EXPECT_EQ(error_of("  flows:\n    - { pattern: incast, bytes: \"1 MiB\", senders: 8 }"),
-            "t.yaml:8:51: error: workload.flows[0].senders: 8 senders, but only 7 devices besides the target");
+            "t.yaml:8:50: error: workload.flows[0].target: device 8 is out of range: the cluster has 8 "
+            "devices (0 to 7)");
+  EXPECT_EQ(
+      error_of("  flows:\n    - { pattern: incast, bytes: \"1 MiB\", senders: 8 }"),
+      "t.yaml:8:51: error: workload.flows[0].senders: 8 senders, but only 7 devices besides the target");
   EXPECT_EQ(error_of("  flows:\n    - { pattern: hot_spot, bytes: \"1 MiB\", fraction: 2 }"),
             "t.yaml:8:54: error: workload.flows[0].fraction: must be in [0, 1], got 2");
   EXPECT_EQ(error_of("  flows:\n    - { pattern: permutaton, bytes: \"1 MiB\" }"),
-            "t.yaml:8:18: error: workload.flows[0].pattern: unknown value 'permutaton'; did you mean 'permutation'?; "
+            "t.yaml:8:18: error: workload.flows[0].pattern: unknown value 'permutaton'; did you mean "
+            "'permutation'?; "
             "valid: all_to_all, file, hot_spot, incast, permutation, ring");
   EXPECT_EQ(error_of("  flows:\n    - { pattern: ring, bytes: \"1 MiB\" }", 1),
             "error: workload.flows[0].pattern: pattern 'ring' needs at least 2 devices, the cluster has 1");
@@ -319,7 +349,8 @@ TEST(TrafficInvalid, Patterns) {
             "t.yaml:8:7: error: workload.flows[0]: expected a mapping of keys to values, found 'ring'");
   EXPECT_EQ(error_of("  flows: []"), "t.yaml:6:3: error: workload: needs `flows`, `collectives` or both");
   EXPECT_EQ(error_of("  flows:\n    - { pattern: ring, bytes: \"1 MiB\", bites: 3 }"),
-            "t.yaml:8:40: error: workload.flows[0]: unknown key 'bites'; did you mean 'bytes'?; valid: pattern, bytes, "
+            "t.yaml:8:40: error: workload.flows[0]: unknown key 'bites'; did you mean 'bytes'?; valid: "
+            "pattern, bytes, "
             "start_time, target, senders, fraction, file");
 }
 
