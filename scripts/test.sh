@@ -11,7 +11,9 @@ jobs=$(nproc)
 section() { printf '\n==== %s ====\n' "$*"; }
 
 section "release build"
-cmake --preset release >/dev/null
+# Of the configure output, only the line saying whether orrery-calibrate (CUDA) is built.
+configure_log=$(cmake --preset release) || { echo "$configure_log"; exit 1; }
+grep 'orrery-calibrate:' <<<"$configure_log" || true
 cmake --build --preset release -j "$jobs"
 section "release tests"
 ctest --preset release -j "$jobs"

@@ -18,7 +18,7 @@ void read_scenario(Reader& r, const Catalog& catalog, Scenario& s) {
               [&](Reader& t) { s.cluster.scale_out = catalog.scale_out.create(t); });
   });
   r.section("network", "how transfers are timed", false,
-            [&](Reader& n) { s.network = catalog.networks.create(n, "analytic"); });
+            [&](Reader& n) { s.network = catalog.networks.create(n, "flow"); });
   r.section("workload", "what runs on the cluster", true,
             [&](Reader& w) { s.workload = catalog.workloads.create(w); });
   r.section("policies", "checkpoint, failure and bubble-filling policies (none registered yet)", false,

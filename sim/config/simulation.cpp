@@ -61,6 +61,7 @@ RunOutput simulate(const Scenario& scenario) {
   }
   s.set("peak_memory_bytes", peak);
   s.set("events", static_cast<std::int64_t>(out.events));
+  network->summarize(s);
   return out;
 }
 

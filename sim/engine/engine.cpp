@@ -8,15 +8,10 @@
 
 namespace orrery::sim {
 
-Engine::Engine() { heap_.reserve(1024); }
+Engine::Engine() = default;
 Engine::~Engine() = default;
 
-std::uint32_t Engine::allocate_slot() {
-  if (!free_slots_.empty()) {
-    const std::uint32_t i = free_slots_.back();
-    free_slots_.pop_back();
-    return i;
-  }
+std::uint32_t Engine::new_slot() {
   if (slots_used_ > kSlotMask) {
     throw InfeasibleError(fmt::format("more than {} events pending at once", kSlotMask + 1));
   }
@@ -24,17 +19,14 @@ std::uint32_t Engine::allocate_slot() {
   return slots_used_++;
 }
 
+void Engine::throw_past(Time t) const {
+  throw InfeasibleError(fmt::format("event scheduled in the past: at {} ns, now {} ns", t.ns(), now_.ns()));
+}
+
 EventHandle Engine::schedule_at(Time t, Handler handler) {
-  if (t < now_) {
-    throw InfeasibleError(fmt::format("event scheduled in the past: at {} ns, now {} ns", t.ns(), now_.ns()));
-  }
-  if (next_sequence_ > kMaxSequence) renumber();
-  const std::uint32_t i = allocate_slot();
-  Slot& s = slot(i);
-  s.handler = std::move(handler);
-  s.cancelled = false;
-  push(Key{t.ns(), (next_sequence_++ << kSlotBits) | i});
-  return EventHandle{i, s.generation};
+  const std::uint32_t i = claim_slot(t);
+  slot(i).handler = std::move(handler);
+  return commit(t, i);
 }
 
 bool Engine::cancel(EventHandle h) {
@@ -48,55 +40,29 @@ bool Engine::cancel(EventHandle h) {
   return true;
 }
 
-// 4-ary heap: children of i are 4i+1 .. 4i+4. Both sifts move a hole rather
-// than swapping, one write per level.
-void Engine::push(Key k) {
-  std::size_t i = heap_.size();
-  heap_.push_back(k);
-  while (i > 0) {
-    const std::size_t parent = (i - 1) >> 2;
-    if (!(k < heap_[parent])) break;
-    heap_[i] = heap_[parent];
-    i = parent;
-  }
-  heap_[i] = k;
-}
-
-Engine::Key Engine::pop() {
-  const Key top = heap_.front();
-  const Key last = heap_.back();
-  heap_.pop_back();
-  const std::size_t n = heap_.size();
-  if (n == 0) return top;
-  std::size_t i = 0;
-  for (;;) {
-    const std::size_t first = 4 * i + 1;
-    if (first >= n) break;
-    std::size_t best = first;
-    const std::size_t end = std::min(first + 4, n);
-    for (std::size_t c = first + 1; c < end; ++c) {
-      if (heap_[c] < heap_[best]) best = c;
-    }
-    if (!(heap_[best] < last)) break;
-    heap_[i] = heap_[best];
-    i = best;
-  }
-  heap_[i] = last;
-  return top;
-}
-
 void Engine::renumber() {
-  // Sorting keeps the (time, sequence) order; a sorted array is a valid heap.
-  std::sort(heap_.begin(), heap_.end());
+  // Every pending key is at or after now; sorting by (time, order) and
+  // pushing back in that order gives new sequence numbers in the old order.
+  std::vector<EventKey> keys = queue_.drain(now_.ns());
+  std::sort(keys.begin(), keys.end(), [](const EventKey& a, const EventKey& b) {
+    return a.time < b.time || (a.time == b.time && a.order < b.order);
+  });
   std::uint64_t seq = 0;
-  for (Key& k : heap_) k.order = (seq++ << kSlotBits) | (k.order & kSlotMask);
+  for (EventKey& k : keys) {
+    k.order = (seq++ << kSlotBits) | (k.order & kSlotMask);
+    queue_.push(k);
+  }
   next_sequence_ = seq;
 }
 
 bool Engine::step(Time limit) {
-  while (!heap_.empty()) {
-    if (heap_.front().time > limit.ns()) return false;
-    const Key k = pop();
+  while (!queue_.empty() && queue_.top().time <= limit.ns()) {
+    const EventKey k = queue_.top();
+    queue_.pop();
+    // The next event's slot is likely a cache miss; start fetching it now, to
+    // arrive while this event runs.
+    if (!queue_.empty())
+      __builtin_prefetch(&slot(static_cast<std::uint32_t>(queue_.top().order & kSlotMask)));
     const auto i = static_cast<std::uint32_t>(k.order & kSlotMask);
     Slot& s = slot(i);
     if (s.cancelled) {

@@ -1,5 +1,5 @@
-// The event engine: one priority queue of timed events and the loop that runs
-// them. One `Engine` object per simulation, passed by reference; no globals, so
+// The event engine: one queue of timed events and the loop that runs them.
+// One `Engine` object per simulation, passed by reference; no globals, so
 // several simulations can live in one process.
 //
 // Ordering: events run in (time, insertion sequence) order, so two events at
@@ -7,23 +7,27 @@
 // every machine.
 //
 // Data layout (the hot path allocates nothing in steady state):
-//  * a 4-ary implicit heap of 16-byte keys: the time, and one 64-bit word that
-//    packs the insertion sequence (high 40 bits) above the slot index (low 24
-//    bits); comparing that word compares sequences, since they are unique;
+//  * a radix heap (radix_queue.hpp) of 16-byte keys: the time, and one 64-bit
+//    word that packs the insertion sequence (high 40 bits) above the slot
+//    index (low 24 bits). The queue keeps equal times in insertion order;
+//    comparing the word compares sequences, which renumbering relies on;
 //  * the handlers, each an InlineFunction in a slot of a chunked pool whose
 //    addresses never move, so a handler runs in place while it schedules more;
 //  * a free list of slots. Cancelling marks the slot; its key is dropped when
-//    it reaches the top of the heap.
+//    it becomes the least.
 // When the 40-bit sequence space is used up (after 10^12 events), pending
 // events are renumbered in order, which keeps the ordering.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "sim/core/time.hpp"
 #include "sim/engine/inline_function.hpp"
+#include "sim/engine/radix_queue.hpp"
 
 namespace orrery::sim {
 
@@ -47,7 +51,25 @@ class Engine {
 
   // Schedules `handler` at absolute time `t` (not before now()).
   EventHandle schedule_at(Time t, Handler handler);
-  EventHandle schedule_after(Duration d, Handler handler) { return schedule_at(now_ + d, std::move(handler)); }
+  EventHandle schedule_after(Duration d, Handler handler) {
+    return schedule_at(now_ + d, std::move(handler));
+  }
+  // The same for a lambda or other callable, constructed in place in its slot.
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Handler>>>
+  EventHandle schedule_at(Time t, F&& f) {
+    const std::uint32_t i = claim_slot(t);
+    try {
+      slot(i).handler.emplace(std::forward<F>(f));
+    } catch (...) {
+      free_slots_.push_back(i);
+      throw;
+    }
+    return commit(t, i);
+  }
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Handler>>>
+  EventHandle schedule_after(Duration d, F&& f) {
+    return schedule_at(now_ + d, std::forward<F>(f));
+  }
 
   // Cancels a pending event; false if it already ran or was cancelled.
   bool cancel(EventHandle h);
@@ -60,14 +82,9 @@ class Engine {
   void stop() { stopped_ = true; }
 
   [[nodiscard]] std::uint64_t events_processed() const { return processed_; }
-  [[nodiscard]] std::size_t pending() const { return heap_.size() - cancelled_pending_; }
+  [[nodiscard]] std::size_t pending() const { return queue_.size() - cancelled_pending_; }
 
  private:
-  struct Key {
-    std::int64_t time;
-    std::uint64_t order;  // sequence << kSlotBits | slot
-    bool operator<(const Key& o) const { return time < o.time || (time == o.time && order < o.order); }
-  };
   struct Slot {
     Handler handler;
     std::uint32_t generation = 0;
@@ -80,13 +97,28 @@ class Engine {
   static constexpr std::uint32_t kChunkSize = 1u << kChunkBits;
 
   Slot& slot(std::uint32_t i) { return chunks_[i >> kChunkBits][i & (kChunkSize - 1)]; }
-  std::uint32_t allocate_slot();
-  void push(Key k);
-  Key pop();
+  // schedule_at in two halves around storing the handler: claim_slot checks
+  // `t` and takes a slot; commit queues the key and returns the handle.
+  std::uint32_t claim_slot(Time t) {
+    if (t < now_) throw_past(t);
+    if (next_sequence_ > kMaxSequence) renumber();
+    if (free_slots_.empty()) return new_slot();
+    const std::uint32_t i = free_slots_.back();
+    free_slots_.pop_back();
+    return i;
+  }
+  EventHandle commit(Time t, std::uint32_t i) {
+    Slot& s = slot(i);
+    s.cancelled = false;
+    queue_.push(EventKey{t.ns(), (next_sequence_++ << kSlotBits) | i});
+    return EventHandle{i, s.generation};
+  }
+  std::uint32_t new_slot();
+  [[noreturn]] void throw_past(Time t) const;
   void renumber();
   bool step(Time limit);  // runs the next event if its time <= limit
 
-  std::vector<Key> heap_;
+  RadixQueue queue_;
   std::vector<std::unique_ptr<Slot[]>> chunks_;
   std::vector<std::uint32_t> free_slots_;
   std::uint32_t slots_used_ = 0;

@@ -18,17 +18,15 @@ class InlineFunction {
   template <class F, class D = std::decay_t<F>,
             class = std::enable_if_t<!std::is_same_v<D, InlineFunction> && std::is_invocable_r_v<void, D&>>>
   InlineFunction(F&& f) {  // NOLINT(google-explicit-constructor): lambdas convert implicitly
-    static_assert(sizeof(D) <= Capacity, "event handler capture too large: capture a pointer instead");
-    static_assert(alignof(D) <= alignof(std::max_align_t), "event handler over-aligned");
-    static_assert(std::is_nothrow_move_constructible_v<D>, "event handler must be nothrow-movable");
-    ::new (static_cast<void*>(buf_)) D(std::forward<F>(f));
-    invoke_ = [](void* p) { (*static_cast<D*>(p))(); };
-    if constexpr (!std::is_trivially_destructible_v<D> || !std::is_trivially_move_constructible_v<D>) {
-      manage_ = [](void* dst, void* src) {
-        if (dst) ::new (dst) D(std::move(*static_cast<D*>(src)));
-        static_cast<D*>(src)->~D();
-      };
-    }
+    construct(std::forward<F>(f));
+  }
+
+  // Replaces the callable, constructing the new one in place (no move).
+  template <class F, class D = std::decay_t<F>,
+            class = std::enable_if_t<!std::is_same_v<D, InlineFunction> && std::is_invocable_r_v<void, D&>>>
+  void emplace(F&& f) {
+    reset();
+    construct(std::forward<F>(f));
   }
 
   InlineFunction(InlineFunction&& o) noexcept { take(o); }
@@ -53,6 +51,21 @@ class InlineFunction {
   }
 
  private:
+  template <class F, class D = std::decay_t<F>>
+  void construct(F&& f) {
+    static_assert(sizeof(D) <= Capacity, "event handler capture too large: capture a pointer instead");
+    static_assert(alignof(D) <= alignof(std::max_align_t), "event handler over-aligned");
+    static_assert(std::is_nothrow_move_constructible_v<D>, "event handler must be nothrow-movable");
+    ::new (static_cast<void*>(buf_)) D(std::forward<F>(f));
+    invoke_ = [](void* p) { (*static_cast<D*>(p))(); };
+    if constexpr (!std::is_trivially_destructible_v<D> || !std::is_trivially_move_constructible_v<D>) {
+      manage_ = [](void* dst, void* src) {
+        if (dst) ::new (dst) D(std::move(*static_cast<D*>(src)));
+        static_cast<D*>(src)->~D();
+      };
+    }
+  }
+
   void take(InlineFunction& o) {
     if (o.manage_) {
       o.manage_(buf_, o.buf_);

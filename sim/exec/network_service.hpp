@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/config/registry.hpp"
+#include "sim/core/summary.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/exec/cluster.hpp"
 
@@ -23,6 +24,8 @@ class NetworkService {
   // Starts a transfer now; `done` runs on the engine when the last byte has arrived.
   virtual void transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) = 0;
   [[nodiscard]] virtual const std::vector<LinkUsage>& link_usage() const = 0;
+  // Adds the model's own counters to the run's summary (e.g. `flow_recomputations`).
+  virtual void summarize(Summary& /*summary*/) const {}
 };
 
 // A registered network model: makes the service for one run.

@@ -2,6 +2,7 @@
 // To add one: a NetworkService and a NetworkModel in a file of their own, and
 // one line here.
 #include "sim/exec/analytic_network.hpp"
+#include "sim/exec/flow_network.hpp"
 #include "sim/exec/network_service.hpp"
 
 namespace orrery::exec {
@@ -9,6 +10,8 @@ namespace orrery::exec {
 void register_builtin(NetworkRegistry& networks) {
   networks.add("analytic", "alpha + bytes/beta along each route's bottleneck, no contention",
                [](config::Reader&) { return std::make_shared<AnalyticNetworkModel>(); });
+  networks.add("flow", "flows share link bandwidth max-min fairly, recomputed as flows start and end; plus route latency",
+               [](config::Reader&) { return std::make_shared<FlowNetworkModel>(); });
 }
 
 }  // namespace orrery::exec

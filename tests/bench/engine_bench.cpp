@@ -126,8 +126,12 @@ void run_hold(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kEventsPerIteration);
 }
 
-void BM_HoldOrrery(benchmark::State& state) { run_hold<OrreryHold>(state); }
-void BM_HoldBaselinePriorityQueueFunction(benchmark::State& state) { run_hold<BaselineHold>(state); }
+void BM_HoldOrrery(benchmark::State& state) {
+  run_hold<OrreryHold>(state);
+}
+void BM_HoldBaselinePriorityQueueFunction(benchmark::State& state) {
+  run_hold<BaselineHold>(state);
+}
 
 void BM_HoldDelayDrawOnly(benchmark::State& state) {
   Rng rng(kSeed);

@@ -44,7 +44,7 @@ TEST(Scenario, ReadsAGoodScenarioAndFillsDefaults) {
   EXPECT_EQ(s.cluster.nodes, 4);
   // Defaults appear in the resolved scenario.
   EXPECT_NE(s.resolved_yaml.find("schedule: 1f1b"), std::string::npos) << s.resolved_yaml;
-  EXPECT_NE(s.resolved_yaml.find("model: analytic"), std::string::npos) << s.resolved_yaml;
+  EXPECT_NE(s.resolved_yaml.find("model: flow"), std::string::npos) << s.resolved_yaml;
   EXPECT_NE(s.resolved_yaml.find("link_latency: 5 us"), std::string::npos) << s.resolved_yaml;
   // The resolved scenario reads back to the same resolved scenario.
   const Scenario again = parse_scenario(catalog, s.resolved_yaml, "resolved.yaml", {}, std::nullopt);

@@ -33,13 +33,15 @@ TEST(Rng, MatchesKnownAnswers) {
   std::uint64_t state = 0;
   EXPECT_EQ(splitmix64(state), 0xe220a8397b1dcdafULL);
   // xoshiro256** seeded by splitmix64 from 0; values from the Python re-implementation.
-  EXPECT_EQ(draws(Rng(0), 3),
-            (std::vector<std::uint64_t>{0x99ec5f36cb75f2b4ULL, 0xbf6e1f784956452aULL, 0x1a5f849d4933e6e0ULL}));
+  EXPECT_EQ(draws(Rng(0), 3), (std::vector<std::uint64_t>{0x99ec5f36cb75f2b4ULL, 0xbf6e1f784956452aULL,
+                                                          0x1a5f849d4933e6e0ULL}));
   // The derived streams; values from the Python re-implementation of RngStreams::stream.
-  EXPECT_EQ(draws(RngStreams(42).stream("failures"), 3),
-            (std::vector<std::uint64_t>{0x4155574d4e2e64ebULL, 0x98a561d54089a516ULL, 0x5fe8e0bbfedeee46ULL}));
-  EXPECT_EQ(draws(RngStreams(42).stream("failures", 3), 3),
-            (std::vector<std::uint64_t>{0x3f9b790fc60517b4ULL, 0x1111e2893ff0d44dULL, 0xc2124e016ee86ab2ULL}));
+  EXPECT_EQ(
+      draws(RngStreams(42).stream("failures"), 3),
+      (std::vector<std::uint64_t>{0x4155574d4e2e64ebULL, 0x98a561d54089a516ULL, 0x5fe8e0bbfedeee46ULL}));
+  EXPECT_EQ(
+      draws(RngStreams(42).stream("failures", 3), 3),
+      (std::vector<std::uint64_t>{0x3f9b790fc60517b4ULL, 0x1111e2893ff0d44dULL, 0xc2124e016ee86ab2ULL}));
 }
 
 TEST(Rng, SameSeedAndNameGiveTheSameStream) {
@@ -142,8 +144,8 @@ TEST(Rng, BelowNeverReachesItsBound) {
   EXPECT_EQ(rng.below(1), 0u);
   // 2^63 + 1 rejects almost half of all 64-bit draws in Lemire's method, so
   // the rejection loop is exercised; UINT64_MAX is the largest bound.
-  for (const std::uint64_t n : {std::uint64_t{2}, std::uint64_t{3}, std::uint64_t{10}, (std::uint64_t{1} << 63) + 1,
-                                std::numeric_limits<std::uint64_t>::max()}) {
+  for (const std::uint64_t n : {std::uint64_t{2}, std::uint64_t{3}, std::uint64_t{10},
+                                (std::uint64_t{1} << 63) + 1, std::numeric_limits<std::uint64_t>::max()}) {
     for (int i = 0; i < 100'000; ++i) ASSERT_LT(rng.below(n), n) << "n = " << n;
   }
 }

@@ -23,7 +23,9 @@
 namespace orrery::sim {
 namespace {
 
-Time at(std::int64_t ns) { return Time::from_ns(ns); }
+Time at(std::int64_t ns) {
+  return Time::from_ns(ns);
+}
 
 TEST(Engine, RunsEventsInTimeOrder) {
   Engine e;
@@ -384,7 +386,9 @@ class StressHarness {
  private:
   using Key = std::pair<std::int64_t, std::uint64_t>;  // (time, insertion sequence)
 
-  static std::int64_t child_delay(std::uint64_t id) { return static_cast<std::int64_t>((id * 2654435761u) % 300); }
+  static std::int64_t child_delay(std::uint64_t id) {
+    return static_cast<std::int64_t>((id * 2654435761u) % 300);
+  }
 
   void schedule_engine(std::int64_t delay) {
     const std::uint64_t id = engine_next_id_++;
@@ -394,7 +398,8 @@ class StressHarness {
   void fire_engine(std::uint64_t id) {
     engine_log_.push_back(id << 1);
     if (id % 7 == 0) schedule_engine(child_delay(id));
-    if (id % 11 == 0 && id >= 5) engine_log_.push_back((id - 5) << 1 | (engine_.cancel(handles_[id - 5]) ? 1 : 0));
+    if (id % 11 == 0 && id >= 5)
+      engine_log_.push_back((id - 5) << 1 | (engine_.cancel(handles_[id - 5]) ? 1 : 0));
   }
 
   void schedule_reference(std::int64_t delay) {

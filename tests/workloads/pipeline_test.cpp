@@ -6,8 +6,10 @@
 //  * interleaved 1F1B with v chunks: bubble (p−1)(t_f+t_b)/v on top of the
 //    ideal m(t_f+t_b) (SC21 §2.2.2);
 //  * peak activations on the first stage: p micro-batches under 1F1B, m under GPipe.
-// With communication c = α + S/β per stage boundary (analytic network on a
-// chain), GPipe's iteration is (m+p−1)(t_f+t_b) + 2(p−1)c: the first
+// With communication c = α + ⌈S/β⌉ per stage boundary on a chain — under the
+// analytic model, and under the default flow model too, since no two
+// transfers here ever share a directed link at once (both are checked) —
+// GPipe's iteration is (m+p−1)(t_f+t_b) + 2(p−1)c: the first
 // micro-batch crosses p−1 boundaries forward and its gradient p−1 backward,
 // and nothing else waits on a transfer. 1F1B's steady state waits on round
 // trips, so it is checked against an independent recurrence over the same
@@ -37,6 +39,7 @@ struct Case {
   std::string bandwidth = "50 GB/s";
   std::string latency = "0 ns";
   std::string act_memory = "1 GiB";
+  std::string network = "flow";
 };
 
 std::string text(const Case& c) {
@@ -51,11 +54,12 @@ workload:
   activation_size: "{act}"
   activation_memory: "{mem}"
   compute: {{ model: profiled, forward: "{tf} us", backward: "{tb} us" }}
+network: {{ model: {net} }}
 )",
                      fmt::arg("p", c.p), fmt::arg("m", c.m), fmt::arg("v", c.v), fmt::arg("s", c.schedule),
                      fmt::arg("bw", c.bandwidth), fmt::arg("lat", c.latency), fmt::arg("act", c.act),
                      fmt::arg("mem", c.act_memory), fmt::arg("tf", c.tf_us), fmt::arg("tb", c.tb_us),
-                     fmt::arg("ring", c.v > 1 ? "true" : "false"));
+                     fmt::arg("ring", c.v > 1 ? "true" : "false"), fmt::arg("net", c.network));
 }
 
 config::RunOutput run(const Case& c) {
@@ -103,17 +107,20 @@ TEST(Pipeline, InterleavedBubbleShrinksByTheNumberOfChunks) {
 }
 
 TEST(Pipeline, GPipeWithCommunicationAddsTwoTransfersPerBoundary) {
-  Case c;
-  c.schedule = "gpipe";
-  c.act = "32 MiB";
-  c.latency = "5 us";
-  const auto r = run(c);
-  // c = 5 us + 33554432 B / 50e9 B/s = 5000 + 671088.64 → 671089 ns (rounded up) = 676089 ns.
-  const std::int64_t hop = 5000 + 671089;
-  const std::int64_t expected = (c.m + c.p - 1) * 3'000'000 + 2 * (c.p - 1) * hop;
-  EXPECT_NEAR(number(r, "iteration_time_s"), expected * 1e-9, 1e-15);
-  // Every boundary carries m activations and m gradients.
-  EXPECT_EQ(number(r, "comm_bytes"), 2.0 * (c.p - 1) * c.m * 33554432);
+  for (const std::string network : {"flow", "analytic"}) {
+    Case c;
+    c.schedule = "gpipe";
+    c.act = "32 MiB";
+    c.latency = "5 us";
+    c.network = network;
+    const auto r = run(c);
+    // c = 5 us + 33554432 B / 50e9 B/s = 5000 + 671088.64 → 671089 ns (rounded up) = 676089 ns.
+    const std::int64_t hop = 5000 + 671089;
+    const std::int64_t expected = (c.m + c.p - 1) * 3'000'000 + 2 * (c.p - 1) * hop;
+    EXPECT_NEAR(number(r, "iteration_time_s"), expected * 1e-9, 1e-15);
+    // Every boundary carries m activations and m gradients.
+    EXPECT_EQ(number(r, "comm_bytes"), 2.0 * (c.p - 1) * c.m * 33554432);
+  }
 }
 
 // An independent evaluation of a pipeline schedule with per-boundary cost c:
@@ -160,12 +167,14 @@ std::int64_t recurrence(const workload::Schedule& s, int p, int m, std::int64_t 
 TEST(Pipeline, OneFOneBWithCommunicationMatchesAnIndependentRecurrence) {
   const workload::OneFOneBSchedule one_f_one_b;
   const workload::GPipeSchedule gpipe;
-  for (const auto& [p, m] : std::vector<std::pair<int, int>>{{4, 8}, {2, 6}, {5, 12}}) {
+  for (const auto& [p, m, network] : std::vector<std::tuple<int, int, std::string>>{
+           {4, 8, "flow"}, {2, 6, "flow"}, {5, 12, "flow"}, {4, 8, "analytic"}}) {
     Case c;
     c.p = p;
     c.m = m;
     c.act = "32 MiB";
     c.latency = "5 us";
+    c.network = network;
     const std::int64_t hop = 5000 + 671089;  // as in the GPipe test
     EXPECT_NEAR(number(run(c), "iteration_time_s"), recurrence(one_f_one_b, p, m, 1'000'000, 2'000'000, hop) * 1e-9,
                 1e-15)

@@ -25,16 +25,22 @@ namespace orrery {
 namespace {
 
 std::string scenario(int nodes, const std::string& workload, const std::string& latency = "1 us",
-                     std::uint64_t seed = 1) {
+                     std::uint64_t seed = 1, const std::string& network = "analytic") {
   return fmt::format(R"(seed: {}
 cluster:
   nodes: {}
   scale_out: {{ kind: chain, link_bandwidth: "50 GB/s", link_latency: "{}", ring: true }}
 workload:
   kind: traffic
-{})",
-                     seed, nodes, latency, workload);
+{}
+network: {{ model: {} }}
+)",
+                     seed, nodes, latency, workload, network);
 }
+
+// The two network models. With one transfer per link at a time, `flow` (max-min sharing) gives each
+// transfer the analytic time alpha + ⌈bytes/beta⌉ (sim/exec/flow_network.hpp), so closed forms hold in both.
+const std::vector<std::string> kModels{"analytic", "flow"};
 
 config::RunOutput run(const std::string& text, const std::string& file = "traffic.yaml") {
   const config::Catalog catalog;
@@ -62,9 +68,10 @@ std::string text(const config::RunOutput& r, const std::string& key) {
 // closed form 14·1000 ns + (14/8)·2^30 B / 50 GB/s = 14000 + 37580963.84 ns.
 // Each of the 14 steps sends S/8 = 134217728 B, 2684354.56 ns rounded up to
 // 2684355 ns, so the simulation gives 14 × (1000 + 2684355) = 37594970 ns.
-TEST(TrafficCollective, RingAllReduceMatchesTheClosedForm) {
+void ring_all_reduce_closed_form(const std::string& model) {
   const auto r = run(scenario(8, R"(  collectives:
-    - { op: all_reduce, group: all, bytes: "1 GiB", algorithm: ring })"));
+    - { op: all_reduce, group: all, bytes: "1 GiB", algorithm: ring })",
+                              "1 us", 1, model));
   const double t = 37594970e-9;
   EXPECT_NEAR(number(r, "completion_time_s"), t, 1e-15);
   EXPECT_NEAR(numbers(r, "collective_time_s").at(0), t, 1e-15);
@@ -87,15 +94,40 @@ TEST(TrafficCollective, RingAllReduceMatchesTheClosedForm) {
   EXPECT_EQ(sends, 14u * 8u);
 }
 
+TEST(TrafficCollective, RingAllReduceMatchesTheClosedForm) {
+  for (const auto& model : kModels) {
+    SCOPED_TRACE(model);
+    ring_all_reduce_closed_form(model);
+  }
+}
+
 TEST(TrafficCollective, ClosedFormForOtherRingSizes) {
   // p = 5, S = 10 MB: S/p = 2 MB → 40000 ns exactly; 8 steps × (500 + 40000) ns.
-  const auto r = run(scenario(5, R"(  collectives:
+  for (const auto& model : kModels) {
+    const auto r = run(scenario(5, R"(  collectives:
     - { op: all_reduce, bytes: "10 MB", algorithm: ring })",
-                              "500 ns"));
-  EXPECT_NEAR(number(r, "completion_time_s"), 8 * 40500e-9, 1e-15);
+                                "500 ns", 1, model));
+    EXPECT_NEAR(number(r, "completion_time_s"), 8 * 40500e-9, 1e-15) << model;
+  }
+}
+
+// Under `flow`, a collective's transfers share links with other traffic. A ring all-reduce of
+// 1 GiB on 8 devices sends 134217728 B over each link i → i+1 from t = 0 (2.68 ms). A broadcast
+// of 4 KiB from device 3 to device 4 (binomial: one transfer 3 → 4) starting at 5 us shares link
+// 3 → 4 with it: max-min gives each 25 GB/s, so its last byte leaves after ⌈4096 B / 25 GB/s =
+// 163.84 ns⌉ = 164 ns, and it ends 1000 ns later: 1164 ns, against 1082 ns alone (the analytic
+// model, which has no contention, gives 1082 ns with the all-reduce too).
+TEST(TrafficCollective, TransfersContendWithOtherTrafficUnderFlow) {
+  const std::string spec = R"(  collectives:
+    - { op: all_reduce, bytes: "1 GiB", algorithm: ring }
+    - { op: broadcast, group: [3, 4], bytes: "4 KiB", start_time: "5 us", algorithm: binomial_tree })";
+  EXPECT_NEAR(numbers(run(scenario(8, spec, "1 us", 1, "flow")), "collective_time_s").at(1), 1164e-9, 1e-15);
+  EXPECT_NEAR(numbers(run(scenario(8, spec, "1 us", 1, "analytic")), "collective_time_s").at(1), 1082e-9,
+              1e-15);
 }
 
 TEST(TrafficCollective, AutoIsReportedAndCollectivesStartAtTheirTimes) {
+  // The analytic model: the broadcast's timing below ignores the other collectives' traffic.
   const auto r = run(scenario(8, R"(  collectives:
     - { op: all_reduce, bytes: "1 GiB" }
     - { op: broadcast, group: [2, 3, 4], root: 1, bytes: "4 KiB", start_time: "5 us", algorithm: binomial_tree }
@@ -113,10 +145,10 @@ TEST(TrafficCollective, AutoIsReportedAndCollectivesStartAtTheirTimes) {
   }
 }
 
-TEST(TrafficFlows, RingPatternFlowsAndBandwidth) {
-  // n flows i → i+1, one hop each: 1000 ns + ⌈8 MiB / 50 GB/s⌉ = 1000 + 167773 ns.
+void ring_pattern(const std::string& model) {
   const auto r = run(scenario(6, R"(  flows:
-    - { pattern: ring, bytes: "8 MiB", start_time: "2 us" })"));
+    - { pattern: ring, bytes: "8 MiB", start_time: "2 us" })",
+                              "1 us", 1, model));
   EXPECT_EQ(number(r, "flows"), 6);
   const double d = 168773e-9;
   EXPECT_NEAR(number(r, "completion_time_s"), 2e-6 + d, 1e-15);
@@ -124,6 +156,14 @@ TEST(TrafficFlows, RingPatternFlowsAndBandwidth) {
   EXPECT_NEAR(number(r, "flow_bandwidth_min_bytes_per_s"), 8388608 / d, 1e-3);
   EXPECT_NEAR(number(r, "flow_bandwidth_max_bytes_per_s"), 8388608 / d, 1e-3);
   EXPECT_EQ(number(r, "comm_bytes"), 6.0 * 8388608);
+}
+
+TEST(TrafficFlows, RingPatternFlowsAndBandwidth) {
+  // n flows i → i+1, one hop each, one per link: 1000 ns + ⌈8 MiB / 50 GB/s⌉ = 1000 + 167773 ns.
+  for (const auto& model : kModels) {
+    SCOPED_TRACE(model);
+    ring_pattern(model);
+  }
 }
 
 // The (src, dst) of every flow the workload lowers to.

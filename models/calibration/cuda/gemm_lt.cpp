@@ -1,0 +1,118 @@
+// cuBLASLt set-up for the GEMM family (see gemm_lt.hpp): descriptors, the
+// heuristic's first algorithm for the workspace given, and the call itself.
+#include "models/calibration/cuda/gemm_lt.hpp"
+
+#include <string>
+
+#include "models/calibration/cuda/cuda_check.hpp"
+
+namespace orrery::models::calibration {
+
+namespace {
+
+void check_cublas(cublasStatus_t status, const char* call, const char* file, int line) {
+  if (status != CUBLAS_STATUS_SUCCESS) {
+    throw_call_error(call,
+                     std::string(cublasGetStatusName(status)) + " (" + cublasGetStatusString(status) + ")",
+                     file, line);
+  }
+}
+
+#define ORRERY_CUBLAS_CHECK(call) check_cublas((call), #call, __FILE__, __LINE__)
+
+cudaDataType_t storage_type(Dtype d) {
+  switch (d) {
+    case Dtype::kFp32:
+    case Dtype::kTf32:
+      return CUDA_R_32F;
+    case Dtype::kFp16:
+      return CUDA_R_16F;
+    case Dtype::kBf16:
+      return CUDA_R_16BF;
+    case Dtype::kFp8E4M3:
+      return CUDA_R_8F_E4M3;
+  }
+  return CUDA_R_32F;
+}
+
+}  // namespace
+
+LtHandle::LtHandle() {
+  ORRERY_CUBLAS_CHECK(cublasLtCreate(&handle_));
+}
+
+LtHandle::~LtHandle() {
+  cublasLtDestroy(handle_);
+}
+
+LtMatmul::LtMatmul(const LtHandle& handle, Dtype dtype, std::int64_t m, std::int64_t n, std::int64_t k,
+                   std::size_t workspace_bytes, const float* a_scale, const float* b_scale)
+    : handle_(handle.get()), dtype_(dtype), workspace_bytes_(workspace_bytes) {
+  const cublasComputeType_t compute =
+      dtype == Dtype::kTf32 || dtype == Dtype::kFp32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+  ORRERY_CUBLAS_CHECK(cublasLtMatmulDescCreate(&op_, compute, CUDA_R_32F));
+  const cublasOperation_t transpose = CUBLAS_OP_T;
+  const cublasOperation_t keep = CUBLAS_OP_N;
+  ORRERY_CUBLAS_CHECK(
+      cublasLtMatmulDescSetAttribute(op_, CUBLASLT_MATMUL_DESC_TRANSA, &transpose, sizeof(transpose)));
+  ORRERY_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(op_, CUBLASLT_MATMUL_DESC_TRANSB, &keep, sizeof(keep)));
+  if (dtype == Dtype::kFp8E4M3) {
+    ORRERY_CUBLAS_CHECK(
+        cublasLtMatmulDescSetAttribute(op_, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &a_scale, sizeof(a_scale)));
+    ORRERY_CUBLAS_CHECK(
+        cublasLtMatmulDescSetAttribute(op_, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &b_scale, sizeof(b_scale)));
+    const std::int8_t fast_accumulation = 1;
+    ORRERY_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(op_, CUBLASLT_MATMUL_DESC_FAST_ACCUM,
+                                                       &fast_accumulation, sizeof(fast_accumulation)));
+  }
+  const cudaDataType_t in = storage_type(dtype);
+  const cudaDataType_t out = storage_type(output_dtype());
+  ORRERY_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&a_layout_, in, static_cast<std::uint64_t>(k),
+                                                 static_cast<std::uint64_t>(m), k));
+  ORRERY_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&b_layout_, in, static_cast<std::uint64_t>(k),
+                                                 static_cast<std::uint64_t>(n), k));
+  ORRERY_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&d_layout_, out, static_cast<std::uint64_t>(m),
+                                                 static_cast<std::uint64_t>(n), m));
+
+  cublasLtMatmulPreference_t preference = nullptr;
+  ORRERY_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&preference));
+  const std::uint64_t max_workspace = workspace_bytes;
+  cublasStatus_t status = cublasLtMatmulPreferenceSetAttribute(
+      preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &max_workspace, sizeof(max_workspace));
+  cublasLtMatmulHeuristicResult_t result{};
+  int found = 0;
+  if (status == CUBLAS_STATUS_SUCCESS) {
+    status = cublasLtMatmulAlgoGetHeuristic(handle_, op_, a_layout_, b_layout_, d_layout_, d_layout_,
+                                            preference, 1, &result, &found);
+  }
+  cublasLtMatmulPreferenceDestroy(preference);
+  // Any refusal here (NOT_SUPPORTED, INVALID_VALUE for a misaligned FP8 shape, no
+  // algorithm) means this shape cannot run on this GPU: a note in the table, not an error.
+  if (status != CUBLAS_STATUS_SUCCESS) {
+    unsupported_ = std::string("no cuBLASLt algorithm (") + cublasGetStatusName(status) + ")";
+  } else if (found == 0 || result.state != CUBLAS_STATUS_SUCCESS) {
+    unsupported_ = "no cuBLASLt algorithm";
+  } else {
+    algo_ = result.algo;
+  }
+}
+
+LtMatmul::~LtMatmul() {
+  cublasLtMatrixLayoutDestroy(d_layout_);
+  cublasLtMatrixLayoutDestroy(b_layout_);
+  cublasLtMatrixLayoutDestroy(a_layout_);
+  cublasLtMatmulDescDestroy(op_);
+}
+
+Dtype LtMatmul::output_dtype() const {
+  return dtype_ == Dtype::kFp8E4M3 ? Dtype::kBf16 : dtype_;
+}
+
+void LtMatmul::run(const void* a, const void* b, void* d, void* workspace) const {
+  const float alpha = 1.0f;
+  const float beta = 0.0f;
+  ORRERY_CUBLAS_CHECK(cublasLtMatmul(handle_, op_, &alpha, a, a_layout_, b, b_layout_, &beta, d, d_layout_, d,
+                                     d_layout_, &algo_, workspace, workspace_bytes_, nullptr));
+}
+
+}  // namespace orrery::models::calibration

@@ -1,0 +1,138 @@
+#include "sim/exec/flow_network.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace orrery::exec {
+
+namespace {
+
+constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+
+// Whole ns to send `bytes` at `rate` bytes/s: rounded up, as transfer_time()
+// rounds, but an excess over a whole ns below 1e-9 ns + 1e-12 of the time is
+// taken as floating-point noise and rounded down.
+std::int64_t send_ns(double bytes, double rate) {
+  if (bytes <= 0) return 0;
+  const double t = bytes * 1e9 / rate;
+  if (!(t < 4e18)) return kNever;
+  return std::max<std::int64_t>(0, static_cast<std::int64_t>(std::ceil(t - (1e-9 + t * 1e-12))));
+}
+
+}  // namespace
+
+FlowNetwork::FlowNetwork(sim::Engine& engine, const Cluster& cluster) : engine_(engine), cluster_(cluster) {
+  const auto& links = cluster.network().links();
+  for (const topo::Link& l : links) solver_.add_link(l.bandwidth.bytes_per_s());
+  usage_.resize(links.size());
+  sending_.resize(links.size(), 0);
+  busy_since_.resize(links.size());
+}
+
+std::uint32_t FlowNetwork::route(DeviceId src, DeviceId dst) {
+  const std::uint64_t key = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src.value())) << 32) |
+                            static_cast<std::uint32_t>(dst.value());
+  auto [it, inserted] = route_index_.try_emplace(key, static_cast<std::uint32_t>(routes_.size()));
+  if (inserted) {
+    scratch_.clear();
+    cluster_.network().route(cluster_.endpoint_of(src), cluster_.endpoint_of(dst), scratch_);
+    Route r{static_cast<std::uint32_t>(route_links_.size()), static_cast<std::uint32_t>(scratch_.size()), {}};
+    for (LinkId l : scratch_) {
+      route_links_.push_back(l.value());
+      r.latency += cluster_.network().link(l).latency;
+    }
+    routes_.push_back(r);
+  }
+  return it->second;
+}
+
+void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) {
+  const std::uint32_t ri = route(src, dst);
+  const Route& r = routes_[ri];
+  if (r.count == 0 || bytes.count() <= 0) {
+    engine_.schedule_after(r.latency, std::move(done));
+    return;
+  }
+  const std::span<const std::int32_t> links(route_links_.data() + r.first, r.count);
+  const std::int32_t id = solver_.add_flow(links);
+  if (static_cast<std::size_t>(id) >= flows_.size()) flows_.resize(static_cast<std::size_t>(id) + 1);
+  const Time now = engine_.now();
+  Flow& f = flows_[static_cast<std::size_t>(id)];
+  f.left = static_cast<double>(bytes.count());
+  f.rate = 0;  // until the update that solves its component
+  f.since = now;
+  f.sequence = next_sequence_++;
+  f.route = ri;
+  f.done = std::move(done);
+  for (std::int32_t l : links) {
+    const auto i = static_cast<std::size_t>(l);
+    usage_[i].bytes += bytes;
+    if (sending_[i]++ == 0) busy_since_[i] = now;
+  }
+  wake_at(now);
+}
+
+void FlowNetwork::wake_at(Time t) {
+  if (event_pending_) {
+    if (event_time_ == t) return;
+    engine_.cancel(event_);
+  }
+  event_ = engine_.schedule_at(t, [this] { update(); });
+  event_time_ = t;
+  event_pending_ = true;
+}
+
+// The one event: complete the flows due by now, solve the components that
+// changed, requeue the flows whose rate changed, and wait for the next completion.
+void FlowNetwork::update() {
+  event_pending_ = false;
+  const Time now = engine_.now();
+  while (!completions_.empty() && completions_.top_time() <= now.ns()) finish(completions_.pop(), now);
+  solver_.solve();
+  for (std::int32_t id : solver_.solved_flows()) retime(id, now);
+  if (!completions_.empty()) wake_at(Time::from_ns(completions_.top_time()));
+}
+
+void FlowNetwork::finish(std::int32_t id, Time now) {
+  Flow& f = flows_[static_cast<std::size_t>(id)];
+  const Route& r = routes_[f.route];
+  for (std::uint32_t k = 0; k < r.count; ++k) {
+    const auto i = static_cast<std::size_t>(route_links_[r.first + k]);
+    if (--sending_[i] == 0) usage_[i].busy += now - busy_since_[i];
+  }
+  solver_.remove_flow(id);
+  engine_.schedule_after(r.latency, std::move(f.done));
+}
+
+void FlowNetwork::retime(std::int32_t id, Time now) {
+  Flow& f = flows_[static_cast<std::size_t>(id)];
+  const double rate = solver_.rate(id);
+  if (rate == f.rate) return;  // same rate: same completion time, nothing to move
+  f.left -= f.rate * static_cast<double>((now - f.since).count()) / 1e9;
+  f.since = now;
+  f.rate = rate;
+  const std::int64_t dt = send_ns(f.left, rate);
+  if (dt == kNever) {
+    if (completions_.contains(id)) completions_.erase(id);
+    return;
+  }
+  completions_.set(id, now.ns() + dt, f.sequence);
+}
+
+void FlowNetwork::summarize(Summary& summary) const {
+  summary.set("flow_recomputations", static_cast<std::int64_t>(solver_.recomputations()));
+}
+
+std::vector<double> FlowNetwork::rates() const {
+  std::vector<std::pair<std::uint64_t, double>> live;
+  for (std::size_t i = 0; i < flows_.size(); ++i) {
+    if (solver_.live(static_cast<std::int32_t>(i))) live.emplace_back(flows_[i].sequence, flows_[i].rate);
+  }
+  std::sort(live.begin(), live.end());
+  std::vector<double> out;
+  for (const auto& [sequence, rate] : live) out.push_back(rate);
+  return out;
+}
+
+}  // namespace orrery::exec

@@ -1,0 +1,108 @@
+// The `flow` network service: each transfer is a fluid flow over its route,
+// and flows that share links share their bandwidth max-min fairly
+// (fluid::MaxMinSolver), recomputed whenever a flow starts or ends.
+//
+// Timing of one transfer of S bytes started at t0 over links l_1..l_h:
+//   * its bytes flow from t0 at the rate the solver gives it, which changes
+//     whenever a flow of its component starts or ends; the last byte is sent
+//     at t_s, when ∫ rate dt = S (rounded up to a whole ns, as transfer_time()
+//     rounds; an excess over a whole ns of floating-point-noise size, under
+//     1e-9 ns + 1e-12 of the time, is rounded down so that flows that finish
+//     together in exact arithmetic finish in the same ns);
+//   * the route's latency α = Σ latency(l_i) is paid after the last byte:
+//     `done` runs at t_s + α, in an engine event of its own. Latency does not
+//     hold bandwidth. A lone flow thus takes α + ⌈S/min_i C(l_i)⌉, the
+//     analytic model's time (unless S/min C falls in that noise window).
+//   * a transfer of 0 bytes, or between devices on the same endpoint, sends
+//     nothing and completes after α (0 for the same endpoint).
+//
+// Progress is tracked lazily: a flow keeps (bytes left, rate, since); only the
+// flows whose rate a solve changed are brought up to date and requeued in the
+// completion queue, keyed by (completion ns, start sequence), so that flows
+// finishing in the same ns complete, and run `done`, in the order they started.
+//
+// One pending engine event. The service keeps at most one event of its own in
+// the engine: the next update — the earliest completion, or "now" when
+// transfers were started since the last update (so the transfers that the
+// events of one ns start are mostly added in one solve: all those started
+// before the update runs). When the earliest completion changes, the event is
+// cancelled and scheduled again.
+//
+// Link usage: bytes, added when a transfer starts; busy time, the time with
+// at least one flow sending on the link (closed when its last flow ends, so it
+// is complete once the network is idle, as at the end of a run).
+// The summary gets `flow_recomputations`: how many times rates were solved.
+//
+// The engine must outlive the service's last event; the service must outlive
+// the engine's run.
+#pragma once
+
+#include <unordered_map>
+
+#include "sim/exec/network_service.hpp"
+#include "sim/fluid/completion_queue.hpp"
+#include "sim/fluid/max_min.hpp"
+
+namespace orrery::exec {
+
+class FlowNetwork final : public NetworkService {
+ public:
+  FlowNetwork(sim::Engine& engine, const Cluster& cluster);
+  void transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) override;
+  [[nodiscard]] const std::vector<LinkUsage>& link_usage() const override { return usage_; }
+  void summarize(Summary& summary) const override;
+
+  [[nodiscard]] std::uint64_t recomputations() const { return solver_.recomputations(); }
+  [[nodiscard]] std::size_t active_flows() const { return solver_.live_flows(); }
+  // The current rate of the transfers in flight, in bytes/s, by start order (for tests).
+  [[nodiscard]] std::vector<double> rates() const;
+
+ private:
+  struct Route {
+    std::uint32_t first = 0;  // into route_links_
+    std::uint32_t count = 0;
+    Duration latency;
+  };
+  struct Flow {       // a transfer in flight, indexed by its solver flow id
+    double left = 0;  // bytes still to send at `since`
+    double rate = 0;  // bytes/s since `since`
+    Time since;
+    std::uint64_t sequence = 0;
+    std::uint32_t route = 0;
+    sim::Engine::Handler done;
+  };
+
+  std::uint32_t route(DeviceId src, DeviceId dst);  // index into routes_, computed once per pair
+  void update();
+  void finish(std::int32_t flow, Time now);
+  void retime(std::int32_t flow, Time now);
+  void wake_at(Time t);
+
+  sim::Engine& engine_;
+  const Cluster& cluster_;
+  fluid::MaxMinSolver solver_;
+  fluid::CompletionQueue completions_;
+  std::vector<Flow> flows_;
+  std::vector<LinkUsage> usage_;
+  std::vector<std::int32_t> sending_;  // flows on each link
+  std::vector<Time> busy_since_;       // when each link's current busy period began
+  std::vector<Route> routes_;
+  std::vector<std::int32_t> route_links_;
+  std::unordered_map<std::uint64_t, std::uint32_t> route_index_;  // (src << 32 | dst) -> routes_
+  std::vector<LinkId> scratch_;
+  std::uint64_t next_sequence_ = 0;
+  sim::EventHandle event_;
+  Time event_time_;
+  bool event_pending_ = false;
+};
+
+class FlowNetworkModel final : public NetworkModel {
+ public:
+  [[nodiscard]] std::string_view name() const override { return "flow"; }
+  [[nodiscard]] std::unique_ptr<NetworkService> make(sim::Engine& engine,
+                                                     const Cluster& cluster) const override {
+    return std::make_unique<FlowNetwork>(engine, cluster);
+  }
+};
+
+}  // namespace orrery::exec

@@ -1,0 +1,257 @@
+#include "sim/fluid/max_min.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "sim/core/error.hpp"
+
+namespace orrery::fluid {
+
+namespace {
+// Orders the heap by smallest share first; equal shares by link id.
+constexpr auto kLater = [](const auto& a, const auto& b) {
+  return a.share > b.share || (a.share == b.share && a.link > b.link);
+};
+}  // namespace
+
+std::int32_t MaxMinSolver::add_link(double capacity) {
+  if (!(capacity > 0) || !std::isfinite(capacity)) {
+    throw ValueError(fmt::format("a link's capacity must be positive and finite, got {}", capacity));
+  }
+  const auto id = static_cast<std::int32_t>(links_.size());
+  links_.emplace_back().capacity = capacity;
+  return id;
+}
+
+std::int32_t MaxMinSolver::add_flow(std::span<const std::int32_t> links, double cap) {
+  if (links.empty()) throw ValueError("a flow must cross at least one link");
+  if (!(cap > 0)) throw ValueError(fmt::format("a flow's rate cap must be positive, got {}", cap));
+  for (std::int32_t l : links) {
+    if (l < 0 || static_cast<std::size_t>(l) >= links_.size()) {
+      throw ValueError(fmt::format("a flow crosses link {}, but there are {} links", l, links_.size()));
+    }
+  }
+  std::int32_t id;
+  if (free_flows_.empty()) {
+    id = static_cast<std::int32_t>(flows_.size());
+    flows_.emplace_back();
+  } else {
+    id = free_flows_.back();
+    free_flows_.pop_back();
+  }
+  Flow& f = flow_at(id);
+  f.links.clear();  // keeps its capacity from the slot's last flow
+  f.cap = cap;
+  f.rate = 0;
+  f.live = true;
+  f.frozen = false;
+  for (std::int32_t l : links) {
+    Link& k = link_at(l);
+    f.links.push_back(Incidence{l, static_cast<std::int32_t>(k.members.size())});
+    k.members.push_back(Member{id, static_cast<std::int32_t>(f.links.size() - 1)});
+    mark_dirty(l);
+  }
+  return id;
+}
+
+void MaxMinSolver::remove_flow(std::int32_t flow) {
+  if (!live(flow)) throw ValueError(fmt::format("flow {} is not live", flow));
+  Flow& f = flow_at(flow);
+  for (const Incidence& inc : f.links) {
+    // Swap-remove from the link's member list, and repoint the member that moved.
+    auto& members = link_at(inc.link).members;
+    const Member moved = members.back();
+    members[static_cast<std::size_t>(inc.slot)] = moved;
+    flow_at(moved.flow).links[static_cast<std::size_t>(moved.incidence)].slot = inc.slot;
+    members.pop_back();
+    mark_dirty(inc.link);
+  }
+  f.live = false;
+  f.rate = 0;
+  free_flows_.push_back(flow);
+}
+
+bool MaxMinSolver::live(std::int32_t flow) const {
+  return flow >= 0 && static_cast<std::size_t>(flow) < flows_.size() && flow_at(flow).live;
+}
+
+void MaxMinSolver::mark_dirty(std::int32_t link) {
+  Link& k = link_at(link);
+  if (!k.dirty) {
+    k.dirty = true;
+    dirty_.push_back(link);
+  }
+}
+
+void MaxMinSolver::solve_all() {
+  for (std::size_t l = 0; l < links_.size(); ++l) mark_dirty(static_cast<std::int32_t>(l));
+  solve();
+}
+
+void MaxMinSolver::solve() {
+  if (dirty_.empty()) return;
+  ++recomputations_;
+  gather();
+  fill();
+}
+
+void MaxMinSolver::visit(std::int32_t link) {
+  Link& k = link_at(link);
+  if (k.seen == epoch_) return;
+  k.seen = epoch_;
+  component_links_.push_back(link);
+}
+
+// Breadth-first from the dirty links over link → flows → links: the union of
+// the components that changed.
+void MaxMinSolver::gather() {
+  if (++epoch_ == 0) {  // the epoch wrapped: clear the old marks once
+    for (Link& k : links_) k.seen = 0;
+    for (Flow& f : flows_) f.seen = 0;
+    epoch_ = 1;
+  }
+  component_links_.clear();
+  component_flows_.clear();
+  for (std::int32_t l : dirty_) {
+    link_at(l).dirty = false;
+    visit(l);
+  }
+  dirty_.clear();
+  for (std::size_t i = 0; i < component_links_.size(); ++i) {
+    for (const Member& m : link_at(component_links_[i]).members) {
+      Flow& f = flow_at(m.flow);
+      if (f.seen == epoch_) continue;
+      f.seen = epoch_;
+      component_flows_.push_back(m.flow);
+      for (const Incidence& inc : f.links) visit(inc.link);
+    }
+  }
+}
+
+bool MaxMinSolver::stale(const Level& e) const {
+  const Link& k = link_at(e.link);
+  return k.unfrozen == 0 || e.share != k.share;
+}
+
+void MaxMinSolver::push_level(std::int32_t link) {
+  heap_.push_back(Level{link_at(link).share, link});
+  std::push_heap(heap_.begin(), heap_.end(), kLater);
+}
+
+void MaxMinSolver::freeze(std::int32_t flow, double level) {
+  Flow& f = flow_at(flow);
+  if (f.frozen) return;
+  f.frozen = true;
+  f.rate = level;
+  --unfrozen_;
+  for (const Incidence& inc : f.links) {
+    if (link_at(inc.link).frozen_now++ == 0) touched_.push_back(inc.link);
+  }
+}
+
+// Progressive filling over the gathered components (the rounds of the header).
+// The first round scans the shares for the lowest instead of building a heap:
+// symmetric traffic (rings, all-to-all, a link's equal flows) is often done in
+// one round. Rounds after it take the lowest share from a heap.
+void MaxMinSolver::fill() {
+  reset();
+  double level = kUncapped;
+  for (std::int32_t l : component_links_) {
+    const Link& k = link_at(l);
+    if (k.unfrozen > 0) level = std::min(level, k.share);
+  }
+  level = std::min(level, next_cap());
+  if (!(level < kUncapped)) return;  // no flows
+  touched_.clear();
+  for (std::int32_t l : component_links_) {
+    const Link& k = link_at(l);
+    if (k.unfrozen > 0 && k.share == level) {
+      for (const Member& m : k.members) freeze(m.flow, level);
+    }
+  }
+  freeze_capped(level);
+  settle(level, false);
+  if (unfrozen_ == 0) return;
+
+  heap_.clear();
+  for (std::int32_t l : component_links_) {
+    const Link& k = link_at(l);
+    if (k.unfrozen > 0) heap_.push_back(Level{k.share, l});
+  }
+  std::make_heap(heap_.begin(), heap_.end(), kLater);
+  while (unfrozen_ > 0) {
+    while (!heap_.empty() && stale(heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), kLater);
+      heap_.pop_back();
+    }
+    level = std::min(heap_.empty() ? kUncapped : heap_.front().share, next_cap());
+    if (!(level < kUncapped)) break;  // unreachable: every unfrozen flow has a link with a live share
+    touched_.clear();
+    while (!heap_.empty() && heap_.front().share == level) {
+      const Level e = heap_.front();
+      std::pop_heap(heap_.begin(), heap_.end(), kLater);
+      heap_.pop_back();
+      if (stale(e)) continue;
+      for (const Member& m : link_at(e.link).members) freeze(m.flow, level);
+    }
+    freeze_capped(level);
+    settle(level, true);
+  }
+}
+
+// R_l ← C_l, n_l ← its flows, every flow unfrozen; the capped flows by (cap, id).
+void MaxMinSolver::reset() {
+  for (std::int32_t l : component_links_) {
+    Link& k = link_at(l);
+    k.left = k.capacity;
+    k.unfrozen = static_cast<std::int32_t>(k.members.size());
+    k.frozen_now = 0;
+    if (k.unfrozen > 0) k.share = k.left / k.unfrozen;
+  }
+  capped_.clear();
+  for (std::int32_t f : component_flows_) {
+    Flow& fl = flow_at(f);
+    fl.frozen = false;
+    if (fl.cap < kUncapped) capped_.push_back(f);
+  }
+  std::sort(capped_.begin(), capped_.end(), [this](std::int32_t a, std::int32_t b) {
+    const double ca = flow_at(a).cap;
+    const double cb = flow_at(b).cap;
+    return ca < cb || (ca == cb && a < b);
+  });
+  next_cap_ = 0;
+  unfrozen_ = component_flows_.size();
+}
+
+// The lowest cap among unfrozen flows (+inf when none).
+double MaxMinSolver::next_cap() {
+  while (next_cap_ < capped_.size() && flow_at(capped_[next_cap_]).frozen) ++next_cap_;
+  return next_cap_ < capped_.size() ? flow_at(capped_[next_cap_]).cap : kUncapped;
+}
+
+void MaxMinSolver::freeze_capped(double level) {
+  for (; next_cap_ < capped_.size() && flow_at(capped_[next_cap_]).cap == level; ++next_cap_) {
+    freeze(capped_[next_cap_], level);
+  }
+}
+
+// The end of a round: R_l ← R_l − λ·k_l, n_l ← n_l − k_l on the links it touched,
+// and their new shares (on the heap, when there is one).
+void MaxMinSolver::settle(double level, bool push) {
+  for (std::int32_t l : touched_) {
+    Link& k = link_at(l);
+    k.left -= level * k.frozen_now;
+    k.unfrozen -= k.frozen_now;
+    k.frozen_now = 0;
+    if (k.unfrozen == 0) continue;
+    const double share = std::max(k.left, 0.0) / k.unfrozen;  // rounding may leave R_l a hair below 0
+    if (share != k.share) {
+      k.share = share;
+      if (push) push_level(l);
+    }
+  }
+}
+
+}  // namespace orrery::fluid

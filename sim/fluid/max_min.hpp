@@ -1,0 +1,156 @@
+// Max-min fair sharing of link capacity among flows, by progressive filling
+// (water-filling), recomputed incrementally: the core of the `flow` network
+// model. It knows nothing of time, bytes or the engine: links have capacities,
+// flows cross links, and solve() gives every flow its rate.
+//
+// The problem. Links l have capacities C_l > 0. Flow f crosses the links L(f)
+// (a link listed twice counts twice) and may have a rate cap c_f > 0 (+inf
+// when it has none). The rates r_f must be feasible,
+//
+//     for every link l:   Σ_{f : l ∈ L(f)} r_f ≤ C_l        (no link over capacity)
+//     for every flow f:   0 ≤ r_f ≤ c_f,
+//
+// and max-min fair: no r_f can grow without lowering some r_g ≤ r_f. That
+// allocation exists and is unique (Bertsekas & Gallager, Data Networks, 2nd
+// ed., §6.5.2); in it every flow has a bottleneck: r_f = c_f, or a saturated
+// link of L(f) on which no flow has a larger rate than r_f.
+//
+// Progressive filling. Raise the rates of all unfrozen flows together from 0
+// (the water level λ). A link with capacity R_l left and n_l unfrozen flows is
+// full when λ reaches its fair share R_l / n_l; a capped flow stops at c_f:
+//
+//     R_l ← C_l,  n_l ← |{f : l ∈ L(f)}|,  every flow unfrozen
+//     while some flow is unfrozen:                                   (a round)
+//         λ ← min( min_{l : n_l > 0} R_l / n_l,  min_{f unfrozen} c_f )
+//         freeze at r_f = λ every unfrozen flow that crosses a link with
+//           R_l / n_l = λ, and every unfrozen flow with c_f = λ
+//         for every link l:  R_l ← R_l − λ·k_l,  n_l ← n_l − k_l
+//           (k_l: how many of the flows frozen in this round cross l)
+//
+// Each round freezes at least one flow. The first round scans the shares; the
+// later ones take them from a binary heap, so a solve costs O((L + I) log L)
+// for L links and I flow–link incidences.
+//
+// Bit-for-bit determinism. A round lowers R_l by λ·k_l, the round's level
+// times an integer count, so the rates do not depend on the order in which
+// flows or links are visited: they are a function of the network alone.
+//
+// Incrementality. Flows that share no link, even through other flows, do not
+// interact: the allocation of the whole network is that of each connected
+// component of the links–flows graph, solved alone. add_flow and remove_flow
+// only mark the flow's links dirty; solve() gathers the components that hold a
+// dirty link (breadth-first: link → its flows → their links) and fills those
+// alone, so a flow that starts or ends costs the size of its component, not of
+// the network. A component's rounds change only its own links, at its own
+// levels (a round whose level belongs to another component freezes nothing in
+// it), so a component gets the same rates, bit for bit, whether it is solved
+// alone, beside others, or in a from-scratch solve of everything (solve_all).
+//
+// Ids are dense integers: links 0, 1, ... in the order added; a flow id is a
+// slot that is reused once the flow is removed. In steady state nothing is
+// allocated: per-link and per-flow lists and solve()'s scratch keep their
+// capacity.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <vector>
+
+namespace orrery::fluid {
+
+class MaxMinSolver {
+ public:
+  static constexpr double kUncapped = std::numeric_limits<double>::infinity();
+
+  // Adds a link of capacity `capacity` (> 0, in the caller's rate unit); returns its id.
+  std::int32_t add_link(double capacity);
+  // Adds a flow across `links` (at least one, each an existing link id), with
+  // an optional rate cap (> 0). Returns its id. Its rate is 0 until solve().
+  // Throws ValueError on a bad argument.
+  std::int32_t add_flow(std::span<const std::int32_t> links, double cap = kUncapped);
+  // Removes a live flow; its id may be given to a later flow.
+  void remove_flow(std::int32_t flow);
+
+  // Recomputes the rates of the flows in every component that gained or lost
+  // a flow since the last solve; does nothing (and counts nothing) otherwise.
+  void solve();
+  // A from-scratch solve of every component.
+  void solve_all();
+
+  [[nodiscard]] double rate(std::int32_t flow) const { return flow_at(flow).rate; }
+  // The live flows whose rates the last solve() computed (its components' flows).
+  [[nodiscard]] std::span<const std::int32_t> solved_flows() const { return component_flows_; }
+  // How many times solve() ran on something: the rate recomputations.
+  [[nodiscard]] std::uint64_t recomputations() const { return recomputations_; }
+  [[nodiscard]] std::size_t link_count() const { return links_.size(); }
+  [[nodiscard]] double capacity(std::int32_t link) const { return link_at(link).capacity; }
+  [[nodiscard]] bool live(std::int32_t flow) const;
+  [[nodiscard]] std::size_t live_flows() const { return flows_.size() - free_flows_.size(); }
+
+ private:
+  struct Incidence {  // one link of a flow
+    std::int32_t link;
+    std::int32_t slot;  // where the flow sits in that link's member list
+  };
+  struct Member {  // one flow of a link
+    std::int32_t flow;
+    std::int32_t incidence;  // which of the flow's incidences points back here
+  };
+  struct Link {
+    double capacity = 0;
+    std::vector<Member> members;
+    // solve()'s scratch
+    double left = 0;              // R_l
+    double share = 0;             // R_l / n_l, as last pushed on the heap
+    std::int32_t unfrozen = 0;    // n_l
+    std::int32_t frozen_now = 0;  // k_l
+    std::uint32_t seen = 0;       // epoch of the last gather that reached it
+    bool dirty = false;
+  };
+  struct Flow {
+    std::vector<Incidence> links;
+    double cap = kUncapped;
+    double rate = 0;
+    std::uint32_t seen = 0;
+    bool live = false;
+    bool frozen = false;
+  };
+  struct Level {
+    double share;
+    std::int32_t link;
+  };
+
+  Link& link_at(std::int32_t l) { return links_[static_cast<std::size_t>(l)]; }
+  const Link& link_at(std::int32_t l) const { return links_[static_cast<std::size_t>(l)]; }
+  Flow& flow_at(std::int32_t f) { return flows_[static_cast<std::size_t>(f)]; }
+  const Flow& flow_at(std::int32_t f) const { return flows_[static_cast<std::size_t>(f)]; }
+  void mark_dirty(std::int32_t link);
+  void visit(std::int32_t link);
+  void gather();
+  void fill();
+  void reset();
+  [[nodiscard]] double next_cap();
+  void freeze_capped(double level);
+  void settle(double level, bool push);
+  void freeze(std::int32_t flow, double level);
+  void push_level(std::int32_t link);
+  [[nodiscard]] bool stale(const Level& e) const;
+
+  std::vector<Link> links_;
+  std::vector<Flow> flows_;
+  std::vector<std::int32_t> free_flows_;
+  std::vector<std::int32_t> dirty_;
+  // solve()'s scratch, kept between calls so that steady state allocates nothing
+  std::vector<std::int32_t> component_links_;
+  std::vector<std::int32_t> component_flows_;
+  std::vector<std::int32_t> capped_;   // capped flows of the components, by (cap, id)
+  std::vector<std::int32_t> touched_;  // links with k_l > 0 in the current round
+  std::vector<Level> heap_;            // min-heap of fair shares, stale entries skipped
+  std::size_t next_cap_ = 0;           // capped_[next_cap_]: the lowest cap not yet passed
+  std::size_t unfrozen_ = 0;
+  std::uint32_t epoch_ = 0;
+  std::uint64_t recomputations_ = 0;
+};
+
+}  // namespace orrery::fluid

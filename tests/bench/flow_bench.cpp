@@ -1,0 +1,307 @@
+// The `flow` network service (max-min sharing, recomputed per component) on
+// the engine, end to end: transfers in, `done` handlers out.
+//  * BM_FlowChurn/N/L/T: N transfers in flight on L links, each transfer's
+//    route a random set of 2–6 links (drawn once per endpoint pair); each
+//    completion starts a new transfer with a random pair and size, until T
+//    transfers have been started and all have completed. Reports engine events/s, rate
+//    recomputations/s and transfers/s. Few links and many flows make one
+//    giant component, re-solved at each completion (the worst case); many
+//    links make small components.
+//  * BM_FlowAllToAll: 256 endpoints each send S = 1 MiB to every other one,
+//    65,280 flows at once, on a non-blocking two-level leaf/spine graph built
+//    here (16 leaves of 16 endpoints, 16 spines, every link 50 GB/s, 500 ns;
+//    d-mod-k routing). Every flow is limited by its endpoints' links to B/255,
+//    so all end at α + ⌈255 S / B⌉ (α = 4 hops, 2 within a leaf), which is
+//    checked. Target: under 5 s for the whole all-to-all.
+//  * BM_FlowRingAllReduce: ring all-reduce of S = 1 GiB over 1,024 endpoints
+//    on a ring (topologies/chain, 50 GB/s, 1 us): 2(p−1) = 2,046 steps, each
+//    p concurrent neighbour flows of S/p = 1 MiB; endpoint i sends step s+1
+//    when step s from i−1 has arrived. Checked against the closed form
+//    2(p−1)(α + ⌈(S/p)/B⌉). Target: under 1 s.
+// Rates are per CPU second (Google Benchmark's default, as in engine_bench):
+// on a shared machine the CPU time, not the wall time, is the program's own.
+#include <benchmark/benchmark.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include "sim/core/rng.hpp"
+#include "sim/exec/flow_network.hpp"
+#include "topologies/chain.hpp"
+
+namespace orrery::exec {
+namespace {
+
+class FixedSpec final : public topo::ScaleOutSpec {
+ public:
+  explicit FixedSpec(std::function<std::unique_ptr<topo::Topology>()> make) : make_(std::move(make)) {}
+  [[nodiscard]] std::unique_ptr<topo::Topology> build(int) const override { return make_(); }
+
+ private:
+  std::function<std::unique_ptr<topo::Topology>()> make_;
+};
+
+Cluster cluster_of(int endpoints, std::function<std::unique_ptr<topo::Topology>()> make) {
+  return Cluster(ClusterSpec{endpoints, std::make_shared<topo::SingleDeviceNode>(),
+                             std::make_shared<FixedSpec>(std::move(make))});
+}
+
+// ---- churn on random routes ----
+
+// `endpoints` endpoints and `links` links between random endpoints; the route
+// of a pair is 2–6 distinct random links drawn from a stream seeded by the
+// pair: a random sharing pattern rather than a path.
+class RandomRoutes final : public topo::Topology {
+ public:
+  RandomRoutes(int endpoints, int links, std::uint64_t seed) : seed_(seed) {
+    for (int i = 0; i < endpoints; ++i) add_vertex(topo::VertexKind::kEndpoint, fmt::format("e{}", i));
+    Rng rng(seed);
+    for (int l = 0; l < links; ++l) {
+      const auto a = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(endpoints)));
+      const auto b = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(endpoints)));
+      add_link(VertexId(a), VertexId(b),
+               Bandwidth::bytes_per_s(1e9 * static_cast<double>(1 + rng.below(100))),
+               Duration::ns(static_cast<std::int64_t>(rng.below(1000))));
+    }
+    seal();
+  }
+  [[nodiscard]] std::string_view kind() const override { return "random_routes"; }
+  void route(int src, int dst, std::vector<LinkId>& out) const override {
+    if (src == dst) return;
+    std::uint64_t state = seed_ ^ (static_cast<std::uint64_t>(src) << 32 | static_cast<std::uint32_t>(dst));
+    Rng rng(splitmix64(state));
+    const auto hops = 2 + rng.below(5);
+    const std::size_t first = out.size();
+    while (out.size() - first < hops) {
+      const LinkId l(static_cast<std::int32_t>(rng.below(links().size())));
+      if (std::find(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), l) == out.end())
+        out.push_back(l);
+    }
+  }
+
+ private:
+  std::uint64_t seed_;
+};
+
+constexpr int kChurnEndpoints = 256;
+
+class Churn {
+ public:
+  Churn(const Cluster& cluster, int in_flight, std::int64_t transfers)
+      : net_(engine_, cluster), rng_(42), transfers_(transfers) {
+    engine_.schedule_at(Time::zero(), [this, in_flight] {
+      for (int i = 0; i < in_flight; ++i) start();
+    });
+  }
+  void run() { engine_.run(); }
+  [[nodiscard]] std::uint64_t events() const { return engine_.events_processed(); }
+  [[nodiscard]] std::uint64_t recomputations() const { return net_.recomputations(); }
+
+ private:
+  void start() {
+    if (started_ == transfers_) return;
+    ++started_;
+    const auto src = static_cast<int>(rng_.below(kChurnEndpoints));
+    const auto dst = static_cast<int>(
+        (static_cast<std::uint64_t>(src) + 1 + rng_.below(kChurnEndpoints - 1)) % kChurnEndpoints);
+    const auto bytes = static_cast<std::int64_t>(1'000 + rng_.below(10'000'000));
+    net_.transfer(DeviceId(src), DeviceId(dst), Bytes(bytes), [this] { start(); });
+  }
+
+  sim::Engine engine_;
+  FlowNetwork net_;
+  Rng rng_;
+  std::int64_t transfers_;
+  std::int64_t started_ = 0;
+};
+
+void BM_FlowChurn(benchmark::State& state) {
+  const auto in_flight = static_cast<int>(state.range(0));
+  const auto links = static_cast<int>(state.range(1));
+  const std::int64_t transfers = state.range(2);
+  const Cluster cluster = cluster_of(
+      kChurnEndpoints, [links] { return std::make_unique<RandomRoutes>(kChurnEndpoints, links, 7); });
+  std::uint64_t events = 0;
+  std::uint64_t solves = 0;
+  for (auto _ : state) {
+    Churn churn(cluster, in_flight, transfers);
+    churn.run();
+    events += churn.events();
+    solves += churn.recomputations();
+  }
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["recomputations_per_s"] =
+      benchmark::Counter(static_cast<double>(solves), benchmark::Counter::kIsRate);
+  state.SetItemsProcessed(state.iterations() * transfers);  // transfers
+}
+BENCHMARK(BM_FlowChurn)
+    ->Args({16, 1024, 100'000})
+    ->Args({256, 1024, 20'000})
+    ->Args({2048, 1024, 4'000})
+    ->Args({2048, 65536, 50'000})
+    ->Unit(benchmark::kMillisecond);
+
+// ---- all-to-all on a leaf/spine graph ----
+
+// 16 leaves of 16 endpoints and 16 spines, every leaf joined to every spine:
+// endpoint e = 16 × leaf + j. A flow to endpoint d leaves its leaf through
+// spine d mod 16 (d-mod-k), so every leaf–spine link carries 240 of the
+// all-to-all's flows and every endpoint link 255: non-blocking.
+class LeafSpine final : public topo::Topology {
+ public:
+  static constexpr int kRadix = 16;  // endpoints per leaf = leaves = spines
+  LeafSpine(Bandwidth bw, Duration latency) {
+    for (int e = 0; e < kRadix * kRadix; ++e) add_vertex(topo::VertexKind::kEndpoint, fmt::format("e{}", e));
+    for (int i = 0; i < kRadix; ++i) add_vertex(topo::VertexKind::kSwitch, fmt::format("leaf{}", i));
+    for (int i = 0; i < kRadix; ++i) add_vertex(topo::VertexKind::kSwitch, fmt::format("spine{}", i));
+    // Link 2e: e -> its leaf; 2e+1 back. Then leaf i <-> spine s at 2·(256 + 16 i + s) (+1 back).
+    for (int e = 0; e < kRadix * kRadix; ++e) add_duplex(VertexId(e), leaf(e / kRadix), bw, latency);
+    for (int i = 0; i < kRadix; ++i) {
+      for (int s = 0; s < kRadix; ++s) add_duplex(leaf(i), spine(s), bw, latency);
+    }
+    seal();
+  }
+  [[nodiscard]] std::string_view kind() const override { return "leaf_spine"; }
+  void route(int src, int dst, std::vector<LinkId>& out) const override {
+    if (src == dst) return;
+    const int a = src / kRadix;
+    const int b = dst / kRadix;
+    out.emplace_back(2 * src);
+    if (a != b) {
+      const int s = dst % kRadix;
+      out.emplace_back(2 * (kRadix * kRadix + kRadix * a + s));
+      out.emplace_back(2 * (kRadix * kRadix + kRadix * b + s) + 1);
+    }
+    out.emplace_back(2 * dst + 1);
+  }
+
+ private:
+  static VertexId leaf(int i) { return VertexId(kRadix * kRadix + i); }
+  static VertexId spine(int s) { return VertexId(kRadix * kRadix + kRadix + s); }
+};
+
+void BM_FlowAllToAll(benchmark::State& state) {
+  constexpr int kP = LeafSpine::kRadix * LeafSpine::kRadix;
+  constexpr std::int64_t kBytes = 1 << 20;
+  constexpr double kBandwidth = 50e9;
+  constexpr std::int64_t kLatency = 500;
+  const Cluster cluster = cluster_of(kP, [] {
+    return std::make_unique<LeafSpine>(Bandwidth::bytes_per_s(kBandwidth), Duration::ns(kLatency));
+  });
+  // All flows end together: 255 S at B/255 each, then α (4 hops across leaves).
+  const auto sending = static_cast<std::int64_t>(std::ceil(255.0 * kBytes * 1e9 / kBandwidth));
+  const std::int64_t expected = sending + 4 * kLatency;
+  std::uint64_t events = 0;
+  std::uint64_t solves = 0;
+  for (auto _ : state) {
+    sim::Engine engine;
+    FlowNetwork net(engine, cluster);
+    std::int64_t first = std::numeric_limits<std::int64_t>::max();
+    std::int64_t last = 0;
+    std::int64_t finished = 0;
+    engine.schedule_at(Time::zero(), [&] {
+      for (int s = 0; s < kP; ++s) {
+        for (int d = 0; d < kP; ++d) {
+          if (s == d) continue;
+          net.transfer(DeviceId(s), DeviceId(d), Bytes(kBytes), [&engine, &first, &last, &finished] {
+            first = std::min(first, engine.now().ns());
+            last = std::max(last, engine.now().ns());
+            ++finished;
+          });
+        }
+      }
+    });
+    engine.run();
+    // Within a leaf the route has 2 hops, so the first arrivals come 2α earlier.
+    if (finished != kP * (kP - 1) || last != expected || first != expected - 2 * kLatency) {
+      state.SkipWithError(fmt::format("{} flows ended, from {} to {} ns; expected {} from {} to {} ns",
+                                      finished, first, last, kP * (kP - 1), expected - 2 * kLatency, expected)
+                              .c_str());
+      return;
+    }
+    events += engine.events_processed();
+    solves += net.recomputations();
+  }
+  state.counters["flows"] = kP * (kP - 1);
+  state.counters["simulated_ns"] = static_cast<double>(expected);
+  state.counters["events"] = static_cast<double>(events) / static_cast<double>(state.iterations());
+  state.counters["recomputations"] = static_cast<double>(solves) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_FlowAllToAll)->Iterations(3)->Unit(benchmark::kMillisecond);
+
+// ---- ring all-reduce ----
+
+class RingAllReduce {
+ public:
+  static constexpr int kP = 1024;
+  static constexpr int kSteps = 2 * (kP - 1);
+  static constexpr std::int64_t kChunk = (std::int64_t{1} << 30) / kP;
+
+  explicit RingAllReduce(const Cluster& cluster) : net_(engine_, cluster) {
+    engine_.schedule_at(Time::zero(), [this] {
+      for (int i = 0; i < kP; ++i) send(i, 0);
+    });
+  }
+  void run() { engine_.run(); }
+  [[nodiscard]] Time end() const { return engine_.now(); }
+  [[nodiscard]] std::int64_t flows() const { return flows_; }
+  [[nodiscard]] std::uint64_t events() const { return engine_.events_processed(); }
+  [[nodiscard]] std::uint64_t recomputations() const { return net_.recomputations(); }
+
+ private:
+  // Endpoint i sends its step-s chunk to i+1; when it arrives, i+1 sends step s+1.
+  void send(int i, int step) {
+    ++flows_;
+    const int next = (i + 1) % kP;
+    net_.transfer(DeviceId(i), DeviceId(next), Bytes(kChunk), [this, next, step] {
+      if (step + 1 < kSteps) send(next, step + 1);
+    });
+  }
+
+  sim::Engine engine_;
+  FlowNetwork net_;
+  std::int64_t flows_ = 0;
+};
+
+void BM_FlowRingAllReduce(benchmark::State& state) {
+  constexpr double kBandwidth = 50e9;
+  constexpr std::int64_t kLatency = 1000;
+  topo::ChainParams p;
+  p.link_bandwidth = Bandwidth::bytes_per_s(kBandwidth);
+  p.link_latency = Duration::ns(kLatency);
+  p.ring = true;
+  const Cluster cluster(ClusterSpec{RingAllReduce::kP, std::make_shared<topo::SingleDeviceNode>(),
+                                    std::make_shared<topo::ChainSpec>(p)});
+  // 2(p−1)(α + ⌈(S/p)/B⌉): 1 MiB at 50 GB/s = 20971.52 → 20972 ns per step.
+  const auto step = kLatency + static_cast<std::int64_t>(
+                                   std::ceil(static_cast<double>(RingAllReduce::kChunk) * 1e9 / kBandwidth));
+  const std::int64_t expected = RingAllReduce::kSteps * step;
+  std::uint64_t events = 0;
+  std::uint64_t solves = 0;
+  for (auto _ : state) {
+    RingAllReduce ring(cluster);
+    ring.run();
+    if (ring.end().ns() != expected ||
+        ring.flows() != std::int64_t{RingAllReduce::kSteps} * RingAllReduce::kP) {
+      state.SkipWithError(fmt::format("ended at {} ns after {} flows; expected {} ns", ring.end().ns(),
+                                      ring.flows(), expected)
+                              .c_str());
+      return;
+    }
+    events += ring.events();
+    solves += ring.recomputations();
+  }
+  state.counters["flows"] = static_cast<double>(std::int64_t{RingAllReduce::kSteps} * RingAllReduce::kP);
+  state.counters["simulated_ns"] = static_cast<double>(expected);
+  state.counters["events"] = static_cast<double>(events) / static_cast<double>(state.iterations());
+  state.counters["recomputations"] = static_cast<double>(solves) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_FlowRingAllReduce)->Iterations(3)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace orrery::exec

@@ -1,0 +1,279 @@
+// The max-min solver against hand-computed allocations (progressive filling
+// done on paper, as in Bertsekas & Gallager, Data Networks, §6.5.2), against
+// the bottleneck characterisation of max-min fairness, and against an
+// independent from-scratch implementation (`reference_rates` below: every
+// round recounts every link, with no heap, no components and no incremental
+// state) on random networks whose flows come and go.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "sim/core/error.hpp"
+#include "sim/core/rng.hpp"
+#include "sim/fluid/completion_queue.hpp"
+#include "sim/fluid/max_min.hpp"
+
+namespace orrery::fluid {
+namespace {
+
+struct TestFlow {
+  std::vector<std::int32_t> links;
+  double cap = MaxMinSolver::kUncapped;
+};
+
+// Progressive filling the plain way: each round recomputes every link's fair
+// share from the frozen rates, takes the smallest share or cap as the level,
+// and freezes every flow whose cap or one of whose links' share is within a
+// relative 1e-12 of it.
+std::vector<double> reference_rates(const std::vector<double>& capacity, const std::vector<TestFlow>& flows) {
+  std::vector<double> rate(flows.size(), -1);
+  std::size_t left = flows.size();
+  while (left > 0) {
+    std::vector<double> used(capacity.size(), 0);
+    std::vector<int> unfrozen(capacity.size(), 0);
+    for (std::size_t f = 0; f < flows.size(); ++f) {
+      for (auto l : flows[f].links) {
+        if (rate[f] >= 0) {
+          used[l] += rate[f];
+        } else {
+          unfrozen[l] += 1;
+        }
+      }
+    }
+    double level = MaxMinSolver::kUncapped;
+    std::vector<double> share(capacity.size(), MaxMinSolver::kUncapped);
+    for (std::size_t l = 0; l < capacity.size(); ++l) {
+      if (unfrozen[l] > 0) share[l] = std::max(0.0, capacity[l] - used[l]) / unfrozen[l];
+      level = std::min(level, share[l]);
+    }
+    for (std::size_t f = 0; f < flows.size(); ++f)
+      if (rate[f] < 0) level = std::min(level, flows[f].cap);
+    const double tie = level * (1 + 1e-12);
+    std::vector<std::size_t> now;
+    for (std::size_t f = 0; f < flows.size(); ++f) {
+      if (rate[f] >= 0) continue;
+      bool hit = flows[f].cap <= tie;
+      for (auto l : flows[f].links) hit = hit || share[l] <= tie;
+      if (hit) now.push_back(f);
+    }
+    for (auto f : now) rate[f] = level;
+    left -= now.size();
+  }
+  return rate;
+}
+
+// Max-min fairness as Bertsekas & Gallager characterise it: feasible, and
+// every flow has a bottleneck (its cap, or a full link where no flow is faster).
+void expect_max_min_fair(const MaxMinSolver& s, const std::vector<double>& capacity,
+                         const std::vector<std::int32_t>& ids, const std::vector<TestFlow>& flows) {
+  std::vector<double> load(capacity.size(), 0), fastest(capacity.size(), 0);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    for (auto l : flows[i].links) {
+      load[l] += s.rate(ids[i]);
+      fastest[l] = std::max(fastest[l], s.rate(ids[i]));
+    }
+  }
+  for (std::size_t l = 0; l < capacity.size(); ++l)
+    EXPECT_LE(load[l], capacity[l] * (1 + 1e-12)) << "link " << l;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const double r = s.rate(ids[i]);
+    bool bottleneck = r >= flows[i].cap * (1 - 1e-12);
+    for (auto l : flows[i].links) {
+      bottleneck = bottleneck || (load[l] >= capacity[l] * (1 - 1e-12) && r >= fastest[l] * (1 - 1e-12));
+    }
+    EXPECT_TRUE(bottleneck) << "flow " << i << " at rate " << r << " has no bottleneck";
+  }
+}
+
+TEST(MaxMin, EqualFlowsOnOneLinkShareItEqually) {
+  // k flows on a link of capacity C get C/k each.
+  for (int k : {1, 2, 3, 7, 64}) {
+    MaxMinSolver s;
+    s.add_link(12.0);
+    std::vector<std::int32_t> ids;
+    for (int i = 0; i < k; ++i) ids.push_back(s.add_flow(std::vector<std::int32_t>{0}));
+    s.solve();
+    for (auto id : ids) EXPECT_DOUBLE_EQ(s.rate(id), 12.0 / k) << "k=" << k;
+  }
+}
+
+// Three links in a row, L0 (C=1), L1 (C=3), L2 (C=4); flows f0 {L0},
+// f1 {L0, L1}, f2 {L1}, f3 {L1, L2}, f4 {L2}. By hand:
+//   round 1: shares L0 1/2, L1 3/3, L2 4/2 → λ = 1/2, f0 = f1 = 1/2;
+//   round 2: L1 has 3 − 1/2 = 5/2 left for 2 flows → 5/4; L2 still 2 → λ = 5/4, f2 = f3 = 5/4;
+//   round 3: L2 has 4 − 5/4 = 11/4 left for f4 → f4 = 11/4.
+// L1's naive share (1) is not its flows' rate: the order of bottlenecks matters.
+TEST(MaxMin, MultiBottleneckExampleByHand) {
+  MaxMinSolver s;
+  for (double c : {1.0, 3.0, 4.0}) s.add_link(c);
+  const std::vector<std::vector<std::int32_t>> routes{{0}, {0, 1}, {1}, {1, 2}, {2}};
+  std::vector<std::int32_t> f;
+  for (const auto& r : routes) f.push_back(s.add_flow(r));
+  s.solve();
+  const std::vector<double> expected{0.5, 0.5, 1.25, 1.25, 2.75};
+  for (std::size_t i = 0; i < f.size(); ++i) EXPECT_EQ(s.rate(f[i]), expected[i]) << "f" << i;
+  // Without f0: shares L0 1/1, L1 3/3, L2 4/2 → λ = 1 fills L0 and L1 together:
+  // f1 = f2 = f3 = 1; then L2 has 3 left for f4.
+  s.remove_flow(f[0]);
+  s.solve();
+  EXPECT_EQ(s.rate(f[1]), 1.0);
+  EXPECT_EQ(s.rate(f[2]), 1.0);
+  EXPECT_EQ(s.rate(f[3]), 1.0);
+  EXPECT_EQ(s.rate(f[4]), 3.0);
+}
+
+TEST(MaxMin, ParkingLotLongFlowGetsHalfEverywhere) {
+  // n unit links in a row, one flow across all and one flow per link: every
+  // link is shared by two flows, so everyone gets 1/2 (the parking-lot example:
+  // maximising total throughput would starve the long flow instead).
+  MaxMinSolver s;
+  const int n = 5;
+  std::vector<std::int32_t> all;
+  for (int i = 0; i < n; ++i) all.push_back(s.add_link(1.0));
+  const auto long_flow = s.add_flow(all);
+  std::vector<std::int32_t> shorts;
+  for (int i = 0; i < n; ++i) shorts.push_back(s.add_flow(std::vector<std::int32_t>{i}));
+  s.solve();
+  EXPECT_EQ(s.rate(long_flow), 0.5);
+  for (auto id : shorts) EXPECT_EQ(s.rate(id), 0.5);
+}
+
+TEST(MaxMin, RateCapsFreeCapacityForTheOthers) {
+  // Link C = 10: a flow capped at 1 stops there and the other gets 10 − 1 = 9;
+  // a cap above the fair share (20 > 5) does not bind.
+  MaxMinSolver s;
+  s.add_link(10.0);
+  const auto capped = s.add_flow(std::vector<std::int32_t>{0}, 1.0);
+  const auto free_flow = s.add_flow(std::vector<std::int32_t>{0});
+  s.solve();
+  EXPECT_EQ(s.rate(capped), 1.0);
+  EXPECT_EQ(s.rate(free_flow), 9.0);
+  MaxMinSolver t;
+  t.add_link(10.0);
+  const auto a = t.add_flow(std::vector<std::int32_t>{0}, 20.0);
+  const auto b = t.add_flow(std::vector<std::int32_t>{0});
+  t.solve();
+  EXPECT_EQ(t.rate(a), 5.0);
+  EXPECT_EQ(t.rate(b), 5.0);
+}
+
+TEST(MaxMin, OnlyTheChangedComponentIsRecomputed) {
+  // Two components: {L0: f0, f1} and {L1, L2: g0 on both, g1 on L2}. A flow
+  // added on L0 re-rates L0's flows only; the other component's rates stay.
+  MaxMinSolver s;
+  s.add_link(6.0);
+  s.add_link(8.0);
+  s.add_link(2.0);
+  const auto f0 = s.add_flow(std::vector<std::int32_t>{0});
+  const auto f1 = s.add_flow(std::vector<std::int32_t>{0});
+  const auto g0 = s.add_flow(std::vector<std::int32_t>{1, 2});
+  const auto g1 = s.add_flow(std::vector<std::int32_t>{2});
+  s.solve();
+  EXPECT_EQ(s.solved_flows().size(), 4u);
+  EXPECT_EQ(s.rate(g0), 1.0);  // L2: 2 / 2
+  const auto f2 = s.add_flow(std::vector<std::int32_t>{0});
+  s.solve();
+  std::vector<std::int32_t> solved(s.solved_flows().begin(), s.solved_flows().end());
+  std::sort(solved.begin(), solved.end());
+  EXPECT_EQ(solved, (std::vector<std::int32_t>{f0, f1, f2}));
+  EXPECT_EQ(s.rate(f0), 2.0);  // 6 / 3
+  EXPECT_EQ(s.rate(g1), 1.0);
+  EXPECT_EQ(s.recomputations(), 2u);
+  s.solve();  // nothing changed: no recomputation
+  EXPECT_EQ(s.recomputations(), 2u);
+  // Removing g1 splits nothing but frees L2: g0 gets min(8, 2) = 2.
+  s.remove_flow(g1);
+  s.solve();
+  EXPECT_EQ(s.solved_flows().size(), 1u);
+  EXPECT_EQ(s.rate(g0), 2.0);
+}
+
+// Random networks where flows start and end in random order: after every
+// change the incremental rates equal (a) bit for bit a from-scratch solve of
+// a copy, and (b) to 1e-9 the independent reference, and are max-min fair.
+TEST(MaxMin, IncrementalEqualsFromScratchOnRandomNetworks) {
+  Rng rng(7);
+  for (int trial = 0; trial < 20; ++trial) {
+    const int links = 3 + static_cast<int>(rng.below(30));
+    std::vector<double> capacity;
+    MaxMinSolver s;
+    for (int l = 0; l < links; ++l) {
+      capacity.push_back(1 + std::floor(rng.uniform() * 100) * (rng.below(4) == 0 ? 10 : 1));
+      s.add_link(capacity.back());
+    }
+    std::vector<std::int32_t> ids;
+    std::vector<TestFlow> flows;
+    for (int step = 0; step < 60; ++step) {
+      const bool add = flows.empty() || rng.below(3) != 0;
+      if (add) {
+        TestFlow f;
+        const int hops = 1 + static_cast<int>(rng.below(std::min(links, 5)));
+        while (static_cast<int>(f.links.size()) < hops) {
+          const auto l = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(links)));
+          if (std::find(f.links.begin(), f.links.end(), l) == f.links.end()) f.links.push_back(l);
+        }
+        if (rng.below(5) == 0) f.cap = 0.5 + rng.uniform() * 20;
+        ids.push_back(s.add_flow(f.links, f.cap));
+        flows.push_back(f);
+      } else {
+        const auto k = static_cast<std::size_t>(rng.below(flows.size()));
+        s.remove_flow(ids[k]);
+        ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(k));
+        flows.erase(flows.begin() + static_cast<std::ptrdiff_t>(k));
+      }
+      s.solve();
+      MaxMinSolver scratch = s;
+      scratch.solve_all();
+      const auto reference = reference_rates(capacity, flows);
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        ASSERT_EQ(s.rate(ids[i]), scratch.rate(ids[i]))
+            << "trial " << trial << " step " << step << " flow " << i;
+        ASSERT_NEAR(s.rate(ids[i]), reference[i], 1e-9 * reference[i])
+            << "trial " << trial << " step " << step;
+      }
+      expect_max_min_fair(s, capacity, ids, flows);
+    }
+  }
+}
+
+TEST(CompletionQueue, OrdersByTimeThenSequenceAndMovesUpdatedIds) {
+  CompletionQueue q;
+  q.set(3, 50, 0);
+  q.set(1, 20, 5);
+  q.set(2, 20, 1);
+  q.set(0, 70, 2);
+  q.set(3, 10, 0);  // moved earlier
+  q.set(0, 20, 9);  // moved, ties at 20 by sequence
+  q.erase(1);
+  std::vector<std::int32_t> order;
+  while (!q.empty()) order.push_back(q.pop());
+  EXPECT_EQ(order, (std::vector<std::int32_t>{3, 2, 0}));
+}
+
+TEST(MaxMinInvalid, BadArgumentsAreRejectedWithAMessage) {
+  MaxMinSolver s;
+  const auto message = [](auto&& call) {
+    try {
+      call();
+    } catch (const ValueError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(message([&] { s.add_link(0); }), "a link's capacity must be positive and finite, got 0");
+  EXPECT_EQ(message([&] { s.add_link(-2.5); }), "a link's capacity must be positive and finite, got -2.5");
+  s.add_link(1.0);
+  EXPECT_EQ(message([&] { s.add_flow(std::vector<std::int32_t>{}); }), "a flow must cross at least one link");
+  EXPECT_EQ(message([&] {
+              s.add_flow(std::vector<std::int32_t>{0, 1});
+            }),
+            "a flow crosses link 1, but there are 1 links");
+  EXPECT_EQ(message([&] { s.add_flow(std::vector<std::int32_t>{0}, 0.0); }),
+            "a flow's rate cap must be positive, got 0");
+  EXPECT_EQ(message([&] { s.remove_flow(0); }), "flow 0 is not live");
+}
+
+}  // namespace
+}  // namespace orrery::fluid
