@@ -5,8 +5,9 @@ if(NOT ORRERY_PYTHON)
 endif()
 set(ORRERY_BIN $<TARGET_FILE:orrery>)
 set(QUICKSTART ${PROJECT_SOURCE_DIR}/scenarios/quickstart.yaml)
+set(TRAFFIC ${PROJECT_SOURCE_DIR}/scenarios/traffic_allreduce.yaml)
 
-add_test(NAME cli_bad_inputs COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/bad_inputs.sh ${ORRERY_BIN} ${QUICKSTART})
+add_test(NAME cli_bad_inputs COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/bad_inputs.sh ${ORRERY_BIN} ${QUICKSTART} ${TRAFFIC})
 add_test(NAME docs_current
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/docs_current.sh ${ORRERY_BIN} ${PROJECT_SOURCE_DIR}/scenarios/README.md)
 

@@ -138,11 +138,4 @@ void PipelineWorkload::summarize(const TaskGraph& graph, const TaskTimes& times,
   out.set("schedule", std::string(p_.schedule->name()));
 }
 
-void register_builtin(WorkloadRegistry& workloads, const ScheduleRegistry& schedules) {
-  workloads.add("pipeline", "a pipeline of stages with profiled forward/backward times per stage",
-                [&schedules](config::Reader& r) -> std::shared_ptr<const Workload> {
-                  return std::make_shared<PipelineWorkload>(PipelineParams::read(r, schedules));
-                });
-}
-
 }  // namespace orrery::workload

@@ -10,6 +10,21 @@ std::string_view name_of(TaskKind k) {
   return kNames[static_cast<std::size_t>(k)];
 }
 
+namespace {
+constexpr std::array<std::string_view, kCollectiveOpCount> kOpNames{
+    "all_reduce", "reduce_scatter", "all_gather", "all_to_all", "broadcast", "reduce", "sparse_all_reduce"};
+}  // namespace
+
+std::string_view name_of(CollectiveOp op) { return kOpNames[static_cast<std::size_t>(op)]; }
+
+std::optional<CollectiveOp> collective_op(std::string_view name) {
+  for (std::size_t i = 0; i < kOpNames.size(); ++i)
+    if (kOpNames[i] == name) return static_cast<CollectiveOp>(i);
+  return std::nullopt;
+}
+
+std::vector<std::string> collective_op_names() { return {kOpNames.begin(), kOpNames.end()}; }
+
 std::string_view name_of(MemoryCategory c) {
   static constexpr std::array<std::string_view, kMemoryCategoryCount> kNames{"parameters", "gradients", "optimizer",
                                                                              "activations", "buffers"};
@@ -24,7 +39,7 @@ std::int32_t TaskGraph::intern(std::string_view name) {
 
 TaskId TaskGraph::add(Work work, TaskKind kind, std::string_view name, int micro_batch, int stage) {
   const TaskId id(static_cast<std::int32_t>(tasks_.size()));
-  tasks_.push_back(Task{work, kind, intern(name), micro_batch, stage});
+  tasks_.push_back(Task{std::move(work), kind, intern(name), micro_batch, stage, Time::zero()});
   succs_.emplace_back();
   preds_.push_back(0);
   effects_.emplace_back();

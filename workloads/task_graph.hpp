@@ -1,10 +1,15 @@
 // The vocabulary every workload lowers to: a directed acyclic graph of tasks
-// — compute on a device, a transfer of bytes between two devices — with the
-// dependencies between them and the memory each task allocates or frees.
-// Lowering is pure (no engine, no cost model); sim/exec runs any task graph.
+// — compute on a device, a transfer of bytes between two devices, a collective
+// among a group of devices — with the dependencies between them and the memory
+// each task allocates or frees. Lowering is pure (no engine, no cost model);
+// sim/exec runs any task graph. A collective is only named here (operation,
+// group, size, algorithm); the executor expands it into point-to-point
+// transfers with the algorithms of models/collective/.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -48,7 +53,39 @@ struct TransferWork {
   Bytes bytes;
 };
 
-using Work = std::variant<ComputeWork, TransferWork>;
+// The collective operations, with NCCL's semantics.
+enum class CollectiveOp : std::uint8_t {
+  kAllReduce,
+  kReduceScatter,
+  kAllGather,
+  kAllToAll,
+  kBroadcast,
+  kReduce,
+  kSparseAllReduce,  // all-reduce of top-k sparsified buffers (Ok-Topk, Li & Hoefler PPoPP'22)
+};
+inline constexpr int kCollectiveOpCount = 7;
+[[nodiscard]] std::string_view name_of(CollectiveOp op);
+// The op called `name` (as name_of prints it), if any.
+[[nodiscard]] std::optional<CollectiveOp> collective_op(std::string_view name);
+[[nodiscard]] std::vector<std::string> collective_op_names();
+
+// A collective among `group` (rank i is group[i]). `bytes` is the per-rank
+// buffer size S as NCCL counts it: the buffer every rank reduces (all-reduce,
+// reduce, broadcast), the whole gathered or scattered buffer (all-gather,
+// reduce-scatter: each rank owns S/p of it), or each rank's send buffer
+// (all-to-all: S/p to each peer). `algorithm` is "auto" or a registered
+// collective algorithm (`orrery list collective`).
+struct CollectiveWork {
+  CollectiveOp op = CollectiveOp::kAllReduce;
+  std::vector<DeviceId> group;
+  Bytes bytes;
+  std::string algorithm = "auto";
+  int root = 0;          // broadcast, reduce: the root's rank in the group
+  double density = 1.0;  // sparse_all_reduce: k as a fraction of the buffer's elements
+  std::vector<int> dims;  // dimension-wise algorithms: the group as a grid, rank = row-major index
+};
+
+using Work = std::variant<ComputeWork, TransferWork, CollectiveWork>;
 
 enum class MemoryCategory : std::uint8_t { kParameters, kGradients, kOptimizer, kActivations, kBuffers };
 inline constexpr int kMemoryCategoryCount = 5;
@@ -68,6 +105,7 @@ struct Task {
   std::int32_t name = -1;  // index into the graph's name table
   std::int32_t micro_batch = -1;
   std::int32_t stage = -1;
+  Time not_before;  // the task waits for this time even when its predecessors are done
 };
 
 class TaskGraph {
@@ -76,6 +114,8 @@ class TaskGraph {
   // `after` cannot start before `before` has finished.
   void depend(TaskId before, TaskId after);
   void on_end(TaskId task, MemoryEffect effect);
+  // `task` starts no earlier than `t` (traffic with start times, trace replay).
+  void not_before(TaskId task, Time t) { tasks_[static_cast<std::size_t>(task.value())].not_before = t; }
   // Memory a device holds from the start (parameters, optimizer states...).
   void initial_memory(MemoryEffect effect) { initial_.push_back(effect); }
 
@@ -99,11 +139,20 @@ class TaskGraph {
   std::unordered_map<std::string, std::int32_t> name_index_;
 };
 
+// How the executor ran one collective task.
+struct CollectiveRecord {
+  std::string algorithm;    // the one that ran: as named, or the one `auto` picked
+  std::int64_t bytes = 0;   // bytes sent over the network, all ranks together
+  std::int64_t transfers = 0;
+  Duration predicted;       // the alpha-beta prediction (set when `auto` chose)
+};
+
 // When each task ran, filled in by the executor.
 struct TaskTimes {
   std::vector<Time> start;
   std::vector<Time> end;
   Time makespan;
+  std::map<std::int32_t, CollectiveRecord> collectives;  // by task index
 };
 
 }  // namespace orrery::workload

@@ -3,10 +3,12 @@
 // no cost model. Each workload kind is one file, registered by name.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include "sim/config/registry.hpp"
 #include "sim/core/summary.hpp"
+#include "workloads/collective_names.hpp"
 #include "workloads/schedules/schedule.hpp"
 #include "workloads/task_graph.hpp"
 
@@ -16,6 +18,7 @@ namespace orrery::workload {
 struct ClusterShape {
   int devices = 0;
   int devices_per_node = 1;
+  std::uint64_t seed = 1;  // the scenario seed: workloads that draw random numbers use named streams of it
 };
 
 class Workload {
@@ -28,6 +31,8 @@ class Workload {
 
 using WorkloadRegistry = config::Registry<std::shared_ptr<const Workload>>;
 
-void register_builtin(WorkloadRegistry& workloads, const ScheduleRegistry& schedules);
+// `collectives` names the algorithms workloads may ask for; it must outlive the registry.
+void register_builtin(WorkloadRegistry& workloads, const ScheduleRegistry& schedules,
+                      const CollectiveNames& collectives);
 
 }  // namespace orrery::workload

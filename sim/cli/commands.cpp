@@ -128,7 +128,9 @@ int check(const std::vector<std::string>& args) {
   const config::Scenario scenario = config::load_scenario(catalog, a.file, a.sets, a.seed);
   // Lowering also checks what needs the cluster (e.g. stages against devices).
   const exec::Cluster cluster(scenario.cluster);
-  (void)scenario.workload->lower(cluster.shape());
+  workload::ClusterShape shape = cluster.shape();
+  shape.seed = scenario.seed;
+  (void)scenario.workload->lower(shape);
   std::cout << fmt::format("{}: ok\n", a.file);
   return 0;
 }

@@ -7,11 +7,14 @@ namespace orrery::config {
 Catalog::Catalog() : devices(models::devices_dir()) {
   topo::register_builtin(scale_out, nodes);
   exec::register_builtin(networks);
+  models::register_builtin(collectives, *collective_library);
   workload::register_builtin(schedules);
-  workload::register_builtin(workloads, schedules);
+  workload::register_builtin(workloads, schedules, *collective_library);
 }
 
-std::vector<const RegistryBase*> Catalog::all() const { return {&scale_out, &nodes, &devices, &networks, &schedules, &workloads}; }
+std::vector<const RegistryBase*> Catalog::all() const {
+  return {&scale_out, &nodes, &devices, &networks, &collectives, &schedules, &workloads};
+}
 
 const RegistryBase* Catalog::find(std::string_view family) const {
   for (const auto* r : all())

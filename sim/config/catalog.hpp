@@ -3,9 +3,11 @@
 // test); no globals.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "models/devices/device_catalog.hpp"
+#include "models/collective/collective_algorithm.hpp"
 #include "sim/exec/network_service.hpp"
 #include "topologies/register_builtin.hpp"
 #include "workloads/workload.hpp"
@@ -22,6 +24,9 @@ class Catalog {
   topo::NodeRegistry nodes{"node"};
   models::DeviceCatalog devices;  // the files in models/devices/
   exec::NetworkRegistry networks{"network", "model"};
+  // The collective algorithms, by name (the executor's view), and their registry entries (docs, `orrery list`).
+  std::shared_ptr<models::CollectiveLibrary> collective_library = std::make_shared<models::CollectiveLibrary>();
+  models::CollectiveRegistry collectives{"collective", "algorithm"};
   workload::ScheduleRegistry schedules{"schedule", "schedule"};
   workload::WorkloadRegistry workloads{"workload"};
 

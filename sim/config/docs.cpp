@@ -31,7 +31,7 @@ void rows(const std::vector<KeyDoc>& docs, const std::string& prefix, bool markd
     } else {
       out += fmt::format("  {:<28} {:<22} {:<14} {}\n", key, d.type, d.required ? std::string("required") : fmt::format("= {}", dflt), d.help);
     }
-    rows(d.children, key + ".", markdown, out);
+    rows(d.children, key + (d.type == "list of sections" ? "[]." : "."), markdown, out);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -96,14 +97,36 @@ void Document::set(const std::string& path, const std::string& value) {
   // Node::operator= assigns through the handle in yaml-cpp; reset() rebinds it.
   YAML::Node cur;
   cur.reset(root_);
+  // The key path as the Reader names it: list entries by index, `a.list[2].b`.
+  std::string shown;
+  const auto index_of = [&](const std::string& part) {
+    std::size_t i = 0;
+    const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), i);
+    if (ec != std::errc() || ptr != part.data() + part.size() || i >= cur.size()) {
+      throw ConfigError(fmt::format("--set {}={}: '{}' is a list of {} entries; expected an index from 0 to {}, found '{}'",
+                                    path, value, shown, cur.size(), cur.size() == 0 ? 0 : cur.size() - 1, part));
+    }
+    return i;
+  };
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     YAML::Node next;
-    next.reset(cur[parts[i]]);
-    if (!next.IsMap()) {
-      cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
+    if (cur.IsSequence()) {
+      const std::size_t k = index_of(parts[i]);
+      next.reset(cur[k]);
+      shown += fmt::format("[{}]", k);
+    } else {
       next.reset(cur[parts[i]]);
+      if (!next.IsMap() && !next.IsSequence()) {
+        cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
+        next.reset(cur[parts[i]]);
+      }
+      shown += (shown.empty() ? "" : ".") + parts[i];
     }
     cur.reset(next);
+  }
+  if (cur.IsSequence()) {
+    throw ConfigError(fmt::format("--set {}={}: '{}' is a list; --set changes one key of an entry, e.g. {}.0.KEY=VALUE",
+                                  path, value, shown, path.substr(0, path.rfind('.'))));
   }
   // Parse the value as YAML so that numbers, booleans and strings keep their
   // usual meaning; a value that is not a plain scalar stays a string.
@@ -115,7 +138,8 @@ void Document::set(const std::string& path, const std::string& value) {
   }
   if (!v.IsScalar()) v = YAML::Node(value);
   cur[parts.back()] = v;
-  overrides_[path] = fmt::format("--set {}={}", path, value);
+  shown += (shown.empty() ? "" : ".") + parts.back();
+  overrides_[shown] = fmt::format("--set {}={}", path, value);
 }
 
 }  // namespace orrery::config

@@ -105,30 +105,29 @@ void Reader::list(std::string_view key, std::string_view help, bool required,
     return;
   }
   const YAML::Node n = find(key);
-  if (!n) {
-    if (required) fail(key, fmt::format("missing required list '{}' ({})", key, help));
-    return;
-  }
-  if (!n.IsSequence()) {
+  if (!n && required) fail(key, fmt::format("missing required list '{}' ({})", key, help));
+  if (n && !n.IsSequence()) {
     throw ConfigError(doc_->location(n, key_path(key)), key_path(key),
-                      fmt::format("expected a list, found {}", detail::describe_node(n)));
+                      fmt::format("expected a list of mappings, found {}", detail::describe_node(n)));
   }
-  YAML::Node out(YAML::NodeType::Sequence);
+  out_[std::string(key)] = YAML::Node(YAML::NodeType::Sequence);
+  if (!n) return;
+  YAML::Node out = out_[std::string(key)];
   for (std::size_t i = 0; i < n.size(); ++i) {
+    const YAML::Node item = n[i];
     const std::string path = fmt::format("{}[{}]", key_path(key), i);
-    const YAML::Node element = n[i];
-    if (!element.IsMap()) {
-      throw ConfigError(doc_->location(element, path), path,
-                        fmt::format("expected a mapping of keys to values, found {}", detail::describe_node(element)));
+    if (!item.IsMap()) {
+      throw ConfigError(doc_->location(item, path), path,
+                        fmt::format("expected a mapping of keys to values, found {}", detail::describe_node(item)));
     }
-    YAML::Node resolved(YAML::NodeType::Map);
-    Reader child(*doc_, element, path, resolved);
+    out.push_back(YAML::Node(YAML::NodeType::Map));
+    Reader child(*doc_, item, path, out[i]);
     body(child, i);
     child.finish();
-    out.push_back(resolved);
   }
-  out_[std::string(key)] = out;
 }
+
+std::string Reader::file() const { return doc_ ? doc_->file() : std::string(); }
 
 void Reader::finish() const {
   if (describing() || !node_.IsMap()) return;

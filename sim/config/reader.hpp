@@ -60,16 +60,18 @@ class Reader {
   // absent optional section is read as empty, so its defaults are recorded.
   void section(std::string_view key, std::string_view help, bool required,
                const std::function<void(Reader&)>& body);
-
-  // Reads the list of mappings at `key` (e.g. the rows of a calibration
-  // table), each element with `body`, which gets the element's index; each
-  // element's unknown keys are rejected. An absent optional list is empty.
+  // Reads the list of mappings at `key`, each with `body` (given its index),
+  // then rejects each mapping's unknown keys. Item i's keys have the path
+  // `key[i].name`. An absent optional list reads as empty. In describe mode,
+  // `body` documents one item's keys.
   void list(std::string_view key, std::string_view help, bool required,
             const std::function<void(Reader&, std::size_t)>& body);
 
   [[nodiscard]] bool has(std::string_view key) const;
   [[nodiscard]] bool describing() const { return docs_ != nullptr; }
   [[nodiscard]] const std::string& path() const { return path_; }
+  // The scenario file being read ("" in describe mode), for paths relative to it.
+  [[nodiscard]] std::string file() const;
   [[nodiscard]] std::string key_path(std::string_view key) const;
   // The position of `key`'s value, or of this mapping when the key is absent.
   [[nodiscard]] SourceLocation where(std::string_view key) const;

@@ -30,6 +30,7 @@ void read_scenario(Reader& r, const Catalog& catalog, Scenario& s) {
   const auto seed = r.optional<std::int64_t>("seed", 1, "seed of every random stream of the run");
   r.check(seed >= 0, "seed", "must not be negative");
   s.seed = static_cast<std::uint64_t>(seed);
+  s.collectives = catalog.collective_library;
   r.section("cluster", "the devices and how they are wired", true, [&](Reader& c) {
     s.cluster.nodes = c.required<int>("nodes", "number of nodes");
     c.check(s.cluster.nodes >= 1, "nodes", "must be at least 1");

@@ -20,6 +20,7 @@ struct Scenario {
   exec::ClusterSpec cluster;
   std::shared_ptr<const exec::NetworkModel> network;
   std::shared_ptr<const workload::Workload> workload;
+  std::shared_ptr<const models::CollectiveLibrary> collectives;  // the algorithms collectives may run
   std::string file;
   std::string resolved_yaml;
 };

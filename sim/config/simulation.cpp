@@ -1,5 +1,10 @@
 #include "sim/config/simulation.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "sim/core/suggest.hpp"
 #include "sim/exec/executor.hpp"
 
 namespace orrery::config {
@@ -14,14 +19,16 @@ std::vector<std::string> kind_names() {
 
 RunOutput simulate(const Scenario& scenario) {
   const exec::Cluster cluster(scenario.cluster);
-  const workload::TaskGraph graph = scenario.workload->lower(cluster.shape());
+  workload::ClusterShape shape = cluster.shape();
+  shape.seed = scenario.seed;
+  const workload::TaskGraph graph = scenario.workload->lower(shape);
 
   RunOutput out;
   out.recorder = std::make_unique<trace::Recorder>(kind_names());
   trace::Recorder& rec = *out.recorder;
   sim::Engine engine;
   const auto network = scenario.network->make(engine, cluster);
-  exec::Executor executor(engine, cluster, *network, graph, &rec);
+  exec::Executor executor(engine, cluster, *network, graph, &rec, scenario.collectives.get());
   const workload::TaskTimes times = executor.run();
   out.events = engine.events_processed();
 
@@ -42,6 +49,16 @@ RunOutput simulate(const Scenario& scenario) {
 
   Summary& s = rec.summary();
   scenario.workload->summarize(graph, times, s);
+  if (!times.collectives.empty() && !s.find("collective_algorithms")) {
+    // The distinct op:algorithm pairs that ran, in task order.
+    std::vector<std::string> picks;
+    for (const auto& [task, record] : times.collectives) {
+      const auto& c = std::get<workload::CollectiveWork>(graph.tasks()[static_cast<std::size_t>(task)].work);
+      std::string pick = fmt::format("{}:{}", workload::name_of(c.op), record.algorithm);
+      if (std::find(picks.begin(), picks.end(), pick) == picks.end()) picks.push_back(std::move(pick));
+    }
+    s.set("collective_algorithms", join(picks, ","));
+  }
   s.set("peak_memory_bytes", peak);
   s.set("events", static_cast<std::int64_t>(out.events));
   network->summarize(s);

@@ -2,21 +2,28 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
+#include "models/collective/collective_cost.hpp"
 #include "sim/core/error.hpp"
+#include "sim/core/suggest.hpp"
 
 namespace orrery::exec {
 
+using workload::CollectiveWork;
 using workload::ComputeWork;
 using workload::Task;
 using workload::TransferWork;
 
 Executor::Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& network,
-                   const workload::TaskGraph& graph, trace::Recorder* recorder)
+                   const workload::TaskGraph& graph, trace::Recorder* recorder,
+                   const models::CollectiveLibrary* collectives)
     : engine_(engine),
       cluster_(cluster),
       network_(network),
       graph_(graph),
       recorder_(recorder),
+      collectives_(collectives),
       device_busy_(static_cast<std::size_t>(cluster.device_count()), false),
       device_queue_(static_cast<std::size_t>(cluster.device_count())),
       memory_(static_cast<std::size_t>(cluster.device_count())) {
@@ -48,14 +55,7 @@ workload::TaskTimes Executor::run() {
   waiting_.resize(n);
   for (const auto& e : graph_.initial_memory()) apply(e);
   for (std::size_t i = 0; i < n; ++i) {
-    const auto* c = std::get_if<ComputeWork>(&graph_.tasks()[i].work);
-    const auto* x = std::get_if<TransferWork>(&graph_.tasks()[i].work);
-    const int devices = cluster_.device_count();
-    const auto bad = [devices](DeviceId d) { return d.value() < 0 || d.value() >= devices; };
-    if ((c && bad(c->device)) || (x && (bad(x->src) || bad(x->dst)))) {
-      throw InfeasibleError(fmt::format("task '{}' names a device outside the cluster's {} devices",
-                                        graph_.names()[static_cast<std::size_t>(graph_.tasks()[i].name)], devices));
-    }
+    check_task(i);
     waiting_[i] = graph_.predecessor_count(TaskId(static_cast<std::int32_t>(i)));
   }
   // Tasks with no predecessors start at time zero, in task order.
@@ -80,8 +80,47 @@ workload::TaskTimes Executor::run() {
   return times_;
 }
 
+void Executor::check_task(std::size_t i) const {
+  const Task& task = graph_.tasks()[i];
+  const auto fail = [&](const std::string& why) {
+    throw InfeasibleError(fmt::format("task '{}': {}", graph_.names()[static_cast<std::size_t>(task.name)], why));
+  };
+  const int devices = cluster_.device_count();
+  const auto bad = [devices](DeviceId d) { return d.value() < 0 || d.value() >= devices; };
+  const auto* c = std::get_if<ComputeWork>(&task.work);
+  const auto* x = std::get_if<TransferWork>(&task.work);
+  if ((c && bad(c->device)) || (x && (bad(x->src) || bad(x->dst)))) {
+    fail(fmt::format("names a device outside the cluster's {} devices", devices));
+  }
+  const auto* k = std::get_if<CollectiveWork>(&task.work);
+  if (!k) return;
+  std::set<DeviceId> seen;
+  for (DeviceId d : k->group) {
+    if (bad(d)) fail(fmt::format("device {} is outside the cluster's {} devices", d.value(), devices));
+    if (!seen.insert(d).second) fail(fmt::format("device {} appears twice in the group", d.value()));
+  }
+  const models::CollectiveCall call = call_of(*k);
+  if (const std::string why = models::check_call(call); !why.empty()) fail(why);
+  if (!collectives_) fail("no collective algorithms were given to the executor");
+  if (k->algorithm == "auto") return;  // the tuner says when nothing fits
+  const models::CollectiveAlgorithm* a = collectives_->find(k->algorithm);
+  if (!a) {
+    fail(fmt::format("unknown collective algorithm '{}'; valid: auto, {}", k->algorithm,
+                     join(collectives_->algorithms_for(k->op))));
+  }
+  if (!a->supports(k->op)) {
+    fail(fmt::format("algorithm '{}' cannot run {}; valid for it: auto, {}", k->algorithm, name_of(k->op),
+                     join(collectives_->algorithms_for(k->op))));
+  }
+  if (const std::string why = a->check(call); !why.empty()) fail(fmt::format("{}: {}", k->algorithm, why));
+}
+
 void Executor::ready(TaskId t) {
   const Task& task = graph_.task(t);
+  if (task.not_before > engine_.now()) {
+    engine_.schedule_at(task.not_before, [this, t] { ready(t); });
+    return;
+  }
   if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
     const auto d = static_cast<std::size_t>(c->device.value());
     if (device_busy_[d]) {
@@ -100,6 +139,8 @@ void Executor::start(TaskId t) {
     engine_.schedule_after(c->duration, [this, t] { finish(t); });
   } else if (const auto* x = std::get_if<TransferWork>(&task.work)) {
     network_.transfer(x->src, x->dst, x->bytes, [this, t] { finish(t); });
+  } else if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
+    start_collective(t, *k);
   }
 }
 
@@ -116,6 +157,10 @@ void Executor::finish(TaskId t) {
     if (const auto* x = std::get_if<TransferWork>(&task.work)) {
       device = x->src.value();
       bytes = x->bytes.count();
+    }
+    if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
+      device = k->group.front().value();
+      bytes = times_.collectives[t.value()].bytes;
     }
     recorder_->span(trace::Span{times_.start[i].ns(), times_.end[i].ns(), device, static_cast<std::int8_t>(task.kind),
                                 span_names_[static_cast<std::size_t>(task.name)], task.micro_batch, task.stage, bytes});

@@ -1,15 +1,27 @@
 // Runs a task graph on the engine against the cluster's cost models: a task
-// starts when all its predecessors have finished; compute tasks run one at a
-// time per device, in the order they became ready; transfers go to the
-// network service. It fills the task times, the per-device memory timeline
-// (peak and breakdown at the peak) and, when given a recorder, one span per task
+// starts when all its predecessors have finished (and not before its
+// `not_before` time); compute tasks run one at a time per device, in the order
+// they became ready; transfers go to the network service. A collective task is
+// expanded when it starts into the transfer plan of its algorithm (the one
+// named, or for "auto" the one the tuner predicts fastest on the cluster's
+// routes); the plan's transfers go to the network service as their
+// dependencies finish, so they contend with all other traffic, and the
+// collective ends when its last transfer ends. Plans are cached per distinct
+// collective. It fills the task times (and which algorithm each collective
+// ran), the per-device memory timeline (peak and breakdown at the peak) and,
+// when given a recorder, one span per task (a collective's on its first
+// device), one `send` span per transfer of a collective (stage = its step),
 // and a `memory` counter sample per device whenever its memory in use changes.
 #pragma once
 
 #include <array>
 #include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "models/collective/collective_algorithm.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/exec/cluster.hpp"
 #include "sim/exec/network_service.hpp"
@@ -26,11 +38,14 @@ struct DeviceMemory {
 
 class Executor {
  public:
+  // `collectives` runs collective tasks; a graph with collectives needs it.
   Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& network, const workload::TaskGraph& graph,
-           trace::Recorder* recorder);
+           trace::Recorder* recorder, const models::CollectiveLibrary* collectives = nullptr);
 
-  // Runs the graph to completion. Throws InfeasibleError when tasks are left
-  // that can never start (a cycle), naming one of them.
+  // Runs the graph to completion. Throws InfeasibleError when a task names a
+  // device outside the cluster, when a collective cannot run (unknown
+  // algorithm, bad group), or when tasks are left that can never start (a
+  // cycle), naming one of them.
   workload::TaskTimes run();
   [[nodiscard]] const std::vector<DeviceMemory>& memory() const { return memory_; }
 
@@ -39,12 +54,35 @@ class Executor {
   void start(TaskId t);
   void finish(TaskId t);
   void apply(const workload::MemoryEffect& e);
+  void check_task(std::size_t i) const;
+
+  // Collectives: a lowered plan (shared by every run of the same collective) and each running one.
+  struct LoweredCollective {
+    std::shared_ptr<const models::CollectivePlan> plan;
+    std::string algorithm;
+    Duration predicted;
+  };
+  struct RunningCollective {
+    TaskId task;
+    std::shared_ptr<const models::CollectivePlan> plan;
+    const std::vector<DeviceId>* group = nullptr;
+    std::vector<std::int32_t> waiting;   // unfinished dependencies per transfer
+    std::vector<std::int64_t> started;   // start time per transfer (for spans)
+    std::size_t left = 0;                // transfers not yet finished
+    std::int32_t span_name = -1;
+  };
+  [[nodiscard]] models::CollectiveCall call_of(const workload::CollectiveWork& c) const;
+  const LoweredCollective& lower(const workload::CollectiveWork& c);
+  void start_collective(TaskId t, const workload::CollectiveWork& c);
+  void start_transfer(std::size_t slot, std::int32_t i);
+  void transfer_done(std::size_t slot, std::int32_t i);
 
   sim::Engine& engine_;
   const Cluster& cluster_;
   NetworkService& network_;
   const workload::TaskGraph& graph_;
   trace::Recorder* recorder_;
+  const models::CollectiveLibrary* collectives_;
 
   std::vector<int> waiting_;  // unfinished predecessors per task
   std::vector<bool> device_busy_;
@@ -54,6 +92,9 @@ class Executor {
   std::int32_t memory_counter_ = -1;      // recorder name of the memory-in-use counter
   workload::TaskTimes times_;
   std::size_t finished_ = 0;
+  std::unordered_map<std::string, LoweredCollective> lowered_;  // by collective_key()
+  std::vector<std::unique_ptr<RunningCollective>> running_;
+  std::vector<std::size_t> free_running_;
 };
 
 }  // namespace orrery::exec

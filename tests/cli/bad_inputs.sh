@@ -2,10 +2,11 @@
 # Bad input never crashes or leaves an output file: each case below must exit
 # with status 2, print one message naming file:line:column (or the --set
 # argument) and the key path, and leave nothing at the -o / --trace paths.
-# Usage: bad_inputs.sh ORRERY_BINARY QUICKSTART_SCENARIO
+# Usage: bad_inputs.sh ORRERY_BINARY QUICKSTART_SCENARIO TRAFFIC_SCENARIO
 set -u
 orrery=$1
 quickstart=$2
+traffic=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
@@ -34,6 +35,12 @@ expect() {
 # variant NAME SED_EXPRESSION: a copy of the quickstart with one edit.
 variant() {
   sed -e "$2" "$quickstart" >"$tmp/$1.yaml"
+  echo "$tmp/$1.yaml"
+}
+
+# tvariant NAME SED_EXPRESSION: a copy of the traffic scenario with one edit.
+tvariant() {
+  sed -e "$2" "$traffic" >"$tmp/$1.yaml"
   echo "$tmp/$1.yaml"
 }
 
@@ -99,12 +106,38 @@ expect cost-no-op "usage: orrery cost DEVICE OP key=value..." cost H100-SXM5-80G
 expect cost-bad-option "cost: unknown option '--jsn'" cost H100-SXM5-80GB gemm m=1 n=1 k=1 --jsn
 expect cost-missing-table "--calibration: cannot open '$tmp/none.yaml'" cost H100-SXM5-80GB gemm m=1 n=1 k=1 --calibration "$tmp/none.yaml"
 
+# Collectives and traffic (scenarios/traffic_allreduce.yaml: its collective is on line 20).
+f=$(tvariant empty-group 's/group: all/group: []/')
+expect empty-group "empty-group.yaml:20:32: error: workload.collectives[0].group: the group is empty: a collective needs at least one device" run "$f" "${out[@]}"
+f=$(tvariant duplicate-device 's/group: all/group: [0, 1, 1]/')
+expect duplicate-device "duplicate-device.yaml:20:32: error: workload.collectives[0].group: device 1 appears twice in the group" run "$f" "${out[@]}"
+f=$(tvariant device-range 's/group: all/group: [0, 8]/')
+expect device-out-of-range "device-range.yaml:20:32: error: workload.collectives[0].group: device 8 is out of range: the cluster has 8 devices (0 to 7)" run "$f" "${out[@]}"
+f=$(tvariant algorithm 's/algorithm: ring/algorithm: rnig/')
+expect unknown-algorithm "algorithm.yaml:20:64: error: workload.collectives[0].algorithm: unknown value 'rnig'; did you mean 'ring'?; valid: auto, dim_rings, double_binary_tree, halving_doubling, hierarchical, ring" run "$f" "${out[@]}"
+f=$(tvariant wrong-op 's/op: all_reduce/op: all_to_all/')
+expect algorithm-for-another-op "wrong-op.yaml:20:64: error: workload.collectives[0].algorithm: algorithm 'ring' cannot run all_to_all; valid for all_to_all: auto, direct, pairwise" run "$f" "${out[@]}"
+f=$(tvariant density 's/op: all_reduce, group: all, bytes: "1 GiB", algorithm: ring/op: sparse_all_reduce, bytes: "1 GiB", density: 1.5/')
+expect density "density.yaml:20:57: error: workload.collectives[0].density: must be in (0, 1], got 1.5" run "$f" "${out[@]}"
+f=$(tvariant density-zero 's/op: all_reduce, group: all, bytes: "1 GiB", algorithm: ring/op: sparse_all_reduce, bytes: "1 GiB", density: 0/')
+expect density-zero "density-zero.yaml:20:57: error: workload.collectives[0].density: must be in (0, 1], got 0" run "$f" "${out[@]}"
+printf 'src,dst,bytes [MiB]\n0,1,4\n1,0,four\n' >"$tmp/flows.csv"
+f=$(tvariant csv 's/  collectives:/  flows:\n    - { pattern: file, file: flows.csv }\n  collectives:/')
+expect bad-csv-row "flows.csv:3:5: error: workload.flows[0].file: column bytes: expected a plain number (the unit, MiB, is in the header), found 'four'" run "$f" "${out[@]}"
+f=$(tvariant csv-missing 's/  collectives:/  flows:\n    - { pattern: file, file: none.csv }\n  collectives:/')
+expect missing-csv "csv-missing.yaml:20:30: error: workload.flows[0].file: cannot open flow file '$tmp/none.csv'" run "$f" "${out[@]}"
+expect set-list-index "--set workload.collectives.2.bytes=1: 'workload.collectives' is a list of 1 entries; expected an index from 0 to 0, found '2'" run "$traffic" --set workload.collectives.2.bytes=1 "${out[@]}"
+expect describe-collective "unknown collective 'rign'; valid: binomial_tree" describe collective rign
+
 # A valid run writes both files (the control case: the checks above are not vacuous).
-if "$orrery" run "$quickstart" "${out[@]}" >/dev/null 2>&1 && [[ -s $tmp/out.h5 && -s $tmp/out.json ]]; then
-  pass=$((pass + 1))
-else
-  fail=$((fail + 1))
-  echo "FAIL control: a valid run did not write its outputs"
-fi
+for good in "$quickstart" "$traffic"; do
+  rm -f "$tmp"/out.h5 "$tmp"/out.json
+  if "$orrery" run "$good" "${out[@]}" >/dev/null 2>&1 && [[ -s $tmp/out.h5 && -s $tmp/out.json ]]; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL control: a valid run of $good did not write its outputs"
+  fi
+done
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -133,6 +133,39 @@ TEST(ScenarioInvalid, SetOnAPathThatDoesNotExist) {
   EXPECT_EQ(error_of(kGood, {"workload.schedule"}), "error: --set 'workload.schedule': expected key.path=value");
 }
 
+constexpr const char* kTraffic = R"(cluster:
+  nodes: 4
+  scale_out: { kind: chain, link_bandwidth: "50 GB/s" }
+workload:
+  kind: traffic
+  collectives:
+    - { op: all_reduce, bytes: "1 MiB" }
+)";
+
+TEST(Scenario, SetReachesIntoListEntriesByIndex) {
+  const Catalog catalog;
+  const Scenario s =
+      parse_scenario(catalog, kTraffic, "s.yaml", {"workload.collectives.0.algorithm=ring"}, std::nullopt);
+  EXPECT_NE(s.resolved_yaml.find("algorithm: ring"), std::string::npos) << s.resolved_yaml;
+  // Its errors name the --set, with the entry's key path.
+  EXPECT_EQ(error_of(kTraffic, {"workload.collectives.0.algorithm=rnig"}),
+            "--set workload.collectives.0.algorithm=rnig: error: workload.collectives[0].algorithm: unknown value "
+            "'rnig'; did you mean 'ring'?; valid: auto, dim_rings, double_binary_tree, halving_doubling, "
+            "hierarchical, ring");
+}
+
+TEST(ScenarioInvalid, SetIntoAListNeedsAnIndexInRange) {
+  EXPECT_EQ(error_of(kTraffic, {"workload.collectives.1.bytes=1 GiB"}),
+            "error: --set workload.collectives.1.bytes=1 GiB: 'workload.collectives' is a list of 1 entries; expected "
+            "an index from 0 to 0, found '1'");
+  EXPECT_EQ(error_of(kTraffic, {"workload.collectives.first.bytes=1 GiB"}),
+            "error: --set workload.collectives.first.bytes=1 GiB: 'workload.collectives' is a list of 1 entries; "
+            "expected an index from 0 to 0, found 'first'");
+  EXPECT_EQ(error_of(kTraffic, {"workload.collectives.0=x"}),
+            "error: --set workload.collectives.0=x: 'workload.collectives' is a list; --set changes one key of an "
+            "entry, e.g. workload.collectives.0.KEY=VALUE");
+}
+
 TEST(ScenarioInvalid, SetWithAnUnparsableValue) {
   EXPECT_EQ(error_of(kGood, {"workload.micro_batches=eight"}),
             "--set workload.micro_batches=eight: error: workload.micro_batches: expected an integer, found 'eight'");

@@ -1,0 +1,97 @@
+#include "models/collective/collective_cost.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "sim/core/error.hpp"
+#include "sim/core/suggest.hpp"
+
+namespace orrery::models {
+
+GroupRoutes::GroupRoutes(const topo::Topology& topology, std::vector<int> endpoints)
+    : topology_(topology), endpoints_(std::move(endpoints)) {}
+
+const GroupRoutes::Route& GroupRoutes::find(int src, int dst) {
+  const std::uint64_t key =
+      (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src)) << 32) | static_cast<std::uint32_t>(dst);
+  auto [it, inserted] = cache_.try_emplace(key);
+  if (inserted) {
+    topology_.route(endpoints_[static_cast<std::size_t>(src)], endpoints_[static_cast<std::size_t>(dst)],
+                    it->second.links);
+    for (LinkId l : it->second.links) it->second.latency += topology_.link(l).latency;
+  }
+  return it->second;
+}
+
+const std::vector<LinkId>& GroupRoutes::route(int src, int dst) {
+  return find(src, dst).links;
+}
+
+Duration GroupRoutes::latency(int src, int dst) {
+  return find(src, dst).latency;
+}
+
+Duration predict_plan(const CollectivePlan& plan, GroupRoutes& routes) {
+  // Bucket the transfers by step (counting sort), then cost each step.
+  std::vector<std::uint32_t> begin(static_cast<std::size_t>(plan.steps) + 1, 0);
+  for (const auto& t : plan.transfers) ++begin[static_cast<std::size_t>(t.step) + 1];
+  for (std::size_t s = 0; s < static_cast<std::size_t>(plan.steps); ++s) begin[s + 1] += begin[s];
+  std::vector<std::uint32_t> order(plan.transfers.size());
+  std::vector<std::uint32_t> fill(begin.begin(), begin.end() - 1);
+  for (std::size_t i = 0; i < plan.transfers.size(); ++i) {
+    order[fill[static_cast<std::size_t>(plan.transfers[i].step)]++] = static_cast<std::uint32_t>(i);
+  }
+  const topo::Topology& net = routes.topology();
+  std::vector<double> load(net.links().size(), 0.0);  // bytes on each link in the current step
+  std::vector<std::int32_t> touched;
+  double total_s = 0;
+  for (std::size_t s = 0; s < static_cast<std::size_t>(plan.steps); ++s) {
+    Duration alpha;
+    for (std::uint32_t k = begin[s]; k < begin[s + 1]; ++k) {
+      const PlanTransfer& t = plan.transfers[order[k]];
+      alpha = std::max(alpha, routes.latency(t.src, t.dst));
+      for (LinkId l : routes.route(t.src, t.dst)) {
+        auto& v = load[static_cast<std::size_t>(l.value())];
+        if (v == 0) touched.push_back(l.value());
+        v += static_cast<double>(t.bytes.count());
+      }
+    }
+    double busiest_s = 0;
+    for (const auto l : touched) {
+      const auto i = static_cast<std::size_t>(l);
+      busiest_s = std::max(busiest_s, load[i] / net.link(LinkId(l)).bandwidth.bytes_per_s());
+      load[i] = 0;
+    }
+    touched.clear();
+    total_s += alpha.seconds() + busiest_s;
+  }
+  return Duration::from_seconds(total_s);
+}
+
+TunerChoice choose_algorithm(const CollectiveLibrary& library, const CollectiveCall& call,
+                             GroupRoutes& routes) {
+  TunerChoice best;
+  std::vector<std::string> why_not;
+  for (const auto& a : library.all()) {
+    if (!a->supports(call.op)) continue;
+    if (const std::string why = a->check(call); !why.empty()) {
+      why_not.push_back(fmt::format("{}: {}", a->name(), why));
+      continue;
+    }
+    const Duration t = a->predict(call, routes);
+    best.candidates.emplace_back(std::string(a->name()), t);
+    if (!best.algorithm || t < best.predicted) {
+      best.algorithm = a.get();
+      best.predicted = t;
+    }
+  }
+  if (!best.algorithm) {
+    throw ValueError(
+        fmt::format("no collective algorithm can run {} here ({})", workload::name_of(call.op),
+                    why_not.empty() ? std::string("none is registered for it") : join(why_not, "; ")));
+  }
+  return best;
+}
+
+}  // namespace orrery::models

@@ -1,0 +1,105 @@
+#include "models/collective/collective_plan.hpp"
+
+#include <algorithm>
+
+namespace orrery::models {
+
+namespace {
+__extension__ typedef unsigned __int128 U128;  // a GCC/Clang extension: 64x64 -> 128-bit products
+}  // namespace
+
+Bytes CollectivePlan::total_bytes() const {
+  Bytes sum;
+  for (const auto& t : transfers) sum += t.bytes;
+  return sum;
+}
+
+PlanBuilder::PlanBuilder(const CollectiveCall& call, int chunks)
+    : total_(call.bytes), frontier_(static_cast<std::size_t>(call.ranks)) {
+  plan_.ranks = call.ranks;
+  plan_.chunks = std::max(chunks, 1);
+}
+
+Bytes even_share(Bytes total, int first, int count, int parts) {
+  // 128-bit products: total·c can pass 2^63 for large buffers divided finely.
+  const auto edge = [&](int c) {
+    const auto s = static_cast<U128>(total.count());
+    return static_cast<std::int64_t>(s * static_cast<unsigned>(c) / static_cast<unsigned>(parts));
+  };
+  return Bytes(edge(first + count) - edge(first));
+}
+
+Bytes PlanBuilder::chunk_bytes(int first, int count) const {
+  return even_share(total_, first, count, plan_.chunks);
+}
+
+int PlanBuilder::add(const Move& m, std::span<const int> deps) {
+  PlanTransfer t;
+  t.src = m.src;
+  t.dst = m.dst;
+  t.first_chunk = m.first_chunk;
+  t.chunk_count = m.chunk_count;
+  t.bytes = m.bytes ? *m.bytes : chunk_bytes(m.first_chunk, m.chunk_count);
+  t.reduce = m.reduce;
+  t.dep_begin = static_cast<std::uint32_t>(plan_.deps.size());
+  t.dep_count = static_cast<std::uint32_t>(deps.size());
+  plan_.deps.insert(plan_.deps.end(), deps.begin(), deps.end());
+  plan_.transfers.push_back(t);
+  return static_cast<int>(plan_.transfers.size()) - 1;
+}
+
+void PlanBuilder::reserve(std::size_t transfers, std::size_t deps) {
+  plan_.transfers.reserve(transfers);
+  plan_.deps.reserve(deps);
+}
+
+int PlanBuilder::send(const Move& m, std::span<const int> deps) {
+  return add(m, deps);
+}
+
+void PlanBuilder::step(std::span<const Move> moves) {
+  std::vector<int> ids;
+  ids.reserve(moves.size());
+  for (const Move& m : moves) ids.push_back(add(m, frontier_[static_cast<std::size_t>(m.src)]));
+  // A rank that sent this round next waits for those sends (which already
+  // waited for what it had received), then for what it receives from now on.
+  std::vector<bool> reset(frontier_.size(), false);
+  for (std::size_t i = 0; i < moves.size(); ++i) {
+    const auto s = static_cast<std::size_t>(moves[i].src);
+    if (!reset[s]) {
+      frontier_[s].clear();
+      reset[s] = true;
+    }
+    frontier_[s].push_back(ids[i]);
+  }
+  for (std::size_t i = 0; i < moves.size(); ++i)
+    frontier_[static_cast<std::size_t>(moves[i].dst)].push_back(ids[i]);
+}
+
+CollectivePlan PlanBuilder::finish() && {
+  CollectivePlan& p = plan_;
+  const std::size_t n = p.transfers.size();
+  std::vector<std::uint32_t> count(n + 1, 0);
+  int steps = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    int level = 0;
+    for (const auto d : p.deps_of(i)) {
+      level = std::max(level, p.transfers[static_cast<std::size_t>(d)].step + 1);
+      ++count[static_cast<std::size_t>(d)];
+    }
+    p.transfers[i].step = level;
+    steps = std::max(steps, level + 1);
+  }
+  p.steps = n == 0 ? 0 : steps;
+  p.succ_begin.assign(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) p.succ_begin[i + 1] = p.succ_begin[i] + count[i];
+  p.succ.resize(p.deps.size());
+  std::vector<std::uint32_t> fill(p.succ_begin.begin(), p.succ_begin.end() - 1);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (const auto d : p.deps_of(i))
+      p.succ[fill[static_cast<std::size_t>(d)]++] = static_cast<std::int32_t>(i);
+  }
+  return std::move(plan_);
+}
+
+}  // namespace orrery::models

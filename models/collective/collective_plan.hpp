@@ -1,0 +1,122 @@
+// What a collective algorithm lowers to: a small DAG of point-to-point
+// transfers between the ranks of a group, so that a collective contends with
+// everything else on the same links. Each transfer names the part of the
+// buffer it carries (a range of equal chunks) and whether the receiver adds it
+// to its own copy (reduce) or takes it (copy); tests replay that symbolically
+// to check that every rank ends with the right data.
+//
+// Steps: a transfer's step is its depth in the DAG (0 when it waits for
+// nothing, else one more than its deepest dependency), so transfers of one
+// step may run together. A bulk-synchronous algorithm's rounds are its steps;
+// the cost predictor (collective_cost.hpp) charges alpha and the busiest
+// link's load once per step.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sim/core/units.hpp"
+#include "workloads/task_graph.hpp"
+
+namespace orrery::models {
+
+using workload::CollectiveOp;
+
+// A collective as an algorithm sees it: ranks 0..p−1 stand for the group's
+// devices in order. Pure data; the executor fills it from a CollectiveWork.
+struct CollectiveCall {
+  CollectiveOp op = CollectiveOp::kAllReduce;
+  int ranks = 0;             // p
+  Bytes bytes;               // S, as workload::CollectiveWork counts it
+  int root = 0;              // broadcast, reduce
+  double density = 1.0;      // sparse_all_reduce: k as a fraction of the buffer's elements
+  std::vector<int> dims;     // dimension-wise algorithms: grid extents, rank = row-major index (last fastest)
+  std::vector<int> node_of;  // per rank, the node it sits on (hierarchical algorithms); empty: unknown
+};
+
+struct PlanTransfer {
+  std::int32_t src = 0;  // ranks
+  std::int32_t dst = 0;
+  std::int32_t first_chunk = 0;  // carries chunks [first_chunk, first_chunk + chunk_count)
+  std::int32_t chunk_count = 0;
+  Bytes bytes;
+  std::int32_t step = 0;
+  bool reduce = false;          // the receiver adds the data to its copy (else it takes it)
+  std::uint32_t dep_begin = 0;  // into CollectivePlan's dependency list
+  std::uint32_t dep_count = 0;
+};
+
+struct CollectivePlan {
+  int ranks = 0;
+  int chunks = 0;  // how finely the algorithm divides the buffer (semantic: for data checks)
+  int steps = 0;
+  std::vector<PlanTransfer> transfers;
+  std::vector<std::int32_t> deps;         // transfer indices; each lower than the transfer's own
+  std::vector<std::uint32_t> succ_begin;  // successors of transfer i: succ[succ_begin[i] .. succ_begin[i+1])
+  std::vector<std::int32_t> succ;
+
+  [[nodiscard]] std::span<const std::int32_t> deps_of(std::size_t i) const {
+    const PlanTransfer& t = transfers[i];
+    return {deps.data() + t.dep_begin, t.dep_count};
+  }
+  [[nodiscard]] std::span<const std::int32_t> successors_of(std::size_t i) const {
+    return {succ.data() + succ_begin[i], succ_begin[i + 1] - succ_begin[i]};
+  }
+  [[nodiscard]] Bytes total_bytes() const;
+};
+
+// Parts [first, first + count) of `total` cut into `parts` near-equal parts:
+// part c spans [⌊c·total/parts⌋, ⌊(c+1)·total/parts⌋).
+[[nodiscard]] Bytes even_share(Bytes total, int first, int count, int parts);
+
+// A part of the buffer: chunks [first, first + count).
+struct ChunkRange {
+  int first;
+  int count;
+};
+
+// One transfer of a bulk-synchronous step.
+struct Move {
+  int src;
+  int dst;
+  int first_chunk;
+  int chunk_count;
+  bool reduce;
+  std::optional<Bytes> bytes = std::nullopt;  // default: the chunks' share of S
+};
+
+// Builds a plan. Two ways to add transfers:
+//  * step(moves): a bulk-synchronous round. Each rank acts in program order:
+//    a move waits for its source rank's sends of its last active round and for
+//    everything the rank received since; moves of one round do not wait for
+//    each other.
+//  * send(..., deps): a transfer with explicit dependencies (pipelined trees
+//    and chains).
+class PlanBuilder {
+ public:
+  PlanBuilder(const CollectiveCall& call, int chunks);
+
+  void step(std::span<const Move> moves);
+  int send(const Move& m, std::span<const int> deps);
+  // Room for `transfers` transfers with `deps` dependencies in all (an optimisation only).
+  void reserve(std::size_t transfers, std::size_t deps);
+
+  // The bytes of chunks [first, first + count): chunk c spans [⌊c·S/C⌋, ⌊(c+1)·S/C⌋).
+  [[nodiscard]] Bytes chunk_bytes(int first, int count) const;
+  [[nodiscard]] int ranks() const { return plan_.ranks; }
+
+  // Computes steps and successor lists.
+  [[nodiscard]] CollectivePlan finish() &&;
+
+ private:
+  int add(const Move& m, std::span<const int> deps);
+
+  CollectivePlan plan_;
+  Bytes total_;
+  std::vector<std::vector<int>> frontier_;  // per rank: what its next round waits for
+};
+
+}  // namespace orrery::models

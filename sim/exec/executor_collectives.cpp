@@ -1,0 +1,132 @@
+// The executor's collective tasks: lowering (with the `auto` tuner) and the
+// run of a plan's transfers, each released when its dependencies have ended.
+#include <fmt/format.h>
+
+#include "models/collective/collective_cost.hpp"
+#include "sim/core/error.hpp"
+#include "sim/exec/executor.hpp"
+
+namespace orrery::exec {
+
+using workload::CollectiveWork;
+
+namespace {
+
+// Everything a plan depends on, as one string.
+std::string collective_key(const CollectiveWork& c) {
+  std::string key =
+      fmt::format("{}|{}|{}|{}|{}|", static_cast<int>(c.op), c.algorithm, c.bytes.count(), c.root, c.density);
+  for (int d : c.dims) key += fmt::format("{},", d);
+  key += '|';
+  for (DeviceId d : c.group) key += fmt::format("{},", d.value());
+  return key;
+}
+
+}  // namespace
+
+models::CollectiveCall Executor::call_of(const CollectiveWork& c) const {
+  models::CollectiveCall call;
+  call.op = c.op;
+  call.ranks = static_cast<int>(c.group.size());
+  call.bytes = c.bytes;
+  call.root = c.root;
+  call.density = c.density;
+  call.dims = c.dims;
+  const int per_node = cluster_.shape().devices_per_node;
+  for (DeviceId d : c.group) call.node_of.push_back(d.value() / per_node);
+  return call;
+}
+
+const Executor::LoweredCollective& Executor::lower(const CollectiveWork& c) {
+  auto [it, inserted] = lowered_.try_emplace(collective_key(c));
+  if (!inserted) return it->second;
+  const models::CollectiveCall call = call_of(c);
+  const models::CollectiveAlgorithm* algorithm = nullptr;
+  if (c.algorithm == "auto") {
+    std::vector<int> endpoints;
+    for (DeviceId d : c.group) endpoints.push_back(cluster_.endpoint_of(d));
+    models::GroupRoutes routes(cluster_.network(), std::move(endpoints));
+    try {
+      const models::TunerChoice pick = models::choose_algorithm(*collectives_, call, routes);
+      algorithm = pick.algorithm;
+      it->second.predicted = pick.predicted;
+    } catch (const ValueError& e) {
+      lowered_.erase(it);
+      throw InfeasibleError(e.what());
+    }
+  } else {
+    algorithm = collectives_->find(c.algorithm);  // checked in run()
+  }
+  it->second.algorithm = std::string(algorithm->name());
+  it->second.plan = std::make_shared<const models::CollectivePlan>(algorithm->lower(call));
+  return it->second;
+}
+
+void Executor::start_collective(TaskId t, const CollectiveWork& c) {
+  const LoweredCollective& low = lower(c);
+  const models::CollectivePlan& plan = *low.plan;
+  workload::CollectiveRecord& record = times_.collectives[t.value()];
+  record.algorithm = low.algorithm;
+  record.bytes = plan.total_bytes().count();
+  record.transfers = static_cast<std::int64_t>(plan.transfers.size());
+  record.predicted = low.predicted;
+  if (plan.transfers.empty()) {  // one rank: nothing to move
+    engine_.schedule_after(Duration{}, [this, t] { finish(t); });
+    return;
+  }
+  std::size_t slot;
+  if (free_running_.empty()) {
+    slot = running_.size();
+    running_.emplace_back();
+  } else {
+    slot = free_running_.back();
+    free_running_.pop_back();
+  }
+  auto r = std::make_unique<RunningCollective>();
+  r->task = t;
+  r->plan = low.plan;
+  r->group = &c.group;
+  r->left = plan.transfers.size();
+  r->waiting.resize(plan.transfers.size());
+  for (std::size_t i = 0; i < plan.transfers.size(); ++i)
+    r->waiting[i] = static_cast<std::int32_t>(plan.transfers[i].dep_count);
+  if (recorder_) {
+    r->started.resize(plan.transfers.size());
+    r->span_name = recorder_->intern(fmt::format("{} {}", name_of(c.op), low.algorithm));
+  }
+  running_[slot] = std::move(r);
+  for (std::size_t i = 0; i < plan.transfers.size(); ++i) {
+    if (plan.transfers[i].dep_count == 0) start_transfer(slot, static_cast<std::int32_t>(i));
+  }
+}
+
+void Executor::start_transfer(std::size_t slot, std::int32_t i) {
+  RunningCollective& r = *running_[slot];
+  const models::PlanTransfer& x = r.plan->transfers[static_cast<std::size_t>(i)];
+  if (recorder_) r.started[static_cast<std::size_t>(i)] = engine_.now().ns();
+  network_.transfer((*r.group)[static_cast<std::size_t>(x.src)], (*r.group)[static_cast<std::size_t>(x.dst)],
+                    x.bytes, [this, slot, i] { transfer_done(slot, i); });
+}
+
+void Executor::transfer_done(std::size_t slot, std::int32_t i) {
+  RunningCollective& r = *running_[slot];
+  const models::CollectivePlan& plan = *r.plan;
+  const auto u = static_cast<std::size_t>(i);
+  if (recorder_) {
+    const models::PlanTransfer& x = plan.transfers[u];
+    recorder_->span(trace::Span{
+        r.started[u], engine_.now().ns(), (*r.group)[static_cast<std::size_t>(x.src)].value(),
+        static_cast<std::int8_t>(workload::TaskKind::kSend), r.span_name, -1, x.step, x.bytes.count()});
+  }
+  for (const auto s : plan.successors_of(u)) {
+    if (--r.waiting[static_cast<std::size_t>(s)] == 0) start_transfer(slot, s);
+  }
+  if (--r.left == 0) {
+    const TaskId t = r.task;
+    running_[slot].reset();
+    free_running_.push_back(slot);
+    finish(t);
+  }
+}
+
+}  // namespace orrery::exec
