@@ -59,7 +59,7 @@ expect missing-unit "nounit.yaml:15:45: error: cluster.scale_out.link_bandwidth:
 f=$(variant wrongunit 's/"50 GB\/s"/"10 GB"/')
 expect wrong-unit "wrongunit.yaml:15:45: error: cluster.scale_out.link_bandwidth: cannot read '10 GB' as a bandwidth" run "$f" "${out[@]}"
 f=$(variant registry 's/kind: chain/kind: fat_tre/')
-expect unknown-name "registry.yaml:15:22: error: cluster.scale_out.kind: unknown value 'fat_tre'; valid: chain" run "$f" "${out[@]}"
+expect unknown-name "registry.yaml:15:22: error: cluster.scale_out.kind: unknown value 'fat_tre'; did you mean 'fat_tree'?; valid: chain, dragonfly, fat_tree, hammingmesh, torus" run "$f" "${out[@]}"
 expect set-bad-path "--set workload.shedule=gpipe: error: workload: unknown key 'shedule'; did you mean 'schedule'?" run "$quickstart" --set workload.shedule=gpipe "${out[@]}"
 expect set-bad-value "--set workload.micro_batches=many: error: workload.micro_batches: expected an integer, found 'many'" run "$quickstart" --set workload.micro_batches=many "${out[@]}"
 expect set-no-equals "--set 'workload.schedule': expected key.path=value" run "$quickstart" --set workload.schedule "${out[@]}"
@@ -71,7 +71,7 @@ expect negative-seed "--seed -3: must not be negative" run "$quickstart" --seed 
 expect unknown-command "unknown command 'rnu'; did you mean 'run'?" rnu "$quickstart"
 expect unknown-option "unrecognised option '--outptu'" run "$quickstart" --outptu x.h5
 expect no-scenario "missing the scenario file" run
-expect describe-unknown "unknown topology 'torus'; valid: chain" describe topology torus
+expect describe-unknown "unknown topology 'torrus'; valid: chain, dragonfly, fat_tree, hammingmesh, torus" describe topology torrus
 expect list-unknown "unknown family 'planets'" list planets
 
 # A valid run writes both files (the control case: the checks above are not vacuous).
