@@ -37,7 +37,7 @@ FatTreeParams FatTreeParams::read(config::Reader& r) {
     p.oversubscription[t] = o;
     const int up = p.up_ports(static_cast<int>(t));
     r.check(up >= 1 && up < p.radix, "oversubscription",
-            fmt::format("{} leaves no {} port on a {}-port switch", o, up < 1 ? "up" : "down", p.radix));
+            fmt::format("{}:1 leaves no {} port on a switch of radix {}", o, up < 1 ? "up" : "down", p.radix));
   }
   return p;
 }

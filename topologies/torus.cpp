@@ -93,8 +93,8 @@ std::optional<SpecProblem> TorusSpec::problem(const ScaleOutContext& ctx) const 
   if (auto p = ScaleOutSpec::problem(ctx)) return p;
   if (auto p = missing_bandwidth(p_.link_bandwidth, ctx, "link_bandwidth")) return p;
   if (p_.size() != ctx.endpoints) {
-    return SpecProblem{"dims", fmt::format("a {} {} has {} endpoints, but {}", times_joined(p_.dims),
-                                           p_.wraparound ? "torus" : "mesh", p_.size(), endpoints_phrase(ctx))};
+    return SpecProblem{"dims", fmt::format("a {} of {} = {} endpoints does not fit: {}", p_.wraparound ? "torus" : "mesh",
+                                           times_joined(p_.dims), p_.size(), endpoints_phrase(ctx))};
   }
   return std::nullopt;
 }
