@@ -74,6 +74,34 @@ expect no-scenario "missing the scenario file" run
 expect describe-unknown "unknown topology 'torrus'; valid: chain, dragonfly, fat_tree, hammingmesh, torus" describe topology torrus
 expect list-unknown "unknown family 'planets'" list planets
 
+# Topologies (`orrery topo SPEC.yaml`, and the scale-out network of a scenario).
+spec() {
+  printf '%s\n' "$2" >"$tmp/$1.yaml"
+  echo "$tmp/$1.yaml"
+}
+f=$(spec odd-radix 'endpoints: 16
+topology: {kind: fat_tree, levels: 3, radix: 7, link_bandwidth: 1 GB/s}')
+expect odd-radix "odd-radix.yaml:2:46: error: topology.radix: must be even and at least 4, got 7" topo "$f"
+f=$(spec taper 'endpoints: 16
+topology: {kind: fat_tree, levels: 2, radix: 8, oversubscription: 0.5, link_bandwidth: 1 GB/s}')
+expect taper-below-1 "taper.yaml:2:67: error: topology.oversubscription: must be at least 1" topo "$f"
+f=$(spec dim 'endpoints: 8
+topology: {kind: torus, dims: [8, 1], link_bandwidth: 1 GB/s}')
+expect dimension-below-2 "dim.yaml:2:31: error: topology.dims: every dimension must be >= 2, got dims[1] = 1" topo "$f"
+f=$(spec board 'endpoints: 16
+topology: {kind: hammingmesh, board: [4, 4], grid: [2, 8], radix: 16, link_bandwidth: 1 GB/s}')
+expect board-larger-than-grid "board.yaml:2:52: error: topology.grid: the board [4, 4] is larger than the grid [2, 8]" topo "$f"
+f=$(spec count 'endpoints: 15
+topology: {kind: torus, dims: [4, 4], link_bandwidth: 1 GB/s}')
+expect endpoint-count "count.yaml:2:31: error: topology.dims: a torus of 4 × 4 = 16 endpoints does not fit: the network must join 15 endpoints" topo "$f"
+f=$(spec cut 'cluster:
+  nodes: 2
+  node: {kind: xgmi, devices: 4, links: [[0, 1], [2, 3]], nic_bandwidth: 25 GB/s}
+  scale_out: {kind: fat_tree, levels: 2, radix: 4}')
+expect disconnected "cut.yaml:3:9: error: cluster.node: the xgmi network is disconnected: endpoint 2 (gcd2) cannot be reached from endpoint 0 (gcd0)" topo "$f"
+expect scenario-torus-dims "quickstart.yaml:15:14: error: cluster.scale_out.dims: missing required key 'dims'" run "$quickstart" --set cluster.scale_out.kind=torus "${out[@]}"
+expect scenario-fat-tree-radix "--set cluster.scale_out.radix=5: error: cluster.scale_out.radix: must be even and at least 4, got 5" run "$quickstart" --set cluster.scale_out.kind=fat_tree --set cluster.scale_out.levels=2 --set cluster.scale_out.radix=5 "${out[@]}"
+
 # A valid run writes both files (the control case: the checks above are not vacuous).
 if "$orrery" run "$quickstart" "${out[@]}" >/dev/null 2>&1 && [[ -s $tmp/out.h5 && -s $tmp/out.json ]]; then
   pass=$((pass + 1))
