@@ -38,10 +38,15 @@ RouteStats route_stats(const Topology& t, int max_side) {
   const int n = t.endpoint_count();
   const int stride = n > max_side ? (n + max_side - 1) / max_side : 1;
   s.sampled = stride > 1;
+  // Endpoint k·stride + (k mod stride) of each block, so that the sample does
+  // not land on the same place of every node (or board, or leaf) when the
+  // stride is a multiple of its size.
+  std::vector<int> sample;
+  for (int k = 0; k * stride < n; ++k) sample.push_back(std::min(n - 1, k * stride + k % stride));
   std::vector<LinkId> route;
   double hops = 0;
-  for (int a = 0; a < n; a += stride) {
-    for (int b = 0; b < n; b += stride) {
+  for (int a : sample) {
+    for (int b : sample) {
       if (a == b) continue;
       route.clear();
       t.route(a, b, route);

@@ -19,7 +19,7 @@ struct RouteStats {
   int diameter = 0;         // longest route, in links
   double average_hops = 0;  // over the ordered pairs measured
   std::int64_t pairs = 0;
-  bool sampled = false;     // every stride-th endpoint past `max_side` endpoints
+  bool sampled = false;     // one endpoint per block of `stride` past `max_side` endpoints
 };
 
 struct TopologyMetrics {
@@ -33,8 +33,8 @@ struct TopologyMetrics {
   Bandwidth bisection;
 };
 
-// Route lengths along the topology's own routes, over all ordered pairs of the
-// first `max_side` endpoints (evenly strided over all of them when more).
+// Route lengths along the topology's own routes, over all ordered pairs of
+// endpoints, or of an evenly spread sample of about `max_side` when more.
 [[nodiscard]] RouteStats route_stats(const Topology& t, int max_side = 512);
 // Max flow from endpoints [0, N/2) to [N/2, N).
 [[nodiscard]] Bandwidth bisection_bandwidth(const Topology& t);
