@@ -28,9 +28,10 @@ ClusterGraph::ClusterGraph(int nodes, std::unique_ptr<NodeFabric> fabric, std::u
       scale_out_(std::move(scale_out)) {
   const int per_network = rails_ > 1 ? nodes_ : nodes_ * fabric_->nics();
   if (nodes_ < 1 || scale_out_->endpoint_count() != per_network) {
-    throw ValueError(fmt::format("a cluster of {} nodes with {} NICs each needs {} scale-out network(s) of {} "
-                                 "endpoints, not {}",
-                                 nodes_, fabric_->nics(), rails_, per_network, scale_out_->endpoint_count()));
+    throw ValueError(
+        fmt::format("a cluster of {} nodes with {} NICs each needs {} scale-out network(s) of {} "
+                    "endpoints, not {}",
+                    nodes_, fabric_->nics(), rails_, per_network, scale_out_->endpoint_count()));
   }
   // A node's block of vertices: its devices first, so the cluster's endpoints
   // are the devices in order; then the fabric's other vertices in its order.
@@ -45,7 +46,8 @@ ClusterGraph::ClusterGraph(int nodes, std::unique_ptr<NodeFabric> fabric, std::u
     if (!is_device[v]) order.push_back(static_cast<int>(v));
   }
   slot_.assign(fv.size(), 0);
-  for (std::size_t k = 0; k < order.size(); ++k) slot_[static_cast<std::size_t>(order[k])] = static_cast<int>(k);
+  for (std::size_t k = 0; k < order.size(); ++k)
+    slot_[static_cast<std::size_t>(order[k])] = static_cast<int>(k);
   for (int n = 0; n < nodes_; ++n) add_node(n, order);
   std::vector<int> switches;  // the scale-out network's non-endpoint vertices
   for (std::size_t v = 0; v < scale_out_->vertices().size(); ++v) {
@@ -62,7 +64,7 @@ void ClusterGraph::add_node(int node, const std::vector<int>& order) {
   for (std::size_t k = 0; k < order.size(); ++k) {
     const Vertex& v = fv[static_cast<std::size_t>(order[k])];
     const bool device = static_cast<int>(k) < devices;
-    const VertexKind kind = device ? VertexKind::kEndpoint
+    const VertexKind kind = device                            ? VertexKind::kEndpoint
                             : v.kind == VertexKind::kEndpoint ? VertexKind::kNic
                                                               : v.kind;
     add_vertex(kind, single && device ? fmt::format("d{}", node) : fmt::format("n{}.{}", node, v.name));
@@ -86,12 +88,12 @@ void ClusterGraph::add_rail(int rail, const std::vector<int>& switches) {
   }
   for (int v : switches) {
     const std::string& name = sv[static_cast<std::size_t>(v)].name;
-    map[static_cast<std::size_t>(v)] =
-        add_vertex(sv[static_cast<std::size_t>(v)].kind, rails_ > 1 ? fmt::format("rail{}.{}", rail, name) : name);
+    map[static_cast<std::size_t>(v)] = add_vertex(sv[static_cast<std::size_t>(v)].kind,
+                                                  rails_ > 1 ? fmt::format("rail{}.{}", rail, name) : name);
   }
   for (const Link& l : scale_out_->links()) {
-    add_link(map[static_cast<std::size_t>(l.src.value())], map[static_cast<std::size_t>(l.dst.value())], l.bandwidth,
-             l.latency);
+    add_link(map[static_cast<std::size_t>(l.src.value())], map[static_cast<std::size_t>(l.dst.value())],
+             l.bandwidth, l.latency);
   }
 }
 
@@ -101,7 +103,8 @@ void ClusterGraph::route(int src, int dst, std::vector<LinkId>& out) const {
   const auto leg = [&out](const Topology& t, int a, int b, std::int64_t offset) {
     const std::size_t first = out.size();
     t.route(a, b, out);
-    for (std::size_t k = first; k < out.size(); ++k) out[k] = LinkId(static_cast<std::int32_t>(out[k].value() + offset));
+    for (std::size_t k = first; k < out.size(); ++k)
+      out[k] = LinkId(static_cast<std::int32_t>(out[k].value() + offset));
   };
   const int per = fabric_->devices(), nics = fabric_->nics();
   const std::int64_t fabric_links = static_cast<std::int64_t>(fabric_->links().size());

@@ -49,9 +49,9 @@ class Dragonfly final : public Topology {
 
  private:
   int a_, p_, h_, g_, m_, rounds_;
-  std::vector<LinkId> ep_up_;    // endpoint -> its router
-  std::vector<LinkId> local_;    // (group·a + r1)·a + r2: r1 -> r2
-  std::vector<LinkId> global_;   // group·a·h + k: out of group's port k (invalid when unused)
+  std::vector<LinkId> ep_up_;   // endpoint -> its router
+  std::vector<LinkId> local_;   // (group·a + r1)·a + r2: r1 -> r2
+  std::vector<LinkId> global_;  // group·a·h + k: out of group's port k (invalid when unused)
 };
 
 class DragonflySpec final : public ScaleOutSpec {

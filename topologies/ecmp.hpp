@@ -14,8 +14,8 @@
 namespace orrery::topo {
 
 [[nodiscard]] constexpr std::uint64_t ecmp_hash(int src, int dst) {
-  std::uint64_t z = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src)) << 32) |
-                    static_cast<std::uint32_t>(dst);
+  std::uint64_t z =
+      (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src)) << 32) | static_cast<std::uint32_t>(dst);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);

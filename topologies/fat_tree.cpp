@@ -14,21 +14,25 @@ FatTreeParams FatTreeParams::read(config::Reader& r) {
   p.levels = r.required<int>("levels", "switch tiers: 2 (leaf-spine) or 3 (leaf-aggregation-core)");
   p.radix = r.required<int>("radix", "ports per switch (even, at least 4)");
   p.link_bandwidth = r.maybe<Bandwidth>(
-      "link_bandwidth", "per-direction bandwidth of every link; in a cluster, defaults to the nodes' nic_bandwidth");
-  p.link_latency = r.optional<Duration>("link_latency", Duration::ns(500), "latency of each link (cable and hop)");
-  const auto over = r.optional<config::OneOrList<Ratio>>(
-      "oversubscription", {{Ratio{1}}},
-      "down:up ports of a tier, >= 1 (1 non-blocking, 2 halves the bisection); one value for the leaves, or a "
-      "list, leaves first, one per tier below the top");
+      "link_bandwidth",
+      "per-direction bandwidth of every link; in a cluster, defaults to the nodes' nic_bandwidth");
+  p.link_latency =
+      r.optional<Duration>("link_latency", Duration::ns(500), "latency of each link (cable and hop)");
+  const auto over =
+      r.optional<config::OneOrList<Ratio>>("oversubscription", {{Ratio{1}}},
+                                           "down:up ports of a tier, >= 1 (1 non-blocking, 2 halves the "
+                                           "bisection); one value for the leaves, or a "
+                                           "list, leaves first, one per tier below the top");
   r.check(p.levels == 2 || p.levels == 3, "levels", fmt::format("must be 2 or 3, got {}", p.levels));
-  r.check(p.radix >= 4 && p.radix % 2 == 0, "radix", fmt::format("must be even and at least 4, got {}", p.radix));
+  r.check(p.radix >= 4 && p.radix % 2 == 0, "radix",
+          fmt::format("must be even and at least 4, got {}", p.radix));
   r.check(!p.link_bandwidth || *p.link_bandwidth > Bandwidth{}, "link_bandwidth", "must be positive");
   r.check(p.link_latency >= Duration{}, "link_latency", "must not be negative");
   if (r.describing()) return p;
   const auto tiers = static_cast<std::size_t>(p.levels - 1);
   r.check(over.values.size() == 1 || over.values.size() == tiers, "oversubscription",
-          fmt::format("gives {} ratios for {} tiers below the top; give one (the leaves) or {}", over.values.size(),
-                      tiers, tiers));
+          fmt::format("gives {} ratios for {} tiers below the top; give one (the leaves) or {}",
+                      over.values.size(), tiers, tiers));
   p.oversubscription.assign(tiers, 1.0);
   for (std::size_t t = 0; t < over.values.size(); ++t) {
     const double o = over.values[t].value;
@@ -36,8 +40,9 @@ FatTreeParams FatTreeParams::read(config::Reader& r) {
             fmt::format("must be at least 1 (1 = non-blocking, 2 = 2:1 tapered), got {}", o));
     p.oversubscription[t] = o;
     const int up = p.up_ports(static_cast<int>(t));
-    r.check(up >= 1 && up < p.radix, "oversubscription",
-            fmt::format("{}:1 leaves no {} port on a switch of radix {}", o, up < 1 ? "up" : "down", p.radix));
+    r.check(
+        up >= 1 && up < p.radix, "oversubscription",
+        fmt::format("{}:1 leaves no {} port on a switch of radix {}", o, up < 1 ? "up" : "down", p.radix));
   }
   return p;
 }
@@ -65,7 +70,8 @@ FatTree::FatTree(const FatTreeParams& p, int endpoints, Bandwidth bw) : levels_(
   const VertexId first_leaf(static_cast<std::int32_t>(vertices().size()));
   for (int l = 0; l < leaves_; ++l) add_vertex(VertexKind::kSwitch, fmt::format("leaf{}", l));
   ep_up_.reserve(static_cast<std::size_t>(endpoints));
-  for (int e = 0; e < endpoints; ++e) ep_up_.push_back(add_duplex(VertexId(e), VertexId(first_leaf.value() + e / d1_), bw, lat));
+  for (int e = 0; e < endpoints; ++e)
+    ep_up_.push_back(add_duplex(VertexId(e), VertexId(first_leaf.value() + e / d1_), bw, lat));
   if (leaves_ == 1) {
     seal();
     return;
@@ -74,14 +80,16 @@ FatTree::FatTree(const FatTreeParams& p, int endpoints, Bandwidth bw) : levels_(
   const VertexId first_mid(static_cast<std::int32_t>(vertices().size()));
   for (int q = 0; q < pods_; ++q) {
     for (int a = 0; a < u1_; ++a) {
-      add_vertex(VertexKind::kSwitch, levels_ == 2 ? fmt::format("spine{}", a) : fmt::format("agg{}.{}", q, a));
+      add_vertex(VertexKind::kSwitch,
+                 levels_ == 2 ? fmt::format("spine{}", a) : fmt::format("agg{}.{}", q, a));
     }
   }
   leaf_up_.reserve(static_cast<std::size_t>(leaves_ * u1_));
   for (int l = 0; l < leaves_; ++l) {
     const int pod = levels_ == 3 ? l / d2_ : 0;
     for (int a = 0; a < u1_; ++a) {
-      leaf_up_.push_back(add_duplex(VertexId(first_leaf.value() + l), VertexId(first_mid.value() + pod * u1_ + a), bw, lat));
+      leaf_up_.push_back(
+          add_duplex(VertexId(first_leaf.value() + l), VertexId(first_mid.value() + pod * u1_ + a), bw, lat));
     }
   }
   if (levels_ == 3 && pods_ > 1) {
@@ -129,14 +137,14 @@ std::optional<SpecProblem> FatTreeSpec::problem(const ScaleOutContext& ctx) cons
   const std::int64_t cap = p_.capacity();
   if (ctx.endpoints > cap) {
     const int d1 = p_.radix - p_.up_ports(0);
-    const std::string how = p_.levels == 2
-                                ? fmt::format("{} leaves × {} endpoints", p_.radix, d1)
-                                : fmt::format("{} pods × {} leaves × {} endpoints", p_.radix,
-                                              p_.radix - p_.up_ports(1), d1);
-    return SpecProblem{"radix", fmt::format("a {}-level fat tree of radix {} joins at most {} endpoints ({}), but {}; "
-                                            "raise the radix{}",
-                                            p_.levels, p_.radix, cap, how, endpoints_phrase(ctx),
-                                            p_.levels == 2 ? " or use levels: 3" : "")};
+    const std::string how = p_.levels == 2 ? fmt::format("{} leaves × {} endpoints", p_.radix, d1)
+                                           : fmt::format("{} pods × {} leaves × {} endpoints", p_.radix,
+                                                         p_.radix - p_.up_ports(1), d1);
+    return SpecProblem{"radix",
+                       fmt::format("a {}-level fat tree of radix {} joins at most {} endpoints ({}), but {}; "
+                                   "raise the radix{}",
+                                   p_.levels, p_.radix, cap, how, endpoints_phrase(ctx),
+                                   p_.levels == 2 ? " or use levels: 3" : "")};
   }
   return std::nullopt;
 }

@@ -15,7 +15,8 @@ std::string pair_str(const std::vector<int>& v) {
 // Reads a [p, q] pair of positive sizes.
 std::vector<int> read_pair(config::Reader& r, const std::vector<int>& v, const char* key) {
   r.check(v.size() == 2, key, fmt::format("expected two sizes [across, down], got {}", pair_str(v)));
-  r.check(v.size() != 2 || (v[0] >= 1 && v[1] >= 1), key, fmt::format("sizes must be at least 1, got {}", pair_str(v)));
+  r.check(v.size() != 2 || (v[0] >= 1 && v[1] >= 1), key,
+          fmt::format("sizes must be at least 1, got {}", pair_str(v)));
   return v;
 }
 
@@ -29,12 +30,15 @@ HammingMeshParams HammingMeshParams::read(config::Reader& r) {
   const auto grid = r.maybe<std::vector<int>>(
       "grid", "instead of boards: accelerators [X, Y] across and down; boards = [X / a, Y / b]");
   p.radix = r.required<int>("radix", "ports per switch of the row and column trees (even, at least 4)");
-  p.link_bandwidth = r.maybe<Bandwidth>(
-      "link_bandwidth",
-      "per-direction bandwidth of every link unless set below; in a cluster, defaults to the nodes' nic_bandwidth");
-  p.board_link_bandwidth = r.maybe<Bandwidth>("board_link_bandwidth", "on-board mesh links (default link_bandwidth)");
-  p.tree_link_bandwidth = r.maybe<Bandwidth>("tree_link_bandwidth", "row and column tree links (default link_bandwidth)");
-  const auto latency = r.optional<Duration>("link_latency", Duration::ns(500), "latency of every link unless set below");
+  p.link_bandwidth = r.maybe<Bandwidth>("link_bandwidth",
+                                        "per-direction bandwidth of every link unless set below; in a "
+                                        "cluster, defaults to the nodes' nic_bandwidth");
+  p.board_link_bandwidth =
+      r.maybe<Bandwidth>("board_link_bandwidth", "on-board mesh links (default link_bandwidth)");
+  p.tree_link_bandwidth =
+      r.maybe<Bandwidth>("tree_link_bandwidth", "row and column tree links (default link_bandwidth)");
+  const auto latency =
+      r.optional<Duration>("link_latency", Duration::ns(500), "latency of every link unless set below");
   p.board_link_latency = r.optional<Duration>("board_link_latency", latency, "on-board mesh links");
   p.tree_link_latency = r.optional<Duration>("tree_link_latency", latency, "row and column tree links");
   if (r.describing()) return p;
@@ -42,7 +46,8 @@ HammingMeshParams HammingMeshParams::read(config::Reader& r) {
   read_pair(r, board, "board");
   p.a = board[0];
   p.b = board[1];
-  r.check(boards || grid, "boards", "give the board grid as boards: [x, y], or the accelerator grid as grid: [X, Y]");
+  r.check(boards || grid, "boards",
+          "give the board grid as boards: [x, y], or the accelerator grid as grid: [X, Y]");
   r.check(!(boards && grid), "grid", "give boards or grid, not both");
   if (boards) {
     read_pair(r, *boards, "boards");
@@ -54,21 +59,26 @@ HammingMeshParams HammingMeshParams::read(config::Reader& r) {
     const int gx = (*grid)[0], gy = (*grid)[1];
     r.check(p.a <= gx && p.b <= gy, "grid",
             fmt::format("the board {} is larger than the grid {}", pair_str(board), pair_str(*grid)));
-    r.check(gx % p.a == 0, "grid", fmt::format("the board width {} does not divide the grid width {}", p.a, gx));
-    r.check(gy % p.b == 0, "grid", fmt::format("the board height {} does not divide the grid height {}", p.b, gy));
+    r.check(gx % p.a == 0, "grid",
+            fmt::format("the board width {} does not divide the grid width {}", p.a, gx));
+    r.check(gy % p.b == 0, "grid",
+            fmt::format("the board height {} does not divide the grid height {}", p.b, gy));
     p.x = gx / p.a;
     p.y = gy / p.b;
   }
   r.check(p.size() <= (std::int64_t{1} << 30), "board", fmt::format("{} accelerators is too many", p.size()));
-  r.check(p.radix >= 4 && p.radix % 2 == 0, "radix", fmt::format("must be even and at least 4, got {}", p.radix));
+  r.check(p.radix >= 4 && p.radix % 2 == 0, "radix",
+          fmt::format("must be even and at least 4, got {}", p.radix));
   std::string why;
   DimensionTree::plan(p.x, p.b, p.radix, &why);
   r.check(why.empty(), "radix", "row trees: " + why);
   DimensionTree::plan(p.y, p.a, p.radix, &why);
   r.check(why.empty(), "radix", "column trees: " + why);
   r.check(!p.link_bandwidth || *p.link_bandwidth > Bandwidth{}, "link_bandwidth", "must be positive");
-  r.check(!p.board_link_bandwidth || *p.board_link_bandwidth > Bandwidth{}, "board_link_bandwidth", "must be positive");
-  r.check(!p.tree_link_bandwidth || *p.tree_link_bandwidth > Bandwidth{}, "tree_link_bandwidth", "must be positive");
+  r.check(!p.board_link_bandwidth || *p.board_link_bandwidth > Bandwidth{}, "board_link_bandwidth",
+          "must be positive");
+  r.check(!p.tree_link_bandwidth || *p.tree_link_bandwidth > Bandwidth{}, "tree_link_bandwidth",
+          "must be positive");
   r.check(p.board_link_latency >= Duration{} && p.tree_link_latency >= Duration{}, "link_latency",
           "must not be negative");
   return p;
@@ -84,18 +94,20 @@ DimensionTree DimensionTree::plan(int boards, int edge, int k, std::string* prob
   t.boards_per_leaf = (k / 2) / per_board;
   if (t.boards_per_leaf < 1) {
     if (problem) {
-      *problem = fmt::format("{} ports do not fit one {}-port switch, and a leaf's {} down ports cannot take one "
-                             "board's {} edge ports",
-                             ports, k, k / 2, per_board);
+      *problem = fmt::format(
+          "{} ports do not fit one {}-port switch, and a leaf's {} down ports cannot take one "
+          "board's {} edge ports",
+          ports, k, k / 2, per_board);
     }
     return t;
   }
   t.leaves = (boards + t.boards_per_leaf - 1) / t.boards_per_leaf;
   t.spines = t.boards_per_leaf * per_board;
   if (t.leaves > k && problem) {
-    *problem = fmt::format("{} ports need {} leaves, more than a {}-port spine joins (two levels reach at most {} "
-                           "boards)",
-                           ports, t.leaves, k, std::int64_t{k} * t.boards_per_leaf);
+    *problem = fmt::format(
+        "{} ports need {} leaves, more than a {}-port spine joins (two levels reach at most {} "
+        "boards)",
+        ports, t.leaves, k, std::int64_t{k} * t.boards_per_leaf);
   }
   return t;
 }
@@ -108,7 +120,8 @@ HammingMesh::HammingMesh(const HammingMeshParams& p, Bandwidth board_bw, Bandwid
   for (int by = 0; by < y_; ++by) {
     for (int bx = 0; bx < x_; ++bx) {
       for (int j = 0; j < b_; ++j) {
-        for (int i = 0; i < a_; ++i) add_vertex(VertexKind::kEndpoint, fmt::format("b{}.{}.a{}.{}", bx, by, i, j));
+        for (int i = 0; i < a_; ++i)
+          add_vertex(VertexKind::kEndpoint, fmt::format("b{}.{}.a{}.{}", bx, by, i, j));
       }
     }
   }
@@ -116,9 +129,11 @@ HammingMesh::HammingMesh(const HammingMeshParams& p, Bandwidth board_bw, Bandwid
   const auto add_tree = [&](const DimensionTree& t, const char* what, int index) {
     const int first = static_cast<int>(vertices().size());
     for (int l = 0; l < t.leaves; ++l) {
-      add_vertex(VertexKind::kSwitch, t.single ? fmt::format("{}{}", what, index) : fmt::format("{}{}.leaf{}", what, index, l));
+      add_vertex(VertexKind::kSwitch,
+                 t.single ? fmt::format("{}{}", what, index) : fmt::format("{}{}.leaf{}", what, index, l));
     }
-    for (int s = 0; s < t.spines; ++s) add_vertex(VertexKind::kSwitch, fmt::format("{}{}.spine{}", what, index, s));
+    for (int s = 0; s < t.spines; ++s)
+      add_vertex(VertexKind::kSwitch, fmt::format("{}{}.spine{}", what, index, s));
     return first;
   };
   std::vector<int> row_first, col_first;
@@ -127,7 +142,9 @@ HammingMesh::HammingMesh(const HammingMeshParams& p, Bandwidth board_bw, Bandwid
 
   mesh_.assign(static_cast<std::size_t>(n) * 4, LinkId());
   port_.assign(static_cast<std::size_t>(n) * 4, LinkId());
-  const auto slot = [](int acc, int dir) { return static_cast<std::size_t>(acc) * 4 + static_cast<std::size_t>(dir); };
+  const auto slot = [](int acc, int dir) {
+    return static_cast<std::size_t>(acc) * 4 + static_cast<std::size_t>(dir);
+  };
   for (int e = 0; e < n; ++e) {
     const Place q = place(e);
     if (q.i + 1 < a_) {
@@ -146,14 +163,17 @@ HammingMesh::HammingMesh(const HammingMeshParams& p, Bandwidth board_bw, Bandwid
     const VertexId row_leaf(row_first[static_cast<std::size_t>(q.by)] + q.bx / row_.boards_per_leaf);
     const VertexId col_leaf(col_first[static_cast<std::size_t>(q.bx)] + q.by / col_.boards_per_leaf);
     if (q.i == 0) port_[slot(e, kWest)] = add_duplex(VertexId(e), row_leaf, tree_bw, p.tree_link_latency);
-    if (q.i == a_ - 1) port_[slot(e, kEast)] = add_duplex(VertexId(e), row_leaf, tree_bw, p.tree_link_latency);
+    if (q.i == a_ - 1)
+      port_[slot(e, kEast)] = add_duplex(VertexId(e), row_leaf, tree_bw, p.tree_link_latency);
     if (q.j == 0) port_[slot(e, kNorth)] = add_duplex(VertexId(e), col_leaf, tree_bw, p.tree_link_latency);
-    if (q.j == b_ - 1) port_[slot(e, kSouth)] = add_duplex(VertexId(e), col_leaf, tree_bw, p.tree_link_latency);
+    if (q.j == b_ - 1)
+      port_[slot(e, kSouth)] = add_duplex(VertexId(e), col_leaf, tree_bw, p.tree_link_latency);
   }
   const auto wire_tree = [&](const DimensionTree& t, int first, std::vector<LinkId>& up) {
     for (int l = 0; l < t.leaves; ++l) {
       for (int s = 0; s < t.spines; ++s) {
-        up.push_back(add_duplex(VertexId(first + l), VertexId(first + t.leaves + s), tree_bw, p.tree_link_latency));
+        up.push_back(
+            add_duplex(VertexId(first + l), VertexId(first + t.leaves + s), tree_bw, p.tree_link_latency));
       }
     }
   };
@@ -173,15 +193,18 @@ std::optional<SpecProblem> HammingMeshSpec::problem(const ScaleOutContext& ctx) 
     if (auto p = missing_bandwidth(p_.link_bandwidth, ctx, "link_bandwidth")) return p;
   }
   if (p_.size() != ctx.endpoints) {
-    return SpecProblem{p_.from_grid ? "grid" : "boards", fmt::format("an Hx{}×{}Mesh on {} × {} boards has {} accelerators, but {}", p_.a, p_.b,
-                                             p_.x, p_.y, p_.size(), endpoints_phrase(ctx))};
+    return SpecProblem{p_.from_grid ? "grid" : "boards",
+                       fmt::format("an Hx{}×{}Mesh on {} × {} boards has {} accelerators, but {}", p_.a, p_.b,
+                                   p_.x, p_.y, p_.size(), endpoints_phrase(ctx))};
   }
   return std::nullopt;
 }
 
 std::unique_ptr<Topology> HammingMeshSpec::make(const ScaleOutContext& ctx) const {
-  const Bandwidth board = p_.board_link_bandwidth ? *p_.board_link_bandwidth : bandwidth_or_nic(p_.link_bandwidth, ctx);
-  const Bandwidth tree = p_.tree_link_bandwidth ? *p_.tree_link_bandwidth : bandwidth_or_nic(p_.link_bandwidth, ctx);
+  const Bandwidth board =
+      p_.board_link_bandwidth ? *p_.board_link_bandwidth : bandwidth_or_nic(p_.link_bandwidth, ctx);
+  const Bandwidth tree =
+      p_.tree_link_bandwidth ? *p_.tree_link_bandwidth : bandwidth_or_nic(p_.link_bandwidth, ctx);
   return std::make_unique<HammingMesh>(p_, board, tree);
 }
 

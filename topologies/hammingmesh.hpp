@@ -29,8 +29,8 @@
 namespace orrery::topo {
 
 struct HammingMeshParams {
-  int a = 1, b = 1;  // board: accelerators across, and down
-  int x = 1, y = 1;  // boards across, and down
+  int a = 1, b = 1;        // board: accelerators across, and down
+  int x = 1, y = 1;        // boards across, and down
   bool from_grid = false;  // given as grid: [X, Y] rather than boards: [x, y]
   int radix = 0;
   std::optional<Bandwidth> link_bandwidth, board_link_bandwidth, tree_link_bandwidth;
@@ -73,10 +73,10 @@ class HammingMesh final : public Topology {
 
   int a_, b_, x_, y_;
   DimensionTree row_, col_;
-  std::vector<LinkId> mesh_;     // accelerator·4 + Dir: on-board link that way (invalid at a board edge)
-  std::vector<LinkId> port_;     // accelerator·4 + Dir: accelerator -> its tree switch through that edge port
-  std::vector<LinkId> row_up_;   // (by·leaves + leaf)·spines + s: row tree leaf -> spine s
-  std::vector<LinkId> col_up_;   // (bx·leaves + leaf)·spines + s
+  std::vector<LinkId> mesh_;    // accelerator·4 + Dir: on-board link that way (invalid at a board edge)
+  std::vector<LinkId> port_;    // accelerator·4 + Dir: accelerator -> its tree switch through that edge port
+  std::vector<LinkId> row_up_;  // (by·leaves + leaf)·spines + s: row tree leaf -> spine s
+  std::vector<LinkId> col_up_;  // (bx·leaves + leaf)·spines + s
 };
 
 class HammingMeshSpec final : public ScaleOutSpec {

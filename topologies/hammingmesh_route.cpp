@@ -28,7 +28,8 @@ void HammingMesh::walk(int bx, int by, int i, int j, int i2, int j2, std::vector
   for (; j > j2; --j) step(kNorth);
 }
 
-void HammingMesh::cross(int from, Dir from_dir, int to, Dir to_dir, std::uint64_t h, std::vector<LinkId>& out) const {
+void HammingMesh::cross(int from, Dir from_dir, int to, Dir to_dir, std::uint64_t h,
+                        std::vector<LinkId>& out) const {
   const bool row = from_dir == kWest || from_dir == kEast;
   const DimensionTree& t = row ? row_ : col_;
   const Place p = place(from), q = place(to);
@@ -43,7 +44,8 @@ void HammingMesh::cross(int from, Dir from_dir, int to, Dir to_dir, std::uint64_
       const std::vector<LinkId>& up = row ? row_up_ : col_up_;
       const int s = static_cast<int>(h % static_cast<std::uint64_t>(t.spines));
       out.push_back(up[static_cast<std::size_t>((tree * t.leaves + leaf_from) * t.spines + s)]);
-      out.push_back(LinkId(up[static_cast<std::size_t>((tree * t.leaves + leaf_to) * t.spines + s)].value() + 1));
+      out.push_back(
+          LinkId(up[static_cast<std::size_t>((tree * t.leaves + leaf_to) * t.spines + s)].value() + 1));
     }
   }
   out.push_back(LinkId(port_[static_cast<std::size_t>(to) * 4 + to_dir].value() + 1));
@@ -81,7 +83,9 @@ void HammingMesh::route(int src, int dst, std::vector<LinkId>& out) const {
   // A corner of a board, where a row crossing hands over to a column crossing.
   const auto corner = [&](int bx, int by) { return acc(bx, by, 0, 0); };
   switch (static_cast<Shape>(best)) {
-    case kBoard: walk(s.bx, s.by, s.i, s.j, d.i, d.j, out); break;
+    case kBoard:
+      walk(s.bx, s.by, s.i, s.j, d.i, d.j, out);
+      break;
     case kR:
       walk(s.bx, s.by, s.i, s.j, s_ex, s.j, out);
       cross(acc(s.bx, s.by, s_ex, s.j), sx, acc(d.bx, d.by, d_ex, d.j), dxr, h, out);

@@ -74,8 +74,10 @@ Bandwidth bisection_bandwidth(const Topology& t) {
   }
   for (int e = 0; e < n; ++e) {
     const auto v = static_cast<std::size_t>(t.endpoint(e).value());
-    if (e < n / 2) add_arc(g, source, v, total);
-    else add_arc(g, v, sink, total);
+    if (e < n / 2)
+      add_arc(g, source, v, total);
+    else
+      add_arc(g, v, sink, total);
   }
   const std::int64_t flow = boost::push_relabel_max_flow(g, source, sink);
   return Bandwidth::bytes_per_s(static_cast<double>(flow));
@@ -91,7 +93,8 @@ TopologyMetrics measure(const Topology& t) {
   m.links = static_cast<std::int64_t>(t.links().size());
   for (const Link& l : t.links()) {
     m.cables += l.src.value() < l.dst.value() ? 1 : 0;
-    m.switch_ports += t.vertices()[static_cast<std::size_t>(l.src.value())].kind == VertexKind::kSwitch ? 1 : 0;
+    m.switch_ports +=
+        t.vertices()[static_cast<std::size_t>(l.src.value())].kind == VertexKind::kSwitch ? 1 : 0;
   }
   m.routes = route_stats(t);
   m.bisection = bisection_bandwidth(t);

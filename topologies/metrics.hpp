@@ -19,7 +19,7 @@ struct RouteStats {
   int diameter = 0;         // longest route, in links
   double average_hops = 0;  // over the ordered pairs measured
   std::int64_t pairs = 0;
-  bool sampled = false;     // one endpoint per block of `stride` past `max_side` endpoints
+  bool sampled = false;  // one endpoint per block of `stride` past `max_side` endpoints
 };
 
 struct TopologyMetrics {

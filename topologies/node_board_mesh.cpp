@@ -14,8 +14,9 @@ BoardMeshParams BoardMeshParams::read(config::Reader& r) {
   p.latency = r.optional<Duration>("latency", Duration::ns(0), "latency of each mesh link");
   if (!r.describing()) {
     r.check(board.size() == 2 && board[0] >= 1 && board[1] >= 1 && std::int64_t{board[0]} * board[1] <= 4096,
-            "board", fmt::format("expected two sizes [a, b], each at least 1, at most 4096 devices in all; got [{}]",
-                                 fmt::join(board, ", ")));
+            "board",
+            fmt::format("expected two sizes [a, b], each at least 1, at most 4096 devices in all; got [{}]",
+                        fmt::join(board, ", ")));
     p.a = board[0];
     p.b = board[1];
   }
@@ -25,16 +26,24 @@ BoardMeshParams BoardMeshParams::read(config::Reader& r) {
   return p;
 }
 
-BoardMeshFabric::BoardMeshFabric(const BoardMeshParams& p) : NodeFabric(p.a * p.b, p.nic.nics, false), a_(p.a) {
+BoardMeshFabric::BoardMeshFabric(const BoardMeshParams& p)
+    : NodeFabric(p.a * p.b, p.nic.nics, false), a_(p.a) {
   const int n = p.a * p.b;
   std::vector<VertexId> dev;
-  for (int d = 0; d < n; ++d) dev.push_back(add_vertex(VertexKind::kEndpoint, fmt::format("acc{}.{}", d % p.a, d / p.a)));
+  for (int d = 0; d < n; ++d)
+    dev.push_back(add_vertex(VertexKind::kEndpoint, fmt::format("acc{}.{}", d % p.a, d / p.a)));
   attach_nics(p.nic, dev, Attach::kAnchor);
   east_.assign(static_cast<std::size_t>(n), LinkId());
   south_.assign(static_cast<std::size_t>(n), LinkId());
   for (int d = 0; d < n; ++d) {
-    if (d % p.a + 1 < p.a) east_[static_cast<std::size_t>(d)] = add_duplex(dev[static_cast<std::size_t>(d)], dev[static_cast<std::size_t>(d + 1)], p.link_bandwidth, p.latency);
-    if (d / p.a + 1 < p.b) south_[static_cast<std::size_t>(d)] = add_duplex(dev[static_cast<std::size_t>(d)], dev[static_cast<std::size_t>(d + p.a)], p.link_bandwidth, p.latency);
+    if (d % p.a + 1 < p.a)
+      east_[static_cast<std::size_t>(d)] =
+          add_duplex(dev[static_cast<std::size_t>(d)], dev[static_cast<std::size_t>(d + 1)], p.link_bandwidth,
+                     p.latency);
+    if (d / p.a + 1 < p.b)
+      south_[static_cast<std::size_t>(d)] =
+          add_duplex(dev[static_cast<std::size_t>(d)], dev[static_cast<std::size_t>(d + p.a)],
+                     p.link_bandwidth, p.latency);
   }
   finish();
 }

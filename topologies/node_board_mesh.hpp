@@ -34,7 +34,9 @@ class BoardMeshNode final : public NodeWithNics {
  public:
   explicit BoardMeshNode(BoardMeshParams p) : NodeWithNics(p.nic), p_(std::move(p)) {}
   [[nodiscard]] int devices() const override { return p_.a * p_.b; }
-  [[nodiscard]] std::unique_ptr<NodeFabric> build() const override { return std::make_unique<BoardMeshFabric>(p_); }
+  [[nodiscard]] std::unique_ptr<NodeFabric> build() const override {
+    return std::make_unique<BoardMeshFabric>(p_);
+  }
 
  private:
   BoardMeshParams p_;

@@ -11,11 +11,13 @@ NicParams NicParams::read(config::Reader& r, int devices) {
   p.nics = r.optional<int>("nics", 1, "NICs per node; NIC i serves devices [i·d/nics, (i+1)·d/nics)");
   p.bandwidth = r.required<Bandwidth>("nic_bandwidth", "per-direction bandwidth of each NIC");
   p.latency = r.optional<Duration>("nic_latency", Duration::ns(0), "latency of a device-to-NIC link");
-  p.rail_optimized = r.optional<bool>(
-      "rail_optimized", false, "NIC i of every node on its own scale-out network (rail i), one network per NIC");
+  p.rail_optimized =
+      r.optional<bool>("rail_optimized", false,
+                       "NIC i of every node on its own scale-out network (rail i), one network per NIC");
   r.check(p.nics >= 1, "nics", fmt::format("must be at least 1, got {}", p.nics));
-  r.check(p.nics <= devices && devices % std::max(p.nics, 1) == 0, "nics",
-          fmt::format("{} NICs cannot share {} devices evenly; use a divisor of {}", p.nics, devices, devices));
+  r.check(
+      p.nics <= devices && devices % std::max(p.nics, 1) == 0, "nics",
+      fmt::format("{} NICs cannot share {} devices evenly; use a divisor of {}", p.nics, devices, devices));
   r.check(p.bandwidth > Bandwidth{}, "nic_bandwidth", "must be positive");
   r.check(p.latency >= Duration{}, "nic_latency", "must not be negative");
   return p;
@@ -41,7 +43,8 @@ void NodeFabric::attach_nics(const NicParams& p, std::span<const VertexId> devic
     const int i = nic_of(d);
     if (how == Attach::kAnchor && d != i * devices_ / nics_) continue;
     nic_link_[static_cast<std::size_t>(d)] =
-        add_duplex(device_vertices[static_cast<std::size_t>(d)], nic_vertices[static_cast<std::size_t>(i)], p.bandwidth, p.latency);
+        add_duplex(device_vertices[static_cast<std::size_t>(d)], nic_vertices[static_cast<std::size_t>(i)],
+                   p.bandwidth, p.latency);
   }
 }
 
@@ -78,7 +81,8 @@ int NodeFabric::gateway(int device, int nic) const {
 void NodeFabric::compute_route(int src, int dst, std::vector<LinkId>& out) const {
   const bool src_nic = src >= devices_, dst_nic = dst >= devices_;
   // Each NIC end is replaced by the device it is reached through.
-  const int from = src_nic ? gateway(dst_nic ? (src - devices_) * devices_ / nics_ : dst, src - devices_) : src;
+  const int from =
+      src_nic ? gateway(dst_nic ? (src - devices_) * devices_ / nics_ : dst, src - devices_) : src;
   const int to = dst_nic ? gateway(from, dst - devices_) : dst;
   if (src_nic) out.push_back(LinkId(nic_link_[static_cast<std::size_t>(from)].value() + 1));
   if (from != to) device_route(from, to, out);

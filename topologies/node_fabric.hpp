@@ -57,12 +57,13 @@ class NodeFabric : public Topology {
   [[nodiscard]] virtual int device_hops(int src, int dst) const;
 
  private:
-  [[nodiscard]] int gateway(int device, int nic) const;  // the attached device `device` reaches NIC `nic` through
+  [[nodiscard]] int gateway(int device,
+                            int nic) const;  // the attached device `device` reaches NIC `nic` through
 
   int devices_, nics_;
   bool device_is_nic_;
-  std::vector<LinkId> nic_link_;              // device -> its NIC (invalid when not attached)
-  std::vector<std::vector<LinkId>> table_;    // src·endpoints + dst
+  std::vector<LinkId> nic_link_;            // device -> its NIC (invalid when not attached)
+  std::vector<std::vector<LinkId>> table_;  // src·endpoints + dst
 };
 
 class NodeSpec {
@@ -98,7 +99,9 @@ class SingleDeviceFabric final : public NodeFabric {
 class SingleDeviceNode final : public NodeSpec {
  public:
   [[nodiscard]] int devices() const override { return 1; }
-  [[nodiscard]] std::unique_ptr<NodeFabric> build() const override { return std::make_unique<SingleDeviceFabric>(); }
+  [[nodiscard]] std::unique_ptr<NodeFabric> build() const override {
+    return std::make_unique<SingleDeviceFabric>();
+  }
 };
 
 }  // namespace orrery::topo

@@ -33,7 +33,9 @@ class NvSwitchNode final : public NodeWithNics {
  public:
   explicit NvSwitchNode(NvSwitchParams p) : NodeWithNics(p.nic), p_(std::move(p)) {}
   [[nodiscard]] int devices() const override { return p_.devices; }
-  [[nodiscard]] std::unique_ptr<NodeFabric> build() const override { return std::make_unique<NvSwitchFabric>(p_); }
+  [[nodiscard]] std::unique_ptr<NodeFabric> build() const override {
+    return std::make_unique<NvSwitchFabric>(p_);
+  }
 
  private:
   NvSwitchParams p_;

@@ -33,7 +33,9 @@ class PcieNode final : public NodeWithNics {
  public:
   explicit PcieNode(PcieParams p) : NodeWithNics(p.nic), p_(std::move(p)) {}
   [[nodiscard]] int devices() const override { return p_.devices; }
-  [[nodiscard]] std::unique_ptr<NodeFabric> build() const override { return std::make_unique<PcieFabric>(p_); }
+  [[nodiscard]] std::unique_ptr<NodeFabric> build() const override {
+    return std::make_unique<PcieFabric>(p_);
+  }
 
  private:
   PcieParams p_;

@@ -28,7 +28,8 @@ XgmiParams XgmiParams::read(config::Reader& r) {
                                            "per-direction bandwidth of one xGMI link");
   p.latency = r.optional<Duration>("latency", Duration::ns(0), "latency of an xGMI hop");
   const auto links = r.maybe<std::vector<std::vector<int>>>(
-      "links", "the wiring as [gcd, gcd] or [gcd, gcd, links] entries; default: the MI250X-like wiring above");
+      "links",
+      "the wiring as [gcd, gcd] or [gcd, gcd, links] entries; default: the MI250X-like wiring above");
   r.check(p.devices >= 1, "devices", fmt::format("must be at least 1, got {}", p.devices));
   r.check(p.link_bandwidth > Bandwidth{}, "link_bandwidth", "must be positive");
   r.check(p.latency >= Duration{}, "latency", "must not be negative");
@@ -49,9 +50,10 @@ XgmiParams XgmiParams::read(config::Reader& r) {
       }
     } else {
       r.check(p.devices % 2 == 0, "devices",
-              fmt::format("the default wiring puts two GCDs on each package, so needs an even count, got {}; or give "
-                          "links:",
-                          p.devices));
+              fmt::format(
+                  "the default wiring puts two GCDs on each package, so needs an even count, got {}; or give "
+                  "links:",
+                  p.devices));
       p.links = mi250x_wiring(p.devices);
     }
   }
@@ -91,7 +93,8 @@ XgmiFabric::XgmiFabric(const XgmiParams& p) : NodeFabric(p.devices, p.nic.nics, 
     for (int t = 0; t < n; ++t) {
       if (t == s || prev[static_cast<std::size_t>(t)] < 0) continue;  // unreachable: seal() reports it
       auto& r = routes_[static_cast<std::size_t>(s * n + t)];
-      for (int v = t; v != s; v = prev[static_cast<std::size_t>(v)]) r.insert(r.begin(), via[static_cast<std::size_t>(v)]);
+      for (int v = t; v != s; v = prev[static_cast<std::size_t>(v)])
+        r.insert(r.begin(), via[static_cast<std::size_t>(v)]);
     }
   }
   finish();

@@ -47,7 +47,9 @@ class XgmiNode final : public NodeWithNics {
  public:
   explicit XgmiNode(XgmiParams p) : NodeWithNics(p.nic), p_(std::move(p)) {}
   [[nodiscard]] int devices() const override { return p_.devices; }
-  [[nodiscard]] std::unique_ptr<NodeFabric> build() const override { return std::make_unique<XgmiFabric>(p_); }
+  [[nodiscard]] std::unique_ptr<NodeFabric> build() const override {
+    return std::make_unique<XgmiFabric>(p_);
+  }
 
  private:
   XgmiParams p_;

@@ -29,6 +29,8 @@ topo::Ratio Value<topo::Ratio>::parse(const YAML::Node& n) {
   throw ValueError(fmt::format("expected a ratio such as 2, 1.5 or \"4:3\", found '{}'", s));
 }
 
-YAML::Node Value<topo::Ratio>::emit(const topo::Ratio& v) { return YAML::Node(fmt::format("{}", v.value)); }
+YAML::Node Value<topo::Ratio>::emit(const topo::Ratio& v) {
+  return YAML::Node(fmt::format("{}", v.value));
+}
 
 }  // namespace orrery::config

@@ -15,13 +15,16 @@ namespace orrery::topo {
 void register_builtin(ScaleOutRegistry& scale_out, NodeRegistry& nodes) {
   scale_out.add("chain", "endpoints in a line (or a ring) joined by point-to-point duplex links",
                 [](config::Reader& r) { return std::make_shared<ChainSpec>(ChainParams::read(r)); });
-  scale_out.add("fat_tree", "2-level leaf-spine or 3-level Clos of any size, optionally tapered; up/down ECMP routes",
+  scale_out.add("fat_tree",
+                "2-level leaf-spine or 3-level Clos of any size, optionally tapered; up/down ECMP routes",
                 [](config::Reader& r) { return std::make_shared<FatTreeSpec>(FatTreeParams::read(r)); });
   scale_out.add("torus", "n-dimensional torus (or mesh); dimension-order routes",
                 [](config::Reader& r) { return std::make_shared<TorusSpec>(TorusParams::read(r)); });
-  scale_out.add("hammingmesh", "Hx(a×b)Mesh: board meshes joined by row and column trees (Hoefler et al. SC22)",
-                [](config::Reader& r) { return std::make_shared<HammingMeshSpec>(HammingMeshParams::read(r)); });
-  scale_out.add("dragonfly", "groups of all-to-all routers joined by global links; minimal routes (Kim et al. 2008)",
+  scale_out.add(
+      "hammingmesh", "Hx(a×b)Mesh: board meshes joined by row and column trees (Hoefler et al. SC22)",
+      [](config::Reader& r) { return std::make_shared<HammingMeshSpec>(HammingMeshParams::read(r)); });
+  scale_out.add("dragonfly",
+                "groups of all-to-all routers joined by global links; minimal routes (Kim et al. 2008)",
                 [](config::Reader& r) { return std::make_shared<DragonflySpec>(DragonflyParams::read(r)); });
 
   nodes.add("single", "one device per node, attached straight to the scale-out network",

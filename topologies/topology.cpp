@@ -31,7 +31,8 @@ LinkId Topology::add_duplex(VertexId a, VertexId b, Bandwidth bw, Duration laten
 void Topology::seal() {
   Graph g(vertices_.size());
   for (std::size_t i = 0; i < links_.size(); ++i) {
-    boost::add_edge(static_cast<std::size_t>(links_[i].src.value()), static_cast<std::size_t>(links_[i].dst.value()),
+    boost::add_edge(static_cast<std::size_t>(links_[i].src.value()),
+                    static_cast<std::size_t>(links_[i].dst.value()),
                     EdgeProps{LinkId(static_cast<std::int32_t>(i))}, g);
   }
   graph_.swap(g);
@@ -70,8 +71,9 @@ void Topology::check_connected() const {
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
     const auto v = static_cast<std::size_t>(endpoints_[i].value());
     if (from0[v] && to0[v]) continue;
-    throw InfeasibleError(fmt::format("the {} network is disconnected: endpoint {} ({}) {} endpoint 0 ({})", kind(), i,
-                                      vertices_[v].name, from0[v] ? "cannot reach" : "cannot be reached from", first));
+    throw InfeasibleError(fmt::format("the {} network is disconnected: endpoint {} ({}) {} endpoint 0 ({})",
+                                      kind(), i, vertices_[v].name,
+                                      from0[v] ? "cannot reach" : "cannot be reached from", first));
   }
 }
 
@@ -113,7 +115,8 @@ void Topology::bfs_route(VertexId src, VertexId dst, std::vector<LinkId>& out) c
     }
   }
   if (!seen[static_cast<std::size_t>(dst.value())]) {
-    throw InfeasibleError(fmt::format("no path from {} to {}", vertices_[static_cast<std::size_t>(src.value())].name,
+    throw InfeasibleError(fmt::format("no path from {} to {}",
+                                      vertices_[static_cast<std::size_t>(src.value())].name,
                                       vertices_[static_cast<std::size_t>(dst.value())].name));
   }
   const std::size_t first = out.size();
@@ -143,12 +146,14 @@ std::vector<int> Topology::hop_distances(VertexId src) const {
 }
 
 std::optional<SpecProblem> ScaleOutSpec::problem(const ScaleOutContext& ctx) const {
-  if (ctx.endpoints < 1) return SpecProblem{"", fmt::format("needs at least one endpoint, got {}", ctx.endpoints)};
+  if (ctx.endpoints < 1)
+    return SpecProblem{"", fmt::format("needs at least one endpoint, got {}", ctx.endpoints)};
   return std::nullopt;
 }
 
 std::unique_ptr<Topology> ScaleOutSpec::build(const ScaleOutContext& ctx) const {
-  if (auto p = problem(ctx)) throw ValueError(p->key.empty() ? p->message : fmt::format("{}: {}", p->key, p->message));
+  if (auto p = problem(ctx))
+    throw ValueError(p->key.empty() ? p->message : fmt::format("{}: {}", p->key, p->message));
   return make(ctx);
 }
 
@@ -157,12 +162,13 @@ std::string endpoints_phrase(const ScaleOutContext& ctx) {
   return fmt::format("the network must join {} endpoints ({})", ctx.endpoints, ctx.origin);
 }
 
-std::optional<SpecProblem> missing_bandwidth(const std::optional<Bandwidth>& given, const ScaleOutContext& ctx,
-                                             const char* key) {
+std::optional<SpecProblem> missing_bandwidth(const std::optional<Bandwidth>& given,
+                                             const ScaleOutContext& ctx, const char* key) {
   if (given || ctx.nic_bandwidth) return std::nullopt;
-  return SpecProblem{key, fmt::format("missing required key '{}' (it defaults to the nodes' nic_bandwidth only "
-                                      "inside a cluster whose node kind has NICs)",
-                                      key)};
+  return SpecProblem{key,
+                     fmt::format("missing required key '{}' (it defaults to the nodes' nic_bandwidth only "
+                                 "inside a cluster whose node kind has NICs)",
+                                 key)};
 }
 
 Bandwidth bandwidth_or_nic(const std::optional<Bandwidth>& given, const ScaleOutContext& ctx) {

@@ -44,7 +44,8 @@ struct Link {
 struct EdgeProps {
   LinkId link;
 };
-using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property, EdgeProps>;
+using Graph =
+    boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property, EdgeProps>;
 
 class Topology {
  public:
@@ -113,7 +114,9 @@ class ScaleOutSpec {
   [[nodiscard]] virtual std::optional<SpecProblem> problem(const ScaleOutContext& ctx) const;
   // Throws ValueError ("key: message") when problem() finds one.
   [[nodiscard]] std::unique_ptr<Topology> build(const ScaleOutContext& ctx) const;
-  [[nodiscard]] std::unique_ptr<Topology> build(int endpoints) const { return build(ScaleOutContext{endpoints, {}, {}}); }
+  [[nodiscard]] std::unique_ptr<Topology> build(int endpoints) const {
+    return build(ScaleOutContext{endpoints, {}, {}});
+  }
 
  protected:
   [[nodiscard]] virtual std::unique_ptr<Topology> make(const ScaleOutContext& ctx) const = 0;

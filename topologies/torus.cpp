@@ -15,11 +15,13 @@ TorusParams TorusParams::read(config::Reader& r) {
   p.dims = r.required<std::vector<int>>("dims", "extent of each dimension, e.g. [8, 8, 8]");
   p.wraparound = r.optional<bool>("wraparound", true, "close every dimension into a ring (false: a mesh)");
   p.link_bandwidth = r.maybe<Bandwidth>(
-      "link_bandwidth", "per-direction bandwidth of each link; in a cluster, defaults to the nodes' nic_bandwidth");
+      "link_bandwidth",
+      "per-direction bandwidth of each link; in a cluster, defaults to the nodes' nic_bandwidth");
   p.link_latency = r.optional<Duration>("link_latency", Duration::ns(500), "per-hop latency");
   r.check(!p.dims.empty(), "dims", "needs at least one dimension");
   for (std::size_t d = 0; d < p.dims.size(); ++d) {
-    r.check(p.dims[d] >= 2, "dims", fmt::format("every dimension must be >= 2, got dims[{}] = {}", d, p.dims[d]));
+    r.check(p.dims[d] >= 2, "dims",
+            fmt::format("every dimension must be >= 2, got dims[{}] = {}", d, p.dims[d]));
   }
   r.check(p.size() <= (std::int64_t{1} << 30), "dims", fmt::format("{} endpoints is too many", p.size()));
   r.check(!p.link_bandwidth || *p.link_bandwidth > Bandwidth{}, "link_bandwidth", "must be positive");
@@ -93,8 +95,9 @@ std::optional<SpecProblem> TorusSpec::problem(const ScaleOutContext& ctx) const 
   if (auto p = ScaleOutSpec::problem(ctx)) return p;
   if (auto p = missing_bandwidth(p_.link_bandwidth, ctx, "link_bandwidth")) return p;
   if (p_.size() != ctx.endpoints) {
-    return SpecProblem{"dims", fmt::format("a {} of {} = {} endpoints does not fit: {}", p_.wraparound ? "torus" : "mesh",
-                                           times_joined(p_.dims), p_.size(), endpoints_phrase(ctx))};
+    return SpecProblem{
+        "dims", fmt::format("a {} of {} = {} endpoints does not fit: {}", p_.wraparound ? "torus" : "mesh",
+                            times_joined(p_.dims), p_.size(), endpoints_phrase(ctx))};
   }
   return std::nullopt;
 }

@@ -1,7 +1,7 @@
 #include "sim/cli/topo_report.hpp"
 
-#include <boost/program_options/errors.hpp>
 #include <fmt/format.h>
+#include <boost/program_options/errors.hpp>
 
 #include <iostream>
 
@@ -32,7 +32,8 @@ int topo_report(const std::vector<std::string>& args) {
   if (m.nics) std::cout << fmt::format("NICs          {}\n", m.nics);
   std::cout << fmt::format("links         {} (directed), {} cables\n", m.links, m.cables);
   std::cout << fmt::format("switch ports  {}\n", m.switch_ports);
-  std::cout << fmt::format("diameter      {} hops{}\n", m.routes.diameter, m.routes.sampled ? " (sampled)" : "");
+  std::cout << fmt::format("diameter      {} hops{}\n", m.routes.diameter,
+                           m.routes.sampled ? " (sampled)" : "");
   std::cout << fmt::format("average hops  {:.4g}\n", m.routes.average_hops);
   std::cout << fmt::format("bisection     {} ({} per endpoint of a half)\n", to_string(m.bisection),
                            half ? to_string(Bandwidth::bytes_per_s(m.bisection.bytes_per_s() / half)) : "-");

@@ -19,6 +19,7 @@ struct TopoSpec {
 
 // Throws ConfigError (located) for a bad spec.
 [[nodiscard]] TopoSpec load_topo_spec(const Catalog& catalog, const std::string& path);
-[[nodiscard]] TopoSpec parse_topo_spec(const Catalog& catalog, const std::string& text, const std::string& file_name);
+[[nodiscard]] TopoSpec parse_topo_spec(const Catalog& catalog, const std::string& text,
+                                       const std::string& file_name);
 
 }  // namespace orrery::config

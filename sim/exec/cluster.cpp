@@ -21,11 +21,13 @@ auto located(const SourceLocation& at, const char* key, Build build) {
 }  // namespace
 
 Cluster::Cluster(const ClusterSpec& spec) : devices_per_node_(spec.node->devices()) {
-  if (spec.nodes < 1) throw ConfigError(spec.node_at, "cluster.nodes", fmt::format("must be at least 1, got {}", spec.nodes));
+  if (spec.nodes < 1)
+    throw ConfigError(spec.node_at, "cluster.nodes", fmt::format("must be at least 1, got {}", spec.nodes));
   devices_ = spec.nodes * devices_per_node_;
   auto fabric = located(spec.node_at, "cluster.node", [&] { return spec.node->build(); });
   const topo::ScaleOutContext ctx = topo::scale_out_context(spec.nodes, *spec.node);
-  auto scale_out = located(spec.scale_out_at, "cluster.scale_out", [&] { return spec.scale_out->build(ctx); });
+  auto scale_out =
+      located(spec.scale_out_at, "cluster.scale_out", [&] { return spec.scale_out->build(ctx); });
   network_ = located(spec.scale_out_at, "cluster", [&] {
     return std::make_unique<topo::ClusterGraph>(spec.nodes, std::move(fabric), std::move(scale_out),
                                                 spec.node->rail_optimized());

@@ -18,7 +18,8 @@ namespace orrery::exec {
 
 struct ClusterSpec {
   ClusterSpec() = default;
-  ClusterSpec(int n, std::shared_ptr<const topo::NodeSpec> kind, std::shared_ptr<const topo::ScaleOutSpec> network)
+  ClusterSpec(int n, std::shared_ptr<const topo::NodeSpec> kind,
+              std::shared_ptr<const topo::ScaleOutSpec> network)
       : nodes(n), node(std::move(kind)), scale_out(std::move(network)) {}
 
   int nodes = 0;

@@ -50,8 +50,12 @@ HammingMeshParams hx4mesh_params() {
   return p;
 }
 
-std::unique_ptr<Topology> fat_tree() { return FatTreeSpec(fat_tree_params()).build(kEndpoints); }
-std::unique_ptr<Topology> hx4mesh() { return HammingMeshSpec(hx4mesh_params()).build(kEndpoints); }
+std::unique_ptr<Topology> fat_tree() {
+  return FatTreeSpec(fat_tree_params()).build(kEndpoints);
+}
+std::unique_ptr<Topology> hx4mesh() {
+  return HammingMeshSpec(hx4mesh_params()).build(kEndpoints);
+}
 std::unique_ptr<Topology> cluster() {
   NvSwitchParams n;
   n.bandwidth = parse_bandwidth("300 GB/s");
@@ -59,8 +63,8 @@ std::unique_ptr<Topology> cluster() {
   n.nic.bandwidth = parse_bandwidth("200 Gb/s");
   const NvSwitchNode node(n);
   const int nodes = kEndpoints / 8;
-  return std::make_unique<ClusterGraph>(nodes, node.build(),
-                                        FatTreeSpec(fat_tree_params()).build(scale_out_context(nodes, node)), false);
+  return std::make_unique<ClusterGraph>(
+      nodes, node.build(), FatTreeSpec(fat_tree_params()).build(scale_out_context(nodes, node)), false);
 }
 
 template <class Make>
@@ -94,12 +98,24 @@ void route(benchmark::State& state, Make make) {
   state.counters["max_rss_MiB"] = max_rss_mib();
 }
 
-void BM_BuildFatTree16k(benchmark::State& s) { build(s, fat_tree); }
-void BM_BuildHx4Mesh16k(benchmark::State& s) { build(s, hx4mesh); }
-void BM_BuildCluster16kGpus(benchmark::State& s) { build(s, cluster); }
-void BM_RouteFatTree16k(benchmark::State& s) { route(s, fat_tree); }
-void BM_RouteHx4Mesh16k(benchmark::State& s) { route(s, hx4mesh); }
-void BM_RouteCluster16kGpus(benchmark::State& s) { route(s, cluster); }
+void BM_BuildFatTree16k(benchmark::State& s) {
+  build(s, fat_tree);
+}
+void BM_BuildHx4Mesh16k(benchmark::State& s) {
+  build(s, hx4mesh);
+}
+void BM_BuildCluster16kGpus(benchmark::State& s) {
+  build(s, cluster);
+}
+void BM_RouteFatTree16k(benchmark::State& s) {
+  route(s, fat_tree);
+}
+void BM_RouteHx4Mesh16k(benchmark::State& s) {
+  route(s, hx4mesh);
+}
+void BM_RouteCluster16kGpus(benchmark::State& s) {
+  route(s, cluster);
+}
 
 BENCHMARK(BM_BuildFatTree16k)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BuildHx4Mesh16k)->Unit(benchmark::kMillisecond);

@@ -30,7 +30,8 @@ TEST(Cluster, SingleDevicesOnAChainAreTheChainLinkForLink) {
   topo::ChainParams p;
   p.link_bandwidth = parse_bandwidth("50 GB/s");
   p.link_latency = Duration::us(5);
-  const Cluster c(ClusterSpec{4, std::make_shared<topo::SingleDeviceNode>(), std::make_shared<topo::ChainSpec>(p)});
+  const Cluster c(
+      ClusterSpec{4, std::make_shared<topo::SingleDeviceNode>(), std::make_shared<topo::ChainSpec>(p)});
   const auto chain = topo::ChainSpec(p).build(4);
   ASSERT_EQ(c.network().links().size(), chain->links().size());
   for (std::size_t i = 0; i < chain->links().size(); ++i) {
@@ -50,7 +51,8 @@ TEST(Cluster, QuickstartIterationTimeIsUnchanged) {
   // The value the quickstart gave before clusters were composed (a 4-stage
   // 1F1B pipeline with 676 us transfers per hop; scenarios/quickstart.yaml).
   const config::Catalog catalog;
-  const auto s = config::load_scenario(catalog, ORRERY_SOURCE_DIR "/scenarios/quickstart.yaml", {}, std::nullopt);
+  const auto s =
+      config::load_scenario(catalog, ORRERY_SOURCE_DIR "/scenarios/quickstart.yaml", {}, std::nullopt);
   const auto out = config::simulate(s);
   const Summary::Value* t = out.recorder->summary().find("iteration_time_s");
   ASSERT_NE(t, nullptr);
@@ -62,7 +64,8 @@ TEST(Cluster, DesignExampleComposesNodesNicsAndFatTree) {
   // 40 whose link bandwidth defaults to the NICs' 200 Gb/s.
   const auto s = scenario(
       "cluster:\n  nodes: 384\n  node: {kind: nvswitch, devices: 8, bandwidth: \"300 GB/s\", nics: 8, "
-      "nic_bandwidth: \"200 Gb/s\"}\n  scale_out: {kind: fat_tree, levels: 3, radix: 40, link_latency: \"700 ns\"}\n");
+      "nic_bandwidth: \"200 Gb/s\"}\n  scale_out: {kind: fat_tree, levels: 3, radix: 40, link_latency: \"700 "
+      "ns\"}\n");
   const Cluster c(s.cluster);
   EXPECT_EQ(c.device_count(), 3072);
   EXPECT_EQ(c.shape().devices_per_node, 8);
@@ -83,9 +86,10 @@ TEST(Cluster, RailsAreSeparateNetworks) {
   // 5 nodes, 8 GPUs, 4 NICs on rails: 4 copies of a fat tree of 5 endpoints
   // (radix 4: 3 leaves, 2 spines). Device 1 (node 0, NIC 0) to device 14 (node
   // 1, local 6, NIC 3) crosses node 0's fabric to its NIC 3, then rail 3.
-  const auto s = scenario("cluster:\n  nodes: 5\n  node: {kind: nvswitch, bandwidth: 300 GB/s, nics: 4, "
-                          "nic_bandwidth: 200 Gb/s, rail_optimized: true}\n"
-                          "  scale_out: {kind: fat_tree, levels: 2, radix: 4}\n");
+  const auto s = scenario(
+      "cluster:\n  nodes: 5\n  node: {kind: nvswitch, bandwidth: 300 GB/s, nics: 4, "
+      "nic_bandwidth: 200 Gb/s, rail_optimized: true}\n"
+      "  scale_out: {kind: fat_tree, levels: 2, radix: 4}\n");
   const Cluster c(s.cluster);
   EXPECT_EQ(c.graph().rails(), 4);
   int switches = 0;
@@ -101,24 +105,29 @@ TEST(Cluster, RailsAreSeparateNetworks) {
 TEST(ClusterInvalid, SizesAreCheckedWhereTheScenarioSaysThem) {
   const config::Catalog catalog;
   try {
-    (void)scenario("cluster:\n  nodes: 30\n  node: {kind: single}\n  scale_out: {kind: hammingmesh, board: [2, 2], "
-                   "boards: [2, 2], radix: 16, link_bandwidth: 1 GB/s}\n");
+    (void)scenario(
+        "cluster:\n  nodes: 30\n  node: {kind: single}\n  scale_out: {kind: hammingmesh, board: [2, 2], "
+        "boards: [2, 2], radix: 16, link_bandwidth: 1 GB/s}\n");
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_STREQ(e.what(), "s.yaml:4:57: error: cluster.scale_out.boards: an Hx2×2Mesh on 2 × 2 boards has 16 "
-                           "accelerators, but the network must join 30 endpoints (30 nodes × 1 NIC)");
+    EXPECT_STREQ(e.what(),
+                 "s.yaml:4:57: error: cluster.scale_out.boards: an Hx2×2Mesh on 2 × 2 boards has 16 "
+                 "accelerators, but the network must join 30 endpoints (30 nodes × 1 NIC)");
   }
 }
 
 TEST(ClusterInvalid, ADisconnectedNodeIsReportedAtItsSection) {
-  const auto s = scenario("cluster:\n  nodes: 4\n  node: {kind: xgmi, devices: 4, links: [[0, 1], [1, 2]], "
-                          "nic_bandwidth: 25 GB/s}\n  scale_out: {kind: torus, dims: [4]}\n");
+  const auto s = scenario(
+      "cluster:\n  nodes: 4\n  node: {kind: xgmi, devices: 4, links: [[0, 1], [1, 2]], "
+      "nic_bandwidth: 25 GB/s}\n  scale_out: {kind: torus, dims: [4]}\n");
   try {
     const Cluster c(s.cluster);
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_STREQ(e.what(), "s.yaml:3:9: error: cluster.node: the xgmi network is disconnected: endpoint 3 (gcd3) cannot "
-                           "be reached from endpoint 0 (gcd0)");
+    EXPECT_STREQ(
+        e.what(),
+        "s.yaml:3:9: error: cluster.node: the xgmi network is disconnected: endpoint 3 (gcd3) cannot "
+        "be reached from endpoint 0 (gcd0)");
   }
 }
 

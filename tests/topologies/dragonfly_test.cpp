@@ -14,16 +14,20 @@ using testing::build_spec;
 using testing::spec_error;
 using testing::topo_text;
 
-std::string df(const std::string& params) { return "{kind: dragonfly, " + params + ", link_bandwidth: 1 GB/s}"; }
+std::string df(const std::string& params) {
+  return "{kind: dragonfly, " + params + ", link_bandwidth: 1 GB/s}";
+}
 
 // The group of a router named g<group>.r<router>.
-int group_of(const Topology& t, VertexId v) { return std::stoi(t.vertices()[static_cast<std::size_t>(v.value())].name.substr(1)); }
+int group_of(const Topology& t, VertexId v) {
+  return std::stoi(t.vertices()[static_cast<std::size_t>(v.value())].name.substr(1));
+}
 
 TEST(Dragonfly, BalancedCounts) {
   // a = 4, p = 2, h = 2: g = a·h + 1 = 9 groups, 36 routers, 72 endpoints;
   // cables: 72 endpoint, 9 × C(4, 2) = 54 local, C(9, 2) = 36 global.
-  const TopologyMetrics m =
-      measure(build_spec(topo_text(72, df("routers: 4, endpoints_per_router: 2, global_links: 2"))).network());
+  const TopologyMetrics m = measure(
+      build_spec(topo_text(72, df("routers: 4, endpoints_per_router: 2, global_links: 2"))).network());
   EXPECT_EQ(m.switches, 36);
   EXPECT_EQ(m.cables, 72 + 54 + 36);
   EXPECT_EQ(m.routes.diameter, 5);  // endpoint, local, global, local, endpoint
@@ -31,7 +35,8 @@ TEST(Dragonfly, BalancedCounts) {
 
 TEST(Dragonfly, EveryGroupPairSharesTheSameNumberOfLinks) {
   // a·h = 12 ports, g = 5: ⌊12 / 4⌋ = 3 links between every pair of groups.
-  const auto spec = build_spec(topo_text(40, df("routers: 4, endpoints_per_router: 2, global_links: 3, groups: 5")));
+  const auto spec =
+      build_spec(topo_text(40, df("routers: 4, endpoints_per_router: 2, global_links: 3, groups: 5")));
   const Topology& t = spec.network();
   std::map<std::pair<int, int>, int> pairs;
   for (const Link& l : t.links()) {
@@ -48,10 +53,12 @@ TEST(Dragonfly, EveryGroupPairSharesTheSameNumberOfLinks) {
 
 TEST(DragonflyInvalid, Parameters) {
   EXPECT_EQ(spec_error(topo_text(12, df("routers: 2, endpoints_per_router: 2, global_links: 0, groups: 3"))),
-            "t.yaml:2:91: error: topology.groups: 3 groups need 2 global ports per group to link every pair of groups "
+            "t.yaml:2:91: error: topology.groups: 3 groups need 2 global ports per group to link every pair "
+            "of groups "
             "once, but a·h = 2 × 0 = 0");
   EXPECT_EQ(spec_error(topo_text(100, df("routers: 2, endpoints_per_router: 2, global_links: 1"))),
-            "t.yaml:2:11: error: topology.groups: 3 groups × 2 routers × 2 endpoints hold 12, but the network must join "
+            "t.yaml:2:11: error: topology.groups: 3 groups × 2 routers × 2 endpoints hold 12, but the "
+            "network must join "
             "100 endpoints (endpoints: 100)");
   EXPECT_EQ(spec_error(topo_text(4, df("routers: 0, endpoints_per_router: 2, global_links: 1"))),
             "t.yaml:2:38: error: topology.routers: must be at least 1, got 0");

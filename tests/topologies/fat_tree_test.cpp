@@ -15,7 +15,9 @@ using testing::build_spec;
 using testing::spec_error;
 using testing::topo_text;
 
-int switches(const std::string& text) { return measure(build_spec(text).network()).switches; }
+int switches(const std::string& text) {
+  return measure(build_spec(text).network()).switches;
+}
 
 TEST(FatTree, SwitchCountsForAnyEndpointCount) {
   // 2 levels, radix 4, 7 endpoints: ceil(7/2) = 4 leaves + 2 spines.
@@ -65,36 +67,48 @@ TEST(FatTreeInvalid, Radix) {
             "t.yaml:2:46: error: topology.radix: must be even and at least 4, got 7");
   EXPECT_EQ(spec_error(topo_text(16, "{kind: fat_tree, levels: 3, radix: 0, link_bandwidth: 1 GB/s}")),
             "t.yaml:2:46: error: topology.radix: must be even and at least 4, got 0");
-  EXPECT_EQ(spec_error(topo_text(200, "{kind: fat_tree, levels: 3, radix: 8, link_bandwidth: 1 GB/s}")),
-            "t.yaml:2:46: error: topology.radix: a 3-level fat tree of radix 8 joins at most 128 endpoints (8 pods × "
-            "4 leaves × 4 endpoints), but the network must join 200 endpoints (endpoints: 200); raise the radix");
+  EXPECT_EQ(
+      spec_error(topo_text(200, "{kind: fat_tree, levels: 3, radix: 8, link_bandwidth: 1 GB/s}")),
+      "t.yaml:2:46: error: topology.radix: a 3-level fat tree of radix 8 joins at most 128 endpoints (8 pods "
+      "× "
+      "4 leaves × 4 endpoints), but the network must join 200 endpoints (endpoints: 200); raise the radix");
   EXPECT_EQ(spec_error(topo_text(40, "{kind: fat_tree, levels: 2, radix: 8, link_bandwidth: 1 GB/s}")),
-            "t.yaml:2:46: error: topology.radix: a 2-level fat tree of radix 8 joins at most 32 endpoints (8 leaves × "
-            "4 endpoints), but the network must join 40 endpoints (endpoints: 40); raise the radix or use levels: 3");
+            "t.yaml:2:46: error: topology.radix: a 2-level fat tree of radix 8 joins at most 32 endpoints (8 "
+            "leaves × "
+            "4 endpoints), but the network must join 40 endpoints (endpoints: 40); raise the radix or use "
+            "levels: 3");
 }
 
 TEST(FatTreeInvalid, LevelsAndTapering) {
   EXPECT_EQ(spec_error(topo_text(16, "{kind: fat_tree, levels: 4, radix: 8, link_bandwidth: 1 GB/s}")),
             "t.yaml:2:36: error: topology.levels: must be 2 or 3, got 4");
-  EXPECT_EQ(spec_error(topo_text(16, "{kind: fat_tree, levels: 3, radix: 8, oversubscription: 0.5, "
-                                     "link_bandwidth: 1 GB/s}")),
-            "t.yaml:2:67: error: topology.oversubscription: must be at least 1 (1 = non-blocking, 2 = 2:1 tapered), "
+  EXPECT_EQ(spec_error(topo_text(16,
+                                 "{kind: fat_tree, levels: 3, radix: 8, oversubscription: 0.5, "
+                                 "link_bandwidth: 1 GB/s}")),
+            "t.yaml:2:67: error: topology.oversubscription: must be at least 1 (1 = non-blocking, 2 = 2:1 "
+            "tapered), "
             "got 0.5");
-  EXPECT_EQ(spec_error(topo_text(16, "{kind: fat_tree, levels: 3, radix: 8, oversubscription: [1, 2, 3], "
-                                     "link_bandwidth: 1 GB/s}")),
-            "t.yaml:2:67: error: topology.oversubscription: gives 3 ratios for 2 tiers below the top; give one (the "
+  EXPECT_EQ(spec_error(topo_text(16,
+                                 "{kind: fat_tree, levels: 3, radix: 8, oversubscription: [1, 2, 3], "
+                                 "link_bandwidth: 1 GB/s}")),
+            "t.yaml:2:67: error: topology.oversubscription: gives 3 ratios for 2 tiers below the top; give "
+            "one (the "
             "leaves) or 2");
-  EXPECT_EQ(spec_error(topo_text(16, "{kind: fat_tree, levels: 3, radix: 8, oversubscription: two, "
-                                     "link_bandwidth: 1 GB/s}")),
-            "t.yaml:2:67: error: topology.oversubscription: expected a ratio such as 2, 1.5 or \"4:3\", found 'two'");
-  EXPECT_EQ(spec_error(topo_text(16, "{kind: fat_tree, levels: 3, radix: 8, oversubscription: 20, "
-                                     "link_bandwidth: 1 GB/s}")),
+  EXPECT_EQ(spec_error(topo_text(16,
+                                 "{kind: fat_tree, levels: 3, radix: 8, oversubscription: two, "
+                                 "link_bandwidth: 1 GB/s}")),
+            "t.yaml:2:67: error: topology.oversubscription: expected a ratio such as 2, 1.5 or \"4:3\", "
+            "found 'two'");
+  EXPECT_EQ(spec_error(topo_text(16,
+                                 "{kind: fat_tree, levels: 3, radix: 8, oversubscription: 20, "
+                                 "link_bandwidth: 1 GB/s}")),
             "t.yaml:2:67: error: topology.oversubscription: 20:1 leaves no up port on a switch of radix 8");
 }
 
 TEST(FatTreeInvalid, BandwidthNeededOutsideACluster) {
   EXPECT_EQ(spec_error(topo_text(40, "{kind: fat_tree, levels: 2, radix: 16}")),
-            "t.yaml:2:11: error: topology.link_bandwidth: missing required key 'link_bandwidth' (it defaults to the "
+            "t.yaml:2:11: error: topology.link_bandwidth: missing required key 'link_bandwidth' (it defaults "
+            "to the "
             "nodes' nic_bandwidth only inside a cluster whose node kind has NICs)");
   EXPECT_EQ(spec_error(topo_text(40, "{kind: fat_tree, levels: 2, radix: 16, link_bandwidth: 0 GB/s}")),
             "t.yaml:2:66: error: topology.link_bandwidth: must be positive");

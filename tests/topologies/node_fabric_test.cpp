@@ -33,7 +33,9 @@ struct Built {
   }
 };
 
-Built node(const std::string& n) { return Built{build_spec(two_nodes(n))}; }
+Built node(const std::string& n) {
+  return Built{build_spec(two_nodes(n))};
+}
 
 using Names = std::vector<std::string>;
 
@@ -70,7 +72,8 @@ TEST(Pcie, TreeRoutes) {
 }
 
 TEST(BoardMesh, DimensionOrderAndAnchoredNics) {
-  const Built b = node("{kind: board_mesh, board: [3, 2], link_bandwidth: 100 GB/s, nics: 2, nic_bandwidth: 100 Gb/s}");
+  const Built b =
+      node("{kind: board_mesh, board: [3, 2], link_bandwidth: 100 GB/s, nics: 2, nic_bandwidth: 100 Gb/s}");
   // Device 5 is (2, 1); x first, then y.
   EXPECT_EQ(b.route(0, 5), (Names{"acc0.0->acc1.0", "acc1.0->acc2.0", "acc2.0->acc2.1"}));
   // NIC 1 serves devices 3-5 and hangs off device 3, (0, 1).
@@ -78,13 +81,15 @@ TEST(BoardMesh, DimensionOrderAndAnchoredNics) {
 }
 
 TEST(NodeInvalid, NicsMustShareDevicesEvenly) {
-  EXPECT_EQ(spec_error(two_nodes("{kind: nvswitch, bandwidth: 300 GB/s, nics: 3, nic_bandwidth: 25 GB/s}")),
-            "t.yaml:3:53: error: cluster.node.nics: 3 NICs cannot share 8 devices evenly; use a divisor of 8");
+  EXPECT_EQ(
+      spec_error(two_nodes("{kind: nvswitch, bandwidth: 300 GB/s, nics: 3, nic_bandwidth: 25 GB/s}")),
+      "t.yaml:3:53: error: cluster.node.nics: 3 NICs cannot share 8 devices evenly; use a divisor of 8");
   EXPECT_EQ(spec_error(two_nodes("{kind: nvswitch, bandwidth: 300 GB/s, nics: 0, nic_bandwidth: 25 GB/s}")),
             "t.yaml:3:53: error: cluster.node.nics: must be at least 1, got 0");
-  EXPECT_EQ(spec_error(two_nodes("{kind: nvswitch, bandwidth: 300 GB/s}")),
-            "t.yaml:3:9: error: cluster.node.nic_bandwidth: missing required key 'nic_bandwidth' (per-direction "
-            "bandwidth of each NIC)");
+  EXPECT_EQ(
+      spec_error(two_nodes("{kind: nvswitch, bandwidth: 300 GB/s}")),
+      "t.yaml:3:9: error: cluster.node.nic_bandwidth: missing required key 'nic_bandwidth' (per-direction "
+      "bandwidth of each NIC)");
   EXPECT_EQ(spec_error(two_nodes("{kind: pcie, switches: 3, bandwidth: 32 GB/s, nic_bandwidth: 25 GB/s}")),
             "t.yaml:3:32: error: cluster.node.switches: 3 switches cannot share 8 devices evenly");
 }
@@ -92,27 +97,33 @@ TEST(NodeInvalid, NicsMustShareDevicesEvenly) {
 TEST(NodeInvalid, XgmiWiring) {
   EXPECT_EQ(spec_error(two_nodes("{kind: xgmi, devices: 4, links: [[0, 4]], nic_bandwidth: 25 GB/s}")),
             "t.yaml:3:41: error: cluster.node.links: entry 0 [0, 4]: GCDs are numbered 0 to 3");
-  EXPECT_EQ(spec_error(two_nodes("{kind: xgmi, devices: 4, links: [[0, 1], [1, 1]], nic_bandwidth: 25 GB/s}")),
-            "t.yaml:3:41: error: cluster.node.links: entry 1 [1, 1]: a GCD cannot link to itself");
-  EXPECT_EQ(spec_error(two_nodes("{kind: xgmi, devices: 4, links: [[0, 1], [1, 0, 2]], nic_bandwidth: 25 GB/s}")),
-            "t.yaml:3:41: error: cluster.node.links: entry 1 [1, 0, 2]: this pair is already wired");
+  EXPECT_EQ(
+      spec_error(two_nodes("{kind: xgmi, devices: 4, links: [[0, 1], [1, 1]], nic_bandwidth: 25 GB/s}")),
+      "t.yaml:3:41: error: cluster.node.links: entry 1 [1, 1]: a GCD cannot link to itself");
+  EXPECT_EQ(
+      spec_error(two_nodes("{kind: xgmi, devices: 4, links: [[0, 1], [1, 0, 2]], nic_bandwidth: 25 GB/s}")),
+      "t.yaml:3:41: error: cluster.node.links: entry 1 [1, 0, 2]: this pair is already wired");
   EXPECT_EQ(spec_error(two_nodes("{kind: xgmi, devices: 5, nic_bandwidth: 25 GB/s}")),
-            "t.yaml:3:31: error: cluster.node.devices: the default wiring puts two GCDs on each package, so needs an "
+            "t.yaml:3:31: error: cluster.node.devices: the default wiring puts two GCDs on each package, so "
+            "needs an "
             "even count, got 5; or give links:");
 }
 
 TEST(NodeInvalid, DisconnectedFabricIsFoundByBreadthFirstSearch) {
   // Nothing in the parameters is wrong one by one; the graph built from them
   // leaves GCDs 2 and 3 cut off from 0 and 1.
-  EXPECT_EQ(spec_error(two_nodes("{kind: xgmi, devices: 4, links: [[0, 1], [2, 3]], nic_bandwidth: 25 GB/s}")),
-            "t.yaml:3:9: error: cluster.node: the xgmi network is disconnected: endpoint 2 (gcd2) cannot be reached "
-            "from endpoint 0 (gcd0)");
+  EXPECT_EQ(
+      spec_error(two_nodes("{kind: xgmi, devices: 4, links: [[0, 1], [2, 3]], nic_bandwidth: 25 GB/s}")),
+      "t.yaml:3:9: error: cluster.node: the xgmi network is disconnected: endpoint 2 (gcd2) cannot be "
+      "reached "
+      "from endpoint 0 (gcd0)");
 }
 
 TEST(NodeInvalid, BoardMesh) {
-  EXPECT_EQ(spec_error(two_nodes("{kind: board_mesh, board: [3], link_bandwidth: 1 GB/s, nic_bandwidth: 1 GB/s}")),
-            "t.yaml:3:35: error: cluster.node.board: expected two sizes [a, b], each at least 1, at most 4096 "
-            "devices in all; got [3]");
+  EXPECT_EQ(
+      spec_error(two_nodes("{kind: board_mesh, board: [3], link_bandwidth: 1 GB/s, nic_bandwidth: 1 GB/s}")),
+      "t.yaml:3:35: error: cluster.node.board: expected two sizes [a, b], each at least 1, at most 4096 "
+      "devices in all; got [3]");
 }
 
 }  // namespace

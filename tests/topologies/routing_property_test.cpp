@@ -30,7 +30,9 @@ struct Case {
 };
 
 // Named in test output instead of a byte dump.
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 config::TopoSpec build(const Case& c) {
   const config::Catalog catalog;
@@ -51,81 +53,114 @@ const std::vector<Case>& scale_out_cases() {
       {"fat_tree_3l_16", scale_out(16, "{kind: fat_tree, levels: 3, radix: 4, link_bandwidth: 1 GB/s}")},
       {"fat_tree_3l_45", scale_out(45, "{kind: fat_tree, levels: 3, radix: 6, link_bandwidth: 1 GB/s}")},
       {"fat_tree_3l_tapered_100",
-       scale_out(100, "{kind: fat_tree, levels: 3, radix: 8, oversubscription: [2, '3:2'], link_bandwidth: 1 GB/s}")},
-      {"fat_tree_3l_sampled_1000", scale_out(1000, "{kind: fat_tree, levels: 3, radix: 16, link_bandwidth: 1 GB/s}")},
+       scale_out(
+           100,
+           "{kind: fat_tree, levels: 3, radix: 8, oversubscription: [2, '3:2'], link_bandwidth: 1 GB/s}")},
+      {"fat_tree_3l_sampled_1000",
+       scale_out(1000, "{kind: fat_tree, levels: 3, radix: 16, link_bandwidth: 1 GB/s}")},
       {"torus_ring_5", scale_out(5, "{kind: torus, dims: [5], link_bandwidth: 1 GB/s}")},
       {"torus_4x3", scale_out(12, "{kind: torus, dims: [4, 3], link_bandwidth: 1 GB/s}")},
       {"torus_3x3x2", scale_out(18, "{kind: torus, dims: [3, 3, 2], link_bandwidth: 1 GB/s}")},
       {"hypercube_2x2x2", scale_out(8, "{kind: torus, dims: [2, 2, 2], link_bandwidth: 1 GB/s}")},
       {"torus_sampled_10x9x7", scale_out(630, "{kind: torus, dims: [10, 9, 7], link_bandwidth: 1 GB/s}")},
       {"mesh_4x5", scale_out(20, "{kind: torus, dims: [4, 5], wraparound: false, link_bandwidth: 1 GB/s}")},
-      {"hx2mesh_3x3", scale_out(36, "{kind: hammingmesh, board: [2, 2], boards: [3, 3], radix: 64, "
-                                    "link_bandwidth: 1 GB/s}")},
-      {"hx1mesh_hyperx_5x3", scale_out(15, "{kind: hammingmesh, board: [1, 1], boards: [5, 3], radix: 16, "
-                                           "link_bandwidth: 1 GB/s}")},
-      {"hx4mesh_two_level_trees", scale_out(256, "{kind: hammingmesh, board: [4, 4], boards: [4, 4], radix: 16, "
-                                                 "link_bandwidth: 1 GB/s}")},
-      {"hx3x2mesh_odd_two_level", scale_out(120, "{kind: hammingmesh, board: [3, 2], grid: [15, 8], radix: 12, "
-                                                 "link_bandwidth: 1 GB/s}")},
-      {"hx2x7mesh_tall_boards", scale_out(84, "{kind: hammingmesh, board: [2, 7], boards: [3, 2], radix: 64, "
+      {"hx2mesh_3x3", scale_out(36,
+                                "{kind: hammingmesh, board: [2, 2], boards: [3, 3], radix: 64, "
+                                "link_bandwidth: 1 GB/s}")},
+      {"hx1mesh_hyperx_5x3", scale_out(15,
+                                       "{kind: hammingmesh, board: [1, 1], boards: [5, 3], radix: 16, "
+                                       "link_bandwidth: 1 GB/s}")},
+      {"hx4mesh_two_level_trees", scale_out(256,
+                                            "{kind: hammingmesh, board: [4, 4], boards: [4, 4], radix: 16, "
+                                            "link_bandwidth: 1 GB/s}")},
+      {"hx3x2mesh_odd_two_level", scale_out(120,
+                                            "{kind: hammingmesh, board: [3, 2], grid: [15, 8], radix: 12, "
+                                            "link_bandwidth: 1 GB/s}")},
+      {"hx2x7mesh_tall_boards", scale_out(84,
+                                          "{kind: hammingmesh, board: [2, 7], boards: [3, 2], radix: 64, "
+                                          "link_bandwidth: 1 GB/s}")},
+      {"hx7x5mesh_wide_boards", scale_out(210,
+                                          "{kind: hammingmesh, board: [7, 5], boards: [2, 3], radix: 64, "
+                                          "link_bandwidth: 1 GB/s}")},
+      {"hx2mesh_sampled_two_level", scale_out(680,
+                                              "{kind: hammingmesh, board: [2, 2], grid: [34, 20], radix: 32, "
                                               "link_bandwidth: 1 GB/s}")},
-      {"hx7x5mesh_wide_boards", scale_out(210, "{kind: hammingmesh, board: [7, 5], boards: [2, 3], radix: 64, "
-                                               "link_bandwidth: 1 GB/s}")},
-      {"hx2mesh_sampled_two_level", scale_out(680, "{kind: hammingmesh, board: [2, 2], grid: [34, 20], radix: 32, "
-                                                   "link_bandwidth: 1 GB/s}")},
-      {"dragonfly_sampled_342", scale_out(342, "{kind: dragonfly, routers: 6, endpoints_per_router: 3, "
-                                               "global_links: 3, link_bandwidth: 1 GB/s}"),
+      {"dragonfly_sampled_342",
+       scale_out(342,
+                 "{kind: dragonfly, routers: 6, endpoints_per_router: 3, "
+                 "global_links: 3, link_bandwidth: 1 GB/s}"),
        Expect::kDragonfly},
-      {"dragonfly_balanced_72", scale_out(72, "{kind: dragonfly, routers: 4, endpoints_per_router: 2, "
-                                              "global_links: 2, link_bandwidth: 1 GB/s}"),
+      {"dragonfly_balanced_72",
+       scale_out(72,
+                 "{kind: dragonfly, routers: 4, endpoints_per_router: 2, "
+                 "global_links: 2, link_bandwidth: 1 GB/s}"),
        Expect::kDragonfly},
-      {"dragonfly_small_12", scale_out(12, "{kind: dragonfly, routers: 3, endpoints_per_router: 1, global_links: 1, "
-                                           "link_bandwidth: 1 GB/s}"),
+      {"dragonfly_small_12",
+       scale_out(12,
+                 "{kind: dragonfly, routers: 3, endpoints_per_router: 1, global_links: 1, "
+                 "link_bandwidth: 1 GB/s}"),
        Expect::kDragonfly},
-      {"dragonfly_multi_link_partial_37", scale_out(37, "{kind: dragonfly, routers: 4, endpoints_per_router: 2, "
-                                                        "global_links: 3, groups: 5, link_bandwidth: 1 GB/s}"),
+      {"dragonfly_multi_link_partial_37",
+       scale_out(37,
+                 "{kind: dragonfly, routers: 4, endpoints_per_router: 2, "
+                 "global_links: 3, groups: 5, link_bandwidth: 1 GB/s}"),
        Expect::kDragonfly},
   };
   return cases;
 }
 
 std::string cluster(int nodes, const std::string& node, const std::string& topology) {
-  return "cluster:\n  nodes: " + std::to_string(nodes) + "\n  node: " + node + "\n  scale_out: " + topology + "\n";
+  return "cluster:\n  nodes: " + std::to_string(nodes) + "\n  node: " + node + "\n  scale_out: " + topology +
+         "\n";
 }
 
 const std::vector<Case>& cluster_cases() {
   static const std::vector<Case> cases{
       {"single_on_chain", cluster(4, "{kind: single}", "{kind: chain, link_bandwidth: 1 GB/s}")},
-      {"nvswitch_8nic_fat_tree", cluster(6, "{kind: nvswitch, bandwidth: 300 GB/s, nics: 8, nic_bandwidth: 200 Gb/s}",
-                                         "{kind: fat_tree, levels: 2, radix: 16}"),
+      {"nvswitch_8nic_fat_tree",
+       cluster(6, "{kind: nvswitch, bandwidth: 300 GB/s, nics: 8, nic_bandwidth: 200 Gb/s}",
+               "{kind: fat_tree, levels: 2, radix: 16}"),
        Expect::kLegs},
-      {"nvswitch_sampled_3l_fat_tree", cluster(30, "{kind: nvswitch, bandwidth: 300 GB/s, nics: 8, "
-                                                   "nic_bandwidth: 200 Gb/s}",
-                                               "{kind: fat_tree, levels: 3, radix: 12}"),
+      {"nvswitch_sampled_3l_fat_tree",
+       cluster(30,
+               "{kind: nvswitch, bandwidth: 300 GB/s, nics: 8, "
+               "nic_bandwidth: 200 Gb/s}",
+               "{kind: fat_tree, levels: 3, radix: 12}"),
        Expect::kLegs},
-      {"nvswitch_rails_fat_tree", cluster(5, "{kind: nvswitch, bandwidth: 300 GB/s, nics: 4, nic_bandwidth: 200 Gb/s, "
-                                             "rail_optimized: true}",
-                                          "{kind: fat_tree, levels: 2, radix: 4}")},
-      {"nvswitch_one_nic_torus", cluster(6, "{kind: nvswitch, devices: 4, bandwidth: 300 GB/s, nic_bandwidth: 100 Gb/s}",
-                                         "{kind: torus, dims: [3, 2]}")},
-      {"xgmi_dragonfly", cluster(3, "{kind: xgmi, nics: 4, nic_bandwidth: 200 Gb/s}",
-                                 "{kind: dragonfly, routers: 2, endpoints_per_router: 2, global_links: 1}"),
+      {"nvswitch_rails_fat_tree",
+       cluster(5,
+               "{kind: nvswitch, bandwidth: 300 GB/s, nics: 4, nic_bandwidth: 200 Gb/s, "
+               "rail_optimized: true}",
+               "{kind: fat_tree, levels: 2, radix: 4}")},
+      {"nvswitch_one_nic_torus",
+       cluster(6, "{kind: nvswitch, devices: 4, bandwidth: 300 GB/s, nic_bandwidth: 100 Gb/s}",
+               "{kind: torus, dims: [3, 2]}")},
+      {"xgmi_dragonfly",
+       cluster(3, "{kind: xgmi, nics: 4, nic_bandwidth: 200 Gb/s}",
+               "{kind: dragonfly, routers: 2, endpoints_per_router: 2, global_links: 1}"),
        Expect::kLegs},
-      {"xgmi_partial_mesh_one_nic", cluster(3, "{kind: xgmi, devices: 5, links: [[0, 1, 2], [1, 2], [2, 3], [3, 4], "
-                                               "[4, 0]], nic_bandwidth: 200 Gb/s}",
-                                            "{kind: fat_tree, levels: 3, radix: 4}")},
-      {"pcie_torus", cluster(3, "{kind: pcie, switches: 4, bandwidth: 32 GB/s, nics: 2, nic_bandwidth: 100 Gb/s}",
-                             "{kind: torus, dims: [3, 2]}"),
+      {"xgmi_partial_mesh_one_nic",
+       cluster(3,
+               "{kind: xgmi, devices: 5, links: [[0, 1, 2], [1, 2], [2, 3], [3, 4], "
+               "[4, 0]], nic_bandwidth: 200 Gb/s}",
+               "{kind: fat_tree, levels: 3, radix: 4}")},
+      {"pcie_torus",
+       cluster(3, "{kind: pcie, switches: 4, bandwidth: 32 GB/s, nics: 2, nic_bandwidth: 100 Gb/s}",
+               "{kind: torus, dims: [3, 2]}"),
        Expect::kLegs},
       {"board_mesh_rails_hammingmesh",
-       cluster(4, "{kind: board_mesh, board: [3, 2], link_bandwidth: 100 GB/s, nics: 2, nic_bandwidth: 100 Gb/s, "
-                  "rail_optimized: true}",
-               "{kind: hammingmesh, board: [2, 1], boards: [2, 1], radix: 8}"),
+       cluster(
+           4,
+           "{kind: board_mesh, board: [3, 2], link_bandwidth: 100 GB/s, nics: 2, nic_bandwidth: 100 Gb/s, "
+           "rail_optimized: true}",
+           "{kind: hammingmesh, board: [2, 1], boards: [2, 1], radix: 8}"),
        Expect::kLegs},
-      {"board_mesh_one_nic_dragonfly", cluster(7, "{kind: board_mesh, board: [2, 3], link_bandwidth: 100 GB/s, "
-                                                  "nic_bandwidth: 100 Gb/s}",
-                                               "{kind: dragonfly, routers: 2, endpoints_per_router: 2, "
-                                               "global_links: 1}"),
+      {"board_mesh_one_nic_dragonfly",
+       cluster(7,
+               "{kind: board_mesh, board: [2, 3], link_bandwidth: 100 GB/s, "
+               "nic_bandwidth: 100 Gb/s}",
+               "{kind: dragonfly, routers: 2, endpoints_per_router: 2, "
+               "global_links: 1}"),
        Expect::kDragonfly},
   };
   return cases;
@@ -194,7 +229,9 @@ void expect_dragonfly_shape(const Topology& t, const std::vector<LinkId>& r, con
   EXPECT_LE(local, 2) << what;
 }
 
-int bfs_hops(const Topology& t, int s, int d) { return t.hop_distances(t.endpoint(s))[static_cast<std::size_t>(t.endpoint(d).value())]; }
+int bfs_hops(const Topology& t, int s, int d) {
+  return t.hop_distances(t.endpoint(s))[static_cast<std::size_t>(t.endpoint(d).value())];
+}
 
 void check(const Case& c) {
   const config::TopoSpec spec = build(c);
@@ -211,7 +248,9 @@ void check(const Case& c) {
       const int bfs = dist[static_cast<std::size_t>(t.endpoint(d).value())];
       const int hops = static_cast<int>(r.size());
       switch (c.expect) {
-        case Expect::kMinimal: EXPECT_EQ(hops, bfs) << what; break;
+        case Expect::kMinimal:
+          EXPECT_EQ(hops, bfs) << what;
+          break;
         case Expect::kDragonfly:
           EXPECT_GE(hops, bfs) << what;
           EXPECT_LE(hops, bfs + 1) << what;
@@ -226,7 +265,8 @@ void check(const Case& c) {
             break;
           }
           const int j = f.nic_of(d % per), i = cg->rails() > 1 ? j : f.nic_of(s % per);
-          const int es = cg->rails() > 1 ? ns : ns * f.nics() + i, ed = cg->rails() > 1 ? nd : nd * f.nics() + j;
+          const int es = cg->rails() > 1 ? ns : ns * f.nics() + i,
+                    ed = cg->rails() > 1 ? nd : nd * f.nics() + j;
           EXPECT_EQ(hops, bfs_hops(f, s % per, f.nic_endpoint(i)) + bfs_hops(cg->scale_out(), es, ed) +
                               bfs_hops(f, f.nic_endpoint(j), d % per))
               << what;
@@ -257,12 +297,16 @@ TEST(RoutingProperty, EveryRegisteredKindHasCases) {
 }
 
 class ScaleOutRouting : public ::testing::TestWithParam<Case> {};
-TEST_P(ScaleOutRouting, RoutesAreConnectedAndMinimal) { check(GetParam()); }
+TEST_P(ScaleOutRouting, RoutesAreConnectedAndMinimal) {
+  check(GetParam());
+}
 INSTANTIATE_TEST_SUITE_P(Topologies, ScaleOutRouting, ::testing::ValuesIn(scale_out_cases()),
                          [](const ::testing::TestParamInfo<Case>& p) { return p.param.name; });
 
 class ClusterRouting : public ::testing::TestWithParam<Case> {};
-TEST_P(ClusterRouting, RoutesAreConnectedAndMinimalPerLeg) { check(GetParam()); }
+TEST_P(ClusterRouting, RoutesAreConnectedAndMinimalPerLeg) {
+  check(GetParam());
+}
 INSTANTIATE_TEST_SUITE_P(Clusters, ClusterRouting, ::testing::ValuesIn(cluster_cases()),
                          [](const ::testing::TestParamInfo<Case>& p) { return p.param.name; });
 
@@ -277,9 +321,8 @@ TEST(RoutingProperty, EndpointsOutOfRangeAreRejected) {
     try {
       t.route(n, 0, r);
     } catch (const ValueError& e) {
-      EXPECT_EQ(std::string(e.what()),
-                "endpoint out of range: " + std::to_string(n) + " -> 0 (the topology has " + std::to_string(n) +
-                    " endpoints)");
+      EXPECT_EQ(std::string(e.what()), "endpoint out of range: " + std::to_string(n) +
+                                           " -> 0 (the topology has " + std::to_string(n) + " endpoints)");
     }
   }
 }

@@ -62,7 +62,9 @@ TEST(Topology, SealRejectsADisconnectedGraph) {
     const Handmade t(true);
     FAIL();
   } catch (const InfeasibleError& e) {
-    EXPECT_STREQ(e.what(), "the handmade network is disconnected: endpoint 3 (lonely) cannot be reached from endpoint 0 (e0)");
+    EXPECT_STREQ(
+        e.what(),
+        "the handmade network is disconnected: endpoint 3 (lonely) cannot be reached from endpoint 0 (e0)");
   }
 }
 

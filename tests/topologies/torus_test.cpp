@@ -23,11 +23,16 @@ std::vector<std::string> route_names(const Topology& t, int s, int d) {
 TEST(Torus, CableCounts) {
   // One cable per endpoint per dimension of extent > 2, one per pair in a
   // dimension of extent 2: [3, 3, 2] -> 18 + 18 + 9 = 45.
-  EXPECT_EQ(measure(build_spec(topo_text(18, "{kind: torus, dims: [3, 3, 2], link_bandwidth: 1 GB/s}")).network()).cables,
-            45);
+  EXPECT_EQ(
+      measure(build_spec(topo_text(18, "{kind: torus, dims: [3, 3, 2], link_bandwidth: 1 GB/s}")).network())
+          .cables,
+      45);
   // A 4 × 5 mesh: (4-1)·5 + 4·(5-1) = 31.
-  EXPECT_EQ(measure(build_spec(topo_text(20, "{kind: torus, dims: [4, 5], wraparound: false, "
-                                             "link_bandwidth: 1 GB/s}")).network()).cables,
+  EXPECT_EQ(measure(build_spec(topo_text(20,
+                                         "{kind: torus, dims: [4, 5], wraparound: false, "
+                                         "link_bandwidth: 1 GB/s}"))
+                        .network())
+                .cables,
             31);
 }
 
@@ -39,7 +44,8 @@ TEST(Torus, DimensionOrderShorterWayRound) {
   // A tie (2 hops either way on a ring of 4) goes the positive way.
   EXPECT_EQ(route_names(spec.network(), 0, 2), (std::vector<std::string>{"e0->e1", "e1->e2"}));
   // Without wraparound the way is fixed.
-  const auto mesh = build_spec(topo_text(16, "{kind: torus, dims: [4, 4], wraparound: false, link_bandwidth: 1 GB/s}"));
+  const auto mesh =
+      build_spec(topo_text(16, "{kind: torus, dims: [4, 4], wraparound: false, link_bandwidth: 1 GB/s}"));
   EXPECT_EQ(mesh.network().kind(), "mesh");
   EXPECT_EQ(route_names(mesh.network(), 0, 3).size(), 3u);
 }
@@ -57,12 +63,14 @@ TEST(TorusInvalid, Dimensions) {
 
 TEST(TorusInvalid, EndpointCountMustMatch) {
   EXPECT_EQ(spec_error(topo_text(15, "{kind: torus, dims: [4, 4], link_bandwidth: 1 GB/s}")),
-            "t.yaml:2:31: error: topology.dims: a torus of 4 × 4 = 16 endpoints does not fit: the network must join "
+            "t.yaml:2:31: error: topology.dims: a torus of 4 × 4 = 16 endpoints does not fit: the network "
+            "must join "
             "15 endpoints (endpoints: 15)");
-  EXPECT_EQ(spec_error("cluster:\n  nodes: 30\n  node: {kind: nvswitch, bandwidth: 300 GB/s, nics: 2, "
-                       "nic_bandwidth: 25 GB/s}\n  scale_out: {kind: torus, dims: [8, 8]}\n"),
-            "t.yaml:4:34: error: cluster.scale_out.dims: a torus of 8 × 8 = 64 endpoints does not fit: the network "
-            "must join 60 endpoints (30 nodes × 2 NICs)");
+  EXPECT_EQ(
+      spec_error("cluster:\n  nodes: 30\n  node: {kind: nvswitch, bandwidth: 300 GB/s, nics: 2, "
+                 "nic_bandwidth: 25 GB/s}\n  scale_out: {kind: torus, dims: [8, 8]}\n"),
+      "t.yaml:4:34: error: cluster.scale_out.dims: a torus of 8 × 8 = 64 endpoints does not fit: the network "
+      "must join 60 endpoints (30 nodes × 2 NICs)");
 }
 
 }  // namespace
