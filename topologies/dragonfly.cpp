@@ -37,8 +37,12 @@ DragonflyParams DragonflyParams::read(config::Reader& r) {
           "{} groups need {} global ports per group to link every pair of groups once, but a·h = {} × {} = "
           "{}",
           p.groups, p.groups - 1, p.routers, p.global_links, p.routers * p.global_links));
-  r.check(std::int64_t{p.routers} * p.endpoints_per_router * p.groups <= (std::int64_t{1} << 30), "groups",
-          "too many endpoints");
+  const double endpoints = static_cast<double>(p.routers) * p.endpoints_per_router * p.groups;
+  r.check(endpoints <= kMaxEndpoints, "groups",
+          fmt::format("{} endpoints are more than the {} orrery builds", endpoints, kMaxEndpoints));
+  const double local = static_cast<double>(p.routers) * p.routers * p.groups;
+  r.check(local <= (1 << 26), "routers",
+          fmt::format("{} groups of {} routers all-to-all are too many local links to build", p.groups, p.routers));
   for (const auto& [bw, key] :
        {std::pair{p.link_bandwidth, "link_bandwidth"}, std::pair{p.local_bandwidth, "local_bandwidth"},
         std::pair{p.global_bandwidth, "global_bandwidth"}}) {

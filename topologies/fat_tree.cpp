@@ -12,7 +12,7 @@ namespace orrery::topo {
 FatTreeParams FatTreeParams::read(config::Reader& r) {
   FatTreeParams p;
   p.levels = r.required<int>("levels", "switch tiers: 2 (leaf-spine) or 3 (leaf-aggregation-core)");
-  p.radix = r.required<int>("radix", "ports per switch (even, at least 4)");
+  p.radix = r.required<int>("radix", "ports per switch (even, 4 to 4096)");
   p.link_bandwidth = r.maybe<Bandwidth>(
       "link_bandwidth",
       "per-direction bandwidth of every link; in a cluster, defaults to the nodes' nic_bandwidth");
@@ -24,8 +24,8 @@ FatTreeParams FatTreeParams::read(config::Reader& r) {
                                            "bisection); one value for the leaves, or a "
                                            "list, leaves first, one per tier below the top");
   r.check(p.levels == 2 || p.levels == 3, "levels", fmt::format("must be 2 or 3, got {}", p.levels));
-  r.check(p.radix >= 4 && p.radix % 2 == 0, "radix",
-          fmt::format("must be even and at least 4, got {}", p.radix));
+  r.check(p.radix >= 4 && p.radix % 2 == 0 && p.radix <= 4096, "radix",
+          fmt::format("must be even, at least 4 and at most 4096, got {}", p.radix));
   r.check(!p.link_bandwidth || *p.link_bandwidth > Bandwidth{}, "link_bandwidth", "must be positive");
   r.check(p.link_latency >= Duration{}, "link_latency", "must not be negative");
   if (r.describing()) return p;

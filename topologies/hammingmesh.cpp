@@ -29,7 +29,7 @@ HammingMeshParams HammingMeshParams::read(config::Reader& r) {
   const auto boards = r.maybe<std::vector<int>>("boards", "the board grid, [x, y]: x boards across, y down");
   const auto grid = r.maybe<std::vector<int>>(
       "grid", "instead of boards: accelerators [X, Y] across and down; boards = [X / a, Y / b]");
-  p.radix = r.required<int>("radix", "ports per switch of the row and column trees (even, at least 4)");
+  p.radix = r.required<int>("radix", "ports per switch of the row and column trees (even, 4 to 4096)");
   p.link_bandwidth = r.maybe<Bandwidth>("link_bandwidth",
                                         "per-direction bandwidth of every link unless set below; in a "
                                         "cluster, defaults to the nodes' nic_bandwidth");
@@ -66,9 +66,11 @@ HammingMeshParams HammingMeshParams::read(config::Reader& r) {
     p.x = gx / p.a;
     p.y = gy / p.b;
   }
-  r.check(p.size() <= (std::int64_t{1} << 30), "board", fmt::format("{} accelerators is too many", p.size()));
-  r.check(p.radix >= 4 && p.radix % 2 == 0, "radix",
-          fmt::format("must be even and at least 4, got {}", p.radix));
+  const double accelerators = static_cast<double>(p.a) * p.b * p.x * p.y;
+  r.check(accelerators <= kMaxEndpoints, "board",
+          fmt::format("{} accelerators are more than the {} orrery builds", accelerators, kMaxEndpoints));
+  r.check(p.radix >= 4 && p.radix % 2 == 0 && p.radix <= 4096, "radix",
+          fmt::format("must be even, at least 4 and at most 4096, got {}", p.radix));
   std::string why;
   DimensionTree::plan(p.x, p.b, p.radix, &why);
   r.check(why.empty(), "radix", "row trees: " + why);

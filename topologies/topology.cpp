@@ -146,8 +146,12 @@ std::vector<int> Topology::hop_distances(VertexId src) const {
 }
 
 std::optional<SpecProblem> ScaleOutSpec::problem(const ScaleOutContext& ctx) const {
-  if (ctx.endpoints < 1)
+  if (ctx.endpoints < 1) {
     return SpecProblem{"", fmt::format("needs at least one endpoint, got {}", ctx.endpoints)};
+  }
+  if (ctx.endpoints > kMaxEndpoints) {
+    return SpecProblem{"", fmt::format("{}, more than the {} orrery builds", endpoints_phrase(ctx), kMaxEndpoints)};
+  }
   return std::nullopt;
 }
 

@@ -91,6 +91,10 @@ class Topology {
   Graph graph_;
 };
 
+// The most endpoints a network (or devices a cluster) may have: beyond about
+// a million the graph alone outgrows a workstation's memory.
+constexpr int kMaxEndpoints = 1 << 20;
+
 // What a scale-out network is built for: how many endpoints it joins, and, in
 // a cluster, the nodes' NIC bandwidth, which its link_bandwidth defaults to.
 struct ScaleOutContext {

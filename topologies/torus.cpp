@@ -23,7 +23,8 @@ TorusParams TorusParams::read(config::Reader& r) {
     r.check(p.dims[d] >= 2, "dims",
             fmt::format("every dimension must be >= 2, got dims[{}] = {}", d, p.dims[d]));
   }
-  r.check(p.size() <= (std::int64_t{1} << 30), "dims", fmt::format("{} endpoints is too many", p.size()));
+  r.check(p.size() <= kMaxEndpoints, "dims",
+          fmt::format("{} endpoints are more than the {} orrery builds", p.size(), kMaxEndpoints));
   r.check(!p.link_bandwidth || *p.link_bandwidth > Bandwidth{}, "link_bandwidth", "must be positive");
   r.check(p.link_latency >= Duration{}, "link_latency", "must not be negative");
   return p;

@@ -11,8 +11,9 @@ void read_cluster(Reader& c, const Catalog& catalog, exec::ClusterSpec& spec) {
   c.section("node", "what is inside a node", false,
             [&](Reader& n) { spec.node = catalog.nodes.create(n, "single"); });
   if (!c.describing()) {
-    c.check(std::int64_t{spec.nodes} * spec.node->devices() <= (std::int64_t{1} << 28), "nodes",
-            fmt::format("{} nodes of {} devices is too many", spec.nodes, spec.node->devices()));
+    c.check(std::int64_t{spec.nodes} * spec.node->devices() <= topo::kMaxEndpoints, "nodes",
+            fmt::format("{} nodes of {} devices are more than the {} devices orrery builds", spec.nodes,
+                        spec.node->devices(), topo::kMaxEndpoints));
   }
   spec.scale_out_at = c.where("scale_out");
   c.section("scale_out", "the network between nodes", true, [&](Reader& t) {

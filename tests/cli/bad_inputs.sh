@@ -81,7 +81,7 @@ spec() {
 }
 f=$(spec odd-radix 'endpoints: 16
 topology: {kind: fat_tree, levels: 3, radix: 7, link_bandwidth: 1 GB/s}')
-expect odd-radix "odd-radix.yaml:2:46: error: topology.radix: must be even and at least 4, got 7" topo "$f"
+expect odd-radix "odd-radix.yaml:2:46: error: topology.radix: must be even, at least 4 and at most 4096, got 7" topo "$f"
 f=$(spec taper 'endpoints: 16
 topology: {kind: fat_tree, levels: 2, radix: 8, oversubscription: 0.5, link_bandwidth: 1 GB/s}')
 expect taper-below-1 "taper.yaml:2:67: error: topology.oversubscription: must be at least 1" topo "$f"
@@ -100,7 +100,7 @@ f=$(spec cut 'cluster:
   scale_out: {kind: fat_tree, levels: 2, radix: 4}')
 expect disconnected "cut.yaml:3:9: error: cluster.node: the xgmi network is disconnected: endpoint 2 (gcd2) cannot be reached from endpoint 0 (gcd0)" topo "$f"
 expect scenario-torus-dims "quickstart.yaml:15:14: error: cluster.scale_out.dims: missing required key 'dims'" run "$quickstart" --set cluster.scale_out.kind=torus "${out[@]}"
-expect scenario-fat-tree-radix "--set cluster.scale_out.radix=5: error: cluster.scale_out.radix: must be even and at least 4, got 5" run "$quickstart" --set cluster.scale_out.kind=fat_tree --set cluster.scale_out.levels=2 --set cluster.scale_out.radix=5 "${out[@]}"
+expect scenario-fat-tree-radix "--set cluster.scale_out.radix=5: error: cluster.scale_out.radix: must be even, at least 4 and at most 4096, got 5" run "$quickstart" --set cluster.scale_out.kind=fat_tree --set cluster.scale_out.levels=2 --set cluster.scale_out.radix=5 "${out[@]}"
 
 # A valid run writes both files (the control case: the checks above are not vacuous).
 if "$orrery" run "$quickstart" "${out[@]}" >/dev/null 2>&1 && [[ -s $tmp/out.h5 && -s $tmp/out.json ]]; then

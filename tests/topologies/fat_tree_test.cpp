@@ -64,9 +64,9 @@ TEST(FatTree, EcmpIsDeterministicAndUsesEveryUplink) {
 
 TEST(FatTreeInvalid, Radix) {
   EXPECT_EQ(spec_error(topo_text(16, "{kind: fat_tree, levels: 3, radix: 7, link_bandwidth: 1 GB/s}")),
-            "t.yaml:2:46: error: topology.radix: must be even and at least 4, got 7");
+            "t.yaml:2:46: error: topology.radix: must be even, at least 4 and at most 4096, got 7");
   EXPECT_EQ(spec_error(topo_text(16, "{kind: fat_tree, levels: 3, radix: 0, link_bandwidth: 1 GB/s}")),
-            "t.yaml:2:46: error: topology.radix: must be even and at least 4, got 0");
+            "t.yaml:2:46: error: topology.radix: must be even, at least 4 and at most 4096, got 0");
   EXPECT_EQ(
       spec_error(topo_text(200, "{kind: fat_tree, levels: 3, radix: 8, link_bandwidth: 1 GB/s}")),
       "t.yaml:2:46: error: topology.radix: a 3-level fat tree of radix 8 joins at most 128 endpoints (8 pods "
@@ -77,6 +77,18 @@ TEST(FatTreeInvalid, Radix) {
             "leaves × "
             "4 endpoints), but the network must join 40 endpoints (endpoints: 40); raise the radix or use "
             "levels: 3");
+}
+
+TEST(FatTreeInvalid, TooManyEndpoints) {
+  EXPECT_EQ(spec_error(topo_text(2000000, "{kind: fat_tree, levels: 3, radix: 512, link_bandwidth: 1 GB/s}")),
+            "t.yaml:2:11: error: topology: the network must join 2000000 endpoints (endpoints: 2000000), more than "
+            "the 1048576 orrery builds");
+  EXPECT_EQ(spec_error(topo_text(16, "{kind: fat_tree, levels: 3, radix: 8192, link_bandwidth: 1 GB/s}")),
+            "t.yaml:2:46: error: topology.radix: must be even, at least 4 and at most 4096, got 8192");
+  EXPECT_EQ(spec_error("cluster:\n  nodes: 200000\n  node: {kind: nvswitch, bandwidth: 300 GB/s, nic_bandwidth: 25 GB/s}\n"
+                       "  scale_out: {kind: fat_tree, levels: 3, radix: 128}\n"),
+            "t.yaml:2:10: error: cluster.nodes: 200000 nodes of 8 devices are more than the 1048576 devices orrery "
+            "builds");
 }
 
 TEST(FatTreeInvalid, LevelsAndTapering) {

@@ -85,7 +85,7 @@ TEST(HammingMeshInvalid, RadixAndSize) {
             "leaf's 4 down "
             "ports cannot take one board's 8 edge ports");
   EXPECT_EQ(spec_error(topo_text(256, hm("board: [4, 4], boards: [4, 4], radix: 9"))),
-            "t.yaml:2:69: error: topology.radix: must be even and at least 4, got 9");
+            "t.yaml:2:69: error: topology.radix: must be even, at least 4 and at most 4096, got 9");
   EXPECT_EQ(spec_error(topo_text(60, hm("board: [4, 4], boards: [2, 2], radix: 16"))),
             "t.yaml:2:54: error: topology.boards: an Hx4×4Mesh on 2 × 2 boards has 64 accelerators, but the "
             "network "
