@@ -60,7 +60,7 @@ ClusterGraph::ClusterGraph(int nodes, std::unique_ptr<NodeFabric> fabric, std::u
 void ClusterGraph::add_node(int node, const std::vector<int>& order) {
   const auto& fv = fabric_->vertices();
   const int devices = fabric_->devices();
-  const bool single = fabric_->kind() == "single";
+  const bool single = fabric_->device_is_nic();
   for (std::size_t k = 0; k < order.size(); ++k) {
     const Vertex& v = fv[static_cast<std::size_t>(order[k])];
     const bool device = static_cast<int>(k) < devices;

@@ -35,6 +35,8 @@ class NodeFabric : public Topology {
   [[nodiscard]] int nics() const { return nics_; }
   // The endpoint index of NIC i (a device's, when the device is its own NIC).
   [[nodiscard]] int nic_endpoint(int nic) const { return device_is_nic_ ? nic : devices_ + nic; }
+  // True when the one device is its own NIC (`single`).
+  [[nodiscard]] bool device_is_nic() const { return device_is_nic_; }
   // The NIC that serves `device`.
   [[nodiscard]] int nic_of(int device) const { return device * nics_ / devices_; }
   // Tabulated; throws ValueError outside 0..endpoint_count()-1.

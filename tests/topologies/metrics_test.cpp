@@ -50,6 +50,14 @@ TEST(Bisection, TwoToOneTaperedFatTreeHasHalf) {
                    24 * kGB);
 }
 
+TEST(Bisection, FourToThreeTaperedFatTreeKeeps75Percent) {
+  // Radix 14 at 4:3: round(14 / (7/3)) = 6 up and 8 down, exactly 4:3. 64
+  // endpoints = 8 leaves; leaves 0-3 send through 4 × 6 = 24 uplinks: 75% of 32.
+  EXPECT_DOUBLE_EQ(bisection(topo_text(64, "{kind: fat_tree, levels: 2, radix: 14, oversubscription: '4:3', "
+                                           "link_bandwidth: 1 GB/s}")),
+                   24 * kGB);
+}
+
 TEST(Bisection, TorusRingCutInHalfCrossesEachRingTwice) {
   // Halving a ring of k cuts it in two places (the middle and the wraparound),
   // so the cut has 2 × (N/k) links, N/k being the rings of that dimension.
