@@ -82,7 +82,10 @@ void route(benchmark::State& state, Make make) {
   std::mt19937_64 rng(20240601);
   std::uniform_int_distribution<int> pick(0, t->endpoint_count() - 1);
   std::vector<std::pair<int, int>> pairs(kPairs);
-  for (auto& [s, d] : pairs) s = pick(rng), d = pick(rng);
+  for (auto& [s, d] : pairs) {
+    s = pick(rng);
+    d = pick(rng);
+  }
   std::vector<LinkId> r;
   std::int64_t hops = 0;
   for (auto _ : state) {
