@@ -28,7 +28,7 @@ Chain::Chain(const ChainParams& p, int endpoints) : n_(endpoints), ring_(p.ring 
 }
 
 void Chain::route(int src, int dst, std::vector<LinkId>& out) const {
-  if (src < 0 || dst < 0 || src >= n_ || dst >= n_) Topology::route(src, dst, out);  // throws the range error
+  check_endpoints(src, dst);
   int forward = ((dst - src) % n_ + n_) % n_;  // hops going up
   if (!ring_) forward = dst >= src ? dst - src : -1;
   const bool up = ring_ ? forward <= n_ - forward : forward >= 0;
@@ -45,6 +45,8 @@ void Chain::route(int src, int dst, std::vector<LinkId>& out) const {
   }
 }
 
-std::unique_ptr<Topology> ChainSpec::build(int endpoints) const { return std::make_unique<Chain>(p_, endpoints); }
+std::unique_ptr<Topology> ChainSpec::make(const ScaleOutContext& ctx) const {
+  return std::make_unique<Chain>(p_, ctx.endpoints);
+}
 
 }  // namespace orrery::topo

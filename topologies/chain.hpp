@@ -30,7 +30,9 @@ class Chain final : public Topology {
 class ChainSpec final : public ScaleOutSpec {
  public:
   explicit ChainSpec(ChainParams p) : p_(p) {}
-  [[nodiscard]] std::unique_ptr<Topology> build(int endpoints) const override;
+
+ protected:
+  [[nodiscard]] std::unique_ptr<Topology> make(const ScaleOutContext& ctx) const override;
 
  private:
   ChainParams p_;

@@ -1,8 +1,9 @@
 // A network topology: one directed graph of endpoints (accelerators, NICs,
-// hosts, storage) and switches joined by links, built once and then immutable,
-// plus a route(src, dst) query. Each topology is a file of its own that fills a
-// `TopologyBuilder` and overrides `route` when it has a better rule than the
-// generic shortest path.
+// hosts) and switches joined by links, built once in a constructor and then
+// immutable, plus a route(src, dst) query. Each topology is a file of its own
+// that adds its vertices and links, calls seal(), and overrides `route` with
+// its own rule; the generic breadth-first shortest path stays available as
+// the reference every routing rule is tested against.
 #pragma once
 
 // Boost.Graph's edge iterator trips GCC 12's -Wmaybe-uninitialized (a false
@@ -13,6 +14,7 @@
 #pragma GCC diagnostic pop
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,7 +24,9 @@
 
 namespace orrery::topo {
 
-enum class VertexKind : std::uint8_t { kEndpoint, kSwitch };
+// kNic: a network interface inside a composed cluster (where a node fabric
+// meets the scale-out network); neither a device nor a switch.
+enum class VertexKind : std::uint8_t { kEndpoint, kSwitch, kNic };
 
 struct Vertex {
   VertexKind kind = VertexKind::kEndpoint;
@@ -40,14 +44,16 @@ struct Link {
 struct EdgeProps {
   LinkId link;
 };
-using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property, EdgeProps>;
+using Graph =
+    boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property, EdgeProps>;
 
 class Topology {
  public:
   virtual ~Topology() = default;
 
   [[nodiscard]] virtual std::string_view kind() const = 0;
-  // Appends the links from endpoint `src` to endpoint `dst` (empty when equal).
+  // Appends the links from endpoint `src` to endpoint `dst` (none when equal).
+  // Throws ValueError when either is not an endpoint index.
   virtual void route(int src, int dst, std::vector<LinkId>& out) const;
 
   [[nodiscard]] int endpoint_count() const { return static_cast<int>(endpoints_.size()); }
@@ -58,28 +64,73 @@ class Topology {
   [[nodiscard]] const Graph& graph() const { return graph_; }
   [[nodiscard]] std::string link_name(LinkId id) const;
 
+  // The generic router: a shortest path by hop count (breadth-first search,
+  // the first-found link on ties). The reference for every routing rule.
+  void bfs_route(VertexId src, VertexId dst, std::vector<LinkId>& out) const;
+  // Hop distance from `src` to every vertex (-1 where unreachable).
+  [[nodiscard]] std::vector<int> hop_distances(VertexId src) const;
+
  protected:
   VertexId add_vertex(VertexKind kind, std::string name);
-  // Adds one link each way.
-  void add_duplex(VertexId a, VertexId b, Bandwidth bw, Duration latency);
+  // Adds one link each way and returns the a -> b one; b -> a is the next id.
+  LinkId add_duplex(VertexId a, VertexId b, Bandwidth bw, Duration latency);
   LinkId add_link(VertexId src, VertexId dst, Bandwidth bw, Duration latency);
-  // Call at the end of the constructor: builds the Boost graph and an index.
+  // Call at the end of the constructor: builds the Boost graph, then checks by
+  // breadth-first search that every endpoint reaches, and is reached from,
+  // endpoint 0 (InfeasibleError naming the first one that is cut off).
   void seal();
-  // Shortest path by hop count (breadth-first search); the generic router.
-  void bfs_route(VertexId src, VertexId dst, std::vector<LinkId>& out) const;
+  // Throws ValueError unless both are endpoint indices.
+  void check_endpoints(int src, int dst) const;
 
  private:
+  void check_connected() const;
+
   std::vector<Vertex> vertices_;
   std::vector<VertexId> endpoints_;
   std::vector<Link> links_;
   Graph graph_;
 };
 
-// Builds the scale-out network for a given number of endpoints (one per node).
+// The most endpoints a network (or devices a cluster) may have: beyond about
+// a million the graph alone outgrows a workstation's memory.
+constexpr int kMaxEndpoints = 1 << 20;
+
+// What a scale-out network is built for: how many endpoints it joins, and, in
+// a cluster, the nodes' NIC bandwidth, which its link_bandwidth defaults to.
+struct ScaleOutContext {
+  int endpoints = 0;
+  std::optional<Bandwidth> nic_bandwidth;
+  std::string origin;  // where the endpoint count comes from, for messages ("16 nodes × 8 NICs")
+};
+
+// Why a spec cannot be built in a context: the key at fault and what is wrong.
+struct SpecProblem {
+  std::string key;
+  std::string message;
+};
+
+// Builds the scale-out network for a number of endpoints (NICs, or devices
+// that are their own NIC). Checks that depend on the endpoint count live in
+// problem(), so that the scenario reader can report them at the right key.
 class ScaleOutSpec {
  public:
   virtual ~ScaleOutSpec() = default;
-  [[nodiscard]] virtual std::unique_ptr<Topology> build(int endpoints) const = 0;
+  [[nodiscard]] virtual std::optional<SpecProblem> problem(const ScaleOutContext& ctx) const;
+  // Throws ValueError ("key: message") when problem() finds one.
+  [[nodiscard]] std::unique_ptr<Topology> build(const ScaleOutContext& ctx) const;
+  [[nodiscard]] std::unique_ptr<Topology> build(int endpoints) const {
+    return build(ScaleOutContext{endpoints, {}, {}});
+  }
+
+ protected:
+  [[nodiscard]] virtual std::unique_ptr<Topology> make(const ScaleOutContext& ctx) const = 0;
 };
+
+// "the network must join N endpoints (ORIGIN)", for size messages.
+[[nodiscard]] std::string endpoints_phrase(const ScaleOutContext& ctx);
+// A link bandwidth that defaults to the NIC bandwidth inside a cluster.
+[[nodiscard]] std::optional<SpecProblem> missing_bandwidth(const std::optional<Bandwidth>& given,
+                                                           const ScaleOutContext& ctx, const char* key);
+[[nodiscard]] Bandwidth bandwidth_or_nic(const std::optional<Bandwidth>& given, const ScaleOutContext& ctx);
 
 }  // namespace orrery::topo

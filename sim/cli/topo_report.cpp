@@ -1,51 +1,42 @@
 #include "sim/cli/topo_report.hpp"
 
-#include <boost/program_options/errors.hpp>
 #include <fmt/format.h>
+#include <boost/program_options/errors.hpp>
 
 #include <iostream>
 
-#include "sim/config/catalog.hpp"
+#include "sim/config/topo_spec.hpp"
+#include "topologies/cluster_graph.hpp"
+#include "topologies/metrics.hpp"
 
 namespace orrery::cli {
 
 int topo_report(const std::vector<std::string>& args) {
   if (args.size() != 1) throw boost::program_options::error("usage: orrery topo SPEC.yaml");
   const config::Catalog catalog;
-  const config::Document doc = config::Document::load_file(args.front());
-  YAML::Node resolved(YAML::NodeType::Map);
-  config::Reader r(doc, doc.root(), "", resolved);
-  const int endpoints = r.required<int>("endpoints", "number of endpoints (nodes) to build it for");
-  r.check(endpoints >= 1, "endpoints", "must be at least 1");
-  std::shared_ptr<const topo::ScaleOutSpec> spec;
-  r.section("topology", "the topology", true, [&](config::Reader& t) { spec = catalog.scale_out.create(t); });
-  r.finish();
-  const auto topology = spec->build(endpoints);
+  const config::TopoSpec spec = config::load_topo_spec(catalog, args.front());
+  const topo::Topology& net = spec.network();
+  const topo::TopologyMetrics m = topo::measure(net);
 
-  int switches = 0;
-  for (const auto& v : topology->vertices()) switches += v.kind == topo::VertexKind::kSwitch ? 1 : 0;
-  // Route lengths over all ordered endpoint pairs (sampled past 512 endpoints).
-  const int n = topology->endpoint_count();
-  const int stride = n > 512 ? n / 512 : 1;
-  std::size_t diameter = 0;
-  double hops = 0;
-  std::int64_t pairs = 0;
-  std::vector<LinkId> route;
-  for (int a = 0; a < n; a += stride) {
-    for (int b = 0; b < n; b += stride) {
-      if (a == b) continue;
-      route.clear();
-      topology->route(a, b, route);
-      diameter = std::max(diameter, route.size());
-      hops += static_cast<double>(route.size());
-      ++pairs;
-    }
+  std::string kind(net.kind());
+  if (spec.cluster) {
+    const topo::ClusterGraph& c = spec.cluster->graph();
+    kind = fmt::format("{} nodes of {} ({} device{}, {} NIC{}) on {}{}", c.nodes(), c.fabric().kind(),
+                       c.fabric().devices(), c.fabric().devices() == 1 ? "" : "s", c.fabric().nics(),
+                       c.fabric().nics() == 1 ? "" : "s", c.scale_out().kind(),
+                       c.rails() > 1 ? fmt::format(" × {} rails", c.rails()) : "");
   }
-  std::cout << fmt::format("topology      {}\n", topology->kind());
-  std::cout << fmt::format("endpoints     {}\nswitches      {}\nlinks         {} (directed)\n", n, switches,
-                           topology->links().size());
-  std::cout << fmt::format("diameter      {} hops{}\n", diameter, stride > 1 ? " (sampled)" : "");
-  std::cout << fmt::format("average hops  {:.4g}\n", pairs ? hops / static_cast<double>(pairs) : 0.0);
+  const int half = m.endpoints / 2;
+  std::cout << fmt::format("topology      {}\n", kind);
+  std::cout << fmt::format("endpoints     {}\nswitches      {}\n", m.endpoints, m.switches);
+  if (m.nics) std::cout << fmt::format("NICs          {}\n", m.nics);
+  std::cout << fmt::format("links         {} (directed), {} cables\n", m.links, m.cables);
+  std::cout << fmt::format("switch ports  {}\n", m.switch_ports);
+  std::cout << fmt::format("diameter      {} hops{}\n", m.routes.diameter,
+                           m.routes.sampled ? " (sampled)" : "");
+  std::cout << fmt::format("average hops  {:.4g}\n", m.routes.average_hops);
+  std::cout << fmt::format("bisection     {} ({} per endpoint of a half)\n", to_string(m.bisection),
+                           half ? to_string(Bandwidth::bytes_per_s(m.bisection.bytes_per_s() / half)) : "-");
   return 0;
 }
 

@@ -1,6 +1,7 @@
-// `orrery topo SPEC.yaml`: builds a topology from a spec file
-// (`endpoints: N` and `topology: {kind: ..., ...}`) and prints its size,
-// diameter and average route length.
+// `orrery topo SPEC.yaml`: builds a topology (`endpoints: N` and `topology:
+// {kind: ..., ...}`) or a cluster (a `cluster:` section, or a whole scenario)
+// and prints its size, route lengths, bisection bandwidth and cost proxies
+// (topologies/metrics.hpp).
 #pragma once
 
 #include <string>

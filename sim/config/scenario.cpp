@@ -26,20 +26,34 @@ void read_device(Reader& c, const Catalog& catalog, exec::ClusterSpec& cluster) 
 
 }  // namespace
 
+void read_cluster(Reader& c, const Catalog& catalog, exec::ClusterSpec& spec) {
+  spec.nodes = c.required<int>("nodes", "number of nodes");
+  c.check(spec.nodes >= 1, "nodes", "must be at least 1");
+  read_device(c, catalog, spec);
+  spec.node_at = c.where("node");
+  c.section("node", "what is inside a node", false,
+            [&](Reader& n) { spec.node = catalog.nodes.create(n, "single"); });
+  if (!c.describing()) {
+    c.check(std::int64_t{spec.nodes} * spec.node->devices() <= topo::kMaxEndpoints, "nodes",
+            fmt::format("{} nodes of {} devices are more than the {} devices orrery builds", spec.nodes,
+                        spec.node->devices(), topo::kMaxEndpoints));
+  }
+  spec.scale_out_at = c.where("scale_out");
+  c.section("scale_out", "the network between nodes", true, [&](Reader& t) {
+    spec.scale_out = catalog.scale_out.create(t);
+    if (t.describing()) return;
+    // Checks that need the endpoint count, reported at the key at fault.
+    if (auto p = spec.scale_out->problem(topo::scale_out_context(spec.nodes, *spec.node))) t.fail(p->key, p->message);
+  });
+}
+
 void read_scenario(Reader& r, const Catalog& catalog, Scenario& s) {
   const auto seed = r.optional<std::int64_t>("seed", 1, "seed of every random stream of the run");
   r.check(seed >= 0, "seed", "must not be negative");
   s.seed = static_cast<std::uint64_t>(seed);
   s.collectives = catalog.collective_library;
-  r.section("cluster", "the devices and how they are wired", true, [&](Reader& c) {
-    s.cluster.nodes = c.required<int>("nodes", "number of nodes");
-    c.check(s.cluster.nodes >= 1, "nodes", "must be at least 1");
-    read_device(c, catalog, s.cluster);
-    c.section("node", "what is inside a node", false,
-              [&](Reader& n) { s.cluster.node = catalog.nodes.create(n, "single"); });
-    c.section("scale_out", "the network between nodes", true,
-              [&](Reader& t) { s.cluster.scale_out = catalog.scale_out.create(t); });
-  });
+  r.section("cluster", "the devices and how they are wired", true,
+            [&](Reader& c) { read_cluster(c, catalog, s.cluster); });
   r.section("network", "how transfers are timed", false,
             [&](Reader& n) { s.network = catalog.networks.create(n, "flow"); });
   r.section("workload", "what runs on the cluster", true,

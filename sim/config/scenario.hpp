@@ -31,6 +31,10 @@ Scenario load_scenario(const Catalog& catalog, const std::string& path, const st
 Scenario parse_scenario(const Catalog& catalog, const std::string& text, const std::string& file_name,
                         const std::vector<std::string>& sets, std::optional<std::uint64_t> seed);
 
+// The `cluster` section's keys, read (or documented) into `spec`. Checks of the
+// scale-out network that need the endpoint count are reported at their key.
+void read_cluster(Reader& c, const Catalog& catalog, exec::ClusterSpec& spec);
+
 // The top-level keys, read (or documented, in describe mode) into `s`.
 void read_scenario(Reader& r, const Catalog& catalog, Scenario& s);
 

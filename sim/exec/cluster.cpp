@@ -1,12 +1,37 @@
 #include "sim/exec/cluster.hpp"
 
+#include <fmt/format.h>
+
 namespace orrery::exec {
 
-// With single-device nodes, device i is endpoint i of the scale-out network.
-// Node fabrics with several devices compose their graph with the scale-out one.
-Cluster::Cluster(const ClusterSpec& spec)
-    : devices_(spec.nodes * spec.node->devices()),
-      devices_per_node_(spec.node->devices()),
-      network_(spec.scale_out->build(spec.nodes)) {}
+namespace {
+
+// Builds one part, turning what its builder throws into a located ConfigError.
+template <class Build>
+auto located(const SourceLocation& at, const char* key, Build build) {
+  try {
+    return build();
+  } catch (const ValueError& e) {
+    throw ConfigError(at, key, e.what());
+  } catch (const InfeasibleError& e) {
+    throw ConfigError(at, key, e.what());
+  }
+}
+
+}  // namespace
+
+Cluster::Cluster(const ClusterSpec& spec) : devices_per_node_(spec.node->devices()) {
+  if (spec.nodes < 1)
+    throw ConfigError(spec.node_at, "cluster.nodes", fmt::format("must be at least 1, got {}", spec.nodes));
+  devices_ = spec.nodes * devices_per_node_;
+  auto fabric = located(spec.node_at, "cluster.node", [&] { return spec.node->build(); });
+  const topo::ScaleOutContext ctx = topo::scale_out_context(spec.nodes, *spec.node);
+  auto scale_out =
+      located(spec.scale_out_at, "cluster.scale_out", [&] { return spec.scale_out->build(ctx); });
+  network_ = located(spec.scale_out_at, "cluster", [&] {
+    return std::make_unique<topo::ClusterGraph>(spec.nodes, std::move(fabric), std::move(scale_out),
+                                                spec.node->rail_optimized());
+  });
+}
 
 }  // namespace orrery::exec

@@ -1,12 +1,16 @@
-// The cluster a scenario describes: nodes of a kind (devices and the fabric
-// inside), joined by a scale-out topology. It maps devices to the endpoints
-// of the combined network graph; routes and link properties come from there.
+// The cluster a scenario describes: nodes of a kind (devices, NICs and the
+// fabric inside), joined by a scale-out topology, built into one graph
+// (topo::ClusterGraph) whose endpoints are the devices in order: device d is
+// device d % k of node d / k for k devices per node. Routes and link
+// properties come from network().
 #pragma once
 
 #include <memory>
 
 #include "models/devices/device.hpp"
+#include "sim/core/error.hpp"
 #include "sim/core/ids.hpp"
+#include "topologies/cluster_graph.hpp"
 #include "topologies/node_fabric.hpp"
 #include "topologies/topology.hpp"
 #include "workloads/workload.hpp"
@@ -14,28 +18,41 @@
 namespace orrery::exec {
 
 struct ClusterSpec {
+  ClusterSpec() = default;
+  ClusterSpec(int n, std::shared_ptr<const topo::NodeSpec> kind,
+              std::shared_ptr<const topo::ScaleOutSpec> network)
+      : nodes(n), node(std::move(kind)), scale_out(std::move(network)) {}
+
   int nodes = 0;
   // The device in every slot, overrides applied; null for workloads that bring
   // their own timings (the profiled pipeline).
   std::shared_ptr<const models::Device> device;
   std::shared_ptr<const topo::NodeSpec> node;
   std::shared_ptr<const topo::ScaleOutSpec> scale_out;
+  // Where the node and scale_out sections were read from, so that a network
+  // found wrong only when built (disconnected, say) is reported there.
+  SourceLocation node_at;
+  SourceLocation scale_out_at;
 };
 
 class Cluster {
  public:
+  // Throws ConfigError, at cluster.node or cluster.scale_out, when a part
+  // cannot be built (wrong size, disconnected).
   explicit Cluster(const ClusterSpec& spec);
 
   [[nodiscard]] int device_count() const { return devices_; }
   [[nodiscard]] workload::ClusterShape shape() const { return {devices_, devices_per_node_}; }
   [[nodiscard]] const topo::Topology& network() const { return *network_; }
+  // The same graph, with what it was composed of (fabric, scale-out, rails).
+  [[nodiscard]] const topo::ClusterGraph& graph() const { return *network_; }
   // The network endpoint a device sends and receives through.
   [[nodiscard]] int endpoint_of(DeviceId d) const { return d.value(); }
 
  private:
   int devices_ = 0;
   int devices_per_node_ = 1;
-  std::unique_ptr<topo::Topology> network_;
+  std::unique_ptr<topo::ClusterGraph> network_;
 };
 
 }  // namespace orrery::exec

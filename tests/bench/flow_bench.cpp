@@ -39,15 +39,14 @@ namespace {
 class FixedSpec final : public topo::ScaleOutSpec {
  public:
   explicit FixedSpec(std::function<std::unique_ptr<topo::Topology>()> make) : make_(std::move(make)) {}
-  [[nodiscard]] std::unique_ptr<topo::Topology> build(int) const override { return make_(); }
+  [[nodiscard]] std::unique_ptr<topo::Topology> make(const topo::ScaleOutContext&) const override { return make_(); }
 
  private:
   std::function<std::unique_ptr<topo::Topology>()> make_;
 };
 
 Cluster cluster_of(int endpoints, std::function<std::unique_ptr<topo::Topology>()> make) {
-  return Cluster(ClusterSpec{.nodes = endpoints, .device = nullptr, .node = std::make_shared<topo::SingleDeviceNode>(),
-                             .scale_out = std::make_shared<FixedSpec>(std::move(make))});
+  return Cluster(ClusterSpec(endpoints, std::make_shared<topo::SingleDeviceNode>(), std::make_shared<FixedSpec>(std::move(make))));
 }
 
 // ---- churn on random routes ----
@@ -275,8 +274,7 @@ void BM_FlowRingAllReduce(benchmark::State& state) {
   p.link_bandwidth = Bandwidth::bytes_per_s(kBandwidth);
   p.link_latency = Duration::ns(kLatency);
   p.ring = true;
-  const Cluster cluster(ClusterSpec{.nodes = RingAllReduce::kP, .device = nullptr, .node = std::make_shared<topo::SingleDeviceNode>(),
-                                    .scale_out = std::make_shared<topo::ChainSpec>(p)});
+  const Cluster cluster(ClusterSpec(RingAllReduce::kP, std::make_shared<topo::SingleDeviceNode>(), std::make_shared<topo::ChainSpec>(p)));
   // 2(p−1)(α + ⌈(S/p)/B⌉): 1 MiB at 50 GB/s = 20971.52 → 20972 ns per step.
   const auto step = kLatency + static_cast<std::int64_t>(
                                    std::ceil(static_cast<double>(RingAllReduce::kChunk) * 1e9 / kBandwidth));

@@ -66,7 +66,7 @@ expect missing-unit "nounit.yaml:15:45: error: cluster.scale_out.link_bandwidth:
 f=$(variant wrongunit 's/"50 GB\/s"/"10 GB"/')
 expect wrong-unit "wrongunit.yaml:15:45: error: cluster.scale_out.link_bandwidth: cannot read '10 GB' as a bandwidth" run "$f" "${out[@]}"
 f=$(variant registry 's/kind: chain/kind: fat_tre/')
-expect unknown-name "registry.yaml:15:22: error: cluster.scale_out.kind: unknown value 'fat_tre'; valid: chain" run "$f" "${out[@]}"
+expect unknown-name "registry.yaml:15:22: error: cluster.scale_out.kind: unknown value 'fat_tre'; did you mean 'fat_tree'?; valid: chain, dragonfly, fat_tree, hammingmesh, torus" run "$f" "${out[@]}"
 expect set-bad-path "--set workload.shedule=gpipe: error: workload: unknown key 'shedule'; did you mean 'schedule'?" run "$quickstart" --set workload.shedule=gpipe "${out[@]}"
 expect set-bad-value "--set workload.micro_batches=many: error: workload.micro_batches: expected an integer, found 'many'" run "$quickstart" --set workload.micro_batches=many "${out[@]}"
 expect set-no-equals "--set 'workload.schedule': expected key.path=value" run "$quickstart" --set workload.schedule "${out[@]}"
@@ -78,7 +78,7 @@ expect negative-seed "--seed -3: must not be negative" run "$quickstart" --seed 
 expect unknown-command "unknown command 'rnu'; did you mean 'run'?" rnu "$quickstart"
 expect unknown-option "unrecognised option '--outptu'" run "$quickstart" --outptu x.h5
 expect no-scenario "missing the scenario file" run
-expect describe-unknown "unknown topology 'torus'; valid: chain" describe topology torus
+expect describe-unknown "unknown topology 'torrus'; valid: chain, dragonfly, fat_tree, hammingmesh, torus" describe topology torrus
 expect list-unknown "unknown family 'planets'" list planets
 
 # Devices in scenarios.
@@ -128,6 +128,34 @@ f=$(tvariant csv-missing 's/  collectives:/  flows:\n    - { pattern: file, file
 expect missing-csv "csv-missing.yaml:20:30: error: workload.flows[0].file: cannot open flow file '$tmp/none.csv'" run "$f" "${out[@]}"
 expect set-list-index "--set workload.collectives.2.bytes=1: 'workload.collectives' is a list of 1 entries; expected an index from 0 to 0, found '2'" run "$traffic" --set workload.collectives.2.bytes=1 "${out[@]}"
 expect describe-collective "unknown collective 'rign'; valid: binomial_tree" describe collective rign
+
+# Topologies (`orrery topo SPEC.yaml`, and the scale-out network of a scenario).
+spec() {
+  printf '%s\n' "$2" >"$tmp/$1.yaml"
+  echo "$tmp/$1.yaml"
+}
+f=$(spec odd-radix 'endpoints: 16
+topology: {kind: fat_tree, levels: 3, radix: 7, link_bandwidth: 1 GB/s}')
+expect odd-radix "odd-radix.yaml:2:46: error: topology.radix: must be even, at least 4 and at most 4096, got 7" topo "$f"
+f=$(spec taper 'endpoints: 16
+topology: {kind: fat_tree, levels: 2, radix: 8, oversubscription: 0.5, link_bandwidth: 1 GB/s}')
+expect taper-below-1 "taper.yaml:2:67: error: topology.oversubscription: must be at least 1" topo "$f"
+f=$(spec dim 'endpoints: 8
+topology: {kind: torus, dims: [8, 1], link_bandwidth: 1 GB/s}')
+expect dimension-below-2 "dim.yaml:2:31: error: topology.dims: every dimension must be >= 2, got dims[1] = 1" topo "$f"
+f=$(spec board 'endpoints: 16
+topology: {kind: hammingmesh, board: [4, 4], grid: [2, 8], radix: 16, link_bandwidth: 1 GB/s}')
+expect board-larger-than-grid "board.yaml:2:52: error: topology.grid: the board [4, 4] is larger than the grid [2, 8]" topo "$f"
+f=$(spec count 'endpoints: 15
+topology: {kind: torus, dims: [4, 4], link_bandwidth: 1 GB/s}')
+expect endpoint-count "count.yaml:2:31: error: topology.dims: a torus of 4 × 4 = 16 endpoints does not fit: the network must join 15 endpoints" topo "$f"
+f=$(spec cut 'cluster:
+  nodes: 2
+  node: {kind: xgmi, devices: 4, links: [[0, 1], [2, 3]], nic_bandwidth: 25 GB/s}
+  scale_out: {kind: fat_tree, levels: 2, radix: 4}')
+expect disconnected "cut.yaml:3:9: error: cluster.node: the xgmi network is disconnected: endpoint 2 (gcd2) cannot be reached from endpoint 0 (gcd0)" topo "$f"
+expect scenario-torus-dims "quickstart.yaml:15:14: error: cluster.scale_out.dims: missing required key 'dims'" run "$quickstart" --set cluster.scale_out.kind=torus "${out[@]}"
+expect scenario-fat-tree-radix "--set cluster.scale_out.radix=5: error: cluster.scale_out.radix: must be even, at least 4 and at most 4096, got 5" run "$quickstart" --set cluster.scale_out.kind=fat_tree --set cluster.scale_out.levels=2 --set cluster.scale_out.radix=5 "${out[@]}"
 
 # A valid run writes both files (the control case: the checks above are not vacuous).
 for good in "$quickstart" "$traffic"; do

@@ -112,7 +112,8 @@ TEST(ScenarioInvalid, WrongKindOfUnit) {
 
 TEST(ScenarioInvalid, UnknownRegistryNameListsTheValidOnes) {
   EXPECT_EQ(error_of(replace(kGood, "kind: chain", "kind: chian")),
-            "s.yaml:4:22: error: cluster.scale_out.kind: unknown value 'chian'; did you mean 'chain'?; valid: chain");
+            "s.yaml:4:22: error: cluster.scale_out.kind: unknown value 'chian'; did you mean 'chain'?; valid: chain, "
+            "dragonfly, fat_tree, hammingmesh, torus");
   EXPECT_EQ(error_of(replace(kGood, "  kind: pipeline\n", "  kind: pipeline\n  schedule: 1f1f\n")),
             "s.yaml:7:13: error: workload.schedule: unknown value '1f1f'; did you mean '1f1b'?; valid: 1f1b, gpipe, "
             "interleaved_1f1b");
@@ -216,7 +217,7 @@ TEST(Docs, DescribeComesFromTheReadFunctions) {
     (void)describe_entry(catalog, "topology", "torrus", false);
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_STREQ(e.what(), "error: unknown topology 'torrus'; valid: chain");
+    EXPECT_STREQ(e.what(), "error: unknown topology 'torrus'; valid: chain, dragonfly, fat_tree, hammingmesh, torus");
   }
 }
 

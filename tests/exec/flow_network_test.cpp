@@ -59,22 +59,21 @@ class Line final : public topo::Topology {
 class FixedSpec final : public topo::ScaleOutSpec {
  public:
   explicit FixedSpec(std::function<std::unique_ptr<topo::Topology>()> make) : make_(std::move(make)) {}
-  [[nodiscard]] std::unique_ptr<topo::Topology> build(int) const override { return make_(); }
+  [[nodiscard]] std::unique_ptr<topo::Topology> make(const topo::ScaleOutContext&) const override { return make_(); }
 
  private:
   std::function<std::unique_ptr<topo::Topology>()> make_;
 };
 
 ClusterSpec spec_of(int nodes, std::function<std::unique_ptr<topo::Topology>()> make) {
-  return ClusterSpec{.nodes = nodes, .device = nullptr, .node = std::make_shared<topo::SingleDeviceNode>(),
-                     .scale_out = std::make_shared<FixedSpec>(std::move(make))};
+  return ClusterSpec(nodes, std::make_shared<topo::SingleDeviceNode>(), std::make_shared<FixedSpec>(std::move(make)));
 }
 
 ClusterSpec chain(int nodes, double bytes_per_s, std::int64_t latency_ns) {
   topo::ChainParams p;
   p.link_bandwidth = Bandwidth::bytes_per_s(bytes_per_s);
   p.link_latency = Duration::ns(latency_ns);
-  return ClusterSpec{.nodes = nodes, .device = nullptr, .node = std::make_shared<topo::SingleDeviceNode>(), .scale_out = std::make_shared<topo::ChainSpec>(p)};
+  return ClusterSpec(nodes, std::make_shared<topo::SingleDeviceNode>(), std::make_shared<topo::ChainSpec>(p));
 }
 
 ClusterSpec star(int n, double bytes_per_s, std::int64_t latency_ns) {

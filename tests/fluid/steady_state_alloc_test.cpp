@@ -18,7 +18,7 @@ namespace {
 std::atomic<std::uint64_t> g_allocations{0};
 }  // namespace
 
-void* operator new(std::size_t n) {
+[[gnu::noinline]] void* operator new(std::size_t n) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
@@ -76,8 +76,7 @@ TEST(FluidSteadyState, FlowNetworkRingStepsAllocateNothing) {
   p.link_bandwidth = Bandwidth::bytes_per_s(1e9);
   p.link_latency = Duration::ns(100);
   p.ring = true;
-  const exec::Cluster cluster(exec::ClusterSpec{.nodes = 16, .device = nullptr, .node = std::make_shared<topo::SingleDeviceNode>(),
-                                                .scale_out = std::make_shared<topo::ChainSpec>(p)});
+  const exec::Cluster cluster(exec::ClusterSpec(16, std::make_shared<topo::SingleDeviceNode>(), std::make_shared<topo::ChainSpec>(p)));
   sim::Engine engine;
   exec::FlowNetwork net(engine, cluster);
   int arrived = 0;

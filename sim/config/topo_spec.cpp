@@ -1,0 +1,59 @@
+#include "sim/config/topo_spec.hpp"
+
+#include <fmt/format.h>
+
+#include "sim/config/scenario.hpp"
+
+namespace orrery::config {
+
+namespace {
+
+TopoSpec read(const Catalog& catalog, const Document& doc) {
+  TopoSpec out;
+  if (doc.root()["workload"]) {  // a whole scenario: read it all, report its cluster
+    const Scenario s = parse_scenario(catalog, YAML::Dump(doc.root()), doc.file(), {}, std::nullopt);
+    out.cluster = std::make_unique<exec::Cluster>(s.cluster);
+    return out;
+  }
+  YAML::Node resolved(YAML::NodeType::Map);
+  Reader r(doc, doc.root(), "", resolved);
+  if (r.has("cluster")) {
+    exec::ClusterSpec spec;
+    r.section("cluster", "the devices and how they are wired", true,
+              [&](Reader& c) { read_cluster(c, catalog, spec); });
+    r.finish();
+    out.cluster = std::make_unique<exec::Cluster>(spec);
+    return out;
+  }
+  topo::ScaleOutContext ctx;
+  ctx.endpoints = r.required<int>("endpoints", "number of endpoints to build the topology for");
+  r.check(ctx.endpoints >= 1, "endpoints", "must be at least 1");
+  ctx.origin = fmt::format("endpoints: {}", ctx.endpoints);
+  std::shared_ptr<const topo::ScaleOutSpec> spec;
+  const SourceLocation at = r.where("topology");
+  r.section("topology", "the topology", true, [&](Reader& t) {
+    spec = catalog.scale_out.create(t);
+    if (auto p = spec->problem(ctx)) t.fail(p->key, p->message);
+  });
+  r.finish();
+  try {
+    out.topology = spec->build(ctx);
+  } catch (const InfeasibleError& e) {
+    throw ConfigError(at, "topology", e.what());
+  } catch (const ValueError& e) {
+    throw ConfigError(at, "topology", e.what());
+  }
+  return out;
+}
+
+}  // namespace
+
+TopoSpec load_topo_spec(const Catalog& catalog, const std::string& path) {
+  return read(catalog, Document::load_file(path));
+}
+
+TopoSpec parse_topo_spec(const Catalog& catalog, const std::string& text, const std::string& file_name) {
+  return read(catalog, Document::parse(text, file_name));
+}
+
+}  // namespace orrery::config
