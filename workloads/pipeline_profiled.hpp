@@ -1,14 +1,25 @@
 // `pipeline`: a pipeline of p stages, one per device, running m micro-batches
-// under a registered schedule, with each stage's forward and backward times
-// given (the profiled compute model: users replay times they measured). Each
-// stage sends `activation_size` bytes of activations forward and of gradients
-// backward per micro-batch, over the cluster network. The lowering emits one
-// compute task per (operation, micro-batch, chunk), the transfers between
-// consecutive virtual stages, the data dependencies, and the order the
-// schedule gives each stage; bubbles come out of executing that graph.
+// under a registered schedule, with each stage's forward, backward and weight
+// gradient times given (the profiled compute model: users replay times they
+// measured). Each stage sends `activation_size` bytes of activations forward
+// and of gradients backward per micro-batch, over the cluster network. The
+// lowering emits one compute task per (operation, micro-batch, chunk), the
+// transfers between consecutive virtual stages on different devices, the data
+// dependencies, and the order the schedule gives each device; bubbles come out
+// of executing that graph.
+//
+// Backward: when the schedule splits it (Schedule::splits_backward), B is the
+// input gradient (`backward`) and W the weight gradient (`weight`), a task of
+// kind weight_grad after the B of the same micro-batch and chunk; otherwise
+// one fused backward takes `backward` + `weight`. Activations
+// (`activation_memory` per micro-batch and chunk) are held from the end of F
+// to the end of W when the backward is split, to the end of the fused B
+// otherwise.
 #pragma once
 
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "sim/config/reader.hpp"
@@ -22,9 +33,10 @@ struct PipelineParams {
   int chunks = 1;
   std::shared_ptr<const Schedule> schedule;
   Bytes activation_size;    // sent between consecutive stages, per micro-batch, each way
-  Bytes activation_memory;  // held per micro-batch and chunk from the end of F to the end of B
+  Bytes activation_memory;  // held per micro-batch and chunk from the end of F to the end of W (or fused B)
   std::vector<Duration> forward;   // one per stage, or one for all
-  std::vector<Duration> backward;  // idem
+  std::vector<Duration> backward;  // idem; the input gradient B alone when the schedule splits the backward
+  std::vector<Duration> weight;    // idem; the weight gradient W (0 by default)
   SourceLocation stages_at;        // for errors found when the cluster is known
   SourceLocation micro_batches_at;
 
@@ -37,10 +49,16 @@ class PipelineWorkload final : public Workload {
   [[nodiscard]] TaskGraph lower(const ClusterShape& cluster) const override;
   void summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const override;
 
-  // The time of one operation of `stage` for one chunk: the stage's time split evenly over its chunks.
+  // The time of one operation of `stage` for one chunk: the stage's time split
+  // evenly over its chunks; a fused backward (schedules that do not split it)
+  // takes backward + weight.
   [[nodiscard]] Duration op_time(PipeOpType type, int stage) const;
 
  private:
+  using OpTasks = std::map<std::tuple<PipeOpType, int, int>, TaskId>;  // (type, micro-batch, virtual stage)
+  void add_compute(TaskGraph& g, const std::vector<std::vector<PipeOp>>& order, OpTasks& op) const;
+  void add_data_flow(TaskGraph& g, const OpTasks& op) const;
+
   PipelineParams p_;
 };
 

@@ -8,7 +8,7 @@ namespace orrery::workload {
 
 void register_builtin(WorkloadRegistry& workloads, const ScheduleRegistry& schedules,
                       const CollectiveNames& collectives) {
-  workloads.add("pipeline", "a pipeline of stages with profiled forward/backward times per stage",
+  workloads.add("pipeline", "a pipeline of stages with profiled forward/backward/weight-gradient times per stage",
                 [&schedules](config::Reader& r) -> std::shared_ptr<const Workload> {
                   return std::make_shared<PipelineWorkload>(PipelineParams::read(r, schedules));
                 });

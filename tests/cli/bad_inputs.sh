@@ -73,6 +73,15 @@ expect set-no-equals "--set 'workload.schedule': expected key.path=value" run "$
 expect output-folder "-o '$tmp/no/such/dir/out.h5': folder '$tmp/no/such/dir' does not exist" run "$quickstart" -o "$tmp/no/such/dir/out.h5"
 expect trace-folder "--trace '$tmp/none/t.json': folder '$tmp/none' does not exist" run "$quickstart" --trace "$tmp/none/t.json" -o "$tmp/out.h5"
 expect not-divisible "--set workload.micro_batches=6: error: workload.micro_batches: schedule 'interleaved_1f1b' needs micro-batches to be a multiple of the 4 stages, got 6" run "$quickstart" --set workload.schedule=interleaved_1f1b --set workload.chunks=2 --set workload.micro_batches=6 "${out[@]}"
+# Zero-bubble schedules: V shapes need exactly 2 chunks, ZB-V at least p micro-batches, ZB-H1/H2 one chunk.
+expect zb-v-chunks "quickstart.yaml:18:3: error: workload.chunks: schedule 'zb_v' places exactly 2 chunks on each stage, in a V; set chunks to 2 (got 1)" run "$quickstart" --set workload.schedule=zb_v "${out[@]}"
+expect v-half-chunks "--set workload.chunks=3: error: workload.chunks: schedule 'v_half' places exactly 2 chunks on each stage, in a V; set chunks to 2 (got 3)" run "$quickstart" --set workload.schedule=v_half --set workload.chunks=3 "${out[@]}"
+expect zb-v-micro-batches "--set workload.micro_batches=3: error: workload.micro_batches: schedule 'zb_v' needs at least as many micro-batches as the 4 stages, got 3" run "$quickstart" --set workload.schedule=zb_v --set workload.chunks=2 --set workload.micro_batches=3 "${out[@]}"
+expect zb-h1-chunks "--set workload.chunks=2: error: workload.chunks: schedule 'zb_h1' runs one chunk per stage, but chunks = 2" run "$quickstart" --set workload.schedule=zb_h1 --set workload.chunks=2 "${out[@]}"
+f=$(variant negweight 's/backward: "2 ms"/backward: "2 ms", weight: "-1 ms"/')
+expect negative-weight "negweight.yaml:24:74: error: workload.compute.weight: times must not be negative" run "$f" "${out[@]}"
+f=$(variant weightlist 's/backward: "2 ms"/backward: "2 ms", weight: ["1 ms", "1 ms"]/')
+expect weight-list "weightlist.yaml:24:74: error: workload.compute.weight: gives 2 times for 4 stages; give one, or one per stage" run "$f" "${out[@]}"
 expect stages-vs-devices "workload.stages: 4 stages need 4 devices, one per stage, but the cluster has 5" run "$quickstart" --set cluster.nodes=5 "${out[@]}"
 expect negative-seed "--seed -3: must not be negative" run "$quickstart" --seed -3 "${out[@]}"
 expect unknown-command "unknown command 'rnu'; did you mean 'run'?" rnu "$quickstart"

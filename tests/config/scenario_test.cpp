@@ -116,7 +116,7 @@ TEST(ScenarioInvalid, UnknownRegistryNameListsTheValidOnes) {
             "dragonfly, fat_tree, hammingmesh, torus");
   EXPECT_EQ(error_of(replace(kGood, "  kind: pipeline\n", "  kind: pipeline\n  schedule: 1f1f\n")),
             "s.yaml:7:13: error: workload.schedule: unknown value '1f1f'; did you mean '1f1b'?; valid: 1f1b, gpipe, "
-            "interleaved_1f1b");
+            "interleaved_1f1b, v_half, zb_h1, zb_h2, zb_v");
 }
 
 TEST(ScenarioInvalid, MissingRequiredKey) {
@@ -184,6 +184,31 @@ TEST(ScenarioInvalid, ScheduleWhoseMicroBatchesDoNotDivide) {
             "micro-batches to be a multiple of the 4 stages, got 6");
   EXPECT_EQ(error_of(replace(kGood, "  kind: pipeline\n", "  kind: pipeline\n  chunks: 2\n")),
             "s.yaml:7:11: error: workload.chunks: schedule '1f1b' runs one chunk per stage, but chunks = 2");
+}
+
+TEST(ScenarioInvalid, ZeroBubbleSchedulesCheckChunksAndMicroBatches) {
+  // ZB-V and V-Half hold exactly two chunks per stage, in a V (Qi et al. arXiv 2401.10241 §6).
+  EXPECT_EQ(error_of(replace(kGood, "  kind: pipeline\n", "  kind: pipeline\n  schedule: zb_v\n")),
+            "s.yaml:6:3: error: workload.chunks: schedule 'zb_v' places exactly 2 chunks on each stage, in a V; set "
+            "chunks to 2 (got 1)");
+  EXPECT_EQ(error_of(replace(kGood, "  kind: pipeline\n", "  kind: pipeline\n  schedule: v_half\n  chunks: 3\n")),
+            "s.yaml:8:11: error: workload.chunks: schedule 'v_half' places exactly 2 chunks on each stage, in a V; set "
+            "chunks to 2 (got 3)");
+  // ZB-V's order deadlocks with fewer micro-batches than stages.
+  EXPECT_EQ(error_of(replace(kGood, "  kind: pipeline\n", "  kind: pipeline\n  schedule: zb_v\n  chunks: 2\n"),
+                     {"workload.micro_batches=3"}),
+            "--set workload.micro_batches=3: error: workload.micro_batches: schedule 'zb_v' needs at least as many "
+            "micro-batches as the 4 stages, got 3");
+  // ZB-H1 and ZB-H2 run one chunk per stage.
+  EXPECT_EQ(error_of(replace(kGood, "  kind: pipeline\n", "  kind: pipeline\n  schedule: zb_h2\n  chunks: 2\n")),
+            "s.yaml:8:11: error: workload.chunks: schedule 'zb_h2' runs one chunk per stage, but chunks = 2");
+}
+
+TEST(ScenarioInvalid, WeightGradientTimes) {
+  EXPECT_EQ(error_of(replace(kGood, "backward: \"2 ms\"", "backward: \"2 ms\", weight: \"-1 ms\"")),
+            "s.yaml:9:74: error: workload.compute.weight: times must not be negative");
+  EXPECT_EQ(error_of(replace(kGood, "backward: \"2 ms\"", "backward: \"2 ms\", weight: [\"1 ms\", \"1 ms\"]")),
+            "s.yaml:9:74: error: workload.compute.weight: gives 2 times for 4 stages; give one, or one per stage");
 }
 
 TEST(ScenarioInvalid, StageTimesListOfTheWrongLength) {

@@ -5,23 +5,54 @@
 #include "workloads/schedules/pipeline_1f1b.hpp"
 #include "workloads/schedules/pipeline_gpipe.hpp"
 #include "workloads/schedules/pipeline_interleaved.hpp"
+#include "workloads/schedules/pipeline_v_half.hpp"
+#include "workloads/schedules/pipeline_zb_h1.hpp"
+#include "workloads/schedules/pipeline_zb_h2.hpp"
+#include "workloads/schedules/pipeline_zb_v.hpp"
 
 namespace orrery::workload {
 
-std::string Schedule::check(const PipelineShape&) const { return {}; }
+std::string Schedule::check_chunks(int chunks) const {
+  if (chunks == 1 || interleaved()) return {};
+  return fmt::format("schedule '{}' runs one chunk per stage, but chunks = {}", name(), chunks);
+}
+
+std::string Schedule::check(const PipelineShape&) const {
+  return {};
+}
+
+int Schedule::device_of(int, int position, int) const {
+  return position;
+}
 
 namespace {
 template <class S>
 void add(ScheduleRegistry& r, std::string description) {
   auto instance = std::make_shared<const S>();
-  r.add(std::string(instance->name()), std::move(description), [instance](config::Reader&) { return instance; });
+  r.add(std::string(instance->name()), std::move(description),
+        [instance](config::Reader&) { return instance; });
 }
 }  // namespace
 
 void register_builtin(ScheduleRegistry& schedules) {
   add<GPipeSchedule>(schedules, "all forwards, then all backwards (Huang et al. 2019)");
-  add<OneFOneBSchedule>(schedules, "one forward, one backward after a warm-up (PipeDream-Flush; Megatron-LM)");
+  add<OneFOneBSchedule>(schedules,
+                        "one forward, one backward after a warm-up (PipeDream-Flush; Megatron-LM)");
   add<InterleavedSchedule>(schedules, "1F1B over v model chunks per stage (Megatron-LM SC21 §2.2.2)");
+  add<ZbH1Schedule>(
+      schedules,
+      "1F1B with the backward split into B and W, W delayed into the bubbles; 1F1B's peak memory "
+      "(Qi et al. ICLR'24 §2.1)");
+  add<ZbH2Schedule>(
+      schedules,
+      "split backward, 2p-1 micro-batches in flight, zero bubble when F, B, W take the same time "
+      "(Qi et al. ICLR'24 §2.2)");
+  add<ZbVSchedule>(schedules,
+                   "two chunks per stage in a V, zero bubble at 1F1B's peak memory; needs chunks: 2 "
+                   "(Qi et al. arXiv 2401.10241 §6)");
+  add<VHalfSchedule>(schedules,
+                     "V-shaped building block with about half of 1F1B's activation memory; needs chunks: 2 "
+                     "(Qi et al. arXiv 2405.15362)");
 }
 
 }  // namespace orrery::workload

@@ -1,12 +1,18 @@
 // A pipeline schedule: for each pipeline stage (device), the order in which it
-// runs the forward (F) and backward (B, or B then W when the backward is split
-// into input and weight gradients) operations of each micro-batch and model
-// chunk. Schedules only order work; the executor adds the data dependencies
-// and transfers, so bubbles come out of the simulation.
+// runs the forward (F) and backward operations of each micro-batch and model
+// chunk. A schedule that splits the backward (Qi et al., ICLR'24, "Zero Bubble
+// Pipeline Parallelism") orders B (input gradient) and W (weight gradient)
+// separately; the others order one fused backward B (input and weight
+// gradients together). Schedules only order work; the lowering adds the data
+// dependencies and transfers, so bubbles come out of the simulation.
 //
-// Chunks: with v chunks per device (interleaving), chunk c of stage s holds
-// virtual stage c·p + s of the p·v-stage model, so a micro-batch visits the
-// devices v times round (Narayanan et al., SC21, §2.2.2).
+// Chunks: with v chunks per device, the model is cut into p·v virtual stages;
+// chunk c at position s (0 ≤ s < p) is virtual stage c·p + s, held by device
+// device_of(c, s, p). The default is the interleaved placement — position s on
+// device s for every chunk, so a micro-batch visits the devices v times round
+// (Narayanan et al., SC21, §2.2.2). V-shaped schedules (ZB-V, V-Half) place
+// chunk 1 backwards, position s on device p−1−s, so that the first and the
+// last virtual stages share device 0.
 #pragma once
 
 #include <memory>
@@ -19,11 +25,13 @@
 namespace orrery::workload {
 
 struct PipelineShape {
-  int stages = 1;          // p
-  int micro_batches = 1;   // m
-  int chunks = 1;          // v
+  int stages = 1;         // p
+  int micro_batches = 1;  // m
+  int chunks = 1;         // v
 };
 
+// kBackward is the input gradient B when the schedule splits the backward,
+// and the whole backward otherwise; kWeight is the weight gradient W.
 enum class PipeOpType : std::uint8_t { kForward, kBackward, kWeight };
 
 struct PipeOp {
@@ -37,15 +45,29 @@ class Schedule {
  public:
   virtual ~Schedule() = default;
   [[nodiscard]] virtual std::string_view name() const = 0;
+  // Empty when the schedule can run `chunks` chunks per stage, else why not,
+  // with the numbers. The default accepts 1, or any number when interleaved().
+  [[nodiscard]] virtual std::string check_chunks(int chunks) const;
   // Empty when the schedule can run this shape, else why not, with the numbers.
   [[nodiscard]] virtual std::string check(const PipelineShape& shape) const;
   // True when the schedule interleaves chunks (allows chunks > 1).
   [[nodiscard]] virtual bool interleaved() const { return false; }
   // True when backward ops are split into B (input gradient) and W (weight gradient).
   [[nodiscard]] virtual bool splits_backward() const { return false; }
-  // Per stage, the ordered operations.
+  // The device that holds chunk `chunk` at position `position` (virtual stage
+  // chunk·stages + position). For each chunk, positions must map one-to-one
+  // onto the devices.
+  [[nodiscard]] virtual int device_of(int chunk, int position, int stages) const;
+  // Per device, the ordered operations; each (type, micro-batch, chunk) once,
+  // with W only when splits_backward().
   [[nodiscard]] virtual std::vector<std::vector<PipeOp>> order(const PipelineShape& shape) const = 0;
 };
+
+// The V placement of ZB-V and V-Half: chunk 0 runs down the devices, chunk 1
+// back up, so virtual stages s and 2p−1−s share device s.
+[[nodiscard]] constexpr int v_shape_device(int chunk, int position, int stages) {
+  return chunk % 2 == 0 ? position : stages - 1 - position;
+}
 
 using ScheduleRegistry = config::Registry<std::shared_ptr<const Schedule>>;
 
