@@ -4,10 +4,15 @@
 // counted by hand in kScenario (1-based).
 #include <gtest/gtest.h>
 
+#include "tests/support/scenario_support.hpp"
+
 #include "sim/config/scenario.hpp"
 
 namespace orrery::config {
 namespace {
+
+using test::error_of;
+using test::replace;
 
 constexpr const char* kScenario = R"(cluster:
   nodes: 4
@@ -20,22 +25,6 @@ workload:
   micro_batches: 8
   compute: { model: profiled, forward: "1 ms", backward: "2 ms" }
 )";
-
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  return text.replace(at, from.size(), to);
-}
-
-std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
-  const Catalog catalog;
-  try {
-    (void)parse_scenario(catalog, text, "s.yaml", sets, std::nullopt);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(ScenarioDevice, NamesADeviceAndOverridesAField) {
   const Catalog catalog;

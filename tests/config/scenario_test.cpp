@@ -3,11 +3,16 @@
 // the YAML text of each test (lines and columns are 1-based).
 #include <gtest/gtest.h>
 
+#include "tests/support/scenario_support.hpp"
+
 #include "sim/config/docs.hpp"
 #include "sim/config/scenario.hpp"
 
 namespace orrery::config {
 namespace {
+
+using test::error_of;
+using test::replace;
 
 constexpr const char* kGood = R"(seed: 3
 cluster:
@@ -19,23 +24,6 @@ workload:
   micro_batches: 8
   compute: { model: profiled, forward: "1 ms", backward: "2 ms" }
 )";
-
-// The text of the ConfigError that reading `text` (with `sets`) throws.
-std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
-  const Catalog catalog;
-  try {
-    (void)parse_scenario(catalog, text, "s.yaml", sets, std::nullopt);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  return text.replace(at, from.size(), to);
-}
 
 TEST(Scenario, ReadsAGoodScenarioAndFillsDefaults) {
   const Catalog catalog;

@@ -16,6 +16,8 @@
 // per-stage order: start = max(previous op on the stage, input ready + c).
 #include <gtest/gtest.h>
 
+#include "tests/support/scenario_support.hpp"
+
 #include <fmt/format.h>
 
 #include <map>
@@ -27,6 +29,8 @@
 
 namespace orrery {
 namespace {
+
+using test::number;
 
 struct Case {
   int p = 4;
@@ -65,13 +69,6 @@ network: {{ model: {net} }}
 config::RunOutput run(const Case& c) {
   const config::Catalog catalog;
   return config::simulate(config::parse_scenario(catalog, text(c), "case.yaml", {}, std::nullopt));
-}
-
-double number(const config::RunOutput& r, const std::string& key) {
-  const auto* v = r.recorder->summary().find(key);
-  EXPECT_NE(v, nullptr) << key;
-  if (const auto* d = std::get_if<double>(v)) return *d;
-  return static_cast<double>(std::get<std::int64_t>(*v));
 }
 
 TEST(Pipeline, GPipeAnd1F1BMatchTheClosedFormWithFreeCommunication) {

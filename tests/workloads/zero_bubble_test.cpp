@@ -25,6 +25,8 @@
 // are counted in micro-batches (chunks) in flight.
 #include <gtest/gtest.h>
 
+#include "tests/support/scenario_support.hpp"
+
 #include <fmt/format.h>
 
 #include <map>
@@ -39,6 +41,9 @@
 
 namespace orrery {
 namespace {
+
+using test::number;
+using test::numbers;
 
 using workload::PipeOpType;
 
@@ -79,20 +84,6 @@ network: {{ model: {net} }}
 config::RunOutput run(const Case& c) {
   const config::Catalog catalog;
   return config::simulate(config::parse_scenario(catalog, text(c), "case.yaml", {}, std::nullopt));
-}
-
-double number(const config::RunOutput& r, const std::string& key) {
-  const auto* v = r.recorder->summary().find(key);
-  EXPECT_NE(v, nullptr) << key;
-  if (v == nullptr) return 0;
-  if (const auto* d = std::get_if<double>(v)) return *d;
-  return static_cast<double>(std::get<std::int64_t>(*v));
-}
-
-std::vector<double> numbers(const config::RunOutput& r, const std::string& key) {
-  const auto* v = r.recorder->summary().find(key);
-  EXPECT_NE(v, nullptr) << key;
-  return v ? std::get<std::vector<double>>(*v) : std::vector<double>{};
 }
 
 std::string where(const Case& c) {

@@ -1,0 +1,53 @@
+// Helpers the scenario-driven tests share: read a scenario text and return
+// the configuration error it raises, edit a scenario text, and read numbers
+// from a run's summary.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "sim/config/scenario.hpp"
+#include "sim/config/simulation.hpp"
+
+namespace orrery::test {
+
+// The text of the ConfigError that reading `text` (with `sets`) throws, or "(no error)".
+inline std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
+  const config::Catalog catalog;
+  try {
+    (void)config::parse_scenario(catalog, text, "s.yaml", sets, std::nullopt);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// `text` with the first `from` replaced by `to` (a test failure if `from` is absent).
+inline std::string replace(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at == std::string::npos) return text;
+  return text.replace(at, from.size(), to);
+}
+
+// A scalar summary value as a double (a test failure if absent).
+inline double number(const config::RunOutput& r, const std::string& key) {
+  const auto* v = r.recorder->summary().find(key);
+  EXPECT_NE(v, nullptr) << key;
+  if (v == nullptr) return 0;
+  if (const auto* d = std::get_if<double>(v)) return *d;
+  return static_cast<double>(std::get<std::int64_t>(*v));
+}
+
+// A per-stage or per-device summary list (a test failure if absent).
+inline std::vector<double> numbers(const config::RunOutput& r, const std::string& key) {
+  const auto* v = r.recorder->summary().find(key);
+  EXPECT_NE(v, nullptr) << key;
+  return v ? std::get<std::vector<double>>(*v) : std::vector<double>{};
+}
+
+}  // namespace orrery::test
