@@ -79,10 +79,13 @@ TunerChoice choose_algorithm(const CollectiveLibrary& library, const CollectiveC
       why_not.push_back(fmt::format("{}: {}", a->name(), why));
       continue;
     }
-    const Duration t = a->predict(call, routes);
+    // Lowered once: the plan is both what is costed and, for the winner, what runs.
+    auto plan = std::make_shared<const CollectivePlan>(a->lower(call));
+    const Duration t = predict_plan(*plan, routes);
     best.candidates.emplace_back(std::string(a->name()), t);
     if (!best.algorithm || t < best.predicted) {
       best.algorithm = a.get();
+      best.plan = std::move(plan);
       best.predicted = t;
     }
   }

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -53,6 +54,7 @@ class GroupRoutes {
 
 struct TunerChoice {
   const CollectiveAlgorithm* algorithm = nullptr;
+  std::shared_ptr<const CollectivePlan> plan;  // the winner's lowered plan, so callers need not lower it again
   Duration predicted;
   std::vector<std::pair<std::string, Duration>>
       candidates;  // every algorithm that could run it, with its prediction

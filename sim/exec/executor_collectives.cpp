@@ -48,8 +48,10 @@ const Executor::LoweredCollective& Executor::lower(const CollectiveWork& c) {
     models::GroupRoutes routes(cluster_.network(), std::move(endpoints));
     try {
       const models::TunerChoice pick = models::choose_algorithm(*collectives_, call, routes);
-      algorithm = pick.algorithm;
+      it->second.algorithm = std::string(pick.algorithm->name());
+      it->second.plan = pick.plan;
       it->second.predicted = pick.predicted;
+      return it->second;
     } catch (const ValueError& e) {
       lowered_.erase(it);
       throw InfeasibleError(e.what());
