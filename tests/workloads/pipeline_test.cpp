@@ -16,6 +16,7 @@
 // per-stage order: start = max(previous op on the stage, input ready + c).
 #include <gtest/gtest.h>
 
+#include "tests/support/pipeline_recurrence.hpp"
 #include "tests/support/scenario_support.hpp"
 
 #include <fmt/format.h>
@@ -31,6 +32,7 @@ namespace orrery {
 namespace {
 
 using test::number;
+using test::recurrence;
 
 struct Case {
   int p = 4;
@@ -120,47 +122,6 @@ TEST(Pipeline, GPipeWithCommunicationAddsTwoTransfersPerBoundary) {
   }
 }
 
-// An independent evaluation of a pipeline schedule with per-boundary cost c:
-// repeatedly sweep the stages, starting an op when its stage is free and its
-// input has arrived (forward input from the previous stage, backward input
-// from the next), until every op is placed.
-std::int64_t recurrence(const workload::Schedule& s, int p, int m, std::int64_t tf, std::int64_t tb, std::int64_t c) {
-  const auto order = s.order({p, m, 1});
-  std::map<std::tuple<int, int, int>, std::int64_t> end;  // (type, mb, stage) -> end time
-  std::vector<std::size_t> next(static_cast<std::size_t>(p), 0);
-  std::vector<std::int64_t> free_at(static_cast<std::size_t>(p), 0);
-  std::int64_t makespan = 0;
-  for (bool progress = true; progress;) {
-    progress = false;
-    for (int st = 0; st < p; ++st) {
-      const auto& ops = order[static_cast<std::size_t>(st)];
-      auto& k = next[static_cast<std::size_t>(st)];
-      while (k < ops.size()) {
-        const auto& o = ops[k];
-        const bool fwd = o.type == workload::PipeOpType::kForward;
-        std::int64_t ready = 0;
-        if (fwd && st > 0) {
-          auto it = end.find({0, o.micro_batch, st - 1});
-          if (it == end.end()) break;
-          ready = it->second + c;
-        } else if (!fwd && st < p - 1) {
-          auto it = end.find({1, o.micro_batch, st + 1});
-          if (it == end.end()) break;
-          ready = it->second + c;
-        }
-        const std::int64_t start = std::max(ready, free_at[static_cast<std::size_t>(st)]);
-        const std::int64_t e = start + (fwd ? tf : tb);
-        end[{fwd ? 0 : 1, o.micro_batch, st}] = e;
-        free_at[static_cast<std::size_t>(st)] = e;
-        makespan = std::max(makespan, e);
-        ++k;
-        progress = true;
-      }
-    }
-  }
-  return makespan;
-}
-
 TEST(Pipeline, OneFOneBWithCommunicationMatchesAnIndependentRecurrence) {
   const workload::OneFOneBSchedule one_f_one_b;
   const workload::GPipeSchedule gpipe;
@@ -173,11 +134,11 @@ TEST(Pipeline, OneFOneBWithCommunicationMatchesAnIndependentRecurrence) {
     c.latency = "5 us";
     c.network = network;
     const std::int64_t hop = 5000 + 671089;  // as in the GPipe test
-    EXPECT_NEAR(number(run(c), "iteration_time_s"), recurrence(one_f_one_b, p, m, 1'000'000, 2'000'000, hop) * 1e-9,
+    EXPECT_NEAR(number(run(c), "iteration_time_s"), recurrence(one_f_one_b, p, m, 1, 1'000'000, 2'000'000, 0, hop) * 1e-9,
                 1e-15)
         << "p=" << p << " m=" << m;
     c.schedule = "gpipe";
-    EXPECT_NEAR(number(run(c), "iteration_time_s"), recurrence(gpipe, p, m, 1'000'000, 2'000'000, hop) * 1e-9, 1e-15);
+    EXPECT_NEAR(number(run(c), "iteration_time_s"), recurrence(gpipe, p, m, 1, 1'000'000, 2'000'000, 0, hop) * 1e-9, 1e-15);
   }
 }
 
