@@ -3,6 +3,7 @@
 // tests/workloads/ and a scenario.
 #include "workloads/pipeline_profiled.hpp"
 #include "workloads/traffic.hpp"
+#include "workloads/training/training.hpp"
 
 namespace orrery::workload {
 
@@ -17,6 +18,12 @@ void register_builtin(WorkloadRegistry& workloads, const ScheduleRegistry& sched
                 "incast, hot_spot, CSV file) and collectives",
                 [&collectives](config::Reader& r) -> std::shared_ptr<const Workload> {
                   return std::make_shared<TrafficWorkload>(TrafficParams::read(r, collectives));
+                });
+  workloads.add("training",
+                "one iteration of transformer training: dp/tp/pp/vpp/cp/ep plan, pipeline schedule, ZeRO, "
+                "offload, recompute; operations priced by the device model (or profiled)",
+                [&schedules](config::Reader& r) -> std::shared_ptr<const Workload> {
+                  return std::make_shared<training::TrainingWorkload>(training::TrainingParams::read(r, schedules));
                 });
 }
 

@@ -83,9 +83,27 @@ struct CollectiveWork {
   int root = 0;          // broadcast, reduce: the root's rank in the group
   double density = 1.0;  // sparse_all_reduce: k as a fraction of the buffer's elements
   std::vector<int> dims;  // dimension-wise algorithms: the group as a grid, rank = row-major index
+  // Priced: the group runs the collective in lockstep on links no other
+  // traffic uses (tensor parallelism inside a node): the executor holds it for
+  // the alpha-beta prediction of its plan on the group's routes
+  // (models/collective/collective_cost.hpp), `repeat` times back to back,
+  // instead of sending its transfers through the network service. Workloads
+  // use it where simulating every transfer would cost millions of events for
+  // no contention to resolve.
+  bool priced = false;
+  int repeat = 1;
 };
 
-using Work = std::variant<ComputeWork, TransferWork, CollectiveWork>;
+// A wait of known length that holds no device: a measured communication time
+// (profiled workloads) or a host-side transfer over a device's own PCIe link.
+// `device` is where the trace shows it.
+struct DelayWork {
+  DeviceId device;
+  Duration duration;
+  Bytes bytes;  // what it moves, for traffic counts (0 when nothing)
+};
+
+using Work = std::variant<ComputeWork, TransferWork, CollectiveWork, DelayWork>;
 
 enum class MemoryCategory : std::uint8_t { kParameters, kGradients, kOptimizer, kActivations, kBuffers };
 inline constexpr int kMemoryCategoryCount = 5;
@@ -153,6 +171,7 @@ struct TaskTimes {
   std::vector<Time> end;
   Time makespan;
   std::map<std::int32_t, CollectiveRecord> collectives;  // by task index
+  std::vector<std::int64_t> priced_bytes;  // by task index: bytes of priced collectives, all ranks and repeats (0 else)
 };
 
 }  // namespace orrery::workload

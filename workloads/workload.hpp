@@ -3,22 +3,59 @@
 // no cost model. Each workload kind is one file, registered by name.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "sim/config/registry.hpp"
 #include "sim/core/summary.hpp"
+#include "sim/core/units.hpp"
+#include "workloads/operation.hpp"
 #include "workloads/collective_names.hpp"
 #include "workloads/schedules/schedule.hpp"
 #include "workloads/task_graph.hpp"
 
 namespace orrery::workload {
 
+// What a workload may ask of the device in every slot of the cluster: the
+// time of one operation (models/compute's cost model, calibrated where a table
+// covers it) and the figures of the device and of its host. sim/config
+// implements it; workloads stay free of the models library.
+class DeviceModel {
+ public:
+  virtual ~DeviceModel() = default;
+  [[nodiscard]] virtual std::string_view name() const = 0;
+  // Throws ValueError when the device cannot run the operation (no peak for its type).
+  [[nodiscard]] virtual Duration time(const Operation& op) const = 0;
+  // False when no calibration row covered the operation (documented default efficiencies).
+  [[nodiscard]] virtual bool calibrated(const Operation& op) const = 0;
+  // Dense peak for the type; throws ValueError when the device has none.
+  [[nodiscard]] virtual FlopRate peak(DType t) const = 0;
+  [[nodiscard]] virtual Bytes memory_capacity() const = 0;
+  // The host tier (`cluster.host`), for offload; zero when the scenario names no host.
+  [[nodiscard]] virtual Bandwidth pcie_bandwidth() const = 0;
+  [[nodiscard]] virtual Bandwidth host_memory_bandwidth() const = 0;
+  [[nodiscard]] virtual Bandwidth nvme_read_bandwidth() const = 0;
+  [[nodiscard]] virtual Bandwidth nvme_write_bandwidth() const = 0;
+  [[nodiscard]] virtual Bytes host_memory_capacity() const = 0;
+  [[nodiscard]] virtual Bytes nvme_capacity() const = 0;
+};
+
 // What a workload may know of the cluster it is lowered onto.
 struct ClusterShape {
   int devices = 0;
   int devices_per_node = 1;
   std::uint64_t seed = 1;  // the scenario seed: workloads that draw random numbers use named streams of it
+  const DeviceModel* device = nullptr;  // null when the scenario names no device
+};
+
+// A device's memory at its peak, for the out-of-memory check.
+struct MemoryPeak {
+  int device = 0;
+  std::int64_t peak = 0;
+  std::array<std::int64_t, kMemoryCategoryCount> at_peak{};
 };
 
 class Workload {
@@ -27,6 +64,9 @@ class Workload {
   // Throws ConfigError (at the offending key) when the spec does not fit the cluster.
   [[nodiscard]] virtual TaskGraph lower(const ClusterShape& cluster) const = 0;
   virtual void summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const = 0;
+  // After the run: throws InfeasibleError when a device held more memory than
+  // it has (the workload decides whether to check). Nothing by default.
+  virtual void check_memory(const ClusterShape& /*cluster*/, const std::vector<MemoryPeak>& /*peaks*/) const {}
 };
 
 using WorkloadRegistry = config::Registry<std::shared_ptr<const Workload>>;

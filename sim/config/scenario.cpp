@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+
+#include "models/data_dir.hpp"
+
 namespace orrery::config {
 
 namespace {
@@ -21,6 +25,36 @@ void read_device(Reader& c, const Catalog& catalog, exec::ClusterSpec& cluster) 
   }
   c.section("device_overrides", "replace fields of the device, e.g. { memory_bandwidth: \"3 TB/s\" }", false,
             [&](Reader& o) { models::read_overrides(o, device.get()); });
+  const auto table = c.optional<std::string>(
+      "calibration", "auto",
+      "the device's kernel measurements: `auto` (its table in models/calibration/tables/, if any), `none` "
+      "(the device file's documented default efficiencies), or the path of an orrery-calibration/1 table");
+  if (device && !c.describing() && table != "none") {
+    std::optional<models::CalibrationTable> t;
+    if (table == "auto") {
+      t = models::find_calibration_table(models::calibration_tables_dir(), device->name);
+    } else {
+      if (!std::ifstream(table)) c.fail("calibration", fmt::format("cannot open '{}'", table));
+      t = models::load_calibration_table(table);
+    }
+    if (t && t->device != device->name) {
+      c.fail("calibration", fmt::format("the table '{}' is for {}, not {}", t->file, t->device, device->name));
+    }
+    if (t) cluster.calibration = std::make_shared<const models::CalibrationTable>(std::move(*t));
+  }
+  const auto host = c.maybe<std::string>(
+      "host", "the host tier for offload (a device of kind host, e.g. DGX-A100-host): CPU memory, PCIe, NVMe");
+  if (host) {
+    try {
+      auto h = catalog.devices.load(*host);
+      if (h->kind != models::DeviceKind::kHost) {
+        c.fail("host", fmt::format("'{}' is a {}, not a host", *host, models::name_of(h->kind)));
+      }
+      cluster.host = std::move(h);
+    } catch (const ValueError& e) {
+      c.fail("host", e.what());
+    }
+  }
   cluster.device = std::move(device);
 }
 

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+
+#include "models/compute/cost.hpp"
 
 #include "sim/core/suggest.hpp"
 #include "sim/exec/executor.hpp"
@@ -10,6 +13,32 @@
 namespace orrery::config {
 
 namespace {
+
+// The workloads' view of the cluster's device: models::CostModel over the
+// device and its calibration table, and the host tier's figures.
+class CostModelView final : public workload::DeviceModel {
+ public:
+  explicit CostModelView(const exec::ClusterSpec& spec)
+      : model_(spec.device, spec.calibration.get()), host_(spec.host.get()) {}
+  std::string_view name() const override { return model_.device().name; }
+  Duration time(const workload::Operation& op) const override { return model_.cost(op).time; }
+  bool calibrated(const workload::Operation& op) const override { return model_.cost(op).calibrated; }
+  FlopRate peak(workload::DType t) const override { return model_.device().peak_or_throw(t); }
+  Bytes memory_capacity() const override { return model_.device().memory_capacity.value; }
+  Bandwidth pcie_bandwidth() const override {
+    return host_ && host_->pcie_bandwidth.present ? host_->pcie_bandwidth.value : model_.device().pcie_bandwidth.value;
+  }
+  Bandwidth host_memory_bandwidth() const override { return host_ ? host_->host_memory_bandwidth.value : Bandwidth{}; }
+  Bandwidth nvme_read_bandwidth() const override { return host_ ? host_->nvme_read_bandwidth.value : Bandwidth{}; }
+  Bandwidth nvme_write_bandwidth() const override { return host_ ? host_->nvme_write_bandwidth.value : Bandwidth{}; }
+  Bytes host_memory_capacity() const override { return host_ ? host_->host_memory_capacity.value : Bytes{}; }
+  Bytes nvme_capacity() const override { return host_ ? host_->nvme_capacity.value : Bytes{}; }
+
+ private:
+  models::CostModel model_;
+  const models::Device* host_;
+};
+
 std::vector<std::string> kind_names() {
   std::vector<std::string> out;
   for (int k = 0; k < workload::kTaskKindCount; ++k) out.emplace_back(workload::name_of(static_cast<workload::TaskKind>(k)));
@@ -21,6 +50,11 @@ RunOutput simulate(const Scenario& scenario) {
   const exec::Cluster cluster(scenario.cluster);
   workload::ClusterShape shape = cluster.shape();
   shape.seed = scenario.seed;
+  std::optional<CostModelView> device;
+  if (scenario.cluster.device && scenario.cluster.device->kind == models::DeviceKind::kGpu) {
+    device.emplace(scenario.cluster);
+    shape.device = &*device;
+  }
   const workload::TaskGraph graph = scenario.workload->lower(shape);
 
   RunOutput out;
@@ -42,10 +76,13 @@ RunOutput simulate(const Scenario& scenario) {
   }
   std::int64_t peak = 0;
   const auto& memory = executor.memory();
+  std::vector<workload::MemoryPeak> peaks;
   for (std::size_t d = 0; d < memory.size(); ++d) {
     rec.memory(trace::MemoryRow{static_cast<std::int32_t>(d), memory[d].peak, memory[d].at_peak});
     peak = std::max(peak, memory[d].peak);
+    if (memory[d].peak > 0) peaks.push_back({static_cast<int>(d), memory[d].peak, memory[d].at_peak});
   }
+  scenario.workload->check_memory(shape, peaks);
 
   Summary& s = rec.summary();
   scenario.workload->summarize(graph, times, s);

@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "models/calibration/table.hpp"
 #include "models/devices/device.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/ids.hpp"
@@ -27,6 +28,10 @@ struct ClusterSpec {
   // The device in every slot, overrides applied; null for workloads that bring
   // their own timings (the profiled pipeline).
   std::shared_ptr<const models::Device> device;
+  // The host tier (kind host) for offload; null when none is named.
+  std::shared_ptr<const models::Device> host;
+  // The device's calibration table (`cluster.calibration`); null: documented defaults.
+  std::shared_ptr<const models::CalibrationTable> calibration;
   std::shared_ptr<const topo::NodeSpec> node;
   std::shared_ptr<const topo::ScaleOutSpec> scale_out;
   // Where the node and scale_out sections were read from, so that a network

@@ -12,6 +12,7 @@ namespace orrery::exec {
 
 using workload::CollectiveWork;
 using workload::ComputeWork;
+using workload::DelayWork;
 using workload::Task;
 using workload::TransferWork;
 
@@ -52,6 +53,7 @@ workload::TaskTimes Executor::run() {
   const std::size_t n = graph_.size();
   times_.start.assign(n, Time::zero());
   times_.end.assign(n, Time::zero());
+  times_.priced_bytes.assign(n, 0);
   waiting_.resize(n);
   for (const auto& e : graph_.initial_memory()) apply(e);
   for (std::size_t i = 0; i < n; ++i) {
@@ -89,7 +91,8 @@ void Executor::check_task(std::size_t i) const {
   const auto bad = [devices](DeviceId d) { return d.value() < 0 || d.value() >= devices; };
   const auto* c = std::get_if<ComputeWork>(&task.work);
   const auto* x = std::get_if<TransferWork>(&task.work);
-  if ((c && bad(c->device)) || (x && (bad(x->src) || bad(x->dst)))) {
+  const auto* w = std::get_if<DelayWork>(&task.work);
+  if ((c && bad(c->device)) || (x && (bad(x->src) || bad(x->dst))) || (w && bad(w->device))) {
     fail(fmt::format("names a device outside the cluster's {} devices", devices));
   }
   const auto* k = std::get_if<CollectiveWork>(&task.work);
@@ -102,6 +105,7 @@ void Executor::check_task(std::size_t i) const {
   const models::CollectiveCall call = call_of(*k);
   if (const std::string why = models::check_call(call); !why.empty()) fail(why);
   if (!collectives_) fail("no collective algorithms were given to the executor");
+  if (k->repeat < 1) fail(fmt::format("repeat {} must be at least 1", k->repeat));
   if (k->algorithm == "auto") return;  // the tuner says when nothing fits
   const models::CollectiveAlgorithm* a = collectives_->find(k->algorithm);
   if (!a) {
@@ -141,6 +145,8 @@ void Executor::start(TaskId t) {
     network_.transfer(x->src, x->dst, x->bytes, [this, t] { finish(t); });
   } else if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
     start_collective(t, *k);
+  } else if (const auto* w = std::get_if<DelayWork>(&task.work)) {
+    engine_.schedule_after(w->duration, [this, t] { finish(t); });
   }
 }
 
@@ -160,7 +166,11 @@ void Executor::finish(TaskId t) {
     }
     if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
       device = k->group.front().value();
-      bytes = times_.collectives[t.value()].bytes;
+      bytes = k->priced ? times_.priced_bytes[i] : times_.collectives[t.value()].bytes;
+    }
+    if (const auto* w = std::get_if<DelayWork>(&task.work)) {
+      device = w->device.value();
+      bytes = w->bytes.count();
     }
     recorder_->span(trace::Span{times_.start[i].ns(), times_.end[i].ns(), device, static_cast<std::int8_t>(task.kind),
                                 span_names_[static_cast<std::size_t>(task.name)], task.micro_batch, task.stage, bytes});

@@ -8,7 +8,8 @@
 // dependencies finish, so they contend with all other traffic, and the
 // collective ends when its last transfer ends. Plans are cached per distinct
 // collective. It fills the task times (and which algorithm each collective
-// ran), the per-device memory timeline (peak and breakdown at the peak) and,
+// ran; priced collectives, see CollectiveWork, are held for their predicted
+// time and not recorded there), the per-device memory timeline (peak and breakdown at the peak) and,
 // when given a recorder, one span per task (a collective's on its first
 // device), one `send` span per transfer of a collective (stage = its step),
 // and a `memory` counter sample per device whenever its memory in use changes.
@@ -60,7 +61,7 @@ class Executor {
   struct LoweredCollective {
     std::shared_ptr<const models::CollectivePlan> plan;
     std::string algorithm;
-    Duration predicted;
+    Duration predicted;  // set by the tuner, or for priced collectives
   };
   struct RunningCollective {
     TaskId task;
@@ -72,7 +73,7 @@ class Executor {
     std::int32_t span_name = -1;
   };
   [[nodiscard]] models::CollectiveCall call_of(const workload::CollectiveWork& c) const;
-  const LoweredCollective& lower(const workload::CollectiveWork& c);
+  LoweredCollective& lower(const workload::CollectiveWork& c);
   void start_collective(TaskId t, const workload::CollectiveWork& c);
   void start_transfer(std::size_t slot, std::int32_t i);
   void transfer_done(std::size_t slot, std::int32_t i);

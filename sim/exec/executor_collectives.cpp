@@ -37,7 +37,7 @@ models::CollectiveCall Executor::call_of(const CollectiveWork& c) const {
   return call;
 }
 
-const Executor::LoweredCollective& Executor::lower(const CollectiveWork& c) {
+Executor::LoweredCollective& Executor::lower(const CollectiveWork& c) {
   auto [it, inserted] = lowered_.try_emplace(collective_key(c));
   if (!inserted) return it->second;
   const models::CollectiveCall call = call_of(c);
@@ -65,6 +65,18 @@ const Executor::LoweredCollective& Executor::lower(const CollectiveWork& c) {
 }
 
 void Executor::start_collective(TaskId t, const CollectiveWork& c) {
+  if (c.priced) {
+    LoweredCollective& low = lower(c);
+    if (low.predicted == Duration{} && !low.plan->transfers.empty()) {
+      std::vector<int> endpoints;
+      for (DeviceId d : c.group) endpoints.push_back(cluster_.endpoint_of(d));
+      models::GroupRoutes routes(cluster_.network(), std::move(endpoints));
+      low.predicted = models::predict_plan(*low.plan, routes);
+    }
+    times_.priced_bytes[static_cast<std::size_t>(t.value())] = low.plan->total_bytes().count() * c.repeat;
+    engine_.schedule_after(Duration::ns(low.predicted.count() * c.repeat), [this, t] { finish(t); });
+    return;
+  }
   const LoweredCollective& low = lower(c);
   const models::CollectivePlan& plan = *low.plan;
   workload::CollectiveRecord& record = times_.collectives[t.value()];

@@ -1,0 +1,169 @@
+#include "workloads/training/training.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "sim/core/error.hpp"
+
+namespace orrery::workload::training {
+
+namespace {
+
+const std::vector<std::string> kOffloads{"none", "cpu", "nvme"};
+const std::vector<std::string> kRecomputes{"none", "selective", "full"};
+const std::vector<std::string> kPrecisions{"bf16", "fp16", "fp8"};
+const std::vector<std::string> kGradients{"fp32", "bf16", "fp16"};
+const std::vector<std::string> kAttentions{"flash", "unfused"};
+
+DType dtype_named(const std::string& s) {
+  if (s == "fp16") return DType::kFp16;
+  if (s == "fp8") return DType::kFp8;
+  if (s == "fp32") return DType::kFp32;
+  return DType::kBf16;
+}
+
+Offload offload_named(const std::string& s) { return s == "cpu" ? Offload::kCpu : s == "nvme" ? Offload::kNvme : Offload::kNone; }
+
+}  // namespace
+
+TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& schedules) {
+  TrainingParams p;
+  p.layers_at = r.where("model");
+  r.section("model", "the transformer", true, [&](config::Reader& m) { p.model = TransformerSpec::read(m); });
+  p.plan_at = r.where("parallel");
+  r.section("parallel", "how the model is split over the devices", false, [&](config::Reader& m) {
+    p.plan = ParallelPlan::read(m);
+    for (const char* k : {"pp", "tp", "cp", "ep", "vpp", "dp"}) p.at[std::string("parallel.") + k] = m.where(k);
+  });
+  r.section("training", "batch, schedule, ZeRO, offload, recompute, precision", true, [&](config::Reader& t) {
+    p.batch_at = t.where("global_batch");
+    p.at["training.global_batch"] = p.batch_at;
+    p.global_batch = t.required<std::int64_t>("global_batch", "sequences per iteration, all replicas together");
+    p.micro_batch = t.optional<std::int64_t>("micro_batch", 1, "sequences per micro-batch");
+    const std::string fallback = p.plan.vpp > 1 ? "interleaved_1f1b" : "1f1b";
+    p.schedule = schedules.lookup(t, "schedule", fallback, "pipeline schedule (see `orrery list`)").read(t);
+    p.zero_stage = t.optional<int>("zero_stage", 0, "ZeRO stage 0-3 (Rajbhandari et al. SC20) over the data-parallel ranks");
+    p.distributed_optimizer = t.optional<bool>(
+        "distributed_optimizer", false, "Megatron's distributed optimizer: optimizer states sharded over dp (as ZeRO-1)");
+    p.offload = offload_named(t.choice("offload", kOffloads, "none",
+                                       "where the optimizer states and step live: none (device), cpu (ZeRO-Offload), "
+                                       "nvme (ZeRO-Infinity); needs cluster.host"));
+    p.offload_params = offload_named(t.choice("offload_params", kOffloads, "none",
+                                              "where the parameters live between uses (ZeRO-Infinity; ZeRO stage 3 only)"));
+    const auto rc = t.choice("recompute", kRecomputes, "none", "activation recomputation (Korthikanti et al. 2022)");
+    p.recompute = rc == "full" ? Recompute::kFull : rc == "selective" ? Recompute::kSelective : Recompute::kNone;
+    p.precision = dtype_named(t.choice("precision", kPrecisions, "bf16", "precision of weights, activations and GEMMs"));
+    p.gradient_precision = dtype_named(t.choice(
+        "gradient_precision", kGradients, "fp32",
+        "gradients as accumulated and reduced: fp32 (Megatron's main gradients: 18 bytes of model state per "
+        "parameter) or 16-bit (ZeRO's 16 bytes)"));
+    p.attention = t.choice("attention", kAttentions, "flash",
+                           "attention kernel: flash (fused, scores never stored) or unfused (Megatron-LM 2022: "
+                           "batched GEMMs, softmax and dropout over stored scores)") == "unfused"
+                      ? AttentionKernel::kUnfused
+                      : AttentionKernel::kFlash;
+    p.scatter_gather = t.optional<bool>(
+        "scatter_gather", true,
+        "Megatron's scatter/gather of pipeline sends: each tp rank sends 1/tp, then an all-gather inside the node");
+    p.vocab_parallel = t.optional<bool>(
+        "vocab_parallel", false,
+        "split the output layer over all pipeline stages (Yeung et al. 2024, vocabulary parallelism)");
+    p.check_memory = t.optional<bool>(
+        "check_memory", true, "end the run with exit 1 when a device exceeds its memory; false: report only");
+    p.bucket_size = t.optional<Bytes>("bucket_size", Bytes(160'000'000),
+                                      "data-parallel gradient bucket (Megatron: 40M fp32 elements)");
+    t.check(p.global_batch >= 1, "global_batch", "must be at least 1");
+    t.check(p.micro_batch >= 1, "micro_batch", "must be at least 1");
+    t.check(p.zero_stage >= 0 && p.zero_stage <= 3, "zero_stage", fmt::format("must be 0, 1, 2 or 3, got {}", p.zero_stage));
+    t.check(p.bucket_size > Bytes(0), "bucket_size", "must be positive");
+    t.check(p.offload_params == Offload::kNone || p.zero_stage == 3, "offload_params",
+            fmt::format("parameter offload needs zero_stage 3, got {}", p.zero_stage));
+    t.check(!(p.distributed_optimizer && p.zero_stage > 0), "distributed_optimizer",
+            fmt::format("Megatron's distributed optimizer and ZeRO stage {} both shard the optimizer; choose one",
+                        p.zero_stage));
+  });
+  r.section("compute", "how long operations take", false, [&](config::Reader& c) {
+    p.device_at = c.where("model");
+    const std::vector<std::string> models{"device", "profiled"};
+    p.profiled = c.choice("model", models, "device",
+                          "device: every operation priced by the cluster's device model; profiled: measured "
+                          "per-stage times") == "profiled";
+    using Times = config::OneOrList<Duration>;
+    const auto times = [&](const char* key, const char* help) -> std::vector<Duration> {
+      const auto v = c.maybe<Times>(key, help);
+      if (c.describing()) return {};
+      if (!p.profiled) {
+        c.check(!v.has_value(), key, "is for `model: profiled` only");
+        return {};
+      }
+      std::vector<Duration> out = v ? v->values : std::vector<Duration>{Duration{}};
+      for (Duration d : out) c.check(d >= Duration{}, key, "times must not be negative");
+      c.check(out.size() == 1 || static_cast<int>(out.size()) == p.plan.pp, key,
+              fmt::format("gives {} times for {} pipeline stages; give one, or one per stage", out.size(), p.plan.pp));
+      return out;
+    };
+    p.forward = times("forward", "profiled: T_F, one micro-batch through a whole stage (one, or a list per stage)");
+    p.backward = times("backward", "profiled: T_B, the input gradient (the whole backward when the schedule fuses it)");
+    p.weight = times("weight", "profiled: T_W, the weight gradient (added to T_B when the schedule fuses them)");
+    p.comm = times("comm", "profiled: T_comm, one stage-to-stage send of activations or gradients");
+    if (p.profiled && !c.describing()) {
+      c.check(c.maybe<Times>("forward", "").has_value(), "forward", "`model: profiled` needs forward (T_F) times");
+    }
+  });
+  if (r.describing()) return p;
+
+  // The plan against the model and the schedule, with the numbers.
+  const TransformerSpec& m = p.model;
+  const ParallelPlan& plan = p.plan;
+  const auto check = [&](bool ok, const std::string& key, const std::string& message) {
+    if (!ok) throw ConfigError(p.at[key], "workload." + key, message);
+  };
+  const std::int64_t vstages = std::int64_t{plan.pp} * plan.vpp;
+  check(m.layers % vstages == 0, "parallel.pp",
+          fmt::format("{} layers do not split evenly over pp {} × vpp {} = {} model chunks", m.layers, plan.pp, plan.vpp,
+                      vstages));
+  check(m.heads % plan.tp == 0, "parallel.tp", fmt::format("tp {} must divide heads {}", plan.tp, m.heads));
+  check(m.ffn_hidden % plan.tp == 0, "parallel.tp", fmt::format("tp {} must divide ffn_hidden {}", plan.tp, m.ffn_hidden));
+  check(m.seq_len % plan.cp == 0, "parallel.cp", fmt::format("cp {} must divide seq_len {}", plan.cp, m.seq_len));
+  check(m.experts % plan.ep == 0, "parallel.ep", fmt::format("ep {} must divide experts {}", plan.ep, m.experts));
+  check(p.global_batch % (p.micro_batch * plan.dp) == 0, "training.global_batch",
+          fmt::format("global batch {} is not a multiple of micro_batch {} × dp {} = {}", p.global_batch, p.micro_batch,
+                      plan.dp, p.micro_batch * plan.dp));
+  if (p.global_batch % (p.micro_batch * plan.dp) == 0) {
+    const std::string chunks = p.schedule->check_chunks(plan.vpp);
+    check(chunks.empty(), "parallel.vpp", chunks);
+    const std::string why = p.schedule->check(PipelineShape{plan.pp, static_cast<int>(p.micro_batches()), plan.vpp});
+    check(why.empty(), "training.global_batch",
+            fmt::format("{} micro-batches ({} / ({} × dp {})): {}", p.micro_batches(), p.global_batch, p.micro_batch,
+                        plan.dp, why));
+  }
+  return p;
+}
+
+int TrainingWorkload::position_of(int chunk, int stage) const {
+  for (int i = 0; i < p_.plan.pp; ++i) {
+    if (p_.schedule->device_of(chunk, i, p_.plan.pp) == stage) return i;
+  }
+  throw std::logic_error(fmt::format("schedule '{}' puts no position of chunk {} on stage {}", p_.schedule->name(), chunk, stage));
+}
+
+ModelStateBytes TrainingWorkload::model_state(int stage) const {
+  const ParallelPlan& plan = p_.plan;
+  const auto costs = stage_costs(nullptr);
+  double params = 0;
+  for (int c = 0; c < plan.vpp; ++c) params += costs[static_cast<std::size_t>(c * plan.pp + position_of(c, stage))].parameters;
+  ZeroShape z;
+  z.stage = p_.zero_stage > 0 ? p_.zero_stage : (p_.distributed_optimizer ? 1 : 0);
+  z.ranks = plan.dp * plan.cp;
+  z.weight_bytes = p_.precision == DType::kFp8 ? 2 : bytes_per_element(p_.precision);  // fp8 training keeps 16-bit weights
+  z.gradient_bytes = bytes_per_element(p_.gradient_precision);
+  z.offload_optimizer = p_.offload != Offload::kNone;
+  z.offload_parameters = p_.offload_params != Offload::kNone;
+  return model_state_bytes(params, z);
+}
+
+}  // namespace orrery::workload::training

@@ -1,0 +1,114 @@
+// `training`: one iteration of transformer training under a parallel plan and
+// a pipeline schedule, lowered to a task graph that sim/exec runs event by
+// event. Nothing is a closed-form shortcut: the schedule orders each stage's
+// F, B, W (or fused backward) operations; the lowering adds the data
+// dependencies, the pipeline sends, the tensor-, context- and expert-parallel
+// collectives inside each operation, the bucketed data-parallel gradient
+// reduction after each chunk's last backward, ZeRO's parameter gathers and
+// gradient reduce-scatters, offload transfers and the optimizer step; bubbles,
+// overlap and contention come out of the run.
+//
+// Granularity (a decision, stated in scenarios/README.md): the tp × cp ranks of
+// a pipeline stage in one data-parallel replica run in lockstep, so their
+// compute is one task on the group's first device (the "lead"), with the
+// layers of a model chunk priced together by the device model; the collectives
+// inside the group (tp all-reduce or reduce-scatter + all-gather, cp key/value
+// ring, ep all-to-all) are priced collectives on the group's own routes (see
+// CollectiveWork::priced). Pipeline sends go lead to lead through the network
+// (each tp rank sends its share over its own NIC at the same time; the lead's
+// flow stands for them). Data-parallel and ZeRO collectives run for every tp
+// rank through the network, where they contend. Memory is tracked on the leads.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/config/reader.hpp"
+#include "workloads/training/plan.hpp"
+#include "workloads/training/transformer.hpp"
+#include "workloads/workload.hpp"
+
+namespace orrery::workload::training {
+
+enum class Offload : std::uint8_t { kNone, kCpu, kNvme };
+enum class AttentionKernel : std::uint8_t { kFlash, kUnfused };
+
+struct TrainingParams {
+  TransformerSpec model;
+  ParallelPlan plan;
+  std::int64_t global_batch = 0;
+  std::int64_t micro_batch = 1;
+  std::shared_ptr<const Schedule> schedule;
+  int zero_stage = 0;
+  bool distributed_optimizer = false;
+  Offload offload = Offload::kNone;         // optimizer states (ZeRO-Offload; ZeRO-Infinity with nvme)
+  Offload offload_params = Offload::kNone;  // parameters (ZeRO-Infinity; needs ZeRO stage 3)
+  Recompute recompute = Recompute::kNone;
+  DType precision = DType::kBf16;
+  DType gradient_precision = DType::kFp32;
+  AttentionKernel attention = AttentionKernel::kFlash;
+  bool scatter_gather = true;
+  bool vocab_parallel = false;
+  bool check_memory = true;
+  Bytes bucket_size;
+  // Profiled compute: per stage, one micro-batch through the whole stage.
+  bool profiled = false;
+  std::vector<Duration> forward, backward, weight, comm;
+
+  SourceLocation plan_at, batch_at, layers_at, device_at;
+  std::map<std::string, SourceLocation> at;  // nested keys ("parallel.pp") for checks made after reading
+
+  static TrainingParams read(config::Reader& r, const ScheduleRegistry& schedules);
+  [[nodiscard]] std::int64_t micro_batches() const { return global_batch / (micro_batch * plan.dp); }
+};
+
+// One operation (F, B or W) of one virtual stage for one micro-batch: its
+// compute time, the model FLOPs it does as Megatron-LM counts them (per rank),
+// and the priced collectives inside it.
+struct CommCall {
+  CollectiveOp op = CollectiveOp::kAllReduce;
+  Axis axis = Axis::kTp;  // the group: tp, cp or (for ep) dp
+  Bytes bytes;
+  int count = 1;
+};
+struct OpCost {
+  Duration time;
+  double model_flops = 0;  // Megatron's count (attention over the full s², recompute included)
+  double flops_no_recompute = 0;
+  int uncalibrated = 0;
+  std::vector<CommCall> comm;
+};
+struct VirtualStageCost {
+  OpCost forward, backward, weight;  // backward: B alone when the schedule splits it
+  double parameters = 0;             // on one tp rank
+  double activation_bytes = 0;       // held per micro-batch from F to the end of the backward (W)
+};
+
+class TrainingWorkload final : public Workload {
+ public:
+  explicit TrainingWorkload(TrainingParams p) : p_(std::move(p)) {}
+  [[nodiscard]] TaskGraph lower(const ClusterShape& cluster) const override;
+  void summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const override;
+  void check_memory(const ClusterShape& cluster, const std::vector<MemoryPeak>& peaks) const override;
+
+  [[nodiscard]] const TrainingParams& params() const { return p_; }
+  // Costs of each virtual stage (p·v of them) on `device` (null only when profiled).
+  [[nodiscard]] std::vector<VirtualStageCost> stage_costs(const DeviceModel* device) const;
+  // Model-state bytes on one device of pipeline stage `stage` (parameters of its chunks).
+  [[nodiscard]] ModelStateBytes model_state(int stage) const;
+  // The position (0..pp−1) of model chunk `chunk` that pipeline stage `stage` holds.
+  [[nodiscard]] int position_of(int chunk, int stage) const;
+
+ private:
+  TrainingParams p_;
+  // Filled by lower() for summarize(): constant per run.
+  mutable double model_flops_ = 0;
+  mutable double model_flops_no_recompute_ = 0;
+  mutable double peak_flops_ = 0;
+  mutable int uncalibrated_ = 0;
+  mutable std::int64_t priced_bytes_ = 0;
+};
+
+}  // namespace orrery::workload::training

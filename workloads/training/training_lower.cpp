@@ -1,0 +1,539 @@
+// The lowering of `training` (see training.hpp): per data-parallel replica and
+// pipeline stage, the schedule's operations as compute tasks on the stage
+// group's lead device, each followed by its priced in-group collectives; the
+// pipeline sends; then the gradient reduction, the optimizer step and the
+// parameter all-gathers, per tp rank, through the network.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "sim/core/error.hpp"
+#include "workloads/training/training.hpp"
+
+namespace orrery::workload::training {
+
+namespace {
+
+TaskKind kind_of(PipeOpType t) {
+  switch (t) {
+    case PipeOpType::kForward:
+      return TaskKind::kForward;
+    case PipeOpType::kBackward:
+      return TaskKind::kBackward;
+    case PipeOpType::kWeight:
+      return TaskKind::kWeightGrad;
+  }
+  return TaskKind::kOther;
+}
+
+const char* letter(PipeOpType t) {
+  return t == PipeOpType::kForward ? "F" : t == PipeOpType::kBackward ? "B" : "W";
+}
+
+Duration bytes_over(double bytes, Bandwidth bw) {
+  return Duration::ns(static_cast<std::int64_t>(std::ceil(bytes / bw.bytes_per_s() * 1e9)));
+}
+
+CollectiveWork collective(CollectiveOp op, std::vector<DeviceId> group, Bytes bytes) {
+  CollectiveWork w;
+  w.op = op;
+  w.group = std::move(group);
+  w.bytes = bytes;
+  return w;
+}
+
+// Where each operation's tasks are: the first (compute) and the last (its
+// final in-group collective, or the compute).
+struct OpSpan {
+  TaskId first, last;
+};
+
+}  // namespace
+
+TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
+  const TransformerSpec& model = p_.model;
+  const ParallelPlan& plan = p_.plan;
+  const int p = plan.pp;
+  const int v = plan.vpp;
+  const int vstages = p * v;
+  const int m = static_cast<int>(p_.micro_batches());
+  const bool split = p_.schedule->splits_backward();
+  if (cluster.devices != plan.devices()) {
+    throw ConfigError(p_.plan_at, "workload.parallel",
+                      fmt::format("dp {} × tp {} × pp {} × cp {} = {} devices, but the cluster has {}", plan.dp, plan.tp,
+                                  plan.pp, plan.cp, plan.devices(), cluster.devices));
+  }
+  const DeviceModel* device = p_.profiled ? nullptr : cluster.device;
+  if (!p_.profiled && !cluster.device) {
+    throw ConfigError(p_.device_at, "workload.compute.model",
+                      "`device` prices every operation with cluster.device, but the cluster names no GPU; name one, "
+                      "or use `model: profiled` with measured times");
+  }
+  if ((p_.offload != Offload::kNone || p_.offload_params != Offload::kNone) &&
+      (!cluster.device || cluster.device->host_memory_bandwidth().bytes_per_s() <= 0 ||
+       cluster.device->pcie_bandwidth().bytes_per_s() <= 0)) {
+    throw ConfigError(p_.batch_at, "workload.training.offload",
+                      "offload needs the host tier: name it in cluster.host (e.g. DGX-A100-host)");
+  }
+  const bool nvme = p_.offload == Offload::kNvme || p_.offload_params == Offload::kNvme;
+  if (nvme && (cluster.device->nvme_read_bandwidth().bytes_per_s() <= 0 ||
+               cluster.device->nvme_write_bandwidth().bytes_per_s() <= 0)) {
+    throw ConfigError(p_.batch_at, "workload.training.offload",
+                      "nvme offload needs the host's nvme_read_bandwidth and nvme_write_bandwidth");
+  }
+
+  std::vector<VirtualStageCost> costs;
+  try {
+    costs = stage_costs(device);
+  } catch (const ValueError& e) {
+    throw ConfigError(p_.device_at, "workload.training.precision", e.what());
+  }
+  if (p_.profiled) {
+    const auto at = [](const std::vector<Duration>& l, int s) { return l.size() == 1 ? l.front() : l[static_cast<std::size_t>(s)]; };
+    for (int vs = 0; vs < vstages; ++vs) {
+      const int c = vs / p;
+      const int s = p_.schedule->device_of(c, vs % p, p);
+      VirtualStageCost& k = costs[static_cast<std::size_t>(vs)];
+      k.forward.time = Duration::ns(at(p_.forward, s).count() / v);
+      Duration b = at(p_.backward, s);
+      if (!split) b = b + at(p_.weight, s);
+      k.backward.time = Duration::ns(b.count() / v);
+      k.weight.time = Duration::ns(at(p_.weight, s).count() / v);
+      k.forward.comm.clear();  // measured times include the in-group communication
+      k.backward.comm.clear();
+      k.weight.comm.clear();
+    }
+  }
+  // Constant figures for summarize().
+  model_flops_ = 0;
+  model_flops_no_recompute_ = 0;
+  uncalibrated_ = 0;
+  for (const auto& c : costs) {
+    model_flops_ += c.forward.model_flops + c.backward.model_flops + c.weight.model_flops;
+    model_flops_no_recompute_ += c.forward.flops_no_recompute + c.backward.flops_no_recompute + c.weight.flops_no_recompute;
+    uncalibrated_ += c.forward.uncalibrated + c.backward.uncalibrated + c.weight.uncalibrated;
+  }
+  const double ranks_per_stage = static_cast<double>(plan.tp) * plan.cp * plan.dp * static_cast<double>(m);
+  model_flops_ *= ranks_per_stage;
+  model_flops_no_recompute_ *= ranks_per_stage;
+  peak_flops_ = device ? device->peak(p_.precision).per_s() : 0.0;
+
+  const auto order = p_.schedule->order(PipelineShape{p, m, v});
+  if (static_cast<int>(order.size()) != p) {
+    throw std::logic_error(fmt::format("schedule '{}' gives {} device orders for {} stages", p_.schedule->name(), order.size(), p));
+  }
+  TaskGraph g;
+  const auto lead = [&](int dp, int stage) { return plan.device(Coord{0, 0, dp, stage}); };
+  const auto group_of = [&](Axis axis, int dp, int stage) {
+    if (axis == Axis::kDp) {  // the expert-parallel group: ep consecutive data-parallel ranks
+      const int first = dp / plan.ep * plan.ep;
+      std::vector<DeviceId> out;
+      for (int i = 0; i < plan.ep; ++i) out.push_back(lead(first + i, stage));
+      return out;
+    }
+    return plan.group(Coord{0, 0, dp, stage}, {axis});
+  };
+  const auto vstage_device = [&](int vs) { return p_.schedule->device_of(vs / p, vs % p, p); };
+  const double act_bytes_full =
+      static_cast<double>(p_.micro_batch * (model.seq_len / plan.cp) * model.hidden) * 2.0;  // b·s·h, 16-bit
+  const bool scatter = p_.scatter_gather && plan.tp > 1;
+  const Bytes send_bytes(static_cast<std::int64_t>(act_bytes_full / (scatter ? plan.tp : 1)));
+  const double grad_bytes = bytes_per_element(p_.gradient_precision);
+  const double weight_bytes = 2.0;
+  const bool sharded_grads = p_.zero_stage >= 2;
+  const bool sharded_optimizer = p_.zero_stage >= 1 || p_.distributed_optimizer;
+  const int dp_ranks = plan.dp * plan.cp;
+
+  // ---- Compute, in each stage's schedule order, with the in-group collectives.
+  const auto index = [&](PipeOpType t, int mb, int vs) {
+    return (static_cast<std::size_t>(t) * static_cast<std::size_t>(m) + static_cast<std::size_t>(mb)) *
+               static_cast<std::size_t>(vstages) +
+           static_cast<std::size_t>(vs);
+  };
+  const std::size_t per_replica = 3 * static_cast<std::size_t>(m) * static_cast<std::size_t>(vstages);
+  std::vector<OpSpan> ops(per_replica * static_cast<std::size_t>(plan.dp));
+  std::vector<std::vector<TaskId>> last_backward(static_cast<std::size_t>(plan.dp) * static_cast<std::size_t>(vstages));
+  // Names, interned once.
+  const auto comm_name = [](const CommCall& c) { return fmt::format("{} {}", name_of(c.axis), name_of(c.op)); };
+  const PipeOpType frees = split ? PipeOpType::kWeight : PipeOpType::kBackward;
+
+  // ZeRO-3: one all-gather of the chunk's parameters before every F and B,
+  // shared by the replicas (a collective over the dp ranks), prefetched one
+  // operation ahead: it may start when the operation two before has ended.
+  const bool zero3 = p_.zero_stage >= 3;
+
+  for (int d = 0; d < plan.dp; ++d) {
+    for (int s = 0; s < p; ++s) {
+      const DeviceId dev = lead(d, s);
+      TaskId prev;
+      for (const PipeOp& o : order[static_cast<std::size_t>(s)]) {
+        const bool valid = o.chunk >= 0 && o.chunk < v && o.micro_batch >= 0 && o.micro_batch < m &&
+                           (split || o.type != PipeOpType::kWeight);
+        if (!valid) {
+          throw std::logic_error(fmt::format("schedule '{}' gives stage {} an invalid {} (micro-batch {}, chunk {})",
+                                             p_.schedule->name(), s, letter(o.type), o.micro_batch, o.chunk));
+        }
+        const int vs = o.chunk * p + position_of(o.chunk, s);
+        const VirtualStageCost& vc = costs[static_cast<std::size_t>(vs)];
+        const OpCost& c = o.type == PipeOpType::kForward ? vc.forward : o.type == PipeOpType::kBackward ? vc.backward : vc.weight;
+        const std::string name = v > 1 ? fmt::format("{} c{}", letter(o.type), o.chunk) : std::string(letter(o.type));
+        const TaskId t = g.add(ComputeWork{dev, c.time}, kind_of(o.type), name, o.micro_batch, s);
+        const Bytes act(static_cast<std::int64_t>(vc.activation_bytes));
+        if (act > Bytes(0) && o.type == PipeOpType::kForward) g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations, act});
+        OpSpan span{t, t};
+        for (const CommCall& call : c.comm) {
+          CollectiveWork w = collective(call.op, group_of(call.axis, d, s), call.bytes);
+          w.priced = true;
+          w.repeat = call.count;
+          const TaskId k = g.add(std::move(w), TaskKind::kCollective, comm_name(call), o.micro_batch, s);
+          g.depend(span.last, k);
+          span.last = k;
+        }
+        if (act > Bytes(0) && o.type == frees) g.on_end(span.last, MemoryEffect{dev, MemoryCategory::kActivations, Bytes(0) - act});
+        if (prev.valid()) g.depend(prev, span.first);
+        prev = span.last;
+        auto& slot = ops[static_cast<std::size_t>(d) * per_replica + index(o.type, o.micro_batch, vs)];
+        if (slot.first.valid()) {
+          throw std::logic_error(fmt::format("schedule '{}' repeats {} of micro-batch {}, chunk {} on stage {}",
+                                             p_.schedule->name(), letter(o.type), o.micro_batch, o.chunk, s));
+        }
+        slot = span;
+        if (o.type == frees) last_backward[static_cast<std::size_t>(d * vstages + vs)].push_back(span.last);
+      }
+    }
+  }
+  const auto op = [&](int d, PipeOpType t, int mb, int vs) -> const OpSpan& {
+    const OpSpan& x = ops[static_cast<std::size_t>(d) * per_replica + index(t, mb, vs)];
+    if (!x.first.valid()) {
+      throw std::logic_error(fmt::format("schedule '{}' never runs {} of micro-batch {} on virtual stage {}",
+                                         p_.schedule->name(), letter(t), mb, vs));
+    }
+    return x;
+  };
+
+  // ---- Data flow: activations up the virtual stages, gradients down.
+  for (int d = 0; d < plan.dp; ++d) {
+    for (int mb = 0; mb < m; ++mb) {
+      for (int vs = 0; vs < vstages; ++vs) {
+        const OpSpan& f = op(d, PipeOpType::kForward, mb, vs);
+        const OpSpan& b = op(d, PipeOpType::kBackward, mb, vs);
+        g.depend(f.last, b.first);
+        if (split) g.depend(b.last, op(d, PipeOpType::kWeight, mb, vs).first);
+        if (vs == vstages - 1) continue;
+        const int s_here = vstage_device(vs);
+        const int s_next = vstage_device(vs + 1);
+        const OpSpan& f_next = op(d, PipeOpType::kForward, mb, vs + 1);
+        const OpSpan& b_next = op(d, PipeOpType::kBackward, mb, vs + 1);
+        if (s_here == s_next) {
+          g.depend(f.last, f_next.first);
+          g.depend(b_next.last, b.first);
+          continue;
+        }
+        const DeviceId here = lead(d, s_here);
+        const DeviceId next = lead(d, s_next);
+        const auto send = [&](DeviceId from, DeviceId to, int from_stage, int to_stage, const char* what, TaskId after,
+                              TaskId before) {
+          TaskId x;
+          if (p_.profiled) {
+            const auto& l = p_.comm;
+            const Duration c = l.size() == 1 ? l.front() : l[static_cast<std::size_t>(from_stage)];
+            x = g.add(DelayWork{from, c, send_bytes}, TaskKind::kSend, what, mb, from_stage);
+          } else {
+            x = g.add(TransferWork{from, to, send_bytes}, TaskKind::kSend, what, mb, from_stage);
+          }
+          g.depend(after, x);
+          if (scatter && !p_.profiled) {  // the receivers' all-gather of the tp shares, inside the node
+            CollectiveWork w = collective(CollectiveOp::kAllGather, plan.group(Coord{0, 0, d, to_stage}, {Axis::kTp}),
+                                          Bytes(static_cast<std::int64_t>(act_bytes_full)));
+            w.priced = true;
+            const TaskId ag = g.add(std::move(w), TaskKind::kCollective, "tp all_gather (p2p)", mb, to_stage);
+            g.depend(x, ag);
+            x = ag;
+          }
+          g.depend(x, before);
+        };
+        send(here, next, s_here, s_next, "send activations", f.last, f_next.first);
+        send(next, here, s_next, s_here, "send gradients", b_next.last, b.first);
+      }
+    }
+  }
+
+  // ---- ZeRO-3 parameter gathers (before each F and B) with prefetch.
+  if (zero3) {
+    for (int s = 0; s < p; ++s) {
+      const auto& ord = order[static_cast<std::size_t>(s)];
+      for (std::size_t k = 0; k < ord.size(); ++k) {
+        const PipeOp& o = ord[k];
+        if (o.type == PipeOpType::kWeight) continue;
+        const int vs = o.chunk * p + position_of(o.chunk, s);
+        const double chunk_params = costs[static_cast<std::size_t>(vs)].parameters;
+        for (int r = 0; r < plan.tp; ++r) {
+          const Bytes gathered(static_cast<std::int64_t>(chunk_params * weight_bytes));
+          CollectiveWork w = collective(CollectiveOp::kAllGather, plan.group(Coord{r, 0, 0, s}, {Axis::kDp, Axis::kCp}), gathered);
+          const TaskId ag = g.add(std::move(w), TaskKind::kCollective, "zero3 all_gather", o.micro_batch, s);
+          for (int d = 0; d < plan.dp; ++d) {
+            const OpSpan& here = op(d, o.type, o.micro_batch, vs);
+            if (k >= 2) {
+              const PipeOp& before = ord[k - 2];
+              const int vb = before.chunk * p + position_of(before.chunk, s);
+              g.depend(op(d, before.type, before.micro_batch, vb).last, ag);
+            }
+            if (p_.offload_params != Offload::kNone) {  // the shard comes from the host first
+              const double shard = chunk_params * weight_bytes / dp_ranks;
+              const Bandwidth bw = p_.offload_params == Offload::kNvme
+                                       ? Bandwidth::bytes_per_s(cluster.device->nvme_read_bandwidth().bytes_per_s() /
+                                                                cluster.devices_per_node)
+                                       : cluster.device->pcie_bandwidth();
+              const TaskId fetch = g.add(DelayWork{lead(d, s), bytes_over(shard, bw), Bytes(static_cast<std::int64_t>(shard))},
+                                         TaskKind::kSend, "fetch parameters", o.micro_batch, s);
+              if (k >= 2) {
+                const PipeOp& before = ord[k - 2];
+                const int vb = before.chunk * p + position_of(before.chunk, s);
+                g.depend(op(d, before.type, before.micro_batch, vb).last, fetch);
+              }
+              g.depend(fetch, ag);
+            }
+            g.depend(ag, here.first);
+            if (r == 0) {
+              g.on_end(ag, MemoryEffect{lead(d, s), MemoryCategory::kBuffers, gathered});
+              g.on_end(here.last, MemoryEffect{lead(d, s), MemoryCategory::kBuffers, Bytes(0) - gathered});
+            }
+          }
+        }
+      }
+    }
+  }
+
+  // ---- Gradient reduction, optimizer step, parameter all-gather, per stage.
+  // The optimizer step of a stage group waits for its stage's reductions (all
+  // tp ranks) and, on the first and last stages, for the embedding's.
+  std::vector<std::vector<TaskId>> stage_reduced(static_cast<std::size_t>(p));
+  for (int s = 0; s < p; ++s) {
+    std::vector<TaskId>& reduced = stage_reduced[static_cast<std::size_t>(s)];
+    for (int c = 0; c < v; ++c) {
+      const int vs = c * p + position_of(c, s);
+      const double params = costs[static_cast<std::size_t>(vs)].parameters;
+      for (int r = 0; r < plan.tp; ++r) {
+        const auto group = plan.group(Coord{r, 0, 0, s}, {Axis::kDp, Axis::kCp});
+        if (sharded_grads) {
+          // ZeRO-2/3: each micro-batch's gradients are reduce-scattered after its backward.
+          if (dp_ranks == 1) continue;
+          for (int mb = 0; mb < m; ++mb) {
+            const TaskId rs = g.add(collective(CollectiveOp::kReduceScatter, group,
+                                                   Bytes(static_cast<std::int64_t>(params * grad_bytes))),
+                                    TaskKind::kCollective, "dp reduce_scatter", mb, s);
+            for (int d = 0; d < plan.dp; ++d) g.depend(op(d, frees, mb, vs).last, rs);
+            reduced.push_back(rs);
+          }
+          continue;
+        }
+        if (dp_ranks == 1) continue;
+        // Buckets of the chunk's gradients after its last backward, one after another.
+        const double total = params * grad_bytes;
+        const auto buckets = static_cast<int>(std::ceil(total / static_cast<double>(p_.bucket_size.count())));
+        TaskId prev;
+        for (int k = 0; k < buckets; ++k) {
+          const double bytes = std::min(static_cast<double>(p_.bucket_size.count()), total - k * static_cast<double>(p_.bucket_size.count()));
+          const TaskId x = g.add(collective(sharded_optimizer ? CollectiveOp::kReduceScatter : CollectiveOp::kAllReduce,
+                                                group, Bytes(static_cast<std::int64_t>(bytes))),
+                                 TaskKind::kCollective, sharded_optimizer ? "dp reduce_scatter" : "dp all_reduce", -1, s);
+          for (int d = 0; d < plan.dp; ++d) g.depend(last_backward[static_cast<std::size_t>(d * vstages + vs)].back(), x);
+          if (prev.valid()) g.depend(prev, x);
+          prev = x;
+          reduced.push_back(x);
+        }
+      }
+    }
+    // The tied word embedding: its gradient is summed between the first and the last stage.
+    if (s == vstage_device(0) && vstage_device(0) != vstage_device(vstages - 1)) {
+      const int s_last = vstage_device(vstages - 1);
+      for (int d = 0; d < plan.dp; ++d) {
+        for (int r = 0; r < plan.tp; ++r) {
+          const Bytes bytes(static_cast<std::int64_t>(static_cast<double>(model.vocab / plan.tp * model.hidden) * grad_bytes));
+          const TaskId x = g.add(collective(CollectiveOp::kAllReduce,
+                                                {plan.device(Coord{r, 0, d, s}), plan.device(Coord{r, 0, d, s_last})}, bytes),
+                                 TaskKind::kCollective, "embedding all_reduce", -1, s);
+          g.depend(last_backward[static_cast<std::size_t>(d * vstages + 0)].back(), x);
+          g.depend(last_backward[static_cast<std::size_t>(d * vstages + vstages - 1)].back(), x);
+          reduced.push_back(x);
+          stage_reduced[static_cast<std::size_t>(s_last)].push_back(x);
+        }
+      }
+    }
+  }
+  for (int s = 0; s < p; ++s) {
+    const ModelStateBytes state = model_state(s);
+    double params = 0;
+    for (int c = 0; c < v; ++c) params += costs[static_cast<std::size_t>(c * p + position_of(c, s))].parameters;
+    const double local = sharded_optimizer ? params / dp_ranks : params;
+    std::vector<TaskId> steps;
+    for (int d = 0; d < plan.dp; ++d) {
+      const DeviceId dev = lead(d, s);
+      g.initial_memory(MemoryEffect{dev, MemoryCategory::kParameters, Bytes(static_cast<std::int64_t>(state.weights))});
+      g.initial_memory(MemoryEffect{dev, MemoryCategory::kGradients, Bytes(static_cast<std::int64_t>(state.gradients))});
+      g.initial_memory(MemoryEffect{dev, MemoryCategory::kOptimizer, Bytes(static_cast<std::int64_t>(state.optimizer))});
+      std::vector<TaskId> before = stage_reduced[static_cast<std::size_t>(s)];
+      for (int c = 0; c < v; ++c) {
+        const int vs = c * p + position_of(c, s);
+        before.push_back(last_backward[static_cast<std::size_t>(d * vstages + vs)].back());
+      }
+      TaskId step;
+      if (p_.offload == Offload::kNone) {
+        Duration t;
+        if (device) {
+          t = device->time(OptimizerStep{static_cast<std::int64_t>(local)});
+        } else {
+          t = Duration{};
+        }
+        step = g.add(ComputeWork{dev, t}, TaskKind::kOptimizer, "optimizer step", -1, s);
+        for (TaskId b : before) g.depend(b, step);
+      } else {
+        // ZeRO-Offload: gradients down over PCIe, Adam on the host (memory-bound:
+        // fp32 master, momentum, variance and gradient read, three states and the
+        // 16-bit weights written, 30 bytes per parameter; the node's GPUs share
+        // the host's memory bandwidth), weights back up.
+        const double share = static_cast<double>(cluster.devices_per_node);
+        const Bandwidth host = Bandwidth::bytes_per_s(cluster.device->host_memory_bandwidth().bytes_per_s() / share);
+        const TaskId down = g.add(DelayWork{dev, bytes_over(local * grad_bytes, cluster.device->pcie_bandwidth()),
+                                            Bytes(static_cast<std::int64_t>(local * grad_bytes))},
+                                  TaskKind::kSend, "gradients to host", -1, s);
+        for (TaskId b : before) g.depend(b, down);
+        TaskId last = down;
+        if (p_.offload == Offload::kNvme) {
+          const Bandwidth rd = Bandwidth::bytes_per_s(cluster.device->nvme_read_bandwidth().bytes_per_s() / share);
+          const TaskId read = g.add(DelayWork{dev, bytes_over(local * 12, rd), Bytes(static_cast<std::int64_t>(local * 12))},
+                                    TaskKind::kSend, "optimizer states from nvme", -1, s);
+          g.depend(last, read);
+          last = read;
+        }
+        const TaskId adam = g.add(DelayWork{dev, bytes_over(local * 30, host), Bytes(0)}, TaskKind::kOptimizer,
+                                  "optimizer step (host)", -1, s);
+        g.depend(last, adam);
+        last = adam;
+        if (p_.offload == Offload::kNvme) {
+          const Bandwidth wr = Bandwidth::bytes_per_s(cluster.device->nvme_write_bandwidth().bytes_per_s() / share);
+          const TaskId write = g.add(DelayWork{dev, bytes_over(local * 12, wr), Bytes(static_cast<std::int64_t>(local * 12))},
+                                     TaskKind::kSend, "optimizer states to nvme", -1, s);
+          g.depend(last, write);
+          last = write;
+        }
+        const TaskId up = g.add(DelayWork{dev, bytes_over(local * weight_bytes, cluster.device->pcie_bandwidth()),
+                                          Bytes(static_cast<std::int64_t>(local * weight_bytes))},
+                                TaskKind::kSend, "weights to device", -1, s);
+        g.depend(last, up);
+        step = up;
+      }
+      steps.push_back(step);
+    }
+    // Sharded optimizers (ZeRO-1/2, Megatron's distributed optimizer) gather the updated weights.
+    if (sharded_optimizer && !zero3 && dp_ranks > 1) {
+      const double total = params * weight_bytes;
+      const auto buckets = static_cast<int>(std::ceil(total / static_cast<double>(p_.bucket_size.count())));
+      for (int r = 0; r < plan.tp; ++r) {
+        const auto group = plan.group(Coord{r, 0, 0, s}, {Axis::kDp, Axis::kCp});
+        TaskId prev;
+        for (int k = 0; k < buckets; ++k) {
+          const double bytes = std::min(static_cast<double>(p_.bucket_size.count()), total - k * static_cast<double>(p_.bucket_size.count()));
+          const TaskId x = g.add(collective(CollectiveOp::kAllGather, group, Bytes(static_cast<std::int64_t>(bytes))),
+                                 TaskKind::kCollective, "dp all_gather", -2, s);
+          for (TaskId st : steps) g.depend(st, x);
+          if (prev.valid()) g.depend(prev, x);
+          prev = x;
+        }
+      }
+    }
+  }
+  return g;
+}
+
+void TrainingWorkload::summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const {
+  const ParallelPlan& plan = p_.plan;
+  const double T = static_cast<double>((times.makespan - Time::zero()).count()) * 1e-9;
+  const auto n = static_cast<std::size_t>(plan.pp);
+  std::vector<double> busy(n, 0.0);
+  std::vector<std::int64_t> first(n, std::numeric_limits<std::int64_t>::max());
+  std::vector<std::int64_t> last(n, 0);
+  std::int64_t comm = 0, comm_pp = 0, comm_dp = 0, comm_group = 0;
+  for (std::size_t i = 0; i < graph.size(); ++i) {
+    const Task& t = graph.tasks()[i];
+    const std::int64_t start = (times.start[i] - Time::zero()).count();
+    const std::int64_t end = (times.end[i] - Time::zero()).count();
+    if (const auto* c = std::get_if<ComputeWork>(&t.work)) {
+      // Bubbles on data-parallel replica 0's stage leads (replicas run alike).
+      if (c->device == plan.device(Coord{0, 0, 0, t.stage}) &&
+          (t.kind == TaskKind::kForward || t.kind == TaskKind::kBackward || t.kind == TaskKind::kWeightGrad)) {
+        const auto s = static_cast<std::size_t>(t.stage);
+        busy[s] += static_cast<double>(end - start);
+        first[s] = std::min(first[s], start);
+        last[s] = std::max(last[s], end);
+      }
+    } else if (const auto* x = std::get_if<TransferWork>(&t.work)) {
+      comm_pp += x->bytes.count();
+    } else if (const auto* w = std::get_if<DelayWork>(&t.work)) {
+      if (t.kind == TaskKind::kSend && t.micro_batch >= 0) comm_pp += w->bytes.count();
+    } else if (const auto* k = std::get_if<CollectiveWork>(&t.work)) {
+      if (k->priced) {
+        comm_group += times.priced_bytes[i];
+      } else if (const auto it = times.collectives.find(static_cast<std::int32_t>(i)); it != times.collectives.end()) {
+        comm_dp += it->second.bytes;
+      }
+    }
+  }
+  comm = comm_pp + comm_dp + comm_group;
+  std::vector<double> fraction(n), span_idle(n, 0.0);
+  double mean = 0;
+  const double Tns = T * 1e9;
+  for (std::size_t s = 0; s < n; ++s) {
+    fraction[s] = Tns > 0 ? 1.0 - busy[s] / Tns : 0.0;
+    mean += fraction[s];
+    if (first[s] <= last[s]) span_idle[s] = (static_cast<double>(last[s] - first[s]) - busy[s]) * 1e-9;
+  }
+  mean /= static_cast<double>(n);
+  const double devices = plan.devices();
+  out.set("iteration_time_s", T);
+  out.set("tokens_per_s", T > 0 ? static_cast<double>(p_.global_batch * p_.model.seq_len) / T : 0.0);
+  out.set("tflops_per_device", T > 0 ? model_flops_ / T / devices * 1e-12 : 0.0);
+  if (peak_flops_ > 0 && T > 0) {
+    out.set("mfu", model_flops_no_recompute_ / (T * devices * peak_flops_));
+    out.set("hfu", model_flops_ / (T * devices * peak_flops_));
+  }
+  out.set("model_flops", model_flops_);
+  out.set("parameters", p_.model.parameters());
+  out.set("micro_batches", static_cast<std::int64_t>(p_.micro_batches()));
+  out.set("bubble_fraction", mean);
+  out.set("bubble_fraction_per_stage", fraction);
+  out.set("bubble_s", *std::ranges::max_element(span_idle));
+  out.set("bubble_s_per_stage", span_idle);
+  out.set("comm_bytes", comm);
+  out.set("comm_bytes_pipeline", comm_pp);
+  out.set("comm_bytes_data_parallel", comm_dp);
+  out.set("comm_bytes_in_group", comm_group);
+  out.set("schedule", std::string(p_.schedule->name()));
+  if (!p_.profiled) out.set("uncalibrated_ops", static_cast<std::int64_t>(uncalibrated_));
+}
+
+void TrainingWorkload::check_memory(const ClusterShape& cluster, const std::vector<MemoryPeak>& peaks) const {
+  if (!p_.check_memory || !cluster.device) return;
+  const std::int64_t capacity = cluster.device->memory_capacity().count();
+  if (capacity <= 0) return;
+  const MemoryPeak* worst = nullptr;
+  for (const MemoryPeak& pk : peaks) {
+    if (pk.peak > capacity && (!worst || pk.peak > worst->peak)) worst = &pk;
+  }
+  if (!worst) return;
+  std::string parts;
+  for (int c = 0; c < kMemoryCategoryCount; ++c) {
+    parts += fmt::format("{}{} {}", c ? ", " : "", name_of(static_cast<MemoryCategory>(c)),
+                         to_string(Bytes(worst->at_peak[static_cast<std::size_t>(c)])));
+  }
+  throw InfeasibleError(fmt::format(
+      "out of memory: device {} ({}) peaks at {}, {} over its {} capacity ({}); set "
+      "workload.training.check_memory: false to report only",
+      worst->device, cluster.device->name(), to_string(Bytes(worst->peak)), to_string(Bytes(worst->peak - capacity)),
+      to_string(Bytes(capacity)), parts));
+}
+
+}  // namespace orrery::workload::training

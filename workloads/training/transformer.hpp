@@ -1,0 +1,89 @@
+// The model a `training` workload trains — a GPT-style decoder-only
+// transformer, optionally with mixture-of-experts feed-forward layers — and the
+// closed forms the lowering and the memory model use: parameter counts,
+// activation bytes per layer (Korthikanti et al. 2022, "Reducing Activation
+// Recomputation in Large Transformer Models", generalised to grouped-query
+// attention, any feed-forward width and routed experts) and model-state bytes
+// by ZeRO stage (Rajbhandari et al., SC20, §5).
+#pragma once
+
+#include <cstdint>
+
+#include "sim/config/reader.hpp"
+
+namespace orrery::workload::training {
+
+struct TransformerSpec {
+  std::int64_t layers = 0;
+  std::int64_t hidden = 0;
+  std::int64_t heads = 0;
+  std::int64_t kv_heads = 0;    // grouped-query attention; = heads by default
+  std::int64_t ffn_hidden = 0;  // = 4·hidden by default
+  std::int64_t vocab = 0;
+  std::int64_t seq_len = 0;
+  std::int64_t experts = 1;  // 1: dense feed-forward layers
+  std::int64_t top_k = 1;    // experts each token is routed to
+
+  [[nodiscard]] std::int64_t head_dim() const { return hidden / heads; }
+  [[nodiscard]] std::int64_t kv_dim() const { return kv_heads * head_dim(); }
+  // Parameters of one transformer layer: QKV (with biases), output projection,
+  // feed-forward (per expert, times experts, plus the router), two layer norms.
+  // For kv_heads = heads, ffn_hidden = 4h and one expert: 12h² + 13h.
+  [[nodiscard]] double layer_parameters() const;
+  // Word and learned position embeddings, (V + s)·h; the output layer shares the word embedding.
+  [[nodiscard]] double embedding_parameters() const;
+  // The whole model as Narayanan et al. (SC21) count it:
+  // 12·l·h²·(1 + 13/(12h) + (V+s)/(12·l·h)) for a dense model.
+  [[nodiscard]] double parameters() const { return static_cast<double>(layers) * layer_parameters() + embedding_parameters(); }
+
+  static TransformerSpec read(config::Reader& r);
+};
+
+enum class Recompute : std::uint8_t { kNone, kSelective, kFull };
+
+// Activation bytes one transformer layer keeps for its backward, per
+// micro-batch of b sequences, on one rank of a tp × cp group, in 16-bit
+// precision (Korthikanti et al. 2022, Table 2 and §4–5):
+//   none, no sequence parallelism: s·b·[10h + (4h + 4·kv_dim + 4·ffn·k)/t + 5·a·s/t]
+//   (= s·b·h·(10 + 24/t + 5·a·s/(h·t)) for kv_dim = h, ffn = 4h, k = 1);
+//   with sequence parallelism every term is divided by t;
+//   selective recompute (and flash attention, which never stores the scores)
+//   drops the 5·a·s term; full recompute keeps the layer input, 2·s·b·h (/t with SP).
+// With context parallelism s is the rank's share s/cp except inside the
+// attention-score term, where the rank's queries meet all s keys.
+struct ActivationShape {
+  std::int64_t micro_batch = 1;
+  int tp = 1;
+  int cp = 1;
+  bool sequence_parallel = false;
+  Recompute recompute = Recompute::kNone;
+  bool stores_scores = true;  // false with flash attention
+};
+[[nodiscard]] double activation_bytes_per_layer(const TransformerSpec& m, const ActivationShape& a);
+
+// Model-state bytes per parameter held on a device, by ZeRO stage over n data-
+// parallel ranks (Rajbhandari et al., SC20, §5.1–5.3, K = 12 for
+// mixed-precision Adam): weights (2 bytes in 16-bit precision), gradients
+// (`gradient_bytes`: 2 as in ZeRO, 4 for Megatron's fp32 main gradients) and
+// optimizer states (12: fp32 master weights, momentum, variance). Stage 1
+// (and Megatron's distributed optimizer) shards the optimizer states, stage 2
+// also the gradients, stage 3 also the weights; offloading moves the optimizer
+// states (and with them the fp32 gradients' reduction target) to the host.
+struct ModelStateBytes {
+  double weights = 0;
+  double gradients = 0;
+  double optimizer = 0;
+  [[nodiscard]] double total() const { return weights + gradients + optimizer; }
+};
+struct ZeroShape {
+  int stage = 0;
+  int ranks = 1;  // N_d
+  double weight_bytes = 2;
+  double gradient_bytes = 2;
+  double optimizer_bytes = 12;  // K
+  bool offload_optimizer = false;
+  bool offload_parameters = false;
+};
+[[nodiscard]] ModelStateBytes model_state_bytes(double parameters, const ZeroShape& z);
+
+}  // namespace orrery::workload::training
