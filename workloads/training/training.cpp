@@ -49,6 +49,7 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
     p.zero_stage = t.optional<int>("zero_stage", 0, "ZeRO stage 0-3 (Rajbhandari et al. SC20) over the data-parallel ranks");
     p.distributed_optimizer = t.optional<bool>(
         "distributed_optimizer", false, "Megatron's distributed optimizer: optimizer states sharded over dp (as ZeRO-1)");
+    p.at["training.offload"] = t.where("offload");
     p.offload = offload_named(t.choice("offload", kOffloads, "none",
                                        "where the optimizer states and step live: none (device), cpu (ZeRO-Offload), "
                                        "nvme (ZeRO-Infinity); needs cluster.host"));

@@ -75,13 +75,13 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
   if ((p_.offload != Offload::kNone || p_.offload_params != Offload::kNone) &&
       (!cluster.device || cluster.device->host_memory_bandwidth().bytes_per_s() <= 0 ||
        cluster.device->pcie_bandwidth().bytes_per_s() <= 0)) {
-    throw ConfigError(p_.batch_at, "workload.training.offload",
+    throw ConfigError(p_.at.at("training.offload"), "workload.training.offload",
                       "offload needs the host tier: name it in cluster.host (e.g. DGX-A100-host)");
   }
   const bool nvme = p_.offload == Offload::kNvme || p_.offload_params == Offload::kNvme;
   if (nvme && (cluster.device->nvme_read_bandwidth().bytes_per_s() <= 0 ||
                cluster.device->nvme_write_bandwidth().bytes_per_s() <= 0)) {
-    throw ConfigError(p_.batch_at, "workload.training.offload",
+    throw ConfigError(p_.at.at("training.offload"), "workload.training.offload",
                       "nvme offload needs the host's nvme_read_bandwidth and nvme_write_bandwidth");
   }
 
@@ -457,11 +457,15 @@ void TrainingWorkload::summarize(const TaskGraph& graph, const TaskTimes& times,
   std::vector<std::int64_t> first(n, std::numeric_limits<std::int64_t>::max());
   std::vector<std::int64_t> last(n, 0);
   std::int64_t comm = 0, comm_pp = 0, comm_dp = 0, comm_group = 0;
+  std::int64_t pipeline_end = 0;
   for (std::size_t i = 0; i < graph.size(); ++i) {
     const Task& t = graph.tasks()[i];
     const std::int64_t start = (times.start[i] - Time::zero()).count();
     const std::int64_t end = (times.end[i] - Time::zero()).count();
     if (const auto* c = std::get_if<ComputeWork>(&t.work)) {
+      if (t.kind == TaskKind::kForward || t.kind == TaskKind::kBackward || t.kind == TaskKind::kWeightGrad) {
+        pipeline_end = std::max(pipeline_end, end);
+      }
       // Bubbles on data-parallel replica 0's stage leads (replicas run alike).
       if (c->device == plan.device(Coord{0, 0, 0, t.stage}) &&
           (t.kind == TaskKind::kForward || t.kind == TaskKind::kBackward || t.kind == TaskKind::kWeightGrad)) {
@@ -494,6 +498,9 @@ void TrainingWorkload::summarize(const TaskGraph& graph, const TaskTimes& times,
   mean /= static_cast<double>(n);
   const double devices = plan.devices();
   out.set("iteration_time_s", T);
+  // The pipeline alone: the end of the last F, B or W (before the last
+  // gradient reductions and the optimizer step).
+  out.set("pipeline_time_s", static_cast<double>(pipeline_end) * 1e-9);
   out.set("tokens_per_s", T > 0 ? static_cast<double>(p_.global_batch * p_.model.seq_len) / T : 0.0);
   out.set("tflops_per_device", T > 0 ? model_flops_ / T / devices * 1e-12 : 0.0);
   if (peak_flops_ > 0 && T > 0) {
