@@ -32,6 +32,7 @@ std::string_view name_of(MemoryCategory c) {
 }
 
 std::int32_t TaskGraph::intern(std::string_view name) {
+  if (const auto found = name_index_.find(name); found != name_index_.end()) return found->second;
   auto [it, inserted] = name_index_.try_emplace(std::string(name), static_cast<std::int32_t>(names_.size()));
   if (inserted) names_.emplace_back(name);
   return it->second;
@@ -40,25 +41,55 @@ std::int32_t TaskGraph::intern(std::string_view name) {
 TaskId TaskGraph::add(Work work, TaskKind kind, std::string_view name, int micro_batch, int stage) {
   const TaskId id(static_cast<std::int32_t>(tasks_.size()));
   tasks_.push_back(Task{std::move(work), kind, intern(name), micro_batch, stage, Time::zero()});
-  succs_.emplace_back();
   preds_.push_back(0);
-  effects_.emplace_back();
+  built_ = false;
   return id;
 }
 
+void TaskGraph::reserve(std::size_t tasks, std::size_t edges) {
+  tasks_.reserve(tasks);
+  preds_.reserve(tasks);
+  edges_.reserve(edges);
+}
+
 void TaskGraph::depend(TaskId before, TaskId after) {
-  succs_[static_cast<std::size_t>(before.value())].push_back(after);
+  edges_.emplace_back(before, after);
   ++preds_[static_cast<std::size_t>(after.value())];
+  built_ = false;
 }
 
 void TaskGraph::on_end(TaskId task, MemoryEffect effect) {
-  effects_[static_cast<std::size_t>(task.value())].push_back(effect);
+  effects_.emplace_back(task, effect);
+  built_ = false;
 }
 
-std::span<const TaskId> TaskGraph::successors(TaskId id) const { return succs_[static_cast<std::size_t>(id.value())]; }
+// Counting sort by source task, keeping each task's edges (and effects) in the
+// order they were given.
+void TaskGraph::build() const {
+  const std::size_t n = tasks_.size();
+  const auto rows = [n](const auto& pairs, std::vector<std::uint32_t>& offset, auto& out) {
+    offset.assign(n + 1, 0);
+    for (const auto& e : pairs) ++offset[static_cast<std::size_t>(e.first.value()) + 1];
+    for (std::size_t i = 0; i < n; ++i) offset[i + 1] += offset[i];
+    out.resize(pairs.size());
+    std::vector<std::uint32_t> fill(offset.begin(), offset.end() - 1);
+    for (const auto& e : pairs) out[fill[static_cast<std::size_t>(e.first.value())]++] = e.second;
+  };
+  rows(edges_, succ_offset_, succ_);
+  rows(effects_, effect_offset_, effect_);
+  built_ = true;
+}
+
+std::span<const TaskId> TaskGraph::successors(TaskId id) const {
+  if (!built_) build();
+  const auto i = static_cast<std::size_t>(id.value());
+  return {succ_.data() + succ_offset_[i], succ_.data() + succ_offset_[i + 1]};
+}
 
 std::span<const MemoryEffect> TaskGraph::memory_effects(TaskId id) const {
-  return effects_[static_cast<std::size_t>(id.value())];
+  if (!built_) build();
+  const auto i = static_cast<std::size_t>(id.value());
+  return {effect_.data() + effect_offset_[i], effect_.data() + effect_offset_[i + 1]};
 }
 
 }  // namespace orrery::workload

@@ -126,6 +126,11 @@ struct Task {
   Time not_before;  // the task waits for this time even when its predecessors are done
 };
 
+// Edges and memory effects are kept as flat lists while the graph is built
+// and turned into compressed rows (one offset array, one target array) the
+// first time they are read, so that a graph of millions of tasks costs no
+// allocation per task; adding to a graph after reading it is allowed (the rows
+// are rebuilt).
 class TaskGraph {
  public:
   TaskId add(Work work, TaskKind kind, std::string_view name, int micro_batch = -1, int stage = -1);
@@ -136,6 +141,8 @@ class TaskGraph {
   void not_before(TaskId task, Time t) { tasks_[static_cast<std::size_t>(task.value())].not_before = t; }
   // Memory a device holds from the start (parameters, optimizer states...).
   void initial_memory(MemoryEffect effect) { initial_.push_back(effect); }
+  // Room for `tasks` tasks and `edges` dependencies (an estimate; optional).
+  void reserve(std::size_t tasks, std::size_t edges);
 
   [[nodiscard]] std::size_t size() const { return tasks_.size(); }
   [[nodiscard]] const Task& task(TaskId id) const { return tasks_[static_cast<std::size_t>(id.value())]; }
@@ -148,13 +155,24 @@ class TaskGraph {
   [[nodiscard]] std::int32_t intern(std::string_view name);
 
  private:
+  void build() const;
+
   std::vector<Task> tasks_;
-  std::vector<std::vector<TaskId>> succs_;
+  std::vector<std::pair<TaskId, TaskId>> edges_;  // (before, after), in the order given
   std::vector<int> preds_;
-  std::vector<std::vector<MemoryEffect>> effects_;
+  std::vector<std::pair<TaskId, MemoryEffect>> effects_;
   std::vector<MemoryEffect> initial_;
   std::vector<std::string> names_;
-  std::unordered_map<std::string, std::int32_t> name_index_;
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::int32_t, NameHash, std::equal_to<>> name_index_;
+  // Compressed rows, built on first read.
+  mutable bool built_ = false;
+  mutable std::vector<std::uint32_t> succ_offset_, effect_offset_;
+  mutable std::vector<TaskId> succ_;
+  mutable std::vector<MemoryEffect> effect_;
 };
 
 // How the executor ran one collective task.

@@ -62,6 +62,9 @@ class Executor {
     std::shared_ptr<const models::CollectivePlan> plan;
     std::string algorithm;
     Duration predicted;  // set by the tuner, or for priced collectives
+    workload::CollectiveWork key;  // what it was lowered from
+    std::int64_t total_bytes = 0;  // of the plan (priced collectives)
+    bool priced_ready = false;
   };
   struct RunningCollective {
     TaskId task;
@@ -93,7 +96,7 @@ class Executor {
   std::int32_t memory_counter_ = -1;      // recorder name of the memory-in-use counter
   workload::TaskTimes times_;
   std::size_t finished_ = 0;
-  std::unordered_map<std::string, LoweredCollective> lowered_;  // by collective_key()
+  std::unordered_multimap<std::uint64_t, LoweredCollective> lowered_;  // by collective_hash()
   std::vector<std::unique_ptr<RunningCollective>> running_;
   std::vector<std::size_t> free_running_;
 };

@@ -12,14 +12,28 @@ using workload::CollectiveWork;
 
 namespace {
 
-// Everything a plan depends on, as one string.
-std::string collective_key(const CollectiveWork& c) {
-  std::string key =
-      fmt::format("{}|{}|{}|{}|{}|", static_cast<int>(c.op), c.algorithm, c.bytes.count(), c.root, c.density);
-  for (int d : c.dims) key += fmt::format("{},", d);
-  key += '|';
-  for (DeviceId d : c.group) key += fmt::format("{},", d.value());
-  return key;
+// Everything a plan depends on, hashed (FNV-1a over the fields) and compared
+// in full, so that looking up a plan allocates nothing.
+std::uint64_t collective_hash(const CollectiveWork& c) {
+  std::uint64_t h = 1469598103934665603ULL;
+  const auto mix = [&h](std::uint64_t v) {
+    h ^= v;
+    h *= 1099511628211ULL;
+  };
+  mix(static_cast<std::uint64_t>(c.op));
+  mix(std::hash<std::string>{}(c.algorithm));
+  mix(static_cast<std::uint64_t>(c.bytes.count()));
+  mix(static_cast<std::uint64_t>(c.root));
+  mix(std::hash<double>{}(c.density));
+  for (int d : c.dims) mix(static_cast<std::uint64_t>(d));
+  mix(0xffffffffULL);
+  for (DeviceId d : c.group) mix(static_cast<std::uint64_t>(d.value()));
+  return h;
+}
+
+bool same_plan(const CollectiveWork& a, const CollectiveWork& b) {
+  return a.op == b.op && a.algorithm == b.algorithm && a.bytes == b.bytes && a.root == b.root &&
+         a.density == b.density && a.dims == b.dims && a.group == b.group;
 }
 
 }  // namespace
@@ -38,8 +52,12 @@ models::CollectiveCall Executor::call_of(const CollectiveWork& c) const {
 }
 
 Executor::LoweredCollective& Executor::lower(const CollectiveWork& c) {
-  auto [it, inserted] = lowered_.try_emplace(collective_key(c));
-  if (!inserted) return it->second;
+  const std::uint64_t h = collective_hash(c);
+  for (auto [at, end] = lowered_.equal_range(h); at != end; ++at) {
+    if (same_plan(at->second.key, c)) return at->second;
+  }
+  auto it = lowered_.emplace(h, LoweredCollective{});
+  it->second.key = c;
   const models::CollectiveCall call = call_of(c);
   const models::CollectiveAlgorithm* algorithm = nullptr;
   if (c.algorithm == "auto") {
@@ -67,13 +85,17 @@ Executor::LoweredCollective& Executor::lower(const CollectiveWork& c) {
 void Executor::start_collective(TaskId t, const CollectiveWork& c) {
   if (c.priced) {
     LoweredCollective& low = lower(c);
+    if (!low.priced_ready) {
+      low.total_bytes = low.plan->total_bytes().count();
+      low.priced_ready = true;
+    }
     if (low.predicted == Duration{} && !low.plan->transfers.empty()) {
       std::vector<int> endpoints;
       for (DeviceId d : c.group) endpoints.push_back(cluster_.endpoint_of(d));
       models::GroupRoutes routes(cluster_.network(), std::move(endpoints));
       low.predicted = models::predict_plan(*low.plan, routes);
     }
-    times_.priced_bytes[static_cast<std::size_t>(t.value())] = low.plan->total_bytes().count() * c.repeat;
+    times_.priced_bytes[static_cast<std::size_t>(t.value())] = low.total_bytes * c.repeat;
     engine_.schedule_after(Duration::ns(low.predicted.count() * c.repeat), [this, t] { finish(t); });
     return;
   }

@@ -126,6 +126,13 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
     throw std::logic_error(fmt::format("schedule '{}' gives {} device orders for {} stages", p_.schedule->name(), order.size(), p));
   }
   TaskGraph g;
+  {
+    std::size_t comm_tasks = 0;
+    for (const auto& c : costs) comm_tasks += c.forward.comm.size() + c.backward.comm.size() + c.weight.comm.size();
+    const std::size_t per_mb = static_cast<std::size_t>(vstages) * (split ? 3 : 2) + comm_tasks + 8 * static_cast<std::size_t>(vstages);
+    const std::size_t estimate = static_cast<std::size_t>(plan.dp) * static_cast<std::size_t>(m) * per_mb;
+    g.reserve(estimate, 2 * estimate);
+  }
   const auto lead = [&](int dp, int stage) { return plan.device(Coord{0, 0, dp, stage}); };
   const auto group_of = [&](Axis axis, int dp, int stage) {
     if (axis == Axis::kDp) {  // the expert-parallel group: ep consecutive data-parallel ranks
