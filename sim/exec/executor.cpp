@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <set>
+#include <algorithm>
 
 #include "models/collective/collective_cost.hpp"
 #include "sim/core/error.hpp"
@@ -97,10 +97,13 @@ void Executor::check_task(std::size_t i) const {
   }
   const auto* k = std::get_if<CollectiveWork>(&task.work);
   if (!k) return;
-  std::set<DeviceId> seen;
   for (DeviceId d : k->group) {
     if (bad(d)) fail(fmt::format("device {} is outside the cluster's {} devices", d.value(), devices));
-    if (!seen.insert(d).second) fail(fmt::format("device {} appears twice in the group", d.value()));
+  }
+  std::vector<DeviceId> sorted = k->group;
+  std::sort(sorted.begin(), sorted.end(), [](DeviceId a, DeviceId b) { return a.value() < b.value(); });
+  if (const auto twice = std::adjacent_find(sorted.begin(), sorted.end()); twice != sorted.end()) {
+    fail(fmt::format("device {} appears twice in the group", twice->value()));
   }
   const models::CollectiveCall call = call_of(*k);
   if (const std::string why = models::check_call(call); !why.empty()) fail(why);

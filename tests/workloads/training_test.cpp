@@ -177,6 +177,27 @@ TEST(TrainingFlops, IterationFlopsAreMegatronsEquation3) {
   }
 }
 
+TEST(TrainingVocabulary, VocabularyParallelismKeepsTheFlopsAndSpreadsTheOutputLayer) {
+  // Yeung et al. 2024: the output layer's V·h weights split over the p stages.
+  // Eq. 3 counts the same FLOPs whoever computes the logits; the last stage
+  // drops its copy of the output layer (V·h/t weights) and every stage gains
+  // V·h/(p·t); weights 2 bytes each (bf16), so device 0's parameter memory
+  // grows by 2·V·h/(p·t) and the last stage's falls by 2·V·h/t·(1 − 1/p).
+  const double V = 64000, h = 1024, t = 2, p = 4;
+  const std::string model = "layers: 8, hidden: 1024, heads: 16, vocab: 64000, seq_len: 1024";
+  const auto naive = run(a100(1, model, "tp: 2, pp: 4", "global_batch: 8, check_memory: false"));
+  const auto vocab = run(a100(1, model, "tp: 2, pp: 4", "global_batch: 8, check_memory: false, vocab_parallel: true"));
+  EXPECT_NEAR(number(vocab, "model_flops") / number(naive, "model_flops"), 1.0, 1e-12);
+  const auto params = [](const config::RunOutput& r, int device) {
+    for (const auto& row : r.recorder->memory()) {
+      if (row.device == device) return static_cast<double>(row.parts[static_cast<std::size_t>(workload::MemoryCategory::kParameters)]);
+    }
+    return -1.0;
+  };
+  EXPECT_NEAR(params(vocab, 0) - params(naive, 0), 2 * V * h / (p * t), 4);
+  EXPECT_NEAR(params(naive, 6) - params(vocab, 6), 2 * V * h / t * (1 - 1 / p), 4);  // stage 3's lead is device 6
+}
+
 TEST(TrainingModel, ParameterCountIsNarayanansFormula) {
   // P = 12·l·h²·(1 + 13/(12h) + (V+s)/(12·l·h)) (SC21 §5.1); GPT-3 175B: 174.6e9.
   for (const auto& [l, h, V, s] : std::vector<std::tuple<double, double, double, double>>{

@@ -70,6 +70,7 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
     p.scatter_gather = t.optional<bool>(
         "scatter_gather", true,
         "Megatron's scatter/gather of pipeline sends: each tp rank sends 1/tp, then an all-gather inside the node");
+    p.at["training.vocab_parallel"] = t.where("vocab_parallel");
     p.vocab_parallel = t.optional<bool>(
         "vocab_parallel", false,
         "split the output layer over all pipeline stages (Yeung et al. 2024, vocabulary parallelism)");
@@ -130,6 +131,9 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
   check(m.heads % plan.tp == 0, "parallel.tp", fmt::format("tp {} must divide heads {}", plan.tp, m.heads));
   check(m.ffn_hidden % plan.tp == 0, "parallel.tp", fmt::format("tp {} must divide ffn_hidden {}", plan.tp, m.ffn_hidden));
   check(m.seq_len % plan.cp == 0, "parallel.cp", fmt::format("cp {} must divide seq_len {}", plan.cp, m.seq_len));
+  p.at.try_emplace("training.vocab_parallel", p.batch_at);
+  check(!p.vocab_parallel || plan.pp > 1, "training.vocab_parallel",
+        "vocabulary parallelism splits the output layer over pipeline stages; it needs pp > 1");
   check(m.experts % plan.ep == 0, "parallel.ep", fmt::format("ep {} must divide experts {}", plan.ep, m.experts));
   check(p.global_batch % (p.micro_batch * plan.dp) == 0, "training.global_batch",
           fmt::format("global batch {} is not a multiple of micro_batch {} × dp {} = {}", p.global_batch, p.micro_batch,

@@ -86,6 +86,13 @@ struct VirtualStageCost {
   double activation_bytes = 0;       // held per micro-batch from F to the end of the backward (W)
 };
 
+struct VocabCosts {
+  OpCost s, t;              // per stage and micro-batch
+  double logits_bytes = 0;  // held from S to T
+  double hidden_bytes = 0;  // the last stage's output, broadcast; the input gradient, reduced
+  double stats_bytes = 0;   // the softmax's partial max and sum, all-reduced
+};
+
 class TrainingWorkload final : public Workload {
  public:
   explicit TrainingWorkload(TrainingParams p) : p_(std::move(p)) {}
@@ -96,6 +103,8 @@ class TrainingWorkload final : public Workload {
   [[nodiscard]] const TrainingParams& params() const { return p_; }
   // Costs of each virtual stage (p·v of them) on `device` (null only when profiled).
   [[nodiscard]] std::vector<VirtualStageCost> stage_costs(const DeviceModel* device) const;
+  // The output layer's passes on each stage under vocabulary parallelism.
+  [[nodiscard]] VocabCosts vocab_costs(const DeviceModel* device) const;
   // Model-state bytes on one device of pipeline stage `stage` (parameters of its chunks).
   [[nodiscard]] ModelStateBytes model_state(int stage) const;
   // The position (0..pp−1) of model chunk `chunk` that pipeline stage `stage` holds.

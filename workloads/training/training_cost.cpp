@@ -134,6 +134,13 @@ LayerOps layer_ops(const TrainingParams& p) {
     }
   }
   std::vector<CommCall> bwd = fwd;
+  if (t > 1 && plan.sequence_parallel) {
+    // Backward: the conjugates (2 reduce-scatters, 2 all-gathers) and the
+    // all-gathers of the two sequence-split inputs that the weight gradients
+    // need again, since the gathered tensors are not kept (Korthikanti et al.
+    // 2022, §4.2.2): 4 all-gathers, 2 reduce-scatters.
+    bwd = {{CollectiveOp::kAllGather, Axis::kTp, act, 4}, {CollectiveOp::kReduceScatter, Axis::kTp, act, 2}};
+  }
   if (plan.cp > 1) {
     // Keys and values of the rank's s/cp tokens, gathered from the ring (S: the gathered buffer).
     const Bytes kv(static_cast<std::int64_t>(2.0 * static_cast<double>(tokens * (kvd / std::min(t, m.kv_heads))) * eb *
@@ -228,6 +235,9 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs(const DeviceModel* d
   emb_f.ops.push_back(Embedding{tokens, m.hidden, m.vocab / t, dt});
   emb_f.memory(PointwiseKind::kElementwise, 3.5 * static_cast<double>(tokens * m.hidden) * eb);  // + position, dropout
   emb_b.memory(PointwiseKind::kElementwise, static_cast<double>(tokens * m.hidden) * (eb + 4));  // scatter-add into fp32
+  OpList out_norm_f, out_norm_b;  // the final layer norm alone (vocabulary parallelism moves the rest)
+  out_norm_f.memory(PointwiseKind::kNorm, 2 * static_cast<double>(tokens * m.hidden) * eb);
+  out_norm_b.memory(PointwiseKind::kNorm, 3 * static_cast<double>(tokens * m.hidden) * eb);
   out_f.memory(PointwiseKind::kNorm, 2 * static_cast<double>(tokens * m.hidden) * eb);
   out_f.ops.push_back(VocabProjection{tokens, m.hidden, m.vocab / t, dt});
   out_f.model_flops += 2.0 * static_cast<double>(tokens * m.hidden * (m.vocab / t));
@@ -278,7 +288,11 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs(const DeviceModel* d
       c.parameters += static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t) +
                       static_cast<double>(m.seq_len * m.hidden);
     }
-    if (vs == stages - 1) {
+    if (vs == stages - 1 && p_.vocab_parallel) {
+      add(c.forward, price(out_norm_f, device, 0));
+      add(c.backward, price(out_norm_b, device, 0));
+      c.parameters += 2.0 * static_cast<double>(m.hidden);
+    } else if (vs == stages - 1) {
       add(c.forward, price(out_f, device, out_f.model_flops));
       add(c.backward, price(out_b, device, out_b.model_flops));
       add(split ? c.weight : c.backward, price(out_w, device, out_w.model_flops));
@@ -287,6 +301,42 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs(const DeviceModel* d
       c.activation_bytes += logits * 4;                      // fp32 logits kept for the loss's backward
     }
   }
+  if (p_.vocab_parallel) {
+    // Each stage's chunk 0 carries its V/(p·t) share of the output layer's weights.
+    for (int s = 0; s < p; ++s) {
+      out[static_cast<std::size_t>(position_of(0, s))].parameters +=
+          static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t * p);
+    }
+  }
+  return out;
+}
+
+// Vocabulary parallelism (Yeung et al. 2024): each of the p stages computes
+// the logits of its V/(p·t) share of the vocabulary for every micro-batch (the
+// S pass: projection, the softmax's partial max and sum) and, once the
+// partial statistics are all-reduced over the pipeline, its share of the
+// loss gradient, the input gradient and the weight gradient (the T pass).
+VocabCosts TrainingWorkload::vocab_costs(const DeviceModel* device) const {
+  const TransformerSpec& m = p_.model;
+  const std::int64_t t = p_.plan.tp;
+  const std::int64_t tokens = p_.micro_batch * (m.seq_len / p_.plan.cp);
+  const std::int64_t v_local = std::max<std::int64_t>(1, m.vocab / (t * p_.plan.pp));
+  const DType dt = p_.precision;
+  const double logits = static_cast<double>(tokens * v_local);
+  OpList s, tt;
+  s.ops.push_back(VocabProjection{tokens, m.hidden, v_local, dt});
+  s.model_flops += 2.0 * static_cast<double>(tokens * m.hidden * v_local);
+  s.memory(PointwiseKind::kSoftmax, logits * 6);  // fp32 logits written, partial max and sum
+  tt.memory(PointwiseKind::kSoftmax, logits * 6);
+  tt.ops.push_back(VocabProjection{tokens, m.hidden, v_local, dt});
+  tt.ops.push_back(VocabProjection{tokens, m.hidden, v_local, dt});
+  tt.model_flops += 4.0 * static_cast<double>(tokens * m.hidden * v_local);
+  VocabCosts out;
+  out.s = price(s, device, s.model_flops);
+  out.t = price(tt, device, tt.model_flops);
+  out.logits_bytes = logits * 4;
+  out.hidden_bytes = static_cast<double>(tokens * m.hidden) * 2;
+  out.stats_bytes = static_cast<double>(tokens) * 8;  // max and sum in fp32
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -122,6 +123,7 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
   peak_flops_ = device ? device->peak(p_.precision).per_s() : 0.0;
 
   const auto order = p_.schedule->order(PipelineShape{p, m, v});
+
   if (static_cast<int>(order.size()) != p) {
     throw std::logic_error(fmt::format("schedule '{}' gives {} device orders for {} stages", p_.schedule->name(), order.size(), p));
   }
@@ -134,14 +136,20 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
     g.reserve(estimate, 2 * estimate);
   }
   const auto lead = [&](int dp, int stage) { return plan.device(Coord{0, 0, dp, stage}); };
-  const auto group_of = [&](Axis axis, int dp, int stage) {
-    if (axis == Axis::kDp) {  // the expert-parallel group: ep consecutive data-parallel ranks
-      const int first = dp / plan.ep * plan.ep;
-      std::vector<DeviceId> out;
-      for (int i = 0; i < plan.ep; ++i) out.push_back(lead(first + i, stage));
-      return out;
+  // The in-group collectives' groups of each stage group, built once.
+  std::vector<std::array<std::vector<DeviceId>, 3>> groups(static_cast<std::size_t>(plan.dp * p));
+  for (int d = 0; d < plan.dp; ++d) {
+    for (int s = 0; s < p; ++s) {
+      auto& gr = groups[static_cast<std::size_t>(d * p + s)];
+      gr[0] = plan.group(Coord{0, 0, d, s}, {Axis::kTp});
+      gr[1] = plan.group(Coord{0, 0, d, s}, {Axis::kCp});
+      const int first = d / plan.ep * plan.ep;  // the expert-parallel group: ep consecutive data-parallel ranks
+      for (int i = 0; i < plan.ep; ++i) gr[2].push_back(lead(first + i, s));
     }
-    return plan.group(Coord{0, 0, dp, stage}, {axis});
+  }
+  const auto group_of = [&](Axis axis, int dp, int stage) -> const std::vector<DeviceId>& {
+    const auto& gr = groups[static_cast<std::size_t>(dp * p + stage)];
+    return axis == Axis::kTp ? gr[0] : axis == Axis::kCp ? gr[1] : gr[2];
   };
   const auto vstage_device = [&](int vs) { return p_.schedule->device_of(vs / p, vs % p, p); };
   const double act_bytes_full =
@@ -253,7 +261,7 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
           }
           g.depend(after, x);
           if (scatter && !p_.profiled) {  // the receivers' all-gather of the tp shares, inside the node
-            CollectiveWork w = collective(CollectiveOp::kAllGather, plan.group(Coord{0, 0, d, to_stage}, {Axis::kTp}),
+            CollectiveWork w = collective(CollectiveOp::kAllGather, group_of(Axis::kTp, d, to_stage),
                                           Bytes(static_cast<std::int64_t>(act_bytes_full)));
             w.priced = true;
             const TaskId ag = g.add(std::move(w), TaskKind::kCollective, "tp all_gather (p2p)", mb, to_stage);
@@ -266,6 +274,57 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
         send(next, here, s_next, s_here, "send gradients", b_next.last, b.first);
       }
     }
+  }
+
+  // ---- Vocabulary parallelism: per micro-batch, the last stage's output is
+  // broadcast over the pipeline, every stage runs its S pass, the softmax's
+  // partial statistics are all-reduced, every stage runs its T pass, and the
+  // input gradients are reduced back to the last stage, whose backward waits
+  // for them. S and T are not in the schedule's order: each runs when its
+  // inputs are there and its device is free, so they fill bubbles where
+  // there are some.
+  std::vector<TaskId> vocab_last(static_cast<std::size_t>(plan.dp * p));
+  if (p_.vocab_parallel && p > 1) {
+    const VocabCosts vc = vocab_costs(device);
+    const int last_vs = vstages - 1;
+    const int s_last = vstage_device(last_vs);
+    const auto bytes = [](double b) { return Bytes(static_cast<std::int64_t>(b)); };
+    for (int d = 0; d < plan.dp; ++d) {
+      std::vector<DeviceId> pipe;
+      for (int s = 0; s < p; ++s) pipe.push_back(lead(d, s));
+      std::sort(pipe.begin(), pipe.end(), [](DeviceId x, DeviceId y) { return x.value() < y.value(); });
+      const auto rank_of = [&](int s) {
+        return static_cast<int>(std::find(pipe.begin(), pipe.end(), lead(d, s)) - pipe.begin());
+      };
+      for (int mb = 0; mb < m; ++mb) {
+        CollectiveWork bw = collective(CollectiveOp::kBroadcast, pipe, bytes(vc.hidden_bytes));
+        bw.root = rank_of(s_last);
+        const TaskId bcast = g.add(std::move(bw), TaskKind::kCollective, "vocab broadcast", mb, s_last);
+        g.depend(op(d, PipeOpType::kForward, mb, last_vs).last, bcast);
+        const TaskId stats = g.add(collective(CollectiveOp::kAllReduce, pipe, bytes(vc.stats_bytes)),
+                                   TaskKind::kCollective, "vocab all_reduce", mb, s_last);
+        CollectiveWork rw = collective(CollectiveOp::kReduce, pipe, bytes(vc.hidden_bytes));
+        rw.root = rank_of(s_last);
+        const TaskId reduce = g.add(std::move(rw), TaskKind::kCollective, "vocab reduce", mb, s_last);
+        for (int s = 0; s < p; ++s) {
+          const DeviceId dev = lead(d, s);
+          const TaskId S = g.add(ComputeWork{dev, vc.s.time}, TaskKind::kForward, "S (vocab)", mb, s);
+          const TaskId T = g.add(ComputeWork{dev, vc.t.time}, TaskKind::kBackward, "T (vocab)", mb, s);
+          g.on_end(S, MemoryEffect{dev, MemoryCategory::kActivations, bytes(vc.logits_bytes)});
+          g.on_end(T, MemoryEffect{dev, MemoryCategory::kActivations, Bytes(0) - bytes(vc.logits_bytes)});
+          g.depend(bcast, S);
+          g.depend(S, stats);
+          g.depend(stats, T);
+          g.depend(T, reduce);
+          vocab_last[static_cast<std::size_t>(d * p + s)] = T;
+        }
+        g.depend(reduce, op(d, PipeOpType::kBackward, mb, last_vs).first);
+      }
+    }
+    const double per_stage = (vc.s.model_flops + vc.t.model_flops) * p;
+    model_flops_ += per_stage * ranks_per_stage;
+    model_flops_no_recompute_ += per_stage * ranks_per_stage;
+    uncalibrated_ += (vc.s.uncalibrated + vc.t.uncalibrated) * p;
   }
 
   // ---- ZeRO-3 parameter gathers (before each F and B) with prefetch.
@@ -347,7 +406,10 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
           const TaskId x = g.add(collective(sharded_optimizer ? CollectiveOp::kReduceScatter : CollectiveOp::kAllReduce,
                                                 group, Bytes(static_cast<std::int64_t>(bytes))),
                                  TaskKind::kCollective, sharded_optimizer ? "dp reduce_scatter" : "dp all_reduce", -1, s);
-          for (int d = 0; d < plan.dp; ++d) g.depend(last_backward[static_cast<std::size_t>(d * vstages + vs)].back(), x);
+          for (int d = 0; d < plan.dp; ++d) {
+            g.depend(last_backward[static_cast<std::size_t>(d * vstages + vs)].back(), x);
+            if (c == 0 && vocab_last[static_cast<std::size_t>(d * p + s)].valid()) g.depend(vocab_last[static_cast<std::size_t>(d * p + s)], x);
+          }
           if (prev.valid()) g.depend(prev, x);
           prev = x;
           reduced.push_back(x);
@@ -355,7 +417,7 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
       }
     }
     // The tied word embedding: its gradient is summed between the first and the last stage.
-    if (s == vstage_device(0) && vstage_device(0) != vstage_device(vstages - 1)) {
+    if (!p_.vocab_parallel && s == vstage_device(0) && vstage_device(0) != vstage_device(vstages - 1)) {
       const int s_last = vstage_device(vstages - 1);
       for (int d = 0; d < plan.dp; ++d) {
         for (int r = 0; r < plan.tp; ++r) {
@@ -387,6 +449,7 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
         const int vs = c * p + position_of(c, s);
         before.push_back(last_backward[static_cast<std::size_t>(d * vstages + vs)].back());
       }
+      if (vocab_last[static_cast<std::size_t>(d * p + s)].valid()) before.push_back(vocab_last[static_cast<std::size_t>(d * p + s)]);
       TaskId step;
       if (p_.offload == Offload::kNone) {
         Duration t;
@@ -488,6 +551,10 @@ void TrainingWorkload::summarize(const TaskGraph& graph, const TaskTimes& times,
     } else if (const auto* k = std::get_if<CollectiveWork>(&t.work)) {
       if (k->priced) {
         comm_group += times.priced_bytes[i];
+        // The in-group collectives inside an operation are the stage's work, not its bubble.
+        if (t.micro_batch >= 0 && t.stage >= 0 && k->group.front() == plan.device(Coord{0, 0, 0, t.stage})) {
+          busy[static_cast<std::size_t>(t.stage)] += static_cast<double>(end - start);
+        }
       } else if (const auto it = times.collectives.find(static_cast<std::int32_t>(i)); it != times.collectives.end()) {
         comm_dp += it->second.bytes;
       }

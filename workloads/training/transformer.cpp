@@ -23,8 +23,10 @@ TransformerSpec TransformerSpec::read(config::Reader& r) {
   m.layers = r.required<std::int64_t>("layers", "transformer layers");
   m.hidden = r.required<std::int64_t>("hidden", "hidden size h");
   m.heads = r.required<std::int64_t>("heads", "attention heads a");
-  m.kv_heads = r.optional<std::int64_t>("kv_heads", m.heads, "key/value heads (grouped-query attention); = heads by default");
-  m.ffn_hidden = r.optional<std::int64_t>("ffn_hidden", 4 * m.hidden, "feed-forward hidden size; 4·hidden by default");
+  m.kv_heads = r.maybe<std::int64_t>("kv_heads", "key/value heads (grouped-query attention); = heads by default")
+                   .value_or(m.heads);
+  m.ffn_hidden =
+      r.maybe<std::int64_t>("ffn_hidden", "feed-forward hidden size; 4·hidden by default").value_or(4 * m.hidden);
   m.vocab = r.required<std::int64_t>("vocab", "vocabulary size V");
   m.seq_len = r.required<std::int64_t>("seq_len", "sequence length s");
   m.experts = r.optional<std::int64_t>("experts", 1, "experts per feed-forward layer (mixture of experts); 1 = dense");
