@@ -130,6 +130,8 @@ int check(const std::vector<std::string>& args) {
   const exec::Cluster cluster(scenario.cluster);
   workload::ClusterShape shape = cluster.shape();
   shape.seed = scenario.seed;
+  const auto device = config::device_model(scenario.cluster);
+  shape.device = device.get();
   (void)scenario.workload->lower(shape);
   std::cout << fmt::format("{}: ok\n", a.file);
   return 0;

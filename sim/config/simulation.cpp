@@ -39,6 +39,15 @@ class CostModelView final : public workload::DeviceModel {
   const models::Device* host_;
 };
 
+}  // namespace
+
+std::unique_ptr<workload::DeviceModel> device_model(const exec::ClusterSpec& cluster) {
+  if (!cluster.device || cluster.device->kind != models::DeviceKind::kGpu) return nullptr;
+  return std::make_unique<CostModelView>(cluster);
+}
+
+namespace {
+
 std::vector<std::string> kind_names() {
   std::vector<std::string> out;
   for (int k = 0; k < workload::kTaskKindCount; ++k) out.emplace_back(workload::name_of(static_cast<workload::TaskKind>(k)));
@@ -50,11 +59,8 @@ RunOutput simulate(const Scenario& scenario) {
   const exec::Cluster cluster(scenario.cluster);
   workload::ClusterShape shape = cluster.shape();
   shape.seed = scenario.seed;
-  std::optional<CostModelView> device;
-  if (scenario.cluster.device && scenario.cluster.device->kind == models::DeviceKind::kGpu) {
-    device.emplace(scenario.cluster);
-    shape.device = &*device;
-  }
+  const auto device = device_model(scenario.cluster);
+  shape.device = device.get();
   const workload::TaskGraph graph = scenario.workload->lower(shape);
 
   RunOutput out;

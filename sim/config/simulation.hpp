@@ -18,4 +18,8 @@ struct RunOutput {
 // Throws ConfigError (the spec does not fit the cluster) or InfeasibleError.
 RunOutput simulate(const Scenario& scenario);
 
+// The workloads' view of the cluster's device (cost model over its calibration
+// table, host tier); null when the cluster names no GPU.
+std::unique_ptr<workload::DeviceModel> device_model(const exec::ClusterSpec& cluster);
+
 }  // namespace orrery::config
