@@ -40,10 +40,22 @@ enum class TaskKind : std::uint8_t {
 inline constexpr int kTaskKindCount = 10;
 [[nodiscard]] std::string_view name_of(TaskKind k);
 
-// Compute whose duration is known (profiled: measured by the user).
+// Compute whose duration is known (profiled, or priced by a cost model when
+// the workload was lowered). `head` and `tail` are collectives of the device's
+// own group that hold the device before and after the compute — tensor
+// parallelism's all-reduces inside the layers, the all-gather of a received
+// activation — priced when lowering (workload::CollectivePricer): the group
+// runs them in lockstep on links that no other traffic uses, so there is no
+// contention to simulate. The trace shows them as their own spans.
 struct ComputeWork {
   DeviceId device;
   Duration duration;
+  Duration head;
+  Duration tail;
+  std::int32_t head_name = -1;  // graph name ids of the head and tail spans
+  std::int32_t tail_name = -1;
+  std::int64_t head_bytes = 0;  // bytes the head and tail collectives move, all ranks together
+  std::int64_t tail_bytes = 0;
 };
 
 // Bytes from one device to another over the cluster network.
@@ -83,15 +95,6 @@ struct CollectiveWork {
   int root = 0;          // broadcast, reduce: the root's rank in the group
   double density = 1.0;  // sparse_all_reduce: k as a fraction of the buffer's elements
   std::vector<int> dims;  // dimension-wise algorithms: the group as a grid, rank = row-major index
-  // Priced: the group runs the collective in lockstep on links no other
-  // traffic uses (tensor parallelism inside a node): the executor holds it for
-  // the alpha-beta prediction of its plan on the group's routes
-  // (models/collective/collective_cost.hpp), `repeat` times back to back,
-  // instead of sending its transfers through the network service. Workloads
-  // use it where simulating every transfer would cost millions of events for
-  // no contention to resolve.
-  bool priced = false;
-  int repeat = 1;
 };
 
 // A wait of known length that holds no device: a measured communication time
@@ -189,7 +192,6 @@ struct TaskTimes {
   std::vector<Time> end;
   Time makespan;
   std::map<std::int32_t, CollectiveRecord> collectives;  // by task index
-  std::vector<std::int64_t> priced_bytes;  // by task index: bytes of priced collectives, all ranks and repeats (0 else)
 };
 
 }  // namespace orrery::workload

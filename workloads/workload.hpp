@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -43,12 +44,30 @@ class DeviceModel {
   [[nodiscard]] virtual Bytes nvme_capacity() const = 0;
 };
 
+// The price of a collective that a group runs alone, in lockstep, on links no
+// other traffic uses (tensor parallelism inside a node): the alpha-beta
+// prediction of its algorithm's plan on the group's routes
+// (models/collective/collective_cost.hpp; `auto` picks the algorithm with the
+// least prediction, as the executor's tuner does). sim/config implements it.
+struct CollectivePrice {
+  Duration time;
+  std::int64_t bytes = 0;  // sent over links, all ranks together
+  std::string algorithm;
+};
+class CollectivePricer {
+ public:
+  virtual ~CollectivePricer() = default;
+  // Throws InfeasibleError when no algorithm can run it.
+  [[nodiscard]] virtual CollectivePrice price(const CollectiveWork& c) const = 0;
+};
+
 // What a workload may know of the cluster it is lowered onto.
 struct ClusterShape {
   int devices = 0;
   int devices_per_node = 1;
   std::uint64_t seed = 1;  // the scenario seed: workloads that draw random numbers use named streams of it
   const DeviceModel* device = nullptr;  // null when the scenario names no device
+  const CollectivePricer* collectives = nullptr;
 };
 
 // A device's memory at its peak, for the out-of-memory check.

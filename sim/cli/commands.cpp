@@ -132,6 +132,8 @@ int check(const std::vector<std::string>& args) {
   shape.seed = scenario.seed;
   const auto device = config::device_model(scenario.cluster);
   shape.device = device.get();
+  const auto pricer = config::collective_pricer(cluster, *scenario.collectives);
+  shape.collectives = pricer.get();
   (void)scenario.workload->lower(shape);
   std::cout << fmt::format("{}: ok\n", a.file);
   return 0;

@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <optional>
 
+#include "models/collective/collective_cost.hpp"
 #include "models/compute/cost.hpp"
+
+#include <unordered_map>
 
 #include "sim/core/suggest.hpp"
 #include "sim/exec/executor.hpp"
@@ -39,7 +42,65 @@ class CostModelView final : public workload::DeviceModel {
   const models::Device* host_;
 };
 
+// Collectives priced on the cluster's routes, cached per distinct collective.
+class RoutePricer final : public workload::CollectivePricer {
+ public:
+  RoutePricer(const exec::Cluster& cluster, const models::CollectiveLibrary& library)
+      : cluster_(cluster), library_(library) {}
+
+  workload::CollectivePrice price(const workload::CollectiveWork& c) const override {
+    std::string key = fmt::format("{}|{}|{}|{}|", static_cast<int>(c.op), c.algorithm, c.bytes.count(), c.root);
+    for (DeviceId d : c.group) key += fmt::format("{},", d.value());
+    if (const auto it = cache_.find(key); it != cache_.end()) return it->second;
+    models::CollectiveCall call;
+    call.op = c.op;
+    call.ranks = static_cast<int>(c.group.size());
+    call.bytes = c.bytes;
+    call.root = c.root;
+    call.density = c.density;
+    call.dims = c.dims;
+    std::vector<int> endpoints;
+    const int per_node = cluster_.shape().devices_per_node;
+    for (DeviceId d : c.group) {
+      call.node_of.push_back(d.value() / per_node);
+      endpoints.push_back(cluster_.endpoint_of(d));
+    }
+    if (const std::string why = models::check_call(call); !why.empty()) throw InfeasibleError(why);
+    models::GroupRoutes routes(cluster_.network(), std::move(endpoints));
+    workload::CollectivePrice out;
+    try {
+      if (c.algorithm == "auto") {
+        const models::TunerChoice pick = models::choose_algorithm(library_, call, routes);
+        out.algorithm = std::string(pick.algorithm->name());
+        out.time = pick.predicted;
+        out.bytes = pick.plan->total_bytes().count();
+      } else {
+        const models::CollectiveAlgorithm* a = library_.find(c.algorithm);
+        if (!a) throw InfeasibleError(fmt::format("unknown collective algorithm '{}'", c.algorithm));
+        const models::CollectivePlan plan = a->lower(call);
+        out.algorithm = c.algorithm;
+        out.time = models::predict_plan(plan, routes);
+        out.bytes = plan.total_bytes().count();
+      }
+    } catch (const ValueError& e) {
+      throw InfeasibleError(e.what());
+    }
+    cache_.emplace(std::move(key), out);
+    return out;
+  }
+
+ private:
+  const exec::Cluster& cluster_;
+  const models::CollectiveLibrary& library_;
+  mutable std::unordered_map<std::string, workload::CollectivePrice> cache_;
+};
+
 }  // namespace
+
+std::unique_ptr<workload::CollectivePricer> collective_pricer(const exec::Cluster& cluster,
+                                                             const models::CollectiveLibrary& library) {
+  return std::make_unique<RoutePricer>(cluster, library);
+}
 
 std::unique_ptr<workload::DeviceModel> device_model(const exec::ClusterSpec& cluster) {
   if (!cluster.device || cluster.device->kind != models::DeviceKind::kGpu) return nullptr;
@@ -61,6 +122,8 @@ RunOutput simulate(const Scenario& scenario) {
   shape.seed = scenario.seed;
   const auto device = device_model(scenario.cluster);
   shape.device = device.get();
+  const auto pricer = collective_pricer(cluster, *scenario.collectives);
+  shape.collectives = pricer.get();
   const workload::TaskGraph graph = scenario.workload->lower(shape);
 
   RunOutput out;

@@ -22,4 +22,8 @@ RunOutput simulate(const Scenario& scenario);
 // table, host tier); null when the cluster names no GPU.
 std::unique_ptr<workload::DeviceModel> device_model(const exec::ClusterSpec& cluster);
 
+// Collectives a group runs alone, priced on the cluster's routes (for lowering).
+std::unique_ptr<workload::CollectivePricer> collective_pricer(const exec::Cluster& cluster,
+                                                             const models::CollectiveLibrary& library);
+
 }  // namespace orrery::config

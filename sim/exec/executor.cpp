@@ -53,7 +53,6 @@ workload::TaskTimes Executor::run() {
   const std::size_t n = graph_.size();
   times_.start.assign(n, Time::zero());
   times_.end.assign(n, Time::zero());
-  times_.priced_bytes.assign(n, 0);
   waiting_.resize(n);
   for (const auto& e : graph_.initial_memory()) apply(e);
   for (std::size_t i = 0; i < n; ++i) {
@@ -108,7 +107,6 @@ void Executor::check_task(std::size_t i) const {
   const models::CollectiveCall call = call_of(*k);
   if (const std::string why = models::check_call(call); !why.empty()) fail(why);
   if (!collectives_) fail("no collective algorithms were given to the executor");
-  if (k->repeat < 1) fail(fmt::format("repeat {} must be at least 1", k->repeat));
   if (k->algorithm == "auto") return;  // the tuner says when nothing fits
   const models::CollectiveAlgorithm* a = collectives_->find(k->algorithm);
   if (!a) {
@@ -143,7 +141,7 @@ void Executor::start(TaskId t) {
   times_.start[static_cast<std::size_t>(t.value())] = engine_.now();
   const Task& task = graph_.task(t);
   if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
-    engine_.schedule_after(c->duration, [this, t] { finish(t); });
+    engine_.schedule_after(c->head + c->duration + c->tail, [this, t] { finish(t); });
   } else if (const auto* x = std::get_if<TransferWork>(&task.work)) {
     network_.transfer(x->src, x->dst, x->bytes, [this, t] { finish(t); });
   } else if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
@@ -162,20 +160,38 @@ void Executor::finish(TaskId t) {
   if (recorder_) {
     std::int32_t device = -1;
     std::int64_t bytes = 0;
-    if (const auto* c = std::get_if<ComputeWork>(&task.work)) device = c->device.value();
+    std::int64_t start = times_.start[i].ns();
+    std::int64_t end = times_.end[i].ns();
+    if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
+      device = c->device.value();
+      // The head and tail collectives as spans of their own, around the compute.
+      const auto kCollective = static_cast<std::int8_t>(workload::TaskKind::kCollective);
+      if (c->head > Duration{}) {
+        recorder_->span(trace::Span{start, start + c->head.count(), device, kCollective,
+                                    span_names_[static_cast<std::size_t>(c->head_name)], task.micro_batch, task.stage,
+                                    c->head_bytes});
+        start += c->head.count();
+      }
+      if (c->tail > Duration{}) {
+        recorder_->span(trace::Span{end - c->tail.count(), end, device, kCollective,
+                                    span_names_[static_cast<std::size_t>(c->tail_name)], task.micro_batch, task.stage,
+                                    c->tail_bytes});
+        end -= c->tail.count();
+      }
+    }
     if (const auto* x = std::get_if<TransferWork>(&task.work)) {
       device = x->src.value();
       bytes = x->bytes.count();
     }
     if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
       device = k->group.front().value();
-      bytes = k->priced ? times_.priced_bytes[i] : times_.collectives[t.value()].bytes;
+      bytes = times_.collectives[t.value()].bytes;
     }
     if (const auto* w = std::get_if<DelayWork>(&task.work)) {
       device = w->device.value();
       bytes = w->bytes.count();
     }
-    recorder_->span(trace::Span{times_.start[i].ns(), times_.end[i].ns(), device, static_cast<std::int8_t>(task.kind),
+    recorder_->span(trace::Span{start, end, device, static_cast<std::int8_t>(task.kind),
                                 span_names_[static_cast<std::size_t>(task.name)], task.micro_batch, task.stage, bytes});
   }
   // Free the device before releasing successors, so a successor on the same

@@ -8,8 +8,7 @@
 // dependencies finish, so they contend with all other traffic, and the
 // collective ends when its last transfer ends. Plans are cached per distinct
 // collective. It fills the task times (and which algorithm each collective
-// ran; priced collectives, see CollectiveWork, are held for their predicted
-// time and not recorded there), the per-device memory timeline (peak and breakdown at the peak) and,
+// ran), the per-device memory timeline (peak and breakdown at the peak) and,
 // when given a recorder, one span per task (a collective's on its first
 // device), one `send` span per transfer of a collective (stage = its step),
 // and a `memory` counter sample per device whenever its memory in use changes.
@@ -61,10 +60,8 @@ class Executor {
   struct LoweredCollective {
     std::shared_ptr<const models::CollectivePlan> plan;
     std::string algorithm;
-    Duration predicted;  // set by the tuner, or for priced collectives
+    Duration predicted;  // set by the tuner
     workload::CollectiveWork key;  // what it was lowered from
-    std::int64_t total_bytes = 0;  // of the plan (priced collectives)
-    bool priced_ready = false;
   };
   struct RunningCollective {
     TaskId task;

@@ -83,22 +83,6 @@ Executor::LoweredCollective& Executor::lower(const CollectiveWork& c) {
 }
 
 void Executor::start_collective(TaskId t, const CollectiveWork& c) {
-  if (c.priced) {
-    LoweredCollective& low = lower(c);
-    if (!low.priced_ready) {
-      low.total_bytes = low.plan->total_bytes().count();
-      low.priced_ready = true;
-    }
-    if (low.predicted == Duration{} && !low.plan->transfers.empty()) {
-      std::vector<int> endpoints;
-      for (DeviceId d : c.group) endpoints.push_back(cluster_.endpoint_of(d));
-      models::GroupRoutes routes(cluster_.network(), std::move(endpoints));
-      low.predicted = models::predict_plan(*low.plan, routes);
-    }
-    times_.priced_bytes[static_cast<std::size_t>(t.value())] = low.total_bytes * c.repeat;
-    engine_.schedule_after(Duration::ns(low.predicted.count() * c.repeat), [this, t] { finish(t); });
-    return;
-  }
   const LoweredCollective& low = lower(c);
   const models::CollectivePlan& plan = *low.plan;
   workload::CollectiveRecord& record = times_.collectives[t.value()];

@@ -117,7 +117,7 @@ class TrainingWorkload final : public Workload {
   mutable double model_flops_no_recompute_ = 0;
   mutable double peak_flops_ = 0;
   mutable int uncalibrated_ = 0;
-  mutable std::int64_t priced_bytes_ = 0;
+  mutable std::int64_t in_group_bytes_ = 0;
 };
 
 }  // namespace orrery::workload::training

@@ -9,6 +9,8 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <tuple>
 #include <stdexcept>
 
 #include "sim/core/error.hpp"
@@ -171,8 +173,42 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
   const std::size_t per_replica = 3 * static_cast<std::size_t>(m) * static_cast<std::size_t>(vstages);
   std::vector<OpSpan> ops(per_replica * static_cast<std::size_t>(plan.dp));
   std::vector<std::vector<TaskId>> last_backward(static_cast<std::size_t>(plan.dp) * static_cast<std::size_t>(vstages));
-  // Names, interned once.
-  const auto comm_name = [](const CommCall& c) { return fmt::format("{} {}", name_of(c.axis), name_of(c.op)); };
+  // The in-group collectives of each operation, priced once per stage group,
+  // virtual stage and operation type (the pricer asks the cluster's routes).
+  struct Priced {
+    Duration time;
+    std::int64_t bytes = 0;
+    std::int32_t name = -1;
+  };
+  std::map<std::tuple<int, int, int, int>, Priced> tails;
+  std::map<std::pair<int, int>, Priced> heads;
+  in_group_bytes_ = 0;
+  const auto price = [&](const CollectiveWork& w) {
+    if (!cluster.collectives) throw std::logic_error("training: lowered without a collective pricer");
+    return cluster.collectives->price(w);
+  };
+  const auto priced_tail = [&](int d, int s, int vs, PipeOpType type, const OpCost& c) -> const Priced& {
+    auto [it, fresh] = tails.try_emplace({d, s, vs, static_cast<int>(type)});
+    if (!fresh || c.comm.empty()) return it->second;
+    std::string name;
+    for (const CommCall& call : c.comm) {
+      const workload::CollectivePrice x = price(collective(call.op, group_of(call.axis, d, s), call.bytes));
+      it->second.time = it->second.time + Duration::ns(x.time.count() * call.count);
+      it->second.bytes += x.bytes * call.count;
+      name += fmt::format("{}{} {}", name.empty() ? "" : " + ", name_of(call.axis), name_of(call.op));
+    }
+    it->second.name = g.intern(name);
+    return it->second;
+  };
+  const auto gather_head = [&](int d, int s) -> const Priced& {
+    auto [it, fresh] = heads.try_emplace({d, s});
+    if (!fresh) return it->second;
+    // The receivers' all-gather of the tp shares of a pipeline send (Megatron's scatter/gather).
+    const workload::CollectivePrice x =
+        price(collective(CollectiveOp::kAllGather, group_of(Axis::kTp, d, s), Bytes(static_cast<std::int64_t>(act_bytes_full))));
+    it->second = Priced{x.time, x.bytes, g.intern("tp all_gather (received)")};
+    return it->second;
+  };
   const PipeOpType frees = split ? PipeOpType::kWeight : PipeOpType::kBackward;
 
   // ZeRO-3: one all-gather of the chunk's parameters before every F and B,
@@ -195,19 +231,25 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
         const VirtualStageCost& vc = costs[static_cast<std::size_t>(vs)];
         const OpCost& c = o.type == PipeOpType::kForward ? vc.forward : o.type == PipeOpType::kBackward ? vc.backward : vc.weight;
         const std::string name = v > 1 ? fmt::format("{} c{}", letter(o.type), o.chunk) : std::string(letter(o.type));
-        const TaskId t = g.add(ComputeWork{dev, c.time}, kind_of(o.type), name, o.micro_batch, s);
+        ComputeWork work{dev, c.time};
+        const Priced& tail = priced_tail(d, s, vs, o.type, c);
+        work.tail = tail.time;
+        work.tail_bytes = tail.bytes;
+        work.tail_name = tail.name;
+        const bool receives = o.type == PipeOpType::kForward    ? vs > 0 && vstage_device(vs - 1) != s
+                              : o.type == PipeOpType::kBackward ? vs < vstages - 1 && vstage_device(vs + 1) != s
+                                                                : false;
+        if (receives && scatter && !p_.profiled) {
+          const Priced& head = gather_head(d, s);
+          work.head = head.time;
+          work.head_bytes = head.bytes;
+          work.head_name = head.name;
+        }
+        const TaskId t = g.add(work, kind_of(o.type), name, o.micro_batch, s);
         const Bytes act(static_cast<std::int64_t>(vc.activation_bytes));
         if (act > Bytes(0) && o.type == PipeOpType::kForward) g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations, act});
-        OpSpan span{t, t};
-        for (const CommCall& call : c.comm) {
-          CollectiveWork w = collective(call.op, group_of(call.axis, d, s), call.bytes);
-          w.priced = true;
-          w.repeat = call.count;
-          const TaskId k = g.add(std::move(w), TaskKind::kCollective, comm_name(call), o.micro_batch, s);
-          g.depend(span.last, k);
-          span.last = k;
-        }
-        if (act > Bytes(0) && o.type == frees) g.on_end(span.last, MemoryEffect{dev, MemoryCategory::kActivations, Bytes(0) - act});
+        const OpSpan span{t, t};
+        if (act > Bytes(0) && o.type == frees) g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations, Bytes(0) - act});
         if (prev.valid()) g.depend(prev, span.first);
         prev = span.last;
         auto& slot = ops[static_cast<std::size_t>(d) * per_replica + index(o.type, o.micro_batch, vs)];
@@ -260,14 +302,6 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
             x = g.add(TransferWork{from, to, send_bytes}, TaskKind::kSend, what, mb, from_stage);
           }
           g.depend(after, x);
-          if (scatter && !p_.profiled) {  // the receivers' all-gather of the tp shares, inside the node
-            CollectiveWork w = collective(CollectiveOp::kAllGather, group_of(Axis::kTp, d, to_stage),
-                                          Bytes(static_cast<std::int64_t>(act_bytes_full)));
-            w.priced = true;
-            const TaskId ag = g.add(std::move(w), TaskKind::kCollective, "tp all_gather (p2p)", mb, to_stage);
-            g.depend(x, ag);
-            x = ag;
-          }
           g.depend(x, before);
         };
         send(here, next, s_here, s_next, "send activations", f.last, f_next.first);
@@ -533,6 +567,7 @@ void TrainingWorkload::summarize(const TaskGraph& graph, const TaskTimes& times,
     const std::int64_t start = (times.start[i] - Time::zero()).count();
     const std::int64_t end = (times.end[i] - Time::zero()).count();
     if (const auto* c = std::get_if<ComputeWork>(&t.work)) {
+      comm_group += c->head_bytes + c->tail_bytes;
       if (t.kind == TaskKind::kForward || t.kind == TaskKind::kBackward || t.kind == TaskKind::kWeightGrad) {
         pipeline_end = std::max(pipeline_end, end);
       }
@@ -549,13 +584,7 @@ void TrainingWorkload::summarize(const TaskGraph& graph, const TaskTimes& times,
     } else if (const auto* w = std::get_if<DelayWork>(&t.work)) {
       if (t.kind == TaskKind::kSend && t.micro_batch >= 0) comm_pp += w->bytes.count();
     } else if (const auto* k = std::get_if<CollectiveWork>(&t.work)) {
-      if (k->priced) {
-        comm_group += times.priced_bytes[i];
-        // The in-group collectives inside an operation are the stage's work, not its bubble.
-        if (t.micro_batch >= 0 && t.stage >= 0 && k->group.front() == plan.device(Coord{0, 0, 0, t.stage})) {
-          busy[static_cast<std::size_t>(t.stage)] += static_cast<double>(end - start);
-        }
-      } else if (const auto it = times.collectives.find(static_cast<std::int32_t>(i)); it != times.collectives.end()) {
+      if (const auto it = times.collectives.find(static_cast<std::int32_t>(i)); it != times.collectives.end()) {
         comm_dp += it->second.bytes;
       }
     }
