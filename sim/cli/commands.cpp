@@ -103,7 +103,7 @@ int run(const std::vector<std::string>& args) {
   const auto t0 = std::chrono::steady_clock::now();
   const config::Catalog catalog;
   const config::Scenario scenario = config::load_scenario(catalog, a.file, a.sets, a.seed);
-  const config::RunOutput result = config::simulate(scenario);
+  const config::RunOutput result = config::simulate(scenario, out_h5.has_value() || out_trace.has_value());
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (out_h5) {

@@ -116,7 +116,7 @@ std::vector<std::string> kind_names() {
 }
 }  // namespace
 
-RunOutput simulate(const Scenario& scenario) {
+RunOutput simulate(const Scenario& scenario, bool timeline) {
   const exec::Cluster cluster(scenario.cluster);
   workload::ClusterShape shape = cluster.shape();
   shape.seed = scenario.seed;
@@ -131,7 +131,7 @@ RunOutput simulate(const Scenario& scenario) {
   trace::Recorder& rec = *out.recorder;
   sim::Engine engine;
   const auto network = scenario.network->make(engine, cluster);
-  exec::Executor executor(engine, cluster, *network, graph, &rec, scenario.collectives.get());
+  exec::Executor executor(engine, cluster, *network, graph, timeline ? &rec : nullptr, scenario.collectives.get());
   const workload::TaskTimes times = executor.run();
   out.events = engine.events_processed();
 

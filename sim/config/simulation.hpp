@@ -16,7 +16,10 @@ struct RunOutput {
 };
 
 // Throws ConfigError (the spec does not fit the cluster) or InfeasibleError.
-RunOutput simulate(const Scenario& scenario);
+// With `timeline` false the run records no spans and no memory counter samples
+// (what /events, /counters and the Perfetto trace are made of) — the summary,
+// /links and /memory are complete either way.
+RunOutput simulate(const Scenario& scenario, bool timeline = true);
 
 // The workloads' view of the cluster's device (cost model over its calibration
 // table, host tier); null when the cluster names no GPU.

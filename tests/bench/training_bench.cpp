@@ -4,7 +4,9 @@
 // nodes and a three-level fat tree, end to end: reading the scenario,
 // lowering the task graph, running it, summarizing. Targets (the training
 // issue): under 10 s and 4 GiB with the flow network, under 2 s analytic.
-//  * BM_Training1T/0: analytic network; BM_Training1T/1: flow network.
+//  * BM_Training1T/N/T: N = 0 analytic network, 1 flow network; T = 1 with the
+//    timeline (every span and memory sample, as `orrery run -o` keeps), 0
+//    without (as `orrery run` without -o or --trace).
 // Counters: events (engine events per run), events_per_s, tasks, peak_rss_gib
 // (the process's maximum resident set so far, from getrusage: the flow case
 // runs second, so its figure covers both).
@@ -43,7 +45,7 @@ void BM_Training1T(benchmark::State& state) {
   for (auto _ : state) {
     const auto scenario =
         config::parse_scenario(catalog, kScenario, "1t.yaml", {"network.model=" + model}, std::nullopt);
-    const auto out = config::simulate(scenario);
+    const auto out = config::simulate(scenario, state.range(1) == 1);
     events = out.events;
     const auto* t = out.recorder->summary().find("iteration_time_s");
     iteration = t ? std::get<double>(*t) : 0;
@@ -52,9 +54,9 @@ void BM_Training1T(benchmark::State& state) {
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["iteration_s"] = iteration;
   state.counters["peak_rss_gib"] = peak_rss_gib();
-  state.SetLabel(model);
+  state.SetLabel(model + (state.range(1) == 1 ? ", timeline" : ", summary only"));
 }
-BENCHMARK(BM_Training1T)->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_Training1T)->Args({0, 0})->Args({0, 1})->Args({1, 0})->Args({1, 1})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 }  // namespace
 }  // namespace orrery
