@@ -48,6 +48,48 @@ CollectiveWork collective(CollectiveOp op, std::vector<DeviceId> group, Bytes by
   return w;
 }
 
+// `ops` with each backward B (and its W) moved after the next forward of the
+// same chunk: F0 F1 B0 F2 B1 ... for 1F1B's F0 B0 F1 B1 ...; W stays after its B.
+std::vector<PipeOp> delay_backwards(const std::vector<PipeOp>& ops, int micro_batches) {
+  std::vector<PipeOp> out;
+  std::vector<PipeOp> held_b, held_w;
+  std::vector<std::vector<bool>> b_done(2, std::vector<bool>(static_cast<std::size_t>(micro_batches), false));
+  const auto emit_b = [&](const PipeOp& b) {
+    out.push_back(b);
+    b_done[static_cast<std::size_t>(b.chunk % 2)][static_cast<std::size_t>(b.micro_batch)] = true;
+    for (auto w = held_w.begin(); w != held_w.end();) {
+      if (w->micro_batch == b.micro_batch && w->chunk == b.chunk) {
+        out.push_back(*w);
+        w = held_w.erase(w);
+      } else {
+        ++w;
+      }
+    }
+  };
+  for (const PipeOp& o : ops) {
+    if (o.type == PipeOpType::kBackward) {
+      held_b.push_back(o);
+    } else if (o.type == PipeOpType::kWeight && !b_done[static_cast<std::size_t>(o.chunk % 2)][static_cast<std::size_t>(o.micro_batch)]) {
+      held_w.push_back(o);
+    } else {
+      out.push_back(o);
+      if (o.type == PipeOpType::kForward) {
+        for (auto b = held_b.begin(); b != held_b.end();) {
+          if (b->chunk == o.chunk && b->micro_batch < o.micro_batch) {
+            const PipeOp x = *b;
+            b = held_b.erase(b);
+            emit_b(x);
+          } else {
+            ++b;
+          }
+        }
+      }
+    }
+  }
+  for (const PipeOp& b : std::vector<PipeOp>(held_b)) emit_b(b);
+  return out;
+}
+
 // Where each operation's tasks are: the first (compute) and the last (its
 // final in-group collective, or the compute).
 struct OpSpan {
@@ -124,7 +166,17 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
   model_flops_no_recompute_ *= ranks_per_stage;
   peak_flops_ = device ? device->peak(p_.precision).per_s() : 0.0;
 
-  const auto order = p_.schedule->order(PipelineShape{p, m, v});
+  auto order = p_.schedule->order(PipelineShape{p, m, v});
+  if (p_.vocab_parallel && p > 1 && v == 1 && static_cast<int>(order.size()) == p) {
+    // Every stage's backward of micro-batch i waits, through the last stage,
+    // for the vocabulary passes of i on all stages. So that this barrier does
+    // not stall the pipeline, every stage runs each backward one forward later
+    // than the schedule says — one more micro-batch in flight everywhere, as
+    // the vocabulary-parallel schedules do (Yeung et al. 2024, §4–5). With
+    // several chunks per stage (interleaved, V-shaped) the orders are kept:
+    // the passes then only fill the bubbles they find.
+    for (auto& ops : order) ops = delay_backwards(ops, m);
+  }
 
   if (static_cast<int>(order.size()) != p) {
     throw std::logic_error(fmt::format("schedule '{}' gives {} device orders for {} stages", p_.schedule->name(), order.size(), p));
@@ -370,6 +422,12 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
         if (o.type == PipeOpType::kWeight) continue;
         const int vs = o.chunk * p + position_of(o.chunk, s);
         const double chunk_params = costs[static_cast<std::size_t>(vs)].parameters;
+        // ZeRO-3 gathers module by module, prefetching the next while one
+        // computes (DeepSpeed's stage3_prefetch_bucket_size), so the gathered
+        // weights alive at once are about two layers: one layer's worth per
+        // operation here, the operation running and the one prefetched.
+        const double layer_params = std::min(chunk_params, model.layer_parameters() / plan.tp);
+        const Bytes live(static_cast<std::int64_t>(layer_params * weight_bytes));
         for (int r = 0; r < plan.tp; ++r) {
           const Bytes gathered(static_cast<std::int64_t>(chunk_params * weight_bytes));
           CollectiveWork w = collective(CollectiveOp::kAllGather, plan.group(Coord{r, 0, 0, s}, {Axis::kDp, Axis::kCp}), gathered);
@@ -398,8 +456,8 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
             }
             g.depend(ag, here.first);
             if (r == 0) {
-              g.on_end(ag, MemoryEffect{lead(d, s), MemoryCategory::kBuffers, gathered});
-              g.on_end(here.last, MemoryEffect{lead(d, s), MemoryCategory::kBuffers, Bytes(0) - gathered});
+              g.on_end(ag, MemoryEffect{lead(d, s), MemoryCategory::kBuffers, live});
+              g.on_end(here.last, MemoryEffect{lead(d, s), MemoryCategory::kBuffers, Bytes(0) - live});
             }
           }
         }
