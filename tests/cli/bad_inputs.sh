@@ -166,8 +166,36 @@ expect disconnected "cut.yaml:3:9: error: cluster.node: the xgmi network is disc
 expect scenario-torus-dims "quickstart.yaml:15:14: error: cluster.scale_out.dims: missing required key 'dims'" run "$quickstart" --set cluster.scale_out.kind=torus "${out[@]}"
 expect scenario-fat-tree-radix "--set cluster.scale_out.radix=5: error: cluster.scale_out.radix: must be even, at least 4 and at most 4096, got 5" run "$quickstart" --set cluster.scale_out.kind=fat_tree --set cluster.scale_out.levels=2 --set cluster.scale_out.radix=5 "${out[@]}"
 
+# The training workload (scenarios/calibration_22b.yaml: 8 GPUs, tp 8).
+training="$(dirname "$quickstart")/calibration_22b.yaml"
+expect training-plan-vs-devices "calibration_22b.yaml:36:13: error: workload.parallel: dp 1 × tp 4 × pp 1 × cp 1 = 4 devices, but the cluster has 8" run "$training" --set workload.parallel.tp=4 "${out[@]}"
+expect training-layers-vs-stages "--set workload.parallel.pp=5: error: workload.parallel.pp: 48 layers do not split evenly over pp 5 × vpp 1 = 5 model chunks" run "$training" --set workload.parallel.pp=5 "${out[@]}"
+expect training-batch "calibration_22b.yaml:37:29: error: workload.training.global_batch: global batch 4 is not a multiple of micro_batch 3 × dp 1 = 3" run "$training" --set workload.training.micro_batch=3 "${out[@]}"
+expect training-recompute "--set workload.training.recompute=some: error: workload.training.recompute: unknown value 'some'; valid: none, selective, full" run "$training" --set workload.training.recompute=some "${out[@]}"
+expect training-zero-stage "--set workload.training.zero_stage=5: error: workload.training.zero_stage: must be 0, 1, 2 or 3, got 5" run "$training" --set workload.training.zero_stage=5 "${out[@]}"
+expect training-offload-without-host "--set workload.training.offload=cpu: error: workload.training.offload: offload needs the host tier" run "$training" --set workload.training.offload=cpu "${out[@]}"
+expect training-vocab-without-pipeline "--set workload.training.vocab_parallel=true: error: workload.training.vocab_parallel: vocabulary parallelism splits the output layer over pipeline stages; it needs pp > 1" run "$training" --set workload.training.vocab_parallel=true "${out[@]}"
+expect training-profiled-times-unasked "--set workload.compute.forward=1ms: error: workload.compute.forward: is for \`model: profiled\` only" run "$training" --set workload.compute.forward=1ms "${out[@]}"
+expect training-gqa "--set workload.model.kv_heads=5: error: workload.model.kv_heads: must divide heads 64 (grouped-query attention), got 5" run "$training" --set workload.model.kv_heads=5 "${out[@]}"
+expect training-order "--set workload.parallel.order=tp-dp-pp: error: workload.parallel.order: 'tp-dp-pp' must name each of tp, cp, dp, pp once" run "$training" --set workload.parallel.order=tp-dp-pp "${out[@]}"
+expect training-check "calibration_22b.yaml:36:13: error: workload.parallel: dp 1 × tp 4 × pp 1 × cp 1 = 4 devices, but the cluster has 8" check "$training" --set workload.parallel.tp=4
+
+# Out of memory is not a usage error: exit 1, the device, the peak, the capacity and the breakdown, no files.
+rm -f "$tmp"/out.h5 "$tmp"/out.json
+err=$("$orrery" run "$training" --set workload.training.recompute=none "${out[@]}" 2>&1 >/dev/null)
+status=$?
+want="out of memory: device 0 (A100-SXM4-80GB) peaks at 105.89 GiB, 31.38 GiB over its capacity of 74.51 GiB (80 GB); at the peak: parameters 5.16 GiB, gradients 10.32 GiB, optimizer 30.96 GiB, activations 59.45 GiB"
+if [[ $status -eq 1 && "$err" == *"$want"* && -z $(find "$tmp" -maxdepth 1 -name 'out.*') ]]; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1))
+  echo "FAIL training-out-of-memory: status $status"
+  echo "  wanted: $want"
+  echo "  got:    $err"
+fi
+
 # A valid run writes both files (the control case: the checks above are not vacuous).
-for good in "$quickstart" "$traffic"; do
+for good in "$quickstart" "$traffic" "$training"; do
   rm -f "$tmp"/out.h5 "$tmp"/out.json
   if "$orrery" run "$good" "${out[@]}" >/dev/null 2>&1 && [[ -s $tmp/out.h5 && -s $tmp/out.json ]]; then
     pass=$((pass + 1))

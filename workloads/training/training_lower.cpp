@@ -692,15 +692,16 @@ void TrainingWorkload::check_memory(const ClusterShape& cluster, const std::vect
     if (pk.peak > capacity && (!worst || pk.peak > worst->peak)) worst = &pk;
   }
   if (!worst) return;
+  const auto gib = [](std::int64_t b) { return fmt::format("{:.2f} GiB", static_cast<double>(b) / (1LL << 30)); };
   std::string parts;
   for (int c = 0; c < kMemoryCategoryCount; ++c) {
     parts += fmt::format("{}{} {}", c ? ", " : "", name_of(static_cast<MemoryCategory>(c)),
-                         to_string(Bytes(worst->at_peak[static_cast<std::size_t>(c)])));
+                         gib(worst->at_peak[static_cast<std::size_t>(c)]));
   }
   throw InfeasibleError(fmt::format(
-      "out of memory: device {} ({}) peaks at {}, {} over its {} capacity ({}); set "
+      "out of memory: device {} ({}) peaks at {}, {} over its capacity of {} ({}); at the peak: {}; set "
       "workload.training.check_memory: false to report only",
-      worst->device, cluster.device->name(), to_string(Bytes(worst->peak)), to_string(Bytes(worst->peak - capacity)),
+      worst->device, cluster.device->name(), gib(worst->peak), gib(worst->peak - capacity), gib(capacity),
       to_string(Bytes(capacity)), parts));
 }
 
