@@ -75,6 +75,30 @@ TEST(TrainingProfiled, GPipeAndOneFOneBBubbleIsPMinusOneOverMPlusPMinusOne) {
   }
 }
 
+TEST(TrainingProfiled, GPipeWithMeasuredSendTimeAddsTwoSendsPerBoundary) {
+  // T_comm c per stage-to-stage send: the first micro-batch's forward crosses
+  // p−1 boundaries and the last one's backward crosses them back, so GPipe
+  // takes (m+p−1)(t_f+t_b) + 2(p−1)·c (every other send overlaps compute).
+  for (const auto& [p, m] : std::vector<std::pair<int, int>>{{4, 8}, {3, 6}}) {
+    std::string text = profiled(Profiled{.p = p, .m = m, .layers = p, .schedule = "gpipe"});
+    text = replace(text, "weight: \"0 us\"", "weight: \"0 us\", comm: \"250 us\"");
+    const auto r = run(text);
+    EXPECT_NEAR(number(r, "pipeline_time_s"), (m + p - 1) * 3e-3 + 2 * (p - 1) * 250e-6, 1e-9) << p << " " << m;
+  }
+}
+
+TEST(TrainingProfiled, SameScenarioTwiceGivesIdenticalTimelines) {
+  const std::string text = profiled(Profiled{.p = 4, .m = 8, .v = 2, .layers = 8, .schedule = "interleaved_1f1b"});
+  const auto a = run(text);
+  const auto b = run(text);
+  ASSERT_EQ(a.recorder->spans().size(), b.recorder->spans().size());
+  for (std::size_t i = 0; i < a.recorder->spans().size(); ++i) {
+    const auto& x = a.recorder->spans()[i];
+    const auto& y = b.recorder->spans()[i];
+    ASSERT_TRUE(x.start == y.start && x.end == y.end && x.device == y.device && x.name == y.name) << i;
+  }
+}
+
 TEST(TrainingProfiled, InterleavedBubbleShrinksByV) {
   // Interleaved 1F1B with v chunks: bubble (p−1)(t_f+t_b)/v, i.e. (p−1)/(v·m) of the ideal m(t_f+t_b).
   for (const auto& [p, m, v] : std::vector<std::tuple<int, int, int>>{{4, 8, 2}, {4, 8, 4}, {2, 6, 3}, {8, 16, 2}}) {
@@ -212,6 +236,59 @@ TEST(TrainingVocabulary, RunsUnderEveryScheduleWithTheSameFlops) {
     EXPECT_NEAR(number(vocab, "model_flops") / number(naive, "model_flops"), 1.0, 1e-12) << schedule;
     EXPECT_GT(number(vocab, "iteration_time_s"), 0) << schedule;
   }
+}
+
+TEST(TrainingModel, MixtureOfExpertsCountsEveryExpertAndTheRouter) {
+  // Per layer: attention 4h² + 4h, E experts of 2·h·f + f + h, a router of h·E, norms 4h.
+  const double h = 1024, f = 4096, E = 8;
+  tr::TransformerSpec m{.layers = 2, .hidden = 1024, .heads = 16, .kv_heads = 16, .ffn_hidden = 4096, .vocab = 1000,
+                        .seq_len = 128, .experts = 8, .top_k = 2};
+  EXPECT_DOUBLE_EQ(m.layer_parameters(), 4 * h * h + 4 * h + E * (2 * h * f + f + h) + h * E + 4 * h);
+  // Grouped-query attention shrinks K and V: QKV is h·(h + 2·kv_dim) (+ bias).
+  tr::TransformerSpec g{.layers = 2, .hidden = 1024, .heads = 16, .kv_heads = 4, .ffn_hidden = 4096, .vocab = 1000, .seq_len = 128};
+  const double kv = 4 * 64;
+  EXPECT_DOUBLE_EQ(g.layer_parameters(), h * (h + 2 * kv) + (h + 2 * kv) + h * h + h + 2 * h * f + f + h + 4 * h);
+}
+
+TEST(TrainingMemory, ContextParallelismSplitsTheTokensButNotTheKeys) {
+  // Korthikanti's s·b·h·(34 + 5·a·s/h)/t (sequence parallel) with each rank's
+  // s/cp tokens; in the score term the rank's s/cp queries meet all s keys.
+  tr::TransformerSpec m{.layers = 1, .hidden = 4096, .heads = 32, .kv_heads = 32, .ffn_hidden = 16384, .vocab = 1,
+                        .seq_len = 8192};
+  const double s = 8192, h = 4096, a = 32, t = 4, cp = 4;
+  const double got = tr::activation_bytes_per_layer(
+      m, tr::ActivationShape{.micro_batch = 1, .tp = 4, .cp = 4, .sequence_parallel = true});
+  EXPECT_DOUBLE_EQ(got, (s / cp) * h * (34 + 5 * a * s / h) / t);
+  EXPECT_DOUBLE_EQ(tr::activation_bytes_per_layer(m, tr::ActivationShape{.micro_batch = 1, .tp = 4, .cp = 4,
+                                                                         .sequence_parallel = true,
+                                                                         .recompute = tr::Recompute::kSelective}),
+                   (s / cp) * h * 34 / t);
+}
+
+TEST(TrainingOffload, OptimizerOnTheHostMovesGradientsAndWeightsOverPcie) {
+  // ZeRO-Offload (stage 2, 8 ranks): each device's 1/8 of the gradients (2
+  // bytes each) goes down and its 1/8 of the weights (2 bytes) comes up over
+  // its PCIe link (DGX-A100-host: 31.5 GB/s); Adam runs on the host at its
+  // share of the DDR bandwidth (409.6 GB/s / 8 GPUs), 30 bytes per parameter;
+  // no optimizer state stays on the device.
+  const double l = 4, h = 512, V = 1000, s = 256;
+  const double psi = 12 * l * h * h * (1 + 13 / (12 * h) + (V + s) / (12 * l * h)) + 2 * h;
+  std::string text = a100(1, "layers: 4, hidden: 512, heads: 8, vocab: 1000, seq_len: 256", "dp: 8",
+                          "global_batch: 8, zero_stage: 2, gradient_precision: bf16, offload: cpu");
+  text = replace(text, "  device: A100-SXM4-80GB\n", "  device: A100-SXM4-80GB\n  host: DGX-A100-host\n");
+  const auto r = run(text);
+  const auto duration_of = [&](const std::string& name) {
+    const auto& names = r.recorder->names();
+    for (const auto& sp : r.recorder->spans()) {
+      if (sp.device == 0 && names[static_cast<std::size_t>(sp.name)] == name) return static_cast<double>(sp.end - sp.start);
+    }
+    return -1.0;
+  };
+  const double local = psi / 8;
+  EXPECT_NEAR(duration_of("gradients to host"), std::ceil(local * 2 / 31.5e9 * 1e9), 1);
+  EXPECT_NEAR(duration_of("optimizer step (host)"), std::ceil(local * 30 / (409.6e9 / 8) * 1e9), 1);
+  EXPECT_NEAR(duration_of("weights to device"), std::ceil(local * 2 / 31.5e9 * 1e9), 1);
+  EXPECT_EQ(r.recorder->memory()[0].parts[static_cast<std::size_t>(workload::MemoryCategory::kOptimizer)], 0);
 }
 
 TEST(TrainingModel, ParameterCountIsNarayanansFormula) {
