@@ -618,7 +618,7 @@ void TrainingWorkload::summarize(const TaskGraph& graph, const TaskTimes& times,
   std::vector<double> busy(n, 0.0);
   std::vector<std::int64_t> first(n, std::numeric_limits<std::int64_t>::max());
   std::vector<std::int64_t> last(n, 0);
-  std::int64_t comm = 0, comm_pp = 0, comm_dp = 0, comm_group = 0;
+  std::int64_t comm = 0, comm_pp = 0, comm_net = 0, comm_group = 0;
   std::int64_t pipeline_end = 0;
   for (std::size_t i = 0; i < graph.size(); ++i) {
     const Task& t = graph.tasks()[i];
@@ -641,13 +641,13 @@ void TrainingWorkload::summarize(const TaskGraph& graph, const TaskTimes& times,
       comm_pp += x->bytes.count();
     } else if (const auto* w = std::get_if<DelayWork>(&t.work)) {
       if (t.kind == TaskKind::kSend && t.micro_batch >= 0) comm_pp += w->bytes.count();
-    } else if (const auto* k = std::get_if<CollectiveWork>(&t.work)) {
+    } else if (std::holds_alternative<CollectiveWork>(t.work)) {
       if (const auto it = times.collectives.find(static_cast<std::int32_t>(i)); it != times.collectives.end()) {
-        comm_dp += it->second.bytes;
+        comm_net += it->second.bytes;
       }
     }
   }
-  comm = comm_pp + comm_dp + comm_group;
+  comm = comm_pp + comm_net + comm_group;
   std::vector<double> fraction(n), span_idle(n, 0.0);
   double mean = 0;
   const double Tns = T * 1e9;
@@ -677,7 +677,7 @@ void TrainingWorkload::summarize(const TaskGraph& graph, const TaskTimes& times,
   out.set("bubble_s_per_stage", span_idle);
   out.set("comm_bytes", comm);
   out.set("comm_bytes_pipeline", comm_pp);
-  out.set("comm_bytes_data_parallel", comm_dp);
+  out.set("comm_bytes_collectives", comm_net);  // data-parallel, ZeRO, embedding and vocabulary collectives
   out.set("comm_bytes_in_group", comm_group);
   out.set("schedule", std::string(p_.schedule->name()));
   if (!p_.profiled) out.set("uncalibrated_ops", static_cast<std::int64_t>(uncalibrated_));
