@@ -48,6 +48,8 @@ inline constexpr int kTaskKindCount = 10;
 // runs them in lockstep on links that no other traffic uses, so there is no
 // contention to simulate. The trace shows them as their own spans.
 struct ComputeWork {
+  ComputeWork() = default;
+  ComputeWork(DeviceId d, Duration t) : device(d), duration(t) {}
   DeviceId device;
   Duration duration;
   Duration head;

@@ -343,7 +343,7 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
         }
         const DeviceId here = lead(d, s_here);
         const DeviceId next = lead(d, s_next);
-        const auto send = [&](DeviceId from, DeviceId to, int from_stage, int to_stage, const char* what, TaskId after,
+        const auto send = [&](DeviceId from, DeviceId to, int from_stage, const char* what, TaskId after,
                               TaskId before) {
           TaskId x;
           if (p_.profiled) {
@@ -356,8 +356,8 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
           g.depend(after, x);
           g.depend(x, before);
         };
-        send(here, next, s_here, s_next, "send activations", f.last, f_next.first);
-        send(next, here, s_next, s_here, "send gradients", b_next.last, b.first);
+        send(here, next, s_here, "send activations", f.last, f_next.first);
+        send(next, here, s_next, "send gradients", b_next.last, b.first);
       }
     }
   }
