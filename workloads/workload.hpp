@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sim/config/registry.hpp"
@@ -77,6 +78,15 @@ struct MemoryPeak {
   std::array<std::int64_t, kMemoryCategoryCount> at_peak{};
 };
 
+// Work that bubble filling may place in a device's idle time (PipeFisher's
+// K-FAC): a refresh item belongs to a curvature refresh, the others are
+// needed every step.
+struct FillerWork {
+  std::string name;
+  Duration duration;
+  bool refresh = false;
+};
+
 class Workload {
  public:
   virtual ~Workload() = default;
@@ -86,6 +96,14 @@ class Workload {
   // After the run: throws InfeasibleError when a device held more memory than
   // it has (the workload decides whether to check). Nothing by default.
   virtual void check_memory(const ClusterShape& /*cluster*/, const std::vector<MemoryPeak>& /*peaks*/) const {}
+  // Bytes each device writes to a checkpoint (model states); empty when the
+  // workload has nothing to checkpoint.
+  [[nodiscard]] virtual std::vector<std::int64_t> checkpoint_bytes(const ClusterShape& /*cluster*/) const { return {}; }
+  // K-FAC work per device for bubble filling (empty when the workload has no layers).
+  [[nodiscard]] virtual std::vector<std::pair<DeviceId, std::vector<FillerWork>>> kfac_work(
+      const ClusterShape& /*cluster*/) const {
+    return {};
+  }
 };
 
 using WorkloadRegistry = config::Registry<std::shared_ptr<const Workload>>;

@@ -12,6 +12,7 @@
 #include "sim/cli/topo_report.hpp"
 #include "sim/config/docs.hpp"
 #include "sim/config/scenario.hpp"
+#include "sim/config/long_run.hpp"
 #include "sim/config/simulation.hpp"
 #include "sim/core/suggest.hpp"
 #include "sim/trace/atomic_file.hpp"
@@ -90,7 +91,8 @@ int run(const std::vector<std::string>& args) {
   scenario_options(d);
   d.add_options()("output,o", po::value<std::string>(), "write the HDF5 result file here")(
       "trace", po::value<std::string>(), "write a Perfetto / Chrome trace JSON here")(
-      "json", po::bool_switch(), "print the summary as one JSON object on stdout");
+      "json", po::bool_switch(), "print the summary as one JSON object on stdout")(
+      "replicas", po::value<int>(), "Monte Carlo replicas of the long-horizon simulation (policies.failures)");
   const auto vm = parse(args, d);
   const ScenarioArgs a = scenario_args(vm);
   std::optional<std::string> out_h5, out_trace;
@@ -103,7 +105,14 @@ int run(const std::vector<std::string>& args) {
   const auto t0 = std::chrono::steady_clock::now();
   const config::Catalog catalog;
   const config::Scenario scenario = config::load_scenario(catalog, a.file, a.sets, a.seed);
-  const config::RunOutput result = config::simulate(scenario, out_h5.has_value() || out_trace.has_value());
+  std::optional<int> replicas;
+  if (vm.count("replicas")) {
+    replicas = vm["replicas"].as<int>();
+    if (*replicas < 1) throw ConfigError(fmt::format("--replicas: must be at least 1, got {}", *replicas));
+    if (!scenario.policies.long_horizon()) throw ConfigError("--replicas: the scenario has no policies.failures");
+  }
+  config::RunOutput result = config::simulate(scenario, out_h5.has_value() || out_trace.has_value());
+  if (scenario.policies.long_horizon()) config::run_long_horizon(scenario, result, replicas);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (out_h5) {

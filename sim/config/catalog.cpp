@@ -10,10 +10,13 @@ Catalog::Catalog() : devices(models::devices_dir()) {
   models::register_builtin(collectives, *collective_library);
   workload::register_builtin(schedules);
   workload::register_builtin(workloads, schedules, *collective_library);
+  horizon::register_builtin(policies);
 }
 
 std::vector<const RegistryBase*> Catalog::all() const {
-  return {&scale_out, &nodes, &devices, &networks, &collectives, &schedules, &workloads};
+  return {&scale_out,         &nodes,         &devices,         &networks,
+          &collectives,       &schedules,     &workloads,       &policies.failures,
+          &policies.checkpoints, &policies.recoveries, &policies.fillers};
 }
 
 const RegistryBase* Catalog::find(std::string_view family) const {

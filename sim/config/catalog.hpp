@@ -3,6 +3,8 @@
 // test); no globals.
 #pragma once
 
+#include "sim/horizon/policies.hpp"
+
 #include <memory>
 #include <vector>
 
@@ -29,6 +31,7 @@ class Catalog {
   models::CollectiveRegistry collectives{"collective", "algorithm"};
   workload::ScheduleRegistry schedules{"schedule", "schedule"};
   workload::WorkloadRegistry workloads{"workload"};
+  horizon::PolicyRegistries policies;
 
   [[nodiscard]] std::vector<const RegistryBase*> all() const;
   [[nodiscard]] const RegistryBase* find(std::string_view family) const;

@@ -92,8 +92,8 @@ void read_scenario(Reader& r, const Catalog& catalog, Scenario& s) {
             [&](Reader& n) { s.network = catalog.networks.create(n, "flow"); });
   r.section("workload", "what runs on the cluster", true,
             [&](Reader& w) { s.workload = catalog.workloads.create(w); });
-  r.section("policies", "checkpoint, failure and bubble-filling policies (none registered yet)", false,
-            [](Reader&) {});
+  r.section("policies", "failures, checkpoints, recovery, the long horizon, bubble filling", false,
+            [&](Reader& p) { s.policies = horizon::read_policies(p, catalog.policies); });
   r.finish();
 }
 

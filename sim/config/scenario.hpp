@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sim/config/catalog.hpp"
+#include "sim/horizon/policies.hpp"
 #include "sim/exec/cluster.hpp"
 
 namespace orrery::config {
@@ -21,6 +22,7 @@ struct Scenario {
   std::shared_ptr<const exec::NetworkModel> network;
   std::shared_ptr<const workload::Workload> workload;
   std::shared_ptr<const models::CollectiveLibrary> collectives;  // the algorithms collectives may run
+  horizon::Policies policies;
   std::string file;
   std::string resolved_yaml;
 };

@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 
 #include "models/collective/collective_cost.hpp"
 #include "models/compute/cost.hpp"
+#include "sim/horizon/bubble_filling.hpp"
 
 #include <unordered_map>
 
@@ -95,6 +97,41 @@ class RoutePricer final : public workload::CollectivePricer {
   mutable std::unordered_map<std::string, workload::CollectivePrice> cache_;
 };
 
+// Bubble filling on the simulated iteration: K-FAC work from the workload,
+// or the scenario's filler tasks on every device that computed.
+void fill_bubbles(const Scenario& scenario, const workload::ClusterShape& shape, const workload::TaskGraph& graph,
+                  const workload::TaskTimes& times, trace::Recorder& rec) {
+  const horizon::BubbleFillingSpec& spec = *scenario.policies.bubble_filling;
+  std::map<int, horizon::DeviceFill> devices;
+  if (spec.kind == "kfac") {
+    for (auto& [device, work] : scenario.workload->kfac_work(shape)) {
+      auto& d = devices[device.value()];
+      d.device = device.value();
+      for (const auto& w : work) d.fillers.push_back({w.name, w.duration, w.refresh});
+    }
+    if (devices.empty()) {
+      throw ConfigError(scenario.policies.at, "policies.bubble_filling",
+                        "kfac needs a training workload priced by a device model (K-FAC's work is per layer)");
+    }
+  }
+  for (std::size_t i = 0; i < graph.size(); ++i) {
+    const auto* c = std::get_if<workload::ComputeWork>(&graph.tasks()[i].work);
+    if (!c) continue;
+    if (spec.kind == "kfac" && !devices.contains(c->device.value())) continue;
+    auto& d = devices[c->device.value()];
+    if (d.fillers.empty() && spec.kind == "tasks") {
+      d.device = c->device.value();
+      for (const auto& t : spec.tasks)
+        for (int k = 0; k < t.count; ++k) d.fillers.push_back({t.name, t.duration, false});
+    }
+    d.busy.push_back({times.start[i], times.end[i]});
+  }
+  std::vector<horizon::DeviceFill> list;
+  for (auto& [id, d] : devices) list.push_back(std::move(d));
+  const horizon::FillResult r = horizon::fill_bubbles(list, times.makespan);
+  horizon::record(r, list, rec);
+}
+
 }  // namespace
 
 std::unique_ptr<workload::CollectivePricer> collective_pricer(const exec::Cluster& cluster,
@@ -108,6 +145,28 @@ std::unique_ptr<workload::DeviceModel> device_model(const exec::ClusterSpec& clu
 }
 
 namespace {
+
+// A link's class from its name "n3.gpu0->n3.nvswitch" or "leaf2->spine0.1":
+// the two ends without node prefixes and indices, "gpu_to_nvswitch".
+std::string link_class(const std::string& name) {
+  const auto end_kind = [](std::string_view e) {
+    if (const auto dot = e.find('.'); dot != std::string_view::npos && dot > 1 && e[0] == 'n' &&
+                                      std::all_of(e.begin() + 1, e.begin() + static_cast<std::ptrdiff_t>(dot),
+                                                  [](char c) { return c >= '0' && c <= '9'; })) {
+      e.remove_prefix(dot + 1);  // the node prefix "n3."
+    }
+    std::string out;
+    for (char c : e) {
+      if ((c >= '0' && c <= '9') || c == '.') continue;
+      out += (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ? c : '_';
+    }
+    while (!out.empty() && out.back() == '_') out.pop_back();
+    return out.empty() ? std::string("link") : out;
+  };
+  const auto arrow = name.find("->");
+  if (arrow == std::string::npos) return end_kind(name);
+  return end_kind(std::string_view(name).substr(0, arrow)) + "_to_" + end_kind(std::string_view(name).substr(arrow + 2));
+}
 
 std::vector<std::string> kind_names() {
   std::vector<std::string> out;
@@ -137,11 +196,14 @@ RunOutput simulate(const Scenario& scenario, bool timeline) {
 
   const topo::Topology& net = cluster.network();
   const auto& usage = network->link_usage();
+  std::map<std::string, std::int64_t> by_class;
   for (std::size_t i = 0; i < net.links().size(); ++i) {
     const LinkId id(static_cast<std::int32_t>(i));
     const auto& l = net.link(id);
-    rec.link(trace::LinkRow{id.value(), l.src.value(), l.dst.value(), rec.intern(net.link_name(id)),
+    const std::string name = net.link_name(id);
+    rec.link(trace::LinkRow{id.value(), l.src.value(), l.dst.value(), rec.intern(name),
                             usage[i].busy.count(), usage[i].bytes.count()});
+    if (usage[i].bytes.count() > 0) by_class[link_class(name)] += usage[i].bytes.count();
   }
   std::int64_t peak = 0;
   const auto& memory = executor.memory();
@@ -165,9 +227,13 @@ RunOutput simulate(const Scenario& scenario, bool timeline) {
     }
     s.set("collective_algorithms", join(picks, ","));
   }
+  if (scenario.policies.bubble_filling) fill_bubbles(scenario, shape, graph, times, rec);
   s.set("peak_memory_bytes", peak);
   s.set("events", static_cast<std::int64_t>(out.events));
   network->summarize(s);
+  // Traffic by link class: the bytes that crossed each kind of link (e.g.
+  // traffic_bytes_gpu_to_nvswitch, traffic_bytes_leaf_to_spine).
+  for (const auto& [cls, bytes] : by_class) s.set("traffic_bytes_" + cls, bytes);
   return out;
 }
 

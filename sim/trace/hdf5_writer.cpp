@@ -203,6 +203,20 @@ void write_summary(hid_t file, const Summary& s) {
   }
 }
 
+// Each extra table: a compound of float64 columns, with its labels as attributes.
+void write_tables(hid_t file, const Recorder& rec) {
+  for (const Table& t : rec.tables()) {
+    const std::size_t n = t.columns.size();
+    Handle type(H5Tcreate(H5T_COMPOUND, n * sizeof(double)), H5Tclose, "table type");
+    for (std::size_t c = 0; c < n; ++c) {
+      ok(H5Tinsert(type, t.columns[c].c_str(), c * sizeof(double), H5T_NATIVE_DOUBLE), t.columns[c].c_str());
+    }
+    table(file, t.name.c_str(), type, t.rows(), t.values.data());
+    Handle ds(H5Dopen2(file, t.name.c_str(), H5P_DEFAULT), H5Dclose, t.name.c_str());
+    for (const auto& [attribute, strings] : t.labels) string_array_attribute(ds, attribute.c_str(), strings);
+  }
+}
+
 void write_file(const std::string& path, const Recorder& rec, const RunInfo& info) {
   Handle fcpl = no_times(H5P_FILE_CREATE);
   Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT), H5Fclose, path.c_str());
@@ -221,6 +235,7 @@ void write_file(const std::string& path, const Recorder& rec, const RunInfo& inf
   write_links(file, rec);
   write_memory(file, rec);
   write_counters(file, rec);
+  write_tables(file, rec);
 }
 
 }  // namespace

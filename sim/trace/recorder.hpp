@@ -5,6 +5,10 @@
 // Perfetto JSON, JSON summary) read it.
 #pragma once
 
+#include <deque>
+#include <initializer_list>
+#include <utility>
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -52,6 +56,19 @@ struct MemoryRow {
   std::array<std::int64_t, kMemoryParts> parts;  // the breakdown at the peak
 };
 
+// A table of numbers that a run mode adds beside the standard ones (the
+// long-horizon failure simulation's /failures, /replicas...): named columns of
+// float64, row-major, and named categories that integer-valued columns index
+// (e.g. failure classes), written as a string-array attribute.
+struct Table {
+  std::string name;
+  std::vector<std::string> columns;
+  std::vector<double> values;  // rows × columns
+  std::vector<std::pair<std::string, std::vector<std::string>>> labels;  // attribute name, strings
+  void add(std::initializer_list<double> row) { values.insert(values.end(), row.begin(), row.end()); }
+  [[nodiscard]] std::size_t rows() const { return columns.empty() ? 0 : values.size() / columns.size(); }
+};
+
 class Recorder {
  public:
   explicit Recorder(std::vector<std::string> kinds) : kinds_(std::move(kinds)) {}
@@ -62,6 +79,10 @@ class Recorder {
   void memory(const MemoryRow& m) { memory_.push_back(m); }
   void counter(const CounterSample& c) { counters_.push_back(c); }
   Summary& summary() { return summary_; }
+  Table& table(std::string name, std::vector<std::string> columns) {
+    tables_.push_back(Table{std::move(name), std::move(columns), {}, {}});
+    return tables_.back();
+  }
 
   [[nodiscard]] const std::vector<std::string>& kinds() const { return kinds_; }
   [[nodiscard]] const std::vector<std::string>& names() const { return names_; }
@@ -70,6 +91,7 @@ class Recorder {
   [[nodiscard]] const std::vector<MemoryRow>& memory() const { return memory_; }
   [[nodiscard]] const std::vector<CounterSample>& counters() const { return counters_; }
   [[nodiscard]] const Summary& summary() const { return summary_; }
+  [[nodiscard]] const std::deque<Table>& tables() const { return tables_; }
 
  private:
   std::vector<std::string> kinds_;
@@ -80,6 +102,7 @@ class Recorder {
   std::vector<MemoryRow> memory_;
   std::vector<CounterSample> counters_;
   Summary summary_;
+  std::deque<Table> tables_;  // stable references while adding
 };
 
 }  // namespace orrery::trace

@@ -156,7 +156,7 @@ int TrainingWorkload::position_of(int chunk, int stage) const {
   throw std::logic_error(fmt::format("schedule '{}' puts no position of chunk {} on stage {}", p_.schedule->name(), chunk, stage));
 }
 
-ModelStateBytes TrainingWorkload::model_state(int stage) const {
+ModelStateBytes TrainingWorkload::model_state(int stage, bool offload) const {
   const ParallelPlan& plan = p_.plan;
   const auto costs = stage_costs(nullptr);
   double params = 0;
@@ -166,8 +166,8 @@ ModelStateBytes TrainingWorkload::model_state(int stage) const {
   z.ranks = plan.dp * plan.cp;
   z.weight_bytes = p_.precision == DType::kFp8 ? 2 : bytes_per_element(p_.precision);  // fp8 training keeps 16-bit weights
   z.gradient_bytes = bytes_per_element(p_.gradient_precision);
-  z.offload_optimizer = p_.offload != Offload::kNone;
-  z.offload_parameters = p_.offload_params != Offload::kNone;
+  z.offload_optimizer = offload && p_.offload != Offload::kNone;
+  z.offload_parameters = offload && p_.offload_params != Offload::kNone;
   return model_state_bytes(params, z);
 }
 

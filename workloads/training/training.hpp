@@ -99,6 +99,11 @@ class TrainingWorkload final : public Workload {
   [[nodiscard]] TaskGraph lower(const ClusterShape& cluster) const override;
   void summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const override;
   void check_memory(const ClusterShape& cluster, const std::vector<MemoryPeak>& peaks) const override;
+  // Weights and optimizer states of each device (as sharded by ZeRO).
+  [[nodiscard]] std::vector<std::int64_t> checkpoint_bytes(const ClusterShape& cluster) const override;
+  // PipeFisher's K-FAC work on data-parallel replica 0's stage leads.
+  [[nodiscard]] std::vector<std::pair<DeviceId, std::vector<FillerWork>>> kfac_work(
+      const ClusterShape& cluster) const override;
 
   [[nodiscard]] const TrainingParams& params() const { return p_; }
   // Costs of each virtual stage (p·v of them) on `device` (null only when profiled).
@@ -106,7 +111,7 @@ class TrainingWorkload final : public Workload {
   // The output layer's passes on each stage under vocabulary parallelism.
   [[nodiscard]] VocabCosts vocab_costs(const DeviceModel* device) const;
   // Model-state bytes on one device of pipeline stage `stage` (parameters of its chunks).
-  [[nodiscard]] ModelStateBytes model_state(int stage) const;
+  [[nodiscard]] ModelStateBytes model_state(int stage, bool offload = true) const;
   // The position (0..pp−1) of model chunk `chunk` that pipeline stage `stage` holds.
   [[nodiscard]] int position_of(int chunk, int stage) const;
 

@@ -341,3 +341,71 @@ VocabCosts TrainingWorkload::vocab_costs(const DeviceModel* device) const {
 }
 
 }  // namespace orrery::workload::training
+
+namespace orrery::workload::training {
+
+std::vector<std::int64_t> TrainingWorkload::checkpoint_bytes(const ClusterShape& cluster) const {
+  const ParallelPlan& plan = p_.plan;
+  std::vector<std::int64_t> out(static_cast<std::size_t>(cluster.devices), 0);
+  std::vector<std::int64_t> per_stage(static_cast<std::size_t>(plan.pp));
+  for (int s = 0; s < plan.pp; ++s) {
+    // Offloaded states are checkpointed too (from the host): counted where they would be on the device.
+    const ModelStateBytes m = model_state(s, false);
+    per_stage[static_cast<std::size_t>(s)] = static_cast<std::int64_t>(m.weights + m.optimizer);
+  }
+  for (int pp = 0; pp < plan.pp; ++pp) {
+    for (int dp = 0; dp < plan.dp; ++dp) {
+      for (int cp = 0; cp < plan.cp; ++cp) {
+        for (int tp = 0; tp < plan.tp; ++tp) {
+          const DeviceId d = plan.device(Coord{tp, cp, dp, pp});
+          if (d.value() < cluster.devices) out[static_cast<std::size_t>(d.value())] = per_stage[static_cast<std::size_t>(pp)];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// PipeFisher (Osawa et al. 2023) per linear layer (d_in → d_out, as split by
+// tp): the factors A = a·aᵀ over the iteration's tokens (a d_in × d_in × tokens
+// GEMM) and G = g·gᵀ (d_out × d_out × tokens), their inverses in fp32 (priced
+// as a d×d×d GEMM each: Cholesky and triangular inverse together ≈ d³ FLOPs),
+// and the preconditioning G⁻¹·∇W·A⁻¹ every step (two GEMMs, fp32).
+std::vector<std::pair<DeviceId, std::vector<FillerWork>>> TrainingWorkload::kfac_work(const ClusterShape& cluster) const {
+  std::vector<std::pair<DeviceId, std::vector<FillerWork>>> out;
+  if (!cluster.device) return out;
+  const TransformerSpec& m = p_.model;
+  const ParallelPlan& plan = p_.plan;
+  const std::int64_t t = plan.tp;
+  const std::int64_t tokens = p_.micro_batch * (m.seq_len / plan.cp) * p_.micro_batches();
+  const std::int64_t layers = m.layers / plan.pp;
+  const std::int64_t h = m.hidden;
+  struct Linear {
+    const char* name;
+    std::int64_t in, out;
+  };
+  const std::vector<Linear> linears{{"qkv", h, (h + 2 * m.kv_dim()) / t},
+                                    {"proj", h / t, h},
+                                    {"fc1", h, m.ffn_hidden / t},
+                                    {"fc2", m.ffn_hidden / t, h}};
+  const DeviceModel& dev = *cluster.device;
+  const auto gemm = [&](std::int64_t a, std::int64_t b, std::int64_t c, DType dt) { return dev.time(Gemm{a, b, c, 1, dt}); };
+  std::vector<FillerWork> every_step, refresh;
+  for (std::int64_t l = 0; l < layers; ++l) {
+    for (const Linear& x : linears) {
+      const std::string tag = fmt::format("layer {} {}", l, x.name);
+      every_step.push_back({"kfac precondition " + tag,
+                            gemm(x.out, x.in, x.in, DType::kFp32) + gemm(x.out, x.in, x.out, DType::kFp32), false});
+      refresh.push_back({"kfac factor A " + tag, gemm(x.in, x.in, tokens, p_.precision), true});
+      refresh.push_back({"kfac factor G " + tag, gemm(x.out, x.out, tokens, p_.precision), true});
+      refresh.push_back({"kfac inverse A " + tag, gemm(x.in, x.in, x.in, DType::kFp32), true});
+      refresh.push_back({"kfac inverse G " + tag, gemm(x.out, x.out, x.out, DType::kFp32), true});
+    }
+  }
+  std::vector<FillerWork> all = every_step;
+  all.insert(all.end(), refresh.begin(), refresh.end());
+  for (int s = 0; s < plan.pp; ++s) out.emplace_back(plan.device(Coord{0, 0, 0, s}), all);
+  return out;
+}
+
+}  // namespace orrery::workload::training

@@ -1,0 +1,32 @@
+// The policies' runs on top of one simulated iteration: the long-horizon
+// failure/checkpoint/restart simulation (sim/horizon/horizon.hpp) and bubble
+// filling (sim/horizon/bubble_filling.hpp), set up from the scenario's cluster
+// and workload.
+#pragma once
+
+#include <optional>
+
+#include "sim/config/simulation.hpp"
+#include "sim/horizon/horizon.hpp"
+
+namespace orrery::config {
+
+// The horizon simulation's inputs: failure classes counted on the cluster,
+// checkpoint costs from the workload's bytes (written through each node's
+// NICs to the storage tier, max-min shared), the interval (fixed, Young's or
+// Daly's from the job MTBF and that cost), recovery. Throws ConfigError at the
+// policy key when the setup cannot make progress; prints a warning to stderr
+// when the interval is shorter than the checkpoint.
+horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::optional<int> replicas);
+
+// Runs the long-horizon simulation and adds its tables and summary keys to
+// `out` (whose summary holds iteration_time_s from the simulated iteration,
+// unless the scenario's horizon gives iteration_time).
+void run_long_horizon(const Scenario& s, RunOutput& out, std::optional<int> replicas, unsigned threads = 0);
+
+// Time to write `bytes` (one entry per node) when every node writes at once
+// at most `egress` each, all sharing `storage` (max-min fair: progressive
+// filling). Seconds.
+[[nodiscard]] double shared_write_time(std::vector<double> bytes, double egress, double storage);
+
+}  // namespace orrery::config
