@@ -111,6 +111,8 @@ int run(const std::vector<std::string>& args) {
     if (*replicas < 1) throw ConfigError(fmt::format("--replicas: must be at least 1, got {}", *replicas));
     if (!scenario.policies.long_horizon()) throw ConfigError("--replicas: the scenario has no policies.failures");
   }
+  // The policies' own checks before spending time on the iteration.
+  if (scenario.policies.long_horizon()) (void)config::horizon_setup(scenario, Duration::s(1), replicas, false);
   config::RunOutput result = config::simulate(scenario, out_h5.has_value() || out_trace.has_value());
   if (scenario.policies.long_horizon()) config::run_long_horizon(scenario, result, replicas);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -144,6 +146,7 @@ int check(const std::vector<std::string>& args) {
   const auto pricer = config::collective_pricer(cluster, *scenario.collectives);
   shape.collectives = pricer.get();
   (void)scenario.workload->lower(shape);
+  if (scenario.policies.long_horizon()) (void)config::horizon_setup(scenario, Duration::s(1), std::nullopt);
   std::cout << fmt::format("{}: ok\n", a.file);
   return 0;
 }

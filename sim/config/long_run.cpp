@@ -26,7 +26,7 @@ double shared_write_time(std::vector<double> bytes, double egress, double storag
   return t;
 }
 
-horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::optional<int> replicas) {
+horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::optional<int> replicas, bool warn) {
   const horizon::Policies& p = s.policies;
   const exec::Cluster cluster(s.cluster);
   horizon::Setup h;
@@ -75,6 +75,16 @@ horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::op
   static const horizon::CheckpointSpec kNone{};
   const horizon::CheckpointSpec& c = p.checkpoint ? *p.checkpoint : kNone;
   h.kind = c.kind;
+  {
+    // Failures one replica would draw: beyond ten million the MTBF is a mistake.
+    const double span_s = h.length > Duration{} ? h.length.seconds() : (h.iteration_time * h.iterations).seconds();
+    const double failures = span_s * models::failure_rate(h.classes) * h.replicas;
+    if (failures > 1e7) {
+      throw ConfigError(p.at, "policies.failures",
+                        fmt::format("{:.3g} failures in {} replicas (a job MTBF of {}); the simulation stops at 1e7",
+                                    failures, h.replicas, to_string(models::job_mtbf(h.classes))));
+    }
+  }
   if (c.kind == horizon::CheckpointKind::kNone) return h;
   workload::ClusterShape shape = cluster.shape();
   const std::vector<std::int64_t> device_bytes = s.workload->checkpoint_bytes(shape);
@@ -133,11 +143,22 @@ horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::op
       h.interval = models::daly_interval(std::max(h.pause, Duration::ns(1)), mtbf);
       break;
   }
-  if (h.interval < h.pause) {
+  if (warn && h.interval < h.pause) {
     std::cerr << fmt::format(
         "warning: policies.checkpoint.interval: {} between checkpoints is shorter than one checkpoint ({}): more "
         "time goes to checkpoints than to training\n",
         to_string(h.interval), to_string(h.pause));
+  }
+  // What one replica would have to simulate: checkpoints over the horizon (or
+  // the work). Beyond ten million the interval is a mistake, not a study.
+  const double span_s = h.length > Duration{} ? h.length.seconds() : (h.iteration_time * h.iterations).seconds();
+  const double checkpoints = span_s / std::max(1e-9, h.interval.seconds()) * h.replicas;
+  if (checkpoints > 1e7) {
+    throw ConfigError(c.interval_at, "policies.checkpoint.interval",
+                      fmt::format("{} between checkpoints makes {:.3g} checkpoints over {} in {} replicas; the "
+                                  "simulation stops at 1e7 — choose a longer interval (young or daly pick one)",
+                                  to_string(h.interval), checkpoints,
+                                  to_string(Duration::ns(static_cast<std::int64_t>(span_s * 1e9))), h.replicas));
   }
   // (τ + δ) / M failures expected per checkpoint cycle: beyond ~40 a cycle
   // completes with probability e^-40 — the run never makes progress.

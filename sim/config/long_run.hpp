@@ -17,7 +17,8 @@ namespace orrery::config {
 // Daly's from the job MTBF and that cost), recovery. Throws ConfigError at the
 // policy key when the setup cannot make progress; prints a warning to stderr
 // when the interval is shorter than the checkpoint.
-horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::optional<int> replicas);
+horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::optional<int> replicas,
+                             bool warn = true);
 
 // Runs the long-horizon simulation and adds its tables and summary keys to
 // `out` (whose summary holds iteration_time_s from the simulated iteration,

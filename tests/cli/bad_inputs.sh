@@ -194,8 +194,67 @@ else
   echo "  got:    $err"
 fi
 
+# Failure and checkpoint policies (a small training run with failure classes).
+cat >"$tmp/fail.yaml" <<'YAML'
+cluster:
+  nodes: 2
+  device: A100-SXM4-80GB
+  node: { kind: nvswitch, devices: 8, bandwidth: "300 GB/s", nics: 8, nic_bandwidth: "200 Gb/s" }
+  scale_out: { kind: fat_tree, levels: 2, radix: 16 }
+network: { model: analytic }
+workload:
+  kind: training
+  model: { layers: 8, hidden: 1024, heads: 16, vocab: 32000, seq_len: 1024 }
+  parallel: { tp: 8, pp: 2 }
+  training: { global_batch: 8 }
+policies:
+  failures:
+    kind: classes
+    classes:
+      - { name: gpu, scope: gpu, mtbf: "50000 h" }
+      - { name: software, scope: job, weibull_shape: 0.7, weibull_scale: "300 h" }
+  checkpoint: { kind: sync, interval: "30 min", storage_bandwidth: "10 GB/s" }
+  recovery: { kind: restart, spares: 1 }
+  horizon: { days: 30, replicas: 10 }
+YAML
+fvariant() {
+  sed -e "$2" "$tmp/fail.yaml" >"$tmp/$1.yaml"
+  echo "$tmp/$1.yaml"
+}
+f=$(fvariant mtbf 's/mtbf: "50000 h"/mtbf: "0 h"/')
+expect mtbf-zero "mtbf.yaml:16:40: error: policies.failures.classes[0].mtbf: must be positive, got 0 ns" run "$f" "${out[@]}"
+f=$(fvariant mtbfneg 's/mtbf: "50000 h"/mtbf: "-3 h"/')
+expect mtbf-negative "mtbfneg.yaml:16:40: error: policies.failures.classes[0].mtbf: must be positive" run "$f" "${out[@]}"
+f=$(fvariant shape 's/weibull_shape: 0.7/weibull_shape: 0/')
+expect weibull-shape "shape.yaml:17:54: error: policies.failures.classes[1].weibull_shape: must be positive, got 0" run "$f" "${out[@]}"
+f=$(fvariant halfweibull 's/weibull_shape: 0.7, //')
+expect weibull-half "halfweibull.yaml:17:9: error: policies.failures.classes[1].weibull_shape: a Weibull class needs both weibull_shape and weibull_scale" run "$f" "${out[@]}"
+f=$(fvariant scope 's/scope: gpu/scope: rack/')
+expect failure-scope "scope.yaml:16:29: error: policies.failures.classes[0].scope: unknown value 'rack'; valid: gpu, node, nic, switch, link, job" run "$f" "${out[@]}"
+f=$(fvariant parity 's/kind: sync, interval/kind: in_memory, group: 4, parity: 5, interval/')
+expect parity-above-group "parity.yaml:18:52: error: policies.checkpoint.parity: must be at least 1 and below the group of 4 nodes, got 5" run "$f" "${out[@]}"
+f=$(fvariant nospares 's/spares: 1 }/spares: 0, repair: false }/')
+expect no-spares-no-repair "nospares.yaml:19:38: error: policies.recovery.spares: with no spares and no repair a failed node never comes back: the job can never restart" run "$f" "${out[@]}"
+f=$(fvariant never 's/interval: "30 min"/interval: "20000 h"/')
+expect never-progress "never.yaml:18:39: error: policies.checkpoint.interval: 20000 h between checkpoints plus 244.595 ms to write one is 59 times the job's mean time between failures" run "$f" "${out[@]}"
+f=$(fvariant tooshort 's/interval: "30 min"/interval: "1 ms"/')
+expect interval-too-many "tooshort.yaml:18:39: error: policies.checkpoint.interval: 1 ms between checkpoints makes 2.59e+10 checkpoints" run "$f" "${out[@]}"
+expect replicas-zero "--replicas: must be at least 1, got 0" run "$tmp/fail.yaml" --replicas 0 "${out[@]}"
+expect replicas-without-failures "--replicas: the scenario has no policies.failures" run "$quickstart" --replicas 4 "${out[@]}"
+f=$(fvariant nohorizon '/horizon:/d')
+expect no-horizon "nohorizon.yaml:13:3: error: policies.horizon: the long-horizon simulation needs policies.horizon" run "$f" "${out[@]}"
+# An interval shorter than the checkpoint runs, with a warning that gives the numbers.
+f=$(fvariant short 's/interval: "30 min"/interval: "100 ms"/; s/days: 30/days: 0.01/')
+err=$("$orrery" run "$f" 2>&1 >/dev/null)
+if [[ $? -eq 0 && "$err" == *"warning: policies.checkpoint.interval: 100 ms between checkpoints is shorter than one checkpoint (244.595 ms)"* ]]; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1))
+  echo "FAIL short-interval-warning: $err"
+fi
+
 # A valid run writes both files (the control case: the checks above are not vacuous).
-for good in "$quickstart" "$traffic" "$training"; do
+for good in "$quickstart" "$traffic" "$training" "$tmp/fail.yaml"; do
   rm -f "$tmp"/out.h5 "$tmp"/out.json
   if "$orrery" run "$good" "${out[@]}" >/dev/null 2>&1 && [[ -s $tmp/out.h5 && -s $tmp/out.json ]]; then
     pass=$((pass + 1))

@@ -344,21 +344,25 @@ VocabCosts TrainingWorkload::vocab_costs(const DeviceModel* device) const {
 
 namespace orrery::workload::training {
 
+// Each device writes the states no other device holds: data- and
+// context-parallel replicas hold the same weights (and, unsharded, the same
+// optimizer states), so only the first replica writes those; what ZeRO (or the
+// distributed optimizer) shards, every replica writes its own share of.
 std::vector<std::int64_t> TrainingWorkload::checkpoint_bytes(const ClusterShape& cluster) const {
   const ParallelPlan& plan = p_.plan;
   std::vector<std::int64_t> out(static_cast<std::size_t>(cluster.devices), 0);
-  std::vector<std::int64_t> per_stage(static_cast<std::size_t>(plan.pp));
-  for (int s = 0; s < plan.pp; ++s) {
-    // Offloaded states are checkpointed too (from the host): counted where they would be on the device.
-    const ModelStateBytes m = model_state(s, false);
-    per_stage[static_cast<std::size_t>(s)] = static_cast<std::int64_t>(m.weights + m.optimizer);
-  }
+  const bool weights_sharded = p_.zero_stage >= 3;
+  const bool optimizer_sharded = p_.zero_stage >= 1 || p_.distributed_optimizer;
   for (int pp = 0; pp < plan.pp; ++pp) {
+    // Offloaded states are checkpointed too (from the host): counted as if on the device.
+    const ModelStateBytes m = model_state(pp, false);
     for (int dp = 0; dp < plan.dp; ++dp) {
       for (int cp = 0; cp < plan.cp; ++cp) {
+        const bool first = dp == 0 && cp == 0;
+        const double bytes = (weights_sharded || first ? m.weights : 0.0) + (optimizer_sharded || first ? m.optimizer : 0.0);
         for (int tp = 0; tp < plan.tp; ++tp) {
           const DeviceId d = plan.device(Coord{tp, cp, dp, pp});
-          if (d.value() < cluster.devices) out[static_cast<std::size_t>(d.value())] = per_stage[static_cast<std::size_t>(pp)];
+          if (d.value() < cluster.devices) out[static_cast<std::size_t>(d.value())] = static_cast<std::int64_t>(bytes);
         }
       }
     }
