@@ -238,3 +238,24 @@ TEST(Horizon, AsyncHostCopiesServeSoftwareFailuresButNotLostNodes) {
 
 }  // namespace
 }  // namespace orrery::horizon
+
+namespace orrery::horizon {
+namespace {
+
+TEST(Horizon, ResultsDoNotDependOnTheThreadCount) {
+  // Each replica draws from its own named stream and writes only its own slot.
+  const horizon::Setup s = daly_setup(60, 3600, 600, 120, 600 * 50, 7);
+  const Result one = simulate(s, nullptr, 1);
+  const Result two = simulate(s, nullptr, 2);
+  const Result three = simulate(s, nullptr, 3);
+  ASSERT_EQ(one.replicas.size(), 7U);
+  for (std::size_t i = 0; i < 7; ++i) {
+    EXPECT_EQ(one.replicas[i].wall_s, two.replicas[i].wall_s);
+    EXPECT_EQ(one.replicas[i].wall_s, three.replicas[i].wall_s);
+    EXPECT_EQ(one.replicas[i].failures, three.replicas[i].failures);
+  }
+  EXPECT_NE(one.replicas[0].wall_s, one.replicas[1].wall_s);  // the replicas are different seeds
+}
+
+}  // namespace
+}  // namespace orrery::horizon
