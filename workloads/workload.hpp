@@ -96,6 +96,11 @@ class Workload {
   // After the run: throws InfeasibleError when a device held more memory than
   // it has (the workload decides whether to check). Nothing by default.
   virtual void check_memory(const ClusterShape& /*cluster*/, const std::vector<MemoryPeak>& /*peaks*/) const {}
+  // Devices whose memory timeline is another's (lockstep groups that the
+  // lowering tracks on one device): (device, the device it mirrors).
+  [[nodiscard]] virtual std::vector<std::pair<DeviceId, DeviceId>> memory_mirrors(const ClusterShape& /*cluster*/) const {
+    return {};
+  }
   // Bytes each device writes to a checkpoint (model states); empty when the
   // workload has nothing to checkpoint.
   [[nodiscard]] virtual std::vector<std::int64_t> checkpoint_bytes(const ClusterShape& /*cluster*/) const { return {}; }

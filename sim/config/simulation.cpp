@@ -190,6 +190,7 @@ RunOutput simulate(const Scenario& scenario, bool timeline) {
   trace::Recorder& rec = *out.recorder;
   sim::Engine engine;
   const auto network = scenario.network->make(engine, cluster);
+  if (timeline) rec.reserve_spans(graph.size() + graph.size() / 2);
   exec::Executor executor(engine, cluster, *network, graph, timeline ? &rec : nullptr, scenario.collectives.get());
   const workload::TaskTimes times = executor.run();
   out.events = engine.events_processed();
@@ -206,7 +207,10 @@ RunOutput simulate(const Scenario& scenario, bool timeline) {
     if (usage[i].bytes.count() > 0) by_class[link_class(name)] += usage[i].bytes.count();
   }
   std::int64_t peak = 0;
-  const auto& memory = executor.memory();
+  std::vector<exec::DeviceMemory> memory = executor.memory();
+  for (const auto& [member, lead] : scenario.workload->memory_mirrors(shape)) {
+    memory[static_cast<std::size_t>(member.value())] = memory[static_cast<std::size_t>(lead.value())];
+  }
   std::vector<workload::MemoryPeak> peaks;
   for (std::size_t d = 0; d < memory.size(); ++d) {
     rec.memory(trace::MemoryRow{static_cast<std::int32_t>(d), memory[d].peak, memory[d].at_peak});

@@ -75,6 +75,7 @@ class Recorder {
 
   std::int32_t intern(std::string_view name);
   void span(const Span& s) { spans_.push_back(s); }
+  void reserve_spans(std::size_t n) { spans_.reserve(n); }
   void link(const LinkRow& l) { links_.push_back(l); }
   void memory(const MemoryRow& m) { memory_.push_back(m); }
   void counter(const CounterSample& c) { counters_.push_back(c); }

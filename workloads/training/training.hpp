@@ -17,7 +17,8 @@
 // CollectiveWork::priced). Pipeline sends go lead to lead through the network
 // (each tp rank sends its share over its own NIC at the same time; the lead's
 // flow stands for them). Data-parallel and ZeRO collectives run for every tp
-// rank through the network, where they contend. Memory is tracked on the leads.
+// rank through the network, where they contend. Memory is tracked on the leads
+// and reported for every rank of the group (memory_mirrors).
 #pragma once
 
 #include <map>
@@ -99,6 +100,8 @@ class TrainingWorkload final : public Workload {
   [[nodiscard]] TaskGraph lower(const ClusterShape& cluster) const override;
   void summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const override;
   void check_memory(const ClusterShape& cluster, const std::vector<MemoryPeak>& peaks) const override;
+  // The tp × cp ranks of each stage group hold what its lead holds.
+  [[nodiscard]] std::vector<std::pair<DeviceId, DeviceId>> memory_mirrors(const ClusterShape& cluster) const override;
   // Weights and optimizer states of each device (as sharded by ZeRO).
   [[nodiscard]] std::vector<std::int64_t> checkpoint_bytes(const ClusterShape& cluster) const override;
   // PipeFisher's K-FAC work on data-parallel replica 0's stage leads.

@@ -344,6 +344,23 @@ VocabCosts TrainingWorkload::vocab_costs(const DeviceModel* device) const {
 
 namespace orrery::workload::training {
 
+std::vector<std::pair<DeviceId, DeviceId>> TrainingWorkload::memory_mirrors(const ClusterShape& cluster) const {
+  const ParallelPlan& plan = p_.plan;
+  std::vector<std::pair<DeviceId, DeviceId>> out;
+  for (int pp = 0; pp < plan.pp; ++pp) {
+    for (int dp = 0; dp < plan.dp; ++dp) {
+      const DeviceId lead = plan.device(Coord{0, 0, dp, pp});
+      for (int cp = 0; cp < plan.cp; ++cp) {
+        for (int tp = 0; tp < plan.tp; ++tp) {
+          const DeviceId d = plan.device(Coord{tp, cp, dp, pp});
+          if (d != lead && d.value() < cluster.devices) out.emplace_back(d, lead);
+        }
+      }
+    }
+  }
+  return out;
+}
+
 // Each device writes the states no other device holds: data- and
 // context-parallel replicas hold the same weights (and, unsharded, the same
 // optimizer states), so only the first replica writes those; what ZeRO (or the
