@@ -201,12 +201,13 @@ TEST(TrainingFlops, IterationFlopsAreMegatronsEquation3) {
   }
 }
 
-TEST(TrainingVocabulary, VocabularyParallelismKeepsTheFlopsAndSpreadsTheOutputLayer) {
-  // Yeung et al. 2024: the output layer's V·h weights split over the p stages.
-  // Eq. 3 counts the same FLOPs whoever computes the logits; the last stage
-  // drops its copy of the output layer (V·h/t weights) and every stage gains
-  // V·h/(p·t); weights 2 bytes each (bf16), so device 0's parameter memory
-  // grows by 2·V·h/(p·t) and the last stage's falls by 2·V·h/t·(1 − 1/p).
+TEST(TrainingVocabulary, VocabularyParallelismKeepsTheFlopsAndSpreadsTheVocabulary) {
+  // Yeung et al. 2024: the vocabulary's V·h weights (input and output layer,
+  // tied) split over the p stages. Eq. 3 counts the same FLOPs whoever
+  // computes the logits; the first stage drops its word embedding and the
+  // last its copy of it (V·h/t weights each) and every stage holds V·h/(p·t);
+  // weights 2 bytes each (bf16), so both device 0's and the last stage's
+  // parameter memory fall by 2·V·h/t·(1 − 1/p).
   const double V = 64000, h = 1024, t = 2, p = 4;
   const std::string model = "layers: 8, hidden: 1024, heads: 16, vocab: 64000, seq_len: 1024";
   const auto naive = run(a100(1, model, "tp: 2, pp: 4", "global_batch: 8, check_memory: false"));
@@ -218,7 +219,7 @@ TEST(TrainingVocabulary, VocabularyParallelismKeepsTheFlopsAndSpreadsTheOutputLa
     }
     return -1.0;
   };
-  EXPECT_NEAR(params(vocab, 0) - params(naive, 0), 2 * V * h / (p * t), 4);
+  EXPECT_NEAR(params(naive, 0) - params(vocab, 0), 2 * V * h / t * (1 - 1 / p), 4);
   EXPECT_NEAR(params(naive, 6) - params(vocab, 6), 2 * V * h / t * (1 - 1 / p), 4);  // stage 3's lead is device 6
 }
 

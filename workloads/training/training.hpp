@@ -88,7 +88,8 @@ struct VirtualStageCost {
 };
 
 struct VocabCosts {
-  OpCost s, t;              // per stage and micro-batch
+  OpCost s, t;              // the output layer's passes, per stage and micro-batch
+  OpCost input_f, input_b;  // the input layer's shard: lookup, gradient accumulation
   double logits_bytes = 0;  // held from S to T
   double hidden_bytes = 0;  // the last stage's output, broadcast; the input gradient, reduced
   double stats_bytes = 0;   // the softmax's partial max and sum, all-reduced

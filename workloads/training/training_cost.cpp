@@ -232,9 +232,10 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs(const DeviceModel* d
 
   // Embedding (first virtual stage) and output layer with the loss (last).
   OpList emb_f, emb_b, out_f, out_b, out_w;
-  emb_f.ops.push_back(Embedding{tokens, m.hidden, m.vocab / t, dt});
+  const bool vocab = p_.vocab_parallel && p > 1;  // the word embedding's lookup moves to every stage (vocab_costs)
+  if (!vocab) emb_f.ops.push_back(Embedding{tokens, m.hidden, m.vocab / t, dt});
   emb_f.memory(PointwiseKind::kElementwise, 3.5 * static_cast<double>(tokens * m.hidden) * eb);  // + position, dropout
-  emb_b.memory(PointwiseKind::kElementwise, static_cast<double>(tokens * m.hidden) * (eb + 4));  // scatter-add into fp32
+  if (!vocab) emb_b.memory(PointwiseKind::kElementwise, static_cast<double>(tokens * m.hidden) * (eb + 4));  // scatter-add into fp32
   OpList out_norm_f, out_norm_b;  // the final layer norm alone (vocabulary parallelism moves the rest)
   out_norm_f.memory(PointwiseKind::kNorm, 2 * static_cast<double>(tokens * m.hidden) * eb);
   out_norm_b.memory(PointwiseKind::kNorm, 3 * static_cast<double>(tokens * m.hidden) * eb);
@@ -285,7 +286,8 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs(const DeviceModel* d
     if (vs == 0) {
       add(c.forward, price(emb_f, device, 0));
       add(c.backward, price(emb_b, device, 0));
-      c.parameters += static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t) +
+      // The word embedding (unless split over the stages with the output layer it is tied to) and the positions.
+      c.parameters += (vocab ? 0.0 : static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t)) +
                       static_cast<double>(m.seq_len * m.hidden);
     }
     if (vs == stages - 1 && p_.vocab_parallel) {
@@ -301,8 +303,10 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs(const DeviceModel* d
       c.activation_bytes += logits * 4;                      // fp32 logits kept for the loss's backward
     }
   }
-  if (p_.vocab_parallel) {
-    // Each stage's chunk 0 carries its V/(p·t) share of the output layer's weights.
+  if (vocab) {
+    // Each stage's chunk 0 carries its V/(p·t) share of the vocabulary's rows,
+    // used by both the input and the output layer (tied, as Yeung et al. keep
+    // them: each stage's input and output shards are the same rows).
     for (int s = 0; s < p; ++s) {
       out[static_cast<std::size_t>(position_of(0, s))].parameters +=
           static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t * p);
@@ -334,6 +338,13 @@ VocabCosts TrainingWorkload::vocab_costs(const DeviceModel* device) const {
   VocabCosts out;
   out.s = price(s, device, s.model_flops);
   out.t = price(tt, device, tt.model_flops);
+  // The input layer's shard: look up the rows of this stage's vocabulary (the
+  // others write zeros), and in the backward accumulate their gradients.
+  OpList in_f, in_b;
+  in_f.ops.push_back(Embedding{tokens, m.hidden, v_local, dt});
+  in_b.memory(PointwiseKind::kElementwise, static_cast<double>(tokens * m.hidden) * 2 / p_.plan.pp + static_cast<double>(v_local * m.hidden) * 8 / p_.plan.pp);
+  out.input_f = price(in_f, device, 0);
+  out.input_b = price(in_b, device, 0);
   out.logits_bytes = logits * 4;
   out.hidden_bytes = static_cast<double>(tokens * m.hidden) * 2;
   out.stats_bytes = static_cast<double>(tokens) * 8;  // max and sum in fp32

@@ -369,7 +369,11 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
   // for them. S and T are not in the schedule's order: each runs when its
   // inputs are there and its device is free, so they fill bubbles where
   // there are some.
-  std::vector<TaskId> vocab_last(static_cast<std::size_t>(plan.dp * p));
+  // The input layer is split the same way: every stage looks up its rows,
+  // the partial embeddings are reduced to the first stage before its first
+  // forward, and the embedding's gradient is broadcast back after its last
+  // backward for each stage to accumulate its rows'.
+  std::vector<std::vector<TaskId>> vocab_last(static_cast<std::size_t>(plan.dp * p));
   if (p_.vocab_parallel && p > 1) {
     const VocabCosts vc = vocab_costs(device);
     const int last_vs = vstages - 1;
@@ -402,9 +406,28 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
           g.depend(S, stats);
           g.depend(stats, T);
           g.depend(T, reduce);
-          vocab_last[static_cast<std::size_t>(d * p + s)] = T;
+          if (mb == m - 1) vocab_last[static_cast<std::size_t>(d * p + s)].push_back(T);
         }
         g.depend(reduce, op(d, PipeOpType::kBackward, mb, last_vs).first);
+        // The input layer.
+        const int s_first = vstage_device(0);
+        CollectiveWork iw = collective(CollectiveOp::kReduce, pipe, bytes(vc.hidden_bytes));
+        iw.root = rank_of(s_first);
+        const TaskId gather_in = g.add(std::move(iw), TaskKind::kCollective, "vocab input reduce", mb, s_first);
+        g.depend(gather_in, op(d, PipeOpType::kForward, mb, 0).first);
+        CollectiveWork gw = collective(CollectiveOp::kBroadcast, pipe, bytes(vc.hidden_bytes));
+        gw.root = rank_of(s_first);
+        const TaskId grad_in = g.add(std::move(gw), TaskKind::kCollective, "vocab input broadcast", mb, s_first);
+        g.depend(op(d, PipeOpType::kBackward, mb, 0).last, grad_in);
+        for (int s = 0; s < p; ++s) {
+          const DeviceId dev = lead(d, s);
+          const TaskId lookup = g.add(ComputeWork{dev, vc.input_f.time}, TaskKind::kForward, "embedding shard", mb, s);
+          g.depend(lookup, gather_in);
+          const TaskId accumulate =
+              g.add(ComputeWork{dev, vc.input_b.time}, TaskKind::kBackward, "embedding shard gradient", mb, s);
+          g.depend(grad_in, accumulate);
+          if (mb == m - 1) vocab_last[static_cast<std::size_t>(d * p + s)].push_back(accumulate);
+        }
       }
     }
     const double per_stage = (vc.s.model_flops + vc.t.model_flops) * p;
@@ -500,7 +523,9 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
                                  TaskKind::kCollective, sharded_optimizer ? "dp reduce_scatter" : "dp all_reduce", -1, s);
           for (int d = 0; d < plan.dp; ++d) {
             g.depend(last_backward[static_cast<std::size_t>(d * vstages + vs)].back(), x);
-            if (c == 0 && vocab_last[static_cast<std::size_t>(d * p + s)].valid()) g.depend(vocab_last[static_cast<std::size_t>(d * p + s)], x);
+            if (c == 0) {
+              for (TaskId pass : vocab_last[static_cast<std::size_t>(d * p + s)]) g.depend(pass, x);
+            }
           }
           if (prev.valid()) g.depend(prev, x);
           prev = x;
@@ -541,7 +566,7 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
         const int vs = c * p + position_of(c, s);
         before.push_back(last_backward[static_cast<std::size_t>(d * vstages + vs)].back());
       }
-      if (vocab_last[static_cast<std::size_t>(d * p + s)].valid()) before.push_back(vocab_last[static_cast<std::size_t>(d * p + s)]);
+      for (TaskId pass : vocab_last[static_cast<std::size_t>(d * p + s)]) before.push_back(pass);
       TaskId step;
       if (p_.offload == Offload::kNone) {
         Duration t;
