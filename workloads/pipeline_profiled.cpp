@@ -3,8 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <limits>
 #include <stdexcept>
+
+#include "workloads/stage_bubbles.hpp"
 
 namespace orrery::workload {
 
@@ -96,29 +97,6 @@ std::vector<std::vector<int>> positions_on_devices(const Schedule& s, int p, int
   return pos;
 }
 
-TaskKind kind_of(PipeOpType t) {
-  switch (t) {
-    case PipeOpType::kForward:
-      return TaskKind::kForward;
-    case PipeOpType::kBackward:
-      return TaskKind::kBackward;
-    case PipeOpType::kWeight:
-      return TaskKind::kWeightGrad;
-  }
-  return TaskKind::kOther;
-}
-
-std::string_view letter(PipeOpType t) {
-  switch (t) {
-    case PipeOpType::kForward:
-      return "F";
-    case PipeOpType::kBackward:
-      return "B";
-    case PipeOpType::kWeight:
-      return "W";
-  }
-  return "?";
-}
 
 }  // namespace
 
@@ -146,7 +124,7 @@ void PipelineWorkload::add_compute(TaskGraph& g, const std::vector<std::vector<P
       }
       const std::string name =
           v > 1 ? fmt::format("{} c{}", letter(o.type), o.chunk) : std::string(letter(o.type));
-      const TaskId t = g.add(ComputeWork{dev, op_time(o.type, s)}, kind_of(o.type), name, o.micro_batch, s);
+      const TaskId t = g.add(ComputeWork{dev, op_time(o.type, s)}, task_kind(o.type), name, o.micro_batch, s);
       if (p_.activation_memory > Bytes(0) && (o.type == PipeOpType::kForward || o.type == frees)) {
         g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations,
                                  o.type == PipeOpType::kForward ? p_.activation_memory
@@ -220,48 +198,20 @@ TaskGraph PipelineWorkload::lower(const ClusterShape& cluster) const {
   return g;
 }
 
-// Two views of the idle time of stage s, whose compute is busy_s in total:
-//  * bubble_fraction_per_stage[s] = 1 − busy_s / T, with T the iteration's
-//    makespan: everything stage s does not compute in this isolated
-//    iteration, its wait for the first input and for the last stage included;
-//  * bubble_s_per_stage[s] = (end of its last operation − start of its first)
-//    − busy_s: the idle time inside its own span, the bubble as Qi et al.
-//    count it (ICLR'24 §5.3: the cost of a stage is its execution time), which
-//    back-to-back iterations cannot fill. bubble_s is the largest over stages.
-// The two differ by the stage's head (first start) and tail (T − last end).
+// Bubbles as StageBubbles counts them (workloads/stage_bubbles.hpp).
 void PipelineWorkload::summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const {
-  const double T = static_cast<double>((times.makespan - Time::zero()).count());
-  const auto n = static_cast<std::size_t>(p_.stages);
-  std::vector<double> busy(n, 0.0);
-  std::vector<std::int64_t> first(n, std::numeric_limits<std::int64_t>::max());
-  std::vector<std::int64_t> last(n, 0);
+  StageBubbles bubbles(p_.stages);
   std::int64_t comm = 0;
   for (std::size_t i = 0; i < graph.size(); ++i) {
     const Task& t = graph.tasks()[i];
-    const std::int64_t start = (times.start[i] - Time::zero()).count();
-    const std::int64_t end = (times.end[i] - Time::zero()).count();
     if (const auto* c = std::get_if<ComputeWork>(&t.work)) {
-      const auto s = static_cast<std::size_t>(c->device.value());
-      busy[s] += static_cast<double>(end - start);
-      first[s] = std::min(first[s], start);
-      last[s] = std::max(last[s], end);
+      bubbles.busy(c->device.value(), (times.start[i] - Time::zero()).count(), (times.end[i] - Time::zero()).count());
     }
     if (const auto* x = std::get_if<TransferWork>(&t.work)) comm += x->bytes.count();
   }
-  std::vector<double> fraction(n);
-  std::vector<double> span_idle(n, 0.0);
-  double mean = 0;
-  for (std::size_t s = 0; s < n; ++s) {
-    fraction[s] = T > 0 ? 1.0 - busy[s] / T : 0.0;
-    mean += fraction[s];
-    if (first[s] <= last[s]) span_idle[s] = (static_cast<double>(last[s] - first[s]) - busy[s]) * 1e-9;
-  }
-  mean /= static_cast<double>(n);
-  out.set("iteration_time_s", T * 1e-9);
-  out.set("bubble_fraction", mean);
-  out.set("bubble_fraction_per_stage", fraction);
-  out.set("bubble_s", *std::ranges::max_element(span_idle));
-  out.set("bubble_s_per_stage", span_idle);
+  const std::int64_t T = (times.makespan - Time::zero()).count();
+  out.set("iteration_time_s", static_cast<double>(T) * 1e-9);
+  bubbles.summarize(T, out);
   out.set("comm_bytes", comm);
   out.set("schedule", std::string(p_.schedule->name()));
 }

@@ -185,7 +185,7 @@ struct CollectiveRecord {
   std::string algorithm;    // the one that ran: as named, or the one `auto` picked
   std::int64_t bytes = 0;   // bytes sent over the network, all ranks together
   std::int64_t transfers = 0;
-  Duration predicted;       // the alpha-beta prediction (set when `auto` chose)
+  Duration predicted;       // the alpha-beta prediction of its plan on the group's routes
 };
 
 // When each task ran, filled in by the executor.

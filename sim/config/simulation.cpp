@@ -4,16 +4,13 @@
 
 #include <algorithm>
 #include <map>
-#include <optional>
-
-#include "models/collective/collective_cost.hpp"
-#include "models/compute/cost.hpp"
-#include "sim/horizon/bubble_filling.hpp"
-
 #include <unordered_map>
 
+#include "models/compute/cost.hpp"
 #include "sim/core/suggest.hpp"
+#include "sim/exec/collective_lowering.hpp"
 #include "sim/exec/executor.hpp"
+#include "sim/horizon/bubble_filling.hpp"
 
 namespace orrery::config {
 
@@ -44,57 +41,28 @@ class CostModelView final : public workload::DeviceModel {
   const models::Device* host_;
 };
 
-// Collectives priced on the cluster's routes, cached per distinct collective.
+// Collectives priced on the cluster's routes (exec::lower_collective, as the
+// executor lowers them), cached per distinct collective.
 class RoutePricer final : public workload::CollectivePricer {
  public:
   RoutePricer(const exec::Cluster& cluster, const models::CollectiveLibrary& library)
       : cluster_(cluster), library_(library) {}
 
   workload::CollectivePrice price(const workload::CollectiveWork& c) const override {
-    std::string key = fmt::format("{}|{}|{}|{}|", static_cast<int>(c.op), c.algorithm, c.bytes.count(), c.root);
-    for (DeviceId d : c.group) key += fmt::format("{},", d.value());
-    if (const auto it = cache_.find(key); it != cache_.end()) return it->second;
-    models::CollectiveCall call;
-    call.op = c.op;
-    call.ranks = static_cast<int>(c.group.size());
-    call.bytes = c.bytes;
-    call.root = c.root;
-    call.density = c.density;
-    call.dims = c.dims;
-    std::vector<int> endpoints;
-    const int per_node = cluster_.shape().devices_per_node;
-    for (DeviceId d : c.group) {
-      call.node_of.push_back(d.value() / per_node);
-      endpoints.push_back(cluster_.endpoint_of(d));
+    const std::uint64_t h = exec::collective_hash(c);
+    for (auto [at, end] = cache_.equal_range(h); at != end; ++at) {
+      if (exec::same_plan(at->second.first, c)) return at->second.second;
     }
-    if (const std::string why = models::check_call(call); !why.empty()) throw InfeasibleError(why);
-    models::GroupRoutes routes(cluster_.network(), std::move(endpoints));
-    workload::CollectivePrice out;
-    try {
-      if (c.algorithm == "auto") {
-        const models::TunerChoice pick = models::choose_algorithm(library_, call, routes);
-        out.algorithm = std::string(pick.algorithm->name());
-        out.time = pick.predicted;
-        out.bytes = pick.plan->total_bytes().count();
-      } else {
-        const models::CollectiveAlgorithm* a = library_.find(c.algorithm);
-        if (!a) throw InfeasibleError(fmt::format("unknown collective algorithm '{}'", c.algorithm));
-        const models::CollectivePlan plan = a->lower(call);
-        out.algorithm = c.algorithm;
-        out.time = models::predict_plan(plan, routes);
-        out.bytes = plan.total_bytes().count();
-      }
-    } catch (const ValueError& e) {
-      throw InfeasibleError(e.what());
-    }
-    cache_.emplace(std::move(key), out);
+    const exec::LoweredPlan lowered = exec::lower_collective(c, cluster_, library_);
+    const workload::CollectivePrice out{lowered.predicted, lowered.plan->total_bytes().count(), lowered.algorithm};
+    cache_.emplace(h, std::pair{c, out});
     return out;
   }
 
  private:
   const exec::Cluster& cluster_;
   const models::CollectiveLibrary& library_;
-  mutable std::unordered_map<std::string, workload::CollectivePrice> cache_;
+  mutable std::unordered_multimap<std::uint64_t, std::pair<workload::CollectiveWork, workload::CollectivePrice>> cache_;
 };
 
 // Bubble filling on the simulated iteration: K-FAC work from the workload,

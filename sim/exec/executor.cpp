@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
-#include "models/collective/collective_cost.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/suggest.hpp"
+#include "sim/exec/collective_lowering.hpp"
 
 namespace orrery::exec {
 
@@ -104,7 +104,7 @@ void Executor::check_task(std::size_t i) const {
   if (const auto twice = std::adjacent_find(sorted.begin(), sorted.end()); twice != sorted.end()) {
     fail(fmt::format("device {} appears twice in the group", twice->value()));
   }
-  const models::CollectiveCall call = call_of(*k);
+  const models::CollectiveCall call = collective_call(*k, cluster_);
   if (const std::string why = models::check_call(call); !why.empty()) fail(why);
   if (!collectives_) fail("no collective algorithms were given to the executor");
   if (k->algorithm == "auto") return;  // the tuner says when nothing fits

@@ -60,7 +60,7 @@ class Executor {
   struct LoweredCollective {
     std::shared_ptr<const models::CollectivePlan> plan;
     std::string algorithm;
-    Duration predicted;  // set by the tuner
+    Duration predicted;  // the alpha-beta prediction on the group's routes
     workload::CollectiveWork key;  // what it was lowered from
   };
   struct RunningCollective {
@@ -72,7 +72,6 @@ class Executor {
     std::size_t left = 0;                // transfers not yet finished
     std::int32_t span_name = -1;
   };
-  [[nodiscard]] models::CollectiveCall call_of(const workload::CollectiveWork& c) const;
   LoweredCollective& lower(const workload::CollectiveWork& c);
   void start_collective(TaskId t, const workload::CollectiveWork& c);
   void start_transfer(std::size_t slot, std::int32_t i);

@@ -2,83 +2,20 @@
 // run of a plan's transfers, each released when its dependencies have ended.
 #include <fmt/format.h>
 
-#include "models/collective/collective_cost.hpp"
-#include "sim/core/error.hpp"
+#include "sim/exec/collective_lowering.hpp"
 #include "sim/exec/executor.hpp"
 
 namespace orrery::exec {
 
 using workload::CollectiveWork;
 
-namespace {
-
-// Everything a plan depends on, hashed (FNV-1a over the fields) and compared
-// in full, so that looking up a plan allocates nothing.
-std::uint64_t collective_hash(const CollectiveWork& c) {
-  std::uint64_t h = 1469598103934665603ULL;
-  const auto mix = [&h](std::uint64_t v) {
-    h ^= v;
-    h *= 1099511628211ULL;
-  };
-  mix(static_cast<std::uint64_t>(c.op));
-  mix(std::hash<std::string>{}(c.algorithm));
-  mix(static_cast<std::uint64_t>(c.bytes.count()));
-  mix(static_cast<std::uint64_t>(c.root));
-  mix(std::hash<double>{}(c.density));
-  for (int d : c.dims) mix(static_cast<std::uint64_t>(d));
-  mix(0xffffffffULL);
-  for (DeviceId d : c.group) mix(static_cast<std::uint64_t>(d.value()));
-  return h;
-}
-
-bool same_plan(const CollectiveWork& a, const CollectiveWork& b) {
-  return a.op == b.op && a.algorithm == b.algorithm && a.bytes == b.bytes && a.root == b.root &&
-         a.density == b.density && a.dims == b.dims && a.group == b.group;
-}
-
-}  // namespace
-
-models::CollectiveCall Executor::call_of(const CollectiveWork& c) const {
-  models::CollectiveCall call;
-  call.op = c.op;
-  call.ranks = static_cast<int>(c.group.size());
-  call.bytes = c.bytes;
-  call.root = c.root;
-  call.density = c.density;
-  call.dims = c.dims;
-  const int per_node = cluster_.shape().devices_per_node;
-  for (DeviceId d : c.group) call.node_of.push_back(d.value() / per_node);
-  return call;
-}
-
 Executor::LoweredCollective& Executor::lower(const CollectiveWork& c) {
   const std::uint64_t h = collective_hash(c);
   for (auto [at, end] = lowered_.equal_range(h); at != end; ++at) {
     if (same_plan(at->second.key, c)) return at->second;
   }
-  auto it = lowered_.emplace(h, LoweredCollective{});
-  it->second.key = c;
-  const models::CollectiveCall call = call_of(c);
-  const models::CollectiveAlgorithm* algorithm = nullptr;
-  if (c.algorithm == "auto") {
-    std::vector<int> endpoints;
-    for (DeviceId d : c.group) endpoints.push_back(cluster_.endpoint_of(d));
-    models::GroupRoutes routes(cluster_.network(), std::move(endpoints));
-    try {
-      const models::TunerChoice pick = models::choose_algorithm(*collectives_, call, routes);
-      it->second.algorithm = std::string(pick.algorithm->name());
-      it->second.plan = pick.plan;
-      it->second.predicted = pick.predicted;
-      return it->second;
-    } catch (const ValueError& e) {
-      lowered_.erase(it);
-      throw InfeasibleError(e.what());
-    }
-  } else {
-    algorithm = collectives_->find(c.algorithm);  // checked in run()
-  }
-  it->second.algorithm = std::string(algorithm->name());
-  it->second.plan = std::make_shared<const models::CollectivePlan>(algorithm->lower(call));
+  LoweredPlan plan = lower_collective(c, cluster_, *collectives_);  // throws before anything is cached
+  auto it = lowered_.emplace(h, LoweredCollective{std::move(plan.plan), std::move(plan.algorithm), plan.predicted, c});
   return it->second;
 }
 

@@ -12,6 +12,30 @@
 
 namespace orrery::workload {
 
+std::string_view letter(PipeOpType t) {
+  switch (t) {
+    case PipeOpType::kForward:
+      return "F";
+    case PipeOpType::kBackward:
+      return "B";
+    case PipeOpType::kWeight:
+      return "W";
+  }
+  return "?";
+}
+
+TaskKind task_kind(PipeOpType t) {
+  switch (t) {
+    case PipeOpType::kForward:
+      return TaskKind::kForward;
+    case PipeOpType::kBackward:
+      return TaskKind::kBackward;
+    case PipeOpType::kWeight:
+      return TaskKind::kWeightGrad;
+  }
+  return TaskKind::kOther;
+}
+
 std::string Schedule::check_chunks(int chunks) const {
   if (chunks == 1 || interleaved()) return {};
   return fmt::format("schedule '{}' runs one chunk per stage, but chunks = {}", name(), chunks);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "sim/config/registry.hpp"
+#include "workloads/task_graph.hpp"
 
 namespace orrery::workload {
 
@@ -33,6 +34,11 @@ struct PipelineShape {
 // kBackward is the input gradient B when the schedule splits the backward,
 // and the whole backward otherwise; kWeight is the weight gradient W.
 enum class PipeOpType : std::uint8_t { kForward, kBackward, kWeight };
+
+// "F", "B" or "W", as traces and messages name them.
+[[nodiscard]] std::string_view letter(PipeOpType t);
+// The task kind a phase runs as.
+[[nodiscard]] TaskKind task_kind(PipeOpType t);
 
 struct PipeOp {
   PipeOpType type;

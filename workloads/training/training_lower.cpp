@@ -1,40 +1,25 @@
 // The lowering of `training` (see training.hpp): per data-parallel replica and
 // pipeline stage, the schedule's operations as compute tasks on the stage
-// group's lead device, each followed by its priced in-group collectives; the
-// pipeline sends; then the gradient reduction, the optimizer step and the
-// parameter all-gathers, per tp rank, through the network.
+// group's lead device, with their in-group collectives priced as the task's
+// head and tail; the pipeline sends; then the gradient reduction, the
+// optimizer step and the parameter all-gathers, per tp rank, through the network.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <limits>
 #include <map>
 #include <tuple>
 #include <stdexcept>
 
 #include "sim/core/error.hpp"
+#include "workloads/stage_bubbles.hpp"
 #include "workloads/training/training.hpp"
 
 namespace orrery::workload::training {
 
 namespace {
 
-TaskKind kind_of(PipeOpType t) {
-  switch (t) {
-    case PipeOpType::kForward:
-      return TaskKind::kForward;
-    case PipeOpType::kBackward:
-      return TaskKind::kBackward;
-    case PipeOpType::kWeight:
-      return TaskKind::kWeightGrad;
-  }
-  return TaskKind::kOther;
-}
-
-const char* letter(PipeOpType t) {
-  return t == PipeOpType::kForward ? "F" : t == PipeOpType::kBackward ? "B" : "W";
-}
 
 Duration bytes_over(double bytes, Bandwidth bw) {
   return Duration::ns(static_cast<std::int64_t>(std::ceil(bytes / bw.bytes_per_s() * 1e9)));
@@ -90,11 +75,6 @@ std::vector<PipeOp> delay_backwards(const std::vector<PipeOp>& ops, int micro_ba
   return out;
 }
 
-// Where each operation's tasks are: the first (compute) and the last (its
-// final in-group collective, or the compute).
-struct OpSpan {
-  TaskId first, last;
-};
 
 }  // namespace
 
@@ -223,7 +203,7 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
            static_cast<std::size_t>(vs);
   };
   const std::size_t per_replica = 3 * static_cast<std::size_t>(m) * static_cast<std::size_t>(vstages);
-  std::vector<OpSpan> ops(per_replica * static_cast<std::size_t>(plan.dp));
+  std::vector<TaskId> ops(per_replica * static_cast<std::size_t>(plan.dp));
   std::vector<std::vector<TaskId>> last_backward(static_cast<std::size_t>(plan.dp) * static_cast<std::size_t>(vstages));
   // The in-group collectives of each operation, priced once per stage group,
   // virtual stage and operation type (the pricer asks the cluster's routes).
@@ -297,26 +277,25 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
           work.head_bytes = head.bytes;
           work.head_name = head.name;
         }
-        const TaskId t = g.add(work, kind_of(o.type), name, o.micro_batch, s);
+        const TaskId t = g.add(work, task_kind(o.type), name, o.micro_batch, s);
         const Bytes act(static_cast<std::int64_t>(vc.activation_bytes));
         if (act > Bytes(0) && o.type == PipeOpType::kForward) g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations, act});
-        const OpSpan span{t, t};
         if (act > Bytes(0) && o.type == frees) g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations, Bytes(0) - act});
-        if (prev.valid()) g.depend(prev, span.first);
-        prev = span.last;
+        if (prev.valid()) g.depend(prev, t);
+        prev = t;
         auto& slot = ops[static_cast<std::size_t>(d) * per_replica + index(o.type, o.micro_batch, vs)];
-        if (slot.first.valid()) {
+        if (slot.valid()) {
           throw std::logic_error(fmt::format("schedule '{}' repeats {} of micro-batch {}, chunk {} on stage {}",
                                              p_.schedule->name(), letter(o.type), o.micro_batch, o.chunk, s));
         }
-        slot = span;
-        if (o.type == frees) last_backward[static_cast<std::size_t>(d * vstages + vs)].push_back(span.last);
+        slot = t;
+        if (o.type == frees) last_backward[static_cast<std::size_t>(d * vstages + vs)].push_back(t);
       }
     }
   }
-  const auto op = [&](int d, PipeOpType t, int mb, int vs) -> const OpSpan& {
-    const OpSpan& x = ops[static_cast<std::size_t>(d) * per_replica + index(t, mb, vs)];
-    if (!x.first.valid()) {
+  const auto op = [&](int d, PipeOpType t, int mb, int vs) -> TaskId {
+    const TaskId x = ops[static_cast<std::size_t>(d) * per_replica + index(t, mb, vs)];
+    if (!x.valid()) {
       throw std::logic_error(fmt::format("schedule '{}' never runs {} of micro-batch {} on virtual stage {}",
                                          p_.schedule->name(), letter(t), mb, vs));
     }
@@ -327,18 +306,18 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
   for (int d = 0; d < plan.dp; ++d) {
     for (int mb = 0; mb < m; ++mb) {
       for (int vs = 0; vs < vstages; ++vs) {
-        const OpSpan& f = op(d, PipeOpType::kForward, mb, vs);
-        const OpSpan& b = op(d, PipeOpType::kBackward, mb, vs);
-        g.depend(f.last, b.first);
-        if (split) g.depend(b.last, op(d, PipeOpType::kWeight, mb, vs).first);
+        const TaskId f = op(d, PipeOpType::kForward, mb, vs);
+        const TaskId b = op(d, PipeOpType::kBackward, mb, vs);
+        g.depend(f, b);
+        if (split) g.depend(b, op(d, PipeOpType::kWeight, mb, vs));
         if (vs == vstages - 1) continue;
         const int s_here = vstage_device(vs);
         const int s_next = vstage_device(vs + 1);
-        const OpSpan& f_next = op(d, PipeOpType::kForward, mb, vs + 1);
-        const OpSpan& b_next = op(d, PipeOpType::kBackward, mb, vs + 1);
+        const TaskId f_next = op(d, PipeOpType::kForward, mb, vs + 1);
+        const TaskId b_next = op(d, PipeOpType::kBackward, mb, vs + 1);
         if (s_here == s_next) {
-          g.depend(f.last, f_next.first);
-          g.depend(b_next.last, b.first);
+          g.depend(f, f_next);
+          g.depend(b_next, b);
           continue;
         }
         const DeviceId here = lead(d, s_here);
@@ -356,8 +335,8 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
           g.depend(after, x);
           g.depend(x, before);
         };
-        send(here, next, s_here, "send activations", f.last, f_next.first);
-        send(next, here, s_next, "send gradients", b_next.last, b.first);
+        send(here, next, s_here, "send activations", f, f_next);
+        send(next, here, s_next, "send gradients", b_next, b);
       }
     }
   }
@@ -390,7 +369,7 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
         CollectiveWork bw = collective(CollectiveOp::kBroadcast, pipe, bytes(vc.hidden_bytes));
         bw.root = rank_of(s_last);
         const TaskId bcast = g.add(std::move(bw), TaskKind::kCollective, "vocab broadcast", mb, s_last);
-        g.depend(op(d, PipeOpType::kForward, mb, last_vs).last, bcast);
+        g.depend(op(d, PipeOpType::kForward, mb, last_vs), bcast);
         const TaskId stats = g.add(collective(CollectiveOp::kAllReduce, pipe, bytes(vc.stats_bytes)),
                                    TaskKind::kCollective, "vocab all_reduce", mb, s_last);
         CollectiveWork rw = collective(CollectiveOp::kReduce, pipe, bytes(vc.hidden_bytes));
@@ -408,17 +387,17 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
           g.depend(T, reduce);
           if (mb == m - 1) vocab_last[static_cast<std::size_t>(d * p + s)].push_back(T);
         }
-        g.depend(reduce, op(d, PipeOpType::kBackward, mb, last_vs).first);
+        g.depend(reduce, op(d, PipeOpType::kBackward, mb, last_vs));
         // The input layer.
         const int s_first = vstage_device(0);
         CollectiveWork iw = collective(CollectiveOp::kReduce, pipe, bytes(vc.hidden_bytes));
         iw.root = rank_of(s_first);
         const TaskId gather_in = g.add(std::move(iw), TaskKind::kCollective, "vocab input reduce", mb, s_first);
-        g.depend(gather_in, op(d, PipeOpType::kForward, mb, 0).first);
+        g.depend(gather_in, op(d, PipeOpType::kForward, mb, 0));
         CollectiveWork gw = collective(CollectiveOp::kBroadcast, pipe, bytes(vc.hidden_bytes));
         gw.root = rank_of(s_first);
         const TaskId grad_in = g.add(std::move(gw), TaskKind::kCollective, "vocab input broadcast", mb, s_first);
-        g.depend(op(d, PipeOpType::kBackward, mb, 0).last, grad_in);
+        g.depend(op(d, PipeOpType::kBackward, mb, 0), grad_in);
         for (int s = 0; s < p; ++s) {
           const DeviceId dev = lead(d, s);
           const TaskId lookup = g.add(ComputeWork{dev, vc.input_f.time}, TaskKind::kForward, "embedding shard", mb, s);
@@ -456,11 +435,11 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
           CollectiveWork w = collective(CollectiveOp::kAllGather, plan.group(Coord{r, 0, 0, s}, {Axis::kDp, Axis::kCp}), gathered);
           const TaskId ag = g.add(std::move(w), TaskKind::kCollective, "zero3 all_gather", o.micro_batch, s);
           for (int d = 0; d < plan.dp; ++d) {
-            const OpSpan& here = op(d, o.type, o.micro_batch, vs);
+            const TaskId here = op(d, o.type, o.micro_batch, vs);
             if (k >= 2) {
               const PipeOp& before = ord[k - 2];
               const int vb = before.chunk * p + position_of(before.chunk, s);
-              g.depend(op(d, before.type, before.micro_batch, vb).last, ag);
+              g.depend(op(d, before.type, before.micro_batch, vb), ag);
             }
             if (p_.offload_params != Offload::kNone) {  // the shard comes from the host first
               const double shard = chunk_params * weight_bytes / dp_ranks;
@@ -473,14 +452,14 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
               if (k >= 2) {
                 const PipeOp& before = ord[k - 2];
                 const int vb = before.chunk * p + position_of(before.chunk, s);
-                g.depend(op(d, before.type, before.micro_batch, vb).last, fetch);
+                g.depend(op(d, before.type, before.micro_batch, vb), fetch);
               }
               g.depend(fetch, ag);
             }
-            g.depend(ag, here.first);
+            g.depend(ag, here);
             if (r == 0) {
               g.on_end(ag, MemoryEffect{lead(d, s), MemoryCategory::kBuffers, live});
-              g.on_end(here.last, MemoryEffect{lead(d, s), MemoryCategory::kBuffers, Bytes(0) - live});
+              g.on_end(here, MemoryEffect{lead(d, s), MemoryCategory::kBuffers, Bytes(0) - live});
             }
           }
         }
@@ -506,7 +485,7 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
             const TaskId rs = g.add(collective(CollectiveOp::kReduceScatter, group,
                                                    Bytes(static_cast<std::int64_t>(params * grad_bytes))),
                                     TaskKind::kCollective, "dp reduce_scatter", mb, s);
-            for (int d = 0; d < plan.dp; ++d) g.depend(op(d, frees, mb, vs).last, rs);
+            for (int d = 0; d < plan.dp; ++d) g.depend(op(d, frees, mb, vs), rs);
             reduced.push_back(rs);
           }
           continue;
@@ -638,29 +617,19 @@ TaskGraph TrainingWorkload::lower(const ClusterShape& cluster) const {
 
 void TrainingWorkload::summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const {
   const ParallelPlan& plan = p_.plan;
-  const double T = static_cast<double>((times.makespan - Time::zero()).count()) * 1e-9;
-  const auto n = static_cast<std::size_t>(plan.pp);
-  std::vector<double> busy(n, 0.0);
-  std::vector<std::int64_t> first(n, std::numeric_limits<std::int64_t>::max());
-  std::vector<std::int64_t> last(n, 0);
-  std::int64_t comm = 0, comm_pp = 0, comm_net = 0, comm_group = 0;
+  StageBubbles bubbles(plan.pp);
+  std::int64_t comm_pp = 0, comm_net = 0, comm_group = 0;
   std::int64_t pipeline_end = 0;
   for (std::size_t i = 0; i < graph.size(); ++i) {
     const Task& t = graph.tasks()[i];
-    const std::int64_t start = (times.start[i] - Time::zero()).count();
-    const std::int64_t end = (times.end[i] - Time::zero()).count();
     if (const auto* c = std::get_if<ComputeWork>(&t.work)) {
       comm_group += c->head_bytes + c->tail_bytes;
-      if (t.kind == TaskKind::kForward || t.kind == TaskKind::kBackward || t.kind == TaskKind::kWeightGrad) {
-        pipeline_end = std::max(pipeline_end, end);
-      }
+      if (t.kind != TaskKind::kForward && t.kind != TaskKind::kBackward && t.kind != TaskKind::kWeightGrad) continue;
+      const std::int64_t end = (times.end[i] - Time::zero()).count();
+      pipeline_end = std::max(pipeline_end, end);
       // Bubbles on data-parallel replica 0's stage leads (replicas run alike).
-      if (c->device == plan.device(Coord{0, 0, 0, t.stage}) &&
-          (t.kind == TaskKind::kForward || t.kind == TaskKind::kBackward || t.kind == TaskKind::kWeightGrad)) {
-        const auto s = static_cast<std::size_t>(t.stage);
-        busy[s] += static_cast<double>(end - start);
-        first[s] = std::min(first[s], start);
-        last[s] = std::max(last[s], end);
+      if (c->device == plan.device(Coord{0, 0, 0, t.stage})) {
+        bubbles.busy(t.stage, (times.start[i] - Time::zero()).count(), end);
       }
     } else if (const auto* x = std::get_if<TransferWork>(&t.work)) {
       comm_pp += x->bytes.count();
@@ -672,16 +641,8 @@ void TrainingWorkload::summarize(const TaskGraph& graph, const TaskTimes& times,
       }
     }
   }
-  comm = comm_pp + comm_net + comm_group;
-  std::vector<double> fraction(n), span_idle(n, 0.0);
-  double mean = 0;
-  const double Tns = T * 1e9;
-  for (std::size_t s = 0; s < n; ++s) {
-    fraction[s] = Tns > 0 ? 1.0 - busy[s] / Tns : 0.0;
-    mean += fraction[s];
-    if (first[s] <= last[s]) span_idle[s] = (static_cast<double>(last[s] - first[s]) - busy[s]) * 1e-9;
-  }
-  mean /= static_cast<double>(n);
+  const std::int64_t T_ns = (times.makespan - Time::zero()).count();
+  const double T = static_cast<double>(T_ns) * 1e-9;
   const double devices = plan.devices();
   out.set("iteration_time_s", T);
   // The pipeline alone: the end of the last F, B or W (before the last
@@ -696,11 +657,8 @@ void TrainingWorkload::summarize(const TaskGraph& graph, const TaskTimes& times,
   out.set("model_flops", model_flops_);
   out.set("parameters", p_.model.parameters());
   out.set("micro_batches", static_cast<std::int64_t>(p_.micro_batches()));
-  out.set("bubble_fraction", mean);
-  out.set("bubble_fraction_per_stage", fraction);
-  out.set("bubble_s", *std::ranges::max_element(span_idle));
-  out.set("bubble_s_per_stage", span_idle);
-  out.set("comm_bytes", comm);
+  bubbles.summarize(T_ns, out);
+  out.set("comm_bytes", comm_pp + comm_net + comm_group);
   out.set("comm_bytes_pipeline", comm_pp);
   out.set("comm_bytes_collectives", comm_net);  // data-parallel, ZeRO, embedding and vocabulary collectives
   out.set("comm_bytes_in_group", comm_group);
