@@ -29,10 +29,13 @@ class DeviceModel {
  public:
   virtual ~DeviceModel() = default;
   [[nodiscard]] virtual std::string_view name() const = 0;
+  struct OperationCost {
+    Duration time;
+    bool calibrated = false;  // false: no calibration row covered it (documented default efficiencies)
+  };
   // Throws ValueError when the device cannot run the operation (no peak for its type).
-  [[nodiscard]] virtual Duration time(const Operation& op) const = 0;
-  // False when no calibration row covered the operation (documented default efficiencies).
-  [[nodiscard]] virtual bool calibrated(const Operation& op) const = 0;
+  [[nodiscard]] virtual OperationCost cost(const Operation& op) const = 0;
+  [[nodiscard]] Duration time(const Operation& op) const { return cost(op).time; }
   // Dense peak for the type; throws ValueError when the device has none.
   [[nodiscard]] virtual FlopRate peak(DType t) const = 0;
   [[nodiscard]] virtual Bytes memory_capacity() const = 0;

@@ -59,7 +59,7 @@ horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::op
     }
   }
   // Recovery.
-  static const horizon::RecoverySpec kManual{"restart", Duration::s(1800), Duration::s(3600), 0, true, {}};
+  static const horizon::RecoverySpec kManual{"restart", horizon::kManualDetection, horizon::kManualRestart, 0, true, {}};
   const horizon::RecoverySpec& r = p.recovery ? *p.recovery : kManual;
   h.detection = r.detection;
   h.restart = r.restart;

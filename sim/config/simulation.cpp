@@ -23,8 +23,10 @@ class CostModelView final : public workload::DeviceModel {
   explicit CostModelView(const exec::ClusterSpec& spec)
       : model_(spec.device, spec.calibration.get()), host_(spec.host.get()) {}
   std::string_view name() const override { return model_.device().name; }
-  Duration time(const workload::Operation& op) const override { return model_.cost(op).time; }
-  bool calibrated(const workload::Operation& op) const override { return model_.cost(op).calibrated; }
+  OperationCost cost(const workload::Operation& op) const override {
+    const models::Cost c = model_.cost(op);
+    return {c.time, c.calibrated};
+  }
   FlopRate peak(workload::DType t) const override { return model_.device().peak_or_throw(t); }
   Bytes memory_capacity() const override { return model_.device().memory_capacity.value; }
   Bandwidth pcie_bandwidth() const override {

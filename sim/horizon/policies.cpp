@@ -177,7 +177,7 @@ void register_builtin(PolicyRegistries& reg) {
   // our figures; the paper gives the 28% total and the 20× checkpoint speed-up,
   // which its async checkpoint (checkpoint: async) carries.
   reg.recoveries.add("restart", "manual restart from the last checkpoint: detection and relaunch by operators",
-                   recovery("restart", Duration::s(1800), Duration::s(3600)));
+                   recovery("restart", kManualDetection, kManualRestart));
   reg.recoveries.add("transom", "automatic fault tolerance (TRANSOM-like): anomaly detection, eviction, relaunch",
                    recovery("transom", Duration::s(120), Duration::s(600)));
   reg.fillers.add("kfac", "PipeFisher: K-FAC curvature, inversion and preconditioning placed in the pipeline's bubbles",

@@ -49,6 +49,12 @@ struct CheckpointSpec {
 using CheckpointRegistry = config::Registry<std::shared_ptr<const CheckpointSpec>>;
 
 // ---- recovery
+// The defaults of manual operations (`restart`; ours, stated: someone notices
+// in 30 min and relaunches in 1 h), also what a scenario without
+// policies.recovery gets.
+inline constexpr Duration kManualDetection = Duration::s(1800);
+inline constexpr Duration kManualRestart = Duration::s(3600);
+
 struct RecoverySpec {
   std::string kind;
   std::optional<Duration> detection;  // overrides the failure classes' when set

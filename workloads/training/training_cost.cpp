@@ -174,8 +174,9 @@ OpCost price(const OpList& l, const DeviceModel* device, double flops_no_recompu
   if (!device) return c;
   std::int64_t ns = 0;
   for (const Operation& op : l.ops) {
-    ns += device->time(op).count();
-    if (!device->calibrated(op)) ++c.uncalibrated;
+    const DeviceModel::OperationCost x = device->cost(op);
+    ns += x.time.count();
+    if (!x.calibrated) ++c.uncalibrated;
   }
   c.time = Duration::ns(ns);
   return c;
