@@ -91,9 +91,8 @@ ParallelPlan ParallelPlan::read(config::Reader& r) {
       "Megatron's sequence parallelism: norms and dropouts split over tp; all-reduces become reduce-scatter + all-gather");
   const auto order = r.optional<std::string>(
       "order", "tp-cp-dp-pp", "rank-to-device mapping, innermost axis first (tp innermost keeps it inside a node)");
-  for (const char* key : {"dp", "tp", "pp", "vpp", "cp", "ep"}) {
-    const std::string_view k(key);
-    const int v = k == "dp" ? p.dp : k == "tp" ? p.tp : k == "pp" ? p.pp : k == "vpp" ? p.vpp : k == "cp" ? p.cp : p.ep;
+  for (const auto& [key, v] : {std::pair{"dp", p.dp}, std::pair{"tp", p.tp}, std::pair{"pp", p.pp},
+                                std::pair{"vpp", p.vpp}, std::pair{"cp", p.cp}, std::pair{"ep", p.ep}}) {
     r.check(v >= 1, key, fmt::format("must be at least 1, got {}", v));
   }
   r.check(p.dp % p.ep == 0, "ep", fmt::format("ep {} must divide dp {} (expert-parallel ranks are data-parallel ranks)", p.ep, p.dp));

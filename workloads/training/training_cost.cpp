@@ -159,7 +159,9 @@ LayerOps layer_ops(const TrainingParams& p) {
   return L;
 }
 
+// One layer's cost times the layers of a chunk.
 void scale(OpCost& c, double layers) {
+  c.time = Duration::ns(static_cast<std::int64_t>(static_cast<double>(c.time.count()) * layers));
   c.model_flops *= layers;
   c.flops_no_recompute *= layers;
   c.uncalibrated = static_cast<int>(c.uncalibrated * layers);
@@ -271,11 +273,6 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs(const DeviceModel* d
     scale(c.forward, layers);
     scale(c.backward, layers);
     scale(c.weight, layers);
-    if (device) {
-      c.forward.time = Duration::ns(static_cast<std::int64_t>(static_cast<double>(f.time.count()) * layers));
-      c.backward.time = Duration::ns(static_cast<std::int64_t>(static_cast<double>(b.time.count()) * layers));
-      c.weight.time = Duration::ns(static_cast<std::int64_t>(static_cast<double>(w.time.count()) * layers));
-    }
     c.parameters = layers * m.layer_parameters() / static_cast<double>(t);
     // Experts are split over ep ranks too.
     if (m.experts > 1 && plan.ep > 1) {

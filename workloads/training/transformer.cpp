@@ -31,12 +31,8 @@ TransformerSpec TransformerSpec::read(config::Reader& r) {
   m.seq_len = r.required<std::int64_t>("seq_len", "sequence length s");
   m.experts = r.optional<std::int64_t>("experts", 1, "experts per feed-forward layer (mixture of experts); 1 = dense");
   m.top_k = r.optional<std::int64_t>("top_k", 1, "experts each token is routed to");
-  for (const char* key : {"layers", "hidden", "heads", "vocab", "seq_len"}) {
-    const std::int64_t v = key == std::string_view("layers")    ? m.layers
-                           : key == std::string_view("hidden")  ? m.hidden
-                           : key == std::string_view("heads")   ? m.heads
-                           : key == std::string_view("vocab")   ? m.vocab
-                                                                : m.seq_len;
+  for (const auto& [key, v] : {std::pair{"layers", m.layers}, std::pair{"hidden", m.hidden}, std::pair{"heads", m.heads},
+                                std::pair{"vocab", m.vocab}, std::pair{"seq_len", m.seq_len}}) {
     r.check(v >= 1, key, "must be at least 1");
   }
   r.check(m.heads < 1 || m.hidden % m.heads == 0, "heads",
