@@ -30,3 +30,18 @@ foreach(s ${SCENARIOS})
   get_filename_component(name ${s} NAME_WE)
   add_test(NAME check_scenario_${name} COMMAND ${ORRERY_BIN} check ${s})
 endforeach()
+
+# The layers of docs/ARCHITECTURE.md: no folder includes a folder above it.
+add_test(NAME layers COMMAND ${ORRERY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/cli/check_layers.py ${PROJECT_SOURCE_DIR})
+
+# Every shipped scenario's summary, byte for byte, against tests/golden/ (recorded
+# with the build before a change; tests/cli/golden_summaries.sh says how). The
+# release build runs them; under the sanitizers they would only repeat it slowly.
+if(NOT ORRERY_SANITIZE)
+  foreach(s ${SCENARIOS})
+    get_filename_component(name ${s} NAME_WE)
+    add_test(NAME golden_${name}
+             COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/golden_summaries.sh ${ORRERY_BIN} ${s} ${CMAKE_CURRENT_SOURCE_DIR}/golden)
+    set_tests_properties(golden_${name} PROPERTIES TIMEOUT 600)
+  endforeach()
+endif()

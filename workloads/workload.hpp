@@ -14,10 +14,8 @@
 #include "sim/config/registry.hpp"
 #include "sim/core/summary.hpp"
 #include "sim/core/units.hpp"
-#include "workloads/operation.hpp"
-#include "workloads/collective_names.hpp"
+#include "workloads/vocabulary.hpp"
 #include "workloads/schedules/schedule.hpp"
-#include "workloads/task_graph.hpp"
 
 namespace orrery::workload {
 

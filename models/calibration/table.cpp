@@ -8,7 +8,7 @@
 
 #include "sim/config/document.hpp"
 #include "sim/config/reader.hpp"
-#include "workloads/operation_args.hpp"
+#include "sim/task/operation_args.hpp"
 
 namespace orrery::models {
 
@@ -19,15 +19,15 @@ constexpr const char* kFormat = "orrery-calibration/1";
 const std::vector<std::string>& dtype_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
-    for (int i = 0; i < workload::kDTypeCount; ++i)
-      out.emplace_back(workload::name_of(static_cast<workload::DType>(i)));
+    for (int i = 0; i < task::kDTypeCount; ++i)
+      out.emplace_back(task::name_of(static_cast<task::DType>(i)));
     return out;
   }();
   return names;
 }
 
-workload::DType read_dtype(config::Reader& r) {
-  return workload::parse_dtype(r.choice("dtype", dtype_names(), std::nullopt, "element type"));
+task::DType read_dtype(config::Reader& r) {
+  return task::parse_dtype(r.choice("dtype", dtype_names(), std::nullopt, "element type"));
 }
 
 std::int64_t positive(config::Reader& r, std::string_view key, std::string_view help) {

@@ -25,7 +25,7 @@
 
 #include "sim/core/time.hpp"
 #include "sim/core/units.hpp"
-#include "workloads/operation.hpp"
+#include "sim/task/operation.hpp"
 
 namespace orrery::models {
 
@@ -39,7 +39,7 @@ struct Provenance {
 enum class MemoryKernel : std::uint8_t { kRead, kWrite, kCopy };
 
 struct GemmRow {
-  workload::Gemm shape;
+  task::Gemm shape;
   Duration time;
   std::string source;
 };
@@ -50,22 +50,22 @@ struct MemoryRow {
   std::string source;
 };
 struct AttentionRow {
-  workload::Attention shape;
+  task::Attention shape;
   Duration time;
   std::string source;
 };
 struct HashGridRow {
-  workload::HashGridEncoding shape;
+  task::HashGridEncoding shape;
   Duration time;
   std::string source;
 };
 struct MlpRow {
-  workload::TinyMlp shape;
+  task::TinyMlp shape;
   Duration time;
   std::string source;
 };
 struct SpmmRow {
-  workload::Spmm shape;
+  task::Spmm shape;
   Duration time;
   std::string source;
 };

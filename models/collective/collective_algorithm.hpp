@@ -14,7 +14,7 @@
 
 #include "models/collective/collective_plan.hpp"
 #include "sim/config/registry.hpp"
-#include "workloads/collective_names.hpp"
+#include "sim/task/collective_names.hpp"
 
 namespace orrery::models {
 
@@ -40,7 +40,7 @@ class CollectiveAlgorithm {
 [[nodiscard]] std::string check_call(const CollectiveCall& call);
 
 // The algorithms by name.
-class CollectiveLibrary final : public workload::CollectiveNames {
+class CollectiveLibrary final : public task::CollectiveNames {
  public:
   void add(std::shared_ptr<const CollectiveAlgorithm> algorithm);
   [[nodiscard]] const CollectiveAlgorithm* find(std::string_view name) const;

@@ -9,28 +9,11 @@
 
 namespace orrery::models {
 
+GroupRoutes::GroupRoutes(topo::RouteTable& table, std::vector<int> endpoints)
+    : table_(table), endpoints_(std::move(endpoints)) {}
+
 GroupRoutes::GroupRoutes(const topo::Topology& topology, std::vector<int> endpoints)
-    : topology_(topology), endpoints_(std::move(endpoints)) {}
-
-const GroupRoutes::Route& GroupRoutes::find(int src, int dst) {
-  const std::uint64_t key =
-      (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src)) << 32) | static_cast<std::uint32_t>(dst);
-  auto [it, inserted] = cache_.try_emplace(key);
-  if (inserted) {
-    topology_.route(endpoints_[static_cast<std::size_t>(src)], endpoints_[static_cast<std::size_t>(dst)],
-                    it->second.links);
-    for (LinkId l : it->second.links) it->second.latency += topology_.link(l).latency;
-  }
-  return it->second;
-}
-
-const std::vector<LinkId>& GroupRoutes::route(int src, int dst) {
-  return find(src, dst).links;
-}
-
-Duration GroupRoutes::latency(int src, int dst) {
-  return find(src, dst).latency;
-}
+    : own_(std::make_unique<topo::RouteTable>(topology)), table_(*own_), endpoints_(std::move(endpoints)) {}
 
 Duration predict_plan(const CollectivePlan& plan, GroupRoutes& routes) {
   // Bucket the transfers by step (counting sort), then cost each step.
@@ -51,9 +34,9 @@ Duration predict_plan(const CollectivePlan& plan, GroupRoutes& routes) {
     for (std::uint32_t k = begin[s]; k < begin[s + 1]; ++k) {
       const PlanTransfer& t = plan.transfers[order[k]];
       alpha = std::max(alpha, routes.latency(t.src, t.dst));
-      for (LinkId l : routes.route(t.src, t.dst)) {
-        auto& v = load[static_cast<std::size_t>(l.value())];
-        if (v == 0) touched.push_back(l.value());
+      for (const std::int32_t l : routes.route(t.src, t.dst)) {
+        auto& v = load[static_cast<std::size_t>(l)];
+        if (v == 0) touched.push_back(l);
         v += static_cast<double>(t.bytes.count());
       }
     }
@@ -91,7 +74,7 @@ TunerChoice choose_algorithm(const CollectiveLibrary& library, const CollectiveC
   }
   if (!best.algorithm) {
     throw ValueError(
-        fmt::format("no collective algorithm can run {} here ({})", workload::name_of(call.op),
+        fmt::format("no collective algorithm can run {} here ({})", task::name_of(call.op),
                     why_not.empty() ? std::string("none is registered for it") : join(why_not, "; ")));
   }
   return best;

@@ -20,34 +20,36 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_map>
+#include <span>
 #include <vector>
 
 #include "models/collective/collective_algorithm.hpp"
+#include "topologies/route_table.hpp"
 #include "topologies/topology.hpp"
 
 namespace orrery::models {
 
 // The routes between the ranks of a group: rank i is endpoint endpoints[i].
+// Routes come from a route table: the cluster's (shared with the network
+// services), or one of its own when built from a bare topology.
 class GroupRoutes {
  public:
+  GroupRoutes(topo::RouteTable& table, std::vector<int> endpoints);
   GroupRoutes(const topo::Topology& topology, std::vector<int> endpoints);
-  [[nodiscard]] const topo::Topology& topology() const { return topology_; }
-  // The links from rank `src` to rank `dst` (cached).
-  const std::vector<LinkId>& route(int src, int dst);
+  [[nodiscard]] const topo::Topology& topology() const { return table_.topology(); }
+  // The links from rank `src` to rank `dst`, as link indices.
+  std::span<const std::int32_t> route(int src, int dst) { return table_.links(find(src, dst)); }
   // Sum of the route's link latencies.
-  Duration latency(int src, int dst);
+  Duration latency(int src, int dst) { return find(src, dst).latency; }
 
  private:
-  struct Route {
-    std::vector<LinkId> links;
-    Duration latency;
-  };
-  const Route& find(int src, int dst);
+  const topo::RouteTable::Route& find(int src, int dst) {
+    return table_.between(endpoints_[static_cast<std::size_t>(src)], endpoints_[static_cast<std::size_t>(dst)]);
+  }
 
-  const topo::Topology& topology_;
+  std::unique_ptr<topo::RouteTable> own_;  // when built from a topology
+  topo::RouteTable& table_;
   std::vector<int> endpoints_;
-  std::unordered_map<std::uint64_t, Route> cache_;
 };
 
 [[nodiscard]] Duration predict_plan(const CollectivePlan& plan, GroupRoutes& routes);

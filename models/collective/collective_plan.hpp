@@ -19,18 +19,18 @@
 #include <vector>
 
 #include "sim/core/units.hpp"
-#include "workloads/task_graph.hpp"
+#include "sim/task/task_graph.hpp"
 
 namespace orrery::models {
 
-using workload::CollectiveOp;
+using task::CollectiveOp;
 
 // A collective as an algorithm sees it: ranks 0..p−1 stand for the group's
 // devices in order. Pure data; the executor fills it from a CollectiveWork.
 struct CollectiveCall {
   CollectiveOp op = CollectiveOp::kAllReduce;
   int ranks = 0;             // p
-  Bytes bytes;               // S, as workload::CollectiveWork counts it
+  Bytes bytes;               // S, as task::CollectiveWork counts it
   int root = 0;              // broadcast, reduce
   double density = 1.0;      // sparse_all_reduce: k as a fraction of the buffer's elements
   std::vector<int> dims;     // dimension-wise algorithms: grid extents, rank = row-major index (last fastest)

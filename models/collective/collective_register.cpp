@@ -23,10 +23,10 @@ void add(CollectiveRegistry& registry, CollectiveLibrary& library) {
   auto a = std::make_shared<const A>();
   library.add(a);
   std::string ops;
-  for (int k = 0; k < workload::kCollectiveOpCount; ++k) {
+  for (int k = 0; k < task::kCollectiveOpCount; ++k) {
     const auto op = static_cast<CollectiveOp>(k);
     if (!a->supports(op)) continue;
-    ops += (ops.empty() ? "" : ", ") + std::string(workload::name_of(op));
+    ops += (ops.empty() ? "" : ", ") + std::string(task::name_of(op));
   }
   registry.add(std::string(a->name()), std::string(a->description()) + " [" + ops + "]",
                [a](config::Reader&) -> std::shared_ptr<const CollectiveAlgorithm> { return a; });

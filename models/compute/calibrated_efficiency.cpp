@@ -11,16 +11,16 @@ double d(std::int64_t v) {
   return static_cast<double>(v);
 }
 
-std::int64_t dtype_key(workload::DType t) {
+std::int64_t dtype_key(task::DType t) {
   return static_cast<std::int64_t>(t);
 }
-std::int64_t attention_key(const workload::Attention& a) {
+std::int64_t attention_key(const task::Attention& a) {
   return dtype_key(a.dtype) * 2 + (a.causal ? 1 : 0);
 }
-std::int64_t hashgrid_key(const workload::HashGridEncoding& h) {
+std::int64_t hashgrid_key(const task::HashGridEncoding& h) {
   return (h.levels << 32) | (h.features << 8) | h.dims;
 }
-std::int64_t mlp_key(const workload::TinyMlp& m) {
+std::int64_t mlp_key(const task::TinyMlp& m) {
   return (m.width << 32) | m.depth;
 }
 
@@ -30,7 +30,7 @@ std::vector<std::pair<std::int64_t, LogGrid>> build(const std::vector<Row>& rows
                                                     CoordFn coord, const Rates& rates) {
   std::map<std::int64_t, std::pair<std::vector<LogGrid::Point>, std::vector<double>>> groups;
   for (const auto& row : rows) {
-    const workload::Operation op = row.shape;
+    const task::Operation op = row.shape;
     const Roofline rf = roofline(op, rates);
     auto& g = groups[key(row.shape)];
     g.first.push_back(coord(row.shape));
@@ -45,32 +45,32 @@ std::vector<std::pair<std::int64_t, LogGrid>> build(const std::vector<Row>& rows
 
 CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const Rates& rates) {
   gemm_ = build(
-      table.gemm, 4, [](const workload::Gemm& g) { return dtype_key(g.dtype); },
-      [](const workload::Gemm& g) {
+      table.gemm, 4, [](const task::Gemm& g) { return dtype_key(g.dtype); },
+      [](const task::Gemm& g) {
         return LogGrid::Point{d(g.m), d(g.n), d(g.k), d(g.batch)};
       },
       rates);
   attention_ = build(
       table.attention, 2, attention_key,
-      [](const workload::Attention& a) {
+      [](const task::Attention& a) {
         return LogGrid::Point{d(a.seq), d(a.head_dim), 0, 0};
       },
       rates);
   hashgrid_ = build(
       table.hashgrid, 2, hashgrid_key,
-      [](const workload::HashGridEncoding& h) {
+      [](const task::HashGridEncoding& h) {
         return LogGrid::Point{d(h.points), d(h.log2_table), 0, 0};
       },
       rates);
   mlp_ = build(
       table.mlp, 1, mlp_key,
-      [](const workload::TinyMlp& m) {
+      [](const task::TinyMlp& m) {
         return LogGrid::Point{d(m.points), 0, 0, 0};
       },
       rates);
   spmm_ = build(
-      table.spmm, 3, [](const workload::Spmm& s) { return dtype_key(s.dtype); },
-      [](const workload::Spmm& s) {
+      table.spmm, 3, [](const task::Spmm& s) { return dtype_key(s.dtype); },
+      [](const task::Spmm& s) {
         return LogGrid::Point{d(s.rows), d(s.nnz), d(s.n), 0};
       },
       rates);
@@ -99,23 +99,23 @@ std::optional<double> CalibratedEfficiency::lookup(const Groups& groups, std::in
   return std::nullopt;
 }
 
-std::optional<double> CalibratedEfficiency::gemm(const workload::Gemm& g) const {
+std::optional<double> CalibratedEfficiency::gemm(const task::Gemm& g) const {
   return lookup(gemm_, dtype_key(g.dtype), {d(g.m), d(g.n), d(g.k), d(g.batch)});
 }
 
-std::optional<double> CalibratedEfficiency::attention(const workload::Attention& a) const {
+std::optional<double> CalibratedEfficiency::attention(const task::Attention& a) const {
   return lookup(attention_, attention_key(a), {d(a.seq), d(a.head_dim), 0, 0});
 }
 
-std::optional<double> CalibratedEfficiency::hashgrid(const workload::HashGridEncoding& h) const {
+std::optional<double> CalibratedEfficiency::hashgrid(const task::HashGridEncoding& h) const {
   return lookup(hashgrid_, hashgrid_key(h), {d(h.points), d(h.log2_table), 0, 0});
 }
 
-std::optional<double> CalibratedEfficiency::mlp(const workload::TinyMlp& m) const {
+std::optional<double> CalibratedEfficiency::mlp(const task::TinyMlp& m) const {
   return lookup(mlp_, mlp_key(m), {d(m.points), 0, 0, 0});
 }
 
-std::optional<double> CalibratedEfficiency::spmm(const workload::SparseShape& s) const {
+std::optional<double> CalibratedEfficiency::spmm(const task::SparseShape& s) const {
   return lookup(spmm_, dtype_key(s.dtype), {d(s.rows), d(s.nnz), d(s.n), 0});
 }
 

@@ -31,11 +31,11 @@ class CalibratedEfficiency {
   CalibratedEfficiency() = default;
   CalibratedEfficiency(const CalibrationTable& table, const Rates& rates);
 
-  [[nodiscard]] std::optional<double> gemm(const workload::Gemm& g) const;
-  [[nodiscard]] std::optional<double> attention(const workload::Attention& a) const;
-  [[nodiscard]] std::optional<double> hashgrid(const workload::HashGridEncoding& h) const;
-  [[nodiscard]] std::optional<double> mlp(const workload::TinyMlp& m) const;
-  [[nodiscard]] std::optional<double> spmm(const workload::SparseShape& s) const;
+  [[nodiscard]] std::optional<double> gemm(const task::Gemm& g) const;
+  [[nodiscard]] std::optional<double> attention(const task::Attention& a) const;
+  [[nodiscard]] std::optional<double> hashgrid(const task::HashGridEncoding& h) const;
+  [[nodiscard]] std::optional<double> mlp(const task::TinyMlp& m) const;
+  [[nodiscard]] std::optional<double> spmm(const task::SparseShape& s) const;
   // Memory efficiency for a kernel moving `bytes` (reads plus writes).
   [[nodiscard]] std::optional<double> memory(double bytes) const;
 

@@ -22,20 +22,20 @@ namespace {
 // The calibrated efficiency of each kind of operation (none for the rest).
 struct Lookup {
   const CalibratedEfficiency& c;
-  std::optional<double> operator()(const workload::Gemm& g) const { return c.gemm(g); }
-  std::optional<double> operator()(const workload::VocabProjection& v) const {
-    return c.gemm(workload::Gemm{v.tokens, v.vocab, v.hidden, 1, v.dtype});
+  std::optional<double> operator()(const task::Gemm& g) const { return c.gemm(g); }
+  std::optional<double> operator()(const task::VocabProjection& v) const {
+    return c.gemm(task::Gemm{v.tokens, v.vocab, v.hidden, 1, v.dtype});
   }
-  std::optional<double> operator()(const workload::Attention& a) const { return c.attention(a); }
-  std::optional<double> operator()(const workload::HashGridEncoding& h) const { return c.hashgrid(h); }
-  std::optional<double> operator()(const workload::TinyMlp& m) const { return c.mlp(m); }
-  std::optional<double> operator()(const workload::Spmm& s) const { return c.spmm(s); }
-  std::optional<double> operator()(const workload::QuantGemm& q) const {
+  std::optional<double> operator()(const task::Attention& a) const { return c.attention(a); }
+  std::optional<double> operator()(const task::HashGridEncoding& h) const { return c.hashgrid(h); }
+  std::optional<double> operator()(const task::TinyMlp& m) const { return c.mlp(m); }
+  std::optional<double> operator()(const task::Spmm& s) const { return c.spmm(s); }
+  std::optional<double> operator()(const task::QuantGemm& q) const {
     // Same-type weights and activations run as a plain GEMM of that type.
     const bool uniform =
         std::all_of(q.weights.begin(), q.weights.end(), [&](auto t) { return t == q.activations; });
     if (!uniform) return std::nullopt;
-    return c.gemm(workload::Gemm{q.m, q.n, q.k, 1, q.activations});
+    return c.gemm(task::Gemm{q.m, q.n, q.k, 1, q.activations});
   }
   template <class T>
   std::optional<double> operator()(const T&) const {
@@ -58,12 +58,12 @@ CostModel::CostModel(std::shared_ptr<const Device> device, const CalibrationTabl
   if (device_->launch_overhead.present) launch_time_ = device_->launch_overhead.value.seconds();
 }
 
-std::optional<double> CostModel::calibrated(const workload::Operation& op) const {
+std::optional<double> CostModel::calibrated(const task::Operation& op) const {
   if (!has_table_) return std::nullopt;
   return std::visit(Lookup{calibration_}, op);
 }
 
-Cost CostModel::cost(const workload::Operation& op) const {
+Cost CostModel::cost(const task::Operation& op) const {
   const Roofline rf = roofline(op, rates_);
   Cost c;
   c.flops = Flops(rf.flops);

@@ -23,7 +23,7 @@
 #include "models/devices/device.hpp"
 #include "sim/core/time.hpp"
 #include "sim/core/units.hpp"
-#include "workloads/operation.hpp"
+#include "sim/task/operation.hpp"
 
 namespace orrery::models {
 
@@ -45,13 +45,13 @@ class CostModel {
   CostModel(std::shared_ptr<const Device> device, const CalibrationTable* table);
 
   // Throws ValueError when the device lacks what the operation needs (e.g. a bf16 peak).
-  [[nodiscard]] Cost cost(const workload::Operation& op) const;
+  [[nodiscard]] Cost cost(const task::Operation& op) const;
 
   [[nodiscard]] const Device& device() const { return *device_; }
   [[nodiscard]] bool has_calibration() const { return has_table_; }
 
  private:
-  [[nodiscard]] std::optional<double> calibrated(const workload::Operation& op) const;
+  [[nodiscard]] std::optional<double> calibrated(const task::Operation& op) const;
 
   std::shared_ptr<const Device> device_;
   Rates rates_;

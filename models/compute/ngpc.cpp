@@ -42,15 +42,15 @@ double NgpcModel::lookups_per_s() const {
          d(dv.engine_lookups_per_cycle.value);
 }
 
-double NgpcModel::table_bytes(const workload::HashGridEncoding& h) const {
+double NgpcModel::table_bytes(const task::HashGridEncoding& h) const {
   return std::ldexp(1.0, static_cast<int>(h.log2_table)) * d(h.features) * kFeatureBytes;
 }
 
-double NgpcModel::sram_hit_fraction(const workload::HashGridEncoding& h) const {
+double NgpcModel::sram_hit_fraction(const task::HashGridEncoding& h) const {
   return std::min(1.0, d(device_->engine_sram.value.count()) / table_bytes(h));
 }
 
-double NgpcModel::encoded_points_per_s(const workload::HashGridEncoding& h) const {
+double NgpcModel::encoded_points_per_s(const task::HashGridEncoding& h) const {
   const double lookups_per_point = d(h.levels) * std::ldexp(1.0, static_cast<int>(h.dims));
   const double on_chip = lookups_per_s() / lookups_per_point;
   const double misses_per_point = lookups_per_point * (1 - sram_hit_fraction(h));
@@ -60,11 +60,11 @@ double NgpcModel::encoded_points_per_s(const workload::HashGridEncoding& h) cons
   return std::min(on_chip, dram);
 }
 
-Duration NgpcModel::encoding_time(const workload::HashGridEncoding& h) const {
+Duration NgpcModel::encoding_time(const task::HashGridEncoding& h) const {
   return ceil_ns(d(h.points) / encoded_points_per_s(h));
 }
 
-std::int64_t NgpcModel::mlp_cycles_per_point(const workload::TinyMlp& m) const {
+std::int64_t NgpcModel::mlp_cycles_per_point(const task::TinyMlp& m) const {
   const std::int64_t a = device_->mlp_array.value;
   std::int64_t cycles = ceil_div(m.inputs, a) * ceil_div(m.width, a);
   cycles += (m.depth - 1) * ceil_div(m.width, a) * ceil_div(m.width, a);
@@ -72,16 +72,16 @@ std::int64_t NgpcModel::mlp_cycles_per_point(const workload::TinyMlp& m) const {
   return cycles;
 }
 
-Duration NgpcModel::mlp_time(const workload::TinyMlp& m) const {
+Duration NgpcModel::mlp_time(const task::TinyMlp& m) const {
   const double per_s = d(device_->nfp_count.value) * device_->clock.value.hz() / d(mlp_cycles_per_point(m));
   return ceil_ns(d(m.points) / per_s);
 }
 
-Duration NgpcModel::fused_time(const workload::HashGridEncoding& h, const workload::TinyMlp& m) const {
+Duration NgpcModel::fused_time(const task::HashGridEncoding& h, const task::TinyMlp& m) const {
   return std::max(encoding_time(h), mlp_time(m));
 }
 
-NeuralFieldComparison compare(const workload::HashGridEncoding& h, const workload::TinyMlp& m,
+NeuralFieldComparison compare(const task::HashGridEncoding& h, const task::TinyMlp& m,
                               const NgpcModel& ngpc, const CostModel& gpu) {
   NeuralFieldComparison c;
   c.gpu_encoding = gpu.cost(h);

@@ -30,7 +30,7 @@
 
 #include "models/compute/cost.hpp"
 #include "models/devices/device.hpp"
-#include "workloads/operation.hpp"
+#include "sim/task/operation.hpp"
 
 namespace orrery::models {
 
@@ -41,14 +41,14 @@ class NgpcModel {
 
   [[nodiscard]] const Device& device() const { return *device_; }
   [[nodiscard]] double lookups_per_s() const;
-  [[nodiscard]] double table_bytes(const workload::HashGridEncoding& h) const;
-  [[nodiscard]] double sram_hit_fraction(const workload::HashGridEncoding& h) const;
-  [[nodiscard]] double encoded_points_per_s(const workload::HashGridEncoding& h) const;
-  [[nodiscard]] Duration encoding_time(const workload::HashGridEncoding& h) const;
-  [[nodiscard]] std::int64_t mlp_cycles_per_point(const workload::TinyMlp& m) const;
-  [[nodiscard]] Duration mlp_time(const workload::TinyMlp& m) const;
+  [[nodiscard]] double table_bytes(const task::HashGridEncoding& h) const;
+  [[nodiscard]] double sram_hit_fraction(const task::HashGridEncoding& h) const;
+  [[nodiscard]] double encoded_points_per_s(const task::HashGridEncoding& h) const;
+  [[nodiscard]] Duration encoding_time(const task::HashGridEncoding& h) const;
+  [[nodiscard]] std::int64_t mlp_cycles_per_point(const task::TinyMlp& m) const;
+  [[nodiscard]] Duration mlp_time(const task::TinyMlp& m) const;
   // Encoding fused into the MLP: max of the two.
-  [[nodiscard]] Duration fused_time(const workload::HashGridEncoding& h, const workload::TinyMlp& m) const;
+  [[nodiscard]] Duration fused_time(const task::HashGridEncoding& h, const task::TinyMlp& m) const;
 
  private:
   std::shared_ptr<const Device> device_;
@@ -65,7 +65,7 @@ struct NeuralFieldComparison {
 };
 
 // Hash-grid encoding + MLP of the same points on the GPU (two kernels) and on the NGPC (fused).
-[[nodiscard]] NeuralFieldComparison compare(const workload::HashGridEncoding& h, const workload::TinyMlp& m,
+[[nodiscard]] NeuralFieldComparison compare(const task::HashGridEncoding& h, const task::TinyMlp& m,
                                             const NgpcModel& ngpc, const CostModel& gpu);
 
 }  // namespace orrery::models

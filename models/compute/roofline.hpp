@@ -18,7 +18,7 @@
 #include <array>
 
 #include "models/devices/device.hpp"
-#include "workloads/operation.hpp"
+#include "sim/task/operation.hpp"
 
 namespace orrery::models {
 
@@ -26,7 +26,7 @@ namespace orrery::models {
 // not have is 0; `roofline` throws ValueError when an operation needs it.
 struct Rates {
   explicit Rates(const Device& device);
-  std::array<double, workload::kDTypeCount> peak{};  // FLOP/s per dtype
+  std::array<double, task::kDTypeCount> peak{};  // FLOP/s per dtype
   double bandwidth = 0;                              // B/s
   const Device* device = nullptr;                    // for messages
 };
@@ -39,9 +39,9 @@ struct Roofline {
   double bytes = 0;
 };
 
-[[nodiscard]] Roofline roofline(const workload::Operation& op, const Rates& rates);
+[[nodiscard]] Roofline roofline(const task::Operation& op, const Rates& rates);
 
 // The element type whose peak runs the operation's main FLOPs.
-[[nodiscard]] workload::DType compute_dtype(const workload::Operation& op);
+[[nodiscard]] task::DType compute_dtype(const task::Operation& op);
 
 }  // namespace orrery::models

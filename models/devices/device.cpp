@@ -224,8 +224,8 @@ void read_device(config::Reader& r, const config::Document* doc, Device& d,
   for (const auto& f : fields()) read_field(r, doc, f, d);
   if (!r.describing() && d.kind == DeviceKind::kGpu) {
     bool any = false;
-    for (int t = 0; t < workload::kDTypeCount; ++t)
-      any = any || d.peak(static_cast<workload::DType>(t)).present;
+    for (int t = 0; t < task::kDTypeCount; ++t)
+      any = any || d.peak(static_cast<task::DType>(t)).present;
     r.check(any, "", "a GPU needs at least one peak rate (peak_fp32, peak_bf16, ...)");
   }
   r.finish();
@@ -233,8 +233,8 @@ void read_device(config::Reader& r, const config::Document* doc, Device& d,
 
 }  // namespace
 
-const Sourced<FlopRate>& Device::peak(workload::DType t) const {
-  using workload::DType;
+const Sourced<FlopRate>& Device::peak(task::DType t) const {
+  using task::DType;
   switch (t) {
     case DType::kFp64:
       return peak_fp64;
@@ -256,15 +256,15 @@ const Sourced<FlopRate>& Device::peak(workload::DType t) const {
   return peak_fp32;
 }
 
-FlopRate Device::peak_or_throw(workload::DType t) const {
+FlopRate Device::peak_or_throw(task::DType t) const {
   const auto& p = peak(t);
   if (p.present) return p.value;
   std::vector<std::string> have;
-  for (int i = 0; i < workload::kDTypeCount; ++i) {
-    const auto dt = static_cast<workload::DType>(i);
-    if (peak(dt).present) have.emplace_back(workload::name_of(dt));
+  for (int i = 0; i < task::kDTypeCount; ++i) {
+    const auto dt = static_cast<task::DType>(i);
+    if (peak(dt).present) have.emplace_back(task::name_of(dt));
   }
-  throw ValueError(fmt::format("device {} has no {} peak; it has: {}", name, workload::name_of(t),
+  throw ValueError(fmt::format("device {} has no {} peak; it has: {}", name, task::name_of(t),
                                have.empty() ? std::string("none") : join(have)));
 }
 

@@ -17,7 +17,7 @@
 
 #include "sim/config/reader.hpp"
 #include "sim/core/units.hpp"
-#include "workloads/operation.hpp"
+#include "sim/task/operation.hpp"
 
 namespace orrery::models {
 
@@ -73,9 +73,9 @@ struct Device {
   Sourced<Bytes> nvme_capacity;
   Sourced<Bandwidth> nvme_read_bandwidth, nvme_write_bandwidth;
 
-  [[nodiscard]] const Sourced<FlopRate>& peak(workload::DType t) const;
+  [[nodiscard]] const Sourced<FlopRate>& peak(task::DType t) const;
   // The peak for `t`; throws ValueError naming the types this device has.
-  [[nodiscard]] FlopRate peak_or_throw(workload::DType t) const;
+  [[nodiscard]] FlopRate peak_or_throw(task::DType t) const;
 };
 
 // Reads a device file. Throws ConfigError at the offending key.

@@ -5,12 +5,12 @@
 
 namespace orrery::models {
 
-Duration analytic_transfer_time(const topo::Topology& topology, std::span<const LinkId> route, Bytes bytes) {
+Duration analytic_transfer_time(const topo::Topology& topology, std::span<const std::int32_t> route, Bytes bytes) {
   if (route.empty()) return Duration{};  // same endpoint: nothing crosses the network
   Duration alpha;
   double beta = std::numeric_limits<double>::infinity();
-  for (LinkId id : route) {
-    const topo::Link& l = topology.link(id);
+  for (const std::int32_t id : route) {
+    const topo::Link& l = topology.link(LinkId(id));
     alpha += l.latency;
     beta = std::min(beta, l.bandwidth.bytes_per_s());
   }

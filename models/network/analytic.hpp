@@ -4,6 +4,7 @@
 // so it is serialized once, at the slowest link). For very large sweeps.
 #pragma once
 
+#include <cstdint>
 #include <span>
 
 #include "sim/core/ids.hpp"
@@ -11,6 +12,8 @@
 
 namespace orrery::models {
 
-[[nodiscard]] Duration analytic_transfer_time(const topo::Topology& topology, std::span<const LinkId> route, Bytes bytes);
+// `route`: link indices (topo::RouteTable::links).
+[[nodiscard]] Duration analytic_transfer_time(const topo::Topology& topology, std::span<const std::int32_t> route,
+                                              Bytes bytes);
 
 }  // namespace orrery::models

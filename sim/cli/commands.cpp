@@ -10,10 +10,10 @@
 #include "orrery/version.hpp"
 #include "sim/cli/cost_command.hpp"
 #include "sim/cli/topo_report.hpp"
-#include "sim/config/docs.hpp"
-#include "sim/config/scenario.hpp"
-#include "sim/config/long_run.hpp"
-#include "sim/config/simulation.hpp"
+#include "sim/run/docs.hpp"
+#include "sim/run/scenario.hpp"
+#include "sim/run/long_run.hpp"
+#include "sim/run/simulation.hpp"
 #include "sim/core/suggest.hpp"
 #include "sim/trace/atomic_file.hpp"
 #include "sim/trace/writers.hpp"
@@ -103,8 +103,8 @@ int run(const std::vector<std::string>& args) {
   if (out_trace) trace::check_output_path(*out_trace, "--trace");
 
   const auto t0 = std::chrono::steady_clock::now();
-  const config::Catalog catalog;
-  const config::Scenario scenario = config::load_scenario(catalog, a.file, a.sets, a.seed);
+  const run::Catalog catalog;
+  const run::Scenario scenario = run::load_scenario(catalog, a.file, a.sets, a.seed);
   std::optional<int> replicas;
   if (vm.count("replicas")) {
     replicas = vm["replicas"].as<int>();
@@ -112,9 +112,9 @@ int run(const std::vector<std::string>& args) {
     if (!scenario.policies.long_horizon()) throw ConfigError("--replicas: the scenario has no policies.failures");
   }
   // The policies' own checks before spending time on the iteration.
-  if (scenario.policies.long_horizon()) (void)config::horizon_setup(scenario, Duration::s(1), replicas, false);
-  config::RunOutput result = config::simulate(scenario, out_h5.has_value() || out_trace.has_value());
-  if (scenario.policies.long_horizon()) config::run_long_horizon(scenario, result, replicas);
+  if (scenario.policies.long_horizon()) (void)run::horizon_setup(scenario, Duration::s(1), replicas, false);
+  run::RunOutput result = run::simulate(scenario, out_h5.has_value() || out_trace.has_value());
+  if (scenario.policies.long_horizon()) run::run_long_horizon(scenario, result, replicas);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (out_h5) {
@@ -135,24 +135,25 @@ int check(const std::vector<std::string>& args) {
   scenario_options(d);
   const auto vm = parse(args, d);
   const ScenarioArgs a = scenario_args(vm);
-  const config::Catalog catalog;
-  const config::Scenario scenario = config::load_scenario(catalog, a.file, a.sets, a.seed);
+  const run::Catalog catalog;
+  const run::Scenario scenario = run::load_scenario(catalog, a.file, a.sets, a.seed);
   // Lowering also checks what needs the cluster (e.g. stages against devices).
   const exec::Cluster cluster(scenario.cluster);
   workload::ClusterShape shape = cluster.shape();
   shape.seed = scenario.seed;
-  const auto device = config::device_model(scenario.cluster);
+  const auto device = run::device_model(scenario.cluster);
   shape.device = device.get();
-  const auto pricer = config::collective_pricer(cluster, *scenario.collectives);
+  exec::CollectivePlans plans(cluster, *scenario.collectives);
+  const auto pricer = run::collective_pricer(plans);
   shape.collectives = pricer.get();
   (void)scenario.workload->lower(shape);
-  if (scenario.policies.long_horizon()) (void)config::horizon_setup(scenario, Duration::s(1), std::nullopt);
+  if (scenario.policies.long_horizon()) (void)run::horizon_setup(scenario, Duration::s(1), std::nullopt);
   std::cout << fmt::format("{}: ok\n", a.file);
   return 0;
 }
 
 int list(const std::vector<std::string>& args) {
-  const config::Catalog catalog;
+  const run::Catalog catalog;
   std::optional<std::string> only;
   if (args.size() > 1) throw po::error("list takes at most one family");
   if (!args.empty()) {
@@ -185,11 +186,11 @@ int describe(const std::vector<std::string>& args) {
       words.push_back(a);
     }
   }
-  const config::Catalog catalog;
+  const run::Catalog catalog;
   if (words.size() == 1 && words[0] == "all") {
-    std::cout << config::reference_markdown(catalog);
+    std::cout << run::reference_markdown(catalog);
   } else if (words.size() == 1 && words[0] == "scenario") {
-    std::cout << config::describe_scenario(catalog, markdown);
+    std::cout << run::describe_scenario(catalog, markdown);
   } else if (words.size() == 2 && (words[0] == "device" || words[0] == "devices")) {
     try {
       std::cout << models::describe(*catalog.devices.load(words[1]), markdown);
@@ -197,7 +198,7 @@ int describe(const std::vector<std::string>& args) {
       throw ConfigError(e.what());
     }
   } else if (words.size() == 2) {
-    std::cout << config::describe_entry(catalog, words[0], words[1], markdown);
+    std::cout << run::describe_entry(catalog, words[0], words[1], markdown);
   } else {
     throw po::error("usage: orrery describe FAMILY NAME [--markdown]");
   }

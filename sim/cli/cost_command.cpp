@@ -12,8 +12,8 @@
 #include "models/compute/cost.hpp"
 #include "models/compute/ngpc.hpp"
 #include "models/data_dir.hpp"
-#include "sim/config/catalog.hpp"
-#include "workloads/operation_args.hpp"
+#include "sim/run/catalog.hpp"
+#include "sim/task/operation_args.hpp"
 
 namespace orrery::cli {
 
@@ -55,7 +55,7 @@ CostArgs parse_args(const std::vector<std::string>& args) {
       words.push_back(w);
     }
   }
-  if (words.size() < 2) throw po::error(std::string(kCostUsage) + workload::operation_help());
+  if (words.size() < 2) throw po::error(std::string(kCostUsage) + task::operation_help());
   if (a.calibration && a.no_calibration)
     throw po::error("cost: --calibration and --no-calibration exclude each other");
   a.device = words[0];
@@ -81,20 +81,20 @@ auto as_config_error(F&& f) {
 }
 
 int ngpc_cost(const models::Device& device, std::shared_ptr<const models::Device> shared,
-              const workload::Operation& op, const CostArgs& a) {
+              const task::Operation& op, const CostArgs& a) {
   const models::NgpcModel ngpc(std::move(shared));
   Duration t;
-  if (const auto* h = std::get_if<workload::HashGridEncoding>(&op)) {
+  if (const auto* h = std::get_if<task::HashGridEncoding>(&op)) {
     t = ngpc.encoding_time(*h);
-  } else if (const auto* m = std::get_if<workload::TinyMlp>(&op)) {
+  } else if (const auto* m = std::get_if<task::TinyMlp>(&op)) {
     t = ngpc.mlp_time(*m);
   } else {
     throw ConfigError(fmt::format("{} is a neural-graphics cluster: it runs hashgrid and mlp only, not {}",
-                                  device.name, workload::name_of(op)));
+                                  device.name, task::name_of(op)));
   }
   if (a.json) {
     std::cout << fmt::format(R"({{"device": "{}", "operation": "{}", "time_s": {}, "model": "ngpc"}})",
-                             device.name, workload::name_of(op), t.seconds())
+                             device.name, task::name_of(op), t.seconds())
               << "\n";
   } else {
     std::cout << fmt::format(
@@ -109,13 +109,13 @@ int ngpc_cost(const models::Device& device, std::shared_ptr<const models::Device
 
 int cost_command(const std::vector<std::string>& args) {
   if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << kCostUsage << workload::operation_help();
+    std::cout << kCostUsage << task::operation_help();
     return 0;
   }
   const CostArgs a = parse_args(args);
   const models::DeviceCatalog devices(models::devices_dir());
   const auto device = as_config_error([&] { return devices.load(a.device); });
-  const workload::Operation op = workload::parse_operation(a.op, a.pairs);
+  const task::Operation op = task::parse_operation(a.op, a.pairs);
   if (device->kind == models::DeviceKind::kNgpc) return ngpc_cost(*device, device, op, a);
   if (device->kind != models::DeviceKind::kGpu) {
     throw ConfigError(
@@ -144,7 +144,7 @@ int cost_command(const std::vector<std::string>& args) {
     std::cout << fmt::format(
                      R"({{"device": "{}", "operation": "{}", "time_s": {}, "bound": "{}", "efficiency": {}, )"
                      R"("calibrated": {}, "flops": {}, "bytes": {}}})",
-                     device->name, workload::name_of(op), c.time.seconds(), models::name_of(c.bound),
+                     device->name, task::name_of(op), c.time.seconds(), models::name_of(c.bound),
                      c.efficiency, c.calibrated ? "true" : "false", c.flops.count(), c.bytes.count())
               << "\n";
     return 0;

@@ -25,6 +25,10 @@ int main(int argc, char** argv) {
   } catch (const orrery::InfeasibleError& e) {
     std::cerr << "error: infeasible: " << e.what() << "\n";
     return 1;
+  } catch (const std::logic_error& e) {
+    // A bug of orrery's, not of the scenario: say so, so that it gets reported.
+    std::cerr << "error: internal error (please report it with the scenario): " << e.what() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -5,7 +5,7 @@
 
 #include <iostream>
 
-#include "sim/config/topo_spec.hpp"
+#include "sim/run/topo_spec.hpp"
 #include "topologies/cluster_graph.hpp"
 #include "topologies/metrics.hpp"
 
@@ -13,8 +13,8 @@ namespace orrery::cli {
 
 int topo_report(const std::vector<std::string>& args) {
   if (args.size() != 1) throw boost::program_options::error("usage: orrery topo SPEC.yaml");
-  const config::Catalog catalog;
-  const config::TopoSpec spec = config::load_topo_spec(catalog, args.front());
+  const run::Catalog catalog;
+  const run::TopoSpec spec = run::load_topo_spec(catalog, args.front());
   const topo::Topology& net = spec.network();
   const topo::TopologyMetrics m = topo::measure(net);
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "sim/core/error.hpp"
 
@@ -19,8 +20,10 @@ std::uint32_t Engine::new_slot() {
   return slots_used_++;
 }
 
+// A model that schedules into the past has a bug: no scenario can cause it, so
+// it is not an InfeasibleError (a scenario's fault) but a logic error.
 void Engine::throw_past(Time t) const {
-  throw InfeasibleError(fmt::format("event scheduled in the past: at {} ns, now {} ns", t.ns(), now_.ns()));
+  throw std::logic_error(fmt::format("event scheduled in the past: at {} ns, now {} ns", t.ns(), now_.ns()));
 }
 
 EventHandle Engine::schedule_at(Time t, Handler handler) {

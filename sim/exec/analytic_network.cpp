@@ -5,22 +5,14 @@
 namespace orrery::exec {
 
 AnalyticNetwork::AnalyticNetwork(sim::Engine& engine, const Cluster& cluster)
-    : engine_(engine), cluster_(cluster), usage_(cluster.network().links().size()) {}
-
-const std::vector<LinkId>& AnalyticNetwork::route(DeviceId src, DeviceId dst) {
-  const std::uint64_t key = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src.value())) << 32) |
-                            static_cast<std::uint32_t>(dst.value());
-  auto [it, inserted] = routes_.try_emplace(key);
-  if (inserted) cluster_.network().route(cluster_.endpoint_of(src), cluster_.endpoint_of(dst), it->second);
-  return it->second;
-}
+    : engine_(engine), cluster_(cluster), usage_(cluster.network().links().size()), routes_(cluster.routes()) {}
 
 void AnalyticNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) {
-  const auto& links = route(src, dst);
+  const auto links = routes_.links(routes_.between(cluster_.endpoint_of(src), cluster_.endpoint_of(dst)));
   const topo::Topology& net = cluster_.network();
-  for (LinkId id : links) {
-    auto& u = usage_[static_cast<std::size_t>(id.value())];
-    u.busy += transfer_time(bytes, net.link(id).bandwidth);
+  for (const std::int32_t id : links) {
+    auto& u = usage_[static_cast<std::size_t>(id)];
+    u.busy += transfer_time(bytes, net.link(LinkId(id)).bandwidth);
     u.bytes += bytes;
   }
   engine_.schedule_after(models::analytic_transfer_time(net, links, bytes), std::move(done));

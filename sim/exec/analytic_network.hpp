@@ -4,9 +4,8 @@
 // on its route.
 #pragma once
 
-#include <unordered_map>
-
 #include "sim/exec/network_service.hpp"
+#include "topologies/route_table.hpp"
 
 namespace orrery::exec {
 
@@ -17,12 +16,10 @@ class AnalyticNetwork final : public NetworkService {
   [[nodiscard]] const std::vector<LinkUsage>& link_usage() const override { return usage_; }
 
  private:
-  const std::vector<LinkId>& route(DeviceId src, DeviceId dst);
-
   sim::Engine& engine_;
   const Cluster& cluster_;
   std::vector<LinkUsage> usage_;
-  std::unordered_map<std::uint64_t, std::vector<LinkId>> routes_;  // (src << 32 | dst) -> links
+  topo::RouteTable& routes_;  // the cluster's
 };
 
 class AnalyticNetworkModel final : public NetworkModel {

@@ -32,6 +32,7 @@ Cluster::Cluster(const ClusterSpec& spec) : devices_per_node_(spec.node->devices
     return std::make_unique<topo::ClusterGraph>(spec.nodes, std::move(fabric), std::move(scale_out),
                                                 spec.node->rail_optimized());
   });
+  routes_ = std::make_unique<topo::RouteTable>(*network_);
 }
 
 }  // namespace orrery::exec

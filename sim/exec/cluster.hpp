@@ -13,6 +13,7 @@
 #include "sim/core/ids.hpp"
 #include "topologies/cluster_graph.hpp"
 #include "topologies/node_fabric.hpp"
+#include "topologies/route_table.hpp"
 #include "topologies/topology.hpp"
 #include "workloads/workload.hpp"
 
@@ -53,11 +54,16 @@ class Cluster {
   [[nodiscard]] const topo::ClusterGraph& graph() const { return *network_; }
   // The network endpoint a device sends and receives through.
   [[nodiscard]] int endpoint_of(DeviceId d) const { return d.value(); }
+  // The run's one route table (network services and collective tuner alike):
+  // routes are computed on first use, so the table grows behind a const
+  // cluster; one run, one thread.
+  [[nodiscard]] topo::RouteTable& routes() const { return *routes_; }
 
  private:
   int devices_ = 0;
   int devices_per_node_ = 1;
   std::unique_ptr<topo::ClusterGraph> network_;
+  std::unique_ptr<topo::RouteTable> routes_;
 };
 
 }  // namespace orrery::exec

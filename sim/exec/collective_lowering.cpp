@@ -7,7 +7,7 @@
 
 namespace orrery::exec {
 
-models::CollectiveCall collective_call(const workload::CollectiveWork& c, const Cluster& cluster) {
+models::CollectiveCall collective_call(const task::CollectiveWork& c, const Cluster& cluster) {
   models::CollectiveCall call;
   call.op = c.op;
   call.ranks = static_cast<int>(c.group.size());
@@ -20,13 +20,13 @@ models::CollectiveCall collective_call(const workload::CollectiveWork& c, const 
   return call;
 }
 
-LoweredPlan lower_collective(const workload::CollectiveWork& c, const Cluster& cluster,
+LoweredPlan lower_collective(const task::CollectiveWork& c, const Cluster& cluster,
                              const models::CollectiveLibrary& library) {
   const models::CollectiveCall call = collective_call(c, cluster);
   if (const std::string why = models::check_call(call); !why.empty()) throw InfeasibleError(why);
   std::vector<int> endpoints;
   for (DeviceId d : c.group) endpoints.push_back(cluster.endpoint_of(d));
-  models::GroupRoutes routes(cluster.network(), std::move(endpoints));
+  models::GroupRoutes routes(cluster.routes(), std::move(endpoints));
   LoweredPlan out;
   try {
     if (c.algorithm == "auto") {
@@ -47,7 +47,7 @@ LoweredPlan lower_collective(const workload::CollectiveWork& c, const Cluster& c
   return out;
 }
 
-std::uint64_t collective_hash(const workload::CollectiveWork& c) {
+std::uint64_t collective_hash(const task::CollectiveWork& c) {
   std::uint64_t h = 1469598103934665603ULL;
   const auto mix = [&h](std::uint64_t v) {
     h ^= v;
@@ -64,9 +64,18 @@ std::uint64_t collective_hash(const workload::CollectiveWork& c) {
   return h;
 }
 
-bool same_plan(const workload::CollectiveWork& a, const workload::CollectiveWork& b) {
+bool same_plan(const task::CollectiveWork& a, const task::CollectiveWork& b) {
   return a.op == b.op && a.algorithm == b.algorithm && a.bytes == b.bytes && a.root == b.root &&
          a.density == b.density && a.dims == b.dims && a.group == b.group;
+}
+
+const LoweredPlan& CollectivePlans::get(const task::CollectiveWork& c) {
+  const std::uint64_t h = collective_hash(c);
+  for (auto [at, end] = cache_.equal_range(h); at != end; ++at) {
+    if (same_plan(at->second.key, c)) return at->second.lowered;
+  }
+  LoweredPlan lowered = lower_collective(c, cluster_, library_);  // throws before anything is cached
+  return cache_.emplace(h, Entry{c, std::move(lowered)})->second.lowered;
 }
 
 }  // namespace orrery::exec

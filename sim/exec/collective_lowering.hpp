@@ -9,14 +9,15 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "models/collective/collective_algorithm.hpp"
 #include "sim/exec/cluster.hpp"
-#include "workloads/task_graph.hpp"
+#include "sim/task/task_graph.hpp"
 
 namespace orrery::exec {
 
-[[nodiscard]] models::CollectiveCall collective_call(const workload::CollectiveWork& c, const Cluster& cluster);
+[[nodiscard]] models::CollectiveCall collective_call(const task::CollectiveWork& c, const Cluster& cluster);
 
 struct LoweredPlan {
   std::shared_ptr<const models::CollectivePlan> plan;
@@ -25,12 +26,34 @@ struct LoweredPlan {
 };
 
 // Throws InfeasibleError when the algorithm is unknown or nothing can run the call.
-[[nodiscard]] LoweredPlan lower_collective(const workload::CollectiveWork& c, const Cluster& cluster,
+[[nodiscard]] LoweredPlan lower_collective(const task::CollectiveWork& c, const Cluster& cluster,
                                            const models::CollectiveLibrary& library);
 
 // FNV-1a over every field a plan depends on, and the full comparison, so that
 // looking a plan up allocates nothing.
-[[nodiscard]] std::uint64_t collective_hash(const workload::CollectiveWork& c);
-[[nodiscard]] bool same_plan(const workload::CollectiveWork& a, const workload::CollectiveWork& b);
+[[nodiscard]] std::uint64_t collective_hash(const task::CollectiveWork& c);
+[[nodiscard]] bool same_plan(const task::CollectiveWork& a, const task::CollectiveWork& b);
+
+// The run's one plan cache: each distinct collective (collective_hash /
+// same_plan) is lowered once, whoever asks first — the workloads' pricer while
+// lowering, or the executor when the collective starts.
+class CollectivePlans {
+ public:
+  CollectivePlans(const Cluster& cluster, const models::CollectiveLibrary& library)
+      : cluster_(cluster), library_(library) {}
+  [[nodiscard]] const models::CollectiveLibrary& library() const { return library_; }
+  // Throws InfeasibleError, caching nothing, when it cannot be lowered. The
+  // reference stays valid for the cache's life.
+  const LoweredPlan& get(const task::CollectiveWork& c);
+
+ private:
+  struct Entry {
+    task::CollectiveWork key;
+    LoweredPlan lowered;
+  };
+  const Cluster& cluster_;
+  const models::CollectiveLibrary& library_;
+  std::unordered_multimap<std::uint64_t, Entry> cache_;
+};
 
 }  // namespace orrery::exec

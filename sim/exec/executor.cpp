@@ -10,31 +10,36 @@
 
 namespace orrery::exec {
 
-using workload::CollectiveWork;
-using workload::ComputeWork;
-using workload::DelayWork;
-using workload::Task;
-using workload::TransferWork;
+using task::CollectiveWork;
+using task::ComputeWork;
+using task::DelayWork;
+using task::Task;
+using task::TransferWork;
 
 Executor::Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& network,
-                   const workload::TaskGraph& graph, trace::Recorder* recorder,
-                   const models::CollectiveLibrary* collectives)
+                   const task::TaskGraph& graph, trace::Recorder* recorder,
+                   const models::CollectiveLibrary* collectives, CollectivePlans* plans)
     : engine_(engine),
       cluster_(cluster),
       network_(network),
       graph_(graph),
       recorder_(recorder),
-      collectives_(collectives),
+      collectives_(plans ? &plans->library() : collectives),
+      plans_(plans),
       device_busy_(static_cast<std::size_t>(cluster.device_count()), false),
       device_queue_(static_cast<std::size_t>(cluster.device_count())),
       memory_(static_cast<std::size_t>(cluster.device_count())) {
+  if (!plans_ && collectives_) {
+    own_plans_ = std::make_unique<CollectivePlans>(cluster_, *collectives_);
+    plans_ = own_plans_.get();
+  }
   if (recorder_) {
     for (const auto& n : graph_.names()) span_names_.push_back(recorder_->intern(n));
     memory_counter_ = recorder_->intern("memory");
   }
 }
 
-void Executor::apply(const workload::MemoryEffect& e) {
+void Executor::apply(const task::MemoryEffect& e) {
   DeviceMemory& m = memory_[static_cast<std::size_t>(e.device.value())];
   m.current[static_cast<std::size_t>(e.category)] += e.delta.count();
   std::int64_t total = 0;
@@ -49,30 +54,35 @@ void Executor::apply(const workload::MemoryEffect& e) {
   }
 }
 
-workload::TaskTimes Executor::run() {
+task::TaskTimes Executor::run() {
   const std::size_t n = graph_.size();
+  fixed_ = n;
   times_.start.assign(n, Time::zero());
   times_.end.assign(n, Time::zero());
+  done_.assign(n, false);
   waiting_.resize(n);
   for (const auto& e : graph_.initial_memory()) apply(e);
   for (std::size_t i = 0; i < n; ++i) {
     check_task(i);
     waiting_[i] = graph_.predecessor_count(TaskId(static_cast<std::int32_t>(i)));
   }
-  // Tasks with no predecessors start at time zero, in task order.
+  // Tasks with no predecessors start at time zero, in task order; then the
+  // sources begin.
   engine_.schedule_at(engine_.now(), [this, n] {
     for (std::size_t i = 0; i < n; ++i) {
       if (waiting_[i] == 0) ready(TaskId(static_cast<std::int32_t>(i)));
     }
+    begin_sources();
   });
   engine_.run();
-  if (finished_ != n) {
-    for (std::size_t i = 0; i < n; ++i) {
+  const std::size_t total = n + submitted_.size();
+  if (finished_ != total) {
+    for (std::size_t i = 0; i < total; ++i) {
       if (waiting_[i] > 0) {
-        const Task& t = graph_.tasks()[i];
+        const Task& t = task_at(TaskId(static_cast<std::int32_t>(i)));
         throw InfeasibleError(fmt::format(
-            "{} of {} tasks can never start (a dependency cycle), e.g. '{}' (micro-batch {}, stage {})", n - finished_,
-            n, graph_.names()[static_cast<std::size_t>(t.name)], t.micro_batch, t.stage));
+            "{} of {} tasks can never start (a dependency cycle), e.g. '{}' (micro-batch {}, stage {})", total - finished_,
+            total, name_at(t.name), t.micro_batch, t.stage));
       }
     }
   }
@@ -81,10 +91,91 @@ workload::TaskTimes Executor::run() {
   return times_;
 }
 
+void Executor::begin_sources() {
+  for (TaskSource* source : sources_) {
+    submitting_ = source;
+    source->begin(*this);
+  }
+  submitting_ = nullptr;
+}
+
+std::int32_t Executor::intern_submitted(std::string_view name) {
+  const auto [it, added] = submitted_name_index_.try_emplace(
+      std::string(name), static_cast<std::int32_t>(graph_.names().size() + submitted_names_.size()));
+  if (added) {
+    submitted_names_.emplace_back(name);
+    if (recorder_) span_names_.push_back(recorder_->intern(name));
+  }
+  return it->second;
+}
+
+TaskId Executor::submit(task::Work work, task::TaskKind kind, std::string_view name, std::span<const TaskId> after,
+                        std::span<const task::MemoryEffect> on_end, int micro_batch, int stage) {
+  const std::size_t i = fixed_ + submitted_.size();
+  const TaskId id(static_cast<std::int32_t>(i));
+  SubmittedTask& s = submitted_.emplace_back();
+  s.task.work = std::move(work);
+  s.task.kind = kind;
+  s.task.name = intern_submitted(name);
+  s.task.micro_batch = micro_batch;
+  s.task.stage = stage;
+  s.on_end.assign(on_end.begin(), on_end.end());
+  s.source = submitting_;
+  times_.start.push_back(Time::zero());
+  times_.end.push_back(Time::zero());
+  done_.push_back(false);
+  waiting_.push_back(0);
+  try {
+    check_task(i);
+    for (TaskId p : after) {
+      if (p.value() < 0 || static_cast<std::size_t>(p.value()) >= i) {
+        throw InfeasibleError(fmt::format("task '{}' waits for task {}, which does not exist yet", name, p.value()));
+      }
+    }
+  } catch (...) {
+    submitted_.pop_back();
+    times_.start.pop_back();
+    times_.end.pop_back();
+    done_.pop_back();
+    waiting_.pop_back();
+    throw;
+  }
+  for (TaskId p : after) {
+    if (done_[static_cast<std::size_t>(p.value())]) continue;
+    later_successors_[p.value()].push_back(id);
+    ++waiting_[i];
+  }
+  if (waiting_[i] == 0) ready(id);
+  return id;
+}
+
+void Executor::wake_at(Time t, std::function<void()> wake) {
+  const std::size_t k = wakes_.size();
+  wakes_.emplace_back(submitting_, std::move(wake));
+  engine_.schedule_at(t, [this, k] {
+    auto [source, call] = std::move(wakes_[k]);
+    wakes_[k].second = nullptr;
+    TaskSource* const outer = submitting_;
+    submitting_ = source;
+    call();
+    submitting_ = outer;
+  });
+}
+
+void Executor::release_later(TaskId t) {
+  const auto it = later_successors_.find(t.value());
+  if (it == later_successors_.end()) return;
+  const std::vector<TaskId> waiting = std::move(it->second);
+  later_successors_.erase(it);
+  for (TaskId s : waiting) {
+    if (--waiting_[static_cast<std::size_t>(s.value())] == 0) ready(s);
+  }
+}
+
 void Executor::check_task(std::size_t i) const {
-  const Task& task = graph_.tasks()[i];
+  const Task& task = task_at(TaskId(static_cast<std::int32_t>(i)));
   const auto fail = [&](const std::string& why) {
-    throw InfeasibleError(fmt::format("task '{}': {}", graph_.names()[static_cast<std::size_t>(task.name)], why));
+    throw InfeasibleError(fmt::format("task '{}': {}", name_at(task.name), why));
   };
   const int devices = cluster_.device_count();
   const auto bad = [devices](DeviceId d) { return d.value() < 0 || d.value() >= devices; };
@@ -121,7 +212,7 @@ void Executor::check_task(std::size_t i) const {
 }
 
 void Executor::ready(TaskId t) {
-  const Task& task = graph_.task(t);
+  const Task& task = task_at(t);
   if (task.not_before > engine_.now()) {
     engine_.schedule_at(task.not_before, [this, t] { ready(t); });
     return;
@@ -139,7 +230,7 @@ void Executor::ready(TaskId t) {
 
 void Executor::start(TaskId t) {
   times_.start[static_cast<std::size_t>(t.value())] = engine_.now();
-  const Task& task = graph_.task(t);
+  const Task& task = task_at(t);
   if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
     engine_.schedule_after(c->head + c->duration + c->tail, [this, t] { finish(t); });
   } else if (const auto* x = std::get_if<TransferWork>(&task.work)) {
@@ -154,9 +245,10 @@ void Executor::start(TaskId t) {
 void Executor::finish(TaskId t) {
   const auto i = static_cast<std::size_t>(t.value());
   times_.end[i] = engine_.now();
+  done_[i] = true;
   ++finished_;
-  const Task& task = graph_.task(t);
-  for (const auto& e : graph_.memory_effects(t)) apply(e);
+  const Task& task = task_at(t);
+  for (const auto& e : effects_of(t)) apply(e);
   if (recorder_) {
     std::int32_t device = -1;
     std::int64_t bytes = 0;
@@ -165,7 +257,7 @@ void Executor::finish(TaskId t) {
     if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
       device = c->device.value();
       // The head and tail collectives as spans of their own, around the compute.
-      const auto kCollective = static_cast<std::int8_t>(workload::TaskKind::kCollective);
+      const auto kCollective = static_cast<std::int8_t>(task::TaskKind::kCollective);
       if (c->head > Duration{}) {
         recorder_->span(trace::Span{start, start + c->head.count(), device, kCollective,
                                     span_names_[static_cast<std::size_t>(c->head_name)], task.micro_batch, task.stage,
@@ -206,8 +298,19 @@ void Executor::finish(TaskId t) {
       start(next);
     }
   }
-  for (TaskId s : graph_.successors(t)) {
-    if (--waiting_[static_cast<std::size_t>(s.value())] == 0) ready(s);
+  if (i < fixed_) {
+    for (TaskId s : graph_.successors(t)) {
+      if (--waiting_[static_cast<std::size_t>(s.value())] == 0) ready(s);
+    }
+  }
+  if (!later_successors_.empty()) release_later(t);
+  if (i >= fixed_) {
+    if (TaskSource* source = submitted_[i - fixed_].source) {
+      TaskSource* const outer = submitting_;
+      submitting_ = source;
+      source->finished(*this, t);
+      submitting_ = outer;
+    }
   }
 }
 

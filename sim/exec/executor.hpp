@@ -1,4 +1,6 @@
-// Runs a task graph on the engine against the cluster's cost models: a task
+// Runs task sources on the engine against the cluster's cost models: a fixed
+// task graph given to the constructor, and any TaskSource that submits tasks
+// while the run goes (task_source.hpp; their ids follow the graph's). A task
 // starts when all its predecessors have finished (and not before its
 // `not_before` time); compute tasks run one at a time per device, in the order
 // they became ready; transfers go to the network service. A collective task is
@@ -16,53 +18,89 @@
 
 #include <array>
 #include <deque>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "models/collective/collective_algorithm.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/exec/cluster.hpp"
+#include "sim/exec/collective_lowering.hpp"
 #include "sim/exec/network_service.hpp"
+#include "sim/exec/task_source.hpp"
 #include "sim/trace/recorder.hpp"
-#include "workloads/task_graph.hpp"
+#include "sim/task/task_graph.hpp"
 
 namespace orrery::exec {
 
 struct DeviceMemory {
-  std::array<std::int64_t, workload::kMemoryCategoryCount> current{};
-  std::array<std::int64_t, workload::kMemoryCategoryCount> at_peak{};
+  std::array<std::int64_t, task::kMemoryCategoryCount> current{};
+  std::array<std::int64_t, task::kMemoryCategoryCount> at_peak{};
   std::int64_t peak = 0;
 };
 
-class Executor {
+class Executor final : public TaskSink {
  public:
   // `collectives` runs collective tasks; a graph with collectives needs it.
-  Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& network, const workload::TaskGraph& graph,
-           trace::Recorder* recorder, const models::CollectiveLibrary* collectives = nullptr);
+  // `plans`, when given, is the run's plan cache (shared with the lowering's
+  // pricer); otherwise the executor keeps its own.
+  Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& network, const task::TaskGraph& graph,
+           trace::Recorder* recorder, const models::CollectiveLibrary* collectives = nullptr,
+           CollectivePlans* plans = nullptr);
+
+  // A source that submits tasks while the run goes; it must outlive run().
+  void add_source(TaskSource& source) { sources_.push_back(&source); }
 
   // Runs the graph to completion. Throws InfeasibleError when a task names a
   // device outside the cluster, when a collective cannot run (unknown
   // algorithm, bad group), or when tasks are left that can never start (a
   // cycle), naming one of them.
-  workload::TaskTimes run();
+  task::TaskTimes run();
   [[nodiscard]] const std::vector<DeviceMemory>& memory() const { return memory_; }
 
+  // TaskSink, for the sources (valid only while run() runs).
+  [[nodiscard]] Time now() const override { return engine_.now(); }
+  TaskId submit(task::Work work, task::TaskKind kind, std::string_view name, std::span<const TaskId> after,
+                std::span<const task::MemoryEffect> on_end = {}, int micro_batch = -1, int stage = -1) override;
+  void wake_at(Time t, std::function<void()> wake) override;
+  [[nodiscard]] bool finished(TaskId id) const override { return done_[static_cast<std::size_t>(id.value())]; }
+  [[nodiscard]] Time start_of(TaskId id) const override { return times_.start[static_cast<std::size_t>(id.value())]; }
+  [[nodiscard]] Time end_of(TaskId id) const override { return times_.end[static_cast<std::size_t>(id.value())]; }
+
  private:
+  // Tasks submitted by sources while the run goes (ids from graph_.size() on).
+  struct SubmittedTask {
+    task::Task task;
+    std::vector<task::MemoryEffect> on_end;
+    TaskSource* source = nullptr;
+  };
+  [[nodiscard]] const task::Task& task_at(TaskId t) const {
+    const auto i = static_cast<std::size_t>(t.value());
+    return i < fixed_ ? graph_.tasks()[i] : submitted_[i - fixed_].task;
+  }
+  [[nodiscard]] std::span<const task::MemoryEffect> effects_of(TaskId t) const {
+    const auto i = static_cast<std::size_t>(t.value());
+    return i < fixed_ ? graph_.memory_effects(t) : std::span<const task::MemoryEffect>(submitted_[i - fixed_].on_end);
+  }
+  [[nodiscard]] const std::string& name_at(std::int32_t name) const {
+    const auto i = static_cast<std::size_t>(name);
+    return i < graph_.names().size() ? graph_.names()[i] : submitted_names_[i - graph_.names().size()];
+  }
+  std::int32_t intern_submitted(std::string_view name);
+  void release_later(TaskId t);
+  void begin_sources();
+
   void ready(TaskId t);
   void start(TaskId t);
   void finish(TaskId t);
-  void apply(const workload::MemoryEffect& e);
+  void apply(const task::MemoryEffect& e);
   void check_task(std::size_t i) const;
 
-  // Collectives: a lowered plan (shared by every run of the same collective) and each running one.
-  struct LoweredCollective {
-    std::shared_ptr<const models::CollectivePlan> plan;
-    std::string algorithm;
-    Duration predicted;  // the alpha-beta prediction on the group's routes
-    workload::CollectiveWork key;  // what it was lowered from
-  };
+  // Collectives: each running one (plans come from the run's CollectivePlans).
   struct RunningCollective {
     TaskId task;
     std::shared_ptr<const models::CollectivePlan> plan;
@@ -72,17 +110,18 @@ class Executor {
     std::size_t left = 0;                // transfers not yet finished
     std::int32_t span_name = -1;
   };
-  LoweredCollective& lower(const workload::CollectiveWork& c);
-  void start_collective(TaskId t, const workload::CollectiveWork& c);
+  void start_collective(TaskId t, const task::CollectiveWork& c);
   void start_transfer(std::size_t slot, std::int32_t i);
   void transfer_done(std::size_t slot, std::int32_t i);
 
   sim::Engine& engine_;
   const Cluster& cluster_;
   NetworkService& network_;
-  const workload::TaskGraph& graph_;
+  const task::TaskGraph& graph_;
   trace::Recorder* recorder_;
   const models::CollectiveLibrary* collectives_;
+  std::unique_ptr<CollectivePlans> own_plans_;  // when the caller shares none
+  CollectivePlans* plans_ = nullptr;
 
   std::vector<int> waiting_;  // unfinished predecessors per task
   std::vector<bool> device_busy_;
@@ -90,9 +129,18 @@ class Executor {
   std::vector<DeviceMemory> memory_;
   std::vector<std::int32_t> span_names_;  // graph name id -> recorder name id
   std::int32_t memory_counter_ = -1;      // recorder name of the memory-in-use counter
-  workload::TaskTimes times_;
+  task::TaskTimes times_;
   std::size_t finished_ = 0;
-  std::unordered_multimap<std::uint64_t, LoweredCollective> lowered_;  // by collective_hash()
+  // Sources and what they submitted.
+  std::size_t fixed_ = 0;  // tasks of the fixed graph
+  std::vector<TaskSource*> sources_;
+  TaskSource* submitting_ = nullptr;            // the source being called
+  std::deque<SubmittedTask> submitted_;         // a deque: references stay valid while sources submit
+  std::vector<std::string> submitted_names_;    // name ids from graph_.names().size() on
+  std::unordered_map<std::string, std::int32_t> submitted_name_index_;
+  std::vector<bool> done_;
+  std::unordered_map<std::int32_t, std::vector<TaskId>> later_successors_;  // submitted tasks waiting on a task
+  std::vector<std::pair<TaskSource*, std::function<void()>>> wakes_;
   std::vector<std::unique_ptr<RunningCollective>> running_;
   std::vector<std::size_t> free_running_;
 };

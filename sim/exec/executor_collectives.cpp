@@ -7,22 +7,12 @@
 
 namespace orrery::exec {
 
-using workload::CollectiveWork;
-
-Executor::LoweredCollective& Executor::lower(const CollectiveWork& c) {
-  const std::uint64_t h = collective_hash(c);
-  for (auto [at, end] = lowered_.equal_range(h); at != end; ++at) {
-    if (same_plan(at->second.key, c)) return at->second;
-  }
-  LoweredPlan plan = lower_collective(c, cluster_, *collectives_);  // throws before anything is cached
-  auto it = lowered_.emplace(h, LoweredCollective{std::move(plan.plan), std::move(plan.algorithm), plan.predicted, c});
-  return it->second;
-}
+using task::CollectiveWork;
 
 void Executor::start_collective(TaskId t, const CollectiveWork& c) {
-  const LoweredCollective& low = lower(c);
+  const LoweredPlan& low = plans_->get(c);
   const models::CollectivePlan& plan = *low.plan;
-  workload::CollectiveRecord& record = times_.collectives[t.value()];
+  task::CollectiveRecord& record = times_.collectives[t.value()];
   record.algorithm = low.algorithm;
   record.bytes = plan.total_bytes().count();
   record.transfers = static_cast<std::int64_t>(plan.transfers.size());
@@ -73,7 +63,7 @@ void Executor::transfer_done(std::size_t slot, std::int32_t i) {
     const models::PlanTransfer& x = plan.transfers[u];
     recorder_->span(trace::Span{
         r.started[u], engine_.now().ns(), (*r.group)[static_cast<std::size_t>(x.src)].value(),
-        static_cast<std::int8_t>(workload::TaskKind::kSend), r.span_name, -1, x.step, x.bytes.count()});
+        static_cast<std::int8_t>(task::TaskKind::kSend), r.span_name, -1, x.step, x.bytes.count()});
   }
   for (const auto s : plan.successors_of(u)) {
     if (--r.waiting[static_cast<std::size_t>(s)] == 0) start_transfer(slot, s);

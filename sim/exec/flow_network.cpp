@@ -22,7 +22,8 @@ std::int64_t send_ns(double bytes, double rate) {
 
 }  // namespace
 
-FlowNetwork::FlowNetwork(sim::Engine& engine, const Cluster& cluster) : engine_(engine), cluster_(cluster) {
+FlowNetwork::FlowNetwork(sim::Engine& engine, const Cluster& cluster)
+    : engine_(engine), cluster_(cluster), routes_(cluster.routes()) {
   const auto& links = cluster.network().links();
   for (const topo::Link& l : links) solver_.add_link(l.bandwidth.bytes_per_s());
   usage_.resize(links.size());
@@ -30,31 +31,14 @@ FlowNetwork::FlowNetwork(sim::Engine& engine, const Cluster& cluster) : engine_(
   busy_since_.resize(links.size());
 }
 
-std::uint32_t FlowNetwork::route(DeviceId src, DeviceId dst) {
-  const std::uint64_t key = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src.value())) << 32) |
-                            static_cast<std::uint32_t>(dst.value());
-  auto [it, inserted] = route_index_.try_emplace(key, static_cast<std::uint32_t>(routes_.size()));
-  if (inserted) {
-    scratch_.clear();
-    cluster_.network().route(cluster_.endpoint_of(src), cluster_.endpoint_of(dst), scratch_);
-    Route r{static_cast<std::uint32_t>(route_links_.size()), static_cast<std::uint32_t>(scratch_.size()), {}};
-    for (LinkId l : scratch_) {
-      route_links_.push_back(l.value());
-      r.latency += cluster_.network().link(l).latency;
-    }
-    routes_.push_back(r);
-  }
-  return it->second;
-}
-
 void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) {
-  const std::uint32_t ri = route(src, dst);
-  const Route& r = routes_[ri];
+  const std::uint32_t ri = routes_.index(cluster_.endpoint_of(src), cluster_.endpoint_of(dst));
+  const topo::RouteTable::Route& r = routes_.route(ri);
   if (r.count == 0 || bytes.count() <= 0) {
     engine_.schedule_after(r.latency, std::move(done));
     return;
   }
-  const std::span<const std::int32_t> links(route_links_.data() + r.first, r.count);
+  const std::span<const std::int32_t> links = routes_.links(r);
   const std::int32_t id = solver_.add_flow(links);
   if (static_cast<std::size_t>(id) >= flows_.size()) flows_.resize(static_cast<std::size_t>(id) + 1);
   const Time now = engine_.now();
@@ -96,9 +80,9 @@ void FlowNetwork::update() {
 
 void FlowNetwork::finish(std::int32_t id, Time now) {
   Flow& f = flows_[static_cast<std::size_t>(id)];
-  const Route& r = routes_[f.route];
-  for (std::uint32_t k = 0; k < r.count; ++k) {
-    const auto i = static_cast<std::size_t>(route_links_[r.first + k]);
+  const topo::RouteTable::Route& r = routes_.route(f.route);
+  for (const std::int32_t l : routes_.links(r)) {
+    const auto i = static_cast<std::size_t>(l);
     if (--sending_[i] == 0) usage_[i].busy += now - busy_since_[i];
   }
   solver_.remove_flow(id);

@@ -40,6 +40,7 @@
 #include <unordered_map>
 
 #include "sim/exec/network_service.hpp"
+#include "topologies/route_table.hpp"
 #include "sim/fluid/completion_queue.hpp"
 #include "sim/fluid/max_min.hpp"
 
@@ -58,11 +59,6 @@ class FlowNetwork final : public NetworkService {
   [[nodiscard]] std::vector<double> rates() const;
 
  private:
-  struct Route {
-    std::uint32_t first = 0;  // into route_links_
-    std::uint32_t count = 0;
-    Duration latency;
-  };
   struct Flow {       // a transfer in flight, indexed by its solver flow id
     double left = 0;  // bytes still to send at `since`
     double rate = 0;  // bytes/s since `since`
@@ -72,7 +68,6 @@ class FlowNetwork final : public NetworkService {
     sim::Engine::Handler done;
   };
 
-  std::uint32_t route(DeviceId src, DeviceId dst);  // index into routes_, computed once per pair
   void update();
   void finish(std::int32_t flow, Time now);
   void retime(std::int32_t flow, Time now);
@@ -86,10 +81,7 @@ class FlowNetwork final : public NetworkService {
   std::vector<LinkUsage> usage_;
   std::vector<std::int32_t> sending_;  // flows on each link
   std::vector<Time> busy_since_;       // when each link's current busy period began
-  std::vector<Route> routes_;
-  std::vector<std::int32_t> route_links_;
-  std::unordered_map<std::uint64_t, std::uint32_t> route_index_;  // (src << 32 | dst) -> routes_
-  std::vector<LinkId> scratch_;
+  topo::RouteTable& routes_;  // the cluster's
   std::uint64_t next_sequence_ = 0;
   sim::EventHandle event_;
   Time event_time_;

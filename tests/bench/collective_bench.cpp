@@ -22,7 +22,7 @@
 
 #include <cstdlib>
 
-#include "sim/config/scenario.hpp"
+#include "sim/run/scenario.hpp"
 #include "sim/exec/executor.hpp"
 
 namespace orrery {
@@ -51,21 +51,21 @@ workload:
 }
 
 void run_collective(benchmark::State& state, int endpoints, const std::string& collective, bool record) {
-  const config::Catalog catalog;
-  const config::Scenario s =
-      config::parse_scenario(catalog, scenario_text(endpoints, collective), "bench.yaml", {}, std::nullopt);
+  const run::Catalog catalog;
+  const run::Scenario s =
+      run::parse_scenario(catalog, scenario_text(endpoints, collective), "bench.yaml", {}, std::nullopt);
   const exec::Cluster cluster(s.cluster);
   workload::ClusterShape shape = cluster.shape();
   shape.seed = s.seed;
   std::uint64_t events = 0;
-  workload::TaskTimes times;
+  task::TaskTimes times;
   for (auto _ : state) {
-    const workload::TaskGraph graph = s.workload->lower(shape);
+    const task::TaskGraph graph = s.workload->lower(shape);
     sim::Engine engine;
     const auto network = s.network->make(engine, cluster);
     std::unique_ptr<trace::Recorder> recorder;
     if (record)
-      recorder = std::make_unique<trace::Recorder>(std::vector<std::string>(workload::kTaskKindCount, "k"));
+      recorder = std::make_unique<trace::Recorder>(std::vector<std::string>(task::kTaskKindCount, "k"));
     exec::Executor executor(engine, cluster, *network, graph, recorder.get(), s.collectives.get());
     times = executor.run();
     events += engine.events_processed();

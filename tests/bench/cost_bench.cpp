@@ -18,46 +18,46 @@
 namespace orrery::models {
 namespace {
 
-using workload::DType;
+using task::DType;
 
 constexpr std::size_t kQueries = 1'000'000;
 
-std::vector<workload::Operation> mixed_operations() {
+std::vector<task::Operation> mixed_operations() {
   std::mt19937_64 rng(20261122);
   std::uniform_int_distribution<int> kind(0, 9);
   std::uniform_int_distribution<int> log_dim(6, 14);  // 64 … 16384
   auto dim = [&] { return std::int64_t{1} << log_dim(rng); };
-  std::vector<workload::Operation> ops;
+  std::vector<task::Operation> ops;
   ops.reserve(kQueries);
   while (ops.size() < kQueries) {
     switch (kind(rng)) {
       case 0:
       case 1:
-        ops.emplace_back(workload::Gemm{dim(), dim(), dim(), 1, DType::kBf16});
+        ops.emplace_back(task::Gemm{dim(), dim(), dim(), 1, DType::kBf16});
         break;
       case 2:
-        ops.emplace_back(workload::Gemm{dim(), dim(), dim(), 1, DType::kFp16});
+        ops.emplace_back(task::Gemm{dim(), dim(), dim(), 1, DType::kFp16});
         break;
       case 3:
-        ops.emplace_back(workload::Attention{1, 32, 8, dim(), 128, (ops.size() & 1) != 0, DType::kBf16});
+        ops.emplace_back(task::Attention{1, 32, 8, dim(), 128, (ops.size() & 1) != 0, DType::kBf16});
         break;
       case 4:
-        ops.emplace_back(workload::Elementwise{workload::PointwiseKind::kNorm, dim() * dim(), 1.0});
+        ops.emplace_back(task::Elementwise{task::PointwiseKind::kNorm, dim() * dim(), 1.0});
         break;
       case 5:
-        ops.emplace_back(workload::Embedding{dim(), 4096, 51200, DType::kBf16});
+        ops.emplace_back(task::Embedding{dim(), 4096, 51200, DType::kBf16});
         break;
       case 6:
-        ops.emplace_back(workload::OptimizerStep{dim() * dim()});
+        ops.emplace_back(task::OptimizerStep{dim() * dim()});
         break;
       case 7: {
-        workload::HashGridEncoding h;
+        task::HashGridEncoding h;
         h.points = dim() * 64;
         ops.emplace_back(h);
         break;
       }
       case 8: {
-        workload::Spmm s;
+        task::Spmm s;
         s.rows = dim();
         s.cols = dim();
         s.nnz = s.rows * s.cols / 100 + 1;
@@ -66,7 +66,7 @@ std::vector<workload::Operation> mixed_operations() {
         break;
       }
       default: {
-        workload::QuantGemm q;
+        task::QuantGemm q;
         q.m = dim();
         q.n = dim();
         q.k = dim();
@@ -83,7 +83,7 @@ void BM_CostMixedQueries(benchmark::State& state) {
   const DeviceCatalog catalog(devices_dir());
   const auto table = find_calibration_table(calibration_tables_dir(), "H100-SXM5-80GB");
   const CostModel model(catalog.load("H100-SXM5-80GB"), table ? &*table : nullptr);
-  const std::vector<workload::Operation> ops = mixed_operations();
+  const std::vector<task::Operation> ops = mixed_operations();
   std::int64_t total_ns = 0;
   for (auto _ : state) {
     for (const auto& op : ops) total_ns += model.cost(op).time.count();

@@ -13,7 +13,7 @@
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
-#include "sim/config/simulation.hpp"
+#include "sim/run/simulation.hpp"
 
 namespace orrery {
 namespace {
@@ -38,14 +38,14 @@ double peak_rss_gib() {
 }
 
 void BM_Training1T(benchmark::State& state) {
-  const config::Catalog catalog;
+  const run::Catalog catalog;
   const std::string model = state.range(0) == 0 ? "analytic" : "flow";
   std::uint64_t events = 0;
   double iteration = 0;
   for (auto _ : state) {
     const auto scenario =
-        config::parse_scenario(catalog, kScenario, "1t.yaml", {"network.model=" + model}, std::nullopt);
-    const auto out = config::simulate(scenario, state.range(1) == 1);
+        run::parse_scenario(catalog, kScenario, "1t.yaml", {"network.model=" + model}, std::nullopt);
+    const auto out = run::simulate(scenario, state.range(1) == 1);
     events = out.events;
     const auto* t = out.recorder->summary().find("iteration_time_s");
     iteration = t ? std::get<double>(*t) : 0;

@@ -4,20 +4,20 @@
 // change), rails, and errors found only when the network is built.
 #include <gtest/gtest.h>
 
-#include "sim/config/scenario.hpp"
-#include "sim/config/simulation.hpp"
+#include "sim/run/scenario.hpp"
+#include "sim/run/simulation.hpp"
 #include "sim/exec/cluster.hpp"
 #include "topologies/chain.hpp"
 
 namespace orrery::exec {
 namespace {
 
-config::Scenario scenario(const std::string& cluster) {
-  const config::Catalog catalog;
+run::Scenario scenario(const std::string& cluster) {
+  const run::Catalog catalog;
   const std::string text = cluster +
                            "workload:\n  kind: pipeline\n  stages: 4\n  micro_batches: 8\n"
                            "  compute: {model: profiled, forward: 1 ms, backward: 2 ms}\n";
-  return config::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt);
+  return run::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt);
 }
 
 std::vector<std::string> names(const topo::Topology& t, const std::vector<LinkId>& r) {
@@ -50,10 +50,10 @@ TEST(Cluster, SingleDevicesOnAChainAreTheChainLinkForLink) {
 TEST(Cluster, QuickstartIterationTimeIsUnchanged) {
   // The value the quickstart gave before clusters were composed (a 4-stage
   // 1F1B pipeline with 676 us transfers per hop; scenarios/quickstart.yaml).
-  const config::Catalog catalog;
+  const run::Catalog catalog;
   const auto s =
-      config::load_scenario(catalog, ORRERY_SOURCE_DIR "/scenarios/quickstart.yaml", {}, std::nullopt);
-  const auto out = config::simulate(s);
+      run::load_scenario(catalog, ORRERY_SOURCE_DIR "/scenarios/quickstart.yaml", {}, std::nullopt);
+  const auto out = run::simulate(s);
   const Summary::Value* t = out.recorder->summary().find("iteration_time_s");
   ASSERT_NE(t, nullptr);
   EXPECT_DOUBLE_EQ(std::get<double>(*t), 0.043817424);
@@ -103,7 +103,7 @@ TEST(Cluster, RailsAreSeparateNetworks) {
 }
 
 TEST(ClusterInvalid, SizesAreCheckedWhereTheScenarioSaysThem) {
-  const config::Catalog catalog;
+  const run::Catalog catalog;
   try {
     (void)scenario(
         "cluster:\n  nodes: 30\n  node: {kind: single}\n  scale_out: {kind: hammingmesh, board: [2, 2], "

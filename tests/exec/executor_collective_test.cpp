@@ -5,7 +5,7 @@
 // steps (ring: 2(p−1) steps, Patarasuk & Yuan 2009).
 #include <gtest/gtest.h>
 
-#include "sim/config/catalog.hpp"
+#include "sim/run/catalog.hpp"
 #include "sim/exec/analytic_network.hpp"
 #include "sim/exec/executor.hpp"
 #include "topologies/chain.hpp"
@@ -13,11 +13,11 @@
 namespace orrery::exec {
 namespace {
 
-using workload::CollectiveOp;
-using workload::CollectiveWork;
-using workload::ComputeWork;
-using workload::TaskGraph;
-using workload::TaskKind;
+using task::CollectiveOp;
+using task::CollectiveWork;
+using task::ComputeWork;
+using task::TaskGraph;
+using task::TaskKind;
 
 // p devices on a ring of 10 GB/s, 2 us links.
 ClusterSpec ring_of(int p) {
@@ -39,17 +39,17 @@ CollectiveWork all_reduce(int p, std::int64_t bytes, std::string algorithm) {
 }
 
 struct Outcome {
-  workload::TaskTimes times;
+  task::TaskTimes times;
   std::unique_ptr<trace::Recorder> recorder;
 };
 
 Outcome execute(const TaskGraph& g, int p) {
-  const config::Catalog catalog;
+  const run::Catalog catalog;
   const Cluster cluster(ring_of(p));
   sim::Engine engine;
   AnalyticNetwork network(engine, cluster);
   Outcome r;
-  r.recorder = std::make_unique<trace::Recorder>(std::vector<std::string>(workload::kTaskKindCount, "k"));
+  r.recorder = std::make_unique<trace::Recorder>(std::vector<std::string>(task::kTaskKindCount, "k"));
   Executor ex(engine, cluster, network, g, r.recorder.get(), catalog.collective_library.get());
   r.times = ex.run();
   return r;

@@ -19,7 +19,7 @@
 #include <functional>
 
 #include "models/network/analytic.hpp"
-#include "sim/config/simulation.hpp"
+#include "sim/run/simulation.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/exec/analytic_network.hpp"
 #include "sim/exec/flow_network.hpp"
@@ -297,9 +297,9 @@ TEST(FlowNetwork, SameInputsGiveTheSameCompletionOrderAndTimes) {
   EXPECT_GT(first.second.size(), 300u);
 }
 
-config::RunOutput quickstart(const std::string& model) {
-  const config::Catalog catalog;
-  return config::simulate(config::load_scenario(catalog, ORRERY_SOURCE_DIR "/scenarios/quickstart.yaml",
+run::RunOutput quickstart(const std::string& model) {
+  const run::Catalog catalog;
+  return run::simulate(run::load_scenario(catalog, ORRERY_SOURCE_DIR "/scenarios/quickstart.yaml",
                                                 {"network.model=" + model}, std::nullopt));
 }
 
@@ -345,9 +345,9 @@ workload:
   micro_batches: 2
   compute: { model: profiled, forward: "1 ms", backward: "2 ms" }
 )";
-  const config::Catalog catalog;
+  const run::Catalog catalog;
   try {
-    (void)config::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt);
+    (void)run::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt);
   } catch (const ConfigError& e) {
     return e.what();
   }

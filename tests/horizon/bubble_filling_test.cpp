@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "sim/config/simulation.hpp"
+#include "sim/run/simulation.hpp"
 #include "sim/horizon/bubble_filling.hpp"
 #include "tests/support/scenario_support.hpp"
 
@@ -89,10 +89,10 @@ workload:
   parallel: { pp: 4 }
   training: { global_batch: 32, micro_batch: 8, schedule: gpipe }
 )";
-  const config::Catalog catalog;
-  const auto plain = config::simulate(config::parse_scenario(catalog, base, "a.yaml", {}, std::nullopt));
-  const auto filled = config::simulate(
-      config::parse_scenario(catalog, base + "policies: { bubble_filling: { kind: kfac } }\n", "b.yaml", {}, std::nullopt));
+  const run::Catalog catalog;
+  const auto plain = run::simulate(run::parse_scenario(catalog, base, "a.yaml", {}, std::nullopt));
+  const auto filled = run::simulate(
+      run::parse_scenario(catalog, base + "policies: { bubble_filling: { kind: kfac } }\n", "b.yaml", {}, std::nullopt));
   EXPECT_EQ(test::number(plain, "iteration_time_s"), test::number(filled, "iteration_time_s"));
   EXPECT_GT(test::number(filled, "utilization_after"), test::number(filled, "utilization_before"));
   EXPECT_GT(test::number(filled, "kfac_refreshes_per_iteration"), 0);

@@ -32,7 +32,7 @@
 #include "models/collective/ok_topk.hpp"
 #include "models/collective/pipeline_chain.hpp"
 #include "models/collective/ring_collectives.hpp"
-#include "sim/config/catalog.hpp"
+#include "sim/run/catalog.hpp"
 #include "topologies/chain.hpp"
 
 namespace orrery::models {
@@ -147,7 +147,7 @@ Counts only(int p, int r) {
 // Lowers and replays, and checks what `op` promises.
 CollectivePlan expect_delivers(const CollectiveAlgorithm& a, const CollectiveCall& call) {
   const std::string what =
-      fmt::format("{} {} p={} S={}", a.name(), workload::name_of(call.op), call.ranks, call.bytes.count());
+      fmt::format("{} {} p={} S={}", a.name(), task::name_of(call.op), call.ranks, call.bytes.count());
   EXPECT_EQ(check_call(call), "") << what;
   EXPECT_EQ(a.check(call), "") << what;
   CollectivePlan plan = a.lower(call);
@@ -473,7 +473,7 @@ TEST(CollectiveCost, AutoPicksALatencyOptimalAlgorithmForTinyMessages) {
   // So auto takes halving_doubling, the log2 p-step algorithm.
   const Star star(8, Bandwidth::bytes_per_s(50e9), Duration::ns(500));
   GroupRoutes routes(star, iota(8));
-  config::Catalog catalog;
+  run::Catalog catalog;
   CollectiveCall call = make(CollectiveOp::kAllReduce, 8, 1024);
   call.node_of = iota(8);
   const TunerChoice pick = choose_algorithm(*catalog.collective_library, call, routes);
@@ -496,7 +496,7 @@ TEST(CollectiveCost, AutoPicksRingForLargeMessagesOnARing) {
   //        >= 2S, and the sum of per-step maxima is >= 2S/beta = 42.9 ms.
   const topo::Chain ring(topo::ChainParams{Bandwidth::bytes_per_s(50e9), Duration::us(1), true}, 16);
   GroupRoutes routes(ring, iota(16));
-  config::Catalog catalog;
+  run::Catalog catalog;
   const CollectiveCall call = make(CollectiveOp::kAllReduce, 16, std::int64_t{1} << 30);
   const TunerChoice pick = choose_algorithm(*catalog.collective_library, call, routes);
   EXPECT_EQ(pick.algorithm->name(), "ring");
@@ -512,7 +512,7 @@ TEST(CollectiveCost, AutoPicksRingForLargeMessagesOnARing) {
 TEST(CollectiveCost, AutoBroadcastPicks) {
   const Star star(8, Bandwidth::bytes_per_s(50e9), Duration::ns(500));
   GroupRoutes routes(star, iota(8));
-  config::Catalog catalog;
+  run::Catalog catalog;
   EXPECT_EQ(choose_algorithm(*catalog.collective_library, make(CollectiveOp::kBroadcast, 8, 1024), routes)
                 .algorithm->name(),
             "binomial_tree");
@@ -565,7 +565,7 @@ TEST(CollectiveInvalid, TunerWithNothingToRun) {
 }
 
 TEST(CollectiveRegistry, ListsEveryAlgorithmWithItsOps) {
-  config::Catalog catalog;
+  run::Catalog catalog;
   EXPECT_EQ(catalog.collective_library->algorithms_for(CollectiveOp::kAllToAll),
             (std::vector<std::string>{"direct", "pairwise"}));
   EXPECT_EQ(catalog.collectives.names().size(), catalog.collective_library->all().size());

@@ -10,12 +10,12 @@
 #include "models/compute/cost.hpp"
 #include "models/data_dir.hpp"
 #include "models/devices/device_catalog.hpp"
-#include "workloads/spmm_padding.hpp"
+#include "sim/task/spmm_padding.hpp"
 
 namespace orrery::models {
 namespace {
 
-using workload::DType;
+using task::DType;
 
 constexpr const char* kDevice = R"(name: TEST-GPU
 kind: gpu
@@ -42,7 +42,7 @@ Duration ns_up(double seconds) {
 
 TEST(Cost, LargeGemmIsComputeBoundAtPeakTimesEfficiency) {
   const CostModel model(test_device(), nullptr);
-  const Cost c = model.cost(workload::Gemm{8192, 8192, 8192, 1, DType::kBf16});
+  const Cost c = model.cost(task::Gemm{8192, 8192, 8192, 1, DType::kBf16});
   // 2·8192³ FLOPs at 100 TFLOP/s × 0.5; bytes 3·8192²·2 at 0.8 TB/s take 0.5 ms, less.
   EXPECT_EQ(c.time, ns_up(2.0 * 8192 * 8192 * 8192 / 50e12));
   EXPECT_EQ(c.bound, Bound::kCompute);
@@ -55,7 +55,7 @@ TEST(Cost, LargeGemmIsComputeBoundAtPeakTimesEfficiency) {
 TEST(Cost, SmallGemmIsMemoryBound) {
   const CostModel model(test_device(), nullptr);
   // m = n = k = 64: 2·64³ = 524288 FLOPs → 10.5 ns; 3·64²·2 = 24576 B → 30.72 ns at 0.8 TB/s.
-  const Cost c = model.cost(workload::Gemm{64, 64, 64, 1, DType::kBf16});
+  const Cost c = model.cost(task::Gemm{64, 64, 64, 1, DType::kBf16});
   EXPECT_EQ(c.time, Duration::ns(31));
   EXPECT_EQ(c.bound, Bound::kMemory);
   EXPECT_DOUBLE_EQ(c.efficiency, 0.8);
@@ -63,10 +63,10 @@ TEST(Cost, SmallGemmIsMemoryBound) {
 
 TEST(Cost, LaunchOverheadIsAddedAndCanBind) {
   const CostModel model(test_device("2 us"), nullptr);
-  const Cost small = model.cost(workload::Gemm{64, 64, 64, 1, DType::kBf16});
+  const Cost small = model.cost(task::Gemm{64, 64, 64, 1, DType::kBf16});
   EXPECT_EQ(small.time, Duration::ns(2000 + 31));
   EXPECT_EQ(small.bound, Bound::kLaunch);
-  const Cost big = model.cost(workload::Gemm{8192, 8192, 8192, 1, DType::kBf16});
+  const Cost big = model.cost(task::Gemm{8192, 8192, 8192, 1, DType::kBf16});
   EXPECT_EQ(big.time, ns_up(2.0 * 8192 * 8192 * 8192 / 50e12 + 2e-6));
   EXPECT_EQ(big.bound, Bound::kCompute);
 }
@@ -74,15 +74,15 @@ TEST(Cost, LaunchOverheadIsAddedAndCanBind) {
 TEST(Cost, ElementwiseIsMemoryBound) {
   const CostModel model(test_device(), nullptr);
   // 1 GB at 1 TB/s × 0.8 = 1.25 ms; 0.25 FLOP/B × 1e9 B at 10 TFLOP/s × 0.5 = 50 us.
-  const Cost c = model.cost(workload::Elementwise{workload::PointwiseKind::kNorm, 1'000'000'000, 0.25});
+  const Cost c = model.cost(task::Elementwise{task::PointwiseKind::kNorm, 1'000'000'000, 0.25});
   EXPECT_EQ(c.time, Duration::us(1250));
   EXPECT_EQ(c.bound, Bound::kMemory);
 }
 
 TEST(Cost, AttentionCountsFourBHS2DHalvedWhenCausal) {
   const CostModel model(test_device(), nullptr);
-  const workload::Attention full{2, 16, 4, 4096, 128, false, DType::kBf16};
-  workload::Attention causal = full;
+  const task::Attention full{2, 16, 4, 4096, 128, false, DType::kBf16};
+  task::Attention causal = full;
   causal.causal = true;
   const double flops = 4.0 * 2 * 16 * 4096.0 * 4096 * 128;
   EXPECT_DOUBLE_EQ(model.cost(full).flops.count(), flops);
@@ -93,8 +93,8 @@ TEST(Cost, AttentionCountsFourBHS2DHalvedWhenCausal) {
 
 TEST(Cost, VocabProjectionIsItsGemm) {
   const CostModel model(test_device(), nullptr);
-  const Cost v = model.cost(workload::VocabProjection{2048, 12288, 51200, DType::kBf16});
-  const Cost g = model.cost(workload::Gemm{2048, 51200, 12288, 1, DType::kBf16});
+  const Cost v = model.cost(task::VocabProjection{2048, 12288, 51200, DType::kBf16});
+  const Cost g = model.cost(task::Gemm{2048, 51200, 12288, 1, DType::kBf16});
   EXPECT_EQ(v.time, g.time);
   EXPECT_DOUBLE_EQ(v.flops.count(), g.flops.count());
 }
@@ -102,7 +102,7 @@ TEST(Cost, VocabProjectionIsItsGemm) {
 TEST(Cost, EmbeddingMovesGatheredRows) {
   const CostModel model(test_device(), nullptr);
   // 4096 tokens × 1024 × 2 B read and written, plus 4-byte ids: 4096·(2·2048 + 4) B.
-  const Cost c = model.cost(workload::Embedding{4096, 1024, 50000, DType::kBf16});
+  const Cost c = model.cost(task::Embedding{4096, 1024, 50000, DType::kBf16});
   EXPECT_EQ(c.bytes.count(), 4096LL * (2 * 2048 + 4));
   EXPECT_EQ(c.bound, Bound::kMemory);
 }
@@ -110,14 +110,14 @@ TEST(Cost, EmbeddingMovesGatheredRows) {
 TEST(Cost, OptimizerStepMovesThirtyBytesPerParameter) {
   const CostModel model(test_device(), nullptr);
   // Mixed-precision Adam: 16 B read + 14 B written per parameter; 1e9 parameters → 30 GB at 0.8 TB/s.
-  const Cost c = model.cost(workload::OptimizerStep{1'000'000'000});
+  const Cost c = model.cost(task::OptimizerStep{1'000'000'000});
   EXPECT_EQ(c.bytes.count(), 30'000'000'000LL);
   EXPECT_EQ(c.time, Duration::us(37'500));
 }
 
 TEST(Cost, WeightOnlyQuantizationAddsDequantizationOnTheVectorUnits) {
   const CostModel model(test_device(), nullptr);
-  workload::QuantGemm q;
+  task::QuantGemm q;
   q.m = 4096;
   q.n = 4096;
   q.k = 4096;
@@ -133,7 +133,7 @@ TEST(Cost, WeightOnlyQuantizationAddsDequantizationOnTheVectorUnits) {
 TEST(Cost, SpmmComputesThePaddedBlocks) {
   // 1024 × 1024 with 1024 nonzeros (p = 2^-10): FlashSparse's 8×1 blocks. Expected non-empty
   // blocks: 128·1024 · (1 − (1 − p)^8); padded values: 8 per block.
-  workload::Spmm s;
+  task::Spmm s;
   s.rows = 1024;
   s.cols = 1024;
   s.nnz = 1024;
@@ -141,14 +141,14 @@ TEST(Cost, SpmmComputesThePaddedBlocks) {
   s.dtype = DType::kFp16;
   const double p = 1.0 / 1024;
   const double padded = 128.0 * 1024 * (1 - std::pow(1 - p, 8)) * 8;
-  EXPECT_NEAR(workload::padded_nnz(s), padded, 1e-6 * padded);
-  EXPECT_GT(workload::padded_nnz(s), 1024.0);
+  EXPECT_NEAR(task::padded_nnz(s), padded, 1e-6 * padded);
+  EXPECT_GT(task::padded_nnz(s), 1024.0);
   // Magicube int8 blocks are 16 × 8; a dense matrix pads nothing.
   s.dtype = DType::kInt8;
   s.nnz = s.rows * s.cols;
-  EXPECT_DOUBLE_EQ(workload::padded_nnz(s), 1024.0 * 1024);
-  EXPECT_EQ(workload::default_block(DType::kInt8).rows, 16);
-  EXPECT_EQ(workload::default_block(DType::kInt4).cols, 8);
+  EXPECT_DOUBLE_EQ(task::padded_nnz(s), 1024.0 * 1024);
+  EXPECT_EQ(task::default_block(DType::kInt8).rows, 16);
+  EXPECT_EQ(task::default_block(DType::kInt4).cols, 8);
   const CostModel model(test_device(), nullptr);
   s.dtype = DType::kBf16;
   s.nnz = 1024;
@@ -159,7 +159,7 @@ TEST(Cost, ADeviceWithoutTheNeededPeakSaysWhatItHas) {
   const DeviceCatalog catalog(devices_dir());
   const CostModel model(catalog.load("V100-SXM2-32GB"), nullptr);
   try {
-    (void)model.cost(workload::Gemm{1024, 1024, 1024, 1, DType::kBf16});
+    (void)model.cost(task::Gemm{1024, 1024, 1024, 1, DType::kBf16});
     FAIL() << "no error";
   } catch (const ValueError& e) {
     EXPECT_STREQ(e.what(), "device V100-SXM2-32GB has no bf16 peak; it has: fp64, fp32, fp16");
@@ -178,17 +178,17 @@ memory:
 TEST(Cost, CalibratedShapesReturnTheMeasuredTimePlusLaunch) {
   const CalibrationTable table = parse_calibration_table(kTable, "t.yaml");
   const CostModel model(test_device("2 us"), &table);
-  const Cost c = model.cost(workload::Gemm{4096, 4096, 4096, 1, DType::kBf16});
+  const Cost c = model.cost(task::Gemm{4096, 4096, 4096, 1, DType::kBf16});
   EXPECT_EQ(c.time, Duration::us(2002));
   EXPECT_TRUE(c.calibrated);
   // Efficiency = roofline ÷ measured = (2·4096³ / 100 TFLOP/s) ÷ 2 ms.
   EXPECT_NEAR(c.efficiency, 2.0 * 4096 * 4096 * 4096 / 100e12 / 2e-3, 1e-12);
   // A dtype the table does not cover falls back to the documented default.
-  const Cost f = model.cost(workload::Gemm{4096, 4096, 4096, 1, DType::kFp32});
+  const Cost f = model.cost(task::Gemm{4096, 4096, 4096, 1, DType::kFp32});
   EXPECT_FALSE(f.calibrated);
   EXPECT_DOUBLE_EQ(f.efficiency, 0.5);
   // Memory-bound work takes the table's copy efficiency: 2 GB moved in 2.5 ms at 1 TB/s → 0.8.
-  const Cost e = model.cost(workload::Elementwise{workload::PointwiseKind::kElementwise, 4'000'000'000, 0});
+  const Cost e = model.cost(task::Elementwise{task::PointwiseKind::kElementwise, 4'000'000'000, 0});
   EXPECT_TRUE(e.calibrated);
   EXPECT_EQ(e.time, Duration::us(5002));
 }

@@ -19,8 +19,8 @@ NgpcModel ngpc(int scale) {
   return NgpcModel(DeviceCatalog(devices_dir()).load("NGPC-" + std::to_string(scale)));
 }
 
-workload::HashGridEncoding grid(std::int64_t log2_table, std::int64_t points) {
-  workload::HashGridEncoding h;
+task::HashGridEncoding grid(std::int64_t log2_table, std::int64_t points) {
+  task::HashGridEncoding h;
   h.levels = 16;
   h.features = 2;
   h.log2_table = log2_table;
@@ -60,7 +60,7 @@ TEST(Ngpc, TablesThatDoNotFitSpillToDram) {
 }
 
 TEST(Ngpc, MlpEngineCyclesAndFusion) {
-  workload::TinyMlp mlp;  // 32 → 64 → 64 → 16
+  task::TinyMlp mlp;  // 32 → 64 → 64 → 16
   mlp.points = 1 << 24;
   const NgpcModel m = ngpc(8);
   EXPECT_EQ(m.mlp_cycles_per_point(mlp), 3);  // three layers, each within one 64×64 pass
@@ -79,7 +79,7 @@ TEST(Ngpc, ComparesWithTheGpuCostModel) {
   const DeviceCatalog catalog(devices_dir());
   const CostModel gpu(catalog.load("RTX-3090"), nullptr);
   const auto h = grid(17, 1 << 22);
-  workload::TinyMlp mlp;
+  task::TinyMlp mlp;
   mlp.points = 1 << 22;
   const NeuralFieldComparison c = compare(h, mlp, ngpc(8), gpu);
   EXPECT_EQ(c.gpu_total, c.gpu_encoding.time + c.gpu_mlp.time);

@@ -10,16 +10,16 @@
 #include <variant>
 #include <vector>
 
-#include "sim/config/scenario.hpp"
-#include "sim/config/simulation.hpp"
+#include "sim/run/scenario.hpp"
+#include "sim/run/simulation.hpp"
 
 namespace orrery::test {
 
 // The text of the ConfigError that reading `text` (with `sets`) throws, or "(no error)".
 inline std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
-  const config::Catalog catalog;
+  const run::Catalog catalog;
   try {
-    (void)config::parse_scenario(catalog, text, "s.yaml", sets, std::nullopt);
+    (void)run::parse_scenario(catalog, text, "s.yaml", sets, std::nullopt);
   } catch (const ConfigError& e) {
     return e.what();
   }
@@ -35,7 +35,7 @@ inline std::string replace(std::string text, const std::string& from, const std:
 }
 
 // A scalar summary value as a double (a test failure if absent).
-inline double number(const config::RunOutput& r, const std::string& key) {
+inline double number(const run::RunOutput& r, const std::string& key) {
   const auto* v = r.recorder->summary().find(key);
   EXPECT_NE(v, nullptr) << key;
   if (v == nullptr) return 0;
@@ -44,7 +44,7 @@ inline double number(const config::RunOutput& r, const std::string& key) {
 }
 
 // A per-stage or per-device summary list (a test failure if absent).
-inline std::vector<double> numbers(const config::RunOutput& r, const std::string& key) {
+inline std::vector<double> numbers(const run::RunOutput& r, const std::string& key) {
   const auto* v = r.recorder->summary().find(key);
   EXPECT_NE(v, nullptr) << key;
   return v ? std::get<std::vector<double>>(*v) : std::vector<double>{};

@@ -17,7 +17,7 @@ std::string two_nodes(const std::string& node) {
 }
 
 struct Built {
-  config::TopoSpec spec;
+  run::TopoSpec spec;
   const NodeFabric& fabric() const { return spec.cluster->graph().fabric(); }
   std::vector<std::string> route(int s, int d) const {
     std::vector<LinkId> r;

@@ -14,7 +14,7 @@
 
 #include <set>
 
-#include "sim/config/topo_spec.hpp"
+#include "sim/run/topo_spec.hpp"
 #include "topologies/cluster_graph.hpp"
 #include "topologies/dragonfly.hpp"
 
@@ -34,9 +34,9 @@ void PrintTo(const Case& c, std::ostream* os) {
   *os << c.name;
 }
 
-config::TopoSpec build(const Case& c) {
-  const config::Catalog catalog;
-  return config::parse_topo_spec(catalog, c.spec, c.name + ".yaml");
+run::TopoSpec build(const Case& c) {
+  const run::Catalog catalog;
+  return run::parse_topo_spec(catalog, c.spec, c.name + ".yaml");
 }
 
 std::string scale_out(int endpoints, const std::string& topology) {
@@ -234,7 +234,7 @@ int bfs_hops(const Topology& t, int s, int d) {
 }
 
 void check(const Case& c) {
-  const config::TopoSpec spec = build(c);
+  const run::TopoSpec spec = build(c);
   const Topology& t = spec.network();
   const ClusterGraph* cg = spec.cluster ? &spec.cluster->graph() : nullptr;
   std::vector<LinkId> r;
@@ -285,7 +285,7 @@ std::string kind_in(const std::string& spec) {
 }
 
 TEST(RoutingProperty, EveryRegisteredKindHasCases) {
-  const config::Catalog catalog;
+  const run::Catalog catalog;
   std::set<std::string> scale_out_kinds, node_kinds;
   for (const Case& c : scale_out_cases()) scale_out_kinds.insert(kind_in(c.spec));
   for (const Case& c : cluster_cases()) {

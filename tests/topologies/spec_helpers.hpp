@@ -4,13 +4,13 @@
 
 #include <string>
 
-#include "sim/config/topo_spec.hpp"
+#include "sim/run/topo_spec.hpp"
 
 namespace orrery::topo::testing {
 
-inline config::TopoSpec build_spec(const std::string& text) {
-  const config::Catalog catalog;
-  return config::parse_topo_spec(catalog, text, "t.yaml");
+inline run::TopoSpec build_spec(const std::string& text) {
+  const run::Catalog catalog;
+  return run::parse_topo_spec(catalog, text, "t.yaml");
 }
 
 // The message of the ConfigError that `text` raises, or "(no error)".

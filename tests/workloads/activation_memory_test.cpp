@@ -66,8 +66,8 @@ workload:
                                        fmt::arg("p", m.pp), fmt::arg("mb", m.micro_batches), fmt::arg("v", m.chunks),
                                        fmt::arg("schedule", m.chunks > 1 ? "interleaved_1f1b" : "1f1b"),
                                        fmt::arg("bytes", per_chunk));
-  const config::Catalog catalog;
-  const auto run = config::simulate(config::parse_scenario(catalog, text, "memory.yaml", {}, std::nullopt));
+  const run::Catalog catalog;
+  const auto run = run::simulate(run::parse_scenario(catalog, text, "memory.yaml", {}, std::nullopt));
   return number(run, "peak_memory_bytes") / kGiB;
 }
 

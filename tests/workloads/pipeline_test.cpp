@@ -23,7 +23,7 @@
 
 #include <map>
 
-#include "sim/config/simulation.hpp"
+#include "sim/run/simulation.hpp"
 #include "workloads/schedules/pipeline_1f1b.hpp"
 #include "workloads/schedules/pipeline_gpipe.hpp"
 #include "workloads/schedules/pipeline_interleaved.hpp"
@@ -68,9 +68,9 @@ network: {{ model: {net} }}
                      fmt::arg("ring", c.v > 1 ? "true" : "false"), fmt::arg("net", c.network));
 }
 
-config::RunOutput run(const Case& c) {
-  const config::Catalog catalog;
-  return config::simulate(config::parse_scenario(catalog, text(c), "case.yaml", {}, std::nullopt));
+run::RunOutput run(const Case& c) {
+  const run::Catalog catalog;
+  return run::simulate(run::parse_scenario(catalog, text(c), "case.yaml", {}, std::nullopt));
 }
 
 TEST(Pipeline, GPipeAnd1F1BMatchTheClosedFormWithFreeCommunication) {
@@ -195,10 +195,10 @@ TEST(Pipeline, SameScenarioTwiceGivesIdenticalSpans) {
 
 TEST(PipelineInvalid, StagesMustMatchTheDevices) {
   Case c;
-  const config::Catalog catalog;
-  const auto s = config::parse_scenario(catalog, text(c), "case.yaml", {"cluster.nodes=3"}, std::nullopt);
+  const run::Catalog catalog;
+  const auto s = run::parse_scenario(catalog, text(c), "case.yaml", {"cluster.nodes=3"}, std::nullopt);
   try {
-    (void)config::simulate(s);
+    (void)run::simulate(s);
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_STREQ(e.what(), "case.yaml:5:11: error: workload.stages: 4 stages need 4 devices, one per stage, but the "

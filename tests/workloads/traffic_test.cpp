@@ -18,7 +18,7 @@
 
 #include <unistd.h>
 
-#include "sim/config/simulation.hpp"
+#include "sim/run/simulation.hpp"
 #include "workloads/traffic.hpp"
 
 namespace orrery {
@@ -42,25 +42,25 @@ network: {{ model: {} }}
 // transfer the analytic time alpha + ⌈bytes/beta⌉ (sim/exec/flow_network.hpp), so closed forms hold in both.
 const std::vector<std::string> kModels{"analytic", "flow"};
 
-config::RunOutput run(const std::string& text, const std::string& file = "traffic.yaml") {
-  const config::Catalog catalog;
-  return config::simulate(config::parse_scenario(catalog, text, file, {}, std::nullopt));
+run::RunOutput run(const std::string& text, const std::string& file = "traffic.yaml") {
+  const run::Catalog catalog;
+  return run::simulate(run::parse_scenario(catalog, text, file, {}, std::nullopt));
 }
 
-const Summary::Value& value(const config::RunOutput& r, const std::string& key) {
+const Summary::Value& value(const run::RunOutput& r, const std::string& key) {
   const auto* v = r.recorder->summary().find(key);
   if (!v) throw std::runtime_error("no summary key " + key);
   return *v;
 }
-double number(const config::RunOutput& r, const std::string& key) {
+double number(const run::RunOutput& r, const std::string& key) {
   const auto& v = value(r, key);
   if (const auto* d = std::get_if<double>(&v)) return *d;
   return static_cast<double>(std::get<std::int64_t>(v));
 }
-std::vector<double> numbers(const config::RunOutput& r, const std::string& key) {
+std::vector<double> numbers(const run::RunOutput& r, const std::string& key) {
   return std::get<std::vector<double>>(value(r, key));
 }
-std::string text(const config::RunOutput& r, const std::string& key) {
+std::string text(const run::RunOutput& r, const std::string& key) {
   return std::get<std::string>(value(r, key));
 }
 
@@ -89,7 +89,7 @@ void ring_all_reduce_closed_form(const std::string& model) {
   // One span for the collective and one per transfer: 2(p−1) steps × p ranks.
   std::size_t collective = 0, sends = 0;
   for (const auto& s : r.recorder->spans())
-    (s.kind == static_cast<std::int8_t>(workload::TaskKind::kCollective) ? collective : sends)++;
+    (s.kind == static_cast<std::int8_t>(task::TaskKind::kCollective) ? collective : sends)++;
   EXPECT_EQ(collective, 1u);
   EXPECT_EQ(sends, 14u * 8u);
 }
@@ -139,7 +139,7 @@ TEST(TrafficCollective, AutoIsReportedAndCollectivesStartAtTheirTimes) {
   // 2 × (1000 + ⌈4096 B / 50 GB/s⌉ = 82 ns), starting at 5 us.
   EXPECT_NEAR(numbers(r, "collective_time_s").at(1), 2 * 1082e-9, 1e-15);
   for (const auto& s : r.recorder->spans()) {
-    if (s.kind == static_cast<std::int8_t>(workload::TaskKind::kCollective) && s.device == 2) {
+    if (s.kind == static_cast<std::int8_t>(task::TaskKind::kCollective) && s.device == 2) {
       EXPECT_EQ(s.start, 5000);
     }
   }
@@ -168,14 +168,14 @@ TEST(TrafficFlows, RingPatternFlowsAndBandwidth) {
 
 // The (src, dst) of every flow the workload lowers to.
 std::vector<std::pair<int, int>> flows_of(int devices, const std::string& flows, std::uint64_t seed = 1) {
-  const config::Catalog catalog;
+  const run::Catalog catalog;
   const auto s =
-      config::parse_scenario(catalog, scenario(devices, flows, "1 us", seed), "t.yaml", {}, std::nullopt);
+      run::parse_scenario(catalog, scenario(devices, flows, "1 us", seed), "t.yaml", {}, std::nullopt);
   workload::ClusterShape shape{devices, 1, seed};
   const auto g = s.workload->lower(shape);
   std::vector<std::pair<int, int>> out;
   for (const auto& t : g.tasks()) {
-    const auto& x = std::get<workload::TransferWork>(t.work);
+    const auto& x = std::get<task::TransferWork>(t.work);
     out.emplace_back(x.src.value(), x.dst.value());
   }
   return out;
@@ -395,14 +395,14 @@ TEST(TrafficInvalid, Patterns) {
 }
 
 TEST(TrafficScenario, ResolvedYamlReadsBack) {
-  const config::Catalog catalog;
-  const auto s = config::parse_scenario(catalog, scenario(8, R"(  flows:
+  const run::Catalog catalog;
+  const auto s = run::parse_scenario(catalog, scenario(8, R"(  flows:
     - { pattern: incast, bytes: "1 MiB", target: 2 }
   collectives:
     - { op: all_reduce, bytes: "1 GiB", algorithm: dim_rings, dims: [2, 4] })"),
                                         "t.yaml", {}, std::nullopt);
   EXPECT_NE(s.resolved_yaml.find("group: all"), std::string::npos) << s.resolved_yaml;
-  const auto again = config::parse_scenario(catalog, s.resolved_yaml, "resolved.yaml", {}, std::nullopt);
+  const auto again = run::parse_scenario(catalog, s.resolved_yaml, "resolved.yaml", {}, std::nullopt);
   EXPECT_EQ(again.resolved_yaml, s.resolved_yaml);
 }
 

@@ -16,7 +16,7 @@
 
 #include <fmt/format.h>
 
-#include "sim/config/simulation.hpp"
+#include "sim/run/simulation.hpp"
 #include "tests/support/scenario_support.hpp"
 
 namespace orrery {
@@ -36,14 +36,14 @@ const std::vector<Published> kSet{{"22b", 1.42, 1.10, 45.56, 59.25, 9.56, 0},
                                   {"530b", 49.05, 37.83, 31.64, 114.02, 23.08, 8},
                                   {"1t", 94.42, 71.49, 32.96, 131.25, 26.56, 8}};
 
-config::RunOutput run(const std::string& model, std::vector<std::string> sets) {
-  const config::Catalog catalog;
+run::RunOutput run(const std::string& model, std::vector<std::string> sets) {
+  const run::Catalog catalog;
   sets.emplace_back("workload.training.check_memory=false");
-  return config::simulate(config::load_scenario(
+  return run::simulate(run::load_scenario(
       catalog, ORRERY_SOURCE_DIR "/scenarios/calibration_" + model + ".yaml", sets, std::nullopt));
 }
 
-double gib(const config::RunOutput& r, int device, std::initializer_list<workload::MemoryCategory> parts) {
+double gib(const run::RunOutput& r, int device, std::initializer_list<task::MemoryCategory> parts) {
   for (const auto& row : r.recorder->memory()) {
     if (row.device != device) continue;
     double sum = 0;
@@ -66,7 +66,7 @@ TEST(TrainingCalibration, IterationTimeOfTheKorthikantiSet) {
 }
 
 TEST(TrainingCalibration, MemoryPerGpuOfTheKorthikantiSet) {
-  using C = workload::MemoryCategory;
+  using C = task::MemoryCategory;
   for (const Published& p : kSet) {
     const auto none = run(p.model, {"workload.training.recompute=none"});
     const auto selective = run(p.model, kSelective);

@@ -11,7 +11,7 @@
 
 #include <cmath>
 
-#include "sim/config/simulation.hpp"
+#include "sim/run/simulation.hpp"
 #include "sim/core/error.hpp"
 #include "tests/support/scenario_support.hpp"
 #include "workloads/training/plan.hpp"
@@ -26,9 +26,9 @@ using test::numbers;
 using test::replace;
 namespace tr = workload::training;
 
-config::RunOutput run(const std::string& text, const std::vector<std::string>& sets = {}) {
-  const config::Catalog catalog;
-  return config::simulate(config::parse_scenario(catalog, text, "t.yaml", sets, std::nullopt));
+run::RunOutput run(const std::string& text, const std::vector<std::string>& sets = {}) {
+  const run::Catalog catalog;
+  return run::simulate(run::parse_scenario(catalog, text, "t.yaml", sets, std::nullopt));
 }
 
 // ---------------------------------------------------------------- profiled pipelines
@@ -149,7 +149,7 @@ TEST(TrainingProfiled, FirstStageHoldsPMicroBatchesUnderOneFOneBAndMUnderGPipe) 
     const auto r = run(profiled(Profiled{.p = p, .m = m, .layers = layers, .schedule = schedule}));
     const auto& rows = r.recorder->memory();
     ASSERT_FALSE(rows.empty());
-    const auto activations = static_cast<std::size_t>(workload::MemoryCategory::kActivations);
+    const auto activations = static_cast<std::size_t>(task::MemoryCategory::kActivations);
     EXPECT_DOUBLE_EQ(static_cast<double>(rows[0].parts[activations]), in_flight * per_micro_batch) << schedule;
   }
 }
@@ -213,9 +213,9 @@ TEST(TrainingVocabulary, VocabularyParallelismKeepsTheFlopsAndSpreadsTheVocabula
   const auto naive = run(a100(1, model, "tp: 2, pp: 4", "global_batch: 8, check_memory: false"));
   const auto vocab = run(a100(1, model, "tp: 2, pp: 4", "global_batch: 8, check_memory: false, vocab_parallel: true"));
   EXPECT_NEAR(number(vocab, "model_flops") / number(naive, "model_flops"), 1.0, 1e-12);
-  const auto params = [](const config::RunOutput& r, int device) {
+  const auto params = [](const run::RunOutput& r, int device) {
     for (const auto& row : r.recorder->memory()) {
-      if (row.device == device) return static_cast<double>(row.parts[static_cast<std::size_t>(workload::MemoryCategory::kParameters)]);
+      if (row.device == device) return static_cast<double>(row.parts[static_cast<std::size_t>(task::MemoryCategory::kParameters)]);
     }
     return -1.0;
   };
@@ -289,7 +289,7 @@ TEST(TrainingOffload, OptimizerOnTheHostMovesGradientsAndWeightsOverPcie) {
   EXPECT_NEAR(duration_of("gradients to host"), std::ceil(local * 2 / 31.5e9 * 1e9), 1);
   EXPECT_NEAR(duration_of("optimizer step (host)"), std::ceil(local * 30 / (409.6e9 / 8) * 1e9), 1);
   EXPECT_NEAR(duration_of("weights to device"), std::ceil(local * 2 / 31.5e9 * 1e9), 1);
-  EXPECT_EQ(r.recorder->memory()[0].parts[static_cast<std::size_t>(workload::MemoryCategory::kOptimizer)], 0);
+  EXPECT_EQ(r.recorder->memory()[0].parts[static_cast<std::size_t>(task::MemoryCategory::kOptimizer)], 0);
 }
 
 TEST(TrainingModel, ParameterCountIsNarayanansFormula) {
@@ -327,10 +327,10 @@ TEST(TrainingMemory, SimulatedModelStatesFollowTheZeroStage) {
   for (int stage = 0; stage <= 3; ++stage) {
     const auto r = run(a100(1, model, "dp: 8", fmt::format("global_batch: 8, zero_stage: {}, gradient_precision: bf16", stage)));
     const auto& row = r.recorder->memory()[0];
-    const auto at = [&](workload::MemoryCategory c) { return static_cast<double>(row.parts[static_cast<std::size_t>(c)]); };
-    EXPECT_NEAR(at(workload::MemoryCategory::kParameters), 2 * psi / (stage >= 3 ? 8 : 1), 2) << stage;
-    EXPECT_NEAR(at(workload::MemoryCategory::kGradients), 2 * psi / (stage >= 2 ? 8 : 1), 2) << stage;
-    EXPECT_NEAR(at(workload::MemoryCategory::kOptimizer), 12 * psi / (stage >= 1 ? 8 : 1), 2) << stage;
+    const auto at = [&](task::MemoryCategory c) { return static_cast<double>(row.parts[static_cast<std::size_t>(c)]); };
+    EXPECT_NEAR(at(task::MemoryCategory::kParameters), 2 * psi / (stage >= 3 ? 8 : 1), 2) << stage;
+    EXPECT_NEAR(at(task::MemoryCategory::kGradients), 2 * psi / (stage >= 2 ? 8 : 1), 2) << stage;
+    EXPECT_NEAR(at(task::MemoryCategory::kOptimizer), 12 * psi / (stage >= 1 ? 8 : 1), 2) << stage;
   }
 }
 
@@ -381,9 +381,9 @@ workload:
 )";
 
 std::string simulate_error(const std::string& text) {
-  const config::Catalog catalog;
+  const run::Catalog catalog;
   try {
-    (void)config::simulate(config::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt));
+    (void)run::simulate(run::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt));
   } catch (const ConfigError& e) {
     return e.what();
   }

@@ -32,7 +32,7 @@
 
 #include <map>
 
-#include "sim/config/simulation.hpp"
+#include "sim/run/simulation.hpp"
 #include "workloads/pipeline_profiled.hpp"
 #include "workloads/schedules/pipeline_1f1b.hpp"
 #include "workloads/schedules/pipeline_v_half.hpp"
@@ -83,9 +83,9 @@ network: {{ model: {net} }}
                      fmt::arg("tb", c.tb_us), fmt::arg("tw", c.tw_us), fmt::arg("net", c.network));
 }
 
-config::RunOutput run(const Case& c) {
-  const config::Catalog catalog;
-  return config::simulate(config::parse_scenario(catalog, text(c), "case.yaml", {}, std::nullopt));
+run::RunOutput run(const Case& c) {
+  const run::Catalog catalog;
+  return run::simulate(run::parse_scenario(catalog, text(c), "case.yaml", {}, std::nullopt));
 }
 
 std::string where(const Case& c) {
@@ -93,7 +93,7 @@ std::string where(const Case& c) {
 }
 
 // Checks iteration time, bubble_s and bubble_fraction against closed forms (ns).
-void expect_times(const Case& c, const config::RunOutput& r, std::int64_t iteration_ns,
+void expect_times(const Case& c, const run::RunOutput& r, std::int64_t iteration_ns,
                   std::int64_t bubble_ns) {
   const double work_ns = static_cast<double>(c.m * (c.tf_us + c.tb_us + c.tw_us) * 1000);
   EXPECT_NEAR(number(r, "iteration_time_s"), static_cast<double>(iteration_ns) * 1e-9, 1e-12) << where(c);
@@ -102,7 +102,7 @@ void expect_times(const Case& c, const config::RunOutput& r, std::int64_t iterat
       << where(c);
 }
 
-void expect_peak_on_every_stage(const Case& c, const config::RunOutput& r, std::int64_t chunks_in_flight) {
+void expect_peak_on_every_stage(const Case& c, const run::RunOutput& r, std::int64_t chunks_in_flight) {
   ASSERT_EQ(r.recorder->memory().size(), static_cast<std::size_t>(c.p));
   for (const auto& row : r.recorder->memory()) {
     EXPECT_EQ(row.peak, chunks_in_flight * kGiB) << where(c) << " device " << row.device;
@@ -200,7 +200,7 @@ TEST(ZeroBubble, OneFOneBFusesTheWeightGradient) {
       expect_times(c, r, (m + p - 1) * 3'200'000, (p - 1) * 3'200'000);
       int weight_tasks = 0;
       for (const auto& s : r.recorder->spans())
-        weight_tasks += s.kind == static_cast<int>(workload::TaskKind::kWeightGrad);
+        weight_tasks += s.kind == static_cast<int>(task::TaskKind::kWeightGrad);
       EXPECT_EQ(weight_tasks, 0) << where(c);
       if (schedule == "1f1b") {
         EXPECT_EQ(r.recorder->memory().front().peak, p * kGiB) << where(c);
@@ -217,8 +217,8 @@ TEST(ZeroBubble, SplitSchedulesEmitOneWeightGradientTaskPerOperation) {
     std::map<std::tuple<int, int, int>, int> count;  // (kind, micro-batch, device) → tasks
     for (const auto& s : r.recorder->spans()) ++count[{s.kind, s.micro_batch, s.device}];
     for (const int kind :
-         {static_cast<int>(workload::TaskKind::kForward), static_cast<int>(workload::TaskKind::kBackward),
-          static_cast<int>(workload::TaskKind::kWeightGrad)}) {
+         {static_cast<int>(task::TaskKind::kForward), static_cast<int>(task::TaskKind::kBackward),
+          static_cast<int>(task::TaskKind::kWeightGrad)}) {
       for (int mb = 0; mb < c.m; ++mb) {
         for (int d = 0; d < c.p; ++d) EXPECT_EQ((count[{kind, mb, d}]), v) << schedule << " kind " << kind;
       }

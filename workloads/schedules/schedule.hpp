@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "sim/config/registry.hpp"
-#include "workloads/task_graph.hpp"
+#include "workloads/vocabulary.hpp"
 
 namespace orrery::workload {
 

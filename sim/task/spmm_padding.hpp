@@ -21,9 +21,9 @@
 
 #include <cstdint>
 
-#include "workloads/operation.hpp"
+#include "sim/task/operation.hpp"
 
-namespace orrery::workload {
+namespace orrery::task {
 
 struct BlockShape {
   std::int64_t rows = 1;
@@ -42,4 +42,4 @@ struct BlockShape {
 // The same, given nonempty_blocks(s).
 [[nodiscard]] double padded_from_blocks(const SparseShape& s, double blocks);
 
-}  // namespace orrery::workload
+}  // namespace orrery::task

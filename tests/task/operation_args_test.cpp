@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "sim/core/error.hpp"
-#include "workloads/operation_args.hpp"
+#include "sim/task/operation_args.hpp"
 
-namespace orrery::workload {
+namespace orrery::task {
 namespace {
 
 std::string error_of(std::string_view kind, std::vector<std::string> args) {
@@ -77,4 +77,4 @@ TEST(OperationArgs, HelpNamesEveryKind) {
 }
 
 }  // namespace
-}  // namespace orrery::workload
+}  // namespace orrery::task

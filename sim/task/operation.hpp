@@ -23,7 +23,7 @@
 #include <variant>
 #include <vector>
 
-namespace orrery::workload {
+namespace orrery::task {
 
 // Element types, in the order device files list their peak rates.
 enum class DType : std::uint8_t { kFp64, kFp32, kTf32, kBf16, kFp16, kFp8, kInt8, kInt4 };
@@ -123,4 +123,4 @@ struct OperationWork {
 };
 [[nodiscard]] OperationWork work_of(const Operation& op);
 
-}  // namespace orrery::workload
+}  // namespace orrery::task

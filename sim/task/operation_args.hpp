@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "workloads/operation.hpp"
+#include "sim/task/operation.hpp"
 
-namespace orrery::workload {
+namespace orrery::task {
 
 [[nodiscard]] Operation parse_operation(std::string_view kind, std::span<const std::string> args);
 // Parses a dtype name ("bf16"); throws ValueError listing the valid names.
@@ -21,4 +21,4 @@ namespace orrery::workload {
 // Every kind with its keys, defaults and help.
 [[nodiscard]] std::string operation_help();
 
-}  // namespace orrery::workload
+}  // namespace orrery::task

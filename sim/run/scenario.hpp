@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "sim/config/catalog.hpp"
+#include "sim/run/catalog.hpp"
 #include "sim/horizon/policies.hpp"
 #include "sim/exec/cluster.hpp"
 
-namespace orrery::config {
+namespace orrery::run {
 
 struct Scenario {
   std::uint64_t seed = 1;
@@ -35,9 +35,9 @@ Scenario parse_scenario(const Catalog& catalog, const std::string& text, const s
 
 // The `cluster` section's keys, read (or documented) into `spec`. Checks of the
 // scale-out network that need the endpoint count are reported at their key.
-void read_cluster(Reader& c, const Catalog& catalog, exec::ClusterSpec& spec);
+void read_cluster(config::Reader& c, const Catalog& catalog, exec::ClusterSpec& spec);
 
 // The top-level keys, read (or documented, in describe mode) into `s`.
-void read_scenario(Reader& r, const Catalog& catalog, Scenario& s);
+void read_scenario(config::Reader& r, const Catalog& catalog, Scenario& s);
 
-}  // namespace orrery::config
+}  // namespace orrery::run

@@ -1,4 +1,4 @@
-#include "sim/config/long_run.hpp"
+#include "sim/run/long_run.hpp"
 
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@
 #include "models/failure/checkpoint_interval.hpp"
 #include "sim/core/error.hpp"
 
-namespace orrery::config {
+namespace orrery::run {
 
 double shared_write_time(std::vector<double> bytes, double egress, double storage) {
   std::sort(bytes.begin(), bytes.end());
@@ -198,4 +198,4 @@ void run_long_horizon(const Scenario& s, RunOutput& out, std::optional<int> repl
   }
 }
 
-}  // namespace orrery::config
+}  // namespace orrery::run

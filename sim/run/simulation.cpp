@@ -1,4 +1,4 @@
-#include "sim/config/simulation.hpp"
+#include "sim/run/simulation.hpp"
 
 #include <fmt/format.h>
 
@@ -12,7 +12,7 @@
 #include "sim/exec/executor.hpp"
 #include "sim/horizon/bubble_filling.hpp"
 
-namespace orrery::config {
+namespace orrery::run {
 
 namespace {
 
@@ -23,11 +23,11 @@ class CostModelView final : public workload::DeviceModel {
   explicit CostModelView(const exec::ClusterSpec& spec)
       : model_(spec.device, spec.calibration.get()), host_(spec.host.get()) {}
   std::string_view name() const override { return model_.device().name; }
-  OperationCost cost(const workload::Operation& op) const override {
+  OperationCost cost(const task::Operation& op) const override {
     const models::Cost c = model_.cost(op);
     return {c.time, c.calibrated};
   }
-  FlopRate peak(workload::DType t) const override { return model_.device().peak_or_throw(t); }
+  FlopRate peak(task::DType t) const override { return model_.device().peak_or_throw(t); }
   Bytes memory_capacity() const override { return model_.device().memory_capacity.value; }
   Bandwidth pcie_bandwidth() const override {
     return host_ && host_->pcie_bandwidth.present ? host_->pcie_bandwidth.value : model_.device().pcie_bandwidth.value;
@@ -43,34 +43,25 @@ class CostModelView final : public workload::DeviceModel {
   const models::Device* host_;
 };
 
-// Collectives priced on the cluster's routes (exec::lower_collective, as the
-// executor lowers them), cached per distinct collective.
+// Collectives priced on the cluster's routes from the run's plan cache, the
+// one the executor runs plans from.
 class RoutePricer final : public workload::CollectivePricer {
  public:
-  RoutePricer(const exec::Cluster& cluster, const models::CollectiveLibrary& library)
-      : cluster_(cluster), library_(library) {}
+  explicit RoutePricer(exec::CollectivePlans& plans) : plans_(plans) {}
 
-  workload::CollectivePrice price(const workload::CollectiveWork& c) const override {
-    const std::uint64_t h = exec::collective_hash(c);
-    for (auto [at, end] = cache_.equal_range(h); at != end; ++at) {
-      if (exec::same_plan(at->second.first, c)) return at->second.second;
-    }
-    const exec::LoweredPlan lowered = exec::lower_collective(c, cluster_, library_);
-    const workload::CollectivePrice out{lowered.predicted, lowered.plan->total_bytes().count(), lowered.algorithm};
-    cache_.emplace(h, std::pair{c, out});
-    return out;
+  workload::CollectivePrice price(const task::CollectiveWork& c) const override {
+    const exec::LoweredPlan& lowered = plans_.get(c);
+    return {lowered.predicted, lowered.plan->total_bytes().count(), lowered.algorithm};
   }
 
  private:
-  const exec::Cluster& cluster_;
-  const models::CollectiveLibrary& library_;
-  mutable std::unordered_multimap<std::uint64_t, std::pair<workload::CollectiveWork, workload::CollectivePrice>> cache_;
+  exec::CollectivePlans& plans_;
 };
 
 // Bubble filling on the simulated iteration: K-FAC work from the workload,
 // or the scenario's filler tasks on every device that computed.
-void fill_bubbles(const Scenario& scenario, const workload::ClusterShape& shape, const workload::TaskGraph& graph,
-                  const workload::TaskTimes& times, trace::Recorder& rec) {
+void fill_bubbles(const Scenario& scenario, const workload::ClusterShape& shape, const task::TaskGraph& graph,
+                  const task::TaskTimes& times, trace::Recorder& rec) {
   const horizon::BubbleFillingSpec& spec = *scenario.policies.bubble_filling;
   std::map<int, horizon::DeviceFill> devices;
   if (spec.kind == "kfac") {
@@ -85,7 +76,7 @@ void fill_bubbles(const Scenario& scenario, const workload::ClusterShape& shape,
     }
   }
   for (std::size_t i = 0; i < graph.size(); ++i) {
-    const auto* c = std::get_if<workload::ComputeWork>(&graph.tasks()[i].work);
+    const auto* c = std::get_if<task::ComputeWork>(&graph.tasks()[i].work);
     if (!c) continue;
     if (spec.kind == "kfac" && !devices.contains(c->device.value())) continue;
     auto& d = devices[c->device.value()];
@@ -104,9 +95,8 @@ void fill_bubbles(const Scenario& scenario, const workload::ClusterShape& shape,
 
 }  // namespace
 
-std::unique_ptr<workload::CollectivePricer> collective_pricer(const exec::Cluster& cluster,
-                                                             const models::CollectiveLibrary& library) {
-  return std::make_unique<RoutePricer>(cluster, library);
+std::unique_ptr<workload::CollectivePricer> collective_pricer(exec::CollectivePlans& plans) {
+  return std::make_unique<RoutePricer>(plans);
 }
 
 std::unique_ptr<workload::DeviceModel> device_model(const exec::ClusterSpec& cluster) {
@@ -140,7 +130,7 @@ std::string link_class(const std::string& name) {
 
 std::vector<std::string> kind_names() {
   std::vector<std::string> out;
-  for (int k = 0; k < workload::kTaskKindCount; ++k) out.emplace_back(workload::name_of(static_cast<workload::TaskKind>(k)));
+  for (int k = 0; k < task::kTaskKindCount; ++k) out.emplace_back(task::name_of(static_cast<task::TaskKind>(k)));
   return out;
 }
 }  // namespace
@@ -151,9 +141,10 @@ RunOutput simulate(const Scenario& scenario, bool timeline) {
   shape.seed = scenario.seed;
   const auto device = device_model(scenario.cluster);
   shape.device = device.get();
-  const auto pricer = collective_pricer(cluster, *scenario.collectives);
+  exec::CollectivePlans plans(cluster, *scenario.collectives);
+  const auto pricer = collective_pricer(plans);
   shape.collectives = pricer.get();
-  const workload::TaskGraph graph = scenario.workload->lower(shape);
+  const task::TaskGraph graph = scenario.workload->lower(shape);
 
   RunOutput out;
   out.recorder = std::make_unique<trace::Recorder>(kind_names());
@@ -161,8 +152,8 @@ RunOutput simulate(const Scenario& scenario, bool timeline) {
   sim::Engine engine;
   const auto network = scenario.network->make(engine, cluster);
   if (timeline) rec.reserve_spans(graph.size() + graph.size() / 2);
-  exec::Executor executor(engine, cluster, *network, graph, timeline ? &rec : nullptr, scenario.collectives.get());
-  const workload::TaskTimes times = executor.run();
+  exec::Executor executor(engine, cluster, *network, graph, timeline ? &rec : nullptr, scenario.collectives.get(), &plans);
+  const task::TaskTimes times = executor.run();
   out.events = engine.events_processed();
 
   const topo::Topology& net = cluster.network();
@@ -195,8 +186,8 @@ RunOutput simulate(const Scenario& scenario, bool timeline) {
     // The distinct op:algorithm pairs that ran, in task order.
     std::vector<std::string> picks;
     for (const auto& [task, record] : times.collectives) {
-      const auto& c = std::get<workload::CollectiveWork>(graph.tasks()[static_cast<std::size_t>(task)].work);
-      std::string pick = fmt::format("{}:{}", workload::name_of(c.op), record.algorithm);
+      const auto& c = std::get<task::CollectiveWork>(graph.tasks()[static_cast<std::size_t>(task)].work);
+      std::string pick = fmt::format("{}:{}", task::name_of(c.op), record.algorithm);
       if (std::find(picks.begin(), picks.end(), pick) == picks.end()) picks.push_back(std::move(pick));
     }
     s.set("collective_algorithms", join(picks, ","));
@@ -211,4 +202,4 @@ RunOutput simulate(const Scenario& scenario, bool timeline) {
   return out;
 }
 
-}  // namespace orrery::config
+}  // namespace orrery::run

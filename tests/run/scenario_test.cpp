@@ -5,10 +5,10 @@
 
 #include "tests/support/scenario_support.hpp"
 
-#include "sim/config/docs.hpp"
-#include "sim/config/scenario.hpp"
+#include "sim/run/docs.hpp"
+#include "sim/run/scenario.hpp"
 
-namespace orrery::config {
+namespace orrery::run {
 namespace {
 
 using test::error_of;
@@ -235,4 +235,4 @@ TEST(Docs, DescribeComesFromTheReadFunctions) {
 }
 
 }  // namespace
-}  // namespace orrery::config
+}  // namespace orrery::run

@@ -6,10 +6,10 @@
 #include <memory>
 #include <string>
 
-#include "sim/config/catalog.hpp"
+#include "sim/run/catalog.hpp"
 #include "sim/exec/cluster.hpp"
 
-namespace orrery::config {
+namespace orrery::run {
 
 struct TopoSpec {
   std::unique_ptr<topo::Topology> topology;  // the `endpoints` + `topology` form
@@ -22,4 +22,4 @@ struct TopoSpec {
 [[nodiscard]] TopoSpec parse_topo_spec(const Catalog& catalog, const std::string& text,
                                        const std::string& file_name);
 
-}  // namespace orrery::config
+}  // namespace orrery::run

@@ -1,4 +1,4 @@
-#include "sim/config/scenario.hpp"
+#include "sim/run/scenario.hpp"
 
 #include <fmt/format.h>
 
@@ -6,12 +6,12 @@
 
 #include "models/data_dir.hpp"
 
-namespace orrery::config {
+namespace orrery::run {
 
 namespace {
 
 // `cluster.device` and `cluster.device_overrides`.
-void read_device(Reader& c, const Catalog& catalog, exec::ClusterSpec& cluster) {
+void read_device(config::Reader& c, const Catalog& catalog, exec::ClusterSpec& cluster) {
   const auto name = c.maybe<std::string>(
       "device", "a device of models/devices/ by name (`orrery list devices`), or the path of a device file; "
                 "none for workloads with profiled times");
@@ -24,7 +24,7 @@ void read_device(Reader& c, const Catalog& catalog, exec::ClusterSpec& cluster) 
     }
   }
   c.section("device_overrides", "replace fields of the device, e.g. { memory_bandwidth: \"3 TB/s\" }", false,
-            [&](Reader& o) { models::read_overrides(o, device.get()); });
+            [&](config::Reader& o) { models::read_overrides(o, device.get()); });
   const auto table = c.optional<std::string>(
       "calibration", "auto",
       "the device's kernel measurements: `auto` (its table in models/calibration/tables/, if any), `none` "
@@ -60,20 +60,20 @@ void read_device(Reader& c, const Catalog& catalog, exec::ClusterSpec& cluster) 
 
 }  // namespace
 
-void read_cluster(Reader& c, const Catalog& catalog, exec::ClusterSpec& spec) {
+void read_cluster(config::Reader& c, const Catalog& catalog, exec::ClusterSpec& spec) {
   spec.nodes = c.required<int>("nodes", "number of nodes");
   c.check(spec.nodes >= 1, "nodes", "must be at least 1");
   read_device(c, catalog, spec);
   spec.node_at = c.where("node");
   c.section("node", "what is inside a node", false,
-            [&](Reader& n) { spec.node = catalog.nodes.create(n, "single"); });
+            [&](config::Reader& n) { spec.node = catalog.nodes.create(n, "single"); });
   if (!c.describing()) {
     c.check(std::int64_t{spec.nodes} * spec.node->devices() <= topo::kMaxEndpoints, "nodes",
             fmt::format("{} nodes of {} devices are more than the {} devices orrery builds", spec.nodes,
                         spec.node->devices(), topo::kMaxEndpoints));
   }
   spec.scale_out_at = c.where("scale_out");
-  c.section("scale_out", "the network between nodes", true, [&](Reader& t) {
+  c.section("scale_out", "the network between nodes", true, [&](config::Reader& t) {
     spec.scale_out = catalog.scale_out.create(t);
     if (t.describing()) return;
     // Checks that need the endpoint count, reported at the key at fault.
@@ -81,23 +81,23 @@ void read_cluster(Reader& c, const Catalog& catalog, exec::ClusterSpec& spec) {
   });
 }
 
-void read_scenario(Reader& r, const Catalog& catalog, Scenario& s) {
+void read_scenario(config::Reader& r, const Catalog& catalog, Scenario& s) {
   const auto seed = r.optional<std::int64_t>("seed", 1, "seed of every random stream of the run");
   r.check(seed >= 0, "seed", "must not be negative");
   s.seed = static_cast<std::uint64_t>(seed);
   s.collectives = catalog.collective_library;
   r.section("cluster", "the devices and how they are wired", true,
-            [&](Reader& c) { read_cluster(c, catalog, s.cluster); });
+            [&](config::Reader& c) { read_cluster(c, catalog, s.cluster); });
   r.section("network", "how transfers are timed", false,
-            [&](Reader& n) { s.network = catalog.networks.create(n, "flow"); });
+            [&](config::Reader& n) { s.network = catalog.networks.create(n, "flow"); });
   r.section("workload", "what runs on the cluster", true,
-            [&](Reader& w) { s.workload = catalog.workloads.create(w); });
+            [&](config::Reader& w) { s.workload = catalog.workloads.create(w); });
   r.section("policies", "failures, checkpoints, recovery, the long horizon, bubble filling", false,
-            [&](Reader& p) { s.policies = horizon::read_policies(p, catalog.policies); });
+            [&](config::Reader& p) { s.policies = horizon::read_policies(p, catalog.policies); });
   r.finish();
 }
 
-Scenario parse_document(const Catalog& catalog, Document doc, const std::vector<std::string>& sets,
+Scenario parse_document(const Catalog& catalog, config::Document doc, const std::vector<std::string>& sets,
                         std::optional<std::uint64_t> seed) {
   for (const auto& kv : sets) {
     const auto eq = kv.find('=');
@@ -105,7 +105,7 @@ Scenario parse_document(const Catalog& catalog, Document doc, const std::vector<
       throw ConfigError(fmt::format("--set '{}': expected key.path=value", kv));
     }
     const std::string path = kv.substr(0, eq);
-    for (const auto& part : split_path(path)) {
+    for (const auto& part : config::split_path(path)) {
       if (part.empty()) throw ConfigError(fmt::format("--set '{}': empty key in path '{}'", kv, path));
     }
     doc.set(path, kv.substr(eq + 1));
@@ -114,7 +114,7 @@ Scenario parse_document(const Catalog& catalog, Document doc, const std::vector<
   Scenario s;
   s.file = doc.file();
   YAML::Node resolved(YAML::NodeType::Map);
-  Reader r(doc, doc.root(), "", resolved);
+  config::Reader r(doc, doc.root(), "", resolved);
   read_scenario(r, catalog, s);
   YAML::Emitter out;
   out << resolved;
@@ -124,12 +124,12 @@ Scenario parse_document(const Catalog& catalog, Document doc, const std::vector<
 
 Scenario load_scenario(const Catalog& catalog, const std::string& path, const std::vector<std::string>& sets,
                        std::optional<std::uint64_t> seed) {
-  return parse_document(catalog, Document::load_file(path), sets, seed);
+  return parse_document(catalog, config::Document::load_file(path), sets, seed);
 }
 
 Scenario parse_scenario(const Catalog& catalog, const std::string& text, const std::string& file_name,
                         const std::vector<std::string>& sets, std::optional<std::uint64_t> seed) {
-  return parse_document(catalog, Document::parse(text, file_name), sets, seed);
+  return parse_document(catalog, config::Document::parse(text, file_name), sets, seed);
 }
 
-}  // namespace orrery::config
+}  // namespace orrery::run

@@ -6,10 +6,10 @@
 
 #include <optional>
 
-#include "sim/config/simulation.hpp"
+#include "sim/run/simulation.hpp"
 #include "sim/horizon/horizon.hpp"
 
-namespace orrery::config {
+namespace orrery::run {
 
 // The horizon simulation's inputs: failure classes counted on the cluster,
 // checkpoint costs from the workload's bytes (written through each node's
@@ -30,4 +30,4 @@ void run_long_horizon(const Scenario& s, RunOutput& out, std::optional<int> repl
 // filling). Seconds.
 [[nodiscard]] double shared_write_time(std::vector<double> bytes, double egress, double storage);
 
-}  // namespace orrery::config
+}  // namespace orrery::run

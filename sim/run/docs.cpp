@@ -1,11 +1,11 @@
-#include "sim/config/docs.hpp"
+#include "sim/run/docs.hpp"
 
 #include <fmt/format.h>
 
-#include "sim/config/scenario.hpp"
+#include "sim/run/scenario.hpp"
 #include "sim/core/suggest.hpp"
 
-namespace orrery::config {
+namespace orrery::run {
 
 namespace {
 
@@ -20,7 +20,7 @@ std::string escape_cell(std::string s) {
   return out;
 }
 
-void rows(const std::vector<KeyDoc>& docs, const std::string& prefix, bool markdown, std::string& out) {
+void rows(const std::vector<config::KeyDoc>& docs, const std::string& prefix, bool markdown, std::string& out) {
   for (const auto& d : docs) {
     const std::string key = prefix + d.key;
     const std::string dflt = d.required ? "required" : (d.default_value.empty() ? "" : d.default_value);
@@ -35,7 +35,7 @@ void rows(const std::vector<KeyDoc>& docs, const std::string& prefix, bool markd
   }
 }
 
-std::string table(const std::vector<KeyDoc>& docs, bool markdown) {
+std::string table(const std::vector<config::KeyDoc>& docs, bool markdown) {
   std::string out;
   if (markdown) out += "| key | type | default | description |\n|---|---|---|---|\n";
   rows(docs, "", markdown, out);
@@ -45,7 +45,7 @@ std::string table(const std::vector<KeyDoc>& docs, bool markdown) {
 }  // namespace
 
 std::string describe_entry(const Catalog& catalog, const std::string& family, const std::string& name, bool markdown) {
-  const RegistryBase* reg = catalog.find(family);
+  const config::RegistryBase* reg = catalog.find(family);
   if (!reg) {
     std::vector<std::string> families{"scenario"};
     for (const auto* r : catalog.all()) families.push_back(r->family());
@@ -53,7 +53,7 @@ std::string describe_entry(const Catalog& catalog, const std::string& family, co
     if (auto near = nearest(family, families)) msg += fmt::format("; did you mean '{}'?", *near);
     throw ConfigError(fmt::format("{}; valid: {}", msg, join(families)));
   }
-  std::vector<KeyDoc> docs;
+  std::vector<config::KeyDoc> docs;
   if (!reg->describe(name, docs)) {
     std::vector<std::string> names;
     for (const auto& [n, d] : reg->list()) names.push_back(n);
@@ -76,8 +76,8 @@ std::string describe_entry(const Catalog& catalog, const std::string& family, co
 }
 
 std::string describe_scenario(const Catalog& catalog, bool markdown) {
-  std::vector<KeyDoc> docs;
-  Reader r(&docs);
+  std::vector<config::KeyDoc> docs;
+  config::Reader r(&docs);
   Scenario s;
   read_scenario(r, catalog, s);
   return table(docs, markdown);
@@ -100,4 +100,4 @@ std::string reference_markdown(const Catalog& catalog) {
   return out;
 }
 
-}  // namespace orrery::config
+}  // namespace orrery::run

@@ -1,8 +1,8 @@
-#include "sim/config/catalog.hpp"
+#include "sim/run/catalog.hpp"
 
 #include "models/data_dir.hpp"
 
-namespace orrery::config {
+namespace orrery::run {
 
 Catalog::Catalog() : devices(models::devices_dir()) {
   topo::register_builtin(scale_out, nodes);
@@ -13,16 +13,16 @@ Catalog::Catalog() : devices(models::devices_dir()) {
   horizon::register_builtin(policies);
 }
 
-std::vector<const RegistryBase*> Catalog::all() const {
+std::vector<const config::RegistryBase*> Catalog::all() const {
   return {&scale_out,         &nodes,         &devices,         &networks,
           &collectives,       &schedules,     &workloads,       &policies.failures,
           &policies.checkpoints, &policies.recoveries, &policies.fillers};
 }
 
-const RegistryBase* Catalog::find(std::string_view family) const {
+const config::RegistryBase* Catalog::find(std::string_view family) const {
   for (const auto* r : all())
     if (r->family() == family) return r;
   return nullptr;
 }
 
-}  // namespace orrery::config
+}  // namespace orrery::run

@@ -1,14 +1,14 @@
-#include "sim/config/topo_spec.hpp"
+#include "sim/run/topo_spec.hpp"
 
 #include <fmt/format.h>
 
-#include "sim/config/scenario.hpp"
+#include "sim/run/scenario.hpp"
 
-namespace orrery::config {
+namespace orrery::run {
 
 namespace {
 
-TopoSpec read(const Catalog& catalog, const Document& doc) {
+TopoSpec read(const Catalog& catalog, const config::Document& doc) {
   TopoSpec out;
   if (doc.root()["workload"]) {  // a whole scenario: read it all, report its cluster
     const Scenario s = parse_scenario(catalog, YAML::Dump(doc.root()), doc.file(), {}, std::nullopt);
@@ -16,11 +16,11 @@ TopoSpec read(const Catalog& catalog, const Document& doc) {
     return out;
   }
   YAML::Node resolved(YAML::NodeType::Map);
-  Reader r(doc, doc.root(), "", resolved);
+  config::Reader r(doc, doc.root(), "", resolved);
   if (r.has("cluster")) {
     exec::ClusterSpec spec;
     r.section("cluster", "the devices and how they are wired", true,
-              [&](Reader& c) { read_cluster(c, catalog, spec); });
+              [&](config::Reader& c) { read_cluster(c, catalog, spec); });
     r.finish();
     out.cluster = std::make_unique<exec::Cluster>(spec);
     return out;
@@ -31,7 +31,7 @@ TopoSpec read(const Catalog& catalog, const Document& doc) {
   ctx.origin = fmt::format("endpoints: {}", ctx.endpoints);
   std::shared_ptr<const topo::ScaleOutSpec> spec;
   const SourceLocation at = r.where("topology");
-  r.section("topology", "the topology", true, [&](Reader& t) {
+  r.section("topology", "the topology", true, [&](config::Reader& t) {
     spec = catalog.scale_out.create(t);
     if (auto p = spec->problem(ctx)) t.fail(p->key, p->message);
   });
@@ -49,11 +49,11 @@ TopoSpec read(const Catalog& catalog, const Document& doc) {
 }  // namespace
 
 TopoSpec load_topo_spec(const Catalog& catalog, const std::string& path) {
-  return read(catalog, Document::load_file(path));
+  return read(catalog, config::Document::load_file(path));
 }
 
 TopoSpec parse_topo_spec(const Catalog& catalog, const std::string& text, const std::string& file_name) {
-  return read(catalog, Document::parse(text, file_name));
+  return read(catalog, config::Document::parse(text, file_name));
 }
 
-}  // namespace orrery::config
+}  // namespace orrery::run

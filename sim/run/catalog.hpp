@@ -14,7 +14,7 @@
 #include "topologies/register_builtin.hpp"
 #include "workloads/workload.hpp"
 
-namespace orrery::config {
+namespace orrery::run {
 
 class Catalog {
  public:
@@ -33,8 +33,8 @@ class Catalog {
   workload::WorkloadRegistry workloads{"workload"};
   horizon::PolicyRegistries policies;
 
-  [[nodiscard]] std::vector<const RegistryBase*> all() const;
-  [[nodiscard]] const RegistryBase* find(std::string_view family) const;
+  [[nodiscard]] std::vector<const config::RegistryBase*> all() const;
+  [[nodiscard]] const config::RegistryBase* find(std::string_view family) const;
 };
 
-}  // namespace orrery::config
+}  // namespace orrery::run

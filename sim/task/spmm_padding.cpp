@@ -1,9 +1,9 @@
-#include "workloads/spmm_padding.hpp"
+#include "sim/task/spmm_padding.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace orrery::workload {
+namespace orrery::task {
 
 BlockShape default_block(DType dtype) {
   switch (dtype) {
@@ -52,4 +52,4 @@ double padded_nnz(const SparseShape& s) {
   return padded_from_blocks(s, nonempty_blocks(s));
 }
 
-}  // namespace orrery::workload
+}  // namespace orrery::task

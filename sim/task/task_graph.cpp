@@ -1,8 +1,8 @@
-#include "workloads/task_graph.hpp"
+#include "sim/task/task_graph.hpp"
 
 #include <array>
 
-namespace orrery::workload {
+namespace orrery::task {
 
 std::string_view name_of(TaskKind k) {
   static constexpr std::array<std::string_view, kTaskKindCount> kNames{
@@ -92,4 +92,4 @@ std::span<const MemoryEffect> TaskGraph::memory_effects(TaskId id) const {
   return {effect_.data() + effect_offset_[i], effect_.data() + effect_offset_[i + 1]};
 }
 
-}  // namespace orrery::workload
+}  // namespace orrery::task

@@ -5,10 +5,11 @@
 
 #include <memory>
 
-#include "sim/config/scenario.hpp"
+#include "sim/exec/collective_lowering.hpp"
+#include "sim/run/scenario.hpp"
 #include "sim/trace/recorder.hpp"
 
-namespace orrery::config {
+namespace orrery::run {
 
 struct RunOutput {
   std::unique_ptr<trace::Recorder> recorder;
@@ -25,8 +26,8 @@ RunOutput simulate(const Scenario& scenario, bool timeline = true);
 // table, host tier); null when the cluster names no GPU.
 std::unique_ptr<workload::DeviceModel> device_model(const exec::ClusterSpec& cluster);
 
-// Collectives a group runs alone, priced on the cluster's routes (for lowering).
-std::unique_ptr<workload::CollectivePricer> collective_pricer(const exec::Cluster& cluster,
-                                                             const models::CollectiveLibrary& library);
+// Collectives a group runs alone, priced on the cluster's routes from the
+// run's plan cache (for lowering).
+std::unique_ptr<workload::CollectivePricer> collective_pricer(exec::CollectivePlans& plans);
 
-}  // namespace orrery::config
+}  // namespace orrery::run

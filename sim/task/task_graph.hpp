@@ -21,7 +21,7 @@
 #include "sim/core/time.hpp"
 #include "sim/core/units.hpp"
 
-namespace orrery::workload {
+namespace orrery::task {
 
 // What a task is, for traces and summaries. The names are part of the HDF5
 // contract (the `kinds` attribute of /events).
@@ -196,4 +196,4 @@ struct TaskTimes {
   std::map<std::int32_t, CollectiveRecord> collectives;  // by task index
 };
 
-}  // namespace orrery::workload
+}  // namespace orrery::task

@@ -6,9 +6,9 @@
 
 #include "tests/support/scenario_support.hpp"
 
-#include "sim/config/scenario.hpp"
+#include "sim/run/scenario.hpp"
 
-namespace orrery::config {
+namespace orrery::run {
 namespace {
 
 using test::error_of;
@@ -82,4 +82,4 @@ TEST(ScenarioDeviceInvalid, BadOverrides) {
 }
 
 }  // namespace
-}  // namespace orrery::config
+}  // namespace orrery::run

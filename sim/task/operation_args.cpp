@@ -1,4 +1,4 @@
-#include "workloads/operation_args.hpp"
+#include "sim/task/operation_args.hpp"
 
 #include <fmt/format.h>
 
@@ -14,7 +14,7 @@
 #include "sim/core/suggest.hpp"
 #include "sim/core/units.hpp"
 
-namespace orrery::workload {
+namespace orrery::task {
 
 namespace {
 
@@ -374,4 +374,4 @@ std::string operation_help() {
   return out;
 }
 
-}  // namespace orrery::workload
+}  // namespace orrery::task

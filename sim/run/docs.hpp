@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "sim/config/catalog.hpp"
+#include "sim/run/catalog.hpp"
 
-namespace orrery::config {
+namespace orrery::run {
 
 // One registered part's keys; throws ConfigError naming the valid entries when unknown.
 [[nodiscard]] std::string describe_entry(const Catalog& catalog, const std::string& family, const std::string& name,
@@ -17,4 +17,4 @@ namespace orrery::config {
 // Every family and entry, as the markdown reference.
 [[nodiscard]] std::string reference_markdown(const Catalog& catalog);
 
-}  // namespace orrery::config
+}  // namespace orrery::run

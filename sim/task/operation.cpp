@@ -1,10 +1,10 @@
-#include "workloads/operation.hpp"
+#include "sim/task/operation.hpp"
 
 #include <cmath>
 
-#include "workloads/spmm_padding.hpp"
+#include "sim/task/spmm_padding.hpp"
 
-namespace orrery::workload {
+namespace orrery::task {
 
 std::string_view name_of(DType t) {
   switch (t) {
@@ -156,4 +156,4 @@ OperationWork work_of(const Operation& op) {
   return std::visit(WorkOf{}, op);
 }
 
-}  // namespace orrery::workload
+}  // namespace orrery::task

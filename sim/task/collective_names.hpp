@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "workloads/task_graph.hpp"
+#include "sim/task/task_graph.hpp"
 
-namespace orrery::workload {
+namespace orrery::task {
 
 class CollectiveNames {
  public:
@@ -20,4 +20,4 @@ class CollectiveNames {
   [[nodiscard]] virtual std::vector<std::string> algorithms_for(CollectiveOp op) const = 0;
 };
 
-}  // namespace orrery::workload
+}  // namespace orrery::task
