@@ -1,22 +1,38 @@
 #include "topologies/route_table.hpp"
 
+#include <utility>
+
 namespace orrery::topo {
 
-std::uint32_t RouteTable::index(int src, int dst) {
-  const std::uint64_t key =
-      (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src)) << 32) | static_cast<std::uint32_t>(dst);
-  const auto [it, inserted] = index_.try_emplace(key, static_cast<std::uint32_t>(routes_.size()));
-  if (inserted) {
-    scratch_.clear();
-    topology_.route(src, dst, scratch_);
-    Route r{static_cast<std::uint32_t>(links_.size()), static_cast<std::uint32_t>(scratch_.size()), {}};
-    for (LinkId l : scratch_) {
-      links_.push_back(l.value());
-      r.latency += topology_.link(l).latency;
-    }
-    routes_.push_back(r);
+std::uint32_t RouteTable::add(std::size_t slot, std::uint64_t key, int src, int dst) {
+  scratch_.clear();
+  topology_.route(src, dst, scratch_);
+  Route r{static_cast<std::uint32_t>(links_.size()), static_cast<std::uint32_t>(scratch_.size()), {}};
+  for (LinkId l : scratch_) {
+    links_.push_back(l.value());
+    r.latency += topology_.link(l).latency;
   }
-  return it->second;
+  const auto i = static_cast<std::uint32_t>(routes_.size());
+  routes_.push_back(r);
+  keys_[slot] = key;
+  values_[slot] = i;
+  if (2 * routes_.size() > keys_.size()) grow();
+  return i;
+}
+
+void RouteTable::grow() {
+  std::vector<std::uint64_t> keys(2 * keys_.size(), kEmpty);
+  std::vector<std::uint32_t> values(keys.size(), 0);
+  --shift_;
+  for (std::size_t k = 0; k < keys_.size(); ++k) {
+    if (keys_[k] == kEmpty) continue;
+    std::size_t slot = (keys_[k] * kMix) >> shift_;
+    while (keys[slot] != kEmpty) slot = (slot + 1) & (keys.size() - 1);
+    keys[slot] = keys_[k];
+    values[slot] = values_[k];
+  }
+  keys_ = std::move(keys);
+  values_ = std::move(values);
 }
 
 }  // namespace orrery::topo

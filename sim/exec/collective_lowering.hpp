@@ -23,6 +23,7 @@ struct LoweredPlan {
   std::shared_ptr<const models::CollectivePlan> plan;
   std::string algorithm;  // the one that runs: as named, or the tuner's pick
   Duration predicted;     // the alpha-beta prediction of the plan on the group's routes
+  Bytes bytes;            // what the plan sends over links, all ranks together
 };
 
 // Throws InfeasibleError when the algorithm is unknown or nothing can run the call.

@@ -14,7 +14,7 @@ void Executor::start_collective(TaskId t, const CollectiveWork& c) {
   const models::CollectivePlan& plan = *low.plan;
   task::CollectiveRecord& record = times_.collectives[t.value()];
   record.algorithm = low.algorithm;
-  record.bytes = plan.total_bytes().count();
+  record.bytes = low.bytes.count();
   record.transfers = static_cast<std::int64_t>(plan.transfers.size());
   record.predicted = low.predicted;
   if (plan.transfers.empty()) {  // one rank: nothing to move

@@ -51,7 +51,7 @@ class RoutePricer final : public workload::CollectivePricer {
 
   workload::CollectivePrice price(const task::CollectiveWork& c) const override {
     const exec::LoweredPlan& lowered = plans_.get(c);
-    return {lowered.predicted, lowered.plan->total_bytes().count(), lowered.algorithm};
+    return {lowered.predicted, lowered.bytes.count(), lowered.algorithm};
   }
 
  private:
