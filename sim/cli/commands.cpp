@@ -112,9 +112,11 @@ int run(const std::vector<std::string>& args) {
     if (!scenario.policies.long_horizon()) throw ConfigError("--replicas: the scenario has no policies.failures");
   }
   // The policies' own checks before spending time on the iteration.
-  if (scenario.policies.long_horizon()) (void)config::horizon_setup(scenario, Duration::s(1), replicas, false);
+  if (scenario.policies.long_horizon()) (void)config::horizon_setup(scenario, Duration::s(1), replicas);
   config::RunOutput result = config::simulate(scenario, out_h5.has_value() || out_trace.has_value());
-  if (scenario.policies.long_horizon()) config::run_long_horizon(scenario, result, replicas);
+  if (scenario.policies.long_horizon()) {
+    for (const auto& w : config::run_long_horizon(scenario, result, replicas)) std::cerr << "warning: " << w << "\n";
+  }
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (out_h5) {
@@ -146,7 +148,10 @@ int check(const std::vector<std::string>& args) {
   const auto pricer = config::collective_pricer(cluster, *scenario.collectives);
   shape.collectives = pricer.get();
   (void)scenario.workload->lower(shape);
-  if (scenario.policies.long_horizon()) (void)config::horizon_setup(scenario, Duration::s(1), std::nullopt);
+  if (scenario.policies.long_horizon()) {
+    for (const auto& w : config::horizon_setup(scenario, Duration::s(1), std::nullopt).warnings)
+      std::cerr << "warning: " << w << "\n";
+  }
   std::cout << fmt::format("{}: ok\n", a.file);
   return 0;
 }

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
-#include <map>
 #include <thread>
 
 #include "sim/core/rng.hpp"
@@ -20,7 +19,7 @@ struct FailureRow {
   int cls;
   std::int64_t component;
   double lost_s, down_s;
-  int source;  // 0 start, 1 storage, 2 host copy, 3 in-memory, 4 while down
+  RestoreSource source;
 };
 struct CheckpointRow {
   double time_s, progress_s;
@@ -41,7 +40,11 @@ struct ReplicaOut {
 class Replica {
  public:
   Replica(const Setup& s, int index)
-      : s_(s), rng_(RngStreams(s.seed).stream("failures", static_cast<std::uint64_t>(index))), spares_(s.spares) {}
+      : s_(s),
+        rng_(RngStreams(s.seed).stream("failures", static_cast<std::uint64_t>(index))),
+        copies_(s.checkpoint->start(s.costs)),
+        periodic_(s.checkpoint->periodic() != nullptr),
+        spares_(s.spares) {}
 
   ReplicaOut run() {
     work_ = Duration::ns(s_.iteration_time.count() * s_.iterations);
@@ -52,7 +55,7 @@ class Replica {
         engine_.schedule_at(Time::zero() + f.at, [this, c = f.cls, i = f.component] { on_failure(c, i); });
       }
     }
-    next_checkpoint_ = s_.kind == CheckpointKind::kNone ? Duration::max() : s_.interval;
+    next_checkpoint_ = periodic_ ? s_.interval : Duration::max();
     // A run that cannot finish within 1000 times its ideal length is cut there (not finished).
     const Time end = s_.length > Duration{} ? Time::zero() + s_.length
                                             : Time::zero() + Duration::ns(std::min<std::int64_t>(
@@ -67,7 +70,7 @@ class Replica {
  private:
   enum class State : std::uint8_t { kRunning, kPaused, kDown };
 
-  [[nodiscard]] double rate() const { return persisting_ ? 1.0 - s_.interference : 1.0; }
+  [[nodiscard]] double rate() const { return persisting_ ? 1.0 - s_.costs.interference : 1.0; }
 
   // Brings progress up to now.
   void integrate() {
@@ -110,31 +113,19 @@ class Replica {
   void start_checkpoint() {
     state_ = State::kPaused;
     checkpoint_value_ = progress_;
-    Duration pause = s_.pause;
-    to_storage_ = s_.kind == CheckpointKind::kSync;
-    if (s_.kind == CheckpointKind::kInMemory && s_.storage_interval > Duration{} &&
-        engine_.now() - last_storage_ >= s_.storage_interval) {
-      to_storage_ = true;  // this one goes to storage, the fallback beyond `parity` lost nodes
-      pause = s_.storage_write;
-    }
+    const CheckpointStep step = copies_->begin(engine_.now());
+    to_storage_ = step.to_storage;
     pause_started_ = engine_.now();
-    pause_event_ = engine_.schedule_after(pause, [this] { end_checkpoint(); });
+    pause_event_ = engine_.schedule_after(step.pause, [this] { end_checkpoint(); });
   }
 
   void end_checkpoint() {
     pause_event_ = {};
     out_.stats.checkpoint_s += (engine_.now() - pause_started_).seconds();
     ++out_.stats.checkpoints;
-    if (to_storage_) {
-      durable_storage_ = checkpoint_value_;
-      last_storage_ = engine_.now();
-      if (s_.kind == CheckpointKind::kInMemory) set_memory(checkpoint_value_);
-    } else if (s_.kind == CheckpointKind::kAsync) {
-      host_copy_ = checkpoint_value_;
-      start_persist(checkpoint_value_);
-    } else if (s_.kind == CheckpointKind::kInMemory) {
-      set_memory(checkpoint_value_);
-      if (s_.persist > Duration{}) start_persist(std::nullopt);
+    if (to_storage_) durable_storage_ = checkpoint_value_;
+    if (const auto background = copies_->end(engine_.now(), checkpoint_value_, to_storage_)) {
+      start_persist(background->length, background->to_storage ? std::optional(checkpoint_value_) : std::nullopt);
     }
     out_.checkpoints.push_back({engine_.now().seconds(), checkpoint_value_.seconds(), to_storage_ ? 1 : 0});
     next_checkpoint_ = checkpoint_value_ + s_.interval;
@@ -143,19 +134,14 @@ class Replica {
     reschedule();
   }
 
-  void set_memory(Duration value) {
-    memory_copy_ = value;
-    memory_valid_ = true;
-    lost_in_group_.clear();
-  }
-
-  // Background work after a snapshot: the async write to storage (`value`) or
-  // the in-memory parity exchange (nullopt); training slows by the interference.
-  void start_persist(std::optional<Duration> value) {
+  // Background work after a snapshot: a write that makes `value` durable on
+  // storage (async), or work that makes nothing durable (the in-memory parity
+  // exchange: nullopt); training slows by the interference.
+  void start_persist(Duration length, std::optional<Duration> value) {
     engine_.cancel(persist_event_);
     integrate();
     persisting_ = true;
-    persist_event_ = engine_.schedule_after(s_.persist, [this, value] {
+    persist_event_ = engine_.schedule_after(length, [this, value] {
       persist_event_ = {};
       integrate();
       persisting_ = false;
@@ -219,43 +205,13 @@ class Replica {
       for (int i = 0; i < n; ++i) lost_nodes.push_back((first + i) % s_.nodes);
     }
     // Roll back to the newest checkpoint this failure leaves usable.
-    int source = 1;
-    Duration restore = durable_storage_;
-    Duration load = s_.restore_storage;
-    if (state_ == State::kDown) {
-      source = 4;  // already rolled back; the recovery starts over
-      restore = progress_;
-      load = down_load_;
-    } else {
-      if (s_.kind == CheckpointKind::kAsync && lost_nodes.empty() && host_copy_ > restore) {
-        restore = host_copy_;
-        load = s_.restore_memory;
-        source = 2;
-      }
-      if (s_.kind == CheckpointKind::kInMemory) {
-        // The erasure-coded copy survives while no group has lost more than
-        // `parity` nodes since it was taken; once one has, it is gone until
-        // the next snapshot.
-        bool survives = memory_valid_;
-        for (int node : lost_nodes) {
-          const int g = node / std::max(1, s_.group);
-          if (++lost_in_group_[g] > s_.parity) survives = false;
-        }
-        if (!survives) memory_valid_ = false;
-        if (survives && memory_copy_ >= restore) {
-          restore = memory_copy_;
-          load = s_.restore_memory;
-          source = 3;
-        }
-      }
-      if (s_.kind == CheckpointKind::kNone) {
-        restore = Duration{};
-        source = 0;
-      }
-    }
-    const Duration lost = progress_ - restore;
+    const Restore storage{durable_storage_, s_.costs.restore_storage, RestoreSource::kStorage};
+    const Restore restore = state_ == State::kDown
+                                ? Restore{progress_, down_load_, RestoreSource::kWhileDown}  // the recovery starts over
+                                : copies_->restore(lost_nodes, storage);
+    const Duration lost = progress_ - restore.progress;
     out_.stats.lost_s += lost.seconds();
-    progress_ = restore;
+    progress_ = restore.progress;
     // Whatever was in progress is lost with the job.
     engine_.cancel(pause_event_);
     pause_event_ = {};
@@ -264,7 +220,7 @@ class Replica {
     persisting_ = false;
     if (state_ == State::kPaused) out_.stats.checkpoint_s += (engine_.now() - pause_started_).seconds();
     if (state_ == State::kDown) out_.stats.down_s += (engine_.now() - down_started_).seconds();
-    if (s_.kind == CheckpointKind::kAsync && !lost_nodes.empty()) host_copy_ = Duration{};
+    copies_->lose(lost_nodes);
     // Spares or repair.
     Duration wait;
     for (std::size_t i = 0; i < lost_nodes.size(); ++i) {
@@ -276,11 +232,11 @@ class Replica {
       }
     }
     const Duration detection = s_.detection.value_or(k.detection);
-    const Duration down = detection + wait + s_.restart + load;
-    out_.failures.push_back({engine_.now().seconds(), c, component, lost.seconds(), down.seconds(), source});
+    const Duration down = detection + wait + s_.restart + restore.load;
+    out_.failures.push_back({engine_.now().seconds(), c, component, lost.seconds(), down.seconds(), restore.source});
     state_ = State::kDown;
     down_started_ = engine_.now();
-    down_load_ = load;
+    down_load_ = restore.load;
     engine_.cancel(progress_event_);
     progress_event_ = {};
     engine_.cancel(recover_event_);
@@ -293,7 +249,7 @@ class Replica {
     out_.restarts.push_back({down_started_.seconds(), engine_.now().seconds()});
     state_ = State::kRunning;
     last_ = engine_.now();
-    if (s_.kind != CheckpointKind::kNone) next_checkpoint_ = progress_ + s_.interval;
+    if (periodic_) next_checkpoint_ = progress_ + s_.interval;
     reschedule();
   }
 
@@ -312,16 +268,17 @@ class Replica {
   const Setup& s_;
   Rng rng_;
   sim::Engine engine_;
+  std::unique_ptr<CheckpointCopies> copies_;
+  const bool periodic_;
   ReplicaOut out_;
   State state_ = State::kRunning;
   Time last_ = Time::zero();
   Duration progress_, work_, next_checkpoint_;
-  Duration durable_storage_, host_copy_, memory_copy_, checkpoint_value_;
-  Time last_storage_ = Time::zero(), pause_started_, down_started_;
+  Duration durable_storage_, checkpoint_value_;
+  Time pause_started_, down_started_;
   Duration down_load_;
-  bool to_storage_ = false, persisting_ = false, stopped_ = false, memory_valid_ = false;
+  bool to_storage_ = false, persisting_ = false, stopped_ = false;
   int spares_;
-  std::map<int, int> lost_in_group_;
   sim::EventHandle progress_event_, pause_event_, persist_event_, recover_event_;
 };
 
@@ -368,7 +325,9 @@ Result simulate(const Setup& setup, trace::Recorder* rec, unsigned threads) {
   for (const auto& c : setup.classes) class_names.push_back(c.name);
   auto& failures = rec->table("failures", {"replica", "time_s", "class", "component", "lost_work_s", "downtime_s", "restored_from"});
   failures.labels.emplace_back("classes", class_names);
-  failures.labels.emplace_back("restored_from", std::vector<std::string>{"start", "storage", "host copy", "in-memory", "(while down)"});
+  std::vector<std::string> sources;
+  for (const RestoreSource x : kRestoreSources) sources.emplace_back(name_of(x));
+  failures.labels.emplace_back("restored_from", sources);
   auto& checkpoints = rec->table("checkpoints", {"replica", "time_s", "progress_s", "storage"});
   auto& restarts = rec->table("restarts", {"replica", "start_s", "end_s"});
   auto& replicas = rec->table("replicas", {"replica", "wall_s", "useful_s", "goodput", "lost_work_s", "checkpoint_s",
@@ -378,7 +337,7 @@ Result simulate(const Setup& setup, trace::Recorder* rec, unsigned threads) {
     const auto r = static_cast<double>(i);
     for (const auto& f : outs[i].failures)
       failures.add({r, f.time_s, static_cast<double>(f.cls), static_cast<double>(f.component), f.lost_s, f.down_s,
-                    static_cast<double>(f.source)});
+                    static_cast<double>(static_cast<int>(f.source))});
     for (const auto& c : outs[i].checkpoints) checkpoints.add({r, c.time_s, c.progress_s, static_cast<double>(c.storage)});
     for (const auto& x : outs[i].restarts) restarts.add({r, x.start_s, x.end_s});
     const ReplicaStats& s = outs[i].stats;
