@@ -1,5 +1,5 @@
 // What a checkpoint kind (`policies.checkpoint.kind`) decides, behind one
-// interface so that the long-horizon replica (horizon.cpp) and the set-up
+// interface so that the long-horizon replica (horizon_replica.cpp) and the set-up
 // (sim/config/long_run.cpp) never switch on the kind:
 //  * its costs, from the model-state bytes and the cluster's figures;
 //  * at each checkpoint, how long training pauses, whether the copy goes to
