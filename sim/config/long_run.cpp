@@ -34,6 +34,19 @@ horizon::ClusterFigures cluster_figures(const Scenario& s, const exec::Cluster& 
   return f;
 }
 
+// The components that fail, counted on the cluster.
+models::ClusterCounts cluster_counts(const Scenario& s, const exec::Cluster& cluster) {
+  models::ClusterCounts counts;
+  counts.gpus = cluster.device_count();
+  counts.nodes = s.cluster.nodes;
+  counts.nics = static_cast<std::int64_t>(s.cluster.nodes) * s.cluster.node->nics();
+  const topo::Topology& out = cluster.graph().scale_out();
+  for (const auto& v : out.vertices()) counts.switches += v.kind == topo::VertexKind::kSwitch ? 1 : 0;
+  counts.links = static_cast<std::int64_t>(out.links().size() / 2);
+  counts.nodes_per_switch = s.policies.failures ? s.policies.failures->nodes_per_switch() : 1;
+  return counts;
+}
+
 }  // namespace
 
 horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::optional<int> replicas) {
@@ -44,14 +57,7 @@ horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::op
   h.nodes = s.cluster.nodes;
   h.gpus_per_node = s.cluster.node->devices();
   h.nics_per_node = s.cluster.node->nics();
-  models::ClusterCounts counts;
-  counts.gpus = cluster.device_count();
-  counts.nodes = s.cluster.nodes;
-  counts.nics = static_cast<std::int64_t>(s.cluster.nodes) * s.cluster.node->nics();
-  const topo::Topology& out = cluster.graph().scale_out();
-  for (const auto& v : out.vertices()) counts.switches += v.kind == topo::VertexKind::kSwitch ? 1 : 0;
-  counts.links = static_cast<std::int64_t>(out.links().size() / 2);
-  counts.nodes_per_switch = p.failures ? p.failures->nodes_per_switch() : 1;
+  const models::ClusterCounts counts = cluster_counts(s, cluster);
   h.nodes_per_switch = counts.nodes_per_switch;
   if (!p.failures) {
     throw ConfigError(p.at, "policies.failures", "the long-horizon simulation needs policies.failures");
