@@ -48,6 +48,7 @@ class PipelineWorkload final : public Workload {
   explicit PipelineWorkload(PipelineParams p) : p_(std::move(p)) {}
   [[nodiscard]] TaskGraph lower(const ClusterShape& cluster) const override;
   void summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const override;
+  [[nodiscard]] bool iterates() const override { return true; }
 
   // The time of one operation of `stage` for one chunk: the stage's time split
   // evenly over its chunks; a fused backward (schedules that do not split it)

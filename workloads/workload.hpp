@@ -94,6 +94,9 @@ class Workload {
   // Throws ConfigError (at the offending key) when the spec does not fit the cluster.
   [[nodiscard]] virtual TaskGraph lower(const ClusterShape& cluster) const = 0;
   virtual void summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const = 0;
+  // Whether the graph is one iteration of a job that repeats it (training):
+  // the long-horizon simulation then repeats the simulated iteration.
+  [[nodiscard]] virtual bool iterates() const { return false; }
   // After the run: throws InfeasibleError when a device held more memory than
   // it has (the workload decides whether to check). Nothing by default.
   virtual void check_memory(const ClusterShape& /*cluster*/, const std::vector<MemoryPeak>& /*peaks*/) const {}

@@ -112,9 +112,13 @@ int run(const std::vector<std::string>& args) {
     if (!scenario.policies.long_horizon()) throw ConfigError("--replicas: the scenario has no policies.failures");
   }
   // The policies' own checks before spending time on the iteration.
-  if (scenario.policies.long_horizon()) (void)run::horizon_setup(scenario, Duration::s(1), replicas, false);
-  run::RunOutput result = run::simulate(scenario, out_h5.has_value() || out_trace.has_value());
-  if (scenario.policies.long_horizon()) run::run_long_horizon(scenario, result, replicas);
+  run::RunContext context(scenario);  // the cluster, built once for the whole run
+  if (scenario.policies.long_horizon()) (void)run::horizon_setup(scenario, context.cluster(), Duration::s(1), replicas);
+  run::RunOutput result = run::simulate(scenario, context, out_h5.has_value() || out_trace.has_value());
+  if (scenario.policies.long_horizon()) {
+    for (const auto& w : run::run_long_horizon(scenario, context.cluster(), result, replicas))
+      std::cerr << "warning: " << w << "\n";
+  }
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (out_h5) {
@@ -138,16 +142,12 @@ int check(const std::vector<std::string>& args) {
   const run::Catalog catalog;
   const run::Scenario scenario = run::load_scenario(catalog, a.file, a.sets, a.seed);
   // Lowering also checks what needs the cluster (e.g. stages against devices).
-  const exec::Cluster cluster(scenario.cluster);
-  workload::ClusterShape shape = cluster.shape();
-  shape.seed = scenario.seed;
-  const auto device = run::device_model(scenario.cluster);
-  shape.device = device.get();
-  exec::CollectivePlans plans(cluster, *scenario.collectives);
-  const auto pricer = run::collective_pricer(plans);
-  shape.collectives = pricer.get();
-  (void)scenario.workload->lower(shape);
-  if (scenario.policies.long_horizon()) (void)run::horizon_setup(scenario, Duration::s(1), std::nullopt);
+  const run::RunContext context(scenario);
+  (void)scenario.workload->lower(context.shape());
+  if (scenario.policies.long_horizon()) {
+    for (const auto& w : run::horizon_setup(scenario, context.cluster(), Duration::s(1), std::nullopt).warnings)
+      std::cerr << "warning: " << w << "\n";
+  }
   std::cout << fmt::format("{}: ok\n", a.file);
   return 0;
 }

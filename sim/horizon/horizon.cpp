@@ -1,331 +1,15 @@
+// The long-horizon simulation's driver: replicas on a pool of threads, each
+// writing only its own slot, then their tables and summary keys recorded.
 #include "sim/horizon/horizon.hpp"
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <exception>
-#include <map>
 #include <thread>
 
-#include "sim/core/rng.hpp"
-#include "sim/engine/engine.hpp"
+#include "sim/horizon/horizon_replica.hpp"
 
 namespace orrery::horizon {
-
-namespace {
-
-struct FailureRow {
-  double time_s;
-  int cls;
-  std::int64_t component;
-  double lost_s, down_s;
-  int source;  // 0 start, 1 storage, 2 host copy, 3 in-memory, 4 while down
-};
-struct CheckpointRow {
-  double time_s, progress_s;
-  int storage;  // 1: durable on storage, 0: in host memory
-};
-struct RestartRow {
-  double start_s, end_s;
-};
-
-struct ReplicaOut {
-  ReplicaStats stats;
-  std::vector<FailureRow> failures;
-  std::vector<CheckpointRow> checkpoints;
-  std::vector<RestartRow> restarts;
-};
-
-// One replica's run (see horizon.hpp for the model).
-class Replica {
- public:
-  Replica(const Setup& s, int index)
-      : s_(s), rng_(RngStreams(s.seed).stream("failures", static_cast<std::uint64_t>(index))), spares_(s.spares) {}
-
-  ReplicaOut run() {
-    work_ = Duration::ns(s_.iteration_time.count() * s_.iterations);
-    if (s_.script.empty()) {
-      for (std::size_t c = 0; c < s_.classes.size(); ++c) arm_class(static_cast<int>(c));
-    } else {
-      for (const auto& f : s_.script) {
-        engine_.schedule_at(Time::zero() + f.at, [this, c = f.cls, i = f.component] { on_failure(c, i); });
-      }
-    }
-    next_checkpoint_ = s_.kind == CheckpointKind::kNone ? Duration::max() : s_.interval;
-    // A run that cannot finish within 1000 times its ideal length is cut there (not finished).
-    const Time end = s_.length > Duration{} ? Time::zero() + s_.length
-                                            : Time::zero() + Duration::ns(std::min<std::int64_t>(
-                                                                 work_.count(), std::numeric_limits<std::int64_t>::max() / 2000) *
-                                                             1000);
-    engine_.schedule_at(end, [this] { finish(false); });
-    reschedule();
-    engine_.run();
-    return std::move(out_);
-  }
-
- private:
-  enum class State : std::uint8_t { kRunning, kPaused, kDown };
-
-  [[nodiscard]] double rate() const { return persisting_ ? 1.0 - s_.interference : 1.0; }
-
-  // Brings progress up to now.
-  void integrate() {
-    const Time now = engine_.now();
-    if (state_ == State::kRunning) {
-      const double dt = static_cast<double>((now - last_).count());
-      if (rate() == 1.0) {
-        progress_ = progress_ + (now - last_);
-      } else {
-        progress_ = progress_ + Duration::ns(static_cast<std::int64_t>(dt * rate()));
-        out_.stats.checkpoint_s += dt * (1.0 - rate()) * 1e-9;  // interference counts as checkpoint overhead
-      }
-    }
-    last_ = now;
-  }
-
-  // The next progress-driven event: a checkpoint or the end of the work.
-  void reschedule() {
-    engine_.cancel(progress_event_);
-    progress_event_ = {};
-    if (state_ != State::kRunning) return;
-    Duration target = next_checkpoint_;
-    if (work_ > Duration{} && work_ < target) target = work_;
-    if (target == Duration::max()) return;
-    const double left = static_cast<double>((target - progress_).count());
-    const auto wait = Duration::ns(static_cast<std::int64_t>(std::ceil(std::max(0.0, left) / rate())));
-    progress_event_ = engine_.schedule_after(wait, [this] { on_progress(); });
-  }
-
-  void on_progress() {
-    progress_event_ = {};
-    integrate();
-    if (work_ > Duration{} && progress_ >= work_) {
-      finish(true);
-      return;
-    }
-    if (progress_ >= next_checkpoint_) start_checkpoint();
-  }
-
-  void start_checkpoint() {
-    state_ = State::kPaused;
-    checkpoint_value_ = progress_;
-    Duration pause = s_.pause;
-    to_storage_ = s_.kind == CheckpointKind::kSync;
-    if (s_.kind == CheckpointKind::kInMemory && s_.storage_interval > Duration{} &&
-        engine_.now() - last_storage_ >= s_.storage_interval) {
-      to_storage_ = true;  // this one goes to storage, the fallback beyond `parity` lost nodes
-      pause = s_.storage_write;
-    }
-    pause_started_ = engine_.now();
-    pause_event_ = engine_.schedule_after(pause, [this] { end_checkpoint(); });
-  }
-
-  void end_checkpoint() {
-    pause_event_ = {};
-    out_.stats.checkpoint_s += (engine_.now() - pause_started_).seconds();
-    ++out_.stats.checkpoints;
-    if (to_storage_) {
-      durable_storage_ = checkpoint_value_;
-      last_storage_ = engine_.now();
-      if (s_.kind == CheckpointKind::kInMemory) set_memory(checkpoint_value_);
-    } else if (s_.kind == CheckpointKind::kAsync) {
-      host_copy_ = checkpoint_value_;
-      start_persist(checkpoint_value_);
-    } else if (s_.kind == CheckpointKind::kInMemory) {
-      set_memory(checkpoint_value_);
-      if (s_.persist > Duration{}) start_persist(std::nullopt);
-    }
-    out_.checkpoints.push_back({engine_.now().seconds(), checkpoint_value_.seconds(), to_storage_ ? 1 : 0});
-    next_checkpoint_ = checkpoint_value_ + s_.interval;
-    state_ = State::kRunning;
-    last_ = engine_.now();
-    reschedule();
-  }
-
-  void set_memory(Duration value) {
-    memory_copy_ = value;
-    memory_valid_ = true;
-    lost_in_group_.clear();
-  }
-
-  // Background work after a snapshot: the async write to storage (`value`) or
-  // the in-memory parity exchange (nullopt); training slows by the interference.
-  void start_persist(std::optional<Duration> value) {
-    engine_.cancel(persist_event_);
-    integrate();
-    persisting_ = true;
-    persist_event_ = engine_.schedule_after(s_.persist, [this, value] {
-      persist_event_ = {};
-      integrate();
-      persisting_ = false;
-      if (value) durable_storage_ = *value;
-      reschedule();
-    });
-  }
-
-  int node_of(const models::FailureClass& c, std::int64_t component) const {
-    switch (c.scope) {
-      case models::FailureScope::kGpu:
-        return static_cast<int>(component / std::max(1, s_.gpus_per_node));
-      case models::FailureScope::kNic:
-        return static_cast<int>(component / std::max(1, s_.nics_per_node));
-      case models::FailureScope::kNode:
-      case models::FailureScope::kLink:
-        return static_cast<int>(component % s_.nodes);
-      case models::FailureScope::kSwitch:
-        return static_cast<int>((component * s_.nodes_per_switch) % s_.nodes);
-      case models::FailureScope::kJob:
-        return -1;
-    }
-    return -1;
-  }
-
-  // Failure processes: one pending arrival per exponential class (their
-  // superposition is Poisson), one per component for Weibull classes (each
-  // renews when replaced).
-  void arm_class(int c) {
-    const auto& k = s_.classes[static_cast<std::size_t>(c)];
-    if (k.time_to_failure.kind == models::FailureDistribution::Kind::kExponential) {
-      arm(c, -1, k.time_to_failure.mean_s() / static_cast<double>(k.components));
-    } else {
-      for (std::int64_t i = 0; i < k.components; ++i) arm(c, i, 0);
-    }
-  }
-  void arm(int c, std::int64_t component, double exponential_mean_s) {
-    const auto& k = s_.classes[static_cast<std::size_t>(c)];
-    const double dt = component < 0 ? rng_.exponential(exponential_mean_s) : k.time_to_failure.draw_s(rng_);
-    if (engine_.now().seconds() + dt >= 9.0e9) return;  // beyond any horizon (~285 years)
-    engine_.schedule_after(Duration::ns(static_cast<std::int64_t>(std::llround(dt * 1e9))),
-                        [this, c, component, exponential_mean_s] {
-                          const auto& cls = s_.classes[static_cast<std::size_t>(c)];
-                          const std::int64_t which =
-                              component >= 0 ? component
-                                             : static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(cls.components)));
-                          on_failure(c, which);
-                          arm(c, component, exponential_mean_s);
-                        });
-  }
-
-  void on_failure(int c, std::int64_t component) {
-    const auto& k = s_.classes[static_cast<std::size_t>(c)];
-    ++out_.stats.failures;
-    integrate();
-    // The nodes it takes out.
-    std::vector<int> lost_nodes;
-    const int first = node_of(k, component);
-    if (first >= 0) {
-      const int n = k.scope == models::FailureScope::kSwitch ? s_.nodes_per_switch : 1;
-      for (int i = 0; i < n; ++i) lost_nodes.push_back((first + i) % s_.nodes);
-    }
-    // Roll back to the newest checkpoint this failure leaves usable.
-    int source = 1;
-    Duration restore = durable_storage_;
-    Duration load = s_.restore_storage;
-    if (state_ == State::kDown) {
-      source = 4;  // already rolled back; the recovery starts over
-      restore = progress_;
-      load = down_load_;
-    } else {
-      if (s_.kind == CheckpointKind::kAsync && lost_nodes.empty() && host_copy_ > restore) {
-        restore = host_copy_;
-        load = s_.restore_memory;
-        source = 2;
-      }
-      if (s_.kind == CheckpointKind::kInMemory) {
-        // The erasure-coded copy survives while no group has lost more than
-        // `parity` nodes since it was taken; once one has, it is gone until
-        // the next snapshot.
-        bool survives = memory_valid_;
-        for (int node : lost_nodes) {
-          const int g = node / std::max(1, s_.group);
-          if (++lost_in_group_[g] > s_.parity) survives = false;
-        }
-        if (!survives) memory_valid_ = false;
-        if (survives && memory_copy_ >= restore) {
-          restore = memory_copy_;
-          load = s_.restore_memory;
-          source = 3;
-        }
-      }
-      if (s_.kind == CheckpointKind::kNone) {
-        restore = Duration{};
-        source = 0;
-      }
-    }
-    const Duration lost = progress_ - restore;
-    out_.stats.lost_s += lost.seconds();
-    progress_ = restore;
-    // Whatever was in progress is lost with the job.
-    engine_.cancel(pause_event_);
-    pause_event_ = {};
-    engine_.cancel(persist_event_);
-    persist_event_ = {};
-    persisting_ = false;
-    if (state_ == State::kPaused) out_.stats.checkpoint_s += (engine_.now() - pause_started_).seconds();
-    if (state_ == State::kDown) out_.stats.down_s += (engine_.now() - down_started_).seconds();
-    if (s_.kind == CheckpointKind::kAsync && !lost_nodes.empty()) host_copy_ = Duration{};
-    // Spares or repair.
-    Duration wait;
-    for (std::size_t i = 0; i < lost_nodes.size(); ++i) {
-      if (spares_ > 0) {
-        --spares_;
-        if (s_.repair) engine_.schedule_after(k.repair, [this] { ++spares_; });
-      } else {
-        wait = std::max(wait, k.repair);  // the node itself, back from repair
-      }
-    }
-    const Duration detection = s_.detection.value_or(k.detection);
-    const Duration down = detection + wait + s_.restart + load;
-    out_.failures.push_back({engine_.now().seconds(), c, component, lost.seconds(), down.seconds(), source});
-    state_ = State::kDown;
-    down_started_ = engine_.now();
-    down_load_ = load;
-    engine_.cancel(progress_event_);
-    progress_event_ = {};
-    engine_.cancel(recover_event_);
-    recover_event_ = engine_.schedule_after(down, [this] { recover(); });
-  }
-
-  void recover() {
-    recover_event_ = {};
-    out_.stats.down_s += (engine_.now() - down_started_).seconds();
-    out_.restarts.push_back({down_started_.seconds(), engine_.now().seconds()});
-    state_ = State::kRunning;
-    last_ = engine_.now();
-    if (s_.kind != CheckpointKind::kNone) next_checkpoint_ = progress_ + s_.interval;
-    reschedule();
-  }
-
-  void finish(bool done) {
-    if (stopped_) return;
-    stopped_ = true;
-    integrate();
-    if (state_ == State::kPaused) out_.stats.checkpoint_s += (engine_.now() - pause_started_).seconds();
-    if (state_ == State::kDown) out_.stats.down_s += (engine_.now() - down_started_).seconds();
-    out_.stats.wall_s = engine_.now().seconds();
-    out_.stats.useful_s = progress_.seconds();
-    out_.stats.finished = done;
-    engine_.stop();
-  }
-
-  const Setup& s_;
-  Rng rng_;
-  sim::Engine engine_;
-  ReplicaOut out_;
-  State state_ = State::kRunning;
-  Time last_ = Time::zero();
-  Duration progress_, work_, next_checkpoint_;
-  Duration durable_storage_, host_copy_, memory_copy_, checkpoint_value_;
-  Time last_storage_ = Time::zero(), pause_started_, down_started_;
-  Duration down_load_;
-  bool to_storage_ = false, persisting_ = false, stopped_ = false, memory_valid_ = false;
-  int spares_;
-  std::map<int, int> lost_in_group_;
-  sim::EventHandle progress_event_, pause_event_, persist_event_, recover_event_;
-};
-
-}  // namespace
 
 MeanCi mean_ci(const std::vector<double>& x) {
   MeanCi out;
@@ -350,7 +34,7 @@ Result simulate(const Setup& setup, trace::Recorder* rec, unsigned threads) {
   for (unsigned t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       try {
-        for (std::size_t i = t; i < n; i += threads) outs[i] = Replica(setup, static_cast<int>(i)).run();
+        for (std::size_t i = t; i < n; i += threads) outs[i] = run_replica(setup, static_cast<int>(i));
       } catch (...) {
         errors[t] = std::current_exception();
       }
@@ -368,7 +52,9 @@ Result simulate(const Setup& setup, trace::Recorder* rec, unsigned threads) {
   for (const auto& c : setup.classes) class_names.push_back(c.name);
   auto& failures = rec->table("failures", {"replica", "time_s", "class", "component", "lost_work_s", "downtime_s", "restored_from"});
   failures.labels.emplace_back("classes", class_names);
-  failures.labels.emplace_back("restored_from", std::vector<std::string>{"start", "storage", "host copy", "in-memory", "(while down)"});
+  std::vector<std::string> sources;
+  for (const RestoreSource x : kRestoreSources) sources.emplace_back(name_of(x));
+  failures.labels.emplace_back("restored_from", sources);
   auto& checkpoints = rec->table("checkpoints", {"replica", "time_s", "progress_s", "storage"});
   auto& restarts = rec->table("restarts", {"replica", "start_s", "end_s"});
   auto& replicas = rec->table("replicas", {"replica", "wall_s", "useful_s", "goodput", "lost_work_s", "checkpoint_s",
@@ -378,7 +64,7 @@ Result simulate(const Setup& setup, trace::Recorder* rec, unsigned threads) {
     const auto r = static_cast<double>(i);
     for (const auto& f : outs[i].failures)
       failures.add({r, f.time_s, static_cast<double>(f.cls), static_cast<double>(f.component), f.lost_s, f.down_s,
-                    static_cast<double>(f.source)});
+                    static_cast<double>(static_cast<int>(f.source))});
     for (const auto& c : outs[i].checkpoints) checkpoints.add({r, c.time_s, c.progress_s, static_cast<double>(c.storage)});
     for (const auto& x : outs[i].restarts) restarts.add({r, x.start_s, x.end_s});
     const ReplicaStats& s = outs[i].stats;

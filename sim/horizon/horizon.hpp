@@ -17,11 +17,15 @@
 // progress back to the newest checkpoint it can use, takes its nodes out
 // (replaced by spares at once, else the job waits for their repair) and puts
 // the job down for detection + restart + restore; a failure while down starts
-// the recovery over. Goodput is useful progress ÷ wall time.
+// the recovery over. Goodput is useful progress ÷ wall time. What a kind does
+// at a checkpoint and which copy a failure may use are the checkpoint
+// policy's (checkpoint_policy.hpp): the replica asks it, never the kind.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "models/failure/failure_model.hpp"
@@ -32,16 +36,9 @@ namespace orrery::horizon {
 
 struct Setup {
   std::vector<models::FailureClass> classes;  // components counted on the cluster
-  CheckpointKind kind = CheckpointKind::kNone;
+  std::shared_ptr<const CheckpointPolicy> checkpoint = no_checkpoints();
+  CheckpointCosts costs;     // the checkpoint policy's, on this cluster
   Duration interval;         // τ, of progress
-  Duration pause;            // δ, training waits
-  Duration persist;          // async: background write; in-memory: parity exchange
-  double interference = 0;
-  Duration storage_write;    // in-memory: the storage checkpoint's pause
-  Duration restore_storage;  // load from storage on restart
-  Duration restore_memory;   // load from host memory (async host copy, in-memory)
-  Duration storage_interval; // in-memory: wall time between storage checkpoints (0: none)
-  int group = 0, parity = 0;
   std::optional<Duration> detection;  // overrides the classes'
   Duration restart;
   int spares = 0;
@@ -60,6 +57,9 @@ struct Setup {
     std::int64_t component = 0;
   };
   std::vector<ScriptedFailure> script;
+  // What set-up found questionable but runnable (e.g. an interval shorter
+  // than a checkpoint); the CLI prints them.
+  std::vector<std::string> warnings;
 };
 
 struct ReplicaStats {

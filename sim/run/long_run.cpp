@@ -3,37 +3,39 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <iostream>
 #include <limits>
 
 #include "models/failure/checkpoint_interval.hpp"
 #include "sim/core/error.hpp"
+#include "sim/horizon/recovery_restart.hpp"
 
 namespace orrery::run {
 
-double shared_write_time(std::vector<double> bytes, double egress, double storage) {
-  std::sort(bytes.begin(), bytes.end());
-  double t = 0, done = 0;  // bytes each still-active node has written
-  std::size_t active = bytes.size();
-  for (double b : bytes) {
-    const double rate = std::min(egress, storage / static_cast<double>(active));
-    if (b > done) {
-      t += (b - done) / rate;
-      done = b;
-    }
-    --active;
+namespace {
+
+// What a checkpoint kind may need of the cluster to price itself.
+horizon::ClusterFigures cluster_figures(const Scenario& s, const exec::Cluster& cluster) {
+  horizon::ClusterFigures f;
+  workload::ClusterShape shape = cluster.shape();
+  const std::vector<std::int64_t> device_bytes = s.workload->checkpoint_bytes(shape);
+  const int per_node = s.cluster.node->devices();
+  if (!device_bytes.empty()) f.node_bytes.assign(static_cast<std::size_t>(s.cluster.nodes), 0.0);
+  for (std::size_t d = 0; d < device_bytes.size(); ++d) {
+    f.node_bytes[d / static_cast<std::size_t>(per_node)] += static_cast<double>(device_bytes[d]);
+    f.device_max_bytes = std::max(f.device_max_bytes, static_cast<double>(device_bytes[d]));
   }
-  return t;
+  f.nic = s.cluster.node->nic_bandwidth() ? s.cluster.node->nic_bandwidth()->bytes_per_s() : 0;
+  if (f.nic <= 0 && s.cluster.device && s.cluster.device->nic_bandwidth.present)
+    f.nic = s.cluster.device->nic_bandwidth.value.bytes_per_s();
+  f.egress = f.nic > 0 ? f.nic * s.cluster.node->nics() : std::numeric_limits<double>::max();
+  if (s.cluster.host && s.cluster.host->pcie_bandwidth.present) f.pcie = s.cluster.host->pcie_bandwidth.value.bytes_per_s();
+  if (f.pcie <= 0 && s.cluster.device && s.cluster.device->pcie_bandwidth.present)
+    f.pcie = s.cluster.device->pcie_bandwidth.value.bytes_per_s();
+  return f;
 }
 
-horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::optional<int> replicas, bool warn) {
-  const horizon::Policies& p = s.policies;
-  const exec::Cluster cluster(s.cluster);
-  horizon::Setup h;
-  h.seed = s.seed;
-  h.nodes = s.cluster.nodes;
-  h.gpus_per_node = s.cluster.node->devices();
-  h.nics_per_node = s.cluster.node->nics();
+// The components that fail, counted on the cluster.
+models::ClusterCounts cluster_counts(const Scenario& s, const exec::Cluster& cluster) {
   models::ClusterCounts counts;
   counts.gpus = cluster.device_count();
   counts.nodes = s.cluster.nodes;
@@ -41,7 +43,21 @@ horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::op
   const topo::Topology& out = cluster.graph().scale_out();
   for (const auto& v : out.vertices()) counts.switches += v.kind == topo::VertexKind::kSwitch ? 1 : 0;
   counts.links = static_cast<std::int64_t>(out.links().size() / 2);
-  counts.nodes_per_switch = p.failures ? p.failures->nodes_per_switch : 1;
+  counts.nodes_per_switch = s.policies.failures ? s.policies.failures->nodes_per_switch() : 1;
+  return counts;
+}
+
+}  // namespace
+
+horizon::Setup horizon_setup(const Scenario& s, const exec::Cluster& cluster, Duration iteration_time,
+                             std::optional<int> replicas) {
+  const horizon::Policies& p = s.policies;
+  horizon::Setup h;
+  h.seed = s.seed;
+  h.nodes = s.cluster.nodes;
+  h.gpus_per_node = s.cluster.node->devices();
+  h.nics_per_node = s.cluster.node->nics();
+  const models::ClusterCounts counts = cluster_counts(s, cluster);
   h.nodes_per_switch = counts.nodes_per_switch;
   if (!p.failures) {
     throw ConfigError(p.at, "policies.failures", "the long-horizon simulation needs policies.failures");
@@ -49,18 +65,11 @@ horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::op
   if (!p.horizon) {
     throw ConfigError(p.at, "policies.horizon", "the long-horizon simulation needs policies.horizon (days, length or iterations)");
   }
-  if (p.failures->llama3) {
-    h.classes = models::llama3_profile(counts, p.failures->detection, p.failures->repair);
-  } else {
-    h.classes = p.failures->classes;
-    for (auto& c : h.classes) {
-      c.components = std::max<std::int64_t>(1, models::components_of(c.scope, counts));
-      if (c.scope == models::FailureScope::kSwitch) c.nodes_taken = counts.nodes_per_switch;
-    }
-  }
+  h.classes = p.failures->classes(counts);
   // Recovery.
-  static const horizon::RecoverySpec kManual{"restart", horizon::kManualDetection, horizon::kManualRestart, 0, true, {}};
-  const horizon::RecoverySpec& r = p.recovery ? *p.recovery : kManual;
+  static const horizon::ManualRestart kManual;  // what a scenario without policies.recovery gets
+  const horizon::RecoveryPolicy& recovery = p.recovery ? *p.recovery : static_cast<const horizon::RecoveryPolicy&>(kManual);
+  const horizon::Recovery& r = recovery.recovery();
   h.detection = r.detection;
   h.restart = r.restart;
   h.spares = r.spares;
@@ -71,10 +80,6 @@ horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::op
   h.iteration_time = p.horizon->iteration_time.value_or(iteration_time);
   h.replicas = replicas.value_or(p.horizon->replicas);
   if (h.replicas < 1) throw ConfigError("--replicas: must be at least 1");
-  // Checkpoint costs.
-  static const horizon::CheckpointSpec kNone{};
-  const horizon::CheckpointSpec& c = p.checkpoint ? *p.checkpoint : kNone;
-  h.kind = c.kind;
   {
     // Failures one replica would draw: beyond ten million the MTBF is a mistake.
     const double span_s = h.length > Duration{} ? h.length.seconds() : (h.iteration_time * h.iterations).seconds();
@@ -85,76 +90,25 @@ horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::op
                                     failures, h.replicas, to_string(models::job_mtbf(h.classes))));
     }
   }
-  if (c.kind == horizon::CheckpointKind::kNone) return h;
-  workload::ClusterShape shape = cluster.shape();
-  const std::vector<std::int64_t> device_bytes = s.workload->checkpoint_bytes(shape);
-  double write_s = 0, snapshot_s = 0, parity_s = 0;
-  if (c.cost) {
-    write_s = snapshot_s = c.cost->seconds();
-  } else {
-    if (device_bytes.empty()) {
-      throw ConfigError(c.interval_at, "policies.checkpoint",
-                        "this workload has no model states to checkpoint; give checkpoint.cost");
-    }
-    const int per_node = s.cluster.node->devices();
-    std::vector<double> node_bytes(static_cast<std::size_t>(s.cluster.nodes), 0.0);
-    double device_max = 0;
-    for (std::size_t d = 0; d < device_bytes.size(); ++d) {
-      node_bytes[d / static_cast<std::size_t>(per_node)] += static_cast<double>(device_bytes[d]);
-      device_max = std::max(device_max, static_cast<double>(device_bytes[d]));
-    }
-    double nic = s.cluster.node->nic_bandwidth() ? s.cluster.node->nic_bandwidth()->bytes_per_s() : 0;
-    if (nic <= 0 && s.cluster.device && s.cluster.device->nic_bandwidth.present) nic = s.cluster.device->nic_bandwidth.value.bytes_per_s();
-    const double egress = nic > 0 ? nic * s.cluster.node->nics() : std::numeric_limits<double>::max();
-    write_s = shared_write_time(node_bytes, egress, c.storage_bandwidth.bytes_per_s());
-    double pcie = 0;
-    if (s.cluster.host && s.cluster.host->pcie_bandwidth.present) pcie = s.cluster.host->pcie_bandwidth.value.bytes_per_s();
-    if (pcie <= 0 && s.cluster.device && s.cluster.device->pcie_bandwidth.present) pcie = s.cluster.device->pcie_bandwidth.value.bytes_per_s();
-    if (c.kind != horizon::CheckpointKind::kSync && pcie <= 0) {
-      throw ConfigError(c.interval_at, "policies.checkpoint",
-                        "a snapshot to host memory needs a PCIe bandwidth: cluster.host or the device's pcie_bandwidth");
-    }
-    snapshot_s = pcie > 0 ? device_max / pcie : write_s;
-    if (c.kind == horizon::CheckpointKind::kInMemory) {
-      // Erasure coding: each node sends its share of parity, bytes × parity / (group − parity), over its NICs.
-      const double most = *std::max_element(node_bytes.begin(), node_bytes.end());
-      parity_s = nic > 0 ? most * c.parity / (c.group - c.parity) / egress : 0;
-    }
-  }
-  const auto secs = [](double x) { return Duration::ns(static_cast<std::int64_t>(std::ceil(x * 1e9))); };
-  h.storage_write = secs(write_s);
-  h.restore_storage = secs(write_s);
-  h.pause = c.kind == horizon::CheckpointKind::kSync ? secs(write_s) : secs(snapshot_s);
-  h.persist = c.kind == horizon::CheckpointKind::kAsync ? secs(write_s) : secs(parity_s);
-  h.restore_memory = secs(snapshot_s + parity_s);
-  h.interference = c.interference;
-  h.storage_interval = c.storage_interval;
-  h.group = c.group;
-  h.parity = c.parity;
+  // Checkpoint costs, from the kind.
+  h.checkpoint = p.checkpoint ? p.checkpoint : horizon::no_checkpoints();
+  const horizon::PeriodicParams* c = h.checkpoint->periodic();
+  if (!c) return h;
+  h.costs = h.checkpoint->costs(cluster_figures(s, cluster));
   const Duration mtbf = models::job_mtbf(h.classes);
-  switch (c.rule) {
-    case horizon::IntervalRule::kFixed:
-      h.interval = c.interval;
-      break;
-    case horizon::IntervalRule::kYoung:
-      h.interval = models::young_interval(std::max(h.pause, Duration::ns(1)), mtbf);
-      break;
-    case horizon::IntervalRule::kDaly:
-      h.interval = models::daly_interval(std::max(h.pause, Duration::ns(1)), mtbf);
-      break;
-  }
-  if (warn && h.interval < h.pause) {
-    std::cerr << fmt::format(
-        "warning: policies.checkpoint.interval: {} between checkpoints is shorter than one checkpoint ({}): more "
-        "time goes to checkpoints than to training\n",
-        to_string(h.interval), to_string(h.pause));
+  h.interval = c->interval_for(h.costs.pause, mtbf);
+  if (h.interval < h.costs.pause) {
+    h.warnings.push_back(
+        fmt::format("policies.checkpoint.interval: {} between checkpoints is shorter than one checkpoint ({}): more "
+                    "time goes to checkpoints than to training",
+                    to_string(h.interval), to_string(h.costs.pause)));
   }
   // What one replica would have to simulate: checkpoints over the horizon (or
   // the work). Beyond ten million the interval is a mistake, not a study.
   const double span_s = h.length > Duration{} ? h.length.seconds() : (h.iteration_time * h.iterations).seconds();
   const double checkpoints = span_s / std::max(1e-9, h.interval.seconds()) * h.replicas;
   if (checkpoints > 1e7) {
-    throw ConfigError(c.interval_at, "policies.checkpoint.interval",
+    throw ConfigError(c->interval_at, "policies.checkpoint.interval",
                       fmt::format("{} between checkpoints makes {:.3g} checkpoints over {} in {} replicas; the "
                                   "simulation stops at 1e7 — choose a longer interval (young or daly pick one)",
                                   to_string(h.interval), checkpoints,
@@ -162,23 +116,20 @@ horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::op
   }
   // (τ + δ) / M failures expected per checkpoint cycle: beyond ~40 a cycle
   // completes with probability e^-40 — the run never makes progress.
-  const double cycles = (h.interval + h.pause).seconds() / mtbf.seconds();
+  const double cycles = (h.interval + h.costs.pause).seconds() / mtbf.seconds();
   if (cycles > 40) {
-    throw ConfigError(c.interval_at, "policies.checkpoint.interval",
+    throw ConfigError(c->interval_at, "policies.checkpoint.interval",
                       fmt::format("{} between checkpoints plus {} to write one is {:.0f} times the job's mean time "
                                   "between failures ({}): the run can never make progress",
-                                  to_string(h.interval), to_string(h.pause), cycles, to_string(mtbf)));
+                                  to_string(h.interval), to_string(h.costs.pause), cycles, to_string(mtbf)));
   }
   return h;
 }
 
-void run_long_horizon(const Scenario& s, RunOutput& out, std::optional<int> replicas, unsigned threads) {
+std::vector<std::string> run_long_horizon(const Scenario& s, const exec::Cluster& cluster, RunOutput& out,
+                                          std::optional<int> replicas, unsigned threads) {
   Summary& sum = out.recorder->summary();
-  Duration iteration;
-  if (const auto* v = sum.find("iteration_time_s"); v && std::holds_alternative<double>(*v)) {
-    iteration = Duration::ns(static_cast<std::int64_t>(std::get<double>(*v) * 1e9));
-  }
-  const horizon::Setup h = horizon_setup(s, iteration, replicas);
+  const horizon::Setup h = horizon_setup(s, cluster, out.iteration_time.value_or(Duration{}), replicas);
   if (h.iteration_time <= Duration{}) {
     throw ConfigError(s.policies.at, "policies.horizon.iteration_time",
                       "the workload gives no iteration time; set policies.horizon.iteration_time");
@@ -187,15 +138,17 @@ void run_long_horizon(const Scenario& s, RunOutput& out, std::optional<int> repl
   const Duration mtbf = models::job_mtbf(h.classes);
   sum.set("job_mtbf_s", mtbf.seconds());
   sum.set("horizon_iteration_time_s", h.iteration_time.seconds());
-  if (h.kind != horizon::CheckpointKind::kNone) {
+  if (h.checkpoint->periodic()) {
+    const Duration pause = h.costs.pause;
     sum.set("checkpoint_interval_s", h.interval.seconds());
-    sum.set("checkpoint_cost_s", h.pause.seconds());
-    sum.set("checkpoint_write_s", h.storage_write.seconds());
-    if (h.pause > Duration{}) {
-      sum.set("young_interval_s", models::young_interval(h.pause, mtbf).seconds());
-      sum.set("daly_interval_s", models::daly_interval(h.pause, mtbf).seconds());
+    sum.set("checkpoint_cost_s", pause.seconds());
+    sum.set("checkpoint_write_s", h.costs.storage_write.seconds());
+    if (pause > Duration{}) {
+      sum.set("young_interval_s", models::young_interval(pause, mtbf).seconds());
+      sum.set("daly_interval_s", models::daly_interval(pause, mtbf).seconds());
     }
   }
+  return h.warnings;
 }
 
 }  // namespace orrery::run

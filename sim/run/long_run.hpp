@@ -5,6 +5,8 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "sim/run/simulation.hpp"
 #include "sim/horizon/horizon.hpp"
@@ -15,19 +17,17 @@ namespace orrery::run {
 // checkpoint costs from the workload's bytes (written through each node's
 // NICs to the storage tier, max-min shared), the interval (fixed, Young's or
 // Daly's from the job MTBF and that cost), recovery. Throws ConfigError at the
-// policy key when the setup cannot make progress; prints a warning to stderr
-// when the interval is shorter than the checkpoint.
-horizon::Setup horizon_setup(const Scenario& s, Duration iteration_time, std::optional<int> replicas,
-                             bool warn = true);
+// policy key when the setup cannot make progress; an interval shorter than
+// the checkpoint runs, with a line in the result's `warnings`.
+horizon::Setup horizon_setup(const Scenario& s, const exec::Cluster& cluster, Duration iteration_time,
+                             std::optional<int> replicas);
 
 // Runs the long-horizon simulation and adds its tables and summary keys to
-// `out` (whose summary holds iteration_time_s from the simulated iteration,
-// unless the scenario's horizon gives iteration_time).
-void run_long_horizon(const Scenario& s, RunOutput& out, std::optional<int> replicas, unsigned threads = 0);
-
-// Time to write `bytes` (one entry per node) when every node writes at once
-// at most `egress` each, all sharing `storage` (max-min fair: progressive
-// filling). Seconds.
-[[nodiscard]] double shared_write_time(std::vector<double> bytes, double egress, double storage);
+// `out`, repeating its simulated iteration (out.iteration_time) unless the
+// scenario's horizon gives iteration_time. Returns the set-up's warnings for
+// the caller to show.
+[[nodiscard]] std::vector<std::string> run_long_horizon(const Scenario& s, const exec::Cluster& cluster,
+                                                        RunOutput& out, std::optional<int> replicas,
+                                                        unsigned threads = 0);
 
 }  // namespace orrery::run

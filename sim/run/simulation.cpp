@@ -16,48 +16,6 @@ namespace orrery::run {
 
 namespace {
 
-// The workloads' view of the cluster's device: models::CostModel over the
-// device and its calibration table, and the host tier's figures.
-class CostModelView final : public workload::DeviceModel {
- public:
-  explicit CostModelView(const exec::ClusterSpec& spec)
-      : model_(spec.device, spec.calibration.get()), host_(spec.host.get()) {}
-  std::string_view name() const override { return model_.device().name; }
-  OperationCost cost(const task::Operation& op) const override {
-    const models::Cost c = model_.cost(op);
-    return {c.time, c.calibrated};
-  }
-  FlopRate peak(task::DType t) const override { return model_.device().peak_or_throw(t); }
-  Bytes memory_capacity() const override { return model_.device().memory_capacity.value; }
-  Bandwidth pcie_bandwidth() const override {
-    return host_ && host_->pcie_bandwidth.present ? host_->pcie_bandwidth.value : model_.device().pcie_bandwidth.value;
-  }
-  Bandwidth host_memory_bandwidth() const override { return host_ ? host_->host_memory_bandwidth.value : Bandwidth{}; }
-  Bandwidth nvme_read_bandwidth() const override { return host_ ? host_->nvme_read_bandwidth.value : Bandwidth{}; }
-  Bandwidth nvme_write_bandwidth() const override { return host_ ? host_->nvme_write_bandwidth.value : Bandwidth{}; }
-  Bytes host_memory_capacity() const override { return host_ ? host_->host_memory_capacity.value : Bytes{}; }
-  Bytes nvme_capacity() const override { return host_ ? host_->nvme_capacity.value : Bytes{}; }
-
- private:
-  models::CostModel model_;
-  const models::Device* host_;
-};
-
-// Collectives priced on the cluster's routes from the run's plan cache, the
-// one the executor runs plans from.
-class RoutePricer final : public workload::CollectivePricer {
- public:
-  explicit RoutePricer(exec::CollectivePlans& plans) : plans_(plans) {}
-
-  workload::CollectivePrice price(const task::CollectiveWork& c) const override {
-    const exec::LoweredPlan& lowered = plans_.get(c);
-    return {lowered.predicted, lowered.bytes.count(), lowered.algorithm};
-  }
-
- private:
-  exec::CollectivePlans& plans_;
-};
-
 // Bubble filling on the simulated iteration: K-FAC work from the workload,
 // or the scenario's filler tasks on every device that computed.
 void fill_bubbles(const Scenario& scenario, const workload::ClusterShape& shape, const task::TaskGraph& graph,
@@ -95,15 +53,6 @@ void fill_bubbles(const Scenario& scenario, const workload::ClusterShape& shape,
 
 }  // namespace
 
-std::unique_ptr<workload::CollectivePricer> collective_pricer(exec::CollectivePlans& plans) {
-  return std::make_unique<RoutePricer>(plans);
-}
-
-std::unique_ptr<workload::DeviceModel> device_model(const exec::ClusterSpec& cluster) {
-  if (!cluster.device || cluster.device->kind != models::DeviceKind::kGpu) return nullptr;
-  return std::make_unique<CostModelView>(cluster);
-}
-
 namespace {
 
 // A link's class from its name "n3.gpu0->n3.nvswitch" or "leaf2->spine0.1":
@@ -136,14 +85,14 @@ std::vector<std::string> kind_names() {
 }  // namespace
 
 RunOutput simulate(const Scenario& scenario, bool timeline) {
-  const exec::Cluster cluster(scenario.cluster);
-  workload::ClusterShape shape = cluster.shape();
-  shape.seed = scenario.seed;
-  const auto device = device_model(scenario.cluster);
-  shape.device = device.get();
-  exec::CollectivePlans plans(cluster, *scenario.collectives);
-  const auto pricer = collective_pricer(plans);
-  shape.collectives = pricer.get();
+  RunContext context(scenario);
+  return simulate(scenario, context, timeline);
+}
+
+RunOutput simulate(const Scenario& scenario, RunContext& context, bool timeline) {
+  const exec::Cluster& cluster = context.cluster();
+  const workload::ClusterShape& shape = context.shape();
+  exec::CollectivePlans& plans = context.plans();
   const task::TaskGraph graph = scenario.workload->lower(shape);
 
   RunOutput out;
@@ -155,6 +104,7 @@ RunOutput simulate(const Scenario& scenario, bool timeline) {
   exec::Executor executor(engine, cluster, *network, graph, timeline ? &rec : nullptr, scenario.collectives.get(), &plans);
   const task::TaskTimes times = executor.run();
   out.events = engine.events_processed();
+  if (scenario.workload->iterates()) out.iteration_time = times.makespan - Time::zero();
 
   const topo::Topology& net = cluster.network();
   const auto& usage = network->link_usage();

@@ -4,8 +4,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
-#include "sim/exec/collective_lowering.hpp"
+#include "sim/run/run_context.hpp"
 #include "sim/run/scenario.hpp"
 #include "sim/trace/recorder.hpp"
 
@@ -14,20 +15,17 @@ namespace orrery::run {
 struct RunOutput {
   std::unique_ptr<trace::Recorder> recorder;
   std::uint64_t events = 0;
+  // The simulated iteration, for workloads that iterate (Workload::iterates):
+  // what the long-horizon simulation repeats.
+  std::optional<Duration> iteration_time;
 };
 
 // Throws ConfigError (the spec does not fit the cluster) or InfeasibleError.
 // With `timeline` false the run records no spans and no memory counter samples
 // (what /events, /counters and the Perfetto trace are made of) — the summary,
 // /links and /memory are complete either way.
+RunOutput simulate(const Scenario& scenario, RunContext& context, bool timeline = true);
+// The same on a context of its own.
 RunOutput simulate(const Scenario& scenario, bool timeline = true);
-
-// The workloads' view of the cluster's device (cost model over its calibration
-// table, host tier); null when the cluster names no GPU.
-std::unique_ptr<workload::DeviceModel> device_model(const exec::ClusterSpec& cluster);
-
-// Collectives a group runs alone, priced on the cluster's routes from the
-// run's plan cache (for lowering).
-std::unique_ptr<workload::CollectivePricer> collective_pricer(exec::CollectivePlans& plans);
 
 }  // namespace orrery::run

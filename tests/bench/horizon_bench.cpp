@@ -7,6 +7,7 @@
 #include <benchmark/benchmark.h>
 
 #include "models/failure/checkpoint_interval.hpp"
+#include "sim/horizon/checkpoint_sync.hpp"
 #include "sim/horizon/horizon.hpp"
 
 namespace orrery::horizon {
@@ -16,9 +17,9 @@ Setup thirty_days() {
   Setup s;
   const models::ClusterCounts c{.gpus = 16384, .nodes = 2048, .nics = 16384, .switches = 192, .links = 49152};
   s.classes = models::llama3_profile(c, Duration::s(600), Duration::s(4 * 3600));
-  s.kind = CheckpointKind::kSync;
-  s.pause = s.storage_write = s.restore_storage = Duration::s(60);
-  s.interval = models::daly_interval(s.pause, models::job_mtbf(s.classes));
+  s.checkpoint = std::make_shared<SyncCheckpoint>(PeriodicParams{});
+  s.costs.pause = s.costs.storage_write = s.costs.restore_storage = Duration::s(60);
+  s.interval = models::daly_interval(s.costs.pause, models::job_mtbf(s.classes));
   s.detection = Duration::s(120);
   s.restart = Duration::s(600);
   s.spares = 64;

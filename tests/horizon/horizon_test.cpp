@@ -8,6 +8,9 @@
 
 #include "models/failure/checkpoint_interval.hpp"
 #include "models/failure/failure_model.hpp"
+#include "sim/horizon/checkpoint_async.hpp"
+#include "sim/horizon/checkpoint_in_memory.hpp"
+#include "sim/horizon/checkpoint_sync.hpp"
 #include "sim/horizon/horizon.hpp"
 
 namespace orrery::horizon {
@@ -25,12 +28,12 @@ Setup daly_setup(double delta_s, double mtbf_s, double tau_s, double restart_s, 
   c.time_to_failure.scale_s = mtbf_s;
   c.nodes_taken = 0;
   s.classes = {c};
-  s.kind = CheckpointKind::kSync;
+  s.checkpoint = std::make_shared<SyncCheckpoint>(PeriodicParams{});
   const auto d = [](double x) { return Duration::ns(static_cast<std::int64_t>(std::llround(x * 1e9))); };
   s.interval = d(tau_s);
-  s.pause = d(delta_s);
-  s.storage_write = d(delta_s);
-  s.restore_storage = d(delta_s);
+  s.costs.pause = d(delta_s);
+  s.costs.storage_write = d(delta_s);
+  s.costs.restore_storage = d(delta_s);
   s.restart = d(restart_s);
   s.detection = Duration{};
   s.iteration_time = d(tau_s);  // W = iterations × τ: whole segments
@@ -125,15 +128,13 @@ TEST(Horizon, ErasureCodedMemoryCheckpointsSurviveParityLostNodesPerGroup) {
   node.components = 16;
   node.time_to_failure.scale_s = 1e15;
   s.classes = {node};
-  s.kind = CheckpointKind::kInMemory;
+  s.checkpoint = std::make_shared<InMemoryCheckpoint>(
+      InMemoryCheckpoint::Params{.periodic = {}, .group = 4, .parity = 2, .storage_interval = Duration::s(6 * 3600)});
   s.interval = Duration::s(3600);
-  s.pause = Duration::s(5);
-  s.storage_write = Duration::s(60);
-  s.restore_storage = Duration::s(60);
-  s.restore_memory = Duration::s(5);
-  s.storage_interval = Duration::s(6 * 3600);
-  s.group = 4;
-  s.parity = 2;
+  s.costs.pause = Duration::s(5);
+  s.costs.storage_write = Duration::s(60);
+  s.costs.restore_storage = Duration::s(60);
+  s.costs.restore_memory = Duration::s(5);
   s.detection = Duration{};
   s.restart = Duration::s(60);
   s.spares = 8;
@@ -203,12 +204,12 @@ TEST(Horizon, AsyncHostCopiesServeSoftwareFailuresButNotLostNodes) {
   models::FailureClass node{"node", models::FailureScope::kNode, 4, {}, Duration{}, Duration::s(600), 1};
   node.time_to_failure.scale_s = 1e15;
   s.classes = {soft, node};
-  s.kind = CheckpointKind::kAsync;
+  s.checkpoint = std::make_shared<AsyncCheckpoint>(PeriodicParams{}, 0.0);
   s.interval = Duration::s(1000);
-  s.pause = Duration::s(10);
-  s.persist = Duration::s(500);  // persisted 500 s after each snapshot
-  s.restore_storage = Duration::s(60);
-  s.restore_memory = Duration::s(10);
+  s.costs.pause = Duration::s(10);
+  s.costs.persist = Duration::s(500);  // persisted 500 s after each snapshot
+  s.costs.restore_storage = Duration::s(60);
+  s.costs.restore_memory = Duration::s(10);
   s.detection = Duration{};
   s.restart = Duration::s(100);
   s.spares = 2;

@@ -15,6 +15,21 @@
 
 namespace orrery::test {
 
+// A small training job (2 nodes of 8 A100, tp 8 × pp 2) that the policy tests
+// complete with a `policies:` section (tests/cli/bad_inputs.sh uses the same).
+inline constexpr const char* kSmallTraining = R"(cluster:
+  nodes: 2
+  device: A100-SXM4-80GB
+  node: { kind: nvswitch, devices: 8, bandwidth: "300 GB/s", nics: 8, nic_bandwidth: "200 Gb/s" }
+  scale_out: { kind: fat_tree, levels: 2, radix: 16 }
+network: { model: analytic }
+workload:
+  kind: training
+  model: { layers: 8, hidden: 1024, heads: 16, vocab: 32000, seq_len: 1024 }
+  parallel: { tp: 8, pp: 2 }
+  training: { global_batch: 8 }
+)";
+
 // The text of the ConfigError that reading `text` (with `sets`) throws, or "(no error)".
 inline std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
   const run::Catalog catalog;

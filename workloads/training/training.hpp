@@ -100,6 +100,7 @@ class TrainingWorkload final : public Workload {
   explicit TrainingWorkload(TrainingParams p) : p_(std::move(p)) {}
   [[nodiscard]] TaskGraph lower(const ClusterShape& cluster) const override;
   void summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const override;
+  [[nodiscard]] bool iterates() const override { return true; }
   void check_memory(const ClusterShape& cluster, const std::vector<MemoryPeak>& peaks) const override;
   // The tp × cp ranks of each stage group hold what its lead holds.
   [[nodiscard]] std::vector<std::pair<DeviceId, DeviceId>> memory_mirrors(const ClusterShape& cluster) const override;

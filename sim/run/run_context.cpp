@@ -1,0 +1,73 @@
+#include "sim/run/run_context.hpp"
+
+#include "models/compute/cost.hpp"
+
+namespace orrery::run {
+
+namespace {
+
+// The workloads' view of the cluster's device: models::CostModel over the
+// device and its calibration table, and the host tier's figures.
+class CostModelView final : public workload::DeviceModel {
+ public:
+  explicit CostModelView(const exec::ClusterSpec& spec)
+      : model_(spec.device, spec.calibration.get()), host_(spec.host.get()) {}
+  std::string_view name() const override { return model_.device().name; }
+  OperationCost cost(const task::Operation& op) const override {
+    const models::Cost c = model_.cost(op);
+    return {c.time, c.calibrated};
+  }
+  FlopRate peak(task::DType t) const override { return model_.device().peak_or_throw(t); }
+  Bytes memory_capacity() const override { return model_.device().memory_capacity.value; }
+  Bandwidth pcie_bandwidth() const override {
+    return host_ && host_->pcie_bandwidth.present ? host_->pcie_bandwidth.value : model_.device().pcie_bandwidth.value;
+  }
+  Bandwidth host_memory_bandwidth() const override { return host_ ? host_->host_memory_bandwidth.value : Bandwidth{}; }
+  Bandwidth nvme_read_bandwidth() const override { return host_ ? host_->nvme_read_bandwidth.value : Bandwidth{}; }
+  Bandwidth nvme_write_bandwidth() const override { return host_ ? host_->nvme_write_bandwidth.value : Bandwidth{}; }
+  Bytes host_memory_capacity() const override { return host_ ? host_->host_memory_capacity.value : Bytes{}; }
+  Bytes nvme_capacity() const override { return host_ ? host_->nvme_capacity.value : Bytes{}; }
+
+ private:
+  models::CostModel model_;
+  const models::Device* host_;
+};
+
+// Collectives priced on the cluster's routes from the run's plan cache, the
+// one the executor runs plans from.
+class RoutePricer final : public workload::CollectivePricer {
+ public:
+  explicit RoutePricer(exec::CollectivePlans& plans) : plans_(plans) {}
+
+  workload::CollectivePrice price(const task::CollectiveWork& c) const override {
+    const exec::LoweredPlan& lowered = plans_.get(c);
+    return {lowered.predicted, lowered.bytes.count(), lowered.algorithm};
+  }
+
+ private:
+  exec::CollectivePlans& plans_;
+};
+
+}  // namespace
+
+std::unique_ptr<workload::CollectivePricer> collective_pricer(exec::CollectivePlans& plans) {
+  return std::make_unique<RoutePricer>(plans);
+}
+
+std::unique_ptr<workload::DeviceModel> device_model(const exec::ClusterSpec& cluster) {
+  if (!cluster.device || cluster.device->kind != models::DeviceKind::kGpu) return nullptr;
+  return std::make_unique<CostModelView>(cluster);
+}
+
+RunContext::RunContext(const Scenario& scenario)
+    : cluster_(scenario.cluster),
+      plans_(cluster_, *scenario.collectives),
+      device_(device_model(scenario.cluster)),
+      pricer_(collective_pricer(plans_)),
+      shape_(cluster_.shape()) {
+  shape_.seed = scenario.seed;
+  shape_.device = device_.get();
+  shape_.collectives = pricer_.get();
+}
+
+}  // namespace orrery::run
