@@ -14,10 +14,20 @@ of its layout is RESULTS_LAYOUT.md beside this file; in short:
     /links              compound table, one row per directed link: link, src, dst, name, busy, bytes
     /memory             compound table, one row per device: device, peak and its breakdown
     /counters           compound table of per-device time series: time (ns), device, name, value
+    /failures, /checkpoints, /restarts, /replicas, /fillers   the policies' tables (float64 columns)
 
-Usage as a module (needs h5py and numpy; pandas only for `events_frame`):
+Usage as a module (needs h5py and numpy; pandas only for `events_frame`). A large result (millions
+of events) is read lazily, in slices:
 
     import orrery_h5
+    with orrery_h5.open_result("results/llama3.h5") as f:
+        f.summary["goodput"], f.event_count
+        f.events(window=(0, 2e9), devices=range(8))   # rows overlapping [0 s, 2 s) on devices 0-7
+        f.events(rows=slice(0, 100_000))              # a row range
+        f.counters(devices=[0]); f.table("failures"); f.labels("failures")["classes"]
+
+A small one can be loaded whole:
+
     r = orrery_h5.load("results/quickstart.h5")
     r.summary["iteration_time_s"]          # also r["summary"]
     r.events["start"], r.event_kinds()     # raw ns, and the kind name of each event
@@ -42,71 +52,18 @@ except ImportError as exc:  # pragma: no cover - depends on the machine
         "(Debian: apt-get install python3-h5py; pip: pip install h5py)"
     ) from exc
 
-# Column layouts from RESULTS_LAYOUT.md. Used to build empty tables when a file has no rows (or
-# lacks a table altogether), so that callers can always index fields by name.
-EVENT_DTYPE = np.dtype(
-    [
-        ("start", "<i8"),
-        ("end", "<i8"),
-        ("device", "<i4"),
-        ("kind", "i1"),
-        ("name", "<i4"),
-        ("micro_batch", "<i4"),
-        ("stage", "<i4"),
-        ("bytes", "<i8"),
-    ]
+from orrery_h5_layout import (  # noqa: F401 - re-exported for callers
+    BLOCK_ROWS,
+    COUNTER_DTYPE,
+    EVENT_DTYPE,
+    LINK_DTYPE,
+    MEMORY_DTYPE,
+    NS_PER_S,
+    POLICY_TABLES,
+    _decode,
+    _read_group,
+    _read_table,
 )
-LINK_DTYPE = np.dtype(
-    [("link", "<i4"), ("src", "<i4"), ("dst", "<i4"), ("name", "<i4"), ("busy", "<i8"), ("bytes", "<i8")]
-)
-MEMORY_DTYPE = np.dtype(
-    [
-        ("device", "<i4"),
-        ("peak", "<i8"),
-        ("parameters", "<i8"),
-        ("gradients", "<i8"),
-        ("optimizer", "<i8"),
-        ("activations", "<i8"),
-        ("buffers", "<i8"),
-    ]
-)
-COUNTER_DTYPE = np.dtype([("time", "<i8"), ("device", "<i4"), ("name", "<i4"), ("value", "<f8")])
-
-NS_PER_S = 1e9
-
-
-def _decode(value: Any) -> Any:
-    """Turn what h5py returns into plain Python values.
-
-    Variable-length strings come back as `bytes` (or `str`), fixed-length ones as `numpy.bytes_`,
-    numeric scalars as numpy scalars, and string arrays as object or `S` arrays. Scalars become
-    str/int/float, string arrays become lists of str, numeric arrays stay numpy arrays.
-    """
-    if isinstance(value, (bytes, np.bytes_)):
-        return bytes(value).decode("utf-8", errors="replace")
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind in "SOU":
-            return [_decode(v) for v in value.reshape(-1)]
-        if value.shape == ():
-            return value.item()
-        return value
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _read_group(group: h5py.Group | None) -> dict[str, Any]:
-    """Read every dataset of a group into a dict, in the file's (alphabetical) order."""
-    if group is None:
-        return {}
-    return {key: _decode(group[key][()]) for key in group if isinstance(group[key], h5py.Dataset)}
-
-
-def _read_table(f: h5py.File, path: str, dtype: np.dtype) -> np.ndarray:
-    if path not in f:
-        return np.zeros(0, dtype=dtype)
-    table = f[path][()]
-    return np.asarray(table).reshape(-1)
 
 
 @dataclass
@@ -175,6 +132,93 @@ def load(path: str) -> Result:
         result.memory = _read_table(f, "memory", MEMORY_DTYPE)
         result.counters = _read_table(f, "counters", COUNTER_DTYPE)
     return result
+
+
+class ResultFile:
+    """A result file opened for reading in slices: nothing of /events or /counters is read until asked.
+
+    `summary`, `meta`, `kinds` and `names` are read on opening (they are small). Close it, or use it
+    in a `with` block.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = str(path)
+        self._file = h5py.File(self.path, "r")
+        f = self._file
+        self.summary = _read_group(f.get("summary"))
+        self.meta = _read_group(f.get("meta"))
+        kinds = _decode(f["events"].attrs["kinds"]) if "events" in f and "kinds" in f["events"].attrs else []
+        self.kinds = kinds if isinstance(kinds, list) else [kinds]
+        names = _decode(f["names"][()]) if "names" in f else []
+        self.names = names if isinstance(names, list) else [names]
+
+    kind_name = Result.kind_name  # both read only self.kinds / self.names
+    name_of = Result.name_of
+
+    def __enter__(self) -> "ResultFile":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._file.close()
+
+    @property
+    def event_count(self) -> int:
+        return len(self._file["events"]) if "events" in self._file else 0
+
+    def events(self, window=None, devices=None, rows: slice | None = None) -> np.ndarray:
+        """Rows of /events: within `rows` (a slice of row numbers), on `devices` (ids), overlapping
+        `window` = (from_ns, to_ns). Read a block at a time, so memory holds one block and the answer."""
+        return self._slice("events", EVENT_DTYPE, window, devices, rows, ("start", "end"))
+
+    def counters(self, window=None, devices=None, rows: slice | None = None) -> np.ndarray:
+        """Rows of /counters: samples on `devices` with from_ns <= time < to_ns, within `rows`."""
+        return self._slice("counters", COUNTER_DTYPE, window, devices, rows, ("time", "time"))
+
+    def event_devices(self) -> np.ndarray:
+        """The distinct devices of /events, sorted (one pass over the device column, a block at a time)."""
+        found = np.zeros(0, dtype=np.int64)
+        ds = self._file["events"] if "events" in self._file else None
+        for at in range(0, self.event_count, BLOCK_ROWS):
+            found = np.union1d(found, np.unique(ds.fields("device")[at:at + BLOCK_ROWS]))
+        return found
+
+    def table(self, name: str) -> np.ndarray:
+        """A whole policy table (/failures, /checkpoints, /restarts, /replicas, /fillers, ...), or an
+        empty array when the run made none."""
+        return np.asarray(self._file[name][()]).reshape(-1) if name in self._file else np.zeros(0)
+
+    def labels(self, name: str) -> dict[str, list[str]]:
+        """The string attributes of a table (e.g. `classes` of /failures), as lists of str."""
+        if name not in self._file:
+            return {}
+        return {k: _decode(v) if isinstance(_decode(v), list) else [_decode(v)]
+                for k, v in self._file[name].attrs.items()}
+
+    def _slice(self, path, dtype, window, devices, rows, time_fields) -> np.ndarray:
+        if path not in self._file:
+            return np.zeros(0, dtype=dtype)
+        ds = self._file[path]
+        first, last, _ = (rows or slice(None)).indices(len(ds))
+        wanted = None if devices is None else np.unique(np.asarray(list(devices), dtype=np.int64))
+        parts = [np.zeros(0, dtype=dtype)]
+        for at in range(first, last, BLOCK_ROWS):
+            block = np.asarray(ds[at:min(at + BLOCK_ROWS, last)]).reshape(-1)
+            keep = np.ones(len(block), dtype=bool) if wanted is None else np.isin(block["device"], wanted)
+            if window is not None:
+                lo, hi = window
+                a, b = block[time_fields[0]], block[time_fields[1]]
+                # A span overlapping [lo, hi), or an instant inside it; a sample inside it.
+                keep &= (a < hi) & ((b > lo) | ((a == b) & (a >= lo)))
+            parts.append(block[keep])
+        return np.concatenate(parts)
+
+
+def open_result(path: str) -> ResultFile:
+    """Open a result file for reading in slices (see ResultFile)."""
+    return ResultFile(path)
 
 
 def events_frame(path_or_result: str | Result):

@@ -145,7 +145,16 @@ std::vector<std::string> kind_names() {
 }
 }  // namespace
 
+std::unique_ptr<trace::Recorder> make_recorder() { return std::make_unique<trace::Recorder>(kind_names()); }
+
 RunOutput simulate(const Scenario& scenario, bool timeline) {
+  auto recorder = make_recorder();
+  if (timeline) recorder->keep_timeline();
+  return simulate(scenario, std::move(recorder), trace::RecordSelection{});
+}
+
+RunOutput simulate(const Scenario& scenario, std::unique_ptr<trace::Recorder> recorder,
+                   const trace::RecordSelection& requested) {
   const exec::Cluster cluster(scenario.cluster);
   workload::ClusterShape shape = cluster.shape();
   shape.seed = scenario.seed;
@@ -156,12 +165,19 @@ RunOutput simulate(const Scenario& scenario, bool timeline) {
   const workload::TaskGraph graph = scenario.workload->lower(shape);
 
   RunOutput out;
-  out.recorder = std::make_unique<trace::Recorder>(kind_names());
+  out.recorder = std::move(recorder);
   trace::Recorder& rec = *out.recorder;
+  trace::RecordSelection selection = requested;
+  if (selection.devices == trace::RecordSelection::Devices::kRepresentative) {
+    for (const DeviceId d : scenario.workload->replica_devices(shape)) selection.list.push_back(d.value());
+    if (selection.list.empty()) selection.devices = trace::RecordSelection::Devices::kAll;
+  }
+  rec.select(selection, cluster.device_count());
   sim::Engine engine;
   const auto network = scenario.network->make(engine, cluster);
-  if (timeline) rec.reserve_spans(graph.size() + graph.size() / 2);
-  exec::Executor executor(engine, cluster, *network, graph, timeline ? &rec : nullptr, scenario.collectives.get());
+  if (rec.records_timeline()) rec.reserve_spans(graph.size() + graph.size() / 2);
+  exec::Executor executor(engine, cluster, *network, graph, rec.records_timeline() ? &rec : nullptr,
+                          scenario.collectives.get());
   const workload::TaskTimes times = executor.run();
   out.events = engine.events_processed();
 

@@ -1,11 +1,13 @@
 // Runs a scenario end to end: builds the cluster, lowers the workload,
-// executes the task graph on a fresh engine and fills a Recorder with the
-// spans, link usage, memory and summary. Used by `orrery run` and by tests.
+// executes the task graph on a fresh engine, reports its timeline to a
+// Recorder (which passes what its selection keeps to its observers) and fills
+// the Recorder's link usage, memory and summary. Used by `orrery run` and by tests.
 #pragma once
 
 #include <memory>
 
 #include "sim/config/scenario.hpp"
+#include "sim/trace/record_selection.hpp"
 #include "sim/trace/recorder.hpp"
 
 namespace orrery::config {
@@ -15,10 +17,20 @@ struct RunOutput {
   std::uint64_t events = 0;
 };
 
-// Throws ConfigError (the spec does not fit the cluster) or InfeasibleError.
-// With `timeline` false the run records no spans and no memory counter samples
-// (what /events, /counters and the Perfetto trace are made of) — the summary,
-// /links and /memory are complete either way.
+// A recorder that knows the task kinds' names (the `kinds` of /events).
+[[nodiscard]] std::unique_ptr<trace::Recorder> make_recorder();
+
+// Throws ConfigError (the spec does not fit the cluster, or `selection` names
+// a device outside it) or InfeasibleError. `selection` (`representative`
+// resolved to the workload's replica_devices()) says which spans and memory
+// counter samples (what /events, /counters and the Perfetto trace are made of)
+// reach the recorder's observers; with no observer, the executor reports
+// nothing. The summary, /links and /memory are complete either way.
+RunOutput simulate(const Scenario& scenario, std::unique_ptr<trace::Recorder> recorder,
+                   const trace::RecordSelection& selection);
+
+// With `timeline`, the whole timeline is kept in memory (recorder->spans(),
+// counters()); without, none is recorded.
 RunOutput simulate(const Scenario& scenario, bool timeline = true);
 
 // The workloads' view of the cluster's device (cost model over its calibration

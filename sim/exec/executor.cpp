@@ -17,21 +17,20 @@ using workload::Task;
 using workload::TransferWork;
 
 Executor::Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& network,
-                   const workload::TaskGraph& graph, trace::Recorder* recorder,
+                   const workload::TaskGraph& graph, trace::SpanSink* sink,
                    const models::CollectiveLibrary* collectives)
     : engine_(engine),
       cluster_(cluster),
       network_(network),
       graph_(graph),
-      recorder_(recorder),
+      sink_(sink ? *sink : trace::null_sink()),
       collectives_(collectives),
       device_busy_(static_cast<std::size_t>(cluster.device_count()), false),
       device_queue_(static_cast<std::size_t>(cluster.device_count())),
       memory_(static_cast<std::size_t>(cluster.device_count())) {
-  if (recorder_) {
-    for (const auto& n : graph_.names()) span_names_.push_back(recorder_->intern(n));
-    memory_counter_ = recorder_->intern("memory");
-  }
+  span_names_.reserve(graph_.names().size());
+  for (const auto& n : graph_.names()) span_names_.push_back(sink_.intern(n));
+  memory_counter_ = sink_.intern("memory");
 }
 
 void Executor::apply(const workload::MemoryEffect& e) {
@@ -43,10 +42,7 @@ void Executor::apply(const workload::MemoryEffect& e) {
     m.peak = total;
     m.at_peak = m.current;
   }
-  if (recorder_) {
-    recorder_->counter(trace::CounterSample{engine_.now().ns(), e.device.value(), memory_counter_,
-                                            static_cast<double>(total)});
-  }
+  sink_.counter(trace::CounterSample{engine_.now().ns(), e.device.value(), memory_counter_, static_cast<double>(total)});
 }
 
 workload::TaskTimes Executor::run() {
@@ -157,43 +153,7 @@ void Executor::finish(TaskId t) {
   ++finished_;
   const Task& task = graph_.task(t);
   for (const auto& e : graph_.memory_effects(t)) apply(e);
-  if (recorder_) {
-    std::int32_t device = -1;
-    std::int64_t bytes = 0;
-    std::int64_t start = times_.start[i].ns();
-    std::int64_t end = times_.end[i].ns();
-    if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
-      device = c->device.value();
-      // The head and tail collectives as spans of their own, around the compute.
-      const auto kCollective = static_cast<std::int8_t>(workload::TaskKind::kCollective);
-      if (c->head > Duration{}) {
-        recorder_->span(trace::Span{start, start + c->head.count(), device, kCollective,
-                                    span_names_[static_cast<std::size_t>(c->head_name)], task.micro_batch, task.stage,
-                                    c->head_bytes});
-        start += c->head.count();
-      }
-      if (c->tail > Duration{}) {
-        recorder_->span(trace::Span{end - c->tail.count(), end, device, kCollective,
-                                    span_names_[static_cast<std::size_t>(c->tail_name)], task.micro_batch, task.stage,
-                                    c->tail_bytes});
-        end -= c->tail.count();
-      }
-    }
-    if (const auto* x = std::get_if<TransferWork>(&task.work)) {
-      device = x->src.value();
-      bytes = x->bytes.count();
-    }
-    if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
-      device = k->group.front().value();
-      bytes = times_.collectives[t.value()].bytes;
-    }
-    if (const auto* w = std::get_if<DelayWork>(&task.work)) {
-      device = w->device.value();
-      bytes = w->bytes.count();
-    }
-    recorder_->span(trace::Span{start, end, device, static_cast<std::int8_t>(task.kind),
-                                span_names_[static_cast<std::size_t>(task.name)], task.micro_batch, task.stage, bytes});
-  }
+  report(t);
   // Free the device before releasing successors, so a successor on the same
   // device can start at once.
   if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
@@ -209,6 +169,47 @@ void Executor::finish(TaskId t) {
   for (TaskId s : graph_.successors(t)) {
     if (--waiting_[static_cast<std::size_t>(s.value())] == 0) ready(s);
   }
+}
+
+// The spans of a finished task: its own, and the head and tail collectives of
+// a compute task as spans of their own around the compute.
+void Executor::report(TaskId t) {
+  const auto i = static_cast<std::size_t>(t.value());
+  const Task& task = graph_.task(t);
+  std::int32_t device = -1;
+  std::int64_t bytes = 0;
+  std::int64_t start = times_.start[i].ns();
+  std::int64_t end = times_.end[i].ns();
+  if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
+    device = c->device.value();
+    const auto kCollective = static_cast<std::int8_t>(workload::TaskKind::kCollective);
+    if (c->head > Duration{}) {
+      sink_.span(trace::Span{start, start + c->head.count(), device, kCollective,
+                             span_names_[static_cast<std::size_t>(c->head_name)], task.micro_batch, task.stage,
+                                  c->head_bytes});
+      start += c->head.count();
+    }
+    if (c->tail > Duration{}) {
+      sink_.span(trace::Span{end - c->tail.count(), end, device, kCollective,
+                             span_names_[static_cast<std::size_t>(c->tail_name)], task.micro_batch, task.stage,
+                                  c->tail_bytes});
+      end -= c->tail.count();
+    }
+  }
+  if (const auto* x = std::get_if<TransferWork>(&task.work)) {
+    device = x->src.value();
+    bytes = x->bytes.count();
+  }
+  if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
+    device = k->group.front().value();
+    bytes = times_.collectives[t.value()].bytes;
+  }
+  if (const auto* w = std::get_if<DelayWork>(&task.work)) {
+    device = w->device.value();
+    bytes = w->bytes.count();
+  }
+  sink_.span(trace::Span{start, end, device, static_cast<std::int8_t>(task.kind),
+                         span_names_[static_cast<std::size_t>(task.name)], task.micro_batch, task.stage, bytes});
 }
 
 }  // namespace orrery::exec

@@ -8,10 +8,11 @@
 // dependencies finish, so they contend with all other traffic, and the
 // collective ends when its last transfer ends. Plans are cached per distinct
 // collective. It fills the task times (and which algorithm each collective
-// ran), the per-device memory timeline (peak and breakdown at the peak) and,
-// when given a recorder, one span per task (a collective's on its first
-// device), one `send` span per transfer of a collective (stage = its step),
-// and a `memory` counter sample per device whenever its memory in use changes.
+// ran) and the per-device memory timeline (peak and breakdown at the peak),
+// and reports to its span sink (trace::SpanSink; none: trace::null_sink()) one
+// span per task (a collective's on its first device), one `send` span per
+// transfer of a collective (stage = its step), and a `memory` counter sample
+// per device whenever its memory in use changes.
 #pragma once
 
 #include <array>
@@ -25,7 +26,7 @@
 #include "sim/engine/engine.hpp"
 #include "sim/exec/cluster.hpp"
 #include "sim/exec/network_service.hpp"
-#include "sim/trace/recorder.hpp"
+#include "sim/trace/span_sink.hpp"
 #include "workloads/task_graph.hpp"
 
 namespace orrery::exec {
@@ -39,8 +40,9 @@ struct DeviceMemory {
 class Executor {
  public:
   // `collectives` runs collective tasks; a graph with collectives needs it.
+  // `sink` receives the timeline; null: nothing is recorded.
   Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& network, const workload::TaskGraph& graph,
-           trace::Recorder* recorder, const models::CollectiveLibrary* collectives = nullptr);
+           trace::SpanSink* sink, const models::CollectiveLibrary* collectives = nullptr);
 
   // Runs the graph to completion. Throws InfeasibleError when a task names a
   // device outside the cluster, when a collective cannot run (unknown
@@ -53,6 +55,7 @@ class Executor {
   void ready(TaskId t);
   void start(TaskId t);
   void finish(TaskId t);
+  void report(TaskId t);
   void apply(const workload::MemoryEffect& e);
   void check_task(std::size_t i) const;
 
@@ -62,6 +65,7 @@ class Executor {
     std::string algorithm;
     Duration predicted;  // the alpha-beta prediction on the group's routes
     workload::CollectiveWork key;  // what it was lowered from
+    std::int32_t span_name = -1;   // its transfers' span name, "OP ALGORITHM"
   };
   struct RunningCollective {
     TaskId task;
@@ -81,15 +85,15 @@ class Executor {
   const Cluster& cluster_;
   NetworkService& network_;
   const workload::TaskGraph& graph_;
-  trace::Recorder* recorder_;
+  trace::SpanSink& sink_;
   const models::CollectiveLibrary* collectives_;
 
   std::vector<int> waiting_;  // unfinished predecessors per task
   std::vector<bool> device_busy_;
   std::vector<std::deque<TaskId>> device_queue_;
   std::vector<DeviceMemory> memory_;
-  std::vector<std::int32_t> span_names_;  // graph name id -> recorder name id
-  std::int32_t memory_counter_ = -1;      // recorder name of the memory-in-use counter
+  std::vector<std::int32_t> span_names_;  // graph name id -> sink name id
+  std::int32_t memory_counter_ = -1;      // sink name of the memory-in-use counter
   workload::TaskTimes times_;
   std::size_t finished_ = 0;
   std::unordered_multimap<std::uint64_t, LoweredCollective> lowered_;  // by collective_hash()

@@ -15,7 +15,10 @@ Executor::LoweredCollective& Executor::lower(const CollectiveWork& c) {
     if (same_plan(at->second.key, c)) return at->second;
   }
   LoweredPlan plan = lower_collective(c, cluster_, *collectives_);  // throws before anything is cached
-  auto it = lowered_.emplace(h, LoweredCollective{std::move(plan.plan), std::move(plan.algorithm), plan.predicted, c});
+  // Named once per distinct collective: the first time a name is seen is the first start of one with it.
+  const std::int32_t name = sink_.intern(fmt::format("{} {}", name_of(c.op), plan.algorithm));
+  auto it = lowered_.emplace(
+      h, LoweredCollective{std::move(plan.plan), std::move(plan.algorithm), plan.predicted, c, name});
   return it->second;
 }
 
@@ -47,10 +50,8 @@ void Executor::start_collective(TaskId t, const CollectiveWork& c) {
   r->waiting.resize(plan.transfers.size());
   for (std::size_t i = 0; i < plan.transfers.size(); ++i)
     r->waiting[i] = static_cast<std::int32_t>(plan.transfers[i].dep_count);
-  if (recorder_) {
-    r->started.resize(plan.transfers.size());
-    r->span_name = recorder_->intern(fmt::format("{} {}", name_of(c.op), low.algorithm));
-  }
+  r->started.resize(plan.transfers.size());
+  r->span_name = low.span_name;
   running_[slot] = std::move(r);
   for (std::size_t i = 0; i < plan.transfers.size(); ++i) {
     if (plan.transfers[i].dep_count == 0) start_transfer(slot, static_cast<std::int32_t>(i));
@@ -60,7 +61,7 @@ void Executor::start_collective(TaskId t, const CollectiveWork& c) {
 void Executor::start_transfer(std::size_t slot, std::int32_t i) {
   RunningCollective& r = *running_[slot];
   const models::PlanTransfer& x = r.plan->transfers[static_cast<std::size_t>(i)];
-  if (recorder_) r.started[static_cast<std::size_t>(i)] = engine_.now().ns();
+  r.started[static_cast<std::size_t>(i)] = engine_.now().ns();
   network_.transfer((*r.group)[static_cast<std::size_t>(x.src)], (*r.group)[static_cast<std::size_t>(x.dst)],
                     x.bytes, [this, slot, i] { transfer_done(slot, i); });
 }
@@ -69,12 +70,10 @@ void Executor::transfer_done(std::size_t slot, std::int32_t i) {
   RunningCollective& r = *running_[slot];
   const models::CollectivePlan& plan = *r.plan;
   const auto u = static_cast<std::size_t>(i);
-  if (recorder_) {
-    const models::PlanTransfer& x = plan.transfers[u];
-    recorder_->span(trace::Span{
-        r.started[u], engine_.now().ns(), (*r.group)[static_cast<std::size_t>(x.src)].value(),
-        static_cast<std::int8_t>(workload::TaskKind::kSend), r.span_name, -1, x.step, x.bytes.count()});
-  }
+  const models::PlanTransfer& x = plan.transfers[u];
+  sink_.span(trace::Span{r.started[u], engine_.now().ns(), (*r.group)[static_cast<std::size_t>(x.src)].value(),
+                         static_cast<std::int8_t>(workload::TaskKind::kSend), r.span_name, -1, x.step,
+                         x.bytes.count()});
   for (const auto s : plan.successors_of(u)) {
     if (--r.waiting[static_cast<std::size_t>(s)] == 0) start_transfer(slot, s);
   }
