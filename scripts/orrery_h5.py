@@ -53,21 +53,22 @@ except ImportError as exc:  # pragma: no cover - depends on the machine
     ) from exc
 
 from orrery_h5_layout import (  # noqa: F401 - re-exported for callers
-    BLOCK_ROWS,
     COUNTER_DTYPE,
     EVENT_DTYPE,
     LINK_DTYPE,
     MEMORY_DTYPE,
     NS_PER_S,
     POLICY_TABLES,
+    NameLookup,
     _decode,
     _read_group,
     _read_table,
 )
+from orrery_h5_slices import ResultFile, open_result  # noqa: F401 - re-exported for callers
 
 
 @dataclass
-class Result:
+class Result(NameLookup):
     """Everything in one result file. Fields are also reachable as `result["summary"]` etc."""
 
     path: str
@@ -85,16 +86,6 @@ class Result:
 
     def keys(self) -> list[str]:
         return ["path", "summary", "meta", "events", "kinds", "names", "links", "memory", "counters"]
-
-    def kind_name(self, value: int) -> str:
-        """Name of one event kind value (`kind<N>` if the file's `kinds` list is too short)."""
-        value = int(value)
-        return self.kinds[value] if 0 <= value < len(self.kinds) else f"kind{value}"
-
-    def name_of(self, index: int) -> str:
-        """Entry `index` of /names (`#<N>` if out of range, e.g. -1)."""
-        index = int(index)
-        return self.names[index] if 0 <= index < len(self.names) else f"#{index}"
 
     def event_kinds(self) -> np.ndarray:
         """Kind name of every event, as a numpy object array of str."""
@@ -132,93 +123,6 @@ def load(path: str) -> Result:
         result.memory = _read_table(f, "memory", MEMORY_DTYPE)
         result.counters = _read_table(f, "counters", COUNTER_DTYPE)
     return result
-
-
-class ResultFile:
-    """A result file opened for reading in slices: nothing of /events or /counters is read until asked.
-
-    `summary`, `meta`, `kinds` and `names` are read on opening (they are small). Close it, or use it
-    in a `with` block.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = str(path)
-        self._file = h5py.File(self.path, "r")
-        f = self._file
-        self.summary = _read_group(f.get("summary"))
-        self.meta = _read_group(f.get("meta"))
-        kinds = _decode(f["events"].attrs["kinds"]) if "events" in f and "kinds" in f["events"].attrs else []
-        self.kinds = kinds if isinstance(kinds, list) else [kinds]
-        names = _decode(f["names"][()]) if "names" in f else []
-        self.names = names if isinstance(names, list) else [names]
-
-    kind_name = Result.kind_name  # both read only self.kinds / self.names
-    name_of = Result.name_of
-
-    def __enter__(self) -> "ResultFile":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._file.close()
-
-    @property
-    def event_count(self) -> int:
-        return len(self._file["events"]) if "events" in self._file else 0
-
-    def events(self, window=None, devices=None, rows: slice | None = None) -> np.ndarray:
-        """Rows of /events: within `rows` (a slice of row numbers), on `devices` (ids), overlapping
-        `window` = (from_ns, to_ns). Read a block at a time, so memory holds one block and the answer."""
-        return self._slice("events", EVENT_DTYPE, window, devices, rows, ("start", "end"))
-
-    def counters(self, window=None, devices=None, rows: slice | None = None) -> np.ndarray:
-        """Rows of /counters: samples on `devices` with from_ns <= time < to_ns, within `rows`."""
-        return self._slice("counters", COUNTER_DTYPE, window, devices, rows, ("time", "time"))
-
-    def event_devices(self) -> np.ndarray:
-        """The distinct devices of /events, sorted (one pass over the device column, a block at a time)."""
-        found = np.zeros(0, dtype=np.int64)
-        ds = self._file["events"] if "events" in self._file else None
-        for at in range(0, self.event_count, BLOCK_ROWS):
-            found = np.union1d(found, np.unique(ds.fields("device")[at:at + BLOCK_ROWS]))
-        return found
-
-    def table(self, name: str) -> np.ndarray:
-        """A whole policy table (/failures, /checkpoints, /restarts, /replicas, /fillers, ...), or an
-        empty array when the run made none."""
-        return np.asarray(self._file[name][()]).reshape(-1) if name in self._file else np.zeros(0)
-
-    def labels(self, name: str) -> dict[str, list[str]]:
-        """The string attributes of a table (e.g. `classes` of /failures), as lists of str."""
-        if name not in self._file:
-            return {}
-        return {k: _decode(v) if isinstance(_decode(v), list) else [_decode(v)]
-                for k, v in self._file[name].attrs.items()}
-
-    def _slice(self, path, dtype, window, devices, rows, time_fields) -> np.ndarray:
-        if path not in self._file:
-            return np.zeros(0, dtype=dtype)
-        ds = self._file[path]
-        first, last, _ = (rows or slice(None)).indices(len(ds))
-        wanted = None if devices is None else np.unique(np.asarray(list(devices), dtype=np.int64))
-        parts = [np.zeros(0, dtype=dtype)]
-        for at in range(first, last, BLOCK_ROWS):
-            block = np.asarray(ds[at:min(at + BLOCK_ROWS, last)]).reshape(-1)
-            keep = np.ones(len(block), dtype=bool) if wanted is None else np.isin(block["device"], wanted)
-            if window is not None:
-                lo, hi = window
-                a, b = block[time_fields[0]], block[time_fields[1]]
-                # A span overlapping [lo, hi), or an instant inside it; a sample inside it.
-                keep &= (a < hi) & ((b > lo) | ((a == b) & (a >= lo)))
-            parts.append(block[keep])
-        return np.concatenate(parts)
-
-
-def open_result(path: str) -> ResultFile:
-    """Open a result file for reading in slices (see ResultFile)."""
-    return ResultFile(path)
 
 
 def events_frame(path_or_result: str | Result):
@@ -268,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", help="result file written by `orrery run -o FILE.h5`")
     args = parser.parse_args(argv)
     try:
-        r = load(args.file)
+        r = open_result(args.file)  # lazily: the tables are only counted
     except OSError as exc:
         print(f"orrery_h5: cannot read {args.file}: {exc}", file=sys.stderr)
         return 1
@@ -282,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in r.meta.items():
         if key != "scenario":
             print(f"  {key:<{width}}  {_format(value)}")
-    print(f"tables: {len(r.events)} events, {len(r.links)} links, {len(r.memory)} devices in /memory")
+    counts = {name: r.rows(name) for name in ("events", "counters", "links", "memory", *POLICY_TABLES)}
+    print("tables: " + ", ".join(f"{n} {name}" for name, n in counts.items() if n or name == "events"))
+    r.close()
     if scenario is not None:
         print("scenario (resolved):")
         for line in str(scenario).rstrip("\n").splitlines():

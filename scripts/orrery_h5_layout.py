@@ -40,7 +40,6 @@ COUNTER_DTYPE = np.dtype([("time", "<i8"), ("device", "<i4"), ("name", "<i4"), (
 
 NS_PER_S = 1e9
 POLICY_TABLES = ("failures", "checkpoints", "restarts", "replicas", "fillers")
-BLOCK_ROWS = 1 << 20  # rows read at a time when filtering a slice: bounds the memory a filter needs
 
 
 def _decode(value: Any) -> Any:
@@ -75,3 +74,20 @@ def _read_table(f: h5py.File, path: str, dtype: np.dtype) -> np.ndarray:
         return np.zeros(0, dtype=dtype)
     table = f[path][()]
     return np.asarray(table).reshape(-1)
+
+
+class NameLookup:
+    """Names of kind values and of /names entries, for a class with `kinds` and `names` lists."""
+
+    kinds: list[str]
+    names: list[str]
+
+    def kind_name(self, value: int) -> str:
+        """Name of one event kind value (`kind<N>` if the file's `kinds` list is too short)."""
+        value = int(value)
+        return self.kinds[value] if 0 <= value < len(self.kinds) else f"kind{value}"
+
+    def name_of(self, index: int) -> str:
+        """Entry `index` of /names (`#<N>` if out of range, e.g. -1)."""
+        index = int(index)
+        return self.names[index] if 0 <= index < len(self.names) else f"#{index}"

@@ -100,9 +100,11 @@ def check_lazy(c: Checks, orrery_h5, path: Path, r) -> None:
     instant = ev["start"] == ev["end"]
     in_window = (ev["start"] < hi) & ((ev["end"] > lo) | (instant & (ev["start"] >= lo)))
     device = int(ev["device"][len(ev) // 2]) if len(ev) else 0
-    saved = orrery_h5.BLOCK_ROWS
+    import orrery_h5_slices
+
+    saved = orrery_h5_slices.BLOCK_ROWS
     for block in (7, saved):
-        orrery_h5.BLOCK_ROWS = block  # read by ResultFile when it slices
+        orrery_h5_slices.BLOCK_ROWS = block  # read by ResultFile when it slices
         with orrery_h5.open_result(str(path)) as f:
             c.check(f"[block {block}] open_result: event_count, summary and names as load()",
                     f.event_count == len(ev) and f.summary.keys() == r.summary.keys() and f.names == r.names)
@@ -118,7 +120,7 @@ def check_lazy(c: Checks, orrery_h5, path: Path, r) -> None:
                     np.array_equal(f.event_devices(), np.unique(ev["device"])))
             c.check("meta/recorded says what was recorded", isinstance(f.meta.get("recorded"), str),
                     repr(f.meta.get("recorded")))
-    orrery_h5.BLOCK_ROWS = saved
+    orrery_h5_slices.BLOCK_ROWS = saved
     # A policy table and its labels, in a file made here.
     with tempfile.TemporaryDirectory(prefix="orrery-test-tables.") as tmp:
         made = Path(tmp) / "t.h5"
