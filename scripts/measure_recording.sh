@@ -4,11 +4,11 @@
 #  1. scenarios/llama3_405b_failures.yaml (16,384 GPUs) with -o recording one
 #     representative data-parallel replica (targets: file <= 200 MB, peak <= 2 GB);
 #  2. the same scenario without -o and with -o --record-devices all (every
-#     span of 16,384 GPUs), and shrunk to dp 8 (1,024 GPUs, one horizon
-#     replica) at two global batches (4x the micro-batches, about 4x the
+#     span of 16,384 GPUs), and shrunk to dp 16 and dp 64 (2,048 and 8,192
+#     GPUs, 16 micro-batches per replica, one horizon replica: about 4x the
 #     spans), each without -o and with -o --record-devices all: recording
-#     everything streams when the peak memory it adds stays flat as the span
-#     count grows.
+#     everything streams when the peak memory it adds (all minus none) stays
+#     flat as the span count grows.
 # usage: scripts/measure_recording.sh ORRERY [OUTDIR]   (takes minutes; prints a table)
 set -euo pipefail
 orrery=$(realpath "$1")
@@ -37,10 +37,10 @@ printf '%-22s %12s %10s %12s %10s\n' run "/events rows" "file MB" "peak RSS MB" 
 measure llama3_representative "$scenario" -o "$out/llama3_representative.h5" --record-devices representative
 measure llama3_none "$scenario"
 measure llama3_all "$scenario" -o "$out/llama3_all.h5" --record-devices all
-small=(--set cluster.nodes=128 --set workload.parallel.dp=8 --replicas 1)
-for batch in 128 512; do
-  measure "dp8_gb${batch}_none" "$scenario" "${small[@]}" --set "workload.training.global_batch=$batch"
-  measure "dp8_gb${batch}_all" "$scenario" "${small[@]}" --set "workload.training.global_batch=$batch" \
-    -o "$out/dp8_gb${batch}_all.h5" --record-devices all
+for dp in 16 64; do
+  shrunk=(--set "cluster.nodes=$((dp * 16))" --set "workload.parallel.dp=$dp" --replicas 1
+    --set "workload.training.global_batch=$((dp * 16))")
+  measure "dp${dp}_none" "$scenario" "${shrunk[@]}"
+  measure "dp${dp}_all" "$scenario" "${shrunk[@]}" -o "$out/dp${dp}_all.h5" --record-devices all
 done
 echo "(files and /usr/bin/time reports in $out)"

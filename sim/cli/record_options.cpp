@@ -13,10 +13,10 @@ void add_record_options(po::options_description& d) {
       "record-devices", po::value<std::string>(),
       "devices whose spans and counters -o and --trace record: all (default), representative (one "
       "data-parallel replica: for training, the devices of dp rank 0), or ids and ranges, e.g. 0-63 or "
-      "0,8,16-23")("record-window", po::value<std::string>(),
-                   "simulated time to record, FROM,TO (either end may be empty), e.g. 0s,2s or 1ms, — spans "
-                   "that overlap it, "
-                   "counter samples inside it")(
+      "0,8,16-23")(
+      "record-window", po::value<std::string>(),
+      "simulated time to record, FROM,TO, e.g. 0s,2s; either end may be empty (1ms, is from 1 ms on). Spans "
+      "that overlap it and counter samples inside it are recorded")(
       "record-kinds", po::value<std::string>(),
       "what to record: spans, counters, or spans,counters (default)");
 }

@@ -186,13 +186,13 @@ void Executor::report(TaskId t) {
     if (c->head > Duration{}) {
       sink_.span(trace::Span{start, start + c->head.count(), device, kCollective,
                              span_names_[static_cast<std::size_t>(c->head_name)], task.micro_batch, task.stage,
-                                  c->head_bytes});
+                             c->head_bytes});
       start += c->head.count();
     }
     if (c->tail > Duration{}) {
       sink_.span(trace::Span{end - c->tail.count(), end, device, kCollective,
                              span_names_[static_cast<std::size_t>(c->tail_name)], task.micro_batch, task.stage,
-                                  c->tail_bytes});
+                             c->tail_bytes});
       end -= c->tail.count();
     }
   }
