@@ -7,16 +7,15 @@
 // formats output.
 #pragma once
 
-#include <deque>
-#include <memory>
-#include <initializer_list>
-#include <utility>
-
 #include <array>
 #include <cstdint>
+#include <deque>
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "sim/core/summary.hpp"
