@@ -170,7 +170,6 @@ RunOutput simulate(const Scenario& scenario, std::unique_ptr<trace::Recorder> re
   trace::RecordSelection selection = requested;
   if (selection.devices == trace::RecordSelection::Devices::kRepresentative) {
     for (const DeviceId d : scenario.workload->replica_devices(shape)) selection.list.push_back(d.value());
-    if (selection.list.empty()) selection.devices = trace::RecordSelection::Devices::kAll;
   }
   rec.select(selection, cluster.device_count());
   sim::Engine engine;

@@ -115,7 +115,8 @@ std::string device_ranges(const std::vector<std::int32_t>& ids) {
 
 std::string RecordSelection::describe() const {
   std::string d = devices == Devices::kAll ? "all" : device_ranges(list);
-  if (devices == Devices::kRepresentative) d += " (representative)";
+  if (devices == Devices::kRepresentative)
+    d = list.empty() ? "all (representative: no replicas)" : d + " (representative)";
   const std::string window = fmt::format(
       "{} to {}", ns_text(from), to == std::numeric_limits<std::int64_t>::max() ? "end" : ns_text(to));
   std::string kinds = spans && counters ? "spans, counters"
@@ -126,7 +127,8 @@ std::string RecordSelection::describe() const {
 }
 
 SelectionFilter::SelectionFilter(const RecordSelection& s, int devices)
-    : all_(s.devices == RecordSelection::Devices::kAll),
+    : all_(s.devices == RecordSelection::Devices::kAll ||
+           (s.devices == RecordSelection::Devices::kRepresentative && s.list.empty())),
       from_(s.from),
       to_(s.to),
       spans_(s.spans),

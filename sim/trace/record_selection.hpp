@@ -41,7 +41,8 @@ void parse_record_kinds(std::string_view text, RecordSelection& out);
 class SelectionFilter {
  public:
   SelectionFilter() = default;
-  // `devices` of the cluster; a kRepresentative selection must have been resolved into `list`.
+  // `devices` of the cluster. A kRepresentative selection is resolved into `list` first; left
+  // empty (the workload has no replicas), it keeps every device.
   SelectionFilter(const RecordSelection& s, int devices);
   [[nodiscard]] bool keeps(const Span& s) const {
     return spans_ && device(s.device) && s.start < to_ &&

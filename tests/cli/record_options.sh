@@ -64,5 +64,17 @@ else
   echo "FAIL selected run exited with status $?"
 fi
 
+# The quickstart's pipeline has no data-parallel replicas: representative records every device.
+if "$orrery" run "$quickstart" -o "$tmp/rep.h5" --record-devices representative >/dev/null &&
+  "$python" -c 'import h5py' 2>/dev/null; then
+  got=$("$python" -c 'import sys, h5py; f = h5py.File(sys.argv[1], "r"); print(sorted(set(int(d) for d in f["events"]["device"])), f["meta/recorded"][()].decode())' "$tmp/rep.h5")
+  if [[ $got == "[0, 1, 2, 3] devices all (representative: no replicas); window 0 ns to end; spans, counters" ]]; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL representative without replicas: got '$got'"
+  fi
+fi
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -116,6 +116,16 @@ TEST(SelectionFilter, KeepsTheListedDevicesAndTheKindsAsked) {
   }
 }
 
+TEST(SelectionFilter, ARepresentativeOfAWorkloadWithoutReplicasIsEveryDevice) {
+  RecordSelection s;
+  parse_record_devices("representative", s);  // replica_devices() gave nothing
+  const SelectionFilter f(s, 4);
+  EXPECT_TRUE(f.keeps(span(0, 1, 0)) && f.keeps(span(0, 1, 3)));
+  EXPECT_EQ(s.describe(),
+            fmt::format("devices all (representative: no replicas); window {} to end; spans, counters",
+                        to_string(Duration::ns(0))));
+}
+
 class Collect final : public TimelineObserver {
  public:
   void span(const Span& s) override { spans.push_back(s); }
