@@ -14,10 +14,20 @@ of its layout is RESULTS_LAYOUT.md beside this file; in short:
     /links              compound table, one row per directed link: link, src, dst, name, busy, bytes
     /memory             compound table, one row per device: device, peak and its breakdown
     /counters           compound table of per-device time series: time (ns), device, name, value
+    /failures, /checkpoints, /restarts, /replicas, /fillers   the policies' tables (float64 columns)
 
-Usage as a module (needs h5py and numpy; pandas only for `events_frame`):
+Usage as a module (needs h5py and numpy; pandas only for `events_frame`). A large result (millions
+of events) is read lazily, in slices:
 
     import orrery_h5
+    with orrery_h5.open_result("results/llama3.h5") as f:
+        f.summary["goodput"], f.event_count
+        f.events(window=(0, 2e9), devices=range(8))   # rows overlapping [0 s, 2 s) on devices 0-7
+        f.events(rows=slice(0, 100_000))              # a row range
+        f.counters(devices=[0]); f.table("failures"); f.labels("failures")["classes"]
+
+A small one can be loaded whole:
+
     r = orrery_h5.load("results/quickstart.h5")
     r.summary["iteration_time_s"]          # also r["summary"]
     r.events["start"], r.event_kinds()     # raw ns, and the kind name of each event
@@ -42,75 +52,23 @@ except ImportError as exc:  # pragma: no cover - depends on the machine
         "(Debian: apt-get install python3-h5py; pip: pip install h5py)"
     ) from exc
 
-# Column layouts from RESULTS_LAYOUT.md. Used to build empty tables when a file has no rows (or
-# lacks a table altogether), so that callers can always index fields by name.
-EVENT_DTYPE = np.dtype(
-    [
-        ("start", "<i8"),
-        ("end", "<i8"),
-        ("device", "<i4"),
-        ("kind", "i1"),
-        ("name", "<i4"),
-        ("micro_batch", "<i4"),
-        ("stage", "<i4"),
-        ("bytes", "<i8"),
-    ]
+from orrery_h5_layout import (  # noqa: F401 - re-exported for callers
+    COUNTER_DTYPE,
+    EVENT_DTYPE,
+    LINK_DTYPE,
+    MEMORY_DTYPE,
+    NS_PER_S,
+    POLICY_TABLES,
+    NameLookup,
+    _decode,
+    _read_group,
+    _read_table,
 )
-LINK_DTYPE = np.dtype(
-    [("link", "<i4"), ("src", "<i4"), ("dst", "<i4"), ("name", "<i4"), ("busy", "<i8"), ("bytes", "<i8")]
-)
-MEMORY_DTYPE = np.dtype(
-    [
-        ("device", "<i4"),
-        ("peak", "<i8"),
-        ("parameters", "<i8"),
-        ("gradients", "<i8"),
-        ("optimizer", "<i8"),
-        ("activations", "<i8"),
-        ("buffers", "<i8"),
-    ]
-)
-COUNTER_DTYPE = np.dtype([("time", "<i8"), ("device", "<i4"), ("name", "<i4"), ("value", "<f8")])
-
-NS_PER_S = 1e9
-
-
-def _decode(value: Any) -> Any:
-    """Turn what h5py returns into plain Python values.
-
-    Variable-length strings come back as `bytes` (or `str`), fixed-length ones as `numpy.bytes_`,
-    numeric scalars as numpy scalars, and string arrays as object or `S` arrays. Scalars become
-    str/int/float, string arrays become lists of str, numeric arrays stay numpy arrays.
-    """
-    if isinstance(value, (bytes, np.bytes_)):
-        return bytes(value).decode("utf-8", errors="replace")
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind in "SOU":
-            return [_decode(v) for v in value.reshape(-1)]
-        if value.shape == ():
-            return value.item()
-        return value
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _read_group(group: h5py.Group | None) -> dict[str, Any]:
-    """Read every dataset of a group into a dict, in the file's (alphabetical) order."""
-    if group is None:
-        return {}
-    return {key: _decode(group[key][()]) for key in group if isinstance(group[key], h5py.Dataset)}
-
-
-def _read_table(f: h5py.File, path: str, dtype: np.dtype) -> np.ndarray:
-    if path not in f:
-        return np.zeros(0, dtype=dtype)
-    table = f[path][()]
-    return np.asarray(table).reshape(-1)
+from orrery_h5_slices import ResultFile, open_result  # noqa: F401 - re-exported for callers
 
 
 @dataclass
-class Result:
+class Result(NameLookup):
     """Everything in one result file. Fields are also reachable as `result["summary"]` etc."""
 
     path: str
@@ -128,16 +86,6 @@ class Result:
 
     def keys(self) -> list[str]:
         return ["path", "summary", "meta", "events", "kinds", "names", "links", "memory", "counters"]
-
-    def kind_name(self, value: int) -> str:
-        """Name of one event kind value (`kind<N>` if the file's `kinds` list is too short)."""
-        value = int(value)
-        return self.kinds[value] if 0 <= value < len(self.kinds) else f"kind{value}"
-
-    def name_of(self, index: int) -> str:
-        """Entry `index` of /names (`#<N>` if out of range, e.g. -1)."""
-        index = int(index)
-        return self.names[index] if 0 <= index < len(self.names) else f"#{index}"
 
     def event_kinds(self) -> np.ndarray:
         """Kind name of every event, as a numpy object array of str."""
@@ -224,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", help="result file written by `orrery run -o FILE.h5`")
     args = parser.parse_args(argv)
     try:
-        r = load(args.file)
+        r = open_result(args.file)  # lazily: the tables are only counted
     except OSError as exc:
         print(f"orrery_h5: cannot read {args.file}: {exc}", file=sys.stderr)
         return 1
@@ -238,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in r.meta.items():
         if key != "scenario":
             print(f"  {key:<{width}}  {_format(value)}")
-    print(f"tables: {len(r.events)} events, {len(r.links)} links, {len(r.memory)} devices in /memory")
+    counts = {name: r.rows(name) for name in ("events", "counters", "links", "memory", *POLICY_TABLES)}
+    print("tables: " + ", ".join(f"{n} {name}" for name, n in counts.items() if n or name == "events"))
+    r.close()
     if scenario is not None:
         print("scenario (resolved):")
         for line in str(scenario).rstrip("\n").splitlines():

@@ -2,7 +2,12 @@
 # Sets up, builds (Release, incrementally) and runs a scenario:
 #   scripts/run.sh [SCENARIO.yaml] [orrery run options, e.g. --set key=value]
 # Default scenario: scenarios/quickstart.yaml. Prints the summary table and
-# writes results/NAME.h5 and results/NAME.trace.json under the repository root.
+# writes results/NAME.h5 under the repository root, recording the timeline of
+# one representative data-parallel replica (--record-devices representative;
+# every device for a workload without replicas), so that a 16,384-GPU run
+# stays small. Give --record-devices all (or a list) to record more, and
+# --trace results/NAME.trace.json for a Perfetto trace (none by default: it
+# grows with every span).
 set -euo pipefail
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/scripts/install_deps.sh"
@@ -19,7 +24,11 @@ if [[ ! -f $root/build/release/build.ninja ]]; then
 fi
 cmake --build "$root/build/release" --target orrery >&2
 
+record=(--record-devices representative)
+for arg in "$@"; do
+  [[ $arg == --record-devices* ]] && record=()
+done
+
 name=$(basename -- "$scenario" .yaml)
 mkdir -p "$root/results"
-exec "$root/build/release/orrery" run "$scenario" -o "$root/results/$name.h5" \
-  --trace "$root/results/$name.trace.json" "$@"
+exec "$root/build/release/orrery" run "$scenario" -o "$root/results/$name.h5" "${record[@]}" "$@"

@@ -8,6 +8,8 @@ set(QUICKSTART ${PROJECT_SOURCE_DIR}/scenarios/quickstart.yaml)
 set(TRAFFIC ${PROJECT_SOURCE_DIR}/scenarios/traffic_allreduce.yaml)
 
 add_test(NAME cli_bad_inputs COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/bad_inputs.sh ${ORRERY_BIN} ${QUICKSTART} ${TRAFFIC})
+add_test(NAME cli_record_options
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/record_options.sh ${ORRERY_BIN} ${QUICKSTART} ${ORRERY_PYTHON})
 add_test(NAME docs_current
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/docs_current.sh ${ORRERY_BIN} ${PROJECT_SOURCE_DIR}/scenarios/README.md)
 

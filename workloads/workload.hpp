@@ -105,6 +105,10 @@ class Workload {
   [[nodiscard]] virtual std::vector<std::pair<DeviceId, DeviceId>> memory_mirrors(const ClusterShape& /*cluster*/) const {
     return {};
   }
+  // The devices of one data-parallel replica (the first), in increasing order:
+  // what `--record-devices representative` records of a large run. Empty when
+  // the workload has no replicas (then every device is recorded).
+  [[nodiscard]] virtual std::vector<DeviceId> replica_devices(const ClusterShape& /*cluster*/) const { return {}; }
   // Bytes each device writes to a checkpoint (model states); empty when the
   // workload has nothing to checkpoint.
   [[nodiscard]] virtual std::vector<std::int64_t> checkpoint_bytes(const ClusterShape& /*cluster*/) const { return {}; }

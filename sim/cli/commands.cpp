@@ -3,12 +3,14 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <optional>
 
 #include "orrery/version.hpp"
 #include "sim/cli/cost_command.hpp"
+#include "sim/cli/record_options.hpp"
 #include "sim/cli/topo_report.hpp"
 #include "sim/run/docs.hpp"
 #include "sim/run/scenario.hpp"
@@ -28,6 +30,8 @@ constexpr const char* kUsage = R"(orrery — a discrete-event simulator of AI cl
 
 usage:
   orrery run SCENARIO.yaml [-o OUT.h5] [--trace OUT.json] [--set key.path=value]... [--seed N] [--json]
+             [--record-devices all|representative|IDS] [--record-window FROM,TO] [--record-kinds spans,counters]
+  orrery run --help                             (the options of run)
   orrery check SCENARIO.yaml [--set key.path=value]... [--seed N]
   orrery list [FAMILY]
   orrery describe FAMILY NAME [--markdown]      (FAMILY scenario needs no NAME)
@@ -40,6 +44,7 @@ usage:
 examples:
   orrery run scenarios/quickstart.yaml -o results/quickstart.h5 --trace results/quickstart.trace.json
   orrery run scenarios/quickstart.yaml --set workload.schedule=gpipe --set workload.micro_batches=16 --json
+  orrery run scenarios/llama3_405b_failures.yaml -o out.h5 --record-devices representative
   orrery describe topology chain
   orrery describe device H100-SXM5-80GB          (every field with its source)
   orrery list devices
@@ -93,11 +98,17 @@ int run(const std::vector<std::string>& args) {
       "trace", po::value<std::string>(), "write a Perfetto / Chrome trace JSON here")(
       "json", po::bool_switch(), "print the summary as one JSON object on stdout")(
       "replicas", po::value<int>(), "Monte Carlo replicas of the long-horizon simulation (policies.failures)");
+  add_record_options(d);
+  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
+    std::cout << "usage: orrery run SCENARIO.yaml [options]\n\n" << d;
+    return 0;
+  }
   const auto vm = parse(args, d);
   const ScenarioArgs a = scenario_args(vm);
   std::optional<std::string> out_h5, out_trace;
   if (vm.count("output")) out_h5 = vm["output"].as<std::string>();
   if (vm.count("trace")) out_trace = vm["trace"].as<std::string>();
+  const trace::RecordSelection selection = record_selection(vm);
   // Refuse unusable outputs before spending time simulating.
   if (out_h5) trace::check_output_path(*out_h5, "-o");
   if (out_trace) trace::check_output_path(*out_trace, "--trace");
@@ -114,18 +125,21 @@ int run(const std::vector<std::string>& args) {
   // The policies' own checks before spending time on the iteration.
   run::RunContext context(scenario);  // the cluster, built once for the whole run
   if (scenario.policies.long_horizon()) (void)run::horizon_setup(scenario, context.cluster(), Duration::s(1), replicas);
-  run::RunOutput result = run::simulate(scenario, context, out_h5.has_value() || out_trace.has_value());
+  // The writers stream the timeline while the run goes; a failed run leaves no file.
+  auto recorder = run::make_recorder();
+  std::optional<trace::Hdf5Writer> h5;
+  std::optional<trace::PerfettoWriter> perfetto;
+  if (out_h5) recorder->observe(h5.emplace(*out_h5));
+  if (out_trace) recorder->observe(perfetto.emplace(*out_trace, *recorder));
+  run::RunOutput result = run::simulate(scenario, context, std::move(recorder), selection);
   if (scenario.policies.long_horizon()) {
     for (const auto& w : run::run_long_horizon(scenario, context.cluster(), result, replicas))
       std::cerr << "warning: " << w << "\n";
   }
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  if (out_h5) {
-    trace::write_hdf5(*out_h5, *result.recorder,
-                      trace::RunInfo{kVersion, scenario.resolved_yaml, a.file, scenario.seed, wall_s});
-  }
-  if (out_trace) trace::write_perfetto(*out_trace, *result.recorder);
+  if (h5) h5->finish(*result.recorder, trace::RunInfo{kVersion, scenario.resolved_yaml, a.file, scenario.seed, wall_s});
+  if (perfetto) perfetto->finish();
   if (vm["json"].as<bool>()) {
     trace::write_summary_json(std::cout, result.recorder->summary(), wall_s);
   } else {

@@ -17,13 +17,13 @@ using task::Task;
 using task::TransferWork;
 
 Executor::Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& network,
-                   const task::TaskGraph& graph, trace::Recorder* recorder,
+                   const task::TaskGraph& graph, trace::SpanSink* sink,
                    const models::CollectiveLibrary* collectives, CollectivePlans* plans)
     : engine_(engine),
       cluster_(cluster),
       network_(network),
       graph_(graph),
-      recorder_(recorder),
+      sink_(sink ? *sink : trace::null_sink()),
       collectives_(plans ? &plans->library() : collectives),
       plans_(plans),
       device_busy_(static_cast<std::size_t>(cluster.device_count()), false),
@@ -33,10 +33,9 @@ Executor::Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& 
     own_plans_ = std::make_unique<CollectivePlans>(cluster_, *collectives_);
     plans_ = own_plans_.get();
   }
-  if (recorder_) {
-    for (const auto& n : graph_.names()) span_names_.push_back(recorder_->intern(n));
-    memory_counter_ = recorder_->intern("memory");
-  }
+  span_names_.reserve(graph_.names().size());
+  for (const auto& n : graph_.names()) span_names_.push_back(sink_.intern(n));
+  memory_counter_ = sink_.intern("memory");
 }
 
 void Executor::apply(const task::MemoryEffect& e) {
@@ -48,10 +47,7 @@ void Executor::apply(const task::MemoryEffect& e) {
     m.peak = total;
     m.at_peak = m.current;
   }
-  if (recorder_) {
-    recorder_->counter(trace::CounterSample{engine_.now().ns(), e.device.value(), memory_counter_,
-                                            static_cast<double>(total)});
-  }
+  sink_.counter(trace::CounterSample{engine_.now().ns(), e.device.value(), memory_counter_, static_cast<double>(total)});
 }
 
 task::TaskTimes Executor::run() {
@@ -104,7 +100,7 @@ std::int32_t Executor::intern_submitted(std::string_view name) {
       std::string(name), static_cast<std::int32_t>(graph_.names().size() + submitted_names_.size()));
   if (added) {
     submitted_names_.emplace_back(name);
-    if (recorder_) span_names_.push_back(recorder_->intern(name));
+    span_names_.push_back(sink_.intern(name));
   }
   return it->second;
 }
@@ -249,43 +245,7 @@ void Executor::finish(TaskId t) {
   ++finished_;
   const Task& task = task_at(t);
   for (const auto& e : effects_of(t)) apply(e);
-  if (recorder_) {
-    std::int32_t device = -1;
-    std::int64_t bytes = 0;
-    std::int64_t start = times_.start[i].ns();
-    std::int64_t end = times_.end[i].ns();
-    if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
-      device = c->device.value();
-      // The head and tail collectives as spans of their own, around the compute.
-      const auto kCollective = static_cast<std::int8_t>(task::TaskKind::kCollective);
-      if (c->head > Duration{}) {
-        recorder_->span(trace::Span{start, start + c->head.count(), device, kCollective,
-                                    span_names_[static_cast<std::size_t>(c->head_name)], task.micro_batch, task.stage,
-                                    c->head_bytes});
-        start += c->head.count();
-      }
-      if (c->tail > Duration{}) {
-        recorder_->span(trace::Span{end - c->tail.count(), end, device, kCollective,
-                                    span_names_[static_cast<std::size_t>(c->tail_name)], task.micro_batch, task.stage,
-                                    c->tail_bytes});
-        end -= c->tail.count();
-      }
-    }
-    if (const auto* x = std::get_if<TransferWork>(&task.work)) {
-      device = x->src.value();
-      bytes = x->bytes.count();
-    }
-    if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
-      device = k->group.front().value();
-      bytes = times_.collectives[t.value()].bytes;
-    }
-    if (const auto* w = std::get_if<DelayWork>(&task.work)) {
-      device = w->device.value();
-      bytes = w->bytes.count();
-    }
-    recorder_->span(trace::Span{start, end, device, static_cast<std::int8_t>(task.kind),
-                                span_names_[static_cast<std::size_t>(task.name)], task.micro_batch, task.stage, bytes});
-  }
+  report(t);
   // Free the device before releasing successors, so a successor on the same
   // device can start at once.
   if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
@@ -312,6 +272,47 @@ void Executor::finish(TaskId t) {
       submitting_ = outer;
     }
   }
+}
+
+// The spans of a finished task: its own, and the head and tail collectives of
+// a compute task as spans of their own around the compute.
+void Executor::report(TaskId t) {
+  const auto i = static_cast<std::size_t>(t.value());
+  const Task& task = task_at(t);
+  std::int32_t device = -1;
+  std::int64_t bytes = 0;
+  std::int64_t start = times_.start[i].ns();
+  std::int64_t end = times_.end[i].ns();
+  if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
+    device = c->device.value();
+    const auto kCollective = static_cast<std::int8_t>(task::TaskKind::kCollective);
+    if (c->head > Duration{}) {
+      sink_.span(trace::Span{start, start + c->head.count(), device, kCollective,
+                             span_names_[static_cast<std::size_t>(c->head_name)], task.micro_batch, task.stage,
+                             c->head_bytes});
+      start += c->head.count();
+    }
+    if (c->tail > Duration{}) {
+      sink_.span(trace::Span{end - c->tail.count(), end, device, kCollective,
+                             span_names_[static_cast<std::size_t>(c->tail_name)], task.micro_batch, task.stage,
+                             c->tail_bytes});
+      end -= c->tail.count();
+    }
+  }
+  if (const auto* x = std::get_if<TransferWork>(&task.work)) {
+    device = x->src.value();
+    bytes = x->bytes.count();
+  }
+  if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
+    device = k->group.front().value();
+    bytes = times_.collectives[t.value()].bytes;
+  }
+  if (const auto* w = std::get_if<DelayWork>(&task.work)) {
+    device = w->device.value();
+    bytes = w->bytes.count();
+  }
+  sink_.span(trace::Span{start, end, device, static_cast<std::int8_t>(task.kind),
+                         span_names_[static_cast<std::size_t>(task.name)], task.micro_batch, task.stage, bytes});
 }
 
 }  // namespace orrery::exec

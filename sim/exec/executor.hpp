@@ -10,10 +10,11 @@
 // dependencies finish, so they contend with all other traffic, and the
 // collective ends when its last transfer ends. Plans are cached per distinct
 // collective. It fills the task times (and which algorithm each collective
-// ran), the per-device memory timeline (peak and breakdown at the peak) and,
-// when given a recorder, one span per task (a collective's on its first
-// device), one `send` span per transfer of a collective (stage = its step),
-// and a `memory` counter sample per device whenever its memory in use changes.
+// ran) and the per-device memory timeline (peak and breakdown at the peak),
+// and reports to its span sink (trace::SpanSink; none: trace::null_sink()) one
+// span per task (a collective's on its first device), one `send` span per
+// transfer of a collective (stage = its step), and a `memory` counter sample
+// per device whenever its memory in use changes.
 #pragma once
 
 #include <array>
@@ -32,7 +33,7 @@
 #include "sim/exec/collective_lowering.hpp"
 #include "sim/exec/network_service.hpp"
 #include "sim/exec/task_source.hpp"
-#include "sim/trace/recorder.hpp"
+#include "sim/trace/span_sink.hpp"
 #include "sim/task/task_graph.hpp"
 
 namespace orrery::exec {
@@ -46,10 +47,11 @@ struct DeviceMemory {
 class Executor final : public TaskSink {
  public:
   // `collectives` runs collective tasks; a graph with collectives needs it.
-  // `plans`, when given, is the run's plan cache (shared with the lowering's
-  // pricer); otherwise the executor keeps its own.
+  // `sink` receives the timeline; null: nothing is recorded. `plans`, when
+  // given, is the run's plan cache (shared with the lowering's pricer);
+  // otherwise the executor keeps its own.
   Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& network, const task::TaskGraph& graph,
-           trace::Recorder* recorder, const models::CollectiveLibrary* collectives = nullptr,
+           trace::SpanSink* sink, const models::CollectiveLibrary* collectives = nullptr,
            CollectivePlans* plans = nullptr);
 
   // A source that submits tasks while the run goes; it must outlive run().
@@ -97,8 +99,11 @@ class Executor final : public TaskSink {
   void ready(TaskId t);
   void start(TaskId t);
   void finish(TaskId t);
+  void report(TaskId t);
   void apply(const task::MemoryEffect& e);
   void check_task(std::size_t i) const;
+  // The span name of a plan's transfers, "OP ALGORITHM", interned at its first start.
+  std::int32_t transfer_span_name(const task::CollectiveWork& c, const LoweredPlan& low);
 
   // Collectives: each running one (plans come from the run's CollectivePlans).
   struct RunningCollective {
@@ -118,17 +123,18 @@ class Executor final : public TaskSink {
   const Cluster& cluster_;
   NetworkService& network_;
   const task::TaskGraph& graph_;
-  trace::Recorder* recorder_;
+  trace::SpanSink& sink_;
   const models::CollectiveLibrary* collectives_;
   std::unique_ptr<CollectivePlans> own_plans_;  // when the caller shares none
   CollectivePlans* plans_ = nullptr;
+  std::unordered_map<const models::CollectivePlan*, std::int32_t> transfer_span_names_;  // by plan
 
   std::vector<int> waiting_;  // unfinished predecessors per task
   std::vector<bool> device_busy_;
   std::vector<std::deque<TaskId>> device_queue_;
   std::vector<DeviceMemory> memory_;
-  std::vector<std::int32_t> span_names_;  // graph name id -> recorder name id
-  std::int32_t memory_counter_ = -1;      // recorder name of the memory-in-use counter
+  std::vector<std::int32_t> span_names_;  // graph name id -> sink name id
+  std::int32_t memory_counter_ = -1;      // sink name of the memory-in-use counter
   task::TaskTimes times_;
   std::size_t finished_ = 0;
   // Sources and what they submitted.

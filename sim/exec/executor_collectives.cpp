@@ -9,6 +9,14 @@ namespace orrery::exec {
 
 using task::CollectiveWork;
 
+// Interned at a plan's first start (a plan may be lowered earlier, by the
+// lowering's pricer), so that /names lists names in the order runs first use them.
+std::int32_t Executor::transfer_span_name(const CollectiveWork& c, const LoweredPlan& low) {
+  const auto [it, added] = transfer_span_names_.try_emplace(low.plan.get(), -1);
+  if (added) it->second = sink_.intern(fmt::format("{} {}", name_of(c.op), low.algorithm));
+  return it->second;
+}
+
 void Executor::start_collective(TaskId t, const CollectiveWork& c) {
   const LoweredPlan& low = plans_->get(c);
   const models::CollectivePlan& plan = *low.plan;
@@ -37,10 +45,8 @@ void Executor::start_collective(TaskId t, const CollectiveWork& c) {
   r->waiting.resize(plan.transfers.size());
   for (std::size_t i = 0; i < plan.transfers.size(); ++i)
     r->waiting[i] = static_cast<std::int32_t>(plan.transfers[i].dep_count);
-  if (recorder_) {
-    r->started.resize(plan.transfers.size());
-    r->span_name = recorder_->intern(fmt::format("{} {}", name_of(c.op), low.algorithm));
-  }
+  r->started.resize(plan.transfers.size());
+  r->span_name = transfer_span_name(c, low);
   running_[slot] = std::move(r);
   for (std::size_t i = 0; i < plan.transfers.size(); ++i) {
     if (plan.transfers[i].dep_count == 0) start_transfer(slot, static_cast<std::int32_t>(i));
@@ -50,7 +56,7 @@ void Executor::start_collective(TaskId t, const CollectiveWork& c) {
 void Executor::start_transfer(std::size_t slot, std::int32_t i) {
   RunningCollective& r = *running_[slot];
   const models::PlanTransfer& x = r.plan->transfers[static_cast<std::size_t>(i)];
-  if (recorder_) r.started[static_cast<std::size_t>(i)] = engine_.now().ns();
+  r.started[static_cast<std::size_t>(i)] = engine_.now().ns();
   network_.transfer((*r.group)[static_cast<std::size_t>(x.src)], (*r.group)[static_cast<std::size_t>(x.dst)],
                     x.bytes, [this, slot, i] { transfer_done(slot, i); });
 }
@@ -59,12 +65,10 @@ void Executor::transfer_done(std::size_t slot, std::int32_t i) {
   RunningCollective& r = *running_[slot];
   const models::CollectivePlan& plan = *r.plan;
   const auto u = static_cast<std::size_t>(i);
-  if (recorder_) {
-    const models::PlanTransfer& x = plan.transfers[u];
-    recorder_->span(trace::Span{
-        r.started[u], engine_.now().ns(), (*r.group)[static_cast<std::size_t>(x.src)].value(),
-        static_cast<std::int8_t>(task::TaskKind::kSend), r.span_name, -1, x.step, x.bytes.count()});
-  }
+  const models::PlanTransfer& x = plan.transfers[u];
+  sink_.span(trace::Span{r.started[u], engine_.now().ns(), (*r.group)[static_cast<std::size_t>(x.src)].value(),
+                         static_cast<std::int8_t>(task::TaskKind::kSend), r.span_name, -1, x.step,
+                         x.bytes.count()});
   for (const auto s : plan.successors_of(u)) {
     if (--r.waiting[static_cast<std::size_t>(s)] == 0) start_transfer(slot, s);
   }

@@ -6,7 +6,6 @@
 #include <map>
 #include <unordered_map>
 
-#include "models/compute/cost.hpp"
 #include "sim/core/suggest.hpp"
 #include "sim/exec/collective_lowering.hpp"
 #include "sim/exec/executor.hpp"
@@ -84,24 +83,39 @@ std::vector<std::string> kind_names() {
 }
 }  // namespace
 
+std::unique_ptr<trace::Recorder> make_recorder() { return std::make_unique<trace::Recorder>(kind_names()); }
+
 RunOutput simulate(const Scenario& scenario, bool timeline) {
-  RunContext context(scenario);
-  return simulate(scenario, context, timeline);
+  auto recorder = make_recorder();
+  if (timeline) recorder->keep_timeline();
+  return simulate(scenario, std::move(recorder), trace::RecordSelection{});
 }
 
-RunOutput simulate(const Scenario& scenario, RunContext& context, bool timeline) {
+RunOutput simulate(const Scenario& scenario, std::unique_ptr<trace::Recorder> recorder,
+                   const trace::RecordSelection& selection) {
+  RunContext context(scenario);
+  return simulate(scenario, context, std::move(recorder), selection);
+}
+
+RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_ptr<trace::Recorder> recorder,
+                   const trace::RecordSelection& requested) {
   const exec::Cluster& cluster = context.cluster();
   const workload::ClusterShape& shape = context.shape();
-  exec::CollectivePlans& plans = context.plans();
   const task::TaskGraph graph = scenario.workload->lower(shape);
 
   RunOutput out;
-  out.recorder = std::make_unique<trace::Recorder>(kind_names());
+  out.recorder = std::move(recorder);
   trace::Recorder& rec = *out.recorder;
+  trace::RecordSelection selection = requested;
+  if (selection.devices == trace::RecordSelection::Devices::kRepresentative) {
+    for (const DeviceId d : scenario.workload->replica_devices(shape)) selection.list.push_back(d.value());
+  }
+  rec.select(selection, cluster.device_count());
   sim::Engine engine;
   const auto network = scenario.network->make(engine, cluster);
-  if (timeline) rec.reserve_spans(graph.size() + graph.size() / 2);
-  exec::Executor executor(engine, cluster, *network, graph, timeline ? &rec : nullptr, scenario.collectives.get(), &plans);
+  if (rec.records_timeline()) rec.reserve_spans(graph.size() + graph.size() / 2);
+  exec::Executor executor(engine, cluster, *network, graph, rec.records_timeline() ? &rec : nullptr,
+                          scenario.collectives.get(), &context.plans());
   const task::TaskTimes times = executor.run();
   out.events = engine.events_processed();
   if (scenario.workload->iterates()) out.iteration_time = times.makespan - Time::zero();

@@ -1,6 +1,7 @@
-// Runs a scenario end to end: builds the cluster, lowers the workload,
-// executes the task graph on a fresh engine and fills a Recorder with the
-// spans, link usage, memory and summary. Used by `orrery run` and by tests.
+// Runs a scenario end to end on a RunContext (the cluster, built once), lowers the workload,
+// executes the task graph on a fresh engine, reports its timeline to a
+// Recorder (which passes what its selection keeps to its observers) and fills
+// the Recorder's link usage, memory and summary. Used by `orrery run` and by tests.
 #pragma once
 
 #include <memory>
@@ -8,6 +9,7 @@
 
 #include "sim/run/run_context.hpp"
 #include "sim/run/scenario.hpp"
+#include "sim/trace/record_selection.hpp"
 #include "sim/trace/recorder.hpp"
 
 namespace orrery::run {
@@ -20,12 +22,22 @@ struct RunOutput {
   std::optional<Duration> iteration_time;
 };
 
-// Throws ConfigError (the spec does not fit the cluster) or InfeasibleError.
-// With `timeline` false the run records no spans and no memory counter samples
-// (what /events, /counters and the Perfetto trace are made of) — the summary,
-// /links and /memory are complete either way.
-RunOutput simulate(const Scenario& scenario, RunContext& context, bool timeline = true);
-// The same on a context of its own.
+// A recorder that knows the task kinds' names (the `kinds` of /events).
+[[nodiscard]] std::unique_ptr<trace::Recorder> make_recorder();
+
+// Throws ConfigError (the spec does not fit the cluster, or `selection` names
+// a device outside it) or InfeasibleError. `selection` (`representative`
+// resolved to the workload's replica_devices()) says which spans and memory
+// counter samples (what /events, /counters and the Perfetto trace are made of)
+// reach the recorder's observers; with no observer, the executor reports
+// nothing. The summary, /links and /memory are complete either way.
+RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_ptr<trace::Recorder> recorder,
+                   const trace::RecordSelection& selection);
+RunOutput simulate(const Scenario& scenario, std::unique_ptr<trace::Recorder> recorder,
+                   const trace::RecordSelection& selection);
+
+// On a context of its own. With `timeline`, the whole timeline is kept in
+// memory (recorder->spans(), counters()); without, none is recorded.
 RunOutput simulate(const Scenario& scenario, bool timeline = true);
 
 }  // namespace orrery::run

@@ -25,21 +25,20 @@ void check_output_path(const std::string& path, const std::string& option) {
   if (fs::is_directory(p, ec)) throw ConfigError(fmt::format("{} '{}': is a folder", option, path));
 }
 
-void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   static std::atomic<int> counter{0};
-  const std::string tmp = fmt::format("{}.tmp-{}-{}", path, static_cast<long>(::getpid()), counter++);
-  try {
-    write(tmp);
-  } catch (...) {
-    std::remove(tmp.c_str());
-    throw;
-  }
+  tmp_ = fmt::format("{}.tmp-{}-{}", path_, static_cast<long>(::getpid()), counter++);
+}
+
+AtomicFile::~AtomicFile() {
+  if (!committed_) std::remove(tmp_.c_str());
+}
+
+void AtomicFile::commit() {
   std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(fmt::format("cannot write '{}': {}", path, ec.message()));
-  }
+  fs::rename(tmp_, path_, ec);
+  if (ec) throw std::runtime_error(fmt::format("cannot write '{}': {}", path_, ec.message()));
+  committed_ = true;
 }
 
 }  // namespace orrery::trace

@@ -2,10 +2,47 @@
 
 namespace orrery::trace {
 
+namespace {
+
+class NullSink final : public SpanSink {
+ public:
+  std::int32_t intern(std::string_view /*name*/) override { return 0; }
+  void span(const Span& /*s*/) override {}
+  void counter(const CounterSample& /*c*/) override {}
+};
+
+}  // namespace
+
+SpanSink& null_sink() {
+  static NullSink sink;  // stateless: shared by every run
+  return sink;
+}
+
 std::int32_t Recorder::intern(std::string_view name) {
   auto [it, inserted] = index_.try_emplace(std::string(name), static_cast<std::int32_t>(names_.size()));
   if (inserted) names_.emplace_back(name);
   return it->second;
+}
+
+void Recorder::select(const RecordSelection& s, int devices) {
+  filter_ = SelectionFilter(s, devices);
+  selection_ = s;
+}
+
+void Recorder::keep_timeline() {
+  if (kept_) return;
+  kept_ = std::make_unique<TimelineBuffer>();
+  observe(*kept_);
+}
+
+const std::vector<Span>& Recorder::spans() const {
+  static const std::vector<Span> kNone;
+  return kept_ ? kept_->spans() : kNone;
+}
+
+const std::vector<CounterSample>& Recorder::counters() const {
+  static const std::vector<CounterSample> kNone;
+  return kept_ ? kept_->counters() : kNone;
 }
 
 }  // namespace orrery::trace

@@ -1,35 +1,28 @@
-// What a run leaves behind for the writers: spans (one per executed task),
-// counters (per-device time series), per-link traffic, per-device memory and
-// the summary. Model code never
-// formats output; the executor fills a Recorder and the writers (HDF5,
-// Perfetto JSON, JSON summary) read it.
+// What a run leaves behind: the name table, per-link traffic, per-device
+// memory, the summary and the policies' tables, kept in memory (they are small),
+// and the timeline — spans and counter samples — which the executor reports
+// through SpanSink and the Recorder passes on, as far as its selection keeps
+// them, to its observers: the streaming writers (sim/trace/writers.hpp) and,
+// when asked (tests, small runs), an in-memory buffer. Model code never
+// formats output.
 #pragma once
-
-#include <deque>
-#include <initializer_list>
-#include <utility>
 
 #include <array>
 #include <cstdint>
+#include <deque>
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "sim/core/summary.hpp"
+#include "sim/trace/record_selection.hpp"
+#include "sim/trace/span_sink.hpp"
 
 namespace orrery::trace {
-
-struct Span {
-  std::int64_t start;  // ns
-  std::int64_t end;    // ns
-  std::int32_t device;
-  std::int8_t kind;    // index into Recorder::kinds()
-  std::int32_t name;   // index into Recorder::names()
-  std::int32_t micro_batch;
-  std::int32_t stage;
-  std::int64_t bytes;
-};
 
 struct LinkRow {
   std::int32_t link;
@@ -38,14 +31,6 @@ struct LinkRow {
   std::int32_t name;
   std::int64_t busy;  // ns
   std::int64_t bytes;
-};
-
-// One sample of a per-device counter (e.g. memory in use), valid from `time` on.
-struct CounterSample {
-  std::int64_t time;  // ns
-  std::int32_t device;
-  std::int32_t name;  // index into Recorder::names()
-  double value;
 };
 
 inline constexpr int kMemoryParts = 5;  // parameters, gradients, optimizer, activations, buffers
@@ -69,16 +54,51 @@ struct Table {
   [[nodiscard]] std::size_t rows() const { return columns.empty() ? 0 : values.size() / columns.size(); }
 };
 
-class Recorder {
+// Spans and samples kept in memory, in the order they were reported.
+class TimelineBuffer final : public TimelineObserver {
+ public:
+  void span(const Span& s) override { spans_.push_back(s); }
+  void counter(const CounterSample& c) override { counters_.push_back(c); }
+  void reserve_spans(std::size_t n) { spans_.reserve(n); }
+  [[nodiscard]] const std::vector<Span>& spans() const { return spans_; }
+  [[nodiscard]] const std::vector<CounterSample>& counters() const { return counters_; }
+
+ private:
+  std::vector<Span> spans_;
+  std::vector<CounterSample> counters_;
+};
+
+class Recorder final : public SpanSink {
  public:
   explicit Recorder(std::vector<std::string> kinds) : kinds_(std::move(kinds)) {}
 
-  std::int32_t intern(std::string_view name);
-  void span(const Span& s) { spans_.push_back(s); }
-  void reserve_spans(std::size_t n) { spans_.reserve(n); }
+  std::int32_t intern(std::string_view name) override;
+  void span(const Span& s) override {
+    if (!filter_.keeps(s)) return;
+    for (TimelineObserver* o : observers_) o->span(s);
+  }
+  void counter(const CounterSample& c) override {
+    if (!filter_.keeps(c)) return;
+    for (TimelineObserver* o : observers_) o->counter(c);
+  }
+
+  // What reaches the observers, on a cluster of `devices` (a representative
+  // selection resolved into its list). Throws ConfigError for a device outside it.
+  void select(const RecordSelection& s, int devices);
+  // `o` receives the selected timeline from now on; it must outlive the run.
+  void observe(TimelineObserver& o) { observers_.push_back(&o); }
+  // Keeps the selected timeline in memory too (spans(), counters()).
+  void keep_timeline();
+  // Whether anything of the timeline would reach anyone (else the executor need not report it).
+  [[nodiscard]] bool records_timeline() const {
+    return !observers_.empty() && (selection_.spans || selection_.counters);
+  }
+  void reserve_spans(std::size_t n) {
+    if (kept_) kept_->reserve_spans(n);
+  }
+
   void link(const LinkRow& l) { links_.push_back(l); }
   void memory(const MemoryRow& m) { memory_.push_back(m); }
-  void counter(const CounterSample& c) { counters_.push_back(c); }
   Summary& summary() { return summary_; }
   Table& table(std::string name, std::vector<std::string> columns) {
     tables_.push_back(Table{std::move(name), std::move(columns), {}, {}});
@@ -87,10 +107,12 @@ class Recorder {
 
   [[nodiscard]] const std::vector<std::string>& kinds() const { return kinds_; }
   [[nodiscard]] const std::vector<std::string>& names() const { return names_; }
-  [[nodiscard]] const std::vector<Span>& spans() const { return spans_; }
+  [[nodiscard]] const RecordSelection& selection() const { return selection_; }
+  // The kept timeline (empty unless keep_timeline() was called).
+  [[nodiscard]] const std::vector<Span>& spans() const;
+  [[nodiscard]] const std::vector<CounterSample>& counters() const;
   [[nodiscard]] const std::vector<LinkRow>& links() const { return links_; }
   [[nodiscard]] const std::vector<MemoryRow>& memory() const { return memory_; }
-  [[nodiscard]] const std::vector<CounterSample>& counters() const { return counters_; }
   [[nodiscard]] const Summary& summary() const { return summary_; }
   [[nodiscard]] const std::deque<Table>& tables() const { return tables_; }
 
@@ -98,10 +120,12 @@ class Recorder {
   std::vector<std::string> kinds_;
   std::vector<std::string> names_;
   std::unordered_map<std::string, std::int32_t> index_;
-  std::vector<Span> spans_;
+  RecordSelection selection_;
+  SelectionFilter filter_;
+  std::vector<TimelineObserver*> observers_;
+  std::unique_ptr<TimelineBuffer> kept_;
   std::vector<LinkRow> links_;
   std::vector<MemoryRow> memory_;
-  std::vector<CounterSample> counters_;
   Summary summary_;
   std::deque<Table> tables_;  // stable references while adding
 };

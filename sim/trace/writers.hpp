@@ -1,12 +1,20 @@
 // The three views of a run: the HDF5 result file (layout in
 // scripts/RESULTS_LAYOUT.md and DESIGN.md), the Perfetto / Chrome trace JSON
 // (opens in ui.perfetto.dev), and the summary as one JSON object or a table.
+// The first two are timeline observers: attached to a Recorder before the run
+// (Recorder::observe), they write spans and counter samples as they come,
+// to a temporary beside their path; finish() completes the file and renames
+// it. A writer destroyed unfinished (the run failed) removes its temporary.
 #pragma once
 
 #include <cstdint>
+#include <fstream>
+#include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
+#include "sim/trace/atomic_file.hpp"
 #include "sim/trace/recorder.hpp"
 
 namespace orrery::trace {
@@ -19,12 +27,39 @@ struct RunInfo {
   double wall_s = 0;
 };
 
-// Writes the result file at `path` atomically.
-void write_hdf5(const std::string& path, const Recorder& rec, const RunInfo& info);
+class Hdf5Writer final : public TimelineObserver {
+ public:
+  explicit Hdf5Writer(const std::string& path);
+  ~Hdf5Writer() override;
+  void span(const Span& s) override;
+  void counter(const CounterSample& c) override;
+  // Writes everything else `rec` holds (its selection as /meta/recorded).
+  void finish(const Recorder& rec, const RunInfo& info);
+
+ private:
+  struct Open;
+  std::unique_ptr<AtomicFile> out_;
+  std::unique_ptr<Open> open_;  // HDF5 stays out of this header
+};
 
 // Chrome trace-event JSON: one process per device, one thread per stream
 // (compute, send), a complete ("X") event per span, times in microseconds.
-void write_perfetto(const std::string& path, const Recorder& rec);
+// Names are looked up in `rec` as spans come.
+class PerfettoWriter final : public TimelineObserver {
+ public:
+  PerfettoWriter(const std::string& path, const Recorder& rec);
+  void span(const Span& s) override;
+  void counter(const CounterSample& c) override;
+  void finish();
+
+ private:
+  void next(std::int32_t device);  // the separator, and the device's track names the first time it appears
+  AtomicFile file_;
+  std::ofstream out_;
+  const Recorder& rec_;
+  std::vector<bool> seen_;
+  bool first_ = true;
+};
 
 // The summary as one JSON object on one line: keys in order, numbers exact
 // enough to round-trip (17 significant digits), lists as arrays.

@@ -24,6 +24,7 @@
 
 #include "sim/run/scenario.hpp"
 #include "sim/exec/executor.hpp"
+#include "sim/trace/recorder.hpp"
 
 namespace orrery {
 namespace {
@@ -64,8 +65,10 @@ void run_collective(benchmark::State& state, int endpoints, const std::string& c
     sim::Engine engine;
     const auto network = s.network->make(engine, cluster);
     std::unique_ptr<trace::Recorder> recorder;
-    if (record)
+    if (record) {
       recorder = std::make_unique<trace::Recorder>(std::vector<std::string>(task::kTaskKindCount, "k"));
+      recorder->keep_timeline();
+    }
     exec::Executor executor(engine, cluster, *network, graph, recorder.get(), s.collectives.get());
     times = executor.run();
     events += engine.events_processed();

@@ -12,25 +12,8 @@ trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
 
-# expect NAME EXPECTED_STDERR_SUBSTRING ARGS...
-expect() {
-  local name=$1 want=$2
-  shift 2
-  rm -f "$tmp"/out.h5 "$tmp"/out.json
-  local err status
-  err=$("$orrery" "$@" 2>&1 >/dev/null)
-  status=$?
-  local leftovers
-  leftovers=$(find "$tmp" -maxdepth 1 -name 'out.*')
-  if [[ $status -eq 2 && "$err" == *"$want"* && -z "$leftovers" ]]; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1))
-    echo "FAIL $name: status $status, leftovers [$leftovers]"
-    echo "  wanted: $want"
-    echo "  got:    $err"
-  fi
-}
+# shellcheck source=expect_usage_error.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/expect_usage_error.sh"
 
 # variant NAME SED_EXPRESSION: a copy of the quickstart with one edit.
 variant() {

@@ -8,6 +8,7 @@
 #include "sim/run/catalog.hpp"
 #include "sim/exec/analytic_network.hpp"
 #include "sim/exec/executor.hpp"
+#include "sim/trace/recorder.hpp"
 #include "topologies/chain.hpp"
 
 namespace orrery::exec {
@@ -50,6 +51,7 @@ Outcome execute(const TaskGraph& g, int p) {
   AnalyticNetwork network(engine, cluster);
   Outcome r;
   r.recorder = std::make_unique<trace::Recorder>(std::vector<std::string>(task::kTaskKindCount, "k"));
+  r.recorder->keep_timeline();
   Executor ex(engine, cluster, network, g, r.recorder.get(), catalog.collective_library.get());
   r.times = ex.run();
   return r;

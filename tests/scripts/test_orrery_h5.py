@@ -88,6 +88,53 @@ def nbconvert_command() -> list[str] | None:
     return None
 
 
+def check_lazy(c: Checks, orrery_h5, path: Path, r) -> None:
+    """open_result's slices against the same selections made here with numpy on the whole table,
+    read in blocks of 7 rows (so that slices cross blocks) and in one block."""
+    import h5py
+    import numpy as np
+
+    ev, ct = r.events, r.counters
+    lo = int(ev["start"].min()) + (int(ev["end"].max()) - int(ev["start"].min())) // 3 if len(ev) else 0
+    hi = lo + (int(ev["end"].max()) - lo) // 2 if len(ev) else 1
+    instant = ev["start"] == ev["end"]
+    in_window = (ev["start"] < hi) & ((ev["end"] > lo) | (instant & (ev["start"] >= lo)))
+    device = int(ev["device"][len(ev) // 2]) if len(ev) else 0
+    import orrery_h5_slices
+
+    saved = orrery_h5_slices.BLOCK_ROWS
+    for block in (7, saved):
+        orrery_h5_slices.BLOCK_ROWS = block  # read by ResultFile when it slices
+        with orrery_h5.open_result(str(path)) as f:
+            c.check(f"[block {block}] open_result: event_count, summary and names as load()",
+                    f.event_count == len(ev) and f.summary.keys() == r.summary.keys() and f.names == r.names)
+            c.check(f"[block {block}] events(rows=10:20) == events[10:20]",
+                    np.array_equal(f.events(rows=slice(10, 20)), ev[10:20]))
+            c.check(f"[block {block}] events(devices=[{device}]) == the rows of that device",
+                    np.array_equal(f.events(devices=[device]), ev[ev["device"] == device]))
+            c.check(f"[block {block}] events(window) == the rows overlapping [{lo}, {hi}) ns",
+                    np.array_equal(f.events(window=(lo, hi)), ev[in_window]) and 0 < in_window.sum() < len(ev))
+            c.check(f"[block {block}] counters(window) == the samples inside it",
+                    np.array_equal(f.counters(window=(lo, hi)), ct[(ct["time"] >= lo) & (ct["time"] < hi)]))
+            c.check(f"[block {block}] event_devices() == the distinct devices",
+                    np.array_equal(f.event_devices(), np.unique(ev["device"])))
+            c.check("meta/recorded says what was recorded", isinstance(f.meta.get("recorded"), str),
+                    repr(f.meta.get("recorded")))
+    orrery_h5_slices.BLOCK_ROWS = saved
+    # A policy table and its labels, in a file made here.
+    with tempfile.TemporaryDirectory(prefix="orrery-test-tables.") as tmp:
+        made = Path(tmp) / "t.h5"
+        rows = np.array([(0.0, 1.5, 1.0), (1.0, 2.5, 0.0)], dtype=[("replica", "<f8"), ("time_s", "<f8"), ("class", "<f8")])
+        with h5py.File(made, "w") as h:
+            h["failures"] = rows
+            h["failures"].attrs["classes"] = np.array([b"gpu", b"switch"], dtype=h5py.string_dtype())
+        with orrery_h5.open_result(str(made)) as f:
+            c.check("table('failures') and its labels read back",
+                    np.array_equal(f.table("failures"), rows) and f.labels("failures") == {"classes": ["gpu", "switch"]})
+            c.check("an absent table is empty", len(f.table("restarts")) == 0 and f.labels("restarts") == {}
+                    and f.event_count == 0 and len(f.events(window=(0, 1))) == 0)
+
+
 def main() -> int:
     if len(sys.argv) != 2:
         print(f"usage: {sys.argv[0]} RESULT.h5", file=sys.stderr)
@@ -153,6 +200,8 @@ def main() -> int:
             c.check(f"device {row['device']}: max memory counter == /memory peak",
                     len(samples) > 0 and int(samples["value"].max()) == int(row["peak"]),
                     f"{samples['value'].max() if len(samples) else None} vs {row['peak']}")
+
+    check_lazy(c, orrery_h5, path, r)
 
     # events_frame
     try:

@@ -104,6 +104,8 @@ class TrainingWorkload final : public Workload {
   void check_memory(const ClusterShape& cluster, const std::vector<MemoryPeak>& peaks) const override;
   // The tp × cp ranks of each stage group hold what its lead holds.
   [[nodiscard]] std::vector<std::pair<DeviceId, DeviceId>> memory_mirrors(const ClusterShape& cluster) const override;
+  // Data-parallel rank 0: every tp, cp and pp rank of it.
+  [[nodiscard]] std::vector<DeviceId> replica_devices(const ClusterShape& cluster) const override;
   // Weights and optimizer states of each device (as sharded by ZeRO).
   [[nodiscard]] std::vector<std::int64_t> checkpoint_bytes(const ClusterShape& cluster) const override;
   // PipeFisher's K-FAC work on data-parallel replica 0's stage leads.

@@ -370,6 +370,21 @@ std::vector<std::pair<DeviceId, DeviceId>> TrainingWorkload::memory_mirrors(cons
   return out;
 }
 
+std::vector<DeviceId> TrainingWorkload::replica_devices(const ClusterShape& cluster) const {
+  const ParallelPlan& plan = p_.plan;
+  std::vector<DeviceId> out;
+  for (int pp = 0; pp < plan.pp; ++pp) {
+    for (int cp = 0; cp < plan.cp; ++cp) {
+      for (int tp = 0; tp < plan.tp; ++tp) {
+        const DeviceId d = plan.device(Coord{tp, cp, 0, pp});
+        if (d.value() < cluster.devices) out.push_back(d);
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](DeviceId a, DeviceId b) { return a.value() < b.value(); });
+  return out;
+}
+
 // Each device writes the states no other device holds: data- and
 // context-parallel replicas hold the same weights (and, unsharded, the same
 // optimizer states), so only the first replica writes those; what ZeRO (or the
