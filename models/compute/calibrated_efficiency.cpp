@@ -41,6 +41,20 @@ std::vector<std::pair<std::int64_t, LogGrid>> build(const std::vector<Row>& rows
   return out;
 }
 
+// The attention rows the model prices a (forward) attention with: forward rows
+// of cuDNN's fused kernel when the table has any (what frameworks run by
+// default on NVIDIA GPUs), else every forward row. Backward rows wait for a
+// model of the backward pass.
+std::vector<AttentionRow> forward_attention_rows(const std::vector<AttentionRow>& rows) {
+  const bool has_cudnn = std::ranges::any_of(
+      rows, [](const AttentionRow& r) { return r.pass == KernelPass::kForward && r.backend == "cudnn"; });
+  std::vector<AttentionRow> out;
+  for (const AttentionRow& r : rows) {
+    if (r.pass == KernelPass::kForward && (!has_cudnn || r.backend == "cudnn")) out.push_back(r);
+  }
+  return out;
+}
+
 }  // namespace
 
 CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const Rates& rates) {
@@ -51,7 +65,7 @@ CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const 
       },
       rates);
   attention_ = build(
-      table.attention, 2, attention_key,
+      forward_attention_rows(table.attention), 2, attention_key,
       [](const task::Attention& a) {
         return LogGrid::Point{d(a.seq), d(a.head_dim), 0, 0};
       },
