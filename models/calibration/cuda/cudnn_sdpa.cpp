@@ -75,11 +75,17 @@ std::int64_t CudnnSdpa::workspace_bytes() const {
   return std::max(forward_.workspace, backward_.workspace);
 }
 
+CudnnSdpa::Descriptor& CudnnSdpa::make(cudnnBackendDescriptorType_t type) {
+  owned_.push_back(std::make_unique<Descriptor>(lib_, type));
+  return *owned_.back();
+}
+
 void CudnnSdpa::build(Pass& pass, bool backward_pass) {
-  auto make = [&](cudnnBackendDescriptorType_t type) -> Descriptor& {
-    owned_.push_back(std::make_unique<Descriptor>(lib_, type));
-    return *owned_.back();
-  };
+  plan(pass, node(pass, backward_pass));
+}
+
+// The tensors and the SDPA node of one pass; their ids go to pass.uids.
+CudnnSdpa::Descriptor& CudnnSdpa::node(Pass& pass, bool backward_pass) {
   const cudnnDataType_t io = dtype_ == Dtype::kBf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_HALF;
   const std::int64_t b = shape_.batch, s = shape_.seq, d = shape_.head_dim;
   auto tensor = [&](std::int64_t uid, std::int64_t heads, std::int64_t last, cudnnDataType_t type,
@@ -131,7 +137,12 @@ void CudnnSdpa::build(Pass& pass, bool backward_pass) {
     link(op, CUDNN_ATTR_OPERATION_SDPA_BWD_DVDESC, tensor(kDv, kv, d, io, false), "sdpa dV");
   }
   op.finalize(backward_pass ? "sdpa backward node" : "sdpa forward node");
+  return op;
+}
 
+// The operation graph of `op`, heuristic mode A's engine configurations, and
+// the first that finalizes into an execution plan.
+void CudnnSdpa::plan(Pass& pass, Descriptor& op) {
 // The handle attributes are marked deprecated in cuDNN 9 but remain how a graph
 // and a plan learn their handle when no device-property descriptor is given.
 #pragma GCC diagnostic push
@@ -158,13 +169,13 @@ void CudnnSdpa::build(Pass& pass, bool backward_pass) {
                       &returned, configs.data());
   std::string last = "no engine configuration finalized";
   for (std::int64_t i = 0; i < returned && pass.plan == nullptr; ++i) {
-    Descriptor& plan = make(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR);
+    Descriptor& candidate = make(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR);
     try {
-      plan.set(CUDNN_ATTR_EXECUTION_PLAN_HANDLE, CUDNN_TYPE_HANDLE, 1, &handle_, "plan handle");
-      plan.set(CUDNN_ATTR_EXECUTION_PLAN_ENGINE_CONFIG, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &configs[i],
-               "plan config");
-      plan.finalize("execution plan");
-      pass.plan = plan.d;
+      candidate.set(CUDNN_ATTR_EXECUTION_PLAN_HANDLE, CUDNN_TYPE_HANDLE, 1, &handle_, "plan handle");
+      candidate.set(CUDNN_ATTR_EXECUTION_PLAN_ENGINE_CONFIG, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &configs[i],
+                    "plan config");
+      candidate.finalize("execution plan");
+      pass.plan = candidate.d;
     } catch (const Refused& e) {
       last = e.what();  // this configuration does not build here: try the next
     }

@@ -61,7 +61,10 @@ class CudnnSdpa {
     std::int64_t workspace = 0;
     std::vector<std::int64_t> uids;
   };
+  Descriptor& make(cudnnBackendDescriptorType_t type);
   void build(Pass& pass, bool backward_pass);
+  Descriptor& node(Pass& pass, bool backward_pass);
+  void plan(Pass& pass, Descriptor& op);
   bool run(const Pass& pass);
 
   const CudnnLibrary* lib_ = nullptr;

@@ -73,52 +73,68 @@ double gelu(double x) {
   return 0.5 * x * (1 + std::tanh(std::sqrt(2 / std::numbers::pi) * (x + 0.044715 * x * x * x)));
 }
 
-bool check_case(LayerOp op, int tokens, int width) {
-  const auto c = make_layer_case(op, tokens, width, 101);
-  const std::size_t n = static_cast<std::size_t>(tokens) * width;
-  const bool fp32 = layer_op_fp32(op);
-  const bool embed = op == LayerOp::kEmbedding;
-  const std::size_t rows = embed ? static_cast<std::size_t>(kEmbeddingVocab) * width : n;
-  const bool vec_in = op == LayerOp::kLayerNorm || op == LayerOp::kRmsNorm;
-  Host h{tokens, width, floats(c->in0, rows, fp32), {}, {}, {}, {}};
-  if (c->in1.get()) h.in1 = floats(c->in1, vec_in ? width : n, fp32);
-  if (c->in2.get()) h.in2 = floats(c->in2, vec_in ? width : n, fp32);
-  if (c->in3.get()) h.in3 = floats(c->in3, n, fp32);
-  if (c->ids.get()) {
-    h.ids.resize(tokens);
-    ORRERY_CUDA_CHECK(cudaMemcpy(h.ids.data(), c->ids.get(), tokens * 4, cudaMemcpyDeviceToHost));
+// One output to compare: the buffer, its reference, and (for Adam's update)
+// the host values to subtract from what the GPU left there first.
+struct Expectation {
+  const char* what;
+  DeviceBuffer LayerCase::*buffer;
+  Vec want;
+  bool fp32;
+  const std::vector<float>* base = nullptr;
+};
+
+std::vector<Expectation> cross_entropy_expectations(const Host& h) {
+  Vec logp(h.in0.size()), dlogits(h.in0.size()), loss{0};
+  for (int t = 0; t < h.t; ++t) {
+    const float* x = &h.in0[static_cast<std::size_t>(t) * h.w];
+    const double m = *std::max_element(x, x + h.w);
+    double s = 0;
+    for (int i = 0; i < h.w; ++i) s += std::exp(x[i] - m);
+    for (int i = 0; i < h.w; ++i) {
+      logp[t * h.w + i] = x[i] - m - std::log(s);
+      dlogits[t * h.w + i] = (std::exp(logp[t * h.w + i]) - (i == h.ids[t] ? 1 : 0)) / h.t;
+    }
+    loss[0] -= logp[t * h.w + h.ids[t]] / h.t;
   }
-  c->forward();
-  if (c->backward) c->backward();
-  ORRERY_CUDA_CHECK(cudaDeviceSynchronize());
-  const double tol = fp32 ? 1e-4 : 1.6e-2;
-  const std::string name = std::string("layer ") + std::string(layer_op_name(op));
-  bool ok = true;
-  auto expect = [&](const char* what, const DeviceBuffer& b, const Vec& want, bool out_fp32) {
-    ok &=
-        report_check(name + " " + what, error(floats(b, want.size(), out_fp32), want), out_fp32 ? 1e-4 : tol);
-  };
+  return {{"forward log-probabilities", &LayerCase::out0, logp, true},
+          {"forward loss", &LayerCase::out1, loss, true},
+          {"backward dlogits", &LayerCase::grad1, dlogits, true}};
+}
+
+std::vector<Expectation> embedding_expectations(const Host& h) {
+  Vec rows(static_cast<std::size_t>(h.t) * h.w), grad(h.in0.size(), 0.0);
+  for (int t = 0; t < h.t; ++t) {
+    for (int i = 0; i < h.w; ++i) {
+      rows[t * h.w + i] = h.in0[static_cast<std::size_t>(h.ids[t]) * h.w + i];
+      grad[static_cast<std::size_t>(h.ids[t]) * h.w + i] += h.in3[t * h.w + i];
+    }
+  }
+  return {{"forward rows", &LayerCase::out0, rows, false},
+          {"backward table gradient", &LayerCase::grad0, grad, true}};
+}
+
+std::vector<Expectation> expectations(LayerOp op, const Host& h) {
+  const std::size_t n = static_cast<std::size_t>(h.t) * h.w;
   Vec a(n), b(n), d(n);
   switch (op) {
     case LayerOp::kLayerNorm:
     case LayerOp::kRmsNorm: {
-      const auto r = norm_reference(h, op == LayerOp::kRmsNorm);
-      expect("forward y", c->out0, r[0], false);
-      expect("backward dx", c->grad0, r[1], false);
-      expect("backward dgamma", c->grad1, r[2], true);
-      if (op == LayerOp::kLayerNorm) expect("backward dbeta", c->grad2, r[3], true);
-      break;
+      const bool rms = op == LayerOp::kRmsNorm;
+      auto r = norm_reference(h, rms);
+      std::vector<Expectation> e{{"forward y", &LayerCase::out0, r[0], false},
+                                 {"backward dx", &LayerCase::grad0, r[1], false},
+                                 {"backward dgamma", &LayerCase::grad1, r[2], true}};
+      if (!rms) e.push_back({"backward dbeta", &LayerCase::grad2, r[3], true});
+      return e;
     }
     case LayerOp::kGeluTanh:
       for (std::size_t i = 0; i < n; ++i) {
-        const double x = h.in0[i], e = 1e-4;
+        const double x = h.in0[i], step = 1e-4;
         a[i] = gelu(x);
-        b[i] = h.in3[i] * (gelu(x + e) - gelu(x - e)) /
-               (2 * e);  // central difference, independent of the kernel's formula
+        b[i] = h.in3[i] * (gelu(x + step) - gelu(x - step)) /
+               (2 * step);  // central difference, not the kernel's formula
       }
-      expect("forward y", c->out0, a, false);
-      expect("backward dx", c->grad0, b, false);
-      break;
+      return {{"forward y", &LayerCase::out0, a, false}, {"backward dx", &LayerCase::grad0, b, false}};
     case LayerOp::kSwiGlu:
       for (std::size_t i = 0; i < n; ++i) {
         const double g = h.in0[i], s = 1 / (1 + std::exp(-g));
@@ -126,58 +142,62 @@ bool check_case(LayerOp op, int tokens, int width) {
         b[i] = h.in3[i] * h.in1[i] * s * (1 + g * (1 - s));
         d[i] = h.in3[i] * g * s;
       }
-      expect("forward y", c->out0, a, false);
-      expect("backward dgate", c->grad0, b, false);
-      expect("backward dup", c->grad1, d, false);
-      break;
+      return {{"forward y", &LayerCase::out0, a, false},
+              {"backward dgate", &LayerCase::grad0, b, false},
+              {"backward dup", &LayerCase::grad1, d, false}};
     case LayerOp::kAdd:
       for (std::size_t i = 0; i < n; ++i) a[i] = static_cast<double>(h.in0[i]) + h.in1[i];
-      expect("forward", c->out0, a, false);
-      break;
-    case LayerOp::kCrossEntropy: {
-      Vec loss{0};
-      for (int t = 0; t < tokens; ++t) {
-        const float* x = &h.in0[static_cast<std::size_t>(t) * width];
-        double m = *std::max_element(x, x + width), s = 0;
-        for (int i = 0; i < width; ++i) s += std::exp(x[i] - m);
-        for (int i = 0; i < width; ++i) {
-          a[t * width + i] = x[i] - m - std::log(s);
-          b[t * width + i] = (std::exp(a[t * width + i]) - (i == h.ids[t] ? 1 : 0)) / tokens;
-        }
-        loss[0] -= a[t * width + h.ids[t]] / tokens;
-      }
-      expect("forward log-probabilities", c->out0, a, true);
-      expect("forward loss", c->out1, loss, true);
-      expect("backward dlogits", c->grad1, b, true);
-      break;
-    }
-    case LayerOp::kEmbedding: {
-      Vec grad(rows, 0.0);
-      for (int t = 0; t < tokens; ++t) {
-        for (int i = 0; i < width; ++i) {
-          a[t * width + i] = h.in0[static_cast<std::size_t>(h.ids[t]) * width + i];
-          grad[static_cast<std::size_t>(h.ids[t]) * width + i] += h.in3[t * width + i];
-        }
-      }
-      expect("forward rows", c->out0, a, false);
-      expect("backward table gradient", c->grad0, grad, true);
-      break;
-    }
-    case LayerOp::kAdam: {
+      return {{"forward", &LayerCase::out0, a, false}};
+    case LayerOp::kCrossEntropy:
+      return cross_entropy_expectations(h);
+    case LayerOp::kEmbedding:
+      return embedding_expectations(h);
+    case LayerOp::kAdam:
       // Step 1: bias corrections 1 - 0.9 and 1 - 0.999. The update (~lr) is
       // compared, not the parameter (~1), so that an error in it shows.
-      const std::vector<float> p = floats(c->in0, n, true);
-      std::vector<float> update(n);
       for (std::size_t i = 0; i < n; ++i) {
         const double g = h.in1[i], m = 0.9 * h.in2[i] + 0.1 * g, v = 0.999 * h.in3[i] + 0.001 * g * g;
         a[i] = -h.in0[i] * 1e-4 * 0.01 - 1e-4 * (m / 0.1) / (std::sqrt(v / 0.001) + 1e-8);
         b[i] = m;
-        update[i] = p[i] - h.in0[i];
       }
-      ok &= report_check(name + " step update", error(update, a), 2e-3);
-      expect("step first moment", c->in2, b, true);
-      break;
+      return {{"step update", &LayerCase::in0, a, true, &h.in0},
+              {"step first moment", &LayerCase::in2, b, true}};
+  }
+  return {};
+}
+
+Host read_inputs(const LayerCase& c) {
+  const std::size_t n = static_cast<std::size_t>(c.tokens) * c.width;
+  const bool fp32 = layer_op_fp32(c.op);
+  const bool vec_in = c.op == LayerOp::kLayerNorm || c.op == LayerOp::kRmsNorm;
+  const std::size_t rows =
+      c.op == LayerOp::kEmbedding ? static_cast<std::size_t>(kEmbeddingVocab) * c.width : n;
+  Host h{c.tokens, c.width, floats(c.in0, rows, fp32), {}, {}, {}, {}};
+  if (c.in1.get()) h.in1 = floats(c.in1, vec_in ? c.width : n, fp32);
+  if (c.in2.get()) h.in2 = floats(c.in2, vec_in ? c.width : n, fp32);
+  if (c.in3.get()) h.in3 = floats(c.in3, n, fp32);
+  if (c.ids.get()) {
+    h.ids.resize(c.tokens);
+    ORRERY_CUDA_CHECK(cudaMemcpy(h.ids.data(), c.ids.get(), c.tokens * 4, cudaMemcpyDeviceToHost));
+  }
+  return h;
+}
+
+bool check_case(LayerOp op, int tokens, int width) {
+  const auto c = make_layer_case(op, tokens, width, 101);
+  const Host h = read_inputs(*c);
+  c->forward();
+  if (c->backward) c->backward();
+  ORRERY_CUDA_CHECK(cudaDeviceSynchronize());
+  bool ok = true;
+  for (const Expectation& e : expectations(op, h)) {
+    std::vector<float> got = floats((*c).*e.buffer, e.want.size(), e.fp32);
+    if (e.base != nullptr) {
+      for (std::size_t i = 0; i < got.size(); ++i) got[i] -= (*e.base)[i];
     }
+    // The update is a small difference of fp32 parameters near 1 (6e-8 / 1e-4).
+    const double tol = e.base != nullptr ? 2e-3 : e.fp32 ? 1e-4 : 1.6e-2;
+    ok &= report_check("layer " + std::string(layer_op_name(op)) + " " + e.what, error(got, e.want), tol);
   }
   ORRERY_CUDA_CHECK(cudaGetLastError());
   return ok;
