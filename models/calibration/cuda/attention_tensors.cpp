@@ -33,7 +33,8 @@ std::string attention_shape_text(Dtype d, const AttentionShape& s) {
 
 // Softmax attention in double precision, [b][h][s][d] like the kernel.
 std::vector<double> reference_attention(const AttentionShape& s, const std::vector<float>& q,
-                                        const std::vector<float>& k, const std::vector<float>& v) {
+                                        const std::vector<float>& k, const std::vector<float>& v,
+                                        const std::vector<float>* dout, std::vector<double>* dv) {
   const int d = s.head_dim;
   std::vector<double> out(q.size());
   std::vector<double> score(static_cast<std::size_t>(s.seq));
@@ -57,6 +58,10 @@ std::vector<double> reference_attention(const AttentionShape& s, const std::vect
           double acc = 0;
           for (int j = 0; j < keys; ++j) acc += score[j] * v[kh + j * d + c];
           out[qh + i * d + c] = acc / total;
+        }
+        if (dout == nullptr) continue;
+        for (int j = 0; j < keys; ++j) {  // dV += P^T dO
+          for (int c = 0; c < d; ++c) (*dv)[kh + j * d + c] += score[j] / total * (*dout)[qh + i * d + c];
         }
       }
     }

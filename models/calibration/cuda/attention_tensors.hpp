@@ -35,8 +35,11 @@ struct Gradients {
 [[nodiscard]] double attention_flops(const AttentionShape& s);
 // "bf16 b=4 h=32/8 s=4096 d=128 causal"
 [[nodiscard]] std::string attention_shape_text(Dtype d, const AttentionShape& s);
+// With `dout`, also adds P^T dO into `dv` (zeroed, kv-sized): the backward's dV.
 [[nodiscard]] std::vector<double> reference_attention(const AttentionShape& s, const std::vector<float>& q,
                                                       const std::vector<float>& k,
-                                                      const std::vector<float>& v);
+                                                      const std::vector<float>& v,
+                                                      const std::vector<float>* dout = nullptr,
+                                                      std::vector<double>* dv = nullptr);
 
 }  // namespace orrery::models::calibration
