@@ -2,27 +2,17 @@
 // efficiency against the kernel's minimal bytes at the memory bandwidth, and
 // attention backward rows one against the backward's roofline; at a measured
 // shape the efficiency gives back the measured time. Expected values are the
-// closed forms of models/calibration/README.md, written out here.
+// closed forms of models/calibration/README.md, written out here, on the
+// round-number test device (bf16 100 TFLOP/s, 1 TB/s).
 #include <gtest/gtest.h>
 
 #include "models/calibration/table.hpp"
 #include "models/compute/calibrated_efficiency.hpp"
 #include "models/devices/device.hpp"
+#include "tests/support/round_number_device.hpp"
 
 namespace orrery::models {
 namespace {
-
-constexpr const char* kDevice = R"(name: TEST-GPU
-kind: gpu
-description: "a device for tests"
-peak_fp32: { value: "10 TFLOP/s", source: "test" }
-peak_bf16: { value: "100 TFLOP/s", source: "test" }
-memory_capacity: { value: "80 GB", source: "test" }
-memory_bandwidth: { value: "1 TB/s", source: "test" }
-launch_overhead: { value: "0 ns", source: "test" }
-default_compute_efficiency: { value: "0.5", source: "test" }
-default_memory_efficiency: { value: "0.8", source: "test" }
-)";
 
 constexpr const char* kTable = R"(format: orrery-calibration/1
 device: TEST-GPU
@@ -39,9 +29,9 @@ layer:
 
 class CalibratedRows : public ::testing::Test {
  protected:
-  const Device device = parse_device(kDevice, "TEST-GPU.yaml");
+  const std::shared_ptr<const Device> device = test::round_number_device();
   const CalibrationTable table = parse_calibration_table(kTable, "t.yaml");
-  const CalibratedEfficiency eff{table, Rates(device)};
+  const CalibratedEfficiency eff{table, Rates(*device)};
 };
 
 TEST_F(CalibratedRows, LayerRowsAreEfficienciesOfTheirMinimalBytes) {
