@@ -58,7 +58,9 @@ void fill(std::vector<Row>& out, const std::vector<Row>& published) {
 CalibrationTable merge_calibration_tables(const CalibrationTable& measured,
                                           const CalibrationTable& published) {
   CalibrationTable t = measured;
-  t.file = measured.file + " + " + published.file;
+  // "DIR/X.measured.yaml + X.yaml": what messages print (their file name part) names both.
+  const std::filesystem::path m(measured.file), p(published.file);
+  t.file = measured.file + " + " + (m.parent_path() == p.parent_path() ? p.filename().string() : published.file);
   fill(t.gemm, published.gemm);
   fill(t.memory, published.memory);
   fill(t.attention, published.attention);

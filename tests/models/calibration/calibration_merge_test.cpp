@@ -127,6 +127,7 @@ TEST(CalibrationMerge, FindMergesAMeasuredAndAPublishedTableOfOneDevice) {
   EXPECT_EQ(t->provenance.kind, ProvenanceKind::kMeasured);
   EXPECT_EQ(t->gemm.size(), 2u);    // measured bf16 + published fp8
   EXPECT_EQ(t->memory.size(), 1u);  // published only
+  EXPECT_EQ(std::filesystem::path(t->file).filename().string(), "H200.measured.yaml + H200.yaml");
   std::filesystem::remove(dir / "H200.measured.yaml");
   const auto p = find_calibration_table(dir.string(), "H200-SXM-141GB");
   ASSERT_TRUE(p.has_value());
