@@ -3,8 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <system_error>
+#include <array>
 
 #include "sim/config/document.hpp"
 #include "sim/config/reader.hpp"
@@ -95,8 +94,15 @@ void read_memory_rows(config::Reader& r, bool published, std::vector<MemoryRow>&
   });
 }
 
+KernelPass read_pass(config::Reader& r) {
+  static const std::vector<std::string> passes{"forward", "backward"};
+  return r.choice("pass", passes, "forward", "forward kernel, or the backward kernel(s) alone") == "backward"
+             ? KernelPass::kBackward
+             : KernelPass::kForward;
+}
+
 void read_attention_rows(config::Reader& r, bool published, std::vector<AttentionRow>& out) {
-  r.list("attention", "fused attention forward times", false, [&](config::Reader& e, std::size_t) {
+  r.list("attention", "fused attention times", false, [&](config::Reader& e, std::size_t) {
     AttentionRow row;
     row.shape.dtype = read_dtype(e);
     row.shape.batch = positive(e, "batch", "sequences");
@@ -105,8 +111,39 @@ void read_attention_rows(config::Reader& r, bool published, std::vector<Attentio
     row.shape.seq = positive(e, "seq", "sequence length");
     row.shape.head_dim = positive(e, "head_dim", "head dimension");
     row.shape.causal = e.required<bool>("causal", "causal mask");
+    row.pass = read_pass(e);
+    row.backend = e.optional<std::string>("backend", "", "the attention kernel: cudnn, flash2, ...");
     read_common(e, published, row);
     out.push_back(row);
+  });
+}
+
+void read_layer_rows(config::Reader& r, bool published, std::vector<LayerRow>& out) {
+  static const std::vector<std::string> kernels = [] {
+    std::vector<std::string> names;
+    for (int i = 0; i < kLayerKernelCount; ++i) names.emplace_back(name_of(static_cast<LayerKernel>(i)));
+    return names;
+  }();
+  r.list("layer", "memory-bound layer kernel times", false, [&](config::Reader& e, std::size_t) {
+    LayerRow row;
+    const std::string k = e.choice("kernel", kernels, std::nullopt, "which layer kernel");
+    row.shape.kernel = static_cast<LayerKernel>(std::ranges::find(kernels, k) - kernels.begin());
+    row.shape.pass = read_pass(e);
+    row.shape.dtype = read_dtype(e);
+    row.shape.tokens = positive(e, "tokens", "rows (tokens; for adam, rows of the parameter tensor)");
+    row.shape.width = positive(e, "width", "columns (hidden, 4h for gelu_tanh, vocabulary for the loss)");
+    read_common(e, published, row);
+    out.push_back(row);
+  });
+}
+
+void read_skipped(config::Reader& r, std::vector<SkippedShape>& out) {
+  r.list("skipped", "shapes a measuring run could not time", false, [&](config::Reader& e, std::size_t) {
+    SkippedShape s;
+    s.family = e.required<std::string>("family", "the section the shape belongs to");
+    s.shape = e.required<std::string>("shape", "the shape, as the run names it");
+    s.reason = e.required<std::string>("reason", "why (the library's status)");
+    out.push_back(std::move(s));
   });
 }
 
@@ -158,10 +195,24 @@ void read_table(config::Reader& r, CalibrationTable& t) {
   read_attention_rows(r, published, t.attention);
   read_graphics_rows(r, published, t);
   read_spmm_rows(r, published, t.spmm);
+  read_layer_rows(r, published, t.layer);
+  read_skipped(r, t.skipped);
   r.finish();
 }
 
-CalibrationTable read_document(const config::Document& doc) {
+}  // namespace
+
+std::string_view name_of(KernelPass p) {
+  return p == KernelPass::kBackward ? "backward" : "forward";
+}
+
+std::string_view name_of(LayerKernel k) {
+  static constexpr std::array<std::string_view, kLayerKernelCount> kNames{
+      "layernorm", "rmsnorm", "gelu_tanh", "swiglu", "add", "cross_entropy", "embedding", "adam"};
+  return kNames[static_cast<std::size_t>(k)];
+}
+
+CalibrationTable read_calibration_document(const config::Document& doc) {
   CalibrationTable t;
   t.file = doc.file();
   YAML::Node resolved(YAML::NodeType::Map);
@@ -170,38 +221,12 @@ CalibrationTable read_document(const config::Document& doc) {
   return t;
 }
 
-}  // namespace
-
 CalibrationTable load_calibration_table(const std::string& path) {
-  return read_document(config::Document::load_file(path));
+  return read_calibration_document(config::Document::load_file(path));
 }
 
 CalibrationTable parse_calibration_table(const std::string& text, const std::string& file_name) {
-  return read_document(config::Document::parse(text, file_name));
-}
-
-std::optional<CalibrationTable> find_calibration_table(const std::string& folder, const std::string& device) {
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
-    if (entry.path().extension() == ".yaml") files.push_back(entry.path().string());
-  }
-  std::sort(files.begin(), files.end());
-  std::optional<CalibrationTable> best;
-  for (const auto& f : files) {
-    const config::Document doc = config::Document::load_file(f);
-    const YAML::Node d = doc.root()["device"];
-    if (!d || !d.IsScalar() || d.Scalar() != device) continue;
-    CalibrationTable t = read_document(doc);
-    if (!best || t.provenance.kind > best->provenance.kind) {
-      best = std::move(t);
-    } else if (t.provenance.kind == best->provenance.kind) {
-      throw ConfigError(fmt::format("two {} calibration tables for device {}: {} and {}; keep one",
-                                    t.provenance.kind == ProvenanceKind::kMeasured ? "measured" : "published",
-                                    device, best->file, t.file));
-    }
-  }
-  return best;
+  return read_calibration_document(config::Document::parse(text, file_name));
 }
 
 }  // namespace orrery::models

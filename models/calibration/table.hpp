@@ -7,25 +7,34 @@
 //   provenance: { kind: published | measured, gpu, driver, cuda_runtime, clocks, date, command }
 //   gemm:      [ { dtype, m, n, k, batch, time, source } ]
 //   memory:    [ { kernel: read | write | copy, bytes, time, source } ]
-//   attention: [ { dtype, batch, heads, kv_heads, seq, head_dim, causal, time, source } ]
+//   attention: [ { dtype, batch, heads, kv_heads, seq, head_dim, causal, pass, backend, time, source } ]
 //   hashgrid:  [ { levels, features, log2_table, points, time, source } ]
 //   mlp:       [ { width, depth, points, time, source } ]
 //   spmm:      [ { dtype, rows, cols, nnz, n, time, source } ]
+//   layer:     [ { kernel, pass, dtype, tokens, width, time, source } ]
+//   skipped:   [ { family, shape, reason } ]   (what a measuring run could not time)
 //
 // `source` is required on every row of a published table and optional in a
-// measured one (the provenance covers it). Times are kernel execution times
-// (launch overhead excluded: the cost model adds the device's). For `copy`,
-// `bytes` is the buffer copied, so the kernel moves twice that.
+// measured one (the provenance covers it; a row measured elsewhere, imported
+// into a measured table, names its framework, backend, GPU and date there).
+// Times are kernel execution times (launch overhead excluded: the cost model
+// adds the device's). For `copy`, `bytes` is the buffer copied, so the kernel
+// moves twice that. `pass: backward` is the backward kernel(s) alone.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/core/time.hpp"
 #include "sim/core/units.hpp"
 #include "sim/task/operation.hpp"
+
+namespace orrery::config {
+class Document;
+}
 
 namespace orrery::models {
 
@@ -49,10 +58,43 @@ struct MemoryRow {
   Duration time;
   std::string source;
 };
+// Which pass of a layer a row times: the forward kernel, or the backward
+// kernel(s) alone (a framework's fwd+bwd time less its forward).
+enum class KernelPass : std::uint8_t { kForward, kBackward };
+[[nodiscard]] std::string_view name_of(KernelPass p);
+
 struct AttentionRow {
   task::Attention shape;
+  KernelPass pass = KernelPass::kForward;
+  std::string backend;  // "cudnn", "flash2", ...; empty when the table does not say
   Duration time;
   std::string source;
+};
+
+// Memory-bound layer kernels as eager frameworks launch them, one kernel per
+// op (models/calibration/README.md gives each one's bytes).
+enum class LayerKernel : std::uint8_t {
+  kLayerNorm, kRmsNorm, kGeluTanh, kSwiGlu, kAdd, kCrossEntropy, kEmbedding, kAdam
+};
+inline constexpr int kLayerKernelCount = 8;
+[[nodiscard]] std::string_view name_of(LayerKernel k);
+
+struct LayerShape {
+  LayerKernel kernel = LayerKernel::kAdd;
+  KernelPass pass = KernelPass::kForward;
+  task::DType dtype = task::DType::kBf16;
+  std::int64_t tokens = 0;  // rows (for adam: rows of the parameter tensor)
+  std::int64_t width = 0;   // columns: hidden size, 4h for GELU, vocabulary for the loss
+};
+struct LayerRow {
+  LayerShape shape;
+  Duration time;
+  std::string source;
+};
+
+// A shape a measuring run could not time, and why (the library's status).
+struct SkippedShape {
+  std::string family, shape, reason;
 };
 struct HashGridRow {
   task::HashGridEncoding shape;
@@ -80,16 +122,29 @@ struct CalibrationTable {
   std::vector<HashGridRow> hashgrid;
   std::vector<MlpRow> mlp;
   std::vector<SpmmRow> spmm;
+  std::vector<LayerRow> layer;
+  std::vector<SkippedShape> skipped;
 };
 
 // Throw ConfigError at the offending key.
 [[nodiscard]] CalibrationTable load_calibration_table(const std::string& path);
 [[nodiscard]] CalibrationTable parse_calibration_table(const std::string& text, const std::string& file_name);
+[[nodiscard]] CalibrationTable read_calibration_document(const config::Document& doc);
 
-// The table for `device` among the *.yaml files of `folder`: a measured table
-// wins over a published one; none gives nullopt; two of the same kind for one
-// device is an error naming both files.
+// The table for `device` among the *.yaml files of `folder`: its measured and
+// published tables merged (merge_calibration_tables); either alone as it is;
+// none gives nullopt; two of the same kind for one device is an error naming
+// both files.
 [[nodiscard]] std::optional<CalibrationTable> find_calibration_table(const std::string& folder,
                                                                      const std::string& device);
+
+// `measured` with what it lacks taken from `published`: per family and group
+// (what the cost model cannot interpolate across: gemm and spmm by dtype,
+// memory by kernel, attention by dtype, causal, pass and backend, hashgrid by
+// levels, features and dims, mlp by width and depth, layer by kernel, pass and
+// dtype), a group with a measured row takes only measured rows; a group only
+// published keeps its published rows. Provenance is the measured table's.
+[[nodiscard]] CalibrationTable merge_calibration_tables(const CalibrationTable& measured,
+                                                        const CalibrationTable& published);
 
 }  // namespace orrery::models

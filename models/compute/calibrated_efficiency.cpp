@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "models/calibration/layer_bytes.hpp"
+
 namespace orrery::models {
 
 namespace {
@@ -24,20 +26,55 @@ std::int64_t mlp_key(const task::TinyMlp& m) {
   return (m.width << 32) | m.depth;
 }
 
-// Builds the groups of `rows`: key → (points, efficiencies).
+// Builds the groups of `rows`: key → (points, efficiencies). The factors scale
+// the roofline of a row's shape (the attention backward's, from its forward's).
 template <class Row, class KeyFn, class CoordFn>
 std::vector<std::pair<std::int64_t, LogGrid>> build(const std::vector<Row>& rows, std::size_t dims, KeyFn key,
-                                                    CoordFn coord, const Rates& rates) {
+                                                    CoordFn coord, const Rates& rates, double compute_factor = 1,
+                                                    double memory_factor = 1) {
   std::map<std::int64_t, std::pair<std::vector<LogGrid::Point>, std::vector<double>>> groups;
   for (const auto& row : rows) {
     const task::Operation op = row.shape;
     const Roofline rf = roofline(op, rates);
     auto& g = groups[key(row.shape)];
     g.first.push_back(coord(row.shape));
-    g.second.push_back(std::max(rf.compute_time, rf.memory_time) / row.time.seconds());
+    g.second.push_back(std::max(compute_factor * rf.compute_time, memory_factor * rf.memory_time) /
+                       row.time.seconds());
   }
   std::vector<std::pair<std::int64_t, LogGrid>> out;
   for (const auto& [k, g] : groups) out.emplace_back(k, LogGrid(dims, g.first, g.second));
+  return out;
+}
+
+// The attention rows of one pass the model prices with: cuDNN's fused kernel's
+// when the table has any for that pass (what frameworks run by default on
+// NVIDIA GPUs), else every row of the pass.
+std::vector<AttentionRow> attention_rows(const std::vector<AttentionRow>& rows, KernelPass pass) {
+  const bool has_cudnn =
+      std::ranges::any_of(rows, [&](const AttentionRow& r) { return r.pass == pass && r.backend == "cudnn"; });
+  std::vector<AttentionRow> out;
+  for (const AttentionRow& r : rows) {
+    if (r.pass == pass && (!has_cudnn || r.backend == "cudnn")) out.push_back(r);
+  }
+  return out;
+}
+
+std::int64_t layer_key(const LayerShape& s) {
+  return (static_cast<std::int64_t>(s.kernel) << 16) | (static_cast<std::int64_t>(s.pass) << 8) |
+         static_cast<std::int64_t>(s.dtype);
+}
+
+// Layer rows: efficiency = the kernel's minimal bytes (layer_bytes.hpp) at the
+// memory bandwidth ÷ the measured time, over (tokens, width).
+std::vector<std::pair<std::int64_t, LogGrid>> build_layer(const std::vector<LayerRow>& rows, const Rates& rates) {
+  std::map<std::int64_t, std::pair<std::vector<LogGrid::Point>, std::vector<double>>> groups;
+  for (const LayerRow& r : rows) {
+    auto& g = groups[layer_key(r.shape)];
+    g.first.push_back({d(r.shape.tokens), d(r.shape.width), 0, 0});
+    g.second.push_back(layer_bytes(r.shape) / rates.bandwidth / r.time.seconds());
+  }
+  std::vector<std::pair<std::int64_t, LogGrid>> out;
+  for (const auto& [k, g] : groups) out.emplace_back(k, LogGrid(2, g.first, g.second));
   return out;
 }
 
@@ -51,11 +88,18 @@ CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const 
       },
       rates);
   attention_ = build(
-      table.attention, 2, attention_key,
+      attention_rows(table.attention, KernelPass::kForward), 2, attention_key,
       [](const task::Attention& a) {
         return LogGrid::Point{d(a.seq), d(a.head_dim), 0, 0};
       },
       rates);
+  // The backward's roofline: 2.5 times the forward's FLOPs (five matrix products
+  // to two), twice its bytes (dQ, dK, dV and dO beside Q, K, V, O).
+  attention_backward_ = build(
+      attention_rows(table.attention, KernelPass::kBackward), 2, attention_key,
+      [](const task::Attention& a) { return LogGrid::Point{d(a.seq), d(a.head_dim), 0, 0}; }, rates,
+      kAttentionBackwardFlops, kAttentionBackwardBytes);
+  layer_ = build_layer(table.layer, rates);
   hashgrid_ = build(
       table.hashgrid, 2, hashgrid_key,
       [](const task::HashGridEncoding& h) {
@@ -105,6 +149,19 @@ std::optional<double> CalibratedEfficiency::gemm(const task::Gemm& g) const {
 
 std::optional<double> CalibratedEfficiency::attention(const task::Attention& a) const {
   return lookup(attention_, attention_key(a), {d(a.seq), d(a.head_dim), 0, 0});
+}
+
+std::optional<double> CalibratedEfficiency::attention_backward(const task::Attention& a) const {
+  return lookup(attention_backward_, attention_key(a), {d(a.seq), d(a.head_dim), 0, 0});
+}
+
+std::optional<double> CalibratedEfficiency::layer(const LayerShape& s) const {
+  return lookup(layer_, layer_key(s), {d(s.tokens), d(s.width), 0, 0});
+}
+
+double layer_bytes(const LayerShape& s) {
+  return calibration::layer_min_bytes(name_of(s.kernel), s.pass == KernelPass::kBackward,
+                                      task::bytes_per_element(s.dtype), d(s.tokens), d(s.width));
 }
 
 std::optional<double> CalibratedEfficiency::hashgrid(const task::HashGridEncoding& h) const {

@@ -10,6 +10,12 @@
 //   hashgrid   (points, log2_table) per levels, features, dims
 //   mlp        (points) per width, depth         spmm       (rows, nnz, n) per dtype
 //   memory     (bytes moved) for one kernel: copy if measured, else read, else write
+//   layer      (tokens, width) per kernel, pass, dtype; efficiency against the
+//              bandwidth for the kernel's minimal bytes (layer_bytes())
+//   attention  backward: per dtype, causal, against the backward's roofline —
+//              kAttentionBackwardFlops × the forward's FLOPs, kAttentionBackwardBytes × its bytes
+// Attention groups take cuDNN's rows (`backend: cudnn`) when the table has any
+// for the pass, else all rows of the pass.
 //
 // A shape whose group has no rows gets no calibrated efficiency (nullopt):
 // the cost model then uses the device's documented defaults.
@@ -26,6 +32,14 @@
 
 namespace orrery::models {
 
+// The attention backward against its forward: five matrix products to two
+// (dS = dP ∘ P recomputed; dQ, dK, dV, dP and S), and dQ, dK, dV, dO beside Q, K, V, O.
+inline constexpr double kAttentionBackwardFlops = 2.5;
+inline constexpr double kAttentionBackwardBytes = 2.0;
+
+// The bytes a layer row's kernels must move at least (calibration/layer_bytes.hpp).
+[[nodiscard]] double layer_bytes(const LayerShape& s);
+
 class CalibratedEfficiency {
  public:
   CalibratedEfficiency() = default;
@@ -33,6 +47,10 @@ class CalibratedEfficiency {
 
   [[nodiscard]] std::optional<double> gemm(const task::Gemm& g) const;
   [[nodiscard]] std::optional<double> attention(const task::Attention& a) const;
+  // Against the backward's roofline (kAttentionBackward*): time = that roofline ÷ efficiency.
+  [[nodiscard]] std::optional<double> attention_backward(const task::Attention& a) const;
+  // Against layer_bytes(s) at the memory bandwidth.
+  [[nodiscard]] std::optional<double> layer(const LayerShape& s) const;
   [[nodiscard]] std::optional<double> hashgrid(const task::HashGridEncoding& h) const;
   [[nodiscard]] std::optional<double> mlp(const task::TinyMlp& m) const;
   [[nodiscard]] std::optional<double> spmm(const task::SparseShape& s) const;
@@ -44,7 +62,7 @@ class CalibratedEfficiency {
   [[nodiscard]] static std::optional<double> lookup(const Groups& groups, std::int64_t key,
                                                     const LogGrid::Point& p);
 
-  Groups gemm_, attention_, hashgrid_, mlp_, spmm_;
+  Groups gemm_, attention_, attention_backward_, layer_, hashgrid_, mlp_, spmm_;
   LogGrid memory_;
 };
 

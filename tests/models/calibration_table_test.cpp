@@ -10,6 +10,8 @@
 #include "models/calibration/table.hpp"
 #include "models/data_dir.hpp"
 #include "models/devices/device_catalog.hpp"
+#include "tests/support/calibration_text.hpp"
+#include "tests/support/scenario_support.hpp"
 
 namespace orrery::models {
 namespace {
@@ -34,19 +36,10 @@ mlp: [ { width: 64, depth: 2, points: 1048576, time: "1 ms", source: "s" } ]
 spmm: [ { dtype: fp16, rows: 4096, cols: 4096, nnz: 100000, n: 256, time: "100 us", source: "s" } ]
 )yaml";
 
-std::string error_of(const std::string& text) {
-  try {
-    (void)parse_calibration_table(text, "t.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::replace;
 
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  return text.replace(at, from.size(), to);
+std::string error_of(const std::string& text) {
+  return test::calibration_error_of(text);
 }
 
 TEST(CalibrationTable, ReadsTheFormat) {
@@ -100,9 +93,14 @@ TEST(CalibrationTable, ShippedTablesParseAndNameShippedDevices) {
     if (entry.path().extension() != ".yaml") continue;
     const CalibrationTable t = load_calibration_table(entry.path().string());
     ++tables;
-    EXPECT_EQ(entry.path().stem().string(), t.device);
+    // DEVICE.yaml is published, DEVICE.measured.yaml measured (on real hardware).
+    std::string stem = entry.path().stem().string();
+    const bool measured = stem.ends_with(".measured");
+    if (measured) stem.resize(stem.size() - std::string_view(".measured").size());
+    EXPECT_EQ(stem, t.device);
     EXPECT_EQ(devices.load(t.device)->name, t.device);
-    EXPECT_EQ(t.provenance.kind, ProvenanceKind::kPublished);
+    EXPECT_EQ(t.provenance.kind, measured ? ProvenanceKind::kMeasured : ProvenanceKind::kPublished);
+    if (measured) continue;
     for (const auto& r : t.gemm) EXPECT_FALSE(r.source.empty());
     for (const auto& r : t.memory) EXPECT_FALSE(r.source.empty());
   }

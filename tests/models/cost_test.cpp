@@ -11,28 +11,15 @@
 #include "models/data_dir.hpp"
 #include "models/devices/device_catalog.hpp"
 #include "sim/task/spmm_padding.hpp"
+#include "tests/support/round_number_device.hpp"
 
 namespace orrery::models {
 namespace {
 
 using task::DType;
 
-constexpr const char* kDevice = R"(name: TEST-GPU
-kind: gpu
-description: "a device for tests"
-peak_fp32: { value: "10 TFLOP/s", source: "test" }
-peak_bf16: { value: "100 TFLOP/s", source: "test" }
-memory_capacity: { value: "80 GB", source: "test" }
-memory_bandwidth: { value: "1 TB/s", source: "test" }
-launch_overhead: { value: "LAUNCH", source: "test" }
-default_compute_efficiency: { value: "0.5", source: "test" }
-default_memory_efficiency: { value: "0.8", source: "test" }
-)";
-
 std::shared_ptr<const Device> test_device(const std::string& launch = "0 ns") {
-  std::string text = kDevice;
-  text.replace(text.find("LAUNCH"), 6, launch);
-  return std::make_shared<const Device>(parse_device(text, "TEST-GPU.yaml"));
+  return test::round_number_device(launch);
 }
 
 // Whole nanoseconds, rounded up, as the model reports them.

@@ -5,7 +5,9 @@
 // differs. Progress goes to stderr; the table is written to a temporary file
 // and renamed at the end, so the --out path never holds a half-written file.
 // Exit status: 0 success, 1 GPU/CUDA failure (a table is still written when a
-// family stopped early, saying so) or failed verification, 2 usage.
+// family stopped early, saying so) or failed verification, 2 usage, 3 the table
+// is written and every family ran to its end but some shapes were skipped (a
+// library refused them, or they did not fit): the table's `skipped:` list.
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -25,6 +27,8 @@ namespace orrery::models::calibration {
 
 namespace {
 
+constexpr int kExitSkipped = 3;
+
 // Every family, in the order of the table's sections. One line per family.
 constexpr std::array kFamilies{
     Family{"gemm", measure_gemm, verify_gemm},
@@ -33,6 +37,7 @@ constexpr std::array kFamilies{
     Family{"hashgrid", measure_hashgrid, verify_hashgrid},
     Family{"mlp", measure_mlp, verify_mlp},
     Family{"spmm", measure_spmm, verify_spmm},
+    Family{"layer", measure_layer, verify_layer},
 };
 
 std::vector<std::string_view> family_names() {
@@ -141,9 +146,14 @@ int run(const Options& o) {
   }
   write_table(out->get(), device, provenance, sections);
   out->commit();
-  std::fprintf(stderr, "orrery-calibrate: wrote %s%s\n", o.out.c_str(),
+  std::size_t skipped = 0;
+  for (const Section& s : sections) skipped += s.skipped().size();
+  std::fprintf(stderr, "orrery-calibrate: wrote %s%s", o.out.c_str(),
                complete ? "" : " (incomplete: see the 'stopped:' comments)");
-  return complete ? 0 : 1;
+  if (skipped > 0) std::fprintf(stderr, " (%zu shapes skipped: see 'skipped:')", skipped);
+  std::fprintf(stderr, "\n");
+  if (!complete) return 1;
+  return skipped > 0 ? kExitSkipped : 0;
 }
 
 }  // namespace

@@ -99,6 +99,11 @@ std::size_t Section::rows() const {
   return n;
 }
 
+void Section::skip(std::string shape, std::string reason) {
+  note(shape + " skipped: " + reason);
+  skipped_.push_back({std::move(shape), std::move(reason)});
+}
+
 void Section::write(std::FILE* out) const {
   std::fprintf(out, "%s:%s\n", name_.c_str(), rows() == 0 ? " []" : "");
   for (const Line& l : lines_) {
@@ -125,6 +130,15 @@ void write_table(std::FILE* out, std::string_view device, const Provenance& p,
   std::fprintf(out, "  date: %s\n", yaml_quoted(p.date).c_str());
   std::fprintf(out, "  command: %s\n", yaml_quoted(p.command).c_str());
   for (const Section& s : sections) s.write(out);
+  bool any = false;
+  for (const Section& s : sections) {
+    for (const Skipped& k : s.skipped()) {
+      if (!any) std::fprintf(out, "skipped:\n");
+      any = true;
+      std::fprintf(out, "  - { family: %s, shape: %s, reason: %s }\n", s.name().c_str(), yaml_quoted(k.shape).c_str(),
+                   yaml_quoted(k.reason).c_str());
+    }
+  }
 }
 
 }  // namespace orrery::models::calibration

@@ -41,14 +41,25 @@ class Row {
   std::string comment_;
 };
 
+// A shape (or a whole dtype) a sweep could not time, and why: the library's
+// status, "does not fit in free device memory", ... Listed at the end of the
+// table under `skipped:`, so a reader sees what a run lacks without comments.
+struct Skipped {
+  std::string shape;   // "fp8 m=1 n=1024 k=1024"
+  std::string reason;  // "CUBLAS_STATUS_NOT_SUPPORTED (...)"
+};
+
 // A section: rows, and comment lines saying what was skipped and why, in order.
 class Section {
  public:
   explicit Section(std::string name) : name_(std::move(name)) {}
   void add(Row row) { lines_.push_back({std::move(row), {}}); }
   void note(std::string text) { lines_.push_back({Row{}, std::move(text)}); }
+  // A comment line "SHAPE skipped: REASON" here, and an entry of `skipped:`.
+  void skip(std::string shape, std::string reason);
   [[nodiscard]] const std::string& name() const { return name_; }
   [[nodiscard]] std::size_t rows() const;
+  [[nodiscard]] const std::vector<Skipped>& skipped() const { return skipped_; }
   void write(std::FILE* out) const;
 
  private:
@@ -58,6 +69,7 @@ class Section {
   };
   std::string name_;
   std::vector<Line> lines_;
+  std::vector<Skipped> skipped_;
 };
 
 struct Provenance {
@@ -71,6 +83,8 @@ struct Provenance {
 };
 
 // The whole file. `device` is the orrery device file name (models/devices/).
+// Every section's skipped shapes follow the sections as one `skipped:` list of
+// { family, shape, reason } (absent when nothing was skipped).
 void write_table(std::FILE* out, std::string_view device, const Provenance& provenance,
                  const std::vector<Section>& sections);
 

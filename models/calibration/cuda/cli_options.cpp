@@ -147,7 +147,9 @@ std::string usage(std::span<const std::string_view> families) {
          "  --gpu INDEX        CUDA device to measure (default 0)\n"
          "\n"
          "Exit status: 0 success, 1 GPU/CUDA failure or failed verification (a family that fails\n"
-         "ends its section with a '# stopped: ...' comment; the others still run), 2 bad command line.\n";
+         "ends its section with a '# stopped: ...' comment; the others still run), 2 bad command line,\n"
+         "3 table written but some shapes skipped (a library refused them, or they did not fit;\n"
+         "listed under 'skipped:' at the end of the table).\n";
 }
 
 std::string default_device_name(std::string_view gpu_name) {

@@ -61,5 +61,7 @@ void measure_mlp(const RunContext& ctx, Section& out);
 bool verify_mlp(const RunContext& ctx);
 void measure_spmm(const RunContext& ctx, Section& out);
 bool verify_spmm(const RunContext& ctx);
+void measure_layer(const RunContext& ctx, Section& out);
+bool verify_layer(const RunContext& ctx);
 
 }  // namespace orrery::models::calibration

@@ -3,6 +3,7 @@
 #include "models/calibration/cuda/gemm_lt.hpp"
 
 #include <string>
+#include <utility>
 
 #include "models/calibration/cuda/cuda_check.hpp"
 
@@ -74,27 +75,60 @@ LtMatmul::LtMatmul(const LtHandle& handle, Dtype dtype, std::int64_t m, std::int
   ORRERY_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&d_layout_, out, static_cast<std::uint64_t>(m),
                                                  static_cast<std::uint64_t>(n), m));
 
+  if (const std::string problem = fp8_layout_problem(dtype, m, n, k); !problem.empty()) {
+    unsupported_ = problem;
+    return;
+  }
   cublasLtMatmulPreference_t preference = nullptr;
   ORRERY_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&preference));
   const std::uint64_t max_workspace = workspace_bytes;
   cublasStatus_t status = cublasLtMatmulPreferenceSetAttribute(
       preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &max_workspace, sizeof(max_workspace));
-  cublasLtMatmulHeuristicResult_t result{};
-  int found = 0;
   if (status == CUBLAS_STATUS_SUCCESS) {
     status = cublasLtMatmulAlgoGetHeuristic(handle_, op_, a_layout_, b_layout_, d_layout_, d_layout_,
-                                            preference, 1, &result, &found);
+                                            preference, kCandidates, candidates_, &found_);
   }
   cublasLtMatmulPreferenceDestroy(preference);
-  // Any refusal here (NOT_SUPPORTED, INVALID_VALUE for a misaligned FP8 shape, no
-  // algorithm) means this shape cannot run on this GPU: a note in the table, not an error.
+  // Any refusal here (NOT_SUPPORTED, INVALID_VALUE, no algorithm) means this shape
+  // cannot run on this GPU: a skipped shape in the table, not an error.
   if (status != CUBLAS_STATUS_SUCCESS) {
     unsupported_ = std::string("no cuBLASLt algorithm (") + cublasGetStatusName(status) + ")";
-  } else if (found == 0 || result.state != CUBLAS_STATUS_SUCCESS) {
+  } else if (found_ == 0) {
     unsupported_ = "no cuBLASLt algorithm";
-  } else {
-    algo_ = result.algo;
   }
+}
+
+bool LtMatmul::select_algorithm(const void* a, const void* b, void* d, void* workspace) {
+  const float alpha = 1.0f;
+  const float beta = 0.0f;
+  std::string last = "no cuBLASLt algorithm";
+  for (int i = 0; i < found_ && algo_ == nullptr; ++i) {
+    if (candidates_[i].state != CUBLAS_STATUS_SUCCESS) continue;
+    const cublasStatus_t status =
+        cublasLtMatmul(handle_, op_, &alpha, a, a_layout_, b, b_layout_, &beta, d, d_layout_, d, d_layout_,
+                       &candidates_[i].algo, workspace, workspace_bytes_, nullptr);
+    if (status == CUBLAS_STATUS_SUCCESS) {
+      ORRERY_CUDA_CHECK(cudaDeviceSynchronize());
+      algo_ = &candidates_[i].algo;
+    } else {
+      last = std::string(cublasGetStatusName(status)) + " from cublasLtMatmul (" + cublasGetStatusString(status) +
+             ")";
+    }
+  }
+  if (algo_ == nullptr && unsupported_.empty()) unsupported_ = last;
+  return algo_ != nullptr;
+}
+
+std::string fp8_layout_problem(Dtype dtype, std::int64_t m, std::int64_t n, std::int64_t k) {
+  if (dtype != Dtype::kFp8E4M3) return {};
+  (void)n;  // n is no leading dimension in "TN": B is k x n with ldb = k
+  for (const auto& [name, value] : {std::pair{"m", m}, std::pair{"k", k}}) {
+    if (value % 16 != 0) {
+      return std::string("FP8 needs ") + name + " to be a multiple of 16 (" + name + " = " +
+             std::to_string(value) + "): cuBLASLt's leading-dimension rule";
+    }
+  }
+  return {};
 }
 
 LtMatmul::~LtMatmul() {
@@ -112,7 +146,7 @@ void LtMatmul::run(const void* a, const void* b, void* d, void* workspace) const
   const float alpha = 1.0f;
   const float beta = 0.0f;
   ORRERY_CUBLAS_CHECK(cublasLtMatmul(handle_, op_, &alpha, a, a_layout_, b, b_layout_, &beta, d, d_layout_, d,
-                                     d_layout_, &algo_, workspace, workspace_bytes_, nullptr));
+                                     d_layout_, algo_, workspace, workspace_bytes_, nullptr));
 }
 
 }  // namespace orrery::models::calibration

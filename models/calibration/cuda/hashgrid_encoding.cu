@@ -205,7 +205,7 @@ void measure_hashgrid(const RunContext& ctx, Section& out) {
         const Shape s{16, f, t, n};
         const std::size_t bytes = table_entries(s) * f * 2 + std::size_t{n} * (12 + 2 * 16 * f);
         if (!fits_in_device_memory(bytes)) {
-          out.note(shape_text(s) + " skipped: does not fit in free device memory");
+          out.skip(shape_text(s), "does not fit in free device memory");
           continue;
         }
         const Levels lv = make_levels(s);

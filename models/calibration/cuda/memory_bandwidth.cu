@@ -116,8 +116,7 @@ void measure_memory(const RunContext& ctx, Section& out) {
     for (std::size_t bytes : sizes) {
       const std::size_t buffers = kernel == Kernel::kCopy ? 2 : 1;
       if (!fits_in_device_memory(buffers * bytes)) {
-        out.note(std::string(kernel_name(kernel)) + " " + format_bytes(bytes) +
-                 " skipped: does not fit in free device memory");
+        out.skip(std::string(kernel_name(kernel)) + " " + format_bytes(bytes), "does not fit in free device memory");
         continue;
       }
       const DeviceBuffer src(kernel == Kernel::kWrite ? 0 : bytes);

@@ -167,12 +167,12 @@ void measure_spmm(const RunContext& ctx, Section& out) {
           const std::string what = std::string(dtype_name(dtype)) + " rows=" + std::to_string(rows) +
                                    " nnz=" + std::to_string(a.values.size()) + " n=" + std::to_string(n);
           if (!fits_in_device_memory(bytes)) {
-            out.note(what + " skipped: does not fit in free device memory");
+            out.skip(what, "does not fit in free device memory");
             continue;
           }
           const SpmmRun spmm(handle.get(), dtype, a, n);
           if (!spmm.supported()) {
-            out.note(what + " skipped: " + spmm.unsupported_reason());
+            out.skip(what, spmm.unsupported_reason());
             continue;
           }
           const double time = median_seconds(ctx.timing, [&] { spmm.run(); });

@@ -206,8 +206,8 @@ void measure_mlp(const RunContext& ctx, Section& out) {
   for (int depth : {2, 3, 4}) {
     for (std::uint32_t n : counts) {
       if (!fits_in_device_memory(std::size_t{n} * kWidth * 4)) {
-        out.note("depth " + std::to_string(depth) + " points " + std::to_string(n) +
-                 " skipped: does not fit in free device memory");
+        out.skip("depth " + std::to_string(depth) + " points " + std::to_string(n),
+                 "does not fit in free device memory");
         continue;
       }
       const Buffers b = make_buffers(depth, n);

@@ -174,4 +174,40 @@ TEST(CalibrationTable, WritesSkippedShapesAsCommentsAndEmptySectionsAsEmptyLists
       << text;
 }
 
+TEST(CalibrationTable, ListsEverySkippedShapeAfterTheSectionsAndGoesOnWithTheFamily) {
+  std::vector<Section> sections;
+  sections.emplace_back("gemm");
+  sections.back().skip("fp8 m=1 n=1024 k=1024", "CUBLAS_STATUS_NOT_SUPPORTED (the requested functionality is not supported)");
+  Row row;
+  row.add("dtype", "tf32").add("m", std::int64_t{16}).add("n", std::int64_t{1024}).add("k", std::int64_t{1024});
+  row.add("batch", std::int64_t{1}).add_time(20e-6);
+  sections.back().add(row);  // a later dtype of the same family still measured
+  sections.emplace_back("attention");
+  sections.back().skip("bf16 b=1 h=8 seq=32768", "cuDNN not found");
+  EXPECT_EQ(sections[0].rows(), 1u);
+  ASSERT_EQ(sections[0].skipped().size(), 1u);
+  EXPECT_EQ(sections[1].skipped().at(0).reason, "cuDNN not found");
+  const std::string text = table_text("H200-SXM-141GB", example_provenance(), sections);
+  const std::string tail =
+      "gemm:\n"
+      "  # fp8 m=1 n=1024 k=1024 skipped: CUBLAS_STATUS_NOT_SUPPORTED (the requested functionality is not "
+      "supported)\n"
+      "  - { dtype: tf32, m: 16, n: 1024, k: 1024, batch: 1, time: \"20 us\" }\n"
+      "attention: []\n"
+      "  # bf16 b=1 h=8 seq=32768 skipped: cuDNN not found\n"
+      "skipped:\n"
+      "  - { family: gemm, shape: \"fp8 m=1 n=1024 k=1024\", reason: \"CUBLAS_STATUS_NOT_SUPPORTED (the requested "
+      "functionality is not supported)\" }\n"
+      "  - { family: attention, shape: \"bf16 b=1 h=8 seq=32768\", reason: \"cuDNN not found\" }\n";
+  ASSERT_GE(text.size(), tail.size());
+  EXPECT_EQ(text.substr(text.size() - tail.size()), tail) << text;
+}
+
+TEST(CalibrationTable, NothingSkippedWritesNoSkippedList) {
+  std::vector<Section> sections;
+  sections.emplace_back("memory");
+  sections.back().note("a comment only");
+  EXPECT_EQ(table_text("H200-SXM-141GB", example_provenance(), sections).find("skipped:"), std::string::npos);
+}
+
 }  // namespace orrery::models::calibration

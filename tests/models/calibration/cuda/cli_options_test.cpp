@@ -13,7 +13,8 @@ namespace orrery::models::calibration {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kFamilies{"gemm", "memory", "attention", "hashgrid", "mlp", "spmm"};
+// The families of calibrate_main.cpp, in its order.
+constexpr std::array<std::string_view, 7> kFamilies{"gemm", "memory", "attention", "hashgrid", "mlp", "spmm", "layer"};
 
 Options parse(std::vector<std::string_view> args) {
   return parse_options("/opt/orrery/bin/orrery-calibrate", args, kFamilies);
@@ -63,7 +64,7 @@ TEST(CalibrateOptions, DefaultsToEveryFamilyTwentySamplesThreeWarmups) {
 
 TEST(CalibrateOptions, RejectsInvalidInputWithAMessageNamingIt) {
   EXPECT_EQ(error_of({"--only", "gemm,flash", "--out", "t.yaml"}),
-            "--only: unknown kernel family 'flash'; valid: gemm, memory, attention, hashgrid, mlp, spmm");
+            "--only: unknown kernel family 'flash'; valid: gemm, memory, attention, hashgrid, mlp, spmm, layer");
   EXPECT_EQ(error_of({"--out"}), "--out: missing value");
   EXPECT_EQ(error_of({"--out="}), "--out: empty file name");
   EXPECT_EQ(error_of({"--repetitions", "0", "--verify"}), "--repetitions: expected an integer >= 1, got '0'");
@@ -83,6 +84,13 @@ TEST(CalibrateOptions, NamesDevicesAsOrreryDeviceFilesDo) {
   EXPECT_EQ(default_device_name("NVIDIA GeForce RTX 4090"), "GeForce-RTX-4090");
   EXPECT_EQ(default_device_name("NVIDIA L40S"), "L40S");
   EXPECT_EQ(default_device_name("???"), "unknown-gpu");
+}
+
+TEST(CalibrateOptions, OnlyTakesTheLayerFamily) {
+  EXPECT_EQ(parse({"--only", "layer,attention", "--out", "t.yaml"}).only,
+            (std::vector<std::string>{"layer", "attention"}));
+  EXPECT_EQ(error_of({"--only", "layers", "--out", "t.yaml"}),
+            "--only: unknown kernel family 'layers'; valid: gemm, memory, attention, hashgrid, mlp, spmm, layer");
 }
 
 }  // namespace orrery::models::calibration

@@ -1,0 +1,101 @@
+// Finding a device's calibration and merging its measured and published
+// tables (table.hpp): measured rows win group by group, published rows fill
+// the groups measurement lacks. The group of a row is what the cost model
+// cannot interpolate across, so a merged group never mixes two sources.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <system_error>
+#include <tuple>
+
+#include "models/calibration/table.hpp"
+#include "sim/config/document.hpp"
+
+namespace orrery::models {
+
+namespace {
+
+using GroupKey = std::tuple<int, int, int, std::string>;
+
+GroupKey key_of(const GemmRow& r) {
+  return {static_cast<int>(r.shape.dtype), 0, 0, ""};
+}
+GroupKey key_of(const MemoryRow& r) {
+  return {static_cast<int>(r.kernel), 0, 0, ""};
+}
+GroupKey key_of(const AttentionRow& r) {
+  return {static_cast<int>(r.shape.dtype), r.shape.causal ? 1 : 0, static_cast<int>(r.pass), r.backend};
+}
+GroupKey key_of(const HashGridRow& r) {
+  return {static_cast<int>(r.shape.levels), static_cast<int>(r.shape.features),
+          static_cast<int>(r.shape.dims), ""};
+}
+GroupKey key_of(const MlpRow& r) {
+  return {static_cast<int>(r.shape.width), static_cast<int>(r.shape.depth), 0, ""};
+}
+GroupKey key_of(const SpmmRow& r) {
+  return {static_cast<int>(r.shape.dtype), 0, 0, ""};
+}
+GroupKey key_of(const LayerRow& r) {
+  return {static_cast<int>(r.shape.kernel), static_cast<int>(r.shape.pass), static_cast<int>(r.shape.dtype),
+          ""};
+}
+
+// Appends to `out` the rows of `published` whose group has no row in `out`.
+template <class Row>
+void fill(std::vector<Row>& out, const std::vector<Row>& published) {
+  std::set<GroupKey> measured;
+  for (const Row& r : out) measured.insert(key_of(r));
+  for (const Row& r : published) {
+    if (!measured.contains(key_of(r))) out.push_back(r);
+  }
+}
+
+}  // namespace
+
+CalibrationTable merge_calibration_tables(const CalibrationTable& measured,
+                                          const CalibrationTable& published) {
+  CalibrationTable t = measured;
+  // "DIR/X.measured.yaml + X.yaml": what messages print (their file name part) names both.
+  const std::filesystem::path m(measured.file), p(published.file);
+  t.file = measured.file + " + " + (m.parent_path() == p.parent_path() ? p.filename().string() : published.file);
+  fill(t.gemm, published.gemm);
+  fill(t.memory, published.memory);
+  fill(t.attention, published.attention);
+  fill(t.hashgrid, published.hashgrid);
+  fill(t.mlp, published.mlp);
+  fill(t.spmm, published.spmm);
+  fill(t.layer, published.layer);
+  return t;
+}
+
+std::optional<CalibrationTable> find_calibration_table(const std::string& folder, const std::string& device) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  std::optional<CalibrationTable> by_kind[2];
+  for (const auto& f : files) {
+    const config::Document doc = config::Document::load_file(f);
+    const YAML::Node d = doc.root()["device"];
+    if (!d || !d.IsScalar() || d.Scalar() != device) continue;
+    CalibrationTable t = read_calibration_document(doc);
+    auto& slot = by_kind[static_cast<int>(t.provenance.kind)];
+    if (slot) {
+      throw ConfigError(fmt::format("two {} calibration tables for device {}: {} and {}; keep one",
+                                    t.provenance.kind == ProvenanceKind::kMeasured ? "measured" : "published",
+                                    device, slot->file, t.file));
+    }
+    slot = std::move(t);
+  }
+  auto& published = by_kind[static_cast<int>(ProvenanceKind::kPublished)];
+  auto& measured = by_kind[static_cast<int>(ProvenanceKind::kMeasured)];
+  if (measured && published) return merge_calibration_tables(*measured, *published);
+  return measured ? std::move(measured) : std::move(published);
+}
+
+}  // namespace orrery::models

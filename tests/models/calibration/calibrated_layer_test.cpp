@@ -1,0 +1,65 @@
+// The cost-model side of the new calibration rows: layer rows become an
+// efficiency against the kernel's minimal bytes at the memory bandwidth, and
+// attention backward rows one against the backward's roofline; at a measured
+// shape the efficiency gives back the measured time. Expected values are the
+// closed forms of models/calibration/README.md, written out here, on the
+// round-number test device (bf16 100 TFLOP/s, 1 TB/s).
+#include <gtest/gtest.h>
+
+#include "models/calibration/table.hpp"
+#include "models/compute/calibrated_efficiency.hpp"
+#include "models/devices/device.hpp"
+#include "tests/support/round_number_device.hpp"
+
+namespace orrery::models {
+namespace {
+
+constexpr const char* kTable = R"(format: orrery-calibration/1
+device: TEST-GPU
+provenance: { kind: measured, gpu: "test", date: "2026-12-04" }
+attention:
+  - { dtype: bf16, batch: 4, heads: 32, kv_heads: 32, seq: 4096, head_dim: 128, causal: false, pass: backward, backend: flash2, time: "20 ms" }
+  - { dtype: bf16, batch: 4, heads: 32, kv_heads: 32, seq: 4096, head_dim: 128, causal: false, pass: backward, backend: cudnn, time: "10 ms" }
+  - { dtype: bf16, batch: 4, heads: 32, kv_heads: 32, seq: 4096, head_dim: 128, causal: false, pass: forward, backend: cudnn, time: "4 ms" }
+layer:
+  - { kernel: layernorm, pass: forward, dtype: bf16, tokens: 8192, width: 1024, time: "40 us" }
+  - { kernel: layernorm, pass: backward, dtype: bf16, tokens: 8192, width: 1024, time: "200 us" }
+  - { kernel: cross_entropy, pass: forward, dtype: fp32, tokens: 4096, width: 51200, time: "3 ms" }
+)";
+
+class CalibratedRows : public ::testing::Test {
+ protected:
+  const std::shared_ptr<const Device> device = test::round_number_device();
+  const CalibrationTable table = parse_calibration_table(kTable, "t.yaml");
+  const CalibratedEfficiency eff{table, Rates(*device)};
+};
+
+TEST_F(CalibratedRows, LayerRowsAreEfficienciesOfTheirMinimalBytes) {
+  // LayerNorm forward, bf16 (s = 2), T = 8192, W = 1024: 2sTW + 2sW + 8T bytes at 1 TB/s in 40 us.
+  const double t = 8192, w = 1024;
+  const double fwd = (2 * 2 * t * w + 2 * 2 * w + 8 * t) / 1e12 / 40e-6;
+  LayerShape s{LayerKernel::kLayerNorm, KernelPass::kForward, task::DType::kBf16, 8192, 1024};
+  EXPECT_NEAR(*eff.layer(s), fwd, 1e-12);
+  // Backward: 3sTW + sW + 8T + 8W in 200 us.
+  s.pass = KernelPass::kBackward;
+  EXPECT_NEAR(*eff.layer(s), (3 * 2 * t * w + 2 * w + 8 * t + 8 * w) / 1e12 / 200e-6, 1e-12);
+  // Cross entropy over fp32 logits (s = 4), T = 4096, V = 51200: 2sTV + 4T in 3 ms.
+  const LayerShape ce{LayerKernel::kCrossEntropy, KernelPass::kForward, task::DType::kFp32, 4096, 51200};
+  EXPECT_NEAR(*eff.layer(ce), (2 * 4 * 4096.0 * 51200 + 4 * 4096.0) / 1e12 / 3e-3, 1e-12);
+  // Off the grid the edge applies (no extrapolation); a group without rows has none.
+  EXPECT_NEAR(*eff.layer({LayerKernel::kLayerNorm, KernelPass::kForward, task::DType::kBf16, 65536, 1024}), fwd,
+              1e-12);
+  EXPECT_FALSE(eff.layer({LayerKernel::kRmsNorm, KernelPass::kForward, task::DType::kBf16, 8192, 1024}));
+}
+
+TEST_F(CalibratedRows, AttentionBackwardIsCuDnnsAgainstTheBackwardRoofline) {
+  const task::Attention a{4, 32, 32, 4096, 128, false, task::DType::kBf16};
+  // Forward FLOPs 4 b h s^2 d = 4·4·32·4096²·128; the backward does 2.5 times that.
+  const double f = 4.0 * 4 * 32 * 4096.0 * 4096 * 128;
+  EXPECT_NEAR(*eff.attention(a), f / 100e12 / 4e-3, 1e-12);
+  // cuDNN's row (10 ms), not FlashAttention-2's (20 ms).
+  EXPECT_NEAR(*eff.attention_backward(a), 2.5 * f / 100e12 / 10e-3, 1e-12);
+}
+
+}  // namespace
+}  // namespace orrery::models
