@@ -28,7 +28,7 @@ std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
 
 NgpcModel::NgpcModel(std::shared_ptr<const Device> ngpc) : device_(std::move(ngpc)) {
   const Device& dv = *device_;
-  if (dv.kind != DeviceKind::kNgpc) throw ValueError(fmt::format("device {} is not an NGPC", dv.name));
+  if (dv.kind->name() != "ngpc") throw ValueError(fmt::format("device {} is not an NGPC", dv.name));
   if (!dv.nfp_count.present || !dv.encoding_engines_per_nfp.present || !dv.engine_sram.present ||
       !dv.engine_lookups_per_cycle.present || !dv.mlp_array.present || !dv.clock.present ||
       !dv.memory_bandwidth.present) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <type_traits>
 #include <variant>
@@ -11,20 +12,6 @@
 
 namespace orrery::models {
 
-std::string_view name_of(DeviceKind k) {
-  switch (k) {
-    case DeviceKind::kGpu:
-      return "gpu";
-    case DeviceKind::kFpga:
-      return "fpga";
-    case DeviceKind::kNgpc:
-      return "ngpc";
-    case DeviceKind::kHost:
-      return "host";
-  }
-  return "?";
-}
-
 namespace {
 
 using FieldRef =
@@ -32,10 +19,6 @@ using FieldRef =
                  Sourced<Bandwidth> Device::*, Sourced<Power> Device::*, Sourced<Duration> Device::*,
                  Sourced<Frequency> Device::*, Sourced<std::int64_t> Device::*>;
 
-constexpr unsigned kGpu = 1u << static_cast<unsigned>(DeviceKind::kGpu);
-constexpr unsigned kFpga = 1u << static_cast<unsigned>(DeviceKind::kFpga);
-constexpr unsigned kNgpc = 1u << static_cast<unsigned>(DeviceKind::kNgpc);
-constexpr unsigned kHost = 1u << static_cast<unsigned>(DeviceKind::kHost);
 
 enum class Range : std::uint8_t { kPositive, kFraction, kAtLeastOne, kNonNegative };
 
@@ -43,7 +26,6 @@ struct Field {
   std::string_view key;
   std::string_view help;
   FieldRef member;
-  unsigned required_for = 0;  // kinds that must give it
   Range range = Range::kPositive;
 };
 
@@ -58,52 +40,46 @@ const std::vector<Field>& fields() {
       {"peak_fp8", "dense fp8 tensor peak", &Device::peak_fp8},
       {"peak_int8", "dense int8 tensor peak (OP/s)", &Device::peak_int8},
       {"peak_int4", "dense int4 tensor peak (OP/s)", &Device::peak_int4},
-      {"sparse_factor", "speed-up of 2:4 structured sparsity on the tensor cores", &Device::sparse_factor, 0,
+      {"sparse_factor", "speed-up of 2:4 structured sparsity on the tensor cores", &Device::sparse_factor,
        Range::kAtLeastOne},
-      {"memory_capacity", "device memory", &Device::memory_capacity, kGpu | kFpga},
+      {"memory_capacity", "device memory", &Device::memory_capacity},
       {"memory_bandwidth", "device memory bandwidth (NGPC: the host GPU's, where spilled tables go)",
-       &Device::memory_bandwidth, kGpu | kFpga | kNgpc},
+       &Device::memory_bandwidth},
       {"on_chip_memory", "last-level cache or on-chip SRAM", &Device::on_chip_memory},
       {"link_bandwidth", "device-to-device bandwidth per direction (NVLink, Infinity Fabric)",
        &Device::link_bandwidth},
       {"nic_bandwidth", "network bandwidth per device per direction in its reference system",
        &Device::nic_bandwidth},
-      {"pcie_bandwidth", "host link bandwidth per direction", &Device::pcie_bandwidth, kHost},
+      {"pcie_bandwidth", "host link bandwidth per direction", &Device::pcie_bandwidth},
       {"power", "board power (TDP / TBP)", &Device::power},
-      {"launch_overhead", "time of one kernel launch, paid by every operation", &Device::launch_overhead,
-       kGpu, Range::kNonNegative},
-      {"clock", "clock (boost clock for GPUs)", &Device::clock, kNgpc},
+      {"launch_overhead", "time of one kernel launch, paid by every operation", &Device::launch_overhead, Range::kNonNegative},
+      {"clock", "clock (boost clock for GPUs)", &Device::clock},
       {"compute_units", "SMs or CUs", &Device::compute_units},
       {"default_compute_efficiency", "share of peak reached when no calibration applies (uncalibrated)",
-       &Device::default_compute_efficiency, kGpu, Range::kFraction},
+       &Device::default_compute_efficiency, Range::kFraction},
       {"default_memory_efficiency",
        "share of memory bandwidth reached when no calibration applies (uncalibrated)",
-       &Device::default_memory_efficiency, kGpu, Range::kFraction},
-      {"hbm_channels", "HBM pseudo-channels the fabric can use", &Device::hbm_channels, kFpga},
-      {"hbm_channel_bandwidth", "bandwidth of one HBM pseudo-channel", &Device::hbm_channel_bandwidth, kFpga},
+       &Device::default_memory_efficiency, Range::kFraction},
+      {"hbm_channels", "HBM pseudo-channels the fabric can use", &Device::hbm_channels},
+      {"hbm_channel_bandwidth", "bandwidth of one HBM pseudo-channel", &Device::hbm_channel_bandwidth},
       {"ddr_capacity", "on-card DDR memory", &Device::ddr_capacity},
       {"ddr_bandwidth", "on-card DDR bandwidth", &Device::ddr_bandwidth},
       {"luts", "look-up tables of the FPGA fabric", &Device::luts},
       {"dsp_slices", "DSP slices of the FPGA fabric", &Device::dsp_slices},
-      {"nfp_count", "neural field processors in the cluster", &Device::nfp_count, kNgpc},
+      {"nfp_count", "neural field processors in the cluster", &Device::nfp_count},
       {"encoding_engines_per_nfp", "encoding engines per NFP (one per grid level)",
-       &Device::encoding_engines_per_nfp, kNgpc},
-      {"engine_sram", "SRAM of one encoding engine (one level's table)", &Device::engine_sram, kNgpc},
+       &Device::encoding_engines_per_nfp},
+      {"engine_sram", "SRAM of one encoding engine (one level's table)", &Device::engine_sram},
       {"engine_lookups_per_cycle", "table lookups one encoding engine does per cycle",
-       &Device::engine_lookups_per_cycle, kNgpc},
-      {"mlp_array", "side of the MLP engine's square MAC array", &Device::mlp_array, kNgpc},
-      {"host_memory_capacity", "CPU memory of the host", &Device::host_memory_capacity, kHost},
-      {"host_memory_bandwidth", "CPU memory bandwidth of the host", &Device::host_memory_bandwidth, kHost},
-      {"nvme_capacity", "local NVMe capacity", &Device::nvme_capacity, kHost},
+       &Device::engine_lookups_per_cycle},
+      {"mlp_array", "side of the MLP engine's square MAC array", &Device::mlp_array},
+      {"host_memory_capacity", "CPU memory of the host", &Device::host_memory_capacity},
+      {"host_memory_bandwidth", "CPU memory bandwidth of the host", &Device::host_memory_bandwidth},
+      {"nvme_capacity", "local NVMe capacity", &Device::nvme_capacity},
       {"nvme_read_bandwidth", "local NVMe read bandwidth", &Device::nvme_read_bandwidth},
       {"nvme_write_bandwidth", "local NVMe write bandwidth", &Device::nvme_write_bandwidth},
   };
   return f;
-}
-
-const std::vector<std::string>& kind_names() {
-  static const std::vector<std::string> k{"gpu", "fpga", "ngpc", "host"};
-  return k;
 }
 
 template <class T>
@@ -189,7 +165,8 @@ void read_field(config::Reader& r, const config::Document* doc, const Field& f, 
       [&](auto member) {
         using S = std::remove_reference_t<decltype(d.*member)>;
         using T = typename S::value_type;
-        const bool required = (f.required_for >> static_cast<unsigned>(d.kind)) & 1u;
+        const auto mine = d.kind->required_fields();
+        const bool required = std::find(mine.begin(), mine.end(), f.key) != mine.end();
         r.section(f.key, f.help, required && !r.describing(), [&](config::Reader& s) {
           if (!s.describing() && !r.has(f.key)) return;
           S out;
@@ -213,21 +190,16 @@ void read_device(config::Reader& r, const config::Document* doc, Device& d,
   d.name = r.required<std::string>("name", "the device's name: the file's name without .yaml");
   r.check(expected_name.empty() || d.name == expected_name, "name",
           fmt::format("'{}' differs from the file name '{}.yaml'", d.name, expected_name));
-  const std::string kind = r.choice("kind", kind_names(), std::nullopt, "what sort of device");
-  for (std::size_t i = 0; i < kind_names().size(); ++i)
-    if (kind_names()[i] == kind) d.kind = static_cast<DeviceKind>(i);
+  std::vector<std::string> kinds;
+  for (const DeviceKindSpec* k : device_kinds()) kinds.emplace_back(k->name());
+  const std::string kind = r.choice("kind", kinds, std::nullopt, "what sort of device");
+  if (const DeviceKindSpec* k = find_device_kind(kind)) d.kind = k;
   d.description = r.required<std::string>("description", "one line: vendor, model, memory");
   d.notes =
       r.optional<std::string>("notes", "", "what a user should know (e.g. one GCD of a two-GCD module)");
   d.host_device = r.optional<std::string>("host_device", "", "NGPC only: the GPU the cluster sits beside");
-  r.check(d.kind != DeviceKind::kNgpc || !d.host_device.empty(), "host_device", "an NGPC needs its host GPU");
   for (const auto& f : fields()) read_field(r, doc, f, d);
-  if (!r.describing() && d.kind == DeviceKind::kGpu) {
-    bool any = false;
-    for (int t = 0; t < task::kDTypeCount; ++t)
-      any = any || d.peak(static_cast<task::DType>(t)).present;
-    r.check(any, "", "a GPU needs at least one peak rate (peak_fp32, peak_bf16, ...)");
-  }
+  if (!r.describing()) d.kind->check(r, d);
   r.finish();
 }
 
@@ -322,16 +294,14 @@ std::vector<config::KeyDoc> device_file_keys() {
       doc.type = doc.children.front().type + ", with its source";
       doc.children.clear();
     }
-    for (const auto& f : fields()) {
-      if (doc.key != f.key || f.required_for == 0) continue;
-      std::string kinds;
-      for (std::size_t i = 0; i < kind_names().size(); ++i) {
-        if (((f.required_for >> i) & 1u) == 0) continue;
-        if (!kinds.empty()) kinds += ", ";
-        kinds += kind_names()[i];
-      }
-      doc.help += fmt::format(" (required for: {})", kinds);
+    std::string kinds;
+    for (const DeviceKindSpec* k : device_kinds()) {
+      const auto required = k->required_fields();
+      if (std::find(required.begin(), required.end(), doc.key) == required.end()) continue;
+      if (!kinds.empty()) kinds += ", ";
+      kinds += k->name();
     }
+    if (!kinds.empty()) doc.help += fmt::format(" (required for: {})", kinds);
   }
   return docs;
 }
@@ -350,9 +320,9 @@ std::string describe(const Device& d, bool markdown) {
   std::string out;
   if (markdown) {
     out += fmt::format("### device `{}`\n\n{} ({}).{}\n\n| field | value | source |\n|---|---|---|\n", d.name,
-                       d.description, name_of(d.kind), d.notes.empty() ? "" : " " + d.notes);
+                       d.description, d.kind->name(), d.notes.empty() ? "" : " " + d.notes);
   } else {
-    out += fmt::format("device '{}' ({}): {}\n", d.name, name_of(d.kind), d.description);
+    out += fmt::format("device '{}' ({}): {}\n", d.name, d.kind->name(), d.description);
     if (!d.notes.empty()) out += fmt::format("  notes: {}\n", d.notes);
     if (!d.host_device.empty()) out += fmt::format("  host device: {}\n", d.host_device);
     out += fmt::format("  file: {}\n", d.file);

@@ -17,12 +17,11 @@
 
 #include "sim/config/reader.hpp"
 #include "sim/core/units.hpp"
+#include "models/devices/device_kind.hpp"
 #include "sim/task/operation.hpp"
 
 namespace orrery::models {
 
-enum class DeviceKind : std::uint8_t { kGpu, kFpga, kNgpc, kHost };
-[[nodiscard]] std::string_view name_of(DeviceKind k);
 
 // A value and where it came from; `present` is false for a field the file leaves out.
 template <class T>
@@ -35,7 +34,7 @@ struct Sourced {
 
 struct Device {
   std::string name;
-  DeviceKind kind = DeviceKind::kGpu;
+  const DeviceKindSpec* kind = &gpu_device_kind();  // never null
   std::string description;
   std::string notes;
   std::string file;  // where it was read from

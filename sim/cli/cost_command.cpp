@@ -116,12 +116,12 @@ int cost_command(const std::vector<std::string>& args) {
   const models::DeviceCatalog devices(models::devices_dir());
   const auto device = as_config_error([&] { return devices.load(a.device); });
   const task::Operation op = task::parse_operation(a.op, a.pairs);
-  if (device->kind == models::DeviceKind::kNgpc) return ngpc_cost(*device, device, op, a);
-  if (device->kind != models::DeviceKind::kGpu) {
+  if (device->kind->name() == "ngpc") return ngpc_cost(*device, device, op, a);
+  if (!device->kind->runs_operations()) {
     throw ConfigError(
         fmt::format("{} is a {} device: `orrery cost` prices GPU kernels (and NGPC engines); FPGA "
                     "designs are dataflow pipelines (models/compute/fpga_dataflow.hpp)",
-                    device->name, models::name_of(device->kind)));
+                    device->name, device->kind->name()));
   }
   std::optional<models::CalibrationTable> table;
   if (a.calibration) {

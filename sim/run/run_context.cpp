@@ -55,7 +55,7 @@ std::unique_ptr<workload::CollectivePricer> collective_pricer(exec::CollectivePl
 }
 
 std::unique_ptr<workload::DeviceModel> device_model(const exec::ClusterSpec& cluster) {
-  if (!cluster.device || cluster.device->kind != models::DeviceKind::kGpu) return nullptr;
+  if (!cluster.device || !cluster.device->kind->runs_operations()) return nullptr;
   return std::make_unique<CostModelView>(cluster);
 }
 

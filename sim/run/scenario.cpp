@@ -47,8 +47,8 @@ void read_device(config::Reader& c, const Catalog& catalog, exec::ClusterSpec& c
   if (host) {
     try {
       auto h = catalog.devices.load(*host);
-      if (h->kind != models::DeviceKind::kHost) {
-        c.fail("host", fmt::format("'{}' is a {}, not a host", *host, models::name_of(h->kind)));
+      if (!h->kind->host_tier()) {
+        c.fail("host", fmt::format("'{}' is a {}, not a host", *host, h->kind->name()));
       }
       cluster.host = std::move(h);
     } catch (const ValueError& e) {

@@ -1,0 +1,69 @@
+// Device kinds as plugins: every registered kind names only real device-file
+// keys, and a shipped file of each kind that leaves out any one of its kind's
+// required fields is rejected at that field (the requirement comes from the
+// kind's own file, not from a table in device.cpp).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include "models/data_dir.hpp"
+#include "models/devices/device.hpp"
+#include "models/devices/device_kind.hpp"
+
+namespace orrery::models {
+namespace {
+
+TEST(DeviceKind, RequiredFieldsAreDeviceFileKeys) {
+  const auto keys = device_file_keys();
+  for (const DeviceKindSpec* kind : device_kinds()) {
+    EXPECT_EQ(find_device_kind(kind->name()), kind);
+    for (std::string_view field : kind->required_fields()) {
+      const bool known = std::any_of(keys.begin(), keys.end(), [&](const auto& k) { return k.key == field; });
+      EXPECT_TRUE(known) << kind->name() << ": " << field;
+    }
+  }
+  EXPECT_EQ(find_device_kind("tpu"), nullptr);
+}
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(DeviceKind, EachKindsRequiredFieldsAreEnforced) {
+  int files_per_kind[8] = {};
+  for (const auto& entry : std::filesystem::directory_iterator(devices_dir())) {
+    if (entry.path().extension() != ".yaml" || entry.path().filename() == "README.yaml") continue;
+    const std::string text = read_text(entry.path());
+    const std::string file = entry.path().filename().string();
+    const Device d = parse_device(text, file);
+    const auto& kinds = device_kinds();
+    ++files_per_kind[std::find(kinds.begin(), kinds.end(), d.kind) - kinds.begin()];
+    for (std::string_view field : d.kind->required_fields()) {
+      // The file without the field's line: rejected, naming the field.
+      const std::regex line("(^|\n)" + std::string(field) + ":[^\n]*");
+      const std::string without = std::regex_replace(text, line, "$1", std::regex_constants::format_first_only);
+      ASSERT_NE(without, text) << file << " has no line for " << field;
+      try {
+        (void)parse_device(without, file);
+        ADD_FAILURE() << file << " without " << field << " was accepted";
+      } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("missing required section '" + std::string(field) + "'"),
+                  std::string::npos)
+            << e.what();
+      }
+    }
+  }
+  // The shipped catalog has files of every registered kind.
+  for (std::size_t k = 0; k < device_kinds().size(); ++k) EXPECT_GT(files_per_kind[k], 0) << device_kinds()[k]->name();
+}
+
+}  // namespace
+}  // namespace orrery::models
