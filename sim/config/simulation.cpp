@@ -153,7 +153,8 @@ RunOutput simulate(const Scenario& scenario, bool timeline) {
   shape.device = device.get();
   const auto pricer = collective_pricer(cluster, *scenario.collectives);
   shape.collectives = pricer.get();
-  const workload::TaskGraph graph = scenario.workload->lower(shape);
+  const workload::Lowered lowered = scenario.workload->lower(shape);
+  const workload::TaskGraph& graph = lowered.graph;
 
   RunOutput out;
   out.recorder = std::make_unique<trace::Recorder>(kind_names());
@@ -190,7 +191,7 @@ RunOutput simulate(const Scenario& scenario, bool timeline) {
   scenario.workload->check_memory(shape, peaks);
 
   Summary& s = rec.summary();
-  scenario.workload->summarize(graph, times, s);
+  scenario.workload->summarize(lowered, times, s);
   if (!times.collectives.empty() && !s.find("collective_algorithms")) {
     // The distinct op:algorithm pairs that ran, in task order.
     std::vector<std::string> picks;
