@@ -16,8 +16,8 @@ PipelineGraph::PipelineGraph(const Schedule& schedule, const PipelineShape& shap
   const int p = shape_.stages;
   const int v = shape_.chunks;
   if (static_cast<int>(order_.size()) != p) {
-    throw std::logic_error(
-        fmt::format("schedule '{}' gives {} device orders for {} stages", schedule_.name(), order_.size(), p));
+    throw std::logic_error(fmt::format("schedule '{}' gives {} device orders for {} stages", schedule_.name(),
+                                       order_.size(), p));
   }
   // Schedule::device_of must map each chunk's positions one-to-one onto the devices.
   device_of_.assign(static_cast<std::size_t>(p * v), -1);
@@ -26,8 +26,8 @@ PipelineGraph::PipelineGraph(const Schedule& schedule, const PipelineShape& shap
     for (int i = 0; i < p; ++i) {
       const int d = schedule_.device_of(c, i, p);
       if (d < 0 || d >= p || position_[static_cast<std::size_t>(c * p + d)] >= 0) {
-        throw std::logic_error(fmt::format("schedule '{}' maps chunk {} onto devices other than one per position",
-                                           schedule_.name(), c));
+        throw std::logic_error(fmt::format(
+            "schedule '{}' maps chunk {} onto devices other than one per position", schedule_.name(), c));
       }
       position_[static_cast<std::size_t>(c * p + d)] = i;
       device_of_[static_cast<std::size_t>(c * p + i)] = d;
@@ -45,7 +45,8 @@ void PipelineGraph::build(TaskGraph& g, PipelineTaskMaker& maker) {
   const std::size_t per_replica =
       3 * static_cast<std::size_t>(shape_.micro_batches) * static_cast<std::size_t>(virtual_stages());
   tasks_.assign(per_replica * static_cast<std::size_t>(replicas_), TaskId{});
-  last_.assign(3 * static_cast<std::size_t>(virtual_stages()) * static_cast<std::size_t>(replicas_), TaskId{});
+  last_.assign(3 * static_cast<std::size_t>(virtual_stages()) * static_cast<std::size_t>(replicas_),
+               TaskId{});
   for (int r = 0; r < replicas_; ++r) add_operations(g, maker, r);
   for (int r = 0; r < replicas_; ++r) add_data_flow(g, maker, r);
 }
@@ -67,11 +68,14 @@ void PipelineGraph::add_operations(TaskGraph& g, PipelineTaskMaker& maker, int r
       }
       const ComputeWork work = maker.compute(g, PlacedOp{o, replica, s, vs});
       const DeviceId dev = work.device;
-      const TaskId t = g.add(work, task_kind(o.type), names_[static_cast<std::size_t>(o.type)][static_cast<std::size_t>(o.chunk)],
+      const TaskId t = g.add(work, task_kind(o.type),
+                             names_[static_cast<std::size_t>(o.type)][static_cast<std::size_t>(o.chunk)],
                              o.micro_batch, s);
       const Bytes act = maker.activations(vs);
-      if (act > Bytes(0) && o.type == PipeOpType::kForward) g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations, act});
-      if (act > Bytes(0) && o.type == frees()) g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations, Bytes(0) - act});
+      if (act > Bytes(0) && o.type == PipeOpType::kForward)
+        g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations, act});
+      if (act > Bytes(0) && o.type == frees())
+        g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations, Bytes(0) - act});
       if (prev.valid()) g.depend(prev, t);
       prev = t;
       tasks_[index(replica, o.type, o.micro_batch, vs)] = t;
@@ -81,8 +85,8 @@ void PipelineGraph::add_operations(TaskGraph& g, PipelineTaskMaker& maker, int r
       ++added;
     }
   }
-  const std::size_t expected =
-      static_cast<std::size_t>(shape_.micro_batches) * static_cast<std::size_t>(virtual_stages()) * (split_ ? 3 : 2);
+  const std::size_t expected = static_cast<std::size_t>(shape_.micro_batches) *
+                               static_cast<std::size_t>(virtual_stages()) * (split_ ? 3 : 2);
   if (added != expected) {
     throw std::logic_error(
         fmt::format("schedule '{}' orders {} operations, not the {} of {} micro-batches on {} virtual stages",
@@ -114,10 +118,11 @@ void PipelineGraph::add_data_flow(TaskGraph& g, const PipelineTaskMaker& maker, 
   }
 }
 
-void PipelineGraph::add_send(TaskGraph& g, const PipelineTaskMaker& maker, const PipelineSend& send, TaskId after,
-                             TaskId before) {
-  const TaskId x = g.add(maker.send(send), TaskKind::kSend, send.gradients ? "send gradients" : "send activations",
-                         send.micro_batch, send.from_stage);
+void PipelineGraph::add_send(TaskGraph& g, const PipelineTaskMaker& maker, const PipelineSend& send,
+                             TaskId after, TaskId before) {
+  const TaskId x =
+      g.add(maker.send(send), TaskKind::kSend, send.gradients ? "send gradients" : "send activations",
+            send.micro_batch, send.from_stage);
   g.depend(after, x);
   g.depend(x, before);
 }

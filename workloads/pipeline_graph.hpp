@@ -71,9 +71,13 @@ class PipelineGraph {
   [[nodiscard]] bool splits_backward() const { return split_; }
   // The operation whose end frees a micro-batch's activations: W when split, else B.
   [[nodiscard]] PipeOpType frees() const { return split_ ? PipeOpType::kWeight : PipeOpType::kBackward; }
-  [[nodiscard]] const std::vector<PipeOp>& order(int stage) const { return order_[static_cast<std::size_t>(stage)]; }
+  [[nodiscard]] const std::vector<PipeOp>& order(int stage) const {
+    return order_[static_cast<std::size_t>(stage)];
+  }
   // The device (stage) that holds `virtual_stage`.
-  [[nodiscard]] int device_of(int virtual_stage) const { return device_of_[static_cast<std::size_t>(virtual_stage)]; }
+  [[nodiscard]] int device_of(int virtual_stage) const {
+    return device_of_[static_cast<std::size_t>(virtual_stage)];
+  }
   // The virtual stage of `chunk` on `stage`.
   [[nodiscard]] int virtual_stage(int chunk, int stage) const {
     return chunk * shape_.stages + position_[static_cast<std::size_t>(chunk * shape_.stages + stage)];
@@ -108,8 +112,8 @@ class PipelineGraph {
   int replicas_;
   bool split_;
   std::vector<std::vector<PipeOp>> order_;
-  std::vector<int> device_of_;  // per virtual stage
-  std::vector<int> position_;   // per (chunk, stage): the position the stage holds
+  std::vector<int> device_of_;                     // per virtual stage
+  std::vector<int> position_;                      // per (chunk, stage): the position the stage holds
   std::array<std::vector<std::string>, 3> names_;  // per type and chunk: "F", or "F c1" with chunks
   std::vector<TaskId> tasks_;
   std::vector<TaskId> last_;

@@ -101,10 +101,14 @@ TEST(PipelineGraph, ChainsEachDeviceInItsOrderAndFollowsTheData) {
   }
   for (int mb = 0; mb < 2; ++mb) {
     // W after B after F; the V's middle (virtual stages 1, 2 on device 1) is direct.
-    EXPECT_TRUE(depends(g, pipeline.task(0, PipeOpType::kForward, mb, 0), pipeline.task(0, PipeOpType::kBackward, mb, 0)));
-    EXPECT_TRUE(depends(g, pipeline.task(0, PipeOpType::kBackward, mb, 3), pipeline.task(0, PipeOpType::kWeight, mb, 3)));
-    EXPECT_TRUE(depends(g, pipeline.task(0, PipeOpType::kForward, mb, 1), pipeline.task(0, PipeOpType::kForward, mb, 2)));
-    EXPECT_TRUE(depends(g, pipeline.task(0, PipeOpType::kBackward, mb, 2), pipeline.task(0, PipeOpType::kBackward, mb, 1)));
+    EXPECT_TRUE(depends(g, pipeline.task(0, PipeOpType::kForward, mb, 0),
+                        pipeline.task(0, PipeOpType::kBackward, mb, 0)));
+    EXPECT_TRUE(depends(g, pipeline.task(0, PipeOpType::kBackward, mb, 3),
+                        pipeline.task(0, PipeOpType::kWeight, mb, 3)));
+    EXPECT_TRUE(depends(g, pipeline.task(0, PipeOpType::kForward, mb, 1),
+                        pipeline.task(0, PipeOpType::kForward, mb, 2)));
+    EXPECT_TRUE(depends(g, pipeline.task(0, PipeOpType::kBackward, mb, 2),
+                        pipeline.task(0, PipeOpType::kBackward, mb, 1)));
   }
   // Activations: +M at the end of every F, −M at the end of every W.
   int allocs = 0, frees = 0;
@@ -121,7 +125,8 @@ TEST(PipelineGraph, ChainsEachDeviceInItsOrderAndFollowsTheData) {
   const auto last_w = std::find_if(ord.rbegin(), ord.rend(), [](const PipeOp& o) {
     return o.type == PipeOpType::kWeight && o.chunk == 0;
   });
-  EXPECT_EQ(pipeline.last(0, PipeOpType::kWeight, 0), pipeline.task(0, PipeOpType::kWeight, last_w->micro_batch, 0));
+  EXPECT_EQ(pipeline.last(0, PipeOpType::kWeight, 0),
+            pipeline.task(0, PipeOpType::kWeight, last_w->micro_batch, 0));
 }
 
 TEST(PipelineGraph, ReplicasAddAllOperationsBeforeAnyDataFlow) {
@@ -150,8 +155,9 @@ class BrokenSchedule final : public Schedule {
 
 TEST(PipelineGraph, MalformedSchedulesAreBugs) {
   const BrokenSchedule short_orders(false);
-  EXPECT_THROW(PipelineGraph(short_orders, PipelineShape{2, 1, 1}, short_orders.order(PipelineShape{2, 1, 1})),
-               std::logic_error);
+  EXPECT_THROW(
+      PipelineGraph(short_orders, PipelineShape{2, 1, 1}, short_orders.order(PipelineShape{2, 1, 1})),
+      std::logic_error);
   const BrokenSchedule repeats(true);
   PipelineGraph pipeline(repeats, PipelineShape{1, 1, 1}, repeats.order(PipelineShape{1, 1, 1}));
   TaskGraph g;
@@ -160,7 +166,8 @@ TEST(PipelineGraph, MalformedSchedulesAreBugs) {
     pipeline.build(g, maker);
     FAIL() << "a repeated operation was accepted";
   } catch (const std::logic_error& e) {
-    EXPECT_STREQ(e.what(), "schedule 'broken' gives stage 0 an invalid or repeated F of micro-batch 0, chunk 0");
+    EXPECT_STREQ(e.what(),
+                 "schedule 'broken' gives stage 0 an invalid or repeated F of micro-batch 0, chunk 0");
   }
 }
 

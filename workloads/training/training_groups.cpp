@@ -9,7 +9,8 @@
 
 namespace orrery::workload::training {
 
-InGroupCollectives::InGroupCollectives(const ParallelPlan& plan, int virtual_stages, const CollectivePricer* pricer)
+InGroupCollectives::InGroupCollectives(const ParallelPlan& plan, int virtual_stages,
+                                       const CollectivePricer* pricer)
     : stages_(plan.pp), virtual_stages_(virtual_stages), pricer_(pricer) {
   groups_.resize(static_cast<std::size_t>(plan.dp * plan.pp));
   for (int d = 0; d < plan.dp; ++d) {
@@ -17,7 +18,8 @@ InGroupCollectives::InGroupCollectives(const ParallelPlan& plan, int virtual_sta
       auto& gr = groups_[static_cast<std::size_t>(d * plan.pp + s)];
       gr[0] = plan.group(Coord{0, 0, d, s}, {Axis::kTp});
       gr[1] = plan.group(Coord{0, 0, d, s}, {Axis::kCp});
-      const int first = d / plan.ep * plan.ep;  // the expert-parallel group: ep consecutive data-parallel ranks
+      const int first =
+          d / plan.ep * plan.ep;  // the expert-parallel group: ep consecutive data-parallel ranks
       for (int i = 0; i < plan.ep; ++i) gr[2].push_back(plan.device(Coord{0, 0, first + i, s}));
     }
   }
@@ -36,7 +38,7 @@ CollectivePrice InGroupCollectives::price(const CollectiveWork& w) const {
 }
 
 const InGroupCollectives::Priced& InGroupCollectives::tail(TaskGraph& g, int dp, int stage, int virtual_stage,
-                                                             PipeOpType type, const OpCost& cost) {
+                                                           PipeOpType type, const OpCost& cost) {
   auto& slot = tails_[(static_cast<std::size_t>(dp) * static_cast<std::size_t>(virtual_stages_) +
                        static_cast<std::size_t>(virtual_stage)) *
                           3 +
@@ -55,10 +57,12 @@ const InGroupCollectives::Priced& InGroupCollectives::tail(TaskGraph& g, int dp,
   return *slot;
 }
 
-const InGroupCollectives::Priced& InGroupCollectives::gather_head(TaskGraph& g, int dp, int stage, Bytes activation) {
+const InGroupCollectives::Priced& InGroupCollectives::gather_head(TaskGraph& g, int dp, int stage,
+                                                                  Bytes activation) {
   auto& slot = heads_[static_cast<std::size_t>(dp * stages_ + stage)];
   if (slot) return *slot;
-  const CollectivePrice x = price(collective(CollectiveOp::kAllGather, group(Axis::kTp, dp, stage), activation));
+  const CollectivePrice x =
+      price(collective(CollectiveOp::kAllGather, group(Axis::kTp, dp, stage), activation));
   slot = Priced{x.time, x.bytes, g.intern("tp all_gather (received)")};
   return *slot;
 }

@@ -13,13 +13,14 @@ void TrainingWorkload::check_cluster(const ClusterShape& cluster) const {
   const ParallelPlan& plan = p_.plan;
   if (cluster.devices != plan.devices()) {
     throw ConfigError(p_.plan_at, "workload.parallel",
-                      fmt::format("dp {} × tp {} × pp {} × cp {} = {} devices, but the cluster has {}", plan.dp, plan.tp,
-                                  plan.pp, plan.cp, plan.devices(), cluster.devices));
+                      fmt::format("dp {} × tp {} × pp {} × cp {} = {} devices, but the cluster has {}",
+                                  plan.dp, plan.tp, plan.pp, plan.cp, plan.devices(), cluster.devices));
   }
   if (!p_.profiled && !cluster.device) {
-    throw ConfigError(p_.device_at, "workload.compute.model",
-                      "`device` prices every operation with cluster.device, but the cluster names no GPU; name one, "
-                      "or use `model: profiled` with measured times");
+    throw ConfigError(
+        p_.device_at, "workload.compute.model",
+        "`device` prices every operation with cluster.device, but the cluster names no GPU; name one, "
+        "or use `model: profiled` with measured times");
   }
   if ((p_.offload != Offload::kNone || p_.offload_params != Offload::kNone) &&
       (!cluster.device || cluster.device->host_memory_bandwidth().bytes_per_s() <= 0 ||
@@ -48,7 +49,9 @@ std::vector<VirtualStageCost> TrainingWorkload::lowered_costs(const DeviceModel*
   const int p = p_.plan.pp;
   const int v = p_.plan.vpp;
   const bool split = p_.schedule->splits_backward();
-  const auto at = [](const std::vector<Duration>& l, int s) { return l.size() == 1 ? l.front() : l[static_cast<std::size_t>(s)]; };
+  const auto at = [](const std::vector<Duration>& l, int s) {
+    return l.size() == 1 ? l.front() : l[static_cast<std::size_t>(s)];
+  };
   for (int vs = 0; vs < p * v; ++vs) {
     const int s = p_.schedule->device_of(vs / p, vs % p, p);
     VirtualStageCost& k = costs[static_cast<std::size_t>(vs)];
@@ -78,7 +81,8 @@ TrainingFacts count_facts(const TrainingParams& p, const std::vector<VirtualStag
   TrainingFacts f;
   for (const auto& c : costs) {
     f.model_flops += c.forward.model_flops + c.backward.model_flops + c.weight.model_flops;
-    f.model_flops_no_recompute += c.forward.flops_no_recompute + c.backward.flops_no_recompute + c.weight.flops_no_recompute;
+    f.model_flops_no_recompute +=
+        c.forward.flops_no_recompute + c.backward.flops_no_recompute + c.weight.flops_no_recompute;
     f.uncalibrated += c.forward.uncalibrated + c.backward.uncalibrated + c.weight.uncalibrated;
   }
   f.model_flops *= ranks_per_stage(p);
@@ -99,9 +103,11 @@ void count_vocab_facts(const TrainingParams& p, const VocabCosts& vc, TrainingFa
 void reserve(TaskGraph& g, const TrainingParams& p, const std::vector<VirtualStageCost>& costs) {
   const auto vstages = static_cast<std::size_t>(p.plan.pp * p.plan.vpp);
   std::size_t comm_tasks = 0;
-  for (const auto& c : costs) comm_tasks += c.forward.comm.size() + c.backward.comm.size() + c.weight.comm.size();
+  for (const auto& c : costs)
+    comm_tasks += c.forward.comm.size() + c.backward.comm.size() + c.weight.comm.size();
   const std::size_t per_mb = vstages * (p.schedule->splits_backward() ? 3 : 2) + comm_tasks + 8 * vstages;
-  const std::size_t estimate = static_cast<std::size_t>(p.plan.dp) * static_cast<std::size_t>(p.micro_batches()) * per_mb;
+  const std::size_t estimate =
+      static_cast<std::size_t>(p.plan.dp) * static_cast<std::size_t>(p.micro_batches()) * per_mb;
   g.reserve(estimate, 2 * estimate);
 }
 
@@ -125,8 +131,11 @@ Lowered TrainingWorkload::lower(const ClusterShape& cluster) const {
 
   Lowered out;
   reserve(out.graph, p_, costs);
-  TrainingLowering l{p_, *this, cluster, device, costs, pipeline, out.graph,
-                     std::vector<std::vector<TaskId>>(static_cast<std::size_t>(p_.plan.dp * p_.plan.pp))};
+  TrainingLowering l{
+      p_,        *this,
+      cluster,   device,
+      costs,     pipeline,
+      out.graph, std::vector<std::vector<TaskId>>(static_cast<std::size_t>(p_.plan.dp * p_.plan.pp))};
   add_pipeline(l);
   if (vocab) {
     const VocabCosts vc = vocab_costs(device);

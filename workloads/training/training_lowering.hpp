@@ -3,14 +3,15 @@
 // builds one TrainingLowering and hands it to each concern in turn; each adds
 // its part of the task graph in its own file:
 //
-//   add_pipeline        training_pipeline.cpp   the schedule's F/B/W per replica and stage, the sends
-//                       training_groups.cpp     (tp, cp, ep collectives as each operation's head and tail)
-//   add_vocab_parallel  training_vocab_lower.cpp the output and input layers split over the stages
-//   add_zero3_gathers   training_zero.cpp       ZeRO-3 parameter all-gathers with prefetch (and fetches from the host)
-//   add_gradient_sync   training_grad_sync.cpp  data-parallel reductions in buckets, the tied embedding's
-//   add_model_states    training_optimizer.cpp  weights, gradients and optimizer states held from the start
-//   add_optimizer_steps training_optimizer.cpp  the step per stage group (training_offload.cpp: on the host),
-//                                               the sharded optimizer's all-gathers
+//   add_pipeline         training_pipeline.cpp: the schedule's F/B/W per replica and stage, the
+//                        sends; training_groups.cpp: tp, cp, ep collectives as heads and tails
+//   add_vocab_parallel   training_vocab_lower.cpp: output and input layers split over the stages
+//   add_zero3_gathers    training_zero.cpp: ZeRO-3 parameter all-gathers with prefetch
+//   add_gradient_sync    training_grad_sync.cpp: data-parallel reductions in buckets, the tied
+//                        embedding's
+//   add_model_states     training_optimizer.cpp: model states held from the start
+//   add_optimizer_steps  training_optimizer.cpp: the step per stage group (on the host:
+//                        training_offload.cpp), the sharded optimizer's all-gathers
 //
 // Task ids and edges follow that order, in which the executor starts tasks
 // that become ready together: a new concern goes where its tasks belong in it
@@ -97,13 +98,14 @@ void add_optimizer_steps(TrainingLowering& l, const std::vector<std::vector<Task
 
 // Collectives of `total` bytes in buckets of at most bucket_size, one after
 // another; each also waits for every task in `after`. Returns them in order.
-std::vector<TaskId> add_buckets(TrainingLowering& l, CollectiveOp op, const std::vector<DeviceId>& group, double total,
-                                std::string_view name, int micro_batch, int stage, const std::vector<TaskId>& after);
+std::vector<TaskId> add_buckets(TrainingLowering& l, CollectiveOp op, const std::vector<DeviceId>& group,
+                                double total, std::string_view name, int micro_batch, int stage,
+                                const std::vector<TaskId>& after);
 
 // The host tier (offload): the chain that replaces the optimizer step, and
 // the bandwidth at which a parameter shard comes back before a ZeRO-3 gather.
-[[nodiscard]] TaskId add_host_optimizer_step(TrainingLowering& l, DeviceId dev, double local_parameters, int stage,
-                                             const std::vector<TaskId>& before);
+[[nodiscard]] TaskId add_host_optimizer_step(TrainingLowering& l, DeviceId dev, double local_parameters,
+                                             int stage, const std::vector<TaskId>& before);
 [[nodiscard]] Bandwidth parameter_fetch_bandwidth(const TrainingLowering& l);
 
 }  // namespace orrery::workload::training

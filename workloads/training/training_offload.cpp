@@ -20,7 +20,8 @@ Bandwidth per_device(Bandwidth node, const ClusterShape& cluster) {
 
 Bandwidth parameter_fetch_bandwidth(const TrainingLowering& l) {
   const DeviceModel& host = *l.cluster.device;
-  return l.p.offload_params == Offload::kNvme ? per_device(host.nvme_read_bandwidth(), l.cluster) : host.pcie_bandwidth();
+  return l.p.offload_params == Offload::kNvme ? per_device(host.nvme_read_bandwidth(), l.cluster)
+                                              : host.pcie_bandwidth();
 }
 
 TaskId add_host_optimizer_step(TrainingLowering& l, DeviceId dev, double local, int stage,
@@ -37,8 +38,8 @@ TaskId add_host_optimizer_step(TrainingLowering& l, DeviceId dev, double local, 
     return x;
   };
   const double grads = local * l.grad_bytes();
-  const TaskId down = then(grads, host.pcie_bandwidth(), Bytes(static_cast<std::int64_t>(grads)), TaskKind::kSend,
-                           "gradients to host");
+  const TaskId down = then(grads, host.pcie_bandwidth(), Bytes(static_cast<std::int64_t>(grads)),
+                           TaskKind::kSend, "gradients to host");
   for (TaskId b : before) g.depend(b, down);
   const double states = local * 12;  // fp32 master weights, momentum and variance
   if (nvme) {

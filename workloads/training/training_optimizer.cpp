@@ -13,9 +13,12 @@ void add_model_states(TrainingLowering& l) {
     const ModelStateBytes state = l.workload.model_state(s);
     for (int d = 0; d < l.plan().dp; ++d) {
       const DeviceId dev = l.lead(d, s);
-      l.g.initial_memory(MemoryEffect{dev, MemoryCategory::kParameters, Bytes(static_cast<std::int64_t>(state.weights))});
-      l.g.initial_memory(MemoryEffect{dev, MemoryCategory::kGradients, Bytes(static_cast<std::int64_t>(state.gradients))});
-      l.g.initial_memory(MemoryEffect{dev, MemoryCategory::kOptimizer, Bytes(static_cast<std::int64_t>(state.optimizer))});
+      l.g.initial_memory(
+          MemoryEffect{dev, MemoryCategory::kParameters, Bytes(static_cast<std::int64_t>(state.weights))});
+      l.g.initial_memory(
+          MemoryEffect{dev, MemoryCategory::kGradients, Bytes(static_cast<std::int64_t>(state.gradients))});
+      l.g.initial_memory(
+          MemoryEffect{dev, MemoryCategory::kOptimizer, Bytes(static_cast<std::int64_t>(state.optimizer))});
     }
   }
 }
@@ -30,13 +33,15 @@ std::vector<TaskId> add_steps(TrainingLowering& l, int s, double local, const st
   for (int d = 0; d < l.plan().dp; ++d) {
     const DeviceId dev = l.lead(d, s);
     std::vector<TaskId> before = reduced;
-    for (int c = 0; c < l.pipeline.shape().chunks; ++c) before.push_back(l.last_backward(d, l.pipeline.virtual_stage(c, s)));
+    for (int c = 0; c < l.pipeline.shape().chunks; ++c)
+      before.push_back(l.last_backward(d, l.pipeline.virtual_stage(c, s)));
     for (TaskId pass : l.vocab_passes(d, s)) before.push_back(pass);
     if (l.p.offload != Offload::kNone) {
       steps.push_back(add_host_optimizer_step(l, dev, local, s, before));
       continue;
     }
-    const Duration t = l.device ? l.device->time(OptimizerStep{static_cast<std::int64_t>(local)}) : Duration{};
+    const Duration t =
+        l.device ? l.device->time(OptimizerStep{static_cast<std::int64_t>(local)}) : Duration{};
     const TaskId step = l.g.add(ComputeWork{dev, t}, TaskKind::kOptimizer, "optimizer step", -1, s);
     for (TaskId b : before) l.g.depend(b, step);
     steps.push_back(step);
@@ -55,8 +60,8 @@ void add_optimizer_steps(TrainingLowering& l, const std::vector<std::vector<Task
     const std::vector<TaskId> steps = add_steps(l, s, local, stage_reduced[static_cast<std::size_t>(s)]);
     if (!gather) continue;  // ZeRO-3 gathers before each use instead (training_zero.cpp)
     for (int r = 0; r < l.plan().tp; ++r) {
-      (void)add_buckets(l, CollectiveOp::kAllGather, l.dp_group(r, s), params * kWeightBytes, "dp all_gather", -2, s,
-                        steps);
+      (void)add_buckets(l, CollectiveOp::kAllGather, l.dp_group(r, s), params * kWeightBytes, "dp all_gather",
+                        -2, s, steps);
     }
   }
 }

@@ -45,7 +45,8 @@ class TrainingOps final : public PipelineTaskMaker {
   }
 
   [[nodiscard]] Bytes activations(int virtual_stage) const override {
-    return Bytes(static_cast<std::int64_t>(l_.costs[static_cast<std::size_t>(virtual_stage)].activation_bytes));
+    return Bytes(
+        static_cast<std::int64_t>(l_.costs[static_cast<std::size_t>(virtual_stage)].activation_bytes));
   }
 
   [[nodiscard]] Work send(const PipelineSend& s) const override {

@@ -17,7 +17,9 @@ namespace orrery::workload::training {
 
 namespace {
 
-Bytes bytes(double b) { return Bytes(static_cast<std::int64_t>(b)); }
+Bytes bytes(double b) {
+  return Bytes(static_cast<std::int64_t>(b));
+}
 
 // The stage leads of one replica, in device order (the collectives' ranks).
 struct Pipe {
@@ -71,7 +73,8 @@ void add_input_layer(TrainingLowering& l, const VocabCosts& vc, const Pipe& pipe
   g.depend(l.op(d, PipeOpType::kBackward, mb, 0), grad_in);
   for (int s = 0; s < l.stages(); ++s) {
     const DeviceId dev = l.lead(d, s);
-    const TaskId lookup = g.add(ComputeWork{dev, vc.input_f.time}, TaskKind::kForward, "embedding shard", mb, s);
+    const TaskId lookup =
+        g.add(ComputeWork{dev, vc.input_f.time}, TaskKind::kForward, "embedding shard", mb, s);
     g.depend(lookup, gather_in);
     const TaskId accumulate =
         g.add(ComputeWork{dev, vc.input_b.time}, TaskKind::kBackward, "embedding shard gradient", mb, s);
@@ -86,7 +89,8 @@ void add_vocab_parallel(TrainingLowering& l, const VocabCosts& vc) {
   for (int d = 0; d < l.plan().dp; ++d) {
     Pipe pipe;
     for (int s = 0; s < l.stages(); ++s) pipe.leads.push_back(l.lead(d, s));
-    std::sort(pipe.leads.begin(), pipe.leads.end(), [](DeviceId x, DeviceId y) { return x.value() < y.value(); });
+    std::sort(pipe.leads.begin(), pipe.leads.end(),
+              [](DeviceId x, DeviceId y) { return x.value() < y.value(); });
     for (int mb = 0; mb < l.micro_batches(); ++mb) {
       add_output_layer(l, vc, pipe, d, mb);
       add_input_layer(l, vc, pipe, d, mb);
