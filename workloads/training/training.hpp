@@ -6,7 +6,8 @@
 // collectives inside each operation, the bucketed data-parallel gradient
 // reduction after each chunk's last backward, ZeRO's parameter gathers and
 // gradient reduce-scatters, offload transfers and the optimizer step; bubbles,
-// overlap and contention come out of the run.
+// overlap and contention come out of the run. training_lowering.hpp lists the
+// concerns of the lowering, one file each.
 //
 // Granularity (a decision, stated in scenarios/README.md): the tp × cp ranks of
 // a pipeline stage in one data-parallel replica run in lockstep, so their

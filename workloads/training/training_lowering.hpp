@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cmath>
+#include <string_view>
 #include <vector>
 
 #include "workloads/pipeline_graph.hpp"
