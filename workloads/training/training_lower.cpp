@@ -132,10 +132,14 @@ Lowered TrainingWorkload::lower(const ClusterShape& cluster) const {
   Lowered out;
   reserve(out.graph, p_, costs);
   TrainingLowering l{
-      p_,        *this,
-      cluster,   device,
-      costs,     pipeline,
-      out.graph, std::vector<std::vector<TaskId>>(static_cast<std::size_t>(p_.plan.dp * p_.plan.pp))};
+      .p = p_,
+      .workload = *this,
+      .cluster = cluster,
+      .device = device,
+      .costs = costs,
+      .pipeline = pipeline,
+      .g = out.graph,
+      .vocab_last = std::vector<std::vector<TaskId>>(static_cast<std::size_t>(p_.plan.dp * p_.plan.pp))};
   add_pipeline(l);
   if (vocab) {
     const VocabCosts vc = vocab_costs(device);
