@@ -1,0 +1,79 @@
+// What training's lowering returns besides the graph (TrainingFacts, in
+// Lowered::facts) belongs to that lowering alone: one workload lowered onto
+// two clusters keeps each cluster's facts apart (lowering holds no state),
+// and the pipeline workload returns none.
+#include <gtest/gtest.h>
+
+#include <any>
+
+#include "sim/config/scenario.hpp"
+#include "sim/config/simulation.hpp"
+#include "sim/exec/cluster.hpp"
+#include "workloads/training/training.hpp"
+
+namespace orrery {
+namespace {
+
+std::string scenario(const std::string& device) {
+  return R"(
+cluster:
+  device: )" +
+         device + R"(
+  nodes: 1
+  node: { kind: nvswitch, devices: 4, bandwidth: "300 GB/s", nics: 1, nic_bandwidth: "200 Gb/s" }
+  scale_out: { kind: fat_tree, levels: 2, radix: 8 }
+workload:
+  kind: training
+  model: { layers: 8, hidden: 1024, heads: 16, vocab: 32000, seq_len: 512 }
+  parallel: { tp: 1, pp: 4, dp: 1 }
+  training: { global_batch: 8, micro_batch: 1 }
+)";
+}
+
+workload::Lowered lower(const workload::Workload& w, const config::Scenario& on) {
+  const exec::Cluster cluster(on.cluster);
+  workload::ClusterShape shape = cluster.shape();
+  const auto device = config::device_model(on.cluster);
+  shape.device = device.get();
+  const auto pricer = config::collective_pricer(cluster, *on.collectives);
+  shape.collectives = pricer.get();
+  return w.lower(shape);
+}
+
+TEST(TrainingFacts, EachLoweringKeepsItsOwnClustersFacts) {
+  const config::Catalog catalog;
+  const auto a100 = config::parse_scenario(catalog, scenario("A100-SXM4-80GB"), "a.yaml", {}, std::nullopt);
+  const auto h100 = config::parse_scenario(catalog, scenario("H100-SXM5-80GB"), "h.yaml", {}, std::nullopt);
+  const workload::Lowered on_a100 = lower(*a100.workload, a100);
+  const workload::Lowered on_h100 = lower(*a100.workload, h100);  // the same workload object, lowered again
+  const auto& fa = std::any_cast<const workload::training::TrainingFacts&>(on_a100.facts);
+  const auto& fh = std::any_cast<const workload::training::TrainingFacts&>(on_h100.facts);
+  // Dense bf16 peaks from the datasheets (models/devices/*.yaml): A100 SXM 312 TFLOP/s, H100 SXM 989.5.
+  EXPECT_DOUBLE_EQ(fa.peak_flops, 312e12);
+  EXPECT_DOUBLE_EQ(fh.peak_flops, 989.5e12);
+  // Megatron's FLOP count depends on the model and the batch, not on the device.
+  EXPECT_GT(fa.model_flops, 0);
+  EXPECT_DOUBLE_EQ(fa.model_flops, fh.model_flops);
+  // No recompute by default: the two counts agree.
+  EXPECT_DOUBLE_EQ(fa.model_flops_no_recompute, fa.model_flops);
+}
+
+TEST(TrainingFacts, ThePipelineWorkloadReturnsNone) {
+  const config::Catalog catalog;
+  const auto s = config::parse_scenario(catalog, R"(
+cluster: { nodes: 2, node: { kind: single }, scale_out: { kind: chain, link_bandwidth: "50 GB/s" } }
+workload:
+  kind: pipeline
+  stages: 2
+  micro_batches: 2
+  compute: { model: profiled, forward: "1 ms", backward: "2 ms" }
+)",
+                                        "p.yaml", {}, std::nullopt);
+  const workload::Lowered l = lower(*s.workload, s);
+  EXPECT_FALSE(l.facts.has_value());
+  EXPECT_EQ(l.graph.size(),
+            2u * 2 * 2 + 2u * 2);  // F and B of 2 micro-batches on 2 stages, a send each way per micro-batch
+}
+
+}  // namespace
+}  // namespace orrery
