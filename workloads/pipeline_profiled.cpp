@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <stdexcept>
-
+#include "workloads/pipeline_graph.hpp"
 #include "workloads/stage_bubbles.hpp"
 
 namespace orrery::workload {
@@ -79,127 +77,43 @@ Duration PipelineWorkload::op_time(PipeOpType type, int stage) const {
 
 namespace {
 
-// For each chunk, the position (0..p−1) that each device holds: the inverse of
-// Schedule::device_of, which must be one-to-one.
-std::vector<std::vector<int>> positions_on_devices(const Schedule& s, int p, int v) {
-  std::vector<std::vector<int>> pos(static_cast<std::size_t>(v),
-                                    std::vector<int>(static_cast<std::size_t>(p), -1));
-  for (int c = 0; c < v; ++c) {
-    for (int i = 0; i < p; ++i) {
-      const int d = s.device_of(c, i, p);
-      if (d < 0 || d >= p || pos[static_cast<std::size_t>(c)][static_cast<std::size_t>(d)] >= 0) {
-        throw std::logic_error(
-            fmt::format("schedule '{}' maps chunk {} onto devices other than one per position", s.name(), c));
-      }
-      pos[static_cast<std::size_t>(c)][static_cast<std::size_t>(d)] = i;
-    }
+// Stage s runs on device s; each operation takes its profiled time; sends go
+// over the cluster network.
+class ProfiledOps final : public PipelineTaskMaker {
+ public:
+  ProfiledOps(const PipelineWorkload& w, const PipelineParams& p) : w_(w), p_(p) {}
+  ComputeWork compute(TaskGraph& /*g*/, const PlacedOp& o) override {
+    return ComputeWork{DeviceId(o.stage), w_.op_time(o.op.type, o.stage)};
   }
-  return pos;
-}
+  [[nodiscard]] Bytes activations(int /*virtual_stage*/) const override { return p_.activation_memory; }
+  [[nodiscard]] Work send(const PipelineSend& s) const override {
+    return TransferWork{DeviceId(s.from_stage), DeviceId(s.to_stage), p_.activation_size};
+  }
 
+ private:
+  const PipelineWorkload& w_;
+  const PipelineParams& p_;
+};
 
 }  // namespace
 
-// Compute tasks, created in each device's schedule order so that consecutive
-// operations of a device are chained.
-void PipelineWorkload::add_compute(TaskGraph& g, const std::vector<std::vector<PipeOp>>& order,
-                                   OpTasks& op) const {
-  const int p = p_.stages;
-  const int v = p_.chunks;
-  const bool split = p_.schedule->splits_backward();
-  const auto pos = positions_on_devices(*p_.schedule, p, v);
-  const PipeOpType frees = split ? PipeOpType::kWeight : PipeOpType::kBackward;
-  for (int s = 0; s < p; ++s) {
-    const DeviceId dev(s);
-    TaskId prev;
-    for (const PipeOp& o : order[static_cast<std::size_t>(s)]) {
-      const bool valid = o.chunk >= 0 && o.chunk < v && o.micro_batch >= 0 &&
-                         o.micro_batch < p_.micro_batches && (split || o.type != PipeOpType::kWeight);
-      const int vs =
-          valid ? o.chunk * p + pos[static_cast<std::size_t>(o.chunk)][static_cast<std::size_t>(s)] : -1;
-      if (!valid || op.contains({o.type, o.micro_batch, vs})) {
-        throw std::logic_error(
-            fmt::format("schedule '{}' gives device {} an invalid or repeated {} of micro-batch {}, chunk {}",
-                        p_.schedule->name(), s, letter(o.type), o.micro_batch, o.chunk));
-      }
-      const std::string name =
-          v > 1 ? fmt::format("{} c{}", letter(o.type), o.chunk) : std::string(letter(o.type));
-      const TaskId t = g.add(ComputeWork{dev, op_time(o.type, s)}, task_kind(o.type), name, o.micro_batch, s);
-      if (p_.activation_memory > Bytes(0) && (o.type == PipeOpType::kForward || o.type == frees)) {
-        g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations,
-                                 o.type == PipeOpType::kForward ? p_.activation_memory
-                                                                : Bytes(0) - p_.activation_memory});
-      }
-      op[{o.type, o.micro_batch, vs}] = t;
-      if (prev.valid()) g.depend(prev, t);
-      prev = t;
-    }
-  }
-  const std::size_t expected =
-      static_cast<std::size_t>(p_.micro_batches) * static_cast<std::size_t>(p * v) * (split ? 3 : 2);
-  if (op.size() != expected) {
-    throw std::logic_error(
-        fmt::format("schedule '{}' orders {} operations, not the {} of {} micro-batches on {} virtual stages",
-                    p_.schedule->name(), op.size(), expected, p_.micro_batches, p * v));
-  }
-}
-
-// Data dependencies: activations flow up the virtual stages, gradients down;
-// W follows the B of its micro-batch and virtual stage. Consecutive virtual
-// stages on different devices exchange activation_size bytes each way.
-void PipelineWorkload::add_data_flow(TaskGraph& g, const OpTasks& op) const {
-  const int p = p_.stages;
-  const int last = p * p_.chunks - 1;
-  const bool split = p_.schedule->splits_backward();
-  const auto device = [&](int vs) { return DeviceId(p_.schedule->device_of(vs / p, vs % p, p)); };
-  for (int mb = 0; mb < p_.micro_batches; ++mb) {
-    for (int vs = 0; vs <= last; ++vs) {
-      const TaskId f = op.at({PipeOpType::kForward, mb, vs});
-      const TaskId b = op.at({PipeOpType::kBackward, mb, vs});
-      g.depend(f, b);
-      if (split) g.depend(b, op.at({PipeOpType::kWeight, mb, vs}));
-      if (vs == last) continue;
-      const DeviceId here = device(vs);
-      const DeviceId next = device(vs + 1);
-      const TaskId f_next = op.at({PipeOpType::kForward, mb, vs + 1});
-      const TaskId b_next = op.at({PipeOpType::kBackward, mb, vs + 1});
-      if (here == next) {  // same device (the bottom of a V, or p = 1): no transfer
-        g.depend(f, f_next);
-        g.depend(b_next, b);
-        continue;
-      }
-      const TaskId act = g.add(TransferWork{here, next, p_.activation_size}, TaskKind::kSend,
-                               "send activations", mb, here.value());
-      g.depend(f, act);
-      g.depend(act, f_next);
-      const TaskId grad = g.add(TransferWork{next, here, p_.activation_size}, TaskKind::kSend,
-                                "send gradients", mb, next.value());
-      g.depend(b_next, grad);
-      g.depend(grad, b);
-    }
-  }
-}
-
-TaskGraph PipelineWorkload::lower(const ClusterShape& cluster) const {
+Lowered PipelineWorkload::lower(const ClusterShape& cluster) const {
   if (cluster.devices != p_.stages) {
     throw ConfigError(p_.stages_at, "workload.stages",
                       fmt::format("{} stages need {} devices, one per stage, but the cluster has {}",
                                   p_.stages, p_.stages, cluster.devices));
   }
-  const auto order = p_.schedule->order(PipelineShape{p_.stages, p_.micro_batches, p_.chunks});
-  if (static_cast<int>(order.size()) != p_.stages) {
-    throw std::logic_error(fmt::format("schedule '{}' gives {} device orders for {} stages",
-                                       p_.schedule->name(), order.size(), p_.stages));
-  }
-  TaskGraph g;
-  OpTasks op;
-  add_compute(g, order, op);
-  add_data_flow(g, op);
-  return g;
+  const PipelineShape shape{p_.stages, p_.micro_batches, p_.chunks};
+  PipelineGraph pipeline(*p_.schedule, shape, p_.schedule->order(shape));
+  Lowered out;
+  ProfiledOps maker(*this, p_);
+  pipeline.build(out.graph, maker);
+  return out;
 }
 
 // Bubbles as StageBubbles counts them (workloads/stage_bubbles.hpp).
-void PipelineWorkload::summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const {
+void PipelineWorkload::summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const {
+  const TaskGraph& graph = lowered.graph;
   StageBubbles bubbles(p_.stages);
   std::int64_t comm = 0;
   for (std::size_t i = 0; i < graph.size(); ++i) {

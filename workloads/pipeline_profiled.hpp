@@ -3,10 +3,10 @@
 // gradient times given (the profiled compute model: users replay times they
 // measured). Each stage sends `activation_size` bytes of activations forward
 // and of gradients backward per micro-batch, over the cluster network. The
-// lowering emits one compute task per (operation, micro-batch, chunk), the
-// transfers between consecutive virtual stages on different devices, the data
-// dependencies, and the order the schedule gives each device; bubbles come out
-// of executing that graph.
+// pipeline-graph builder (pipeline_graph.hpp) emits one compute task per
+// (operation, micro-batch, chunk), the transfers between consecutive virtual
+// stages on different devices, the data dependencies, and the order the
+// schedule gives each device; bubbles come out of executing that graph.
 //
 // Backward: when the schedule splits it (Schedule::splits_backward), B is the
 // input gradient (`backward`) and W the weight gradient (`weight`), a task of
@@ -17,9 +17,7 @@
 // otherwise.
 #pragma once
 
-#include <map>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "sim/config/reader.hpp"
@@ -46,8 +44,8 @@ struct PipelineParams {
 class PipelineWorkload final : public Workload {
  public:
   explicit PipelineWorkload(PipelineParams p) : p_(std::move(p)) {}
-  [[nodiscard]] TaskGraph lower(const ClusterShape& cluster) const override;
-  void summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const override;
+  [[nodiscard]] Lowered lower(const ClusterShape& cluster) const override;
+  void summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const override;
   [[nodiscard]] bool iterates() const override { return true; }
 
   // The time of one operation of `stage` for one chunk: the stage's time split
@@ -56,10 +54,6 @@ class PipelineWorkload final : public Workload {
   [[nodiscard]] Duration op_time(PipeOpType type, int stage) const;
 
  private:
-  using OpTasks = std::map<std::tuple<PipeOpType, int, int>, TaskId>;  // (type, micro-batch, virtual stage)
-  void add_compute(TaskGraph& g, const std::vector<std::vector<PipeOp>>& order, OpTasks& op) const;
-  void add_data_flow(TaskGraph& g, const OpTasks& op) const;
-
   PipelineParams p_;
 };
 

@@ -285,8 +285,9 @@ void TrafficWorkload::add_flows(TaskGraph& g, const FlowPattern& f, std::size_t 
   }
 }
 
-TaskGraph TrafficWorkload::lower(const ClusterShape& cluster) const {
-  TaskGraph g;
+Lowered TrafficWorkload::lower(const ClusterShape& cluster) const {
+  Lowered out;
+  TaskGraph& g = out.graph;
   for (std::size_t i = 0; i < p_.flows.size(); ++i) add_flows(g, p_.flows[i], i, cluster);
   const int n = cluster.devices;
   for (const TrafficCollective& tc : p_.collectives) {
@@ -321,7 +322,7 @@ TaskGraph TrafficWorkload::lower(const ClusterShape& cluster) const {
     const TaskId t = g.add(std::move(w), TaskKind::kCollective, name);
     g.not_before(t, Time::zero() + tc.start_time);
   }
-  return g;
+  return out;
 }
 
 double TrafficWorkload::busbw_factor(CollectiveOp op, int p) {
@@ -341,7 +342,8 @@ double TrafficWorkload::busbw_factor(CollectiveOp op, int p) {
   return 1;
 }
 
-void TrafficWorkload::summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const {
+void TrafficWorkload::summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const {
+  const TaskGraph& graph = lowered.graph;
   out.set("completion_time_s", (times.makespan - Time::zero()).seconds());
   std::int64_t flows = 0;
   std::int64_t comm = 0;

@@ -66,8 +66,8 @@ struct TrafficParams {
 class TrafficWorkload final : public Workload {
  public:
   explicit TrafficWorkload(TrafficParams p) : p_(std::move(p)) {}
-  [[nodiscard]] TaskGraph lower(const ClusterShape& cluster) const override;
-  void summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const override;
+  [[nodiscard]] Lowered lower(const ClusterShape& cluster) const override;
+  void summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const override;
 
   // NCCL's bus-bandwidth factor for `op` on p ranks (nccl-tests PERFORMANCE.md).
   [[nodiscard]] static double busbw_factor(CollectiveOp op, int p);

@@ -3,6 +3,7 @@
 // no cost model. Each workload kind is one file, registered by name.
 #pragma once
 
+#include <any>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -88,12 +89,24 @@ struct FillerWork {
   bool refresh = false;
 };
 
+// What lowering gives back: the task graph, and the facts the workload found
+// while building it that summarize() reports (training: the model FLOPs it
+// counted, the operations no calibration covered). Facts are data returned
+// with the graph, so that lowering stays a const function with no state;
+// each workload kind keeps its own type in `facts` (empty when it has none)
+// and reads it back with std::any_cast.
+struct Lowered {
+  TaskGraph graph;
+  std::any facts;
+};
+
 class Workload {
  public:
   virtual ~Workload() = default;
   // Throws ConfigError (at the offending key) when the spec does not fit the cluster.
-  [[nodiscard]] virtual TaskGraph lower(const ClusterShape& cluster) const = 0;
-  virtual void summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const = 0;
+  [[nodiscard]] virtual Lowered lower(const ClusterShape& cluster) const = 0;
+  // `lowered` is what lower() returned for the run that gave `times`.
+  virtual void summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const = 0;
   // Whether the graph is one iteration of a job that repeats it (training):
   // the long-horizon simulation then repeats the simulated iteration.
   [[nodiscard]] virtual bool iterates() const { return false; }

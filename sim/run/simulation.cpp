@@ -101,7 +101,8 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
                    const trace::RecordSelection& requested) {
   const exec::Cluster& cluster = context.cluster();
   const workload::ClusterShape& shape = context.shape();
-  const task::TaskGraph graph = scenario.workload->lower(shape);
+  const workload::Lowered lowered = scenario.workload->lower(shape);
+  const task::TaskGraph& graph = lowered.graph;
 
   RunOutput out;
   out.recorder = std::move(recorder);
@@ -145,7 +146,7 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   scenario.workload->check_memory(shape, peaks);
 
   Summary& s = rec.summary();
-  scenario.workload->summarize(graph, times, s);
+  scenario.workload->summarize(lowered, times, s);
   if (!times.collectives.empty() && !s.find("collective_algorithms")) {
     // The distinct op:algorithm pairs that ran, in task order.
     std::vector<std::string> picks;

@@ -61,7 +61,7 @@ void run_collective(benchmark::State& state, int endpoints, const std::string& c
   std::uint64_t events = 0;
   task::TaskTimes times;
   for (auto _ : state) {
-    const task::TaskGraph graph = s.workload->lower(shape);
+    const task::TaskGraph graph = s.workload->lower(shape).graph;
     sim::Engine engine;
     const auto network = s.network->make(engine, cluster);
     std::unique_ptr<trace::Recorder> recorder;

@@ -172,7 +172,7 @@ std::vector<std::pair<int, int>> flows_of(int devices, const std::string& flows,
   const auto s =
       run::parse_scenario(catalog, scenario(devices, flows, "1 us", seed), "t.yaml", {}, std::nullopt);
   workload::ClusterShape shape{devices, 1, seed};
-  const auto g = s.workload->lower(shape);
+  const auto g = s.workload->lower(shape).graph;
   std::vector<std::pair<int, int>> out;
   for (const auto& t : g.tasks()) {
     const auto& x = std::get<task::TransferWork>(t.work);

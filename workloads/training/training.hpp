@@ -6,7 +6,8 @@
 // collectives inside each operation, the bucketed data-parallel gradient
 // reduction after each chunk's last backward, ZeRO's parameter gathers and
 // gradient reduce-scatters, offload transfers and the optimizer step; bubbles,
-// overlap and contention come out of the run.
+// overlap and contention come out of the run. training_lowering.hpp lists the
+// concerns of the lowering, one file each.
 //
 // Granularity (a decision, stated in scenarios/README.md): the tp × cp ranks of
 // a pipeline stage in one data-parallel replica run in lockstep, so their
@@ -95,11 +96,20 @@ struct VocabCosts {
   double stats_bytes = 0;   // the softmax's partial max and sum, all-reduced
 };
 
+// What lowering counts for summarize() (Lowered::facts): constant per run.
+struct TrainingFacts {
+  double model_flops = 0;               // all ranks, Megatron's count with recompute (hfu)
+  double model_flops_no_recompute = 0;  // idem, without (mfu)
+  double peak_flops = 0;                // one device's dense peak at the training precision, FLOP/s; 0 when profiled
+  int uncalibrated = 0;                 // operations no calibration row covered
+};
+
 class TrainingWorkload final : public Workload {
  public:
   explicit TrainingWorkload(TrainingParams p) : p_(std::move(p)) {}
-  [[nodiscard]] TaskGraph lower(const ClusterShape& cluster) const override;
-  void summarize(const TaskGraph& graph, const TaskTimes& times, Summary& out) const override;
+  // The task graph (training_lowering.hpp lists the concerns that build it) and its TrainingFacts.
+  [[nodiscard]] Lowered lower(const ClusterShape& cluster) const override;
+  void summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const override;
   [[nodiscard]] bool iterates() const override { return true; }
   void check_memory(const ClusterShape& cluster, const std::vector<MemoryPeak>& peaks) const override;
   // The tp × cp ranks of each stage group hold what its lead holds.
@@ -123,13 +133,11 @@ class TrainingWorkload final : public Workload {
   [[nodiscard]] int position_of(int chunk, int stage) const;
 
  private:
+  // The checks that need the cluster, and the costs of the virtual stages as lower() uses them.
+  void check_cluster(const ClusterShape& cluster) const;
+  [[nodiscard]] std::vector<VirtualStageCost> lowered_costs(const DeviceModel* device) const;
+
   TrainingParams p_;
-  // Filled by lower() for summarize(): constant per run.
-  mutable double model_flops_ = 0;
-  mutable double model_flops_no_recompute_ = 0;
-  mutable double peak_flops_ = 0;
-  mutable int uncalibrated_ = 0;
-  mutable std::int64_t in_group_bytes_ = 0;
 };
 
 }  // namespace orrery::workload::training

@@ -1,0 +1,130 @@
+#include "workloads/pipeline_graph.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace orrery::workload {
+
+PipelineGraph::PipelineGraph(const Schedule& schedule, const PipelineShape& shape,
+                             std::vector<std::vector<PipeOp>> order, int replicas)
+    : schedule_(schedule),
+      shape_(shape),
+      replicas_(replicas),
+      split_(schedule.splits_backward()),
+      order_(std::move(order)) {
+  const int p = shape_.stages;
+  const int v = shape_.chunks;
+  if (static_cast<int>(order_.size()) != p) {
+    throw std::logic_error(fmt::format("schedule '{}' gives {} device orders for {} stages", schedule_.name(),
+                                       order_.size(), p));
+  }
+  // Schedule::device_of must map each chunk's positions one-to-one onto the devices.
+  device_of_.assign(static_cast<std::size_t>(p * v), -1);
+  position_.assign(static_cast<std::size_t>(p * v), -1);
+  for (int c = 0; c < v; ++c) {
+    for (int i = 0; i < p; ++i) {
+      const int d = schedule_.device_of(c, i, p);
+      if (d < 0 || d >= p || position_[static_cast<std::size_t>(c * p + d)] >= 0) {
+        throw std::logic_error(fmt::format(
+            "schedule '{}' maps chunk {} onto devices other than one per position", schedule_.name(), c));
+      }
+      position_[static_cast<std::size_t>(c * p + d)] = i;
+      device_of_[static_cast<std::size_t>(c * p + i)] = d;
+    }
+  }
+  for (PipeOpType t : {PipeOpType::kForward, PipeOpType::kBackward, PipeOpType::kWeight}) {
+    for (int c = 0; c < v; ++c) {
+      names_[static_cast<std::size_t>(t)].push_back(v > 1 ? fmt::format("{} c{}", letter(t), c)
+                                                          : std::string(letter(t)));
+    }
+  }
+}
+
+void PipelineGraph::build(TaskGraph& g, PipelineTaskMaker& maker) {
+  const std::size_t per_replica =
+      3 * static_cast<std::size_t>(shape_.micro_batches) * static_cast<std::size_t>(virtual_stages());
+  tasks_.assign(per_replica * static_cast<std::size_t>(replicas_), TaskId{});
+  last_.assign(3 * static_cast<std::size_t>(virtual_stages()) * static_cast<std::size_t>(replicas_),
+               TaskId{});
+  for (int r = 0; r < replicas_; ++r) add_operations(g, maker, r);
+  for (int r = 0; r < replicas_; ++r) add_data_flow(g, maker, r);
+}
+
+// One task per operation, created in each device's order and chained in it.
+void PipelineGraph::add_operations(TaskGraph& g, PipelineTaskMaker& maker, int replica) {
+  const int p = shape_.stages;
+  std::size_t added = 0;
+  for (int s = 0; s < p; ++s) {
+    TaskId prev;
+    for (const PipeOp& o : order_[static_cast<std::size_t>(s)]) {
+      const bool valid = o.chunk >= 0 && o.chunk < shape_.chunks && o.micro_batch >= 0 &&
+                         o.micro_batch < shape_.micro_batches && (split_ || o.type != PipeOpType::kWeight);
+      const int vs = valid ? virtual_stage(o.chunk, s) : -1;
+      if (!valid || task(replica, o.type, o.micro_batch, vs).valid()) {
+        throw std::logic_error(
+            fmt::format("schedule '{}' gives stage {} an invalid or repeated {} of micro-batch {}, chunk {}",
+                        schedule_.name(), s, letter(o.type), o.micro_batch, o.chunk));
+      }
+      const ComputeWork work = maker.compute(g, PlacedOp{o, replica, s, vs});
+      const DeviceId dev = work.device;
+      const TaskId t = g.add(work, task_kind(o.type),
+                             names_[static_cast<std::size_t>(o.type)][static_cast<std::size_t>(o.chunk)],
+                             o.micro_batch, s);
+      const Bytes act = maker.activations(vs);
+      if (act > Bytes(0) && o.type == PipeOpType::kForward)
+        g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations, act});
+      if (act > Bytes(0) && o.type == frees())
+        g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations, Bytes(0) - act});
+      if (prev.valid()) g.depend(prev, t);
+      prev = t;
+      tasks_[index(replica, o.type, o.micro_batch, vs)] = t;
+      last_[(static_cast<std::size_t>(replica) * 3 + static_cast<std::size_t>(o.type)) *
+                static_cast<std::size_t>(virtual_stages()) +
+            static_cast<std::size_t>(vs)] = t;
+      ++added;
+    }
+  }
+  const std::size_t expected = static_cast<std::size_t>(shape_.micro_batches) *
+                               static_cast<std::size_t>(virtual_stages()) * (split_ ? 3 : 2);
+  if (added != expected) {
+    throw std::logic_error(
+        fmt::format("schedule '{}' orders {} operations, not the {} of {} micro-batches on {} virtual stages",
+                    schedule_.name(), added, expected, shape_.micro_batches, virtual_stages()));
+  }
+}
+
+void PipelineGraph::add_data_flow(TaskGraph& g, const PipelineTaskMaker& maker, int replica) {
+  const int last = virtual_stages() - 1;
+  for (int mb = 0; mb < shape_.micro_batches; ++mb) {
+    for (int vs = 0; vs <= last; ++vs) {
+      const TaskId f = task(replica, PipeOpType::kForward, mb, vs);
+      const TaskId b = task(replica, PipeOpType::kBackward, mb, vs);
+      g.depend(f, b);
+      if (split_) g.depend(b, task(replica, PipeOpType::kWeight, mb, vs));
+      if (vs == last) continue;
+      const int here = device_of(vs);
+      const int next = device_of(vs + 1);
+      const TaskId f_next = task(replica, PipeOpType::kForward, mb, vs + 1);
+      const TaskId b_next = task(replica, PipeOpType::kBackward, mb, vs + 1);
+      if (here == next) {
+        g.depend(f, f_next);
+        g.depend(b_next, b);
+        continue;
+      }
+      add_send(g, maker, PipelineSend{replica, mb, here, next, false}, f, f_next);
+      add_send(g, maker, PipelineSend{replica, mb, next, here, true}, b_next, b);
+    }
+  }
+}
+
+void PipelineGraph::add_send(TaskGraph& g, const PipelineTaskMaker& maker, const PipelineSend& send,
+                             TaskId after, TaskId before) {
+  const TaskId x =
+      g.add(maker.send(send), TaskKind::kSend, send.gradients ? "send gradients" : "send activations",
+            send.micro_batch, send.from_stage);
+  g.depend(after, x);
+  g.depend(x, before);
+}
+
+}  // namespace orrery::workload

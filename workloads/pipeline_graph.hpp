@@ -1,0 +1,122 @@
+// The pipeline part of a task graph, shared by the workloads that run a
+// pipeline schedule (`pipeline`, `training`). A schedule gives each device
+// (pipeline stage) its ordered F, B (and W) operations; this builder turns
+// them into one task each, chained in the device's order, and adds the data
+// dependencies: activations flow up the virtual stages (F → next F),
+// gradients down (B → previous B), B follows F and W follows B of the same
+// micro-batch and virtual stage. Consecutive virtual stages on different
+// devices exchange one send each way per micro-batch; on the same device (the
+// bottom of a V, or p = 1) the dependency is direct.
+//
+// Several identical pipelines (the data-parallel replicas of training) are
+// built together: every replica's operations first, then every replica's
+// data flow, so task ids come in that order. What differs between callers —
+// the work of an operation (device, priced time, in-group collectives), the
+// activation memory it holds, the work of a send — comes from a
+// PipelineTaskMaker.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "workloads/schedules/schedule.hpp"
+#include "workloads/vocabulary.hpp"
+
+namespace orrery::workload {
+
+// One scheduled operation with where it runs.
+struct PlacedOp {
+  PipeOp op;
+  int replica = 0;
+  int stage = 0;          // the device (pipeline stage) whose order holds it
+  int virtual_stage = 0;  // chunk · stages + its position
+};
+
+// A send between the stages of two consecutive virtual stages: activations
+// after a forward (up), gradients after a backward (down).
+struct PipelineSend {
+  int replica = 0;
+  int micro_batch = 0;
+  int from_stage = 0;
+  int to_stage = 0;
+  bool gradients = false;
+};
+
+// What a pipeline workload decides for the builder.
+class PipelineTaskMaker {
+ public:
+  virtual ~PipelineTaskMaker() = default;
+  // The compute of one operation: its device, time, head and tail (`g` interns span names).
+  [[nodiscard]] virtual ComputeWork compute(TaskGraph& g, const PlacedOp& op) = 0;
+  // Bytes one micro-batch's activations hold on `virtual_stage`, from the end
+  // of its F to the end of its backward (W when the schedule splits it).
+  [[nodiscard]] virtual Bytes activations(int virtual_stage) const = 0;
+  // The work of one send (the task is named and staged by the builder).
+  [[nodiscard]] virtual Work send(const PipelineSend& send) const = 0;
+};
+
+class PipelineGraph {
+ public:
+  // Throws std::logic_error when the schedule's orders or its chunk placement
+  // do not fit `shape` (a bug in the schedule, not in the scenario).
+  PipelineGraph(const Schedule& schedule, const PipelineShape& shape, std::vector<std::vector<PipeOp>> order,
+                int replicas = 1);
+
+  // Adds every replica's operations, then every replica's data flow.
+  void build(TaskGraph& g, PipelineTaskMaker& maker);
+
+  [[nodiscard]] const PipelineShape& shape() const { return shape_; }
+  [[nodiscard]] int virtual_stages() const { return shape_.stages * shape_.chunks; }
+  [[nodiscard]] bool splits_backward() const { return split_; }
+  // The operation whose end frees a micro-batch's activations: W when split, else B.
+  [[nodiscard]] PipeOpType frees() const { return split_ ? PipeOpType::kWeight : PipeOpType::kBackward; }
+  [[nodiscard]] const std::vector<PipeOp>& order(int stage) const {
+    return order_[static_cast<std::size_t>(stage)];
+  }
+  // The device (stage) that holds `virtual_stage`.
+  [[nodiscard]] int device_of(int virtual_stage) const {
+    return device_of_[static_cast<std::size_t>(virtual_stage)];
+  }
+  // The virtual stage of `chunk` on `stage`.
+  [[nodiscard]] int virtual_stage(int chunk, int stage) const {
+    return chunk * shape_.stages + position_[static_cast<std::size_t>(chunk * shape_.stages + stage)];
+  }
+  // After build(): the task of one operation, and the last of a type on a
+  // virtual stage in its device's order.
+  [[nodiscard]] TaskId task(int replica, PipeOpType type, int micro_batch, int virtual_stage) const {
+    return tasks_[index(replica, type, micro_batch, virtual_stage)];
+  }
+  [[nodiscard]] TaskId last(int replica, PipeOpType type, int virtual_stage) const {
+    return last_[(static_cast<std::size_t>(replica) * 3 + static_cast<std::size_t>(type)) *
+                     static_cast<std::size_t>(virtual_stages()) +
+                 static_cast<std::size_t>(virtual_stage)];
+  }
+
+ private:
+  [[nodiscard]] std::size_t index(int replica, PipeOpType type, int micro_batch, int virtual_stage) const {
+    const auto m = static_cast<std::size_t>(shape_.micro_batches);
+    const auto vs = static_cast<std::size_t>(virtual_stages());
+    return ((static_cast<std::size_t>(replica) * 3 + static_cast<std::size_t>(type)) * m +
+            static_cast<std::size_t>(micro_batch)) *
+               vs +
+           static_cast<std::size_t>(virtual_stage);
+  }
+  void add_operations(TaskGraph& g, PipelineTaskMaker& maker, int replica);
+  void add_data_flow(TaskGraph& g, const PipelineTaskMaker& maker, int replica);
+  void add_send(TaskGraph& g, const PipelineTaskMaker& maker, const PipelineSend& send, TaskId after,
+                TaskId before);
+
+  const Schedule& schedule_;
+  PipelineShape shape_;
+  int replicas_;
+  bool split_;
+  std::vector<std::vector<PipeOp>> order_;
+  std::vector<int> device_of_;                     // per virtual stage
+  std::vector<int> position_;                      // per (chunk, stage): the position the stage holds
+  std::array<std::vector<std::string>, 3> names_;  // per type and chunk: "F", or "F c1" with chunks
+  std::vector<TaskId> tasks_;
+  std::vector<TaskId> last_;
+};
+
+}  // namespace orrery::workload

@@ -1,0 +1,117 @@
+// Data-parallel gradient synchronisation, per stage and tp rank, through the
+// network (where it contends): without ZeRO-2/3, a chunk's gradients are
+// all-reduced (reduce-scattered under a sharded optimizer) in buckets after
+// its last backward, one bucket after another as Megatron's and PyTorch DDP's
+// buckets are; under ZeRO-2/3 each micro-batch's gradients are
+// reduce-scattered after its backward. The tied word embedding's gradient is
+// summed between the first and the last stage.
+#include <algorithm>
+#include <cmath>
+
+#include "workloads/training/training_lowering.hpp"
+
+namespace orrery::workload::training {
+
+std::vector<TaskId> add_buckets(TrainingLowering& l, CollectiveOp op, const std::vector<DeviceId>& group,
+                                double total, std::string_view name, int micro_batch, int stage,
+                                const std::vector<TaskId>& after) {
+  const auto bucket = static_cast<double>(l.p.bucket_size.count());
+  const auto buckets = static_cast<int>(std::ceil(total / bucket));
+  std::vector<TaskId> out;
+  TaskId prev;
+  for (int k = 0; k < buckets; ++k) {
+    const double bytes = std::min(bucket, total - k * bucket);
+    const TaskId x = l.g.add(collective(op, group, Bytes(static_cast<std::int64_t>(bytes))),
+                             TaskKind::kCollective, name, micro_batch, stage);
+    for (TaskId a : after) l.g.depend(a, x);
+    if (prev.valid()) l.g.depend(prev, x);
+    prev = x;
+    out.push_back(x);
+  }
+  return out;
+}
+
+namespace {
+
+// ZeRO-2/3: one reduce-scatter per micro-batch after its backward in every replica.
+void add_per_micro_batch(TrainingLowering& l, const std::vector<DeviceId>& group, double bytes, int vs, int s,
+                         std::vector<TaskId>& reduced) {
+  for (int mb = 0; mb < l.micro_batches(); ++mb) {
+    const TaskId rs =
+        l.g.add(collective(CollectiveOp::kReduceScatter, group, Bytes(static_cast<std::int64_t>(bytes))),
+                TaskKind::kCollective, "dp reduce_scatter", mb, s);
+    for (int d = 0; d < l.plan().dp; ++d) l.g.depend(l.op(d, l.pipeline.frees(), mb, vs), rs);
+    reduced.push_back(rs);
+  }
+}
+
+// The buckets of chunk `c` on stage `s` wait for its last backward in every
+// replica (and, for the first chunk, the stage's vocabulary passes).
+void add_chunk_buckets(TrainingLowering& l, const std::vector<DeviceId>& group, int c, int s,
+                       std::vector<TaskId>& reduced) {
+  const int vs = l.pipeline.virtual_stage(c, s);
+  std::vector<TaskId> after;
+  for (int d = 0; d < l.plan().dp; ++d) {
+    after.push_back(l.last_backward(d, vs));
+    if (c == 0) {
+      const auto& passes = l.vocab_passes(d, s);
+      after.insert(after.end(), passes.begin(), passes.end());
+    }
+  }
+  const bool scatter = l.sharded_optimizer();
+  const auto x = add_buckets(l, scatter ? CollectiveOp::kReduceScatter : CollectiveOp::kAllReduce, group,
+                             l.parameters(c, s) * l.grad_bytes(),
+                             scatter ? "dp reduce_scatter" : "dp all_reduce", -1, s, after);
+  reduced.insert(reduced.end(), x.begin(), x.end());
+}
+
+// The tied word embedding: its gradient is summed between the first and the
+// last stage of every replica, per tp rank.
+void add_embedding_sync(TrainingLowering& l, std::vector<std::vector<TaskId>>& stage_reduced) {
+  const int last_vs = l.virtual_stages() - 1;
+  const int s_first = l.pipeline.device_of(0);
+  const int s_last = l.pipeline.device_of(last_vs);
+  const ParallelPlan& plan = l.plan();
+  const Bytes bytes(static_cast<std::int64_t>(
+      static_cast<double>(l.p.model.vocab / plan.tp * l.p.model.hidden) * l.grad_bytes()));
+  for (int d = 0; d < plan.dp; ++d) {
+    for (int r = 0; r < plan.tp; ++r) {
+      const TaskId x = l.g.add(
+          collective(CollectiveOp::kAllReduce,
+                     {plan.device(Coord{r, 0, d, s_first}), plan.device(Coord{r, 0, d, s_last})}, bytes),
+          TaskKind::kCollective, "embedding all_reduce", -1, s_first);
+      l.g.depend(l.last_backward(d, 0), x);
+      l.g.depend(l.last_backward(d, last_vs), x);
+      stage_reduced[static_cast<std::size_t>(s_first)].push_back(x);
+      stage_reduced[static_cast<std::size_t>(s_last)].push_back(x);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::vector<TaskId>> add_gradient_sync(TrainingLowering& l) {
+  const int p = l.stages();
+  std::vector<std::vector<TaskId>> stage_reduced(static_cast<std::size_t>(p));
+  const bool tied =
+      !l.p.vocab_parallel && l.pipeline.device_of(0) != l.pipeline.device_of(l.virtual_stages() - 1);
+  for (int s = 0; s < p; ++s) {
+    std::vector<TaskId>& reduced = stage_reduced[static_cast<std::size_t>(s)];
+    for (int c = 0; c < l.pipeline.shape().chunks; ++c) {
+      for (int r = 0; r < l.plan().tp; ++r) {
+        if (l.dp_ranks() == 1) continue;
+        const auto group = l.dp_group(r, s);
+        if (l.sharded_grads()) {
+          add_per_micro_batch(l, group, l.parameters(c, s) * l.grad_bytes(), l.pipeline.virtual_stage(c, s),
+                              s, reduced);
+        } else {
+          add_chunk_buckets(l, group, c, s, reduced);
+        }
+      }
+    }
+    if (tied && s == l.pipeline.device_of(0)) add_embedding_sync(l, stage_reduced);
+  }
+  return stage_reduced;
+}
+
+}  // namespace orrery::workload::training

@@ -1,0 +1,70 @@
+#include "workloads/training/training_groups.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "workloads/training/training_lowering.hpp"
+
+namespace orrery::workload::training {
+
+InGroupCollectives::InGroupCollectives(const ParallelPlan& plan, int virtual_stages,
+                                       const CollectivePricer* pricer)
+    : stages_(plan.pp), virtual_stages_(virtual_stages), pricer_(pricer) {
+  groups_.resize(static_cast<std::size_t>(plan.dp * plan.pp));
+  for (int d = 0; d < plan.dp; ++d) {
+    for (int s = 0; s < plan.pp; ++s) {
+      auto& gr = groups_[static_cast<std::size_t>(d * plan.pp + s)];
+      gr[0] = plan.group(Coord{0, 0, d, s}, {Axis::kTp});
+      gr[1] = plan.group(Coord{0, 0, d, s}, {Axis::kCp});
+      const int first =
+          d / plan.ep * plan.ep;  // the expert-parallel group: ep consecutive data-parallel ranks
+      for (int i = 0; i < plan.ep; ++i) gr[2].push_back(plan.device(Coord{0, 0, first + i, s}));
+    }
+  }
+  tails_.resize(static_cast<std::size_t>(plan.dp) * static_cast<std::size_t>(virtual_stages) * 3);
+  heads_.resize(static_cast<std::size_t>(plan.dp * plan.pp));
+}
+
+const std::vector<DeviceId>& InGroupCollectives::group(Axis axis, int dp, int stage) const {
+  const auto& gr = groups_[static_cast<std::size_t>(dp * stages_ + stage)];
+  return axis == Axis::kTp ? gr[0] : axis == Axis::kCp ? gr[1] : gr[2];
+}
+
+CollectivePrice InGroupCollectives::price(const CollectiveWork& w) const {
+  if (!pricer_) throw std::logic_error("training: lowered without a collective pricer");
+  return pricer_->price(w);
+}
+
+const InGroupCollectives::Priced& InGroupCollectives::tail(TaskGraph& g, int dp, int stage, int virtual_stage,
+                                                           PipeOpType type, const OpCost& cost) {
+  auto& slot = tails_[(static_cast<std::size_t>(dp) * static_cast<std::size_t>(virtual_stages_) +
+                       static_cast<std::size_t>(virtual_stage)) *
+                          3 +
+                      static_cast<std::size_t>(type)];
+  if (slot) return *slot;
+  slot.emplace();
+  if (cost.comm.empty()) return *slot;
+  std::string name;
+  for (const CommCall& call : cost.comm) {
+    const CollectivePrice x = price(collective(call.op, group(call.axis, dp, stage), call.bytes));
+    slot->time = slot->time + Duration::ns(x.time.count() * call.count);
+    slot->bytes += x.bytes * call.count;
+    name += fmt::format("{}{} {}", name.empty() ? "" : " + ", name_of(call.axis), name_of(call.op));
+  }
+  slot->name = g.intern(name);
+  return *slot;
+}
+
+const InGroupCollectives::Priced& InGroupCollectives::gather_head(TaskGraph& g, int dp, int stage,
+                                                                  Bytes activation) {
+  auto& slot = heads_[static_cast<std::size_t>(dp * stages_ + stage)];
+  if (slot) return *slot;
+  const CollectivePrice x =
+      price(collective(CollectiveOp::kAllGather, group(Axis::kTp, dp, stage), activation));
+  slot = Priced{x.time, x.bytes, g.intern("tp all_gather (received)")};
+  return *slot;
+}
+
+}  // namespace orrery::workload::training

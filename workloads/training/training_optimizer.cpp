@@ -1,0 +1,69 @@
+// The end of the iteration, per pipeline stage: the model states each stage
+// lead holds from the start (as sharded by ZeRO, transformer.hpp's
+// model_state_bytes), the optimizer step of each stage group once its
+// gradients are reduced (on the device, or on the host under offload:
+// training_offload.cpp), and, under a sharded optimizer (ZeRO-1/2, Megatron's
+// distributed optimizer), the all-gather of the updated weights in buckets.
+#include "workloads/training/training_lowering.hpp"
+
+namespace orrery::workload::training {
+
+void add_model_states(TrainingLowering& l) {
+  for (int s = 0; s < l.stages(); ++s) {
+    const ModelStateBytes state = l.workload.model_state(s);
+    for (int d = 0; d < l.plan().dp; ++d) {
+      const DeviceId dev = l.lead(d, s);
+      l.g.initial_memory(
+          MemoryEffect{dev, MemoryCategory::kParameters, Bytes(static_cast<std::int64_t>(state.weights))});
+      l.g.initial_memory(
+          MemoryEffect{dev, MemoryCategory::kGradients, Bytes(static_cast<std::int64_t>(state.gradients))});
+      l.g.initial_memory(
+          MemoryEffect{dev, MemoryCategory::kOptimizer, Bytes(static_cast<std::int64_t>(state.optimizer))});
+    }
+  }
+}
+
+namespace {
+
+// The step of stage `s` in every replica; each waits for the stage's
+// reductions (all tp ranks; on the first and last stages the embedding's too),
+// its own last backwards and vocabulary passes.
+std::vector<TaskId> add_steps(TrainingLowering& l, int s, double local, const std::vector<TaskId>& reduced) {
+  std::vector<TaskId> steps;
+  for (int d = 0; d < l.plan().dp; ++d) {
+    const DeviceId dev = l.lead(d, s);
+    std::vector<TaskId> before = reduced;
+    for (int c = 0; c < l.pipeline.shape().chunks; ++c)
+      before.push_back(l.last_backward(d, l.pipeline.virtual_stage(c, s)));
+    for (TaskId pass : l.vocab_passes(d, s)) before.push_back(pass);
+    if (l.p.offload != Offload::kNone) {
+      steps.push_back(add_host_optimizer_step(l, dev, local, s, before));
+      continue;
+    }
+    const Duration t =
+        l.device ? l.device->time(OptimizerStep{static_cast<std::int64_t>(local)}) : Duration{};
+    const TaskId step = l.g.add(ComputeWork{dev, t}, TaskKind::kOptimizer, "optimizer step", -1, s);
+    for (TaskId b : before) l.g.depend(b, step);
+    steps.push_back(step);
+  }
+  return steps;
+}
+
+}  // namespace
+
+void add_optimizer_steps(TrainingLowering& l, const std::vector<std::vector<TaskId>>& stage_reduced) {
+  const bool gather = l.sharded_optimizer() && l.p.zero_stage < 3 && l.dp_ranks() > 1;
+  for (int s = 0; s < l.stages(); ++s) {
+    double params = 0;
+    for (int c = 0; c < l.pipeline.shape().chunks; ++c) params += l.parameters(c, s);
+    const double local = l.sharded_optimizer() ? params / l.dp_ranks() : params;
+    const std::vector<TaskId> steps = add_steps(l, s, local, stage_reduced[static_cast<std::size_t>(s)]);
+    if (!gather) continue;  // ZeRO-3 gathers before each use instead (training_zero.cpp)
+    for (int r = 0; r < l.plan().tp; ++r) {
+      (void)add_buckets(l, CollectiveOp::kAllGather, l.dp_group(r, s), params * kWeightBytes, "dp all_gather",
+                        -2, s, steps);
+    }
+  }
+}
+
+}  // namespace orrery::workload::training

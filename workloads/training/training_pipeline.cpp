@@ -1,0 +1,88 @@
+// The pipeline of each data-parallel replica (the pipeline-graph builder,
+// workloads/pipeline_graph.hpp): every operation is one compute task on its
+// stage group's lead, priced by the device model (or profiled), with the
+// group's collectives as its head and tail (training_groups.hpp); pipeline
+// sends go lead to lead, 1/tp of the activation each when Megatron's
+// scatter/gather splits them over the tp ranks.
+#include "workloads/training/training_groups.hpp"
+#include "workloads/training/training_lowering.hpp"
+
+namespace orrery::workload::training {
+
+namespace {
+
+class TrainingOps final : public PipelineTaskMaker {
+ public:
+  explicit TrainingOps(const TrainingLowering& l)
+      : l_(l),
+        groups_(l.plan(), l.virtual_stages(), l.cluster.collectives),
+        scatter_(l.p.scatter_gather && l.plan().tp > 1) {
+    // b·s·h of 16-bit activations per micro-batch, on this rank's share of the sequence.
+    const double full =
+        static_cast<double>(l.p.micro_batch * (l.p.model.seq_len / l.plan().cp) * l.p.model.hidden) * 2.0;
+    activation_ = Bytes(static_cast<std::int64_t>(full));
+    send_bytes_ = Bytes(static_cast<std::int64_t>(full / (scatter_ ? l.plan().tp : 1)));
+  }
+
+  ComputeWork compute(TaskGraph& g, const PlacedOp& o) override {
+    const int vs = o.virtual_stage;
+    const VirtualStageCost& vc = l_.costs[static_cast<std::size_t>(vs)];
+    const OpCost& c = o.op.type == PipeOpType::kForward    ? vc.forward
+                      : o.op.type == PipeOpType::kBackward ? vc.backward
+                                                           : vc.weight;
+    ComputeWork work{l_.lead(o.replica, o.stage), c.time};
+    const auto& tail = groups_.tail(g, o.replica, o.stage, vs, o.op.type, c);
+    work.tail = tail.time;
+    work.tail_bytes = tail.bytes;
+    work.tail_name = tail.name;
+    if (scatter_ && !l_.p.profiled && receives(o)) {
+      const auto& head = groups_.gather_head(g, o.replica, o.stage, activation_);
+      work.head = head.time;
+      work.head_bytes = head.bytes;
+      work.head_name = head.name;
+    }
+    return work;
+  }
+
+  [[nodiscard]] Bytes activations(int virtual_stage) const override {
+    return Bytes(
+        static_cast<std::int64_t>(l_.costs[static_cast<std::size_t>(virtual_stage)].activation_bytes));
+  }
+
+  [[nodiscard]] Work send(const PipelineSend& s) const override {
+    const DeviceId from = l_.lead(s.replica, s.from_stage);
+    if (l_.p.profiled) {  // a measured time, which holds no link
+      const auto& times = l_.p.comm;
+      const Duration t = times.size() == 1 ? times.front() : times[static_cast<std::size_t>(s.from_stage)];
+      return DelayWork{from, t, send_bytes_};
+    }
+    return TransferWork{from, l_.lead(s.replica, s.to_stage), send_bytes_};
+  }
+
+ private:
+  // Whether the operation takes its input from another stage: a forward from
+  // the virtual stage before, a backward from the one after.
+  [[nodiscard]] bool receives(const PlacedOp& o) const {
+    const int vs = o.virtual_stage;
+    if (o.op.type == PipeOpType::kForward) return vs > 0 && l_.pipeline.device_of(vs - 1) != o.stage;
+    if (o.op.type == PipeOpType::kBackward) {
+      return vs < l_.virtual_stages() - 1 && l_.pipeline.device_of(vs + 1) != o.stage;
+    }
+    return false;
+  }
+
+  const TrainingLowering& l_;
+  InGroupCollectives groups_;
+  bool scatter_;
+  Bytes activation_;
+  Bytes send_bytes_;
+};
+
+}  // namespace
+
+void add_pipeline(TrainingLowering& l) {
+  TrainingOps maker(l);
+  l.pipeline.build(l.g, maker);
+}
+
+}  // namespace orrery::workload::training
