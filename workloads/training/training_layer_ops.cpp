@@ -1,0 +1,110 @@
+// One transformer layer's operations (training_layer_ops.hpp says what and why).
+#include "workloads/training/training_layer_ops.hpp"
+
+namespace orrery::workload::training {
+
+LayerOps layer_ops(const TrainingParams& p) {
+  const TransformerSpec& m = p.model;
+  const ParallelPlan& plan = p.plan;
+  const DType dt = p.precision;
+  const double eb = bytes_per_element(dt) < 2 ? 2.0 : bytes_per_element(dt);  // activations stay 16-bit under fp8
+  const std::int64_t t = plan.tp;
+  const std::int64_t s_local = m.seq_len / plan.cp;
+  const std::int64_t tokens = p.micro_batch * s_local;
+  const std::int64_t h = m.hidden;
+  const std::int64_t kvd = m.kv_dim();
+  const std::int64_t heads = div_or_one(m.heads, t);
+  const std::int64_t kv_heads = div_or_one(m.kv_heads, t);
+  const std::int64_t d = m.head_dim();
+  const std::int64_t e_local = m.experts / plan.ep;
+  const std::int64_t expert_tokens = div_or_one(tokens * m.top_k, e_local);
+  const double rep = static_cast<double>(tokens * h) * eb / (plan.sequence_parallel ? static_cast<double>(t) : 1.0);
+  const double ffn_act = static_cast<double>(tokens * m.top_k * (m.ffn_hidden / t)) * eb;
+  const double scores = static_cast<double>(p.micro_batch * heads * s_local * m.seq_len);
+
+  LayerOps L;
+  // Forward.
+  L.f.memory(PointwiseKind::kNorm, 2 * rep);  // layer norm: read, write
+  L.f.gemm(tokens, (h + 2 * kvd) / t, h, 1, dt);
+  if (p.attention == AttentionKernel::kFlash) {
+    L.core.ops.push_back(Attention{p.micro_batch * plan.cp, heads, kv_heads, s_local, d, true, dt});
+    L.core.model_flops += 4.0 * scores * static_cast<double>(d);
+  } else {
+    L.core.gemm(s_local, m.seq_len, d, p.micro_batch * heads, dt);  // QKᵀ
+    L.core.memory(PointwiseKind::kSoftmax, 4 * scores);              // scale-mask-softmax: read, write 2-byte scores
+    L.core.memory(PointwiseKind::kElementwise, 5 * scores);          // dropout: read, write, 1-byte mask
+    L.core.gemm(s_local, d, m.seq_len, p.micro_batch * heads, dt);  // PV
+  }
+  L.f.append(L.core);
+  L.f.gemm(tokens, h, h / t, 1, dt);
+  L.f.memory(PointwiseKind::kElementwise, 3.5 * rep);  // bias-dropout-add: x, residual, out, 1-byte mask
+  L.f.memory(PointwiseKind::kNorm, 2 * rep);
+  L.f.gemm(expert_tokens, m.ffn_hidden / t, h, e_local, dt);
+  L.f.memory(PointwiseKind::kElementwise, 2 * ffn_act);  // GeLU
+  L.f.gemm(expert_tokens, h, m.ffn_hidden / t, e_local, dt);
+  L.f.memory(PointwiseKind::kElementwise, 3.5 * rep);
+
+  // Input gradient.
+  for (const Operation& op : L.f.ops) {
+    if (const auto* e = std::get_if<Elementwise>(&op)) L.b.memory(e->kind, 1.5 * static_cast<double>(e->bytes));
+  }
+  L.b.gemm(tokens, h, (h + 2 * kvd) / t, 1, dt);
+  if (p.attention == AttentionKernel::kFlash) {
+    // 2.5× the forward's matmuls: dV, dP, dS·K, dSᵀ·Q plus the recomputed QKᵀ.
+    L.b.ops.push_back(Attention{2 * p.micro_batch * plan.cp, heads, kv_heads, s_local, d, true, dt});
+    L.b.ops.push_back(Attention{p.micro_batch * plan.cp, div_or_one(heads, 2), div_or_one(kv_heads, 2), s_local, d, true, dt});
+    L.b.model_flops += 8.0 * scores * static_cast<double>(d);
+  } else {
+    L.b.gemm(s_local, m.seq_len, d, p.micro_batch * heads, dt);  // dP = dO·Vᵀ
+    L.b.gemm(m.seq_len, d, s_local, p.micro_batch * heads, dt);  // dV = Pᵀ·dO
+    L.b.gemm(s_local, d, m.seq_len, p.micro_batch * heads, dt);  // dQ = dS·K
+    L.b.gemm(m.seq_len, d, s_local, p.micro_batch * heads, dt);  // dK = dSᵀ·Q
+  }
+  L.b.gemm(tokens, h / t, h, 1, dt);
+  L.b.gemm(expert_tokens, m.ffn_hidden / t, h, e_local, dt);
+  L.b.gemm(expert_tokens, h, m.ffn_hidden / t, e_local, dt);
+
+  // Weight gradient.
+  L.w.gemm(h, (h + 2 * kvd) / t, tokens, 1, dt);
+  L.w.gemm(h / t, h, tokens, 1, dt);
+  L.w.gemm(h, m.ffn_hidden / t, expert_tokens, e_local, dt);
+  L.w.gemm(m.ffn_hidden / t, h, expert_tokens, e_local, dt);
+
+  // Collectives inside the layer.
+  const Bytes act(static_cast<std::int64_t>(static_cast<double>(tokens * h) * eb));
+  std::vector<CommCall> fwd;
+  if (t > 1) {
+    if (plan.sequence_parallel) {
+      fwd.push_back({CollectiveOp::kAllGather, Axis::kTp, act, 2});
+      fwd.push_back({CollectiveOp::kReduceScatter, Axis::kTp, act, 2});
+    } else {
+      fwd.push_back({CollectiveOp::kAllReduce, Axis::kTp, act, 2});
+    }
+  }
+  std::vector<CommCall> bwd = fwd;
+  if (t > 1 && plan.sequence_parallel) {
+    // Backward: the conjugates (2 reduce-scatters, 2 all-gathers) and the
+    // all-gathers of the two sequence-split inputs that the weight gradients
+    // need again, since the gathered tensors are not kept (Korthikanti et al.
+    // 2022, §4.2.2): 4 all-gathers, 2 reduce-scatters.
+    bwd = {{CollectiveOp::kAllGather, Axis::kTp, act, 4}, {CollectiveOp::kReduceScatter, Axis::kTp, act, 2}};
+  }
+  if (plan.cp > 1) {
+    // Keys and values of the rank's s/cp tokens, gathered from the ring (S: the gathered buffer).
+    const Bytes kv(static_cast<std::int64_t>(2.0 * static_cast<double>(tokens * (kvd / std::min(t, m.kv_heads))) * eb *
+                                             plan.cp));
+    fwd.push_back({CollectiveOp::kAllGather, Axis::kCp, kv, 1});
+    bwd.push_back({CollectiveOp::kAllGather, Axis::kCp, kv, 1});
+    bwd.push_back({CollectiveOp::kReduceScatter, Axis::kCp, kv, 1});
+  }
+  if (m.experts > 1 && plan.ep > 1) {
+    const Bytes routed(static_cast<std::int64_t>(static_cast<double>(tokens * m.top_k * h) * eb));
+    fwd.push_back({CollectiveOp::kAllToAll, Axis::kDp, routed, 2});  // dispatch, combine
+    bwd.push_back({CollectiveOp::kAllToAll, Axis::kDp, routed, 2});
+  }
+  L.f.comm = fwd;
+  L.b.comm = bwd;
+  return L;
+}
+
+}  // namespace orrery::workload::training
