@@ -59,6 +59,17 @@ Result simulate(const Setup& setup, trace::Recorder* rec, unsigned threads) {
   auto& restarts = rec->table("restarts", {"replica", "start_s", "end_s"});
   auto& replicas = rec->table("replicas", {"replica", "wall_s", "useful_s", "goodput", "lost_work_s", "checkpoint_s",
                                            "downtime_s", "failures", "checkpoints", "finished"});
+  // Room for every row at once: the tables grow by millions of values.
+  std::size_t failure_rows = 0, checkpoint_rows = 0, restart_rows = 0;
+  for (const auto& o : outs) {
+    failure_rows += o.failures.size();
+    checkpoint_rows += o.checkpoints.size();
+    restart_rows += o.restarts.size();
+  }
+  failures.reserve_rows(failure_rows);
+  checkpoints.reserve_rows(checkpoint_rows);
+  restarts.reserve_rows(restart_rows);
+  replicas.reserve_rows(n);
   std::vector<double> goodput, wall, lost, ckpt, down, fails;
   for (std::size_t i = 0; i < n; ++i) {
     const auto r = static_cast<double>(i);

@@ -51,6 +51,7 @@ struct Table {
   std::vector<double> values;  // rows × columns
   std::vector<std::pair<std::string, std::vector<std::string>>> labels;  // attribute name, strings
   void add(std::initializer_list<double> row) { values.insert(values.end(), row.begin(), row.end()); }
+  void reserve_rows(std::size_t n) { values.reserve(n * columns.size()); }
   [[nodiscard]] std::size_t rows() const { return columns.empty() ? 0 : values.size() / columns.size(); }
 };
 
