@@ -18,6 +18,18 @@ cmake --build --preset release -j "$jobs"
 section "release tests"
 ctest --preset release -j "$jobs"
 
+section "benchmark smoke runs"
+# One short case of each benchmark, so that a crashing benchmark fails CI. The
+# flow benchmark is left out: its churn cases abort on a disconnected
+# random_routes network (issue 14), to be mended before it joins.
+bench=build/release/tests/bench
+"$bench/orrery_bench_engine" --benchmark_filter='HoldOrrery' --benchmark_min_time=0.01 >/dev/null
+"$bench/orrery_bench_cost" --benchmark_min_time=0.01 >/dev/null
+"$bench/orrery_bench_topology" --benchmark_min_time=0.01 >/dev/null
+"$bench/orrery_bench_horizon" --benchmark_filter='/1/' --benchmark_min_time=0.01 >/dev/null
+"$bench/orrery_bench_collective" --benchmark_filter='AllToAll256/pairwise:1' --benchmark_min_time=0.01 >/dev/null
+echo "benchmark smoke runs passed"
+
 section "asan + ubsan build"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
