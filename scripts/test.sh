@@ -8,7 +8,8 @@ cd "$root"
 "$root/scripts/install_deps.sh" --test
 jobs=$(nproc)
 
-section() { printf '\n==== %s ====\n' "$*"; }
+# Each section says how long the script has run, so a slow CI log shows where the time went.
+section() { printf '\n==== %s (%d s) ====\n' "$*" "$SECONDS"; }
 
 section "release build"
 # Of the configure output, only the line saying whether orrery-calibrate (CUDA) is built.

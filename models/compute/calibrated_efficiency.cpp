@@ -4,14 +4,12 @@
 #include <map>
 
 #include "models/calibration/layer_bytes.hpp"
+#include "sim/core/units.hpp"
 
 namespace orrery::models {
 
 namespace {
 
-double d(std::int64_t v) {
-  return static_cast<double>(v);
-}
 
 std::int64_t dtype_key(task::DType t) {
   return static_cast<std::int64_t>(t);
@@ -70,7 +68,7 @@ std::vector<std::pair<std::int64_t, LogGrid>> build_layer(const std::vector<Laye
   std::map<std::int64_t, std::pair<std::vector<LogGrid::Point>, std::vector<double>>> groups;
   for (const LayerRow& r : rows) {
     auto& g = groups[layer_key(r.shape)];
-    g.first.push_back({d(r.shape.tokens), d(r.shape.width), 0, 0});
+    g.first.push_back({real(r.shape.tokens), real(r.shape.width), 0, 0});
     g.second.push_back(layer_bytes(r.shape) / rates.bandwidth / r.time.seconds());
   }
   std::vector<std::pair<std::int64_t, LogGrid>> out;
@@ -84,38 +82,38 @@ CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const 
   gemm_ = build(
       table.gemm, 4, [](const task::Gemm& g) { return dtype_key(g.dtype); },
       [](const task::Gemm& g) {
-        return LogGrid::Point{d(g.m), d(g.n), d(g.k), d(g.batch)};
+        return LogGrid::Point{real(g.m), real(g.n), real(g.k), real(g.batch)};
       },
       rates);
   attention_ = build(
       attention_rows(table.attention, KernelPass::kForward), 2, attention_key,
       [](const task::Attention& a) {
-        return LogGrid::Point{d(a.seq), d(a.head_dim), 0, 0};
+        return LogGrid::Point{real(a.seq), real(a.head_dim), 0, 0};
       },
       rates);
   // The backward's roofline: 2.5 times the forward's FLOPs (five matrix products
   // to two), twice its bytes (dQ, dK, dV and dO beside Q, K, V, O).
   attention_backward_ = build(
       attention_rows(table.attention, KernelPass::kBackward), 2, attention_key,
-      [](const task::Attention& a) { return LogGrid::Point{d(a.seq), d(a.head_dim), 0, 0}; }, rates,
+      [](const task::Attention& a) { return LogGrid::Point{real(a.seq), real(a.head_dim), 0, 0}; }, rates,
       kAttentionBackwardFlops, kAttentionBackwardBytes);
   layer_ = build_layer(table.layer, rates);
   hashgrid_ = build(
       table.hashgrid, 2, hashgrid_key,
       [](const task::HashGridEncoding& h) {
-        return LogGrid::Point{d(h.points), d(h.log2_table), 0, 0};
+        return LogGrid::Point{real(h.points), real(h.log2_table), 0, 0};
       },
       rates);
   mlp_ = build(
       table.mlp, 1, mlp_key,
       [](const task::TinyMlp& m) {
-        return LogGrid::Point{d(m.points), 0, 0, 0};
+        return LogGrid::Point{real(m.points), 0, 0, 0};
       },
       rates);
   spmm_ = build(
       table.spmm, 3, [](const task::Spmm& s) { return dtype_key(s.dtype); },
       [](const task::Spmm& s) {
-        return LogGrid::Point{d(s.rows), d(s.nnz), d(s.n), 0};
+        return LogGrid::Point{real(s.rows), real(s.nnz), real(s.n), 0};
       },
       rates);
 
@@ -125,7 +123,7 @@ CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const 
     std::vector<double> values;
     for (const auto& row : table.memory) {
       if (row.kernel != k) continue;
-      const double moved = d(row.bytes.count()) * (k == MemoryKernel::kCopy ? 2 : 1);
+      const double moved = real(row.bytes.count()) * (k == MemoryKernel::kCopy ? 2 : 1);
       points.push_back({moved, 0, 0, 0});
       values.push_back(moved / rates.bandwidth / row.time.seconds());
     }
@@ -144,36 +142,36 @@ std::optional<double> CalibratedEfficiency::lookup(const Groups& groups, std::in
 }
 
 std::optional<double> CalibratedEfficiency::gemm(const task::Gemm& g) const {
-  return lookup(gemm_, dtype_key(g.dtype), {d(g.m), d(g.n), d(g.k), d(g.batch)});
+  return lookup(gemm_, dtype_key(g.dtype), {real(g.m), real(g.n), real(g.k), real(g.batch)});
 }
 
 std::optional<double> CalibratedEfficiency::attention(const task::Attention& a) const {
-  return lookup(attention_, attention_key(a), {d(a.seq), d(a.head_dim), 0, 0});
+  return lookup(attention_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0});
 }
 
 std::optional<double> CalibratedEfficiency::attention_backward(const task::Attention& a) const {
-  return lookup(attention_backward_, attention_key(a), {d(a.seq), d(a.head_dim), 0, 0});
+  return lookup(attention_backward_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0});
 }
 
 std::optional<double> CalibratedEfficiency::layer(const LayerShape& s) const {
-  return lookup(layer_, layer_key(s), {d(s.tokens), d(s.width), 0, 0});
+  return lookup(layer_, layer_key(s), {real(s.tokens), real(s.width), 0, 0});
 }
 
 double layer_bytes(const LayerShape& s) {
   return calibration::layer_min_bytes(name_of(s.kernel), s.pass == KernelPass::kBackward,
-                                      task::bytes_per_element(s.dtype), d(s.tokens), d(s.width));
+                                      task::bytes_per_element(s.dtype), real(s.tokens), real(s.width));
 }
 
 std::optional<double> CalibratedEfficiency::hashgrid(const task::HashGridEncoding& h) const {
-  return lookup(hashgrid_, hashgrid_key(h), {d(h.points), d(h.log2_table), 0, 0});
+  return lookup(hashgrid_, hashgrid_key(h), {real(h.points), real(h.log2_table), 0, 0});
 }
 
 std::optional<double> CalibratedEfficiency::mlp(const task::TinyMlp& m) const {
-  return lookup(mlp_, mlp_key(m), {d(m.points), 0, 0, 0});
+  return lookup(mlp_, mlp_key(m), {real(m.points), 0, 0, 0});
 }
 
 std::optional<double> CalibratedEfficiency::spmm(const task::SparseShape& s) const {
-  return lookup(spmm_, dtype_key(s.dtype), {d(s.rows), d(s.nnz), d(s.n), 0});
+  return lookup(spmm_, dtype_key(s.dtype), {real(s.rows), real(s.nnz), real(s.n), 0});
 }
 
 std::optional<double> CalibratedEfficiency::memory(double bytes) const {

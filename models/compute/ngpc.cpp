@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim/core/units.hpp"
+
 namespace orrery::models {
 
 namespace {
@@ -12,9 +14,6 @@ namespace {
 constexpr double kSectorBytes = 32;  // DRAM access granularity of the GPU's memory system
 constexpr double kFeatureBytes = 2;  // fp16 table entries
 
-double d(std::int64_t v) {
-  return static_cast<double>(v);
-}
 
 Duration ceil_ns(double seconds) {
   return Duration::ns(static_cast<std::int64_t>(std::ceil(seconds * 1e9 - 1e-6)));
@@ -38,30 +37,30 @@ NgpcModel::NgpcModel(std::shared_ptr<const Device> ngpc) : device_(std::move(ngp
 
 double NgpcModel::lookups_per_s() const {
   const Device& dv = *device_;
-  return d(dv.nfp_count.value) * d(dv.encoding_engines_per_nfp.value) * dv.clock.value.hz() *
-         d(dv.engine_lookups_per_cycle.value);
+  return real(dv.nfp_count.value) * real(dv.encoding_engines_per_nfp.value) * dv.clock.value.hz() *
+         real(dv.engine_lookups_per_cycle.value);
 }
 
 double NgpcModel::table_bytes(const task::HashGridEncoding& h) const {
-  return std::ldexp(1.0, static_cast<int>(h.log2_table)) * d(h.features) * kFeatureBytes;
+  return std::ldexp(1.0, static_cast<int>(h.log2_table)) * real(h.features) * kFeatureBytes;
 }
 
 double NgpcModel::sram_hit_fraction(const task::HashGridEncoding& h) const {
-  return std::min(1.0, d(device_->engine_sram.value.count()) / table_bytes(h));
+  return std::min(1.0, real(device_->engine_sram.value.count()) / table_bytes(h));
 }
 
 double NgpcModel::encoded_points_per_s(const task::HashGridEncoding& h) const {
-  const double lookups_per_point = d(h.levels) * std::ldexp(1.0, static_cast<int>(h.dims));
+  const double lookups_per_point = real(h.levels) * std::ldexp(1.0, static_cast<int>(h.dims));
   const double on_chip = lookups_per_s() / lookups_per_point;
   const double misses_per_point = lookups_per_point * (1 - sram_hit_fraction(h));
   if (misses_per_point <= 0) return on_chip;
-  const double entry_bytes = d(h.features) * kFeatureBytes;
+  const double entry_bytes = real(h.features) * kFeatureBytes;
   const double dram = device_->memory_bandwidth.value.bytes_per_s() / (misses_per_point * entry_bytes);
   return std::min(on_chip, dram);
 }
 
 Duration NgpcModel::encoding_time(const task::HashGridEncoding& h) const {
-  return ceil_ns(d(h.points) / encoded_points_per_s(h));
+  return ceil_ns(real(h.points) / encoded_points_per_s(h));
 }
 
 std::int64_t NgpcModel::mlp_cycles_per_point(const task::TinyMlp& m) const {
@@ -73,8 +72,8 @@ std::int64_t NgpcModel::mlp_cycles_per_point(const task::TinyMlp& m) const {
 }
 
 Duration NgpcModel::mlp_time(const task::TinyMlp& m) const {
-  const double per_s = d(device_->nfp_count.value) * device_->clock.value.hz() / d(mlp_cycles_per_point(m));
-  return ceil_ns(d(m.points) / per_s);
+  const double per_s = real(device_->nfp_count.value) * device_->clock.value.hz() / real(mlp_cycles_per_point(m));
+  return ceil_ns(real(m.points) / per_s);
 }
 
 Duration NgpcModel::fused_time(const task::HashGridEncoding& h, const task::TinyMlp& m) const {

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "sim/core/units.hpp"
+
 namespace orrery::models {
 
 using task::DType;
@@ -16,9 +18,6 @@ double rate(const Rates& r, DType t) {
   return v;
 }
 
-double d(std::int64_t v) {
-  return static_cast<double>(v);
-}
 
 struct Visit {
   const Rates& r;
@@ -48,12 +47,12 @@ struct Visit {
   Roofline operator()(const task::QuantGemm& q) const {
     const task::OperationWork w = task::work_of(q);
     double compute_time = 0;
-    const double mma = 2 * d(q.m) * d(q.n) * d(q.k);
+    const double mma = 2 * real(q.m) * real(q.n) * real(q.k);
     for (DType wt : q.weights) {
       if (wt == q.activations) {
         compute_time += mma / rate(r, wt);
       } else {
-        const double dequant = 2 * d(q.n) * d(q.k) * std::ceil(d(q.m) / kDequantTileRows);
+        const double dequant = 2 * real(q.n) * real(q.k) * std::ceil(real(q.m) / kDequantTileRows);
         compute_time += mma / rate(r, q.activations) + dequant / rate(r, DType::kFp32);
       }
     }

@@ -14,6 +14,11 @@
 
 namespace orrery {
 
+/// A count as a double, for cost arithmetic (exact below 2^53).
+constexpr double real(std::int64_t v) {
+  return static_cast<double>(v);
+}
+
 class Bytes {
  public:
   constexpr Bytes() = default;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "sim/core/units.hpp"
 #include "sim/task/spmm_padding.hpp"
 
 namespace orrery::task {
@@ -61,9 +62,6 @@ std::string_view name_of(PointwiseKind k) {
 
 namespace {
 
-double d(std::int64_t v) {
-  return static_cast<double>(v);
-}
 
 struct NameOf {
   std::string_view operator()(const Gemm&) const { return "gemm"; }
@@ -82,65 +80,65 @@ struct NameOf {
 struct WorkOf {
   OperationWork operator()(const Gemm& g) const {
     const double e = bytes_per_element(g.dtype);
-    return {2 * d(g.batch) * d(g.m) * d(g.n) * d(g.k),
-            d(g.batch) * (d(g.m) * d(g.k) + d(g.k) * d(g.n) + d(g.m) * d(g.n)) * e};
+    return {2 * real(g.batch) * real(g.m) * real(g.n) * real(g.k),
+            real(g.batch) * (real(g.m) * real(g.k) + real(g.k) * real(g.n) + real(g.m) * real(g.n)) * e};
   }
   OperationWork operator()(const Attention& a) const {
     const double e = bytes_per_element(a.dtype);
     const double flops =
-        4 * d(a.batch) * d(a.heads) * d(a.seq) * d(a.seq) * d(a.head_dim) * (a.causal ? 0.5 : 1.0);
-    const double q_o = 2 * d(a.batch) * d(a.heads) * d(a.seq) * d(a.head_dim);
-    const double k_v = 2 * d(a.batch) * d(a.kv_heads) * d(a.seq) * d(a.head_dim);
+        4 * real(a.batch) * real(a.heads) * real(a.seq) * real(a.seq) * real(a.head_dim) * (a.causal ? 0.5 : 1.0);
+    const double q_o = 2 * real(a.batch) * real(a.heads) * real(a.seq) * real(a.head_dim);
+    const double k_v = 2 * real(a.batch) * real(a.kv_heads) * real(a.seq) * real(a.head_dim);
     return {flops, (q_o + k_v) * e};
   }
-  OperationWork operator()(const Elementwise& p) const { return {p.flops_per_byte * d(p.bytes), d(p.bytes)}; }
+  OperationWork operator()(const Elementwise& p) const { return {p.flops_per_byte * real(p.bytes), real(p.bytes)}; }
   OperationWork operator()(const Embedding& m) const {
     // Gather one row per token (read), write it out, and read the int32 token ids.
-    const double row = d(m.hidden) * bytes_per_element(m.dtype);
-    return {0, d(m.tokens) * (2 * row + 4)};
+    const double row = real(m.hidden) * bytes_per_element(m.dtype);
+    return {0, real(m.tokens) * (2 * row + 4)};
   }
   OperationWork operator()(const VocabProjection& v) const {
     return (*this)(Gemm{v.tokens, v.vocab, v.hidden, 1, v.dtype});
   }
   OperationWork operator()(const OptimizerStep& o) const {
-    return {d(o.parameters) * o.flops_per_parameter,
-            d(o.parameters) * (o.bytes_read_per_parameter + o.bytes_written_per_parameter)};
+    return {real(o.parameters) * o.flops_per_parameter,
+            real(o.parameters) * (o.bytes_read_per_parameter + o.bytes_written_per_parameter)};
   }
   OperationWork operator()(const HashGridEncoding& h) const {
     const double corners = std::ldexp(1.0, static_cast<int>(h.dims));
-    const double per_level = corners * d(h.features) * 2  // weighted sum of the corner features
-                             + corners * d(h.dims);       // the corner weights
-    const double gathers = d(h.points) * d(h.levels) * corners * d(h.features) * 2;  // fp16 features
-    const double io = d(h.points) * (d(h.dims) * 4 + d(h.levels) * d(h.features) * 2);
-    return {d(h.points) * d(h.levels) * per_level, gathers + io};
+    const double per_level = corners * real(h.features) * 2  // weighted sum of the corner features
+                             + corners * real(h.dims);       // the corner weights
+    const double gathers = real(h.points) * real(h.levels) * corners * real(h.features) * 2;  // fp16 features
+    const double io = real(h.points) * (real(h.dims) * 4 + real(h.levels) * real(h.features) * 2);
+    return {real(h.points) * real(h.levels) * per_level, gathers + io};
   }
   OperationWork operator()(const TinyMlp& m) const {
     const double macs =
-        d(m.inputs) * d(m.width) + d(m.depth - 1) * d(m.width) * d(m.width) + d(m.width) * d(m.outputs);
-    return {2 * d(m.points) * macs, d(m.points) * (d(m.inputs) + d(m.outputs)) * 2};
+        real(m.inputs) * real(m.width) + real(m.depth - 1) * real(m.width) * real(m.width) + real(m.width) * real(m.outputs);
+    return {2 * real(m.points) * macs, real(m.points) * (real(m.inputs) + real(m.outputs)) * 2};
   }
   OperationWork operator()(const Spmm& s) const {
     const double e = bytes_per_element(s.dtype);
     const double blocks = nonempty_blocks(s);
     const double padded = padded_from_blocks(s, blocks);
     // Padded values and one int32 column index per block; B once; C once.
-    return {2 * padded * d(s.n), padded * e + blocks * 4 + (d(s.cols) + d(s.rows)) * d(s.n) * e};
+    return {2 * padded * real(s.n), padded * e + blocks * 4 + (real(s.cols) + real(s.rows)) * real(s.n) * e};
   }
   OperationWork operator()(const Sddmm& s) const {
     const double e = bytes_per_element(s.dtype);
     const double blocks = nonempty_blocks(s);
     const double padded = padded_from_blocks(s, blocks);
     // Both dense inputs once, the sampled output (padded) and its block indices.
-    return {2 * padded * d(s.n), (d(s.rows) + d(s.cols)) * d(s.n) * e + padded * e + blocks * 4};
+    return {2 * padded * real(s.n), (real(s.rows) + real(s.cols)) * real(s.n) * e + padded * e + blocks * 4};
   }
   OperationWork operator()(const QuantGemm& q) const {
     OperationWork w;
     const double ea = bytes_per_element(q.activations);
     for (DType wt : q.weights) {
-      w.flops += 2 * d(q.m) * d(q.n) * d(q.k);
-      const double scales = q.group_size > 0 ? d(q.n) * d(q.k) / d(q.group_size) * 2 : 0;
+      w.flops += 2 * real(q.m) * real(q.n) * real(q.k);
+      const double scales = q.group_size > 0 ? real(q.n) * real(q.k) / real(q.group_size) * 2 : 0;
       w.bytes +=
-          d(q.m) * d(q.k) * ea + d(q.n) * d(q.k) * bytes_per_element(wt) + scales + d(q.m) * d(q.n) * ea;
+          real(q.m) * real(q.k) * ea + real(q.n) * real(q.k) * bytes_per_element(wt) + scales + real(q.m) * real(q.n) * ea;
     }
     return w;
   }

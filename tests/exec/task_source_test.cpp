@@ -13,7 +13,7 @@
 #include "sim/exec/task_source.hpp"
 #include "topologies/chain.hpp"
 
-namespace orrery::exec {
+namespace orrery::exec::task_source_test {
 namespace {
 
 using task::ComputeWork;
@@ -170,4 +170,4 @@ TEST(TaskSource, BadSubmissionsAreRejectedWithTheTaskNamed) {
 }
 
 }  // namespace
-}  // namespace orrery::exec
+}  // namespace orrery::exec::task_source_test

@@ -13,7 +13,7 @@
 #include "tests/support/calibration_text.hpp"
 #include "tests/support/scenario_support.hpp"
 
-namespace orrery::models {
+namespace orrery::models::calibration_table_test {
 namespace {
 
 constexpr const char* kPublished = R"yaml(format: orrery-calibration/1
@@ -123,4 +123,4 @@ TEST(CalibrationTable, AMeasuredTableWinsOverAPublishedOne) {
 }
 
 }  // namespace
-}  // namespace orrery::models
+}  // namespace orrery::models::calibration_table_test

@@ -13,7 +13,7 @@
 #include "sim/task/spmm_padding.hpp"
 #include "tests/support/round_number_device.hpp"
 
-namespace orrery::models {
+namespace orrery::models::cost_test {
 namespace {
 
 using task::DType;
@@ -181,4 +181,4 @@ TEST(Cost, CalibratedShapesReturnTheMeasuredTimePlusLaunch) {
 }
 
 }  // namespace
-}  // namespace orrery::models
+}  // namespace orrery::models::cost_test

@@ -9,7 +9,7 @@
 #include "models/devices/device.hpp"
 #include "models/devices/device_catalog.hpp"
 
-namespace orrery::models {
+namespace orrery::models::device_test {
 namespace {
 
 constexpr const char* kGood = R"(name: TEST-GPU
@@ -161,4 +161,4 @@ TEST(DeviceCatalog, DescribePrintsEveryFieldWithItsSource) {
 }
 
 }  // namespace
-}  // namespace orrery::models
+}  // namespace orrery::models::device_test

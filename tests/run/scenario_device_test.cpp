@@ -8,7 +8,7 @@
 
 #include "sim/run/scenario.hpp"
 
-namespace orrery::run {
+namespace orrery::run::scenario_device_test {
 namespace {
 
 using test::error_of;
@@ -82,4 +82,4 @@ TEST(ScenarioDeviceInvalid, BadOverrides) {
 }
 
 }  // namespace
-}  // namespace orrery::run
+}  // namespace orrery::run::scenario_device_test

@@ -21,7 +21,7 @@
 #include "sim/run/simulation.hpp"
 #include "workloads/traffic.hpp"
 
-namespace orrery {
+namespace orrery::traffic_test {
 namespace {
 
 std::string scenario(int nodes, const std::string& workload, const std::string& latency = "1 us",
@@ -407,4 +407,4 @@ TEST(TrafficScenario, ResolvedYamlReadsBack) {
 }
 
 }  // namespace
-}  // namespace orrery
+}  // namespace orrery::traffic_test

@@ -19,7 +19,7 @@
 #include "sim/run/simulation.hpp"
 #include "tests/support/scenario_support.hpp"
 
-namespace orrery {
+namespace orrery::training_calibration_test {
 namespace {
 
 using test::number;
@@ -78,4 +78,4 @@ TEST(TrainingCalibration, MemoryPerGpuOfTheKorthikantiSet) {
 }
 
 }  // namespace
-}  // namespace orrery
+}  // namespace orrery::training_calibration_test

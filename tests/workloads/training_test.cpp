@@ -17,7 +17,7 @@
 #include "workloads/training/plan.hpp"
 #include "workloads/training/transformer.hpp"
 
-namespace orrery {
+namespace orrery::training_test {
 namespace {
 
 using test::error_of;
@@ -420,4 +420,4 @@ TEST(TrainingInvalid, PlansThatDoNotFitSayWhyWithTheNumbers) {
 }
 
 }  // namespace
-}  // namespace orrery
+}  // namespace orrery::training_test

@@ -40,7 +40,7 @@
 #include "workloads/schedules/pipeline_zb_h2.hpp"
 #include "workloads/schedules/pipeline_zb_v.hpp"
 
-namespace orrery {
+namespace orrery::zero_bubble_test {
 namespace {
 
 using test::number;
@@ -332,4 +332,4 @@ TEST(ZeroBubble, WithCommunicationMatchesAnIndependentRecurrence) {
 }
 
 }  // namespace
-}  // namespace orrery
+}  // namespace orrery::zero_bubble_test
