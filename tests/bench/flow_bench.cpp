@@ -51,20 +51,26 @@ Cluster cluster_of(int endpoints, std::function<std::unique_ptr<topo::Topology>(
 
 // ---- churn on random routes ----
 
-// `endpoints` endpoints and `links` links between random endpoints; the route
-// of a pair is 2–6 distinct random links drawn from a stream seeded by the
-// pair: a random sharing pattern rather than a path.
+// `endpoints` endpoints and `links` links (at least `endpoints`): a ring
+// through the endpoints, so that the graph is connected as every topology must
+// be (a random graph of 1,024 links on 256 endpoints often is not: the
+// churn cases on it used to abort), and the rest between random endpoints.
+// The route of a pair is 2–6 distinct random links of all of them, drawn from
+// a stream seeded by the pair: a random sharing pattern rather than a path.
 class RandomRoutes final : public topo::Topology {
  public:
   RandomRoutes(int endpoints, int links, std::uint64_t seed) : seed_(seed) {
     for (int i = 0; i < endpoints; ++i) add_vertex(topo::VertexKind::kEndpoint, fmt::format("e{}", i));
     Rng rng(seed);
-    for (int l = 0; l < links; ++l) {
+    const auto link = [&](std::int32_t a, std::int32_t b) {
+      add_link(VertexId(a), VertexId(b), Bandwidth::bytes_per_s(1e9 * static_cast<double>(1 + rng.below(100))),
+               Duration::ns(static_cast<std::int64_t>(rng.below(1000))));
+    };
+    for (std::int32_t i = 0; i < endpoints; ++i) link(i, (i + 1) % endpoints);
+    for (int l = endpoints; l < links; ++l) {
       const auto a = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(endpoints)));
       const auto b = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(endpoints)));
-      add_link(VertexId(a), VertexId(b),
-               Bandwidth::bytes_per_s(1e9 * static_cast<double>(1 + rng.below(100))),
-               Duration::ns(static_cast<std::int64_t>(rng.below(1000))));
+      link(a, b);
     }
     seal();
   }
