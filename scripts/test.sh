@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test: the Release build with ctest, then the
-# whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Sets up, builds and runs every test: a Release build (the `ci` preset) for the
+# end-to-end tests, the golden summaries and the benchmarks' smoke runs, then
+# everything with the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
+# (the unit tests are built once, there). Both are unity builds.
 # Exits non-zero on any failure. `.ci/run` calls this.
 set -euo pipefail
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,17 +15,17 @@ section() { printf '\n==== %s (%d s) ====\n' "$*" "$SECONDS"; }
 
 section "release build"
 # Of the configure output, only the line saying whether orrery-calibrate (CUDA) is built.
-configure_log=$(cmake --preset release) || { echo "$configure_log"; exit 1; }
+configure_log=$(cmake --preset ci) || { echo "$configure_log"; exit 1; }
 grep 'orrery-calibrate:' <<<"$configure_log" || true
-cmake --build --preset release -j "$jobs"
+cmake --build --preset ci -j "$jobs"
 section "release tests"
-ctest --preset release -j "$jobs"
+ctest --preset ci -j "$jobs"
 
 section "benchmark smoke runs"
 # One short case of each benchmark, so that a crashing benchmark or a failed
 # check inside one (Google Benchmark's SkipWithError, which exits 0) fails CI;
 # the full runs stay out (README: Developing).
-bench=build/release/tests/bench
+bench=build/ci/tests/bench
 smoke() {
   local out
   out=$("$bench/$1" --benchmark_format=json "${@:2}") || { echo "$1 failed"; return 1; }
