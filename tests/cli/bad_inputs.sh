@@ -160,6 +160,8 @@ expect training-offload-without-host "--set workload.training.offload=cpu: error
 expect training-vocab-without-pipeline "--set workload.training.vocab_parallel=true: error: workload.training.vocab_parallel: vocabulary parallelism splits the output layer over pipeline stages; it needs pp > 1" run "$training" --set workload.training.vocab_parallel=true "${out[@]}"
 expect training-profiled-times-unasked "--set workload.compute.forward=1ms: error: workload.compute.forward: is for \`model: profiled\` only" run "$training" --set workload.compute.forward=1ms "${out[@]}"
 expect training-gqa "--set workload.model.kv_heads=5: error: workload.model.kv_heads: must divide heads 64 (grouped-query attention), got 5" run "$training" --set workload.model.kv_heads=5 "${out[@]}"
+expect training-preset "--set workload.model.preset=llama3-406b: error: workload.model.preset: unknown value 'llama3-406b'; did you mean 'llama3-405b'?; valid: none, gpt3-1.3b, gpt3-6.7b, gpt3-175b, llama2-7b, llama2-13b, llama2-70b, llama3-8b, llama3-70b, llama3-405b, mixtral-8x7b" run "$training" --set workload.model.preset=llama3-406b "${out[@]}"
+expect training-mlp "--set workload.model.mlp=relu: error: workload.model.mlp: unknown value 'relu'; did you mean 'gelu'?; valid: gelu, swiglu" run "$training" --set workload.model.mlp=relu "${out[@]}"
 expect training-order "--set workload.parallel.order=tp-dp-pp: error: workload.parallel.order: 'tp-dp-pp' must name each of tp, cp, dp, pp once" run "$training" --set workload.parallel.order=tp-dp-pp "${out[@]}"
 expect training-check "calibration_22b.yaml:36:13: error: workload.parallel: dp 1 × tp 4 × pp 1 × cp 1 = 4 devices, but the cluster has 8" check "$training" --set workload.parallel.tp=4
 

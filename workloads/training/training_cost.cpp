@@ -139,28 +139,31 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs(const DeviceModel* d
       add(c.backward, price(emb_b, device, 0));
       // The word embedding (unless split over the stages with the output layer it is tied to) and the positions.
       c.parameters += (vocab ? 0.0 : static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t)) +
-                      static_cast<double>(m.seq_len * m.hidden);
+                      (m.positions == Positions::kLearned ? static_cast<double>(m.seq_len * m.hidden) : 0.0);
     }
     if (vs == stages - 1 && p_.vocab_parallel) {
       add(c.forward, price(out_norm_f, device, 0));
       add(c.backward, price(out_norm_b, device, 0));
-      c.parameters += 2.0 * static_cast<double>(m.hidden);
+      c.parameters += m.norm_parameters();
     } else if (vs == stages - 1) {
       add(c.forward, price(out_f, device, out_f.model_flops));
       add(c.backward, price(out_b, device, out_b.model_flops));
       add(split ? c.weight : c.backward, price(out_w, device, out_w.model_flops));
-      if (stages > 1) c.parameters += static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t);
-      c.parameters += 2.0 * static_cast<double>(m.hidden);  // final layer norm
+      // The output layer: a copy of the tied word embedding on another stage, or its own weights.
+      if (stages > 1 || !m.tied_embeddings) c.parameters += static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t);
+      c.parameters += m.norm_parameters();  // final norm
       c.activation_bytes += logits * 4;                      // fp32 logits kept for the loss's backward
     }
   }
   if (vocab) {
     // Each stage's chunk 0 carries its V/(p·t) share of the vocabulary's rows,
     // used by both the input and the output layer (tied, as Yeung et al. keep
-    // them: each stage's input and output shards are the same rows).
+    // them: each stage's input and output shards are the same rows; untied,
+    // the stage holds both).
+    const double copies = m.tied_embeddings ? 1.0 : 2.0;
     for (int s = 0; s < p; ++s) {
       out[static_cast<std::size_t>(position_of(0, s))].parameters +=
-          static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t * p);
+          copies * static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t * p);
     }
   }
   return out;

@@ -93,8 +93,8 @@ void add_embedding_sync(TrainingLowering& l, std::vector<std::vector<TaskId>>& s
 std::vector<std::vector<TaskId>> add_gradient_sync(TrainingLowering& l) {
   const int p = l.stages();
   std::vector<std::vector<TaskId>> stage_reduced(static_cast<std::size_t>(p));
-  const bool tied =
-      !l.p.vocab_parallel && l.pipeline.device_of(0) != l.pipeline.device_of(l.virtual_stages() - 1);
+  const bool tied = l.p.model.tied_embeddings && !l.p.vocab_parallel &&
+                    l.pipeline.device_of(0) != l.pipeline.device_of(l.virtual_stages() - 1);
   for (int s = 0; s < p; ++s) {
     std::vector<TaskId>& reduced = stage_reduced[static_cast<std::size_t>(s)];
     for (int c = 0; c < l.pipeline.shape().chunks; ++c) {

@@ -19,6 +19,7 @@ LayerOps layer_ops(const TrainingParams& p) {
   const std::int64_t e_local = m.experts / plan.ep;
   const std::int64_t expert_tokens = div_or_one(tokens * m.top_k, e_local);
   const double rep = static_cast<double>(tokens * h) * eb / (plan.sequence_parallel ? static_cast<double>(t) : 1.0);
+  const std::int64_t up = m.gated() ? 2 * m.ffn_hidden : m.ffn_hidden;  // the first projection: gate and up, or one
   const double ffn_act = static_cast<double>(tokens * m.top_k * (m.ffn_hidden / t)) * eb;
   const double scores = static_cast<double>(p.micro_batch * heads * s_local * m.seq_len);
 
@@ -26,6 +27,9 @@ LayerOps layer_ops(const TrainingParams& p) {
   // Forward.
   L.f.memory(PointwiseKind::kNorm, 2 * rep);  // layer norm: read, write
   L.f.gemm(tokens, (h + 2 * kvd) / t, h, 1, dt);
+  if (m.positions == Positions::kRotary) {  // rotate q and k: read, write
+    L.f.memory(PointwiseKind::kElementwise, 2 * static_cast<double>(tokens * ((h + kvd) / t)) * eb);
+  }
   if (p.attention == AttentionKernel::kFlash) {
     L.core.ops.push_back(Attention{p.micro_batch * plan.cp, heads, kv_heads, s_local, d, true, dt});
     L.core.model_flops += 4.0 * scores * static_cast<double>(d);
@@ -39,8 +43,12 @@ LayerOps layer_ops(const TrainingParams& p) {
   L.f.gemm(tokens, h, h / t, 1, dt);
   L.f.memory(PointwiseKind::kElementwise, 3.5 * rep);  // bias-dropout-add: x, residual, out, 1-byte mask
   L.f.memory(PointwiseKind::kNorm, 2 * rep);
-  L.f.gemm(expert_tokens, m.ffn_hidden / t, h, e_local, dt);
-  L.f.memory(PointwiseKind::kElementwise, 2 * ffn_act);  // GeLU
+  L.f.gemm(expert_tokens, up / t, h, e_local, dt);
+  if (m.gated()) {
+    L.f.memory(PointwiseKind::kElementwise, 3 * ffn_act);  // SwiGLU: read gate and up, write silu(gate)·up
+  } else {
+    L.f.memory(PointwiseKind::kElementwise, 2 * ffn_act);  // GeLU
+  }
   L.f.gemm(expert_tokens, h, m.ffn_hidden / t, e_local, dt);
   L.f.memory(PointwiseKind::kElementwise, 3.5 * rep);
 
@@ -62,12 +70,12 @@ LayerOps layer_ops(const TrainingParams& p) {
   }
   L.b.gemm(tokens, h / t, h, 1, dt);
   L.b.gemm(expert_tokens, m.ffn_hidden / t, h, e_local, dt);
-  L.b.gemm(expert_tokens, h, m.ffn_hidden / t, e_local, dt);
+  L.b.gemm(expert_tokens, h, up / t, e_local, dt);
 
   // Weight gradient.
   L.w.gemm(h, (h + 2 * kvd) / t, tokens, 1, dt);
   L.w.gemm(h / t, h, tokens, 1, dt);
-  L.w.gemm(h, m.ffn_hidden / t, expert_tokens, e_local, dt);
+  L.w.gemm(h, up / t, expert_tokens, e_local, dt);
   L.w.gemm(m.ffn_hidden / t, h, expert_tokens, e_local, dt);
 
   // Collectives inside the layer.

@@ -6,6 +6,9 @@
 // Shapes per rank, T = b·s/cp tokens, t = tp, k = top_k, e = experts per ep rank:
 //   QKV  (T, (h + 2·kv_dim)/t, h)   output projection (T, h, h/t)
 //   FC1  e × (T·k/e, ffn/t, h)      FC2 e × (T·k/e, h, ffn/t)
+//   (a gated MLP: FC1 computes gate and up together, e × (T·k/e, 2·ffn/t, h),
+//   and SwiGLU reads both and writes one, 3 ffn-wide tensors where GeLU moves 2;
+//   rotary positions read and write q and k after QKV)
 //   attention over a/t heads, each rank's s/cp queries against all s keys;
 //   flash (one fused kernel, scores never stored) or unfused as in Megatron-LM
 //   2022 (batched QKᵀ and PV GEMMs, fused scale-mask-softmax, dropout).

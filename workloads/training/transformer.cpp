@@ -2,35 +2,87 @@
 
 #include <fmt/format.h>
 
+#include <string>
+#include <vector>
+
+#include "workloads/training/model_presets.hpp"
+
 namespace orrery::workload::training {
+
+double TransformerSpec::norm_parameters() const {
+  return static_cast<double>(hidden) * (norm == Norm::kLayerNorm ? 2.0 : 1.0);
+}
 
 double TransformerSpec::layer_parameters() const {
   const auto h = static_cast<double>(hidden);
   const auto kv = static_cast<double>(kv_dim());
   const auto f = static_cast<double>(ffn_hidden);
-  const double attention = h * (h + 2 * kv) + (h + 2 * kv) + h * h + h;
-  const double expert = 2 * h * f + f + h;
+  const double b = bias ? 1.0 : 0.0;
+  const double up = gated() ? 2.0 : 1.0;  // gate and up projections, or one
+  const double attention = h * (h + 2 * kv) + b * (h + 2 * kv) + h * h + b * h;
+  const double expert = (up + 1) * h * f + b * (up * f + h);
   const double router = experts > 1 ? h * static_cast<double>(experts) : 0.0;
-  return attention + static_cast<double>(experts) * expert + router + 4 * h;
+  return attention + static_cast<double>(experts) * expert + router + 2 * norm_parameters();
 }
 
 double TransformerSpec::embedding_parameters() const {
-  return static_cast<double>(vocab + seq_len) * static_cast<double>(hidden);
+  const auto positions_rows = this->positions == Positions::kLearned ? seq_len : 0;
+  const std::int64_t rows = vocab + positions_rows + (tied_embeddings ? 0 : vocab);
+  return static_cast<double>(rows) * static_cast<double>(hidden);
 }
 
+namespace {
+
+std::vector<std::string> preset_names() {
+  std::vector<std::string> names{"none"};
+  for (const ModelPreset& p : model_presets()) names.emplace_back(p.name);
+  return names;
+}
+
+// A shape key: required without a preset, the preset's value otherwise.
+std::int64_t shape_key(config::Reader& r, bool preset, std::string_view key, std::int64_t preset_value,
+                       std::string_view help) {
+  if (!preset) return r.required<std::int64_t>(key, help);
+  return r.optional<std::int64_t>(key, preset_value, help);
+}
+
+}  // namespace
+
 TransformerSpec TransformerSpec::read(config::Reader& r) {
-  TransformerSpec m;
-  m.layers = r.required<std::int64_t>("layers", "transformer layers");
-  m.hidden = r.required<std::int64_t>("hidden", "hidden size h");
-  m.heads = r.required<std::int64_t>("heads", "attention heads a");
+  const std::string preset_name = r.choice(
+      "preset", preset_names(), "none",
+      "a published model shape (its source in workloads/training/model_presets.cpp); keys beside it override it");
+  const bool preset = preset_name != "none";
+  TransformerSpec m = preset ? *model_preset(preset_name) : TransformerSpec{};
+  m.layers = shape_key(r, preset, "layers", m.layers, "transformer layers");
+  m.hidden = shape_key(r, preset, "hidden", m.hidden, "hidden size h");
+  m.heads = shape_key(r, preset, "heads", m.heads, "attention heads a");
   m.kv_heads = r.maybe<std::int64_t>("kv_heads", "key/value heads (grouped-query attention); = heads by default")
-                   .value_or(m.heads);
-  m.ffn_hidden =
-      r.maybe<std::int64_t>("ffn_hidden", "feed-forward hidden size; 4·hidden by default").value_or(4 * m.hidden);
-  m.vocab = r.required<std::int64_t>("vocab", "vocabulary size V");
-  m.seq_len = r.required<std::int64_t>("seq_len", "sequence length s");
-  m.experts = r.optional<std::int64_t>("experts", 1, "experts per feed-forward layer (mixture of experts); 1 = dense");
-  m.top_k = r.optional<std::int64_t>("top_k", 1, "experts each token is routed to");
+                   .value_or(preset ? m.kv_heads : m.heads);
+  m.ffn_hidden = r.maybe<std::int64_t>("ffn_hidden", "feed-forward hidden size; 4·hidden by default")
+                     .value_or(preset ? m.ffn_hidden : 4 * m.hidden);
+  m.vocab = shape_key(r, preset, "vocab", m.vocab, "vocabulary size V");
+  m.seq_len = shape_key(r, preset, "seq_len", m.seq_len, "sequence length s");
+  m.experts = r.optional<std::int64_t>("experts", m.experts, "experts per feed-forward layer (mixture of experts); 1 = dense");
+  m.top_k = r.optional<std::int64_t>("top_k", m.top_k, "experts each token is routed to");
+  const std::vector<std::string> mlps{"gelu", "swiglu"};
+  m.mlp = r.choice("mlp", mlps, m.gated() ? "swiglu" : "gelu",
+                   "feed-forward layer: gelu (two h × ffn matrices) or swiglu (gated: three)") == "swiglu"
+              ? Mlp::kSwiglu
+              : Mlp::kGelu;
+  const std::vector<std::string> norms{"layernorm", "rmsnorm"};
+  m.norm = r.choice("norm", norms, m.norm == Norm::kRmsNorm ? "rmsnorm" : "layernorm",
+                    "layernorm (scale and bias) or rmsnorm (scale)") == "rmsnorm"
+               ? Norm::kRmsNorm
+               : Norm::kLayerNorm;
+  const std::vector<std::string> positions{"learned", "rotary"};
+  m.positions = r.choice("positions", positions, m.positions == Positions::kRotary ? "rotary" : "learned",
+                         "learned position embeddings (s·h parameters) or rotary (applied to q and k)") == "rotary"
+                    ? Positions::kRotary
+                    : Positions::kLearned;
+  m.bias = r.optional<bool>("bias", m.bias, "linear layers with biases");
+  m.tied_embeddings =
+      r.optional<bool>("tied_embeddings", m.tied_embeddings, "the output layer shares the word embedding's weights");
   for (const auto& [key, v] : {std::pair{"layers", m.layers}, std::pair{"hidden", m.hidden}, std::pair{"heads", m.heads},
                                 std::pair{"vocab", m.vocab}, std::pair{"seq_len", m.seq_len}}) {
     r.check(v >= 1, key, "must be at least 1");
@@ -54,8 +106,9 @@ double activation_bytes_per_layer(const TransformerSpec& m, const ActivationShap
   const double sp = a.sequence_parallel ? t : 1.0;
   if (a.recompute == Recompute::kFull) return 2 * s * b * h / sp;
   const double replicated = 10 * h;  // layer-norm inputs, dropout masks, QKV and MLP inputs (Korthikanti: 10sbh)
+  const double ffn_tensors = m.gated() ? 3.0 : 2.0;  // 2 bytes each: GeLU's input and the down projection's; gate, up and it
   const double split = 4 * h + 4 * static_cast<double>(m.kv_dim()) +
-                       4 * static_cast<double>(m.ffn_hidden) * static_cast<double>(m.top_k);
+                       2 * ffn_tensors * static_cast<double>(m.ffn_hidden) * static_cast<double>(m.top_k);
   double per_token = replicated / sp + split / t;
   const bool scores = a.recompute == Recompute::kNone && a.stores_scores;
   if (scores) per_token += 5 * static_cast<double>(m.heads) * static_cast<double>(m.seq_len) / t;

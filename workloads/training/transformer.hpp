@@ -1,5 +1,5 @@
-// The model a `training` workload trains — a GPT-style decoder-only
-// transformer, optionally with mixture-of-experts feed-forward layers — and the
+// The model a `training` workload trains — a decoder-only transformer, GPT- or
+// Llama-style, optionally with mixture-of-experts feed-forward layers — and the
 // closed forms the lowering and the memory model use: parameter counts,
 // activation bytes per layer (Korthikanti et al. 2022, "Reducing Activation
 // Recomputation in Large Transformer Models", generalised to grouped-query
@@ -13,6 +13,14 @@
 
 namespace orrery::workload::training {
 
+// The feed-forward layer: GeLU (GPT) or gated, SwiGLU (Llama, Mixtral: a gate
+// and an up projection, silu(gate)·up, then the down projection).
+enum class Mlp : std::uint8_t { kGelu, kSwiglu };
+// LayerNorm (scale and bias) or RMSNorm (scale only).
+enum class Norm : std::uint8_t { kLayerNorm, kRmsNorm };
+// Learned position embeddings (s·h parameters) or rotary ones (none; applied to q and k in every layer).
+enum class Positions : std::uint8_t { kLearned, kRotary };
+
 struct TransformerSpec {
   std::int64_t layers = 0;
   std::int64_t hidden = 0;
@@ -23,19 +31,32 @@ struct TransformerSpec {
   std::int64_t seq_len = 0;
   std::int64_t experts = 1;  // 1: dense feed-forward layers
   std::int64_t top_k = 1;    // experts each token is routed to
+  Mlp mlp = Mlp::kGelu;
+  Norm norm = Norm::kLayerNorm;
+  Positions positions = Positions::kLearned;
+  bool bias = true;             // linear layers with biases
+  bool tied_embeddings = true;  // the output layer shares the word embedding's weights
 
   [[nodiscard]] std::int64_t head_dim() const { return hidden / heads; }
   [[nodiscard]] std::int64_t kv_dim() const { return kv_heads * head_dim(); }
-  // Parameters of one transformer layer: QKV (with biases), output projection,
-  // feed-forward (per expert, times experts, plus the router), two layer norms.
-  // For kv_heads = heads, ffn_hidden = 4h and one expert: 12h² + 13h.
+  [[nodiscard]] bool gated() const { return mlp == Mlp::kSwiglu; }
+  // Parameters of one norm: scale (and bias for LayerNorm).
+  [[nodiscard]] double norm_parameters() const;
+  // Parameters of one transformer layer: QKV, output projection, feed-forward
+  // (per expert, times experts, plus the router), two norms; biases if `bias`.
+  // For kv_heads = heads, ffn_hidden = 4h, one expert, GeLU, LayerNorm and
+  // biases: 12h² + 13h. A gated MLP has three h × ffn matrices instead of two.
   [[nodiscard]] double layer_parameters() const;
-  // Word and learned position embeddings, (V + s)·h; the output layer shares the word embedding.
+  // Word embedding V·h, learned positions s·h, an untied output layer V·h.
   [[nodiscard]] double embedding_parameters() const;
-  // The whole model as Narayanan et al. (SC21) count it:
-  // 12·l·h²·(1 + 13/(12h) + (V+s)/(12·l·h)) for a dense model.
-  [[nodiscard]] double parameters() const { return static_cast<double>(layers) * layer_parameters() + embedding_parameters(); }
+  // The whole model: layers, embeddings and the final norm. For a GPT-style
+  // model that is Narayanan et al.'s (SC21) 12·l·h²·(1 + 13/(12h) + (V+s)/(12·l·h))
+  // plus the final LayerNorm's 2h.
+  [[nodiscard]] double parameters() const {
+    return static_cast<double>(layers) * layer_parameters() + embedding_parameters() + norm_parameters();
+  }
 
+  // Reads `model:`; a `preset` (model_presets.hpp) gives every shape key, and keys beside it override.
   static TransformerSpec read(config::Reader& r);
 };
 
@@ -46,6 +67,8 @@ enum class Recompute : std::uint8_t { kNone, kSelective, kFull };
 // precision (Korthikanti et al. 2022, Table 2 and §4–5):
 //   none, no sequence parallelism: s·b·[10h + (4h + 4·kv_dim + 4·ffn·k)/t + 5·a·s/t]
 //   (= s·b·h·(10 + 24/t + 5·a·s/(h·t)) for kv_dim = h, ffn = 4h, k = 1);
+//   a gated MLP keeps three ffn-wide tensors, gate, up and the down projection's
+//   input, where GeLU keeps two: 6·ffn·k;
 //   with sequence parallelism every term is divided by t;
 //   selective recompute (and flash attention, which never stores the scores)
 //   drops the 5·a·s term; full recompute keeps the layer input, 2·s·b·h (/t with SP).

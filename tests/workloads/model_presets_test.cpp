@@ -1,0 +1,140 @@
+// Model presets and the Llama-style transformer (gated MLP, RMSNorm, rotary
+// positions, no biases, untied embeddings):
+//  * each preset's parameter count against the count its release publishes
+//    (the model card's safetensors total, which is the sum over the released
+//    config.json's shapes), and GPT-3 175B against Narayanan's closed form;
+//  * a SwiGLU model's iteration FLOPs against the closed form
+//    3·B·s·[l·(2·(h·(h + 2·kv) + h² + 3·h·f) + 4·s·h) + 2·h·V] (no recompute:
+//    forward once, backward twice; Megatron's count, SC21 Eq. 3, with the
+//    gated MLP's three h × f matrices and grouped-query K, V);
+//  * a gated MLP's activation bytes (three ffn-wide tensors kept, not two);
+//  * reading: a preset with overrides, and each bad input with its message.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "tests/support/scenario_support.hpp"
+#include "workloads/training/model_presets.hpp"
+
+namespace orrery::model_presets_test {
+namespace {
+
+namespace tr = workload::training;
+using test::error_of;
+using test::number;
+
+const tr::TransformerSpec& preset(const std::string& name) {
+  static std::map<std::string, tr::TransformerSpec> cache;
+  auto it = cache.find(name);
+  if (it == cache.end()) {
+    const auto m = tr::model_preset(name);
+    EXPECT_TRUE(m.has_value()) << name;
+    it = cache.emplace(name, m.value_or(tr::TransformerSpec{})).first;
+  }
+  return it->second;
+}
+
+TEST(ModelPresets, ParameterCountsAreThePublishedOnes) {
+  // Model cards (Hugging Face, meta-llama/* and mistralai/Mixtral-8x7B-v0.1): total parameters.
+  const std::vector<std::pair<std::string, double>> published{
+      {"llama2-7b", 6'738'415'616.0},   {"llama2-13b", 13'015'864'320.0}, {"llama2-70b", 68'976'648'192.0},
+      {"llama3-8b", 8'030'261'248.0},   {"llama3-70b", 70'553'706'496.0}, {"llama3-405b", 405'853'388'800.0},
+      {"mixtral-8x7b", 46'702'792'704.0},
+  };
+  for (const auto& [name, count] : published) EXPECT_DOUBLE_EQ(preset(name).parameters(), count) << name;
+}
+
+TEST(ModelPresets, Gpt3IsNarayanansFormulaAndThePapersSizes) {
+  // 12·l·h²·(1 + 13/(12h) + (V+s)/(12·l·h)) + 2h (SC21 §5.1, the final LayerNorm
+  // added); Brown et al. 2020, Table 2.1: 1.3B, 6.7B, 175.0B.
+  for (const auto& [name, headline] :
+       std::vector<std::pair<std::string, double>>{{"gpt3-1.3b", 1.3e9}, {"gpt3-6.7b", 6.7e9}, {"gpt3-175b", 175.0e9}}) {
+    const tr::TransformerSpec& m = preset(name);
+    const double l = static_cast<double>(m.layers), h = static_cast<double>(m.hidden);
+    const double V = 50257, s = 2048;
+    EXPECT_DOUBLE_EQ(m.parameters(), 12 * l * h * h + 13 * l * h + (V + s) * h + 2 * h) << name;
+    EXPECT_NEAR(m.parameters() / headline, 1.0, 0.02) << name;  // the paper rounds
+  }
+}
+
+TEST(ModelPresets, GatedMlpAndGqaLayerCount) {
+  // Llama 3 405B, one layer: q and o h² each, k and v h·kv_dim each, gate, up,
+  // down h·f each, two RMSNorm scales h each; no biases.
+  const tr::TransformerSpec& m = preset("llama3-405b");
+  const double h = 16384, kv = 8 * 128, f = 53248;
+  EXPECT_DOUBLE_EQ(m.layer_parameters(), 2 * h * h + 2 * h * kv + 3 * h * f + 2 * h);
+}
+
+std::string scenario(const std::string& model, const std::string& training) {
+  return fmt::format(R"(cluster:
+  nodes: 1
+  device: A100-SXM4-80GB
+  node: {{ kind: nvswitch, devices: 8, bandwidth: "300 GB/s", nics: 8, nic_bandwidth: "200 Gb/s" }}
+  scale_out: {{ kind: fat_tree, levels: 2, radix: 16 }}
+network: {{ model: analytic }}
+workload:
+  kind: training
+  model: {{ {} }}
+  parallel: {{ tp: 8 }}
+  training: {{ {} }}
+)",
+                     model, training);
+}
+
+run::RunOutput run_text(const std::string& text) {
+  const run::Catalog catalog;
+  return run::simulate(run::parse_scenario(catalog, text, "m.yaml", {}, std::nullopt));
+}
+
+TEST(ModelPresets, SwigluIterationFlopsAreTheClosedForm) {
+  const auto r = run_text(scenario("preset: llama3-8b, layers: 2, seq_len: 1024",
+                                   "global_batch: 8, recompute: none, check_memory: false"));
+  const double B = 8, s = 1024, l = 2, h = 4096, kv = 1024, f = 14336, V = 128256;
+  const double expected = 3 * B * s * (l * (2 * (h * (h + 2 * kv) + h * h + 3 * h * f) + 4 * s * h) + 2 * h * V);
+  EXPECT_NEAR(number(r, "model_flops") / expected, 1.0, 1e-12);
+  // The summary's parameter count is the preset's, with the two layers asked for.
+  const tr::TransformerSpec& m = preset("llama3-8b");
+  EXPECT_DOUBLE_EQ(number(r, "parameters"), 2 * m.layer_parameters() + 2 * 128256.0 * 4096 + 4096);
+}
+
+TEST(ModelPresets, GatedMlpKeepsThreeFfnTensors) {
+  // Korthikanti et al. 2022 Table 2's no-recompute term, per token on one tp rank:
+  // 10h + (4h + 4·kv_dim + c·f·k)/t + 5·a·s/t, c = 4 for GeLU (its input and FC2's), 6 gated.
+  tr::TransformerSpec m = preset("llama3-8b");
+  m.seq_len = 2048;
+  const tr::ActivationShape a{.micro_batch = 1, .tp = 8};
+  const double s = 2048, h = 4096, kv = 1024, f = 14336, heads = 32, t = 8;
+  EXPECT_DOUBLE_EQ(tr::activation_bytes_per_layer(m, a), s * (10 * h + (4 * h + 4 * kv + 6 * f) / t + 5 * heads * s / t));
+  m.mlp = tr::Mlp::kGelu;
+  EXPECT_DOUBLE_EQ(tr::activation_bytes_per_layer(m, a), s * (10 * h + (4 * h + 4 * kv + 4 * f) / t + 5 * heads * s / t));
+}
+
+TEST(ModelPresets, KeysBesideThePresetOverrideIt) {
+  const auto r = run_text(scenario("preset: llama2-7b, layers: 2, seq_len: 512, tied_embeddings: true, norm: layernorm",
+                                   "global_batch: 8, check_memory: false"));
+  // Two layers of Llama 2 7B with LayerNorm (2h per norm), one shared V·h embedding, final LayerNorm.
+  const double h = 4096, f = 11008, V = 32000;
+  EXPECT_DOUBLE_EQ(number(r, "parameters"), 2 * (4 * h * h + 3 * h * f + 4 * h) + V * h + 2 * h);
+}
+
+TEST(ModelPresetsInvalid, EachBadInputSaysWhereAndWhy) {
+  const std::string base = test::kSmallTraining;
+  const std::string shape = "model: { layers: 8, hidden: 1024, heads: 16, vocab: 32000, seq_len: 1024 }";
+  EXPECT_EQ(error_of(test::replace(base, shape, "model: { preset: llama3-406b }")),
+            "s.yaml:9:20: error: workload.model.preset: unknown value 'llama3-406b'; did you mean 'llama3-405b'?; "
+            "valid: none, gpt3-1.3b, gpt3-6.7b, gpt3-175b, llama2-7b, llama2-13b, llama2-70b, llama3-8b, llama3-70b, "
+            "llama3-405b, mixtral-8x7b");
+  EXPECT_EQ(error_of(test::replace(base, shape, "model: { hidden: 1024, heads: 16, vocab: 32000, seq_len: 1024 }")),
+            "s.yaml:9:10: error: workload.model.layers: missing required key 'layers' (transformer layers)");
+  EXPECT_EQ(error_of(test::replace(base, "seq_len: 1024 }", "seq_len: 1024, mlp: relu }")),
+            "s.yaml:9:82: error: workload.model.mlp: unknown value 'relu'; did you mean 'gelu'?; valid: gelu, swiglu");
+  EXPECT_EQ(error_of(test::replace(base, "seq_len: 1024 }", "seq_len: 1024, positions: alibi }")),
+            "s.yaml:9:88: error: workload.model.positions: unknown value 'alibi'; valid: learned, rotary");
+  EXPECT_EQ(error_of(test::replace(base, "seq_len: 1024 }", "seq_len: 1024, tied_embeddings: maybe }")),
+            "s.yaml:9:94: error: workload.model.tied_embeddings: expected a boolean (true or false), found 'maybe'");
+}
+
+}  // namespace
+}  // namespace orrery::model_presets_test
