@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <optional>
 #include <string>
 #include <variant>
@@ -29,6 +31,33 @@ workload:
   parallel: { tp: 8, pp: 2 }
   training: { global_batch: 8 }
 )";
+
+// A training scenario on `nodes` DGX A100 nodes (NVSwitch, 8 × 200 Gb/s NICs,
+// a two-level fat tree, the analytic network) with the given `model`,
+// `parallel` and `training` mappings' contents.
+inline std::string a100(int nodes, const std::string& model, const std::string& parallel, const std::string& training) {
+  return fmt::format(R"(
+cluster:
+  nodes: {n}
+  device: A100-SXM4-80GB
+  node: {{ kind: nvswitch, devices: 8, bandwidth: "300 GB/s", nics: 8, nic_bandwidth: "200 Gb/s" }}
+  scale_out: {{ kind: fat_tree, levels: 2, radix: 64, link_latency: "700 ns" }}
+network: {{ model: analytic }}
+workload:
+  kind: training
+  model: {{ {model} }}
+  parallel: {{ {parallel} }}
+  training: {{ {training} }}
+)",
+                     fmt::arg("n", nodes), fmt::arg("model", model), fmt::arg("parallel", parallel),
+                     fmt::arg("training", training));
+}
+
+// Reads and runs a scenario text.
+inline run::RunOutput run_text(const std::string& text) {
+  const run::Catalog catalog;
+  return run::simulate(run::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt));
+}
 
 // The text of the ConfigError that reading `text` (with `sets`) throws, or "(no error)".
 inline std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {

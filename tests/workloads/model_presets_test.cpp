@@ -24,6 +24,12 @@ namespace {
 namespace tr = workload::training;
 using test::error_of;
 using test::number;
+using test::run_text;
+
+// One DGX A100 node, tp 8.
+std::string scenario(const std::string& model, const std::string& training) {
+  return test::a100(1, model, "tp: 8", training);
+}
 
 const tr::TransformerSpec& preset(const std::string& name) {
   static std::map<std::string, tr::TransformerSpec> cache;
@@ -65,27 +71,6 @@ TEST(ModelPresets, GatedMlpAndGqaLayerCount) {
   const tr::TransformerSpec& m = preset("llama3-405b");
   const double h = 16384, kv = 8 * 128, f = 53248;
   EXPECT_DOUBLE_EQ(m.layer_parameters(), 2 * h * h + 2 * h * kv + 3 * h * f + 2 * h);
-}
-
-std::string scenario(const std::string& model, const std::string& training) {
-  return fmt::format(R"(cluster:
-  nodes: 1
-  device: A100-SXM4-80GB
-  node: {{ kind: nvswitch, devices: 8, bandwidth: "300 GB/s", nics: 8, nic_bandwidth: "200 Gb/s" }}
-  scale_out: {{ kind: fat_tree, levels: 2, radix: 16 }}
-network: {{ model: analytic }}
-workload:
-  kind: training
-  model: {{ {} }}
-  parallel: {{ tp: 8 }}
-  training: {{ {} }}
-)",
-                     model, training);
-}
-
-run::RunOutput run_text(const std::string& text) {
-  const run::Catalog catalog;
-  return run::simulate(run::parse_scenario(catalog, text, "m.yaml", {}, std::nullopt));
 }
 
 TEST(ModelPresets, SwigluIterationFlopsAreTheClosedForm) {

@@ -62,6 +62,12 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
         "gradient_precision", kGradients, "fp32",
         "gradients as accumulated and reduced: fp32 (Megatron's main gradients: 18 bytes of model state per "
         "parameter) or 16-bit (ZeRO's 16 bytes)"));
+    p.master_weights = t.optional<bool>(
+        "master_weights", true,
+        "keep an fp32 master copy of the weights for the optimizer (false: the 16-bit weights are updated in place)");
+    p.optimizer_precision = dtype_named(t.choice("optimizer_precision", kGradients, "fp32",
+                                                 "Adam's momentum and variance: fp32 (ZeRO's K = 12 with the master "
+                                                 "weights) or 16-bit"));
     p.attention = t.choice("attention", kAttentions, "flash",
                            "attention kernel: flash (fused, scores never stored) or unfused (Megatron-LM 2022: "
                            "batched GEMMs, softmax and dropout over stored scores)") == "unfused"
@@ -164,8 +170,9 @@ ModelStateBytes TrainingWorkload::model_state(int stage, bool offload) const {
   ZeroShape z;
   z.stage = p_.zero_stage > 0 ? p_.zero_stage : (p_.distributed_optimizer ? 1 : 0);
   z.ranks = plan.dp * plan.cp;
-  z.weight_bytes = p_.precision == DType::kFp8 ? 2 : bytes_per_element(p_.precision);  // fp8 training keeps 16-bit weights
+  z.weight_bytes = p_.weight_bytes();
   z.gradient_bytes = bytes_per_element(p_.gradient_precision);
+  z.optimizer_bytes = p_.optimizer_state_bytes();
   z.offload_optimizer = offload && p_.offload != Offload::kNone;
   z.offload_parameters = offload && p_.offload_params != Offload::kNone;
   return model_state_bytes(params, z);

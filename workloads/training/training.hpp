@@ -50,6 +50,8 @@ struct TrainingParams {
   Recompute recompute = Recompute::kNone;
   DType precision = DType::kBf16;
   DType gradient_precision = DType::kFp32;
+  bool master_weights = true;                   // an fp32 master copy of the weights
+  DType optimizer_precision = DType::kFp32;     // Adam's momentum and variance
   AttentionKernel attention = AttentionKernel::kFlash;
   bool scatter_gather = true;
   bool vocab_parallel = false;
@@ -63,6 +65,25 @@ struct TrainingParams {
   std::map<std::string, SourceLocation> at;  // nested keys ("parallel.pp") for checks made after reading
 
   static TrainingParams read(config::Reader& r, const ScheduleRegistry& schedules);
+  // 16-bit weights (fp8 training keeps them too).
+  [[nodiscard]] double weight_bytes() const { return precision == DType::kFp8 ? 2.0 : bytes_per_element(precision); }
+  // Adam's state per parameter, ZeRO's K generalised: the fp32 master weight (4 B,
+  // none when the 16-bit weights are updated in place) and momentum and variance
+  // in optimizer_precision. Mixed-precision Adam: 4 + 2·4 = 12.
+  [[nodiscard]] double optimizer_state_bytes() const {
+    return (master_weights ? 4.0 : 0.0) + 2.0 * bytes_per_element(optimizer_precision);
+  }
+  // One Adam step over `parameters`: reads the states, the gradient (and the
+  // 16-bit weight when there is no master copy), writes the states and the
+  // 16-bit weight. Mixed precision with fp32 gradients: 16 B read, 14 written.
+  [[nodiscard]] OptimizerStep adam_step(std::int64_t parameters) const {
+    OptimizerStep o;
+    o.parameters = parameters;
+    o.bytes_read_per_parameter =
+        optimizer_state_bytes() + bytes_per_element(gradient_precision) + (master_weights ? 0.0 : weight_bytes());
+    o.bytes_written_per_parameter = optimizer_state_bytes() + weight_bytes();
+    return o;
+  }
   [[nodiscard]] std::int64_t micro_batches() const { return global_batch / (micro_batch * plan.dp); }
 };
 

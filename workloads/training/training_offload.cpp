@@ -41,12 +41,14 @@ TaskId add_host_optimizer_step(TrainingLowering& l, DeviceId dev, double local, 
   const TaskId down = then(grads, host.pcie_bandwidth(), Bytes(static_cast<std::int64_t>(grads)),
                            TaskKind::kSend, "gradients to host");
   for (TaskId b : before) g.depend(b, down);
-  const double states = local * 12;  // fp32 master weights, momentum and variance
+  const double states = local * l.p.optimizer_state_bytes();  // master weights, momentum and variance
   if (nvme) {
     then(states, per_device(host.nvme_read_bandwidth(), l.cluster), Bytes(static_cast<std::int64_t>(states)),
          TaskKind::kSend, "optimizer states from nvme");
   }
-  then(local * 30, per_device(host.host_memory_bandwidth(), l.cluster), Bytes(0), TaskKind::kOptimizer,
+  const OptimizerStep adam = l.p.adam_step(0);
+  then(local * (adam.bytes_read_per_parameter + adam.bytes_written_per_parameter),
+       per_device(host.host_memory_bandwidth(), l.cluster), Bytes(0), TaskKind::kOptimizer,
        "optimizer step (host)");
   if (nvme) {
     then(states, per_device(host.nvme_write_bandwidth(), l.cluster), Bytes(static_cast<std::int64_t>(states)),

@@ -41,7 +41,7 @@ std::vector<TaskId> add_steps(TrainingLowering& l, int s, double local, const st
       continue;
     }
     const Duration t =
-        l.device ? l.device->time(OptimizerStep{static_cast<std::int64_t>(local)}) : Duration{};
+        l.device ? l.device->time(l.p.adam_step(static_cast<std::int64_t>(local))) : Duration{};
     const TaskId step = l.g.add(ComputeWork{dev, t}, TaskKind::kOptimizer, "optimizer step", -1, s);
     for (TaskId b : before) l.g.depend(b, step);
     steps.push_back(step);
