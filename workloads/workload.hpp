@@ -107,6 +107,9 @@ class Workload {
   [[nodiscard]] virtual Lowered lower(const ClusterShape& cluster) const = 0;
   // `lowered` is what lower() returned for the run that gave `times`.
   virtual void summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const = 0;
+  // What the user should know about the ground a prediction stands on (e.g. a
+  // device's calibration that covers little of the work): one line each.
+  [[nodiscard]] virtual std::vector<std::string> warnings(const Lowered& /*lowered*/) const { return {}; }
   // Whether the graph is one iteration of a job that repeats it (training):
   // the long-horizon simulation then repeats the simulated iteration.
   [[nodiscard]] virtual bool iterates() const { return false; }

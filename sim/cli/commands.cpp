@@ -132,6 +132,7 @@ int run(const std::vector<std::string>& args) {
   if (out_h5) recorder->observe(h5.emplace(*out_h5));
   if (out_trace) recorder->observe(perfetto.emplace(*out_trace, *recorder));
   run::RunOutput result = run::simulate(scenario, context, std::move(recorder), selection);
+  for (const auto& w : result.warnings) std::cerr << "warning: " << w << "\n";
   if (scenario.policies.long_horizon()) {
     for (const auto& w : run::run_long_horizon(scenario, context.cluster(), result, replicas))
       std::cerr << "warning: " << w << "\n";
@@ -157,7 +158,8 @@ int check(const std::vector<std::string>& args) {
   const run::Scenario scenario = run::load_scenario(catalog, a.file, a.sets, a.seed);
   // Lowering also checks what needs the cluster (e.g. stages against devices).
   const run::RunContext context(scenario);
-  (void)scenario.workload->lower(context.shape());
+  const workload::Lowered lowered = scenario.workload->lower(context.shape());
+  for (const auto& w : scenario.workload->warnings(lowered)) std::cerr << "warning: " << w << "\n";
   if (scenario.policies.long_horizon()) {
     for (const auto& w : run::horizon_setup(scenario, context.cluster(), Duration::s(1), std::nullopt).warnings)
       std::cerr << "warning: " << w << "\n";

@@ -105,6 +105,7 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   const task::TaskGraph& graph = lowered.graph;
 
   RunOutput out;
+  out.warnings = scenario.workload->warnings(lowered);
   out.recorder = std::move(recorder);
   trace::Recorder& rec = *out.recorder;
   trace::RecordSelection selection = requested;

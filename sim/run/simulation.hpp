@@ -20,6 +20,8 @@ struct RunOutput {
   // The simulated iteration, for workloads that iterate (Workload::iterates):
   // what the long-horizon simulation repeats.
   std::optional<Duration> iteration_time;
+  // The workload's warnings on the prediction (Workload::warnings).
+  std::vector<std::string> warnings;
 };
 
 // A recorder that knows the task kinds' names (the `kinds` of /events).

@@ -101,6 +101,7 @@ struct OpCost {
   double model_flops = 0;  // Megatron's count (attention over the full s², recompute included)
   double flops_no_recompute = 0;
   int uncalibrated = 0;
+  Duration uncalibrated_time;  // of `time`, from operations no calibration row covered
   std::vector<CommCall> comm;
 };
 struct VirtualStageCost {
@@ -117,13 +118,24 @@ struct VocabCosts {
   double stats_bytes = 0;   // the softmax's partial max and sum, all-reduced
 };
 
+// The share of the priced compute time above which a run warns that its
+// prediction stands on default efficiencies rather than measurements.
+inline constexpr double kThinCalibration = 0.5;
+
 // What lowering counts for summarize() (Lowered::facts): constant per run.
 struct TrainingFacts {
   double model_flops = 0;               // all ranks, Megatron's count with recompute (hfu)
   double model_flops_no_recompute = 0;  // idem, without (mfu)
   double peak_flops = 0;                // one device's dense peak at the training precision, FLOP/s; 0 when profiled
   int uncalibrated = 0;                 // operations no calibration row covered
+  // Compute time per micro-batch over every stage, and the part of it from
+  // operations no calibration row covered (priced at default efficiencies).
+  std::int64_t priced_ns = 0;
+  std::int64_t uncalibrated_ns = 0;
 };
+
+// uncalibrated_ns / priced_ns (0 when nothing was priced).
+[[nodiscard]] double uncalibrated_fraction(const TrainingFacts& f);
 
 class TrainingWorkload final : public Workload {
  public:
@@ -133,6 +145,8 @@ class TrainingWorkload final : public Workload {
   void summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const override;
   [[nodiscard]] bool iterates() const override { return true; }
   void check_memory(const ClusterShape& cluster, const std::vector<MemoryPeak>& peaks) const override;
+  // A warning when more than kThinCalibration of the compute time stands on no calibration row.
+  [[nodiscard]] std::vector<std::string> warnings(const Lowered& lowered) const override;
   // The tp × cp ranks of each stage group hold what its lead holds.
   [[nodiscard]] std::vector<std::pair<DeviceId, DeviceId>> memory_mirrors(const ClusterShape& cluster) const override;
   // Data-parallel rank 0: every tp, cp and pp rank of it.

@@ -18,6 +18,8 @@ void scale(OpCost& c, double layers) {
   c.model_flops *= layers;
   c.flops_no_recompute *= layers;
   c.uncalibrated = static_cast<int>(c.uncalibrated * layers);
+  c.uncalibrated_time =
+      Duration::ns(static_cast<std::int64_t>(static_cast<double>(c.uncalibrated_time.count()) * layers));
   for (auto& x : c.comm) x.count = static_cast<int>(x.count * layers);
 }
 
@@ -28,12 +30,17 @@ OpCost price(const OpList& l, const DeviceModel* device, double flops_no_recompu
   c.comm = l.comm;
   if (!device) return c;
   std::int64_t ns = 0;
+  std::int64_t uncalibrated_ns = 0;
   for (const Operation& op : l.ops) {
     const DeviceModel::OperationCost x = device->cost(op);
     ns += x.time.count();
-    if (!x.calibrated) ++c.uncalibrated;
+    if (!x.calibrated) {
+      ++c.uncalibrated;
+      uncalibrated_ns += x.time.count();
+    }
   }
   c.time = Duration::ns(ns);
+  c.uncalibrated_time = Duration::ns(uncalibrated_ns);
   return c;
 }
 
@@ -42,6 +49,7 @@ void add(OpCost& into, const OpCost& c) {
   into.model_flops += c.model_flops;
   into.flops_no_recompute += c.flops_no_recompute;
   into.uncalibrated += c.uncalibrated;
+  into.uncalibrated_time = into.uncalibrated_time + c.uncalibrated_time;
   for (const CommCall& x : c.comm) {
     auto same = std::find_if(into.comm.begin(), into.comm.end(),
                              [&](const CommCall& y) { return y.op == x.op && y.axis == x.axis && y.bytes == x.bytes; });

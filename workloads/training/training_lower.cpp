@@ -84,6 +84,8 @@ TrainingFacts count_facts(const TrainingParams& p, const std::vector<VirtualStag
     f.model_flops_no_recompute +=
         c.forward.flops_no_recompute + c.backward.flops_no_recompute + c.weight.flops_no_recompute;
     f.uncalibrated += c.forward.uncalibrated + c.backward.uncalibrated + c.weight.uncalibrated;
+    f.priced_ns += (c.forward.time + c.backward.time + c.weight.time).count();
+    f.uncalibrated_ns += (c.forward.uncalibrated_time + c.backward.uncalibrated_time + c.weight.uncalibrated_time).count();
   }
   f.model_flops *= ranks_per_stage(p);
   f.model_flops_no_recompute *= ranks_per_stage(p);
@@ -97,6 +99,8 @@ void count_vocab_facts(const TrainingParams& p, const VocabCosts& vc, TrainingFa
   f.model_flops += per_stage * ranks_per_stage(p);
   f.model_flops_no_recompute += per_stage * ranks_per_stage(p);
   f.uncalibrated += (vc.s.uncalibrated + vc.t.uncalibrated) * p.plan.pp;
+  f.priced_ns += (vc.s.time + vc.t.time).count() * p.plan.pp;
+  f.uncalibrated_ns += (vc.s.uncalibrated_time + vc.t.uncalibrated_time).count() * p.plan.pp;
 }
 
 // Room for the tasks and edges of the graph, estimated from its largest parts.

@@ -63,7 +63,24 @@ void TrainingWorkload::summarize(const Lowered& lowered, const TaskTimes& times,
   out.set("comm_bytes_collectives", comm_net);  // data-parallel, ZeRO, embedding and vocabulary collectives
   out.set("comm_bytes_in_group", comm_group);
   out.set("schedule", std::string(p_.schedule->name()));
-  if (!p_.profiled) out.set("uncalibrated_ops", static_cast<std::int64_t>(facts.uncalibrated));
+  if (!p_.profiled) {
+    out.set("uncalibrated_ops", static_cast<std::int64_t>(facts.uncalibrated));
+    out.set("uncalibrated_time_fraction", uncalibrated_fraction(facts));
+  }
+}
+
+double uncalibrated_fraction(const TrainingFacts& f) {
+  return f.priced_ns > 0 ? static_cast<double>(f.uncalibrated_ns) / static_cast<double>(f.priced_ns) : 0.0;
+}
+
+std::vector<std::string> TrainingWorkload::warnings(const Lowered& lowered) const {
+  if (p_.profiled) return {};
+  const double share = uncalibrated_fraction(std::any_cast<const TrainingFacts&>(lowered.facts));
+  if (share <= kThinCalibration) return {};
+  return {fmt::format("{:.0f}% of the predicted compute time comes from operations that no calibration row of the "
+                      "device covers (priced at default efficiencies; uncalibrated_time_fraction in the summary); "
+                      "read the times as a roofline estimate, or add calibration rows (models/calibration/README.md)",
+                      100 * share)};
 }
 
 void TrainingWorkload::check_memory(const ClusterShape& cluster, const std::vector<MemoryPeak>& peaks) const {
