@@ -27,7 +27,7 @@ TEST(ThinCalibration, NoTableMeansEveryNanosecondIsUncalibratedAndTheRunWarns) {
   EXPECT_EQ(number(r, "uncalibrated_time_fraction"), 1.0);
   ASSERT_EQ(r.warnings.size(), 1U);
   EXPECT_TRUE(r.warnings[0].starts_with(
-      "100% of the predicted compute time comes from operations that no calibration row of the device covers"))
+      "100% of the predicted compute time comes from operations that no calibration row of V100-SXM2-32GB covers"))
       << r.warnings[0];
 }
 

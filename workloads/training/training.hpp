@@ -132,6 +132,7 @@ struct TrainingFacts {
   // operations no calibration row covered (priced at default efficiencies).
   std::int64_t priced_ns = 0;
   std::int64_t uncalibrated_ns = 0;
+  std::string device;  // the device model's name ("" when profiled)
 };
 
 // uncalibrated_ns / priced_ns (0 when nothing was priced).

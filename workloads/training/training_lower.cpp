@@ -90,6 +90,7 @@ TrainingFacts count_facts(const TrainingParams& p, const std::vector<VirtualStag
   f.model_flops *= ranks_per_stage(p);
   f.model_flops_no_recompute *= ranks_per_stage(p);
   f.peak_flops = device ? device->peak(p.precision).per_s() : 0.0;
+  f.device = device ? std::string(device->name()) : std::string();
   return f;
 }
 

@@ -75,12 +75,13 @@ double uncalibrated_fraction(const TrainingFacts& f) {
 
 std::vector<std::string> TrainingWorkload::warnings(const Lowered& lowered) const {
   if (p_.profiled) return {};
-  const double share = uncalibrated_fraction(std::any_cast<const TrainingFacts&>(lowered.facts));
+  const auto& facts = std::any_cast<const TrainingFacts&>(lowered.facts);
+  const double share = uncalibrated_fraction(facts);
   if (share <= kThinCalibration) return {};
-  return {fmt::format("{:.0f}% of the predicted compute time comes from operations that no calibration row of the "
-                      "device covers (priced at default efficiencies; uncalibrated_time_fraction in the summary); "
-                      "read the times as a roofline estimate, or add calibration rows (models/calibration/README.md)",
-                      100 * share)};
+  return {fmt::format("{:.0f}% of the predicted compute time comes from operations that no calibration row of {} "
+                      "covers (priced at default efficiencies; uncalibrated_time_fraction in the summary): read the "
+                      "times as a roofline estimate, or add calibration rows (models/calibration/README.md)",
+                      100 * share, facts.device)};
 }
 
 void TrainingWorkload::check_memory(const ClusterShape& cluster, const std::vector<MemoryPeak>& peaks) const {
