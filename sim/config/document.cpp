@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <vector>
 
 namespace orrery::config {
 
@@ -16,26 +17,66 @@ SourceLocation at(const std::string& file, const YAML::Mark& m) {
   return SourceLocation{file, m.line + 1, m.column + 1};
 }
 
-// yaml-cpp keeps every pair of a mapping, duplicates included; a scenario with
-// the same key twice is almost always a mistake that silently drops a value.
-void check_keys(const YAML::Node& n, const std::string& file, const std::string& path) {
-  if (n.IsMap()) {
-    std::set<std::string> seen;
-    for (const auto& kv : n) {
-      const std::string sub = path.empty() ? "" : path + ".";
-      if (!kv.first.IsScalar()) {
-        throw ConfigError(at(file, kv.first.Mark()), path, "a key must be a plain name");
+// Bounds on the tree that YAML aliases can make of a short text: an alias may
+// repeat a node many times over (an "alias bomb" of nine lines expands to tens
+// of millions of values), or refer to a mapping that contains it (a loop that
+// any walk would follow for ever). No shipped scenario comes near either.
+constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxValues = 1'000'000;
+
+// Walks the tree once before anything reads it: rejects duplicate keys, keys
+// that are not plain names, aliases that loop, nesting deeper than kMaxDepth
+// and more than kMaxValues values after alias expansion.
+class KeyCheck {
+ public:
+  explicit KeyCheck(const std::string& file) : file_(file) {}
+
+  // yaml-cpp keeps every pair of a mapping, duplicates included; a scenario with
+  // the same key twice is almost always a mistake that silently drops a value.
+  // `site`: where the value is written (its key, or its list), since an alias
+  // node carries the position of the node it refers to.
+  void check(const YAML::Node& n, const std::string& path, const YAML::Mark& site) {
+    for (const YAML::Node& a : ancestors_) {
+      if (n.is(a)) {
+        throw ConfigError(at(file_, site), path,
+                          "a YAML alias here refers to a mapping or list that contains it: the value would never end");
       }
-      const std::string key = kv.first.Scalar();
-      if (!seen.insert(key).second) {
-        throw ConfigError(at(file, kv.first.Mark()), sub + key, fmt::format("duplicate key '{}'", key));
-      }
-      check_keys(kv.second, file, sub + key);
     }
-  } else if (n.IsSequence()) {
-    for (std::size_t i = 0; i < n.size(); ++i) check_keys(n[i], file, fmt::format("{}[{}]", path, i));
+    if (++values_ > kMaxValues) {
+      throw ConfigError(at(file_, site), path,
+                        fmt::format("the scenario expands to more than {} values (YAML aliases repeat what they "
+                                    "refer to); write the values out or use fewer aliases",
+                                    kMaxValues));
+    }
+    if (!n.IsMap() && !n.IsSequence()) return;
+    if (static_cast<int>(ancestors_.size()) >= kMaxDepth) {
+      throw ConfigError(at(file_, site), path, fmt::format("nested deeper than {} levels", kMaxDepth));
+    }
+    ancestors_.push_back(n);
+    if (n.IsMap()) {
+      std::set<std::string> seen;
+      for (const auto& kv : n) {
+        const std::string sub = path.empty() ? "" : path + ".";
+        if (!kv.first.IsScalar()) {
+          throw ConfigError(at(file_, kv.first.Mark()), path, "a key must be a plain name");
+        }
+        const std::string key = kv.first.Scalar();
+        if (!seen.insert(key).second) {
+          throw ConfigError(at(file_, kv.first.Mark()), sub + key, fmt::format("duplicate key '{}'", key));
+        }
+        check(kv.second, sub + key, kv.first.Mark());
+      }
+    } else {
+      for (std::size_t i = 0; i < n.size(); ++i) check(n[i], fmt::format("{}[{}]", path, i), n.Mark());
+    }
+    ancestors_.pop_back();
   }
-}
+
+ private:
+  const std::string& file_;
+  std::vector<YAML::Node> ancestors_;
+  std::size_t values_ = 0;
+};
 
 }  // namespace
 
@@ -66,7 +107,7 @@ Document Document::parse(const std::string& text, const std::string& file_name) 
   if (!d.root_.IsMap()) {
     throw ConfigError(at(file_name, d.root_.Mark()), "", "a scenario must be a mapping of keys to values");
   }
-  check_keys(d.root_, file_name, "");
+  KeyCheck(file_name).check(d.root_, "", d.root_.Mark());
   return d;
 }
 

@@ -31,6 +31,8 @@ out=(-o "$tmp/out.h5" --trace "$tmp/out.json")
 
 expect missing-file "cannot open scenario file '$tmp/nope.yaml'" run "$tmp/nope.yaml" "${out[@]}"
 printf 'cluster: [1, 2\n' >"$tmp/notyaml.yaml"
+printf 'cluster: &A\n  nodes: 2\n  node: *A\n' >"$tmp/aliasloop.yaml"
+expect alias-loop "aliasloop.yaml:3:3: error: cluster.node: a YAML alias here refers to a mapping or list that contains it" run "$tmp/aliasloop.yaml" "${out[@]}"
 expect not-yaml "notyaml.yaml:2:1: error: not valid YAML" run "$tmp/notyaml.yaml" "${out[@]}"
 f=$(variant duplicate 's/^  nodes: 4$/  nodes: 4\n  nodes: 5/')
 expect duplicate-key "duplicate.yaml:14:3: error: cluster.nodes: duplicate key 'nodes'" run "$f" "${out[@]}"

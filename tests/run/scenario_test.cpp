@@ -3,6 +3,8 @@
 // the YAML text of each test (lines and columns are 1-based).
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "tests/support/scenario_support.hpp"
 
 #include "sim/run/docs.hpp"
@@ -55,6 +57,38 @@ TEST(ScenarioInvalid, NotYaml) {
 TEST(ScenarioInvalid, DuplicateKey) {
   EXPECT_EQ(error_of(replace(kGood, "  nodes: 4\n", "  nodes: 4\n  nodes: 8\n")),
             "s.yaml:4:3: error: cluster.nodes: duplicate key 'nodes'");
+}
+
+// Aliases: a loop (issue 16's five-line crash: a stack overflow before the
+// check), a bomb (nine levels of nine aliases: 9^9 ≈ 3.9e8 values, cut at the
+// 10^6 bound at once), and nesting past the depth bound.
+TEST(ScenarioInvalid, AliasThatContainsItselfIsALoop) {
+  EXPECT_EQ(error_of("cluster: &A\n  nodes: 2\n  node: *A\n"),
+            "s.yaml:3:3: error: cluster.node: a YAML alias here refers to a mapping or list that contains it: the "
+            "value would never end");
+}
+
+TEST(ScenarioInvalid, AliasBombIsCutAtTheBound) {
+  std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i <= 8; ++i) {
+    text += fmt::format("a{}: &a{} [", i, i);
+    for (int k = 0; k < 9; ++k) text += fmt::format("{}*a{}", k ? ", " : "", i - 1);
+    text += "]\n";
+  }
+  const std::string e = error_of(text);
+  // a0–a5 hold 9 + 81 + … + 9^6 ≈ 6.0e5 values; a6's 4.8e6 cross the bound.
+  EXPECT_NE(e.find("error: a6["), std::string::npos) << e;
+  EXPECT_NE(e.find("the scenario expands to more than 1000000 values (YAML aliases repeat what they refer to)"),
+            std::string::npos)
+      << e;
+}
+
+TEST(ScenarioInvalid, NestingPastTheBound) {
+  std::string text = "cluster: ";
+  for (int i = 0; i < 70; ++i) text += "[";
+  for (int i = 0; i < 70; ++i) text += "]";
+  const std::string e = error_of(text + "\n");
+  EXPECT_NE(e.find("nested deeper than 64 levels"), std::string::npos) << e;
 }
 
 TEST(ScenarioInvalid, UnknownTopLevelKey) {
