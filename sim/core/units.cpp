@@ -29,7 +29,11 @@ constexpr std::array kBandwidthUnits{
     Unit{"b/s", 0.125},     Unit{"kb/s", 125.0},    Unit{"Mb/s", 125e3},   Unit{"Gb/s", 125e6},
     Unit{"Tb/s", 125e9},    Unit{"B/s", 1},         Unit{"kB/s", 1e3},     Unit{"KB/s", 1e3},
     Unit{"MB/s", 1e6},      Unit{"GB/s", 1e9},      Unit{"TB/s", 1e12},    Unit{"KiB/s", 1024.0},
-    Unit{"MiB/s", 1048576.0}, Unit{"GiB/s", 1073741824.0}, Unit{"TiB/s", 1099511627776.0}};
+    Unit{"MiB/s", 1048576.0}, Unit{"GiB/s", 1073741824.0}, Unit{"TiB/s", 1099511627776.0},
+    // Bits as network datasheets also write them.
+    Unit{"bit/s", 0.125},   Unit{"kbit/s", 125.0},  Unit{"Mbit/s", 125e3}, Unit{"Gbit/s", 125e6},
+    Unit{"Tbit/s", 125e9},  Unit{"bps", 0.125},     Unit{"kbps", 125.0},   Unit{"Mbps", 125e3},
+    Unit{"Gbps", 125e6},    Unit{"Tbps", 125e9}};
 constexpr std::array kTimeUnits{Unit{"ns", 1},        Unit{"us", 1e3},        Unit{"µs", 1e3},
                                 Unit{"ms", 1e6},      Unit{"s", 1e9},         Unit{"min", 60e9},
                                 Unit{"h", 3600e9},    Unit{"d", 86400e9}};

@@ -17,6 +17,9 @@ TEST(Units, ParsesBytesInDecimalAndBinaryUnits) {
 
 TEST(Units, ParsesBandwidthInBitsAndBytes) {
   EXPECT_DOUBLE_EQ(parse_bandwidth("200 Gb/s").bytes_per_s(), 25e9);  // 200e9 bits / 8
+  for (const char* same : {"200 Gbps", "200 Gbit/s", "0.2 Tbps", "200000 Mbit/s"}) {
+    EXPECT_DOUBLE_EQ(parse_bandwidth(same).bytes_per_s(), 25e9) << same;
+  }
   EXPECT_DOUBLE_EQ(parse_bandwidth("300 GB/s").bytes_per_s(), 300e9);
   EXPECT_DOUBLE_EQ(parse_bandwidth("1 GiB/s").bytes_per_s(), 1073741824.0);
   EXPECT_DOUBLE_EQ(parse_bandwidth("1 Tb/s").bytes_per_s(), 125e9);

@@ -129,7 +129,8 @@ TEST(ScenarioInvalid, WrongKindOfUnit) {
   EXPECT_EQ(error_of(replace(kGood, "\"50 GB/s\"", "\"10 GB\"")),
             "s.yaml:4:45: error: cluster.scale_out.link_bandwidth: cannot read '10 GB' as a bandwidth: unknown unit "
             "'GB' (valid: b/s, kb/s, Mb/s, Gb/s, Tb/s, B/s, kB/s, KB/s, MB/s, GB/s, TB/s, KiB/s, MiB/s, GiB/s, "
-            "TiB/s); expected e.g. \"200 Gb/s\"");
+            "TiB/s, bit/s, kbit/s, Mbit/s, Gbit/s, Tbit/s, bps, kbps, Mbps, Gbps, "
+            "Tbps); expected e.g. \"200 Gb/s\"");
 }
 
 TEST(ScenarioInvalid, UnknownRegistryNameListsTheValidOnes) {
@@ -195,7 +196,8 @@ TEST(ScenarioInvalid, SetWithAnUnparsableValue) {
   EXPECT_EQ(error_of(kGood, {"cluster.scale_out.link_bandwidth=10 GB"}),
             "--set cluster.scale_out.link_bandwidth=10 GB: error: cluster.scale_out.link_bandwidth: cannot read '10 "
             "GB' as a bandwidth: unknown unit 'GB' (valid: b/s, kb/s, Mb/s, Gb/s, Tb/s, B/s, kB/s, KB/s, MB/s, GB/s, "
-            "TB/s, KiB/s, MiB/s, GiB/s, TiB/s); expected e.g. \"200 Gb/s\"");
+            "TB/s, KiB/s, MiB/s, GiB/s, TiB/s, bit/s, kbit/s, Mbit/s, Gbit/s, Tbit/s, bps, kbps, Mbps, Gbps, "
+            "Tbps); expected e.g. \"200 Gb/s\"");
 }
 
 TEST(ScenarioInvalid, ScheduleWhoseMicroBatchesDoNotDivide) {
