@@ -13,7 +13,6 @@
 
 #include <fmt/format.h>
 
-#include <map>
 
 #include "tests/support/scenario_support.hpp"
 #include "workloads/training/model_presets.hpp"
@@ -31,15 +30,10 @@ std::string scenario(const std::string& model, const std::string& training) {
   return test::a100(1, model, "tp: 8", training);
 }
 
-const tr::TransformerSpec& preset(const std::string& name) {
-  static std::map<std::string, tr::TransformerSpec> cache;
-  auto it = cache.find(name);
-  if (it == cache.end()) {
-    const auto m = tr::model_preset(name);
-    EXPECT_TRUE(m.has_value()) << name;
-    it = cache.emplace(name, m.value_or(tr::TransformerSpec{})).first;
-  }
-  return it->second;
+tr::TransformerSpec preset(const std::string& name) {
+  const auto m = tr::model_preset(name);
+  EXPECT_TRUE(m.has_value()) << name;
+  return m.value_or(tr::TransformerSpec{});
 }
 
 TEST(ModelPresets, ParameterCountsAreThePublishedOnes) {
@@ -57,7 +51,7 @@ TEST(ModelPresets, Gpt3IsNarayanansFormulaAndThePapersSizes) {
   // added); Brown et al. 2020, Table 2.1: 1.3B, 6.7B, 175.0B.
   for (const auto& [name, headline] :
        std::vector<std::pair<std::string, double>>{{"gpt3-1.3b", 1.3e9}, {"gpt3-6.7b", 6.7e9}, {"gpt3-175b", 175.0e9}}) {
-    const tr::TransformerSpec& m = preset(name);
+    const tr::TransformerSpec m = preset(name);
     const double l = static_cast<double>(m.layers), h = static_cast<double>(m.hidden);
     const double V = 50257, s = 2048;
     EXPECT_DOUBLE_EQ(m.parameters(), 12 * l * h * h + 13 * l * h + (V + s) * h + 2 * h) << name;
@@ -68,7 +62,7 @@ TEST(ModelPresets, Gpt3IsNarayanansFormulaAndThePapersSizes) {
 TEST(ModelPresets, GatedMlpAndGqaLayerCount) {
   // Llama 3 405B, one layer: q and o h² each, k and v h·kv_dim each, gate, up,
   // down h·f each, two RMSNorm scales h each; no biases.
-  const tr::TransformerSpec& m = preset("llama3-405b");
+  const tr::TransformerSpec m = preset("llama3-405b");
   const double h = 16384, kv = 8 * 128, f = 53248;
   EXPECT_DOUBLE_EQ(m.layer_parameters(), 2 * h * h + 2 * h * kv + 3 * h * f + 2 * h);
 }
@@ -80,7 +74,7 @@ TEST(ModelPresets, SwigluIterationFlopsAreTheClosedForm) {
   const double expected = 3 * B * s * (l * (2 * (h * (h + 2 * kv) + h * h + 3 * h * f) + 4 * s * h) + 2 * h * V);
   EXPECT_NEAR(number(r, "model_flops") / expected, 1.0, 1e-12);
   // The summary's parameter count is the preset's, with the two layers asked for.
-  const tr::TransformerSpec& m = preset("llama3-8b");
+  const tr::TransformerSpec m = preset("llama3-8b");
   EXPECT_DOUBLE_EQ(number(r, "parameters"), 2 * m.layer_parameters() + 2 * 128256.0 * 4096 + 4096);
 }
 

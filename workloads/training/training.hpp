@@ -84,6 +84,11 @@ struct TrainingParams {
     o.bytes_written_per_parameter = optimizer_state_bytes() + weight_bytes();
     return o;
   }
+  // What one Adam step moves per parameter, read and written (the host step's traffic).
+  [[nodiscard]] double adam_bytes_per_parameter() const {
+    const OptimizerStep o = adam_step(1);
+    return o.bytes_read_per_parameter + o.bytes_written_per_parameter;
+  }
   [[nodiscard]] std::int64_t micro_batches() const { return global_batch / (micro_batch * plan.dp); }
 };
 

@@ -46,8 +46,7 @@ TaskId add_host_optimizer_step(TrainingLowering& l, DeviceId dev, double local, 
     then(states, per_device(host.nvme_read_bandwidth(), l.cluster), Bytes(static_cast<std::int64_t>(states)),
          TaskKind::kSend, "optimizer states from nvme");
   }
-  const OptimizerStep adam = l.p.adam_step(0);
-  then(local * (adam.bytes_read_per_parameter + adam.bytes_written_per_parameter),
+  then(local * l.p.adam_bytes_per_parameter(),
        per_device(host.host_memory_bandwidth(), l.cluster), Bytes(0), TaskKind::kOptimizer,
        "optimizer step (host)");
   if (nvme) {
