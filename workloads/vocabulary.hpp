@@ -4,6 +4,7 @@
 
 #include "sim/task/collective_names.hpp"
 #include "sim/task/operation.hpp"
+#include "sim/task/pricing.hpp"
 #include "sim/task/task_graph.hpp"
 
 namespace orrery::workload {

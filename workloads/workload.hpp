@@ -1,6 +1,8 @@
 // A workload lowers its spec to a task graph for a given cluster, and turns
 // the executed task times into summary values. Both steps are pure: no engine,
-// no cost model. Each workload kind is one file, registered by name.
+// no cost model — the graph names operations and collectives, and the pricing
+// pass (sim/exec/pricing.hpp) prices them between lowering and the run. Each
+// workload kind is one file, registered by name.
 #pragma once
 
 #include <any>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "sim/config/registry.hpp"
+#include "sim/core/error.hpp"
 #include "sim/core/summary.hpp"
 #include "sim/core/units.hpp"
 #include "workloads/vocabulary.hpp"
@@ -20,57 +23,15 @@
 
 namespace orrery::workload {
 
-// What a workload may ask of the device in every slot of the cluster: the
-// time of one operation (models/compute's cost model, calibrated where a table
-// covers it) and the figures of the device and of its host. sim/config
-// implements it; workloads stay free of the models library.
-class DeviceModel {
- public:
-  virtual ~DeviceModel() = default;
-  [[nodiscard]] virtual std::string_view name() const = 0;
-  struct OperationCost {
-    Duration time;
-    bool calibrated = false;  // false: no calibration row covered it (documented default efficiencies)
-  };
-  // Throws ValueError when the device cannot run the operation (no peak for its type).
-  [[nodiscard]] virtual OperationCost cost(const Operation& op) const = 0;
-  [[nodiscard]] Duration time(const Operation& op) const { return cost(op).time; }
-  // Dense peak for the type; throws ValueError when the device has none.
-  [[nodiscard]] virtual FlopRate peak(DType t) const = 0;
-  [[nodiscard]] virtual Bytes memory_capacity() const = 0;
-  // The host tier (`cluster.host`), for offload; zero when the scenario names no host.
-  [[nodiscard]] virtual Bandwidth pcie_bandwidth() const = 0;
-  [[nodiscard]] virtual Bandwidth host_memory_bandwidth() const = 0;
-  [[nodiscard]] virtual Bandwidth nvme_read_bandwidth() const = 0;
-  [[nodiscard]] virtual Bandwidth nvme_write_bandwidth() const = 0;
-  [[nodiscard]] virtual Bytes host_memory_capacity() const = 0;
-  [[nodiscard]] virtual Bytes nvme_capacity() const = 0;
-};
-
-// The price of a collective that a group runs alone, in lockstep, on links no
-// other traffic uses (tensor parallelism inside a node): the alpha-beta
-// prediction of its algorithm's plan on the group's routes
-// (models/collective/collective_cost.hpp; `auto` picks the algorithm with the
-// least prediction, as the executor's tuner does). sim/config implements it.
-struct CollectivePrice {
-  Duration time;
-  std::int64_t bytes = 0;  // sent over links, all ranks together
-  std::string algorithm;
-};
-class CollectivePricer {
- public:
-  virtual ~CollectivePricer() = default;
-  // Throws InfeasibleError when no algorithm can run it.
-  [[nodiscard]] virtual CollectivePrice price(const CollectiveWork& c) const = 0;
-};
-
 // What a workload may know of the cluster it is lowered onto.
 struct ClusterShape {
   int devices = 0;
   int devices_per_node = 1;
   std::uint64_t seed = 1;  // the scenario seed: workloads that draw random numbers use named streams of it
-  const DeviceModel* device = nullptr;  // null when the scenario names no device
-  const CollectivePricer* collectives = nullptr;
+  // The device's figures (peak, memory, host tier), null when the scenario
+  // names no device that runs operations. Never a price: lowering leaves
+  // operations and collectives to the pricing pass (sim/exec/pricing.hpp).
+  const DeviceFacts* device = nullptr;
 };
 
 // A device's memory at its peak, for the out-of-memory check.
@@ -85,19 +46,26 @@ struct MemoryPeak {
 // needed every step.
 struct FillerWork {
   std::string name;
-  Duration duration;
+  std::vector<Operation> ops;  // priced by the device model where the run sets up bubble filling
   bool refresh = false;
 };
 
 // What lowering gives back: the task graph, and the facts the workload found
 // while building it that summarize() reports (training: the model FLOPs it
-// counted, the operations no calibration covered). Facts are data returned
-// with the graph, so that lowering stays a const function with no state;
-// each workload kind keeps its own type in `facts` (empty when it has none)
-// and reads it back with std::any_cast.
+// counted, which cost entries to add up for the calibration's coverage).
+// Facts are data returned with the graph, so that lowering stays a const
+// function with no state; each workload kind keeps its own type in `facts`
+// (empty when it has none) and reads it back with std::any_cast. The pricing
+// pass fills `prices` (by entry of the graph's cost tables) before the run
+// and before summarize() and warnings() read them; an operation the device
+// cannot price (no peak for its type) is reported as a ConfigError at
+// `price_at`, `price_key` (the keys that chose the device and the types).
 struct Lowered {
   TaskGraph graph;
   std::any facts;
+  Prices prices;
+  SourceLocation price_at;
+  std::string price_key;
 };
 
 class Workload {

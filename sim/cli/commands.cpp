@@ -158,7 +158,7 @@ int check(const std::vector<std::string>& args) {
   const run::Scenario scenario = run::load_scenario(catalog, a.file, a.sets, a.seed);
   // Lowering also checks what needs the cluster (e.g. stages against devices).
   const run::RunContext context(scenario);
-  const workload::Lowered lowered = scenario.workload->lower(context.shape());
+  const workload::Lowered lowered = context.lower(*scenario.workload);
   for (const auto& w : scenario.workload->warnings(lowered)) std::cerr << "warning: " << w << "\n";
   if (scenario.policies.long_horizon()) {
     for (const auto& w : run::horizon_setup(scenario, context.cluster(), Duration::s(1), std::nullopt).warnings)

@@ -1,8 +1,8 @@
 // A collective task as the algorithms see it, and its lowering to a plan:
 // the named algorithm, or for `auto` the one the tuner predicts fastest on the
 // group's routes (models/collective/collective_cost.hpp). The executor runs
-// the plan's transfers; workloads price collectives that a group runs alone
-// with the prediction (workload::CollectivePricer). Both look plans up by
+// the plan's transfers; the pricing pass prices collectives that a group runs
+// alone with the prediction (task::CollectivePricer). Both look plans up by
 // collective_hash / same_plan, which cover everything a plan depends on.
 #pragma once
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "sim/core/error.hpp"
 #include "sim/core/suggest.hpp"
@@ -29,6 +30,7 @@ Executor::Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& 
       device_busy_(static_cast<std::size_t>(cluster.device_count()), false),
       device_queue_(static_cast<std::size_t>(cluster.device_count())),
       memory_(static_cast<std::size_t>(cluster.device_count())) {
+  if (graph.needs_pricing()) throw std::logic_error("executor: the task graph was not priced (exec::price)");
   if (!plans_ && collectives_) {
     own_plans_ = std::make_unique<CollectivePlans>(cluster_, *collectives_);
     plans_ = own_plans_.get();
@@ -123,6 +125,12 @@ TaskId Executor::submit(task::Work work, task::TaskKind kind, std::string_view n
   waiting_.push_back(0);
   try {
     check_task(i);
+    const auto* c = std::get_if<ComputeWork>(&s.task.work);
+    const auto* d = std::get_if<DelayWork>(&s.task.work);
+    if ((c && (c->cost >= 0 || c->head_cost >= 0 || c->tail_cost >= 0)) || (d && d->path != task::HostPath::kNone)) {
+      throw InfeasibleError(fmt::format("task '{}' names a cost entry or a host path: submitted work carries its "
+                                        "times (the pricing pass prices the fixed graph)", name));
+    }
     for (TaskId p : after) {
       if (p.value() < 0 || static_cast<std::size_t>(p.value()) >= i) {
         throw InfeasibleError(fmt::format("task '{}' waits for task {}, which does not exist yet", name, p.value()));

@@ -1,6 +1,8 @@
 #include "sim/run/run_context.hpp"
 
 #include "models/compute/cost.hpp"
+#include "sim/core/error.hpp"
+#include "sim/exec/pricing.hpp"
 
 namespace orrery::run {
 
@@ -8,7 +10,7 @@ namespace {
 
 // The workloads' view of the cluster's device: models::CostModel over the
 // device and its calibration table, and the host tier's figures.
-class CostModelView final : public workload::DeviceModel {
+class CostModelView final : public task::DeviceModel {
  public:
   explicit CostModelView(const exec::ClusterSpec& spec)
       : model_(spec.device, spec.calibration.get()), host_(spec.host.get()) {}
@@ -35,11 +37,11 @@ class CostModelView final : public workload::DeviceModel {
 
 // Collectives priced on the cluster's routes from the run's plan cache, the
 // one the executor runs plans from.
-class RoutePricer final : public workload::CollectivePricer {
+class RoutePricer final : public task::CollectivePricer {
  public:
   explicit RoutePricer(exec::CollectivePlans& plans) : plans_(plans) {}
 
-  workload::CollectivePrice price(const task::CollectiveWork& c) const override {
+  task::CollectivePrice price(const task::CollectiveWork& c) const override {
     const exec::LoweredPlan& lowered = plans_.get(c);
     return {lowered.predicted, lowered.bytes.count(), lowered.algorithm};
   }
@@ -50,11 +52,11 @@ class RoutePricer final : public workload::CollectivePricer {
 
 }  // namespace
 
-std::unique_ptr<workload::CollectivePricer> collective_pricer(exec::CollectivePlans& plans) {
+std::unique_ptr<task::CollectivePricer> collective_pricer(exec::CollectivePlans& plans) {
   return std::make_unique<RoutePricer>(plans);
 }
 
-std::unique_ptr<workload::DeviceModel> device_model(const exec::ClusterSpec& cluster) {
+std::unique_ptr<task::DeviceModel> device_model(const exec::ClusterSpec& cluster) {
   if (!cluster.device || !cluster.device->kind->runs_operations()) return nullptr;
   return std::make_unique<CostModelView>(cluster);
 }
@@ -67,7 +69,17 @@ RunContext::RunContext(const Scenario& scenario)
       shape_(cluster_.shape()) {
   shape_.seed = scenario.seed;
   shape_.device = device_.get();
-  shape_.collectives = pricer_.get();
+}
+
+workload::Lowered RunContext::lower(const workload::Workload& w) const {
+  workload::Lowered out = w.lower(shape_);
+  try {
+    out.prices = exec::price(out.graph, device_.get(), pricer_.get());
+  } catch (const ValueError& e) {
+    if (out.price_key.empty()) throw;
+    throw ConfigError(out.price_at, out.price_key, e.what());
+  }
+  return out;
 }
 
 }  // namespace orrery::run

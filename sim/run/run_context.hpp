@@ -1,6 +1,7 @@
 // What one run builds once and every step of it uses: the cluster (graph and
-// route table), the run's collective plan cache, and the workloads' view of
-// the cluster (the device's cost model, the collective pricer, the shape).
+// route table), the run's collective plan cache, the workloads' view of the
+// cluster (its shape, the device's figures), and what the pricing pass prices
+// with (the device's cost model, the collective pricer over the plan cache).
 // `orrery run`, `orrery check`, the simulated iteration and the long-horizon
 // set-up share one instead of building the cluster each.
 #pragma once
@@ -26,21 +27,27 @@ class RunContext {
   [[nodiscard]] const workload::ClusterShape& shape() const { return shape_; }
   // The plan cache grows as collectives are lowered.
   [[nodiscard]] exec::CollectivePlans& plans() { return plans_; }
+  // The device's cost model; null when the cluster names no device that runs operations.
+  [[nodiscard]] const task::DeviceModel* device() const { return device_.get(); }
+  // `w` lowered onto the cluster and priced (exec::price): the graph is ready
+  // to run. An operation the device cannot price is a ConfigError at the
+  // lowering's price_at.
+  [[nodiscard]] workload::Lowered lower(const workload::Workload& w) const;
 
  private:
   exec::Cluster cluster_;
   exec::CollectivePlans plans_;
-  std::unique_ptr<workload::DeviceModel> device_;
-  std::unique_ptr<workload::CollectivePricer> pricer_;
+  std::unique_ptr<task::DeviceModel> device_;
+  std::unique_ptr<task::CollectivePricer> pricer_;
   workload::ClusterShape shape_;
 };
 
 // The workloads' view of the cluster's device (cost model over its calibration
 // table, host tier); null when the cluster names no GPU.
-std::unique_ptr<workload::DeviceModel> device_model(const exec::ClusterSpec& cluster);
+std::unique_ptr<task::DeviceModel> device_model(const exec::ClusterSpec& cluster);
 
 // Collectives a group runs alone, priced on the cluster's routes from the
-// run's plan cache (for lowering).
-std::unique_ptr<workload::CollectivePricer> collective_pricer(exec::CollectivePlans& plans);
+// run's plan cache (for the pricing pass).
+std::unique_ptr<task::CollectivePricer> collective_pricer(exec::CollectivePlans& plans);
 
 }  // namespace orrery::run

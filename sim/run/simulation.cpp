@@ -17,15 +17,19 @@ namespace {
 
 // Bubble filling on the simulated iteration: K-FAC work from the workload,
 // or the scenario's filler tasks on every device that computed.
-void fill_bubbles(const Scenario& scenario, const workload::ClusterShape& shape, const task::TaskGraph& graph,
+void fill_bubbles(const Scenario& scenario, const RunContext& context, const task::TaskGraph& graph,
                   const task::TaskTimes& times, trace::Recorder& rec) {
   const horizon::BubbleFillingSpec& spec = *scenario.policies.bubble_filling;
   std::map<int, horizon::DeviceFill> devices;
-  if (spec.kind == "kfac") {
-    for (auto& [device, work] : scenario.workload->kfac_work(shape)) {
+  if (spec.kind == "kfac" && context.device()) {
+    for (auto& [device, work] : scenario.workload->kfac_work(context.shape())) {
       auto& d = devices[device.value()];
       d.device = device.value();
-      for (const auto& w : work) d.fillers.push_back({w.name, w.duration, w.refresh});
+      for (const auto& w : work) {
+        Duration t;  // the filler's operations, priced by the device's cost model
+        for (const task::Operation& op : w.ops) t = t + context.device()->time(op);
+        d.fillers.push_back({w.name, t, w.refresh});
+      }
     }
     if (devices.empty()) {
       throw ConfigError(scenario.policies.at, "policies.bubble_filling",
@@ -101,7 +105,7 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
                    const trace::RecordSelection& requested) {
   const exec::Cluster& cluster = context.cluster();
   const workload::ClusterShape& shape = context.shape();
-  const workload::Lowered lowered = scenario.workload->lower(shape);
+  const workload::Lowered lowered = context.lower(*scenario.workload);
   const task::TaskGraph& graph = lowered.graph;
 
   RunOutput out;
@@ -158,7 +162,7 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
     }
     s.set("collective_algorithms", join(picks, ","));
   }
-  if (scenario.policies.bubble_filling) fill_bubbles(scenario, shape, graph, times, rec);
+  if (scenario.policies.bubble_filling) fill_bubbles(scenario, context, graph, times, rec);
   s.set("peak_memory_bytes", peak);
   s.set("events", static_cast<std::int64_t>(out.events));
   network->summarize(s);

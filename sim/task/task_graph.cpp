@@ -38,8 +38,23 @@ std::int32_t TaskGraph::intern(std::string_view name) {
   return it->second;
 }
 
+std::int32_t TaskGraph::add_cost(ComputeCost cost) {
+  costs_.push_back(std::move(cost));
+  return static_cast<std::int32_t>(costs_.size() - 1);
+}
+
+std::int32_t TaskGraph::add_group_cost(GroupCost cost) {
+  group_costs_.push_back(std::move(cost));
+  return static_cast<std::int32_t>(group_costs_.size() - 1);
+}
+
 TaskId TaskGraph::add(Work work, TaskKind kind, std::string_view name, int micro_batch, int stage) {
   const TaskId id(static_cast<std::int32_t>(tasks_.size()));
+  if (const auto* c = std::get_if<ComputeWork>(&work)) {
+    if (c->cost >= 0 || c->head_cost >= 0 || c->tail_cost >= 0) needs_pricing_ = true;
+  } else if (const auto* d = std::get_if<DelayWork>(&work)) {
+    if (d->path != HostPath::kNone) needs_pricing_ = true;
+  }
   tasks_.push_back(Task{std::move(work), kind, intern(name), micro_batch, stage, Time::zero()});
   preds_.push_back(0);
   built_ = false;

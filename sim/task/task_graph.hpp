@@ -20,6 +20,7 @@
 #include "sim/core/ids.hpp"
 #include "sim/core/time.hpp"
 #include "sim/core/units.hpp"
+#include "sim/task/operation.hpp"
 
 namespace orrery::task {
 
@@ -40,13 +41,16 @@ enum class TaskKind : std::uint8_t {
 inline constexpr int kTaskKindCount = 10;
 [[nodiscard]] std::string_view name_of(TaskKind k);
 
-// Compute whose duration is known (profiled, or priced by a cost model when
-// the workload was lowered). `head` and `tail` are collectives of the device's
+// Compute on a device. Its duration is known when the workload lowers it
+// (profiled, measured) or left to the pricing pass (sim/exec/pricing.hpp):
+// `cost` names an entry of the graph's cost table (ComputeCost, below), and
+// the pass fills `duration`. `head` and `tail` are collectives of the device's
 // own group that hold the device before and after the compute — tensor
 // parallelism's all-reduces inside the layers, the all-gather of a received
-// activation — priced when lowering (workload::CollectivePricer): the group
-// runs them in lockstep on links that no other traffic uses, so there is no
-// contention to simulate. The trace shows them as their own spans.
+// activation —; `head_cost` and `tail_cost` name entries of the graph's group
+// cost table (GroupCost), which the pass prices on the group's routes (the
+// group runs them in lockstep on links that no other traffic uses, so there
+// is no contention to simulate). The trace shows them as their own spans.
 struct ComputeWork {
   ComputeWork() = default;
   ComputeWork(DeviceId d, Duration t) : device(d), duration(t) {}
@@ -58,6 +62,9 @@ struct ComputeWork {
   std::int32_t tail_name = -1;
   std::int64_t head_bytes = 0;  // bytes the head and tail collectives move, all ranks together
   std::int64_t tail_bytes = 0;
+  std::int32_t cost = -1;       // entries the pricing pass prices; -1: none (the fields above are final)
+  std::int32_t head_cost = -1;
+  std::int32_t tail_cost = -1;
 };
 
 // Bytes from one device to another over the cluster network.
@@ -99,13 +106,43 @@ struct CollectiveWork {
   std::vector<int> dims;  // dimension-wise algorithms: the group as a grid, rank = row-major index
 };
 
-// A wait of known length that holds no device: a measured communication time
-// (profiled workloads) or a host-side transfer over a device's own PCIe link.
-// `device` is where the trace shows it.
+// The host tier's paths, which a delay may be priced over.
+enum class HostPath : std::uint8_t { kNone, kPcie, kHostMemory, kNvmeRead, kNvmeWrite };
+
+// A wait that holds no device: a measured communication time (profiled
+// workloads), or a host-side transfer over a device's own PCIe link or its
+// node's host memory or NVMe, which the pricing pass prices as `path_bytes`
+// over the path's bandwidth shared by `sharers` devices. `device` is where the
+// trace shows it.
 struct DelayWork {
   DeviceId device;
   Duration duration;
   Bytes bytes;  // what it moves, for traffic counts (0 when nothing)
+  HostPath path = HostPath::kNone;  // kNone: `duration` is final
+  double path_bytes = 0;
+  std::int32_t sharers = 1;
+};
+
+// The price of a compute task as an expression the pricing pass evaluates: the
+// sum over terms of ⌊multiplier × Σ operation times (integer ns)⌋ (a pipeline
+// stage's forward is one layer's operations times its layers, plus the
+// embedding's once). Tasks of every replica and micro-batch that do the same
+// work share one entry, so it is priced once.
+struct CostTerm {
+  std::vector<Operation> ops;
+  double multiplier = 1.0;
+};
+struct ComputeCost {
+  std::vector<CostTerm> terms;
+};
+// Collectives a group runs in lockstep around a compute task: each call's
+// time and bytes, `count` times, summed in order.
+struct GroupCall {
+  CollectiveWork work;
+  int count = 1;
+};
+struct GroupCost {
+  std::vector<GroupCall> calls;
 };
 
 using Work = std::variant<ComputeWork, TransferWork, CollectiveWork, DelayWork>;
@@ -159,6 +196,17 @@ class TaskGraph {
   [[nodiscard]] const std::vector<std::string>& names() const { return names_; }
   [[nodiscard]] std::int32_t intern(std::string_view name);
 
+  // The cost tables that ComputeWork's `cost`, `head_cost` and `tail_cost` index.
+  [[nodiscard]] std::int32_t add_cost(ComputeCost cost);
+  [[nodiscard]] std::int32_t add_group_cost(GroupCost cost);
+  [[nodiscard]] const std::vector<ComputeCost>& costs() const { return costs_; }
+  [[nodiscard]] const std::vector<GroupCost>& group_costs() const { return group_costs_; }
+  // Whether some task still waits for the pricing pass (sim/exec/pricing.hpp).
+  [[nodiscard]] bool needs_pricing() const { return needs_pricing_; }
+  // For the pricing pass: the tasks, to fill in their durations; then priced.
+  [[nodiscard]] std::vector<Task>& tasks_to_price() { return tasks_; }
+  void mark_priced() { needs_pricing_ = false; }
+
  private:
   void build() const;
 
@@ -168,6 +216,9 @@ class TaskGraph {
   std::vector<std::pair<TaskId, MemoryEffect>> effects_;
   std::vector<MemoryEffect> initial_;
   std::vector<std::string> names_;
+  std::vector<ComputeCost> costs_;
+  std::vector<GroupCost> group_costs_;
+  bool needs_pricing_ = false;
   struct NameHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

@@ -165,6 +165,7 @@ expect training-gqa "--set workload.model.kv_heads=5: error: workload.model.kv_h
 expect training-preset "--set workload.model.preset=llama3-406b: error: workload.model.preset: unknown value 'llama3-406b'; did you mean 'llama3-405b'?; valid: none, gpt3-1.3b, gpt3-6.7b, gpt3-175b, llama2-7b, llama2-13b, llama2-70b, llama3-8b, llama3-70b, llama3-405b, mixtral-8x7b" run "$training" --set workload.model.preset=llama3-406b "${out[@]}"
 expect training-mlp "--set workload.model.mlp=relu: error: workload.model.mlp: unknown value 'relu'; did you mean 'gelu'?; valid: gelu, swiglu" run "$training" --set workload.model.mlp=relu "${out[@]}"
 expect training-optimizer-precision "--set workload.training.optimizer_precision=fp8: error: workload.training.optimizer_precision: unknown value 'fp8'; valid: fp32, bf16, fp16" run "$training" --set workload.training.optimizer_precision=fp8 "${out[@]}"
+expect training-precision-no-peak "--set workload.training.precision=fp8: error: workload.training.precision: device V100-SXM2-32GB has no fp8 peak; it has: fp64, fp32, fp16" run "$(dirname "$quickstart")/zero_100b.yaml" --set workload.training.precision=fp8 "${out[@]}"
 expect training-order "--set workload.parallel.order=tp-dp-pp: error: workload.parallel.order: 'tp-dp-pp' must name each of tp, cp, dp, pp once" run "$training" --set workload.parallel.order=tp-dp-pp "${out[@]}"
 expect training-check "calibration_22b.yaml:36:13: error: workload.parallel: dp 1 × tp 4 × pp 1 × cp 1 = 4 devices, but the cluster has 8" check "$training" --set workload.parallel.tp=4
 

@@ -25,7 +25,7 @@ run::Scenario gpipe(const run::Catalog& catalog, const std::string& device = "")
 
 workload::Lowered lower(const workload::Workload& w, const run::Scenario& on) {
   const run::RunContext context(on);  // the cluster and the workloads' view of its device
-  return w.lower(context.shape());
+  return context.lower(w);
 }
 
 TEST(TrainingFacts, EachLoweringKeepsItsOwnClustersFacts) {

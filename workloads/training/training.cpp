@@ -57,6 +57,7 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
                                               "where the parameters live between uses (ZeRO-Infinity; ZeRO stage 3 only)"));
     const auto rc = t.choice("recompute", kRecomputes, "none", "activation recomputation (Korthikanti et al. 2022)");
     p.recompute = rc == "full" ? Recompute::kFull : rc == "selective" ? Recompute::kSelective : Recompute::kNone;
+    p.at["training.precision"] = t.where("precision");
     p.precision = dtype_named(t.choice("precision", kPrecisions, "bf16", "precision of weights, activations and GEMMs"));
     p.gradient_precision = dtype_named(t.choice(
         "gradient_precision", kGradients, "fp32",
@@ -164,7 +165,7 @@ int TrainingWorkload::position_of(int chunk, int stage) const {
 
 ModelStateBytes TrainingWorkload::model_state(int stage, bool offload) const {
   const ParallelPlan& plan = p_.plan;
-  const auto costs = stage_costs(nullptr);
+  const auto costs = stage_costs();
   double params = 0;
   for (int c = 0; c < plan.vpp; ++c) params += costs[static_cast<std::size_t>(c * plan.pp + position_of(c, stage))].parameters;
   ZeroShape z;

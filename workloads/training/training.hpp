@@ -22,6 +22,7 @@
 // and reported for every rank of the group (memory_mirrors).
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <string>
@@ -92,9 +93,10 @@ struct TrainingParams {
   [[nodiscard]] std::int64_t micro_batches() const { return global_batch / (micro_batch * plan.dp); }
 };
 
-// One operation (F, B or W) of one virtual stage for one micro-batch: its
-// compute time, the model FLOPs it does as Megatron-LM counts them (per rank),
-// and the priced collectives inside it.
+// One operation (F, B or W) of one virtual stage for one micro-batch: the
+// operations that make it up as cost terms for the pricing pass (or, when
+// profiled, its measured time), the model FLOPs it does as Megatron-LM counts
+// them (per rank), and the collectives inside it.
 struct CommCall {
   CollectiveOp op = CollectiveOp::kAllReduce;
   Axis axis = Axis::kTp;  // the group: tp, cp or (for ep) dp
@@ -102,15 +104,15 @@ struct CommCall {
   int count = 1;
 };
 struct OpCost {
-  Duration time;
-  double model_flops = 0;  // Megatron's count (attention over the full s², recompute included)
+  std::vector<CostTerm> terms;  // priced by the pricing pass (TaskGraph::add_cost)
+  Duration measured;            // profiled: the time as measured, the in-group communication included
+  double model_flops = 0;       // Megatron's count (attention over the full s², recompute included)
   double flops_no_recompute = 0;
-  int uncalibrated = 0;
-  Duration uncalibrated_time;  // of `time`, from operations no calibration row covered
   std::vector<CommCall> comm;
 };
 struct VirtualStageCost {
   OpCost forward, backward, weight;  // backward: B alone when the schedule splits it
+  std::array<std::int32_t, 3> entry{-1, -1, -1};  // cost-table entries of F, B, W (-1 when profiled)
   double parameters = 0;             // on one tp rank
   double activation_bytes = 0;       // held per micro-batch from F to the end of the backward (W)
 };
@@ -118,6 +120,7 @@ struct VirtualStageCost {
 struct VocabCosts {
   OpCost s, t;              // the output layer's passes, per stage and micro-batch
   OpCost input_f, input_b;  // the input layer's shard: lookup, gradient accumulation
+  std::array<std::int32_t, 4> entry{-1, -1, -1, -1};  // cost-table entries of s, t, input_f, input_b
   double logits_bytes = 0;  // held from S to T
   double hidden_bytes = 0;  // the last stage's output, broadcast; the input gradient, reduced
   double stats_bytes = 0;   // the softmax's partial max and sum, all-reduced
@@ -132,16 +135,22 @@ struct TrainingFacts {
   double model_flops = 0;               // all ranks, Megatron's count with recompute (hfu)
   double model_flops_no_recompute = 0;  // idem, without (mfu)
   double peak_flops = 0;                // one device's dense peak at the training precision, FLOP/s; 0 when profiled
-  int uncalibrated = 0;                 // operations no calibration row covered
-  // Compute time per micro-batch over every stage, and the part of it from
-  // operations no calibration row covered (priced at default efficiencies).
-  std::int64_t priced_ns = 0;
-  std::int64_t uncalibrated_ns = 0;
+  // The cost-table entries of one micro-batch's compute over every stage, each
+  // with how many times it counts (the vocabulary passes run on every stage).
+  std::vector<std::pair<std::int32_t, std::int64_t>> per_micro_batch;
   std::string device;  // the device model's name ("" when profiled)
 };
 
-// uncalibrated_ns / priced_ns (0 when nothing was priced).
-[[nodiscard]] double uncalibrated_fraction(const TrainingFacts& f);
+// One micro-batch's compute over every stage as priced, and the part of it
+// that no calibration row covered (priced at default efficiencies).
+struct CalibrationCoverage {
+  std::int64_t uncalibrated_ops = 0;
+  std::int64_t priced_ns = 0;
+  std::int64_t uncalibrated_ns = 0;
+  // uncalibrated_ns / priced_ns (0 when nothing was priced).
+  [[nodiscard]] double uncalibrated_fraction() const;
+};
+[[nodiscard]] CalibrationCoverage coverage(const TrainingFacts& f, const Prices& prices);
 
 class TrainingWorkload final : public Workload {
  public:
@@ -164,10 +173,10 @@ class TrainingWorkload final : public Workload {
       const ClusterShape& cluster) const override;
 
   [[nodiscard]] const TrainingParams& params() const { return p_; }
-  // Costs of each virtual stage (p·v of them) on `device` (null only when profiled).
-  [[nodiscard]] std::vector<VirtualStageCost> stage_costs(const DeviceModel* device) const;
+  // The operations of each virtual stage (p·v of them).
+  [[nodiscard]] std::vector<VirtualStageCost> stage_costs() const;
   // The output layer's passes on each stage under vocabulary parallelism.
-  [[nodiscard]] VocabCosts vocab_costs(const DeviceModel* device) const;
+  [[nodiscard]] VocabCosts vocab_costs() const;
   // Model-state bytes on one device of pipeline stage `stage` (parameters of its chunks).
   [[nodiscard]] ModelStateBytes model_state(int stage, bool offload = true) const;
   // The position (0..pp−1) of model chunk `chunk` that pipeline stage `stage` holds.
@@ -176,7 +185,7 @@ class TrainingWorkload final : public Workload {
  private:
   // The checks that need the cluster, and the costs of the virtual stages as lower() uses them.
   void check_cluster(const ClusterShape& cluster) const;
-  [[nodiscard]] std::vector<VirtualStageCost> lowered_costs(const DeviceModel* device) const;
+  [[nodiscard]] std::vector<VirtualStageCost> lowered_costs() const;
 
   TrainingParams p_;
 };

@@ -1,5 +1,5 @@
-// The layers' operations priced by the device model, per virtual stage
-// (stage_costs) and for vocabulary parallelism's passes (vocab_costs);
+// The layers' operations as cost terms for the pricing pass, per virtual
+// stage (stage_costs) and for vocabulary parallelism's passes (vocab_costs);
 // training_layer_ops.hpp lists the operations.
 #include <fmt/format.h>
 
@@ -12,44 +12,39 @@ namespace orrery::workload::training {
 
 namespace {
 
-// One layer's cost times the layers of a chunk.
+// One layer's cost times the layers of a chunk: each term's multiplier (the
+// pass truncates ⌊multiplier × Σ ns⌋ per term, as a stage's time always was).
 void scale(OpCost& c, double layers) {
-  c.time = Duration::ns(static_cast<std::int64_t>(static_cast<double>(c.time.count()) * layers));
+  for (auto& term : c.terms) term.multiplier *= layers;
   c.model_flops *= layers;
   c.flops_no_recompute *= layers;
-  c.uncalibrated = static_cast<int>(c.uncalibrated * layers);
-  c.uncalibrated_time =
-      Duration::ns(static_cast<std::int64_t>(static_cast<double>(c.uncalibrated_time.count()) * layers));
   for (auto& x : c.comm) x.count = static_cast<int>(x.count * layers);
 }
 
-OpCost price(const OpList& l, const DeviceModel* device, double flops_no_recompute) {
+OpCost cost_of(const OpList& l, double flops_no_recompute) {
   OpCost c;
+  if (!l.ops.empty()) c.terms.push_back(CostTerm{l.ops, 1.0});
   c.model_flops = l.model_flops;
   c.flops_no_recompute = flops_no_recompute;
   c.comm = l.comm;
-  if (!device) return c;
-  std::int64_t ns = 0;
-  std::int64_t uncalibrated_ns = 0;
-  for (const Operation& op : l.ops) {
-    const DeviceModel::OperationCost x = device->cost(op);
-    ns += x.time.count();
-    if (!x.calibrated) {
-      ++c.uncalibrated;
-      uncalibrated_ns += x.time.count();
-    }
-  }
-  c.time = Duration::ns(ns);
-  c.uncalibrated_time = Duration::ns(uncalibrated_ns);
   return c;
 }
 
+// Terms of multiplier 1 are added into one (their integer sums are exact, so
+// it prices the same as two; a backward and its weight gradient are summed
+// before the stage's layers multiply them); the others stay their own.
 void add(OpCost& into, const OpCost& c) {
-  into.time = into.time + c.time;
+  for (const CostTerm& term : c.terms) {
+    auto one = std::find_if(into.terms.begin(), into.terms.end(),
+                            [&](const CostTerm& t) { return t.multiplier == 1.0 && term.multiplier == 1.0; });
+    if (one == into.terms.end()) {
+      into.terms.push_back(term);
+    } else {
+      one->ops.insert(one->ops.end(), term.ops.begin(), term.ops.end());
+    }
+  }
   into.model_flops += c.model_flops;
   into.flops_no_recompute += c.flops_no_recompute;
-  into.uncalibrated += c.uncalibrated;
-  into.uncalibrated_time = into.uncalibrated_time + c.uncalibrated_time;
   for (const CommCall& x : c.comm) {
     auto same = std::find_if(into.comm.begin(), into.comm.end(),
                              [&](const CommCall& y) { return y.op == x.op && y.axis == x.axis && y.bytes == x.bytes; });
@@ -63,7 +58,7 @@ void add(OpCost& into, const OpCost& c) {
 
 }  // namespace
 
-std::vector<VirtualStageCost> TrainingWorkload::stage_costs(const DeviceModel* device) const {
+std::vector<VirtualStageCost> TrainingWorkload::stage_costs() const {
   const TransformerSpec& m = p_.model;
   const ParallelPlan& plan = p_.plan;
   const int p = plan.pp;
@@ -86,9 +81,9 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs(const DeviceModel* d
     b_all.append(L.core);
     b_all.comm = L.b.comm;
   }
-  const OpCost f = price(L.f, device, L.f.model_flops);
-  OpCost b = price(b_all, device, L.b.model_flops);
-  OpCost w = price(L.w, device, L.w.model_flops);
+  const OpCost f = cost_of(L.f, L.f.model_flops);
+  OpCost b = cost_of(b_all, L.b.model_flops);
+  OpCost w = cost_of(L.w, L.w.model_flops);
   if (!split) {
     add(b, w);
     w = OpCost{};
@@ -143,20 +138,20 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs(const DeviceModel* d
     }
     c.activation_bytes = layers * act_layer;
     if (vs == 0) {
-      add(c.forward, price(emb_f, device, 0));
-      add(c.backward, price(emb_b, device, 0));
+      add(c.forward, cost_of(emb_f, 0));
+      add(c.backward, cost_of(emb_b, 0));
       // The word embedding (unless split over the stages with the output layer it is tied to) and the positions.
       c.parameters += (vocab ? 0.0 : static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t)) +
                       (m.positions == Positions::kLearned ? static_cast<double>(m.seq_len * m.hidden) : 0.0);
     }
     if (vs == stages - 1 && p_.vocab_parallel) {
-      add(c.forward, price(out_norm_f, device, 0));
-      add(c.backward, price(out_norm_b, device, 0));
+      add(c.forward, cost_of(out_norm_f, 0));
+      add(c.backward, cost_of(out_norm_b, 0));
       c.parameters += m.norm_parameters();
     } else if (vs == stages - 1) {
-      add(c.forward, price(out_f, device, out_f.model_flops));
-      add(c.backward, price(out_b, device, out_b.model_flops));
-      add(split ? c.weight : c.backward, price(out_w, device, out_w.model_flops));
+      add(c.forward, cost_of(out_f, out_f.model_flops));
+      add(c.backward, cost_of(out_b, out_b.model_flops));
+      add(split ? c.weight : c.backward, cost_of(out_w, out_w.model_flops));
       // The output layer: a copy of the tied word embedding on another stage, or its own weights.
       if (stages > 1 || !m.tied_embeddings) c.parameters += static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t);
       c.parameters += m.norm_parameters();  // final norm
@@ -182,7 +177,7 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs(const DeviceModel* d
 // S pass: projection, the softmax's partial max and sum) and, once the
 // partial statistics are all-reduced over the pipeline, its share of the
 // loss gradient, the input gradient and the weight gradient (the T pass).
-VocabCosts TrainingWorkload::vocab_costs(const DeviceModel* device) const {
+VocabCosts TrainingWorkload::vocab_costs() const {
   const TransformerSpec& m = p_.model;
   const std::int64_t t = p_.plan.tp;
   const std::int64_t tokens = p_.micro_batch * (m.seq_len / p_.plan.cp);
@@ -198,15 +193,15 @@ VocabCosts TrainingWorkload::vocab_costs(const DeviceModel* device) const {
   tt.ops.push_back(VocabProjection{tokens, m.hidden, v_local, dt});
   tt.model_flops += 4.0 * static_cast<double>(tokens * m.hidden * v_local);
   VocabCosts out;
-  out.s = price(s, device, s.model_flops);
-  out.t = price(tt, device, tt.model_flops);
+  out.s = cost_of(s, s.model_flops);
+  out.t = cost_of(tt, tt.model_flops);
   // The input layer's shard: look up the rows of this stage's vocabulary (the
   // others write zeros), and in the backward accumulate their gradients.
   OpList in_f, in_b;
   in_f.ops.push_back(Embedding{tokens, m.hidden, v_local, dt});
   in_b.memory(PointwiseKind::kElementwise, static_cast<double>(tokens * m.hidden) * 2 / p_.plan.pp + static_cast<double>(v_local * m.hidden) * 8 / p_.plan.pp);
-  out.input_f = price(in_f, device, 0);
-  out.input_b = price(in_b, device, 0);
+  out.input_f = cost_of(in_f, 0);
+  out.input_b = cost_of(in_b, 0);
   out.logits_bytes = logits * 4;
   out.hidden_bytes = static_cast<double>(tokens * m.hidden) * 2;
   out.stats_bytes = static_cast<double>(tokens) * 8;  // max and sum in fp32

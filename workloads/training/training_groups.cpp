@@ -2,16 +2,14 @@
 
 #include <fmt/format.h>
 
-#include <stdexcept>
 #include <string>
 
 #include "workloads/training/training_lowering.hpp"
 
 namespace orrery::workload::training {
 
-InGroupCollectives::InGroupCollectives(const ParallelPlan& plan, int virtual_stages,
-                                       const CollectivePricer* pricer)
-    : stages_(plan.pp), virtual_stages_(virtual_stages), pricer_(pricer) {
+InGroupCollectives::InGroupCollectives(const ParallelPlan& plan, int virtual_stages)
+    : stages_(plan.pp), virtual_stages_(virtual_stages) {
   groups_.resize(static_cast<std::size_t>(plan.dp * plan.pp));
   for (int d = 0; d < plan.dp; ++d) {
     for (int s = 0; s < plan.pp; ++s) {
@@ -32,13 +30,8 @@ const std::vector<DeviceId>& InGroupCollectives::group(Axis axis, int dp, int st
   return axis == Axis::kTp ? gr[0] : axis == Axis::kCp ? gr[1] : gr[2];
 }
 
-CollectivePrice InGroupCollectives::price(const CollectiveWork& w) const {
-  if (!pricer_) throw std::logic_error("training: lowered without a collective pricer");
-  return pricer_->price(w);
-}
-
-const InGroupCollectives::Priced& InGroupCollectives::tail(TaskGraph& g, int dp, int stage, int virtual_stage,
-                                                           PipeOpType type, const OpCost& cost) {
+const InGroupCollectives::Entry& InGroupCollectives::tail(TaskGraph& g, int dp, int stage, int virtual_stage,
+                                                          PipeOpType type, const OpCost& cost) {
   auto& slot = tails_[(static_cast<std::size_t>(dp) * static_cast<std::size_t>(virtual_stages_) +
                        static_cast<std::size_t>(virtual_stage)) *
                           3 +
@@ -46,24 +39,23 @@ const InGroupCollectives::Priced& InGroupCollectives::tail(TaskGraph& g, int dp,
   if (slot) return *slot;
   slot.emplace();
   if (cost.comm.empty()) return *slot;
+  GroupCost calls;
   std::string name;
   for (const CommCall& call : cost.comm) {
-    const CollectivePrice x = price(collective(call.op, group(call.axis, dp, stage), call.bytes));
-    slot->time = slot->time + Duration::ns(x.time.count() * call.count);
-    slot->bytes += x.bytes * call.count;
+    calls.calls.push_back(GroupCall{collective(call.op, group(call.axis, dp, stage), call.bytes), call.count});
     name += fmt::format("{}{} {}", name.empty() ? "" : " + ", name_of(call.axis), name_of(call.op));
   }
+  slot->cost = g.add_group_cost(std::move(calls));
   slot->name = g.intern(name);
   return *slot;
 }
 
-const InGroupCollectives::Priced& InGroupCollectives::gather_head(TaskGraph& g, int dp, int stage,
-                                                                  Bytes activation) {
+const InGroupCollectives::Entry& InGroupCollectives::gather_head(TaskGraph& g, int dp, int stage, Bytes activation) {
   auto& slot = heads_[static_cast<std::size_t>(dp * stages_ + stage)];
   if (slot) return *slot;
-  const CollectivePrice x =
-      price(collective(CollectiveOp::kAllGather, group(Axis::kTp, dp, stage), activation));
-  slot = Priced{x.time, x.bytes, g.intern("tp all_gather (received)")};
+  GroupCost gather;
+  gather.calls.push_back(GroupCall{collective(CollectiveOp::kAllGather, group(Axis::kTp, dp, stage), activation), 1});
+  slot = Entry{g.add_group_cost(std::move(gather)), g.intern("tp all_gather (received)")};
   return *slot;
 }
 

@@ -36,15 +36,10 @@ void TrainingWorkload::check_cluster(const ClusterShape& cluster) const {
   }
 }
 
-// Priced by the device model, or profiled: a stage's measured time split over
-// its chunks, the in-group communication included in it.
-std::vector<VirtualStageCost> TrainingWorkload::lowered_costs(const DeviceModel* device) const {
-  std::vector<VirtualStageCost> costs;
-  try {
-    costs = stage_costs(device);
-  } catch (const ValueError& e) {
-    throw ConfigError(p_.device_at, "workload.training.precision", e.what());
-  }
+// The stages' operations for the pricing pass, or profiled: a stage's
+// measured time split over its chunks, the in-group communication included.
+std::vector<VirtualStageCost> TrainingWorkload::lowered_costs() const {
+  std::vector<VirtualStageCost> costs = stage_costs();
   if (!p_.profiled) return costs;
   const int p = p_.plan.pp;
   const int v = p_.plan.vpp;
@@ -55,16 +50,32 @@ std::vector<VirtualStageCost> TrainingWorkload::lowered_costs(const DeviceModel*
   for (int vs = 0; vs < p * v; ++vs) {
     const int s = p_.schedule->device_of(vs / p, vs % p, p);
     VirtualStageCost& k = costs[static_cast<std::size_t>(vs)];
-    k.forward.time = Duration::ns(at(p_.forward, s).count() / v);
+    k.forward.measured = Duration::ns(at(p_.forward, s).count() / v);
     Duration b = at(p_.backward, s);
     if (!split) b = b + at(p_.weight, s);
-    k.backward.time = Duration::ns(b.count() / v);
-    k.weight.time = Duration::ns(at(p_.weight, s).count() / v);
-    k.forward.comm.clear();
-    k.backward.comm.clear();
-    k.weight.comm.clear();
+    k.backward.measured = Duration::ns(b.count() / v);
+    k.weight.measured = Duration::ns(at(p_.weight, s).count() / v);
+    for (OpCost* c : {&k.forward, &k.backward, &k.weight}) {
+      c->terms.clear();
+      c->comm.clear();
+    }
   }
   return costs;
+}
+
+CalibrationCoverage coverage(const TrainingFacts& f, const Prices& prices) {
+  CalibrationCoverage out;
+  for (const auto& [entry, times] : f.per_micro_batch) {
+    const PricedCompute& c = prices.compute.at(static_cast<std::size_t>(entry));
+    out.uncalibrated_ops += c.uncalibrated * times;
+    out.priced_ns += c.time.count() * times;
+    out.uncalibrated_ns += c.uncalibrated_time.count() * times;
+  }
+  return out;
+}
+
+double CalibrationCoverage::uncalibrated_fraction() const {
+  return priced_ns > 0 ? static_cast<double>(uncalibrated_ns) / static_cast<double>(priced_ns) : 0.0;
 }
 
 namespace {
@@ -74,18 +85,26 @@ double ranks_per_stage(const TrainingParams& p) {
   return static_cast<double>(plan.tp) * plan.cp * plan.dp * static_cast<double>(p.micro_batches());
 }
 
+// Each stage's operations become entries of the graph's cost table (priced
+// once, shared by every replica and micro-batch); profiled stages have none.
+void add_entries(TaskGraph& g, std::vector<VirtualStageCost>& costs) {
+  for (auto& c : costs) {
+    c.entry = {g.add_cost(ComputeCost{c.forward.terms}), g.add_cost(ComputeCost{c.backward.terms}),
+               g.add_cost(ComputeCost{c.weight.terms})};
+  }
+}
+
 // Megatron's FLOP count over every rank (each stage's per-rank count, times
 // the tp × cp × dp ranks that run it, times the micro-batches).
 TrainingFacts count_facts(const TrainingParams& p, const std::vector<VirtualStageCost>& costs,
-                          const DeviceModel* device) {
+                          const DeviceFacts* device) {
   TrainingFacts f;
   for (const auto& c : costs) {
     f.model_flops += c.forward.model_flops + c.backward.model_flops + c.weight.model_flops;
     f.model_flops_no_recompute +=
         c.forward.flops_no_recompute + c.backward.flops_no_recompute + c.weight.flops_no_recompute;
-    f.uncalibrated += c.forward.uncalibrated + c.backward.uncalibrated + c.weight.uncalibrated;
-    f.priced_ns += (c.forward.time + c.backward.time + c.weight.time).count();
-    f.uncalibrated_ns += (c.forward.uncalibrated_time + c.backward.uncalibrated_time + c.weight.uncalibrated_time).count();
+    for (const std::int32_t e : c.entry)
+      if (e >= 0) f.per_micro_batch.emplace_back(e, 1);
   }
   f.model_flops *= ranks_per_stage(p);
   f.model_flops_no_recompute *= ranks_per_stage(p);
@@ -99,9 +118,8 @@ void count_vocab_facts(const TrainingParams& p, const VocabCosts& vc, TrainingFa
   const double per_stage = (vc.s.model_flops + vc.t.model_flops) * p.plan.pp;
   f.model_flops += per_stage * ranks_per_stage(p);
   f.model_flops_no_recompute += per_stage * ranks_per_stage(p);
-  f.uncalibrated += (vc.s.uncalibrated + vc.t.uncalibrated) * p.plan.pp;
-  f.priced_ns += (vc.s.time + vc.t.time).count() * p.plan.pp;
-  f.uncalibrated_ns += (vc.s.uncalibrated_time + vc.t.uncalibrated_time).count() * p.plan.pp;
+  for (int i = 0; i < 2; ++i)
+    if (vc.entry[static_cast<std::size_t>(i)] >= 0) f.per_micro_batch.emplace_back(vc.entry[static_cast<std::size_t>(i)], p.plan.pp);
 }
 
 // Room for the tasks and edges of the graph, estimated from its largest parts.
@@ -120,9 +138,18 @@ void reserve(TaskGraph& g, const TrainingParams& p, const std::vector<VirtualSta
 
 Lowered TrainingWorkload::lower(const ClusterShape& cluster) const {
   check_cluster(cluster);
-  const DeviceModel* device = p_.profiled ? nullptr : cluster.device;
-  const std::vector<VirtualStageCost> costs = lowered_costs(device);
-  TrainingFacts facts = count_facts(p_, costs, device);
+  const DeviceFacts* device = p_.profiled ? nullptr : cluster.device;
+  Lowered out;
+  out.price_at = p_.at.at("training.precision");
+  out.price_key = "workload.training.precision";
+  std::vector<VirtualStageCost> costs = lowered_costs();
+  if (!p_.profiled) add_entries(out.graph, costs);
+  TrainingFacts facts;
+  try {
+    facts = count_facts(p_, costs, device);
+  } catch (const ValueError& e) {  // the device has no peak for the precision
+    throw ConfigError(out.price_at, out.price_key, e.what());
+  }
 
   const PipelineShape shape{p_.plan.pp, static_cast<int>(p_.micro_batches()), p_.plan.vpp};
   auto order = p_.schedule->order(shape);
@@ -134,7 +161,6 @@ Lowered TrainingWorkload::lower(const ClusterShape& cluster) const {
   }
   PipelineGraph pipeline(*p_.schedule, shape, std::move(order), p_.plan.dp);
 
-  Lowered out;
   reserve(out.graph, p_, costs);
   TrainingLowering l{
       .p = p_,
@@ -147,7 +173,11 @@ Lowered TrainingWorkload::lower(const ClusterShape& cluster) const {
       .vocab_last = std::vector<std::vector<TaskId>>(static_cast<std::size_t>(p_.plan.dp * p_.plan.pp))};
   add_pipeline(l);
   if (vocab) {
-    const VocabCosts vc = vocab_costs(device);
+    VocabCosts vc = vocab_costs();
+    if (!p_.profiled) {
+      vc.entry = {out.graph.add_cost(ComputeCost{vc.s.terms}), out.graph.add_cost(ComputeCost{vc.t.terms}),
+                  out.graph.add_cost(ComputeCost{vc.input_f.terms}), out.graph.add_cost(ComputeCost{vc.input_b.terms})};
+    }
     add_vocab_parallel(l, vc);
     count_vocab_facts(p_, vc, facts);
   }

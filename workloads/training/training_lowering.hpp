@@ -18,7 +18,6 @@
 // (see workloads/README.md).
 #pragma once
 
-#include <cmath>
 #include <string_view>
 #include <vector>
 
@@ -34,7 +33,7 @@ struct TrainingLowering {
   const TrainingParams& p;
   const TrainingWorkload& workload;
   const ClusterShape& cluster;
-  const DeviceModel* device;  // null when profiled
+  const DeviceFacts* device;  // null when profiled
   const std::vector<VirtualStageCost>& costs;
   PipelineGraph& pipeline;
   TaskGraph& g;
@@ -73,10 +72,6 @@ struct TrainingLowering {
   }
 };
 
-inline Duration bytes_over(double bytes, Bandwidth bw) {
-  return Duration::ns(static_cast<std::int64_t>(std::ceil(bytes / bw.bytes_per_s() * 1e9)));
-}
-
 inline CollectiveWork collective(CollectiveOp op, std::vector<DeviceId> group, Bytes bytes) {
   CollectiveWork w;
   w.op = op;
@@ -104,9 +99,10 @@ std::vector<TaskId> add_buckets(TrainingLowering& l, CollectiveOp op, const std:
                                 const std::vector<TaskId>& after);
 
 // The host tier (offload): the chain that replaces the optimizer step, and
-// the bandwidth at which a parameter shard comes back before a ZeRO-3 gather.
+// the transfer that brings `bytes` of a parameter shard back to `dev` before
+// a ZeRO-3 gather (both priced by the pricing pass over the host's paths).
 [[nodiscard]] TaskId add_host_optimizer_step(TrainingLowering& l, DeviceId dev, double local_parameters,
                                              int stage, const std::vector<TaskId>& before);
-[[nodiscard]] Bandwidth parameter_fetch_bandwidth(const TrainingLowering& l);
+[[nodiscard]] DelayWork parameter_fetch(const TrainingLowering& l, DeviceId dev, double bytes);
 
 }  // namespace orrery::workload::training

@@ -12,49 +12,52 @@ namespace orrery::workload::training {
 
 namespace {
 
-Bandwidth per_device(Bandwidth node, const ClusterShape& cluster) {
-  return Bandwidth::bytes_per_s(node.bytes_per_s() / static_cast<double>(cluster.devices_per_node));
+// `bytes` over one of the host's paths (the pricing pass prices it), shared
+// by the node's devices where they share it: host memory and NVMe.
+DelayWork over(DeviceId dev, HostPath path, double bytes, Bytes counted, const ClusterShape& cluster) {
+  DelayWork w{dev, Duration{}, counted};
+  w.path = path;
+  w.path_bytes = bytes;
+  w.sharers = path == HostPath::kPcie ? 1 : cluster.devices_per_node;
+  return w;
 }
 
 }  // namespace
 
-Bandwidth parameter_fetch_bandwidth(const TrainingLowering& l) {
-  const DeviceModel& host = *l.cluster.device;
-  return l.p.offload_params == Offload::kNvme ? per_device(host.nvme_read_bandwidth(), l.cluster)
-                                              : host.pcie_bandwidth();
+DelayWork parameter_fetch(const TrainingLowering& l, DeviceId dev, double bytes) {
+  return over(dev, l.p.offload_params == Offload::kNvme ? HostPath::kNvmeRead : HostPath::kPcie, bytes,
+              Bytes(static_cast<std::int64_t>(bytes)), l.cluster);
 }
 
 TaskId add_host_optimizer_step(TrainingLowering& l, DeviceId dev, double local, int stage,
                                const std::vector<TaskId>& before) {
-  const DeviceModel& host = *l.cluster.device;
   const bool nvme = l.p.offload == Offload::kNvme;
   TaskGraph& g = l.g;
-  // One link of the chain: `bytes` moved (or, for Adam, read and written) at `bw`.
+  // One link of the chain: `bytes` moved (or, for Adam, read and written) over `path`.
   TaskId last;
-  const auto then = [&](double bytes, Bandwidth bw, Bytes counted, TaskKind kind, std::string_view name) {
-    const TaskId x = g.add(DelayWork{dev, bytes_over(bytes, bw), counted}, kind, name, -1, stage);
+  const auto then = [&](double bytes, HostPath path, Bytes counted, TaskKind kind, std::string_view name) {
+    const TaskId x = g.add(over(dev, path, bytes, counted, l.cluster), kind, name, -1, stage);
     if (last.valid()) g.depend(last, x);
     last = x;
     return x;
   };
   const double grads = local * l.grad_bytes();
-  const TaskId down = then(grads, host.pcie_bandwidth(), Bytes(static_cast<std::int64_t>(grads)),
-                           TaskKind::kSend, "gradients to host");
+  const TaskId down = then(grads, HostPath::kPcie, Bytes(static_cast<std::int64_t>(grads)), TaskKind::kSend,
+                           "gradients to host");
   for (TaskId b : before) g.depend(b, down);
   const double states = local * l.p.optimizer_state_bytes();  // master weights, momentum and variance
   if (nvme) {
-    then(states, per_device(host.nvme_read_bandwidth(), l.cluster), Bytes(static_cast<std::int64_t>(states)),
-         TaskKind::kSend, "optimizer states from nvme");
+    then(states, HostPath::kNvmeRead, Bytes(static_cast<std::int64_t>(states)), TaskKind::kSend,
+         "optimizer states from nvme");
   }
-  then(local * l.p.adam_bytes_per_parameter(),
-       per_device(host.host_memory_bandwidth(), l.cluster), Bytes(0), TaskKind::kOptimizer,
+  then(local * l.p.adam_bytes_per_parameter(), HostPath::kHostMemory, Bytes(0), TaskKind::kOptimizer,
        "optimizer step (host)");
   if (nvme) {
-    then(states, per_device(host.nvme_write_bandwidth(), l.cluster), Bytes(static_cast<std::int64_t>(states)),
-         TaskKind::kSend, "optimizer states to nvme");
+    then(states, HostPath::kNvmeWrite, Bytes(static_cast<std::int64_t>(states)), TaskKind::kSend,
+         "optimizer states to nvme");
   }
   const double weights = local * kWeightBytes;
-  return then(weights, host.pcie_bandwidth(), Bytes(static_cast<std::int64_t>(weights)), TaskKind::kSend,
+  return then(weights, HostPath::kPcie, Bytes(static_cast<std::int64_t>(weights)), TaskKind::kSend,
               "weights to device");
 }
 

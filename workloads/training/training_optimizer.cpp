@@ -30,6 +30,11 @@ namespace {
 // its own last backwards and vocabulary passes.
 std::vector<TaskId> add_steps(TrainingLowering& l, int s, double local, const std::vector<TaskId>& reduced) {
   std::vector<TaskId> steps;
+  // One cost entry for the stage's step in every replica (none when profiled: no time).
+  std::int32_t entry = -1;
+  if (l.device && l.p.offload == Offload::kNone) {
+    entry = l.g.add_cost(ComputeCost{{CostTerm{{l.p.adam_step(static_cast<std::int64_t>(local))}, 1.0}}});
+  }
   for (int d = 0; d < l.plan().dp; ++d) {
     const DeviceId dev = l.lead(d, s);
     std::vector<TaskId> before = reduced;
@@ -40,9 +45,9 @@ std::vector<TaskId> add_steps(TrainingLowering& l, int s, double local, const st
       steps.push_back(add_host_optimizer_step(l, dev, local, s, before));
       continue;
     }
-    const Duration t =
-        l.device ? l.device->time(l.p.adam_step(static_cast<std::int64_t>(local))) : Duration{};
-    const TaskId step = l.g.add(ComputeWork{dev, t}, TaskKind::kOptimizer, "optimizer step", -1, s);
+    ComputeWork work{dev, Duration{}};
+    work.cost = entry;
+    const TaskId step = l.g.add(work, TaskKind::kOptimizer, "optimizer step", -1, s);
     for (TaskId b : before) l.g.depend(b, step);
     steps.push_back(step);
   }

@@ -1,7 +1,8 @@
 // The pipeline of each data-parallel replica (the pipeline-graph builder,
 // workloads/pipeline_graph.hpp): every operation is one compute task on its
-// stage group's lead, priced by the device model (or profiled), with the
-// group's collectives as its head and tail (training_groups.hpp); pipeline
+// stage group's lead, its cost-table entry priced by the pricing pass (or
+// profiled), with the group's collectives as its head and tail
+// (training_groups.hpp); pipeline
 // sends go lead to lead, 1/tp of the activation each when Megatron's
 // scatter/gather splits them over the tp ranks.
 #include "workloads/training/training_groups.hpp"
@@ -15,7 +16,7 @@ class TrainingOps final : public PipelineTaskMaker {
  public:
   explicit TrainingOps(const TrainingLowering& l)
       : l_(l),
-        groups_(l.plan(), l.virtual_stages(), l.cluster.collectives),
+        groups_(l.plan(), l.virtual_stages()),
         scatter_(l.p.scatter_gather && l.plan().tp > 1) {
     // b·s·h of 16-bit activations per micro-batch, on this rank's share of the sequence.
     const double full =
@@ -30,15 +31,14 @@ class TrainingOps final : public PipelineTaskMaker {
     const OpCost& c = o.op.type == PipeOpType::kForward    ? vc.forward
                       : o.op.type == PipeOpType::kBackward ? vc.backward
                                                            : vc.weight;
-    ComputeWork work{l_.lead(o.replica, o.stage), c.time};
+    ComputeWork work{l_.lead(o.replica, o.stage), c.measured};
+    work.cost = vc.entry[static_cast<std::size_t>(o.op.type)];
     const auto& tail = groups_.tail(g, o.replica, o.stage, vs, o.op.type, c);
-    work.tail = tail.time;
-    work.tail_bytes = tail.bytes;
+    work.tail_cost = tail.cost;
     work.tail_name = tail.name;
     if (scatter_ && !l_.p.profiled && receives(o)) {
       const auto& head = groups_.gather_head(g, o.replica, o.stage, activation_);
-      work.head = head.time;
-      work.head_bytes = head.bytes;
+      work.head_cost = head.cost;
       work.head_name = head.name;
     }
     return work;

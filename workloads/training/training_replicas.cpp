@@ -89,18 +89,19 @@ std::vector<std::pair<DeviceId, std::vector<FillerWork>>> TrainingWorkload::kfac
                                     {"proj", h / t, h},
                                     {"fc1", h, m.ffn_hidden / t},
                                     {"fc2", m.ffn_hidden / t, h}};
-  const DeviceModel& dev = *cluster.device;
-  const auto gemm = [&](std::int64_t a, std::int64_t b, std::int64_t c, DType dt) { return dev.time(Gemm{a, b, c, 1, dt}); };
+  const auto gemm = [](std::int64_t a, std::int64_t b, std::int64_t c, DType dt) -> Operation {
+    return Gemm{a, b, c, 1, dt};
+  };
   std::vector<FillerWork> every_step, refresh;
   for (std::int64_t l = 0; l < layers; ++l) {
     for (const Linear& x : linears) {
       const std::string tag = fmt::format("layer {} {}", l, x.name);
       every_step.push_back({"kfac precondition " + tag,
-                            gemm(x.out, x.in, x.in, DType::kFp32) + gemm(x.out, x.in, x.out, DType::kFp32), false});
-      refresh.push_back({"kfac factor A " + tag, gemm(x.in, x.in, tokens, p_.precision), true});
-      refresh.push_back({"kfac factor G " + tag, gemm(x.out, x.out, tokens, p_.precision), true});
-      refresh.push_back({"kfac inverse A " + tag, gemm(x.in, x.in, x.in, DType::kFp32), true});
-      refresh.push_back({"kfac inverse G " + tag, gemm(x.out, x.out, x.out, DType::kFp32), true});
+                            {gemm(x.out, x.in, x.in, DType::kFp32), gemm(x.out, x.in, x.out, DType::kFp32)}, false});
+      refresh.push_back({"kfac factor A " + tag, {gemm(x.in, x.in, tokens, p_.precision)}, true});
+      refresh.push_back({"kfac factor G " + tag, {gemm(x.out, x.out, tokens, p_.precision)}, true});
+      refresh.push_back({"kfac inverse A " + tag, {gemm(x.in, x.in, x.in, DType::kFp32)}, true});
+      refresh.push_back({"kfac inverse G " + tag, {gemm(x.out, x.out, x.out, DType::kFp32)}, true});
     }
   }
   std::vector<FillerWork> all = every_step;

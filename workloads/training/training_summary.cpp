@@ -64,19 +64,16 @@ void TrainingWorkload::summarize(const Lowered& lowered, const TaskTimes& times,
   out.set("comm_bytes_in_group", comm_group);
   out.set("schedule", std::string(p_.schedule->name()));
   if (!p_.profiled) {
-    out.set("uncalibrated_ops", static_cast<std::int64_t>(facts.uncalibrated));
-    out.set("uncalibrated_time_fraction", uncalibrated_fraction(facts));
+    const CalibrationCoverage c = coverage(facts, lowered.prices);
+    out.set("uncalibrated_ops", c.uncalibrated_ops);
+    out.set("uncalibrated_time_fraction", c.uncalibrated_fraction());
   }
-}
-
-double uncalibrated_fraction(const TrainingFacts& f) {
-  return f.priced_ns > 0 ? static_cast<double>(f.uncalibrated_ns) / static_cast<double>(f.priced_ns) : 0.0;
 }
 
 std::vector<std::string> TrainingWorkload::warnings(const Lowered& lowered) const {
   if (p_.profiled) return {};
   const auto& facts = std::any_cast<const TrainingFacts&>(lowered.facts);
-  const double share = uncalibrated_fraction(facts);
+  const double share = coverage(facts, lowered.prices).uncalibrated_fraction();
   if (share <= kThinCalibration) return {};
   return {fmt::format("{:.0f}% of the predicted compute time comes from operations that no calibration row of {} "
                       "covers (priced at default efficiencies; uncalibrated_time_fraction in the summary): read the "

@@ -17,6 +17,14 @@ namespace orrery::workload::training {
 
 namespace {
 
+// Vocabulary pass `i` (VocabCosts::entry: S, T, the input shard's lookup and
+// gradient) on `dev`, for the pricing pass (zero when profiled: no entry).
+ComputeWork priced(DeviceId dev, const VocabCosts& vc, int i) {
+  ComputeWork w{dev, Duration{}};
+  w.cost = vc.entry[static_cast<std::size_t>(i)];
+  return w;
+}
+
 Bytes bytes(double b) {
   return Bytes(static_cast<std::int64_t>(b));
 }
@@ -49,8 +57,8 @@ void add_output_layer(TrainingLowering& l, const VocabCosts& vc, const Pipe& pip
                               TaskKind::kCollective, "vocab reduce", mb, s_last);
   for (int s = 0; s < p; ++s) {
     const DeviceId dev = l.lead(d, s);
-    const TaskId S = g.add(ComputeWork{dev, vc.s.time}, TaskKind::kForward, "S (vocab)", mb, s);
-    const TaskId T = g.add(ComputeWork{dev, vc.t.time}, TaskKind::kBackward, "T (vocab)", mb, s);
+    const TaskId S = g.add(priced(dev, vc, 0), TaskKind::kForward, "S (vocab)", mb, s);
+    const TaskId T = g.add(priced(dev, vc, 1), TaskKind::kBackward, "T (vocab)", mb, s);
     g.on_end(S, MemoryEffect{dev, MemoryCategory::kActivations, bytes(vc.logits_bytes)});
     g.on_end(T, MemoryEffect{dev, MemoryCategory::kActivations, Bytes(0) - bytes(vc.logits_bytes)});
     g.depend(bcast, S);
@@ -74,10 +82,10 @@ void add_input_layer(TrainingLowering& l, const VocabCosts& vc, const Pipe& pipe
   for (int s = 0; s < l.stages(); ++s) {
     const DeviceId dev = l.lead(d, s);
     const TaskId lookup =
-        g.add(ComputeWork{dev, vc.input_f.time}, TaskKind::kForward, "embedding shard", mb, s);
+        g.add(priced(dev, vc, 2), TaskKind::kForward, "embedding shard", mb, s);
     g.depend(lookup, gather_in);
     const TaskId accumulate =
-        g.add(ComputeWork{dev, vc.input_b.time}, TaskKind::kBackward, "embedding shard gradient", mb, s);
+        g.add(priced(dev, vc, 3), TaskKind::kBackward, "embedding shard gradient", mb, s);
     g.depend(grad_in, accumulate);
     if (mb == l.micro_batches() - 1) l.vocab_passes(d, s).push_back(accumulate);
   }

@@ -40,9 +40,8 @@ void add_gathers(TrainingLowering& l, int s, std::size_t k) {
       }
       if (l.p.offload_params != Offload::kNone) {
         const double shard = chunk_params * kWeightBytes / l.dp_ranks();
-        const TaskId fetch = g.add(DelayWork{l.lead(d, s), bytes_over(shard, parameter_fetch_bandwidth(l)),
-                                             Bytes(static_cast<std::int64_t>(shard))},
-                                   TaskKind::kSend, "fetch parameters", o.micro_batch, s);
+        const TaskId fetch =
+            g.add(parameter_fetch(l, l.lead(d, s), shard), TaskKind::kSend, "fetch parameters", o.micro_batch, s);
         if (before.valid()) g.depend(before, fetch);
         g.depend(fetch, ag);
       }
