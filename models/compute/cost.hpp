@@ -19,6 +19,7 @@
 
 #include "models/calibration/table.hpp"
 #include "models/compute/calibrated_efficiency.hpp"
+#include "models/compute/operation_model.hpp"
 #include "models/compute/roofline.hpp"
 #include "models/devices/device.hpp"
 #include "sim/core/time.hpp"
@@ -27,25 +28,14 @@
 
 namespace orrery::models {
 
-enum class Bound : std::uint8_t { kCompute, kMemory, kLaunch };
-[[nodiscard]] std::string_view name_of(Bound b);
-
-struct Cost {
-  Duration time;
-  Bound bound = Bound::kCompute;
-  double efficiency = 0;  // of the term that sets the time
-  bool calibrated = false;
-  Flops flops;
-  Bytes bytes;
-};
-
-class CostModel {
+class CostModel final : public OperationModel {
  public:
   // `table` may be null (no calibration: every cost is uncalibrated).
   CostModel(std::shared_ptr<const Device> device, const CalibrationTable* table);
 
   // Throws ValueError when the device lacks what the operation needs (e.g. a bf16 peak).
-  [[nodiscard]] Cost cost(const task::Operation& op) const;
+  [[nodiscard]] Cost cost(const task::Operation& op) const override;
+  [[nodiscard]] std::string_view method() const override { return "roofline (models/compute/cost.hpp)"; }
 
   [[nodiscard]] const Device& device() const { return *device_; }
   [[nodiscard]] bool has_calibration() const { return has_table_; }

@@ -1,5 +1,6 @@
 // `kind: gpu` — runs workloads' operations, priced by the roofline cost model
 // with calibrated efficiencies where a table covers them.
+#include "models/compute/cost.hpp"
 #include "models/devices/device.hpp"
 #include "models/devices/device_kind.hpp"
 
@@ -22,6 +23,10 @@ class GpuKind final : public DeviceKindSpec {
     r.check(any, "", "a GPU needs at least one peak rate (peak_fp32, peak_bf16, ...)");
   }
   bool runs_operations() const override { return true; }
+  std::unique_ptr<OperationModel> operation_model(std::shared_ptr<const Device> device,
+                                                  const CalibrationTable* table) const override {
+    return std::make_unique<CostModel>(std::move(device), table);
+  }
 };
 
 }  // namespace

@@ -1,11 +1,43 @@
 // `kind: ngpc` — a neural-graphics processing cluster beside a host GPU,
 // priced by models/compute/ngpc (its encoding and MLP engines).
+#include <fmt/format.h>
+
+#include "models/compute/ngpc.hpp"
+#include "sim/core/error.hpp"
 #include "models/devices/device.hpp"
 #include "models/devices/device_kind.hpp"
 
 namespace orrery::models {
 
 namespace {
+
+// Hash-grid encodings on the encoding engines, tiny MLPs on the MLP arrays
+// (models/compute/ngpc.hpp); nothing else.
+class NgpcEngines final : public OperationModel {
+ public:
+  explicit NgpcEngines(std::shared_ptr<const Device> device) : model_(std::move(device)) {}
+  Cost cost(const task::Operation& op) const override {
+    Cost c;
+    if (const auto* h = std::get_if<task::HashGridEncoding>(&op)) {
+      c.time = model_.encoding_time(*h);
+      // Engine lookups while the level tables fit the SRAM; DRAM once they spill.
+      c.bound = model_.sram_hit_fraction(*h) < 1.0 ? Bound::kMemory : Bound::kCompute;
+    } else if (const auto* m = std::get_if<task::TinyMlp>(&op)) {
+      c.time = model_.mlp_time(*m);
+    } else {
+      throw ValueError(fmt::format("{} is a neural-graphics cluster: it runs hashgrid and mlp only, not {}",
+                                   model_.device().name, task::name_of(op)));
+    }
+    const task::OperationWork w = task::work_of(op);
+    c.flops = Flops(w.flops);
+    c.bytes = Bytes(static_cast<std::int64_t>(w.bytes));
+    return c;
+  }
+  std::string_view method() const override { return "ngpc engines (models/compute/ngpc.hpp)"; }
+
+ private:
+  NgpcModel model_;
+};
 
 class NgpcKind final : public DeviceKindSpec {
  public:
@@ -18,6 +50,10 @@ class NgpcKind final : public DeviceKindSpec {
   }
   void check(config::Reader& r, const Device& d) const override {
     r.check(!d.host_device.empty(), "host_device", "an NGPC needs its host GPU");
+  }
+  std::unique_ptr<OperationModel> operation_model(std::shared_ptr<const Device> device,
+                                                  const CalibrationTable* /*table*/) const override {
+    return std::make_unique<NgpcEngines>(std::move(device));
   }
 };
 

@@ -9,8 +9,9 @@
 #include <optional>
 #include <variant>
 
-#include "models/compute/cost.hpp"
-#include "models/compute/ngpc.hpp"
+#include "models/calibration/table.hpp"
+#include "models/compute/operation_model.hpp"
+#include "models/devices/device_kind.hpp"
 #include "models/data_dir.hpp"
 #include "sim/run/catalog.hpp"
 #include "sim/task/operation_args.hpp"
@@ -80,31 +81,6 @@ auto as_config_error(F&& f) {
   }
 }
 
-int ngpc_cost(const models::Device& device, std::shared_ptr<const models::Device> shared,
-              const task::Operation& op, const CostArgs& a) {
-  const models::NgpcModel ngpc(std::move(shared));
-  Duration t;
-  if (const auto* h = std::get_if<task::HashGridEncoding>(&op)) {
-    t = ngpc.encoding_time(*h);
-  } else if (const auto* m = std::get_if<task::TinyMlp>(&op)) {
-    t = ngpc.mlp_time(*m);
-  } else {
-    throw ConfigError(fmt::format("{} is a neural-graphics cluster: it runs hashgrid and mlp only, not {}",
-                                  device.name, task::name_of(op)));
-  }
-  if (a.json) {
-    std::cout << fmt::format(R"({{"device": "{}", "operation": "{}", "time_s": {}, "model": "ngpc"}})",
-                             device.name, task::name_of(op), t.seconds())
-              << "\n";
-  } else {
-    std::cout << fmt::format(
-        "device       {} (NGPC, host {})\noperation    {} {}\ntime         {}\nmodel        "
-        "NGPC engines (models/compute/ngpc.hpp), uncalibrated\n",
-        device.name, device.host_device, a.op, join_words(a.pairs), to_string(t));
-  }
-  return 0;
-}
-
 }  // namespace
 
 int cost_command(const std::vector<std::string>& args) {
@@ -116,13 +92,6 @@ int cost_command(const std::vector<std::string>& args) {
   const models::DeviceCatalog devices(models::devices_dir());
   const auto device = as_config_error([&] { return devices.load(a.device); });
   const task::Operation op = task::parse_operation(a.op, a.pairs);
-  if (device->kind->name() == "ngpc") return ngpc_cost(*device, device, op, a);
-  if (!device->kind->runs_operations()) {
-    throw ConfigError(
-        fmt::format("{} is a {} device: `orrery cost` prices GPU kernels (and NGPC engines); FPGA "
-                    "designs are dataflow pipelines (models/compute/fpga_dataflow.hpp)",
-                    device->name, device->kind->name()));
-  }
   std::optional<models::CalibrationTable> table;
   if (a.calibration) {
     if (!std::ifstream(*a.calibration))
@@ -131,21 +100,28 @@ int cost_command(const std::vector<std::string>& args) {
   } else if (!a.no_calibration) {
     table = models::find_calibration_table(models::calibration_tables_dir(), device->name);
   }
-  const models::CostModel model =
-      as_config_error([&] { return models::CostModel(device, table ? &*table : nullptr); });
-  const models::Cost c = as_config_error([&] { return model.cost(op); });
+  // The kind's model: the roofline with calibration for a GPU, the engines for an NGPC.
+  const std::unique_ptr<models::OperationModel> model =
+      as_config_error([&] { return device->kind->operation_model(device, table ? &*table : nullptr); });
+  if (!model) {
+    throw ConfigError(
+        fmt::format("{} is a {} device: `orrery cost` prices GPU kernels (and NGPC engines); FPGA "
+                    "designs are dataflow pipelines (models/compute/fpga_dataflow.hpp)",
+                    device->name, device->kind->name()));
+  }
+  const models::Cost c = as_config_error([&] { return model->cost(op); });
   const std::string provenance =
       c.calibrated
           ? fmt::format(
                 "calibrated ({}, {} table)", std::filesystem::path(table->file).filename().string(),
                 table->provenance.kind == models::ProvenanceKind::kMeasured ? "measured" : "published")
-          : std::string("UNCALIBRATED (the device's documented default efficiency)");
+          : std::string("UNCALIBRATED (no calibration row covers it: the model's documented defaults)");
   if (a.json) {
     std::cout << fmt::format(
                      R"({{"device": "{}", "operation": "{}", "time_s": {}, "bound": "{}", "efficiency": {}, )"
-                     R"("calibrated": {}, "flops": {}, "bytes": {}}})",
+                     R"("calibrated": {}, "flops": {}, "bytes": {}, "model": "{}"}})",
                      device->name, task::name_of(op), c.time.seconds(), models::name_of(c.bound),
-                     c.efficiency, c.calibrated ? "true" : "false", c.flops.count(), c.bytes.count())
+                     c.efficiency, c.calibrated ? "true" : "false", c.flops.count(), c.bytes.count(), model->method())
               << "\n";
     return 0;
   }
@@ -154,6 +130,7 @@ int cost_command(const std::vector<std::string>& args) {
   std::cout << fmt::format("time         {}\n", to_string(c.time));
   std::cout << fmt::format("bound        {}\n", models::name_of(c.bound));
   std::cout << fmt::format("efficiency   {:.4g}\n", c.efficiency);
+  std::cout << fmt::format("model        {}\n", model->method());
   std::cout << fmt::format("calibration  {}\n", provenance);
   std::cout << fmt::format("FLOPs        {}\n", to_string(c.flops));
   std::cout << fmt::format("bytes        {}\n", to_string(c.bytes));

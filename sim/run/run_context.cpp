@@ -1,6 +1,9 @@
 #include "sim/run/run_context.hpp"
 
-#include "models/compute/cost.hpp"
+#include <stdexcept>
+
+#include "models/compute/operation_model.hpp"
+#include "models/devices/device_kind.hpp"
 #include "sim/core/error.hpp"
 #include "sim/exec/pricing.hpp"
 
@@ -8,21 +11,26 @@ namespace orrery::run {
 
 namespace {
 
-// The workloads' view of the cluster's device: models::CostModel over the
-// device and its calibration table, and the host tier's figures.
-class CostModelView final : public task::DeviceModel {
+// The pricing pass's view of the cluster's device: the operation model its
+// kind makes (for a GPU, models::CostModel over the device and its
+// calibration table), and the host tier's figures.
+class KindModelView final : public task::DeviceModel {
  public:
-  explicit CostModelView(const exec::ClusterSpec& spec)
-      : model_(spec.device, spec.calibration.get()), host_(spec.host.get()) {}
-  std::string_view name() const override { return model_.device().name; }
+  explicit KindModelView(const exec::ClusterSpec& spec)
+      : device_(spec.device),
+        model_(spec.device->kind->operation_model(spec.device, spec.calibration.get())),
+        host_(spec.host.get()) {
+    if (!model_) throw std::logic_error("device kind runs operations but makes no operation model");
+  }
+  std::string_view name() const override { return device_->name; }
   OperationCost cost(const task::Operation& op) const override {
-    const models::Cost c = model_.cost(op);
+    const models::Cost c = model_->cost(op);
     return {c.time, c.calibrated};
   }
-  FlopRate peak(task::DType t) const override { return model_.device().peak_or_throw(t); }
-  Bytes memory_capacity() const override { return model_.device().memory_capacity.value; }
+  FlopRate peak(task::DType t) const override { return device_->peak_or_throw(t); }
+  Bytes memory_capacity() const override { return device_->memory_capacity.value; }
   Bandwidth pcie_bandwidth() const override {
-    return host_ && host_->pcie_bandwidth.present ? host_->pcie_bandwidth.value : model_.device().pcie_bandwidth.value;
+    return host_ && host_->pcie_bandwidth.present ? host_->pcie_bandwidth.value : device_->pcie_bandwidth.value;
   }
   Bandwidth host_memory_bandwidth() const override { return host_ ? host_->host_memory_bandwidth.value : Bandwidth{}; }
   Bandwidth nvme_read_bandwidth() const override { return host_ ? host_->nvme_read_bandwidth.value : Bandwidth{}; }
@@ -31,7 +39,8 @@ class CostModelView final : public task::DeviceModel {
   Bytes nvme_capacity() const override { return host_ ? host_->nvme_capacity.value : Bytes{}; }
 
  private:
-  models::CostModel model_;
+  std::shared_ptr<const models::Device> device_;
+  std::unique_ptr<models::OperationModel> model_;
   const models::Device* host_;
 };
 
@@ -58,7 +67,7 @@ std::unique_ptr<task::CollectivePricer> collective_pricer(exec::CollectivePlans&
 
 std::unique_ptr<task::DeviceModel> device_model(const exec::ClusterSpec& cluster) {
   if (!cluster.device || !cluster.device->kind->runs_operations()) return nullptr;
-  return std::make_unique<CostModelView>(cluster);
+  return std::make_unique<KindModelView>(cluster);
 }
 
 RunContext::RunContext(const Scenario& scenario)

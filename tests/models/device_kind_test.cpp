@@ -11,8 +11,11 @@
 #include <sstream>
 #include <string>
 
+#include "models/compute/cost.hpp"
+#include "models/compute/ngpc.hpp"
 #include "models/data_dir.hpp"
 #include "models/devices/device.hpp"
+#include "models/devices/device_catalog.hpp"
 #include "models/devices/device_kind.hpp"
 
 namespace orrery::models {
@@ -63,6 +66,39 @@ TEST(DeviceKind, EachKindsRequiredFieldsAreEnforced) {
   }
   // The shipped catalog has files of every registered kind.
   for (std::size_t k = 0; k < device_kinds().size(); ++k) EXPECT_GT(files_per_kind[k], 0) << device_kinds()[k]->name();
+}
+
+// Each kind makes the model that prices its devices' operations: a GPU the
+// roofline cost model (the same time as CostModel built directly), an NGPC its
+// engines (the same time as NgpcModel, and nothing but its two engines), an
+// FPGA or a host none (its kind says it runs no operations).
+TEST(DeviceKind, EachKindMakesItsOperationModel) {
+  const DeviceCatalog catalog(devices_dir());
+  const auto a100 = catalog.load("A100-SXM4-80GB");
+  const task::Gemm gemm{4096, 4096, 4096, 1, task::DType::kBf16};
+  const auto gpu = a100->kind->operation_model(a100, nullptr);
+  ASSERT_NE(gpu, nullptr);
+  EXPECT_EQ(gpu->cost(gemm).time, CostModel(a100, nullptr).cost(gemm).time);
+
+  const auto ngpc_device = catalog.load("NGPC-8");
+  const auto engines = ngpc_device->kind->operation_model(ngpc_device, nullptr);
+  ASSERT_NE(engines, nullptr);
+  task::HashGridEncoding h;
+  h.levels = 16;
+  h.features = 2;
+  h.log2_table = 17;
+  h.points = 1 << 20;
+  h.dims = 3;
+  EXPECT_EQ(engines->cost(h).time, NgpcModel(ngpc_device).encoding_time(h));
+  EXPECT_THROW((void)engines->cost(gemm), ValueError);
+  EXPECT_FALSE(ngpc_device->kind->runs_operations());  // not a cluster's training device
+
+  for (const DeviceKindSpec* kind : device_kinds()) {
+    if (kind->name() == "fpga" || kind->name() == "host") {
+      EXPECT_FALSE(kind->runs_operations());
+      EXPECT_EQ(kind->operation_model(a100, nullptr), nullptr) << kind->name();
+    }
+  }
 }
 
 }  // namespace
