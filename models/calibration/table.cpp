@@ -206,12 +206,6 @@ std::string_view name_of(KernelPass p) {
   return p == KernelPass::kBackward ? "backward" : "forward";
 }
 
-std::string_view name_of(LayerKernel k) {
-  static constexpr std::array<std::string_view, kLayerKernelCount> kNames{
-      "layernorm", "rmsnorm", "gelu_tanh", "swiglu", "add", "cross_entropy", "embedding", "adam"};
-  return kNames[static_cast<std::size_t>(k)];
-}
-
 CalibrationTable read_calibration_document(const config::Document& doc) {
   CalibrationTable t;
   t.file = doc.file();

@@ -73,11 +73,9 @@ struct AttentionRow {
 
 // Memory-bound layer kernels as eager frameworks launch them, one kernel per
 // op (models/calibration/README.md gives each one's bytes).
-enum class LayerKernel : std::uint8_t {
-  kLayerNorm, kRmsNorm, kGeluTanh, kSwiGlu, kAdd, kCrossEntropy, kEmbedding, kAdam
-};
-inline constexpr int kLayerKernelCount = 8;
-[[nodiscard]] std::string_view name_of(LayerKernel k);
+// (task::LayerKernel: the operation a training step prices with these rows.)
+using task::LayerKernel;
+using task::kLayerKernelCount;
 
 struct LayerShape {
   LayerKernel kernel = LayerKernel::kAdd;

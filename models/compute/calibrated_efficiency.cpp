@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-#include "models/calibration/layer_bytes.hpp"
+#include "sim/task/layer_bytes.hpp"
 #include "sim/core/units.hpp"
 
 namespace orrery::models {
@@ -158,7 +158,7 @@ std::optional<double> CalibratedEfficiency::layer(const LayerShape& s) const {
 }
 
 double layer_bytes(const LayerShape& s) {
-  return calibration::layer_min_bytes(name_of(s.kernel), s.pass == KernelPass::kBackward,
+  return task::layer_min_bytes(name_of(s.kernel), s.pass == KernelPass::kBackward,
                                       task::bytes_per_element(s.dtype), real(s.tokens), real(s.width));
 }
 

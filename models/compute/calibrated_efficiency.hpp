@@ -34,8 +34,8 @@ namespace orrery::models {
 
 // The attention backward against its forward: five matrix products to two
 // (dS = dP ∘ P recomputed; dQ, dK, dV, dP and S), and dQ, dK, dV, dO beside Q, K, V, O.
-inline constexpr double kAttentionBackwardFlops = 2.5;
-inline constexpr double kAttentionBackwardBytes = 2.0;
+using task::kAttentionBackwardBytes;
+using task::kAttentionBackwardFlops;
 
 // The bytes a layer row's kernels must move at least (calibration/layer_bytes.hpp).
 [[nodiscard]] double layer_bytes(const LayerShape& s);

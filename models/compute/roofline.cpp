@@ -41,6 +41,7 @@ struct Visit {
   Roofline operator()(const task::Sddmm& s) const { return tensor(s, s.dtype); }
   Roofline operator()(const task::TinyMlp& m) const { return tensor(m, DType::kFp16); }
   Roofline operator()(const task::Elementwise& e) const { return vector(e); }
+  Roofline operator()(const task::LayerOp& l) const { return vector(l); }
   Roofline operator()(const task::OptimizerStep& o) const { return vector(o); }
   Roofline operator()(const task::HashGridEncoding& h) const { return vector(h); }
   Roofline operator()(const task::Embedding& e) const { return vector(e); }
@@ -68,6 +69,7 @@ struct DtypeOf {
   DType operator()(const task::Sddmm& s) const { return s.dtype; }
   DType operator()(const task::TinyMlp&) const { return DType::kFp16; }
   DType operator()(const task::QuantGemm& q) const { return q.activations; }
+  DType operator()(const task::LayerOp& l) const { return l.dtype; }
   template <class T>
   DType operator()(const T&) const {
     return DType::kFp32;

@@ -1,8 +1,10 @@
 #include "sim/task/operation.hpp"
 
+#include <array>
 #include <cmath>
 
 #include "sim/core/units.hpp"
+#include "sim/task/layer_bytes.hpp"
 #include "sim/task/spmm_padding.hpp"
 
 namespace orrery::task {
@@ -48,6 +50,12 @@ double bytes_per_element(DType t) {
   return 0;
 }
 
+std::string_view name_of(LayerKernel k) {
+  static constexpr std::array<std::string_view, kLayerKernelCount> kNames{
+      "layernorm", "rmsnorm", "gelu_tanh", "swiglu", "add", "cross_entropy", "embedding", "adam"};
+  return kNames[static_cast<std::size_t>(k)];
+}
+
 std::string_view name_of(PointwiseKind k) {
   switch (k) {
     case PointwiseKind::kElementwise:
@@ -75,6 +83,7 @@ struct NameOf {
   std::string_view operator()(const Spmm&) const { return "spmm"; }
   std::string_view operator()(const Sddmm&) const { return "sddmm"; }
   std::string_view operator()(const QuantGemm&) const { return "quant_gemm"; }
+  std::string_view operator()(const LayerOp& l) const { return name_of(l.kernel); }
 };
 
 struct WorkOf {
@@ -89,7 +98,12 @@ struct WorkOf {
         4 * real(a.batch) * real(a.heads) * real(a.seq) * real(a.seq) * real(a.head_dim) * (a.causal ? 0.5 : 1.0);
     const double q_o = 2 * real(a.batch) * real(a.heads) * real(a.seq) * real(a.head_dim);
     const double k_v = 2 * real(a.batch) * real(a.kv_heads) * real(a.seq) * real(a.head_dim);
+    if (a.backward) return {kAttentionBackwardFlops * flops, kAttentionBackwardBytes * (q_o + k_v) * e};
     return {flops, (q_o + k_v) * e};
+  }
+  OperationWork operator()(const LayerOp& l) const {
+    return {0, layer_min_bytes(name_of(l.kernel), l.backward, bytes_per_element(l.dtype), real(l.tokens),
+                               real(l.width))};
   }
   OperationWork operator()(const Elementwise& p) const { return {p.flops_per_byte * real(p.bytes), real(p.bytes)}; }
   OperationWork operator()(const Embedding& m) const {

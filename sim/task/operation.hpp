@@ -37,11 +37,19 @@ struct Gemm {
   DType dtype = DType::kBf16;
 };
 
+// Fused attention (FlashAttention, cuDNN). The backward pass computes dQ, dK
+// and dV from dO: five matrix products to the forward's two (S = QKᵀ again,
+// dP, dS·K, dSᵀ·Q, Pᵀ·dO), and dQ, dK, dV, dO beside Q, K, V, O — its work is
+// kAttentionBackwardFlops × the forward's FLOPs and kAttentionBackwardBytes ×
+// its bytes.
 struct Attention {
   std::int64_t batch = 1, heads = 0, kv_heads = 0, seq = 0, head_dim = 0;
   bool causal = false;
   DType dtype = DType::kBf16;
+  bool backward = false;
 };
+inline constexpr double kAttentionBackwardFlops = 2.5;
+inline constexpr double kAttentionBackwardBytes = 2.0;
 
 enum class PointwiseKind : std::uint8_t { kElementwise, kNorm, kSoftmax };
 [[nodiscard]] std::string_view name_of(PointwiseKind k);
@@ -110,8 +118,27 @@ struct QuantGemm {
   std::int64_t group_size = 128;  // weights sharing one fp16 scale
 };
 
+// A memory-bound layer kernel as an eager framework launches it, one kernel
+// per op (PyTorch's LayerNorm, GELU, residual add, cross entropy over fp32
+// logits...): priced by a calibration table's `layer` rows of the same kernel,
+// pass and dtype, interpolated over tokens × width. Its work is the minimal
+// bytes of layer_bytes.hpp; measured kernels move more (LayerNorm's backward
+// takes 4–6 times its forward on an H200), which is what the rows capture.
+enum class LayerKernel : std::uint8_t {
+  kLayerNorm, kRmsNorm, kGeluTanh, kSwiGlu, kAdd, kCrossEntropy, kEmbedding, kAdam
+};
+inline constexpr int kLayerKernelCount = 8;
+[[nodiscard]] std::string_view name_of(LayerKernel k);
+struct LayerOp {
+  LayerKernel kernel = LayerKernel::kAdd;
+  bool backward = false;
+  DType dtype = DType::kBf16;
+  std::int64_t tokens = 0;  // rows (for adam: rows of the parameter tensor)
+  std::int64_t width = 0;   // columns: hidden size, ffn width for GELU, vocabulary for the loss
+};
+
 using Operation = std::variant<Gemm, Attention, Elementwise, Embedding, VocabProjection, OptimizerStep,
-                               HashGridEncoding, TinyMlp, Spmm, Sddmm, QuantGemm>;
+                               HashGridEncoding, TinyMlp, Spmm, Sddmm, QuantGemm, LayerOp>;
 
 // The operation's kind, as `orrery cost` names it ("gemm", "attention", ...).
 [[nodiscard]] std::string_view name_of(const Operation& op);

@@ -75,6 +75,19 @@ class Args {
     fail(*g, key, fmt::format("expected true or false, found '{}'", g->value));
   }
 
+  // One of `names`; returns its index.
+  std::size_t choice(const std::string& key, std::string_view help, const std::vector<std::string_view>& names,
+                     std::size_t fallback) {
+    const Given* g = take(key, help, std::string(names[fallback]));
+    if (!g) return fallback;
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (names[i] == g->value) return i;
+    std::vector<std::string> valid(names.begin(), names.end());
+    std::string msg = fmt::format("unknown value '{}'", g->value);
+    if (auto near = nearest(g->value, valid)) msg += fmt::format("; did you mean '{}'?", *near);
+    fail(*g, key, msg + "; valid: " + join(valid));
+  }
+
   std::int64_t bytes(const std::string& key, std::string_view help) {
     const Given* g = take(key, help, "");
     if (!g) return 0;
@@ -198,8 +211,21 @@ Operation read_attention(Args& a) {
   t.head_dim = a.integer("head_dim", "dimension of each head", 128);
   t.causal = a.boolean("causal", "causal mask (half the score matrix)", false);
   t.dtype = a.dtype("dtype", "element type", DType::kBf16);
+  t.backward = a.boolean("backward", "the backward pass (dQ, dK, dV from dO)", false);
   if (!a.describing() && t.kv_heads == 0) t.kv_heads = t.heads;
   return t;
+}
+
+Operation read_layer(Args& a) {
+  LayerOp l;
+  std::vector<std::string_view> kernels;
+  for (int i = 0; i < kLayerKernelCount; ++i) kernels.push_back(name_of(static_cast<LayerKernel>(i)));
+  l.kernel = static_cast<LayerKernel>(a.choice("kernel", "the framework kernel", kernels, 0));
+  l.backward = a.choice("pass", "forward or backward", {"forward", "backward"}, 0) == 1;
+  l.dtype = a.dtype("dtype", "element type (fp32 for the loss over fp32 logits)", DType::kBf16);
+  l.tokens = a.integer("tokens", "rows: tokens (for adam, rows of the parameter tensor)", std::nullopt, 1);
+  l.width = a.integer("width", "columns: hidden size, ffn width, or vocabulary for the loss", std::nullopt, 1);
+  return l;
 }
 
 ReadFn read_pointwise(PointwiseKind kind, double fpb_default) {
@@ -290,11 +316,12 @@ Operation read_quant(Args& a) {
 
 const std::vector<Kind>& kinds() {
   static const std::vector<Kind> k{
-      {"attention", "fused attention forward (FlashAttention)", read_attention},
+      {"attention", "fused attention (FlashAttention, cuDNN), forward or backward", read_attention},
       {"elementwise", "a memory-bound pointwise kernel", read_pointwise(PointwiseKind::kElementwise, 0.25)},
       {"embedding", "embedding lookup (gather)", read_embedding},
       {"gemm", "dense matrix multiply C = A·B", read_gemm},
       {"hashgrid", "multi-resolution hash-grid encoding", read_hashgrid},
+      {"layer", "a memory-bound framework kernel (LayerNorm, GELU, add, cross entropy...)", read_layer},
       {"mlp", "fully fused tiny MLP (fp16)", read_mlp},
       {"norm", "layer or RMS normalization", read_pointwise(PointwiseKind::kNorm, 1.0)},
       {"optimizer_step", "Adam update of a parameter shard", read_optimizer},

@@ -95,6 +95,7 @@ expect cost-not-key-value "gemm: 'm1' is not key=value" cost H100-SXM5-80GB gemm
 expect cost-bad-size "bytes=2 GB/s: error: softmax.bytes: cannot read '2 GB/s' as a size in bytes" cost H100-SXM5-80GB softmax "bytes=2 GB/s"
 expect cost-no-peak "device V100-SXM2-32GB has no bf16 peak; it has: fp64, fp32, fp16" cost V100-SXM2-32GB gemm m=1 n=1 k=1 dtype=bf16
 expect cost-fpga "Alveo-U55C is a fpga device" cost Alveo-U55C gemm m=1 n=1 k=1
+expect cost-layer-kernel "kernel=layrnorm: error: layer.kernel: unknown value 'layrnorm'; did you mean 'layernorm'?" cost H200-SXM-141GB layer kernel=layrnorm tokens=1 width=1
 expect cost-ngpc-op "NGPC-8 is a neural-graphics cluster: it runs hashgrid and mlp only, not gemm" cost NGPC-8 gemm m=1 n=1 k=1
 expect cost-no-op "usage: orrery cost DEVICE OP key=value..." cost H100-SXM5-80GB
 expect cost-bad-option "cost: unknown option '--jsn'" cost H100-SXM5-80GB gemm m=1 n=1 k=1 --jsn

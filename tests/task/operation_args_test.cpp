@@ -45,7 +45,7 @@ TEST(OperationArgsInvalid, UnknownOperationListsTheValidOnes) {
   EXPECT_EQ(
       error_of("gem", {}),
       "error: unknown operation 'gem'; did you mean 'gemm'?; valid: attention, elementwise, embedding, gemm, "
-      "hashgrid, mlp, norm, optimizer_step, quant_gemm, sddmm, softmax, spmm, vocab_projection");
+      "hashgrid, layer, mlp, norm, optimizer_step, quant_gemm, sddmm, softmax, spmm, vocab_projection");
 }
 
 TEST(OperationArgsInvalid, KeysAndValues) {

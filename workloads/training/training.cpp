@@ -18,6 +18,7 @@ const std::vector<std::string> kRecomputes{"none", "selective", "full"};
 const std::vector<std::string> kPrecisions{"bf16", "fp16", "fp8"};
 const std::vector<std::string> kGradients{"fp32", "bf16", "fp16"};
 const std::vector<std::string> kAttentions{"flash", "unfused"};
+const std::vector<std::string> kKernelSets{"megatron", "eager"};
 
 DType dtype_named(const std::string& s) {
   if (s == "fp16") return DType::kFp16;
@@ -74,6 +75,12 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
                            "batched GEMMs, softmax and dropout over stored scores)") == "unfused"
                       ? AttentionKernel::kUnfused
                       : AttentionKernel::kFlash;
+    p.kernels = t.choice("kernels", kKernelSets, "megatron",
+                         "the framework's kernel set: megatron (fused norm, bias+activation, bias-dropout-add, "
+                         "vocabulary-parallel loss) or eager (PyTorch: one kernel per op, fp32 logits for the loss, "
+                         "priced by the calibration's layer rows)") == "eager"
+                    ? KernelSet::kEager
+                    : KernelSet::kMegatron;
     p.scatter_gather = t.optional<bool>(
         "scatter_gather", true,
         "Megatron's scatter/gather of pipeline sends: each tp rank sends 1/tp, then an all-gather inside the node");

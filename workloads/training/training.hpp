@@ -37,6 +37,12 @@ namespace orrery::workload::training {
 
 enum class Offload : std::uint8_t { kNone, kCpu, kNvme };
 enum class AttentionKernel : std::uint8_t { kFlash, kUnfused };
+// The framework whose kernels a step launches (training_layer_ops.hpp):
+// Megatron-LM / Megatron-Core (fused norm, bias+activation, bias-dropout-add,
+// vocabulary-parallel cross entropy) or eager PyTorch (one kernel per op:
+// LayerNorm, GELU or SwiGLU, residual adds, fp32 logits and cross entropy for
+// the loss), whose memory-bound kernels the calibration's layer rows price.
+enum class KernelSet : std::uint8_t { kMegatron, kEager };
 
 struct TrainingParams {
   TransformerSpec model;
@@ -54,6 +60,7 @@ struct TrainingParams {
   bool master_weights = true;                   // an fp32 master copy of the weights
   DType optimizer_precision = DType::kFp32;     // Adam's momentum and variance
   AttentionKernel attention = AttentionKernel::kFlash;
+  KernelSet kernels = KernelSet::kMegatron;
   bool scatter_gather = true;
   bool vocab_parallel = false;
   bool check_memory = true;

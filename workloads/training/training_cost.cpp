@@ -95,18 +95,37 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs() const {
   if (!vocab) emb_f.ops.push_back(Embedding{tokens, m.hidden, m.vocab / t, dt});
   emb_f.memory(PointwiseKind::kElementwise, 3.5 * static_cast<double>(tokens * m.hidden) * eb);  // + position, dropout
   if (!vocab) emb_b.memory(PointwiseKind::kElementwise, static_cast<double>(tokens * m.hidden) * (eb + 4));  // scatter-add into fp32
+  const bool eager = p_.kernels == KernelSet::kEager;
+  // The final norm: fused (bytes), or eager PyTorch's kernel (a layer row).
+  const auto final_norm = [&](OpList& l, bool backward) {
+    if (eager) {
+      const LayerKernel k = m.norm == Norm::kRmsNorm ? LayerKernel::kRmsNorm : LayerKernel::kLayerNorm;
+      l.ops.push_back(LayerOp{k, backward, DType::kBf16, tokens, m.hidden});
+    } else {
+      l.memory(PointwiseKind::kNorm, (backward ? 3 : 2) * static_cast<double>(tokens * m.hidden) * eb);
+    }
+  };
   OpList out_norm_f, out_norm_b;  // the final layer norm alone (vocabulary parallelism moves the rest)
-  out_norm_f.memory(PointwiseKind::kNorm, 2 * static_cast<double>(tokens * m.hidden) * eb);
-  out_norm_b.memory(PointwiseKind::kNorm, 3 * static_cast<double>(tokens * m.hidden) * eb);
-  out_f.memory(PointwiseKind::kNorm, 2 * static_cast<double>(tokens * m.hidden) * eb);
+  final_norm(out_norm_f, false);
+  final_norm(out_norm_b, true);
+  final_norm(out_f, false);
   out_f.ops.push_back(VocabProjection{tokens, m.hidden, m.vocab / t, dt});
   out_f.model_flops += 2.0 * static_cast<double>(tokens * m.hidden * (m.vocab / t));
   const double logits = static_cast<double>(tokens * (m.vocab / t));
-  out_f.memory(PointwiseKind::kSoftmax, logits * (eb + 4));  // cross-entropy in fp32
-  out_b.memory(PointwiseKind::kSoftmax, logits * (4 + eb));
+  if (eager) {
+    // Logits cast to fp32 (read 16-bit, write fp32), then cross entropy's
+    // kernels over them; backward: its kernel, and the gradient cast back.
+    out_f.memory(PointwiseKind::kElementwise, logits * (eb + 4));
+    out_f.ops.push_back(LayerOp{LayerKernel::kCrossEntropy, false, DType::kFp32, tokens, m.vocab / t});
+    out_b.ops.push_back(LayerOp{LayerKernel::kCrossEntropy, true, DType::kFp32, tokens, m.vocab / t});
+    out_b.memory(PointwiseKind::kElementwise, logits * (4 + eb));
+  } else {
+    out_f.memory(PointwiseKind::kSoftmax, logits * (eb + 4));  // cross-entropy in fp32
+    out_b.memory(PointwiseKind::kSoftmax, logits * (4 + eb));
+  }
   out_b.ops.push_back(VocabProjection{tokens, m.hidden, m.vocab / t, dt});
   out_b.model_flops += 2.0 * static_cast<double>(tokens * m.hidden * (m.vocab / t));
-  out_b.memory(PointwiseKind::kNorm, 3 * static_cast<double>(tokens * m.hidden) * eb);
+  final_norm(out_b, true);
   out_w.ops.push_back(VocabProjection{tokens, m.hidden, m.vocab / t, dt});
   out_w.model_flops += 2.0 * static_cast<double>(tokens * m.hidden * (m.vocab / t));
   if (t > 1) {  // the loss's max and sum over the vocabulary shards; the input gradient's all-reduce

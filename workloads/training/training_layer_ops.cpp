@@ -3,6 +3,70 @@
 
 namespace orrery::workload::training {
 
+namespace {
+
+// The memory-bound kernels of a layer as the framework launches them: fused
+// as Megatron-LM does (bytes moved, at the table's memory efficiency), or one
+// eager PyTorch kernel per op (LayerOp, priced by the table's layer rows).
+class Pointwise {
+ public:
+  Pointwise(const TrainingParams& p, std::int64_t rows, double rep)
+      : eager_(p.kernels == KernelSet::kEager),
+        rms_(p.model.norm == Norm::kRmsNorm),
+        dt_(bytes_per_element(p.precision) < 2 ? DType::kBf16 : p.precision),
+        rows_(rows),
+        width_(p.model.hidden),
+        rep_(rep) {}
+  // A layer norm (or RMSNorm): read, write.
+  void norm(OpList& l) const {
+    if (eager_) {
+      l.ops.push_back(LayerOp{rms_ ? LayerKernel::kRmsNorm : LayerKernel::kLayerNorm, false, dt_, rows_, width_});
+    } else {
+      l.memory(PointwiseKind::kNorm, 2 * rep_);
+    }
+  }
+  // The residual: Megatron's fused bias-dropout-add (x, residual, out, a 1-byte
+  // mask), or eager's add (the linear layers' bias is in their GEMM, dropout 0).
+  void residual(OpList& l) const {
+    if (eager_) {
+      l.ops.push_back(LayerOp{LayerKernel::kAdd, false, dt_, rows_, width_});
+    } else {
+      l.memory(PointwiseKind::kElementwise, 3.5 * rep_);
+    }
+  }
+  // The MLP's activation over `rows` × `width`: GeLU, or SwiGLU reading gate and up.
+  void activation(OpList& l, bool gated, std::int64_t rows, std::int64_t width, double bytes) const {
+    if (eager_) {
+      l.ops.push_back(LayerOp{gated ? LayerKernel::kSwiGlu : LayerKernel::kGeluTanh, false, dt_, rows, width});
+    } else {
+      l.memory(PointwiseKind::kElementwise, (gated ? 3 : 2) * bytes);
+    }
+  }
+
+ private:
+  bool eager_, rms_;
+  DType dt_;
+  std::int64_t rows_, width_;
+  double rep_;
+};
+
+// The backward of a forward memory-bound kernel: a fused one moves 1.5× its
+// forward bytes (the saved input and the incoming gradient read, one gradient
+// written); an eager kernel runs its backward kernel, and a residual add's
+// backward is the add that accumulates the two gradients.
+void pointwise_backward(const OpList& forward, OpList& b) {
+  for (const Operation& op : forward.ops) {
+    if (const auto* e = std::get_if<Elementwise>(&op)) b.memory(e->kind, 1.5 * static_cast<double>(e->bytes));
+    if (const auto* k = std::get_if<LayerOp>(&op)) {
+      LayerOp g = *k;
+      g.backward = k->kernel != LayerKernel::kAdd;
+      b.ops.push_back(g);
+    }
+  }
+}
+
+}  // namespace
+
 LayerOps layer_ops(const TrainingParams& p) {
   const TransformerSpec& m = p.model;
   const ParallelPlan& plan = p.plan;
@@ -23,9 +87,11 @@ LayerOps layer_ops(const TrainingParams& p) {
   const double ffn_act = static_cast<double>(tokens * m.top_k * (m.ffn_hidden / t)) * eb;
   const double scores = static_cast<double>(p.micro_batch * heads * s_local * m.seq_len);
 
+  const Pointwise pw(p, plan.sequence_parallel ? tokens / t : tokens, rep);
+
   LayerOps L;
   // Forward.
-  L.f.memory(PointwiseKind::kNorm, 2 * rep);  // layer norm: read, write
+  pw.norm(L.f);
   L.f.gemm(tokens, (h + 2 * kvd) / t, h, 1, dt);
   if (m.positions == Positions::kRotary) {  // rotate q and k: read, write
     L.f.memory(PointwiseKind::kElementwise, 2 * static_cast<double>(tokens * ((h + kvd) / t)) * eb);
@@ -41,26 +107,23 @@ LayerOps layer_ops(const TrainingParams& p) {
   }
   L.f.append(L.core);
   L.f.gemm(tokens, h, h / t, 1, dt);
-  L.f.memory(PointwiseKind::kElementwise, 3.5 * rep);  // bias-dropout-add: x, residual, out, 1-byte mask
-  L.f.memory(PointwiseKind::kNorm, 2 * rep);
+  pw.residual(L.f);
+  pw.norm(L.f);
   L.f.gemm(expert_tokens, up / t, h, e_local, dt);
-  if (m.gated()) {
-    L.f.memory(PointwiseKind::kElementwise, 3 * ffn_act);  // SwiGLU: read gate and up, write silu(gate)·up
-  } else {
-    L.f.memory(PointwiseKind::kElementwise, 2 * ffn_act);  // GeLU
-  }
+  pw.activation(L.f, m.gated(), tokens * m.top_k, m.ffn_hidden / t, ffn_act);  // SwiGLU reads gate and up
   L.f.gemm(expert_tokens, h, m.ffn_hidden / t, e_local, dt);
-  L.f.memory(PointwiseKind::kElementwise, 3.5 * rep);
+  pw.residual(L.f);
 
   // Input gradient.
-  for (const Operation& op : L.f.ops) {
-    if (const auto* e = std::get_if<Elementwise>(&op)) L.b.memory(e->kind, 1.5 * static_cast<double>(e->bytes));
-  }
+  pointwise_backward(L.f, L.b);
   L.b.gemm(tokens, h, (h + 2 * kvd) / t, 1, dt);
   if (p.attention == AttentionKernel::kFlash) {
-    // 2.5× the forward's matmuls: dV, dP, dS·K, dSᵀ·Q plus the recomputed QKᵀ.
-    L.b.ops.push_back(Attention{2 * p.micro_batch * plan.cp, heads, kv_heads, s_local, d, true, dt});
-    L.b.ops.push_back(Attention{p.micro_batch * plan.cp, div_or_one(heads, 2), div_or_one(kv_heads, 2), s_local, d, true, dt});
+    // The fused backward (Attention::backward: 2.5× the forward's matmuls —
+    // dV, dP, dS·K, dSᵀ·Q and the recomputed QKᵀ), priced by the table's
+    // backward rows where it has them.
+    Attention back{p.micro_batch * plan.cp, heads, kv_heads, s_local, d, true, dt};
+    back.backward = true;
+    L.b.ops.push_back(back);
     L.b.model_flops += 8.0 * scores * static_cast<double>(d);
   } else {
     L.b.gemm(s_local, m.seq_len, d, p.micro_batch * heads, dt);  // dP = dO·Vᵀ

@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "models/calibration/cuda/device_buffer.hpp"
-#include "models/calibration/layer_bytes.hpp"
+#include "sim/task/layer_bytes.hpp"
 
 namespace orrery::models::calibration {
 
@@ -30,7 +30,7 @@ inline constexpr std::array kLayerOps{LayerOp::kLayerNorm, LayerOp::kRmsNorm, La
 [[nodiscard]] bool layer_op_has_backward(LayerOp op);
 // Embedding rows come from a table of this many rows (not a key of the table:
 // only the backward's zero fill of the gradient table depends on it).
-inline constexpr int kEmbeddingVocab = static_cast<int>(kLayerEmbeddingVocab);
+inline constexpr int kEmbeddingVocab = static_cast<int>(task::kLayerEmbeddingVocab);
 
 struct LayerCase {
   LayerOp op;

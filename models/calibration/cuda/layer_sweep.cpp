@@ -4,7 +4,7 @@
 // over tokens × width, forward and — timed alone, after one forward has saved
 // what it needs — backward. Cross entropy's width is the vocabulary (32,000 to
 // 128,256); Adam's tokens × width is the parameter count. Each row's comment is
-// the achieved rate of the minimal bytes of models/calibration/layer_bytes.hpp,
+// the achieved rate of the minimal bytes of sim/task/layer_bytes.hpp,
 // the B the cost model divides by time × bandwidth. A shape that does not fit
 // is skipped; the rest of the family goes on.
 #include <cstdio>
@@ -13,7 +13,7 @@
 
 #include "models/calibration/cuda/family.hpp"
 #include "models/calibration/cuda/layer_case.hpp"
-#include "models/calibration/layer_bytes.hpp"
+#include "sim/task/layer_bytes.hpp"
 
 namespace orrery::models::calibration {
 
@@ -38,7 +38,7 @@ std::string shape_text(LayerOp op, bool backward, int tokens, int width) {
 
 void add_row(Section& out, LayerOp op, bool backward, int tokens, int width, double seconds) {
   const double s = layer_op_fp32(op) ? 4 : 2;
-  const double bytes = layer_min_bytes(layer_op_name(op), backward, s, tokens, width);
+  const double bytes = task::layer_min_bytes(layer_op_name(op), backward, s, tokens, width);
   Row row;
   row.add("kernel", layer_op_name(op))
       .add("pass", backward ? "backward" : "forward")

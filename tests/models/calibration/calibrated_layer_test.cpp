@@ -6,8 +6,11 @@
 // round-number test device (bf16 100 TFLOP/s, 1 TB/s).
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "models/calibration/table.hpp"
 #include "models/compute/calibrated_efficiency.hpp"
+#include "models/compute/cost.hpp"
 #include "models/devices/device.hpp"
 #include "tests/support/round_number_device.hpp"
 
@@ -59,6 +62,46 @@ TEST_F(CalibratedRows, AttentionBackwardIsCuDnnsAgainstTheBackwardRoofline) {
   EXPECT_NEAR(*eff.attention(a), f / 100e12 / 4e-3, 1e-12);
   // cuDNN's row (10 ms), not FlashAttention-2's (20 ms).
   EXPECT_NEAR(*eff.attention_backward(a), 2.5 * f / 100e12 / 10e-3, 1e-12);
+}
+
+// The cost model prices the operations a training step emits with these
+// rows: at a measured shape, the measured time (no launch overhead on this
+// device).
+TEST_F(CalibratedRows, TheCostModelPricesLayerOpsAndAttentionBackwardsAtTheirRows) {
+  const CostModel model(device, &table);
+  const task::LayerOp norm_b{task::LayerKernel::kLayerNorm, true, task::DType::kBf16, 8192, 1024};
+  const Cost nb = model.cost(norm_b);
+  EXPECT_TRUE(nb.calibrated);
+  EXPECT_NEAR(static_cast<double>(nb.time.count()), 200e3, 1);
+  // An RMSNorm has no row: its minimal bytes (2sTW + sW + 4T) at the default 0.8 of 1 TB/s, rounded up.
+  const task::LayerOp rms{task::LayerKernel::kRmsNorm, false, task::DType::kBf16, 8192, 1024};
+  const double rms_bytes = 2 * 2 * 8192.0 * 1024 + 2 * 1024 + 4 * 8192;
+  EXPECT_FALSE(model.cost(rms).calibrated);
+  EXPECT_EQ(model.cost(rms).time, Duration::ns(static_cast<std::int64_t>(std::ceil(rms_bytes / 0.8e12 * 1e9 - 1e-6))));
+
+  task::Attention back{4, 32, 32, 4096, 128, false, task::DType::kBf16};
+  back.backward = true;
+  EXPECT_NEAR(static_cast<double>(model.cost(back).time.count()), 10e6, 1);  // cuDNN's backward row, ns
+  back.backward = false;
+  EXPECT_NEAR(static_cast<double>(model.cost(back).time.count()), 4e6, 1);  // the forward row
+}
+
+// A table with forward attention rows only: the backward takes the forward's
+// efficiency against its own roofline, 2.5 × the forward's FLOPs — 2.5 × the
+// forward's 4 ms on this compute-bound shape.
+TEST(CalibratedRowsForwardOnly, AttentionBackwardFallsBackToTheForwardsEfficiency) {
+  const CalibrationTable forward_only = parse_calibration_table(R"(format: orrery-calibration/1
+device: TEST-GPU
+provenance: { kind: measured, gpu: "test", date: "2026-12-04" }
+attention:
+  - { dtype: bf16, batch: 4, heads: 32, kv_heads: 32, seq: 4096, head_dim: 128, causal: false, pass: forward, backend: cudnn, time: "4 ms" }
+)",
+                                                                "f.yaml");
+  const CostModel model(test::round_number_device(), &forward_only);
+  task::Attention back{4, 32, 32, 4096, 128, false, task::DType::kBf16};
+  back.backward = true;
+  EXPECT_NEAR(static_cast<double>(model.cost(back).time.count()), 10e6, 1);  // ns, up to rounding
+  EXPECT_TRUE(model.cost(back).calibrated);
 }
 
 }  // namespace

@@ -1,15 +1,17 @@
-// The bytes a `layer` calibration row's kernels must move at least — the B of
-// models/calibration/README.md's table — from the row's kernel, pass, element
+// The bytes a memory-bound layer kernel (a LayerOp, a `layer` calibration row)
+// must move at least — the B of models/calibration/README.md's table — from
+// its kernel, pass, element
 // size s (2 for bf16, 4 for fp32), tokens T and width W. Eager kernels move
 // more (LayerNorm's backward reads its inputs twice); the ratio B / time is
 // what the efficiency of a row measures. Header-only and free of orrery's
-// types, so that orrery-calibrate (its rate comments) and the cost model use
-// one formula. Returns 0 for a kernel it does not know.
+// types, so that orrery-calibrate (its rate comments), the operation's work
+// (operation.cpp) and the cost model use one formula. Returns 0 for a kernel
+// it does not know.
 #pragma once
 
 #include <string_view>
 
-namespace orrery::models::calibration {
+namespace orrery::task {
 
 // Rows of the embedding table whose gradient the backward zero-fills: not a key
 // of the table; orrery-calibrate measures with this many.
@@ -35,4 +37,4 @@ inline constexpr double kLayerEmbeddingVocab = 32768;
   return 0;
 }
 
-}  // namespace orrery::models::calibration
+}  // namespace orrery::task
