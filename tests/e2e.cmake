@@ -12,6 +12,11 @@ add_test(NAME cli_record_options
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/record_options.sh ${ORRERY_BIN} ${QUICKSTART} ${ORRERY_PYTHON})
 add_test(NAME docs_current
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/docs_current.sh ${ORRERY_BIN} ${PROJECT_SOURCE_DIR}/scenarios/README.md)
+# Every published comparison within its bound, and scenarios/README.md's table as this build prints it.
+add_test(NAME validation_report
+         COMMAND ${ORRERY_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/validate.py ${ORRERY_BIN} --check --jobs 2
+                 --readme ${PROJECT_SOURCE_DIR}/scenarios/README.md)
+set_tests_properties(validation_report PROPERTIES TIMEOUT 300)
 
 # The quickstart's result file, read back by the Python reader and the notebook.
 add_test(NAME quickstart_run
