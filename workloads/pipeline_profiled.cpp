@@ -53,7 +53,7 @@ PipelineParams PipelineParams::read(config::Reader& r, const ScheduleRegistry& s
   r.check(p.activation_size >= Bytes(0), "activation_size", "must not be negative");
   r.check(p.activation_memory >= Bytes(0), "activation_memory", "must not be negative");
   if (!r.describing()) {
-    const std::string chunks_why = p.schedule->check_chunks(p.chunks);
+    const std::string chunks_why = p.schedule->check_chunks(p.chunks, "chunks");
     r.check(chunks_why.empty(), "chunks", chunks_why);
     const std::string why = p.schedule->check(PipelineShape{p.stages, p.micro_batches, p.chunks});
     r.check(why.empty(), "micro_batches", why);

@@ -112,6 +112,9 @@ int run(const std::vector<std::string>& args) {
   // Refuse unusable outputs before spending time simulating.
   if (out_h5) trace::check_output_path(*out_h5, "-o");
   if (out_trace) trace::check_output_path(*out_trace, "--trace");
+  if (out_h5 && out_trace && trace::same_file(*out_h5, *out_trace)) {
+    throw ConfigError(fmt::format("-o and --trace name the same file '{}': each output needs its own", *out_h5));
+  }
 
   const auto t0 = std::chrono::steady_clock::now();
   const run::Catalog catalog;

@@ -10,10 +10,12 @@
 #include "orrery/version.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/core/error.hpp"
+#include "sim/trace/atomic_file.hpp"
 
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
+  orrery::trace::remove_temporaries_on_signals();
   try {
     return orrery::cli::dispatch(argc, argv);
   } catch (const orrery::ConfigError& e) {

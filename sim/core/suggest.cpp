@@ -21,11 +21,26 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return d[n][m];
 }
 
+namespace {
+
+// Case and the '-' / '_' spelling do not count as edits ("ZB_H1" is zb_h1).
+std::string folded(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c == '-') c = '_';
+  }
+  return out;
+}
+
+}  // namespace
+
 std::optional<std::string> nearest(std::string_view word, std::span<const std::string> candidates) {
   std::optional<std::string> best;
   std::size_t best_d = 0;
+  const std::string w = folded(word);
   for (const auto& c : candidates) {
-    const std::size_t d = edit_distance(word, c);
+    const std::size_t d = edit_distance(w, folded(c));
     const std::size_t limit = std::max<std::size_t>(1, std::max(word.size(), c.size()) / 3);
     if (d <= limit && (!best || d < best_d)) {
       best = c;

@@ -11,7 +11,8 @@ namespace orrery {
 [[nodiscard]] std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // The candidate closest to `word`, if it is close enough to be a plausible typo
-// (distance at most a third of the longer word, and at least 1 edit allowed).
+// (distance at most a third of the longer word, and at least 1 edit allowed;
+// case and '-' for '_' are no edits).
 [[nodiscard]] std::optional<std::string> nearest(std::string_view word, std::span<const std::string> candidates);
 
 // "a, b, c" in the given order.

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "models/data_dir.hpp"
+#include "topologies/chain.hpp"
 
 namespace orrery::run {
 
@@ -73,12 +74,22 @@ void read_cluster(config::Reader& c, const Catalog& catalog, exec::ClusterSpec& 
                         spec.node->devices(), topo::kMaxEndpoints));
   }
   spec.scale_out_at = c.where("scale_out");
-  c.section("scale_out", "the network between nodes", true, [&](config::Reader& t) {
-    spec.scale_out = catalog.scale_out.create(t);
-    if (t.describing()) return;
-    // Checks that need the endpoint count, reported at the key at fault.
-    if (auto p = spec.scale_out->problem(topo::scale_out_context(spec.nodes, *spec.node))) t.fail(p->key, p->message);
-  });
+  // One node needs no network between nodes: without the section it gets a
+  // chain of one endpoint, which has no links.
+  const bool one_node = !c.describing() && spec.nodes == 1;
+  if (one_node && !c.has("scale_out")) {
+    spec.scale_out = std::make_shared<topo::ChainSpec>(topo::ChainParams{Bandwidth::bytes_per_s(1), Duration{}, false});
+    return;
+  }
+  c.section("scale_out", "the network between nodes (not needed for one node)", true,
+            [&](config::Reader& t) {
+              spec.scale_out = catalog.scale_out.create(t);
+              if (t.describing()) return;
+              // Checks that need the endpoint count, reported at the key at fault.
+              if (auto p = spec.scale_out->problem(topo::scale_out_context(spec.nodes, *spec.node))) {
+                t.fail(p->key, p->message);
+              }
+            });
 }
 
 void read_scenario(config::Reader& r, const Catalog& catalog, Scenario& s) {

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
@@ -13,6 +15,46 @@
 namespace orrery::trace {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// The live temporaries, for the signal handler: fixed storage, so that the
+// handler only reads memory and calls unlink (async-signal-safe). A slot is
+// free (0), being written (1) or live (2).
+constexpr int kSlots = 16;
+constexpr std::size_t kPathBytes = 4096;
+char g_paths[kSlots][kPathBytes];
+std::atomic<int> g_state[kSlots];
+
+int claim(const std::string& tmp) {
+  if (tmp.size() >= kPathBytes) return -1;
+  for (int i = 0; i < kSlots; ++i) {
+    int expected = 0;
+    if (g_state[i].compare_exchange_strong(expected, 1)) {
+      std::memcpy(g_paths[i], tmp.c_str(), tmp.size() + 1);
+      g_state[i].store(2);
+      return i;
+    }
+  }
+  return -1;  // more live outputs than slots: this one is not cleaned on a signal
+}
+
+void on_signal(int sig) {
+  for (int i = 0; i < kSlots; ++i)
+    if (g_state[i].load() == 2) ::unlink(g_paths[i]);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+}  // namespace
+
+void remove_temporaries_on_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
 
 void check_output_path(const std::string& path, const std::string& option) {
   const fs::path p(path);
@@ -25,13 +67,23 @@ void check_output_path(const std::string& path, const std::string& option) {
   if (fs::is_directory(p, ec)) throw ConfigError(fmt::format("{} '{}': is a folder", option, path));
 }
 
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec1, ec2;
+  const fs::path x = fs::weakly_canonical(a, ec1);
+  const fs::path y = fs::weakly_canonical(b, ec2);
+  if (ec1 || ec2) return a == b;
+  return x == y;
+}
+
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   static std::atomic<int> counter{0};
   tmp_ = fmt::format("{}.tmp-{}-{}", path_, static_cast<long>(::getpid()), counter++);
+  slot_ = claim(tmp_);
 }
 
 AtomicFile::~AtomicFile() {
   if (!committed_) std::remove(tmp_.c_str());
+  if (slot_ >= 0) g_state[slot_].store(0);
 }
 
 void AtomicFile::commit() {
@@ -39,6 +91,8 @@ void AtomicFile::commit() {
   fs::rename(tmp_, path_, ec);
   if (ec) throw std::runtime_error(fmt::format("cannot write '{}': {}", path_, ec.message()));
   committed_ = true;
+  if (slot_ >= 0) g_state[slot_].store(0);
+  slot_ = -1;
 }
 
 }  // namespace orrery::trace

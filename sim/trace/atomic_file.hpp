@@ -24,10 +24,18 @@ class AtomicFile {
   std::string path_;
   std::string tmp_;
   bool committed_ = false;
+  int slot_ = -1;  // its slot in the signal handler's list (-1: none)
 };
+
+// SIGINT and SIGTERM remove the temporaries of the AtomicFiles alive at the
+// time, then end the program as the signal would have (exit status 128 + n).
+// Call once, before writing.
+void remove_temporaries_on_signals();
 
 // Throws ConfigError when `path`'s folder does not exist or is not a folder,
 // so the CLI can refuse before simulating.
 void check_output_path(const std::string& path, const std::string& option);
+// Whether two output paths name the same file (after resolving ".", ".." and links).
+[[nodiscard]] bool same_file(const std::string& a, const std::string& b);
 
 }  // namespace orrery::trace

@@ -41,6 +41,33 @@ TEST(Scenario, ReadsAGoodScenarioAndFillsDefaults) {
   EXPECT_EQ(again.resolved_yaml, s.resolved_yaml);
 }
 
+// One node needs no network between nodes; two do. A single pipeline stage has
+// no pipeline bubble: F and B run back to back on it, so bubble_fraction is
+// 1 − busy/busy = 0 (the gradient reduction and optimizer step after the last
+// B are not bubble).
+TEST(Scenario, OneNodeNeedsNoScaleOut) {
+  const std::string one_node = R"(cluster:
+  nodes: 1
+  device: A100-SXM4-80GB
+  node: { kind: nvswitch, devices: 8, bandwidth: "300 GB/s", nic_bandwidth: "200 Gb/s" }
+workload:
+  kind: training
+  model: { layers: 2, hidden: 512, heads: 8, vocab: 1000, seq_len: 256 }
+  parallel: { dp: 8 }
+  training: { global_batch: 32, micro_batch: 2 }
+)";
+  const RunOutput r = test::run_text(one_node);
+  EXPECT_EQ(test::number(r, "bubble_fraction"), 0.0);
+  EXPECT_GT(test::number(r, "iteration_time_s"), 0.0);
+  EXPECT_EQ(error_of(replace(one_node, "nodes: 1", "nodes: 2")),
+            "s.yaml:2:3: error: cluster.scale_out: missing required section 'scale_out' (the network between "
+            "nodes (not needed for one node))");
+  // One device: a node of kind single, nothing else.
+  std::string one_device = replace(one_node, "kind: nvswitch, devices: 8, bandwidth: \"300 GB/s\", nic_bandwidth: \"200 Gb/s\"", "kind: single");
+  one_device = replace(one_device, "dp: 8", "dp: 1");
+  EXPECT_EQ(test::number(test::run_text(one_device), "bubble_fraction"), 0.0);
+}
+
 TEST(Scenario, SetOverridesAScalarAndIsRecorded) {
   const Catalog catalog;
   const Scenario s = parse_scenario(catalog, kGood, "s.yaml",

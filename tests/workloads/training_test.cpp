@@ -391,7 +391,7 @@ TEST(TrainingInvalid, PlansThatDoNotFitSayWhyWithTheNumbers) {
             "s.yaml:10:19: error: workload.parallel.tp: tp 3 must divide heads 16");
   const std::string chunks =
       error_of(replace(replace(kBase, "dp: 2", "dp: 2, vpp: 2"), "micro_batch: 1", "micro_batch: 1, schedule: 1f1b"));
-  EXPECT_EQ(chunks, "s.yaml:10:41: error: workload.parallel.vpp: schedule '1f1b' runs one chunk per stage, but chunks = 2");
+  EXPECT_EQ(chunks, "s.yaml:10:41: error: workload.parallel.vpp: schedule '1f1b' runs one chunk per stage, but vpp = 2");
   EXPECT_EQ(error_of(replace(kBase, "micro_batch: 1", "micro_batch: 1, recompute: some")).substr(0, 60),
             "s.yaml:11:59: error: workload.training.recompute: unknown va");
   EXPECT_EQ(error_of(replace(kBase, "micro_batch: 1", "micro_batch: 1, zero_stage: 4")),

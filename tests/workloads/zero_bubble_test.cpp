@@ -253,7 +253,7 @@ TEST(ZeroBubble, EveryScheduleOrdersEachOperationOnceAndAfterItsInputsOnTheDevic
   const workload::VHalfSchedule vhalf;
   for (const workload::Schedule* s :
        std::initializer_list<const workload::Schedule*>{&h1, &h2, &zbv, &vhalf}) {
-    const int v = s->check_chunks(2).empty() ? 2 : 1;
+    const int v = s->check_chunks(2, "chunks").empty() ? 2 : 1;
     for (const auto& [p, m] :
          std::vector<std::pair<int, int>>{{4, 8}, {4, 4}, {3, 10}, {1, 3}, {5, 5}, {6, 13}, {2, 1}}) {
       if (!s->check({p, m, v}).empty()) continue;

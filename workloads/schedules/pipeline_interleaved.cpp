@@ -6,6 +6,15 @@
 
 namespace orrery::workload {
 
+// One chunk per stage is 1F1B under another name: refused rather than run
+// silently as the user did not mean.
+std::string InterleavedSchedule::check_chunks(int chunks, std::string_view key) const {
+  if (chunks >= 2) return {};
+  return fmt::format("schedule 'interleaved_1f1b' interleaves model chunks: set {} to 2 or more (with {} = {} it "
+                     "is 1f1b; name that schedule instead)",
+                     key, key, chunks);
+}
+
 std::string InterleavedSchedule::check(const PipelineShape& shape) const {
   if (shape.micro_batches % shape.stages != 0) {
     return fmt::format("schedule 'interleaved_1f1b' needs micro-batches to be a multiple of the {} stages, got {}",

@@ -14,6 +14,7 @@ class InterleavedSchedule final : public Schedule {
  public:
   [[nodiscard]] std::string_view name() const override { return "interleaved_1f1b"; }
   [[nodiscard]] bool interleaved() const override { return true; }
+  [[nodiscard]] std::string check_chunks(int chunks, std::string_view key) const override;
   [[nodiscard]] std::string check(const PipelineShape& shape) const override;
   [[nodiscard]] std::vector<std::vector<PipeOp>> order(const PipelineShape& shape) const override;
 };

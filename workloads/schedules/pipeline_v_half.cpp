@@ -8,10 +8,10 @@
 
 namespace orrery::workload {
 
-std::string VHalfSchedule::check_chunks(int chunks) const {
+std::string VHalfSchedule::check_chunks(int chunks, std::string_view key) const {
   if (chunks == 2) return {};
   return fmt::format(
-      "schedule 'v_half' places exactly 2 chunks on each stage, in a V; set chunks to 2 (got {})", chunks);
+      "schedule 'v_half' places exactly 2 chunks on each stage, in a V; set {} to 2 (got {})", key, chunks);
 }
 
 std::vector<std::vector<PipeOp>> VHalfSchedule::order(const PipelineShape& shape) const {

@@ -33,7 +33,7 @@ namespace orrery::workload {
 class VHalfSchedule final : public Schedule {
  public:
   [[nodiscard]] std::string_view name() const override { return "v_half"; }
-  [[nodiscard]] std::string check_chunks(int chunks) const override;
+  [[nodiscard]] std::string check_chunks(int chunks, std::string_view key) const override;
   [[nodiscard]] bool splits_backward() const override { return true; }
   [[nodiscard]] int device_of(int chunk, int position, int stages) const override {
     return v_shape_device(chunk, position, stages);

@@ -6,10 +6,10 @@
 
 namespace orrery::workload {
 
-std::string ZbVSchedule::check_chunks(int chunks) const {
+std::string ZbVSchedule::check_chunks(int chunks, std::string_view key) const {
   if (chunks == 2) return {};
   return fmt::format(
-      "schedule 'zb_v' places exactly 2 chunks on each stage, in a V; set chunks to 2 (got {})", chunks);
+      "schedule 'zb_v' places exactly 2 chunks on each stage, in a V; set {} to 2 (got {})", key, chunks);
 }
 
 std::string ZbVSchedule::check(const PipelineShape& shape) const {

@@ -31,7 +31,7 @@ namespace orrery::workload {
 class ZbVSchedule final : public Schedule {
  public:
   [[nodiscard]] std::string_view name() const override { return "zb_v"; }
-  [[nodiscard]] std::string check_chunks(int chunks) const override;
+  [[nodiscard]] std::string check_chunks(int chunks, std::string_view key) const override;
   [[nodiscard]] std::string check(const PipelineShape& shape) const override;
   [[nodiscard]] bool splits_backward() const override { return true; }
   [[nodiscard]] int device_of(int chunk, int position, int stages) const override {

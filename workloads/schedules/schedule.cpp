@@ -36,9 +36,9 @@ TaskKind task_kind(PipeOpType t) {
   return TaskKind::kOther;
 }
 
-std::string Schedule::check_chunks(int chunks) const {
+std::string Schedule::check_chunks(int chunks, std::string_view key) const {
   if (chunks == 1 || interleaved()) return {};
-  return fmt::format("schedule '{}' runs one chunk per stage, but chunks = {}", name(), chunks);
+  return fmt::format("schedule '{}' runs one chunk per stage, but {} = {}", name(), key, chunks);
 }
 
 std::string Schedule::check(const PipelineShape&) const {

@@ -52,8 +52,9 @@ class Schedule {
   virtual ~Schedule() = default;
   [[nodiscard]] virtual std::string_view name() const = 0;
   // Empty when the schedule can run `chunks` chunks per stage, else why not,
-  // with the numbers. The default accepts 1, or any number when interleaved().
-  [[nodiscard]] virtual std::string check_chunks(int chunks) const;
+  // with the numbers and `key`, the scenario key that sets it (vpp, chunks).
+  // The default accepts 1, or any number when interleaved().
+  [[nodiscard]] virtual std::string check_chunks(int chunks, std::string_view key) const;
   // Empty when the schedule can run this shape, else why not, with the numbers.
   [[nodiscard]] virtual std::string check(const PipelineShape& shape) const;
   // True when the schedule interleaves chunks (allows chunks > 1).

@@ -153,7 +153,7 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
           fmt::format("global batch {} is not a multiple of micro_batch {} × dp {} = {}", p.global_batch, p.micro_batch,
                       plan.dp, p.micro_batch * plan.dp));
   if (p.global_batch % (p.micro_batch * plan.dp) == 0) {
-    const std::string chunks = p.schedule->check_chunks(plan.vpp);
+    const std::string chunks = p.schedule->check_chunks(plan.vpp, "vpp");
     check(chunks.empty(), "parallel.vpp", chunks);
     const std::string why = p.schedule->check(PipelineShape{plan.pp, static_cast<int>(p.micro_batches()), plan.vpp});
     check(why.empty(), "training.global_batch",

@@ -57,7 +57,10 @@ void TrainingWorkload::summarize(const Lowered& lowered, const TaskTimes& times,
   out.set("model_flops", facts.model_flops);
   out.set("parameters", p_.model.parameters());
   out.set("micro_batches", static_cast<std::int64_t>(p_.micro_batches()));
-  bubbles.summarize(T_ns, out);
+  // Bubbles of the pipeline phase: a stage's idle share up to the end of the
+  // last F, B or W. The gradient reduction and the optimizer step after it
+  // are not pipeline bubble (a single stage has none).
+  bubbles.summarize(pipeline_end, out);
   out.set("comm_bytes", comm_pp + comm_net + comm_group);
   out.set("comm_bytes_pipeline", comm_pp);
   out.set("comm_bytes_collectives", comm_net);  // data-parallel, ZeRO, embedding and vocabulary collectives
