@@ -250,6 +250,12 @@ std::vector<std::pair<int, int>> TrafficWorkload::pairs_of(const FlowPattern& f,
   if (f.pattern == "hot_spot")
     return hot_spot(n, target, f.fraction, streams.stream("traffic.hot_spot", index));
   if (f.pattern == "all_to_all") {
+    if (static_cast<double>(n) * (n - 1) > kMaxTransfers) {
+      throw ConfigError(SourceLocation{}, f.key + ".pattern",
+                        fmt::format("all_to_all over {} devices is {:.3g} flows, more than the {:.0e} orrery simulates "
+                                    "in memory",
+                                    n, static_cast<double>(n) * (n - 1), kMaxTransfers));
+    }
     for (int i = 0; i < n; ++i)
       for (int j = 0; j < n; ++j)
         if (i != j) out.emplace_back(i, j);
@@ -301,6 +307,13 @@ Lowered TrafficWorkload::lower(const ClusterShape& cluster) const {
       }
     }
     const int p = static_cast<int>(w.group.size());
+    // A collective lowers to about p² point-to-point transfers (a ring: 2p(p−1)).
+    if (static_cast<double>(p) * (p - 1) > kMaxTransfers) {
+      throw ConfigError(tc.group_at, tc.key + ".group",
+                        fmt::format("a collective over {} ranks runs about {:.3g} point-to-point transfers, more than "
+                                    "the {:.0e} orrery simulates in memory; use a smaller group",
+                                    p, 2.0 * p * (p - 1), kMaxTransfers));
+    }
     if (w.root >= p) {
       throw ConfigError(tc.root_at, tc.key + ".root",
                         fmt::format("root {} is not a rank of the group (0 to {})", w.root, p - 1));

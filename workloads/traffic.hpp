@@ -36,6 +36,11 @@
 
 namespace orrery::workload {
 
+// The most point-to-point transfers a traffic scenario may ask for (a flow
+// pattern's flows, a collective's p² transfers): about 200 bytes each, a few GB.
+inline constexpr double kMaxTransfers = 2e7;
+
+
 struct FlowPattern {
   std::string pattern;
   Bytes bytes;

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <new>
+#include <stdexcept>
 
 #include "orrery/version.hpp"
 #include "sim/cli/commands.hpp"
@@ -26,6 +28,14 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const orrery::InfeasibleError& e) {
     std::cerr << "error: infeasible: " << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "error: infeasible: the simulation needs more memory than this machine has (its graph, routes or a "
+                 "collective's plan): reduce the scenario's size (nodes, global_batch, a collective's group)\n";
+    return 1;
+  } catch (const std::length_error& e) {
+    std::cerr << "error: infeasible: the simulation asked for a container larger than memory can hold (" << e.what()
+              << "): reduce the scenario's size\n";
     return 1;
   } catch (const std::logic_error& e) {
     // A bug of orrery's, not of the scenario: say so, so that it gets reported.

@@ -1,8 +1,12 @@
 #include "sim/exec/pricing.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <stdexcept>
 #include <variant>
+
+#include "sim/core/error.hpp"
 
 namespace orrery::exec {
 
@@ -64,6 +68,17 @@ task::Prices price(task::TaskGraph& graph, const task::DeviceModel* device,
   for (const task::ComputeCost& c : graph.costs()) out.compute.push_back(price_compute(c, *device));
   out.groups.reserve(graph.group_costs().size());
   for (const task::GroupCost& c : graph.group_costs()) out.groups.push_back(price_group(c, *collectives));
+  // No task may take so long that the run's clock (int64 ns, 292 years)
+  // could overflow summing them: at most 2^62 ns over all the graph's tasks.
+  const double cap = 0x1p62 / static_cast<double>(graph.size() + 1);
+  for (std::size_t i = 0; i < out.compute.size(); ++i) {
+    if (static_cast<double>(out.compute[i].time.count()) > cap) {
+      throw InfeasibleError(fmt::format(
+          "one compute task would take {:.3g} s, more than the {:.3g} s that {} tasks may each take before the run's "
+          "clock (292 years) could overflow: the scenario's sizes are beyond a simulation",
+          out.compute[i].time.seconds(), cap * 1e-9, graph.size()));
+    }
+  }
   if (!graph.needs_pricing()) return out;
 
   const auto at = [](const auto& table, std::int32_t i) -> const auto& { return table.at(static_cast<std::size_t>(i)); };

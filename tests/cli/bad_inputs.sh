@@ -170,6 +170,10 @@ expect training-preset "--set workload.model.preset=llama3-406b: error: workload
 expect training-mlp "--set workload.model.mlp=relu: error: workload.model.mlp: unknown value 'relu'; did you mean 'gelu'?; valid: gelu, swiglu" run "$training" --set workload.model.mlp=relu "${out[@]}"
 expect training-optimizer-precision "--set workload.training.optimizer_precision=fp8: error: workload.training.optimizer_precision: unknown value 'fp8'; valid: fp32, bf16, fp16" run "$training" --set workload.training.optimizer_precision=fp8 "${out[@]}"
 expect training-precision-no-peak "--set workload.training.precision=fp8: error: workload.training.precision: device V100-SXM2-32GB has no fp8 peak; it has: fp64, fp32, fp16" run "$(dirname "$quickstart")/zero_100b.yaml" --set workload.training.precision=fp8 "${out[@]}"
+expect training-task-cap "--set workload.training.global_batch=1000000000000: error: workload.training.global_batch: dp 1 × 1000000000000 micro-batches × 1 model chunks × 3 passes = 3e+12 tasks, more than the 2e+07 orrery holds in memory" run "$training" --set workload.training.global_batch=1000000000000 --set workload.training.micro_batch=1 "${out[@]}"
+expect training-seq-cap "--set workload.model.seq_len=1000000000: error: workload.model.seq_len: 1000000000 is more than orrery's cap of 16777216" run "$training" --set workload.model.seq_len=1000000000 "${out[@]}"
+expect training-devices-cap "error: workload.parallel.dp: dp 1000000000 × tp 8 × pp 1 × cp 1 = 8e+09 devices" run "$training" --set workload.parallel.dp=1000000000 "${out[@]}"
+expect traffic-group-cap "error: workload.collectives[0].group: a collective over 1000000 ranks runs about 2e+12 point-to-point transfers" run "$traffic" --set cluster.nodes=1000000 "${out[@]}"
 expect training-order "--set workload.parallel.order=tp-dp-pp: error: workload.parallel.order: 'tp-dp-pp' must name each of tp, cp, dp, pp once" run "$training" --set workload.parallel.order=tp-dp-pp "${out[@]}"
 expect training-check "calibration_22b.yaml:36:13: error: workload.parallel: dp 1 × tp 4 × pp 1 × cp 1 = 4 devices, but the cluster has 8" check "$training" --set workload.parallel.tp=4
 

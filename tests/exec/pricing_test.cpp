@@ -154,6 +154,24 @@ TEST(Pricing, WhatCannotBePricedIsRefused) {
   EXPECT_THROW(Executor(engine, cluster, network, g, nullptr), std::logic_error);  // not priced yet
 }
 
+// A price so long that the run's clock could overflow summing the graph's
+// tasks is infeasible, not undefined behaviour: with 2 tasks the cap is
+// 2^62 / 3 ns ≈ 1.5e18 ns, and a 2^61 ns (2.3e18) task is over it.
+TEST(Pricing, ATaskTooLongForTheClockIsInfeasible) {
+  TaskGraph g;
+  ComputeWork w(DeviceId(0), Duration{});
+  w.cost = g.add_cost(task::ComputeCost{{task::CostTerm{{gemm(std::int64_t{1} << 61)}, 1.0}}});
+  (void)g.add(w, TaskKind::kForward, "F");
+  (void)g.add(w, TaskKind::kForward, "F");
+  const FixedDevice device;
+  EXPECT_THROW((void)price(g, &device, nullptr), InfeasibleError);
+  TaskGraph ok;
+  w.cost = ok.add_cost(task::ComputeCost{{task::CostTerm{{gemm(std::int64_t{1} << 60)}, 1.0}}});  // 1.15e18: under
+  (void)ok.add(w, TaskKind::kForward, "F");
+  (void)ok.add(w, TaskKind::kForward, "F");
+  EXPECT_NO_THROW((void)price(ok, &device, nullptr));
+}
+
 // Submitted work carries its own times: a source cannot hand the executor a cost entry.
 class SubmitsAnEntry final : public TaskSource {
  public:

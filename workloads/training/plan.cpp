@@ -95,6 +95,12 @@ ParallelPlan ParallelPlan::read(config::Reader& r) {
                                 std::pair{"vpp", p.vpp}, std::pair{"cp", p.cp}, std::pair{"ep", p.ep}}) {
     r.check(v >= 1, key, fmt::format("must be at least 1, got {}", v));
   }
+  // 2^20 devices is the most a cluster may have (topologies/topology.hpp's kMaxEndpoints).
+  const double devices = static_cast<double>(p.dp) * p.tp * p.pp * p.cp;  // in double: the ints may be large
+  r.check(devices <= 0x1p20 && p.vpp <= 1 << 16, "dp",
+          fmt::format("dp {} × tp {} × pp {} × cp {} = {:.4g} devices (vpp {}) is more than orrery's cap of 2^20 "
+                      "devices (and 2^16 chunks)",
+                      p.dp, p.tp, p.pp, p.cp, devices, p.vpp));
   r.check(p.dp % p.ep == 0, "ep", fmt::format("ep {} must divide dp {} (expert-parallel ranks are data-parallel ranks)", p.ep, p.dp));
   std::vector<Axis> seen;
   for (std::size_t start = 0; start <= order.size();) {

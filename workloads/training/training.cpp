@@ -43,6 +43,7 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
   r.section("training", "batch, schedule, ZeRO, offload, recompute, precision", true, [&](config::Reader& t) {
     p.batch_at = t.where("global_batch");
     p.at["training.global_batch"] = p.batch_at;
+    p.at["training.micro_batch"] = t.where("micro_batch");
     p.global_batch = t.required<std::int64_t>("global_batch", "sequences per iteration, all replicas together");
     p.micro_batch = t.optional<std::int64_t>("micro_batch", 1, "sequences per micro-batch");
     const std::string fallback = p.plan.vpp > 1 ? "interleaved_1f1b" : "1f1b";
@@ -94,6 +95,10 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
                                       "data-parallel gradient bucket (Megatron: 40M fp32 elements)");
     t.check(p.global_batch >= 1, "global_batch", "must be at least 1");
     t.check(p.micro_batch >= 1, "micro_batch", "must be at least 1");
+    // Caps so that batch × dp products cannot overflow (a trillion sequences).
+    t.check(p.global_batch <= std::int64_t{1} << 40, "global_batch", "is more than orrery's cap of 2^40 sequences");
+    t.check(p.micro_batch <= p.global_batch, "micro_batch",
+            fmt::format("{} is more than global_batch {}", p.micro_batch, p.global_batch));
     t.check(p.zero_stage >= 0 && p.zero_stage <= 3, "zero_stage", fmt::format("must be 0, 1, 2 or 3, got {}", p.zero_stage));
     t.check(p.bucket_size > Bytes(0), "bucket_size", "must be positive");
     t.check(p.offload_params == Offload::kNone || p.zero_stage == 3, "offload_params",
@@ -152,7 +157,24 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
   check(p.global_batch % (p.micro_batch * plan.dp) == 0, "training.global_batch",
           fmt::format("global batch {} is not a multiple of micro_batch {} × dp {} = {}", p.global_batch, p.micro_batch,
                       plan.dp, p.micro_batch * plan.dp));
+  // Sizes whose products the lowering forms in 64-bit integers (tokens ×
+  // hidden × vocabulary for the output layer, tokens × hidden × seq_len for
+  // attention) stay below 2^62; the graph stays below kMaxTasks tasks.
+  const double tokens = static_cast<double>(p.micro_batch) * static_cast<double>(m.seq_len);
+  const double product = tokens * static_cast<double>(m.hidden) *
+                         static_cast<double>(std::max({m.vocab, m.ffn_hidden, m.seq_len}));
+  check(product <= 0x1p62, "training.micro_batch",
+        fmt::format("micro_batch {} × seq_len {} tokens × hidden {} × max(vocab, ffn_hidden, seq_len) {} = {:.3g} "
+                    "is more than the 2^62 orrery's sizes are computed in",
+                    p.micro_batch, m.seq_len, m.hidden, std::max({m.vocab, m.ffn_hidden, m.seq_len}), product));
   if (p.global_batch % (p.micro_batch * plan.dp) == 0) {
+    // Each replica runs F, B (and W) of every micro-batch on every virtual stage.
+    const double tasks = static_cast<double>(plan.dp) * static_cast<double>(p.micro_batches()) *
+                         static_cast<double>(vstages) * 3;
+    check(tasks <= kMaxTasks, "training.global_batch",
+          fmt::format("dp {} × {} micro-batches × {} model chunks × 3 passes = {:.3g} tasks, more than the {:.0e} "
+                      "orrery holds in memory (a few GB); lower global_batch or raise micro_batch",
+                      plan.dp, p.micro_batches(), vstages, tasks, kMaxTasks));
     const std::string chunks = p.schedule->check_chunks(plan.vpp, "vpp");
     check(chunks.empty(), "parallel.vpp", chunks);
     const std::string why = p.schedule->check(PipelineShape{plan.pp, static_cast<int>(p.micro_batches()), plan.vpp});

@@ -133,6 +133,10 @@ struct VocabCosts {
   double stats_bytes = 0;   // the softmax's partial max and sum, all-reduced
 };
 
+// The most tasks an iteration's graph may hold: about 200 bytes each with
+// their edges, a few GB in all.
+inline constexpr double kMaxTasks = 2e7;
+
 // The share of the priced compute time above which a run warns that its
 // prediction stands on default efficiencies rather than measurements.
 inline constexpr double kThinCalibration = 0.5;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "workloads/training/model_presets.hpp"
@@ -92,6 +93,14 @@ TransformerSpec TransformerSpec::read(config::Reader& r) {
   r.check(m.kv_heads >= 1 && m.kv_heads <= m.heads && m.heads % m.kv_heads == 0, "kv_heads",
           fmt::format("must divide heads {} (grouped-query attention), got {}", m.heads, m.kv_heads));
   r.check(m.ffn_hidden >= 1, "ffn_hidden", "must be at least 1");
+  // Caps far above any model trained so far (Llama 3 405B: 126 layers, hidden
+  // 16,384, vocabulary 128,256), so that the lowering's 64-bit products of
+  // sizes cannot overflow (TrainingParams::read checks the products with the batch).
+  for (const auto& [key, v, cap] : {std::tuple{"layers", m.layers, kMaxLayers}, std::tuple{"hidden", m.hidden, kMaxWidth},
+                                    std::tuple{"ffn_hidden", m.ffn_hidden, kMaxWidth}, std::tuple{"vocab", m.vocab, kMaxVocab},
+                                    std::tuple{"seq_len", m.seq_len, kMaxSeqLen}, std::tuple{"experts", m.experts, kMaxExperts}}) {
+    r.check(v <= cap, key, fmt::format("{} is more than orrery's cap of {}", v, cap));
+  }
   r.check(m.experts >= 1, "experts", "must be at least 1");
   r.check(m.top_k >= 1 && m.top_k <= m.experts, "top_k",
           fmt::format("must be between 1 and experts ({}), got {}", m.experts, m.top_k));

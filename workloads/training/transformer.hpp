@@ -21,6 +21,13 @@ enum class Norm : std::uint8_t { kLayerNorm, kRmsNorm };
 // Learned position embeddings (s·h parameters) or rotary ones (none; applied to q and k in every layer).
 enum class Positions : std::uint8_t { kLearned, kRotary };
 
+// Caps on the model's sizes (transformer.cpp says why).
+inline constexpr std::int64_t kMaxLayers = std::int64_t{1} << 16;
+inline constexpr std::int64_t kMaxWidth = std::int64_t{1} << 22;
+inline constexpr std::int64_t kMaxVocab = std::int64_t{1} << 26;
+inline constexpr std::int64_t kMaxSeqLen = std::int64_t{1} << 24;
+inline constexpr std::int64_t kMaxExperts = std::int64_t{1} << 16;
+
 struct TransformerSpec {
   std::int64_t layers = 0;
   std::int64_t hidden = 0;
