@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -112,6 +113,18 @@ Document Document::parse(const std::string& text, const std::string& file_name) 
 }
 
 Document Document::load_file(const std::string& path) {
+  // A scenario is a file of text: not a FIFO or a device (read forever), not
+  // more than kMaxScenarioBytes.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    throw ConfigError(fmt::format("scenario file '{}' is not a regular file", path));
+  }
+  if (!ec && std::filesystem::is_regular_file(status) && std::filesystem::file_size(path, ec) > kMaxScenarioBytes) {
+    throw ConfigError(fmt::format("scenario file '{}' is larger than {} MiB; a scenario is a short text (traces and "
+                                  "flow lists go in the files it names)",
+                                  path, kMaxScenarioBytes >> 20));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(fmt::format("cannot open scenario file '{}'", path));
   std::ostringstream text;

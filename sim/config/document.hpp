@@ -3,6 +3,8 @@
 // scenario must not contain: duplicate keys, and non-string keys.
 #pragma once
 
+#include <cstdint>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -12,6 +14,9 @@
 #include "sim/core/error.hpp"
 
 namespace orrery::config {
+
+// The largest scenario file read (a scenario is a short text).
+inline constexpr std::uintmax_t kMaxScenarioBytes = std::uintmax_t{16} << 20;
 
 class Document {
  public:

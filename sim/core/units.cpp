@@ -80,7 +80,10 @@ double parse_with(std::string_view text, const std::array<Unit, N>& units, std::
     throw ValueError(fmt::format("'{}' has no unit; {} needs one, e.g. \"{}\"", text, what, example));
   }
   for (const auto& u : units) {
-    if (u.name == unit) return value * u.scale;
+    if (u.name != unit) continue;
+    const double scaled = value * u.scale;  // 1e308 TB/s overflows to inf
+    if (!std::isfinite(scaled)) throw ValueError(fmt::format("'{}' is too large to represent", text));
+    return scaled;
   }
   throw ValueError(fmt::format("cannot read '{}' as {}: unknown unit '{}' (valid: {}); expected e.g. \"{}\"", text,
                                what, unit, unit_names(units), example));

@@ -33,6 +33,10 @@ expect missing-file "cannot open scenario file '$tmp/nope.yaml'" run "$tmp/nope.
 printf 'cluster: [1, 2\n' >"$tmp/notyaml.yaml"
 printf 'cluster: &A\n  nodes: 2\n  node: *A\n' >"$tmp/aliasloop.yaml"
 expect alias-loop "aliasloop.yaml:3:3: error: cluster.node: a YAML alias here refers to a mapping or list that contains it" run "$tmp/aliasloop.yaml" "${out[@]}"
+mkfifo "$tmp/fifo.yaml"
+expect fifo-scenario "scenario file '$tmp/fifo.yaml' is not a regular file" run "$tmp/fifo.yaml" "${out[@]}"
+expect device-scenario "scenario file '/dev/zero' is not a regular file" run /dev/zero "${out[@]}"
+expect huge-bandwidth "--set cluster.scale_out.link_bandwidth=1e308 TB/s: error: cluster.scale_out.link_bandwidth: '1e308 TB/s' is too large to represent" run "$quickstart" --set "cluster.scale_out.link_bandwidth=1e308 TB/s" "${out[@]}"
 expect not-yaml "notyaml.yaml:2:1: error: not valid YAML" run "$tmp/notyaml.yaml" "${out[@]}"
 f=$(variant duplicate 's/^  nodes: 4$/  nodes: 4\n  nodes: 5/')
 expect duplicate-key "duplicate.yaml:14:3: error: cluster.nodes: duplicate key 'nodes'" run "$f" "${out[@]}"
