@@ -12,6 +12,7 @@ add_test(NAME cli_record_options
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/record_options.sh ${ORRERY_BIN} ${QUICKSTART} ${ORRERY_PYTHON})
 add_test(NAME docs_current
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/docs_current.sh ${ORRERY_BIN} ${PROJECT_SOURCE_DIR}/scenarios/README.md)
+add_test(NAME cli_progress COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/progress.sh ${ORRERY_BIN} ${QUICKSTART} ${ORRERY_PYTHON})
 add_test(NAME cli_signal_cleanup
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/signal_cleanup.sh ${ORRERY_BIN} ${PROJECT_SOURCE_DIR}/scenarios/megatron_1t.yaml)
 set_tests_properties(cli_signal_cleanup PROPERTIES SKIP_RETURN_CODE 77)

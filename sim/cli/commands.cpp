@@ -10,6 +10,7 @@
 
 #include "orrery/version.hpp"
 #include "sim/cli/cost_command.hpp"
+#include "sim/cli/progress.hpp"
 #include "sim/cli/record_options.hpp"
 #include "sim/cli/topo_report.hpp"
 #include "sim/run/docs.hpp"
@@ -97,7 +98,9 @@ int run(const std::vector<std::string>& args) {
   d.add_options()("output,o", po::value<std::string>(), "write the HDF5 result file here")(
       "trace", po::value<std::string>(), "write a Perfetto / Chrome trace JSON here")(
       "json", po::bool_switch(), "print the summary as one JSON object on stdout")(
-      "replicas", po::value<int>(), "Monte Carlo replicas of the long-horizon simulation (policies.failures)");
+      "replicas", po::value<int>(), "Monte Carlo replicas of the long-horizon simulation (policies.failures)")(
+      "progress", po::bool_switch(), "draw progress on stderr even when it is not a terminal (from the start)")(
+      "quiet", po::bool_switch(), "no progress on stderr (by default drawn on a terminal for runs over 2 s)");
   add_record_options(d);
   if (std::find(args.begin(), args.end(), "--help") != args.end()) {
     std::cout << "usage: orrery run SCENARIO.yaml [options]\n\n" << d;
@@ -134,12 +137,19 @@ int run(const std::vector<std::string>& args) {
   std::optional<trace::PerfettoWriter> perfetto;
   if (out_h5) recorder->observe(h5.emplace(*out_h5));
   if (out_trace) recorder->observe(perfetto.emplace(*out_trace, *recorder));
-  run::RunOutput result = run::simulate(scenario, context, std::move(recorder), selection);
-  for (const auto& w : result.warnings) std::cerr << "warning: " << w << "\n";
-  if (scenario.policies.long_horizon()) {
-    for (const auto& w : run::run_long_horizon(scenario, context.cluster(), result, replicas))
-      std::cerr << "warning: " << w << "\n";
+  std::optional<ProgressLine> progress;
+  if (!vm["quiet"].as<bool>() && (vm["progress"].as<bool>() || stderr_is_terminal())) {
+    progress.emplace(std::cerr, vm["progress"].as<bool>());
   }
+  const ProgressFn report = progress ? progress->function() : ProgressFn{};
+  run::RunOutput result = run::simulate(scenario, context, std::move(recorder), selection, report);
+  std::vector<std::string> warnings = result.warnings;
+  if (scenario.policies.long_horizon()) {
+    for (auto& w : run::run_long_horizon(scenario, context.cluster(), result, replicas, 0, report))
+      warnings.push_back(std::move(w));
+  }
+  progress.reset();  // ends its line before anything else is printed
+  for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (h5) h5->finish(*result.recorder, trace::RunInfo{kVersion, scenario.resolved_yaml, a.file, scenario.seed, wall_s});

@@ -251,6 +251,9 @@ void Executor::finish(TaskId t) {
   times_.end[i] = engine_.now();
   done_[i] = true;
   ++finished_;
+  if (progress_ && ((finished_ & 4095) == 0 || finished_ == fixed_ + submitted_.size())) {
+    progress_("iteration", static_cast<double>(finished_) / static_cast<double>(fixed_ + submitted_.size()));
+  }
   const Task& task = task_at(t);
   for (const auto& e : effects_of(t)) apply(e);
   report(t);

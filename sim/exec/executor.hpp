@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "models/collective/collective_algorithm.hpp"
+#include "sim/core/progress.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/exec/cluster.hpp"
 #include "sim/exec/collective_lowering.hpp"
@@ -56,6 +57,8 @@ class Executor final : public TaskSink {
 
   // A source that submits tasks while the run goes; it must outlive run().
   void add_source(TaskSource& source) { sources_.push_back(&source); }
+  // Told the share of tasks finished, every 4,096 tasks and at the end.
+  void report_progress(ProgressFn progress) { progress_ = std::move(progress); }
 
   // Runs the graph to completion. Throws InfeasibleError when a task names a
   // device outside the cluster, when a collective cannot run (unknown
@@ -74,6 +77,7 @@ class Executor final : public TaskSink {
   [[nodiscard]] Time end_of(TaskId id) const override { return times_.end[static_cast<std::size_t>(id.value())]; }
 
  private:
+  ProgressFn progress_;
   // Tasks submitted by sources while the run goes (ids from graph_.size() on).
   struct SubmittedTask {
     task::Task task;

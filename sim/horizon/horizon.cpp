@@ -3,6 +3,7 @@
 #include "sim/horizon/horizon.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <exception>
 #include <thread>
@@ -31,10 +32,15 @@ Result simulate(const Setup& setup, trace::Recorder* rec, unsigned threads) {
   threads = std::min<unsigned>(threads, static_cast<unsigned>(n));
   std::vector<std::thread> pool;
   std::vector<std::exception_ptr> errors(threads);
+  std::atomic<std::size_t> done{0};
   for (unsigned t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       try {
-        for (std::size_t i = t; i < n; i += threads) outs[i] = run_replica(setup, static_cast<int>(i));
+        for (std::size_t i = t; i < n; i += threads) {
+          outs[i] = run_replica(setup, static_cast<int>(i));
+          const std::size_t d = ++done;
+          if (setup.progress) setup.progress("long horizon", static_cast<double>(d) / static_cast<double>(n));
+        }
       } catch (...) {
         errors[t] = std::current_exception();
       }

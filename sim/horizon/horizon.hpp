@@ -29,12 +29,14 @@
 #include <vector>
 
 #include "models/failure/failure_model.hpp"
+#include "sim/core/progress.hpp"
 #include "sim/horizon/policies.hpp"
 #include "sim/trace/recorder.hpp"
 
 namespace orrery::horizon {
 
 struct Setup {
+  ProgressFn progress;  // told the share of replicas done (from the worker threads)
   std::vector<models::FailureClass> classes;  // components counted on the cluster
   std::shared_ptr<const CheckpointPolicy> checkpoint = no_checkpoints();
   CheckpointCosts costs;     // the checkpoint policy's, on this cluster

@@ -127,9 +127,10 @@ horizon::Setup horizon_setup(const Scenario& s, const exec::Cluster& cluster, Du
 }
 
 std::vector<std::string> run_long_horizon(const Scenario& s, const exec::Cluster& cluster, RunOutput& out,
-                                          std::optional<int> replicas, unsigned threads) {
+                                          std::optional<int> replicas, unsigned threads, const ProgressFn& progress) {
   Summary& sum = out.recorder->summary();
-  const horizon::Setup h = horizon_setup(s, cluster, out.iteration_time.value_or(Duration{}), replicas);
+  horizon::Setup h = horizon_setup(s, cluster, out.iteration_time.value_or(Duration{}), replicas);
+  h.progress = progress;
   if (h.iteration_time <= Duration{}) {
     throw ConfigError(s.policies.at, "policies.horizon.iteration_time",
                       "the workload gives no iteration time; set policies.horizon.iteration_time");

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/progress.hpp"
 #include "sim/run/simulation.hpp"
 #include "sim/horizon/horizon.hpp"
 
@@ -28,6 +29,6 @@ horizon::Setup horizon_setup(const Scenario& s, const exec::Cluster& cluster, Du
 // the caller to show.
 [[nodiscard]] std::vector<std::string> run_long_horizon(const Scenario& s, const exec::Cluster& cluster,
                                                         RunOutput& out, std::optional<int> replicas,
-                                                        unsigned threads = 0);
+                                                        unsigned threads = 0, const ProgressFn& progress = {});
 
 }  // namespace orrery::run

@@ -102,7 +102,7 @@ RunOutput simulate(const Scenario& scenario, std::unique_ptr<trace::Recorder> re
 }
 
 RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_ptr<trace::Recorder> recorder,
-                   const trace::RecordSelection& requested) {
+                   const trace::RecordSelection& requested, const ProgressFn& progress) {
   const exec::Cluster& cluster = context.cluster();
   const workload::ClusterShape& shape = context.shape();
   const workload::Lowered lowered = context.lower(*scenario.workload);
@@ -122,6 +122,7 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   if (rec.records_timeline()) rec.reserve_spans(graph.size() + graph.size() / 2);
   exec::Executor executor(engine, cluster, *network, graph, rec.records_timeline() ? &rec : nullptr,
                           scenario.collectives.get(), &context.plans());
+  if (progress) executor.report_progress(progress);
   const task::TaskTimes times = executor.run();
   out.events = engine.events_processed();
   if (scenario.workload->iterates()) out.iteration_time = times.makespan - Time::zero();

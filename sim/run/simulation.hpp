@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "sim/core/progress.hpp"
 #include "sim/run/run_context.hpp"
 #include "sim/run/scenario.hpp"
 #include "sim/trace/record_selection.hpp"
@@ -33,8 +34,9 @@ struct RunOutput {
 // counter samples (what /events, /counters and the Perfetto trace are made of)
 // reach the recorder's observers; with no observer, the executor reports
 // nothing. The summary, /links and /memory are complete either way.
+// `progress` (may be empty) is told the share of the iteration's tasks finished.
 RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_ptr<trace::Recorder> recorder,
-                   const trace::RecordSelection& selection);
+                   const trace::RecordSelection& selection, const ProgressFn& progress = {});
 RunOutput simulate(const Scenario& scenario, std::unique_ptr<trace::Recorder> recorder,
                    const trace::RecordSelection& selection);
 
