@@ -2,7 +2,9 @@
 # Sets up, builds and runs every test: a Release build (the `ci` preset) for the
 # end-to-end tests, the golden summaries and the benchmarks' smoke runs, then
 # everything with the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
-# (the unit tests are built once, there). Both are unity builds.
+# (the unit tests are built once, there). Both are unity builds. Last, the fuzz
+# harness (scripts/fuzz.sh) runs for 45 s over the scenario reader, --set, the
+# unit parser and the CSV reader.
 # Exits non-zero on any failure. `.ci/run` calls this.
 set -euo pipefail
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,4 +50,6 @@ cmake --build --preset asan -j "$jobs"
 section "asan + ubsan tests"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --preset asan -j "$jobs"
+section "fuzz harness (45 s)"
+scripts/fuzz.sh 45
 section "all tests passed"
