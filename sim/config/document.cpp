@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -131,6 +132,21 @@ Document Document::load_file(const std::string& path) {
   text << in.rdbuf();
   if (in.bad()) throw ConfigError(fmt::format("cannot read scenario file '{}'", path));
   return parse(text.str(), path);
+}
+
+std::string Document::section_knowing(const std::string& key, const std::string& path) const {
+  std::string best;
+  std::size_t best_shared = 0;
+  for (const auto& [section, keys] : known_) {
+    if (section == path || std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
+    std::size_t shared = 0;  // characters of the path in common: siblings first
+    while (shared < section.size() && shared < path.size() && section[shared] == path[shared]) ++shared;
+    if (best.empty() || shared > best_shared) {
+      best = section.empty() ? key : section + "." + key;
+      best_shared = shared;
+    }
+  }
+  return best;
 }
 
 SourceLocation Document::location(const YAML::Node& node, const std::string& path) const {

@@ -41,6 +41,17 @@ class Document {
   YAML::Node root_;
   std::string file_;
   std::map<std::string, std::string> overrides_;  // path -> "--set path=value"
+
+ public:
+  // The keys each section read so far knows (path -> keys), for suggestions
+  // that cross sections: `tp` under workload.training is workload.parallel.tp.
+  void record_known(const std::string& path, const std::vector<std::string>& keys) const { known_[path] = keys; }
+  // The full path of a section read so far that knows `key`, other than `path`
+  // itself: the closest by shared prefix; "" when none.
+  [[nodiscard]] std::string section_knowing(const std::string& key, const std::string& path) const;
+
+ private:
+  mutable std::map<std::string, std::vector<std::string>> known_;
 };
 
 // Splits "a.b.c" into its parts.

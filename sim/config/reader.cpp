@@ -131,11 +131,16 @@ std::string Reader::file() const { return doc_ ? doc_->file() : std::string(); }
 
 void Reader::finish() const {
   if (describing() || !node_.IsMap()) return;
+  doc_->record_known(path_, known_);
   for (const auto& kv : node_) {
     const std::string k = kv.first.Scalar();
     if (std::find(known_.begin(), known_.end(), k) != known_.end()) continue;
     std::string msg = path_.empty() ? fmt::format("unknown top-level key '{}'", k) : fmt::format("unknown key '{}'", k);
-    if (auto near = nearest(k, known_)) msg += fmt::format("; did you mean '{}'?", *near);
+    if (auto near = nearest(k, known_)) {
+      msg += fmt::format("; did you mean '{}'?", *near);
+    } else if (const std::string elsewhere = doc_->section_knowing(k, path_); !elsewhere.empty()) {
+      msg += fmt::format("; '{}' is a key of another section: did you mean '{}'?", k, elsewhere);
+    }
     std::vector<std::string> valid;
     for (const auto& key : known_)
       if (std::find(valid.begin(), valid.end(), key) == valid.end()) valid.push_back(key);

@@ -178,6 +178,7 @@ expect training-task-cap "--set workload.training.global_batch=1000000000000: er
 expect training-seq-cap "--set workload.model.seq_len=1000000000: error: workload.model.seq_len: 1000000000 is more than orrery's cap of 16777216" run "$training" --set workload.model.seq_len=1000000000 "${out[@]}"
 expect training-devices-cap "error: workload.parallel.dp: dp 1000000000 × tp 8 × pp 1 × cp 1 = 8e+09 devices" run "$training" --set workload.parallel.dp=1000000000 "${out[@]}"
 expect traffic-group-cap "error: workload.collectives[0].group: a collective over 1000000 ranks runs about 2e+12 point-to-point transfers" run "$traffic" --set cluster.nodes=1000000 "${out[@]}"
+expect training-key-in-another-section "--set workload.training.tp=2: error: workload.training: unknown key 'tp'; 'tp' is a key of another section: did you mean 'workload.parallel.tp'?" run "$training" --set workload.training.tp=2 "${out[@]}"
 expect training-order "--set workload.parallel.order=tp-dp-pp: error: workload.parallel.order: 'tp-dp-pp' must name each of tp, cp, dp, pp once" run "$training" --set workload.parallel.order=tp-dp-pp "${out[@]}"
 expect training-check "calibration_22b.yaml:36:13: error: workload.parallel: dp 1 × tp 4 × pp 1 × cp 1 = 4 devices, but the cluster has 8" check "$training" --set workload.parallel.tp=4
 
