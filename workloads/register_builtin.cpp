@@ -2,6 +2,7 @@
 // add one: a Params::read, a class deriving Workload, one line here, tests in
 // tests/workloads/ and a scenario.
 #include "workloads/pipeline_profiled.hpp"
+#include "workloads/serving/serving.hpp"
 #include "workloads/traffic.hpp"
 #include "workloads/training/training.hpp"
 
@@ -12,6 +13,12 @@ void register_builtin(WorkloadRegistry& workloads, const ScheduleRegistry& sched
   workloads.add("pipeline", "a pipeline of stages with profiled forward/backward/weight-gradient times per stage",
                 [&schedules](config::Reader& r) -> std::shared_ptr<const Workload> {
                   return std::make_shared<PipelineWorkload>(PipelineParams::read(r, schedules));
+                });
+  workloads.add("serving",
+                "LLM inference serving: request arrivals or a trace, a router over replicas (tp, pp), continuous "
+                "batching with chunked prefill over a paged KV cache, preemption; iterations priced by the device model",
+                [](config::Reader& r) -> std::shared_ptr<const Workload> {
+                  return std::make_shared<serving::ServingWorkload>(serving::ServingParams::read(r));
                 });
   workloads.add("traffic",
                 "network traffic for network studies: flow patterns (permutation, all_to_all, ring, "

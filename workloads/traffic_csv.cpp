@@ -1,5 +1,7 @@
 #include "workloads/traffic_csv.hpp"
 
+#include "workloads/csv_fields.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,26 +15,9 @@ namespace orrery::workload {
 
 namespace {
 
-struct Field {
-  std::string text;  // trimmed
-  int column = 1;    // 1-based, of the field's first character
-};
+using Field = CsvField;
 
-std::vector<Field> split(std::string_view line) {
-  std::vector<Field> out;
-  std::size_t begin = 0;
-  while (true) {
-    const std::size_t comma = line.find(',', begin);
-    std::size_t a = begin;
-    std::size_t b = comma == std::string_view::npos ? line.size() : comma;
-    while (a < b && (line[a] == ' ' || line[a] == '\t')) ++a;
-    while (b > a && (line[b - 1] == ' ' || line[b - 1] == '\t' || line[b - 1] == '\r')) --b;
-    out.push_back(Field{std::string(line.substr(a, b - a)), static_cast<int>(a) + 1});
-    if (comma == std::string_view::npos) break;
-    begin = comma + 1;
-  }
-  return out;
-}
+std::vector<Field> split(std::string_view line) { return split_csv_line(line); }
 
 struct Column {
   int index = -1;

@@ -18,6 +18,7 @@
 #include "sim/core/error.hpp"
 #include "sim/core/summary.hpp"
 #include "sim/core/units.hpp"
+#include "sim/task/task_source.hpp"
 #include "workloads/vocabulary.hpp"
 #include "workloads/schedules/schedule.hpp"
 
@@ -68,6 +69,36 @@ struct Lowered {
   std::string price_key;
 };
 
+// A table of float64 columns that a workload leaves in the HDF5 file beside
+// the standard ones (serving: /requests, /iterations), row-major; `labels`
+// are string-array attributes naming the categories integer columns index.
+struct ResultTable {
+  std::string name;
+  std::vector<std::string> columns;
+  std::vector<double> values;  // rows × columns
+  std::vector<std::pair<std::string, std::vector<std::string>>> labels;
+};
+
+// What a task source prices the work it decides while the run goes with: the
+// same device model and collective pricer the pricing pass uses (built by the
+// run's composition root). `device` is null when the cluster has no device
+// that runs operations.
+struct RuntimePricing {
+  const DeviceModel* device = nullptr;
+  const CollectivePricer* collectives = nullptr;
+};
+
+// A workload that decides its work while the run goes (serving: arrivals,
+// continuous batching, a router) runs as a task source beside its lowered
+// graph, and summarizes from what it saw.
+class RunningWorkload : public TaskSource {
+ public:
+  // After the run: summary values (`times` covers the fixed graph and every submitted task).
+  virtual void summarize(const TaskTimes& times, Summary& out) const = 0;
+  // After the run: the workload's own result tables.
+  [[nodiscard]] virtual std::vector<ResultTable> tables() const { return {}; }
+};
+
 class Workload {
  public:
   virtual ~Workload() = default;
@@ -78,6 +109,13 @@ class Workload {
   // What the user should know about the ground a prediction stands on (e.g. a
   // device's calibration that covers little of the work): one line each.
   [[nodiscard]] virtual std::vector<std::string> warnings(const Lowered& /*lowered*/) const { return {}; }
+  // The task source that runs beside the lowered graph (null: the graph is
+  // all the work). Throws ConfigError or InfeasibleError as lower() does.
+  [[nodiscard]] virtual std::unique_ptr<RunningWorkload> start(const ClusterShape& /*cluster*/,
+                                                               const Lowered& /*lowered*/,
+                                                               const RuntimePricing& /*pricing*/) const {
+    return nullptr;
+  }
   // Whether the graph is one iteration of a job that repeats it (training):
   // the long-horizon simulation then repeats the simulated iteration.
   [[nodiscard]] virtual bool iterates() const { return false; }

@@ -19,6 +19,11 @@ std::string_view name_of(Bound b) {
 
 namespace {
 
+// Queries per sequence from which attention over a KV cache is priced as the
+// fused forward (compute-bound): at 64 queries a head's tile is as wide as
+// FlashAttention-2's smallest query block (Dao 2023, §3.3: blocks of 64-128 rows).
+constexpr std::int64_t kCachedAttentionComputeQueries = 64;
+
 // The calibrated efficiency of each kind of operation (none for the rest).
 struct Lookup {
   const CalibratedEfficiency& c;
@@ -32,6 +37,17 @@ struct Lookup {
     if (!a.backward) return c.attention(a);
     if (const auto e = c.attention_backward(a)) return e;
     return c.attention(a);
+  }
+  // Attention over a KV cache until a family of its own is measured: a
+  // decode-shaped step (few queries) streams K and V once and is memory-bound,
+  // so it takes the measured streaming-read efficiency at its bytes; a long
+  // chunk (>= kCachedAttentionComputeQueries queries) is compute-bound like
+  // the fused forward, whose rows it takes at its context length.
+  std::optional<double> operator()(const task::CachedAttention& a) const {
+    if (a.queries >= kCachedAttentionComputeQueries) {
+      return c.attention(task::Attention{a.batch, a.heads, a.kv_heads, a.context, a.head_dim, true, a.dtype, false});
+    }
+    return c.memory(task::work_of(task::Operation(a)).bytes);
   }
   std::optional<double> operator()(const task::LayerOp& l) const {
     return c.layer(LayerShape{l.kernel, l.backward ? KernelPass::kBackward : KernelPass::kForward, l.dtype,

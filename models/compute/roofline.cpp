@@ -37,6 +37,7 @@ struct Visit {
   Roofline operator()(const task::Gemm& g) const { return tensor(g, g.dtype); }
   Roofline operator()(const task::VocabProjection& v) const { return tensor(v, v.dtype); }
   Roofline operator()(const task::Attention& a) const { return tensor(a, a.dtype); }
+  Roofline operator()(const task::CachedAttention& a) const { return tensor(a, a.dtype); }
   Roofline operator()(const task::Spmm& s) const { return tensor(s, s.dtype); }
   Roofline operator()(const task::Sddmm& s) const { return tensor(s, s.dtype); }
   Roofline operator()(const task::TinyMlp& m) const { return tensor(m, DType::kFp16); }
@@ -65,6 +66,7 @@ struct DtypeOf {
   DType operator()(const task::Gemm& g) const { return g.dtype; }
   DType operator()(const task::VocabProjection& v) const { return v.dtype; }
   DType operator()(const task::Attention& a) const { return a.dtype; }
+  DType operator()(const task::CachedAttention& a) const { return a.dtype; }
   DType operator()(const task::Spmm& s) const { return s.dtype; }
   DType operator()(const task::Sddmm& s) const { return s.dtype; }
   DType operator()(const task::TinyMlp&) const { return DType::kFp16; }

@@ -22,6 +22,11 @@ class Rng {
   double exponential(double mean);
   // Weibull with shape k and scale lambda, by inversion: lambda * (-ln(1 - U))^(1/k).
   double weibull(double shape, double scale);
+  // Standard normal, by Box–Muller (one of the pair; the other is dropped).
+  double normal();
+  // Gamma with shape k > 0 and scale theta (mean k·theta): Marsaglia and
+  // Tsang (2000) for k >= 1; for k < 1, Gamma(k + 1) · U^(1/k) (their §6).
+  double gamma(double shape, double scale);
   // Uniform integer in [0, n), without modulo bias (Lemire's method).
   std::uint64_t below(std::uint64_t n);
 

@@ -33,11 +33,14 @@
 #include "sim/exec/cluster.hpp"
 #include "sim/exec/collective_lowering.hpp"
 #include "sim/exec/network_service.hpp"
-#include "sim/exec/task_source.hpp"
+#include "sim/task/task_source.hpp"
 #include "sim/trace/span_sink.hpp"
 #include "sim/task/task_graph.hpp"
 
 namespace orrery::exec {
+
+using task::TaskSink;
+using task::TaskSource;
 
 struct DeviceMemory {
   std::array<std::int64_t, task::kMemoryCategoryCount> current{};

@@ -29,6 +29,8 @@ class RunContext {
   [[nodiscard]] exec::CollectivePlans& plans() { return plans_; }
   // The device's cost model; null when the cluster names no device that runs operations.
   [[nodiscard]] const task::DeviceModel* device() const { return device_.get(); }
+  // What a workload's task source prices with while the run goes.
+  [[nodiscard]] workload::RuntimePricing pricing() const { return {device_.get(), pricer_.get()}; }
   // `w` lowered onto the cluster and priced (exec::price): the graph is ready
   // to run. An operation the device cannot price is a ConfigError at the
   // lowering's price_at.

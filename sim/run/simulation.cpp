@@ -123,6 +123,9 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   exec::Executor executor(engine, cluster, *network, graph, rec.records_timeline() ? &rec : nullptr,
                           scenario.collectives.get(), &context.plans());
   if (progress) executor.report_progress(progress);
+  const std::unique_ptr<workload::RunningWorkload> running =
+      scenario.workload->start(shape, lowered, context.pricing());
+  if (running) executor.add_source(*running);
   const task::TaskTimes times = executor.run();
   out.events = engine.events_processed();
   if (scenario.workload->iterates()) out.iteration_time = times.makespan - Time::zero();
@@ -153,6 +156,14 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
 
   Summary& s = rec.summary();
   scenario.workload->summarize(lowered, times, s);
+  if (running) {
+    running->summarize(times, s);
+    for (workload::ResultTable& t : running->tables()) {
+      trace::Table& table = rec.table(t.name, std::move(t.columns));
+      table.values = std::move(t.values);
+      table.labels = std::move(t.labels);
+    }
+  }
   if (!times.collectives.empty() && !s.find("collective_algorithms")) {
     // The distinct op:algorithm pairs that ran, in task order.
     std::vector<std::string> picks;

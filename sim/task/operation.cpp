@@ -74,6 +74,7 @@ namespace {
 struct NameOf {
   std::string_view operator()(const Gemm&) const { return "gemm"; }
   std::string_view operator()(const Attention&) const { return "attention"; }
+  std::string_view operator()(const CachedAttention&) const { return "cached_attention"; }
   std::string_view operator()(const Elementwise& e) const { return name_of(e.kind); }
   std::string_view operator()(const Embedding&) const { return "embedding"; }
   std::string_view operator()(const VocabProjection&) const { return "vocab_projection"; }
@@ -100,6 +101,15 @@ struct WorkOf {
     const double k_v = 2 * real(a.batch) * real(a.kv_heads) * real(a.seq) * real(a.head_dim);
     if (a.backward) return {kAttentionBackwardFlops * flops, kAttentionBackwardBytes * (q_o + k_v) * e};
     return {flops, (q_o + k_v) * e};
+  }
+  OperationWork operator()(const CachedAttention& a) const {
+    const double e = bytes_per_element(a.dtype);
+    const double q = real(a.queries);
+    const double pairs = q * (real(a.context) - (q - 1) / 2);  // (query, key) pairs under the causal mask
+    const double flops = 4 * real(a.batch) * real(a.heads) * real(a.head_dim) * pairs;
+    const double elements =
+        real(a.batch) * real(a.head_dim) * (2 * real(a.kv_heads) * real(a.context) + 2 * real(a.heads) * q);
+    return {flops, elements * e};
   }
   OperationWork operator()(const LayerOp& l) const {
     return {0, layer_min_bytes(name_of(l.kernel), l.backward, bytes_per_element(l.dtype), real(l.tokens),

@@ -51,6 +51,19 @@ struct Attention {
 inline constexpr double kAttentionBackwardFlops = 2.5;
 inline constexpr double kAttentionBackwardBytes = 2.0;
 
+// Attention of a few new tokens per sequence over a KV cache (serving): the
+// `queries` newest tokens of each of `batch` sequences attend to all
+// `context` tokens of it (the new ones included, causal among themselves). A
+// decode step is queries = 1; a chunk of a chunked prefill (Sarathi) is
+// queries = the chunk, context = the tokens before it plus the chunk. Per
+// sequence: 4·heads·head_dim·queries·(context − (queries − 1)/2) FLOPs; it
+// reads K and V of the whole context and Q, writes O:
+// (2·kv_heads·context + 2·heads·queries)·head_dim elements.
+struct CachedAttention {
+  std::int64_t batch = 1, heads = 0, kv_heads = 0, head_dim = 0, queries = 1, context = 0;
+  DType dtype = DType::kBf16;
+};
+
 enum class PointwiseKind : std::uint8_t { kElementwise, kNorm, kSoftmax };
 [[nodiscard]] std::string_view name_of(PointwiseKind k);
 
@@ -138,7 +151,7 @@ struct LayerOp {
 };
 
 using Operation = std::variant<Gemm, Attention, Elementwise, Embedding, VocabProjection, OptimizerStep,
-                               HashGridEncoding, TinyMlp, Spmm, Sddmm, QuantGemm, LayerOp>;
+                               HashGridEncoding, TinyMlp, Spmm, Sddmm, QuantGemm, LayerOp, CachedAttention>;
 
 // The operation's kind, as `orrery cost` names it ("gemm", "attention", ...).
 [[nodiscard]] std::string_view name_of(const Operation& op);

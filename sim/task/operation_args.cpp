@@ -47,6 +47,23 @@ Operation read_attention(Args& a) {
   return t;
 }
 
+Operation read_cached_attention(Args& a) {
+  CachedAttention t;
+  t.batch = a.integer("batch", "sequences", 1, 1);
+  t.heads = a.integer("heads", "query heads", std::nullopt, 1);
+  t.kv_heads = a.integer("kv_heads", "key/value heads (grouped-query attention); 0: as many as heads", 0, 0);
+  t.head_dim = a.integer("head_dim", "dimension of each head", 128, 1);
+  t.queries = a.integer("queries", "new tokens per sequence (1: a decode step)", 1, 1);
+  t.context = a.integer("context", "tokens in each sequence's KV cache, the new ones included", std::nullopt, 1);
+  t.dtype = a.dtype("dtype", "element type of Q, K, V", DType::kBf16);
+  if (!a.describing() && t.kv_heads == 0) t.kv_heads = t.heads;
+  if (!a.describing() && t.queries > t.context) {
+    throw ValueError(fmt::format("queries ({}) exceed the context ({}): the context includes the new tokens",
+                                 t.queries, t.context));
+  }
+  return t;
+}
+
 Operation read_layer(Args& a) {
   LayerOp l;
   std::vector<std::string_view> kernels;
@@ -148,6 +165,8 @@ Operation read_quant(Args& a) {
 const std::vector<Kind>& kinds() {
   static const std::vector<Kind> k{
       {"attention", "fused attention (FlashAttention, cuDNN), forward or backward", read_attention},
+      {"cached_attention", "attention of new tokens over a KV cache (decode, chunked prefill)",
+       read_cached_attention},
       {"elementwise", "a memory-bound pointwise kernel", read_pointwise(PointwiseKind::kElementwise, 0.25)},
       {"embedding", "embedding lookup (gather)", read_embedding},
       {"gemm", "dense matrix multiply C = A·B", read_gemm},

@@ -51,7 +51,8 @@ Unit unit_of(std::string_view key) {
   if (key == "tflops_per_device") return Unit::kFlopRate;
   if (ends_with(key, "_flops")) return Unit::kFlops;
   if (key == "parameters") return Unit::kCount;
-  if (ends_with(key, "_per_s")) return Unit::kRate;
+  if (ends_with(key, "_per_s") || ends_with(key, "_rps")) return Unit::kRate;
+  if (key == "slo_attainment" || has(key, "_utilization")) return Unit::kFraction;
   if (ends_with(key, "_fraction") || has(key, "_fraction_") || key == "mfu" || key == "hfu" || key == "goodput" ||
       has(key, "goodput_"))
     return Unit::kFraction;

@@ -11,7 +11,7 @@
 #include "sim/exec/analytic_network.hpp"
 #include "sim/exec/executor.hpp"
 #include "sim/exec/pricing.hpp"
-#include "sim/exec/task_source.hpp"
+#include "sim/task/task_source.hpp"
 #include "sim/run/catalog.hpp"
 #include "sim/run/run_context.hpp"
 #include "sim/run/scenario.hpp"

@@ -10,7 +10,7 @@
 #include "sim/core/error.hpp"
 #include "sim/exec/analytic_network.hpp"
 #include "sim/exec/executor.hpp"
-#include "sim/exec/task_source.hpp"
+#include "sim/task/task_source.hpp"
 #include "topologies/chain.hpp"
 
 namespace orrery::exec::task_source_test {
@@ -20,6 +20,8 @@ using task::ComputeWork;
 using task::TaskGraph;
 using task::TaskKind;
 using task::TransferWork;
+using task::TaskSink;
+using task::TaskSource;
 
 ClusterSpec chain_of(int p) {
   ClusterSpec spec;

@@ -44,7 +44,7 @@ TEST(OperationArgs, ParsesListsSizesAndFlags) {
 TEST(OperationArgsInvalid, UnknownOperationListsTheValidOnes) {
   EXPECT_EQ(
       error_of("gem", {}),
-      "error: unknown operation 'gem'; did you mean 'gemm'?; valid: attention, elementwise, embedding, gemm, "
+      "error: unknown operation 'gem'; did you mean 'gemm'?; valid: attention, cached_attention, elementwise, embedding, gemm, "
       "hashgrid, layer, mlp, norm, optimizer_step, quant_gemm, sddmm, softmax, spmm, vocab_projection");
 }
 

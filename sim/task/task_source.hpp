@@ -14,7 +14,7 @@
 #include "sim/core/time.hpp"
 #include "sim/task/task_graph.hpp"
 
-namespace orrery::exec {
+namespace orrery::task {
 
 // What a source may do while the run goes (the executor implements it).
 class TaskSink {
@@ -25,8 +25,8 @@ class TaskSink {
   // already finished count as done; an empty list: ready now, or at
   // task.not_before). Its memory effects apply when it ends. `task.name` is
   // ignored: `name` is interned. Returns its id, valid for start_of/end_of.
-  virtual TaskId submit(task::Work work, task::TaskKind kind, std::string_view name, std::span<const TaskId> after,
-                        std::span<const task::MemoryEffect> on_end = {}, int micro_batch = -1, int stage = -1) = 0;
+  virtual TaskId submit(Work work, TaskKind kind, std::string_view name, std::span<const TaskId> after,
+                        std::span<const MemoryEffect> on_end = {}, int micro_batch = -1, int stage = -1) = 0;
   // Calls `wake` at time `t` (not before now): arrivals, timers.
   virtual void wake_at(Time t, std::function<void()> wake) = 0;
   [[nodiscard]] virtual bool finished(TaskId id) const = 0;
@@ -43,4 +43,4 @@ class TaskSource {
   virtual void finished(TaskSink& /*sink*/, TaskId /*task*/) {}
 };
 
-}  // namespace orrery::exec
+}  // namespace orrery::task

@@ -1,0 +1,260 @@
+#include "workloads/serving/iteration_cost.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "sim/core/error.hpp"
+
+namespace orrery::workload::serving {
+
+namespace {
+
+double eb(DType t) { return bytes_per_element(t); }
+// Activations and non-GEMM kernels run in 16-bit when the GEMMs run in fp8 (FP8 W8A8 serving).
+DType activation_type(DType t) { return t == DType::kFp8 ? DType::kBf16 : t; }
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+struct Shard {
+  std::int64_t heads, kv_heads, head_dim, ffn;
+};
+// One tensor-parallel rank's share: heads and the MLP split tp ways; key/value
+// heads too while there are enough of them, else each rank keeps one (vLLM
+// replicates a key/value head across the ranks that share it).
+Shard shard(const ServingParams& p) {
+  const auto& m = p.model;
+  return {m.heads / p.tp, std::max<std::int64_t>(1, m.kv_heads / p.tp), m.head_dim(), m.ffn_hidden / p.tp};
+}
+
+LayerKernel norm_kernel(const ServingParams& p) {
+  return p.model.norm == training::Norm::kRmsNorm ? LayerKernel::kRmsNorm : LayerKernel::kLayerNorm;
+}
+
+}  // namespace
+
+std::vector<std::int64_t> stage_layers(std::int64_t layers, int pp) {
+  std::vector<std::int64_t> out(static_cast<std::size_t>(pp), layers / pp);
+  for (std::int64_t i = 0; i < layers % pp; ++i) ++out[static_cast<std::size_t>(i)];
+  return out;
+}
+
+MemoryPlan plan_memory(const ServingParams& p, const DeviceFacts& device) {
+  const auto& m = p.model;
+  const Shard s = shard(p);
+  const std::vector<std::int64_t> layers = stage_layers(m.layers, p.pp);
+  const double h = static_cast<double>(m.hidden);
+  const double v = static_cast<double>(m.vocab);
+  const double usable = p.kv.memory_fraction * static_cast<double>(device.memory_capacity().count());
+  // The largest iteration's activations, as vLLM's profiling forward of
+  // max_num_batched_tokens finds them: the layer input and the residual (2h),
+  // q, k, v, and the MLP's widest intermediates (gate, up and their product
+  // for a gated MLP; two for GeLU), per token, in 16-bit, plus fp32 logits of
+  // max_num_seqs rows over the rank's vocabulary shard.
+  const double tokens = static_cast<double>(p.scheduler.max_batched_tokens);
+  const double qkv = static_cast<double>((s.heads + 2 * s.kv_heads) * s.head_dim);
+  const double mlp = static_cast<double>(s.ffn) * (m.gated() ? 3.0 : 2.0) * static_cast<double>(m.top_k);
+  const double act = tokens * (2 * h + qkv + mlp) * eb(activation_type(p.dtype)) +
+                     static_cast<double>(std::min(p.scheduler.max_batch, p.scheduler.max_batched_tokens)) * v /
+                         p.tp * 4.0;
+  MemoryPlan best;
+  best.blocks = -1;
+  for (int st = 0; st < p.pp; ++st) {
+    const double l = static_cast<double>(layers[static_cast<std::size_t>(st)]);
+    double params = l * m.layer_parameters() / p.tp;
+    const bool first = st == 0;
+    const bool last = st == p.pp - 1;
+    if (first) params += v * h / p.tp;                                       // word embedding
+    if (last && (!m.tied_embeddings || p.pp > 1)) params += v * h / p.tp;    // output layer (a copy when tied across stages)
+    if (last) params += m.norm_parameters();
+    MemoryPlan plan;
+    plan.weights = params * eb(p.dtype);
+    plan.activations = act;
+    plan.usable = usable;
+    plan.block_bytes =
+        static_cast<double>(p.kv.block_size) * 2.0 * static_cast<double>(s.kv_heads * s.head_dim) * l * eb(p.kv_dtype);
+    plan.stage = st;
+    const double left = usable - plan.weights - act;
+    plan.blocks = left <= 0 ? 0 : static_cast<std::int64_t>(std::floor(left / plan.block_bytes));
+    if (best.blocks < 0 || plan.blocks < best.blocks) best = plan;
+  }
+  const auto breakdown = [&](double kv) {
+    return fmt::format("{:.2f} GiB usable ({} of {:.2f} GiB on {}) against {:.2f} GiB of weights, {:.2f} GiB of "
+                       "activations and {:.2f} GiB of KV cache on a device of stage {}",
+                       best.usable / 1073741824.0, p.kv.memory_fraction,
+                       static_cast<double>(device.memory_capacity().count()) / 1073741824.0, device.name(),
+                       best.weights / 1073741824.0, best.activations / 1073741824.0, kv / 1073741824.0, best.stage);
+  };
+  if (p.kv.blocks > 0) {
+    const double kv = static_cast<double>(p.kv.blocks) * best.block_bytes;
+    if (best.weights + best.activations + kv > best.usable) {
+      throw InfeasibleError(fmt::format("the replica does not fit the {} KV blocks asked for: {}", p.kv.blocks,
+                                        breakdown(kv)));
+    }
+    best.blocks = p.kv.blocks;
+  }
+  if (best.blocks < 1) {
+    throw InfeasibleError(fmt::format(
+        "the model does not fit on a replica of tp = {}, pp = {}: no memory is left for one KV block of {:.0f} "
+        "bytes: {} (more tp or pp, a smaller max_batched_tokens, or a larger memory_fraction)",
+        p.tp, p.pp, best.block_bytes, breakdown(0)));
+  }
+  return best;
+}
+
+IterationCost::IterationCost(const ServingParams& p, const RuntimePricing& pricing,
+                             std::vector<std::vector<DeviceId>> groups)
+    : p_(p), pricing_(pricing), groups_(std::move(groups)), layers_(stage_layers(p.model.layers, p.pp)) {}
+
+std::vector<Operation> IterationCost::layer_ops(std::int64_t tokens) const {
+  const auto& m = p_.model;
+  const Shard s = shard(p_);
+  const DType a = activation_type(p_.dtype);
+  const LayerKernel norm = norm_kernel(p_);
+  const LayerKernel act = m.gated() ? LayerKernel::kSwiGlu : LayerKernel::kGeluTanh;
+  const std::int64_t up = (m.gated() ? 2 : 1) * s.ffn;
+  std::vector<Operation> ops{
+      LayerOp{norm, false, a, tokens, m.hidden},
+      Gemm{tokens, (s.heads + 2 * s.kv_heads) * s.head_dim, m.hidden, 1, p_.dtype},
+      Gemm{tokens, m.hidden, s.heads * s.head_dim, 1, p_.dtype},
+      LayerOp{norm, false, a, tokens, m.hidden},
+  };
+  if (m.experts <= 1) {
+    ops.emplace_back(Gemm{tokens, up, m.hidden, 1, p_.dtype});
+    ops.emplace_back(LayerOp{act, false, a, tokens, s.ffn});
+    ops.emplace_back(Gemm{tokens, m.hidden, s.ffn, 1, p_.dtype});
+    return ops;
+  }
+  // Routed experts, each split tp ways: the router, then every expert that
+  // receives a token runs its MLP on its share of the tokens × top_k routes
+  // (routes spread evenly over the experts they reach).
+  const std::int64_t routes = tokens * m.top_k;
+  const std::int64_t active = std::min(m.experts, routes);
+  const std::int64_t rows = ceil_div(routes, active);
+  ops.emplace_back(Gemm{tokens, m.experts, m.hidden, 1, p_.dtype});
+  ops.emplace_back(Gemm{rows, up, m.hidden, active, p_.dtype});
+  ops.emplace_back(LayerOp{act, false, a, routes, s.ffn});
+  ops.emplace_back(Gemm{rows, m.hidden, s.ffn, active, p_.dtype});
+  return ops;
+}
+
+std::vector<Operation> IterationCost::attention_ops(const BatchShape& b) const {
+  const Shard s = shard(p_);
+  std::vector<Operation> ops;
+  for (const auto& [q, c] : b.chunks) {
+    if (q == c) {
+      ops.emplace_back(Attention{1, s.heads, s.kv_heads, q, s.head_dim, true, activation_type(p_.kv_dtype), false});
+    } else {
+      ops.emplace_back(CachedAttention{1, s.heads, s.kv_heads, s.head_dim, q, c, p_.kv_dtype});
+    }
+  }
+  if (b.decodes > 0) {
+    ops.emplace_back(CachedAttention{b.decodes, s.heads, s.kv_heads, s.head_dim, 1,
+                                     ceil_div(b.decode_context, b.decodes), p_.kv_dtype});
+  }
+  return ops;
+}
+
+std::vector<Operation> IterationCost::stage_extra_ops(int stage, const BatchShape& b) const {
+  const auto& m = p_.model;
+  const DType a = activation_type(p_.dtype);
+  std::vector<Operation> ops;
+  if (stage == 0) ops.emplace_back(Embedding{b.tokens, m.hidden, m.vocab, a});
+  if (stage == p_.pp - 1 && b.samples > 0) {
+    ops.emplace_back(LayerOp{norm_kernel(p_), false, a, b.samples, m.hidden});
+    ops.emplace_back(VocabProjection{b.samples, m.hidden, ceil_div(m.vocab, p_.tp), p_.dtype});
+  }
+  return ops;
+}
+
+std::int64_t IterationCost::kernels(int stage, const BatchShape& b) const {
+  const std::int64_t per_layer = static_cast<std::int64_t>(layer_ops(1).size()) + (b.chunks.empty() ? 0 : 1) +
+                                 (b.decodes > 0 ? 1 : 0) + (p_.tp > 1 ? 2 : 0);
+  return per_layer * layers(stage) + static_cast<std::int64_t>(stage_extra_ops(stage, b).size());
+}
+
+Duration IterationCost::price(const std::vector<Operation>& ops) const {
+  Duration t;
+  for (const Operation& op : ops) t = t + pricing_.device->time(op);
+  return t;
+}
+
+Duration IterationCost::all_reduce(int stage, std::int64_t tokens) {
+  if (p_.tp == 1 || tokens == 0) return {};
+  if (const auto it = reduce_.find(tokens); it != reduce_.end()) return it->second;
+  CollectiveWork c;
+  c.op = CollectiveOp::kAllReduce;
+  c.group = groups_[static_cast<std::size_t>(stage)];
+  c.bytes = Bytes(static_cast<std::int64_t>(static_cast<double>(tokens * p_.model.hidden) *
+                                            eb(activation_type(p_.dtype))));
+  // Every stage's group has the same shape inside its node(s): one price per token count.
+  const Duration t = pricing_.collectives->price(c).time;
+  reduce_.emplace(tokens, t);
+  return t;
+}
+
+Duration IterationCost::layer_dense(int stage, std::int64_t tokens) {
+  if (const auto it = dense_.find(tokens); it != dense_.end()) return it->second;
+  const Duration t = price(layer_ops(tokens)) + all_reduce(stage, tokens) + all_reduce(stage, tokens);
+  dense_.emplace(tokens, t);
+  return t;
+}
+
+Duration IterationCost::stage_time(int stage, const BatchShape& b) {
+  const std::int64_t layers = this->layers(stage);
+  Duration per_layer = layer_dense(stage, b.tokens);
+  for (const auto& [q, c] : b.chunks) {
+    const std::int64_t key = (q << 32) | c;  // both below 2^24
+    auto it = chunk_.find(key);
+    if (it == chunk_.end()) {
+      BatchShape one;
+      one.chunks.emplace_back(q, c);
+      it = chunk_.emplace(key, price(attention_ops(one))).first;
+    }
+    per_layer = per_layer + it->second;
+  }
+  if (b.decodes > 0) {
+    const std::int64_t mean = ceil_div(b.decode_context, b.decodes);
+    const std::int64_t key = (b.decodes << 32) | mean;
+    auto it = decode_.find(key);
+    if (it == decode_.end()) {
+      BatchShape d;
+      d.decodes = b.decodes;
+      d.decode_context = b.decode_context;
+      it = decode_.emplace(key, price(attention_ops(d))).first;
+    }
+    per_layer = per_layer + it->second;
+  }
+  Duration gpu = Duration::ns(per_layer.count() * layers);
+  const bool first = stage == 0;
+  const bool last = stage == p_.pp - 1;
+  if (first || last) {
+    const std::int64_t key = (static_cast<std::int64_t>(first) << 62) | (static_cast<std::int64_t>(last) << 61) |
+                             ((first ? b.tokens : 0) << 28) | (last ? b.samples : 0);
+    auto it = extra_.find(key);
+    if (it == extra_.end()) {
+      Duration t = price(stage_extra_ops(stage, b));
+      if (last && p_.tp > 1 && b.samples > 0) {
+        // The output layer's logits gathered from the vocabulary shards (vLLM gathers them to sample).
+        CollectiveWork c;
+        c.op = CollectiveOp::kAllGather;
+        c.group = groups_[static_cast<std::size_t>(stage)];
+        c.bytes = Bytes(static_cast<std::int64_t>(static_cast<double>(b.samples) *
+                                                  static_cast<double>(ceil_div(p_.model.vocab, p_.tp) * p_.tp) *
+                                                  eb(activation_type(p_.dtype))));
+        t = t + pricing_.collectives->price(c).time;
+      }
+      it = extra_.emplace(key, t).first;
+    }
+    gpu = gpu + it->second;
+  }
+  Duration host;
+  if (p_.host.mode == HostSpec::Mode::kEager) {
+    host = Duration::ns(p_.host.per_kernel.count() * kernels(stage, b));
+  }
+  Duration t = std::max(gpu, host);
+  if (first) t = t + p_.host.per_iteration;
+  return t;
+}
+
+}  // namespace orrery::workload::serving

@@ -1,0 +1,86 @@
+// What one serving iteration costs on one pipeline stage of a replica, and
+// what a replica's memory holds. An iteration's work is the operations of
+// the model's forward over the batch's new tokens (the layers of the stage,
+// the embedding on the first stage, the final norm and the output layer for
+// the sequences that sample on the last), the attention of each prefill chunk
+// and of the decodes over their KV cache, and tensor parallelism's two
+// all-reduces per layer; the device model prices the operations and the
+// collective pricer the all-reduces on the stage's routes, as the pricing
+// pass prices training. Prices are kept by shape: an iteration of the same
+// token count costs the same dense work.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "workloads/serving/serving_spec.hpp"
+#include "workloads/workload.hpp"
+
+namespace orrery::workload::serving {
+
+// The new tokens of one iteration.
+struct BatchShape {
+  std::int64_t tokens = 0;          // all new tokens
+  std::int64_t samples = 0;         // sequences that produce a token (the output layer's rows)
+  std::int64_t decodes = 0;         // sequences with one new token over a cache
+  std::int64_t decode_context = 0;  // their tokens in cache after the step, summed
+  std::vector<std::pair<std::int64_t, std::int64_t>> chunks;  // prefill chunks: (new tokens, context after)
+};
+
+// A replica's memory per device of its most loaded stage, and the KV blocks it leaves.
+struct MemoryPlan {
+  double weights = 0;      // bytes
+  double activations = 0;  // of the largest iteration (max_batched_tokens), and its fp32 logits
+  double usable = 0;       // memory_fraction × capacity
+  double block_bytes = 0;  // one KV block on one device of the stage
+  std::int64_t blocks = 0;
+  int stage = 0;           // the stage that bounds the blocks
+};
+
+// Layers of each pipeline stage: as even as can be, the remainder to the first stages.
+[[nodiscard]] std::vector<std::int64_t> stage_layers(std::int64_t layers, int pp);
+
+// Throws InfeasibleError (with the breakdown) when a stage's weights and
+// activations leave no room for one KV block.
+[[nodiscard]] MemoryPlan plan_memory(const ServingParams& p, const DeviceFacts& device);
+
+class IterationCost {
+ public:
+  // `groups[s]`: the devices of stage s (tp of them), the first the lead.
+  IterationCost(const ServingParams& p, const RuntimePricing& pricing, std::vector<std::vector<DeviceId>> groups);
+
+  // The stage's time for the batch: priced operations, tensor-parallel
+  // all-reduces, and the host's share (stage 0 only).
+  [[nodiscard]] Duration stage_time(int stage, const BatchShape& b);
+
+  // For tests and `orrery cost`-style checks: one layer's dense operations
+  // over `tokens` new tokens, the attention operations of one layer, and the
+  // stage's extra operations (embedding, final norm, output layer).
+  [[nodiscard]] std::vector<Operation> layer_ops(std::int64_t tokens) const;
+  [[nodiscard]] std::vector<Operation> attention_ops(const BatchShape& b) const;
+  [[nodiscard]] std::vector<Operation> stage_extra_ops(int stage, const BatchShape& b) const;
+  [[nodiscard]] std::int64_t layers(int stage) const { return layers_[static_cast<std::size_t>(stage)]; }
+  // Kernels the stage launches for the batch (eager mode's host time).
+  [[nodiscard]] std::int64_t kernels(int stage, const BatchShape& b) const;
+  // The tensor-parallel all-reduce after attention and after the MLP (none for tp = 1).
+  [[nodiscard]] Duration all_reduce(int stage, std::int64_t tokens);
+
+ private:
+  [[nodiscard]] Duration price(const std::vector<Operation>& ops) const;
+  [[nodiscard]] Duration layer_dense(int stage, std::int64_t tokens);
+
+  const ServingParams& p_;
+  RuntimePricing pricing_;
+  std::vector<std::vector<DeviceId>> groups_;
+  std::vector<std::int64_t> layers_;
+  std::unordered_map<std::int64_t, Duration> dense_;      // tokens -> one layer's dense ops
+  std::unordered_map<std::int64_t, Duration> reduce_;     // tokens -> one all-reduce
+  std::unordered_map<std::int64_t, Duration> chunk_;      // (queries, context) -> one layer's chunk attention
+  std::unordered_map<std::int64_t, Duration> decode_;     // (decodes, mean context) -> one layer's decode attention
+  std::unordered_map<std::int64_t, Duration> extra_;      // (stage kind, tokens, samples) -> embedding / head
+};
+
+}  // namespace orrery::workload::serving
