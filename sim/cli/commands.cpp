@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <iostream>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "sim/cli/progress.hpp"
 #include "sim/cli/record_options.hpp"
 #include "sim/cli/topo_report.hpp"
+#include "sim/run/capacity.hpp"
 #include "sim/run/docs.hpp"
 #include "sim/run/scenario.hpp"
 #include "sim/run/long_run.hpp"
@@ -37,6 +39,9 @@ usage:
   orrery list [FAMILY]
   orrery describe FAMILY NAME [--markdown]      (FAMILY scenario needs no NAME)
   orrery describe all --markdown                (the whole key reference)
+  orrery capacity SCENARIO.yaml --slo KEY=BOUND... [--low R] [--high R] [--tolerance F] [--jobs N]
+             [--max-points N] [--set key.path=value]... [--seed N] [--json]
+                                                (the highest request rate that meets the objectives)
   orrery topo SPEC.yaml
   orrery cost DEVICE OP key=value... [--calibration FILE | --no-calibration] [--json]
   orrery cost --help                            (the operations and their keys)
@@ -50,6 +55,7 @@ examples:
   orrery describe device H100-SXM5-80GB          (every field with its source)
   orrery list devices
   orrery cost H100-SXM5-80GB gemm m=8192 n=8192 k=8192 dtype=bf16
+  orrery capacity scenarios/serving_llama3_8b.yaml --slo ttft_p99_s=1s --slo tpot_p99_s=50ms --jobs 2
 
 exit status: 0 success; 1 valid but infeasible, or the simulation failed; 2 usage or configuration error
 )";
@@ -236,6 +242,102 @@ int describe(const std::vector<std::string>& args) {
 
 }  // namespace
 
+// An objective "ttft_p99_s=500ms": a summary key and its bound (a duration
+// for keys in seconds, else a number).
+run::Objective objective(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) throw ConfigError(fmt::format("--slo {}: write KEY=BOUND, e.g. ttft_p99_s=1s", text));
+  run::Objective o{text.substr(0, eq), 0};
+  const std::string bound = text.substr(eq + 1);
+  try {
+    std::size_t used = 0;
+    o.bound = std::stod(bound, &used);
+    if (used != bound.size()) throw std::invalid_argument("unit");
+  } catch (const std::exception&) {
+    try {
+      o.bound = parse_duration(bound).seconds();
+    } catch (const ValueError& e) {
+      throw ConfigError(fmt::format("--slo {}: the bound '{}' is neither a number nor a duration ({})", text, bound,
+                                    e.what()));
+    }
+  }
+  if (!(o.bound >= 0) || !std::isfinite(o.bound)) throw ConfigError(fmt::format("--slo {}: the bound must be >= 0", text));
+  return o;
+}
+
+int capacity(const std::vector<std::string>& args) {
+  po::options_description d("capacity options");
+  scenario_options(d);
+  d.add_options()("slo", po::value<std::vector<std::string>>()->composing(),
+                  "an objective KEY=BOUND on the summary, e.g. ttft_p99_s=1s (repeatable; all must hold)")(
+      "low", po::value<double>()->default_value(0.5), "a rate (requests/s) expected to meet the objectives")(
+      "high", po::value<double>()->default_value(64), "a rate expected to miss them (doubled while it meets)")(
+      "tolerance", po::value<double>()->default_value(0.02), "stop when the bracket is this narrow, relatively")(
+      "jobs", po::value<int>()->default_value(2), "rates simulated at once, one thread each")(
+      "max-points", po::value<int>()->default_value(24), "simulations at most")(
+      "json", po::bool_switch(), "print the answer and every point as one JSON object");
+  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
+    std::cout << "usage: orrery capacity SCENARIO.yaml --slo KEY=BOUND... [options]\n\n" << d;
+    return 0;
+  }
+  const auto vm = parse(args, d);
+  const ScenarioArgs a = scenario_args(vm);
+  std::vector<run::Objective> objectives;
+  if (vm.count("slo"))
+    for (const auto& t : vm["slo"].as<std::vector<std::string>>()) objectives.push_back(objective(t));
+  run::CapacityOptions o;
+  o.low = vm["low"].as<double>();
+  o.high = vm["high"].as<double>();
+  o.tolerance = vm["tolerance"].as<double>();
+  o.jobs = vm["jobs"].as<int>();
+  o.max_points = vm["max-points"].as<int>();
+  {
+    // The scenario as given must read, and must have a rate to vary.
+    const run::Catalog catalog;
+    std::vector<std::string> sets = a.sets;
+    sets.push_back(fmt::format("workload.requests.rate={}", o.low));
+    (void)run::load_scenario(catalog, a.file, sets, a.seed);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto evaluate = [&](double rate) {
+    const run::Catalog catalog;
+    std::vector<std::string> sets = a.sets;
+    sets.push_back(fmt::format("workload.requests.rate={}", rate));
+    const run::Scenario scenario = run::load_scenario(catalog, a.file, sets, a.seed);
+    return run::simulate(scenario, false).recorder->summary();
+  };
+  const run::CapacityResult r = run::capacity_search(evaluate, objectives, o);
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (vm["json"].as<bool>()) {
+    std::cout << fmt::format(R"({{"capacity_rps": {}, "missed_rps": {}, "points": [)", r.met, r.missed);
+    for (std::size_t i = 0; i < r.points.size(); ++i) {
+      const auto& p = r.points[i];
+      std::cout << fmt::format(R"({}{{"rate": {}, "meets": {})", i ? ", " : "", p.rate, p.meets ? "true" : "false");
+      for (std::size_t k = 0; k < objectives.size(); ++k) std::cout << fmt::format(R"(, "{}": {})", objectives[k].key, p.values[k]);
+      std::cout << "}";
+    }
+    std::cout << fmt::format(R"(], "wall_s": {}}})", wall_s) << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("{:>12}  {:<6}", "rate (1/s)", "meets");
+  for (const auto& ob : objectives) std::cout << fmt::format("  {:>14}", ob.key);
+  std::cout << "\n";
+  for (const auto& p : r.points) {
+    std::cout << fmt::format("{:>12.4g}  {:<6}", p.rate, p.meets ? "yes" : "no");
+    for (const double v : p.values) std::cout << fmt::format("  {:>14.4g}", v);
+    std::cout << "\n";
+  }
+  if (r.met == 0) {
+    std::cout << fmt::format("capacity: none: even {} requests/s misses the objectives\n", o.low);
+  } else if (r.missed == 0) {
+    std::cout << fmt::format("capacity: at least {:.4g} requests/s (no rate tried missed the objectives)\n", r.met);
+  } else {
+    std::cout << fmt::format("capacity: {:.4g} requests/s (met), bracket [{:.4g}, {:.4g}) ({} simulations, {:.1f} s)\n",
+                             r.met, r.met, r.missed, r.points.size(), wall_s);
+  }
+  return 0;
+}
+
 int dispatch(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
@@ -258,7 +360,8 @@ int dispatch(int argc, char** argv) {
   if (cmd == "describe") return describe(args);
   if (cmd == "topo") return topo_report(args);
   if (cmd == "cost") return cost_command(args);
-  const std::vector<std::string> commands{"run", "check", "list", "describe", "topo", "cost"};
+  if (cmd == "capacity") return capacity(args);
+  const std::vector<std::string> commands{"run", "check", "list", "describe", "topo", "cost", "capacity"};
   std::string msg = fmt::format("unknown command '{}'", cmd);
   if (auto near = nearest(cmd, commands)) msg += fmt::format("; did you mean '{}'?", *near);
   throw po::error(msg + "; valid: " + join(commands));

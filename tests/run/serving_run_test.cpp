@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "sim/run/capacity.hpp"
 #include "sim/run/run_context.hpp"
 #include "tests/support/scenario_support.hpp"
 
@@ -108,6 +109,52 @@ TEST(ServingRun, OneAtATimeIsAnMD1Queue) {
   double fastest = 1e9;
   for (std::size_t i = 0; i < r.rows(); ++i) fastest = std::min(fastest, cell(r, i, "first_token_s") - cell(r, i, "arrival_s"));
   EXPECT_NEAR(fastest, d, 1e-9);
+}
+
+TEST(ServingCapacity, FindsTheMD1RateForAMeanTtftBound) {
+  // The M/D/1 queue above: mean TTFT = D + ρD / (2(1 − ρ)). Bounding it by 2D
+  // gives ρ / (2(1 − ρ)) = 1, ρ = 2/3: the capacity is (2/3) / D requests/s.
+  const std::string sched = "  scheduler: { max_batch: 1, batching: prefill_first }";
+  const auto text = [&](double rate) {
+    return scenario(sched, fmt::format("arrival: poisson, rate: {}, count: 30000, prompt: {{ tokens: 128 }}, "
+                                       "output: {{ tokens: 1 }}",
+                                       rate));
+  };
+  const double d = number(run_text(text(1)), "ttft_mean_s");
+  const auto evaluate = [&](double rate) { return run_text(text(rate)).recorder->summary(); };
+  run::CapacityOptions o;
+  o.low = 0.1 / d;
+  o.high = 0.95 / d;
+  o.tolerance = 0.01;
+  const run::CapacityResult r = run::capacity_search(evaluate, {{"ttft_mean_s", 2 * d}}, o);
+  ASSERT_GT(r.missed, r.met);
+  EXPECT_NEAR(r.met * d, 2.0 / 3.0, 0.05);
+  EXPECT_LE((r.missed - r.met) / r.missed, 0.01);
+  // The points are the same whichever thread ran them: a second search agrees exactly.
+  const run::CapacityResult again = run::capacity_search(evaluate, {{"ttft_mean_s", 2 * d}}, o);
+  EXPECT_EQ(again.met, r.met);
+  EXPECT_EQ(again.points.size(), r.points.size());
+}
+
+TEST(ServingCapacity, BadObjectivesAreErrors) {
+  const auto evaluate = [&](double rate) {
+    return run_text(scenario("", fmt::format("arrival: poisson, rate: {}, count: 5, prompt: {{ tokens: 16 }}, "
+                                             "output: {{ tokens: 2 }}",
+                                             rate)))
+        .recorder->summary();
+  };
+  run::CapacityOptions o;
+  o.low = 1;
+  o.high = 2;
+  try {
+    (void)run::capacity_search(evaluate, {{"ttft_p99", 1.0}}, o);
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'ttft_p99_s'"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)run::capacity_search(evaluate, {}, o), ConfigError);
+  o.high = 0.5;
+  EXPECT_THROW((void)run::capacity_search(evaluate, {{"ttft_p99_s", 1.0}}, o), ConfigError);
 }
 
 TEST(ServingRun, LittlesLawHoldsOnTheSimulatedQueue) {

@@ -181,23 +181,26 @@ Duration IterationCost::price(const std::vector<Operation>& ops) const {
 
 Duration IterationCost::all_reduce(int stage, std::int64_t tokens) {
   if (p_.tp == 1 || tokens == 0) return {};
-  if (const auto it = reduce_.find(tokens); it != reduce_.end()) return it->second;
+  const auto i = static_cast<std::size_t>(tokens);
+  if (reduce_.size() <= i) reduce_.resize(i + 1, Duration::ns(-1));
+  if (reduce_[i] >= Duration{}) return reduce_[i];
   CollectiveWork c;
   c.op = CollectiveOp::kAllReduce;
   c.group = groups_[static_cast<std::size_t>(stage)];
   c.bytes = Bytes(static_cast<std::int64_t>(static_cast<double>(tokens * p_.model.hidden) *
                                             eb(activation_type(p_.dtype))));
   // Every stage's group has the same shape inside its node(s): one price per token count.
-  const Duration t = pricing_.collectives->price(c).time;
-  reduce_.emplace(tokens, t);
-  return t;
+  reduce_[i] = pricing_.collectives->price(c).time;
+  return reduce_[i];
 }
 
 Duration IterationCost::layer_dense(int stage, std::int64_t tokens) {
-  if (const auto it = dense_.find(tokens); it != dense_.end()) return it->second;
-  const Duration t = price(layer_ops(tokens)) + all_reduce(stage, tokens) + all_reduce(stage, tokens);
-  dense_.emplace(tokens, t);
-  return t;
+  const auto i = static_cast<std::size_t>(tokens);
+  if (dense_.size() <= i) dense_.resize(i + 1, Duration::ns(-1));
+  if (dense_[i] >= Duration{}) return dense_[i];
+  const Duration reduce = all_reduce(stage, tokens);
+  dense_[i] = price(layer_ops(tokens)) + reduce + reduce;
+  return dense_[i];
 }
 
 Duration IterationCost::stage_time(int stage, const BatchShape& b) {

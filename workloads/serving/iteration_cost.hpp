@@ -76,8 +76,10 @@ class IterationCost {
   RuntimePricing pricing_;
   std::vector<std::vector<DeviceId>> groups_;
   std::vector<std::int64_t> layers_;
-  std::unordered_map<std::int64_t, Duration> dense_;      // tokens -> one layer's dense ops
-  std::unordered_map<std::int64_t, Duration> reduce_;     // tokens -> one all-reduce
+  // By token count (at most max_batched_tokens): one layer's dense operations
+  // with its all-reduces, and one all-reduce; -1 ns: not priced yet.
+  std::vector<Duration> dense_;
+  std::vector<Duration> reduce_;
   std::unordered_map<std::int64_t, Duration> chunk_;      // (queries, context) -> one layer's chunk attention
   std::unordered_map<std::int64_t, Duration> decode_;     // (decodes, mean context) -> one layer's decode attention
   std::unordered_map<std::int64_t, Duration> extra_;      // (stage kind, tokens, samples) -> embedding / head

@@ -94,8 +94,8 @@ ServingRun::ServingRun(const ServingParams& p, const ServingFacts& facts, const 
       auto& g = stages.emplace_back();
       for (int t = 0; t < p.tp; ++t) g.emplace_back(r * per + s * p.tp + t);
     }
-    costs_.emplace_back(p, pricing, stages);
   }
+  cost_ = std::make_unique<IterationCost>(p, pricing, groups_.front());
   // Probe the price of the smallest iteration, so that a device without a
   // peak for the dtype is a configuration error before the run.
   try {
@@ -103,7 +103,7 @@ ServingRun::ServingRun(const ServingParams& p, const ServingFacts& facts, const 
     probe.tokens = 1;
     probe.samples = 1;
     probe.chunks.emplace_back(1, 1);
-    for (int s = 0; s < p.pp; ++s) (void)costs_.front().stage_time(s, probe);
+    for (int s = 0; s < p.pp; ++s) (void)cost_->stage_time(s, probe);
   } catch (const ValueError& e) {
     throw ConfigError(p.dtype_at, "workload.dtype", e.what());
   }
@@ -190,7 +190,7 @@ int ServingRun::route(std::int32_t /*id*/) {
 
 void ServingRun::launch(TaskSink& sink, int replica) {
   ReplicaScheduler& sched = replicas_[static_cast<std::size_t>(replica)];
-  IterationCost& cost = costs_[static_cast<std::size_t>(replica)];
+  IterationCost& cost = *cost_;
   const auto& stages = groups_[static_cast<std::size_t>(replica)];
   while (auto it = sched.next()) {
     const bool prefill = it->prefill_tokens > 0;

@@ -88,7 +88,10 @@ class ServingRun final : public RunningWorkload {
   const ServingParams& p_;
   const ServingFacts& facts_;
   std::vector<std::vector<std::vector<DeviceId>>> groups_;  // replica -> stage -> tp devices
-  std::vector<IterationCost> costs_;                        // per replica
+  // One price list for every replica: replicas hold the same shards on the
+  // same kind of devices and links, so an iteration costs the same on each
+  // (priced on the first replica's routes).
+  std::unique_ptr<IterationCost> cost_;
   std::vector<ReplicaScheduler> replicas_;
   std::vector<RequestState> state_;
   std::unordered_map<std::int32_t, Pending> pending_;  // last-stage task -> its iteration
