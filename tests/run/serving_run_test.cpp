@@ -185,6 +185,38 @@ TEST(ServingRun, SameScenarioSameResults) {
   EXPECT_GT(number(a, "swaps"), 0);
 }
 
+TEST(ServingRun, DisaggregationSendsEachPromptsKvCache) {
+  // One prefill replica and three decode replicas of Llama-3-8B (tp 1): every
+  // request with more than one output token is prefilled on replica 0 and its
+  // KV cache — 2 (K, V) × 8 heads × 128 × 32 layers × 2 bytes = 131,072 bytes
+  // per token — goes to a decode replica.
+  const run::RunOutput out = run_text(scenario(
+      "  placement: { prefill_replicas: 1 }",
+      "arrival: poisson, rate: 20, count: 200, prompt: { kind: uniform, min: 16, max: 2048 }, "
+      "output: { kind: uniform, min: 1, max: 64 }",
+      4));
+  const trace::Table& r = table(out, "requests");
+  double bytes = 0;
+  for (std::size_t i = 0; i < r.rows(); ++i) {
+    if (cell(r, i, "output_tokens") == 1) {
+      EXPECT_EQ(cell(r, i, "replica"), 0);  // finished with its prefill
+      continue;
+    }
+    EXPECT_EQ(cell(r, i, "prefill_replica"), 0);
+    EXPECT_GE(cell(r, i, "replica"), 1);
+    bytes += cell(r, i, "prompt_tokens") * 131072;
+  }
+  EXPECT_EQ(number(out, "kv_transfer_bytes"), bytes);
+  EXPECT_EQ(number(out, "requests_finished"), 200);
+  // Decode replicas never prefill: every iteration with prefill tokens ran on replica 0.
+  const trace::Table& it = table(out, "iterations");
+  for (std::size_t i = 0; i < it.rows(); ++i) {
+    if (cell(it, i, "prefill_tokens") > 0) {
+      EXPECT_EQ(cell(it, i, "replica"), 0);
+    }
+  }
+}
+
 TEST(ServingRun, BadInputsAreLocated) {
   using test::error_of;
   const auto err = [&](const std::string& extra, const std::string& requests) {
@@ -200,6 +232,8 @@ TEST(ServingRun, BadInputsAreLocated) {
   EXPECT_NE(err("  slo: { ttfb: 1 s }", ok).find("did you mean 'ttft'"), std::string::npos);
   EXPECT_NE(err("  kv_cache: { block_size: 0 }", ok).find("workload.kv_cache.block_size"), std::string::npos);
   EXPECT_NE(err("  placement: { tp: 3 }", ok).find("workload.placement.tp"), std::string::npos);
+  EXPECT_NE(err("  placement: { prefill_replicas: -1 }", ok).find("workload.placement.prefill_replicas"),
+            std::string::npos);
   EXPECT_NE(err("", "arrival: poisson, rate: 1, count: 1, prompt: { kind: uniform, min: 10, max: 5 }, "
                     "output: { tokens: 2 }")
                 .find("workload.requests.prompt.max"),

@@ -173,6 +173,11 @@ std::int64_t IterationCost::kernels(int stage, const BatchShape& b) const {
   return per_layer * layers(stage) + static_cast<std::int64_t>(stage_extra_ops(stage, b).size());
 }
 
+double IterationCost::kv_bytes_per_token(int stage) const {
+  const Shard s = shard(p_);
+  return 2.0 * static_cast<double>(s.kv_heads * s.head_dim * layers(stage)) * eb(p_.kv_dtype);
+}
+
 Duration IterationCost::price(const std::vector<Operation>& ops) const {
   Duration t;
   for (const Operation& op : ops) t = t + pricing_.device->time(op);

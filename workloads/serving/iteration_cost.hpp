@@ -63,6 +63,8 @@ class IterationCost {
   [[nodiscard]] std::vector<Operation> attention_ops(const BatchShape& b) const;
   [[nodiscard]] std::vector<Operation> stage_extra_ops(int stage, const BatchShape& b) const;
   [[nodiscard]] std::int64_t layers(int stage) const { return layers_[static_cast<std::size_t>(stage)]; }
+  // Bytes of one token's keys and values on one device of the stage.
+  [[nodiscard]] double kv_bytes_per_token(int stage) const;
   // Kernels the stage launches for the batch (eager mode's host time).
   [[nodiscard]] std::int64_t kernels(int stage, const BatchShape& b) const;
   // The tensor-parallel all-reduce after attention and after the MLP (none for tp = 1).

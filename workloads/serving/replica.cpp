@@ -5,9 +5,10 @@
 namespace orrery::workload::serving {
 
 ReplicaScheduler::ReplicaScheduler(const ServingParams& p, std::int64_t blocks, std::int64_t swap_blocks,
-                                   std::vector<RequestState>& requests)
+                                   std::vector<RequestState>& requests, bool prefill_only)
     : p_(p),
       requests_(requests),
+      prefill_only_(prefill_only),
       block_(p.kv.block_size),
       total_(blocks),
       free_(blocks),
@@ -200,7 +201,30 @@ std::optional<Iteration> ReplicaScheduler::next() {
   return it;
 }
 
-void ReplicaScheduler::complete(const Iteration& it, Time now, std::vector<std::int32_t>& done) {
+bool ReplicaScheduler::enqueue_prefilled(std::int32_t id) {
+  RequestState& r = requests_[static_cast<std::size_t>(id)];
+  const std::int64_t longest = std::int64_t{r.request.prompt} + r.request.output;
+  if (longest > max_seq_ || blocks_for(longest) > total_ - watermark_ ||
+      (p_.kv.allocation != Allocation::kPaged && admission_blocks(r) > total_)) {
+    r.phase = Phase::kRejected;
+    return false;
+  }
+  r.phase = Phase::kQueued;
+  r.blocks = 0;
+  waiting_.insert(key(id));
+  queued_blocks_ += admission_blocks(r);
+  outstanding_ += (r.target - r.cached) + (r.request.output - r.generated);
+  return true;
+}
+
+void ReplicaScheduler::release(std::int32_t id) {
+  RequestState& r = requests_[static_cast<std::size_t>(id)];
+  free_ += r.blocks;
+  r.blocks = 0;
+}
+
+void ReplicaScheduler::complete(const Iteration& it, Time now, std::vector<std::int32_t>& done,
+                                std::vector<std::int32_t>* handoff) {
   --in_flight_;
   for (const Step& s : it.steps) {
     RequestState& r = requests_[static_cast<std::size_t>(s.request)];
@@ -211,7 +235,17 @@ void ReplicaScheduler::complete(const Iteration& it, Time now, std::vector<std::
     ++r.generated;
     if (r.generated == 1) r.first_token = now;
     ++r.target;
-    if (r.generated < r.request.output) continue;
+    if (r.generated < r.request.output) {
+      if (prefill_only_ && handoff) {
+        // The rest is the decode pool's: it counts the tokens from here on.
+        outstanding_ -= (r.target - r.cached) + (r.request.output - r.generated);
+        r.phase = Phase::kTransferring;
+        r.prefill_replica = r.replica;
+        running_.erase(std::find(running_.begin(), running_.end(), s.request));
+        handoff->push_back(s.request);
+      }
+      continue;
+    }
     r.phase = Phase::kDone;
     r.finish = now;
     outstanding_ -= 1;  // the last token is never fed back

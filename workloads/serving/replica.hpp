@@ -26,11 +26,13 @@
 
 namespace orrery::workload::serving {
 
-enum class Phase : std::uint8_t { kQueued, kRunning, kSwapped, kDone, kRejected };
+// kTransferring: prefilled on a prefill-only replica, its KV cache on the way to a decode replica.
+enum class Phase : std::uint8_t { kQueued, kRunning, kSwapped, kTransferring, kDone, kRejected };
 
 struct RequestState {
   Request request;
   std::int32_t replica = -1;
+  std::int32_t prefill_replica = -1;  // disaggregated: where it was prefilled
   std::int64_t cached = 0;
   std::int64_t target = 0;
   std::int32_t generated = 0;
@@ -60,8 +62,10 @@ struct Iteration {
 class ReplicaScheduler {
  public:
   // `requests` is every request of the run (this replica's are those routed to it).
+  // A prefill-only replica (disaggregation) hands each request off once its
+  // prefill has produced the first token.
   ReplicaScheduler(const ServingParams& p, std::int64_t blocks, std::int64_t swap_blocks,
-                   std::vector<RequestState>& requests);
+                   std::vector<RequestState>& requests, bool prefill_only = false);
 
   // A request routed here; false (and the request rejected) when it can never
   // fit: longer than max_seq_len or than the whole cache.
@@ -69,8 +73,15 @@ class ReplicaScheduler {
   // The next iteration, if any sequence can run and fewer than pp are in flight.
   [[nodiscard]] std::optional<Iteration> next();
   // The iteration has ended at `now`: its tokens are computed, sampled tokens
-  // counted. Appends the requests that finished to `done`.
-  void complete(const Iteration& it, Time now, std::vector<std::int32_t>& done);
+  // counted. Appends the requests that finished to `done`, and on a
+  // prefill-only replica those prefilled to `handoff` (they keep their blocks
+  // until release()).
+  void complete(const Iteration& it, Time now, std::vector<std::int32_t>& done, std::vector<std::int32_t>* handoff = nullptr);
+  // A handed-off request's KV cache has left: its blocks are free.
+  void release(std::int32_t id);
+  // A request prefilled elsewhere whose KV cache has arrived: it waits for
+  // admission like a new one, and decodes from its cached tokens.
+  bool enqueue_prefilled(std::int32_t id);
 
   [[nodiscard]] std::int64_t total_blocks() const { return total_; }
   [[nodiscard]] std::int64_t free_blocks() const { return free_; }
@@ -101,6 +112,7 @@ class ReplicaScheduler {
 
   const ServingParams& p_;
   std::vector<RequestState>& requests_;
+  bool prefill_only_ = false;
   std::int64_t block_;
   std::int64_t total_;
   std::int64_t free_;

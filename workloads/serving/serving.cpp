@@ -23,7 +23,12 @@ int replica_count(const ServingParams& p, const ClusterShape& cluster) {
                       fmt::format("{} replicas of {} devices need {}; the cluster has {}", p.replicas, per,
                                   static_cast<std::int64_t>(p.replicas) * per, cluster.devices));
   }
-  return p.replicas > 0 ? p.replicas : fit;
+  const int n = p.replicas > 0 ? p.replicas : fit;
+  if (p.prefill_replicas > 0 && p.prefill_replicas >= n) {
+    throw ConfigError(p.at, "workload.placement.prefill_replicas",
+                      fmt::format("{} prefill replicas leave none of the {} to decode", p.prefill_replicas, n));
+  }
+  return n;
 }
 
 }  // namespace
@@ -124,7 +129,9 @@ ServingRun::ServingRun(const ServingParams& p, const ServingFacts& facts, const 
   }
   const auto swap_blocks = static_cast<std::int64_t>(static_cast<double>(p.kv.host_swap.count()) * p.tp /
                                                      std::max(1.0, facts.memory.block_bytes * p.tp));
-  for (int r = 0; r < facts.replicas; ++r) replicas_.emplace_back(p, facts.memory.blocks, swap_blocks, state_);
+  prefill_pool_ = p.prefill_replicas;
+  for (int r = 0; r < facts.replicas; ++r)
+    replicas_.emplace_back(p, facts.memory.blocks, swap_blocks, state_, r < prefill_pool_);
 }
 
 void ServingRun::begin(TaskSink& sink) {
@@ -145,7 +152,7 @@ void ServingRun::arrive(TaskSink& sink, std::size_t i) {
   std::vector<int> touched;
   while (i < state_.size() && state_[i].request.arrival <= now) {
     const auto id = static_cast<std::int32_t>(i);
-    const int r = route(id);
+    const int r = route(0, prefill_pool_ > 0 ? prefill_pool_ : static_cast<int>(replicas_.size()));
     state_[i].replica = r;
     if (replicas_[static_cast<std::size_t>(r)].enqueue(id)) {
       count_in_system(now, +1);
@@ -159,17 +166,17 @@ void ServingRun::arrive(TaskSink& sink, std::size_t i) {
   if (i < state_.size()) sink.wake_at(state_[i].request.arrival, [this, &sink, i] { arrive(sink, i); });
 }
 
-int ServingRun::route(std::int32_t /*id*/) {
-  const int n = static_cast<int>(replicas_.size());
+int ServingRun::route(int first, int last) {
   switch (p_.router) {
     case Router::kRoundRobin: {
-      const int r = next_replica_;
-      next_replica_ = (next_replica_ + 1) % n;
+      int& next = next_replica_[first == 0 ? 0 : 1];
+      const int r = first + next;
+      next = (next + 1) % (last - first);
       return r;
     }
     case Router::kLeastTokens: {
-      int best = 0;
-      for (int r = 1; r < n; ++r) {
+      int best = first;
+      for (int r = first + 1; r < last; ++r) {
         if (replicas_[static_cast<std::size_t>(r)].outstanding_tokens() <
             replicas_[static_cast<std::size_t>(best)].outstanding_tokens())
           best = r;
@@ -177,15 +184,36 @@ int ServingRun::route(std::int32_t /*id*/) {
       return best;
     }
     case Router::kKvAware: {
-      int best = 0;
-      for (int r = 1; r < n; ++r) {
+      int best = first;
+      for (int r = first + 1; r < last; ++r) {
         if (replicas_[static_cast<std::size_t>(r)].kv_headroom() > replicas_[static_cast<std::size_t>(best)].kv_headroom())
           best = r;
       }
       return best;
     }
   }
-  return 0;
+  return first;
+}
+
+void ServingRun::hand_off(TaskSink& sink, std::int32_t id) {
+  RequestState& r = state_[static_cast<std::size_t>(id)];
+  const int from = r.prefill_replica;
+  const int to = route(prefill_pool_, static_cast<int>(replicas_.size()));
+  r.replica = to;
+  int sends = 0;
+  for (int s = 0; s < p_.pp; ++s) {
+    const auto bytes = static_cast<std::int64_t>(static_cast<double>(r.cached) * cost_->kv_bytes_per_token(s));
+    for (int t = 0; t < p_.tp; ++t) {
+      const TransferWork w{groups_[static_cast<std::size_t>(from)][static_cast<std::size_t>(s)][static_cast<std::size_t>(t)],
+                           groups_[static_cast<std::size_t>(to)][static_cast<std::size_t>(s)][static_cast<std::size_t>(t)],
+                           Bytes(bytes)};
+      const TaskId task = sink.submit(w, TaskKind::kSend, "kv_cache", {}, {}, -1, s);
+      kv_sends_.emplace(task.value(), id);
+      kv_bytes_sent_ += bytes;
+      ++sends;
+    }
+  }
+  kv_left_[id] = sends;
 }
 
 void ServingRun::launch(TaskSink& sink, int replica) {
@@ -222,13 +250,31 @@ void ServingRun::launch(TaskSink& sink, int replica) {
 }
 
 void ServingRun::finished(TaskSink& sink, TaskId task) {
+  if (const auto kv = kv_sends_.find(task.value()); kv != kv_sends_.end()) {
+    const std::int32_t id = kv->second;
+    kv_sends_.erase(kv);
+    if (--kv_left_[id] > 0) return;
+    kv_left_.erase(id);
+    RequestState& r = state_[static_cast<std::size_t>(id)];
+    replicas_[static_cast<std::size_t>(r.prefill_replica)].release(id);
+    if (replicas_[static_cast<std::size_t>(r.replica)].enqueue_prefilled(id)) {
+      launch(sink, r.replica);
+    } else {
+      r.finish = sink.now();
+      count_in_system(sink.now(), -1);
+    }
+    launch(sink, r.prefill_replica);
+    return;
+  }
   const auto found = pending_.find(task.value());
   if (found == pending_.end()) return;
   Pending done = std::move(found->second);
   pending_.erase(found);
   ReplicaScheduler& sched = replicas_[static_cast<std::size_t>(done.replica)];
   std::vector<std::int32_t> finished;
-  sched.complete(done.iteration, sink.now(), finished);
+  std::vector<std::int32_t> handoff;
+  sched.complete(done.iteration, sink.now(), finished, &handoff);
+  for (const std::int32_t id : handoff) hand_off(sink, id);
   for (std::size_t k = 0; k < finished.size(); ++k) count_in_system(sink.now(), -1);
   IterationRow row;
   row.start = sink.start_of(done.first);

@@ -81,7 +81,10 @@ class ServingRun final : public RunningWorkload {
     TaskId first;
   };
   void arrive(TaskSink& sink, std::size_t i);
-  [[nodiscard]] int route(std::int32_t id);
+  // A replica of [first, last) for a request, by the router's rule.
+  [[nodiscard]] int route(int first, int last);
+  // Disaggregation: send a prefilled request's KV cache to a decode replica.
+  void hand_off(TaskSink& sink, std::int32_t id);
   void launch(TaskSink& sink, int replica);
   void count_in_system(Time now, int delta);
 
@@ -95,9 +98,13 @@ class ServingRun final : public RunningWorkload {
   std::vector<ReplicaScheduler> replicas_;
   std::vector<RequestState> state_;
   std::unordered_map<std::int32_t, Pending> pending_;  // last-stage task -> its iteration
+  int prefill_pool_ = 0;                                // replicas [0, prefill_pool_) only prefill
+  std::unordered_map<std::int32_t, std::int32_t> kv_sends_;  // KV-cache transfer task -> request
+  std::unordered_map<std::int32_t, int> kv_left_;             // request -> its transfers not yet ended
+  std::int64_t kv_bytes_sent_ = 0;
   std::vector<IterationRow> rows_;
   double swap_seconds_per_block_ = 0;
-  int next_replica_ = 0;
+  std::vector<int> next_replica_{0, 0};  // round robin, per pool
   // The number of requests in the system, integrated over time (Little's law).
   Time last_change_;
   std::int64_t in_system_ = 0;

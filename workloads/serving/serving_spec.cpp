@@ -150,10 +150,15 @@ ServingParams ServingParams::read(config::Reader& r) {
                                     "attention and after the MLP)");
     p.pp = m.optional<int>("pp", 1, "pipeline stages per replica (up to pp batches in flight)");
     p.replicas = m.optional<int>("replicas", 0, "replicas (0: as many as the cluster holds, tp·pp devices each)");
+    p.prefill_replicas = m.optional<int>(
+        "prefill_replicas", 0,
+        "disaggregation: the first this many replicas only prefill, the rest only decode; each request's KV cache "
+        "goes over the network from one to the other (0: every replica does both)");
     if (d) return;
     m.check(p.tp >= 1 && p.tp <= (1 << 20), "tp", "must be in [1, 2^20]");
     m.check(p.pp >= 1 && p.pp <= (1 << 20), "pp", "must be in [1, 2^20]");
     m.check(p.replicas >= 0, "replicas", "must not be negative");
+    m.check(p.prefill_replicas >= 0, "prefill_replicas", "must not be negative");
   });
   const std::vector<std::string> routers{"kv_aware", "least_tokens", "round_robin"};
   const std::string router = r.choice("router", routers, "round_robin",

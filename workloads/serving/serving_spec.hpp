@@ -106,6 +106,11 @@ struct ServingParams {
   int tp = 1;
   int pp = 1;
   int replicas = 0;  // 0: every device of the cluster, tp·pp per replica
+  // Disaggregated prefill and decode (DistServe, Splitwise): the first
+  // `prefill_replicas` replicas only prefill; each request's KV cache is then
+  // sent over the network, rank to rank, to a decode replica. 0: every
+  // replica does both.
+  int prefill_replicas = 0;
   Router router = Router::kRoundRobin;
   RequestsSpec requests;
   SchedulerSpec scheduler;

@@ -113,12 +113,13 @@ void ServingRun::summarize(const TaskTimes& /*times*/, Summary& out) const {
   std::int64_t swaps = 0;
   for (const ReplicaScheduler& r : replicas_) swaps += r.swaps();
   out.set("swaps", swaps);
+  if (prefill_pool_ > 0) out.set("kv_transfer_bytes", kv_bytes_sent_);
 }
 
 std::vector<ResultTable> ServingRun::tables() const {
   ResultTable requests{"requests",
                        {"arrival_s", "first_token_s", "finish_s", "prompt_tokens", "output_tokens", "preemptions",
-                        "replica", "priority", "rejected"},
+                        "replica", "priority", "rejected", "prefill_replica"},
                        {},
                        {}};
   requests.values.reserve(state_.size() * requests.columns.size());
@@ -129,7 +130,8 @@ std::vector<ResultTable> ServingRun::tables() const {
                            rejected ? std::nan("") : (r.finish - Time::zero()).seconds(),
                            static_cast<double>(r.request.prompt), static_cast<double>(r.request.output),
                            static_cast<double>(r.preemptions), static_cast<double>(r.replica),
-                           static_cast<double>(r.request.priority), rejected ? 1.0 : 0.0}) {
+                           static_cast<double>(r.request.priority), rejected ? 1.0 : 0.0,
+                           static_cast<double>(r.prefill_replica)}) {
       requests.values.push_back(v);
     }
   }
