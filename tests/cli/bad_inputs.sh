@@ -255,8 +255,28 @@ else
   echo "FAIL short-interval-warning: $err"
 fi
 
+# Serving: bad requests, a trace's bad rows, objectives; a model that does not fit is infeasible (exit 1).
+serving="$(dirname -- "$quickstart")/serving_llama3_8b.yaml"
+expect serving-rate-zero "--set workload.requests.rate=0: error: workload.requests.rate: must be a positive number of requests per second, got 0" run "$serving" --set workload.requests.rate=0 "${out[@]}"
+expect serving-slo-key "error: workload.slo: unknown key 'ttfb'; did you mean 'ttft'?" run "$serving" --set "workload.slo.ttfb=1 s" "${out[@]}"
+expect serving-block-zero "--set workload.kv_cache.block_size=0: error: workload.kv_cache.block_size: must be in [1, 65536] tokens" run "$serving" --set workload.kv_cache.block_size=0 "${out[@]}"
+printf 'timestamp,prompt_tokens,output_tokens\n0,100,20\n0.5,-3,20\n' >"$tmp/bad_trace.csv"
+sed -e 's/arrival: poisson/arrival: trace\n    file: bad_trace.csv/; /rate: 30/d; /count: 1500/d; /prompt:/d; /output:/d' "$serving" >"$tmp/trace.yaml"
+expect serving-trace-row "bad_trace.csv:3:5: error: workload.requests.file: column prompt_tokens: expected a count of tokens (an integer >= 0), found '-3'" run "$tmp/trace.yaml" "${out[@]}"
+expect capacity-slo-key "--slo ttft_p99: the summary has no number of that name; did you mean 'ttft_p99_s'?" capacity "$serving" --slo ttft_p99=1s --set workload.requests.count=20
+expect capacity-slo-bound "--slo ttft_p99_s=soon: the bound 'soon' is neither a number nor a duration" capacity "$serving" --slo ttft_p99_s=soon
+rm -f "$tmp"/out.*
+err=$("$orrery" run "$serving" --set workload.model.preset=llama3-70b "${out[@]}" 2>&1 >/dev/null)
+status=$?
+if [[ $status -eq 1 && "$err" == *"the model does not fit on a replica of tp = 1, pp = 1"*"GiB of weights"* && -z $(find "$tmp" -maxdepth 1 -name 'out.*') ]]; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1))
+  echo "FAIL serving-does-not-fit: status $status: $err"
+fi
+
 # A valid run writes both files (the control case: the checks above are not vacuous).
-for good in "$quickstart" "$traffic" "$training" "$tmp/fail.yaml"; do
+for good in "$quickstart" "$traffic" "$training" "$tmp/fail.yaml" "$serving"; do
   rm -f "$tmp"/out.h5 "$tmp"/out.json
   if "$orrery" run "$good" "${out[@]}" >/dev/null 2>&1 && [[ -s $tmp/out.h5 && -s $tmp/out.json ]]; then
     pass=$((pass + 1))
