@@ -19,11 +19,6 @@ std::string_view name_of(Bound b) {
 
 namespace {
 
-// Queries per sequence from which attention over a KV cache is priced as the
-// fused forward (compute-bound): at 64 queries a head's tile is as wide as
-// FlashAttention-2's smallest query block (Dao 2023, §3.3: blocks of 64-128 rows).
-constexpr std::int64_t kCachedAttentionComputeQueries = 64;
-
 // The calibrated efficiency of each kind of operation (none for the rest).
 struct Lookup {
   const CalibratedEfficiency& c;
@@ -44,7 +39,7 @@ struct Lookup {
   // chunk (>= kCachedAttentionComputeQueries queries) is compute-bound like
   // the fused forward, whose rows it takes at its context length.
   std::optional<double> operator()(const task::CachedAttention& a) const {
-    if (a.queries >= kCachedAttentionComputeQueries) {
+    if (a.queries >= task::kCachedAttentionComputeQueries) {
       return c.attention(task::Attention{a.batch, a.heads, a.kv_heads, a.context, a.head_dim, true, a.dtype, false});
     }
     return c.memory(task::work_of(task::Operation(a)).bytes);

@@ -63,6 +63,10 @@ struct CachedAttention {
   std::int64_t batch = 1, heads = 0, kv_heads = 0, head_dim = 0, queries = 1, context = 0;
   DType dtype = DType::kBf16;
 };
+// Queries per sequence from which attention over a KV cache is compute-bound
+// (priced as the fused forward): at 64 queries a head's tile is as wide as
+// FlashAttention-2's smallest query block (Dao 2023, §3.3: blocks of 64-128 rows).
+inline constexpr std::int64_t kCachedAttentionComputeQueries = 64;
 
 enum class PointwiseKind : std::uint8_t { kElementwise, kNorm, kSoftmax };
 [[nodiscard]] std::string_view name_of(PointwiseKind k);

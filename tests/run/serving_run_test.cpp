@@ -66,10 +66,16 @@ TEST(ServingRun, AnIterationTakesTheSumOfItsPricedOperations) {
   using task::Gemm;
   using task::LayerKernel;
   using task::LayerOp;
+  // Rotary embedding: read and write q (32 × 128) and k (8 × 128) per token;
+  // the cache write: read and write k and v (2 × 8 × 128); bf16.
+  const auto pointwise = [&](std::int64_t bytes) {
+    return t(task::Elementwise{task::PointwiseKind::kElementwise, bytes, 0});
+  };
   const auto dense = [&](std::int64_t m) {
     return t(LayerOp{LayerKernel::kRmsNorm, false, task::DType::kBf16, m, 4096}) * 2 + t(Gemm{m, 6144, 4096}) +
-           t(Gemm{m, 4096, 4096}) + t(Gemm{m, 28672, 4096}) +
-           t(LayerOp{LayerKernel::kSwiGlu, false, task::DType::kBf16, m, 14336}) + t(Gemm{m, 4096, 14336});
+           pointwise(2 * m * 40 * 128 * 2) + pointwise(2 * m * 2 * 8 * 128 * 2) + t(Gemm{m, 4096, 4096}) +
+           t(Gemm{m, 28672, 4096}) + t(LayerOp{LayerKernel::kSwiGlu, false, task::DType::kBf16, m, 14336}) +
+           t(Gemm{m, 4096, 14336});
   };
   const auto ends = [&](std::int64_t tokens) {
     return t(task::Embedding{tokens, 4096, 128256}) + t(LayerOp{LayerKernel::kRmsNorm, false, task::DType::kBf16, 1, 4096}) +
@@ -86,6 +92,38 @@ TEST(ServingRun, AnIterationTakesTheSumOfItsPricedOperations) {
   // TTFT is the prefill; the one TPOT the decode.
   EXPECT_NEAR(number(out, "ttft_mean_s"), static_cast<double>(prefill) * 1e-9, 1e-9);
   EXPECT_NEAR(number(out, "tpot_mean_s"), static_cast<double>(decode) * 1e-9, 1e-9);
+}
+
+TEST(ServingRun, NanoBatchesOverlapComputeAndMemory) {
+  // NanoFlow's overlap with n = 4 nano-batches on one device (no network):
+  // a layer takes max(C, M) + min(C, M) / 4, where C is the GEMMs priced at a
+  // quarter of the tokens four times (and the prompt's fused attention) and M
+  // the norms, the activation, the rotary embedding and the cache write at
+  // all the tokens.
+  const std::string text =
+      scenario("  scheduler: { nano_batches: 4 }",
+               "arrival: poisson, rate: 1, count: 1, prompt: { tokens: 100 }, output: { tokens: 2 }");
+  const run::RunOutput out = run_text(text);
+  const run::Catalog catalog;
+  const auto device = run::device_model(run::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt).cluster);
+  const auto t = [&](const task::Operation& op) { return device->time(op).count(); };
+  using task::Gemm;
+  using task::LayerKernel;
+  using task::LayerOp;
+  const auto gemms = [&](std::int64_t m) {
+    return t(Gemm{m, 6144, 4096}) + t(Gemm{m, 4096, 4096}) + t(Gemm{m, 28672, 4096}) + t(Gemm{m, 4096, 14336});
+  };
+  const std::int64_t c = 4 * gemms(25) + t(task::Attention{1, 32, 8, 100, 128, true});
+  const std::int64_t m = 2 * t(LayerOp{LayerKernel::kRmsNorm, false, task::DType::kBf16, 100, 4096}) +
+                         t(LayerOp{LayerKernel::kSwiGlu, false, task::DType::kBf16, 100, 14336}) +
+                         t(task::Elementwise{task::PointwiseKind::kElementwise, 2 * 100 * 40 * 128 * 2, 0}) +
+                         t(task::Elementwise{task::PointwiseKind::kElementwise, 2 * 100 * 2 * 8 * 128 * 2, 0});
+  const std::int64_t layer = std::max(c, m) + std::min(c, m) / 4;
+  const std::int64_t ends = t(task::Embedding{100, 4096, 128256}) +
+                            t(LayerOp{LayerKernel::kRmsNorm, false, task::DType::kBf16, 1, 4096}) +
+                            t(task::VocabProjection{1, 4096, 128256});
+  const trace::Table& it = table(out, "iterations");
+  EXPECT_EQ(std::llround((cell(it, 0, "end_s") - cell(it, 0, "start_s")) * 1e9), 32 * layer + ends);
 }
 
 TEST(ServingRun, OneAtATimeIsAnMD1Queue) {

@@ -113,12 +113,22 @@ std::vector<Operation> IterationCost::layer_ops(std::int64_t tokens) const {
   const LayerKernel norm = norm_kernel(p_);
   const LayerKernel act = m.gated() ? LayerKernel::kSwiGlu : LayerKernel::kGeluTanh;
   const std::int64_t up = (m.gated() ? 2 : 1) * s.ffn;
+  // Between the QKV projection and attention, serving engines run two more
+  // kernels (vLLM's rotary_embedding and reshape_and_cache): the rotary
+  // embedding reads and writes q and k (none with learned positions), and the
+  // new tokens' k and v are copied into their cache blocks (read and write).
+  const double qk = static_cast<double>(tokens * (s.heads + s.kv_heads) * s.head_dim) * eb(a);
+  const double kv = static_cast<double>(tokens * 2 * s.kv_heads * s.head_dim) * eb(p_.kv_dtype);
   std::vector<Operation> ops{
       LayerOp{norm, false, a, tokens, m.hidden},
       Gemm{tokens, (s.heads + 2 * s.kv_heads) * s.head_dim, m.hidden, 1, p_.dtype},
-      Gemm{tokens, m.hidden, s.heads * s.head_dim, 1, p_.dtype},
-      LayerOp{norm, false, a, tokens, m.hidden},
   };
+  if (m.positions == training::Positions::kRotary) {
+    ops.emplace_back(Elementwise{PointwiseKind::kElementwise, static_cast<std::int64_t>(2 * qk), 0});
+  }
+  ops.emplace_back(Elementwise{PointwiseKind::kElementwise, static_cast<std::int64_t>(2 * kv), 0});
+  ops.emplace_back(Gemm{tokens, m.hidden, s.heads * s.head_dim, 1, p_.dtype});
+  ops.emplace_back(LayerOp{norm, false, a, tokens, m.hidden});
   if (m.experts <= 1) {
     ops.emplace_back(Gemm{tokens, up, m.hidden, 1, p_.dtype});
     ops.emplace_back(LayerOp{act, false, a, tokens, s.ffn});
@@ -208,9 +218,61 @@ Duration IterationCost::layer_dense(int stage, std::int64_t tokens) {
   return dense_[i];
 }
 
-Duration IterationCost::stage_time(int stage, const BatchShape& b) {
-  const std::int64_t layers = this->layers(stage);
-  Duration per_layer = layer_dense(stage, b.tokens);
+const IterationCost::Parts& IterationCost::layer_parts(std::int64_t tokens) {
+  const auto i = static_cast<std::size_t>(tokens);
+  if (parts_.size() <= i) parts_.resize(i + 1);
+  Parts& p = parts_[i];
+  if (p.compute >= Duration{}) return p;
+  p.compute = Duration{};
+  for (const Operation& op : layer_ops(tokens)) {
+    const Duration t = pricing_.device->time(op);
+    if (std::holds_alternative<Gemm>(op)) {
+      p.compute = p.compute + t;
+    } else {
+      p.memory = p.memory + t;
+    }
+  }
+  return p;
+}
+
+// NanoFlow's operation-level pipeline, as a bound: the layer's GEMMs (C),
+// memory-bound kernels (M) and all-reduces (N) of n nano-batches overlap on
+// partitioned resources, so the layer takes the busiest resource's total
+// plus one nano-batch's share of the others (the pipeline's fill and drain).
+// Splitting prices the GEMMs and all-reduces at T/n tokens n times (smaller
+// GEMMs run at their own, lower, calibrated efficiency); attention and the
+// pointwise kernels keep their total. Resources are taken as perfectly
+// partitioned: the interference between concurrent kernels that NanoFlow
+// measures and searches around is not modelled, so this is an upper bound on
+// what overlap buys.
+Duration IterationCost::overlapped_layer(int stage, const BatchShape& b) {
+  const std::int64_t n = std::min<std::int64_t>(p_.scheduler.nano_batches, std::max<std::int64_t>(1, b.tokens));
+  const std::int64_t part = ceil_div(b.tokens, n);
+  Duration compute = Duration::ns(layer_parts(part).compute.count() * n);
+  Duration memory = layer_parts(b.tokens).memory;
+  const Duration network = Duration::ns(all_reduce(stage, part).count() * 2 * n);
+  for (const auto& [q, c] : b.chunks) {
+    BatchShape one;
+    one.chunks.emplace_back(q, c);
+    const Duration t = price(attention_ops(one));
+    if (q == c || q >= task::kCachedAttentionComputeQueries) {
+      compute = compute + t;
+    } else {
+      memory = memory + t;
+    }
+  }
+  if (b.decodes > 0) {
+    BatchShape d;
+    d.decodes = b.decodes;
+    d.decode_context = b.decode_context;
+    memory = memory + price(attention_ops(d));
+  }
+  const Duration busiest = std::max({compute, memory, network});
+  return busiest + Duration::ns((compute + memory + network - busiest).count() / n);
+}
+
+Duration IterationCost::attention(const BatchShape& b) {
+  Duration t;
   for (const auto& [q, c] : b.chunks) {
     const std::int64_t key = (q << 32) | c;  // both below 2^24
     auto it = chunk_.find(key);
@@ -219,7 +281,7 @@ Duration IterationCost::stage_time(int stage, const BatchShape& b) {
       one.chunks.emplace_back(q, c);
       it = chunk_.emplace(key, price(attention_ops(one))).first;
     }
-    per_layer = per_layer + it->second;
+    t = t + it->second;
   }
   if (b.decodes > 0) {
     const std::int64_t mean = ceil_div(b.decode_context, b.decodes);
@@ -231,8 +293,15 @@ Duration IterationCost::stage_time(int stage, const BatchShape& b) {
       d.decode_context = b.decode_context;
       it = decode_.emplace(key, price(attention_ops(d))).first;
     }
-    per_layer = per_layer + it->second;
+    t = t + it->second;
   }
+  return t;
+}
+
+Duration IterationCost::stage_time(int stage, const BatchShape& b) {
+  const std::int64_t layers = this->layers(stage);
+  const bool nano = p_.scheduler.nano_batches > 1;
+  const Duration per_layer = nano ? overlapped_layer(stage, b) : layer_dense(stage, b.tokens) + attention(b);
   Duration gpu = Duration::ns(per_layer.count() * layers);
   const bool first = stage == 0;
   const bool last = stage == p_.pp - 1;

@@ -73,6 +73,17 @@ class IterationCost {
  private:
   [[nodiscard]] Duration price(const std::vector<Operation>& ops) const;
   [[nodiscard]] Duration layer_dense(int stage, std::int64_t tokens);
+  // One layer's attention for the batch, one kernel after another.
+  [[nodiscard]] Duration attention(const BatchShape& b);
+  // One layer's dense operations split by what bounds them: GEMMs (compute),
+  // norms and activations (memory).
+  struct Parts {
+    Duration compute = Duration::ns(-1);
+    Duration memory;
+  };
+  [[nodiscard]] const Parts& layer_parts(std::int64_t tokens);
+  // NanoFlow's overlapped layer: max(C, M, N) + (C + M + N − max) / n.
+  [[nodiscard]] Duration overlapped_layer(int stage, const BatchShape& b);
 
   const ServingParams& p_;
   RuntimePricing pricing_;
@@ -82,6 +93,7 @@ class IterationCost {
   // with its all-reduces, and one all-reduce; -1 ns: not priced yet.
   std::vector<Duration> dense_;
   std::vector<Duration> reduce_;
+  std::vector<Parts> parts_;
   std::unordered_map<std::int64_t, Duration> chunk_;      // (queries, context) -> one layer's chunk attention
   std::unordered_map<std::int64_t, Duration> decode_;     // (decodes, mean context) -> one layer's decode attention
   std::unordered_map<std::int64_t, Duration> extra_;      // (stage kind, tokens, samples) -> embedding / head

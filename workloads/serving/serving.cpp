@@ -112,6 +112,7 @@ ServingRun::ServingRun(const ServingParams& p, const ServingFacts& facts, const 
   } catch (const ValueError& e) {
     throw ConfigError(p.dtype_at, "workload.dtype", e.what());
   }
+  peak_flops_ = pricing.device->peak(p.dtype).per_s();
   if (p.scheduler.preemption == Preemption::kSwap) {
     const double pcie = pricing.device->pcie_bandwidth().bytes_per_s();
     if (pcie <= 0) {

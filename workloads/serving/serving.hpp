@@ -104,6 +104,7 @@ class ServingRun final : public RunningWorkload {
   std::int64_t kv_bytes_sent_ = 0;
   std::vector<IterationRow> rows_;
   double swap_seconds_per_block_ = 0;
+  double peak_flops_ = 0;  // the device's dense peak for the dtype, per device
   std::vector<int> next_replica_{0, 0};  // round robin, per pool
   // The number of requests in the system, integrated over time (Little's law).
   Time last_change_;

@@ -192,7 +192,13 @@ ServingParams ServingParams::read(config::Reader& r) {
                        "which waiting request goes first: fcfs, or priority (class, then arrival)") == "priority"
                   ? Order::kPriority
                   : Order::kFcfs;
+    c.nano_batches = s.optional<int>(
+        "nano_batches", 1,
+        "NanoFlow's intra-device overlap: split each layer into this many nano-batches and run the GEMMs, the "
+        "memory-bound kernels (decode attention, norms, activations) and the all-reduces of different "
+        "nano-batches at once (1: no overlap)");
     if (d) return;
+    s.check(c.nano_batches >= 1 && c.nano_batches <= 64, "nano_batches", "must be in [1, 64]");
     s.check(c.max_batch >= 1 && c.max_batch <= (1 << 20), "max_batch", "must be in [1, 2^20]");
     s.check(c.max_batched_tokens >= 1 && c.max_batched_tokens <= (1 << 24), "max_batched_tokens",
             "must be in [1, 2^24]");

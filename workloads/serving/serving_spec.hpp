@@ -69,6 +69,10 @@ struct SchedulerSpec {
   Batching batching = Batching::kChunked;
   Preemption preemption = Preemption::kRecompute;
   Order order = Order::kFcfs;
+  // NanoFlow (Zhu et al. 2024): each layer's work split into nano-batches
+  // whose compute-, memory- and network-bound operations run at once on
+  // partitioned resources. 1: operations run one after another.
+  int nano_batches = 1;
 };
 
 struct KvCacheSpec {

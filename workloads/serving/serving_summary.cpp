@@ -81,6 +81,19 @@ void ServingRun::summarize(const TaskTimes& /*times*/, Summary& out) const {
   out.set("throughput_rps", rate(static_cast<double>(finished)));
   out.set("tokens_per_s", rate(static_cast<double>(output_tokens)));
   out.set("input_tokens_per_s", rate(static_cast<double>(input_tokens)));
+  out.set("total_tokens_per_s", rate(static_cast<double>(input_tokens + output_tokens)));
+  // NanoFlow's optimal throughput (Zhu et al. 2024, §3): serving at large
+  // batch is compute-bound, so no system processes more than the devices'
+  // dense peak over 2 FLOPs per active parameter per token (prompt and output
+  // tokens alike; attention's FLOPs left out, as there).
+  const auto& m = p_.model;
+  const double expert_mlp = (m.gated() ? 3.0 : 2.0) * static_cast<double>(m.hidden * m.ffn_hidden);
+  const double active = m.parameters() - static_cast<double>(m.layers) * static_cast<double>(m.experts - m.top_k) *
+                                             (m.experts > 1 ? expert_mlp : 0.0);
+  const double devices = static_cast<double>(replicas_.size()) * p_.tp * p_.pp;
+  const double optimal = devices * peak_flops_ / (2 * active);
+  out.set("optimal_tokens_per_s", optimal);
+  out.set("optimal_fraction", optimal > 0 ? rate(static_cast<double>(input_tokens + output_tokens)) / optimal : 0.0);
   set_distribution(out, "ttft", std::move(ttft));
   set_distribution(out, "tpot", std::move(tpot));
   set_distribution(out, "e2e", std::move(e2e));

@@ -45,6 +45,11 @@ TransformerSpec llama(std::int64_t layers, std::int64_t hidden, std::int64_t hea
   return m;
 }
 
+TransformerSpec vocab(TransformerSpec m, std::int64_t v) {
+  m.vocab = v;
+  return m;
+}
+
 TransformerSpec moe(TransformerSpec m, std::int64_t experts, std::int64_t top_k) {
   m.experts = experts;
   m.top_k = top_k;
@@ -60,6 +65,8 @@ const std::vector<ModelPreset>& model_presets() {
       {"gpt3-1.3b", gpt3(24, 2048, 16), "Brown et al. 2020, Table 2.1 (GPT-3 XL), 16 heads of 128"},
       {"gpt3-6.7b", gpt3(32, 4096, 32), "Brown et al. 2020, Table 2.1"},
       {"gpt3-175b", gpt3(96, 12288, 96), "Brown et al. 2020, Table 2.1"},
+      {"opt-13b", vocab(gpt3(40, 5120, 40), 50272), "Zhang et al. 2022 (OPT), Table 1; facebook/opt-13b config.json (ReLU, priced as GeLU: both pointwise)"},
+      {"opt-66b", vocab(gpt3(64, 9216, 72), 50272), "Zhang et al. 2022 (OPT), Table 1; facebook/opt-66b config.json"},
       {"llama2-7b", llama(32, 4096, 32, 32, 11008, 32000, 4096), "Touvron et al. 2023; Llama-2-7b config.json"},
       {"llama2-13b", llama(40, 5120, 40, 40, 13824, 32000, 4096), "Touvron et al. 2023; Llama-2-13b config.json"},
       {"llama2-70b", llama(80, 8192, 64, 8, 28672, 32000, 4096), "Touvron et al. 2023; Llama-2-70b config.json"},
