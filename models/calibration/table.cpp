@@ -118,6 +118,21 @@ void read_attention_rows(config::Reader& r, bool published, std::vector<Attentio
   });
 }
 
+void read_decode_attention_rows(config::Reader& r, bool published, std::vector<DecodeAttentionRow>& out) {
+  r.list("decode_attention", "decode attention over a paged KV cache", false, [&](config::Reader& e, std::size_t) {
+    DecodeAttentionRow row;
+    row.shape.dtype = read_dtype(e);
+    row.shape.batch = positive(e, "batch", "sequences, one query token each");
+    row.shape.heads = positive(e, "heads", "query heads");
+    row.shape.kv_heads = positive(e, "kv_heads", "key/value heads");
+    row.shape.head_dim = positive(e, "head_dim", "head dimension");
+    row.shape.context = positive(e, "context", "cached tokens per sequence");
+    row.shape.queries = 1;
+    read_common(e, published, row);
+    out.push_back(row);
+  });
+}
+
 void read_layer_rows(config::Reader& r, bool published, std::vector<LayerRow>& out) {
   static const std::vector<std::string> kernels = [] {
     std::vector<std::string> names;
@@ -193,6 +208,7 @@ void read_table(config::Reader& r, CalibrationTable& t) {
   read_gemm_rows(r, published, t.gemm);
   read_memory_rows(r, published, t.memory);
   read_attention_rows(r, published, t.attention);
+  read_decode_attention_rows(r, published, t.decode_attention);
   read_graphics_rows(r, published, t);
   read_spmm_rows(r, published, t.spmm);
   read_layer_rows(r, published, t.layer);

@@ -8,6 +8,7 @@
 //   gemm:      [ { dtype, m, n, k, batch, time, source } ]
 //   memory:    [ { kernel: read | write | copy, bytes, time, source } ]
 //   attention: [ { dtype, batch, heads, kv_heads, seq, head_dim, causal, pass, backend, time, source } ]
+//   decode_attention: [ { dtype, batch, heads, kv_heads, head_dim, context, time, source } ]
 //   hashgrid:  [ { levels, features, log2_table, points, time, source } ]
 //   mlp:       [ { width, depth, points, time, source } ]
 //   spmm:      [ { dtype, rows, cols, nnz, n, time, source } ]
@@ -71,6 +72,15 @@ struct AttentionRow {
   std::string source;
 };
 
+// Decode attention over a paged KV cache (orrery-calibrate's decode_attention
+// family): one query per sequence (shape.queries = 1) against `context`
+// cached tokens.
+struct DecodeAttentionRow {
+  task::CachedAttention shape;
+  Duration time;
+  std::string source;
+};
+
 // Memory-bound layer kernels as eager frameworks launch them, one kernel per
 // op (models/calibration/README.md gives each one's bytes).
 // (task::LayerKernel: the operation a training step prices with these rows.)
@@ -117,6 +127,7 @@ struct CalibrationTable {
   std::vector<GemmRow> gemm;
   std::vector<MemoryRow> memory;
   std::vector<AttentionRow> attention;
+  std::vector<DecodeAttentionRow> decode_attention;
   std::vector<HashGridRow> hashgrid;
   std::vector<MlpRow> mlp;
   std::vector<SpmmRow> spmm;

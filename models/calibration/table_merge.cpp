@@ -28,6 +28,10 @@ GroupKey key_of(const MemoryRow& r) {
 GroupKey key_of(const AttentionRow& r) {
   return {static_cast<int>(r.shape.dtype), r.shape.causal ? 1 : 0, static_cast<int>(r.pass), r.backend};
 }
+GroupKey key_of(const DecodeAttentionRow& r) {
+  return {static_cast<int>(r.shape.dtype), static_cast<int>(r.shape.heads), static_cast<int>(r.shape.kv_heads),
+          std::to_string(r.shape.head_dim)};
+}
 GroupKey key_of(const HashGridRow& r) {
   return {static_cast<int>(r.shape.levels), static_cast<int>(r.shape.features),
           static_cast<int>(r.shape.dims), ""};
@@ -64,6 +68,7 @@ CalibrationTable merge_calibration_tables(const CalibrationTable& measured,
   fill(t.gemm, published.gemm);
   fill(t.memory, published.memory);
   fill(t.attention, published.attention);
+  fill(t.decode_attention, published.decode_attention);
   fill(t.hashgrid, published.hashgrid);
   fill(t.mlp, published.mlp);
   fill(t.spmm, published.spmm);

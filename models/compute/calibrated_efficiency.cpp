@@ -17,6 +17,9 @@ std::int64_t dtype_key(task::DType t) {
 std::int64_t attention_key(const task::Attention& a) {
   return dtype_key(a.dtype) * 2 + (a.causal ? 1 : 0);
 }
+std::int64_t decode_key(const task::CachedAttention& a) {
+  return (dtype_key(a.dtype) << 48) | (a.heads << 32) | (a.kv_heads << 16) | a.head_dim;
+}
 std::int64_t hashgrid_key(const task::HashGridEncoding& h) {
   return (h.levels << 32) | (h.features << 8) | h.dims;
 }
@@ -97,6 +100,9 @@ CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const 
       attention_rows(table.attention, KernelPass::kBackward), 2, attention_key,
       [](const task::Attention& a) { return LogGrid::Point{real(a.seq), real(a.head_dim), 0, 0}; }, rates,
       kAttentionBackwardFlops, kAttentionBackwardBytes);
+  decode_attention_ = build(
+      table.decode_attention, 2, decode_key,
+      [](const task::CachedAttention& a) { return LogGrid::Point{real(a.batch), real(a.context), 0, 0}; }, rates);
   layer_ = build_layer(table.layer, rates);
   hashgrid_ = build(
       table.hashgrid, 2, hashgrid_key,
@@ -151,6 +157,11 @@ std::optional<double> CalibratedEfficiency::attention(const task::Attention& a) 
 
 std::optional<double> CalibratedEfficiency::attention_backward(const task::Attention& a) const {
   return lookup(attention_backward_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0});
+}
+
+std::optional<double> CalibratedEfficiency::decode_attention(const task::CachedAttention& a) const {
+  if (a.queries != 1) return std::nullopt;
+  return lookup(decode_attention_, decode_key(a), {real(a.batch), real(a.context), 0, 0});
 }
 
 std::optional<double> CalibratedEfficiency::layer(const LayerShape& s) const {

@@ -49,6 +49,8 @@ class CalibratedEfficiency {
   [[nodiscard]] std::optional<double> attention(const task::Attention& a) const;
   // Against the backward's roofline (kAttentionBackward*): time = that roofline ÷ efficiency.
   [[nodiscard]] std::optional<double> attention_backward(const task::Attention& a) const;
+  // Decode attention (one query per sequence) of the same dtype and heads, over (batch, context).
+  [[nodiscard]] std::optional<double> decode_attention(const task::CachedAttention& a) const;
   // Against layer_bytes(s) at the memory bandwidth.
   [[nodiscard]] std::optional<double> layer(const LayerShape& s) const;
   [[nodiscard]] std::optional<double> hashgrid(const task::HashGridEncoding& h) const;
@@ -62,7 +64,7 @@ class CalibratedEfficiency {
   [[nodiscard]] static std::optional<double> lookup(const Groups& groups, std::int64_t key,
                                                     const LogGrid::Point& p);
 
-  Groups gemm_, attention_, attention_backward_, layer_, hashgrid_, mlp_, spmm_;
+  Groups gemm_, attention_, attention_backward_, decode_attention_, layer_, hashgrid_, mlp_, spmm_;
   LogGrid memory_;
 };
 

@@ -33,15 +33,17 @@ struct Lookup {
     if (const auto e = c.attention_backward(a)) return e;
     return c.attention(a);
   }
-  // Attention over a KV cache until a family of its own is measured: a
-  // decode-shaped step (few queries) streams K and V once and is memory-bound,
-  // so it takes the measured streaming-read efficiency at its bytes; a long
-  // chunk (>= kCachedAttentionComputeQueries queries) is compute-bound like
-  // the fused forward, whose rows it takes at its context length.
+  // Attention over a KV cache: a decode step (one query) by the table's
+  // decode_attention rows of its heads (orrery-calibrate's paged decode
+  // kernel); without them, or for a short chunk, as a memory-bound stream of
+  // K and V at the measured read efficiency for its bytes; a long chunk
+  // (>= kCachedAttentionComputeQueries queries) is compute-bound like the
+  // fused forward, whose rows it takes at its context length.
   std::optional<double> operator()(const task::CachedAttention& a) const {
     if (a.queries >= task::kCachedAttentionComputeQueries) {
       return c.attention(task::Attention{a.batch, a.heads, a.kv_heads, a.context, a.head_dim, true, a.dtype, false});
     }
+    if (const auto e = c.decode_attention(a)) return e;
     return c.memory(task::work_of(task::Operation(a)).bytes);
   }
   std::optional<double> operator()(const task::LayerOp& l) const {

@@ -34,7 +34,7 @@ expect() {
   fi
 }
 
-expect unknown_family "unknown kernel family 'flash'; valid: gemm, memory, attention, hashgrid, mlp, spmm, layer" --only gemm,flash --out "$tmp/table.yaml"
+expect unknown_family "unknown kernel family 'flash'; valid: gemm, memory, attention, decode_attention, hashgrid, mlp, spmm, layer" --only gemm,flash --out "$tmp/table.yaml"
 expect layer_family_known "nothing to do" --only layer,attention --quick
 expect nothing_to_do "nothing to do" --quick
 expect bad_count "--repetitions: expected an integer >= 1, got '-3'" --repetitions -3 --out "$tmp/table.yaml"

@@ -46,6 +46,17 @@ TEST(ModelPresets, ParameterCountsAreThePublishedOnes) {
   for (const auto& [name, count] : published) EXPECT_DOUBLE_EQ(preset(name).parameters(), count) << name;
 }
 
+TEST(ModelPresets, OptIsTheGptFormulaWithItsVocabularyAndThePapersSizes) {
+  // OPT (Zhang et al. 2022, Table 1): GPT-3's layout with a 50,272-token
+  // vocabulary; 13B and 66B as the paper rounds them.
+  for (const auto& [name, headline] : std::vector<std::pair<std::string, double>>{{"opt-13b", 13e9}, {"opt-66b", 66e9}}) {
+    const tr::TransformerSpec m = preset(name);
+    const double l = static_cast<double>(m.layers), h = static_cast<double>(m.hidden);
+    EXPECT_DOUBLE_EQ(m.parameters(), 12 * l * h * h + 13 * l * h + (50272 + 2048) * h + 2 * h) << name;
+    EXPECT_NEAR(m.parameters() / headline, 1.0, 0.02) << name;
+  }
+}
+
 TEST(ModelPresets, Gpt3IsNarayanansFormulaAndThePapersSizes) {
   // 12·l·h²·(1 + 13/(12h) + (V+s)/(12·l·h)) + 2h (SC21 §5.1, the final LayerNorm
   // added); Brown et al. 2020, Table 2.1: 1.3B, 6.7B, 175.0B.
@@ -103,7 +114,7 @@ TEST(ModelPresetsInvalid, EachBadInputSaysWhereAndWhy) {
   const std::string shape = "model: { layers: 8, hidden: 1024, heads: 16, vocab: 32000, seq_len: 1024 }";
   EXPECT_EQ(error_of(test::replace(base, shape, "model: { preset: llama3-406b }")),
             "s.yaml:9:20: error: workload.model.preset: unknown value 'llama3-406b'; did you mean 'llama3-405b'?; "
-            "valid: none, gpt3-1.3b, gpt3-6.7b, gpt3-175b, llama2-7b, llama2-13b, llama2-70b, llama3-8b, llama3-70b, "
+            "valid: none, gpt3-1.3b, gpt3-6.7b, gpt3-175b, opt-13b, opt-66b, llama2-7b, llama2-13b, llama2-70b, llama3-8b, llama3-70b, "
             "llama3-405b, mixtral-8x7b");
   EXPECT_EQ(error_of(test::replace(base, shape, "model: { hidden: 1024, heads: 16, vocab: 32000, seq_len: 1024 }")),
             "s.yaml:9:10: error: workload.model.layers: missing required key 'layers' (transformer layers)");

@@ -34,6 +34,7 @@ constexpr std::array kFamilies{
     Family{"gemm", measure_gemm, verify_gemm},
     Family{"memory", measure_memory, verify_memory},
     Family{"attention", measure_attention, verify_attention},
+    Family{"decode_attention", measure_decode_attention, verify_decode_attention},
     Family{"hashgrid", measure_hashgrid, verify_hashgrid},
     Family{"mlp", measure_mlp, verify_mlp},
     Family{"spmm", measure_spmm, verify_spmm},

@@ -49,6 +49,8 @@ inline void track_worst(double& worst, double error) {
 // "812.3 TFLOP/s", "3.12 TB/s": `per_second` with four significant digits and a decimal prefix.
 [[nodiscard]] std::string rate(double per_second, std::string_view unit);
 
+void measure_decode_attention(const RunContext& ctx, Section& out);
+bool verify_decode_attention(const RunContext& ctx);
 void measure_gemm(const RunContext& ctx, Section& out);
 bool verify_gemm(const RunContext& ctx);
 void measure_memory(const RunContext& ctx, Section& out);

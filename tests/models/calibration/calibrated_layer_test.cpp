@@ -24,6 +24,9 @@ attention:
   - { dtype: bf16, batch: 4, heads: 32, kv_heads: 32, seq: 4096, head_dim: 128, causal: false, pass: backward, backend: flash2, time: "20 ms" }
   - { dtype: bf16, batch: 4, heads: 32, kv_heads: 32, seq: 4096, head_dim: 128, causal: false, pass: backward, backend: cudnn, time: "10 ms" }
   - { dtype: bf16, batch: 4, heads: 32, kv_heads: 32, seq: 4096, head_dim: 128, causal: false, pass: forward, backend: cudnn, time: "4 ms" }
+decode_attention:
+  - { dtype: bf16, batch: 16, heads: 32, kv_heads: 8, head_dim: 128, context: 1024, time: "110 us" }
+  - { dtype: bf16, batch: 16, heads: 32, kv_heads: 8, head_dim: 128, context: 4096, time: "400 us" }
 layer:
   - { kernel: layernorm, pass: forward, dtype: bf16, tokens: 8192, width: 1024, time: "40 us" }
   - { kernel: layernorm, pass: backward, dtype: bf16, tokens: 8192, width: 1024, time: "200 us" }
@@ -84,6 +87,24 @@ TEST_F(CalibratedRows, TheCostModelPricesLayerOpsAndAttentionBackwardsAtTheirRow
   EXPECT_NEAR(static_cast<double>(model.cost(back).time.count()), 10e6, 1);  // cuDNN's backward row, ns
   back.backward = false;
   EXPECT_NEAR(static_cast<double>(model.cost(back).time.count()), 4e6, 1);  // the forward row
+}
+
+// Decode attention rows: the efficiency of the bytes a decode step moves
+// (K and V of the whole context, q and o) at 1 TB/s against the measured
+// time; at a measured shape the cost model gives the time back. Another head
+// grouping, or more than one query, is not priced by them.
+TEST_F(CalibratedRows, DecodeStepsArePricedByDecodeAttentionRows) {
+  // 16 sequences × 128 × (2 × 8 × 4096 + 2 × 32) elements × 2 bytes.
+  const double bytes = 16.0 * 128 * (2 * 8 * 4096 + 2 * 32) * 2;
+  const task::CachedAttention step{16, 32, 8, 128, 1, 4096, task::DType::kBf16};
+  EXPECT_NEAR(*eff.decode_attention(step), bytes / 1e12 / 400e-6, 1e-12);
+  const CostModel model(device, &table);
+  const Cost c = model.cost(step);
+  EXPECT_TRUE(c.calibrated);
+  EXPECT_NEAR(static_cast<double>(c.time.count()), 400e3, 1);
+  EXPECT_NEAR(static_cast<double>(model.cost(task::CachedAttention{16, 32, 8, 128, 1, 1024}).time.count()), 110e3, 1);
+  EXPECT_FALSE(eff.decode_attention(task::CachedAttention{16, 32, 32, 128, 1, 4096}));
+  EXPECT_FALSE(eff.decode_attention(task::CachedAttention{16, 32, 8, 128, 2, 4096}));
 }
 
 // A table with forward attention rows only: the backward takes the forward's
