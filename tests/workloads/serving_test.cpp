@@ -6,9 +6,11 @@
 
 #include <cmath>
 #include <numeric>
+#include <tuple>
 
 #include "sim/core/error.hpp"
 #include "sim/core/rng.hpp"
+#include "workloads/serving/iteration_cost.hpp"
 #include "workloads/serving/replica.hpp"
 #include "workloads/serving/requests.hpp"
 
@@ -258,6 +260,36 @@ TEST(ServingScheduler, OrcaReservesTheLongestSequence) {
   ASSERT_TRUE(it);
   EXPECT_EQ(it->steps.size(), 1u);
   EXPECT_EQ(s.free_blocks(), 36);
+}
+
+TEST(ServingCost, ExpertParallelismHoldsWholeExpertsPerRank) {
+  // Mixtral-8x7B's MLP (8 experts of 14,336, top-2, SwiGLU, hidden 4,096) on a
+  // tp 4 group. 16 tokens make 32 routes over all 8 experts, 4 rows each.
+  // ep 1: every expert split 4 ways, 8 of them per rank; ep 2: 4 whole
+  // experts per rank split 2 ways; ep 4: 2 experts per rank, whole.
+  sv::ServingParams p;
+  p.model.layers = 32;
+  p.model.hidden = 4096;
+  p.model.heads = 32;
+  p.model.kv_heads = 8;
+  p.model.ffn_hidden = 14336;
+  p.model.experts = 8;
+  p.model.top_k = 2;
+  p.model.mlp = workload::training::Mlp::kSwiglu;
+  p.tp = 4;
+  for (const auto& [ep, experts, width] : std::vector<std::tuple<int, std::int64_t, std::int64_t>>{
+           {1, 8, 14336 / 4}, {2, 4, 14336 / 2}, {4, 2, 14336}}) {
+    p.ep = ep;
+    const sv::IterationCost cost(p, {}, {{DeviceId(0), DeviceId(1), DeviceId(2), DeviceId(3)}});
+    std::vector<task::Gemm> gemms;
+    for (const auto& op : cost.layer_ops(16))
+      if (const auto* g = std::get_if<task::Gemm>(&op)) gemms.push_back(*g);
+    ASSERT_EQ(gemms.size(), 5u);  // qkv, output, router, expert up (gate and up), expert down
+    EXPECT_EQ(gemms[3].batch, experts) << ep;
+    EXPECT_EQ(gemms[3].m, 4);
+    EXPECT_EQ(gemms[3].n, 2 * width) << ep;
+    EXPECT_EQ(gemms[4].k, width) << ep;
+  }
 }
 
 }  // namespace

@@ -135,16 +135,20 @@ std::vector<Operation> IterationCost::layer_ops(std::int64_t tokens) const {
     ops.emplace_back(Gemm{tokens, m.hidden, s.ffn, 1, p_.dtype});
     return ops;
   }
-  // Routed experts, each split tp ways: the router, then every expert that
-  // receives a token runs its MLP on its share of the tokens × top_k routes
-  // (routes spread evenly over the experts they reach).
+  // Routed experts: the router, then every expert that receives a token runs
+  // its MLP on its share of the tokens × top_k routes (spread evenly over the
+  // experts they reach). A rank holds experts/ep experts, each split tp/ep
+  // ways (ep = 1: every expert split tp ways), and runs the reached ones.
   const std::int64_t routes = tokens * m.top_k;
   const std::int64_t active = std::min(m.experts, routes);
   const std::int64_t rows = ceil_div(routes, active);
+  const std::int64_t local = ceil_div(active, p_.ep);
+  const std::int64_t ffn = m.ffn_hidden / (p_.tp / p_.ep);
+  const std::int64_t expert_up = (m.gated() ? 2 : 1) * ffn;
   ops.emplace_back(Gemm{tokens, m.experts, m.hidden, 1, p_.dtype});
-  ops.emplace_back(Gemm{rows, up, m.hidden, active, p_.dtype});
-  ops.emplace_back(LayerOp{act, false, a, routes, s.ffn});
-  ops.emplace_back(Gemm{rows, m.hidden, s.ffn, active, p_.dtype});
+  ops.emplace_back(Gemm{rows, expert_up, m.hidden, local, p_.dtype});
+  ops.emplace_back(LayerOp{act, false, a, rows * local, ffn});
+  ops.emplace_back(Gemm{rows, m.hidden, ffn, local, p_.dtype});
   return ops;
 }
 
@@ -188,10 +192,14 @@ double IterationCost::kv_bytes_per_token(int stage) const {
   return 2.0 * static_cast<double>(s.kv_heads * s.head_dim * layers(stage)) * eb(p_.kv_dtype);
 }
 
-Duration IterationCost::price(const std::vector<Operation>& ops) const {
-  Duration t;
-  for (const Operation& op : ops) t = t + pricing_.device->time(op);
-  return t;
+IterationCost::Priced IterationCost::price(const std::vector<Operation>& ops) const {
+  Priced p;
+  for (const Operation& op : ops) {
+    const DeviceModel::OperationCost c = pricing_.device->cost(op);
+    p.time = p.time + c.time;
+    if (!c.calibrated) p.uncalibrated = p.uncalibrated + c.time;
+  }
+  return p;
 }
 
 Duration IterationCost::all_reduce(int stage, std::int64_t tokens) {
@@ -209,12 +217,10 @@ Duration IterationCost::all_reduce(int stage, std::int64_t tokens) {
   return reduce_[i];
 }
 
-Duration IterationCost::layer_dense(int stage, std::int64_t tokens) {
+const IterationCost::Priced& IterationCost::layer_dense(std::int64_t tokens) {
   const auto i = static_cast<std::size_t>(tokens);
-  if (dense_.size() <= i) dense_.resize(i + 1, Duration::ns(-1));
-  if (dense_[i] >= Duration{}) return dense_[i];
-  const Duration reduce = all_reduce(stage, tokens);
-  dense_[i] = price(layer_ops(tokens)) + reduce + reduce;
+  if (dense_.size() <= i) dense_.resize(i + 1, Priced{Duration::ns(-1), {}});
+  if (dense_[i].time < Duration{}) dense_[i] = price(layer_ops(tokens));
   return dense_[i];
 }
 
@@ -254,7 +260,7 @@ Duration IterationCost::overlapped_layer(int stage, const BatchShape& b) {
   for (const auto& [q, c] : b.chunks) {
     BatchShape one;
     one.chunks.emplace_back(q, c);
-    const Duration t = price(attention_ops(one));
+    const Duration t = price(attention_ops(one)).time;
     if (q == c || q >= task::kCachedAttentionComputeQueries) {
       compute = compute + t;
     } else {
@@ -265,14 +271,14 @@ Duration IterationCost::overlapped_layer(int stage, const BatchShape& b) {
     BatchShape d;
     d.decodes = b.decodes;
     d.decode_context = b.decode_context;
-    memory = memory + price(attention_ops(d));
+    memory = memory + price(attention_ops(d)).time;
   }
   const Duration busiest = std::max({compute, memory, network});
   return busiest + Duration::ns((compute + memory + network - busiest).count() / n);
 }
 
-Duration IterationCost::attention(const BatchShape& b) {
-  Duration t;
+IterationCost::Priced IterationCost::attention(const BatchShape& b) {
+  Priced t;
   for (const auto& [q, c] : b.chunks) {
     const std::int64_t key = (q << 32) | c;  // both below 2^24
     auto it = chunk_.find(key);
@@ -301,8 +307,15 @@ Duration IterationCost::attention(const BatchShape& b) {
 Duration IterationCost::stage_time(int stage, const BatchShape& b) {
   const std::int64_t layers = this->layers(stage);
   const bool nano = p_.scheduler.nano_batches > 1;
-  const Duration per_layer = nano ? overlapped_layer(stage, b) : layer_dense(stage, b.tokens) + attention(b);
+  const Priced dense = layer_dense(b.tokens);
+  const Priced attend = attention(b);
+  const Duration reduce = all_reduce(stage, b.tokens);
+  const Duration per_layer = nano ? overlapped_layer(stage, b) : dense.time + reduce + reduce + attend.time;
   Duration gpu = Duration::ns(per_layer.count() * layers);
+  // The operations' time and what of it no calibration row covers, as they
+  // run one after another (overlap or not), for uncalibrated_time_fraction.
+  Priced ops{Duration::ns((dense.time + attend.time).count() * layers),
+             Duration::ns((dense.uncalibrated + attend.uncalibrated).count() * layers)};
   const bool first = stage == 0;
   const bool last = stage == p_.pp - 1;
   if (first || last) {
@@ -310,7 +323,7 @@ Duration IterationCost::stage_time(int stage, const BatchShape& b) {
                              ((first ? b.tokens : 0) << 28) | (last ? b.samples : 0);
     auto it = extra_.find(key);
     if (it == extra_.end()) {
-      Duration t = price(stage_extra_ops(stage, b));
+      Priced t = price(stage_extra_ops(stage, b));
       if (last && p_.tp > 1 && b.samples > 0) {
         // The output layer's logits gathered from the vocabulary shards (vLLM gathers them to sample).
         CollectiveWork c;
@@ -319,12 +332,15 @@ Duration IterationCost::stage_time(int stage, const BatchShape& b) {
         c.bytes = Bytes(static_cast<std::int64_t>(static_cast<double>(b.samples) *
                                                   static_cast<double>(ceil_div(p_.model.vocab, p_.tp) * p_.tp) *
                                                   eb(activation_type(p_.dtype))));
-        t = t + pricing_.collectives->price(c).time;
+        t.time = t.time + pricing_.collectives->price(c).time;
       }
       it = extra_.emplace(key, t).first;
     }
-    gpu = gpu + it->second;
+    gpu = gpu + it->second.time;
+    ops = ops + it->second;
   }
+  operations_ns_ += static_cast<double>(ops.time.count());
+  uncalibrated_ns_ += static_cast<double>(ops.uncalibrated.count());
   Duration host;
   if (p_.host.mode == HostSpec::Mode::kEager) {
     host = Duration::ns(p_.host.per_kernel.count() * kernels(stage, b));

@@ -63,6 +63,11 @@ class IterationCost {
   [[nodiscard]] std::vector<Operation> attention_ops(const BatchShape& b) const;
   [[nodiscard]] std::vector<Operation> stage_extra_ops(int stage, const BatchShape& b) const;
   [[nodiscard]] std::int64_t layers(int stage) const { return layers_[static_cast<std::size_t>(stage)]; }
+  // The share of the operations' time priced so far that no calibration row
+  // covered (documented default efficiencies); 0 before any.
+  [[nodiscard]] double uncalibrated_fraction() const {
+    return operations_ns_ > 0 ? uncalibrated_ns_ / operations_ns_ : 0.0;
+  }
   // Bytes of one token's keys and values on one device of the stage.
   [[nodiscard]] double kv_bytes_per_token(int stage) const;
   // Kernels the stage launches for the batch (eager mode's host time).
@@ -71,10 +76,17 @@ class IterationCost {
   [[nodiscard]] Duration all_reduce(int stage, std::int64_t tokens);
 
  private:
-  [[nodiscard]] Duration price(const std::vector<Operation>& ops) const;
-  [[nodiscard]] Duration layer_dense(int stage, std::int64_t tokens);
+  // Operations' time, and the part of it no calibration row covered.
+  struct Priced {
+    Duration time;
+    Duration uncalibrated;
+    Priced operator+(const Priced& o) const { return {time + o.time, uncalibrated + o.uncalibrated}; }
+  };
+  [[nodiscard]] Priced price(const std::vector<Operation>& ops) const;
+  // One layer's dense operations (its all-reduces apart).
+  [[nodiscard]] const Priced& layer_dense(std::int64_t tokens);
   // One layer's attention for the batch, one kernel after another.
-  [[nodiscard]] Duration attention(const BatchShape& b);
+  [[nodiscard]] Priced attention(const BatchShape& b);
   // One layer's dense operations split by what bounds them: GEMMs (compute),
   // norms and activations (memory).
   struct Parts {
@@ -91,12 +103,14 @@ class IterationCost {
   std::vector<std::int64_t> layers_;
   // By token count (at most max_batched_tokens): one layer's dense operations
   // with its all-reduces, and one all-reduce; -1 ns: not priced yet.
-  std::vector<Duration> dense_;
+  std::vector<Priced> dense_;
   std::vector<Duration> reduce_;
   std::vector<Parts> parts_;
-  std::unordered_map<std::int64_t, Duration> chunk_;      // (queries, context) -> one layer's chunk attention
-  std::unordered_map<std::int64_t, Duration> decode_;     // (decodes, mean context) -> one layer's decode attention
-  std::unordered_map<std::int64_t, Duration> extra_;      // (stage kind, tokens, samples) -> embedding / head
+  std::unordered_map<std::int64_t, Priced> chunk_;   // (queries, context) -> one layer's chunk attention
+  std::unordered_map<std::int64_t, Priced> decode_;  // (decodes, mean context) -> one layer's decode attention
+  std::unordered_map<std::int64_t, Priced> extra_;   // (stage kind, tokens, samples) -> embedding / head
+  double operations_ns_ = 0;     // every stage_time's operations, summed
+  double uncalibrated_ns_ = 0;   // what of them no calibration row covered
 };
 
 }  // namespace orrery::workload::serving

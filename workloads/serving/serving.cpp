@@ -108,7 +108,8 @@ ServingRun::ServingRun(const ServingParams& p, const ServingFacts& facts, const 
     probe.tokens = 1;
     probe.samples = 1;
     probe.chunks.emplace_back(1, 1);
-    for (int s = 0; s < p.pp; ++s) (void)cost_->stage_time(s, probe);
+    IterationCost once(p, pricing, groups_.front());  // its own, so that the run's accounting starts empty
+    for (int s = 0; s < p.pp; ++s) (void)once.stage_time(s, probe);
   } catch (const ValueError& e) {
     throw ConfigError(p.dtype_at, "workload.dtype", e.what());
   }

@@ -149,6 +149,9 @@ ServingParams ServingParams::read(config::Reader& r) {
     p.tp = m.optional<int>("tp", 1, "tensor-parallel ranks per replica (Megatron-style, an all-reduce after "
                                     "attention and after the MLP)");
     p.pp = m.optional<int>("pp", 1, "pipeline stages per replica (up to pp batches in flight)");
+    p.ep = m.optional<int>("ep", 1,
+                           "expert parallelism inside the tp group (MoE models): each rank holds experts/ep whole "
+                           "experts, split tp/ep ways; ep divides tp");
     p.replicas = m.optional<int>("replicas", 0, "replicas (0: as many as the cluster holds, tp·pp devices each)");
     p.prefill_replicas = m.optional<int>(
         "prefill_replicas", 0,
@@ -271,6 +274,10 @@ ServingParams ServingParams::read(config::Reader& r) {
           fmt::format("tp = {} must divide the model's {} attention heads", p.tp, m.heads));
   r.check(m.layers >= p.pp, "placement.pp", fmt::format("pp = {} exceeds the model's {} layers", p.pp, m.layers));
   r.check(m.ffn_hidden % p.tp == 0, "placement.tp", fmt::format("tp = {} must divide ffn_hidden = {}", p.tp, m.ffn_hidden));
+  r.check(p.ep >= 1 && p.tp % p.ep == 0, "placement.ep", fmt::format("ep = {} must divide tp = {}", p.ep, p.tp));
+  r.check(p.ep == 1 || m.experts > 1, "placement.ep", "expert parallelism needs a mixture-of-experts model (experts > 1)");
+  r.check(p.ep == 1 || m.experts % p.ep == 0, "placement.ep",
+          fmt::format("ep = {} must divide the model's {} experts", p.ep, m.experts));
   return p;
 }
 

@@ -109,6 +109,11 @@ struct ServingParams {
   DType kv_dtype = DType::kBf16;  // the KV cache
   int tp = 1;
   int pp = 1;
+  // Expert parallelism inside a stage's tp group (vLLM's expert parallel with
+  // tensor-parallel attention): each rank holds experts/ep whole experts,
+  // split tp/ep ways, and computes them for every token routed to them; the
+  // MLP's all-reduce sums the ranks' outputs as under tp.
+  int ep = 1;
   int replicas = 0;  // 0: every device of the cluster, tp·pp per replica
   // Disaggregated prefill and decode (DistServe, Splitwise): the first
   // `prefill_replicas` replicas only prefill; each request's KV cache is then

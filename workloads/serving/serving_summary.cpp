@@ -123,6 +123,7 @@ void ServingRun::summarize(const TaskTimes& /*times*/, Summary& out) const {
   out.set("kv_utilization_mean", busy > 0 ? kv_area / busy : 0.0);
   out.set("kv_utilization_peak", kv_peak);
   out.set("preemptions", preemptions);
+  out.set("uncalibrated_time_fraction", cost_->uncalibrated_fraction());
   std::int64_t swaps = 0;
   for (const ReplicaScheduler& r : replicas_) swaps += r.swaps();
   out.set("swaps", swaps);
