@@ -281,25 +281,25 @@ IterationCost::Priced IterationCost::attention(const BatchShape& b) {
   Priced t;
   for (const auto& [q, c] : b.chunks) {
     const std::int64_t key = (q << 32) | c;  // both below 2^24
-    auto it = chunk_.find(key);
-    if (it == chunk_.end()) {
+    const Priced* found = chunk_.find(key);
+    if (!found) {
       BatchShape one;
       one.chunks.emplace_back(q, c);
-      it = chunk_.emplace(key, price(attention_ops(one))).first;
+      found = &chunk_.insert(key, price(attention_ops(one)));
     }
-    t = t + it->second;
+    t = t + *found;
   }
   if (b.decodes > 0) {
     const std::int64_t mean = ceil_div(b.decode_context, b.decodes);
     const std::int64_t key = (b.decodes << 32) | mean;
-    auto it = decode_.find(key);
-    if (it == decode_.end()) {
+    const Priced* found = decode_.find(key);
+    if (!found) {
       BatchShape d;
       d.decodes = b.decodes;
       d.decode_context = b.decode_context;
-      it = decode_.emplace(key, price(attention_ops(d))).first;
+      found = &decode_.insert(key, price(attention_ops(d)));
     }
-    t = t + it->second;
+    t = t + *found;
   }
   return t;
 }
@@ -321,8 +321,8 @@ Duration IterationCost::stage_time(int stage, const BatchShape& b) {
   if (first || last) {
     const std::int64_t key = (static_cast<std::int64_t>(first) << 62) | (static_cast<std::int64_t>(last) << 61) |
                              ((first ? b.tokens : 0) << 28) | (last ? b.samples : 0);
-    auto it = extra_.find(key);
-    if (it == extra_.end()) {
+    const Priced* found = extra_.find(key);
+    if (!found) {
       Priced t = price(stage_extra_ops(stage, b));
       if (last && p_.tp > 1 && b.samples > 0) {
         // The output layer's logits gathered from the vocabulary shards (vLLM gathers them to sample).
@@ -334,10 +334,10 @@ Duration IterationCost::stage_time(int stage, const BatchShape& b) {
                                                   eb(activation_type(p_.dtype))));
         t.time = t.time + pricing_.collectives->price(c).time;
       }
-      it = extra_.emplace(key, t).first;
+      found = &extra_.insert(key, t);
     }
-    gpu = gpu + it->second.time;
-    ops = ops + it->second;
+    gpu = gpu + found->time;
+    ops = ops + *found;
   }
   operations_ns_ += static_cast<double>(ops.time.count());
   uncalibrated_ns_ += static_cast<double>(ops.uncalibrated.count());

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "workloads/serving/price_memo.hpp"
 #include "workloads/serving/serving_spec.hpp"
 #include "workloads/workload.hpp"
 
@@ -106,9 +107,9 @@ class IterationCost {
   std::vector<Priced> dense_;
   std::vector<Duration> reduce_;
   std::vector<Parts> parts_;
-  std::unordered_map<std::int64_t, Priced> chunk_;   // (queries, context) -> one layer's chunk attention
-  std::unordered_map<std::int64_t, Priced> decode_;  // (decodes, mean context) -> one layer's decode attention
-  std::unordered_map<std::int64_t, Priced> extra_;   // (stage kind, tokens, samples) -> embedding / head
+  PriceMemo<Priced> chunk_;   // (queries, context) -> one layer's chunk attention
+  PriceMemo<Priced> decode_;  // (decodes, mean context) -> one layer's decode attention
+  PriceMemo<Priced> extra_;   // (stage kind, tokens, samples) -> embedding / head
   double operations_ns_ = 0;     // every stage_time's operations, summed
   double uncalibrated_ns_ = 0;   // what of them no calibration row covered
 };
