@@ -23,6 +23,15 @@ std::atomic<std::uint64_t> g_allocations{0};
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
+// The nothrow form too (std::stable_sort's temporary buffer uses it): every
+// new this binary's deletes free must come from malloc.
+[[gnu::noinline]] void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n == 0 ? 1 : n);
+}
+[[gnu::noinline]] void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
 // Not inlined: GCC would otherwise see `new` paired with free() and warn.
 [[gnu::noinline]] void operator delete(void* p) noexcept {
   std::free(p);
