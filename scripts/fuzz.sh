@@ -17,12 +17,14 @@ cmake -S "$root/tests/fuzz" -B "$out" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCM
 cmake --build "$out" >/dev/null
 corpus=$out/corpus
 rm -rf "$corpus" "$out"/fuzz-*.log && mkdir -p "$corpus"
-# The first byte picks the reader (tests/fuzz/fuzz_inputs.cpp): 0 the scenario reader, 2 the CSV reader.
+# The first byte picks the reader (tests/fuzz/fuzz_inputs.cpp): 0 the scenario reader, 2 the
+# request-trace reader (files with "trace" in their names), 3 the flow CSV reader.
 for f in "$root"/scenarios/*.yaml "$root"/tests/fuzz/seeds/*.yaml; do
   { printf '\x00'; cat "$f"; } >"$corpus/$(basename "$f").in"
 done
 while IFS= read -r -d '' f; do
-  { printf '\x02'; cat "$f"; } >"$corpus/$(basename "$f").in"
+  case $f in *trace*) byte='\x02' ;; *) byte='\x03' ;; esac
+  { printf "$byte"; cat "$f"; } >"$corpus/$(basename "$f").in"
 done < <(find "$root/tests" "$root/scenarios" -name '*.csv' -print0)
 cd "$out"
 "$out/orrery_fuzz" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \

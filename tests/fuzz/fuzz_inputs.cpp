@@ -1,7 +1,7 @@
 // libFuzzer target over the inputs a user writes (issue 16): the scenario
 // reader (YAML, aliases, duplicate keys, nesting), --set overrides applied to
-// the document, the unit parser, and the traffic CSV reader. The first byte
-// picks the reader; for the scenario reader the input is the YAML text, then
+// the document, the unit parser, the traffic CSV reader and the serving
+// workload's request-trace reader. The first byte picks the reader; for the scenario reader the input is the YAML text, then
 // optionally a line "--set" and one key.path=value per line. Any exception
 // other than orrery's ConfigError and ValueError escapes and is reported as a
 // crash, as are signals and sanitizer findings: a user must only ever see a
@@ -15,6 +15,7 @@
 #include "sim/config/reader.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/units.hpp"
+#include "workloads/serving/requests.hpp"
 #include "workloads/traffic_csv.hpp"
 
 namespace {
@@ -77,10 +78,20 @@ void scenario(std::string_view input) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 3) {
+  switch (data[0] % 4) {
     case 0:
-    case 1:  // two thirds of the inputs: the scenario reader
+    case 1:  // half the inputs: the scenario reader
       scenario(text);
+      break;
+    case 2:
+      try {
+        orrery::workload::serving::RequestsSpec spec;
+        spec.time_scale = 0.5;
+        (void)orrery::workload::serving::parse_request_trace(std::string(text), spec, "fuzz.csv",
+                                                             "workload.requests.file");
+      } catch (const ConfigError&) {
+      } catch (const ValueError&) {
+      }
       break;
     default:
       try {

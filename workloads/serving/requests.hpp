@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/rng.hpp"
 #include "sim/core/time.hpp"
 #include "workloads/serving/serving_spec.hpp"
 
@@ -50,7 +51,7 @@ struct RequestList {
 class LengthDraw {
  public:
   explicit LengthDraw(const LengthSpec& spec);
-  std::int64_t operator()(class Rng& rng) const;
+  std::int64_t operator()(Rng& rng) const;
 
  private:
   LengthSpec spec_;

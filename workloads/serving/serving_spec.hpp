@@ -12,7 +12,7 @@
 #include "sim/config/reader.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/time.hpp"
-#include "sim/task/operation.hpp"
+#include "workloads/vocabulary.hpp"
 #include "workloads/training/transformer.hpp"
 
 namespace orrery::workload::serving {
