@@ -16,6 +16,7 @@
 
 #include "sim/config/registry.hpp"
 #include "sim/core/error.hpp"
+#include "sim/core/progress.hpp"
 #include "sim/core/summary.hpp"
 #include "sim/core/units.hpp"
 #include "sim/task/task_source.hpp"
@@ -97,6 +98,10 @@ class RunningWorkload : public TaskSource {
   virtual void summarize(const TaskTimes& times, Summary& out) const = 0;
   // After the run: the workload's own result tables.
   [[nodiscard]] virtual std::vector<ResultTable> tables() const { return {}; }
+  // Where the run stands, in the workload's own terms (serving: requests
+  // finished); the executor's share of tasks says little when tasks keep
+  // coming. Called before the run.
+  virtual void report_progress(ProgressFn /*progress*/) {}
 };
 
 class Workload {

@@ -122,10 +122,14 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   if (rec.records_timeline()) rec.reserve_spans(graph.size() + graph.size() / 2);
   exec::Executor executor(engine, cluster, *network, graph, rec.records_timeline() ? &rec : nullptr,
                           scenario.collectives.get(), &context.plans());
-  if (progress) executor.report_progress(progress);
   const std::unique_ptr<workload::RunningWorkload> running =
       scenario.workload->start(shape, lowered, context.pricing());
   if (running) executor.add_source(*running);
+  if (progress && running) {
+    running->report_progress(progress);
+  } else if (progress) {
+    executor.report_progress(progress);
+  }
   const task::TaskTimes times = executor.run();
   out.events = engine.events_processed();
   if (scenario.workload->iterates()) out.iteration_time = times.makespan - Time::zero();

@@ -236,6 +236,27 @@ TEST(ServingScheduler, RecomputePreemptionFreesAndRestoresEverything) {
   EXPECT_EQ(s.outstanding_tokens(), 0);
 }
 
+TEST(ServingScheduler, PriorityOrderServesTheMostUrgentClassFirst) {
+  // One sequence per iteration: request 0 (class 1) arrived before request 1
+  // (class 0). FCFS serves 0 first; priority order serves 1 first.
+  for (const auto& [order, first] : std::vector<std::pair<sv::Order, std::int32_t>>{{sv::Order::kFcfs, 0},
+                                                                                    {sv::Order::kPriority, 1}}) {
+    sv::ServingParams p = scheduler_params();
+    p.scheduler.max_batch = 1;
+    p.scheduler.order = order;
+    auto requests = requests_of({{10, 1}, {10, 1}});
+    requests[0].request.priority = 1;
+    requests[1].request.priority = 0;
+    sv::ReplicaScheduler s(p, 100, 0, requests);
+    ASSERT_TRUE(s.enqueue(0));
+    ASSERT_TRUE(s.enqueue(1));
+    const auto it = s.next();
+    ASSERT_TRUE(it);
+    ASSERT_EQ(it->steps.size(), 1u);
+    EXPECT_EQ(it->steps[0].request, first);
+  }
+}
+
 TEST(ServingScheduler, RejectsWhatCanNeverFit) {
   sv::ServingParams p = scheduler_params();
   p.kv.max_seq_len = 128;

@@ -146,6 +146,9 @@ void ServingRun::count_in_system(Time now, int delta) {
   in_system_area_ += static_cast<double>(in_system_) * (now - last_change_).seconds();
   last_change_ = now;
   in_system_ += delta;
+  if (delta < 0 && progress_ && (++ended_ & 1023) == 0) {
+    progress_("serving", static_cast<double>(ended_) / static_cast<double>(state_.size()));
+  }
 }
 
 void ServingRun::arrive(TaskSink& sink, std::size_t i) {

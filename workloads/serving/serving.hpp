@@ -58,6 +58,7 @@ class ServingRun final : public RunningWorkload {
   void finished(TaskSink& sink, TaskId task) override;
   void summarize(const TaskTimes& times, Summary& out) const override;
   [[nodiscard]] std::vector<ResultTable> tables() const override;
+  void report_progress(ProgressFn progress) override { progress_ = std::move(progress); }
 
   // What the run saw (tests read them).
   [[nodiscard]] const std::vector<RequestState>& requests() const { return state_; }
@@ -109,6 +110,8 @@ class ServingRun final : public RunningWorkload {
   // The number of requests in the system, integrated over time (Little's law).
   Time last_change_;
   std::int64_t in_system_ = 0;
+  ProgressFn progress_;
+  std::int64_t ended_ = 0;  // requests finished or rejected
   double in_system_area_ = 0;  // request-seconds
 };
 
