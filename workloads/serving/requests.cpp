@@ -67,6 +67,12 @@ std::int32_t draw_priority(const std::vector<double>& shares, Rng& rng) {
 // Arrivals stop at 10^9 s (31 years), far inside the int64 ns clock.
 constexpr double kMaxArrivalSeconds = 1e9;
 
+[[noreturn]] void too_many(const RequestsSpec& spec) {
+  throw ConfigError(spec.at, "workload.requests",
+                    fmt::format("more than 2^24 = {} requests: lower the rate × duration, or give a count",
+                                kMaxRequests));
+}
+
 bool keep_going(const RequestsSpec& spec, std::size_t n, Time t) {
   if (spec.count > 0 && static_cast<std::int64_t>(n) >= spec.count) return false;
   if (spec.duration > Duration{} && t - Time::zero() > spec.duration) return false;
@@ -94,6 +100,7 @@ RequestList generate_requests(const RequestsSpec& spec, std::uint64_t seed) {
     if (t > kMaxArrivalSeconds) break;
     const Time at = Time::zero() + Duration::from_seconds(t);
     if (!keep_going(spec, out.requests.size(), at)) break;
+    if (out.requests.size() >= static_cast<std::size_t>(kMaxRequests)) too_many(spec);
     Request r;
     r.arrival = at;
     r.prompt = static_cast<std::int32_t>(prompt(prompts));
@@ -268,6 +275,7 @@ RequestList parse_request_trace(const std::string& text, const RequestsSpec& spe
       ++out.skipped;
       continue;
     }
+    if (rows.size() >= static_cast<std::size_t>(kMaxRequests)) too_many(spec);
     if (row.r.prompt == 0) {
       fail((*columns)[kPrompt] + 1, "a request with no prompt tokens (a request needs at least one)");
     }

@@ -17,9 +17,7 @@ DType dtype_named(const std::string& s) {
   return DType::kBf16;
 }
 
-// The caps: requests beyond these would take more memory than a run should
-// (a request keeps ~100 bytes of state and a row of the /requests table).
-constexpr std::int64_t kMaxRequests = std::int64_t{1} << 24;
+// The cap on tokens (kMaxRequests is in serving_spec.hpp).
 constexpr std::int64_t kMaxTokens = std::int64_t{1} << 24;  // per prompt or output (the model cap on seq_len)
 
 LengthSpec read_length(config::Reader& r, const char* what) {
@@ -251,8 +249,9 @@ ServingParams ServingParams::read(config::Reader& r) {
         "(split, 8x8), forward execution 3.3-3.4 us per call (pytorch/pytorch PR #32194, 2020); a floor, as a "
         "module's Python adds to it");
     if (d) return;
-    h.check(p.host.per_iteration >= Duration{}, "per_iteration", "must not be negative");
-    h.check(p.host.per_kernel >= Duration{}, "per_kernel", "must not be negative");
+    h.check(p.host.per_iteration >= Duration{} && p.host.per_iteration <= Duration::s(3600), "per_iteration",
+            "must be in [0, 1 h]");
+    h.check(p.host.per_kernel >= Duration{} && p.host.per_kernel <= Duration::s(1), "per_kernel", "must be in [0, 1 s]");
   });
   r.section("slo", "the latency targets for attainment and goodput (absent: no bound)", false,
             [&](config::Reader& s) {
@@ -272,6 +271,10 @@ ServingParams ServingParams::read(config::Reader& r) {
   const auto& m = p.model;
   r.check(m.heads % p.tp == 0, "placement.tp",
           fmt::format("tp = {} must divide the model's {} attention heads", p.tp, m.heads));
+  r.check(m.kv_heads % p.tp == 0 || p.tp % m.kv_heads == 0, "placement.tp",
+          fmt::format("tp = {} and the model's {} key/value heads: one must divide the other (each rank holds "
+                      "whole key/value heads, or shares one)",
+                      p.tp, m.kv_heads));
   r.check(m.layers >= p.pp, "placement.pp", fmt::format("pp = {} exceeds the model's {} layers", p.pp, m.layers));
   r.check(m.ffn_hidden % p.tp == 0, "placement.tp", fmt::format("tp = {} must divide ffn_hidden = {}", p.tp, m.ffn_hidden));
   r.check(p.ep >= 1 && p.tp % p.ep == 0, "placement.ep", fmt::format("ep = {} must divide tp = {}", p.ep, p.tp));

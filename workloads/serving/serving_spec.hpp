@@ -17,6 +17,9 @@
 
 namespace orrery::workload::serving {
 
+// At most 2^24 requests a run: each keeps ~100 bytes of state and a row of /requests.
+inline constexpr std::int64_t kMaxRequests = std::int64_t{1} << 24;
+
 // How requests arrive: a Poisson process; a Gamma renewal process whose
 // inter-arrival times have coefficient of variation `cv` (cv = 1 is Poisson,
 // cv > 1 is bursty: the serving trace study's Gamma fit); or a CSV trace.
