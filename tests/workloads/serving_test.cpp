@@ -257,6 +257,38 @@ TEST(ServingScheduler, PriorityOrderServesTheMostUrgentClassFirst) {
   }
 }
 
+TEST(ServingScheduler, SwapPreemptionKeepsTheCacheAndMovesItsBlocks) {
+  // As the recompute case, but the preempted request's blocks go to host
+  // memory and come back: no token is computed twice (the prefills total the
+  // two prompts, 128 tokens), and the blocks swapped out equal those swapped
+  // back in.
+  sv::ServingParams p = scheduler_params();
+  p.scheduler.preemption = sv::Preemption::kSwap;
+  auto requests = requests_of({{64, 40}, {64, 40}});
+  sv::ReplicaScheduler s(p, 10, 100, requests);
+  ASSERT_TRUE(s.enqueue(0));
+  ASSERT_TRUE(s.enqueue(1));
+  std::vector<std::int32_t> done;
+  std::int64_t prefill = 0, out = 0, in = 0, tokens = 0;
+  int iterations = 0;
+  while (auto it = s.next()) {
+    prefill += it->prefill_tokens;
+    out += it->swap_out_blocks;
+    in += it->swap_in_blocks;
+    tokens += it->shape.tokens;
+    s.complete(*it, Time::zero(), done);
+    ASSERT_LT(++iterations, 1000);
+  }
+  EXPECT_EQ(done.size(), 2u);
+  EXPECT_GE(s.swaps(), 1);
+  EXPECT_GT(out, 0);
+  EXPECT_EQ(in, out);
+  EXPECT_EQ(prefill, 128);
+  // Every token computed once: 64 + 39 per request.
+  EXPECT_EQ(tokens, 2 * (64 + 39));
+  EXPECT_EQ(s.free_blocks(), 10);
+}
+
 TEST(ServingScheduler, RejectsWhatCanNeverFit) {
   sv::ServingParams p = scheduler_params();
   p.kv.max_seq_len = 128;
