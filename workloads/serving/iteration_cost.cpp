@@ -104,7 +104,11 @@ MemoryPlan plan_memory(const ServingParams& p, const DeviceFacts& device) {
 
 IterationCost::IterationCost(const ServingParams& p, const RuntimePricing& pricing,
                              std::vector<std::vector<DeviceId>> groups)
-    : p_(p), pricing_(pricing), groups_(std::move(groups)), layers_(stage_layers(p.model.layers, p.pp)) {}
+    : p_(p),
+      pricing_(pricing),
+      groups_(std::move(groups)),
+      layers_(stage_layers(p.model.layers, p.pp)),
+      layer_kernels_(static_cast<std::int64_t>(layer_ops(1).size())) {}
 
 std::vector<Operation> IterationCost::layer_ops(std::int64_t tokens) const {
   const auto& m = p_.model;
@@ -182,9 +186,15 @@ std::vector<Operation> IterationCost::stage_extra_ops(int stage, const BatchShap
 }
 
 std::int64_t IterationCost::kernels(int stage, const BatchShape& b) const {
-  const std::int64_t per_layer = static_cast<std::int64_t>(layer_ops(1).size()) + (b.chunks.empty() ? 0 : 1) +
-                                 (b.decodes > 0 ? 1 : 0) + (p_.tp > 1 ? 2 : 0);
-  return per_layer * layers(stage) + static_cast<std::int64_t>(stage_extra_ops(stage, b).size());
+  const std::int64_t per_layer =
+      layer_kernels_ + (b.chunks.empty() ? 0 : 1) + (b.decodes > 0 ? 1 : 0) + (p_.tp > 1 ? 2 : 0);
+  // stage_extra_ops: the embedding on the first stage, the final norm and the output layer on the last.
+  const std::int64_t extra = (stage == 0 ? 1 : 0) + (stage == p_.pp - 1 && b.samples > 0 ? 2 : 0);
+  return per_layer * layers(stage) + extra;
+}
+
+double IterationCost::hidden_bytes(std::int64_t tokens) const {
+  return static_cast<double>(tokens * p_.model.hidden) * eb(activation_type(p_.dtype));
 }
 
 double IterationCost::kv_bytes_per_token(int stage) const {
@@ -192,13 +202,14 @@ double IterationCost::kv_bytes_per_token(int stage) const {
   return 2.0 * static_cast<double>(s.kv_heads * s.head_dim * layers(stage)) * eb(p_.kv_dtype);
 }
 
+IterationCost::Priced IterationCost::price(const Operation& op) const {
+  const DeviceModel::OperationCost c = pricing_.device->cost(op);
+  return {c.time, c.calibrated ? Duration{} : c.time};
+}
+
 IterationCost::Priced IterationCost::price(const std::vector<Operation>& ops) const {
   Priced p;
-  for (const Operation& op : ops) {
-    const DeviceModel::OperationCost c = pricing_.device->cost(op);
-    p.time = p.time + c.time;
-    if (!c.calibrated) p.uncalibrated = p.uncalibrated + c.time;
-  }
+  for (const Operation& op : ops) p = p + price(op);
   return p;
 }
 
@@ -210,33 +221,21 @@ Duration IterationCost::all_reduce(int stage, std::int64_t tokens) {
   CollectiveWork c;
   c.op = CollectiveOp::kAllReduce;
   c.group = groups_[static_cast<std::size_t>(stage)];
-  c.bytes = Bytes(static_cast<std::int64_t>(static_cast<double>(tokens * p_.model.hidden) *
-                                            eb(activation_type(p_.dtype))));
+  c.bytes = Bytes(static_cast<std::int64_t>(hidden_bytes(tokens)));
   // Every stage's group has the same shape inside its node(s): one price per token count.
   reduce_[i] = pricing_.collectives->price(c).time;
   return reduce_[i];
-}
-
-const IterationCost::Priced& IterationCost::layer_dense(std::int64_t tokens) {
-  const auto i = static_cast<std::size_t>(tokens);
-  if (dense_.size() <= i) dense_.resize(i + 1, Priced{Duration::ns(-1), {}});
-  if (dense_[i].time < Duration{}) dense_[i] = price(layer_ops(tokens));
-  return dense_[i];
 }
 
 const IterationCost::Parts& IterationCost::layer_parts(std::int64_t tokens) {
   const auto i = static_cast<std::size_t>(tokens);
   if (parts_.size() <= i) parts_.resize(i + 1);
   Parts& p = parts_[i];
-  if (p.compute >= Duration{}) return p;
-  p.compute = Duration{};
+  if (p.compute.time >= Duration{}) return p;
+  p.compute = Priced{};
   for (const Operation& op : layer_ops(tokens)) {
-    const Duration t = pricing_.device->time(op);
-    if (std::holds_alternative<Gemm>(op)) {
-      p.compute = p.compute + t;
-    } else {
-      p.memory = p.memory + t;
-    }
+    Priced& part = std::holds_alternative<Gemm>(op) ? p.compute : p.memory;
+    part = part + price(op);
   }
   return p;
 }
@@ -254,8 +253,8 @@ const IterationCost::Parts& IterationCost::layer_parts(std::int64_t tokens) {
 Duration IterationCost::overlapped_layer(int stage, const BatchShape& b) {
   const std::int64_t n = std::min<std::int64_t>(p_.scheduler.nano_batches, std::max<std::int64_t>(1, b.tokens));
   const std::int64_t part = ceil_div(b.tokens, n);
-  Duration compute = Duration::ns(layer_parts(part).compute.count() * n);
-  Duration memory = layer_parts(b.tokens).memory;
+  Duration compute = Duration::ns(layer_parts(part).compute.time.count() * n);
+  Duration memory = layer_parts(b.tokens).memory.time;
   const Duration network = Duration::ns(all_reduce(stage, part).count() * 2 * n);
   for (const auto& [q, c] : b.chunks) {
     BatchShape one;
@@ -307,7 +306,8 @@ IterationCost::Priced IterationCost::attention(const BatchShape& b) {
 Duration IterationCost::stage_time(int stage, const BatchShape& b) {
   const std::int64_t layers = this->layers(stage);
   const bool nano = p_.scheduler.nano_batches > 1;
-  const Priced dense = layer_dense(b.tokens);
+  const Parts& parts = layer_parts(b.tokens);
+  const Priced dense = parts.compute + parts.memory;
   const Priced attend = attention(b);
   const Duration reduce = all_reduce(stage, b.tokens);
   const Duration per_layer = nano ? overlapped_layer(stage, b) : dense.time + reduce + reduce + attend.time;

@@ -69,6 +69,9 @@ class IterationCost {
   [[nodiscard]] double uncalibrated_fraction() const {
     return operations_ns_ > 0 ? uncalibrated_ns_ / operations_ns_ : 0.0;
   }
+  // Bytes of `tokens` tokens' hidden states in the activations' type: what
+  // an all-reduce sums and a pipeline stage sends.
+  [[nodiscard]] double hidden_bytes(std::int64_t tokens) const;
   // Bytes of one token's keys and values on one device of the stage.
   [[nodiscard]] double kv_bytes_per_token(int stage) const;
   // Kernels the stage launches for the batch (eager mode's host time).
@@ -83,18 +86,19 @@ class IterationCost {
     Duration uncalibrated;
     Priced operator+(const Priced& o) const { return {time + o.time, uncalibrated + o.uncalibrated}; }
   };
+  [[nodiscard]] Priced price(const Operation& op) const;
   [[nodiscard]] Priced price(const std::vector<Operation>& ops) const;
-  // One layer's dense operations (its all-reduces apart).
-  [[nodiscard]] const Priced& layer_dense(std::int64_t tokens);
-  // One layer's attention for the batch, one kernel after another.
-  [[nodiscard]] Priced attention(const BatchShape& b);
-  // One layer's dense operations split by what bounds them: GEMMs (compute),
-  // norms and activations (memory).
+  // One layer's dense operations (its all-reduces apart), priced once per
+  // token count and split by what bounds them: GEMMs (compute), norms,
+  // activations, rotary and cache writes (memory). Run one after another
+  // they take compute + memory; NanoFlow overlaps the two.
   struct Parts {
-    Duration compute = Duration::ns(-1);
-    Duration memory;
+    Priced compute{Duration::ns(-1), {}};
+    Priced memory;
   };
   [[nodiscard]] const Parts& layer_parts(std::int64_t tokens);
+  // One layer's attention for the batch, one kernel after another.
+  [[nodiscard]] Priced attention(const BatchShape& b);
   // NanoFlow's overlapped layer: max(C, M, N) + (C + M + N − max) / n.
   [[nodiscard]] Duration overlapped_layer(int stage, const BatchShape& b);
 
@@ -102,11 +106,11 @@ class IterationCost {
   RuntimePricing pricing_;
   std::vector<std::vector<DeviceId>> groups_;
   std::vector<std::int64_t> layers_;
-  // By token count (at most max_batched_tokens): one layer's dense operations
-  // with its all-reduces, and one all-reduce; -1 ns: not priced yet.
-  std::vector<Priced> dense_;
-  std::vector<Duration> reduce_;
+  // By token count (at most max_batched_tokens): one layer's dense operations,
+  // and one all-reduce; -1 ns: not priced yet.
   std::vector<Parts> parts_;
+  std::vector<Duration> reduce_;
+  std::int64_t layer_kernels_ = 0;  // kernels of one layer's dense operations
   PriceMemo<Priced> chunk_;   // (queries, context) -> one layer's chunk attention
   PriceMemo<Priced> decode_;  // (decodes, mean context) -> one layer's decode attention
   PriceMemo<Priced> extra_;   // (stage kind, tokens, samples) -> embedding / head

@@ -1,6 +1,7 @@
 #include "workloads/serving/replica.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace orrery::workload::serving {
 
@@ -39,19 +40,28 @@ std::int64_t ReplicaScheduler::growth(const RequestState& r, std::int64_t tokens
   return std::max<std::int64_t>(0, blocks_for(tokens) - r.blocks);
 }
 
-bool ReplicaScheduler::enqueue(std::int32_t id) {
-  RequestState& r = requests_[static_cast<std::size_t>(id)];
+bool ReplicaScheduler::never_fits(const RequestState& r) const {
   const std::int64_t longest = std::int64_t{r.request.prompt} + r.request.output;
-  if (longest > max_seq_ || blocks_for(longest) > total_ - watermark_ ||
-      (p_.kv.allocation != Allocation::kPaged && admission_blocks(r) > total_)) {
-    r.phase = Phase::kRejected;
-    return false;
-  }
-  r.target = r.request.prompt;
+  return longest > max_seq_ || blocks_for(longest) > total_ - watermark_ ||
+         (p_.kv.allocation != Allocation::kPaged && admission_blocks(r) > total_);
+}
+
+void ReplicaScheduler::wait(std::int32_t id) {
+  RequestState& r = requests_[static_cast<std::size_t>(id)];
   r.phase = Phase::kQueued;
   waiting_.insert(key(id));
   queued_blocks_ += admission_blocks(r);
-  outstanding_ += longest;
+}
+
+bool ReplicaScheduler::enqueue(std::int32_t id) {
+  RequestState& r = requests_[static_cast<std::size_t>(id)];
+  r.target = r.request.prompt;
+  if (never_fits(r)) {
+    r.phase = Phase::kRejected;
+    return false;
+  }
+  wait(id);
+  outstanding_ += std::int64_t{r.request.prompt} + r.request.output;
   return true;
 }
 
@@ -83,9 +93,7 @@ void ReplicaScheduler::preempt(std::int32_t id, Iteration& it) {
   outstanding_ += r.cached;  // computed again
   r.blocks = 0;
   r.cached = 0;
-  r.phase = Phase::kQueued;
-  waiting_.insert(key(id));
-  queued_blocks_ += admission_blocks(r);
+  wait(id);
 }
 
 void ReplicaScheduler::add_step(Iteration& it, std::int32_t id, std::int64_t tokens) {
@@ -193,9 +201,14 @@ std::optional<Iteration> ReplicaScheduler::next() {
       break;
   }
   if (it.steps.empty()) {
-    // Blocks swapped out while forming nothing stay out; nothing runs.
+    // Nothing runs, but blocks may have moved (a request preempted itself
+    // to the host): the next iteration that runs pays for the copies.
+    unbilled_in_ += it.swap_in_blocks;
+    unbilled_out_ += it.swap_out_blocks;
     return std::nullopt;
   }
+  it.swap_in_blocks += std::exchange(unbilled_in_, 0);
+  it.swap_out_blocks += std::exchange(unbilled_out_, 0);
   it.blocks_used = total_ - free_;
   ++in_flight_;
   return it;
@@ -203,16 +216,12 @@ std::optional<Iteration> ReplicaScheduler::next() {
 
 bool ReplicaScheduler::enqueue_prefilled(std::int32_t id) {
   RequestState& r = requests_[static_cast<std::size_t>(id)];
-  const std::int64_t longest = std::int64_t{r.request.prompt} + r.request.output;
-  if (longest > max_seq_ || blocks_for(longest) > total_ - watermark_ ||
-      (p_.kv.allocation != Allocation::kPaged && admission_blocks(r) > total_)) {
+  if (never_fits(r)) {
     r.phase = Phase::kRejected;
     return false;
   }
-  r.phase = Phase::kQueued;
   r.blocks = 0;
-  waiting_.insert(key(id));
-  queued_blocks_ += admission_blocks(r);
+  wait(id);
   outstanding_ += (r.target - r.cached) + (r.request.output - r.generated);
   return true;
 }

@@ -102,6 +102,10 @@ class ReplicaScheduler {
   [[nodiscard]] std::int64_t admission_blocks(const RequestState& r) const;
   // Blocks it must hold to cache `tokens` tokens (0 more once a reservation is made).
   [[nodiscard]] std::int64_t growth(const RequestState& r, std::int64_t tokens) const;
+  // Longer than max_seq_len, or than the whole cache (less the watermark), or than a reservation can hold.
+  [[nodiscard]] bool never_fits(const RequestState& r) const;
+  // Into the waiting queue (its admission blocks counted as queued).
+  void wait(std::int32_t id);
   void preempt(std::int32_t id, Iteration& it);
   // The newest running request not in flight and not `except`'s, nor in `it`.
   [[nodiscard]] std::optional<std::int32_t> victim(std::int32_t except, const Iteration& it) const;
@@ -127,6 +131,8 @@ class ReplicaScheduler {
   std::int64_t queued_blocks_ = 0;
   std::int64_t preemptions_ = 0;
   std::int64_t swaps_ = 0;
+  std::int64_t unbilled_in_ = 0;   // blocks moved while no iteration was formed
+  std::int64_t unbilled_out_ = 0;
 };
 
 }  // namespace orrery::workload::serving

@@ -233,21 +233,18 @@ void ServingRun::launch(TaskSink& sink, int replica) {
                                                  static_cast<double>(it->swap_in_blocks + it->swap_out_blocks));
     TaskId previous;
     TaskId first;
-    const double activation_bytes = static_cast<double>(it->shape.tokens * p_.model.hidden) *
-                                    bytes_per_element(p_.dtype == DType::kFp8 ? DType::kBf16 : p_.dtype);
+    const auto activation_bytes = static_cast<std::int64_t>(cost.hidden_bytes(it->shape.tokens));
     for (int s = 0; s < p_.pp; ++s) {
       const DeviceId lead = stages[static_cast<std::size_t>(s)].front();
-      std::vector<TaskId> after;
+      TaskId sent;  // stage s > 0 waits for the previous stage's activations
       if (s > 0) {
-        const DeviceId from = stages[static_cast<std::size_t>(s - 1)].front();
-        const TransferWork send{from, lead, Bytes(static_cast<std::int64_t>(activation_bytes))};
-        const TaskId sent = sink.submit(send, TaskKind::kSend, "send", std::span<const TaskId>(&previous, 1), {},
-                                        -1, s);
-        after.push_back(sent);
+        const TransferWork send{stages[static_cast<std::size_t>(s - 1)].front(), lead, Bytes(activation_bytes)};
+        sent = sink.submit(send, TaskKind::kSend, "send", std::span<const TaskId>(&previous, 1), {}, -1, s);
       }
       Duration t = cost.stage_time(s, it->shape);
       if (s == 0) t = t + swap;
-      previous = sink.submit(ComputeWork(lead, t), TaskKind::kForward, name, after, {}, -1, s);
+      previous = sink.submit(ComputeWork(lead, t), TaskKind::kForward, name,
+                             std::span<const TaskId>(&sent, s > 0 ? 1 : 0), {}, -1, s);
       if (s == 0) first = previous;
     }
     pending_.emplace(previous.value(), Pending{replica, std::move(*it), first});
