@@ -87,6 +87,24 @@ std::optional<double> CostModel::calibrated(const task::Operation& op) const {
 }
 
 Cost CostModel::cost(const task::Operation& op) const {
+  // A neural field is its kernels, launched one after another.
+  if (const auto* f = std::get_if<task::NeuralField>(&op)) {
+    Cost total = cost(f->encoding);
+    Duration longest = total.time;
+    for (const task::TinyMlp& m : f->mlps) {
+      const Cost c = cost(m);
+      total.time += c.time;
+      total.flops = Flops(total.flops.count() + c.flops.count());
+      total.bytes = Bytes(total.bytes.count() + c.bytes.count());
+      total.calibrated = total.calibrated && c.calibrated;
+      if (c.time > longest) {
+        longest = c.time;
+        total.bound = c.bound;
+        total.efficiency = c.efficiency;
+      }
+    }
+    return total;
+  }
   const Roofline rf = roofline(op, rates_);
   Cost c;
   c.flops = Flops(rf.flops);

@@ -41,18 +41,26 @@ double NgpcModel::lookups_per_s() const {
          real(dv.engine_lookups_per_cycle.value);
 }
 
-double NgpcModel::table_bytes(const task::HashGridEncoding& h) const {
-  return std::ldexp(1.0, static_cast<int>(h.log2_table)) * real(h.features) * kFeatureBytes;
+double NgpcModel::table_bytes(const task::HashGridEncoding& h, std::int64_t level) const {
+  return task::level_entries(h, level) * real(h.features) * kFeatureBytes;
 }
 
-double NgpcModel::sram_hit_fraction(const task::HashGridEncoding& h) const {
-  return std::min(1.0, real(device_->engine_sram.value.count()) / table_bytes(h));
+double NgpcModel::sram_hit_fraction(const task::HashGridEncoding& h, std::int64_t level) const {
+  return std::min(1.0, real(device_->engine_sram.value.count()) / table_bytes(h, level));
+}
+
+bool NgpcModel::fits_sram(const task::HashGridEncoding& h) const {
+  for (std::int64_t l = 0; l < h.levels; ++l)
+    if (sram_hit_fraction(h, l) < 1.0) return false;
+  return true;
 }
 
 double NgpcModel::encoded_points_per_s(const task::HashGridEncoding& h) const {
-  const double lookups_per_point = real(h.levels) * std::ldexp(1.0, static_cast<int>(h.dims));
+  const double corners = real(task::corners_of(h));
+  const double lookups_per_point = real(h.levels) * corners;
   const double on_chip = lookups_per_s() / lookups_per_point;
-  const double misses_per_point = lookups_per_point * (1 - sram_hit_fraction(h));
+  double misses_per_point = 0;
+  for (std::int64_t l = 0; l < h.levels; ++l) misses_per_point += corners * (1 - sram_hit_fraction(h, l));
   if (misses_per_point <= 0) return on_chip;
   const double entry_bytes = real(h.features) * kFeatureBytes;
   const double dram = device_->memory_bandwidth.value.bytes_per_s() / (misses_per_point * entry_bytes);
@@ -78,6 +86,12 @@ Duration NgpcModel::mlp_time(const task::TinyMlp& m) const {
 
 Duration NgpcModel::fused_time(const task::HashGridEncoding& h, const task::TinyMlp& m) const {
   return std::max(encoding_time(h), mlp_time(m));
+}
+
+Duration NgpcModel::field_time(const task::NeuralField& f) const {
+  Duration mlps;
+  for (const task::TinyMlp& m : f.mlps) mlps += mlp_time(m);
+  return std::max(encoding_time(f.encoding), mlps);
 }
 
 NeuralFieldComparison compare(const task::HashGridEncoding& h, const task::TinyMlp& m,

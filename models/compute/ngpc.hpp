@@ -10,20 +10,26 @@
 // while the level's table fits in an engine's SRAM. A table of
 // 2^log2_table × features × 2 B (fp16) that does not fit keeps its first
 // SRAM-sized part on chip; hashed indices are uniform, so a share
-// SRAM / table of the lookups hits and the rest go through the GPU's L2 to
+// SRAM / table of the level's lookups hits and the rest go through the GPU's L2 to
 // DRAM at the device's memory_bandwidth, each moving its entry
 // (features × 2 B) — the same accounting as the GPU's hash-grid roofline,
 // which assumes that neighbouring samples share cache lines:
 //   t_encode = max(lookups ÷ lookup rate, misses × entry bytes ÷ bandwidth).
-// Every level is priced at the full table size (coarse levels that are
-// smaller make this an upper bound).
+// Each level's table has its own size (task::level_entries: coarse levels
+// whose grids have fewer vertices than the table hold only those; with
+// base_resolution 0 every level is priced at the full table, an upper bound).
+// A simplex encoding reads dims + 1 vertices instead of 2^dims; the engine's
+// lookups per cycle are SRAM ports, so it encodes proportionally more points.
 //
 // MLP. A weight-stationary A×A array computes an in→out layer slice for one
 // point per cycle, so a layer costs ceil(in/A)·ceil(out/A) cycles per point
 // and NFP: t_mlp = points × Σ layers ceil(in/A)·ceil(out/A) ÷ (NFPs × clock).
 //
 // On the GPU the same work is two kernels priced by the GPU cost model
-// (tiny-cuda-nn runs the encoding and the fully fused MLP separately).
+// (tiny-cuda-nn runs the encoding and the fully fused MLP separately). Every
+// other kernel of an application (ray generation, sampling, compositing)
+// runs on the host GPU's SMs: device_kind_ngpc prices it with the host's
+// cost model.
 #pragma once
 
 #include <memory>
@@ -41,14 +47,20 @@ class NgpcModel {
 
   [[nodiscard]] const Device& device() const { return *device_; }
   [[nodiscard]] double lookups_per_s() const;
-  [[nodiscard]] double table_bytes(const task::HashGridEncoding& h) const;
-  [[nodiscard]] double sram_hit_fraction(const task::HashGridEncoding& h) const;
+  // Level `level`'s table (task::level_entries fp16 entries of `features`).
+  [[nodiscard]] double table_bytes(const task::HashGridEncoding& h, std::int64_t level = 0) const;
+  [[nodiscard]] double sram_hit_fraction(const task::HashGridEncoding& h, std::int64_t level = 0) const;
+  // Every level's table fits its engine's SRAM.
+  [[nodiscard]] bool fits_sram(const task::HashGridEncoding& h) const;
   [[nodiscard]] double encoded_points_per_s(const task::HashGridEncoding& h) const;
   [[nodiscard]] Duration encoding_time(const task::HashGridEncoding& h) const;
   [[nodiscard]] std::int64_t mlp_cycles_per_point(const task::TinyMlp& m) const;
   [[nodiscard]] Duration mlp_time(const task::TinyMlp& m) const;
   // Encoding fused into the MLP: max of the two.
   [[nodiscard]] Duration fused_time(const task::HashGridEncoding& h, const task::TinyMlp& m) const;
+  // A neural field: its MLPs run one after another on the MLP engines while
+  // the encoding engines feed them: max(encoding, Σ MLPs).
+  [[nodiscard]] Duration field_time(const task::NeuralField& f) const;
 
  private:
   std::shared_ptr<const Device> device_;

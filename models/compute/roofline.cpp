@@ -1,6 +1,8 @@
 #include "models/compute/roofline.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "sim/core/units.hpp"
 
@@ -44,7 +46,41 @@ struct Visit {
   Roofline operator()(const task::Elementwise& e) const { return vector(e); }
   Roofline operator()(const task::LayerOp& l) const { return vector(l); }
   Roofline operator()(const task::OptimizerStep& o) const { return vector(o); }
-  Roofline operator()(const task::HashGridEncoding& h) const { return vector(h); }
+  // Level tables the L2 holds serve their gathers on chip: with per-level
+  // sizes (base_resolution > 0), the smallest levels fill the L2 first — a
+  // point reads every level equally often, so the small tables are the ones
+  // whose lines stay resident — and only the other levels' gathers reach DRAM.
+  Roofline operator()(const task::HashGridEncoding& h) const {
+    Roofline out = vector(h);
+    if (h.base_resolution <= 0 || r.on_chip <= 0) return out;
+    std::vector<double> level_bytes;
+    for (std::int64_t l = 0; l < h.levels; ++l)
+      level_bytes.push_back(task::level_entries(h, l) * real(h.features) * 2);
+    std::sort(level_bytes.begin(), level_bytes.end());
+    double held = 0;
+    std::int64_t resident = 0;
+    for (double b : level_bytes) {
+      if (held + b > r.on_chip) break;
+      held += b;
+      ++resident;
+    }
+    const double gathers_per_level = real(h.points) * real(task::corners_of(h)) * real(h.features) * 2;
+    out.bytes -= gathers_per_level * real(resident);
+    out.memory_time = out.bytes / r.bandwidth;
+    return out;
+  }
+  // Separate kernels, one after another (tiny-cuda-nn): the parts' times add.
+  Roofline operator()(const task::NeuralField& f) const {
+    Roofline out = (*this)(f.encoding);
+    for (const task::TinyMlp& m : f.mlps) {
+      const Roofline p = (*this)(m);
+      out.compute_time += p.compute_time;
+      out.memory_time += p.memory_time;
+      out.flops += p.flops;
+      out.bytes += p.bytes;
+    }
+    return out;
+  }
   Roofline operator()(const task::Embedding& e) const { return vector(e); }
   Roofline operator()(const task::QuantGemm& q) const {
     const task::OperationWork w = task::work_of(q);
@@ -86,6 +122,7 @@ Rates::Rates(const Device& dev) : device(&dev) {
     peak[static_cast<std::size_t>(i)] = p.present ? p.value.per_s() : 0;
   }
   bandwidth = dev.memory_bandwidth.present ? dev.memory_bandwidth.value.bytes_per_s() : 0;
+  on_chip = dev.on_chip_memory.present ? real(dev.on_chip_memory.value.count()) : 0;
 }
 
 Roofline roofline(const task::Operation& op, const Rates& rates) {

@@ -7,6 +7,10 @@
 //   elementwise, norm, softmax, optimizer_step,
 //   hashgrid, dequantization                         fp32 vector peak
 //   embedding                                        no FLOPs
+//   neural_field                                     its encoding's and MLPs' kernels, summed
+//
+// hashgrid with per-level table sizes: the levels whose tables the device's
+// on-chip cache (on_chip_memory) holds, smallest first, read no DRAM.
 //
 // quant_gemm: a layer whose weights have the activations' type runs at that
 // type's peak; otherwise the weights are dequantized on the fly (weight-only
@@ -28,6 +32,7 @@ struct Rates {
   explicit Rates(const Device& device);
   std::array<double, task::kDTypeCount> peak{};  // FLOP/s per dtype
   double bandwidth = 0;                              // B/s
+  double on_chip = 0;                                // bytes of last-level cache (on_chip_memory)
   const Device* device = nullptr;                    // for messages
 };
 

@@ -198,6 +198,7 @@ void read_device(config::Reader& r, const config::Document* doc, Device& d,
   d.notes =
       r.optional<std::string>("notes", "", "what a user should know (e.g. one GCD of a two-GCD module)");
   d.host_device = r.optional<std::string>("host_device", "", "NGPC only: the GPU the cluster sits beside");
+  if (!r.describing() && !d.host_device.empty()) d.host_device_at = r.where("host_device");
   for (const auto& f : fields()) read_field(r, doc, f, d);
   if (!r.describing()) d.kind->check(r, d);
   r.finish();

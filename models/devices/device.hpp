@@ -63,6 +63,10 @@ struct Device {
 
   // Neural-graphics processing clusters (beside a host GPU).
   std::string host_device;
+  SourceLocation host_device_at;
+  // The host GPU, resolved by the catalog that loaded the device (null when
+  // the device names none or was parsed on its own).
+  std::shared_ptr<const Device> host;
   Sourced<std::int64_t> nfp_count, encoding_engines_per_nfp, engine_lookups_per_cycle, mlp_array;
   Sourced<Bytes> engine_sram;
 

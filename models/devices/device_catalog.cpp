@@ -1,5 +1,7 @@
 #include "models/devices/device_catalog.hpp"
 
+#include "models/devices/device_kind.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -34,7 +36,20 @@ std::shared_ptr<const Device> DeviceCatalog::load(const std::string& name_or_pat
     if (names_.empty()) throw ValueError(msg + fmt::format("; no device files in '{}'", folder_));
     throw ValueError(msg + "; valid: " + join(names_));
   }
-  auto device = std::make_shared<const Device>(load_device(path));
+  auto loaded = std::make_shared<Device>(load_device(path));
+  if (!loaded->host_device.empty()) {
+    // The GPU a neural-graphics cluster sits beside runs the kernels its engines do not.
+    try {
+      loaded->host = load(loaded->host_device);
+    } catch (const ValueError& e) {
+      throw ConfigError(loaded->host_device_at, "host_device", e.what());
+    }
+    if (loaded->host->kind != &gpu_device_kind()) {
+      throw ConfigError(loaded->host_device_at, "host_device",
+                        fmt::format("host device {} is not a GPU", loaded->host_device));
+    }
+  }
+  std::shared_ptr<const Device> device = loaded;
   loaded_[name_or_path] = device;
   return device;
 }

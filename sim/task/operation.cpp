@@ -1,5 +1,6 @@
 #include "sim/task/operation.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -68,8 +69,34 @@ std::string_view name_of(PointwiseKind k) {
   return "?";
 }
 
-namespace {
+std::string_view name_of(GridEncoding e) {
+  switch (e) {
+    case GridEncoding::kHash:
+      return "hash";
+    case GridEncoding::kDense:
+      return "dense";
+    case GridEncoding::kSimplex:
+      return "simplex";
+  }
+  return "?";
+}
 
+std::int64_t corners_of(const HashGridEncoding& h) {
+  if (h.encoding == GridEncoding::kSimplex) return h.dims + 1;
+  return std::int64_t{1} << h.dims;
+}
+
+// tiny-cuda-nn's grid encoding: level l spans ⌈base·b^l − 1⌉ + 1 vertices per
+// dimension; a hashed level holds at most 2^log2_table of its vertices.
+double level_entries(const HashGridEncoding& h, std::int64_t level) {
+  const double table = std::ldexp(1.0, static_cast<int>(h.log2_table));
+  if (h.base_resolution <= 0) return table;
+  const double scale = real(h.base_resolution) * std::pow(h.per_level_scale, real(level)) - 1;
+  const double vertices = std::pow(std::ceil(scale) + 1, real(h.dims));
+  return h.encoding == GridEncoding::kDense ? vertices : std::min(vertices, table);
+}
+
+namespace {
 
 struct NameOf {
   std::string_view operator()(const Gemm&) const { return "gemm"; }
@@ -81,6 +108,7 @@ struct NameOf {
   std::string_view operator()(const OptimizerStep&) const { return "optimizer_step"; }
   std::string_view operator()(const HashGridEncoding&) const { return "hashgrid"; }
   std::string_view operator()(const TinyMlp&) const { return "mlp"; }
+  std::string_view operator()(const NeuralField&) const { return "neural_field"; }
   std::string_view operator()(const Spmm&) const { return "spmm"; }
   std::string_view operator()(const Sddmm&) const { return "sddmm"; }
   std::string_view operator()(const QuantGemm&) const { return "quant_gemm"; }
@@ -129,9 +157,10 @@ struct WorkOf {
             real(o.parameters) * (o.bytes_read_per_parameter + o.bytes_written_per_parameter)};
   }
   OperationWork operator()(const HashGridEncoding& h) const {
-    const double corners = std::ldexp(1.0, static_cast<int>(h.dims));
-    const double per_level = corners * real(h.features) * 2  // weighted sum of the corner features
-                             + corners * real(h.dims);       // the corner weights
+    const double corners = real(corners_of(h));
+    double per_level = corners * real(h.features) * 2  // weighted sum of the corner features
+                       + corners * real(h.dims);       // the corner weights
+    if (h.encoding == GridEncoding::kSimplex) per_level += real(h.dims * (h.dims - 1) / 2);  // the sort
     const double gathers = real(h.points) * real(h.levels) * corners * real(h.features) * 2;  // fp16 features
     const double io = real(h.points) * (real(h.dims) * 4 + real(h.levels) * real(h.features) * 2);
     return {real(h.points) * real(h.levels) * per_level, gathers + io};
@@ -140,6 +169,15 @@ struct WorkOf {
     const double macs =
         real(m.inputs) * real(m.width) + real(m.depth - 1) * real(m.width) * real(m.width) + real(m.width) * real(m.outputs);
     return {2 * real(m.points) * macs, real(m.points) * (real(m.inputs) + real(m.outputs)) * 2};
+  }
+  OperationWork operator()(const NeuralField& f) const {
+    OperationWork w = (*this)(f.encoding);
+    for (const TinyMlp& m : f.mlps) {
+      const OperationWork mw = (*this)(m);
+      w.flops += mw.flops;
+      w.bytes += mw.bytes;
+    }
+    return w;
   }
   OperationWork operator()(const Spmm& s) const {
     const double e = bytes_per_element(s.dtype);

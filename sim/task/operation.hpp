@@ -10,7 +10,8 @@
 //   Embedding       gathers tokens·hidden elements and writes them (the table is not streamed).
 //   VocabProjection the GEMM tokens × vocab × hidden.
 //   OptimizerStep   reads and writes bytes per parameter (mixed-precision Adam: see below).
-//   HashGridEncoding points · levels · 2^dims corner lookups of `features` fp16 values.
+//   HashGridEncoding points · levels · corners lookups of `features` fp16 values.
+//   NeuralField     the encoding's work plus its MLPs'.
 //   TinyMlp         2·points·(in·w + (depth−1)·w² + w·out) FLOPs (fully fused: weights on chip).
 //   Spmm / Sddmm    2·nnz_padded·n FLOPs, where nnz_padded counts the zeros that the
 //                   tensor-core granularity forces the hardware to compute (see spmm_padding).
@@ -99,16 +100,46 @@ struct OptimizerStep {
   double flops_per_parameter = 12;
 };
 
-// Multi-resolution hash-grid encoding (Müller et al. 2022): each point reads the
-// 2^dims corners of its cell at every level, `features` fp16 values per entry,
-// from a table of 2^log2_table entries per level.
+// Multi-resolution grid encodings of neural graphics primitives: each point
+// reads `corners` vertices of its cell at every level, `features` fp16 values
+// per entry, and interpolates them.
+//   hash    Müller et al. 2022 (instant-ngp): the 2^dims corners of the cell
+//           of a grid of resolution base·scale^l, hashed into a table of at most
+//           2^log2_table entries (a coarse level whose grid has fewer vertices
+//           indexes it densely and holds only those).
+//   dense   the same grids, stored whole: (res_l + 1)^dims entries per level.
+//   simplex Wen et al. 2023 ("Efficient Encoding of Graphics Primitives with
+//           Simplex-based Structures"): the dims + 1 vertices of the point's
+//           simplex, hashed as `hash`; finding the simplex sorts the dims
+//           skewed coordinates (dims·(dims−1)/2 compare-swaps).
+// base_resolution 0 prices every level at the full 2^log2_table entries (an
+// upper bound), as the encoding was priced before per-level sizes.
+enum class GridEncoding : std::uint8_t { kHash, kDense, kSimplex };
+[[nodiscard]] std::string_view name_of(GridEncoding e);
 struct HashGridEncoding {
   std::int64_t levels = 16, features = 2, log2_table = 19, points = 0, dims = 3;
+  GridEncoding encoding = GridEncoding::kHash;
+  std::int64_t base_resolution = 0;  // coarsest grid's resolution; 0: every level at 2^log2_table entries
+  double per_level_scale = 2.0;      // b: level l has resolution ⌊base·b^l⌋
 };
+// Vertices a point reads per level: 2^dims, or dims + 1 for a simplex.
+[[nodiscard]] std::int64_t corners_of(const HashGridEncoding& h);
+// Entries of level l's table.
+[[nodiscard]] double level_entries(const HashGridEncoding& h, std::int64_t level);
 
 // A fully fused tiny MLP (tiny-cuda-nn style), fp16: `depth` hidden layers of `width`.
 struct TinyMlp {
   std::int64_t width = 64, depth = 2, points = 0, inputs = 32, outputs = 16;
+};
+
+// A neural field queried at `encoding.points` points: the grid encoding, then
+// the MLPs in order on every point (NeRF: a density MLP, then a colour MLP fed
+// by its output and the view direction). A GPU runs them as separate kernels
+// (tiny-cuda-nn); a neural-graphics cluster fuses the encoding into the MLP
+// engines (models/compute/ngpc.hpp). Each MLP's `points` is the encoding's.
+struct NeuralField {
+  HashGridEncoding encoding;
+  std::vector<TinyMlp> mlps;
 };
 
 // Sparse × dense: a rows × cols sparse matrix with nnz nonzeros times a dense
@@ -155,7 +186,8 @@ struct LayerOp {
 };
 
 using Operation = std::variant<Gemm, Attention, Elementwise, Embedding, VocabProjection, OptimizerStep,
-                               HashGridEncoding, TinyMlp, Spmm, Sddmm, QuantGemm, LayerOp, CachedAttention>;
+                               HashGridEncoding, TinyMlp, Spmm, Sddmm, QuantGemm, LayerOp, CachedAttention,
+                               NeuralField>;
 
 // The operation's kind, as `orrery cost` names it ("gemm", "attention", ...).
 [[nodiscard]] std::string_view name_of(const Operation& op);

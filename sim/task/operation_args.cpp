@@ -120,7 +120,26 @@ Operation read_hashgrid(Args& a) {
   h.log2_table = a.integer("log2_table", "log2 of the entries per level's table", 19);
   h.points = a.integer("points", "points encoded", std::nullopt);
   h.dims = a.integer("dims", "input dimensions (2: image, 3: volume)", 3);
+  h.encoding = static_cast<GridEncoding>(
+      a.choice("encoding", "hash (instant-ngp), dense grid, or simplex (dims + 1 vertices)",
+               {"hash", "dense", "simplex"}, 0));
+  h.base_resolution = a.integer("base_resolution", "coarsest grid resolution; 0: every level at 2^log2_table", 0, 0);
+  h.per_level_scale = a.number("per_level_scale", "resolution growth per level", 2.0);
   return h;
+}
+
+Operation read_neural_field(Args& a) {
+  NeuralField f;
+  f.encoding = std::get<HashGridEncoding>(read_hashgrid(a));
+  TinyMlp m;
+  m.width = a.integer("width", "neurons per hidden layer", 64);
+  m.depth = a.integer("depth", "hidden layers", 2);
+  m.inputs = a.integer("inputs", "MLP input width; 0: levels × features", 0, 0);
+  if (m.inputs == 0) m.inputs = f.encoding.levels * f.encoding.features;
+  m.outputs = a.integer("outputs", "output width", 16);
+  m.points = f.encoding.points;
+  f.mlps.push_back(m);
+  return f;
 }
 
 Operation read_mlp(Args& a) {
@@ -173,6 +192,8 @@ const std::vector<Kind>& kinds() {
       {"hashgrid", "multi-resolution hash-grid encoding", read_hashgrid},
       {"layer", "a memory-bound framework kernel (LayerNorm, GELU, add, cross entropy...)", read_layer},
       {"mlp", "fully fused tiny MLP (fp16)", read_mlp},
+      {"neural_field", "a grid encoding feeding one tiny MLP (fused on an NGPC, two kernels on a GPU)",
+       read_neural_field},
       {"norm", "layer or RMS normalization", read_pointwise(PointwiseKind::kNorm, 1.0)},
       {"optimizer_step", "Adam update of a parameter shard", read_optimizer},
       {"quant_gemm", "GEMM layers with quantized weights", read_quant},

@@ -103,7 +103,9 @@ expect cost-bad-size "bytes=2 GB/s: error: softmax.bytes: cannot read '2 GB/s' a
 expect cost-no-peak "device V100-SXM2-32GB has no bf16 peak; it has: fp64, fp32, fp16" cost V100-SXM2-32GB gemm m=1 n=1 k=1 dtype=bf16
 expect cost-fpga "Alveo-U55C is a fpga device" cost Alveo-U55C gemm m=1 n=1 k=1
 expect cost-layer-kernel "kernel=layrnorm: error: layer.kernel: unknown value 'layrnorm'; did you mean 'layernorm'?" cost H200-SXM-141GB layer kernel=layrnorm tokens=1 width=1
-expect cost-ngpc-op "NGPC-8 is a neural-graphics cluster: it runs hashgrid and mlp only, not gemm" cost NGPC-8 gemm m=1 n=1 k=1
+mkdir -p "$tmp/ngpc"
+sed -e 's/^host_device: RTX-3090/host_device: RTX-3909/' "$(dirname -- "${BASH_SOURCE[0]}")/../../models/devices/NGPC-8.yaml" >"$tmp/ngpc/NGPC-8.yaml"
+expect cost-ngpc-host "NGPC-8.yaml:9:14: error: host_device: unknown device 'RTX-3909'; did you mean 'RTX-3090'?" cost "$tmp/ngpc/NGPC-8.yaml" gemm m=1 n=1 k=1
 expect cost-no-op "usage: orrery cost DEVICE OP key=value..." cost H100-SXM5-80GB
 expect cost-bad-option "cost: unknown option '--jsn'" cost H100-SXM5-80GB gemm m=1 n=1 k=1 --jsn
 expect cost-missing-table "--calibration: cannot open '$tmp/none.yaml'" cost H100-SXM5-80GB gemm m=1 n=1 k=1 --calibration "$tmp/none.yaml"

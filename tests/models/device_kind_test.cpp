@@ -90,8 +90,21 @@ TEST(DeviceKind, EachKindMakesItsOperationModel) {
   h.points = 1 << 20;
   h.dims = 3;
   EXPECT_EQ(engines->cost(h).time, NgpcModel(ngpc_device).encoding_time(h));
-  EXPECT_THROW((void)engines->cost(gemm), ValueError);
-  EXPECT_FALSE(ngpc_device->kind->runs_operations());  // not a cluster's training device
+  // What the engines do not run, the host GPU's SMs do: its own roofline.
+  ASSERT_NE(ngpc_device->host, nullptr);
+  EXPECT_EQ(engines->cost(gemm).time, CostModel(ngpc_device->host, nullptr).cost(gemm).time);
+  EXPECT_TRUE(ngpc_device->kind->runs_operations());  // a cluster's device for neural_graphics
+
+  // A neural field: fused on the engines (max of the encoding and the MLPs
+  // run one after another), separate kernels on the host GPU (their sum).
+  task::TinyMlp density{64, 1, h.points, 32, 16};
+  task::TinyMlp colour{64, 2, h.points, 32, 3};
+  const task::NeuralField field{h, {density, colour}};
+  const NgpcModel model(ngpc_device);
+  EXPECT_EQ(engines->cost(field).time,
+            std::max(model.encoding_time(h), model.mlp_time(density) + model.mlp_time(colour)));
+  const CostModel host(ngpc_device->host, nullptr);
+  EXPECT_EQ(host.cost(field).time, host.cost(h).time + host.cost(density).time + host.cost(colour).time);
 
   for (const DeviceKindSpec* kind : device_kinds()) {
     if (kind->name() == "fpga" || kind->name() == "host") {

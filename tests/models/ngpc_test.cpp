@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "models/compute/ngpc.hpp"
+#include "models/compute/roofline.hpp"
 #include "models/data_dir.hpp"
 #include "models/devices/device_catalog.hpp"
 
@@ -46,6 +47,44 @@ TEST(Ngpc, EncodingThroughputIsEnginesTimesClockWhenTablesFit) {
   EXPECT_DOUBLE_EQ(ngpc(16).encoded_points_per_s(h), 2 * ngpc(8).encoded_points_per_s(h));
 }
 
+TEST(Ngpc, CoarseLevelsHoldOnlyTheirGridsVertices) {
+  // tiny-cuda-nn's levels: ⌈16·1.5^l − 1⌉ + 1 vertices per side at base 16,
+  // scale 1.5: 16, 24, 36, 54, 81 (⌈80.0⌉ + 1), 122 ... — cubed: 4096, 13824,
+  // 46656, 157464, 531441, then above 2^19 = 524288, where hashing caps them.
+  auto h = grid(19, 1 << 20);
+  h.base_resolution = 16;
+  h.per_level_scale = 1.5;
+  EXPECT_DOUBLE_EQ(task::level_entries(h, 0), 4096);
+  EXPECT_DOUBLE_EQ(task::level_entries(h, 1), 13824);
+  EXPECT_DOUBLE_EQ(task::level_entries(h, 3), 157464);
+  EXPECT_DOUBLE_EQ(task::level_entries(h, 4), 524288);  // 81³ = 531441 > 2^19
+  h.encoding = task::GridEncoding::kDense;
+  EXPECT_DOUBLE_EQ(task::level_entries(h, 4), 531441);  // a dense grid stores them all
+
+  // NGPC: levels 0-3 fit the 1 MiB SRAM whole (157464 × 4 B = 615 KiB); the
+  // 12 hashed levels (2 MiB each) hit half the time: 12 × 8 × 1/2 = 48 DRAM
+  // lookups of 4 B per point, 936e9 / 192 points/s.
+  h.encoding = task::GridEncoding::kHash;
+  EXPECT_DOUBLE_EQ(ngpc(8).encoded_points_per_s(h), 936e9 / (48 * 4));
+  EXPECT_FALSE(ngpc(8).fits_sram(h));
+}
+
+TEST(Ngpc, SimplexReadsDimsPlusOneVertices) {
+  // Wen et al. 2023: a 3D simplex has 4 vertices to the cube's 8, so the
+  // lookup-bound engines encode twice the points (tables that fit: 2^17).
+  auto h = grid(17, 1 << 24);
+  auto s = h;
+  s.encoding = task::GridEncoding::kSimplex;
+  EXPECT_EQ(task::corners_of(s), 4);
+  EXPECT_DOUBLE_EQ(ngpc(8).encoded_points_per_s(s), 2 * ngpc(8).encoded_points_per_s(h));
+  // Its work: 4 of 8 gathers, plus the 3 compare-swaps of the sort per level.
+  const auto wh = task::work_of(h);
+  const auto ws = task::work_of(s);
+  const double gathers_h = (1 << 24) * 16.0 * 8 * 2 * 2;
+  EXPECT_DOUBLE_EQ(wh.bytes - ws.bytes, gathers_h / 2);
+  EXPECT_DOUBLE_EQ(ws.flops, (1 << 24) * 16.0 * (4 * 2 * 2 + 4 * 3 + 3));
+}
+
 TEST(Ngpc, TablesThatDoNotFitSpillToDram) {
   // 2^20 × 2 × 2 B = 4 MiB per level: a quarter of the lookups hit the 1 MiB
   // SRAM; the other 3/4 × 128 = 96 per point go to DRAM, one 4-byte entry
@@ -73,6 +112,21 @@ TEST(Ngpc, MlpEngineCyclesAndFusion) {
   // Fused: the slower of encoding and MLP.
   const auto h = grid(17, 1 << 24);
   EXPECT_EQ(m.fused_time(h, mlp), std::max(m.encoding_time(h), m.mlp_time(mlp)));
+}
+
+TEST(Ngpc, GpuServesTheLevelsItsL2HoldsOnChip) {
+  // RTX 3090, 6 MiB L2. Levels at base 16, scale 1.5, 2^19 entries of 4 B:
+  // 4096, 13824, 46656, 157464 entries (0.87 MiB together), then 12 levels
+  // of 2 MiB. Smallest first, 0.87 + 2 + 2 = 4.87 MiB fit and a third 2 MiB
+  // level does not: 6 levels resident, 10 read from DRAM.
+  const auto rtx = DeviceCatalog(devices_dir()).load("RTX-3090");
+  auto h = grid(19, 1 << 20);
+  h.base_resolution = 16;
+  h.per_level_scale = 1.5;
+  const Roofline rf = roofline(h, Rates(*rtx));
+  const double gathers_per_level = (1 << 20) * 8.0 * 2 * 2;
+  EXPECT_DOUBLE_EQ(rf.bytes, task::work_of(h).bytes - 6 * gathers_per_level);
+  EXPECT_DOUBLE_EQ(rf.memory_time, rf.bytes / 936e9);
 }
 
 TEST(Ngpc, ComparesWithTheGpuCostModel) {
