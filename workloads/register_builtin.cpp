@@ -1,6 +1,7 @@
 // The workload kinds a scenario can name under `workload: { kind: ... }`. To
 // add one: a Params::read, a class deriving Workload, one line here, tests in
 // tests/workloads/ and a scenario.
+#include "workloads/neural_graphics/neural_graphics.hpp"
 #include "workloads/pipeline_profiled.hpp"
 #include "workloads/serving/serving.hpp"
 #include "workloads/traffic.hpp"
@@ -11,6 +12,14 @@ namespace orrery::workload {
 void register_builtin(WorkloadRegistry& workloads, const ScheduleRegistry& schedules,
                       const CollectiveNames& collectives) {
   workloads.add("pipeline", "a pipeline of stages with profiled forward/backward/weight-gradient times per stage",
+  workloads.add("neural_graphics",
+                "frames of a neural-graphics application (NeRF, SDF, gigapixel image, volume) on GPUs or NGPCs: rays × "
+                "samples through a grid encoding and tiny MLPs, pre- and post-processing, tiles composited over the "
+                "network",
+                [](config::Reader& r) -> std::shared_ptr<const Workload> {
+                  return std::make_shared<neural_graphics::NeuralGraphicsWorkload>(
+                      neural_graphics::NeuralGraphicsParams::read(r));
+                });
                 [&schedules](config::Reader& r) -> std::shared_ptr<const Workload> {
                   return std::make_shared<PipelineWorkload>(PipelineParams::read(r, schedules));
                 });

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include "sim/core/units.hpp"
 
@@ -55,12 +57,32 @@ bool NgpcModel::fits_sram(const task::HashGridEncoding& h) const {
   return true;
 }
 
+std::vector<std::pair<double, double>> NgpcModel::dram_levels(const task::HashGridEncoding& h) const {
+  const double sram = real(device_->engine_sram.value.count());
+  std::vector<std::pair<double, double>> spills;  // (bytes beyond the SRAM, table bytes)
+  for (std::int64_t l = 0; l < h.levels; ++l) {
+    const double table = table_bytes(h, l);
+    if (table > sram) spills.emplace_back(table - sram, table);
+  }
+  // The host GPU's L2 keeps the smallest spilled parts (every level is read
+  // equally often, so the small ones stay resident), as the GPU's own
+  // hash-grid roofline does.
+  std::sort(spills.begin(), spills.end());
+  double l2 = device_->host && device_->host->on_chip_memory.present
+                  ? real(device_->host->on_chip_memory.value.count())
+                  : 0;
+  std::size_t resident = 0;
+  while (resident < spills.size() && spills[resident].first <= l2) l2 -= spills[resident++].first;
+  spills.erase(spills.begin(), spills.begin() + static_cast<std::ptrdiff_t>(resident));
+  return spills;
+}
+
 double NgpcModel::encoded_points_per_s(const task::HashGridEncoding& h) const {
   const double corners = real(task::corners_of(h));
   const double lookups_per_point = real(h.levels) * corners;
   const double on_chip = lookups_per_s() / lookups_per_point;
   double misses_per_point = 0;
-  for (std::int64_t l = 0; l < h.levels; ++l) misses_per_point += corners * (1 - sram_hit_fraction(h, l));
+  for (const auto& [spilled, table] : dram_levels(h)) misses_per_point += corners * spilled / table;
   if (misses_per_point <= 0) return on_chip;
   const double entry_bytes = real(h.features) * kFeatureBytes;
   const double dram = device_->memory_bandwidth.value.bytes_per_s() / (misses_per_point * entry_bytes);

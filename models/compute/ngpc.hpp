@@ -10,8 +10,10 @@
 // while the level's table fits in an engine's SRAM. A table of
 // 2^log2_table × features × 2 B (fp16) that does not fit keeps its first
 // SRAM-sized part on chip; hashed indices are uniform, so a share
-// SRAM / table of the level's lookups hits and the rest go through the GPU's L2 to
-// DRAM at the device's memory_bandwidth, each moving its entry
+// SRAM / table of the level's lookups hits and the rest go to the GPU's L2.
+// The L2 (the host's on_chip_memory) keeps the spilled parts of the levels
+// whose spills are smallest, as far as it holds them whole; the other
+// levels' spilled lookups go to DRAM at the device's memory_bandwidth, each moving its entry
 // (features × 2 B) — the same accounting as the GPU's hash-grid roofline,
 // which assumes that neighbouring samples share cache lines:
 //   t_encode = max(lookups ÷ lookup rate, misses × entry bytes ÷ bandwidth).
@@ -33,6 +35,8 @@
 #pragma once
 
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "models/compute/cost.hpp"
 #include "models/devices/device.hpp"
@@ -52,6 +56,9 @@ class NgpcModel {
   [[nodiscard]] double sram_hit_fraction(const task::HashGridEncoding& h, std::int64_t level = 0) const;
   // Every level's table fits its engine's SRAM.
   [[nodiscard]] bool fits_sram(const task::HashGridEncoding& h) const;
+  // The levels whose lookups reach DRAM: (bytes beyond the engine's SRAM,
+  // table bytes) of each, after the host GPU's L2 has kept the smallest.
+  [[nodiscard]] std::vector<std::pair<double, double>> dram_levels(const task::HashGridEncoding& h) const;
   [[nodiscard]] double encoded_points_per_s(const task::HashGridEncoding& h) const;
   [[nodiscard]] Duration encoding_time(const task::HashGridEncoding& h) const;
   [[nodiscard]] std::int64_t mlp_cycles_per_point(const task::TinyMlp& m) const;

@@ -39,6 +39,8 @@ class DeviceKindSpec {
       std::shared_ptr<const Device> /*device*/, const CalibrationTable* /*table*/) const {
     return nullptr;
   }
+  // It has neural-field engines beside a host GPU's SMs (task::DeviceFacts::neural_engines).
+  [[nodiscard]] virtual bool neural_engines() const { return false; }
   // It can be a cluster's host tier (`cluster.host`: offload targets).
   [[nodiscard]] virtual bool host_tier() const { return false; }
 };

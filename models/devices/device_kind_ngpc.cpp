@@ -59,6 +59,7 @@ class NgpcKind final : public DeviceKindSpec {
   std::string_view name() const override { return "ngpc"; }
   std::string_view description() const override { return "a neural-graphics processing cluster beside a host GPU (models/compute/ngpc)"; }
   bool runs_operations() const override { return true; }
+  bool neural_engines() const override { return true; }
   std::span<const std::string_view> required_fields() const override {
     static constexpr std::string_view kFields[] = {"memory_bandwidth", "clock", "nfp_count", "encoding_engines_per_nfp",
                                                    "engine_sram", "engine_lookups_per_cycle", "mlp_array"};

@@ -27,8 +27,10 @@ class KindModelView final : public task::DeviceModel {
     const models::Cost c = model_->cost(op);
     return {c.time, c.calibrated};
   }
-  FlopRate peak(task::DType t) const override { return device_->peak_or_throw(t); }
-  Bytes memory_capacity() const override { return device_->memory_capacity.value; }
+  // A device beside a host GPU (an NGPC) has the host's peaks and memory.
+  FlopRate peak(task::DType t) const override { return datasheet().peak_or_throw(t); }
+  Bytes memory_capacity() const override { return datasheet().memory_capacity.value; }
+  bool neural_engines() const override { return device_->kind->neural_engines(); }
   Bandwidth pcie_bandwidth() const override {
     return host_ && host_->pcie_bandwidth.present ? host_->pcie_bandwidth.value : device_->pcie_bandwidth.value;
   }
@@ -39,6 +41,8 @@ class KindModelView final : public task::DeviceModel {
   Bytes nvme_capacity() const override { return host_ ? host_->nvme_capacity.value : Bytes{}; }
 
  private:
+  const models::Device& datasheet() const { return device_->host ? *device_->host : *device_; }
+
   std::shared_ptr<const models::Device> device_;
   std::unique_ptr<models::OperationModel> model_;
   const models::Device* host_;

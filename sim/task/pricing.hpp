@@ -35,6 +35,9 @@ class DeviceFacts {
   [[nodiscard]] virtual Bytes nvme_capacity() const = 0;
   // The bandwidth of one host path (zero for kNone).
   [[nodiscard]] Bandwidth bandwidth(HostPath path) const;
+  // Neural-field engines beside the SMs (an NGPC, models/compute/ngpc.hpp):
+  // a neural field's work runs there while the SMs run the other kernels.
+  [[nodiscard]] virtual bool neural_engines() const { return false; }
 };
 
 // The device's figures and the time of one operation (models/compute's cost

@@ -6,29 +6,15 @@
 #include <cmath>
 
 #include "sim/core/error.hpp"
+#include "workloads/distribution.hpp"
 #include "workloads/serving/serving.hpp"
 
 namespace orrery::workload::serving {
 
 namespace {
 
-// The q-quantile by linear interpolation between closest ranks (numpy's default), of sorted values.
-double quantile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0;
-  const double at = q * static_cast<double>(sorted.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(at));
-  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - static_cast<double>(lo));
-}
-
 void set_distribution(Summary& out, const std::string& name, std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  double sum = 0;
-  for (const double v : values) sum += v;
-  out.set(name + "_mean_s", values.empty() ? 0.0 : sum / static_cast<double>(values.size()));
-  out.set(name + "_p50_s", quantile(values, 0.50));
-  out.set(name + "_p90_s", quantile(values, 0.90));
-  out.set(name + "_p99_s", quantile(values, 0.99));
+  workload::set_distribution(out, name, std::move(values), {50, 90, 99});
 }
 
 }  // namespace
