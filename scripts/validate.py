@@ -40,11 +40,23 @@ def run(orrery, scenario, sets):
     return json.loads(out.stdout)
 
 
-def simulate(orrery, row):
-    value = run(orrery, row["scenario"], row["sets"])[row["key"]] * float(row["scale"])
-    if row["baseline"] != "-":
-        value /= run(orrery, row["scenario"], row["baseline"])[row["key"]] * float(row["scale"])
+def simulate_one(orrery, row, sets, baseline):
+    value = run(orrery, row["scenario"], sets)[row["key"]] * float(row["scale"])
+    if baseline != "-":
+        value /= run(orrery, row["scenario"], baseline)[row["key"]] * float(row["scale"])
     return value
+
+
+def simulate(orrery, row):
+    """A row whose sets (and baseline) list variants separated by ';' compares
+    the arithmetic mean over the variants (a published average over
+    applications): variant i's run against baseline variant i."""
+    variants = [v.strip() for v in row["sets"].split(";")]
+    baselines = [b.strip() for b in row["baseline"].split(";")] if row["baseline"] != "-" else ["-"] * len(variants)
+    if len(baselines) != len(variants):
+        raise RuntimeError(f"{row['id']}: {len(variants)} variants of sets but {len(baselines)} of baseline")
+    values = [simulate_one(orrery, row, s, b) for s, b in zip(variants, baselines)]
+    return sum(values) / len(values)
 
 
 def markdown(rows, values):

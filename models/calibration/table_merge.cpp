@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <system_error>
 #include <tuple>
@@ -85,6 +87,11 @@ std::optional<CalibrationTable> find_calibration_table(const std::string& folder
   std::sort(files.begin(), files.end());
   std::optional<CalibrationTable> by_kind[2];
   for (const auto& f : files) {
+    // A file that does not name the device anywhere is not its table: skip
+    // parsing it (a measured table is ~160 KB of YAML, tens of ms to parse).
+    std::ifstream in(f, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad() || text.find(device) == std::string::npos) continue;
     const config::Document doc = config::Document::load_file(f);
     const YAML::Node d = doc.root()["device"];
     if (!d || !d.IsScalar() || d.Scalar() != device) continue;

@@ -280,6 +280,31 @@ else
   echo "FAIL serving-does-not-fit: status $status: $err"
 fi
 
+# Neural graphics: a resolution or sample count of zero, an unknown resolution (exit 2, located); a
+# field whose tables exceed the device's memory is infeasible (exit 1, with the numbers).
+ngpc="$(dirname -- "$quickstart")/ngpc_nerf_4k.yaml"
+expect ng-samples-zero "--set workload.samples_per_ray=0: error: workload.samples_per_ray: must be in [1, 65536]" run "$ngpc" --set workload.samples_per_ray=0 "${out[@]}"
+sed -e 's/^  resolution: 4k$/  width: 0\n  height: 2160/' "$ngpc" >"$tmp/ngwidth.yaml"
+expect ng-width-zero "ngwidth.yaml:37:10: error: workload.width: must be at least 1" run "$tmp/ngwidth.yaml" "${out[@]}"
+expect ng-resolution "--set workload.resolution=5k: error: workload.resolution: unknown resolution '5k'; valid: 720p, 1080p, 1440p, 4k, 8k" run "$ngpc" --set workload.resolution=5k "${out[@]}"
+expect ng-frames-zero "--set workload.frames=0: error: workload.frames: must be in [1, 10^6]" run "$ngpc" --set workload.frames=0 "${out[@]}"
+rm -f "$tmp"/out.*
+err=$("$orrery" run "$ngpc" --set workload.encoding.log2_table=30 --set workload.encoding.features=8 "${out[@]}" 2>&1 >/dev/null)
+status=$?
+if [[ $status -eq 1 && "$err" == *"the neural field does not fit device NGPC-64: its tables take"*"over the device's 24 GB"* && -z $(find "$tmp" -maxdepth 1 -name 'out.*') ]]; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1))
+  echo "FAIL ng-table-too-large: status $status: $err"
+fi
+rm -f "$tmp"/out.h5 "$tmp"/out.json
+if "$orrery" run "$ngpc" "${out[@]}" >/dev/null 2>&1 && [[ -s $tmp/out.h5 && -s $tmp/out.json ]]; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1))
+  echo "FAIL ng-valid-run: no output files"
+fi
+
 # A valid run writes both files (the control case: the checks above are not vacuous).
 for good in "$quickstart" "$traffic" "$training" "$tmp/fail.yaml" "$serving"; do
   rm -f "$tmp"/out.h5 "$tmp"/out.json

@@ -287,6 +287,7 @@ void NeuralGraphicsRun::summarize(const TaskTimes& /*times*/, Summary& out) cons
   out.set("tile_pre_processing_s", t.pre.seconds());
   out.set("tile_field_s", t.field.seconds());
   out.set("tile_post_processing_s", t.post.seconds());
+  out.set("tile_processing_s", (t.pre + t.post).seconds());
   const double serial = (t.pre + t.field + t.post).seconds();
   out.set("field_fraction", serial > 0 ? t.field.seconds() / serial : 0.0);
   out.set("composite_s", composite / n);

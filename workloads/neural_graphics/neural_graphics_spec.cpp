@@ -77,12 +77,12 @@ NeuralGraphicsParams NeuralGraphicsParams::read(config::Reader& r) {
                                     "frames released per second (the display's rate; a frame's latency counts from "
                                     "its release); 0: every frame at time zero, to measure throughput");
   p.frames = r.optional<std::int64_t>("frames", 30, "frames rendered");
-  const auto samples = marched || d ? std::optional<std::int64_t>(r.required<std::int64_t>(
-                                          "samples_per_ray",
-                                          "field queries per ray after empty-space skipping and early termination "
-                                          "(nerf, volume: ray-marching samples; sdf: sphere-tracing steps); "
-                                          "instant-ngp adapts it, so the scenario states its figure"))
-                                    : std::nullopt;
+  constexpr std::string_view kSamplesHelp =
+      "field queries per ray after empty-space skipping and early termination (nerf, volume: ray-marching samples; "
+      "sdf: sphere-tracing steps; required: instant-ngp adapts it, so the scenario states its figure); gigapixel: "
+      "samples per pixel (supersampling, default 1)";
+  const auto samples = marched ? std::optional<std::int64_t>(r.required<std::int64_t>("samples_per_ray", kSamplesHelp))
+                               : std::optional<std::int64_t>(r.optional<std::int64_t>("samples_per_ray", 1, kSamplesHelp));
   p.fused = r.optional<bool>("fused", true,
                              "pre- and post-processing fused into one kernel each (as the NGPC paper does in Vulkan) "
                              "instead of one kernel per step");
