@@ -6,12 +6,12 @@
 #include "workloads/serving/serving.hpp"
 #include "workloads/traffic.hpp"
 #include "workloads/training/training.hpp"
+#include "workloads/vector_search/vector_search.hpp"
 
 namespace orrery::workload {
 
 void register_builtin(WorkloadRegistry& workloads, const ScheduleRegistry& schedules,
                       const CollectiveNames& collectives) {
-  workloads.add("pipeline", "a pipeline of stages with profiled forward/backward/weight-gradient times per stage",
   workloads.add("neural_graphics",
                 "frames of a neural-graphics application (NeRF, SDF, gigapixel image, volume) on GPUs or NGPCs: rays × "
                 "samples through a grid encoding and tiny MLPs, pre- and post-processing, tiles composited over the "
@@ -20,6 +20,7 @@ void register_builtin(WorkloadRegistry& workloads, const ScheduleRegistry& sched
                   return std::make_shared<neural_graphics::NeuralGraphicsWorkload>(
                       neural_graphics::NeuralGraphicsParams::read(r));
                 });
+  workloads.add("pipeline", "a pipeline of stages with profiled forward/backward/weight-gradient times per stage",
                 [&schedules](config::Reader& r) -> std::shared_ptr<const Workload> {
                   return std::make_shared<PipelineWorkload>(PipelineParams::read(r, schedules));
                 });
@@ -40,6 +41,14 @@ void register_builtin(WorkloadRegistry& workloads, const ScheduleRegistry& sched
                 "offload, recompute; operations priced by the device model (or profiled)",
                 [&schedules](config::Reader& r) -> std::shared_ptr<const Workload> {
                   return std::make_shared<training::TrainingWorkload>(training::TrainingParams::read(r, schedules));
+                });
+  workloads.add("vector_search",
+                "approximate nearest-neighbour search (IVF-PQ) over an index partitioned across the devices: query "
+                "arrivals, batching, broadcast, per-shard search (FANNS's design on FPGAs, Faiss's kernels on GPUs "
+                "and CPUs), top-k merge",
+                [](config::Reader& r) -> std::shared_ptr<const Workload> {
+                  return std::make_shared<vector_search::VectorSearchWorkload>(
+                      vector_search::VectorSearchParams::read(r));
                 });
 }
 

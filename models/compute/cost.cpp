@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/compute/kernel_sequence.hpp"
+#include "sim/task/ivfpq_kernels.hpp"
+
 namespace orrery::models {
 
 std::string_view name_of(Bound b) {
@@ -87,6 +90,11 @@ std::optional<double> CostModel::calibrated(const task::Operation& op) const {
 }
 
 Cost CostModel::cost(const task::Operation& op) const {
+  // An IVF-PQ search is Faiss-GPU's kernels, each priced (and launched) on its own.
+  if (const auto* s = std::get_if<task::IvfPqSearch>(&op)) {
+    return kernel_sequence_cost(task::ivfpq_gpu_kernels(*s).ops,
+                                [this](std::size_t, const task::Operation& k) { return cost(k); });
+  }
   // A neural field is its kernels, launched one after another.
   if (const auto* f = std::get_if<task::NeuralField>(&op)) {
     Cost total = cost(f->encoding);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "sim/core/time.hpp"
@@ -19,6 +20,11 @@ struct Cost {
   bool calibrated = false;
   Flops flops;
   Bytes bytes;
+  // A dataflow device (an FPGA pipeline) takes its next operation once this
+  // one has entered the pipeline: the time it holds the device's entry, the
+  // rest of `time` being the pipeline's depth. Zero: all of `time`.
+  Duration issue;
+  std::string detail;  // what the model chose, in words (an FPGA's co-designed design); may be empty
 };
 
 }  // namespace orrery::models

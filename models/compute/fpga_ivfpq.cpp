@@ -11,6 +11,7 @@
 #include <cmath>
 #include <limits>
 
+#include "models/devices/device.hpp"
 #include "sim/core/error.hpp"
 
 namespace orrery::models {
@@ -289,7 +290,7 @@ std::vector<IvfPqOption> scan_options(const task::IvfPqSearch& x, const FpgaBudg
 void check_fixed(const task::IvfPqSearch& x) {
   const task::IvfPqSearch& f = x;
   const auto bad = [](bool ok, std::string_view key, std::string msg) {
-    if (!ok) throw ValueError(fmt::format("{} {}", key, msg));
+    if (!ok) throw ValueError(fmt::format("design: {} {}", key, msg));
   };
   bad(f.opq_unroll == 0 || f.opq_unroll == 4 || f.opq_unroll == 8, "opq_unroll", "must be 4 or 8 (FANNS's options)");
   bad(f.opq_unroll == 0 || x.opq, "opq_unroll", "needs opq=true");
@@ -410,13 +411,42 @@ struct Search {
   }
   const bool hbm = worst == R::kHbmChannels;
   throw InfeasibleError(fmt::format(
-      "{} does not fit the FPGA: it needs {:.0f} {}{}; the budget allows {:.0f} ({})", what, used[worst],
+      "{} {:.0f} {}{}; the budget allows {:.0f} ({})", what, used[worst],
       name_of(worst), hbm ? "" : " with the shell", b.limit(worst),
       hbm ? fmt::format("FANNS's cap of {} channels for a routable design", b.max_hbm_channels)
           : fmt::format("{:.0f}% of the card's {:.0f}", b.utilization * 100, b.total[worst])));
 }
 
 }  // namespace
+
+FpgaBudget fpga_budget(const Device& device, double utilization) {
+  const auto need = [&](const auto& field, std::string_view key) {
+    if (!field.present) {
+      throw ValueError(fmt::format("device {} has no {}: an FPGA design's budget needs it", device.name, key));
+    }
+    return field.value;
+  };
+  const auto shell = [](const Sourced<std::int64_t>& f) { return f.present ? static_cast<double>(f.value) : 0.0; };
+  FpgaBudget b;
+  b.total[R::kLut] = static_cast<double>(need(device.luts, "luts"));
+  b.total[R::kFf] = static_cast<double>(need(device.flip_flops, "flip_flops"));
+  b.total[R::kBram18k] = static_cast<double>(need(device.bram_18k, "bram_18k"));
+  b.total[R::kUram] = static_cast<double>(need(device.uram_blocks, "uram_blocks"));
+  b.total[R::kDsp] = static_cast<double>(need(device.dsp_slices, "dsp_slices"));
+  b.shell[R::kLut] = shell(device.shell_luts);
+  b.shell[R::kFf] = shell(device.shell_flip_flops);
+  b.shell[R::kBram18k] = shell(device.shell_bram_18k);
+  b.shell[R::kDsp] = shell(device.shell_dsp_slices);
+  b.utilization = utilization;
+  const std::int64_t channels = need(device.hbm_channels, "hbm_channels");
+  b.max_hbm_channels = static_cast<int>(std::min<std::int64_t>(kFannsMaxHbmChannels, channels));
+  b.total[R::kHbmChannels] = static_cast<double>(channels);
+  b.channel_capacity = Bytes(need(device.memory_capacity, "memory_capacity").count() / channels);
+  b.channel_bandwidth = need(device.hbm_channel_bandwidth, "hbm_channel_bandwidth");
+  b.clock = need(device.clock, "clock");
+  if (!(utilization > 0 && utilization <= 1)) throw ValueError("utilization must be in (0, 1]");
+  return b;
+}
 
 std::array<std::vector<IvfPqOption>, 5> ivfpq_options(const task::IvfPqSearch& x, const FpgaBudget& b) {
   check_fixed(x);
@@ -434,7 +464,11 @@ IvfPqPlan codesign(const task::IvfPqSearch& x, const FpgaBudget& b) {
   const auto options = ivfpq_options(x, b);
   const bool fixed_all = fixed.ivf_pes && fixed.cell_queues && fixed.lut_pes && fixed.scan_channels && fixed.scan_pes &&
                          (fixed.opq_unroll || !x.opq);
-  const std::string what = fixed_all ? std::string("the given design") : std::string("no design");
+  const bool fixed_any = fixed.opq_unroll || fixed.ivf_pes || fixed.cell_queues || fixed.lut_pes ||
+                         fixed.scan_channels || fixed.scan_pes;
+  const std::string what = fixed_all   ? std::string("the given design does not fit the FPGA: it needs")
+                           : fixed_any ? std::string("no design with the given parameters fits the FPGA: the leanest needs")
+                                       : std::string("no design fits the FPGA: the leanest needs");
   if (options[4].empty()) {
     const std::int64_t l = codes_per_word(x);
     const double bytes = d(x.vectors) * 64.0 / d(l) * kCodePadding;

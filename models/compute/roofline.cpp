@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "sim/core/units.hpp"
+#include "sim/task/ivfpq_kernels.hpp"
 
 namespace orrery::models {
 
@@ -74,6 +75,18 @@ struct Visit {
     Roofline out = (*this)(f.encoding);
     for (const task::TinyMlp& m : f.mlps) {
       const Roofline p = (*this)(m);
+      out.compute_time += p.compute_time;
+      out.memory_time += p.memory_time;
+      out.flops += p.flops;
+      out.bytes += p.bytes;
+    }
+    return out;
+  }
+  // Faiss-GPU's kernels (sim/task/ivfpq_kernels.hpp), one after another: their times add.
+  Roofline operator()(const task::IvfPqSearch& s) const {
+    Roofline out;
+    for (const task::Operation& k : task::ivfpq_gpu_kernels(s).ops) {
+      const Roofline p = std::visit(*this, k);
       out.compute_time += p.compute_time;
       out.memory_time += p.memory_time;
       out.flops += p.flops;

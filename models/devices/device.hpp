@@ -60,6 +60,10 @@ struct Device {
   Sourced<Bytes> ddr_capacity;
   Sourced<Bandwidth> ddr_bandwidth;
   Sourced<std::int64_t> luts, dsp_slices;
+  // The rest of the fabric a design's co-design counts (models/compute/fpga_ivfpq.hpp), and the
+  // platform shell's share of it that a design cannot use.
+  Sourced<std::int64_t> flip_flops, bram_18k, uram_blocks;
+  Sourced<std::int64_t> shell_luts, shell_flip_flops, shell_bram_18k, shell_dsp_slices;
 
   // Neural-graphics processing clusters (beside a host GPU).
   std::string host_device;

@@ -6,6 +6,7 @@ namespace orrery::models {
 const DeviceKindSpec& fpga_device_kind();
 const DeviceKindSpec& ngpc_device_kind();
 const DeviceKindSpec& host_device_kind();
+const DeviceKindSpec& cpu_device_kind();
 
 const std::vector<const DeviceKindSpec*>& device_kinds() {
   static const std::vector<const DeviceKindSpec*> kinds{
@@ -13,6 +14,7 @@ const std::vector<const DeviceKindSpec*>& device_kinds() {
       &fpga_device_kind(),
       &ngpc_device_kind(),
       &host_device_kind(),
+      &cpu_device_kind(),
   };
   return kinds;
 }

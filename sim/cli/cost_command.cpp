@@ -104,10 +104,7 @@ int cost_command(const std::vector<std::string>& args) {
   const std::unique_ptr<models::OperationModel> model =
       as_config_error([&] { return device->kind->operation_model(device, table ? &*table : nullptr); });
   if (!model) {
-    throw ConfigError(
-        fmt::format("{} is a {} device: `orrery cost` prices GPU kernels (and NGPC engines); FPGA "
-                    "designs are dataflow pipelines (models/compute/fpga_dataflow.hpp)",
-                    device->name, device->kind->name()));
+    throw ConfigError(fmt::format("{} is a {} device: it runs no operations", device->name, device->kind->name()));
   }
   const models::Cost c = as_config_error([&] { return model->cost(op); });
   const std::string provenance =
@@ -119,10 +116,13 @@ int cost_command(const std::vector<std::string>& args) {
   if (a.json) {
     std::cout << fmt::format(
                      R"({{"device": "{}", "operation": "{}", "time_s": {}, "bound": "{}", "efficiency": {}, )"
-                     R"("calibrated": {}, "flops": {}, "bytes": {}, "model": "{}"}})",
+                     R"("calibrated": {}, "flops": {}, "bytes": {}, "model": "{}")",
                      device->name, task::name_of(op), c.time.seconds(), models::name_of(c.bound),
-                     c.efficiency, c.calibrated ? "true" : "false", c.flops.count(), c.bytes.count(), model->method())
-              << "\n";
+                     c.efficiency, c.calibrated ? "true" : "false", c.flops.count(), c.bytes.count(), model->method());
+    // A dataflow device's own figures (an FPGA: when the next batch may enter, the design it chose).
+    if (c.issue > Duration{}) std::cout << fmt::format(R"(, "issue_s": {})", c.issue.seconds());
+    if (!c.detail.empty()) std::cout << fmt::format(R"(, "design": "{}")", c.detail);
+    std::cout << "}\n";
     return 0;
   }
   std::cout << fmt::format("device       {}\n", device->name);
@@ -134,6 +134,8 @@ int cost_command(const std::vector<std::string>& args) {
   std::cout << fmt::format("calibration  {}\n", provenance);
   std::cout << fmt::format("FLOPs        {}\n", to_string(c.flops));
   std::cout << fmt::format("bytes        {}\n", to_string(c.bytes));
+  if (c.issue > Duration{}) std::cout << fmt::format("issue        {} (the next batch may enter then)\n", to_string(c.issue));
+  if (!c.detail.empty()) std::cout << fmt::format("design       {}\n", c.detail);
   return 0;
 }
 

@@ -16,6 +16,7 @@
 // × vectors / nlist). The lookups hit the LUT in shared memory: no DRAM bytes.
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 #include "sim/task/ivfpq_search.hpp"
@@ -23,6 +24,10 @@
 
 namespace orrery::task {
 
-[[nodiscard]] std::vector<Operation> ivfpq_gpu_kernels(const IvfPqSearch& s);
+struct IvfPqKernels {
+  std::vector<Operation> ops;  // in order
+  std::size_t scan = 0;        // which of them is the PQ scan
+};
+[[nodiscard]] IvfPqKernels ivfpq_gpu_kernels(const IvfPqSearch& s);
 
 }  // namespace orrery::task

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "sim/core/units.hpp"
+#include "sim/task/ivfpq_kernels.hpp"
 #include "sim/task/layer_bytes.hpp"
 #include "sim/task/spmm_padding.hpp"
 
@@ -109,6 +110,7 @@ struct NameOf {
   std::string_view operator()(const HashGridEncoding&) const { return "hashgrid"; }
   std::string_view operator()(const TinyMlp&) const { return "mlp"; }
   std::string_view operator()(const NeuralField&) const { return "neural_field"; }
+  std::string_view operator()(const IvfPqSearch&) const { return "ivfpq"; }
   std::string_view operator()(const Spmm&) const { return "spmm"; }
   std::string_view operator()(const Sddmm&) const { return "sddmm"; }
   std::string_view operator()(const QuantGemm&) const { return "quant_gemm"; }
@@ -176,6 +178,15 @@ struct WorkOf {
       const OperationWork mw = (*this)(m);
       w.flops += mw.flops;
       w.bytes += mw.bytes;
+    }
+    return w;
+  }
+  OperationWork operator()(const IvfPqSearch& s) const {
+    OperationWork w;
+    for (const Operation& k : ivfpq_gpu_kernels(s).ops) {
+      const OperationWork kw = std::visit(*this, k);
+      w.flops += kw.flops;
+      w.bytes += kw.bytes;
     }
     return w;
   }

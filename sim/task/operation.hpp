@@ -17,12 +17,15 @@
 //                   tensor-core granularity forces the hardware to compute (see spmm_padding).
 //   QuantGemm       per layer a GEMM whose weights are stored at `weights[i]`; weight-only
 //                   quantization dequantizes on the fly (extra vector FLOPs, see quant_gemm).
+//   IvfPqSearch     the sum of Faiss-GPU's kernels for it (ivfpq_kernels.hpp).
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "sim/task/ivfpq_search.hpp"
 
 namespace orrery::task {
 
@@ -187,7 +190,7 @@ struct LayerOp {
 
 using Operation = std::variant<Gemm, Attention, Elementwise, Embedding, VocabProjection, OptimizerStep,
                                HashGridEncoding, TinyMlp, Spmm, Sddmm, QuantGemm, LayerOp, CachedAttention,
-                               NeuralField>;
+                               NeuralField, IvfPqSearch>;
 
 // The operation's kind, as `orrery cost` names it ("gemm", "attention", ...).
 [[nodiscard]] std::string_view name_of(const Operation& op);

@@ -169,6 +169,34 @@ Operation read_sparse(Args& a) {
   return s;
 }
 
+Operation read_ivfpq(Args& a) {
+  IvfPqSearch s;
+  s.batch = a.integer("batch", "queries searched together", 1, 1);
+  s.dim = a.integer("dim", "vector dimension (SIFT 128, Deep 96)", 128, 1);
+  s.vectors = a.integer("vectors", "vectors in the index (this device's shard)", std::nullopt, 1);
+  s.nlist = a.integer("nlist", "IVF cells", 8192, 1);
+  s.nprobe = a.integer("nprobe", "cells probed per query", std::nullopt, 1);
+  s.m = a.integer("m", "bytes per PQ code", 16, 1);
+  s.k = a.integer("k", "results per query", 10, 1);
+  s.opq = a.boolean("opq", "an OPQ rotation of each query first", false);
+  const auto design = [&](const char* key, const char* help) {
+    return static_cast<int>(a.integer(key, help, 0, 0));
+  };
+  s.opq_unroll = design("opq_unroll", "FPGA: OPQ unroll, 4 or 8 (0: co-designed)");
+  s.ivf_pes = design("ivf_pes", "FPGA: IVFDist PEs, 1-16 (0: co-designed)");
+  s.cell_queues = design("cell_queues", "FPGA: SelCells level-1 queues (0: co-designed)");
+  s.lut_pes = design("lut_pes", "FPGA: BuildLUT PEs (0: co-designed)");
+  s.scan_channels = design("scan_channels", "FPGA: HBM channels of the PQ codes (0: co-designed)");
+  s.scan_pes = design("scan_pes", "FPGA: PQDist PEs (0: co-designed)");
+  s.utilization = a.number("utilization", "FPGA: share of each resource the design and shell may use", 0.6);
+  if (!a.describing()) {
+    if (s.nprobe > s.nlist) throw ConfigError(fmt::format("ivfpq: nprobe {} exceeds nlist {}", s.nprobe, s.nlist));
+    if (s.m > s.dim) throw ConfigError(fmt::format("ivfpq: m {} exceeds dim {}", s.m, s.dim));
+    if (!(s.utilization > 0 && s.utilization <= 1)) throw ConfigError("ivfpq: utilization must be in (0, 1]");
+  }
+  return s;
+}
+
 Operation read_quant(Args& a) {
   QuantGemm q;
   q.m = a.integer("m", "rows of the activations", std::nullopt);
@@ -190,6 +218,8 @@ const std::vector<Kind>& kinds() {
       {"embedding", "embedding lookup (gather)", read_embedding},
       {"gemm", "dense matrix multiply C = A·B", read_gemm},
       {"hashgrid", "multi-resolution hash-grid encoding", read_hashgrid},
+      {"ivfpq", "an IVF-PQ search of a batch of queries (FANNS's design on an FPGA, Faiss's kernels elsewhere)",
+       read_ivfpq},
       {"layer", "a memory-bound framework kernel (LayerNorm, GELU, add, cross entropy...)", read_layer},
       {"mlp", "fully fused tiny MLP (fp16)", read_mlp},
       {"neural_field", "a grid encoding feeding one tiny MLP (fused on an NGPC, two kernels on a GPU)",

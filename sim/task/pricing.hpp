@@ -47,6 +47,9 @@ class DeviceModel : public DeviceFacts {
   struct OperationCost {
     Duration time;
     bool calibrated = false;  // false: no calibration row covered it (documented default efficiencies)
+    // A dataflow device takes its next operation after `issue` (the rest of
+    // `time` is its pipeline's depth); zero: after all of `time`.
+    Duration issue;
   };
   // Throws ValueError when the device cannot run the operation (no peak for its type).
   [[nodiscard]] virtual OperationCost cost(const Operation& op) const = 0;

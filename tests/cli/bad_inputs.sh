@@ -101,7 +101,7 @@ expect cost-bad-dtype "dtype=bf61: error: gemm.dtype: unknown dtype 'bf61'; did 
 expect cost-not-key-value "gemm: 'm1' is not key=value" cost H100-SXM5-80GB gemm m1
 expect cost-bad-size "bytes=2 GB/s: error: softmax.bytes: cannot read '2 GB/s' as a size in bytes" cost H100-SXM5-80GB softmax "bytes=2 GB/s"
 expect cost-no-peak "device V100-SXM2-32GB has no bf16 peak; it has: fp64, fp32, fp16" cost V100-SXM2-32GB gemm m=1 n=1 k=1 dtype=bf16
-expect cost-fpga "Alveo-U55C is a fpga device" cost Alveo-U55C gemm m=1 n=1 k=1
+expect cost-fpga "Alveo-U55C is an FPGA: it runs ivfpq (FANNS's dataflow design) only, not gemm" cost Alveo-U55C gemm m=1 n=1 k=1
 expect cost-layer-kernel "kernel=layrnorm: error: layer.kernel: unknown value 'layrnorm'; did you mean 'layernorm'?" cost H200-SXM-141GB layer kernel=layrnorm tokens=1 width=1
 mkdir -p "$tmp/ngpc"
 sed -e 's/^host_device: RTX-3090/host_device: RTX-3909/' "$(dirname -- "${BASH_SOURCE[0]}")/../../models/devices/NGPC-8.yaml" >"$tmp/ngpc/NGPC-8.yaml"
@@ -280,6 +280,37 @@ else
   echo "FAIL serving-does-not-fit: status $status: $err"
 fi
 
+# Vector search: a recall target outside (0, 1] or beyond the curve, a design parameter outside
+# FANNS's options (exit 2, located); an FPGA design over its resource budget is infeasible (exit 1,
+# naming the resource), in a run and in `orrery cost`.
+vsearch="$(dirname -- "$quickstart")/vector_search_fanns_sift100m.yaml"
+sed -e 's/^    recall: 0.8$/    recall: 1.5/' "$vsearch" >"$tmp/recall.yaml"
+expect vs-recall-range "recall.yaml:32:13: error: workload.search.recall: must be in (0, 1], got 1.5" run "$tmp/recall.yaml" "${out[@]}"
+expect vs-recall-zero "--set workload.search.recall=0: error: workload.search.recall: must be in (0, 1], got 0" run "$vsearch" --set workload.search.recall=0 "${out[@]}"
+expect vs-recall-curve "error: workload.search.recall: the recall curve reaches 0.8 at most" run "$vsearch" --set workload.search.recall=0.95 "${out[@]}"
+expect vs-design-pes "error: workload.design: ivf_pes must be in [1, 16]" run "$vsearch" --set workload.design.ivf_pes=40 "${out[@]}"
+expect vs-cost-nprobe "ivfpq: nprobe 9000 exceeds nlist 8192" cost Alveo-U55C ivfpq vectors=100000000 nprobe=9000
+big=(--set workload.design.utilization=0.5 --set workload.design.opq_unroll=4 --set workload.design.cell_queues=2
+     --set workload.design.ivf_pes=16 --set workload.design.lut_pes=17 --set workload.design.scan_channels=12
+     --set workload.design.scan_pes=36)
+rm -f "$tmp"/out.*
+err=$("$orrery" run "$vsearch" "${big[@]}" "${out[@]}" 2>&1 >/dev/null)
+status=$?
+if [[ $status -eq 1 && "$err" == *"the given design does not fit the FPGA: it needs"*"LUT with the shell; the budget allows 651840"* && -z $(find "$tmp" -maxdepth 1 -name 'out.*') ]]; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1))
+  echo "FAIL vs-design-over-budget: status $status: $err"
+fi
+err=$("$orrery" cost Alveo-U55C ivfpq vectors=100000000 nprobe=17 opq=true utilization=0.5 ivf_pes=16 lut_pes=17 scan_channels=12 scan_pes=36 2>&1 >/dev/null)
+status=$?
+if [[ $status -eq 1 && "$err" == *"LUT with the shell"* ]]; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1))
+  echo "FAIL vs-cost-over-budget: status $status: $err"
+fi
+
 # Neural graphics: a resolution or sample count of zero, an unknown resolution (exit 2, located); a
 # field whose tables exceed the device's memory is infeasible (exit 1, with the numbers).
 ngpc="$(dirname -- "$quickstart")/ngpc_nerf_4k.yaml"
@@ -306,7 +337,7 @@ else
 fi
 
 # A valid run writes both files (the control case: the checks above are not vacuous).
-for good in "$quickstart" "$traffic" "$training" "$tmp/fail.yaml" "$serving"; do
+for good in "$quickstart" "$traffic" "$training" "$tmp/fail.yaml" "$serving" "$vsearch"; do
   rm -f "$tmp"/out.h5 "$tmp"/out.json
   if "$orrery" run "$good" "${out[@]}" >/dev/null 2>&1 && [[ -s $tmp/out.h5 && -s $tmp/out.json ]]; then
     pass=$((pass + 1))

@@ -34,7 +34,7 @@ class FixedDevice final : public task::DeviceModel {
   std::string_view name() const override { return "fixed"; }
   OperationCost cost(const task::Operation& op) const override {
     const auto& g = std::get<Gemm>(op);
-    return {Duration::ns(g.m), g.n != 0};
+    return {Duration::ns(g.m), g.n != 0, Duration{}};
   }
   FlopRate peak(task::DType) const override { return FlopRate::per_s(1e12); }
   Bytes memory_capacity() const override { return Bytes(1); }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -71,7 +72,7 @@ TEST(DeviceKind, EachKindsRequiredFieldsAreEnforced) {
 // Each kind makes the model that prices its devices' operations: a GPU the
 // roofline cost model (the same time as CostModel built directly), an NGPC its
 // engines (the same time as NgpcModel, and nothing but its two engines), an
-// FPGA or a host none (its kind says it runs no operations).
+// FPGA FANNS's IVF-PQ pipeline, a host none (its kind says it runs no operations).
 TEST(DeviceKind, EachKindMakesItsOperationModel) {
   const DeviceCatalog catalog(devices_dir());
   const auto a100 = catalog.load("A100-SXM4-80GB");
@@ -107,11 +108,27 @@ TEST(DeviceKind, EachKindMakesItsOperationModel) {
   EXPECT_EQ(host.cost(field).time, host.cost(h).time + host.cost(density).time + host.cost(colour).time);
 
   for (const DeviceKindSpec* kind : device_kinds()) {
-    if (kind->name() == "fpga" || kind->name() == "host") {
+    if (kind->name() == "host") {
       EXPECT_FALSE(kind->runs_operations());
       EXPECT_EQ(kind->operation_model(a100, nullptr), nullptr) << kind->name();
     }
   }
+
+  // An FPGA runs IVF-PQ searches as FANNS's co-designed pipeline
+  // (tests/models/fpga_ivfpq_test.cpp checks the design), nothing else.
+  const auto u55c = catalog.load("Alveo-U55C");
+  EXPECT_TRUE(u55c->kind->runs_operations());
+  const auto fpga = u55c->kind->operation_model(u55c, nullptr);
+  task::IvfPqSearch search;
+  search.vectors = 100'000'000;
+  search.nprobe = 17;
+  search.opq = true;
+  search.utilization = 0.5;
+  // FANNS's networked SIFT100M design: IVFDist binds at 14,702 cycles of 140 MHz.
+  search.batch = 1001;
+  const Cost c = fpga->cost(search);
+  EXPECT_EQ(c.issue, Duration::ns(static_cast<std::int64_t>(std::ceil(1001 * 14702 / 140e6 * 1e9 - 1e-6))));
+  EXPECT_THROW((void)fpga->cost(gemm), ValueError);
 }
 
 }  // namespace

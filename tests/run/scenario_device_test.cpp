@@ -66,7 +66,8 @@ TEST(ScenarioDeviceInvalid, BadOverrides) {
       "peak_int4, sparse_factor, memory_capacity, memory_bandwidth, on_chip_memory, link_bandwidth, "
       "nic_bandwidth, pcie_bandwidth, power, launch_overhead, clock, compute_units, "
       "default_compute_efficiency, default_memory_efficiency, hbm_channels, hbm_channel_bandwidth, "
-      "ddr_capacity, ddr_bandwidth, luts, dsp_slices, nfp_count, encoding_engines_per_nfp, engine_sram, "
+      "ddr_capacity, ddr_bandwidth, luts, dsp_slices, flip_flops, bram_18k, uram_blocks, shell_luts, "
+      "shell_flip_flops, shell_bram_18k, shell_dsp_slices, nfp_count, encoding_engines_per_nfp, engine_sram, "
       "engine_lookups_per_cycle, mlp_array, host_memory_capacity, host_memory_bandwidth, nvme_capacity, "
       "nvme_read_bandwidth, nvme_write_bandwidth");
   EXPECT_EQ(

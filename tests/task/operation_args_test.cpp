@@ -45,7 +45,7 @@ TEST(OperationArgsInvalid, UnknownOperationListsTheValidOnes) {
   EXPECT_EQ(
       error_of("gem", {}),
       "error: unknown operation 'gem'; did you mean 'gemm'?; valid: attention, cached_attention, elementwise, embedding, gemm, "
-      "hashgrid, layer, mlp, neural_field, norm, optimizer_step, quant_gemm, sddmm, softmax, spmm, vocab_projection");
+      "hashgrid, ivfpq, layer, mlp, neural_field, norm, optimizer_step, quant_gemm, sddmm, softmax, spmm, vocab_projection");
 }
 
 TEST(OperationArgsInvalid, KeysAndValues) {
