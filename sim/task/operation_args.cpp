@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <functional>
 #include <type_traits>
 
@@ -193,6 +194,13 @@ Operation read_ivfpq(Args& a) {
     if (s.nprobe > s.nlist) throw ConfigError(fmt::format("ivfpq: nprobe {} exceeds nlist {}", s.nprobe, s.nlist));
     if (s.m > s.dim) throw ConfigError(fmt::format("ivfpq: m {} exceeds dim {}", s.m, s.dim));
     if (!(s.utilization > 0 && s.utilization <= 1)) throw ConfigError("ivfpq: utilization must be in (0, 1]");
+    const double codes = static_cast<double>(s.batch) * static_cast<double>(s.nprobe) *
+                         static_cast<double>(s.vectors) / static_cast<double>(s.nlist);
+    if (codes > std::ldexp(1.0, 50)) {
+      throw ConfigError(fmt::format("ivfpq: the batch would scan {:.3g} PQ codes (batch × nprobe × vectors ÷ nlist), "
+                                    "more than 2^50",
+                                    codes));
+    }
   }
   return s;
 }

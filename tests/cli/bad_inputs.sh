@@ -290,6 +290,7 @@ expect vs-recall-zero "--set workload.search.recall=0: error: workload.search.re
 expect vs-recall-curve "error: workload.search.recall: the recall curve reaches 0.8 at most" run "$vsearch" --set workload.search.recall=0.95 "${out[@]}"
 expect vs-design-pes "error: workload.design: ivf_pes must be in [1, 16]" run "$vsearch" --set workload.design.ivf_pes=40 "${out[@]}"
 expect vs-cost-nprobe "ivfpq: nprobe 9000 exceeds nlist 8192" cost Alveo-U55C ivfpq vectors=100000000 nprobe=9000
+expect vs-batch-cap "error: workload.batch: a batch would scan 2.08e+15 PQ codes" run "$vsearch" --set workload.batch=1000000 --set workload.index.vectors=1000000000000 "${out[@]}"
 big=(--set workload.design.utilization=0.5 --set workload.design.opq_unroll=4 --set workload.design.cell_queues=2
      --set workload.design.ivf_pes=16 --set workload.design.lut_pes=17 --set workload.design.scan_channels=12
      --set workload.design.scan_pes=36)

@@ -199,7 +199,8 @@ void VectorSearchRun::dispatch(TaskSink& sink, std::int64_t n) {
   }
   DelayWork merge;
   merge.device = coordinator;
-  merge.duration = Duration::ns(p_.merge_per_result.count() * n * facts_.shards);
+  // At most 1 s × 2^20 queries × 2^20 shards: in double, then whole nanoseconds.
+  merge.duration = Duration::from_seconds(p_.merge_per_result.seconds() * static_cast<double>(n) * facts_.shards);
   const TaskId merged = sink.submit(merge, TaskKind::kOther, "merge", results, {}, -1, 0);
   merges_.emplace(merged.value(), batches_.size());
   batches_.push_back(BatchRow{sink.now(), Time{}, static_cast<std::int64_t>(next_waiting_), n});

@@ -156,6 +156,14 @@ VectorSearchParams VectorSearchParams::read(config::Reader& r) {
           "must be in [0, 1 s]");
   r.check(p.search.nprobe <= p.index.nlist, "search.nprobe",
           fmt::format("nprobe = {} exceeds the index's nlist = {}", p.search.nprobe, p.index.nlist));
+  // A batch's codes (batch × nprobe × vectors ÷ nlist, all shards together) stay below 2^50, so
+  // that every byte and nanosecond count derived from them fits in 64 bits.
+  const double codes = static_cast<double>(p.batch) * static_cast<double>(p.search.nprobe) *
+                       static_cast<double>(p.index.vectors) / static_cast<double>(p.index.nlist);
+  r.check(codes <= std::ldexp(1.0, 50), "batch",
+          fmt::format("a batch would scan {:.3g} PQ codes (batch × nprobe × vectors ÷ nlist), more than 2^50: lower "
+                      "the batch or nprobe",
+                      codes));
   return p;
 }
 
