@@ -233,6 +233,11 @@ const Sourced<FlopRate>& Device::peak(task::DType t) const {
       return peak_int8;
     case DType::kInt4:
       return peak_int4;
+    case DType::kInt3:
+    case DType::kInt2: {
+      static const Sourced<FlopRate> kNone;  // storage types: no unit multiplies them
+      return kNone;
+    }
   }
   return peak_fp32;
 }

@@ -29,6 +29,10 @@ std::string_view name_of(DType t) {
       return "int8";
     case DType::kInt4:
       return "int4";
+    case DType::kInt3:
+      return "int3";
+    case DType::kInt2:
+      return "int2";
   }
   return "?";
 }
@@ -48,6 +52,10 @@ double bytes_per_element(DType t) {
       return 1;
     case DType::kInt4:
       return 0.5;
+    case DType::kInt3:
+      return 0.375;  // packed: 8 weights in 3 bytes
+    case DType::kInt2:
+      return 0.25;
   }
   return 0;
 }
@@ -192,6 +200,10 @@ struct WorkOf {
   }
   OperationWork operator()(const Spmm& s) const {
     const double e = bytes_per_element(s.dtype);
+    if (s.two_four) {
+      const double nnz = real(s.rows) * real(s.cols) / 2;
+      return {2 * nnz * real(s.n), nnz * e + nnz / 4 + (real(s.cols) + real(s.rows)) * real(s.n) * e};
+    }
     const double blocks = nonempty_blocks(s);
     const double padded = padded_from_blocks(s, blocks);
     // Padded values and one int32 column index per block; B once; C once.
@@ -209,7 +221,7 @@ struct WorkOf {
     const double ea = bytes_per_element(q.activations);
     for (DType wt : q.weights) {
       w.flops += 2 * real(q.m) * real(q.n) * real(q.k);
-      const double scales = q.group_size > 0 ? real(q.n) * real(q.k) / real(q.group_size) * 2 : 0;
+      const double scales = q.group_size > 0 && wt != q.activations ? real(q.n) * real(q.k) / real(q.group_size) * 2 : 0;
       w.bytes +=
           real(q.m) * real(q.k) * ea + real(q.n) * real(q.k) * bytes_per_element(wt) + scales + real(q.m) * real(q.n) * ea;
     }

@@ -29,9 +29,13 @@
 
 namespace orrery::task {
 
-// Element types, in the order device files list their peak rates.
-enum class DType : std::uint8_t { kFp64, kFp32, kTf32, kBf16, kFp16, kFp8, kInt8, kInt4 };
-inline constexpr int kDTypeCount = 8;
+// Element types, in the order device files list their peak rates. int3 and
+// int2 are storage types of quantized weights only (BitDistiller's 3- and
+// 2-bit weights, Du et al. 2024): no tensor core multiplies them, so a GEMM
+// dequantizes them to its activations' type (QuantGemm) and no device file
+// gives them a peak.
+enum class DType : std::uint8_t { kFp64, kFp32, kTf32, kBf16, kFp16, kFp8, kInt8, kInt4, kInt3, kInt2 };
+inline constexpr int kDTypeCount = 10;
 [[nodiscard]] std::string_view name_of(DType t);
 // Storage size of one element (tf32 is stored as fp32; int4 packs two per byte).
 [[nodiscard]] double bytes_per_element(DType t);
@@ -150,10 +154,16 @@ struct NeuralField {
 // rows × cols pattern with inner dimension n (SDDMM). The hardware computes
 // whole blocks of block_rows × block_cols; 0 means the default granularity of
 // the dtype (see spmm_padding.hpp).
+// two_four: NVIDIA's 2:4 structured sparsity (two nonzeros in every four
+// along a row, sparse tensor cores since Ampere; Mishra et al. 2021,
+// "Accelerating Sparse Deep Neural Networks"): nnz is rows·cols/2 whatever
+// is given, the tensor core skips the zeros (2·nnz·n FLOPs, twice the dense
+// rate per useful FLOP), and each nonzero carries a 2-bit position.
 struct SparseShape {
   std::int64_t rows = 0, cols = 0, nnz = 0, n = 0;
   DType dtype = DType::kFp16;
   std::int64_t block_rows = 0, block_cols = 0;
+  bool two_four = false;
 };
 struct Spmm : SparseShape {};
 struct Sddmm : SparseShape {};

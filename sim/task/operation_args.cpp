@@ -163,6 +163,10 @@ Operation read_sparse(Args& a) {
   s.dtype = a.dtype("dtype", "element type", DType::kFp16);
   s.block_rows = a.integer("block_rows", "rows of the hardware block; 0: the dtype's default", 0, 0);
   s.block_cols = a.integer("block_cols", "columns of the hardware block; 0: the dtype's default", 0, 0);
+  if constexpr (std::is_same_v<Sparse, Spmm>) {
+    s.two_four = a.choice("pattern", "unstructured (blocks of block_rows × block_cols) or 2:4 (sparse tensor cores)",
+                          {"unstructured", "2:4"}, 0) == 1;
+  }
   if (!a.describing() && s.nnz > s.rows * s.cols) {
     throw ConfigError(fmt::format("{}: nnz {} exceeds rows × cols = {}",
                                   std::is_same_v<Sparse, Spmm> ? "spmm" : "sddmm", s.nnz, s.rows * s.cols));

@@ -15,7 +15,9 @@ BlockShape default_block(DType dtype) {
     case DType::kInt8:
       return {16, 8};  // Magicube, int8
     case DType::kInt4:
-      return {8, 8};  // Magicube, int4
+    case DType::kInt3:
+    case DType::kInt2:
+      return {8, 8};  // Magicube, int4 (narrower weights unpacked to int4 fragments)
     case DType::kFp64:
     case DType::kFp32:
       return {1, 1};

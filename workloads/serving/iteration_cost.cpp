@@ -43,6 +43,8 @@ MemoryPlan plan_memory(const ServingParams& p, const DeviceFacts& device) {
   const auto& m = p.model;
   const Shard s = shard(p);
   const std::vector<std::int64_t> layers = stage_layers(m.layers, p.pp);
+  std::vector<std::int64_t> first_layer(layers.size(), 0);
+  for (std::size_t st = 1; st < layers.size(); ++st) first_layer[st] = first_layer[st - 1] + layers[st - 1];
   const double h = static_cast<double>(m.hidden);
   const double v = static_cast<double>(m.vocab);
   const double usable = p.kv.memory_fraction * static_cast<double>(device.memory_capacity().count());
@@ -61,14 +63,31 @@ MemoryPlan plan_memory(const ServingParams& p, const DeviceFacts& device) {
   best.blocks = -1;
   for (int st = 0; st < p.pp; ++st) {
     const double l = static_cast<double>(layers[static_cast<std::size_t>(st)]);
-    double params = l * m.layer_parameters() / p.tp;
+    double params = 0;
+    double quantized = 0;  // bytes of the layers whose weights are not in dtype
+    for (std::int64_t i = 0; i < layers[static_cast<std::size_t>(st)]; ++i) {
+      const DType wt = p.weights.type(first_layer[static_cast<std::size_t>(st)] + i, p.dtype);
+      if (wt == p.dtype && p.weights.ffn == WeightFormat::FfnSparsity::kDense) {
+        params += m.layer_parameters() / p.tp;
+        continue;
+      }
+      // The feed-forward projections (sparse when asked) and the rest (attention, router, norms).
+      const double ffn = (m.gated() ? 3.0 : 2.0) * h * static_cast<double>(m.ffn_hidden) *
+                         static_cast<double>(std::max<std::int64_t>(1, m.experts)) / p.tp;
+      const double rest = m.layer_parameters() / p.tp - ffn;
+      const DType a = activation_type(p.dtype);
+      const auto store = [&](double count, std::int64_t n, std::int64_t k, bool sparse) {
+        return wt == p.dtype && !sparse ? count * eb(p.dtype) : p.weights.bytes(count, n, k, wt, a, sparse);
+      };
+      quantized += store(rest, m.hidden, m.hidden, false) + store(ffn, s.ffn, m.hidden, true);
+    }
     const bool first = st == 0;
     const bool last = st == p.pp - 1;
     if (first) params += v * h / p.tp;                                       // word embedding
     if (last && (!m.tied_embeddings || p.pp > 1)) params += v * h / p.tp;    // output layer (a copy when tied across stages)
     if (last) params += m.norm_parameters();
     MemoryPlan plan;
-    plan.weights = params * eb(p.dtype);
+    plan.weights = params * eb(p.dtype) + quantized;
     plan.activations = act;
     plan.usable = usable;
     plan.block_bytes =
@@ -108,12 +127,34 @@ IterationCost::IterationCost(const ServingParams& p, const RuntimePricing& prici
       pricing_(pricing),
       groups_(std::move(groups)),
       layers_(stage_layers(p.model.layers, p.pp)),
-      layer_kernels_(static_cast<std::int64_t>(layer_ops(1).size())) {}
+      types_(p.weights.types(p.dtype)),
+      layer_kernels_(static_cast<std::int64_t>(layer_ops(1).size())) {
+  parts_.resize(types_.size());
+  std::int64_t layer = 0;
+  for (const std::int64_t n : layers_) {
+    std::vector<std::int64_t> count(types_.size(), 0);
+    for (std::int64_t i = 0; i < n; ++i, ++layer) {
+      const DType t = p.weights.type(layer, p.dtype);
+      ++count[static_cast<std::size_t>(std::find(types_.begin(), types_.end(), t) - types_.begin())];
+    }
+    type_layers_.push_back(std::move(count));
+  }
+}
 
-std::vector<Operation> IterationCost::layer_ops(std::int64_t tokens) const {
+std::vector<Operation> IterationCost::layer_ops(std::int64_t tokens, std::size_t type) const {
   const auto& m = p_.model;
   const Shard s = shard(p_);
   const DType a = activation_type(p_.dtype);
+  // The layer's GEMMs: in dtype, or through its weight type (weight_format.hpp).
+  const DType wt = types_[type];
+  const auto gemm = [&](std::int64_t rows, std::int64_t n, std::int64_t k, std::int64_t batch) -> Operation {
+    if (wt == p_.dtype) return Gemm{rows, n, k, batch, p_.dtype};
+    return p_.weights.gemm(rows, n, k, batch, wt, a);
+  };
+  const auto ffn = [&](std::int64_t rows, std::int64_t n, std::int64_t k, std::int64_t batch) -> Operation {
+    if (p_.weights.ffn == WeightFormat::FfnSparsity::kDense) return gemm(rows, n, k, batch);
+    return p_.weights.ffn_gemm(rows, n, k, batch, wt, a);
+  };
   const LayerKernel norm = norm_kernel(p_);
   const LayerKernel act = m.gated() ? LayerKernel::kSwiGlu : LayerKernel::kGeluTanh;
   const std::int64_t up = (m.gated() ? 2 : 1) * s.ffn;
@@ -125,18 +166,18 @@ std::vector<Operation> IterationCost::layer_ops(std::int64_t tokens) const {
   const double kv = static_cast<double>(tokens * 2 * s.kv_heads * s.head_dim) * eb(p_.kv_dtype);
   std::vector<Operation> ops{
       LayerOp{norm, false, a, tokens, m.hidden},
-      Gemm{tokens, (s.heads + 2 * s.kv_heads) * s.head_dim, m.hidden, 1, p_.dtype},
+      gemm(tokens, (s.heads + 2 * s.kv_heads) * s.head_dim, m.hidden, 1),
   };
   if (m.positions == training::Positions::kRotary) {
     ops.emplace_back(Elementwise{PointwiseKind::kElementwise, static_cast<std::int64_t>(2 * qk), 0});
   }
   ops.emplace_back(Elementwise{PointwiseKind::kElementwise, static_cast<std::int64_t>(2 * kv), 0});
-  ops.emplace_back(Gemm{tokens, m.hidden, s.heads * s.head_dim, 1, p_.dtype});
+  ops.emplace_back(gemm(tokens, m.hidden, s.heads * s.head_dim, 1));
   ops.emplace_back(LayerOp{norm, false, a, tokens, m.hidden});
   if (m.experts <= 1) {
-    ops.emplace_back(Gemm{tokens, up, m.hidden, 1, p_.dtype});
+    ops.emplace_back(ffn(tokens, up, m.hidden, 1));
     ops.emplace_back(LayerOp{act, false, a, tokens, s.ffn});
-    ops.emplace_back(Gemm{tokens, m.hidden, s.ffn, 1, p_.dtype});
+    ops.emplace_back(ffn(tokens, m.hidden, s.ffn, 1));
     return ops;
   }
   // Routed experts: the router, then every expert that receives a token runs
@@ -147,12 +188,12 @@ std::vector<Operation> IterationCost::layer_ops(std::int64_t tokens) const {
   const std::int64_t active = std::min(m.experts, routes);
   const std::int64_t rows = ceil_div(routes, active);
   const std::int64_t local = ceil_div(active, p_.ep);
-  const std::int64_t ffn = m.ffn_hidden / (p_.tp / p_.ep);
-  const std::int64_t expert_up = (m.gated() ? 2 : 1) * ffn;
+  const std::int64_t expert_ffn = m.ffn_hidden / (p_.tp / p_.ep);
+  const std::int64_t expert_up = (m.gated() ? 2 : 1) * expert_ffn;
   ops.emplace_back(Gemm{tokens, m.experts, m.hidden, 1, p_.dtype});
-  ops.emplace_back(Gemm{rows, expert_up, m.hidden, local, p_.dtype});
-  ops.emplace_back(LayerOp{act, false, a, rows * local, ffn});
-  ops.emplace_back(Gemm{rows, m.hidden, ffn, local, p_.dtype});
+  ops.emplace_back(ffn(rows, expert_up, m.hidden, local));
+  ops.emplace_back(LayerOp{act, false, a, rows * local, expert_ffn});
+  ops.emplace_back(ffn(rows, m.hidden, expert_ffn, local));
   return ops;
 }
 
@@ -227,14 +268,17 @@ Duration IterationCost::all_reduce(int stage, std::int64_t tokens) {
   return reduce_[i];
 }
 
-const IterationCost::Parts& IterationCost::layer_parts(std::int64_t tokens) {
+const IterationCost::Parts& IterationCost::layer_parts(std::int64_t tokens, std::size_t type) {
   const auto i = static_cast<std::size_t>(tokens);
-  if (parts_.size() <= i) parts_.resize(i + 1);
-  Parts& p = parts_[i];
+  std::vector<Parts>& memo = parts_[type];
+  if (memo.size() <= i) memo.resize(i + 1);
+  Parts& p = memo[i];
   if (p.compute.time >= Duration{}) return p;
   p.compute = Priced{};
-  for (const Operation& op : layer_ops(tokens)) {
-    Priced& part = std::holds_alternative<Gemm>(op) ? p.compute : p.memory;
+  for (const Operation& op : layer_ops(tokens, type)) {
+    const bool matmul = std::holds_alternative<Gemm>(op) || std::holds_alternative<task::QuantGemm>(op) ||
+                        std::holds_alternative<task::Spmm>(op);
+    Priced& part = matmul ? p.compute : p.memory;
     part = part + price(op);
   }
   return p;
@@ -250,11 +294,11 @@ const IterationCost::Parts& IterationCost::layer_parts(std::int64_t tokens) {
 // partitioned: the interference between concurrent kernels that NanoFlow
 // measures and searches around is not modelled, so this is an upper bound on
 // what overlap buys.
-Duration IterationCost::overlapped_layer(int stage, const BatchShape& b) {
+Duration IterationCost::overlapped_layer(int stage, std::size_t type, const BatchShape& b) {
   const std::int64_t n = std::min<std::int64_t>(p_.scheduler.nano_batches, std::max<std::int64_t>(1, b.tokens));
   const std::int64_t part = ceil_div(b.tokens, n);
-  Duration compute = Duration::ns(layer_parts(part).compute.time.count() * n);
-  Duration memory = layer_parts(b.tokens).memory.time;
+  Duration compute = Duration::ns(layer_parts(part, type).compute.time.count() * n);
+  Duration memory = layer_parts(b.tokens, type).memory.time;
   const Duration network = Duration::ns(all_reduce(stage, part).count() * 2 * n);
   for (const auto& [q, c] : b.chunks) {
     BatchShape one;
@@ -304,18 +348,24 @@ IterationCost::Priced IterationCost::attention(const BatchShape& b) {
 }
 
 Duration IterationCost::stage_time(int stage, const BatchShape& b) {
-  const std::int64_t layers = this->layers(stage);
   const bool nano = p_.scheduler.nano_batches > 1;
-  const Parts& parts = layer_parts(b.tokens);
-  const Priced dense = parts.compute + parts.memory;
   const Priced attend = attention(b);
   const Duration reduce = all_reduce(stage, b.tokens);
-  const Duration per_layer = nano ? overlapped_layer(stage, b) : dense.time + reduce + reduce + attend.time;
-  Duration gpu = Duration::ns(per_layer.count() * layers);
-  // The operations' time and what of it no calibration row covers, as they
-  // run one after another (overlap or not), for uncalibrated_time_fraction.
-  Priced ops{Duration::ns((dense.time + attend.time).count() * layers),
-             Duration::ns((dense.uncalibrated + attend.uncalibrated).count() * layers)};
+  // Layers of one weight type cost the same; the operations' time and what
+  // of it no calibration row covers, as they run one after another (overlap
+  // or not), for uncalibrated_time_fraction.
+  Duration gpu;
+  Priced ops;
+  for (std::size_t type = 0; type < types_.size(); ++type) {
+    const std::int64_t layers = this->layers(stage, type);
+    if (layers == 0) continue;
+    const Parts& parts = layer_parts(b.tokens, type);
+    const Priced dense = parts.compute + parts.memory;
+    const Duration per_layer = nano ? overlapped_layer(stage, type, b) : dense.time + reduce + reduce + attend.time;
+    gpu += Duration::ns(per_layer.count() * layers);
+    ops = ops + Priced{Duration::ns((dense.time + attend.time).count() * layers),
+                       Duration::ns((dense.uncalibrated + attend.uncalibrated).count() * layers)};
+  }
   const bool first = stage == 0;
   const bool last = stage == p_.pp - 1;
   if (first || last) {

@@ -60,7 +60,13 @@ class IterationCost {
   // For tests and `orrery cost`-style checks: one layer's dense operations
   // over `tokens` new tokens, the attention operations of one layer, and the
   // stage's extra operations (embedding, final norm, output layer).
-  [[nodiscard]] std::vector<Operation> layer_ops(std::int64_t tokens) const;
+  // (`type`: an index of the weight types, weight_types(); layers of one type cost the same.)
+  [[nodiscard]] std::vector<Operation> layer_ops(std::int64_t tokens, std::size_t type = 0) const;
+  [[nodiscard]] const std::vector<DType>& weight_types() const { return types_; }
+  // Layers of the stage with weight type `type`.
+  [[nodiscard]] std::int64_t layers(int stage, std::size_t type) const {
+    return type_layers_[static_cast<std::size_t>(stage)][type];
+  }
   [[nodiscard]] std::vector<Operation> attention_ops(const BatchShape& b) const;
   [[nodiscard]] std::vector<Operation> stage_extra_ops(int stage, const BatchShape& b) const;
   [[nodiscard]] std::int64_t layers(int stage) const { return layers_[static_cast<std::size_t>(stage)]; }
@@ -96,11 +102,11 @@ class IterationCost {
     Priced compute{Duration::ns(-1), {}};
     Priced memory;
   };
-  [[nodiscard]] const Parts& layer_parts(std::int64_t tokens);
+  [[nodiscard]] const Parts& layer_parts(std::int64_t tokens, std::size_t type);
   // One layer's attention for the batch, one kernel after another.
   [[nodiscard]] Priced attention(const BatchShape& b);
   // NanoFlow's overlapped layer: max(C, M, N) + (C + M + N − max) / n.
-  [[nodiscard]] Duration overlapped_layer(int stage, const BatchShape& b);
+  [[nodiscard]] Duration overlapped_layer(int stage, std::size_t type, const BatchShape& b);
 
   const ServingParams& p_;
   RuntimePricing pricing_;
@@ -108,7 +114,9 @@ class IterationCost {
   std::vector<std::int64_t> layers_;
   // By token count (at most max_batched_tokens): one layer's dense operations,
   // and one all-reduce; -1 ns: not priced yet.
-  std::vector<Parts> parts_;
+  std::vector<std::vector<Parts>> parts_;  // by weight type, then token count
+  std::vector<DType> types_;                // the layers' distinct weight types
+  std::vector<std::vector<std::int64_t>> type_layers_;  // by stage: layers of each type
   std::vector<Duration> reduce_;
   std::int64_t layer_kernels_ = 0;  // kernels of one layer's dense operations
   PriceMemo<Priced> chunk_;   // (queries, context) -> one layer's chunk attention

@@ -143,6 +143,9 @@ ServingParams ServingParams::read(config::Reader& r) {
   p.dtype = dtype_named(r.choice("dtype", kDtypes, "bf16", "weights, activations and GEMMs"));
   const std::vector<std::string> kv_types{"auto", "bf16", "fp16", "fp8"};
   const std::string kv = r.choice("kv_dtype", kv_types, "auto", "the KV cache's element type (auto: dtype)");
+  r.section("weights", "how the layers' weights are stored: quantized (one type, or one per layer) and sparse "
+                       "feed-forward layers", false,
+            [&](config::Reader& w) { p.weights = WeightFormat::read(w, p.model.layers, p.dtype); });
   r.section("placement", "how one replica holds the model", false, [&](config::Reader& m) {
     p.tp = m.optional<int>("tp", 1, "tensor-parallel ranks per replica (Megatron-style, an all-reduce after "
                                     "attention and after the MLP)");

@@ -14,6 +14,7 @@
 #include "sim/core/time.hpp"
 #include "workloads/vocabulary.hpp"
 #include "workloads/training/transformer.hpp"
+#include "workloads/weight_format.hpp"
 
 namespace orrery::workload::serving {
 
@@ -110,6 +111,7 @@ struct ServingParams {
   training::TransformerSpec model;
   DType dtype = DType::kBf16;     // weights and activations
   DType kv_dtype = DType::kBf16;  // the KV cache
+  WeightFormat weights;           // quantized layers, sparse feed-forward layers
   int tp = 1;
   int pp = 1;
   // Expert parallelism inside a stage's tp group (vLLM's expert parallel with
