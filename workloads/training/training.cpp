@@ -61,6 +61,10 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
     p.recompute = rc == "full" ? Recompute::kFull : rc == "selective" ? Recompute::kSelective : Recompute::kNone;
     p.at["training.precision"] = t.where("precision");
     p.precision = dtype_named(t.choice("precision", kPrecisions, "bf16", "precision of weights, activations and GEMMs"));
+    t.section("weights",
+              "quantization-aware training and sparse feed-forward layers: the weights' stored format, one type or "
+              "one per layer (workloads/weight_format.hpp)",
+              false, [&](config::Reader& w) { p.weights = WeightFormat::read(w, p.model.layers, p.precision); });
     p.gradient_precision = dtype_named(t.choice(
         "gradient_precision", kGradients, "fp32",
         "gradients as accumulated and reduced: fp32 (Megatron's main gradients: 18 bytes of model state per "

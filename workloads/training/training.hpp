@@ -31,6 +31,7 @@
 #include "sim/config/reader.hpp"
 #include "workloads/training/plan.hpp"
 #include "workloads/training/transformer.hpp"
+#include "workloads/weight_format.hpp"
 #include "workloads/workload.hpp"
 
 namespace orrery::workload::training {
@@ -56,6 +57,12 @@ struct TrainingParams {
   Offload offload_params = Offload::kNone;  // parameters (ZeRO-Infinity; needs ZeRO stage 3)
   Recompute recompute = Recompute::kNone;
   DType precision = DType::kBf16;
+  // Quantization-aware training (BitDistiller, OHQ) and sparse feed-forward
+  // layers: the forward and input-gradient GEMMs read the layer's weights in
+  // their stored format; weight gradients stay in `precision` (dense, or
+  // sampled at the sparse pattern: SDDMM). The model states (master weights,
+  // gradients, optimizer) keep their dense sizes.
+  WeightFormat weights;
   DType gradient_precision = DType::kFp32;
   bool master_weights = true;                   // an fp32 master copy of the weights
   DType optimizer_precision = DType::kFp32;     // Adam's momentum and variance

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "sim/core/error.hpp"
 #include "workloads/training/training_layer_ops.hpp"
@@ -71,23 +72,33 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs() const {
   const std::int64_t tokens = p_.micro_batch * (m.seq_len / plan.cp);
   const double eb = 2.0;
 
-  const LayerOps L = layer_ops(p_);
-  OpList b_all = L.b;  // the backward with its recompute
-  if (p_.recompute == Recompute::kFull) {
-    b_all.append(L.f);
-    b_all.comm = L.b.comm;
-    b_all.comm.insert(b_all.comm.end(), L.f.comm.begin(), L.f.comm.end());
-  } else if (p_.recompute == Recompute::kSelective) {
-    b_all.append(L.core);
-    b_all.comm = L.b.comm;
-  }
-  const OpCost f = cost_of(L.f, L.f.model_flops);
-  OpCost b = cost_of(b_all, L.b.model_flops);
-  OpCost w = cost_of(L.w, L.w.model_flops);
-  if (!split) {
-    add(b, w);
-    w = OpCost{};
-  }
+  // One layer's forward, backward (with its recompute) and weight gradient,
+  // its weights stored in type `wt`.
+  struct LayerCost {
+    OpCost f, b, w;
+  };
+  const auto layer_cost = [&](DType wt) {
+    const LayerOps L = layer_ops(p_, wt);
+    OpList b_all = L.b;  // the backward with its recompute
+    if (p_.recompute == Recompute::kFull) {
+      b_all.append(L.f);
+      b_all.comm = L.b.comm;
+      b_all.comm.insert(b_all.comm.end(), L.f.comm.begin(), L.f.comm.end());
+    } else if (p_.recompute == Recompute::kSelective) {
+      b_all.append(L.core);
+      b_all.comm = L.b.comm;
+    }
+    LayerCost c{cost_of(L.f, L.f.model_flops), cost_of(b_all, L.b.model_flops), cost_of(L.w, L.w.model_flops)};
+    if (!split) {
+      add(c.b, c.w);
+      c.w = OpCost{};
+    }
+    return c;
+  };
+  // Layers of one weight type cost the same: one LayerCost per type.
+  const std::vector<DType> types = p_.weights.types(dt);
+  std::vector<LayerCost> per_type;
+  for (const DType wt : types) per_type.push_back(layer_cost(wt));
 
   // Embedding (first virtual stage) and output layer with the loss (last).
   OpList emb_f, emb_b, out_f, out_b, out_w;
@@ -142,12 +153,32 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs() const {
   std::vector<VirtualStageCost> out(static_cast<std::size_t>(stages));
   for (int vs = 0; vs < stages; ++vs) {
     VirtualStageCost& c = out[static_cast<std::size_t>(vs)];
-    c.forward = f;
-    c.backward = b;
-    c.weight = w;
-    scale(c.forward, layers);
-    scale(c.backward, layers);
-    scale(c.weight, layers);
+    if (types.size() == 1) {
+      c.forward = per_type[0].f;
+      c.backward = per_type[0].b;
+      c.weight = per_type[0].w;
+      scale(c.forward, layers);
+      scale(c.backward, layers);
+      scale(c.weight, layers);
+    } else {
+      // The virtual stage's layers in model order, [vs·l, (vs + 1)·l) rounded,
+      // counted by weight type and scaled to the stage's `layers`.
+      const auto lo = static_cast<std::int64_t>(std::llround(vs * layers));
+      const auto hi = static_cast<std::int64_t>(std::llround((vs + 1) * layers));
+      for (std::size_t k = 0; k < types.size(); ++k) {
+        std::int64_t count = 0;
+        for (std::int64_t i = lo; i < hi; ++i) count += p_.weights.type(i, dt) == types[k] ? 1 : 0;
+        if (count == 0) continue;
+        const double n = static_cast<double>(count) * layers / static_cast<double>(hi - lo);
+        LayerCost x = per_type[k];
+        scale(x.f, n);
+        scale(x.b, n);
+        scale(x.w, n);
+        add(c.forward, x.f);
+        add(c.backward, x.b);
+        add(c.weight, x.w);
+      }
+    }
     c.parameters = layers * m.layer_parameters() / static_cast<double>(t);
     // Experts are split over ep ranks too.
     if (m.experts > 1 && plan.ep > 1) {

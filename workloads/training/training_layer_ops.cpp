@@ -1,6 +1,8 @@
 // One transformer layer's operations (training_layer_ops.hpp says what and why).
 #include "workloads/training/training_layer_ops.hpp"
 
+#include <cmath>
+
 namespace orrery::workload::training {
 
 namespace {
@@ -68,6 +70,10 @@ void pointwise_backward(const OpList& forward, OpList& b) {
 }  // namespace
 
 LayerOps layer_ops(const TrainingParams& p) {
+  return layer_ops(p, p.precision);
+}
+
+LayerOps layer_ops(const TrainingParams& p, DType weights) {
   const TransformerSpec& m = p.model;
   const ParallelPlan& plan = p.plan;
   const DType dt = p.precision;
@@ -89,10 +95,46 @@ LayerOps layer_ops(const TrainingParams& p) {
 
   const Pointwise pw(p, plan.sequence_parallel ? tokens / t : tokens, rep);
 
+  // A GEMM through the layer's weights (y = x·W, W k × n): dense in dt, or in
+  // the stored format; `ffn`: a feed-forward projection, sparse when asked.
+  // Megatron's model FLOPs count the dense product.
+  const WeightFormat& wf = p.weights;
+  const bool sparse = wf.ffn != WeightFormat::FfnSparsity::kDense;
+  const DType a16 = bytes_per_element(dt) < 2 ? DType::kBf16 : dt;  // activations' type
+  const auto wgemm = [&](OpList& l, std::int64_t rows, std::int64_t n, std::int64_t k, std::int64_t batch, bool ffn) {
+    if (weights == dt && !(ffn && sparse && batch == 1)) {
+      l.gemm(rows, n, k, batch, dt);
+      return;
+    }
+    l.ops.push_back(ffn ? wf.ffn_gemm(rows, n, k, batch, weights, a16) : wf.gemm(rows, n, k, batch, weights, a16));
+    l.model_flops += 2.0 * static_cast<double>(batch) * static_cast<double>(rows) * static_cast<double>(n) *
+                     static_cast<double>(k);
+  };
+  // dW (k × n) = Xᵀ·dY over `rows` tokens: the GEMM (k, n, rows), or for a
+  // sparse projection an SDDMM at W's pattern (2:4 keeps half).
+  const auto wgrad = [&](OpList& l, std::int64_t k, std::int64_t n, std::int64_t rows, std::int64_t batch, bool ffn) {
+    if (!(ffn && sparse && batch == 1)) {
+      l.gemm(k, n, rows, batch, dt);
+      return;
+    }
+    task::Sddmm g;
+    g.rows = k;
+    g.cols = n;
+    g.n = rows;
+    g.dtype = a16;
+    g.nnz = wf.ffn == WeightFormat::FfnSparsity::kTwoFour
+                ? k * n / 2
+                : std::max<std::int64_t>(1, std::llround(wf.density * static_cast<double>(k) * static_cast<double>(n)));
+    g.block_rows = wf.block_rows;
+    g.block_cols = wf.block_cols;
+    l.ops.push_back(g);
+    l.model_flops += 2.0 * static_cast<double>(k) * static_cast<double>(n) * static_cast<double>(rows);
+  };
+
   LayerOps L;
   // Forward.
   pw.norm(L.f);
-  L.f.gemm(tokens, (h + 2 * kvd) / t, h, 1, dt);
+  wgemm(L.f, tokens, (h + 2 * kvd) / t, h, 1, false);
   if (m.positions == Positions::kRotary) {  // rotate q and k: read, write
     L.f.memory(PointwiseKind::kElementwise, 2 * static_cast<double>(tokens * ((h + kvd) / t)) * eb);
   }
@@ -106,17 +148,17 @@ LayerOps layer_ops(const TrainingParams& p) {
     L.core.gemm(s_local, d, m.seq_len, p.micro_batch * heads, dt);  // PV
   }
   L.f.append(L.core);
-  L.f.gemm(tokens, h, h / t, 1, dt);
+  wgemm(L.f, tokens, h, h / t, 1, false);
   pw.residual(L.f);
   pw.norm(L.f);
-  L.f.gemm(expert_tokens, up / t, h, e_local, dt);
+  wgemm(L.f, expert_tokens, up / t, h, e_local, true);
   pw.activation(L.f, m.gated(), tokens * m.top_k, m.ffn_hidden / t, ffn_act);  // SwiGLU reads gate and up
-  L.f.gemm(expert_tokens, h, m.ffn_hidden / t, e_local, dt);
+  wgemm(L.f, expert_tokens, h, m.ffn_hidden / t, e_local, true);
   pw.residual(L.f);
 
   // Input gradient.
   pointwise_backward(L.f, L.b);
-  L.b.gemm(tokens, h, (h + 2 * kvd) / t, 1, dt);
+  wgemm(L.b, tokens, h, (h + 2 * kvd) / t, 1, false);
   if (p.attention == AttentionKernel::kFlash) {
     // The fused backward (Attention::backward: 2.5× the forward's matmuls —
     // dV, dP, dS·K, dSᵀ·Q and the recomputed QKᵀ), priced by the table's
@@ -131,15 +173,15 @@ LayerOps layer_ops(const TrainingParams& p) {
     L.b.gemm(s_local, d, m.seq_len, p.micro_batch * heads, dt);  // dQ = dS·K
     L.b.gemm(m.seq_len, d, s_local, p.micro_batch * heads, dt);  // dK = dSᵀ·Q
   }
-  L.b.gemm(tokens, h / t, h, 1, dt);
-  L.b.gemm(expert_tokens, m.ffn_hidden / t, h, e_local, dt);
-  L.b.gemm(expert_tokens, h, up / t, e_local, dt);
+  wgemm(L.b, tokens, h / t, h, 1, false);
+  wgemm(L.b, expert_tokens, m.ffn_hidden / t, h, e_local, true);
+  wgemm(L.b, expert_tokens, h, up / t, e_local, true);
 
   // Weight gradient.
   L.w.gemm(h, (h + 2 * kvd) / t, tokens, 1, dt);
   L.w.gemm(h / t, h, tokens, 1, dt);
-  L.w.gemm(h, up / t, expert_tokens, e_local, dt);
-  L.w.gemm(m.ffn_hidden / t, h, expert_tokens, e_local, dt);
+  wgrad(L.w, h, up / t, expert_tokens, e_local, true);
+  wgrad(L.w, m.ffn_hidden / t, h, expert_tokens, e_local, true);
 
   // Collectives inside the layer.
   const Bytes act(static_cast<std::int64_t>(static_cast<double>(tokens * h) * eb));

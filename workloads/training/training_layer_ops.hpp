@@ -57,7 +57,9 @@ struct LayerOps {
 
 inline std::int64_t div_or_one(std::int64_t a, std::int64_t b) { return std::max<std::int64_t>(1, a / b); }
 
-// The operations of one layer for one micro-batch on one rank (see above).
+// The operations of one layer for one micro-batch on one rank (see above),
+// its weights stored as `weights` (p.weights' format; p.precision: dense).
 [[nodiscard]] LayerOps layer_ops(const TrainingParams& p);
+[[nodiscard]] LayerOps layer_ops(const TrainingParams& p, DType weights);
 
 }  // namespace orrery::workload::training
