@@ -312,6 +312,14 @@ else
   echo "FAIL vs-cost-over-budget: status $status: $err"
 fi
 
+# Quantized and sparse weights: a per-layer list of the wrong length, an unknown type, a density outside (0, 1].
+quant="$(dirname -- "$quickstart")/serving_quantized.yaml"
+sed -e '/^    layers: \[/,/\]$/c\    layers: [int4, int4, int4]' "$quant" >"$tmp/wlen.yaml"
+expect weights-list-length "wlen.yaml:21:13: error: workload.weights.layers: has 3 types; the model has 80 layers" run "$tmp/wlen.yaml" "${out[@]}"
+sed -e 's/^             int8, int8, int8, int8, int8, int8, int8, int8\]$/             int8, int8, int8, int8, int8, int8, int8, int5]/' "$quant" >"$tmp/wtype.yaml"
+expect weights-type "error: workload.weights.layers: element 79: unknown weight type 'int5'" run "$tmp/wtype.yaml" "${out[@]}"
+expect weights-density "--set workload.weights.ffn_sparsity.density=1.5: error: workload.weights.ffn_sparsity.density: must be in (0, 1], got 1.5" run "$quant" --set workload.weights.ffn_sparsity.pattern=unstructured --set workload.weights.ffn_sparsity.density=1.5 "${out[@]}"
+
 # Neural graphics: a resolution or sample count of zero, an unknown resolution (exit 2, located); a
 # field whose tables exceed the device's memory is infeasible (exit 1, with the numbers).
 ngpc="$(dirname -- "$quickstart")/ngpc_nerf_4k.yaml"
