@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "models/compute/kernel_sequence.hpp"
 #include "sim/task/ivfpq_kernels.hpp"
@@ -96,23 +97,11 @@ Cost CostModel::cost(const task::Operation& op) const {
     return kernel_sequence_cost(task::ivfpq_gpu_kernels(*s).ops,
                                 [this](std::size_t, const task::Operation& k) { return cost(k); });
   }
-  // A neural field is its kernels, launched one after another.
+  // A neural field is its kernels (the encoding, then each MLP), launched one after another.
   if (const auto* f = std::get_if<task::NeuralField>(&op)) {
-    Cost total = cost(f->encoding);
-    Duration longest = total.time;
-    for (const task::TinyMlp& m : f->mlps) {
-      const Cost c = cost(m);
-      total.time += c.time;
-      total.flops = Flops(total.flops.count() + c.flops.count());
-      total.bytes = Bytes(total.bytes.count() + c.bytes.count());
-      total.calibrated = total.calibrated && c.calibrated;
-      if (c.time > longest) {
-        longest = c.time;
-        total.bound = c.bound;
-        total.efficiency = c.efficiency;
-      }
-    }
-    return total;
+    std::vector<task::Operation> kernels{f->encoding};
+    kernels.insert(kernels.end(), f->mlps.begin(), f->mlps.end());
+    return kernel_sequence_cost(kernels, [this](std::size_t, const task::Operation& k) { return cost(k); });
   }
   const Roofline rf = roofline(op, rates_);
   Cost c;
