@@ -134,6 +134,12 @@ struct IvfPqOption {
 [[nodiscard]] std::array<std::vector<IvfPqOption>, 5> ivfpq_options(const task::IvfPqSearch& x,
                                                                     const FpgaBudget& budget);
 
+// Bytes the PQ codes of `x`'s vectors take in HBM: l codes and their 4-byte
+// ids per 64-byte word, padded 5% (get_best_hardware.py's layout).
+[[nodiscard]] double ivfpq_code_bytes(const task::IvfPqSearch& x);
+// Bytes PQDist streams per query: the codes it scans, in whole words.
+[[nodiscard]] double ivfpq_scan_bytes_per_query(const task::IvfPqSearch& x);
+
 // A batch of `queries` through the pipeline: the first query passes every
 // stage, the rest leave at the slowest stage's rate:
 // (Σ cycles + (queries − 1) · max cycles) ÷ f, HBM-bound rates included.
