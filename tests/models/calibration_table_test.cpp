@@ -75,7 +75,7 @@ TEST(CalibrationTableInvalid, LocatedMessages) {
   EXPECT_EQ(
       error_of(replace(kPublished, "dtype: bf16, m: 8192", "dtype: bf61, m: 8192")),
       "t.yaml:12:14: error: gemm[0].dtype: unknown value 'bf61'; did you mean 'bf16'?; valid: fp64, fp32, "
-      "tf32, bf16, fp16, fp8, int8, int4");
+      "tf32, bf16, fp16, fp8, int8, int4, int3, int2");
   EXPECT_EQ(error_of(replace(kPublished, "kernel: read", "kernel: triad")),
             "t.yaml:14:15: error: memory[0].kernel: unknown value 'triad'; valid: read, write, copy");
   EXPECT_EQ(error_of(replace(kPublished, R"(time: "1.25 ms")", R"(time: "0 ms")")),

@@ -60,7 +60,7 @@ TEST(OperationArgsInvalid, KeysAndValues) {
   EXPECT_EQ(error_of("gemm", {"m=1", "n=1", "k=1", "dtype=bf61"}),
             "dtype=bf61: error: gemm.dtype: unknown dtype 'bf61'; did you mean 'bf16'?; valid: fp64, fp32, "
             "tf32, bf16, "
-            "fp16, fp8, int8, int4");
+            "fp16, fp8, int8, int4, int3, int2");
   EXPECT_EQ(error_of("gemm", {"m8192"}), "error: gemm: 'm8192' is not key=value (e.g. m=8192)");
   EXPECT_EQ(error_of("gemm", {"m=1", "m=2"}), "m=2: error: gemm: key 'm' given twice");
   EXPECT_EQ(
