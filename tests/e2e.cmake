@@ -34,6 +34,9 @@ set_tests_properties(python_reader_and_notebook PROPERTIES FIXTURES_REQUIRED qui
 # A serving run's /requests and /iterations recounted against its summary (tests/scripts/test_serving_h5.py).
 add_test(NAME serving_results COMMAND ${ORRERY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_serving_h5.py ${ORRERY_BIN}
          ${PROJECT_SOURCE_DIR}/scenarios/serving_trace.yaml)
+# A neural_graphics run's /frames recounted against its summary (tests/scripts/test_frames_h5.py).
+add_test(NAME frames_results COMMAND ${ORRERY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_frames_h5.py ${ORRERY_BIN}
+         ${PROJECT_SOURCE_DIR}/scenarios/neural_graphics_cluster.yaml)
 add_test(NAME determinism COMMAND ${ORRERY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_determinism.py ${ORRERY_BIN} ${QUICKSTART})
 add_test(NAME sweep_2x2 COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_sweep.sh ${ORRERY_BIN} ${QUICKSTART})
 set_tests_properties(sweep_2x2 PROPERTIES TIMEOUT 300)
