@@ -14,9 +14,10 @@
 //   post-processing  compositing the samples into pixels and converting them
 //                    for display.
 // On a GPU a tile takes pre + field + post. An NGPC's engines run the field
-// while the host GPU's SMs run the other kernels, batch by batch (the NGPC
-// paper's Fig. 10b: the SMs run batch N's other kernels while the engines run
-// batch N + 1): with n = ⌈points / batch_points⌉ batches of a = (pre + post)/n
+// while the host GPU's SMs run the other kernels, batch by batch (the SMs run
+// batch N's other kernels while the engines run batch N + 1, as summaries of
+// the NGPC paper describe its execution model; the abstract alone does not
+// say): with n = ⌈points / batch_points⌉ batches of a = (pre + post)/n
 // on the SMs and b = field/n on the engines, a two-stage pipeline takes
 //   a + b + (n − 1)·max(a, b).
 // Tiles are rows of the frame dealt round robin to the devices (a device with
