@@ -85,6 +85,21 @@ TEST(VectorSearch, LittlesLawHolds) {
   EXPECT_GT(number(out, "batch_size_mean"), 1.0);
 }
 
+TEST(VectorSearch, ClosedLoopLatencyIsInFlightOverThroughput) {
+  // FANNS's client keeps N = 5 queries in flight, one per batch: the cards
+  // are the bottleneck (each takes a query every 14,702 cycles) and a query's
+  // pipeline fill (454 us) is shorter than N of those, so by Little's law every
+  // query takes W = N ÷ X = 5 × 14,702 ÷ 140 MHz = 525.07 us (plus the 20 ns
+  // merge of 2 lists; the network is hidden behind the queue). Two shards,
+  // so that answered batches launch new ones while the run goes.
+  const run::RunOutput out = run_text(scenario("arrival: closed, in_flight: 5, count: 3000", "", 2));
+  const double w = 5 * 14702 / 140e6;
+  EXPECT_NEAR(number(out, "latency_p50_s"), w, 0.05e-6);
+  EXPECT_NEAR(number(out, "latency_p99_s"), w, 0.05e-6);
+  EXPECT_NEAR(number(out, "queries_in_system_mean"), 5, 0.01);
+  EXPECT_EQ(number(out, "queries"), 3000);
+}
+
 TEST(VectorSearch, ScaleOutAddsTheNetworkAndTheMerge) {
   // Weak scaling (100M vectors a card): 8 cards hold 8 shards of the same
   // size, so a lone query takes one card's time plus the query sent out, the

@@ -210,21 +210,23 @@ void VectorSearchRun::dispatch(TaskSink& sink, std::int64_t n) {
 void VectorSearchRun::finished(TaskSink& sink, TaskId task) {
   const auto found = merges_.find(task.value());
   if (found == merges_.end()) return;
-  BatchRow& b = batches_[found->second];
+  const std::size_t index = found->second;
   merges_.erase(found);
+  BatchRow& b = batches_[index];
   b.end = sink.now();
   for (std::int64_t q = b.first; q < b.first + b.size; ++q) finish_[static_cast<std::size_t>(q)] = b.end;
-  count_in_system(sink.now(), -b.size);
-  if (p_.queries.arrival == Arrival::kClosed) {
-    // The client sends a new query for each one answered.
-    const auto more = std::min<std::size_t>(static_cast<std::size_t>(b.size), finish_.size() - arrivals_.size());
-    arrivals_.insert(arrivals_.end(), more, sink.now());
-    if (more > 0) arrive(sink);
-  }
+  const std::int64_t size = b.size;  // `b` dangles once a new batch is dispatched below
+  count_in_system(sink.now(), -size);
   const std::int64_t before = done_;
-  done_ += b.size;
+  done_ += size;
   if (progress_ && (before >> 10) != (done_ >> 10)) {
     progress_("vector search", static_cast<double>(done_) / static_cast<double>(finish_.size()));
+  }
+  if (p_.queries.arrival == Arrival::kClosed) {
+    // The client sends a new query for each one answered.
+    const auto more = std::min<std::size_t>(static_cast<std::size_t>(size), finish_.size() - arrivals_.size());
+    arrivals_.insert(arrivals_.end(), more, sink.now());
+    if (more > 0) arrive(sink);
   }
 }
 
