@@ -185,18 +185,7 @@ expect training-order "--set workload.parallel.order=tp-dp-pp: error: workload.p
 expect training-check "calibration_22b.yaml:36:13: error: workload.parallel: dp 1 × tp 4 × pp 1 × cp 1 = 4 devices, but the cluster has 8" check "$training" --set workload.parallel.tp=4
 
 # Out of memory is not a usage error: exit 1, the device, the peak, the capacity and the breakdown, no files.
-rm -f "$tmp"/out.h5 "$tmp"/out.json
-err=$("$orrery" run "$training" --set workload.training.recompute=none "${out[@]}" 2>&1 >/dev/null)
-status=$?
-want="out of memory: device 0 (A100-SXM4-80GB) peaks at 105.89 GiB, 31.38 GiB over its capacity of 74.51 GiB (80 GB); at the peak: parameters 5.16 GiB, gradients 10.32 GiB, optimizer 30.96 GiB, activations 59.45 GiB"
-if [[ $status -eq 1 && "$err" == *"$want"* && -z $(find "$tmp" -maxdepth 1 -name 'out.*') ]]; then
-  pass=$((pass + 1))
-else
-  fail=$((fail + 1))
-  echo "FAIL training-out-of-memory: status $status"
-  echo "  wanted: $want"
-  echo "  got:    $err"
-fi
+expect_infeasible training-out-of-memory "out of memory: device 0 (A100-SXM4-80GB) peaks at 105.89 GiB, 31.38 GiB over its capacity of 74.51 GiB (80 GB); at the peak: parameters 5.16 GiB, gradients 10.32 GiB, optimizer 30.96 GiB, activations 59.45 GiB" -- run "$training" --set workload.training.recompute=none "${out[@]}"
 
 # Failure and checkpoint policies (a small training run with failure classes).
 cat >"$tmp/fail.yaml" <<'YAML'
@@ -270,15 +259,7 @@ sed -e 's/arrival: poisson/arrival: trace\n    file: bad_trace.csv/; /rate: 30/d
 expect serving-trace-row "bad_trace.csv:3:5: error: workload.requests.file: column prompt_tokens: expected a count of tokens (an integer >= 0), found '-3'" run "$tmp/trace.yaml" "${out[@]}"
 expect capacity-slo-key "--slo ttft_p99: the summary has no number of that name; did you mean 'ttft_p99_s'?" capacity "$serving" --slo ttft_p99=1s --set workload.requests.count=20
 expect capacity-slo-bound "--slo ttft_p99_s=soon: the bound 'soon' is neither a number nor a duration" capacity "$serving" --slo ttft_p99_s=soon
-rm -f "$tmp"/out.*
-err=$("$orrery" run "$serving" --set workload.model.preset=llama3-70b "${out[@]}" 2>&1 >/dev/null)
-status=$?
-if [[ $status -eq 1 && "$err" == *"the model does not fit on a replica of tp = 1, pp = 1"*"GiB of weights"* && -z $(find "$tmp" -maxdepth 1 -name 'out.*') ]]; then
-  pass=$((pass + 1))
-else
-  fail=$((fail + 1))
-  echo "FAIL serving-does-not-fit: status $status: $err"
-fi
+expect_infeasible serving-does-not-fit "the model does not fit on a replica of tp = 1, pp = 1" "GiB of weights" -- run "$serving" --set workload.model.preset=llama3-70b "${out[@]}"
 
 # Vector search: a recall target outside (0, 1] or beyond the curve, a design parameter outside
 # FANNS's options (exit 2, located); an FPGA design over its resource budget is infeasible (exit 1,
@@ -294,23 +275,8 @@ expect vs-batch-cap "error: workload.batch: a batch would scan 2.08e+15 PQ codes
 big=(--set workload.design.utilization=0.5 --set workload.design.opq_unroll=4 --set workload.design.cell_queues=2
      --set workload.design.ivf_pes=16 --set workload.design.lut_pes=17 --set workload.design.scan_channels=12
      --set workload.design.scan_pes=36)
-rm -f "$tmp"/out.*
-err=$("$orrery" run "$vsearch" "${big[@]}" "${out[@]}" 2>&1 >/dev/null)
-status=$?
-if [[ $status -eq 1 && "$err" == *"the given design does not fit the FPGA: it needs"*"LUT with the shell; the budget allows 651840"* && -z $(find "$tmp" -maxdepth 1 -name 'out.*') ]]; then
-  pass=$((pass + 1))
-else
-  fail=$((fail + 1))
-  echo "FAIL vs-design-over-budget: status $status: $err"
-fi
-err=$("$orrery" cost Alveo-U55C ivfpq vectors=100000000 nprobe=17 opq=true utilization=0.5 ivf_pes=16 lut_pes=17 scan_channels=12 scan_pes=36 2>&1 >/dev/null)
-status=$?
-if [[ $status -eq 1 && "$err" == *"LUT with the shell"* ]]; then
-  pass=$((pass + 1))
-else
-  fail=$((fail + 1))
-  echo "FAIL vs-cost-over-budget: status $status: $err"
-fi
+expect_infeasible vs-design-over-budget "the given design does not fit the FPGA: it needs" "LUT with the shell; the budget allows 651840" -- run "$vsearch" "${big[@]}" "${out[@]}"
+expect_infeasible vs-cost-over-budget "LUT with the shell" -- cost Alveo-U55C ivfpq vectors=100000000 nprobe=17 opq=true utilization=0.5 ivf_pes=16 lut_pes=17 scan_channels=12 scan_pes=36
 
 # Quantized and sparse weights: a per-layer list of the wrong length, an unknown type, a density outside (0, 1].
 quant="$(dirname -- "$quickstart")/serving_quantized.yaml"
@@ -328,15 +294,7 @@ sed -e 's/^  resolution: 4k$/  width: 0\n  height: 2160/' "$ngpc" >"$tmp/ngwidth
 expect ng-width-zero "ngwidth.yaml:37:10: error: workload.width: must be at least 1" run "$tmp/ngwidth.yaml" "${out[@]}"
 expect ng-resolution "--set workload.resolution=5k: error: workload.resolution: unknown resolution '5k'; valid: 720p, 1080p, 1440p, 4k, 8k" run "$ngpc" --set workload.resolution=5k "${out[@]}"
 expect ng-frames-zero "--set workload.frames=0: error: workload.frames: must be in [1, 10^6]" run "$ngpc" --set workload.frames=0 "${out[@]}"
-rm -f "$tmp"/out.*
-err=$("$orrery" run "$ngpc" --set workload.encoding.log2_table=30 --set workload.encoding.features=8 "${out[@]}" 2>&1 >/dev/null)
-status=$?
-if [[ $status -eq 1 && "$err" == *"the neural field does not fit device NGPC-64: its tables take"*"over the device's 24 GB"* && -z $(find "$tmp" -maxdepth 1 -name 'out.*') ]]; then
-  pass=$((pass + 1))
-else
-  fail=$((fail + 1))
-  echo "FAIL ng-table-too-large: status $status: $err"
-fi
+expect_infeasible ng-table-too-large "the neural field does not fit device NGPC-64: its tables take" "over the device's 24 GB" -- run "$ngpc" --set workload.encoding.log2_table=30 --set workload.encoding.features=8 "${out[@]}"
 rm -f "$tmp"/out.h5 "$tmp"/out.json
 if "$orrery" run "$ngpc" "${out[@]}" >/dev/null 2>&1 && [[ -s $tmp/out.h5 && -s $tmp/out.json ]]; then
   pass=$((pass + 1))
