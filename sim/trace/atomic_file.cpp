@@ -1,9 +1,11 @@
 #include "sim/trace/atomic_file.hpp"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -65,6 +67,16 @@ void check_output_path(const std::string& path, const std::string& option) {
     throw ConfigError(fmt::format("{} '{}': folder '{}' does not exist", option, path, dir.string()));
   }
   if (fs::is_directory(p, ec)) throw ConfigError(fmt::format("{} '{}': is a folder", option, path));
+  // Writable, and the name not too long: create (and remove) a file named as
+  // the temporary will be, before the simulation rather than after it.
+  const std::string probe = fmt::format("{}.tmp-{}-probe", path, static_cast<long>(::getpid()));
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) {
+    const int err = errno;
+    throw ConfigError(fmt::format("{} '{}': cannot write there: {}", option, path, std::strerror(err)));
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
 }
 
 bool same_file(const std::string& a, const std::string& b) {

@@ -33,7 +33,9 @@ class AtomicFile {
 void remove_temporaries_on_signals();
 
 // Throws ConfigError when `path`'s folder does not exist or is not a folder,
-// so the CLI can refuse before simulating.
+// when `path` is a folder, or when a file of its temporary's name cannot be
+// created there (no permission, a read-only or full file system, a name too
+// long), so the CLI can refuse before simulating.
 void check_output_path(const std::string& path, const std::string& option);
 // Whether two output paths name the same file (after resolving ".", ".." and links).
 [[nodiscard]] bool same_file(const std::string& a, const std::string& b);

@@ -278,6 +278,12 @@ big=(--set workload.design.utilization=0.5 --set workload.design.opq_unroll=4 --
 expect_infeasible vs-design-over-budget "the given design does not fit the FPGA: it needs" "LUT with the shell; the budget allows 651840" -- run "$vsearch" "${big[@]}" "${out[@]}"
 expect_infeasible vs-cost-over-budget "LUT with the shell" -- cost Alveo-U55C ivfpq vectors=100000000 nprobe=17 opq=true utilization=0.5 ivf_pes=16 lut_pes=17 scan_channels=12 scan_pes=36
 
+# Output paths that cannot be written are refused before the simulation (a file of the temporary's
+# name is created there first): a folder the program cannot create files in, a name too long.
+expect out-unwritable "-o '/proc/out.h5': cannot write there" run "$quickstart" -o /proc/out.h5
+long=$(printf 'a%.0s' {1..300})
+expect out-name-too-long "cannot write there: File name too long" run "$quickstart" -o "$tmp/$long.h5"
+
 # Quantized and sparse weights: a per-layer list of the wrong length, an unknown type, a density outside (0, 1].
 quant="$(dirname -- "$quickstart")/serving_quantized.yaml"
 sed -e '/^    layers: \[/,/\]$/c\    layers: [int4, int4, int4]' "$quant" >"$tmp/wlen.yaml"
