@@ -45,7 +45,7 @@ usage:
   orrery topo SPEC.yaml
   orrery cost DEVICE OP key=value... [--calibration FILE | --no-calibration] [--json]
   orrery cost --help                            (the operations and their keys)
-  orrery --help | --version
+  orrery --help | --version                     (every command takes --help too)
 
 examples:
   orrery run scenarios/quickstart.yaml -o results/quickstart.h5 --trace results/quickstart.trace.json
@@ -352,6 +352,42 @@ int dispatch(int argc, char** argv) {
   }
   if (cmd == "--version") {
     std::cout << fmt::format("orrery {}\n", kVersion);
+    return 0;
+  }
+  // `--help` of the commands whose usage is a line or two (run, cost and
+  // capacity print their own options).
+  const bool help = std::find(args.begin(), args.end(), "--help") != args.end() ||
+                    std::find(args.begin(), args.end(), "-h") != args.end();
+  if (help && cmd == "check") {
+    po::options_description d("check options");
+    scenario_options(d);
+    std::cout << "usage: orrery check SCENARIO.yaml [options]\n"
+                 "reads the scenario, lowers its workload onto the cluster and prints any warning; exits 0 when it "
+                 "would run, 2 with the first error located\n\n"
+              << d;
+    return 0;
+  }
+  if (help && cmd == "list") {
+    std::vector<std::string> families;
+    for (const auto* r : run::Catalog().all()) families.push_back(r->family());
+    std::cout << "usage: orrery list [FAMILY]\nthe registered names of one family (or of every family) with a line "
+                 "each; families: "
+              << join(families) << "\n";
+    return 0;
+  }
+  if (help && cmd == "describe") {
+    std::cout << "usage: orrery describe FAMILY NAME [--markdown]\n"
+                 "       orrery describe device NAME    every field of a device file with its source\n"
+                 "       orrery describe scenario       the top-level scenario keys\n"
+                 "       orrery describe all --markdown the whole key reference (scenarios/README.md)\n";
+    return 0;
+  }
+  if (help && cmd == "topo") {
+    std::cout << "usage: orrery topo SPEC.yaml\n"
+                 "builds a topology and prints its size, route lengths, bisection bandwidth and cost proxies; SPEC "
+                 "is a scenario, a file with a `cluster:` section, or a bare topology:\n"
+                 "  endpoints: 64                     the devices it connects\n"
+                 "  topology: { kind: fat_tree, ... } (orrery describe topology KIND lists the keys)\n";
     return 0;
   }
   if (cmd == "run") return run(args);

@@ -40,6 +40,17 @@ else
   echo "FAIL run --help does not document the recording options"
 fi
 
+# Every command's --help exits 0 and prints its usage line on stdout.
+for cmd in run check list describe topo cost capacity; do
+  help=$("$orrery" "$cmd" --help 2>/dev/null)
+  if [[ $? -eq 0 && $help == "usage: orrery $cmd"* ]]; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL $cmd --help: $help"
+  fi
+done
+
 # A selected run: only devices 1-2, spans only; checked with h5py where there is one.
 if "$orrery" run "$quickstart" -o "$tmp/sel.h5" --record-devices 1-2 --record-kinds spans >/dev/null; then
   if "$python" -c 'import h5py' 2>/dev/null; then
