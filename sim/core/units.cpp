@@ -33,7 +33,10 @@ constexpr std::array kBandwidthUnits{
     // Bits as network datasheets also write them.
     Unit{"bit/s", 0.125},   Unit{"kbit/s", 125.0},  Unit{"Mbit/s", 125e3}, Unit{"Gbit/s", 125e6},
     Unit{"Tbit/s", 125e9},  Unit{"bps", 0.125},     Unit{"kbps", 125.0},   Unit{"Mbps", 125e3},
-    Unit{"Gbps", 125e6},    Unit{"Tbps", 125e9}};
+    Unit{"Gbps", 125e6},    Unit{"Tbps", 125e9},
+    // Bytes as storage and GPU datasheets also write them (the capital B is the byte).
+    Unit{"kBps", 1e3},      Unit{"KBps", 1e3},      Unit{"MBps", 1e6},     Unit{"GBps", 1e9},
+    Unit{"TBps", 1e12}};
 constexpr std::array kTimeUnits{Unit{"ns", 1},        Unit{"us", 1e3},        Unit{"µs", 1e3},
                                 Unit{"ms", 1e6},      Unit{"s", 1e9},         Unit{"min", 60e9},
                                 Unit{"h", 3600e9},    Unit{"d", 86400e9}};
@@ -42,7 +45,11 @@ constexpr std::array kFlopUnits{Unit{"FLOP", 1},    Unit{"kFLOP", 1e3},  Unit{"M
 constexpr std::array kFlopRateUnits{Unit{"FLOP/s", 1},     Unit{"kFLOP/s", 1e3},  Unit{"MFLOP/s", 1e6},
                                     Unit{"GFLOP/s", 1e9},  Unit{"TFLOP/s", 1e12}, Unit{"PFLOP/s", 1e15},
                                     Unit{"EFLOP/s", 1e18}, Unit{"OP/s", 1},         Unit{"GOP/s", 1e9},
-                                    Unit{"TOP/s", 1e12},   Unit{"POP/s", 1e15}};
+                                    Unit{"TOP/s", 1e12},   Unit{"POP/s", 1e15},
+                                    // As vendor datasheets write them (NVIDIA: "TFLOPS", "TOPS").
+                                    Unit{"FLOPS", 1},      Unit{"GFLOPS", 1e9},   Unit{"TFLOPS", 1e12},
+                                    Unit{"PFLOPS", 1e15},  Unit{"EFLOPS", 1e18},  Unit{"OPS", 1},
+                                    Unit{"GOPS", 1e9},     Unit{"TOPS", 1e12},    Unit{"POPS", 1e15}};
 constexpr std::array kPowerUnits{Unit{"mW", 1e-3}, Unit{"W", 1}, Unit{"kW", 1e3}, Unit{"MW", 1e6}};
 constexpr std::array kFrequencyUnits{Unit{"Hz", 1}, Unit{"kHz", 1e3}, Unit{"MHz", 1e6}, Unit{"GHz", 1e9}};
 

@@ -24,6 +24,9 @@ TEST(Units, ParsesBandwidthInBitsAndBytes) {
   EXPECT_DOUBLE_EQ(parse_bandwidth("1 GiB/s").bytes_per_s(), 1073741824.0);
   EXPECT_DOUBLE_EQ(parse_bandwidth("1 Tb/s").bytes_per_s(), 125e9);
   EXPECT_DOUBLE_EQ(parse_bandwidth("8 b/s").bytes_per_s(), 1.0);
+  // Bytes with "ps", as storage datasheets write them: the capital B is the byte.
+  EXPECT_DOUBLE_EQ(parse_bandwidth("300 GBps").bytes_per_s(), 300e9);
+  EXPECT_DOUBLE_EQ(parse_bandwidth("7 MBps").bytes_per_s(), 7e6);
 }
 
 TEST(Units, ParsesDurations) {
@@ -38,6 +41,9 @@ TEST(Units, ParsesDurations) {
 TEST(Units, ParsesRatesAndFrequencies) {
   EXPECT_DOUBLE_EQ(parse_flop_rate("989 TFLOP/s").per_s(), 989e12);
   EXPECT_DOUBLE_EQ(parse_flop_rate("1.5 PFLOP/s").per_s(), 1.5e15);
+  // As NVIDIA's datasheets write them.
+  EXPECT_DOUBLE_EQ(parse_flop_rate("989 TFLOPS").per_s(), 989e12);
+  EXPECT_DOUBLE_EQ(parse_flop_rate("1979 TOPS").per_s(), 1979e12);
   EXPECT_DOUBLE_EQ(parse_frequency("1.41 GHz").hz(), 1.41e9);
   EXPECT_DOUBLE_EQ(parse_frequency("300 MHz").hz(), 300e6);
   EXPECT_DOUBLE_EQ(parse_flops("3 GFLOP").count(), 3e9);
