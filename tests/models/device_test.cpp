@@ -103,10 +103,10 @@ TEST(DeviceInvalid, ANumberWithoutASourceIsRejected) {
 
 TEST(DeviceInvalid, BadValuesAndKeys) {
   EXPECT_EQ(
-      error_of(replace(kGood, "100 TFLOP/s", "100 TFLOPS")),
-      "TEST-GPU.yaml:4:21: error: peak_bf16.value: cannot read '100 TFLOPS' as a compute rate: unknown unit "
-      "'TFLOPS' (valid: FLOP/s, kFLOP/s, MFLOP/s, GFLOP/s, TFLOP/s, PFLOP/s, EFLOP/s, OP/s, GOP/s, TOP/s, "
-      "POP/s); expected e.g. \"989 TFLOP/s\"");
+      error_of(replace(kGood, "100 TFLOP/s", "100 TFLOP")),  // a count, not a rate
+      "TEST-GPU.yaml:4:21: error: peak_bf16.value: cannot read '100 TFLOP' as a compute rate: unknown unit "
+      "'TFLOP' (valid: FLOP/s, kFLOP/s, MFLOP/s, GFLOP/s, TFLOP/s, PFLOP/s, EFLOP/s, OP/s, GOP/s, TOP/s, "
+      "POP/s, FLOPS, GFLOPS, TFLOPS, PFLOPS, EFLOPS, OPS, GOPS, TOPS, POPS); expected e.g. \"989 TFLOP/s\"");
   EXPECT_EQ(error_of(replace(kGood, R"(value: "0.5")", R"(value: "1.5")")),
             "TEST-GPU.yaml:8:38: error: default_compute_efficiency.value: must be in (0, 1]");
   EXPECT_EQ(

@@ -75,7 +75,7 @@ TEST(ScenarioDeviceInvalid, BadOverrides) {
       "s.yaml:4:41: error: cluster.device_overrides.memory_bandwidth: cannot read '3 TB' as a bandwidth: "
       "unknown unit 'TB' (valid: b/s, kb/s, Mb/s, Gb/s, Tb/s, B/s, kB/s, KB/s, MB/s, GB/s, TB/s, KiB/s, "
       "MiB/s, GiB/s, TiB/s, bit/s, kbit/s, Mbit/s, Gbit/s, Tbit/s, bps, kbps, Mbps, Gbps, "
-      "Tbps); expected e.g. \"200 Gb/s\"");
+      "Tbps, kBps, KBps, MBps, GBps, TBps); expected e.g. \"200 Gb/s\"");
   EXPECT_EQ(error_of(replace(kScenario, "memory_bandwidth: \"3 TB/s\"", "default_memory_efficiency: 1.2")),
             "s.yaml:4:50: error: cluster.device_overrides.default_memory_efficiency: must be in (0, 1]");
   EXPECT_EQ(error_of(replace(kScenario, "  device: H100-SXM5-80GB\n", "")),

@@ -157,7 +157,7 @@ TEST(ScenarioInvalid, WrongKindOfUnit) {
             "s.yaml:4:45: error: cluster.scale_out.link_bandwidth: cannot read '10 GB' as a bandwidth: unknown unit "
             "'GB' (valid: b/s, kb/s, Mb/s, Gb/s, Tb/s, B/s, kB/s, KB/s, MB/s, GB/s, TB/s, KiB/s, MiB/s, GiB/s, "
             "TiB/s, bit/s, kbit/s, Mbit/s, Gbit/s, Tbit/s, bps, kbps, Mbps, Gbps, "
-            "Tbps); expected e.g. \"200 Gb/s\"");
+            "Tbps, kBps, KBps, MBps, GBps, TBps); expected e.g. \"200 Gb/s\"");
 }
 
 TEST(ScenarioInvalid, UnknownRegistryNameListsTheValidOnes) {
@@ -224,7 +224,7 @@ TEST(ScenarioInvalid, SetWithAnUnparsableValue) {
             "--set cluster.scale_out.link_bandwidth=10 GB: error: cluster.scale_out.link_bandwidth: cannot read '10 "
             "GB' as a bandwidth: unknown unit 'GB' (valid: b/s, kb/s, Mb/s, Gb/s, Tb/s, B/s, kB/s, KB/s, MB/s, GB/s, "
             "TB/s, KiB/s, MiB/s, GiB/s, TiB/s, bit/s, kbit/s, Mbit/s, Gbit/s, Tbit/s, bps, kbps, Mbps, Gbps, "
-            "Tbps); expected e.g. \"200 Gb/s\"");
+            "Tbps, kBps, KBps, MBps, GBps, TBps); expected e.g. \"200 Gb/s\"");
 }
 
 TEST(ScenarioInvalid, ScheduleWhoseMicroBatchesDoNotDivide) {
