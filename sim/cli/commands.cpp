@@ -368,8 +368,9 @@ int dispatch(int argc, char** argv) {
     return 0;
   }
   if (help && cmd == "list") {
+    const run::Catalog catalog;  // named: all() refers into it
     std::vector<std::string> families;
-    for (const auto* r : run::Catalog().all()) families.push_back(r->family());
+    for (const auto* r : catalog.all()) families.push_back(r->family());
     std::cout << "usage: orrery list [FAMILY]\nthe registered names of one family (or of every family) with a line "
                  "each; families: "
               << join(families) << "\n";
