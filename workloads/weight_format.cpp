@@ -155,4 +155,18 @@ double WeightFormat::bytes(double count, std::int64_t n, std::int64_t k, DType w
   return count * per_weight;
 }
 
+double WeightFormat::layer_bytes(const training::TransformerSpec& m, int tp, DType weights, DType dense,
+                                 DType activations) const {
+  const double ffn_weights = (m.gated() ? 3.0 : 2.0) * static_cast<double>(m.hidden) *
+                             static_cast<double>(m.ffn_hidden) *
+                             static_cast<double>(std::max<std::int64_t>(1, m.experts)) / tp;
+  const double rest = m.layer_parameters() / tp - ffn_weights;
+  const auto store = [&](double count, std::int64_t n, std::int64_t k, bool sparse) {
+    return weights == dense && (!sparse || ffn == FfnSparsity::kDense)
+               ? count * task::bytes_per_element(dense)
+               : bytes(count, n, k, weights, activations, sparse);
+  };
+  return store(rest, m.hidden, m.hidden, false) + store(ffn_weights, m.ffn_hidden / tp, m.hidden, true);
+}
+
 }  // namespace orrery::workload

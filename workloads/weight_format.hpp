@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "sim/config/reader.hpp"
+#include "workloads/training/transformer.hpp"
 #include "workloads/vocabulary.hpp"
 
 namespace orrery::workload {
@@ -52,6 +53,12 @@ struct WeightFormat {
   // included), sparse when `ffn` and ffn_sparsity say so.
   [[nodiscard]] double bytes(double count, std::int64_t n, std::int64_t k, DType weights, DType activations,
                              bool ffn) const;
+  // Bytes one of `tp` ranks holds of a layer of `m` whose GEMM weights are of
+  // type `weights` (`dense`: the workload's type, stored plainly): the
+  // feed-forward projections (sparse when asked) and the rest (attention,
+  // router, norms) in that type.
+  [[nodiscard]] double layer_bytes(const training::TransformerSpec& m, int tp, DType weights, DType dense,
+                                   DType activations) const;
 };
 
 }  // namespace orrery::workload

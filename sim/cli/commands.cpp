@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "orrery/version.hpp"
+#include "sim/cli/command_help.hpp"
 #include "sim/cli/cost_command.hpp"
 #include "sim/cli/progress.hpp"
 #include "sim/cli/record_options.hpp"
@@ -367,29 +368,11 @@ int dispatch(int argc, char** argv) {
               << d;
     return 0;
   }
-  if (help && cmd == "list") {
-    const run::Catalog catalog;  // named: all() refers into it
-    std::vector<std::string> families;
-    for (const auto* r : catalog.all()) families.push_back(r->family());
-    std::cout << "usage: orrery list [FAMILY]\nthe registered names of one family (or of every family) with a line "
-                 "each; families: "
-              << join(families) << "\n";
-    return 0;
-  }
-  if (help && cmd == "describe") {
-    std::cout << "usage: orrery describe FAMILY NAME [--markdown]\n"
-                 "       orrery describe device NAME    every field of a device file with its source\n"
-                 "       orrery describe scenario       the top-level scenario keys\n"
-                 "       orrery describe all --markdown the whole key reference (scenarios/README.md)\n";
-    return 0;
-  }
-  if (help && cmd == "topo") {
-    std::cout << "usage: orrery topo SPEC.yaml\n"
-                 "builds a topology and prints its size, route lengths, bisection bandwidth and cost proxies; SPEC "
-                 "is a scenario, a file with a `cluster:` section, or a bare topology:\n"
-                 "  endpoints: 64                     the devices it connects\n"
-                 "  topology: { kind: fat_tree, ... } (orrery describe topology KIND lists the keys)\n";
-    return 0;
+  if (help) {
+    if (const auto text = command_help(cmd)) {
+      std::cout << *text;
+      return 0;
+    }
   }
   if (cmd == "run") return run(args);
   if (cmd == "check") return check(args);

@@ -71,15 +71,7 @@ MemoryPlan plan_memory(const ServingParams& p, const DeviceFacts& device) {
         params += m.layer_parameters() / p.tp;
         continue;
       }
-      // The feed-forward projections (sparse when asked) and the rest (attention, router, norms).
-      const double ffn = (m.gated() ? 3.0 : 2.0) * h * static_cast<double>(m.ffn_hidden) *
-                         static_cast<double>(std::max<std::int64_t>(1, m.experts)) / p.tp;
-      const double rest = m.layer_parameters() / p.tp - ffn;
-      const DType a = activation_type(p.dtype);
-      const auto store = [&](double count, std::int64_t n, std::int64_t k, bool sparse) {
-        return wt == p.dtype && !sparse ? count * eb(p.dtype) : p.weights.bytes(count, n, k, wt, a, sparse);
-      };
-      quantized += store(rest, m.hidden, m.hidden, false) + store(ffn, s.ffn, m.hidden, true);
+      quantized += p.weights.layer_bytes(m, p.tp, wt, p.dtype, activation_type(p.dtype));
     }
     const bool first = st == 0;
     const bool last = st == p.pp - 1;
