@@ -7,14 +7,21 @@
 // every machine.
 //
 // Data layout (the hot path allocates nothing in steady state):
-//  * a radix heap (radix_queue.hpp) of 16-byte keys: the time, and one 64-bit
+//  * a radix-64 heap (radix_queue.hpp) of 16-byte keys: the time, and one 64-bit
 //    word that packs the insertion sequence (high 40 bits) above the slot
 //    index (low 24 bits). The queue keeps equal times in insertion order;
 //    comparing the word compares sequences, which renumbering relies on;
-//  * the handlers, each an InlineFunction in a slot of a chunked pool whose
-//    addresses never move, so a handler runs in place while it schedules more;
-//  * a free list of slots. Cancelling marks the slot; its key is dropped when
-//    it becomes the least.
+//  * the handlers, each an InlineFunction filling one 64-byte cache line, in a
+//    slot of a chunked pool whose addresses never move, so a handler runs in
+//    place while it schedules more; a slot's generation (for stale handles)
+//    lives in a separate compact array, so the slot is one line;
+//  * a free list of slots, last freed first (the slot just run is reused by
+//    the next event it schedules, while it is still in cache). Cancelling
+//    empties the handler; its key is dropped when it becomes the least.
+// The one access that misses the caches is the slot of each event popped,
+// written long before: the loop prefetches the slots of the events
+// kPrefetchDistance places ahead in the queue's FIFO of the keys at the
+// earliest time, so several misses are in flight at once.
 // When the 40-bit sequence space is used up (after 10^12 events), pending
 // events are renumbered in order, which keeps the ordering.
 #pragma once
@@ -85,18 +92,29 @@ class Engine {
   [[nodiscard]] std::size_t pending() const { return queue_.size() - cancelled_pending_; }
 
  private:
-  struct Slot {
-    Handler handler;
-    std::uint32_t generation = 0;
-    bool cancelled = false;
+  struct alignas(64) Slot {
+    Handler handler;  // empty: free, or cancelled while its key is pending
   };
+  static_assert(sizeof(Slot) == 64, "a slot is one cache line");
+  static constexpr std::size_t kPrefetchDistance = 16;
   static constexpr int kSlotBits = 24;
   static constexpr std::uint64_t kSlotMask = (1ull << kSlotBits) - 1;
   static constexpr std::uint64_t kMaxSequence = (1ull << (64 - kSlotBits)) - 1;
-  static constexpr int kChunkBits = 12;
+  static constexpr int kChunkBits = 15;
   static constexpr std::uint32_t kChunkSize = 1u << kChunkBits;
+  static constexpr std::size_t kChunkBytes = sizeof(Slot) * kChunkSize;  // 2 MiB
+  // kChunkSize slots, constructed in place in a 2 MiB-aligned block.
+  struct SlotChunk {
+    explicit SlotChunk(std::size_t index);
+    SlotChunk(SlotChunk&& o) noexcept : slots(std::exchange(o.slots, nullptr)) {}
+    SlotChunk(const SlotChunk&) = delete;
+    SlotChunk& operator=(const SlotChunk&) = delete;
+    SlotChunk& operator=(SlotChunk&&) = delete;
+    ~SlotChunk();
+    Slot* slots = nullptr;
+  };
 
-  Slot& slot(std::uint32_t i) { return chunks_[i >> kChunkBits][i & (kChunkSize - 1)]; }
+  Slot& slot(std::uint32_t i) { return chunks_[i >> kChunkBits].slots[i & (kChunkSize - 1)]; }
   // schedule_at in two halves around storing the handler: claim_slot checks
   // `t` and takes a slot; commit queues the key and returns the handle.
   std::uint32_t claim_slot(Time t) {
@@ -108,18 +126,23 @@ class Engine {
     return i;
   }
   EventHandle commit(Time t, std::uint32_t i) {
-    Slot& s = slot(i);
-    s.cancelled = false;
     queue_.push(EventKey{t.ns(), (next_sequence_++ << kSlotBits) | i});
-    return EventHandle{i, s.generation};
+    return EventHandle{i, generations_[i]};
   }
+  void prefetch(const EventKey& k) {
+    const auto i = static_cast<std::uint32_t>(k.order & kSlotMask);
+    __builtin_prefetch(&slot(i));
+    __builtin_prefetch(&generations_[i], 1);
+  }
+  void prefetch_upcoming(bool refiled);
   std::uint32_t new_slot();
   [[noreturn]] void throw_past(Time t) const;
   void renumber();
   bool step(Time limit);  // runs the next event if its time <= limit
 
   RadixQueue queue_;
-  std::vector<std::unique_ptr<Slot[]>> chunks_;
+  std::vector<SlotChunk> chunks_;
+  std::vector<std::uint32_t> generations_;  // per slot: bumped when its event runs or is cancelled
   std::vector<std::uint32_t> free_slots_;
   std::uint32_t slots_used_ = 0;
   std::uint64_t next_sequence_ = 0;
@@ -127,7 +150,8 @@ class Engine {
   std::size_t cancelled_pending_ = 0;
   Time now_;
   bool stopped_ = false;
-  std::uint32_t running_slot_ = 0xffffffffu;  // the slot whose handler is executing
+  std::uint32_t running_slot_ = 0xffffffffu;
+  std::size_t prefetch_lead_ = 0;  // keys the queue's prefetch cursor is ahead of the next pop  // the slot whose handler is executing
 };
 
 }  // namespace orrery::sim

@@ -447,7 +447,7 @@ TEST(Engine, MatchesAReferenceQueueOnRandomOperations) {
   // Operation mix: 60% schedule at now + U{0..9999} ns, 15% cancel one of the
   // 20000 most recent ids (pending or not), 25% advance the clock by U{0..3} ns.
   // That is 0.6 schedules per 0.375 simulated ns, each pending for ~5000 ns on
-  // average, so ~8000 events are pending (more than one 4096-slot chunk) and
+  // average, so ~8000 events are pending and
   // each nanosecond near the clock holds ~1.6 of them: many ties. Twice the
   // clock jumps past every pending event, draining the queue and scrambling
   // the free-slot list.
@@ -476,7 +476,40 @@ TEST(Engine, MatchesAReferenceQueueOnRandomOperations) {
   ASSERT_NO_FATAL_FAILURE(h.check_state());
   ASSERT_NO_FATAL_FAILURE(h.check_logs());
   EXPECT_GT(h.processed(), 100'000u);  // 120724 with this seed; max_pending is 7563
-  EXPECT_GT(max_pending, 4096u);       // the slot pool grew past one chunk
+  EXPECT_GT(max_pending, 4096u);
+}
+
+TEST(Engine, MatchesAReferenceQueueOnDelaysOfEveryMagnitude) {
+  // The queue files a key by the highest 6-bit digit in which its time differs
+  // from a base, so keys move between levels only when delays span several
+  // digits. Delays here are 2^U{0..47} + U{0..63} ns (every level up to 8),
+  // with runs of equal times; 40,000 events go in before the clock moves, so
+  // the slot pool grows past one chunk of 32,768 slots; then the same mix of
+  // schedules, cancels and short clock advances as above, and a jump to the
+  // end.
+  Rng rng = RngStreams(20240601).stream("engine-wide-delays");
+  StressHarness h;
+  const auto wide_delay = [&rng] {
+    return (std::int64_t{1} << rng.below(48)) + static_cast<std::int64_t>(rng.below(64));
+  };
+  for (int i = 0; i < 40'000; ++i) h.schedule(i % 5 == 0 ? 1000 : wide_delay());
+  ASSERT_EQ(h.pending(), 40'000u);
+  for (int op = 0; op < 50'000; ++op) {
+    const std::uint64_t r = rng.below(100);
+    if (r < 60) {
+      h.schedule(wide_delay());
+    } else if (r < 75) {
+      const std::uint64_t back = rng.below(std::min<std::uint64_t>(h.ids(), 20'000));
+      ASSERT_NO_FATAL_FAILURE(h.cancel(h.ids() - 1 - back));
+    } else {
+      h.run_until(h.now() + (std::int64_t{1} << rng.below(20)));
+    }
+  }
+  ASSERT_NO_FATAL_FAILURE(h.check_state());
+  h.run_to_end();
+  ASSERT_NO_FATAL_FAILURE(h.check_state());
+  ASSERT_NO_FATAL_FAILURE(h.check_logs());
+  EXPECT_GT(h.processed(), 50'000u);
 }
 
 }  // namespace
