@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "sim/core/error.hpp"
 #include "sim/core/suggest.hpp"
@@ -16,6 +17,11 @@ GroupRoutes::GroupRoutes(const topo::Topology& topology, std::vector<int> endpoi
     : own_(std::make_unique<topo::RouteTable>(topology)), table_(*own_), endpoints_(std::move(endpoints)) {}
 
 Duration predict_plan(const CollectivePlan& plan, GroupRoutes& routes) {
+  if (!plan.has_shapes()) {  // a plan built by hand, not by PlanBuilder
+    CollectivePlan indexed = plan;
+    index_shapes(indexed);
+    return predict_plan(indexed, routes);
+  }
   // Bucket the transfers by step (counting sort), then cost each step.
   std::vector<std::uint32_t> begin(static_cast<std::size_t>(plan.steps) + 1, 0);
   for (const auto& t : plan.transfers) ++begin[static_cast<std::size_t>(t.step) + 1];
@@ -26,34 +32,73 @@ Duration predict_plan(const CollectivePlan& plan, GroupRoutes& routes) {
     order[fill[static_cast<std::size_t>(plan.transfers[i].step)]++] = static_cast<std::uint32_t>(i);
   }
   const topo::Topology& net = routes.topology();
-  std::vector<double> load(net.links().size(), 0.0);  // bytes on each link in the current step
+  // Bytes on each link in the current step: kept all zero between steps (and
+  // calls), so that a call touches only the links its transfers cross.
+  thread_local std::vector<double> load;
+  if (load.size() < net.links().size()) load.resize(net.links().size(), 0.0);
   std::vector<std::int32_t> touched;
+  // A step with the same transfers as an earlier one (plan.step_kind) costs
+  // what that one cost: a ring's 2(p-1) steps are two kinds.
+  std::vector<double> step_s(static_cast<std::size_t>(plan.steps), 0.0);
   double total_s = 0;
   for (std::size_t s = 0; s < static_cast<std::size_t>(plan.steps); ++s) {
-    Duration alpha;
-    for (std::uint32_t k = begin[s]; k < begin[s + 1]; ++k) {
-      const PlanTransfer& t = plan.transfers[order[k]];
-      alpha = std::max(alpha, routes.latency(t.src, t.dst));
-      for (const std::int32_t l : routes.route(t.src, t.dst)) {
-        auto& v = load[static_cast<std::size_t>(l)];
-        if (v == 0) touched.push_back(l);
-        v += static_cast<double>(t.bytes.count());
+    const auto kind = static_cast<std::size_t>(plan.step_kind[s]);
+    if (kind == s) {
+      Duration alpha;
+      for (std::uint32_t k = begin[s]; k < begin[s + 1]; ++k) {
+        const PlanTransfer& t = plan.transfers[order[k]];
+        alpha = std::max(alpha, routes.latency(t.src, t.dst));
+        for (const std::int32_t l : routes.route(t.src, t.dst)) {
+          auto& v = load[static_cast<std::size_t>(l)];
+          if (v == 0) touched.push_back(l);
+          v += static_cast<double>(t.bytes.count());
+        }
       }
+      double busiest_s = 0;
+      for (const auto l : touched) {
+        const auto i = static_cast<std::size_t>(l);
+        busiest_s = std::max(busiest_s, load[i] / net.link(LinkId(l)).bandwidth.bytes_per_s());
+        load[i] = 0;
+      }
+      touched.clear();
+      step_s[s] = alpha.seconds() + busiest_s;
     }
-    double busiest_s = 0;
-    for (const auto l : touched) {
-      const auto i = static_cast<std::size_t>(l);
-      busiest_s = std::max(busiest_s, load[i] / net.link(LinkId(l)).bandwidth.bytes_per_s());
-      load[i] = 0;
-    }
-    touched.clear();
-    total_s += alpha.seconds() + busiest_s;
+    total_s += step_s[kind];
   }
   return Duration::from_seconds(total_s);
 }
 
+std::shared_ptr<const CollectivePlan> PlanCache::get(const CollectiveAlgorithm& algorithm, const CollectiveCall& call) {
+  std::string key(algorithm.name());
+  const auto add = [&key](std::int64_t v) { key.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  key.push_back('\0');
+  add(static_cast<std::int64_t>(call.op));
+  add(call.ranks);
+  add(call.bytes.count());
+  add(call.root);
+  std::int64_t density_bits = 0;
+  static_assert(sizeof(double) == sizeof density_bits);
+  __builtin_memcpy(&density_bits, &call.density, sizeof density_bits);
+  add(density_bits);
+  add(static_cast<std::int64_t>(call.dims.size()));
+  for (int d : call.dims) add(d);
+  add(static_cast<std::int64_t>(call.node_of.size()));
+  std::unordered_map<int, int> pattern;  // node -> order of first appearance
+  for (int n : call.node_of) add(pattern.try_emplace(n, static_cast<int>(pattern.size())).first->second);
+  auto [it, fresh] = plans_.try_emplace(std::move(key));
+  if (fresh) {
+    try {
+      it->second = std::make_shared<const CollectivePlan>(algorithm.lower(call));
+    } catch (...) {
+      plans_.erase(it);
+      throw;
+    }
+  }
+  return it->second;
+}
+
 TunerChoice choose_algorithm(const CollectiveLibrary& library, const CollectiveCall& call,
-                             GroupRoutes& routes) {
+                             GroupRoutes& routes, PlanCache* cache) {
   TunerChoice best;
   std::vector<std::string> why_not;
   for (const auto& a : library.all()) {
@@ -63,7 +108,7 @@ TunerChoice choose_algorithm(const CollectiveLibrary& library, const CollectiveC
       continue;
     }
     // Lowered once: the plan is both what is costed and, for the winner, what runs.
-    auto plan = std::make_shared<const CollectivePlan>(a->lower(call));
+    auto plan = cache ? cache->get(*a, call) : std::make_shared<const CollectivePlan>(a->lower(call));
     const Duration t = predict_plan(*plan, routes);
     best.candidates.emplace_back(std::string(a->name()), t);
     if (!best.algorithm || t < best.predicted) {

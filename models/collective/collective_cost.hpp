@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "models/collective/collective_algorithm.hpp"
@@ -54,6 +55,19 @@ class GroupRoutes {
 
 [[nodiscard]] Duration predict_plan(const CollectivePlan& plan, GroupRoutes& routes);
 
+// Plans by what they depend on: the algorithm and the call, with the ranks'
+// nodes as a pattern (which ranks share a node, numbered in order of first
+// appearance), since an algorithm sees nodes only as groups of ranks. Groups
+// of different devices with the same shape (the data-parallel groups of each
+// tensor-parallel rank and stage) share one plan. Not thread-safe.
+class PlanCache {
+ public:
+  std::shared_ptr<const CollectivePlan> get(const CollectiveAlgorithm& algorithm, const CollectiveCall& call);
+
+ private:
+  std::unordered_map<std::string, std::shared_ptr<const CollectivePlan>> plans_;
+};
+
 struct TunerChoice {
   const CollectiveAlgorithm* algorithm = nullptr;
   std::shared_ptr<const CollectivePlan> plan;  // the winner's lowered plan, so callers need not lower it again
@@ -64,7 +78,8 @@ struct TunerChoice {
 
 // The algorithm of `library` with the least predicted time for `call` (ties:
 // the first by name). Throws ValueError when no algorithm can run it.
+// Plans come from `cache` when given.
 [[nodiscard]] TunerChoice choose_algorithm(const CollectiveLibrary& library, const CollectiveCall& call,
-                                           GroupRoutes& routes);
+                                           GroupRoutes& routes, PlanCache* cache = nullptr);
 
 }  // namespace orrery::models

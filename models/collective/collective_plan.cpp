@@ -1,5 +1,8 @@
 #include "models/collective/collective_plan.hpp"
 
+#include <map>
+#include <unordered_map>
+
 #include <algorithm>
 
 namespace orrery::models {
@@ -99,7 +102,46 @@ CollectivePlan PlanBuilder::finish() && {
     for (const auto d : p.deps_of(i))
       p.succ[fill[static_cast<std::size_t>(d)]++] = static_cast<std::int32_t>(i);
   }
+  index_shapes(p);
   return std::move(plan_);
+}
+
+namespace {
+struct ShapeHash {
+  std::size_t operator()(const TransferShape& k) const {
+    std::uint64_t h = static_cast<std::uint64_t>(k.src) * 0x9e3779b97f4a7c15ULL;
+    h ^= static_cast<std::uint64_t>(k.dst) + 0x7f4a7c159e3779b9ULL + (h << 6) + (h >> 2);
+    h ^= static_cast<std::uint64_t>(k.bytes.count()) + 0x94d049bb133111ebULL + (h << 6) + (h >> 2);
+    return static_cast<std::size_t>(h);
+  }
+};
+}  // namespace
+
+void index_shapes(CollectivePlan& p) {
+  const std::size_t n = p.transfers.size();
+  p.shapes.clear();
+  p.shape_uses.clear();
+  p.shape_of.assign(n, 0);
+  std::unordered_map<TransferShape, std::int32_t, ShapeHash> index;
+  for (std::size_t i = 0; i < n; ++i) {
+    const PlanTransfer& t = p.transfers[i];
+    const auto [at, fresh] = index.try_emplace(TransferShape{t.src, t.dst, t.bytes}, static_cast<std::int32_t>(p.shapes.size()));
+    if (fresh) {
+      p.shapes.push_back(at->first);
+      p.shape_uses.push_back(0);
+    }
+    p.shape_of[i] = at->second;
+    ++p.shape_uses[static_cast<std::size_t>(at->second)];
+  }
+  p.total = p.total_bytes();
+  // A step's signature: the shapes of its transfers in transfer order.
+  std::vector<std::vector<std::int32_t>> signature(static_cast<std::size_t>(p.steps));
+  for (std::size_t i = 0; i < n; ++i) signature[static_cast<std::size_t>(p.transfers[i].step)].push_back(p.shape_of[i]);
+  std::map<std::vector<std::int32_t>, std::int32_t> first;
+  p.step_kind.assign(static_cast<std::size_t>(p.steps), 0);
+  for (std::size_t s = 0; s < signature.size(); ++s) {
+    p.step_kind[s] = first.try_emplace(std::move(signature[s]), static_cast<std::int32_t>(s)).first->second;
+  }
 }
 
 }  // namespace orrery::models

@@ -49,11 +49,27 @@ struct PlanTransfer {
   std::uint32_t dep_count = 0;
 };
 
+// A transfer as a network times it: its ends and its size.
+struct TransferShape {
+  std::int32_t src = 0, dst = 0;
+  Bytes bytes;
+  bool operator==(const TransferShape&) const = default;
+};
+
 struct CollectivePlan {
   int ranks = 0;
   int chunks = 0;  // how finely the algorithm divides the buffer (semantic: for data checks)
   int steps = 0;
   std::vector<PlanTransfer> transfers;
+  // Filled by index_shapes (PlanBuilder::finish calls it): plans repeat few
+  // shapes many times (a ring sends 2(p-1) times between each neighbour pair)
+  // and few kinds of step, so that timing a plan on routes costs the shapes
+  // and the kinds of step, not every transfer.
+  std::vector<TransferShape> shapes;     // the distinct shapes, in order of first use
+  std::vector<std::int64_t> shape_uses;  // per shape, how many transfers have it
+  std::vector<std::int32_t> shape_of;    // per transfer, its shape
+  std::vector<std::int32_t> step_kind;   // per step, the first step whose transfers have the same shapes in order
+  Bytes total;                           // bytes of all transfers
   std::vector<std::int32_t> deps;         // transfer indices; each lower than the transfer's own
   std::vector<std::uint32_t> succ_begin;  // successors of transfer i: succ[succ_begin[i] .. succ_begin[i+1])
   std::vector<std::int32_t> succ;
@@ -66,7 +82,11 @@ struct CollectivePlan {
     return {succ.data() + succ_begin[i], succ_begin[i + 1] - succ_begin[i]};
   }
   [[nodiscard]] Bytes total_bytes() const;
+  [[nodiscard]] bool has_shapes() const { return shape_of.size() == transfers.size() && !step_kind.empty() == (steps > 0); }
 };
+
+// Fills the plan's shapes, step kinds and total (steps must be set).
+void index_shapes(CollectivePlan& plan);
 
 // Parts [first, first + count) of `total` cut into `parts` near-equal parts:
 // part c spans [⌊c·total/parts⌋, ⌊(c+1)·total/parts⌋).

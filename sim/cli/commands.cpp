@@ -107,7 +107,11 @@ int run(const std::vector<std::string>& args) {
       "json", po::bool_switch(), "print the summary as one JSON object on stdout")(
       "replicas", po::value<int>(), "Monte Carlo replicas of the long-horizon simulation (policies.failures)")(
       "progress", po::bool_switch(), "draw progress on stderr even when it is not a terminal (from the start)")(
-      "quiet", po::bool_switch(), "no progress on stderr (by default drawn on a terminal for runs over 2 s)");
+      "quiet", po::bool_switch(), "no progress on stderr (by default drawn on a terminal for runs over 2 s)")(
+      "full", po::bool_switch(),
+      "simulate without symmetry reduction: every transfer of every collective as its own events "
+      "(an analytic network otherwise runs a collective as one event at the end of its critical path, "
+      "with the same results)");
   add_record_options(d);
   if (std::find(args.begin(), args.end(), "--help") != args.end()) {
     std::cout << "usage: orrery run SCENARIO.yaml [options]\n\n" << d;
@@ -128,7 +132,8 @@ int run(const std::vector<std::string>& args) {
 
   const auto t0 = std::chrono::steady_clock::now();
   const run::Catalog catalog;
-  const run::Scenario scenario = run::load_scenario(catalog, a.file, a.sets, a.seed);
+  run::Scenario scenario = run::load_scenario(catalog, a.file, a.sets, a.seed);
+  scenario.full = vm["full"].as<bool>();
   std::optional<int> replicas;
   if (vm.count("replicas")) {
     replicas = vm["replicas"].as<int>();

@@ -18,4 +18,22 @@ void AnalyticNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Eng
   engine_.schedule_after(models::analytic_transfer_time(net, links, bytes), std::move(done));
 }
 
+// The same arithmetic as transfer(), with the loads handed back instead of added.
+Duration AnalyticNetwork::time_alone(DeviceId src, DeviceId dst, Bytes bytes, std::vector<LinkLoad>& loads) {
+  const auto links = routes_.links(routes_.between(cluster_.endpoint_of(src), cluster_.endpoint_of(dst)));
+  const topo::Topology& net = cluster_.network();
+  for (const std::int32_t id : links) {
+    loads.push_back(LinkLoad{id, LinkUsage{transfer_time(bytes, net.link(LinkId(id)).bandwidth), bytes}});
+  }
+  return models::analytic_transfer_time(net, links, bytes);
+}
+
+void AnalyticNetwork::add_loads(std::span<const LinkLoad> loads) {
+  for (const LinkLoad& l : loads) {
+    auto& u = usage_[static_cast<std::size_t>(l.link)];
+    u.busy += l.usage.busy;
+    u.bytes += l.usage.bytes;
+  }
+}
+
 }  // namespace orrery::exec

@@ -14,6 +14,9 @@ class AnalyticNetwork final : public NetworkService {
   AnalyticNetwork(sim::Engine& engine, const Cluster& cluster);
   void transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) override;
   [[nodiscard]] const std::vector<LinkUsage>& link_usage() const override { return usage_; }
+  [[nodiscard]] bool contention_free() const override { return true; }
+  Duration time_alone(DeviceId src, DeviceId dst, Bytes bytes, std::vector<LinkLoad>& loads) override;
+  void add_loads(std::span<const LinkLoad> loads) override;
 
  private:
   sim::Engine& engine_;

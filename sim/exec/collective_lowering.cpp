@@ -21,7 +21,7 @@ models::CollectiveCall collective_call(const task::CollectiveWork& c, const Clus
 }
 
 LoweredPlan lower_collective(const task::CollectiveWork& c, const Cluster& cluster,
-                             const models::CollectiveLibrary& library) {
+                             const models::CollectiveLibrary& library, models::PlanCache* cache) {
   const models::CollectiveCall call = collective_call(c, cluster);
   if (const std::string why = models::check_call(call); !why.empty()) throw InfeasibleError(why);
   std::vector<int> endpoints;
@@ -30,7 +30,7 @@ LoweredPlan lower_collective(const task::CollectiveWork& c, const Cluster& clust
   LoweredPlan out;
   try {
     if (c.algorithm == "auto") {
-      const models::TunerChoice pick = models::choose_algorithm(library, call, routes);
+      const models::TunerChoice pick = models::choose_algorithm(library, call, routes, cache);
       out.algorithm = std::string(pick.algorithm->name());
       out.plan = pick.plan;
       out.predicted = pick.predicted;
@@ -39,7 +39,7 @@ LoweredPlan lower_collective(const task::CollectiveWork& c, const Cluster& clust
     const models::CollectiveAlgorithm* a = library.find(c.algorithm);
     if (!a) throw InfeasibleError(fmt::format("unknown collective algorithm '{}'", c.algorithm));
     out.algorithm = std::string(a->name());
-    out.plan = std::make_shared<const models::CollectivePlan>(a->lower(call));
+    out.plan = cache ? cache->get(*a, call) : std::make_shared<const models::CollectivePlan>(a->lower(call));
     out.predicted = models::predict_plan(*out.plan, routes);
   } catch (const ValueError& e) {
     throw InfeasibleError(e.what());
@@ -74,8 +74,8 @@ const LoweredPlan& CollectivePlans::get(const task::CollectiveWork& c) {
   for (auto [at, end] = cache_.equal_range(h); at != end; ++at) {
     if (same_plan(at->second.key, c)) return at->second.lowered;
   }
-  LoweredPlan lowered = lower_collective(c, cluster_, library_);  // throws before anything is cached
-  lowered.bytes = lowered.plan->total_bytes();
+  LoweredPlan lowered = lower_collective(c, cluster_, library_, &plans_);  // throws before anything is cached
+  lowered.bytes = lowered.plan->has_shapes() ? lowered.plan->total : lowered.plan->total_bytes();
   return cache_.emplace(h, Entry{c, std::move(lowered)})->second.lowered;
 }
 

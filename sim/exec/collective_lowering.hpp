@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "models/collective/collective_algorithm.hpp"
+#include "models/collective/collective_cost.hpp"
 #include "sim/exec/cluster.hpp"
 #include "sim/task/task_graph.hpp"
 
@@ -27,8 +28,10 @@ struct LoweredPlan {
 };
 
 // Throws InfeasibleError when the algorithm is unknown or nothing can run the call.
+// Plans come from `cache` when given.
 [[nodiscard]] LoweredPlan lower_collective(const task::CollectiveWork& c, const Cluster& cluster,
-                                           const models::CollectiveLibrary& library);
+                                           const models::CollectiveLibrary& library,
+                                           models::PlanCache* cache = nullptr);
 
 // FNV-1a over every field a plan depends on, and the full comparison, so that
 // looking a plan up allocates nothing.
@@ -55,6 +58,7 @@ class CollectivePlans {
   const Cluster& cluster_;
   const models::CollectiveLibrary& library_;
   std::unordered_multimap<std::uint64_t, Entry> cache_;
+  models::PlanCache plans_;  // shared by groups of the same shape
 };
 
 }  // namespace orrery::exec

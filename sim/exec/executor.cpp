@@ -31,6 +31,7 @@ Executor::Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& 
       device_queue_(static_cast<std::size_t>(cluster.device_count())),
       memory_(static_cast<std::size_t>(cluster.device_count())) {
   if (graph.needs_pricing()) throw std::logic_error("executor: the task graph was not priced (exec::price)");
+  records_spans_ = sink != nullptr;
   if (!plans_ && collectives_) {
     own_plans_ = std::make_unique<CollectivePlans>(cluster_, *collectives_);
     plans_ = own_plans_.get();

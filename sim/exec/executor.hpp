@@ -58,6 +58,11 @@ class Executor final : public TaskSink {
            trace::SpanSink* sink, const models::CollectiveLibrary* collectives = nullptr,
            CollectivePlans* plans = nullptr);
 
+  // Runs every collective transfer as its own events even on a contention-free
+  // network (`orrery run --full`); by default such a network's collectives
+  // run as one event at the end of their plan's critical path, with the same
+  // times, link usage and spans (see NetworkService::contention_free).
+  void run_every_transfer(bool on) { every_transfer_ = on; }
   // A source that submits tasks while the run goes; it must outlive run().
   void add_source(TaskSource& source) { sources_.push_back(&source); }
   // Told the share of tasks finished, every 4,096 tasks and at the end.
@@ -123,6 +128,18 @@ class Executor final : public TaskSink {
     std::int32_t span_name = -1;
   };
   void start_collective(TaskId t, const task::CollectiveWork& c);
+  // A plan timed on a contention-free network: the critical path, the link
+  // loads of all transfers summed per link, and (for the spans of a recorded
+  // run) each transfer's start and end after the collective's start: a
+  // transfer starts when its last dependency ends, as in the event run.
+  // Computed once per lowered plan.
+  struct TimedPlan {
+    std::vector<std::int64_t> start, end;
+    Duration makespan;
+    std::vector<LinkLoad> loads;
+  };
+  const TimedPlan& timed_plan(const LoweredPlan& low, const std::vector<DeviceId>& group);
+  void run_collective_alone(TaskId t, const task::CollectiveWork& c, const LoweredPlan& low);
   void start_transfer(std::size_t slot, std::int32_t i);
   void transfer_done(std::size_t slot, std::int32_t i);
 
@@ -135,6 +152,17 @@ class Executor final : public TaskSink {
   std::unique_ptr<CollectivePlans> own_plans_;  // when the caller shares none
   CollectivePlans* plans_ = nullptr;
   std::unordered_map<const models::CollectivePlan*, std::int32_t> transfer_span_names_;  // by plan
+  std::unordered_map<const LoweredPlan*, TimedPlan> timed_plans_;
+  std::vector<std::int64_t> plan_end_scratch_;
+  // Critical paths by plan and the times of its transfer shapes.
+  struct Makespan {
+    std::vector<std::int64_t> took;  // per shape
+    Duration makespan;
+    std::vector<std::int64_t> start, end;  // per transfer, when spans are recorded
+  };
+  std::unordered_map<const models::CollectivePlan*, std::vector<Makespan>> makespans_;
+  bool every_transfer_ = false;
+  bool records_spans_ = false;  // a sink was given
 
   std::vector<int> waiting_;  // unfinished predecessors per task
   std::vector<bool> device_busy_;

@@ -2,6 +2,9 @@
 // run of a plan's transfers, each released when its dependencies have ended.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <unordered_map>
+
 #include "sim/exec/collective_lowering.hpp"
 #include "sim/exec/executor.hpp"
 
@@ -29,6 +32,10 @@ void Executor::start_collective(TaskId t, const CollectiveWork& c) {
     engine_.schedule_after(Duration{}, [this, t] { finish(t); });
     return;
   }
+  if (network_.contention_free() && !every_transfer_) {
+    run_collective_alone(t, c, low);
+    return;
+  }
   std::size_t slot;
   if (free_running_.empty()) {
     slot = running_.size();
@@ -51,6 +58,98 @@ void Executor::start_collective(TaskId t, const CollectiveWork& c) {
   for (std::size_t i = 0; i < plan.transfers.size(); ++i) {
     if (plan.transfers[i].dep_count == 0) start_transfer(slot, static_cast<std::int32_t>(i));
   }
+}
+
+const Executor::TimedPlan& Executor::timed_plan(const LoweredPlan& low, const std::vector<DeviceId>& group) {
+  const auto [it, added] = timed_plans_.try_emplace(&low);
+  TimedPlan& tp = it->second;
+  if (!added) return tp;
+  std::shared_ptr<const models::CollectivePlan> indexed = low.plan;
+  if (!indexed->has_shapes()) {  // a plan built by hand, not by PlanBuilder
+    auto copy = std::make_shared<models::CollectivePlan>(*indexed);
+    models::index_shapes(*copy);
+    indexed = std::move(copy);
+  }
+  const models::CollectivePlan& plan = *indexed;
+  // Each shape of transfer is timed once on the group's routes; its loads
+  // count once per transfer of that shape.
+  std::vector<LinkLoad> loads;
+  std::vector<std::int64_t> took(plan.shapes.size());
+  std::vector<LinkLoad> weighted;
+  for (std::size_t k = 0; k < plan.shapes.size(); ++k) {
+    const models::TransferShape& x = plan.shapes[k];
+    loads.clear();
+    took[k] = network_.time_alone(group[static_cast<std::size_t>(x.src)], group[static_cast<std::size_t>(x.dst)],
+                                  x.bytes, loads)
+                  .count();
+    const std::int64_t uses = plan.shape_uses[k];
+    for (const LinkLoad& l : loads) {
+      weighted.push_back(
+          LinkLoad{l.link, LinkUsage{Duration::ns(l.usage.busy.count() * uses), Bytes(l.usage.bytes.count() * uses)}});
+    }
+  }
+  // One load per link, in link order: sums of integers, the same as the
+  // event run's in any order.
+  std::sort(weighted.begin(), weighted.end(), [](const LinkLoad& a, const LinkLoad& b) { return a.link < b.link; });
+  for (const LinkLoad& l : weighted) {
+    if (!tp.loads.empty() && tp.loads.back().link == l.link) {
+      tp.loads.back().usage.busy += l.usage.busy;
+      tp.loads.back().usage.bytes += l.usage.bytes;
+    } else {
+      tp.loads.push_back(l);
+    }
+  }
+  // The critical path depends on the plan and the shapes' times alone: groups
+  // of the same shape on alike routes (each tensor-parallel rank's data-
+  // parallel group, stage after stage) share it.
+  std::vector<Makespan>& known = makespans_[low.plan.get()];
+  for (const Makespan& m : known) {
+    if (m.took == took && (!records_spans_ || !m.start.empty())) {
+      tp.makespan = m.makespan;
+      tp.start = m.start;
+      tp.end = m.end;
+      return tp;
+    }
+  }
+  const std::size_t n = plan.transfers.size();
+  // Each transfer's end, for its successors; kept (with the starts) only for
+  // the spans of a recorded run. Dependencies have lower indices than their
+  // transfer: one pass in order.
+  std::vector<std::int64_t>& end = plan_end_scratch_;
+  end.assign(n, 0);
+  if (records_spans_) tp.start.assign(n, 0);
+  std::int64_t makespan = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::int64_t start = 0;
+    for (const std::int32_t d : plan.deps_of(i)) start = std::max(start, end[static_cast<std::size_t>(d)]);
+    if (records_spans_) tp.start[i] = start;
+    end[i] = start + took[static_cast<std::size_t>(plan.shape_of[i])];
+    makespan = std::max(makespan, end[i]);
+  }
+  tp.makespan = Duration::ns(makespan);
+  if (records_spans_) tp.end = end;
+  known.push_back(Makespan{std::move(took), tp.makespan, tp.start, tp.end});
+  return tp;
+}
+
+// On a contention-free network a collective's transfers interact with nothing:
+// their times follow from the plan alone, so the collective is one event at
+// the end of its critical path, with the link usage and the transfer spans
+// the event run would give.
+void Executor::run_collective_alone(TaskId t, const CollectiveWork& c, const LoweredPlan& low) {
+  const TimedPlan& tp = timed_plan(low, c.group);
+  network_.add_loads(tp.loads);
+  if (records_spans_) {
+    const std::int32_t name = transfer_span_name(c, low);
+    const std::int64_t at = engine_.now().ns();
+    const models::CollectivePlan& plan = *low.plan;
+    for (std::size_t i = 0; i < plan.transfers.size(); ++i) {
+      const models::PlanTransfer& x = plan.transfers[i];
+      sink_.span(trace::Span{at + tp.start[i], at + tp.end[i], c.group[static_cast<std::size_t>(x.src)].value(),
+                             static_cast<std::int8_t>(task::TaskKind::kSend), name, -1, x.step, x.bytes.count()});
+    }
+  }
+  engine_.schedule_after(tp.makespan, [this, t] { finish(t); });
 }
 
 void Executor::start_transfer(std::size_t slot, std::int32_t i) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "sim/config/registry.hpp"
@@ -18,12 +19,29 @@ struct LinkUsage {
   Bytes bytes;
 };
 
+// What transfers add to one link's usage.
+struct LinkLoad {
+  std::int32_t link = 0;
+  LinkUsage usage;
+};
+
 class NetworkService {
  public:
   virtual ~NetworkService() = default;
   // Starts a transfer now; `done` runs on the engine when the last byte has arrived.
   virtual void transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) = 0;
   [[nodiscard]] virtual const std::vector<LinkUsage>& link_usage() const = 0;
+  // Whether a transfer's time depends on its route and size alone, never on
+  // other traffic. Such a network can time transfers without running them
+  // (time_alone), and the executor then runs a collective's whole plan as one
+  // event at the end of its critical path: the same times, exactly.
+  [[nodiscard]] virtual bool contention_free() const { return false; }
+  // contention_free() only: the time `bytes` take from src to dst, appending
+  // what the transfer adds to each link on its route to `loads`; nothing runs
+  // and nothing is recorded.
+  virtual Duration time_alone(DeviceId src, DeviceId dst, Bytes bytes, std::vector<LinkLoad>& loads);
+  // Adds loads (from time_alone) to the link usage, as if their transfers ran.
+  virtual void add_loads(std::span<const LinkLoad> loads);
   // Adds the model's own counters to the run's summary (e.g. `flow_recomputations`).
   virtual void summarize(Summary& /*summary*/) const {}
 };

@@ -5,7 +5,18 @@
 #include "sim/exec/flow_network.hpp"
 #include "sim/exec/network_service.hpp"
 
+#include <stdexcept>
+
 namespace orrery::exec {
+
+// A network with contention cannot time a transfer alone; the executor asks
+// only when contention_free() says it can.
+Duration NetworkService::time_alone(DeviceId, DeviceId, Bytes, std::vector<LinkLoad>&) {
+  throw std::logic_error("time_alone on a network with contention");
+}
+void NetworkService::add_loads(std::span<const LinkLoad>) {
+  throw std::logic_error("add_loads on a network with contention");
+}
 
 void register_builtin(NetworkRegistry& networks) {
   networks.add("analytic", "alpha + bytes/beta along each route's bottleneck, no contention",

@@ -25,6 +25,7 @@ struct Scenario {
   horizon::Policies policies;
   std::string file;
   std::string resolved_yaml;
+  bool full = false;  // no symmetry reduction (orrery run --full)
 };
 
 // `sets` are "key.path=value" strings. Throws ConfigError.

@@ -122,6 +122,7 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   if (rec.records_timeline()) rec.reserve_spans(graph.size() + graph.size() / 2);
   exec::Executor executor(engine, cluster, *network, graph, rec.records_timeline() ? &rec : nullptr,
                           scenario.collectives.get(), &context.plans());
+  executor.run_every_transfer(scenario.full);
   const std::unique_ptr<workload::RunningWorkload> running =
       scenario.workload->start(shape, lowered, context.pricing());
   if (running) executor.add_source(*running);

@@ -23,8 +23,13 @@ std::vector<TaskId> add_buckets(TrainingLowering& l, CollectiveOp op, const std:
     const double bytes = std::min(bucket, total - k * bucket);
     const TaskId x = l.g.add(collective(op, group, Bytes(static_cast<std::int64_t>(bytes))),
                              TaskKind::kCollective, name, micro_batch, stage);
-    for (TaskId a : after) l.g.depend(a, x);
-    if (prev.valid()) l.g.depend(prev, x);
+    // Bucket k > 0 waits for bucket k-1, which waited for `after`: the edges
+    // from `after` to it would change nothing, and cost a release each.
+    if (prev.valid()) {
+      l.g.depend(prev, x);
+    } else {
+      for (TaskId a : after) l.g.depend(a, x);
+    }
     prev = x;
     out.push_back(x);
   }

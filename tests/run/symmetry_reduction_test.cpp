@@ -1,0 +1,115 @@
+// The symmetry reduction of contention-free networks (Executor::run_every_transfer,
+// `orrery run --full`): on the analytic network a collective runs as one event
+// at the end of its plan's critical path, and plans and critical paths are
+// shared by groups of the same shape on alike routes. The independent
+// computation is the full run itself: every transfer of every collective as
+// its own events. The two must agree on every result but the event count, on
+// training jobs of 1,024 and 4,096 GPUs (data-parallel groups of 32 and 128
+// over a fat tree), on the timeline they record, and on the link usage. On
+// the flow network, where transfers contend, nothing is reduced: both runs are
+// the same run.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <sstream>
+#include <tuple>
+
+#include "sim/run/simulation.hpp"
+#include "sim/trace/writers.hpp"
+#include "tests/support/scenario_support.hpp"
+
+namespace orrery::symmetry_reduction_test {
+namespace {
+
+std::string training(int nodes, int dp, const std::string& network) {
+  return fmt::format(R"(
+seed: 3
+cluster:
+  nodes: {n}
+  device: H100-SXM5-80GB
+  node: {{ kind: nvswitch, devices: 8, bandwidth: "450 GB/s", nics: 8, nic_bandwidth: "400 Gb/s" }}
+  scale_out: {{ kind: fat_tree, levels: 3, radix: 32, link_latency: "700 ns" }}
+network: {{ model: {net} }}
+workload:
+  kind: training
+  model: {{ preset: gpt3-6.7b, layers: 8 }}
+  parallel: {{ tp: 8, pp: 4, dp: {dp} }}
+  training: {{ global_batch: {gb}, micro_batch: 1, distributed_optimizer: true, check_memory: false }}
+)",
+                     fmt::arg("n", nodes), fmt::arg("net", network), fmt::arg("dp", dp), fmt::arg("gb", 4 * dp));
+}
+
+struct Outcome {
+  std::string summary;  // as JSON, without `events`
+  std::uint64_t events = 0;
+  std::vector<trace::Span> spans;  // sorted
+  std::vector<trace::LinkRow> links;
+};
+
+Outcome run_scenario(const std::string& text, bool full) {
+  const run::Catalog catalog;
+  run::Scenario s = run::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt);
+  s.full = full;
+  run::RunOutput out = run::simulate(s, true);
+  Outcome r;
+  r.events = out.events;
+  Summary summary = out.recorder->summary();
+  summary.set("events", std::int64_t{0});
+  std::ostringstream json;
+  trace::write_summary_json(json, summary, 0.0);
+  r.summary = json.str();
+  r.spans = out.recorder->spans();
+  const auto key = [](const trace::Span& a) {
+    return std::tuple(a.start, a.end, a.device, a.kind, a.name, a.micro_batch, a.stage, a.bytes);
+  };
+  std::sort(r.spans.begin(), r.spans.end(), [&](const trace::Span& a, const trace::Span& b) { return key(a) < key(b); });
+  r.links = out.recorder->links();
+  return r;
+}
+
+void expect_same_results(const Outcome& reduced, const Outcome& full) {
+  EXPECT_EQ(reduced.summary, full.summary);
+  ASSERT_EQ(reduced.spans.size(), full.spans.size());
+  for (std::size_t i = 0; i < full.spans.size(); ++i) {
+    ASSERT_EQ(reduced.spans[i].start, full.spans[i].start) << "span " << i;
+    ASSERT_EQ(reduced.spans[i].end, full.spans[i].end) << "span " << i;
+    ASSERT_EQ(reduced.spans[i].device, full.spans[i].device) << "span " << i;
+    ASSERT_EQ(reduced.spans[i].bytes, full.spans[i].bytes) << "span " << i;
+  }
+  ASSERT_EQ(reduced.links.size(), full.links.size());
+  for (std::size_t i = 0; i < full.links.size(); ++i) {
+    ASSERT_EQ(reduced.links[i].busy, full.links[i].busy) << "link " << i;
+    ASSERT_EQ(reduced.links[i].bytes, full.links[i].bytes) << "link " << i;
+  }
+}
+
+TEST(SymmetryReduction, AnalyticThousandGpusSameResultsFewerEvents) {
+  const std::string text = training(128, 32, "analytic");  // 1,024 GPUs
+  const Outcome reduced = run_scenario(text, false);
+  const Outcome full = run_scenario(text, true);
+  expect_same_results(reduced, full);
+  // Each data-parallel reduce-scatter and all-gather of 32 ranks is 2·31·32
+  // transfers in the full run and one event reduced.
+  EXPECT_LT(reduced.events * 4, full.events);
+}
+
+TEST(SymmetryReduction, AnalyticFourThousandGpusSameResults) {
+  const std::string text = training(512, 128, "analytic");  // 4,096 GPUs
+  const Outcome reduced = run_scenario(text, false);
+  const Outcome full = run_scenario(text, true);
+  expect_same_results(reduced, full);
+  EXPECT_LT(reduced.events * 10, full.events);
+}
+
+TEST(SymmetryReduction, FlowNetworkIsNotReduced) {
+  // Flows share links max-min: a transfer's time depends on all others, so
+  // the flow network runs every transfer, with or without --full.
+  const std::string text = training(16, 4, "flow");  // 128 GPUs
+  const Outcome reduced = run_scenario(text, false);
+  const Outcome full = run_scenario(text, true);
+  expect_same_results(reduced, full);
+  EXPECT_EQ(reduced.events, full.events);
+}
+
+}  // namespace
+}  // namespace orrery::symmetry_reduction_test
