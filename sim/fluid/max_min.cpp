@@ -47,6 +47,8 @@ std::int32_t MaxMinSolver::add_flow(std::span<const std::int32_t> links, double 
   f.rate = 0;
   f.live = true;
   f.frozen = false;
+  f.fresh = true;
+  added_.push_back(id);
   for (std::int32_t l : links) {
     Link& k = link_at(l);
     f.links.push_back(Incidence{l, static_cast<std::int32_t>(k.members.size())});
@@ -68,7 +70,9 @@ void MaxMinSolver::remove_flow(std::int32_t flow) {
     members.pop_back();
     mark_dirty(inc.link);
   }
+  if (!f.fresh) removed_floor_ = std::min(removed_floor_, f.rate);
   f.live = false;
+  f.fresh = false;
   f.rate = 0;
   free_flows_.push_back(flow);
 }
@@ -87,26 +91,71 @@ void MaxMinSolver::mark_dirty(std::int32_t link) {
 
 void MaxMinSolver::solve_all() {
   for (std::size_t l = 0; l < links_.size(); ++l) mark_dirty(static_cast<std::int32_t>(l));
+  whole_ = true;
   solve();
 }
 
 void MaxMinSolver::solve() {
   if (dirty_.empty()) return;
   ++recomputations_;
-  gather();
-  fill();
+  const double floor = whole_ ? 0.0 : change_floor();
+  if (floor > 0) {
+    gather_region(floor);
+    replay_below(floor);
+    fill_rounds(kUncapped);
+  } else {
+    gather_region(0.0);  // every flow: the whole components
+    fill();
+  }
+  for (std::int32_t f : added_) flow_at(f).fresh = false;
+  added_.clear();
+  removed_floor_ = kUncapped;
+  whole_ = false;
 }
 
-void MaxMinSolver::visit(std::int32_t link) {
-  Link& k = link_at(link);
-  if (k.seen == epoch_) return;
-  k.seen = epoch_;
-  component_links_.push_back(link);
+// The least level at which the changes since the last solve can alter a round.
+double MaxMinSolver::change_floor() {
+  double floor = removed_floor_;
+  for (std::int32_t id : added_) {
+    const Flow& f = flow_at(id);
+    if (!f.live) continue;
+    floor = std::min(floor, f.cap);
+    for (const Incidence& inc : f.links) floor = std::min(floor, saturation_with_new(inc.link));
+  }
+  return floor;
 }
 
-// Breadth-first from the dirty links over link → flows → links: the union of
-// the components that changed.
-void MaxMinSolver::gather() {
+// Replays a link's rounds from its members' last rates with every live member
+// counted (new ones included): the first level at which its share falls to
+// the next level a member of it froze at, where it would now fill.
+double MaxMinSolver::saturation_with_new(std::int32_t link) {
+  const Link& k = link_at(link);
+  std::vector<double>& rates = rates_scratch_;
+  rates.clear();
+  for (const Member& m : k.members) {
+    const Flow& f = flow_at(m.flow);
+    if (!f.fresh) rates.push_back(f.rate);
+  }
+  std::sort(rates.begin(), rates.end());
+  double left = k.capacity;
+  auto unfrozen = static_cast<std::int64_t>(k.members.size());
+  for (std::size_t i = 0; i < rates.size();) {
+    const double level = rates[i];
+    const double share = std::max(left, 0.0) / static_cast<double>(unfrozen);
+    if (share <= level) return share;
+    std::size_t j = i;
+    while (j < rates.size() && rates[j] == level) ++j;
+    left -= level * static_cast<double>(j - i);
+    unfrozen -= static_cast<std::int64_t>(j - i);
+    i = j;
+  }
+  return unfrozen > 0 ? std::max(left, 0.0) / static_cast<double>(unfrozen) : kUncapped;
+}
+
+// Breadth-first from the changed links over link → flows → links, through the
+// flows that may move: new ones and those whose last rate is at the floor or
+// above (with floor 0, the union of the components that changed).
+void MaxMinSolver::gather_region(double floor) {
   if (++epoch_ == 0) {  // the epoch wrapped: clear the old marks once
     for (Link& k : links_) k.seen = 0;
     for (Flow& f : flows_) f.seen = 0;
@@ -122,12 +171,46 @@ void MaxMinSolver::gather() {
   for (std::size_t i = 0; i < component_links_.size(); ++i) {
     for (const Member& m : link_at(component_links_[i]).members) {
       Flow& f = flow_at(m.flow);
-      if (f.seen == epoch_) continue;
+      if (f.seen == epoch_ || (!f.fresh && f.rate < floor)) continue;
       f.seen = epoch_;
       component_flows_.push_back(m.flow);
       for (const Incidence& inc : f.links) visit(inc.link);
     }
   }
+}
+
+// Each region link's R_l and n_l at the floor: its capacity less, rate by
+// rate in increasing order, rate × the members frozen there (the rounds'
+// own subtractions), and its members in the region.
+void MaxMinSolver::replay_below(double floor) {
+  for (std::int32_t l : component_links_) {
+    Link& k = link_at(l);
+    std::vector<double>& rates = rates_scratch_;
+    rates.clear();
+    for (const Member& m : k.members) {
+      const Flow& f = flow_at(m.flow);
+      if (!f.fresh && f.rate < floor) rates.push_back(f.rate);
+    }
+    std::sort(rates.begin(), rates.end());
+    k.left = k.capacity;
+    for (std::size_t i = 0; i < rates.size();) {
+      std::size_t j = i;
+      while (j < rates.size() && rates[j] == rates[i]) ++j;
+      k.left -= rates[i] * static_cast<double>(j - i);
+      i = j;
+    }
+    k.unfrozen = static_cast<std::int32_t>(k.members.size() - rates.size());
+    k.frozen_now = 0;
+    if (k.unfrozen > 0) k.share = (rates.empty() ? k.left : std::max(k.left, 0.0)) / k.unfrozen;
+  }
+  unfreeze_region();
+}
+
+void MaxMinSolver::visit(std::int32_t link) {
+  Link& k = link_at(link);
+  if (k.seen == epoch_) return;
+  k.seen = epoch_;
+  component_links_.push_back(link);
 }
 
 bool MaxMinSolver::stale(const Level& e) const {
@@ -157,7 +240,11 @@ void MaxMinSolver::freeze(std::int32_t flow, double level) {
 // one round. Rounds after it take the lowest share from a heap.
 void MaxMinSolver::fill() {
   reset();
-  double level = kUncapped;
+  fill_rounds(kUncapped);
+}
+
+// The rounds from the state reset() or replay_below() left.
+void MaxMinSolver::fill_rounds(double level) {
   for (std::int32_t l : component_links_) {
     const Link& k = link_at(l);
     if (k.unfrozen > 0) level = std::min(level, k.share);
@@ -210,6 +297,11 @@ void MaxMinSolver::reset() {
     k.frozen_now = 0;
     if (k.unfrozen > 0) k.share = k.left / k.unfrozen;
   }
+  unfreeze_region();
+}
+
+// Every flow of the region unfrozen; the capped ones by (cap, id).
+void MaxMinSolver::unfreeze_region() {
   capped_.clear();
   for (std::int32_t f : component_flows_) {
     Flow& fl = flow_at(f);

@@ -46,6 +46,23 @@
 // it), so a component gets the same rates, bit for bit, whether it is solved
 // alone, beside others, or in a from-scratch solve of everything (solve_all).
 //
+// Within a component. A change leaves the rounds below some level alone: the
+// floor. A flow removed at rate r took part in no saturation below r (a link
+// that filled below r would have frozen it there), so every round below r is
+// the same without it. A flow added across links L saturates none of them
+// before the level at which, with it counted, the link's share first drops to
+// the level of its next round: replaying each such link's rounds from its
+// members' rates (R_l − ρ·k at each rate ρ, in order) gives that level. Below
+// the floor (the least of these, and of an added flow's cap) every round is
+// the same as in the last solve, so the flows frozen below it keep their
+// rates, bit for bit, and each link's R_l at the floor is that replay. Above
+// it, only the flows still unfrozen that connect to a changed link through
+// unfrozen flows can move; solve() fills just those (the region), from the
+// replayed R_l, and leaves the rest of the component as it was. The result is
+// bit for bit that of solving the whole component (tests/fluid compare it
+// with solve_all on random networks); the saving is the flows below the floor
+// and the unfrozen parts out of reach.
+//
 // Ids are dense integers: links 0, 1, ... in the order added; a flow id is a
 // slot that is reused once the flow is removed. In steady state nothing is
 // allocated: per-link and per-flow lists and solve()'s scratch keep their
@@ -79,7 +96,8 @@ class MaxMinSolver {
   void solve_all();
 
   [[nodiscard]] double rate(std::int32_t flow) const { return flow_at(flow).rate; }
-  // The live flows whose rates the last solve() computed (its components' flows).
+  // The live flows whose rates the last solve() computed (its regions' flows;
+  // every other live flow kept its rate).
   [[nodiscard]] std::span<const std::int32_t> solved_flows() const { return component_flows_; }
   // How many times solve() ran on something: the rate recomputations.
   [[nodiscard]] std::uint64_t recomputations() const { return recomputations_; }
@@ -115,6 +133,7 @@ class MaxMinSolver {
     std::uint32_t seen = 0;
     bool live = false;
     bool frozen = false;
+    bool fresh = false;  // added since the last solve: no rate yet
   };
   struct Level {
     double share;
@@ -127,9 +146,16 @@ class MaxMinSolver {
   const Flow& flow_at(std::int32_t f) const { return flows_[static_cast<std::size_t>(f)]; }
   void mark_dirty(std::int32_t link);
   void visit(std::int32_t link);
-  void gather();
   void fill();
   void reset();
+  void unfreeze_region();
+  // The region solve (see the header): the floor of the changes since the
+  // last solve, the region above it, its links' R_l replayed below it.
+  [[nodiscard]] double change_floor();
+  [[nodiscard]] double saturation_with_new(std::int32_t link);
+  void gather_region(double floor);
+  void replay_below(double floor);
+  void fill_rounds(double level);
   [[nodiscard]] double next_cap();
   void freeze_capped(double level);
   void settle(double level, bool push);
@@ -141,6 +167,10 @@ class MaxMinSolver {
   std::vector<Flow> flows_;
   std::vector<std::int32_t> free_flows_;
   std::vector<std::int32_t> dirty_;
+  std::vector<std::int32_t> added_;  // flows added since the last solve
+  double removed_floor_ = kUncapped;  // the least rate of a flow removed since the last solve
+  bool whole_ = false;                // solve_all: fill whole components
+  std::vector<double> rates_scratch_;
   // solve()'s scratch, kept between calls so that steady state allocates nothing
   std::vector<std::int32_t> component_links_;
   std::vector<std::int32_t> component_flows_;
