@@ -40,6 +40,8 @@ add_test(NAME frames_results COMMAND ${ORRERY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR
 add_test(NAME determinism COMMAND ${ORRERY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_determinism.py ${ORRERY_BIN} ${QUICKSTART})
 add_test(NAME sweep_2x2 COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_sweep.sh ${ORRERY_BIN} ${QUICKSTART})
 set_tests_properties(sweep_2x2 PROPERTIES TIMEOUT 300)
+# scripts/scaling_study.sh on its two smallest points (tests/scripts/test_scaling_study.sh).
+add_test(NAME scaling_study_smoke COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_scaling_study.sh ${ORRERY_BIN} ${ORRERY_PYTHON})
 
 # `orrery check` on every scenario that ships.
 file(GLOB SCENARIOS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/scenarios/*.yaml)

@@ -135,6 +135,7 @@ class Executor final : public TaskSink {
   // Computed once per lowered plan.
   struct TimedPlan {
     std::vector<std::int64_t> start, end;
+    std::vector<std::int32_t> recorded;  // the transfers whose sender's spans the sink keeps
     Duration makespan;
     std::vector<LinkLoad> loads;
   };

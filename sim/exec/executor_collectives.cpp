@@ -64,6 +64,12 @@ const Executor::TimedPlan& Executor::timed_plan(const LoweredPlan& low, const st
   const auto [it, added] = timed_plans_.try_emplace(&low);
   TimedPlan& tp = it->second;
   if (!added) return tp;
+  if (records_spans_) {
+    for (std::size_t i = 0; i < low.plan->transfers.size(); ++i) {
+      const DeviceId src = group[static_cast<std::size_t>(low.plan->transfers[i].src)];
+      if (sink_.keeps_spans_of(src.value())) tp.recorded.push_back(static_cast<std::int32_t>(i));
+    }
+  }
   std::shared_ptr<const models::CollectivePlan> indexed = low.plan;
   if (!indexed->has_shapes()) {  // a plan built by hand, not by PlanBuilder
     auto copy = std::make_shared<models::CollectivePlan>(*indexed);
@@ -143,7 +149,8 @@ void Executor::run_collective_alone(TaskId t, const CollectiveWork& c, const Low
     const std::int32_t name = transfer_span_name(c, low);
     const std::int64_t at = engine_.now().ns();
     const models::CollectivePlan& plan = *low.plan;
-    for (std::size_t i = 0; i < plan.transfers.size(); ++i) {
+    for (const std::int32_t k : tp.recorded) {
+      const auto i = static_cast<std::size_t>(k);
       const models::PlanTransfer& x = plan.transfers[i];
       sink_.span(trace::Span{at + tp.start[i], at + tp.end[i], c.group[static_cast<std::size_t>(x.src)].value(),
                              static_cast<std::int8_t>(task::TaskKind::kSend), name, -1, x.step, x.bytes.count()});

@@ -51,6 +51,7 @@ class SelectionFilter {
   [[nodiscard]] bool keeps(const CounterSample& c) const {
     return counters_ && device(c.device) && c.time >= from_ && c.time < to_;
   }
+  [[nodiscard]] bool keeps_spans_of(std::int32_t d) const { return spans_ && device(d); }
 
  private:
   [[nodiscard]] bool device(std::int32_t d) const {

@@ -86,6 +86,7 @@ class Recorder final : public SpanSink {
     if (!filter_.keeps(c)) return;
     for (TimelineObserver* o : observers_) o->counter(c);
   }
+  [[nodiscard]] bool keeps_spans_of(std::int32_t device) const override { return filter_.keeps_spans_of(device); }
 
   // What reaches the observers, on a cluster of `devices` (a representative
   // selection resolved into its list). Throws ConfigError for a device outside it.

@@ -37,6 +37,9 @@ class SpanSink {
   virtual std::int32_t intern(std::string_view name) = 0;
   virtual void span(const Span& s) = 0;
   virtual void counter(const CounterSample& c) = 0;
+  // Whether spans of `device` can be kept at all (some of its spans may still
+  // fall outside a time window): producers may skip building the others.
+  [[nodiscard]] virtual bool keeps_spans_of(std::int32_t /*device*/) const { return true; }
 };
 
 // What the writers receive: the spans and samples a recorder's selection kept.

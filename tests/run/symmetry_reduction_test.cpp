@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "sim/run/simulation.hpp"
+#include "sim/trace/record_selection.hpp"
 #include "sim/trace/writers.hpp"
 #include "tests/support/scenario_support.hpp"
 
@@ -46,11 +47,15 @@ struct Outcome {
   std::vector<trace::LinkRow> links;
 };
 
-Outcome run_scenario(const std::string& text, bool full) {
+Outcome run_scenario(const std::string& text, bool full, const std::string& devices = "all") {
   const run::Catalog catalog;
   run::Scenario s = run::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt);
   s.full = full;
-  run::RunOutput out = run::simulate(s, true);
+  auto recorder = run::make_recorder();
+  recorder->keep_timeline();
+  trace::RecordSelection selection;
+  trace::parse_record_devices(devices, selection);
+  run::RunOutput out = run::simulate(s, std::move(recorder), selection);
   Outcome r;
   r.events = out.events;
   Summary summary = out.recorder->summary();
@@ -99,6 +104,18 @@ TEST(SymmetryReduction, AnalyticFourThousandGpusSameResults) {
   const Outcome full = run_scenario(text, true);
   expect_same_results(reduced, full);
   EXPECT_LT(reduced.events * 10, full.events);
+}
+
+TEST(SymmetryReduction, RecordingARepresentativeReplicaKeepsTheSameSpans) {
+  // The reduced run builds the transfer spans of recorded senders only; the
+  // full run builds them all and the recorder drops the others.
+  const std::string text = training(128, 32, "analytic");
+  const Outcome reduced = run_scenario(text, false, "representative");
+  const Outcome full = run_scenario(text, true, "representative");
+  expect_same_results(reduced, full);
+  EXPECT_GT(reduced.spans.size(), 0u);
+  const Outcome all = run_scenario(text, false);
+  EXPECT_LT(reduced.spans.size() * 8, all.spans.size());  // dp 32: a replica is 1/32 of the devices
 }
 
 TEST(SymmetryReduction, FlowNetworkIsNotReduced) {
