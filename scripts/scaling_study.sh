@@ -40,10 +40,6 @@ done
 [[ -x $orrery ]] || { echo "$(basename -- "$0"): no orrery binary at $orrery (build it, or set ORRERY)" >&2; exit 2; }
 command -v /usr/bin/time > /dev/null || { echo "$(basename -- "$0"): needs /usr/bin/time (Debian: time)" >&2; exit 2; }
 
-mkdir -p "$out"
-csv=$out/scaling.csv
-echo "network,gpus,wall_s,peak_rss_mib,events,iteration_s,status" > "$csv"
-
 scenario() {  # GPUS NETWORK
     local gpus=$1 net=$2
     local dp=$((gpus / 64))
@@ -64,6 +60,12 @@ YAML
 }
 
 IFS=, read -r -a nets <<< "$networks"
+for net in "${nets[@]}"; do
+    [[ $net == analytic || $net == flow ]] || { echo "$(basename -- "$0"): --networks: '$net' is not analytic or flow" >&2; exit 2; }
+done
+mkdir -p "$out"
+csv=$out/scaling.csv
+echo "network,gpus,wall_s,peak_rss_mib,events,iteration_s,status" > "$csv"
 for net in "${nets[@]}"; do
     skip=0
     for ((gpus = 64; gpus <= max_gpus; gpus *= 2)); do

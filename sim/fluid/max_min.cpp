@@ -99,8 +99,19 @@ void MaxMinSolver::solve() {
   if (dirty_.empty()) return;
   ++recomputations_;
   const double floor = whole_ ? 0.0 : change_floor();
-  if (floor > 0) {
+  bool region = floor > 0;
+  if (region) {
+    seeds_.assign(dirty_.begin(), dirty_.end());
     gather_region(floor);
+    // Replaying a link sorts its members below the floor: when the floor
+    // leaves out few flows, filling the whole components costs less. Either
+    // way the rates are the same, bit for bit.
+    if (below_floor_ * 4 < component_flows_.size()) {
+      region = false;
+      for (std::int32_t l : seeds_) mark_dirty(l);
+    }
+  }
+  if (region) {
     replay_below(floor);
     fill_rounds(kUncapped);
   } else {
@@ -130,6 +141,11 @@ double MaxMinSolver::change_floor() {
 // the next level a member of it froze at, where it would now fill.
 double MaxMinSolver::saturation_with_new(std::int32_t link) {
   const Link& k = link_at(link);
+  // A link's share R_l / n_l never falls as its flows freeze below it (a flow
+  // frozen at λ <= R/n leaves (R - λ)/(n - 1) >= R/n), so C_l / n_l bounds
+  // where it fills from below: a lower floor, re-solving more, never fewer,
+  // flows. Busy links take the bound rather than sorting their members.
+  if (k.members.size() > kReplayMembers) return k.capacity / static_cast<double>(k.members.size());
   std::vector<double>& rates = rates_scratch_;
   rates.clear();
   for (const Member& m : k.members) {
@@ -163,6 +179,7 @@ void MaxMinSolver::gather_region(double floor) {
   }
   component_links_.clear();
   component_flows_.clear();
+  below_floor_ = 0;
   for (std::int32_t l : dirty_) {
     link_at(l).dirty = false;
     visit(l);
@@ -171,7 +188,11 @@ void MaxMinSolver::gather_region(double floor) {
   for (std::size_t i = 0; i < component_links_.size(); ++i) {
     for (const Member& m : link_at(component_links_[i]).members) {
       Flow& f = flow_at(m.flow);
-      if (f.seen == epoch_ || (!f.fresh && f.rate < floor)) continue;
+      if (f.seen == epoch_) continue;
+      if (!f.fresh && f.rate < floor) {
+        ++below_floor_;  // a member below the floor of a region link (each link is scanned once)
+        continue;
+      }
       f.seen = epoch_;
       component_flows_.push_back(m.flow);
       for (const Incidence& inc : f.links) visit(inc.link);

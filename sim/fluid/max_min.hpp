@@ -153,6 +153,7 @@ class MaxMinSolver {
   // last solve, the region above it, its links' R_l replayed below it.
   [[nodiscard]] double change_floor();
   [[nodiscard]] double saturation_with_new(std::int32_t link);
+  static constexpr std::size_t kReplayMembers = 64;  // links with more members: the bound C_l / n_l
   void gather_region(double floor);
   void replay_below(double floor);
   void fill_rounds(double level);
@@ -171,6 +172,8 @@ class MaxMinSolver {
   double removed_floor_ = kUncapped;  // the least rate of a flow removed since the last solve
   bool whole_ = false;                // solve_all: fill whole components
   std::vector<double> rates_scratch_;
+  std::vector<std::int32_t> seeds_;  // the changed links, kept for a fallback to whole components
+  std::size_t below_floor_ = 0;  // gather_region: members below the floor of the region's links
   // solve()'s scratch, kept between calls so that steady state allocates nothing
   std::vector<std::int32_t> component_links_;
   std::vector<std::int32_t> component_flows_;

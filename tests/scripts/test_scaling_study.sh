@@ -19,4 +19,11 @@ ok=$(grep -c ',ok$' "$out/scaling.csv")
 want=$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["events"])' "$out/analytic-128.json")
 got=$(awk -F, '$1=="analytic" && $2==128 {print $5}' "$out/scaling.csv")
 [[ $want == "$got" ]] || { echo "events: csv $got, summary $want" >&2; exit 1; }
+# Bad arguments: exit 2 with a message, nothing written.
+for args in "--networks bogus" "--max-gpus many" "--limit"; do
+    status=0
+    # shellcheck disable=SC2086
+    ORRERY=$orrery "$repo_root/scripts/scaling_study.sh" "$out/bad" $args 2> "$out/err" || status=$?
+    [[ $status == 2 && -s $out/err && ! -e $out/bad ]] || { echo "scaling_study.sh $args: exit $status" >&2; exit 1; }
+done
 echo "scaling study smoke: ok"
