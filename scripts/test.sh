@@ -3,7 +3,7 @@
 # end-to-end tests, the golden summaries and the benchmarks' smoke runs, then
 # everything with the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 # (the unit tests are built once, there). Both are unity builds. Last, the fuzz
-# harness (scripts/fuzz.sh) runs for 45 s over the scenario reader, --set, the
+# harness (scripts/fuzz.sh) runs for 40 s over the scenario reader, --set, the
 # unit parser and the CSV reader.
 # Exits non-zero on any failure. `.ci/run` calls this.
 set -euo pipefail
@@ -51,13 +51,15 @@ section "asan + ubsan build"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
 section "asan + ubsan tests"
-# Two end-to-end tests run in the release section only: the validation report
-# (every validation row's scenario again, with its --set variants: the
-# scenarios themselves run here as goldens) and the 16,384-GPU failure
-# scenario's golden (a minute under the sanitizers; its code paths run here in
-# the smaller failure scenarios and unit tests).
+# Three end-to-end tests run in the release section only: the validation
+# report (every validation row's scenario again, with its --set variants: the
+# scenarios themselves run here as goldens), the 16,384-GPU failure scenario's
+# golden (its code paths run here in the smaller failure scenarios and unit
+# tests), and the bad-input table (some 300 runs of the program, 83 s under the
+# sanitizers: the error paths it drives run here in the unit tests' located-
+# error cases and under the fuzz harness below).
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --preset asan -j "$jobs" -E '^(validation_report|golden_llama3_405b_failures)$'
-section "fuzz harness (45 s)"
-scripts/fuzz.sh 45
+  ctest --preset asan -j "$jobs" -E '^(validation_report|golden_llama3_405b_failures|cli_bad_inputs)$'
+section "fuzz harness (40 s)"
+scripts/fuzz.sh 40
 section "all tests passed"

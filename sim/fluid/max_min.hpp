@@ -52,7 +52,8 @@
 // the same without it. A flow added across links L saturates none of them
 // before the level at which, with it counted, the link's share first drops to
 // the level of its next round: replaying each such link's rounds from its
-// members' rates (R_l − ρ·k at each rate ρ, in order) gives that level. Below
+// members' rates (R_l − ρ·k at each rate ρ, in order) gives that level (a busy
+// link takes the lower bound C_l / n_l: its share never falls). Below
 // the floor (the least of these, and of an added flow's cap) every round is
 // the same as in the last solve, so the flows frozen below it keep their
 // rates, bit for bit, and each link's R_l at the floor is that replay. Above
@@ -61,7 +62,9 @@
 // replayed R_l, and leaves the rest of the component as it was. The result is
 // bit for bit that of solving the whole component (tests/fluid compare it
 // with solve_all on random networks); the saving is the flows below the floor
-// and the unfrozen parts out of reach.
+// and the unfrozen parts out of reach. When the floor leaves out few flows,
+// solve() fills the whole components instead: the replay's sorts would cost
+// more.
 //
 // Ids are dense integers: links 0, 1, ... in the order added; a flow id is a
 // slot that is reused once the flow is removed. In steady state nothing is
