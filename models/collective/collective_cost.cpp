@@ -17,11 +17,6 @@ GroupRoutes::GroupRoutes(const topo::Topology& topology, std::vector<int> endpoi
     : own_(std::make_unique<topo::RouteTable>(topology)), table_(*own_), endpoints_(std::move(endpoints)) {}
 
 Duration predict_plan(const CollectivePlan& plan, GroupRoutes& routes) {
-  if (!plan.has_shapes()) {  // a plan built by hand, not by PlanBuilder
-    CollectivePlan indexed = plan;
-    index_shapes(indexed);
-    return predict_plan(indexed, routes);
-  }
   // Bucket the transfers by step (counting sort), then cost each step.
   std::vector<std::uint32_t> begin(static_cast<std::size_t>(plan.steps) + 1, 0);
   for (const auto& t : plan.transfers) ++begin[static_cast<std::size_t>(t.step) + 1];

@@ -82,10 +82,10 @@ struct CollectivePlan {
     return {succ.data() + succ_begin[i], succ_begin[i + 1] - succ_begin[i]};
   }
   [[nodiscard]] Bytes total_bytes() const;
-  [[nodiscard]] bool has_shapes() const { return shape_of.size() == transfers.size() && !step_kind.empty() == (steps > 0); }
 };
 
-// Fills the plan's shapes, step kinds and total (steps must be set).
+// Fills the plan's shapes, step kinds and total (steps must be set);
+// PlanBuilder::finish calls it, and every algorithm lowers through it.
 void index_shapes(CollectivePlan& plan);
 
 // Parts [first, first + count) of `total` cut into `parts` near-equal parts:

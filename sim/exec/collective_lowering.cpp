@@ -75,7 +75,7 @@ const LoweredPlan& CollectivePlans::get(const task::CollectiveWork& c) {
     if (same_plan(at->second.key, c)) return at->second.lowered;
   }
   LoweredPlan lowered = lower_collective(c, cluster_, library_, &plans_);  // throws before anything is cached
-  lowered.bytes = lowered.plan->has_shapes() ? lowered.plan->total : lowered.plan->total_bytes();
+  lowered.bytes = lowered.plan->total;
   return cache_.emplace(h, Entry{c, std::move(lowered)})->second.lowered;
 }
 

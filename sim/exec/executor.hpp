@@ -133,10 +133,15 @@ class Executor final : public TaskSink {
   // run) each transfer's start and end after the collective's start: a
   // transfer starts when its last dependency ends, as in the event run.
   // Computed once per lowered plan.
-  struct TimedPlan {
-    std::vector<std::int64_t> start, end;
-    std::vector<std::int32_t> recorded;  // the transfers whose sender's spans the sink keeps
+  // The critical path, shared by the groups whose transfer shapes take the same times.
+  struct CriticalPath {
+    std::vector<std::int64_t> took;  // per shape
     Duration makespan;
+    std::vector<std::int64_t> start, end;  // per transfer, when spans are recorded
+  };
+  struct TimedPlan {
+    std::shared_ptr<const CriticalPath> path;
+    std::vector<std::int32_t> recorded;  // the transfers whose sender's spans the sink keeps
     std::vector<LinkLoad> loads;
   };
   const TimedPlan& timed_plan(const LoweredPlan& low, const std::vector<DeviceId>& group);
@@ -154,14 +159,7 @@ class Executor final : public TaskSink {
   CollectivePlans* plans_ = nullptr;
   std::unordered_map<const models::CollectivePlan*, std::int32_t> transfer_span_names_;  // by plan
   std::unordered_map<const LoweredPlan*, TimedPlan> timed_plans_;
-  std::vector<std::int64_t> plan_end_scratch_;
-  // Critical paths by plan and the times of its transfer shapes.
-  struct Makespan {
-    std::vector<std::int64_t> took;  // per shape
-    Duration makespan;
-    std::vector<std::int64_t> start, end;  // per transfer, when spans are recorded
-  };
-  std::unordered_map<const models::CollectivePlan*, std::vector<Makespan>> makespans_;
+  std::unordered_map<const models::CollectivePlan*, std::vector<std::shared_ptr<const CriticalPath>>> paths_;
   bool every_transfer_ = false;
   bool records_spans_ = false;  // a sink was given
 

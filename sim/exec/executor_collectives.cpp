@@ -70,13 +70,7 @@ const Executor::TimedPlan& Executor::timed_plan(const LoweredPlan& low, const st
       if (sink_.keeps_spans_of(src.value())) tp.recorded.push_back(static_cast<std::int32_t>(i));
     }
   }
-  std::shared_ptr<const models::CollectivePlan> indexed = low.plan;
-  if (!indexed->has_shapes()) {  // a plan built by hand, not by PlanBuilder
-    auto copy = std::make_shared<models::CollectivePlan>(*indexed);
-    models::index_shapes(*copy);
-    indexed = std::move(copy);
-  }
-  const models::CollectivePlan& plan = *indexed;
+  const models::CollectivePlan& plan = *low.plan;
   // Each shape of transfer is timed once on the group's routes; its loads
   // count once per transfer of that shape.
   std::vector<LinkLoad> loads;
@@ -108,33 +102,32 @@ const Executor::TimedPlan& Executor::timed_plan(const LoweredPlan& low, const st
   // The critical path depends on the plan and the shapes' times alone: groups
   // of the same shape on alike routes (each tensor-parallel rank's data-
   // parallel group, stage after stage) share it.
-  std::vector<Makespan>& known = makespans_[low.plan.get()];
-  for (const Makespan& m : known) {
-    if (m.took == took && (!records_spans_ || !m.start.empty())) {
-      tp.makespan = m.makespan;
-      tp.start = m.start;
-      tp.end = m.end;
+  std::vector<std::shared_ptr<const CriticalPath>>& known = paths_[low.plan.get()];
+  for (const auto& p : known) {
+    if (p->took == took) {
+      tp.path = p;
       return tp;
     }
   }
   const std::size_t n = plan.transfers.size();
-  // Each transfer's end, for its successors; kept (with the starts) only for
-  // the spans of a recorded run. Dependencies have lower indices than their
-  // transfer: one pass in order.
-  std::vector<std::int64_t>& end = plan_end_scratch_;
-  end.assign(n, 0);
-  if (records_spans_) tp.start.assign(n, 0);
+  // Dependencies have lower indices than their transfer: one pass in order.
+  // The starts are kept only for the spans of a recorded run.
+  auto path = std::make_shared<CriticalPath>();
+  path->end.assign(n, 0);
+  if (records_spans_) path->start.assign(n, 0);
   std::int64_t makespan = 0;
   for (std::size_t i = 0; i < n; ++i) {
     std::int64_t start = 0;
-    for (const std::int32_t d : plan.deps_of(i)) start = std::max(start, end[static_cast<std::size_t>(d)]);
-    if (records_spans_) tp.start[i] = start;
-    end[i] = start + took[static_cast<std::size_t>(plan.shape_of[i])];
-    makespan = std::max(makespan, end[i]);
+    for (const std::int32_t d : plan.deps_of(i)) start = std::max(start, path->end[static_cast<std::size_t>(d)]);
+    if (records_spans_) path->start[i] = start;
+    path->end[i] = start + took[static_cast<std::size_t>(plan.shape_of[i])];
+    makespan = std::max(makespan, path->end[i]);
   }
-  tp.makespan = Duration::ns(makespan);
-  if (records_spans_) tp.end = end;
-  known.push_back(Makespan{std::move(took), tp.makespan, tp.start, tp.end});
+  path->makespan = Duration::ns(makespan);
+  if (!records_spans_) path->end = {};
+  path->took = std::move(took);
+  tp.path = path;
+  known.push_back(std::move(path));
   return tp;
 }
 
@@ -152,11 +145,11 @@ void Executor::run_collective_alone(TaskId t, const CollectiveWork& c, const Low
     for (const std::int32_t k : tp.recorded) {
       const auto i = static_cast<std::size_t>(k);
       const models::PlanTransfer& x = plan.transfers[i];
-      sink_.span(trace::Span{at + tp.start[i], at + tp.end[i], c.group[static_cast<std::size_t>(x.src)].value(),
+      sink_.span(trace::Span{at + tp.path->start[i], at + tp.path->end[i], c.group[static_cast<std::size_t>(x.src)].value(),
                              static_cast<std::int8_t>(task::TaskKind::kSend), name, -1, x.step, x.bytes.count()});
     }
   }
-  engine_.schedule_after(tp.makespan, [this, t] { finish(t); });
+  engine_.schedule_after(tp.path->makespan, [this, t] { finish(t); });
 }
 
 void Executor::start_transfer(std::size_t slot, std::int32_t i) {
