@@ -25,6 +25,7 @@ of events) is read lazily, in slices:
         f.events(window=(0, 2e9), devices=range(8))   # rows overlapping [0 s, 2 s) on devices 0-7
         f.events(rows=slice(0, 100_000))              # a row range
         f.counters(devices=[0]); f.table("failures"); f.labels("failures")["classes"]
+        f.fields("events", ["device", "stage"])       # some columns of every row
 
 A small one can be loaded whole:
 

@@ -65,6 +65,15 @@ class ResultFile(NameLookup):
             found = np.union1d(found, np.unique(ds.fields("device")[at:at + BLOCK_ROWS]))
         return found
 
+    def fields(self, name: str, names: list[str]) -> np.ndarray:
+        """Some columns of a table (e.g. /events' device, kind, stage), every row, read a block at a
+        time: a scan that does not hold the whole table's other columns."""
+        if name not in self._file:
+            return np.zeros(0)
+        ds = self._file[name]
+        parts = [np.asarray(ds.fields(names)[at:at + BLOCK_ROWS]).reshape(-1) for at in range(0, len(ds), BLOCK_ROWS)]
+        return np.concatenate(parts) if parts else np.asarray(ds.fields(names)[0:0])
+
     def table(self, name: str) -> np.ndarray:
         """A whole policy table (/failures, /checkpoints, /restarts, /replicas, /fillers, ...), or an
         empty array when the run made none."""

@@ -68,3 +68,12 @@ endif()
 # The import of kernel times measured elsewhere: the shipped H200 table regenerates, bad CSVs fail located.
 add_test(NAME import_calibration_csv
          COMMAND ${ORRERY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_import_calibration_csv.py ${PROJECT_SOURCE_DIR})
+
+# scripts/orrery_plot.py: every plot kind, the numbers each draws, bad inputs; and the failures and
+# sweeps notebooks headless (tests/scripts/test_plots.py). Python only: once, in the release pass.
+if(NOT ORRERY_SANITIZE)
+  add_test(NAME plots COMMAND ${ORRERY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_plots.py ${ORRERY_BIN})
+  add_test(NAME plot_notebooks
+           COMMAND ${ORRERY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_plots.py ${ORRERY_BIN} --notebooks)
+  set_tests_properties(plots plot_notebooks PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+endif()
