@@ -8,7 +8,8 @@ packages=(build-essential cmake ninja-build pkg-config libboost-graph-dev libboo
   libyaml-cpp-dev libfmt-dev libhdf5-dev libgtest-dev libbenchmark-dev python3 python3-h5py python3-numpy)
 if [[ ${1:-} == --test ]]; then
   packages+=(python3-matplotlib jupyter-nbconvert python3-ipykernel clang libclang-rt-14-dev  # clang: the fuzz harness
-    time)  # /usr/bin/time: scripts/scaling_study.sh
+    time  # /usr/bin/time: scripts/scaling_study.sh
+    slurm-wlm munge)  # a single-node Slurm for tests/scripts/test_sweep_slurm.sh (about 20 s to install)
 fi
 missing=()
 for p in "${packages[@]}"; do
