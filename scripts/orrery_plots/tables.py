@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +104,21 @@ def plan_label(row: dict[str, str]) -> str:
     return " ".join(parts)
 
 
+def reason_class(reason: str) -> str:
+    """What a plan was left out for, in a few words: orrery search's reasons are whole messages
+    (a file position, the numbers), one per plan; the class is the memory floor, out of memory
+    when run, or the scenario key the reader refused."""
+    reason = reason.strip()
+    if not reason:
+        return "no reason given"
+    if reason.startswith("memory floor"):
+        return "memory floor over capacity"
+    if "out of memory" in reason:
+        return "out of memory"
+    key = re.search(r"error: ([A-Za-z0-9_.\[\]]+):", reason)
+    return key.group(1) if key else reason[:48]
+
+
 def search_data(path: str | Path, top: int = 15) -> dict:
     """The ok plans by rank (labels, iteration time, peak memory, tokens/s), and the count of the
     others by status and reason."""
@@ -117,7 +133,7 @@ def search_data(path: str | Path, top: int = 15) -> dict:
                        number(path, line, "memory_peak_bytes", row["memory_peak_bytes"]),
                        number(path, line, "tokens_per_s", row["tokens_per_s"])))
         else:
-            key = f"{status}: {(row.get('reason') or '').strip() or 'no reason given'}"
+            key = f"{status}: {reason_class(row.get('reason') or '')}"
             left_out[key] = left_out.get(key, 0) + 1
     if not ok and not left_out:
         raise PlotInputError(f"{path}: no rows")
