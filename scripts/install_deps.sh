@@ -5,7 +5,8 @@
 #   scripts/install_deps.sh --test   also what the test suite uses (notebook execution)
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config libboost-graph-dev libboost-program-options-dev
-  libyaml-cpp-dev libfmt-dev libhdf5-dev libgtest-dev libbenchmark-dev python3 python3-h5py python3-numpy)
+  libyaml-cpp-dev libfmt-dev libhdf5-dev libgtest-dev libbenchmark-dev python3 python3-h5py python3-numpy
+  libprotobuf-dev protobuf-compiler)  # protobuf: Chakra execution traces (workloads/chakra)
 if [[ ${1:-} == --test ]]; then
   packages+=(python3-matplotlib jupyter-nbconvert python3-ipykernel clang libclang-rt-14-dev  # clang: the fuzz harness
     time  # /usr/bin/time: scripts/scaling_study.sh

@@ -83,3 +83,10 @@ if(NOT ORRERY_SANITIZE)
            COMMAND ${ORRERY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_plots.py ${ORRERY_BIN} --notebooks)
   set_tests_properties(plots plot_notebooks PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
 endif()
+
+# Chakra traces on the command line: export, import, the example trace's generator, bad traces
+# (tests/cli/chakra_cli.sh; the reader's errors run under the sanitizers in tests/workloads/chakra_*).
+if(NOT ORRERY_SANITIZE)
+  add_test(NAME cli_chakra
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/chakra_cli.sh ${ORRERY_BIN} ${PROJECT_SOURCE_DIR}/scenarios ${ORRERY_PYTHON})
+endif()

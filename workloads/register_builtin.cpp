@@ -1,6 +1,7 @@
 // The workload kinds a scenario can name under `workload: { kind: ... }`. To
 // add one: a Params::read, a class deriving Workload, one line here, tests in
 // tests/workloads/ and a scenario.
+#include "workloads/chakra/chakra_workload.hpp"
 #include "workloads/neural_graphics/neural_graphics.hpp"
 #include "workloads/pipeline_profiled.hpp"
 #include "workloads/serving/serving.hpp"
@@ -12,6 +13,12 @@ namespace orrery::workload {
 
 void register_builtin(WorkloadRegistry& workloads, const ScheduleRegistry& schedules,
                       const CollectiveNames& collectives) {
+  workloads.add("chakra",
+                "a Chakra execution trace (MLCommons; what ASTRA-sim replays), one file per rank: compute nodes with "
+                "their measured times (or priced by the device model), sends, receives and collectives on the network",
+                [&collectives](config::Reader& r) -> std::shared_ptr<const Workload> {
+                  return std::make_shared<chakra::ChakraWorkload>(chakra::ChakraParams::read(r, collectives));
+                });
   workloads.add("neural_graphics",
                 "frames of a neural-graphics application (NeRF, SDF, gigapixel image, volume) on GPUs or NGPCs: rays × "
                 "samples through a grid encoding and tiny MLPs, pre- and post-processing, tiles composited over the "

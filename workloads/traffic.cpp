@@ -175,7 +175,10 @@ double TrafficWorkload::busbw_factor(CollectiveOp op, int p) {
 }
 
 void TrafficWorkload::summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const {
-  const TaskGraph& graph = lowered.graph;
+  summarize_graph(lowered.graph, times, out);
+}
+
+void TrafficWorkload::summarize_graph(const TaskGraph& graph, const TaskTimes& times, Summary& out) {
   out.set("completion_time_s", (times.makespan - Time::zero()).seconds());
   std::int64_t flows = 0;
   std::int64_t comm = 0;

@@ -73,6 +73,8 @@ class TrafficWorkload final : public Workload {
   explicit TrafficWorkload(TrafficParams p) : p_(std::move(p)) {}
   [[nodiscard]] Lowered lower(const ClusterShape& cluster) const override;
   void summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const override;
+  // The summary keys above, of any graph of transfers and collectives (the `chakra` workload's too).
+  static void summarize_graph(const TaskGraph& graph, const TaskTimes& times, Summary& out);
 
   // NCCL's bus-bandwidth factor for `op` on p ranks (nccl-tests PERFORMANCE.md).
   [[nodiscard]] static double busbw_factor(CollectiveOp op, int p);

@@ -16,6 +16,7 @@
 #include "sim/cli/record_options.hpp"
 #include "sim/cli/topo_report.hpp"
 #include "sim/run/capacity.hpp"
+#include "sim/run/chakra_output.hpp"
 #include "sim/run/docs.hpp"
 #include "sim/run/scenario.hpp"
 #include "sim/run/long_run.hpp"
@@ -35,6 +36,7 @@ constexpr const char* kUsage = R"(orrery — a discrete-event simulator of AI cl
 usage:
   orrery run SCENARIO.yaml [-o OUT.h5] [--trace OUT.json] [--set key.path=value]... [--seed N] [--json]
              [--record-devices all|representative|IDS] [--record-window FROM,TO] [--record-kinds spans,counters]
+             [--chakra PREFIX]                  (the task graph as a Chakra trace, PREFIX.RANK.et)
   orrery run --help                             (the options of run)
   orrery check SCENARIO.yaml [--set key.path=value]... [--seed N]
   orrery list [FAMILY]
@@ -108,6 +110,9 @@ int run(const std::vector<std::string>& args) {
       "replicas", po::value<int>(), "Monte Carlo replicas of the long-horizon simulation (policies.failures)")(
       "progress", po::bool_switch(), "draw progress on stderr even when it is not a terminal (from the start)")(
       "quiet", po::bool_switch(), "no progress on stderr (by default drawn on a terminal for runs over 2 s)")(
+      "chakra", po::value<std::string>(),
+      "write the lowered task graph with its simulated times as a Chakra execution trace (what ASTRA-sim replays): "
+      "PREFIX.RANK.et per device and PREFIX.comm_groups.json")(
       "full", po::bool_switch(),
       "simulate without symmetry reduction: every transfer of every collective as its own events "
       "(an analytic network otherwise runs a collective as one event at the end of its critical path, "
@@ -126,6 +131,8 @@ int run(const std::vector<std::string>& args) {
   // Refuse unusable outputs before spending time simulating.
   if (out_h5) trace::check_output_path(*out_h5, "-o");
   if (out_trace) trace::check_output_path(*out_trace, "--trace");
+  std::optional<run::ChakraOutput> chakra;
+  if (vm.count("chakra")) chakra.emplace(vm["chakra"].as<std::string>());
   if (out_h5 && out_trace && trace::same_file(*out_h5, *out_trace)) {
     throw ConfigError(fmt::format("-o and --trace name the same file '{}': each output needs its own", *out_h5));
   }
@@ -154,7 +161,13 @@ int run(const std::vector<std::string>& args) {
     progress.emplace(std::cerr, vm["progress"].as<bool>());
   }
   const ProgressFn report = progress ? progress->function() : ProgressFn{};
-  run::RunOutput result = run::simulate(scenario, context, std::move(recorder), selection, report);
+  run::ExecutedFn executed;
+  if (chakra) {
+    executed = [&](const task::TaskGraph& graph, const task::TaskTimes& times) {
+      chakra->write(graph, times, context.shape().devices);
+    };
+  }
+  run::RunOutput result = run::simulate(scenario, context, std::move(recorder), selection, report, executed);
   std::vector<std::string> warnings = result.warnings;
   if (scenario.policies.long_horizon()) {
     for (auto& w : run::run_long_horizon(scenario, context.cluster(), result, replicas, 0, report))
@@ -166,6 +179,7 @@ int run(const std::vector<std::string>& args) {
 
   if (h5) h5->finish(*result.recorder, trace::RunInfo{kVersion, scenario.resolved_yaml, a.file, scenario.seed, wall_s});
   if (perfetto) perfetto->finish();
+  if (chakra) chakra->commit();
   if (vm["json"].as<bool>()) {
     trace::write_summary_json(std::cout, result.recorder->summary(), wall_s);
   } else {

@@ -102,7 +102,7 @@ RunOutput simulate(const Scenario& scenario, std::unique_ptr<trace::Recorder> re
 }
 
 RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_ptr<trace::Recorder> recorder,
-                   const trace::RecordSelection& requested, const ProgressFn& progress) {
+                   const trace::RecordSelection& requested, const ProgressFn& progress, const ExecutedFn& executed) {
   const exec::Cluster& cluster = context.cluster();
   const workload::ClusterShape& shape = context.shape();
   const workload::Lowered lowered = context.lower(*scenario.workload);
@@ -125,6 +125,12 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   executor.run_every_transfer(scenario.full);
   const std::unique_ptr<workload::RunningWorkload> running =
       scenario.workload->start(shape, lowered, context.pricing());
+  if (running && executed) {
+    throw ConfigError(
+        "--chakra: this workload submits its work while the run goes (serving, neural_graphics, vector_search), so "
+        "there is no whole task graph to export; export one lowered before the run (training, pipeline, traffic, "
+        "chakra)");
+  }
   if (running) executor.add_source(*running);
   if (progress && running) {
     running->report_progress(progress);
@@ -133,6 +139,7 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   }
   const task::TaskTimes times = executor.run();
   out.events = engine.events_processed();
+  if (executed) executed(graph, times);
   if (scenario.workload->iterates()) out.iteration_time = times.makespan - Time::zero();
 
   const topo::Topology& net = cluster.network();

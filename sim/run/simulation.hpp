@@ -4,6 +4,7 @@
 // the Recorder's link usage, memory and summary. Used by `orrery run` and by tests.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -35,8 +36,14 @@ struct RunOutput {
 // reach the recorder's observers; with no observer, the executor reports
 // nothing. The summary, /links and /memory are complete either way.
 // `progress` (may be empty) is told the share of the iteration's tasks finished.
+//
+// `executed` (may be empty) is given the lowered graph and its task times
+// after the run (orrery run --chakra); a workload that submits work while the
+// run goes (serving) has no whole graph to give, and is a ConfigError then.
+using ExecutedFn = std::function<void(const task::TaskGraph&, const task::TaskTimes&)>;
 RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_ptr<trace::Recorder> recorder,
-                   const trace::RecordSelection& selection, const ProgressFn& progress = {});
+                   const trace::RecordSelection& selection, const ProgressFn& progress = {},
+                   const ExecutedFn& executed = {});
 RunOutput simulate(const Scenario& scenario, std::unique_ptr<trace::Recorder> recorder,
                    const trace::RecordSelection& selection);
 

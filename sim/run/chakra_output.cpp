@@ -1,0 +1,51 @@
+#include "sim/run/chakra_output.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "sim/core/error.hpp"
+#include "workloads/chakra/chakra_export.hpp"
+
+namespace orrery::run {
+
+namespace {
+
+void write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) throw std::runtime_error(fmt::format("--chakra: cannot write '{}'", path));
+}
+
+}  // namespace
+
+ChakraOutput::ChakraOutput(std::string prefix) : prefix_(std::move(prefix)) {
+  trace::check_output_path(prefix_ + ".0.et", "--chakra");
+}
+
+void ChakraOutput::write(const task::TaskGraph& graph, const task::TaskTimes& times, int devices) {
+  const auto file = [&](const std::string& path, const std::string& bytes) {
+    files_.push_back(std::make_unique<trace::AtomicFile>(path));
+    paths_.push_back(path);
+    write_file(files_.back()->temporary(), bytes);
+  };
+  const std::string groups = workload::chakra::export_trace(
+      graph, times, devices, [&](int rank, const std::string& bytes) { file(fmt::format("{}.{}.et", prefix_, rank), bytes); });
+  file(prefix_ + ".comm_groups.json", groups);
+}
+
+void ChakraOutput::commit() {
+  std::size_t done = 0;
+  try {
+    for (; done < files_.size(); ++done) files_[done]->commit();
+  } catch (...) {
+    for (std::size_t k = 0; k < done; ++k) std::remove(paths_[k].c_str());  // all of them or none
+    throw;
+  }
+  files_.clear();
+  paths_.clear();
+}
+
+}  // namespace orrery::run
