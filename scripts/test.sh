@@ -45,6 +45,7 @@ smoke orrery_bench_training --benchmark_filter='1T/0/0'
 smoke orrery_bench_serving --benchmark_filter='Serving70B/60|Capacity70B/2/'
 smoke orrery_bench_vector_search --benchmark_filter='VectorSearch8Fpga/20000/'
 smoke orrery_bench_neural_graphics --benchmark_filter='/1/' --benchmark_min_time=0.01
+smoke orrery_bench_search --benchmark_filter='70B/1/'
 echo "benchmark smoke runs passed"
 
 section "asan + ubsan build"

@@ -49,6 +49,9 @@ endif()
 # scripts/scaling_study.sh on its two smallest points (tests/scripts/test_scaling_study.sh).
 add_test(NAME scaling_study_smoke COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_scaling_study.sh ${ORRERY_BIN} ${ORRERY_PYTHON})
 
+# orrery search on 36 plans of an 8-GPU job: the table against the axes and the runs, and its bad inputs.
+add_test(NAME cli_search COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/search_cli.sh ${ORRERY_BIN} ${ORRERY_PYTHON})
+
 # `orrery check` on every scenario that ships.
 file(GLOB SCENARIOS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/scenarios/*.yaml)
 foreach(s ${SCENARIOS})

@@ -121,6 +121,16 @@ class Workload {
                                                                const RuntimePricing& /*pricing*/) const {
     return nullptr;
   }
+  // A workload whose layout leaves a size to the cluster (training's `dp:
+  // auto`) gives a copy with it filled from the device count, and the keys it
+  // filled (path under `workload`, value) for the resolved scenario; an empty
+  // Fitted when nothing is left to fill. Throws ConfigError at the key when
+  // the devices do not divide.
+  struct Fitted {
+    std::shared_ptr<const Workload> workload;
+    std::vector<std::pair<std::string, int>> filled;
+  };
+  [[nodiscard]] virtual Fitted fit_devices(int /*devices*/) const { return {}; }
   // Whether the graph is one iteration of a job that repeats it (training):
   // the long-horizon simulation then repeats the simulated iteration.
   [[nodiscard]] virtual bool iterates() const { return false; }

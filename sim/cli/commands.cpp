@@ -14,6 +14,7 @@
 #include "sim/cli/cost_command.hpp"
 #include "sim/cli/progress.hpp"
 #include "sim/cli/record_options.hpp"
+#include "sim/cli/search_command.hpp"
 #include "sim/cli/topo_report.hpp"
 #include "sim/run/capacity.hpp"
 #include "sim/run/chakra_output.hpp"
@@ -45,6 +46,8 @@ usage:
   orrery capacity SCENARIO.yaml --slo KEY=BOUND... [--low R] [--high R] [--tolerance F] [--jobs N]
              [--max-points N] [--set key.path=value]... [--seed N] [--json]
                                                 (the highest request rate that meets the objectives)
+  orrery search SCENARIO.yaml [--axis NAME=v1,v2,...]... [--top N] [--jobs N] [--refine K] [-o PLANS.h5]
+             [--csv PLANS.csv] [--set key.path=value]... (the best parallel plans of a training scenario)
   orrery topo SPEC.yaml
   orrery cost DEVICE OP key=value... [--calibration FILE | --no-calibration] [--json]
   orrery cost --help                            (the operations and their keys)
@@ -400,7 +403,8 @@ int dispatch(int argc, char** argv) {
   if (cmd == "topo") return topo_report(args);
   if (cmd == "cost") return cost_command(args);
   if (cmd == "capacity") return capacity(args);
-  const std::vector<std::string> commands{"run", "check", "list", "describe", "topo", "cost", "capacity"};
+  if (cmd == "search") return search_command(args);
+  const std::vector<std::string> commands{"run", "check", "list", "describe", "topo", "cost", "capacity", "search"};
   std::string msg = fmt::format("unknown command '{}'", cmd);
   if (auto near = nearest(cmd, commands)) msg += fmt::format("; did you mean '{}'?", *near);
   throw po::error(msg + "; valid: " + join(commands));

@@ -82,18 +82,40 @@ class KeyCheck {
 
 }  // namespace
 
-std::vector<std::string> split_path(const std::string& path) {
+// `a.b[2].c` and `a.b.2.c` both name entry 2 of list `b`: the parts are a, b,
+// 2, c. A bracket must hold the index alone and be followed by '.', '[' or the end.
+std::vector<std::string> split_path(const std::string& path, const std::string& value) {
+  const auto bad = [&](const std::string& why) {
+    return ConfigError(fmt::format("--set {}={}: {}", path, value, why));
+  };
   std::vector<std::string> parts;
   std::string cur;
-  for (char c : path) {
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const char c = path[i];
     if (c == '.') {
       parts.push_back(cur);
       cur.clear();
+    } else if (c == '[') {
+      const std::size_t close = path.find(']', i);
+      if (close == std::string::npos) throw bad(fmt::format("'[' at character {} is never closed", i + 1));
+      if (!cur.empty() || (i > 0 && path[i - 1] != '.' && path[i - 1] != ']')) parts.push_back(cur);
+      if (i == 0) throw bad("a key path starts with a key, not an index");
+      cur = path.substr(i + 1, close - i - 1);
+      if (cur.empty()) throw bad(fmt::format("empty index at character {}", i + 1));
+      parts.push_back(cur);
+      cur.clear();
+      i = close;
+      if (i + 1 < path.size() && path[i + 1] != '.' && path[i + 1] != '[') {
+        throw bad(fmt::format("expected '.' or '[' after ']' at character {}", i + 1));
+      }
+      if (i + 1 < path.size() && path[i + 1] == '.') ++i;
+    } else if (c == ']') {
+      throw bad(fmt::format("']' at character {} closes no '['", i + 1));
     } else {
       cur += c;
     }
   }
-  parts.push_back(cur);
+  if (!cur.empty() || path.empty() || path.back() == '.') parts.push_back(cur);
   return parts;
 }
 
@@ -151,6 +173,13 @@ std::string Document::section_knowing(const std::string& key, const std::string&
 
 SourceLocation Document::location(const YAML::Node& node, const std::string& path) const {
   if (auto it = overrides_.find(path); it != overrides_.end()) return SourceLocation{it->second, 0, 0};
+  // A node inside a list or map that --set gave whole: its marks are positions
+  // in the argument, not in the file.
+  for (const auto& [p, origin] : overrides_) {
+    if (path.size() > p.size() && path.compare(0, p.size(), p) == 0 && (path[p.size()] == '.' || path[p.size()] == '[')) {
+      return SourceLocation{origin, 0, 0};
+    }
+  }
   // A node that --set created on the way to its key has no position of its own.
   if (node.Mark().is_null()) {
     for (const auto& [p, origin] : overrides_) {
@@ -163,7 +192,7 @@ SourceLocation Document::location(const YAML::Node& node, const std::string& pat
 }
 
 void Document::set(const std::string& path, const std::string& value) {
-  const auto parts = split_path(path);
+  const auto parts = split_path(path, value);
   // Node::operator= assigns through the handle in yaml-cpp; reset() rebinds it.
   YAML::Node cur;
   cur.reset(root_);
@@ -194,21 +223,36 @@ void Document::set(const std::string& path, const std::string& value) {
     }
     cur.reset(next);
   }
-  if (cur.IsSequence()) {
-    throw ConfigError(fmt::format("--set {}={}: '{}' is a list; --set changes one key of an entry, e.g. {}.0.KEY=VALUE",
-                                  path, value, shown, path.substr(0, path.rfind('.'))));
-  }
   // Parse the value as YAML so that numbers, booleans and strings keep their
-  // usual meaning; a value that is not a plain scalar stays a string.
+  // usual meaning; a list or map written in YAML flow syntax (`[8, 8]`,
+  // `{op: all_reduce, bytes: 1 MiB}`) stays one; anything else that is not a
+  // plain scalar ("a: b") stays a string.
   YAML::Node v;
+  const std::size_t first = value.find_first_not_of(" \t");
+  const bool flow = first != std::string::npos && (value[first] == '[' || value[first] == '{');
   try {
     v = YAML::Load(value);
-  } catch (const YAML::Exception&) {
+  } catch (const YAML::Exception& e) {
+    if (flow) {
+      throw ConfigError(fmt::format("--set {}={}: cannot read the value as a YAML flow {}: {}", path, value,
+                                    value[first] == '[' ? "list" : "map", e.msg));
+    }
     v = YAML::Node(value);
   }
-  if (!v.IsScalar()) v = YAML::Node(value);
-  cur[parts.back()] = v;
-  shown += (shown.empty() ? "" : ".") + parts.back();
+  if (!v.IsScalar() && !(flow && (v.IsSequence() || v.IsMap()))) v = YAML::Node(value);
+  if (cur.IsSequence()) {
+    if (!v.IsMap()) {
+      throw ConfigError(fmt::format("--set {}={}: '{}' is a list; --set changes one key of an entry, e.g. {}.0.KEY=VALUE, "
+                                    "or a whole entry given as a YAML flow map, e.g. {}[0]={{KEY: VALUE}}",
+                                    path, value, shown, shown, shown));
+    }
+    const std::size_t k = index_of(parts.back());
+    cur[k] = v;
+    shown += fmt::format("[{}]", k);
+  } else {
+    cur[parts.back()] = v;
+    shown += (shown.empty() ? "" : ".") + parts.back();
+  }
   overrides_[shown] = fmt::format("--set {}={}", path, value);
 }
 

@@ -32,9 +32,11 @@ class Document {
   // the --set argument that put it there.
   [[nodiscard]] SourceLocation location(const YAML::Node& node, const std::string& path) const;
 
-  // Replaces the scalar at dotted `path` with `value` (parsed as a YAML
-  // scalar, so "8" is a number and "1f1b" a string), creating the missing
-  // maps on the way. The caller checks that the path names a valid key.
+  // Replaces the value at `path` (dotted, list entries as `.2` or `[2]`)
+  // with `value`, parsed as a YAML scalar ("8" is a number, "1f1b" a string)
+  // or, when it starts with '[' or '{', as a YAML flow list or map; a list
+  // entry may be replaced whole by a flow map. Creates the missing maps on
+  // the way. The caller checks that the path names a valid key.
   void set(const std::string& path, const std::string& value);
 
  private:
@@ -54,7 +56,8 @@ class Document {
   mutable std::map<std::string, std::vector<std::string>> known_;
 };
 
-// Splits "a.b.c" into its parts.
-[[nodiscard]] std::vector<std::string> split_path(const std::string& path);
+// Splits "a.b[2].c" (or "a.b.2.c") into its parts a, b, 2, c; throws
+// ConfigError naming "--set PATH=VALUE" at a malformed bracket.
+[[nodiscard]] std::vector<std::string> split_path(const std::string& path, const std::string& value);
 
 }  // namespace orrery::config

@@ -54,6 +54,15 @@ int Value<int>::parse(const YAML::Node& n) {
   return static_cast<int>(v);
 }
 
+AutoInt Value<AutoInt>::parse(const YAML::Node& n) {
+  if (n.IsScalar() && n.Scalar() == "auto") return AutoInt{};
+  try {
+    return AutoInt{Value<int>::parse(n)};
+  } catch (const ValueError&) {
+    throw ValueError(fmt::format("expected an integer or auto, found {}", detail::describe_node(n)));
+  }
+}
+
 double Value<double>::parse(const YAML::Node& n) {
   const std::string s = detail::scalar_or_throw(n, "a number");
   double v = 0;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -103,6 +104,19 @@ struct Value<OneOrList<T>> {
     return v.values.size() == 1 ? Value<T>::emit(v.values.front()) : Value<std::vector<T>>::emit(v.values);
   }
   static std::string type() { return Value<T>::type() + ", or a list of them"; }
+};
+
+// An integer, or `auto` (no value): a size the program fills from elsewhere
+// (training's `dp: auto`, from the cluster's device count).
+struct AutoInt {
+  std::optional<int> value;
+};
+
+template <>
+struct Value<AutoInt> {
+  static AutoInt parse(const YAML::Node& n);
+  static YAML::Node emit(const AutoInt& v) { return v.value ? YAML::Node(*v.value) : YAML::Node("auto"); }
+  static std::string type() { return "integer or auto"; }
 };
 
 }  // namespace orrery::config

@@ -116,7 +116,7 @@ Scenario parse_document(const Catalog& catalog, config::Document doc, const std:
       throw ConfigError(fmt::format("--set '{}': expected key.path=value", kv));
     }
     const std::string path = kv.substr(0, eq);
-    for (const auto& part : config::split_path(path)) {
+    for (const auto& part : config::split_path(path, kv.substr(eq + 1))) {
       if (part.empty()) throw ConfigError(fmt::format("--set '{}': empty key in path '{}'", kv, path));
     }
     doc.set(path, kv.substr(eq + 1));
@@ -127,6 +127,16 @@ Scenario parse_document(const Catalog& catalog, config::Document doc, const std:
   YAML::Node resolved(YAML::NodeType::Map);
   config::Reader r(doc, doc.root(), "", resolved);
   read_scenario(r, catalog, s);
+  // Sizes the workload leaves to the cluster (dp: auto), filled from its devices.
+  if (s.workload && s.cluster.node) {
+    auto fitted = s.workload->fit_devices(s.cluster.nodes * s.cluster.node->devices());
+    if (fitted.workload) s.workload = std::move(fitted.workload);
+    for (const auto& [key, value] : fitted.filled) {
+      YAML::Node at = resolved["workload"];
+      for (const auto& part : config::split_path(key, "")) at.reset(at[part]);
+      at = value;
+    }
+  }
   YAML::Emitter out;
   out << resolved;
   s.resolved_yaml = std::string(out.c_str()) + "\n";

@@ -1,4 +1,5 @@
 #include "sim/trace/hdf5_objects.hpp"
+#include "sim/trace/writers.hpp"
 
 #include <fmt/format.h>
 
@@ -96,6 +97,14 @@ void string_array_attribute(hid_t object, const char* name, const std::vector<st
   Handle a(H5Acreate2(object, name, t, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, name);
   const auto ptrs = c_strings(v);
   ok(H5Awrite(a, t, ptrs.data()), name);
+}
+
+void run_identity(hid_t meta, const RunInfo& info) {
+  string_scalar(meta, "program_version", info.program_version);
+  string_scalar(meta, "scenario", info.scenario);
+  string_scalar(meta, "scenario_file", info.scenario_file);
+  const auto seed = static_cast<std::int64_t>(info.seed);
+  scalar(meta, "seed", H5T_NATIVE_INT64, &seed);
 }
 
 AppendTable::AppendTable(hid_t parent, const char* name, Handle type, std::size_t row_size)

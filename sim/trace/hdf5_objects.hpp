@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+namespace orrery::trace {
+struct RunInfo;
+}
+
 namespace orrery::trace::h5 {
 
 // Owns one HDF5 identifier and closes it with the matching call.
@@ -39,6 +43,8 @@ void string_scalar(hid_t parent, const char* name, const std::string& s);
 void table(hid_t parent, const char* name, hid_t type, std::size_t rows, const void* data);
 void string_table(hid_t parent, const char* name, const std::vector<std::string>& v);
 void string_array_attribute(hid_t object, const char* name, const std::vector<std::string>& v);
+// /meta's program_version, scenario, scenario_file and seed, into `meta`.
+void run_identity(hid_t meta, const RunInfo& info);
 
 // A 1-D table of rows of `type` (a C++ struct's layout) that grows while the
 // run goes: chunked, shuffled and deflated; rows are buffered and appended a

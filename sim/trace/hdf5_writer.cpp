@@ -125,11 +125,7 @@ void write_tables(hid_t file, const Recorder& rec) {
 
 void write_meta(hid_t file, const RunInfo& info, const RecordSelection& recorded) {
   Handle meta = h5::group(file, "meta");
-  h5::string_scalar(meta, "program_version", info.program_version);
-  h5::string_scalar(meta, "scenario", info.scenario);
-  h5::string_scalar(meta, "scenario_file", info.scenario_file);
-  const auto seed = static_cast<std::int64_t>(info.seed);
-  h5::scalar(meta, "seed", H5T_NATIVE_INT64, &seed);
+  h5::run_identity(meta, info);
   h5::scalar(meta, "wall_s", H5T_NATIVE_DOUBLE, &info.wall_s);
   h5::string_scalar(meta, "recorded", recorded.describe());
 }

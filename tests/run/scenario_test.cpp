@@ -214,7 +214,48 @@ TEST(ScenarioInvalid, SetIntoAListNeedsAnIndexInRange) {
             "expected an index from 0 to 0, found 'first'");
   EXPECT_EQ(error_of(kTraffic, {"workload.collectives.0=x"}),
             "error: --set workload.collectives.0=x: 'workload.collectives' is a list; --set changes one key of an "
-            "entry, e.g. workload.collectives.0.KEY=VALUE");
+            "entry, e.g. workload.collectives.0.KEY=VALUE, or a whole entry given as a YAML flow map, e.g. "
+            "workload.collectives[0]={KEY: VALUE}");
+}
+
+TEST(SetFlowSyntax, BracketIndicesListsAndWholeEntries) {
+  const run::Catalog catalog;
+  const auto resolved = [&](const std::vector<std::string>& sets) {
+    return run::parse_scenario(catalog, kTraffic, "s.yaml", sets, std::nullopt).resolved_yaml;
+  };
+  EXPECT_NE(resolved({"workload.collectives[0].algorithm=ring"}).find("algorithm: ring"), std::string::npos);
+  // A whole entry as a flow map.
+  EXPECT_NE(resolved({"workload.collectives[0]={op: all_gather, bytes: 2 MiB}"}).find("op: all_gather"),
+            std::string::npos);
+  // A list as a flow list: a torus's dimensions.
+  const std::string torus = test::replace(kTraffic, "{ kind: chain, link_bandwidth: \"50 GB/s\" }",
+                                          "{ kind: torus, dims: [4], link_bandwidth: \"50 GB/s\" }");
+  const std::string r = run::parse_scenario(catalog, torus, "s.yaml", {"cluster.nodes=8", "cluster.scale_out.dims=[2, 4]"},
+                                            std::nullopt)
+                            .resolved_yaml;
+  EXPECT_NE(r.find("dims:\n      - 2\n      - 4\n"), std::string::npos) << r;
+}
+
+TEST(SetFlowSyntaxInvalid, MalformedPathsAndValuesAreNamed) {
+  EXPECT_EQ(error_of(kTraffic, {"workload.collectives[0.bytes=1"}),
+            "error: --set workload.collectives[0.bytes=1: '[' at character 21 is never closed");
+  EXPECT_EQ(error_of(kTraffic, {"workload.collectives[0]bytes=1"}),
+            "error: --set workload.collectives[0]bytes=1: expected '.' or '[' after ']' at character 23");
+  EXPECT_EQ(error_of(kTraffic, {"workload.collectives[].bytes=1"}),
+            "error: --set workload.collectives[].bytes=1: empty index at character 21");
+  EXPECT_EQ(error_of(kTraffic, {"workload.collectives]0.bytes=1"}),
+            "error: --set workload.collectives]0.bytes=1: ']' at character 21 closes no '['");
+  EXPECT_EQ(error_of(kTraffic, {"workload.collectives[3].bytes=1"}),
+            "error: --set workload.collectives[3].bytes=1: 'workload.collectives' is a list of 1 entries; expected an "
+            "index from 0 to 0, found '3'");
+  EXPECT_EQ(error_of(kTraffic, {"workload.collectives[0]={op: all_gather"}),
+            "error: --set workload.collectives[0]={op: all_gather: cannot read the value as a YAML flow map: end of "
+            "map flow not found");
+  // A key inside a map given whole is located at the --set that gave it.
+  EXPECT_EQ(error_of(kTraffic, {"workload.collectives[0]={op: all_gahter, bytes: 2 MiB}"}),
+            "--set workload.collectives[0]={op: all_gahter, bytes: 2 MiB}: error: workload.collectives[0].op: unknown "
+            "value 'all_gahter'; did you mean 'all_gather'?; valid: all_reduce, reduce_scatter, all_gather, "
+            "all_to_all, broadcast, reduce, sparse_all_reduce");
 }
 
 TEST(ScenarioInvalid, SetWithAnUnparsableValue) {
@@ -293,7 +334,7 @@ TEST(Docs, DescribeComesFromTheReadFunctions) {
     (void)describe_entry(catalog, "topology", "torrus", false);
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_STREQ(e.what(), "error: unknown topology 'torrus'; valid: chain, dragonfly, fat_tree, hammingmesh, torus");
+    EXPECT_STREQ(e.what(), "error: unknown topology 'torrus'; valid: chain, dragonfly, fat_tree, file, hammingmesh, torus");
   }
 }
 

@@ -80,7 +80,10 @@ std::vector<DeviceId> ParallelPlan::group(const Coord& c, std::initializer_list<
 
 ParallelPlan ParallelPlan::read(config::Reader& r) {
   ParallelPlan p;
-  p.dp = r.optional<int>("dp", 1, "data-parallel replicas");
+  // dp: auto is filled from the cluster when the scenario is read (TrainingWorkload::fit_devices).
+  p.dp = r.optional<config::AutoInt>("dp", config::AutoInt{1},
+                                     "data-parallel replicas; auto: the cluster's devices / (tp × pp × cp)")
+             .value.value_or(0);
   p.tp = r.optional<int>("tp", 1, "tensor-parallel ranks (Megatron's intra-layer split)");
   p.pp = r.optional<int>("pp", 1, "pipeline stages");
   p.vpp = r.optional<int>("vpp", 1, "model chunks per pipeline stage (interleaved and V-shaped schedules)");
@@ -91,7 +94,7 @@ ParallelPlan ParallelPlan::read(config::Reader& r) {
       "Megatron's sequence parallelism: norms and dropouts split over tp; all-reduces become reduce-scatter + all-gather");
   const auto order = r.optional<std::string>(
       "order", "tp-cp-dp-pp", "rank-to-device mapping, innermost axis first (tp innermost keeps it inside a node)");
-  for (const auto& [key, v] : {std::pair{"dp", p.dp}, std::pair{"tp", p.tp}, std::pair{"pp", p.pp},
+  for (const auto& [key, v] : {std::pair{"dp", p.auto_dp() ? 1 : p.dp}, std::pair{"tp", p.tp}, std::pair{"pp", p.pp},
                                 std::pair{"vpp", p.vpp}, std::pair{"cp", p.cp}, std::pair{"ep", p.ep}}) {
     r.check(v >= 1, key, fmt::format("must be at least 1, got {}", v));
   }
@@ -101,7 +104,7 @@ ParallelPlan ParallelPlan::read(config::Reader& r) {
           fmt::format("dp {} × tp {} × pp {} × cp {} = {:.4g} devices (vpp {}) is more than orrery's cap of 2^20 "
                       "devices (and 2^16 chunks)",
                       p.dp, p.tp, p.pp, p.cp, devices, p.vpp));
-  r.check(p.dp % p.ep == 0, "ep", fmt::format("ep {} must divide dp {} (expert-parallel ranks are data-parallel ranks)", p.ep, p.dp));
+  r.check(p.auto_dp() || p.dp % p.ep == 0, "ep", fmt::format("ep {} must divide dp {} (expert-parallel ranks are data-parallel ranks)", p.ep, p.dp));
   std::vector<Axis> seen;
   for (std::size_t start = 0; start <= order.size();) {
     const std::size_t dash = order.find('-', start);

@@ -23,11 +23,12 @@ struct Coord {
 };
 
 struct ParallelPlan {
-  int dp = 1, tp = 1, pp = 1, vpp = 1, cp = 1, ep = 1;
+  int dp = 1, tp = 1, pp = 1, vpp = 1, cp = 1, ep = 1;  // dp 0: `auto`, until the cluster fills it
   bool sequence_parallel = false;
   std::array<Axis, 4> order{Axis::kTp, Axis::kCp, Axis::kDp, Axis::kPp};
 
   [[nodiscard]] int devices() const { return dp * tp * pp * cp; }
+  [[nodiscard]] bool auto_dp() const { return dp == 0; }
   [[nodiscard]] int size(Axis a) const;
   [[nodiscard]] DeviceId device(const Coord& c) const;
   // The devices that differ from `c` only along the axes given, in rank order.

@@ -31,6 +31,44 @@ Offload offload_named(const std::string& s) { return s == "cpu" ? Offload::kCpu 
 
 }  // namespace
 
+void TrainingParams::check_batch() {
+  TrainingParams& p = *this;
+  const TransformerSpec& m = p.model;
+  const ParallelPlan& plan = p.plan;
+  const auto check = [&](bool ok, const std::string& key, const std::string& message) {
+    if (!ok) throw ConfigError(p.at[key], "workload." + key, message);
+  };
+  const std::int64_t vstages = std::int64_t{plan.pp} * plan.vpp;
+  check(p.global_batch % (p.micro_batch * plan.dp) == 0, "training.global_batch",
+          fmt::format("global batch {} is not a multiple of micro_batch {} × dp {} = {}", p.global_batch, p.micro_batch,
+                      plan.dp, p.micro_batch * plan.dp));
+  // Sizes whose products the lowering forms in 64-bit integers (tokens ×
+  // hidden × vocabulary for the output layer, tokens × hidden × seq_len for
+  // attention) stay below 2^62; the graph stays below kMaxTasks tasks.
+  const double tokens = static_cast<double>(p.micro_batch) * static_cast<double>(m.seq_len);
+  const double product = tokens * static_cast<double>(m.hidden) *
+                         static_cast<double>(std::max({m.vocab, m.ffn_hidden, m.seq_len}));
+  check(product <= 0x1p62, "training.micro_batch",
+        fmt::format("micro_batch {} × seq_len {} tokens × hidden {} × max(vocab, ffn_hidden, seq_len) {} = {:.3g} "
+                    "is more than the 2^62 orrery's sizes are computed in",
+                    p.micro_batch, m.seq_len, m.hidden, std::max({m.vocab, m.ffn_hidden, m.seq_len}), product));
+  if (p.global_batch % (p.micro_batch * plan.dp) == 0) {
+    // Each replica runs F, B (and W) of every micro-batch on every virtual stage.
+    const double tasks = static_cast<double>(plan.dp) * static_cast<double>(p.micro_batches()) *
+                         static_cast<double>(vstages) * 3;
+    check(tasks <= kMaxTasks, "training.global_batch",
+          fmt::format("dp {} × {} micro-batches × {} model chunks × 3 passes = {:.3g} tasks, more than the {:.0e} "
+                      "orrery holds in memory (a few GB); lower global_batch or raise micro_batch",
+                      plan.dp, p.micro_batches(), vstages, tasks, kMaxTasks));
+    const std::string chunks = p.schedule->check_chunks(plan.vpp, "vpp");
+    check(chunks.empty(), "parallel.vpp", chunks);
+    const std::string why = p.schedule->check(PipelineShape{plan.pp, static_cast<int>(p.micro_batches()), plan.vpp});
+    check(why.empty(), "training.global_batch",
+            fmt::format("{} micro-batches ({} / ({} × dp {})): {}", p.micro_batches(), p.global_batch, p.micro_batch,
+                        plan.dp, why));
+  }
+}
+
 TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& schedules) {
   TrainingParams p;
   p.layers_at = r.where("model");
@@ -158,35 +196,27 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
   check(!p.vocab_parallel || plan.pp > 1, "training.vocab_parallel",
         "vocabulary parallelism splits the output layer over pipeline stages; it needs pp > 1");
   check(m.experts % plan.ep == 0, "parallel.ep", fmt::format("ep {} must divide experts {}", plan.ep, m.experts));
-  check(p.global_batch % (p.micro_batch * plan.dp) == 0, "training.global_batch",
-          fmt::format("global batch {} is not a multiple of micro_batch {} × dp {} = {}", p.global_batch, p.micro_batch,
-                      plan.dp, p.micro_batch * plan.dp));
-  // Sizes whose products the lowering forms in 64-bit integers (tokens ×
-  // hidden × vocabulary for the output layer, tokens × hidden × seq_len for
-  // attention) stay below 2^62; the graph stays below kMaxTasks tasks.
-  const double tokens = static_cast<double>(p.micro_batch) * static_cast<double>(m.seq_len);
-  const double product = tokens * static_cast<double>(m.hidden) *
-                         static_cast<double>(std::max({m.vocab, m.ffn_hidden, m.seq_len}));
-  check(product <= 0x1p62, "training.micro_batch",
-        fmt::format("micro_batch {} × seq_len {} tokens × hidden {} × max(vocab, ffn_hidden, seq_len) {} = {:.3g} "
-                    "is more than the 2^62 orrery's sizes are computed in",
-                    p.micro_batch, m.seq_len, m.hidden, std::max({m.vocab, m.ffn_hidden, m.seq_len}), product));
-  if (p.global_batch % (p.micro_batch * plan.dp) == 0) {
-    // Each replica runs F, B (and W) of every micro-batch on every virtual stage.
-    const double tasks = static_cast<double>(plan.dp) * static_cast<double>(p.micro_batches()) *
-                         static_cast<double>(vstages) * 3;
-    check(tasks <= kMaxTasks, "training.global_batch",
-          fmt::format("dp {} × {} micro-batches × {} model chunks × 3 passes = {:.3g} tasks, more than the {:.0e} "
-                      "orrery holds in memory (a few GB); lower global_batch or raise micro_batch",
-                      plan.dp, p.micro_batches(), vstages, tasks, kMaxTasks));
-    const std::string chunks = p.schedule->check_chunks(plan.vpp, "vpp");
-    check(chunks.empty(), "parallel.vpp", chunks);
-    const std::string why = p.schedule->check(PipelineShape{plan.pp, static_cast<int>(p.micro_batches()), plan.vpp});
-    check(why.empty(), "training.global_batch",
-            fmt::format("{} micro-batches ({} / ({} × dp {})): {}", p.micro_batches(), p.global_batch, p.micro_batch,
-                        plan.dp, why));
-  }
+  if (!plan.auto_dp()) p.check_batch();
   return p;
+}
+
+Workload::Fitted TrainingWorkload::fit_devices(int devices) const {
+  if (!p_.plan.auto_dp()) return {};
+  TrainingParams p = p_;
+  const std::int64_t others = std::int64_t{p.plan.tp} * p.plan.pp * p.plan.cp;
+  if (devices % others != 0) {
+    throw ConfigError(p.at["parallel.dp"], "workload.parallel.dp",
+                      fmt::format("auto: the cluster's {} devices are not a multiple of tp {} × pp {} × cp {} = {}",
+                                  devices, p.plan.tp, p.plan.pp, p.plan.cp, others));
+  }
+  p.plan.dp = static_cast<int>(devices / others);
+  if (p.plan.dp % p.plan.ep != 0) {
+    throw ConfigError(p.at["parallel.ep"], "workload.parallel.ep",
+                      fmt::format("ep {} must divide dp {} (dp: auto, {} devices / {})", p.plan.ep, p.plan.dp, devices,
+                                  others));
+  }
+  p.check_batch();
+  return {std::make_shared<TrainingWorkload>(std::move(p)), {{"parallel.dp", static_cast<int>(devices / others)}}};
 }
 
 int TrainingWorkload::position_of(int chunk, int stage) const {

@@ -80,6 +80,9 @@ struct TrainingParams {
   std::map<std::string, SourceLocation> at;  // nested keys ("parallel.pp") for checks made after reading
 
   static TrainingParams read(config::Reader& r, const ScheduleRegistry& schedules);
+  // The checks that need dp (batch over micro-batches and replicas, the graph's
+  // size, the schedule): at read time, or once `dp: auto` is filled.
+  void check_batch();
   // 16-bit weights (fp8 training keeps them too).
   [[nodiscard]] double weight_bytes() const { return precision == DType::kFp8 ? 2.0 : bytes_per_element(precision); }
   // Adam's state per parameter, ZeRO's K generalised: the fp32 master weight (4 B,
@@ -177,6 +180,8 @@ class TrainingWorkload final : public Workload {
   [[nodiscard]] Lowered lower(const ClusterShape& cluster) const override;
   void summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const override;
   [[nodiscard]] bool iterates() const override { return true; }
+  // `dp: auto`: dp = devices / (tp × pp × cp), then the checks that need dp.
+  [[nodiscard]] Fitted fit_devices(int devices) const override;
   void check_memory(const ClusterShape& cluster, const std::vector<MemoryPeak>& peaks) const override;
   // A warning when more than kThinCalibration of the compute time stands on no calibration row.
   [[nodiscard]] std::vector<std::string> warnings(const Lowered& lowered) const override;
@@ -197,6 +202,10 @@ class TrainingWorkload final : public Workload {
   [[nodiscard]] VocabCosts vocab_costs() const;
   // Model-state bytes on one device of pipeline stage `stage` (parameters of its chunks).
   [[nodiscard]] ModelStateBytes model_state(int stage, bool offload = true) const;
+  // A floor under the memory peak of the busiest device, without simulating:
+  // model states plus the most activations the schedule holds at once
+  // (training_memory_floor.cpp says what it leaves out). Bytes.
+  [[nodiscard]] double memory_floor() const;
   // The position (0..pp−1) of model chunk `chunk` that pipeline stage `stage` holds.
   [[nodiscard]] int position_of(int chunk, int stage) const;
 
