@@ -14,6 +14,7 @@
 #include "sim/cli/cost_command.hpp"
 #include "sim/cli/progress.hpp"
 #include "sim/cli/record_options.hpp"
+#include "sim/cli/scenario_options.hpp"
 #include "sim/cli/search_command.hpp"
 #include "sim/cli/topo_report.hpp"
 #include "sim/run/capacity.hpp"
@@ -65,44 +66,6 @@ examples:
 
 exit status: 0 success; 1 valid but infeasible, or the simulation failed; 2 usage or configuration error
 )";
-
-struct ScenarioArgs {
-  std::string file;
-  std::vector<std::string> sets;
-  std::optional<std::uint64_t> seed;
-};
-
-// Parses the options of `run` or `check` (only `run` takes outputs).
-po::variables_map parse(const std::vector<std::string>& args, const po::options_description& named) {
-  po::options_description all;
-  all.add(named);
-  all.add_options()("scenario", po::value<std::string>(), "scenario file");
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
-  if (!vm.count("scenario")) throw po::error("missing the scenario file");
-  return vm;
-}
-
-ScenarioArgs scenario_args(const po::variables_map& vm) {
-  ScenarioArgs a;
-  a.file = vm["scenario"].as<std::string>();
-  if (vm.count("set")) a.sets = vm["set"].as<std::vector<std::string>>();
-  if (vm.count("seed")) {
-    const auto s = vm["seed"].as<std::int64_t>();
-    if (s < 0) throw ConfigError(fmt::format("--seed {}: must not be negative", s));
-    a.seed = static_cast<std::uint64_t>(s);
-  }
-  return a;
-}
-
-void scenario_options(po::options_description& d) {
-  d.add_options()("set", po::value<std::vector<std::string>>()->composing(),
-                  "override a scalar: key.path=value (repeatable)")(
-      "seed", po::value<std::int64_t>(), "seed (overrides the scenario's)");
-}
 
 int run(const std::vector<std::string>& args) {
   po::options_description d("run options");

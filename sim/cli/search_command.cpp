@@ -1,4 +1,5 @@
 #include "sim/cli/search_command.hpp"
+#include "sim/cli/scenario_options.hpp"
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -159,9 +160,8 @@ trace::ColumnTable table_of(const run::SearchResult& r) {
 
 int search_command(const std::vector<std::string>& args) {
   po::options_description d("search options");
-  d.add_options()("set", po::value<std::vector<std::string>>()->composing(),
-                  "override a key of the scenario for every plan: key.path=value (repeatable)")(
-      "seed", po::value<std::int64_t>(), "seed (overrides the scenario's)")(
+  scenario_options(d);
+  d.add_options()(
       "axis", po::value<std::vector<std::string>>()->composing(), "an axis and its values, NAME=v1,v2,... (repeatable)")(
       "top", po::value<int>()->default_value(10), "plans printed")(
       "jobs", po::value<int>()->default_value(2), "plans simulated at once, one thread each")(
@@ -174,23 +174,11 @@ int search_command(const std::vector<std::string>& args) {
     std::cout << kSearchUsage << d;
     return 0;
   }
-  po::options_description all;
-  all.add(d);
-  all.add_options()("scenario", po::value<std::string>(), "scenario file");
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
-  if (!vm.count("scenario")) throw po::error("missing the scenario file");
-  const std::string file = vm["scenario"].as<std::string>();
-  std::vector<std::string> sets;
-  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
-  if (vm.count("seed")) {
-    const auto s = vm["seed"].as<std::int64_t>();
-    if (s < 0) throw ConfigError(fmt::format("--seed {}: must not be negative", s));
-    sets.push_back(fmt::format("seed={}", s));
-  }
+  const auto vm = parse(args, d);
+  const ScenarioArgs a = scenario_args(vm);
+  const std::string& file = a.file;
+  std::vector<std::string> sets = a.sets;
+  if (a.seed) sets.push_back(fmt::format("seed={}", *a.seed));
   const int top = vm["top"].as<int>();
   if (top < 1) throw ConfigError(fmt::format("--top {}: must be at least 1", top));
   run::SearchOptions o;
