@@ -1,7 +1,13 @@
 // Where the data files live: the device files (models/devices/) and the
 // calibration tables (models/calibration/tables/). The folder that holds
-// `models/` is $ORRERY_DATA_DIR when set, else the source tree the program was
-// built from (CMake passes it as the ORRERY_DATA_DIR compile definition).
+// `models/` is, first found:
+//   1. $ORRERY_DATA_DIR, when set and not empty;
+//   2. <folder of the running program>/../share/orrery, when it holds
+//      models/devices: an installed tree (`cmake --install`, the Debian
+//      package), wherever its prefix was put or moved;
+//   3. the source tree the program was built from (CMake passes it as the
+//      ORRERY_SOURCE_DATA_DIR compile definition), so that a build tree runs
+//      without installing.
 #pragma once
 
 #include <string>

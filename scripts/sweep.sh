@@ -13,7 +13,8 @@
 # Finally OUTDIR/index.csv gets one row per successful point, in grid order. Both modes run a point
 # with run_point (scripts/sweep_lib.sh); scripts/sweep_slurm.sh submits the array and waits for it.
 #
-# The binary is $ORRERY if set, else build/release/orrery under the repository root.
+# The binary is $ORRERY if set, else build/release/orrery under the repository root, else (in an
+# installed tree) the bin/orrery of its prefix.
 set -euo pipefail
 
 script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
@@ -50,7 +51,8 @@ OUTDIR/index.csv: grid keys, then every summary key (lists joined with ';'); one
 successful point, in grid order. Progress ('run NAME' / 'skip NAME'; with --slurm 'queue NAME',
 and 'run NAME' in the task logs) goes to stderr.
 
-The binary is \$ORRERY if set, else build/release/orrery under the repository root.
+The binary is \$ORRERY if set, else build/release/orrery under the repository root, else (in an
+installed tree) the bin/orrery of its prefix.
 Exit status: 0 all points succeeded, 1 some point failed, 2 bad arguments.
 EOF
 }
@@ -104,6 +106,8 @@ specs=("${positional[@]:2}")
 [[ -f $scenario ]] || die_usage "scenario file not found: $scenario"
 
 orrery=${ORRERY:-$repo_root/build/release/orrery}
+# In an installed tree (PREFIX/share/orrery/scripts), the program is PREFIX/bin/orrery.
+[[ -z ${ORRERY:-} && ! -x $orrery && -x $repo_root/../../bin/orrery ]] && orrery=$repo_root/../../bin/orrery
 [[ -x $orrery ]] || die_usage "orrery binary not found or not executable: $orrery (build it, or set ORRERY)"
 if ((slurm)); then  # the array's tasks start elsewhere
     scenario=$(realpath -- "$scenario")

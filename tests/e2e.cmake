@@ -93,3 +93,13 @@ if(NOT ORRERY_SANITIZE)
   add_test(NAME cli_chakra
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/chakra_cli.sh ${ORRERY_BIN} ${PROJECT_SOURCE_DIR}/scenarios ${ORRERY_PYTHON})
 endif()
+
+# `orrery topo --dot/--graphml` and `kind: file` through the program: a fat tree's file reads back
+# with the same report, a torus's with its routes too (tests/cli/topo_files.sh).
+add_test(NAME cli_topo_files COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/topo_files.sh ${ORRERY_BIN})
+# cmake --install to a prefix that is then moved, a project built against it, cpack -G DEB
+# (tests/install/test_install.sh). Packaging, not sanitized code: once, in the release pass.
+if(NOT ORRERY_SANITIZE)
+  add_test(NAME install_tree COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/install/test_install.sh ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR})
+  set_tests_properties(install_tree PROPERTIES TIMEOUT 300)
+endif()

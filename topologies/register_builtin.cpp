@@ -3,6 +3,7 @@
 #include "topologies/chain.hpp"
 #include "topologies/dragonfly.hpp"
 #include "topologies/fat_tree.hpp"
+#include "topologies/file_topology.hpp"
 #include "topologies/hammingmesh.hpp"
 #include "topologies/node_board_mesh.hpp"
 #include "topologies/node_nvswitch.hpp"
@@ -18,6 +19,8 @@ void register_builtin(ScaleOutRegistry& scale_out, NodeRegistry& nodes) {
   scale_out.add("fat_tree",
                 "2-level leaf-spine or 3-level Clos of any size, optionally tapered; up/down ECMP routes",
                 [](config::Reader& r) { return std::make_shared<FatTreeSpec>(FatTreeParams::read(r)); });
+  scale_out.add("file", "a network read from a GraphML file; shortest-path ECMP routes, or the file's own",
+                [](config::Reader& r) { return std::make_shared<FileSpec>(FileParams::read(r)); });
   scale_out.add("torus", "n-dimensional torus (or mesh); dimension-order routes",
                 [](config::Reader& r) { return std::make_shared<TorusSpec>(TorusParams::read(r)); });
   scale_out.add(

@@ -116,6 +116,8 @@ class ScaleOutSpec {
  public:
   virtual ~ScaleOutSpec() = default;
   [[nodiscard]] virtual std::optional<SpecProblem> problem(const ScaleOutContext& ctx) const;
+  // The endpoint count the spec fixes by itself (a file's), if any.
+  [[nodiscard]] virtual std::optional<int> fixed_endpoints() const { return std::nullopt; }
   // Throws ValueError ("key: message") when problem() finds one.
   [[nodiscard]] std::unique_ptr<Topology> build(const ScaleOutContext& ctx) const;
   [[nodiscard]] std::unique_ptr<Topology> build(int endpoints) const {

@@ -23,11 +23,15 @@ std::optional<std::string> command_help(const std::string& cmd) {
            "       orrery describe all --markdown the whole key reference (scenarios/README.md)\n";
   }
   if (cmd == "topo") {
-    return "usage: orrery topo SPEC.yaml\n"
+    return "usage: orrery topo SPEC.yaml [--dot [FILE]] [--graphml [FILE]] [--routes]\n"
            "builds a topology and prints its size, route lengths, bisection bandwidth and cost proxies; SPEC is a "
            "scenario, a file with a `cluster:` section, or a bare topology:\n"
-           "  endpoints: 64                     the devices it connects\n"
-           "  topology: { kind: fat_tree, ... } (orrery describe topology KIND lists the keys)\n";
+           "  endpoints: 64                     the devices it connects (a `file` topology has its own)\n"
+           "  topology: { kind: fat_tree, ... } (orrery describe topology KIND lists the keys)\n"
+           "--dot [FILE]      the built graph for Graphviz, to FILE or (without one) to stdout instead of the report\n"
+           "--graphml [FILE]  the built graph as GraphML, which `kind: file` reads back\n"
+           "--routes          with --graphml: every ordered pair's route by the topology's own rule (for routing: "
+           "given; at most 1,024 endpoints)\n";
   }
   return std::nullopt;
 }

@@ -1,7 +1,8 @@
 // `orrery topo SPEC.yaml`: builds a topology (`endpoints: N` and `topology:
 // {kind: ..., ...}`) or a cluster (a `cluster:` section, or a whole scenario)
 // and prints its size, route lengths, bisection bandwidth and cost proxies
-// (topologies/metrics.hpp).
+// (topologies/metrics.hpp); --dot and --graphml write the built graph
+// (topologies/graph_export.hpp) to a file, or to stdout instead of the report.
 #pragma once
 
 #include <string>

@@ -26,13 +26,17 @@ TopoSpec read(const Catalog& catalog, const config::Document& doc) {
     return out;
   }
   topo::ScaleOutContext ctx;
-  ctx.endpoints = r.required<int>("endpoints", "number of endpoints to build the topology for");
-  r.check(ctx.endpoints >= 1, "endpoints", "must be at least 1");
-  ctx.origin = fmt::format("endpoints: {}", ctx.endpoints);
+  constexpr const char* kEndpointsHelp = "number of endpoints to build the topology for (a `file` topology has its own)";
+  const auto given = r.maybe<int>("endpoints", kEndpointsHelp);
+  r.check(!given || *given >= 1, "endpoints", "must be at least 1");
   std::shared_ptr<const topo::ScaleOutSpec> spec;
   const SourceLocation at = r.where("topology");
   r.section("topology", "the topology", true, [&](config::Reader& t) {
     spec = catalog.scale_out.create(t);
+    const auto fixed = spec->fixed_endpoints();
+    if (!given && !fixed) r.fail("endpoints", fmt::format("missing required key 'endpoints' ({})", kEndpointsHelp));
+    ctx.endpoints = given ? *given : *fixed;
+    if (given) ctx.origin = fmt::format("endpoints: {}", ctx.endpoints);
     if (auto p = spec->problem(ctx)) t.fail(p->key, p->message);
   });
   r.finish();

@@ -55,7 +55,7 @@ expect missing-unit "nounit.yaml:15:45: error: cluster.scale_out.link_bandwidth:
 f=$(variant wrongunit 's/"50 GB\/s"/"10 GB"/')
 expect wrong-unit "wrongunit.yaml:15:45: error: cluster.scale_out.link_bandwidth: cannot read '10 GB' as a bandwidth" run "$f" "${out[@]}"
 f=$(variant registry 's/kind: chain/kind: fat_tre/')
-expect unknown-name "registry.yaml:15:22: error: cluster.scale_out.kind: unknown value 'fat_tre'; did you mean 'fat_tree'?; valid: chain, dragonfly, fat_tree, hammingmesh, torus" run "$f" "${out[@]}"
+expect unknown-name "registry.yaml:15:22: error: cluster.scale_out.kind: unknown value 'fat_tre'; did you mean 'fat_tree'?; valid: chain, dragonfly, fat_tree, file, hammingmesh, torus" run "$f" "${out[@]}"
 expect set-bad-path "--set workload.shedule=gpipe: error: workload: unknown key 'shedule'; did you mean 'schedule'?" run "$quickstart" --set workload.shedule=gpipe "${out[@]}"
 expect set-bad-value "--set workload.micro_batches=many: error: workload.micro_batches: expected an integer, found 'many'" run "$quickstart" --set workload.micro_batches=many "${out[@]}"
 expect set-no-equals "--set 'workload.schedule': expected key.path=value" run "$quickstart" --set workload.schedule "${out[@]}"
@@ -79,7 +79,7 @@ expect negative-seed "--seed -3: must not be negative" run "$quickstart" --seed 
 expect unknown-command "unknown command 'rnu'; did you mean 'run'?" rnu "$quickstart"
 expect unknown-option "unrecognised option '--outptu'" run "$quickstart" --outptu x.h5
 expect no-scenario "missing the scenario file" run
-expect describe-unknown "unknown topology 'torrus'; valid: chain, dragonfly, fat_tree, hammingmesh, torus" describe topology torrus
+expect describe-unknown "unknown topology 'torrus'; valid: chain, dragonfly, fat_tree, file, hammingmesh, torus" describe topology torrus
 expect list-unknown "unknown family 'planets'" list planets
 
 # Devices in scenarios.
@@ -160,6 +160,24 @@ f=$(spec cut 'cluster:
 expect disconnected "cut.yaml:3:9: error: cluster.node: the xgmi network is disconnected: endpoint 2 (gcd2) cannot be reached from endpoint 0 (gcd0)" topo "$f"
 expect scenario-torus-dims "quickstart.yaml:15:14: error: cluster.scale_out.dims: missing required key 'dims'" run "$quickstart" --set cluster.scale_out.kind=torus "${out[@]}"
 expect scenario-fat-tree-radix "--set cluster.scale_out.radix=5: error: cluster.scale_out.radix: must be even, at least 4 and at most 4096, got 5" run "$quickstart" --set cluster.scale_out.kind=fat_tree --set cluster.scale_out.levels=2 --set cluster.scale_out.radix=5 "${out[@]}"
+# GraphML files (`kind: file`), located in the file (tests/topologies/graphml_test.cpp has every case).
+printf 'endpoints: 2\n' >"$tmp/notxml.graphml"
+f=$(spec file-notxml 'topology: {kind: file, path: notxml.graphml}')
+expect graphml-not-xml "notxml.graphml:1:1: error: topology.path: not well-formed XML: text outside the root element" topo "$f" --graphml "$tmp/out.graphml"
+graphml() {  # graphml NAME TARGET BANDWIDTH: endpoints a and b, one edge a -- TARGET
+  printf '<graphml>\n  <key id="k" for="node" attr.name="kind" attr.type="string"/>\n  <key id="b" for="edge" attr.name="bandwidth" attr.type="string"/>\n  <key id="l" for="edge" attr.name="latency" attr.type="string"/>\n  <graph edgedefault="undirected">\n    <node id="a"><data key="k">endpoint</data></node>\n    <node id="b"><data key="k">endpoint</data></node>\n    <edge source="a" target="%s"><data key="b">%s</data><data key="l">1 us</data></edge>\n  </graph>\n</graphml>\n' "$2" "$3" >"$tmp/$1.graphml"
+}
+graphml unknown c "100 Gb/s"
+f=$(spec file-unknown 'topology: {kind: file, path: unknown.graphml}')
+expect graphml-unknown-vertex "unknown.graphml:8:30: error: topology.path: edge target 'c' is not a declared node" topo "$f"
+graphml badunit b "100 Gb"
+f=$(spec file-badunit 'cluster: {nodes: 2, scale_out: {kind: file, path: badunit.graphml}}')
+expect graphml-bad-unit "badunit.graphml:8:47: error: cluster.scale_out.path: edge a -- b: bandwidth: cannot read '100 Gb' as a bandwidth" topo "$f"
+graphml good b "100 Gb/s"
+f=$(spec file-size 'cluster: {nodes: 3, scale_out: {kind: file, path: good.graphml}}')
+expect graphml-size "file-size.yaml:1:51: error: cluster.scale_out.path: 'good.graphml' has 2 endpoints, but the network must join 3 endpoints (3 nodes × 1 NIC)" topo "$f"
+expect topo-routes-alone "--routes goes with --graphml" topo "$f" --routes
+expect topo-dot-folder "--dot '$tmp/no/dir/out.dot': folder '$tmp/no/dir' does not exist" topo "$f" --dot "$tmp/no/dir/out.dot"
 
 # The training workload (scenarios/calibration_22b.yaml: 8 GPUs, tp 8).
 training="$(dirname "$quickstart")/calibration_22b.yaml"

@@ -163,7 +163,7 @@ TEST(ScenarioInvalid, WrongKindOfUnit) {
 TEST(ScenarioInvalid, UnknownRegistryNameListsTheValidOnes) {
   EXPECT_EQ(error_of(replace(kGood, "kind: chain", "kind: chian")),
             "s.yaml:4:22: error: cluster.scale_out.kind: unknown value 'chian'; did you mean 'chain'?; valid: chain, "
-            "dragonfly, fat_tree, hammingmesh, torus");
+            "dragonfly, fat_tree, file, hammingmesh, torus");
   EXPECT_EQ(error_of(replace(kGood, "  kind: pipeline\n", "  kind: pipeline\n  schedule: 1f1f\n")),
             "s.yaml:7:13: error: workload.schedule: unknown value '1f1f'; did you mean '1f1b'?; valid: 1f1b, gpipe, "
             "interleaved_1f1b, v_half, zb_h1, zb_h2, zb_v");

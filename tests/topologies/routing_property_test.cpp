@@ -43,6 +43,11 @@ std::string scale_out(int endpoints, const std::string& topology) {
   return "endpoints: " + std::to_string(endpoints) + "\ntopology: " + topology + "\n";
 }
 
+// A GraphML network that ships with the scenarios (the `file` kind).
+std::string shipped_network() {
+  return std::string(ORRERY_SOURCE_DIR) + "/scenarios/networks/leaf_spine_degraded.graphml";
+}
+
 const std::vector<Case>& scale_out_cases() {
   static const std::vector<Case> cases{
       {"chain_line", scale_out(6, "{kind: chain, link_bandwidth: 1 GB/s}")},
@@ -100,6 +105,7 @@ const std::vector<Case>& scale_out_cases() {
                  "{kind: dragonfly, routers: 3, endpoints_per_router: 1, global_links: 1, "
                  "link_bandwidth: 1 GB/s}"),
        Expect::kDragonfly},
+      {"file_leaf_spine_degraded", "topology: {kind: file, path: " + shipped_network() + "}\n"},
       {"dragonfly_multi_link_partial_37",
        scale_out(37,
                  "{kind: dragonfly, routers: 4, endpoints_per_router: 2, "
@@ -154,6 +160,10 @@ const std::vector<Case>& cluster_cases() {
            "{kind: board_mesh, board: [3, 2], link_bandwidth: 100 GB/s, nics: 2, nic_bandwidth: 100 Gb/s, "
            "rail_optimized: true}",
            "{kind: hammingmesh, board: [2, 1], boards: [2, 1], radix: 8}"),
+       Expect::kLegs},
+      {"nvswitch_2nic_file",
+       cluster(4, "{kind: nvswitch, devices: 4, bandwidth: 300 GB/s, nics: 2, nic_bandwidth: 400 Gb/s}",
+               "{kind: file, path: " + shipped_network() + "}"),
        Expect::kLegs},
       {"board_mesh_one_nic_dragonfly",
        cluster(7,
