@@ -84,7 +84,7 @@ install(DIRECTORY scripts/ DESTINATION ${ORRERY_SHARE}/scripts USE_SOURCE_PERMIS
         REGEX "/orrery_plots/[^/]*\\.py$"
         PATTERN "__pycache__" EXCLUDE
         PATTERN ".ipynb_checkpoints" EXCLUDE)
-install(FILES README.md docs/ARCHITECTURE.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES README.md docs/ARCHITECTURE.md docs/CONTRACTS.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # Headers, in the source tree's layout, and the generated ones.
 foreach(folder sim topologies workloads models)
