@@ -59,7 +59,7 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-// --axis NAME=v1,v2,...: the name known, the values of the axis's type.
+// --axis NAME=v1,v2,...: the name known, the values of the axis's type (run::check_axis).
 run::SearchAxis parse_axis(const std::string& text, const run::Catalog& catalog) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0) throw ConfigError(fmt::format("--axis {}: expected NAME=v1,v2,...", text));
@@ -68,39 +68,7 @@ run::SearchAxis parse_axis(const std::string& text, const run::Catalog& catalog)
     throw ConfigError(fmt::format("--axis {}: dp is not an axis; it is what the devices leave: devices / (tp × pp × cp)",
                                   text));
   }
-  (void)run::axis_key(a.name);
-  std::set<std::string> seen;
-  for (const std::string& v : a.values) {
-    const auto bad = [&](const std::string& why) {
-      return ConfigError(fmt::format("--axis {}: '{}' {}", text, v, why));
-    };
-    if (v.empty()) throw bad("is empty");
-    if (!seen.insert(v).second) throw bad("is given twice");
-    if (a.name == "schedule") {
-      if (!catalog.schedules.find(v)) {
-        std::string msg = "is not a schedule";
-        if (const auto near = nearest(v, catalog.schedules.names())) msg += fmt::format("; did you mean '{}'?", *near);
-        throw bad(msg + "; valid: " + join(catalog.schedules.names()));
-      }
-    } else if (a.name == "recompute") {
-      if (v != "none" && v != "selective" && v != "full") throw bad("is not none, selective or full");
-    } else if (a.name == "offload") {
-      if (v != "none" && v != "cpu" && v != "nvme") throw bad("is not none, cpu or nvme");
-    } else {
-      std::size_t used = 0;
-      long n = -1;
-      try {
-        n = std::stol(v, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      const long least = a.name == "zero_stage" ? 0 : 1;
-      const long most = a.name == "zero_stage" ? 3 : 1 << 20;
-      if (used != v.size() || n < least || n > most) {
-        throw bad(fmt::format("is not an integer from {} to {}", least, most));
-      }
-    }
-  }
+  run::check_axis(a, catalog);
   return a;
 }
 
@@ -134,17 +102,13 @@ trace::ColumnTable table_of(const run::SearchResult& r) {
   };
   t.columns.push_back({"rank", ints([](const run::PlanRow& p) { return p.rank; })});
   for (std::size_t a = 0; a < r.axes.size(); ++a) {
-    const bool text = r.axes[a].name == "schedule" || r.axes[a].name == "recompute" || r.axes[a].name == "offload";
-    if (text) {
+    if (run::text_axis(r.axes[a].name)) {
       t.columns.push_back({r.axes[a].name, texts([&](const run::PlanRow& p) { return p.choice[a]; })});
     } else {
       t.columns.push_back({r.axes[a].name, ints([&](const run::PlanRow& p) { return std::stoll(p.choice[a]); })});
     }
-    if (r.axes[a].name == "vpp") t.columns.push_back({"dp", ints([](const run::PlanRow& p) { return p.dp; })});
   }
-  if (std::none_of(t.columns.begin(), t.columns.end(), [](const trace::Column& c) { return c.name == "dp"; })) {
-    t.columns.push_back({"dp", ints([](const run::PlanRow& p) { return p.dp; })});
-  }
+  t.columns.push_back({"dp", ints([](const run::PlanRow& p) { return p.dp; })});
   t.columns.push_back({"status", texts([](const run::PlanRow& p) { return std::string(run::name_of(p.status)); })});
   t.columns.push_back({"reason", texts([](const run::PlanRow& p) { return p.reason; })});
   t.columns.push_back({"iteration_time_s", reals([](const run::PlanRow& p) { return p.iteration_time_s; })});

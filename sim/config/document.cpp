@@ -98,8 +98,8 @@ std::vector<std::string> split_path(const std::string& path, const std::string& 
     } else if (c == '[') {
       const std::size_t close = path.find(']', i);
       if (close == std::string::npos) throw bad(fmt::format("'[' at character {} is never closed", i + 1));
-      if (!cur.empty() || (i > 0 && path[i - 1] != '.' && path[i - 1] != ']')) parts.push_back(cur);
       if (i == 0) throw bad("a key path starts with a key, not an index");
+      if (!cur.empty()) parts.push_back(cur);  // empty after "." or "]": the index follows them
       cur = path.substr(i + 1, close - i - 1);
       if (cur.empty()) throw bad(fmt::format("empty index at character {}", i + 1));
       parts.push_back(cur);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -27,6 +28,14 @@ class Summary {
     for (const auto& [k, v] : entries_)
       if (k == key) return &v;
     return nullptr;
+  }
+  // The value of `key` when it is a number (float or integer); none otherwise.
+  [[nodiscard]] std::optional<double> number(const std::string& key) const {
+    const Value* v = find(key);
+    if (!v) return std::nullopt;
+    if (const auto* d = std::get_if<double>(v)) return *d;
+    if (const auto* i = std::get_if<std::int64_t>(v)) return static_cast<double>(*i);
+    return std::nullopt;
   }
   [[nodiscard]] const std::vector<std::pair<std::string, Value>>& entries() const { return entries_; }
 

@@ -14,8 +14,8 @@ namespace orrery::run {
 namespace {
 
 double value_of(const Summary& s, const std::string& key) {
-  const Summary::Value* v = s.find(key);
-  if (!v || !(std::holds_alternative<double>(*v) || std::holds_alternative<std::int64_t>(*v))) {
+  const std::optional<double> v = s.number(key);
+  if (!v) {
     std::vector<std::string> keys;
     for (const auto& [k, value] : s.entries())
       if (std::holds_alternative<double>(value) || std::holds_alternative<std::int64_t>(value)) keys.push_back(k);
@@ -24,8 +24,7 @@ double value_of(const Summary& s, const std::string& key) {
     throw ConfigError(msg + "; the serving summary's latencies: ttft_p99_s, tpot_p99_s, e2e_p99_s (and _mean_s, "
                             "_p50_s, _p90_s)");
   }
-  if (const auto* d = std::get_if<double>(v)) return *d;
-  return static_cast<double>(std::get<std::int64_t>(*v));
+  return *v;
 }
 
 // Simulates `rates` at once, one thread each; rethrows the first failure.

@@ -3,13 +3,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <atomic>
 #include <cmath>
 #include <exception>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -26,17 +29,38 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// Each axis: its --set key under workload, and its values: integers in
+// [least, most], or the names of `choices` (schedule: the schedule registry's).
 struct AxisInfo {
   const char* name;
-  const char* key;  // under workload
+  const char* key;
+  int least = 1, most = 1 << 20;
+  const std::vector<std::string>* choices = nullptr;
+  bool schedule = false;
 };
-constexpr AxisInfo kAxes[] = {
-    {"tp", "parallel.tp"},           {"pp", "parallel.pp"},
-    {"vpp", "parallel.vpp"},         {"cp", "parallel.cp"},
-    {"ep", "parallel.ep"},           {"micro_batch", "training.micro_batch"},
-    {"schedule", "training.schedule"}, {"zero_stage", "training.zero_stage"},
-    {"recompute", "training.recompute"}, {"offload", "training.offload"},
+const AxisInfo kAxes[] = {
+    {"tp", "parallel.tp"},
+    {"pp", "parallel.pp"},
+    {"vpp", "parallel.vpp"},
+    {"cp", "parallel.cp"},
+    {"ep", "parallel.ep"},
+    {"micro_batch", "training.micro_batch"},
+    {"schedule", "training.schedule", 0, 0, nullptr, true},
+    {"zero_stage", "training.zero_stage", 0, 3},
+    {"recompute", "training.recompute", 0, 0, &workload::training::kRecomputeNames},
+    {"offload", "training.offload", 0, 0, &workload::training::kOffloadNames},
 };
+
+const AxisInfo& axis_info(const std::string& name) {
+  std::vector<std::string> names;
+  for (const AxisInfo& a : kAxes) {
+    if (name == a.name) return a;
+    names.emplace_back(a.name);
+  }
+  std::string msg = fmt::format("unknown search axis '{}'", name);
+  if (const auto near = nearest(name, names)) msg += fmt::format("; did you mean '{}'?", *near);
+  throw ConfigError(msg + "; valid: " + join(names));
+}
 
 std::string read_text(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
@@ -51,14 +75,6 @@ const workload::training::TrainingWorkload& training_of(const Scenario& s, const
   if (!t) throw ConfigError(fmt::format("{}: orrery search varies training plans; this scenario's workload is not "
                                         "`kind: training`", file));
   return *t;
-}
-
-double number(const Summary& s, const char* key) {
-  const Summary::Value* v = s.find(key);
-  if (!v) return kNaN;
-  if (const auto* d = std::get_if<double>(v)) return *d;
-  if (const auto* i = std::get_if<std::int64_t>(v)) return static_cast<double>(*i);
-  return kNaN;
 }
 
 std::vector<std::string> ints(const std::vector<int>& v) {
@@ -96,15 +112,37 @@ void parallel_for(std::size_t n, int jobs, const std::function<std::unique_ptr<S
 
 }  // namespace
 
-std::string axis_key(const std::string& name) {
-  std::vector<std::string> names;
-  for (const AxisInfo& a : kAxes) {
-    if (name == a.name) return a.key;
-    names.emplace_back(a.name);
+std::string axis_key(const std::string& name) { return axis_info(name).key; }
+
+bool text_axis(const std::string& name) {
+  const AxisInfo& a = axis_info(name);
+  return a.schedule || a.choices;
+}
+
+void check_axis(const SearchAxis& axis, const Catalog& catalog) {
+  const AxisInfo& info = axis_info(axis.name);
+  std::set<std::string> seen;
+  for (const std::string& v : axis.values) {
+    const auto bad = [&](const std::string& why) {
+      return ConfigError(fmt::format("--axis {}={}: '{}' {}", axis.name, join(axis.values, ","), v, why));
+    };
+    if (v.empty()) throw bad("is empty");
+    if (!seen.insert(v).second) throw bad("is given twice");
+    if (info.schedule || info.choices) {
+      const std::vector<std::string> valid = info.schedule ? catalog.schedules.names() : *info.choices;
+      if (std::find(valid.begin(), valid.end(), v) == valid.end()) {
+        std::string msg = fmt::format("is not a {}", axis.name);
+        if (const auto near = nearest(v, valid)) msg += fmt::format("; did you mean '{}'?", *near);
+        throw bad(msg + "; valid: " + join(valid));
+      }
+      continue;
+    }
+    int n = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size() || n < info.least || n > info.most) {
+      throw bad(fmt::format("is not an integer from {} to {}", info.least, info.most));
+    }
   }
-  std::string msg = fmt::format("unknown search axis '{}'", name);
-  if (const auto near = nearest(name, names)) msg += fmt::format("; did you mean '{}'?", *near);
-  throw ConfigError(msg + "; valid: " + join(names));
 }
 
 std::string_view name_of(PlanStatus s) {
@@ -151,8 +189,7 @@ std::vector<SearchAxis> default_axes(const Catalog& catalog, const std::string& 
 }
 
 SearchResult plan_search(const Catalog& catalog, const std::string& file, const std::vector<std::string>& sets,
-                         const std::vector<SearchAxis>& axes, const SearchOptions& o,
-                         const std::function<void(std::size_t, std::size_t)>& progress) {
+                         const std::vector<SearchAxis>& axes, const SearchOptions& o) {
   if (o.jobs < 1 || o.jobs > 256) throw ConfigError(fmt::format("search: --jobs must be in [1, 256], got {}", o.jobs));
   if (o.refine < 0) throw ConfigError(fmt::format("search: --refine must be at least 0, got {}", o.refine));
   const std::string text = read_text(file);
@@ -164,7 +201,7 @@ SearchResult plan_search(const Catalog& catalog, const std::string& file, const 
   r.resolved_yaml = base.resolved_yaml;
   std::size_t total = 1;
   for (const SearchAxis& a : axes) {
-    (void)axis_key(a.name);
+    check_axis(a, catalog);
     if (a.values.empty()) throw ConfigError(fmt::format("search: axis {} has no values", a.name));
     total *= a.values.size();
     if (total > 1'000'000) throw ConfigError("search: the space has more than 1,000,000 plans; narrow an axis");
@@ -175,8 +212,7 @@ SearchResult plan_search(const Catalog& catalog, const std::string& file, const 
   // scenario's own network when it is the flow model (the flow model's
   // defaults otherwise). The cluster is the base's (only workload.* and the
   // network differ), so it is not read again: its calibration table is loaded once.
-  const YAML::Node net = YAML::Load(text)["network"];
-  const bool own_flow = !net || !net["model"] || net["model"].as<std::string>() == "flow";
+  const bool own_flow = base.network->name() == "flow";
   const auto read_plan = [&](const Catalog& reader, const std::vector<std::string>& plan_words, bool analytic) {
     std::vector<std::string> words = sets;
     if (analytic) words.emplace_back("network={model: analytic}");
@@ -223,8 +259,6 @@ SearchResult plan_search(const Catalog& catalog, const std::string& file, const 
           // Megatron's distributed optimizer (the same sharding of the optimizer states).
           if (axes[a].name == "zero_stage") words.emplace_back("workload.training.distributed_optimizer=false");
         }
-        row.memory_floor_bytes = row.iteration_time_s = row.peak_memory_bytes = row.mfu = row.tokens_per_s =
-            row.flow_iteration_time_s = kNaN;
         try {
           Scenario s = read_plan(*reader, words, /*analytic=*/true);
           const auto& t = training_of(s, file);
@@ -252,38 +286,40 @@ SearchResult plan_search(const Catalog& catalog, const std::string& file, const 
   plans.clear();
 
   // Phase 2: simulate the rest, each thread on its own cluster (RunContext).
-  std::atomic<std::size_t> done{0};
+  // A plan that fails on the flow network keeps its analytic row, the
+  // failure added to its reason.
   const auto simulate_rows = [&](const std::vector<std::size_t>& which, bool flow) {
     parallel_for<RunContext>(
         which.size(), o.jobs, [&] { return std::make_unique<RunContext>(scenarios.front()); },
         [&](RunContext& context, std::size_t k) {
           const std::size_t si = which[k];
           PlanRow& row = r.rows[runnable[si]];
-          const Scenario& s = scenarios[si];
+          std::string failure;
           try {
-            const RunOutput out = simulate(s, context, make_recorder(), trace::RecordSelection{});
+            const RunOutput out = simulate(scenarios[si], context, make_recorder(), trace::RecordSelection{});
             const Summary& sum = out.recorder->summary();
+            const auto value = [&](const char* key) { return sum.number(key).value_or(kNaN); };
             if (flow) {
-              row.flow_iteration_time_s = number(sum, "iteration_time_s");
+              row.flow_iteration_time_s = value("iteration_time_s");
             } else {
               row.status = PlanStatus::kOk;
-              row.iteration_time_s = number(sum, "iteration_time_s");
-              row.peak_memory_bytes = number(sum, "peak_memory_bytes");
-              row.mfu = number(sum, "mfu");
-              row.tokens_per_s = number(sum, "tokens_per_s");
+              row.iteration_time_s = value("iteration_time_s");
+              row.peak_memory_bytes = value("peak_memory_bytes");
+              row.mfu = value("mfu");
+              row.tokens_per_s = value("tokens_per_s");
             }
           } catch (const InfeasibleError& e) {
-            if (!flow) {
-              row.status = PlanStatus::kFailed;
-              row.reason = e.what();
-            }
+            failure = e.what();
           } catch (const ConfigError& e) {
-            if (!flow) {
-              row.status = PlanStatus::kFailed;
-              row.reason = e.what();
-            }
+            failure = e.what();
           }
-          if (progress) progress(++done, which.size());
+          if (failure.empty()) return;
+          if (flow) {
+            row.reason = "on the flow network: " + failure;
+          } else {
+            row.status = PlanStatus::kFailed;
+            row.reason = failure;
+          }
         });
   };
   if (!scenarios.empty()) {
@@ -306,7 +342,6 @@ SearchResult plan_search(const Catalog& catalog, const std::string& file, const 
   // Phase 3: the best few again on the flow network (contention between concurrent transfers).
   ok.resize(std::min<std::size_t>(ok.size(), static_cast<std::size_t>(o.refine)));
   for (std::size_t i : ok) scenarios[i] = read_plan(catalog, runnable_words[i], /*analytic=*/false);
-  done = 0;
   if (!ok.empty()) simulate_rows(ok, true);
   return r;
 }

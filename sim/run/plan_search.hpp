@@ -11,7 +11,7 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,17 +35,18 @@ struct SearchOptions {
 enum class PlanStatus : std::uint8_t { kOk, kPruned, kFailed };
 
 struct PlanRow {
+  static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
   std::vector<std::string> choice;  // a value per axis, in the axes' order
   int dp = 0;
   PlanStatus status = PlanStatus::kPruned;
-  std::string reason;               // why pruned or failed
-  double memory_floor_bytes = 0;    // NaN when the reader refused the plan
-  double iteration_time_s = 0;      // the rest NaN unless simulated
-  double peak_memory_bytes = 0;
-  double mfu = 0;
-  double tokens_per_s = 0;
-  double flow_iteration_time_s = 0;  // NaN unless refined
-  int rank = 0;                      // 1 = fastest; 0 unless ok
+  std::string reason;                   // why pruned or failed (or why its flow run failed)
+  double memory_floor_bytes = kNone;    // none when the reader refused the plan
+  double iteration_time_s = kNone;      // these four when simulated
+  double peak_memory_bytes = kNone;
+  double mfu = kNone;
+  double tokens_per_s = kNone;
+  double flow_iteration_time_s = kNone;  // when refined
+  int rank = 0;                          // 1 = fastest; 0 unless ok
 };
 
 struct SearchResult {
@@ -62,15 +63,20 @@ struct SearchResult {
 [[nodiscard]] std::vector<SearchAxis> default_axes(const Catalog& catalog, const std::string& file,
                                                    const std::vector<std::string>& sets);
 
-// `progress(done, total)` may be empty; called from the worker threads.
+// Throws ConfigError for an axis check_axis refuses.
 [[nodiscard]] SearchResult plan_search(const Catalog& catalog, const std::string& file,
                                        const std::vector<std::string>& sets, const std::vector<SearchAxis>& axes,
-                                       const SearchOptions& options,
-                                       const std::function<void(std::size_t, std::size_t)>& progress = {});
+                                       const SearchOptions& options);
 
 // The --set key of an axis ("parallel.tp", "training.schedule", ...); throws
 // ConfigError naming the valid axes for an unknown one.
 [[nodiscard]] std::string axis_key(const std::string& name);
+// Whether an axis's values are names (schedule, recompute, offload) rather than integers.
+[[nodiscard]] bool text_axis(const std::string& name);
+// Throws ConfigError ("--axis NAME: 'V' ...") for an unknown axis, an empty or
+// repeated value, or a value the axis does not take (an integer out of its
+// range, an unknown schedule, recompute or offload).
+void check_axis(const SearchAxis& axis, const Catalog& catalog);
 [[nodiscard]] std::string_view name_of(PlanStatus s);
 
 }  // namespace orrery::run

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <fstream>
 #include <stdexcept>
 
@@ -79,7 +80,7 @@ void write_table_csv(const std::string& path, const ColumnTable& t) {
         if (k) f << ",";
         const auto& v = t.columns[k].values;
         if (const auto* d = std::get_if<std::vector<double>>(&v)) {
-          f << ((*d)[r] == (*d)[r] ? fmt::format("{}", (*d)[r]) : std::string("nan"));
+          f << (std::isnan((*d)[r]) ? std::string("nan") : fmt::format("{}", (*d)[r]));
         } else if (const auto* i = std::get_if<std::vector<std::int64_t>>(&v)) {
           f << (*i)[r];
         } else {

@@ -13,8 +13,6 @@ namespace orrery::workload::training {
 
 namespace {
 
-const std::vector<std::string> kOffloads{"none", "cpu", "nvme"};
-const std::vector<std::string> kRecomputes{"none", "selective", "full"};
 const std::vector<std::string> kPrecisions{"bf16", "fp16", "fp8"};
 const std::vector<std::string> kGradients{"fp32", "bf16", "fp16"};
 const std::vector<std::string> kAttentions{"flash", "unfused"};
@@ -90,12 +88,12 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
     p.distributed_optimizer = t.optional<bool>(
         "distributed_optimizer", false, "Megatron's distributed optimizer: optimizer states sharded over dp (as ZeRO-1)");
     p.at["training.offload"] = t.where("offload");
-    p.offload = offload_named(t.choice("offload", kOffloads, "none",
+    p.offload = offload_named(t.choice("offload", kOffloadNames, "none",
                                        "where the optimizer states and step live: none (device), cpu (ZeRO-Offload), "
                                        "nvme (ZeRO-Infinity); needs cluster.host"));
-    p.offload_params = offload_named(t.choice("offload_params", kOffloads, "none",
+    p.offload_params = offload_named(t.choice("offload_params", kOffloadNames, "none",
                                               "where the parameters live between uses (ZeRO-Infinity; ZeRO stage 3 only)"));
-    const auto rc = t.choice("recompute", kRecomputes, "none", "activation recomputation (Korthikanti et al. 2022)");
+    const auto rc = t.choice("recompute", kRecomputeNames, "none", "activation recomputation (Korthikanti et al. 2022)");
     p.recompute = rc == "full" ? Recompute::kFull : rc == "selective" ? Recompute::kSelective : Recompute::kNone;
     p.at["training.precision"] = t.where("precision");
     p.precision = dtype_named(t.choice("precision", kPrecisions, "bf16", "precision of weights, activations and GEMMs"));

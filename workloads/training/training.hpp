@@ -37,6 +37,9 @@
 namespace orrery::workload::training {
 
 enum class Offload : std::uint8_t { kNone, kCpu, kNvme };
+// The values of `training.offload` (and `offload_params`) and `training.recompute`.
+inline const std::vector<std::string> kOffloadNames{"none", "cpu", "nvme"};
+inline const std::vector<std::string> kRecomputeNames{"none", "selective", "full"};
 enum class AttentionKernel : std::uint8_t { kFlash, kUnfused };
 // The framework whose kernels a step launches (training_layer_ops.hpp):
 // Megatron-LM / Megatron-Core (fused norm, bias+activation, bias-dropout-add,
