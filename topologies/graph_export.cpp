@@ -51,7 +51,7 @@ std::string kind_text(VertexKind k, bool devices) {
 
 // Every ordered pair's route by the topology's rule, a line each: the names
 // of the vertices it visits.
-std::string routes_text(const Topology& t) {
+std::string routes_text(const Topology& t, std::uintmax_t max_bytes) {
   const int n = t.endpoint_count();
   if (n > kMaxExportedRouteEndpoints) {
     throw ValueError(fmt::format("--routes lists every ordered pair of endpoints: {} endpoints make {} routes; it "
@@ -71,6 +71,11 @@ std::string routes_text(const Topology& t) {
       out += name(t.endpoint(a));
       for (LinkId l : route) out += " " + name(t.link(l).dst);
       out += "\n";
+      if (out.size() > max_bytes) {
+        throw ValueError(fmt::format("--routes: the routes of these {} endpoints take more than {} bytes of text (past "
+                                     "route {} -> {}), more than a `file` topology reads back",
+                                     n, max_bytes, a, b));
+      }
     }
   }
   return out;
@@ -102,10 +107,18 @@ void write_with(const Topology& t, std::ostream& out, const ExportOptions& o, bo
     return;
   }
   if (o.routes) {
-    g[boost::graph_bundle].routes = routes_text(t);
+    g[boost::graph_bundle].routes = routes_text(t, o.max_route_bytes);
     dp.property("routes", boost::make_constant_property<G*>(g[boost::graph_bundle].routes));
   }
   boost::write_graphml(out, g, dp, true);
+}
+
+void write_graph(const Topology& t, std::ostream& out, const ExportOptions& options, bool graphml) {
+  if (links_pair_as_duplex(t)) {
+    write_with<boost::undirectedS>(t, out, options, graphml);
+  } else {
+    write_with<boost::directedS>(t, out, options, graphml);
+  }
 }
 
 }  // namespace
@@ -125,19 +138,11 @@ bool links_pair_as_duplex(const Topology& t) {
 }
 
 void write_dot(const Topology& t, std::ostream& out, const ExportOptions& options) {
-  if (links_pair_as_duplex(t)) {
-    write_with<boost::undirectedS>(t, out, options, false);
-  } else {
-    write_with<boost::directedS>(t, out, options, false);
-  }
+  write_graph(t, out, options, false);
 }
 
 void write_graphml(const Topology& t, std::ostream& out, const ExportOptions& options) {
-  if (links_pair_as_duplex(t)) {
-    write_with<boost::undirectedS>(t, out, options, true);
-  } else {
-    write_with<boost::directedS>(t, out, options, true);
-  }
+  write_graph(t, out, options, true);
 }
 
 }  // namespace orrery::topo

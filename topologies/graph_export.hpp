@@ -18,6 +18,7 @@
 
 #include <ostream>
 
+#include "topologies/graphml_network.hpp"
 #include "topologies/topology.hpp"
 
 namespace orrery::topo {
@@ -25,6 +26,9 @@ namespace orrery::topo {
 struct ExportOptions {
   bool endpoints_are_devices = false;  // a cluster: its endpoints are devices
   bool routes = false;                 // GraphML: every ordered pair's route
+  // The most bytes of route text written: past the size the `file` kind reads
+  // back, the file would be refused (a 1,024-endpoint chain's routes take 1.7 GB).
+  std::uintmax_t max_route_bytes = kMaxGraphmlBytes;
 };
 
 // The most endpoints whose routes --routes writes: N·(N−1) lines.
@@ -34,7 +38,8 @@ constexpr int kMaxExportedRouteEndpoints = 1024;
 [[nodiscard]] bool links_pair_as_duplex(const Topology& t);
 
 void write_dot(const Topology& t, std::ostream& out, const ExportOptions& options);
-// Throws ValueError when `routes` is asked of more than kMaxExportedRouteEndpoints endpoints.
+// Throws ValueError when `routes` is asked of more than kMaxExportedRouteEndpoints
+// endpoints or their text would exceed max_route_bytes.
 void write_graphml(const Topology& t, std::ostream& out, const ExportOptions& options);
 
 }  // namespace orrery::topo

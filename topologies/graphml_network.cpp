@@ -290,9 +290,7 @@ std::shared_ptr<const GraphmlNetwork> read_graphml_network(const std::string& pa
   if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
     throw ValueError(fmt::format("GraphML file '{}' is not a regular file", path));
   }
-  // Boost's reader holds the whole document as a property tree, several times the text.
-  constexpr std::uintmax_t kMaxBytes = std::uintmax_t{1} << 30;
-  if (!ec && std::filesystem::is_regular_file(status) && std::filesystem::file_size(path, ec) > kMaxBytes) {
+  if (!ec && std::filesystem::is_regular_file(status) && std::filesystem::file_size(path, ec) > kMaxGraphmlBytes) {
     throw ValueError(fmt::format("GraphML file '{}' is larger than 1 GiB", path));
   }
   std::ifstream in(path, std::ios::binary);

@@ -52,6 +52,10 @@ struct GraphmlNetwork {
 // N·(N−1) routes.
 constexpr int kMaxGivenRouteEndpoints = 4096;
 
+// The largest GraphML file read: Boost's reader holds the whole document as a
+// property tree, several times the text.
+constexpr std::uintmax_t kMaxGraphmlBytes = std::uintmax_t{1} << 30;
+
 // Reads and checks a GraphML file. Faults in the file are ConfigErrors at
 // their place in it with `key_path` (the scenario key that names the file);
 // a file that cannot be opened is a ValueError.

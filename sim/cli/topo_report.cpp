@@ -116,14 +116,13 @@ int topo_report(const std::vector<std::string>& args) {
   const run::TopoSpec spec = run::load_topo_spec(catalog, a.spec);
   const topo::Topology& net = spec.network();
   const topo::ExportOptions options{spec.cluster != nullptr, a.routes};
-  if (a.routes && net.endpoint_count() > topo::kMaxExportedRouteEndpoints) {
-    throw boost::program_options::error(
-        fmt::format("--routes lists every ordered pair of endpoints; it writes them for at most {} endpoints, and "
-                    "this network has {}",
-                    topo::kMaxExportedRouteEndpoints, net.endpoint_count()));
+  try {
+    // The GraphML first: its routes may be refused (too many), and then no file is left.
+    if (a.graphml) write_output(*a.graphml, [&](std::ostream& out) { topo::write_graphml(net, out, options); });
+    if (a.dot) write_output(*a.dot, [&](std::ostream& out) { topo::write_dot(net, out, options); });
+  } catch (const ValueError& e) {
+    throw ConfigError(e.what());
   }
-  if (a.dot) write_output(*a.dot, [&](std::ostream& out) { topo::write_dot(net, out, options); });
-  if (a.graphml) write_output(*a.graphml, [&](std::ostream& out) { topo::write_graphml(net, out, options); });
   // stdout holds the report unless a graph went there.
   if (a.dot != "-" && a.graphml != "-") print_report(spec);
   return 0;

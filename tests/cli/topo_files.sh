@@ -52,5 +52,12 @@ printf 'topology: {kind: file, path: torus.graphml, routing: given}\n' >"$tmp/tf
 diff <(tail -n +2 "$tmp/torus.txt") <(tail -n +2 "$tmp/tread.txt") >/dev/null
 check torus-routes $? "$(cat "$tmp/err"; diff "$tmp/torus.txt" "$tmp/tread.txt")"
 
+# --routes past what it writes (1,024 endpoints): exit 2, and neither file is left.
+# shellcheck source=expect_usage_error.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/expect_usage_error.sh"
+printf 'endpoints: 1025\ntopology: {kind: chain, link_bandwidth: 1 GB/s}\n' >"$tmp/chain.yaml"
+expect routes-too-many "it writes them for at most 1024 endpoints" topo "$tmp/chain.yaml" --routes \
+  --graphml "$tmp/out.graphml" --dot "$tmp/out.dot"
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

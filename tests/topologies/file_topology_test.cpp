@@ -109,6 +109,26 @@ TEST(FileTopology, WrittenRoutesAreTheBuiltInRules) {
   expect_same_metrics(built, file);
 }
 
+TEST(FileTopology, RoutesPastTheSizeReadBackAreRefused) {
+  // Every route line is at least "e0 e1\n": with room for none, the first
+  // pair (0 -> 1) is already past the limit; beyond 1,024 endpoints the
+  // N·(N−1) lines are refused before any is routed.
+  const auto spec = build_spec(topo_text(4, "{kind: chain, link_bandwidth: 1 GB/s}"));
+  std::ostringstream out;
+  ExportOptions options{false, true};
+  options.max_route_bytes = 0;
+  try {
+    write_graphml(spec.network(), out, options);
+    ADD_FAILURE() << "no error";
+  } catch (const ValueError& e) {
+    EXPECT_EQ(std::string(e.what()), "--routes: the routes of these 4 endpoints take more than 0 bytes of text (past "
+                                     "route 0 -> 1), more than a `file` topology reads back");
+  }
+  EXPECT_TRUE(out.str().empty());
+  const auto big = build_spec(topo_text(1025, "{kind: chain, link_bandwidth: 1 GB/s}"));
+  EXPECT_THROW(write_graphml(big.network(), out, {false, true}), ValueError);
+}
+
 TEST(FileTopology, EcmpPicksAmongEqualNextHopsByTheHash) {
   // a and b joined through s1 and through s2: two equal paths. Links in file
   // order: a-s1 0/1, a-s2 2/3, s1-b 4/5, s2-b 6/7. From a the choice is
@@ -147,7 +167,8 @@ TEST(FileTopology, AClusterReadsBackWithItsDevicesAsEndpoints) {
 
 TEST(FileTopology, DotListsEveryVertexAndCable) {
   // 2 levels, radix 4, 4 endpoints: 2 leaves, 2 spines; cables: 4 endpoint
-  // links + 2 × 2 leaf-spine = 8, one undirected edge each.
+  // links + 2 × 2 leaf-spine = 8, one undirected edge each. 500 ns is
+  // fat_tree's default link_latency (topologies/fat_tree.cpp).
   const auto spec = build_spec(topo_text(4, "{kind: fat_tree, levels: 2, radix: 4, link_bandwidth: 1 GB/s}"));
   std::ostringstream out;
   write_dot(spec.network(), out, {});

@@ -114,7 +114,7 @@ TEST(GraphmlInvalid, XmlFaults) {
                                          "not well-formed XML: the value of attribute 'edgedefault' must be quoted"));
   text = "<graphml><key id=\"a&b;\"/></graphml>";
   EXPECT_EQ(graphml_error(text), located(text, "&", "not well-formed XML: unknown entity '&b;'"));
-  text = "<graphml>";
+  text = "<graphml>";  // the end of its 9 bytes is column 10
   EXPECT_EQ(graphml_error(text), "net.graphml:1:10: error: cluster.scale_out.path: not well-formed XML: the file "
                                  "ends inside <graphml> (opened at line 1, column 1)");
   text = "";
