@@ -225,8 +225,12 @@ int TrainingWorkload::position_of(int chunk, int stage) const {
 }
 
 ModelStateBytes TrainingWorkload::model_state(int stage, bool offload) const {
+  return model_state(stage, stage_costs(), offload);
+}
+
+ModelStateBytes TrainingWorkload::model_state(int stage, const std::vector<VirtualStageCost>& costs,
+                                              bool offload) const {
   const ParallelPlan& plan = p_.plan;
-  const auto costs = stage_costs();
   double params = 0;
   for (int c = 0; c < plan.vpp; ++c) params += costs[static_cast<std::size_t>(c * plan.pp + position_of(c, stage))].parameters;
   ZeroShape z;

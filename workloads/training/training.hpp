@@ -205,6 +205,9 @@ class TrainingWorkload final : public Workload {
   [[nodiscard]] VocabCosts vocab_costs() const;
   // Model-state bytes on one device of pipeline stage `stage` (parameters of its chunks).
   [[nodiscard]] ModelStateBytes model_state(int stage, bool offload = true) const;
+  // The same, from stage_costs() computed once by a caller that loops over the stages.
+  [[nodiscard]] ModelStateBytes model_state(int stage, const std::vector<VirtualStageCost>& costs,
+                                            bool offload = true) const;
   // A floor under the memory peak of the busiest device, without simulating:
   // model states plus the most activations the schedule holds at once
   // (training_memory_floor.cpp says what it leaves out). Bytes.

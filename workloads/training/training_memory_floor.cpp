@@ -31,7 +31,7 @@ double TrainingWorkload::memory_floor() const {
         held -= a;
       }
     }
-    worst = std::max(worst, model_state(stage).total() + most);
+    worst = std::max(worst, model_state(stage, costs).total() + most);
   }
   return worst;
 }
