@@ -156,15 +156,19 @@ class Exporter {
     }
   }
 
-  void common(pb::Node& node, std::size_t i, std::uint64_t id, int type) const {
+  // What every node of task i carries; returns the task's simulated duration.
+  Duration common(pb::Node& node, std::size_t i, std::uint64_t id, int type,
+                  const std::vector<std::uint64_t>& deps) const {
     node.Clear();
     node.set_id(id);
     node.set_name(g_.names()[static_cast<std::size_t>(task(i).name)]);
     node.set_type(static_cast<pb::NodeType>(type));
+    for (const std::uint64_t d : deps) node.add_data_deps(d);
     const Duration d = times_.end[i] - times_.start[i];
     node.set_duration_micros(static_cast<std::uint64_t>((d.count() + 500) / 1000));
     if (task(i).not_before > Time::zero())
       attribute(node, attr::kNotBeforeNs).set_int64_val((task(i).not_before - Time::zero()).count());
+    return d;
   }
 
   // FLOPs and bytes of a compute task's priced operations.
@@ -219,43 +223,34 @@ class Exporter {
 
   // The node (or, for a transfer, the nodes) of task i on `rank`, appended to `out`.
   void emit(std::string& out, pb::Node& node, std::size_t i, int rank, const std::vector<std::uint64_t>& deps) {
-    const auto with_deps = [&] {
-      for (const std::uint64_t d : deps) node.add_data_deps(d);
-    };
-    const Duration d = times_.end[i] - times_.start[i];
-    if (const auto* c = std::get_if<ComputeWork>(&task(i).work)) {
-      common(node, i, i, pb::COMP_NODE);
-      with_deps();
-      attribute(node, attr::kIsCpuOp).set_bool_val(false);
+    const Work& work = task(i).work;
+    const auto* c = std::get_if<ComputeWork>(&work);
+    const auto* w = std::get_if<DelayWork>(&work);
+    if (c || w) {  // a delay holds no device: a CPU op
+      const Duration d = common(node, i, i, pb::COMP_NODE, deps);
+      attribute(node, attr::kIsCpuOp).set_bool_val(w != nullptr);
       attribute(node, attr::kDurationNs).set_int64_val(d.count());
-      if (c->cost >= 0) {
+      if (w) {
+        attribute(node, attr::kTensorSize).set_uint64_val(static_cast<std::uint64_t>(w->bytes.count()));
+      } else if (c->cost >= 0) {
         const auto [flops, bytes] = work_of_cost(c->cost);
         attribute(node, attr::kNumOps).set_int64_val(std::llround(flops));
         attribute(node, attr::kTensorSize).set_uint64_val(static_cast<std::uint64_t>(std::llround(bytes)));
       }
-    } else if (const auto* w = std::get_if<DelayWork>(&task(i).work)) {
-      common(node, i, i, pb::COMP_NODE);
-      with_deps();
-      attribute(node, attr::kIsCpuOp).set_bool_val(true);
-      attribute(node, attr::kDurationNs).set_int64_val(d.count());
-      attribute(node, attr::kTensorSize).set_uint64_val(static_cast<std::uint64_t>(w->bytes.count()));
-    } else if (const auto* k = std::get_if<CollectiveWork>(&task(i).work)) {
-      common(node, i, i, pb::COMM_COLL_NODE);
-      with_deps();
+    } else if (const auto* k = std::get_if<CollectiveWork>(&work)) {
+      common(node, i, i, pb::COMM_COLL_NODE, deps);
       collective(node, *k);
     } else {
-      const auto& x = std::get<TransferWork>(task(i).work);
+      const auto& x = std::get<TransferWork>(work);
       const int src = x.src.value();
       const int dst = x.dst.value();
       if (src == rank) {
-        common(node, i, i, pb::COMM_SEND_NODE);
-        with_deps();
+        common(node, i, i, pb::COMM_SEND_NODE, deps);
         point_to_point(node, src, dst, x.bytes.count(), i);
         append(out, node);
       }
-      if (dst == rank) {
-        common(node, i, end_node(i, rank), pb::COMM_RECV_NODE);
-        if (src != rank) with_deps();
+      if (dst == rank) {  // a transfer to itself: its send carries the deps
+        common(node, i, end_node(i, rank), pb::COMM_RECV_NODE, src != rank ? deps : std::vector<std::uint64_t>{});
         point_to_point(node, src, dst, x.bytes.count(), i);
         append(out, node);
       }

@@ -53,9 +53,10 @@ std::string ranks_text(const std::vector<std::string>& files) {
   return have.size() > 8 ? out + ", ..." : out;
 }
 
-std::string read_file(const std::string& path) {
+// The whole file; `what` names it in the message when it cannot be opened.
+std::string read_file(const std::string& path, std::string_view what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ValueError(fmt::format("cannot open trace file '{}'", path));
+  if (!in) throw ValueError(fmt::format("cannot open {} '{}'", what, path));
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
@@ -119,21 +120,18 @@ TraceFiles find_trace_files(const std::string& path) {
 std::vector<RankTrace> read_trace(const TraceFiles& files, const std::string& key) {
   std::vector<RankTrace> out;
   for (const std::string& file : files.files) {
-    const std::string bytes = read_file(file);
+    const std::string bytes = read_file(file, "trace file");
     out.push_back(file.ends_with(".txt") ? parse_text_trace(bytes, file, key) : parse_binary_trace(bytes, file, key));
   }
   return out;
 }
 
 CommGroups read_comm_groups(const std::string& path, const std::string& key) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ValueError(fmt::format("cannot open communicator group file '{}'", path));
-  std::ostringstream s;
-  s << in.rdbuf();
+  const std::string text = read_file(path, "communicator group file");
   const auto at = [&](const YAML::Mark& m) { return SourceLocation{path, m.line + 1, m.column + 1}; };
   YAML::Node root;
   try {
-    root = YAML::Load(s.str());
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw ConfigError(at(e.mark), key, fmt::format("not valid JSON: {}", e.msg));
   }

@@ -82,18 +82,18 @@ struct NodeReader {
     }
   }
 
-  // An integer attribute at least `low` (and at most `high`).
-  std::int64_t count(const pb::AttributeProto& a, const SourceLocation& at, std::int64_t low = 0,
+  // A non-negative integer attribute, at most `high`.
+  std::int64_t count(const pb::AttributeProto& a, const SourceLocation& at,
                      std::int64_t high = std::numeric_limits<std::int64_t>::max()) const {
     const auto v = integer(a);
     if (!v) fail(at, a.name(), fmt::format("expected an integer, found {}", kind_of(a)));
-    if (*v < low) fail(at, a.name(), fmt::format("must not be below {}, got {}", low, *v));
+    if (*v < 0) fail(at, a.name(), fmt::format("must not be negative, got {}", *v));
     if (*v > high) fail(at, a.name(), fmt::format("must be at most {}, got {}", high, *v));
     return *v;
   }
   bool flag(const pb::AttributeProto& a, const SourceLocation& at) const {
     if (a.value_case() == pb::AttributeProto::kBoolVal) return a.bool_val();
-    return count(a, at, 0, 1) != 0;
+    return count(a, at, 1) != 0;
   }
   std::string text(const pb::AttributeProto& a, const SourceLocation& at) const {
     if (a.value_case() == pb::AttributeProto::kStringVal) return a.string_val();
@@ -134,23 +134,21 @@ struct NodeReader {
       if (!n.comm_type) fail(at, name, fmt::format("expected an integer, found {}", kind_of(a)));
       if (n.type == kCommCollNode) check_comm_type(*n.comm_type, at);
     } else if (name == attr::kCommSize) {
-      n.comm_size = integer(a);
-      if (!n.comm_size) fail(at, name, fmt::format("expected an integer, found {}", kind_of(a)));
-      if (*n.comm_size < 0) fail(at, name, fmt::format("must not be negative, got {}", *n.comm_size));
+      n.comm_size = count(a, at);
     } else if (name == attr::kCommSrc) {
-      n.comm_src = count(a, at, 0, kInt32);
+      n.comm_src = count(a, at, kInt32);
     } else if (name == attr::kCommDst) {
-      n.comm_dst = count(a, at, 0, kInt32);
+      n.comm_dst = count(a, at, kInt32);
     } else if (name == attr::kCommTag) {
-      n.comm_tag = count(a, at, 0, kInt32);
+      n.comm_tag = count(a, at, kInt32);
     } else if (name == attr::kPgName) {
       n.pg_name = text(a, at);
     } else if (name == attr::kDurationNs) {
-      n.duration_ns = count(a, at, 0, kLongest);
+      n.duration_ns = count(a, at, kLongest);
     } else if (name == attr::kNotBeforeNs) {
-      n.not_before_ns = count(a, at, 0, kLongest);
+      n.not_before_ns = count(a, at, kLongest);
     } else if (name == attr::kRoot) {
-      n.root = count(a, at, 0, kInt32);
+      n.root = count(a, at, kInt32);
     } else if (name == attr::kCommBytes) {
       n.comm_bytes = count(a, at);
     } else if (name == attr::kAlgorithm) {
