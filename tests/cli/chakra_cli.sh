@@ -58,6 +58,9 @@ expect missing-rank "gap.yaml:19:10: error: workload.trace: rank 1 is missing: '
 for r in 0 1 2 3 4 5 6 7; do cp "$tmp/ar.$r.et" "$tmp/cut.$r.et"; done
 head -c 40 "$tmp/ar.3.et" >"$tmp/cut.3.et"  # inside the node, past the GlobalMetadata
 expect truncated "cut.3.et:record 2 (byte" run "$(bad cut)" -o "$tmp/out.h5"
+# A FIFO named like a trace is refused, not read for ever.
+mkfifo "$tmp/fifo.0.et"
+expect fifo "fifo.yaml:19:10: error: workload.trace: trace file '$tmp/fifo.0.et' is not a regular file" run "$(bad fifo)" -o "$tmp/out.h5"
 expect truncated-message "error: workload.trace: the length prefix says" run "$(bad cut)" -o "$tmp/out.h5"
 sed -e 's/nodes: 8/nodes: 4/' "$tmp/import.yaml" >"$tmp/small.yaml"
 expect fewer-devices "small.yaml:19:10: error: workload.trace: the trace has 8 ranks ('$tmp/ar.0.et' to '$tmp/ar.7.et'), but the cluster has 4 devices" run "$tmp/small.yaml" -o "$tmp/out.h5"

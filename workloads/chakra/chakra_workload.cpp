@@ -68,7 +68,13 @@ ChakraParams ChakraParams::read(config::Reader& r, const CollectiveNames& names)
   options.groups = have_groups ? &comm_groups : nullptr;
   options.groups_file = groups_file;
   options.names = &names;
-  p.trace = std::make_shared<const ImportedTrace>(merge_ranks(read_trace(files, p.key), options));
+  std::vector<RankTrace> traces;
+  try {
+    traces = read_trace(files, p.key);
+  } catch (const ValueError& e) {  // a file that cannot be read (its contents' faults are located ConfigErrors)
+    r.fail("trace", e.what());
+  }
+  p.trace = std::make_shared<const ImportedTrace>(merge_ranks(std::move(traces), options));
   return p;
 }
 
