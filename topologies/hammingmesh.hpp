@@ -55,6 +55,10 @@ class HammingMesh final : public Topology {
   HammingMesh(const HammingMeshParams& p, Bandwidth board_bw, Bandwidth tree_bw);
   [[nodiscard]] std::string_view kind() const override { return "hammingmesh"; }
   void route(int src, int dst, std::vector<LinkId>& out) const override;
+  // The accelerators as one grid of b·y rows by a·x columns: rank
+  // gy·(a·x) + gx is the accelerator at global column gx = bx·a + i and row
+  // gy = by·b + j (numbering is board-major, so rank and id differ).
+  [[nodiscard]] std::optional<Grid> grid() const override;
 
   enum Dir { kWest = 0, kEast = 1, kNorth = 2, kSouth = 3 };
 

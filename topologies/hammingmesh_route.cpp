@@ -51,6 +51,16 @@ void HammingMesh::cross(int from, Dir from_dir, int to, Dir to_dir, std::uint64_
   out.push_back(LinkId(port_[static_cast<std::size_t>(to) * 4 + to_dir].value() + 1));
 }
 
+std::optional<Grid> HammingMesh::grid() const {
+  Grid g;
+  const int columns = a_ * x_, rows = b_ * y_;
+  g.dims = {rows, columns};
+  g.order.reserve(static_cast<std::size_t>(rows) * static_cast<std::size_t>(columns));
+  for (int gy = 0; gy < rows; ++gy)
+    for (int gx = 0; gx < columns; ++gx) g.order.push_back(acc(gx / a_, gy / b_, gx % a_, gy % b_));
+  return g;
+}
+
 void HammingMesh::route(int src, int dst, std::vector<LinkId>& out) const {
   check_endpoints(src, dst);
   if (src == dst) return;

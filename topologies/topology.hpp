@@ -47,9 +47,20 @@ struct EdgeProps {
 using Graph =
     boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property, EdgeProps>;
 
+// A direct network's endpoints as a grid (torus, HammingMesh): extents
+// `dims` (row-major, the last coordinate fastest) and, for rank r of that
+// order, its endpoint order[r]. Collectives over a whole cluster use it to
+// lay their ranks out along the network's own dimensions.
+struct Grid {
+  std::vector<int> dims;
+  std::vector<int> order;
+};
+
 class Topology {
  public:
   virtual ~Topology() = default;
+  // The endpoints as a grid, for networks that have one.
+  [[nodiscard]] virtual std::optional<Grid> grid() const { return std::nullopt; }
 
   [[nodiscard]] virtual std::string_view kind() const = 0;
   // Appends the links from endpoint `src` to endpoint `dst` (none when equal).

@@ -73,6 +73,14 @@ Torus::Torus(const TorusParams& p, Bandwidth bw) : dims_(p.dims), wrap_(p.wrapar
   seal();
 }
 
+std::optional<Grid> Torus::grid() const {
+  Grid g;
+  g.dims.assign(dims_.rbegin(), dims_.rend());
+  g.order.resize(static_cast<std::size_t>(endpoint_count()));
+  for (int i = 0; i < endpoint_count(); ++i) g.order[static_cast<std::size_t>(i)] = i;
+  return g;
+}
+
 void Torus::route(int src, int dst, std::vector<LinkId>& out) const {
   check_endpoints(src, dst);
   const int nd = static_cast<int>(dims_.size());

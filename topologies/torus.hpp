@@ -28,6 +28,8 @@ class Torus final : public Topology {
   Torus(const TorusParams& p, Bandwidth bw);
   [[nodiscard]] std::string_view kind() const override { return wrap_ ? "torus" : "mesh"; }
   void route(int src, int dst, std::vector<LinkId>& out) const override;
+  // [k_{n−1}, ..., k_0]: with dimension 0 fastest, endpoint i is already rank i.
+  [[nodiscard]] std::optional<Grid> grid() const override;
 
  private:
   std::vector<int> dims_;

@@ -55,7 +55,7 @@ Pairs hot_spot(int n, int target, double fraction, Rng rng) {
 
 // The (src, dst) pairs of a pattern other than `file`, after its checks against the cluster.
 std::vector<std::pair<int, int>> TrafficWorkload::pairs_of(const FlowPattern& f, std::size_t index,
-                                                           const ClusterShape& cluster) {
+                                                           const ClusterShape& cluster) const {
   const int n = cluster.devices;
   const int target = f.target.value_or(0);
   if (target >= n) throw ConfigError(f.target_at, f.key + ".target", range_error(target, n));
@@ -69,11 +69,11 @@ std::vector<std::pair<int, int>> TrafficWorkload::pairs_of(const FlowPattern& f,
   if (f.pattern == "hot_spot")
     return hot_spot(n, target, f.fraction, streams.stream("traffic.hot_spot", index));
   if (f.pattern == "all_to_all") {
-    if (static_cast<double>(n) * (n - 1) > kMaxTransfers) {
+    if (static_cast<double>(n) * (n - 1) > p_.max_transfers) {
       throw ConfigError(SourceLocation{}, f.key + ".pattern",
-                        fmt::format("all_to_all over {} devices is {:.3g} flows, more than the {:.0e} orrery simulates "
-                                    "in memory",
-                                    n, static_cast<double>(n) * (n - 1), kMaxTransfers));
+                        fmt::format("all_to_all over {} devices is {:.3g} flows, more than limits.tasks = {:.3g} "
+                                    "(raise it deliberately with --max-tasks N)",
+                                    n, static_cast<double>(n) * (n - 1), p_.max_transfers));
     }
     for (int i = 0; i < n; ++i)
       for (int j = 0; j < n; ++j)
@@ -117,7 +117,14 @@ Lowered TrafficWorkload::lower(const ClusterShape& cluster) const {
   const int n = cluster.devices;
   for (const TrafficCollective& tc : p_.collectives) {
     CollectiveWork w = tc.work;
-    if (tc.all_devices) {
+    // The whole cluster on a grid network, for dimension-wise algorithms:
+    // ranks in the network's grid order, and its extents unless given.
+    const bool on_grid = tc.all_devices && !cluster.grid_order.empty() &&
+                         (w.algorithm == "dim_rings" || !w.dims.empty());
+    if (on_grid) {
+      for (int d : cluster.grid_order) w.group.emplace_back(d);
+      if (w.dims.empty()) w.dims = cluster.grid_dims;
+    } else if (tc.all_devices) {
       for (int i = 0; i < n; ++i) w.group.emplace_back(i);
     } else {
       for (int id : tc.ids) {
@@ -127,11 +134,12 @@ Lowered TrafficWorkload::lower(const ClusterShape& cluster) const {
     }
     const int p = static_cast<int>(w.group.size());
     // A collective lowers to about p² point-to-point transfers (a ring: 2p(p−1)).
-    if (static_cast<double>(p) * (p - 1) > kMaxTransfers) {
+    if (static_cast<double>(p) * (p - 1) > p_.max_transfers) {
       throw ConfigError(tc.group_at, tc.key + ".group",
                         fmt::format("a collective over {} ranks runs about {:.3g} point-to-point transfers, more than "
-                                    "the {:.0e} orrery simulates in memory; use a smaller group",
-                                    p, 2.0 * p * (p - 1), kMaxTransfers));
+                                    "limits.tasks = {:.3g}; use a smaller group or raise the limit deliberately "
+                                    "(--max-tasks N)",
+                                    p, 2.0 * p * (p - 1), p_.max_transfers));
     }
     if (w.root >= p) {
       throw ConfigError(tc.root_at, tc.key + ".root",

@@ -36,10 +36,6 @@
 
 namespace orrery::workload {
 
-// The most point-to-point transfers a traffic scenario may ask for (a flow
-// pattern's flows, a collective's p² transfers): about 200 bytes each, a few GB.
-inline constexpr double kMaxTransfers = 2e7;
-
 
 struct FlowPattern {
   std::string pattern;
@@ -65,6 +61,9 @@ struct TrafficCollective {
 struct TrafficParams {
   std::vector<FlowPattern> flows;
   std::vector<TrafficCollective> collectives;
+  // The most point-to-point transfers the scenario may ask for (a flow
+  // pattern's flows, a collective's p² transfers): its limits.tasks.
+  double max_transfers = config::Limits{}.tasks;
   static TrafficParams read(config::Reader& r, const CollectiveNames& names);
 };
 
@@ -79,8 +78,8 @@ class TrafficWorkload final : public Workload {
   // NCCL's bus-bandwidth factor for `op` on p ranks (nccl-tests PERFORMANCE.md).
   [[nodiscard]] static double busbw_factor(CollectiveOp op, int p);
   // The (src, dst) of each flow of a pattern other than `file` on this cluster.
-  [[nodiscard]] static std::vector<std::pair<int, int>> pairs_of(const FlowPattern& f, std::size_t index,
-                                                                 const ClusterShape& cluster);
+  [[nodiscard]] std::vector<std::pair<int, int>> pairs_of(const FlowPattern& f, std::size_t index,
+                                                          const ClusterShape& cluster) const;
 
  private:
   void add_flows(TaskGraph& g, const FlowPattern& f, std::size_t index, const ClusterShape& cluster) const;

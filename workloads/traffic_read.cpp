@@ -124,7 +124,9 @@ TrafficCollective read_collective(config::Reader& c, const CollectiveNames& name
   const auto ops = collective_op_names();
   tc.work.op = *collective_op(c.choice("op", ops, std::nullopt, "the collective operation"));
   const auto group = c.optional<DeviceGroup>(
-      "group", DeviceGroup{}, "the devices, rank i = the i-th; `all`: every device in id order");
+      "group", DeviceGroup{},
+      "the devices, rank i = the i-th; `all`: every device in id order, or, for dim_rings (or dims given) "
+      "on a grid network (torus, hammingmesh, one device per node), in the network's row-major grid order");
   tc.group_at = c.where("group");
   tc.all_devices = group.all;
   tc.ids = group.ids;
@@ -147,7 +149,9 @@ TrafficCollective read_collective(config::Reader& c, const CollectiveNames& name
                                        "sparse_all_reduce: k, the kept (top-k) share of the buffer's "
                                        "elements, in (0, 1]");
   const auto dims = c.maybe<std::vector<int>>(
-      "dims", "dim_rings: the group as a grid (rank = row-major index), e.g. [4, 4]");
+      "dims",
+      "dim_rings: the group as a grid (rank = row-major index), e.g. [4, 4]; with group `all` on a grid "
+      "network, the network's extents by default");
   tc.dims_at = c.where("dims");
   tc.start_time = c.optional<Duration>("start_time", Duration{}, "when the collective starts");
   if (d) return tc;
@@ -184,6 +188,7 @@ TrafficCollective read_collective(config::Reader& c, const CollectiveNames& name
 
 TrafficParams TrafficParams::read(config::Reader& r, const CollectiveNames& names) {
   TrafficParams p;
+  p.max_transfers = r.limits().tasks;
   r.list("flows", "point-to-point flows, one entry per pattern", false,
          [&](config::Reader& f, std::size_t) { p.flows.push_back(read_pattern(f)); });
   r.list("collectives", "collectives, each independent of the others", false,

@@ -34,6 +34,11 @@ struct ClusterShape {
   // names no device that runs operations. Never a price: lowering leaves
   // operations and collectives to the pricing pass (sim/exec/pricing.hpp).
   const DeviceFacts* device = nullptr;
+  // The devices as the network's grid (topo::Grid: extents, and the device of
+  // each row-major rank) when the scale-out network is a grid of one device
+  // per node; empty otherwise.
+  std::vector<int> grid_dims;
+  std::vector<int> grid_order;
 };
 
 // A device's memory at its peak, for the out-of-memory check.

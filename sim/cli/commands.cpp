@@ -143,9 +143,20 @@ int run(const std::vector<std::string>& args) {
   for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  if (h5) h5->finish(*result.recorder, trace::RunInfo{kVersion, scenario.resolved_yaml, a.file, scenario.seed, wall_s});
-  if (perfetto) perfetto->finish();
-  if (chakra) chakra->commit();
+  // Every output complete as a temporary first, then all renamed together.
+  std::vector<trace::AtomicFile*> outputs;
+  if (h5) {
+    h5->finish(*result.recorder, trace::RunInfo{kVersion, scenario.resolved_yaml, a.file, scenario.seed, wall_s});
+    outputs.push_back(&h5->file());
+  }
+  if (perfetto) {
+    perfetto->finish();
+    outputs.push_back(&perfetto->file());
+  }
+  if (chakra) {
+    for (trace::AtomicFile* f : chakra->files()) outputs.push_back(f);
+  }
+  trace::commit_together(outputs);
   if (vm["json"].as<bool>()) {
     trace::write_summary_json(std::cout, result.recorder->summary(), wall_s);
   } else {

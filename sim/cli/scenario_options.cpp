@@ -30,13 +30,17 @@ ScenarioArgs scenario_args(const po::variables_map& vm) {
     if (s < 0) throw ConfigError(fmt::format("--seed {}: must not be negative", s));
     a.seed = static_cast<std::uint64_t>(s);
   }
+  // The same as --set limits.tasks=N, so the resolved scenario records it.
+  if (vm.count("max-tasks")) a.sets.push_back(fmt::format("limits.tasks={}", vm["max-tasks"].as<double>()));
   return a;
 }
 
 void scenario_options(po::options_description& d) {
   d.add_options()("set", po::value<std::vector<std::string>>()->composing(),
                   "override a value: key.path=value, a YAML flow list or map too (repeatable)")(
-      "seed", po::value<std::int64_t>(), "seed (overrides the scenario's)");
+      "seed", po::value<std::int64_t>(), "seed (overrides the scenario's)")(
+      "max-tasks", po::value<double>(),
+      "raise (or lower) the cap on tasks in one lowered graph, limits.tasks (default 2e7, about 150 bytes each)");
 }
 
 }  // namespace orrery::cli

@@ -1,5 +1,5 @@
 // The options every command that reads a scenario shares: the scenario file
-// (positional), --set and --seed, parsed with Boost.Program_options.
+// (positional), --set, --seed and --max-tasks, parsed with Boost.Program_options.
 #pragma once
 
 #include <boost/program_options.hpp>
@@ -21,9 +21,10 @@ struct ScenarioArgs {
 // positional argument; throws po::error when it is missing.
 boost::program_options::variables_map parse(const std::vector<std::string>& args,
                                             const boost::program_options::options_description& named);
-// The scenario file, --set and --seed of a parse (a negative seed is a ConfigError).
+// The scenario file, --set and --seed of a parse (a negative seed is a
+// ConfigError); --max-tasks N becomes the last --set, limits.tasks=N.
 ScenarioArgs scenario_args(const boost::program_options::variables_map& vm);
-// Adds --set and --seed to `d`.
+// Adds --set, --seed and --max-tasks to `d`.
 void scenario_options(boost::program_options::options_description& d);
 
 }  // namespace orrery::cli

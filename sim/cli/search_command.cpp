@@ -139,10 +139,10 @@ int search_command(const std::vector<std::string>& args) {
     return 0;
   }
   const auto vm = parse(args, d);
-  const ScenarioArgs a = scenario_args(vm);
-  const std::string& file = a.file;
-  std::vector<std::string> sets = a.sets;
-  if (a.seed) sets.push_back(fmt::format("seed={}", *a.seed));
+  const ScenarioArgs scenario_arg = scenario_args(vm);
+  const std::string& file = scenario_arg.file;
+  std::vector<std::string> sets = scenario_arg.sets;
+  if (scenario_arg.seed) sets.push_back(fmt::format("seed={}", *scenario_arg.seed));
   const int top = vm["top"].as<int>();
   if (top < 1) throw ConfigError(fmt::format("--top {}: must be at least 1", top));
   run::SearchOptions o;

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <vector>
@@ -37,23 +38,31 @@ class KeyCheck {
   // the same key twice is almost always a mistake that silently drops a value.
   // `site`: where the value is written (its key, or its list), since an alias
   // node carries the position of the node it refers to.
-  void check(const YAML::Node& n, const std::string& path, const YAML::Mark& site) {
+  // Returns the levels below `n` (0 for a scalar).
+  int check(const YAML::Node& n, const std::string& path, const YAML::Mark& site) {
     for (const YAML::Node& a : ancestors_) {
       if (n.is(a)) {
         throw ConfigError(at(file_, site), path,
                           "a YAML alias here refers to a mapping or list that contains it: the value would never end");
       }
     }
-    if (++values_ > kMaxValues) {
-      throw ConfigError(at(file_, site), path,
-                        fmt::format("the scenario expands to more than {} values (YAML aliases repeat what they "
-                                    "refer to); write the values out or use fewer aliases",
-                                    kMaxValues));
+    count(1, path, site);
+    if (!n.IsMap() && !n.IsSequence()) return 0;
+    // A node walked before (an alias repeats it): its keys passed, and a loop
+    // through it would have been found then, so only its size and depth count.
+    // Without this an alias bomb costs a walk of every value up to the bound.
+    const YAML::Mark mark = n.Mark();
+    if (!mark.is_null()) {
+      for (const Walked& w : walked_[static_cast<std::size_t>(mark.pos)]) {
+        if (!n.is(w.node)) continue;
+        count(w.values - 1, path, site);
+        depth(w.levels, path, site);
+        return w.levels;
+      }
     }
-    if (!n.IsMap() && !n.IsSequence()) return;
-    if (static_cast<int>(ancestors_.size()) >= kMaxDepth) {
-      throw ConfigError(at(file_, site), path, fmt::format("nested deeper than {} levels", kMaxDepth));
-    }
+    depth(1, path, site);
+    const std::size_t values_before = values_ - 1;
+    int below = 0;
     ancestors_.push_back(n);
     if (n.IsMap()) {
       std::set<std::string> seen;
@@ -66,18 +75,46 @@ class KeyCheck {
         if (!seen.insert(key).second) {
           throw ConfigError(at(file_, kv.first.Mark()), sub + key, fmt::format("duplicate key '{}'", key));
         }
-        check(kv.second, sub + key, kv.first.Mark());
+        below = std::max(below, check(kv.second, sub + key, kv.first.Mark()));
       }
     } else {
-      for (std::size_t i = 0; i < n.size(); ++i) check(n[i], fmt::format("{}[{}]", path, i), n.Mark());
+      for (std::size_t i = 0; i < n.size(); ++i)
+        below = std::max(below, check(n[i], fmt::format("{}[{}]", path, i), n.Mark()));
     }
     ancestors_.pop_back();
+    if (!mark.is_null()) walked_[static_cast<std::size_t>(mark.pos)].push_back(Walked{n, values_ - values_before, below + 1});
+    return below + 1;
   }
 
  private:
+  // A mapping or list walked whole: the values it holds (itself included) and
+  // its levels (1 + those below it).
+  struct Walked {
+    YAML::Node node;
+    std::size_t values = 0;
+    int levels = 0;
+  };
+
+  void count(std::size_t more, const std::string& path, const YAML::Mark& site) {
+    values_ += more;
+    if (values_ > kMaxValues) {
+      throw ConfigError(at(file_, site), path,
+                        fmt::format("the scenario expands to more than {} values (YAML aliases repeat what they "
+                                    "refer to); write the values out or use fewer aliases",
+                                    kMaxValues));
+    }
+  }
+  // `levels` more below the current ancestors.
+  void depth(int levels, const std::string& path, const YAML::Mark& site) const {
+    if (static_cast<int>(ancestors_.size()) + levels > kMaxDepth) {
+      throw ConfigError(at(file_, site), path, fmt::format("nested deeper than {} levels", kMaxDepth));
+    }
+  }
+
   const std::string& file_;
   std::vector<YAML::Node> ancestors_;
   std::size_t values_ = 0;
+  std::map<std::size_t, std::vector<Walked>> walked_;  // by position in the text (aliases share their anchor's)
 };
 
 }  // namespace
@@ -131,7 +168,7 @@ Document Document::parse(const std::string& text, const std::string& file_name) 
   if (!d.root_.IsMap()) {
     throw ConfigError(at(file_name, d.root_.Mark()), "", "a scenario must be a mapping of keys to values");
   }
-  KeyCheck(file_name).check(d.root_, "", d.root_.Mark());
+  (void)KeyCheck(file_name).check(d.root_, "", d.root_.Mark());
   return d;
 }
 

@@ -76,6 +76,7 @@ void Reader::section(std::string_view key, std::string_view help, bool required,
     docs_->push_back(KeyDoc{std::string(key), "section", required, "", std::string(help), {}});
     std::vector<KeyDoc> inner;
     Reader child(&inner);
+    child.limits_ = limits_;
     body(child);
     docs_->back().children = std::move(inner);
     return;
@@ -89,6 +90,7 @@ void Reader::section(std::string_view key, std::string_view help, bool required,
   YAML::Node out(YAML::NodeType::Map);
   out_[std::string(key)] = out;
   Reader child(*doc_, n ? n : YAML::Node(YAML::NodeType::Map), key_path(key), out_[std::string(key)]);
+  child.limits_ = limits_;
   body(child);
   child.finish();
 }
@@ -100,6 +102,7 @@ void Reader::list(std::string_view key, std::string_view help, bool required,
     docs_->push_back(KeyDoc{std::string(key), "list of sections", required, "", std::string(help), {}});
     std::vector<KeyDoc> inner;
     Reader child(&inner);
+    child.limits_ = limits_;
     body(child, 0);
     docs_->back().children = std::move(inner);
     return;
@@ -122,9 +125,15 @@ void Reader::list(std::string_view key, std::string_view help, bool required,
     }
     out.push_back(YAML::Node(YAML::NodeType::Map));
     Reader child(*doc_, item, path, out[i]);
+    child.limits_ = limits_;
     body(child, i);
     child.finish();
   }
+}
+
+const Limits& Reader::limits() const {
+  static const Limits kDefaults;
+  return limits_ ? *limits_ : kDefaults;
 }
 
 std::string Reader::file() const { return doc_ ? doc_->file() : std::string(); }

@@ -39,6 +39,16 @@ struct KeyDoc {
   std::vector<KeyDoc> children;  // for sections
 };
 
+// The sizes a scenario may ask for, read first from its `limits` section and
+// seen by every reader below the root: a cap that protects the machine's
+// memory is raised in the scenario (or with `--max-tasks`), deliberately.
+struct Limits {
+  // Tasks in one lowered graph: training F/B/W passes, traffic transfers,
+  // a Chakra collective's transfers. About 150 bytes each with their times and dependencies, so
+  // the default, 2·10^7, is a few GB.
+  double tasks = 2e7;
+};
+
 class Reader {
  public:
   // Reads `node` (a mapping at dotted `path` of `doc`), recording resolved values into `resolved`.
@@ -66,6 +76,12 @@ class Reader {
   // `body` documents one item's keys.
   void list(std::string_view key, std::string_view help, bool required,
             const std::function<void(Reader&, std::size_t)>& body);
+
+  // The scenario's limits (the defaults until the root reader is given them).
+  [[nodiscard]] const Limits& limits() const;
+  // Gives this reader, and every reader made from it afterwards, `limits`
+  // (which must outlive them).
+  void set_limits(const Limits* limits) { limits_ = limits; }
 
   [[nodiscard]] bool has(std::string_view key) const;
   [[nodiscard]] bool describing() const { return docs_ != nullptr; }
@@ -97,6 +113,7 @@ class Reader {
   YAML::Node out_;
   std::vector<std::string> known_;
   std::vector<KeyDoc>* docs_ = nullptr;
+  const Limits* limits_ = nullptr;
 };
 
 // ---- templates ----

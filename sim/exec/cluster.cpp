@@ -35,4 +35,18 @@ Cluster::Cluster(const ClusterSpec& spec) : devices_per_node_(spec.node->devices
   routes_ = std::make_unique<topo::RouteTable>(*network_);
 }
 
+workload::ClusterShape Cluster::shape() const {
+  workload::ClusterShape s;
+  s.devices = devices_;
+  s.devices_per_node = devices_per_node_;
+  const topo::Topology& out = network_->scale_out();
+  if (devices_per_node_ == 1 && out.endpoint_count() == devices_) {
+    if (auto g = out.grid()) {
+      s.grid_dims = std::move(g->dims);
+      s.grid_order = std::move(g->order);
+    }
+  }
+  return s;
+}
+
 }  // namespace orrery::exec

@@ -48,7 +48,10 @@ class Cluster {
   explicit Cluster(const ClusterSpec& spec);
 
   [[nodiscard]] int device_count() const { return devices_; }
-  [[nodiscard]] workload::ClusterShape shape() const { return {devices_, devices_per_node_}; }
+  [[nodiscard]] int devices_per_node() const { return devices_per_node_; }
+  // Its size, and its grid when the scale-out network is one (topo::Grid)
+  // with one device per node.
+  [[nodiscard]] workload::ClusterShape shape() const;
   [[nodiscard]] const topo::Topology& network() const { return *network_; }
   // The same graph, with what it was composed of (fabric, scale-out, rails).
   [[nodiscard]] const topo::ClusterGraph& graph() const { return *network_; }

@@ -50,7 +50,7 @@ CheckpointCosts AsyncCheckpoint::costs(const ClusterFigures& cluster) const {
   return c;
 }
 
-std::unique_ptr<CheckpointCopies> AsyncCheckpoint::start(const CheckpointCosts& costs) const {
+std::unique_ptr<CheckpointCopies> AsyncCheckpoint::start(const CheckpointCosts& costs, const NodeLayout&) const {
   return std::make_unique<HostCopies>(costs);
 }
 

@@ -18,7 +18,7 @@ class AsyncCheckpoint final : public CheckpointPolicy {
 
   [[nodiscard]] const PeriodicParams* periodic() const override { return &p_; }
   [[nodiscard]] CheckpointCosts costs(const ClusterFigures& cluster) const override;
-  [[nodiscard]] std::unique_ptr<CheckpointCopies> start(const CheckpointCosts& costs) const override;
+  [[nodiscard]] std::unique_ptr<CheckpointCopies> start(const CheckpointCosts& costs, const NodeLayout&) const override;
 
  private:
   PeriodicParams p_;

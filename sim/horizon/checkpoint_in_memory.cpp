@@ -15,7 +15,9 @@ namespace {
 
 class ErasureCodedCopies final : public CheckpointCopies {
  public:
-  ErasureCodedCopies(const InMemoryCheckpoint::Params& p, const CheckpointCosts& c) : p_(p), c_(c) {}
+  ErasureCodedCopies(const InMemoryCheckpoint& kind, const InMemoryCheckpoint::Params& p, const CheckpointCosts& c,
+                     const NodeLayout& layout)
+      : kind_(kind), p_(p), c_(c), layout_(layout) {}
 
   CheckpointStep begin(Time now) override {
     if (p_.storage_interval > Duration{} && now - last_storage_ >= p_.storage_interval)
@@ -41,8 +43,7 @@ class ErasureCodedCopies final : public CheckpointCopies {
   Restore restore(std::span<const int> lost_nodes, const Restore& storage) override {
     bool survives = memory_valid_;
     for (int node : lost_nodes) {
-      const int g = node / std::max(1, p_.group);
-      if (++lost_in_group_[g] > p_.parity) survives = false;
+      if (++lost_in_group_[kind_.group_of(node, layout_)] > p_.parity) survives = false;
     }
     if (!survives) memory_valid_ = false;
     if (survives && memory_copy_ >= storage.progress)
@@ -51,8 +52,10 @@ class ErasureCodedCopies final : public CheckpointCopies {
   }
 
  private:
+  const InMemoryCheckpoint& kind_;
   InMemoryCheckpoint::Params p_;
   CheckpointCosts c_;
+  NodeLayout layout_;
   Time last_storage_ = Time::zero();
   Duration memory_copy_;
   bool memory_valid_ = false;
@@ -70,6 +73,12 @@ std::shared_ptr<const CheckpointPolicy> InMemoryCheckpoint::read(config::Reader&
                                             "storage checkpoints beside the in-memory ones (0: none)");
   c.interference =
       r.optional<double>("interference", 0.0, "fraction by which training slows while parity is exchanged");
+  static const std::vector<std::string> kPlacements{"spread", "consecutive"};
+  c.placement = r.choice("placement", kPlacements, "spread",
+                         "which nodes form a group: spread (node n in group n mod ⌈nodes/group⌉, so one "
+                         "switch's nodes fall in different groups) or consecutive (n / group)") == "spread"
+                    ? Placement::kSpread
+                    : Placement::kConsecutive;
   r.check(c.group >= 2, "group", fmt::format("must be at least 2, got {}", c.group));
   r.check(c.parity >= 1 && c.parity < c.group, "parity",
           fmt::format("must be at least 1 and below the group of {} nodes, got {}", c.group, c.parity));
@@ -95,8 +104,39 @@ CheckpointCosts InMemoryCheckpoint::costs(const ClusterFigures& cluster) const {
   return c;
 }
 
-std::unique_ptr<CheckpointCopies> InMemoryCheckpoint::start(const CheckpointCosts& costs) const {
-  return std::make_unique<ErasureCodedCopies>(p_, costs);
+std::unique_ptr<CheckpointCopies> InMemoryCheckpoint::start(const CheckpointCosts& costs,
+                                                             const NodeLayout& layout) const {
+  return std::make_unique<ErasureCodedCopies>(*this, p_, costs, layout);
+}
+
+int InMemoryCheckpoint::group_of(int node, const NodeLayout& layout) const {
+  if (p_.placement == Placement::kConsecutive) return node / p_.group;
+  const int groups = (std::max(1, layout.nodes) + p_.group - 1) / p_.group;
+  return node % groups;
+}
+
+int InMemoryCheckpoint::most_lost_to_a_switch(const NodeLayout& layout) const {
+  // Switch k takes nodes k·s .. k·s + s − 1 (mod nodes), as the replica draws them.
+  const int s = std::max(1, std::min(layout.nodes_per_switch, layout.nodes));
+  int most = 0;
+  std::map<int, int> taken;
+  for (int first = 0; first < layout.nodes; first += s) {
+    taken.clear();
+    for (int i = 0; i < s; ++i) most = std::max(most, ++taken[group_of((first + i) % layout.nodes, layout)]);
+  }
+  return most;
+}
+
+std::vector<std::string> InMemoryCheckpoint::switch_warnings(const NodeLayout& layout) const {
+  const int most = most_lost_to_a_switch(layout);
+  if (most <= p_.parity) return {};
+  return {fmt::format("policies.checkpoint: one switch failure takes {} nodes of an erasure group, more than its "
+                      "parity of {}, so every switch failure restores from storage{}",
+                      most, p_.parity,
+                      p_.placement == Placement::kConsecutive
+                          ? " (placement: spread puts a switch's nodes in different groups)"
+                          : fmt::format(" ({} groups for {} nodes per switch)",
+                                        (layout.nodes + p_.group - 1) / p_.group, layout.nodes_per_switch))};
 }
 
 }  // namespace orrery::horizon

@@ -21,7 +21,7 @@ std::shared_ptr<const CheckpointPolicy> NoCheckpoint::read(config::Reader&) {
   return std::make_shared<NoCheckpoint>();
 }
 
-std::unique_ptr<CheckpointCopies> NoCheckpoint::start(const CheckpointCosts&) const {
+std::unique_ptr<CheckpointCopies> NoCheckpoint::start(const CheckpointCosts&, const NodeLayout&) const {
   return std::make_unique<NoCopies>();
 }
 

@@ -14,7 +14,7 @@ class NoCheckpoint final : public CheckpointPolicy {
 
   [[nodiscard]] const PeriodicParams* periodic() const override { return nullptr; }
   [[nodiscard]] CheckpointCosts costs(const ClusterFigures&) const override { return {}; }
-  [[nodiscard]] std::unique_ptr<CheckpointCopies> start(const CheckpointCosts& costs) const override;
+  [[nodiscard]] std::unique_ptr<CheckpointCopies> start(const CheckpointCosts& costs, const NodeLayout&) const override;
 };
 
 }  // namespace orrery::horizon

@@ -12,21 +12,24 @@
 
 namespace orrery::horizon {
 
-std::string_view name_of(RestoreSource s) {
-  switch (s) {
-    case RestoreSource::kStart:
-      return "start";
-    case RestoreSource::kStorage:
-      return "storage";
-    case RestoreSource::kHostCopy:
-      return "host copy";
-    case RestoreSource::kInMemory:
-      return "in-memory";
-    case RestoreSource::kWhileDown:
-      return "(while down)";
-  }
-  return "?";
-}
+namespace {
+
+// Each source's label in the /failures table and its name in summary keys,
+// in the order of RestoreSource.
+struct SourceNames {
+  std::string_view label, key;
+};
+constexpr std::array<SourceNames, kRestoreSources.size()> kSourceNames{{{"start", "start"},
+                                                                         {"storage", "storage"},
+                                                                         {"host copy", "host_copy"},
+                                                                         {"in-memory", "in_memory"},
+                                                                         {"(while down)", "while_down"}}};
+
+}  // namespace
+
+std::string_view name_of(RestoreSource s) { return kSourceNames[static_cast<std::size_t>(s)].label; }
+
+std::string_view key_of(RestoreSource s) { return kSourceNames[static_cast<std::size_t>(s)].key; }
 
 double shared_write_time(std::vector<double> bytes, double egress, double storage) {
   std::sort(bytes.begin(), bytes.end());

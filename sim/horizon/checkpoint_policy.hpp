@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,6 +31,8 @@ inline constexpr std::array kRestoreSources{RestoreSource::kStart, RestoreSource
                                             RestoreSource::kHostCopy, RestoreSource::kInMemory,
                                             RestoreSource::kWhileDown};
 [[nodiscard]] std::string_view name_of(RestoreSource s);
+// Its name in summary keys (`restores_from_KEY_per_class`).
+[[nodiscard]] std::string_view key_of(RestoreSource s);
 
 // What set-up knows of the cluster when it prices a checkpoint. Bandwidths in
 // bytes/s; 0 where the cluster does not say.
@@ -39,6 +42,13 @@ struct ClusterFigures {
   double nic = 0;                  // one NIC's bandwidth
   double egress = 0;               // a node's NICs together (unbounded without a NIC bandwidth)
   double pcie = 0;                 // device to host
+};
+
+// Where the nodes sit, for the kinds that place copies on them: a switch
+// failure takes `nodes_per_switch` consecutive nodes (the failure domain).
+struct NodeLayout {
+  int nodes = 1;
+  int nodes_per_switch = 1;
 };
 
 // A kind's costs: what the replica runs with.
@@ -120,7 +130,11 @@ class CheckpointPolicy {
   [[nodiscard]] virtual const PeriodicParams* periodic() const = 0;
   // Throws ConfigError (at the section) when the cluster lacks a figure it needs.
   [[nodiscard]] virtual CheckpointCosts costs(const ClusterFigures& cluster) const = 0;
-  [[nodiscard]] virtual std::unique_ptr<CheckpointCopies> start(const CheckpointCosts& costs) const = 0;
+  [[nodiscard]] virtual std::unique_ptr<CheckpointCopies> start(const CheckpointCosts& costs,
+                                                                const NodeLayout& layout) const = 0;
+  // What set-up should tell the user about this kind on `layout` when switch
+  // failures are drawn (e.g. copies that one switch failure always loses).
+  [[nodiscard]] virtual std::vector<std::string> switch_warnings(const NodeLayout& /*layout*/) const { return {}; }
 };
 using CheckpointRegistry = config::Registry<std::shared_ptr<const CheckpointPolicy>>;
 

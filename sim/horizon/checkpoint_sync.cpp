@@ -30,7 +30,7 @@ CheckpointCosts SyncCheckpoint::costs(const ClusterFigures& cluster) const {
   return c;
 }
 
-std::unique_ptr<CheckpointCopies> SyncCheckpoint::start(const CheckpointCosts& costs) const {
+std::unique_ptr<CheckpointCopies> SyncCheckpoint::start(const CheckpointCosts& costs, const NodeLayout&) const {
   return std::make_unique<StorageCopies>(costs.pause);
 }
 

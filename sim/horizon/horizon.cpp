@@ -8,6 +8,9 @@
 #include <exception>
 #include <thread>
 
+#include <fmt/format.h>
+
+#include "sim/core/suggest.hpp"
 #include "sim/horizon/horizon_replica.hpp"
 
 namespace orrery::horizon {
@@ -77,8 +80,12 @@ Result simulate(const Setup& setup, trace::Recorder* rec, unsigned threads) {
   restarts.reserve_rows(restart_rows);
   replicas.reserve_rows(n);
   std::vector<double> goodput, wall, lost, ckpt, down, fails;
+  // Restores by source and failure class, summed over replicas.
+  std::vector<std::vector<double>> restores(kRestoreSources.size(), std::vector<double>(setup.classes.size(), 0.0));
   for (std::size_t i = 0; i < n; ++i) {
     const auto r = static_cast<double>(i);
+    for (const auto& f : outs[i].failures)
+      restores[static_cast<std::size_t>(f.source)][static_cast<std::size_t>(f.cls)] += 1;
     for (const auto& f : outs[i].failures)
       failures.add({r, f.time_s, static_cast<double>(f.cls), static_cast<double>(f.component), f.lost_s, f.down_s,
                     static_cast<double>(static_cast<int>(f.source))});
@@ -106,6 +113,14 @@ Result simulate(const Setup& setup, trace::Recorder* rec, unsigned threads) {
   put("checkpoint_overhead_s", ckpt);
   put("restart_overhead_s", down);
   put("failures", fails);
+  // Where the rollbacks came from, per failure class (means over replicas),
+  // so that a policy's result can be read off the summary: an in-memory
+  // checkpoint whose every switch failure restores from storage shows it here.
+  sum.set("failure_classes", join(class_names, ","));
+  for (std::size_t k = 0; k < kRestoreSources.size(); ++k) {
+    for (double& x : restores[k]) x /= static_cast<double>(n);
+    sum.set(fmt::format("restores_from_{}_per_class", key_of(kRestoreSources[k])), restores[k]);
+  }
   sum.set("replicas", static_cast<std::int64_t>(n));
   std::int64_t unfinished = 0;
   for (const auto& o : outs) unfinished += (setup.iterations > 0 && !o.stats.finished) ? 1 : 0;

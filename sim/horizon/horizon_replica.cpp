@@ -21,7 +21,7 @@ class Replica {
   Replica(const Setup& s, int index)
       : s_(s),
         rng_(RngStreams(s.seed).stream("failures", static_cast<std::uint64_t>(index))),
-        copies_(s.checkpoint->start(s.costs)),
+        copies_(s.checkpoint->start(s.costs, NodeLayout{s.nodes, s.nodes_per_switch})),
         periodic_(s.checkpoint->periodic() != nullptr),
         spares_(s.spares) {}
 

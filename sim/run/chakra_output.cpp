@@ -28,7 +28,6 @@ ChakraOutput::ChakraOutput(std::string prefix) : prefix_(std::move(prefix)) {
 void ChakraOutput::write(const task::TaskGraph& graph, const task::TaskTimes& times, int devices) {
   const auto file = [&](const std::string& path, const std::string& bytes) {
     files_.push_back(std::make_unique<trace::AtomicFile>(path));
-    paths_.push_back(path);
     write_file(files_.back()->temporary(), bytes);
   };
   const std::string groups = workload::chakra::export_trace(
@@ -36,16 +35,10 @@ void ChakraOutput::write(const task::TaskGraph& graph, const task::TaskTimes& ti
   file(prefix_ + ".comm_groups.json", groups);
 }
 
-void ChakraOutput::commit() {
-  std::size_t done = 0;
-  try {
-    for (; done < files_.size(); ++done) files_[done]->commit();
-  } catch (...) {
-    for (std::size_t k = 0; k < done; ++k) std::remove(paths_[k].c_str());  // all of them or none
-    throw;
-  }
-  files_.clear();
-  paths_.clear();
+std::vector<trace::AtomicFile*> ChakraOutput::files() const {
+  std::vector<trace::AtomicFile*> out;
+  for (const auto& f : files_) out.push_back(f.get());
+  return out;
 }
 
 }  // namespace orrery::run

@@ -2,7 +2,7 @@
 // the times it ran, written as a Chakra execution trace that ASTRA-sim can
 // replay (workloads/chakra/chakra_export.hpp has the mapping): PREFIX.RANK.et
 // for each device and PREFIX.comm_groups.json. Every file is written to a
-// temporary beside it and renamed only by commit(), after the whole run has
+// temporary beside it and renamed only with the run's other outputs, after the whole run has
 // succeeded; a failed run or a failed write leaves none of them.
 #pragma once
 
@@ -21,13 +21,12 @@ class ChakraOutput {
   explicit ChakraOutput(std::string prefix);
   // Writes the temporaries (call once, after the run).
   void write(const task::TaskGraph& graph, const task::TaskTimes& times, int devices);
-  // Renames them to their paths.
-  void commit();
+  // Its temporaries, for trace::commit_together with the run's other outputs.
+  [[nodiscard]] std::vector<trace::AtomicFile*> files() const;
 
  private:
   std::string prefix_;
   std::vector<std::unique_ptr<trace::AtomicFile>> files_;
-  std::vector<std::string> paths_;
 };
 
 }  // namespace orrery::run

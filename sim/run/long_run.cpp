@@ -95,6 +95,13 @@ horizon::Setup horizon_setup(const Scenario& s, const exec::Cluster& cluster, Du
   const horizon::PeriodicParams* c = h.checkpoint->periodic();
   if (!c) return h;
   h.costs = h.checkpoint->costs(cluster_figures(s, cluster));
+  const bool switch_failures = std::any_of(h.classes.begin(), h.classes.end(), [](const models::FailureClass& k) {
+    return k.scope == models::FailureScope::kSwitch && k.components > 0;
+  });
+  if (switch_failures) {
+    for (auto& w : h.checkpoint->switch_warnings(horizon::NodeLayout{h.nodes, h.nodes_per_switch}))
+      h.warnings.push_back(std::move(w));
+  }
   const Duration mtbf = models::job_mtbf(h.classes);
   h.interval = c->interval_for(h.costs.pause, mtbf);
   if (h.interval < h.costs.pause) {

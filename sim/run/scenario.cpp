@@ -96,6 +96,17 @@ void read_scenario(config::Reader& r, const Catalog& catalog, Scenario& s) {
   const auto seed = r.optional<std::int64_t>("seed", 1, "seed of every random stream of the run");
   r.check(seed >= 0, "seed", "must not be negative");
   s.seed = static_cast<std::uint64_t>(seed);
+  // Limits first: every section below is checked against them.
+  r.section("limits", "caps on what a scenario may ask for, raised deliberately (--max-tasks)", false,
+            [&](config::Reader& l) {
+              s.limits.tasks = l.optional<double>(
+                  "tasks", config::Limits{}.tasks,
+                  "tasks in one lowered graph (training passes, traffic transfers, a Chakra collective's transfers), about 150 "
+                  "bytes each: 2e7 is a few GB");
+              l.check(s.limits.tasks >= 1 && s.limits.tasks <= 1e12, "tasks",
+                      fmt::format("must be in [1, 1e12], got {}", s.limits.tasks));
+            });
+  r.set_limits(&s.limits);
   s.collectives = catalog.collective_library;
   r.section("cluster", "the devices and how they are wired", true,
             [&](config::Reader& c) { read_cluster(c, catalog, s.cluster); });

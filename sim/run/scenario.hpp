@@ -18,6 +18,7 @@ namespace orrery::run {
 
 struct Scenario {
   std::uint64_t seed = 1;
+  config::Limits limits;  // `limits`: caps raised deliberately
   exec::ClusterSpec cluster;
   std::shared_ptr<const exec::NetworkModel> network;
   std::shared_ptr<const workload::Workload> workload;

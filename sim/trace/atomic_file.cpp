@@ -107,4 +107,14 @@ void AtomicFile::commit() {
   slot_ = -1;
 }
 
+void commit_together(const std::vector<AtomicFile*>& files) {
+  std::size_t done = 0;
+  try {
+    for (; done < files.size(); ++done) files[done]->commit();
+  } catch (...) {
+    for (std::size_t k = 0; k < done; ++k) std::remove(files[k]->path().c_str());
+    throw;
+  }
+}
+
 }  // namespace orrery::trace

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace orrery::trace {
 
@@ -17,6 +18,7 @@ class AtomicFile {
   AtomicFile& operator=(const AtomicFile&) = delete;
   ~AtomicFile();
   [[nodiscard]] const std::string& temporary() const { return tmp_; }
+  [[nodiscard]] const std::string& path() const { return path_; }
   // Renames the temporary to the path; throws when it cannot.
   void commit();
 
@@ -26,6 +28,11 @@ class AtomicFile {
   bool committed_ = false;
   int slot_ = -1;  // its slot in the signal handler's list (-1: none)
 };
+
+// Commits every file in order; when one cannot be renamed, the ones already
+// renamed are removed again and the error is thrown, so that a run's outputs
+// (-o, --trace, --chakra) appear together or not at all.
+void commit_together(const std::vector<AtomicFile*>& files);
 
 // SIGINT and SIGTERM remove the temporaries of the AtomicFiles alive at the
 // time, then end the program as the signal would have (exit status 128 + n).

@@ -166,7 +166,6 @@ void Hdf5Writer::finish(const Recorder& rec, const RunInfo& info) {
   write_memory(f.file, rec);
   write_tables(f.file, rec);
   open_.reset();  // closes the file
-  out_->commit();
 }
 
 }  // namespace orrery::trace

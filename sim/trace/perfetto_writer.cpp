@@ -81,7 +81,7 @@ void PerfettoWriter::finish() {
   out_.flush();
   if (!out_) throw std::runtime_error(fmt::format("cannot write '{}'", file_.temporary()));
   out_.close();
-  file_.commit();
+  if (!out_) throw std::runtime_error(fmt::format("cannot write '{}'", file_.temporary()));
 }
 
 }  // namespace orrery::trace

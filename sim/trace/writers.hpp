@@ -3,8 +3,9 @@
 // (opens in ui.perfetto.dev), and the summary as one JSON object or a table.
 // The first two are timeline observers: attached to a Recorder before the run
 // (Recorder::observe), they write spans and counter samples as they come,
-// to a temporary beside their path; finish() completes the file and renames
-// it. A writer destroyed unfinished (the run failed) removes its temporary.
+// to a temporary beside their path; finish() completes the file, and its
+// file() is renamed with the run's other outputs (commit_together). A writer
+// destroyed uncommitted (the run failed) removes its temporary.
 #pragma once
 
 #include <cstdint>
@@ -33,8 +34,10 @@ class Hdf5Writer final : public TimelineObserver {
   ~Hdf5Writer() override;
   void span(const Span& s) override;
   void counter(const CounterSample& c) override;
-  // Writes everything else `rec` holds (its selection as /meta/recorded).
+  // Writes everything else `rec` holds (its selection as /meta/recorded) and
+  // closes the temporary; file() then renames it (trace::commit_together).
   void finish(const Recorder& rec, const RunInfo& info);
+  [[nodiscard]] AtomicFile& file() { return *out_; }
 
  private:
   struct Open;
@@ -50,7 +53,9 @@ class PerfettoWriter final : public TimelineObserver {
   PerfettoWriter(const std::string& path, const Recorder& rec);
   void span(const Span& s) override;
   void counter(const CounterSample& c) override;
+  // Completes and closes the temporary; file() then renames it.
   void finish();
+  [[nodiscard]] AtomicFile& file() { return file_; }
 
  private:
   void next(std::int32_t device);  // the separator, and the device's track names the first time it appears

@@ -43,7 +43,7 @@ class ToyCheckpoint final : public CheckpointPolicy {
     c.persist = c.storage_write = c.restore_storage = persist_;
     return c;
   }
-  [[nodiscard]] std::unique_ptr<CheckpointCopies> start(const CheckpointCosts& c) const override {
+  [[nodiscard]] std::unique_ptr<CheckpointCopies> start(const CheckpointCosts& c, const NodeLayout&) const override {
     return std::make_unique<ToyCopies>(c.pause, c.persist);
   }
 

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <variant>
+#include <vector>
 
 #include "models/failure/checkpoint_interval.hpp"
 #include "models/failure/failure_model.hpp"
@@ -117,31 +120,44 @@ TEST(Horizon, WithoutFailuresGoodputIsWorkOverWorkPlusCheckpoints) {
   }
 }
 
-TEST(Horizon, ErasureCodedMemoryCheckpointsSurviveParityLostNodesPerGroup) {
-  // 16 nodes in groups of 4 with 2 parity blocks: the first two node failures
-  // in group 0 since the last snapshot restore from memory; a third falls back
-  // to storage. A failure in another group is counted on its own.
+// In-memory checkpoints every hour of progress (5 s snapshots, 60 s storage
+// writes and loads, 60 s restarts, no detection delay, 8 spares) on `nodes`
+// nodes, with one class of `components` components of `scope` that never
+// fails by itself (the tests script the failures).
+horizon::Setup erasure_setup(models::FailureScope scope, std::int64_t components, int nodes,
+                             const InMemoryCheckpoint::Params& params) {
   horizon::Setup s;
-  models::FailureClass node;
-  node.name = "node";
-  node.scope = models::FailureScope::kNode;
-  node.components = 16;
-  node.time_to_failure.scale_s = 1e15;
-  s.classes = {node};
-  s.checkpoint = std::make_shared<InMemoryCheckpoint>(
-      InMemoryCheckpoint::Params{.periodic = {}, .group = 4, .parity = 2, .storage_interval = Duration::s(6 * 3600)});
+  models::FailureClass c;
+  c.name = scope == models::FailureScope::kSwitch ? "switch" : "node";
+  c.scope = scope;
+  c.components = components;
+  c.time_to_failure.scale_s = 1e15;
+  s.classes = {c};
+  s.checkpoint = std::make_shared<InMemoryCheckpoint>(params);
   s.interval = Duration::s(3600);
   s.costs.pause = Duration::s(5);
-  s.costs.storage_write = Duration::s(60);
-  s.costs.restore_storage = Duration::s(60);
+  s.costs.storage_write = s.costs.restore_storage = Duration::s(60);
   s.costs.restore_memory = Duration::s(5);
   s.detection = Duration{};
   s.restart = Duration::s(60);
   s.spares = 8;
-  s.nodes = 16;
+  s.nodes = nodes;
+  s.replicas = 1;
+  return s;
+}
+
+TEST(Horizon, ErasureCodedMemoryCheckpointsSurviveParityLostNodesPerGroup) {
+  // 16 nodes in consecutive groups of 4 with 2 parity blocks: the first two node failures
+  // in group 0 since the last snapshot restore from memory; a third falls back
+  // to storage. A failure in another group is counted on its own.
+  horizon::Setup s = erasure_setup(models::FailureScope::kNode, 16, 16,
+                                   InMemoryCheckpoint::Params{.periodic = {},
+                                                              .group = 4,
+                                                              .placement = InMemoryCheckpoint::Placement::kConsecutive,
+                                                              .parity = 2,
+                                                              .storage_interval = Duration::s(6 * 3600)});
   s.gpus_per_node = 8;
   s.length = Duration::s(48 * 3600);
-  s.replicas = 1;
   // The first snapshot, at 1 h of progress, stays in memory (1 h < the 6 h
   // storage interval); the failures come after it, each recovered in 65 s,
   // before the next snapshot.
@@ -161,6 +177,43 @@ TEST(Horizon, ErasureCodedMemoryCheckpointsSurviveParityLostNodesPerGroup) {
   EXPECT_EQ(restored(3), 1);  // storage still: the in-memory copy fell with group 0 (no snapshot since)
   const auto lost = [&](std::size_t row) { return failures->values[row * failures->columns.size() + 4]; };
   EXPECT_DOUBLE_EQ(lost(0), 4000 - 3600 - 5);  // progress since the snapshot (taken at 3600 s, 5 s pause)
+}
+
+// One switch failure (8 consecutive nodes of 64) against erasure groups of 8
+// nodes with 2 parity blocks: consecutive groups lose a whole group (8 > 2
+// nodes) and restore from storage; spread groups (node n in group n mod 8)
+// lose one node each and restore from memory. The summary says so by class.
+TEST(Horizon, SpreadErasureGroupsSurviveASwitchFailureThatTakesAConsecutiveGroup) {
+  for (const auto placement : {InMemoryCheckpoint::Placement::kConsecutive, InMemoryCheckpoint::Placement::kSpread}) {
+    horizon::Setup s = erasure_setup(models::FailureScope::kSwitch, 8, 64,
+                                     InMemoryCheckpoint::Params{.periodic = {},
+                                                                .group = 8,
+                                                                .placement = placement,
+                                                                .parity = 2,
+                                                                .storage_interval = Duration::s(6 * 3600)});
+    const auto kind = std::static_pointer_cast<const InMemoryCheckpoint>(s.checkpoint);
+    s.nodes_per_switch = 8;
+    s.length = Duration::s(24 * 3600);
+    s.script = {{Duration::s(4000), 0, 3}};  // switch 3: nodes 24..31
+    trace::Recorder rec({});
+    (void)simulate(s, &rec);
+    const bool spread = placement == InMemoryCheckpoint::Placement::kSpread;
+    const NodeLayout layout{64, 8};
+    EXPECT_EQ(kind->most_lost_to_a_switch(layout), spread ? 1 : 8);
+    EXPECT_EQ(kind->switch_warnings(layout).empty(), spread);
+    const Summary& sum = rec.summary();
+    ASSERT_NE(sum.find("failure_classes"), nullptr);
+    EXPECT_EQ(std::get<std::string>(*sum.find("failure_classes")), "switch");
+    const auto per_class = [&](const std::string& key) { return std::get<std::vector<double>>(*sum.find(key)); };
+    EXPECT_EQ(per_class("restores_from_in_memory_per_class"), std::vector<double>{spread ? 1.0 : 0.0});
+    EXPECT_EQ(per_class("restores_from_storage_per_class"), std::vector<double>{spread ? 0.0 : 1.0});
+    EXPECT_EQ(per_class("restores_from_host_copy_per_class"), std::vector<double>{0.0});
+  }
+  // Fewer groups than a switch's nodes: 16 nodes in 2 spread groups, 8 per
+  // switch: a switch takes ⌈8 / 2⌉ = 4 of a group, more than 2 parity blocks.
+  const InMemoryCheckpoint few(InMemoryCheckpoint::Params{.periodic = {}, .group = 8, .parity = 2, .storage_interval = {}});
+  EXPECT_EQ(few.most_lost_to_a_switch(NodeLayout{16, 8}), 4);
+  EXPECT_EQ(few.group_of(9, NodeLayout{16, 8}), 1);  // 9 mod 2
 }
 
 TEST(FailureProfiles, Llama3RatesReproduceTheReportsCounts) {

@@ -46,7 +46,7 @@ Ran run_scenario(const run::Scenario& s, const std::string& export_prefix = "") 
     if (out) out->write(graph, times, context.shape().devices);
   };
   run::RunOutput o = run::simulate(s, context, run::make_recorder(), trace::RecordSelection{}, {}, executed);
-  if (out) out->commit();
+  if (out) trace::commit_together(out->files());
   r.summary = o.recorder->summary();
   return r;
 }

@@ -105,13 +105,17 @@ TEST(PlanSearch, EveryPlanIsCountedSimulatedAsOrreryRunWouldAndRanked) {
   // every pair leaves at least pp micro-batches, and the floor is far under 80 GB.
   EXPECT_EQ(ranked, 8 * 2 * 2);
   for (const run::PlanRow& row : r.rows) {
-    if (row.rank == 1) EXPECT_EQ(row.iteration_time_s, best);
+    if (row.rank == 1) {
+      EXPECT_EQ(row.iteration_time_s, best);
+    }
     if (row.rank == 1 || row.rank == 2) {
       EXPECT_FALSE(std::isnan(row.flow_iteration_time_s));  // refined on the flow network
     } else {
       EXPECT_TRUE(std::isnan(row.flow_iteration_time_s));
     }
-    if (row.status == run::PlanStatus::kPruned) EXPECT_FALSE(row.reason.empty());
+    if (row.status == run::PlanStatus::kPruned) {
+      EXPECT_FALSE(row.reason.empty());
+    }
   }
   // The same table whatever the number of threads.
   o.jobs = 1;

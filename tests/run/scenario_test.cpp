@@ -118,10 +118,23 @@ TEST(ScenarioInvalid, NestingPastTheBound) {
   EXPECT_NE(e.find("nested deeper than 64 levels"), std::string::npos) << e;
 }
 
+// A mapping an alias repeats is walked once and then only counted; its depth
+// still counts where the alias puts it: three levels under 62 lists and the
+// root mapping are 66 > 64.
+TEST(ScenarioInvalid, AnAliasedNodeCountsItsDepthWhereTheAliasIs) {
+  std::string text = "a: &D [[[x]]]\ncluster: ";
+  for (int i = 0; i < 62; ++i) text += "[";
+  text += "*D";
+  for (int i = 0; i < 62; ++i) text += "]";
+  const std::string e = error_of(text + "\n");
+  EXPECT_NE(e.find("nested deeper than 64 levels"), std::string::npos) << e;
+  EXPECT_NE(e.find("s.yaml:2:"), std::string::npos) << e;  // at the alias, not the anchor
+}
+
 TEST(ScenarioInvalid, UnknownTopLevelKey) {
   EXPECT_EQ(error_of(std::string(kGood) + "clutser: {}\n"),
             "s.yaml:10:1: error: clutser: unknown top-level key 'clutser'; did you mean 'cluster'?; valid: seed, "
-            "cluster, network, workload, policies");
+            "limits, cluster, network, workload, policies");
 }
 
 TEST(ScenarioInvalid, MisspeltNestedKeySuggestsTheNearest) {
@@ -179,8 +192,8 @@ TEST(ScenarioInvalid, SetOnAPathThatDoesNotExist) {
             "--set workload.shedule=gpipe: error: workload: unknown key 'shedule'; did you mean 'schedule'?; valid: "
             "kind, stages, micro_batches, schedule, chunks, activation_size, activation_memory, compute");
   EXPECT_EQ(error_of(kGood, {"nosuch.key=1"}),
-            "--set nosuch.key=1: error: nosuch: unknown top-level key 'nosuch'; valid: seed, cluster, network, "
-            "workload, policies");
+            "--set nosuch.key=1: error: nosuch: unknown top-level key 'nosuch'; valid: seed, limits, cluster, "
+            "network, workload, policies");
   EXPECT_EQ(error_of(kGood, {"workload.schedule"}), "error: --set 'workload.schedule': expected key.path=value");
 }
 

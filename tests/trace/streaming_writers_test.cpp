@@ -1,7 +1,8 @@
 // The streaming writers: /events written a chunk at a time reads back row for
 // row (over several chunks, with a partial last one), a writer dropped before
 // finish() leaves nothing at its path nor a temporary beside it, and the
-// Perfetto JSON holds one complete event per span.
+// Perfetto JSON holds one complete event per span, and outputs are renamed
+// together or not at all.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <hdf5.h>
@@ -55,6 +56,7 @@ TEST(Hdf5Writer, AppendsEventsAChunkAtATimeAndReadsBackRowForRow) {
     for (std::int64_t i = 0; i < n; ++i) w.span(nth(i));
     w.counter(CounterSample{5, 1, 0, 2.5});
     w.finish(rec, RunInfo{"v", "yaml", "f.yaml", 1, 0.5});
+    w.file().commit();
   }
   EXPECT_EQ(dir.files(), 1U);  // the file, no temporary
   const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -111,6 +113,7 @@ TEST(PerfettoWriter, WritesOneCompleteEventPerSpanAndTrackNamesOncePerDevice) {
   for (std::int32_t i = 0; i < 6; ++i) w.span(Span{i * 1000, i * 1000 + 1500, i % 2, 0, name, i, 0, 0});
   w.counter(CounterSample{0, 1, name, 7});
   w.finish();
+  w.file().commit();
   std::stringstream text;
   text << std::ifstream(path).rdbuf();
   const std::string s = text.str();
@@ -124,6 +127,29 @@ TEST(PerfettoWriter, WritesOneCompleteEventPerSpanAndTrackNamesOncePerDevice) {
   EXPECT_EQ(count(R"("name":"process_name")"), 2U);  // devices 0 and 1, once each
   EXPECT_NE(s.find(R"("ts":1.000,"dur":1.500,"name":"f 1")"), std::string::npos);  // ns → µs, micro-batch 1
   EXPECT_EQ(s.substr(s.size() - 4), "\n]}\n");
+}
+
+// A run's outputs appear together or not at all: when the second of three
+// cannot be renamed (its temporary is gone), the first, already renamed, is
+// removed again and the third never appears.
+TEST(StreamingWriters, OutputsAreCommittedTogetherOrNotAtAll) {
+  const TempDir dir;
+  const auto write = [](const AtomicFile& f) { std::ofstream(f.temporary()) << "x"; };
+  {
+    AtomicFile a((dir.path / "a").string()), b((dir.path / "b").string()), c((dir.path / "c").string());
+    for (const AtomicFile* f : {&a, &b, &c}) write(*f);
+    fs::remove(b.temporary());
+    EXPECT_THROW(commit_together({&a, &b, &c}), std::runtime_error);
+  }
+  EXPECT_EQ(dir.files(), 0U);
+  {
+    AtomicFile a((dir.path / "a").string()), b((dir.path / "b").string());
+    for (const AtomicFile* f : {&a, &b}) write(*f);
+    commit_together({&a, &b});
+  }
+  EXPECT_TRUE(fs::exists(dir.path / "a"));
+  EXPECT_TRUE(fs::exists(dir.path / "b"));
+  EXPECT_EQ(dir.files(), 2U);
 }
 
 }  // namespace

@@ -171,7 +171,9 @@ std::vector<std::pair<int, int>> flows_of(int devices, const std::string& flows,
   const run::Catalog catalog;
   const auto s =
       run::parse_scenario(catalog, scenario(devices, flows, "1 us", seed), "t.yaml", {}, std::nullopt);
-  workload::ClusterShape shape{devices, 1, seed};
+  workload::ClusterShape shape;
+  shape.devices = devices;
+  shape.seed = seed;
   const auto g = s.workload->lower(shape).graph;
   std::vector<std::pair<int, int>> out;
   for (const auto& t : g.tasks()) {

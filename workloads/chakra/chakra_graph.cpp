@@ -253,10 +253,10 @@ task::CollectiveWork Merger::collective(const std::vector<NodeRef>& nodes, const
     }
   }
   const auto p = static_cast<std::int64_t>(members.size());
-  if (static_cast<double>(p) * static_cast<double>(p - 1) > kMaxTransfers) {
+  if (static_cast<double>(p) * static_cast<double>(p - 1) > o_.max_transfers) {
     fail(lead, "pg_name", fmt::format("a collective over {} ranks runs about {:.3g} point-to-point transfers, more than "
-                                      "the {:.0e} orrery simulates in memory",
-                                      p, 2.0 * static_cast<double>(p) * static_cast<double>(p - 1), kMaxTransfers));
+                                      "limits.tasks = {:.3g} (raise it deliberately with --max-tasks N)",
+                                      p, 2.0 * static_cast<double>(p) * static_cast<double>(p - 1), o_.max_transfers));
   }
   task::CollectiveWork w;
   w.op = op_of(*n.comm_type, n.density.has_value());

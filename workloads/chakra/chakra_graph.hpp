@@ -64,6 +64,7 @@ struct MergeOptions {
   std::string groups_file;              // for messages
   std::string algorithm = "auto";       // for collectives without orrery_algorithm
   const task::CollectiveNames* names = nullptr;  // to check orrery_algorithm (null: not checked)
+  double max_transfers = 2e7;  // the scenario's limits.tasks: a collective's p² transfers at most
 };
 
 [[nodiscard]] ImportedTrace merge_ranks(const std::vector<RankTrace>& ranks, const MergeOptions& options);

@@ -37,6 +37,7 @@ ChakraParams ChakraParams::read(config::Reader& r, const CollectiveNames& names)
   std::vector<std::string> algorithms{"auto"};
   for (auto& a : names.algorithms()) algorithms.push_back(std::move(a));
   MergeOptions options;
+  options.max_transfers = r.limits().tasks;
   options.algorithm = r.choice("algorithm", algorithms, "auto",
                                "the algorithm of collective nodes that name none (orrery_algorithm): `auto` (the "
                                "least predicted time on the cluster's routes) or a registered one");

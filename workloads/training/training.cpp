@@ -32,7 +32,6 @@ Offload offload_named(const std::string& s) { return s == "cpu" ? Offload::kCpu 
 void TrainingParams::check_batch() {
   TrainingParams& p = *this;
   const TransformerSpec& m = p.model;
-  const ParallelPlan& plan = p.plan;
   const auto check = [&](bool ok, const std::string& key, const std::string& message) {
     if (!ok) throw ConfigError(p.at[key], "workload." + key, message);
   };
@@ -42,7 +41,7 @@ void TrainingParams::check_batch() {
                       plan.dp, p.micro_batch * plan.dp));
   // Sizes whose products the lowering forms in 64-bit integers (tokens ×
   // hidden × vocabulary for the output layer, tokens × hidden × seq_len for
-  // attention) stay below 2^62; the graph stays below kMaxTasks tasks.
+  // attention) stay below 2^62; the graph stays below limits.tasks tasks.
   const double tokens = static_cast<double>(p.micro_batch) * static_cast<double>(m.seq_len);
   const double product = tokens * static_cast<double>(m.hidden) *
                          static_cast<double>(std::max({m.vocab, m.ffn_hidden, m.seq_len}));
@@ -54,10 +53,11 @@ void TrainingParams::check_batch() {
     // Each replica runs F, B (and W) of every micro-batch on every virtual stage.
     const double tasks = static_cast<double>(plan.dp) * static_cast<double>(p.micro_batches()) *
                          static_cast<double>(vstages) * 3;
-    check(tasks <= kMaxTasks, "training.global_batch",
-          fmt::format("dp {} × {} micro-batches × {} model chunks × 3 passes = {:.3g} tasks, more than the {:.0e} "
-                      "orrery holds in memory (a few GB); lower global_batch or raise micro_batch",
-                      plan.dp, p.micro_batches(), vstages, tasks, kMaxTasks));
+    check(tasks <= max_tasks, "training.global_batch",
+          fmt::format("dp {} × {} micro-batches × {} model chunks × 3 passes = {:.3g} tasks, more than limits.tasks "
+                      "= {:.3g} (about 150 bytes each); lower global_batch, raise micro_batch, or raise the limit "
+                      "deliberately (--max-tasks N)",
+                      plan.dp, p.micro_batches(), vstages, tasks, max_tasks));
     const std::string chunks = p.schedule->check_chunks(plan.vpp, "vpp");
     check(chunks.empty(), "parallel.vpp", chunks);
     const std::string why = p.schedule->check(PipelineShape{plan.pp, static_cast<int>(p.micro_batches()), plan.vpp});
@@ -69,6 +69,7 @@ void TrainingParams::check_batch() {
 
 TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& schedules) {
   TrainingParams p;
+  p.max_tasks = r.limits().tasks;
   p.layers_at = r.where("model");
   r.section("model", "the transformer", true, [&](config::Reader& m) { p.model = TransformerSpec::read(m); });
   p.plan_at = r.where("parallel");

@@ -79,6 +79,7 @@ struct TrainingParams {
   bool profiled = false;
   std::vector<Duration> forward, backward, weight, comm;
 
+  double max_tasks = config::Limits{}.tasks;  // the scenario's limits.tasks
   SourceLocation plan_at, batch_at, layers_at, device_at;
   std::map<std::string, SourceLocation> at;  // nested keys ("parallel.pp") for checks made after reading
 
@@ -146,9 +147,6 @@ struct VocabCosts {
   double stats_bytes = 0;   // the softmax's partial max and sum, all-reduced
 };
 
-// The most tasks an iteration's graph may hold: about 200 bytes each with
-// their edges, a few GB in all.
-inline constexpr double kMaxTasks = 2e7;
 
 // The share of the priced compute time above which a run warns that its
 // prediction stands on default efficiencies rather than measurements.
