@@ -45,6 +45,11 @@ if(NOT ORRERY_SANITIZE)
   add_test(NAME sweep_slurm COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_sweep_slurm.sh ${ORRERY_BIN} ${QUICKSTART})
   set_tests_properties(sweep_2x2 PROPERTIES TIMEOUT 300)
   set_tests_properties(sweep_slurm PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
+  # 30 mutated scenarios through `orrery run -o`: exit 0/1/2 only, no signal,
+  # no output left behind on failure, none far past its bound (scripts/fuzz_replay.py).
+  add_test(NAME fuzz_replay COMMAND ${ORRERY_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/fuzz_replay.py ${ORRERY_BIN}
+           --count 30 --seed 7 --jobs 1 --keep ${CMAKE_CURRENT_BINARY_DIR}/fuzz-replay-failures)
+  set_tests_properties(fuzz_replay PROPERTIES TIMEOUT 300)
 endif()
 # scripts/scaling_study.sh on its two smallest points (tests/scripts/test_scaling_study.sh).
 add_test(NAME scaling_study_smoke COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_scaling_study.sh ${ORRERY_BIN} ${ORRERY_PYTHON})

@@ -32,6 +32,7 @@ ScenarioArgs scenario_args(const po::variables_map& vm) {
   }
   // The same as --set limits.tasks=N, so the resolved scenario records it.
   if (vm.count("max-tasks")) a.sets.push_back(fmt::format("limits.tasks={}", vm["max-tasks"].as<double>()));
+  if (vm.count("max-events")) a.sets.push_back(fmt::format("limits.events={}", vm["max-events"].as<double>()));
   return a;
 }
 
@@ -40,7 +41,9 @@ void scenario_options(po::options_description& d) {
                   "override a value: key.path=value, a YAML flow list or map too (repeatable)")(
       "seed", po::value<std::int64_t>(), "seed (overrides the scenario's)")(
       "max-tasks", po::value<double>(),
-      "raise (or lower) the cap on tasks in one lowered graph, limits.tasks (default 2e7, about 150 bytes each)");
+      "raise (or lower) the cap on tasks in one lowered graph, limits.tasks (default 2e7, about 150 bytes each)")(
+      "max-events", po::value<double>(),
+      "raise (or lower) the cap on a run's estimated events, limits.events (default 1e9: minutes to ten minutes)");
 }
 
 }  // namespace orrery::cli

@@ -1,5 +1,5 @@
 // The options every command that reads a scenario shares: the scenario file
-// (positional), --set, --seed and --max-tasks, parsed with Boost.Program_options.
+// (positional), --set, --seed, --max-tasks and --max-events, parsed with Boost.Program_options.
 #pragma once
 
 #include <boost/program_options.hpp>
@@ -22,9 +22,10 @@ struct ScenarioArgs {
 boost::program_options::variables_map parse(const std::vector<std::string>& args,
                                             const boost::program_options::options_description& named);
 // The scenario file, --set and --seed of a parse (a negative seed is a
-// ConfigError); --max-tasks N becomes the last --set, limits.tasks=N.
+// ConfigError); --max-tasks N and --max-events N become the last --sets,
+// limits.tasks=N and limits.events=N.
 ScenarioArgs scenario_args(const boost::program_options::variables_map& vm);
-// Adds --set, --seed and --max-tasks to `d`.
+// Adds --set, --seed, --max-tasks and --max-events to `d`.
 void scenario_options(boost::program_options::options_description& d);
 
 }  // namespace orrery::cli

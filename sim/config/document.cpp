@@ -193,10 +193,10 @@ Document Document::load_file(const std::string& path) {
   return parse(text.str(), path);
 }
 
-std::string Document::section_knowing(const std::string& key, const std::string& path) const {
+std::string Document::closest(const Sections& sections, const std::string& key, const std::string& path) {
   std::string best;
   std::size_t best_shared = 0;
-  for (const auto& [section, keys] : known_) {
+  for (const auto& [section, keys] : sections) {
     if (section == path || std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
     std::size_t shared = 0;  // characters of the path in common: siblings first
     while (shared < section.size() && shared < path.size() && section[shared] == path[shared]) ++shared;
@@ -205,6 +205,12 @@ std::string Document::section_knowing(const std::string& key, const std::string&
       best_shared = shared;
     }
   }
+  return best;
+}
+
+std::string Document::section_knowing(const std::string& key, const std::string& path) const {
+  std::string best = closest(known_, key, path);
+  if (best.empty() && later_) best = closest(later_(), key, path);
   return best;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -51,9 +52,17 @@ class Document {
   // The full path of a section read so far that knows `key`, other than `path`
   // itself: the closest by shared prefix; "" when none.
   [[nodiscard]] std::string section_knowing(const std::string& key, const std::string& path) const;
+  // The keys of sections not read yet (path -> keys), asked by
+  // section_knowing only when no section read so far knows the key: the
+  // scenario reader describes them (`parallel` is read before `training`, so
+  // `global_batch` under parallel needs them).
+  using Sections = std::map<std::string, std::vector<std::string>>;
+  void set_later_sections(std::function<Sections()> f) { later_ = std::move(f); }
 
  private:
-  mutable std::map<std::string, std::vector<std::string>> known_;
+  [[nodiscard]] static std::string closest(const Sections& sections, const std::string& key, const std::string& path);
+  mutable Sections known_;
+  std::function<Sections()> later_;
 };
 
 // Splits "a.b[2].c" (or "a.b.2.c") into its parts a, b, 2, c; throws

@@ -47,6 +47,12 @@ struct Limits {
   // a Chakra collective's transfers. About 150 bytes each with their times and dependencies, so
   // the default, 2·10^7, is a few GB.
   double tasks = 2e7;
+  // Events one run may take, estimated before it starts (sim/exec/executor.hpp:
+  // two per task and per collective transfer run on its own). The engine runs
+  // 1.5 M (flow network, large components) to 20 M (hold model) events a second
+  // on the 2-core machine of docs/ARCHITECTURE.md, so 10^9 is minutes to about
+  // ten minutes: beyond it a scenario is more likely a mistake than a study.
+  double events = 1e9;
 };
 
 class Reader {

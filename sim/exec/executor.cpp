@@ -65,6 +65,7 @@ task::TaskTimes Executor::run() {
     check_task(i);
     waiting_[i] = graph_.predecessor_count(TaskId(static_cast<std::int32_t>(i)));
   }
+  if (event_budget_ > 0) check_events();
   // Tasks with no predecessors start at time zero, in task order; then the
   // sources begin.
   engine_.schedule_at(engine_.now(), [this, n] {
@@ -174,6 +175,28 @@ void Executor::release_later(TaskId t) {
   later_successors_.erase(it);
   for (TaskId s : waiting) {
     if (--waiting_[static_cast<std::size_t>(s.value())] == 0) ready(s);
+  }
+}
+
+void Executor::check_events() {
+  // The plan cache lowers each collective shape once, as the run would.
+  const bool each_transfer = every_transfer_ || !network_.contention_free();
+  double transfers = 0;
+  if (each_transfer && collectives_) {
+    for (std::size_t i = 0; i < graph_.size(); ++i) {
+      const Task& t = graph_.task(TaskId(static_cast<std::int32_t>(i)));
+      if (const auto* k = std::get_if<CollectiveWork>(&t.work)) {
+        transfers += static_cast<double>(plans_->get(*k).plan->transfers.size());
+      }
+    }
+  }
+  const double events = 2.0 * (static_cast<double>(graph_.size()) + transfers);
+  if (events > event_budget_) {
+    throw ConfigError(fmt::format(
+        "limits.events: the run would take about {:.3g} events ({} tasks and {:.3g} collective transfers, two "
+        "events each), more than limits.events = {:.3g}; shrink the scenario, use network.model: analytic (its "
+        "collectives are one event each), or raise the limit deliberately (--max-events N)",
+        events, graph_.size(), transfers, event_budget_));
   }
 }
 

@@ -63,6 +63,10 @@ class Executor final : public TaskSink {
   // run as one event at the end of their plan's critical path, with the same
   // times, link usage and spans (see NetworkService::contention_free).
   void run_every_transfer(bool on) { every_transfer_ = on; }
+  // Refuses, before anything runs, a graph whose estimated events exceed
+  // `events` (limits.events): about two per task and, where collectives run
+  // transfer by transfer, two per transfer of their plans. 0: no budget.
+  void event_budget(double events) { event_budget_ = events; }
   // A source that submits tasks while the run goes; it must outlive run().
   void add_source(TaskSource& source) { sources_.push_back(&source); }
   // Told the share of tasks finished, every 4,096 tasks and at the end.
@@ -161,6 +165,8 @@ class Executor final : public TaskSink {
   std::unordered_map<const LoweredPlan*, TimedPlan> timed_plans_;
   std::unordered_map<const models::CollectivePlan*, std::vector<std::shared_ptr<const CriticalPath>>> paths_;
   bool every_transfer_ = false;
+  double event_budget_ = 0;
+  void check_events();
   bool records_spans_ = false;  // a sink was given
 
   std::vector<int> waiting_;  // unfinished predecessors per task

@@ -97,7 +97,7 @@ void read_scenario(config::Reader& r, const Catalog& catalog, Scenario& s) {
   r.check(seed >= 0, "seed", "must not be negative");
   s.seed = static_cast<std::uint64_t>(seed);
   // Limits first: every section below is checked against them.
-  r.section("limits", "caps on what a scenario may ask for, raised deliberately (--max-tasks)", false,
+  r.section("limits", "caps on what a scenario may ask for, raised deliberately (--max-tasks, --max-events)", false,
             [&](config::Reader& l) {
               s.limits.tasks = l.optional<double>(
                   "tasks", config::Limits{}.tasks,
@@ -105,6 +105,12 @@ void read_scenario(config::Reader& r, const Catalog& catalog, Scenario& s) {
                   "bytes each: 2e7 is a few GB");
               l.check(s.limits.tasks >= 1 && s.limits.tasks <= 1e12, "tasks",
                       fmt::format("must be in [1, 1e12], got {}", s.limits.tasks));
+              s.limits.events = l.optional<double>(
+                  "events", config::Limits{}.events,
+                  "events one run may take, estimated before it starts (two per task and per collective "
+                  "transfer run on its own); 1e9 is minutes to ten minutes");
+              l.check(s.limits.events >= 1 && s.limits.events <= 1e15, "events",
+                      fmt::format("must be in [1, 1e15], got {}", s.limits.events));
             });
   r.set_limits(&s.limits);
   s.collectives = catalog.collective_library;
@@ -118,6 +124,35 @@ void read_scenario(config::Reader& r, const Catalog& catalog, Scenario& s) {
             [&](config::Reader& p) { s.policies = horizon::read_policies(p, catalog.policies); });
   r.finish();
 }
+
+namespace {
+
+// Every section's keys as describe mode documents them (path -> keys): the
+// top level's, and the workload kind's the document names, for suggestions of
+// keys that belong to a section read later.
+void add_sections(const std::vector<config::KeyDoc>& docs, const std::string& path, config::Document::Sections& out) {
+  auto& keys = out[path];
+  for (const auto& d : docs) {
+    keys.push_back(d.key);
+    if (!d.children.empty()) add_sections(d.children, path.empty() ? d.key : path + "." + d.key, out);
+  }
+}
+
+config::Document::Sections described_sections(const Catalog& catalog, const YAML::Node& root) {
+  config::Document::Sections out;
+  std::vector<config::KeyDoc> top;
+  config::Reader r(&top);
+  Scenario unused;
+  read_scenario(r, catalog, unused);
+  add_sections(top, "", out);
+  const YAML::Node workload = root.IsMap() ? root["workload"] : YAML::Node();
+  const YAML::Node kind = workload.IsMap() ? workload["kind"] : YAML::Node();
+  std::vector<config::KeyDoc> docs;
+  if (kind.IsScalar() && catalog.workloads.describe(kind.Scalar(), docs)) add_sections(docs, "workload", out);
+  return out;
+}
+
+}  // namespace
 
 Scenario parse_document(const Catalog& catalog, config::Document doc, const std::vector<std::string>& sets,
                         std::optional<std::uint64_t> seed) {
@@ -133,6 +168,7 @@ Scenario parse_document(const Catalog& catalog, config::Document doc, const std:
     doc.set(path, kv.substr(eq + 1));
   }
   if (seed) doc.set("seed", std::to_string(*seed));
+  doc.set_later_sections([&catalog, root = doc.root()] { return described_sections(catalog, root); });
   Scenario s;
   s.file = doc.file();
   YAML::Node resolved(YAML::NodeType::Map);

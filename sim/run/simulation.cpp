@@ -123,6 +123,7 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   exec::Executor executor(engine, cluster, *network, graph, rec.records_timeline() ? &rec : nullptr,
                           scenario.collectives.get(), &context.plans());
   executor.run_every_transfer(scenario.full);
+  executor.event_budget(scenario.limits.events);
   const std::unique_ptr<workload::RunningWorkload> running =
       scenario.workload->start(shape, lowered, context.pricing());
   if (running && executed) {

@@ -1,7 +1,8 @@
 // `limits.tasks` (and --max-tasks, which sets it): the cap on one lowered
 // graph's tasks is the scenario's to raise or lower, exactly at the count the
 // message gives: training's dp × micro-batches × model chunks × 3 passes, and
-// traffic's n(n − 1) all-to-all flows.
+// traffic's n(n − 1) all-to-all flows. `limits.events` (--max-events): the
+// run's events estimated before it starts, checked against a ring's count.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -60,6 +61,23 @@ TEST(Limits, TrafficFlowsAreCappedAtTheScenariosLimit) {
   EXPECT_EQ(error_of(kTraffic, {"limits.tasks=56"}), "(no error)");
   const std::string e = error_of(kTraffic, {"limits.tasks=55"});
   EXPECT_NE(e.find("all_to_all over 8 devices is 56 flows, more than limits.tasks = 55"), std::string::npos) << e;
+}
+
+// A ring all-reduce over 8 ranks runs 2 × 8 × 7 = 112 transfers (2(p−1)
+// steps of p): one task and 112 transfers, two events each, on a network that
+// runs them one by one (flow); one task, two events, where a contention-free
+// network runs the collective as one event (analytic).
+TEST(Limits, EventsAreEstimatedBeforeTheRun) {
+  std::string ring = kTraffic;
+  ring.replace(ring.find("  flows:"), std::string::npos,
+               "  collectives:\n    - { op: all_reduce, bytes: \"1 MiB\", algorithm: ring }\n");
+  std::string flow = ring;
+  flow.replace(flow.find("model: analytic"), 15, "model: flow");
+  EXPECT_EQ(error_of(flow, {"limits.events=226"}), "(no error)");
+  const std::string e = error_of(flow, {"limits.events=225"});
+  EXPECT_NE(e.find("about 226 events (1 tasks and 112 collective transfers"), std::string::npos) << e;
+  EXPECT_EQ(error_of(ring, {"limits.events=2"}), "(no error)");
+  EXPECT_NE(error_of(ring, {"limits.events=1"}).find("about 2 events"), std::string::npos);
 }
 
 TEST(Limits, TheLimitIsRecordedAndChecked) {

@@ -148,8 +148,9 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
             fmt::format("Megatron's distributed optimizer and ZeRO stage {} both shard the optimizer; choose one",
                         p.zero_stage));
   });
+  p.device_at = r.where("compute");  // the workload mapping when the section is absent
   r.section("compute", "how long operations take", false, [&](config::Reader& c) {
-    p.device_at = c.where("model");
+    if (c.has("model")) p.device_at = c.where("model");
     const std::vector<std::string> models{"device", "profiled"};
     p.profiled = c.choice("model", models, "device",
                           "device: every operation priced by the cluster's device model; profiled: measured "
