@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <string>
 
 #include "models/data_dir.hpp"
 #include "topologies/chain.hpp"
@@ -99,18 +100,17 @@ void read_scenario(config::Reader& r, const Catalog& catalog, Scenario& s) {
   // Limits first: every section below is checked against them.
   r.section("limits", "caps on what a scenario may ask for, raised deliberately (--max-tasks, --max-events)", false,
             [&](config::Reader& l) {
-              s.limits.tasks = l.optional<double>(
-                  "tasks", config::Limits{}.tasks,
-                  "tasks in one lowered graph (training passes, traffic transfers, a Chakra collective's transfers), about 150 "
-                  "bytes each: 2e7 is a few GB");
-              l.check(s.limits.tasks >= 1 && s.limits.tasks <= 1e12, "tasks",
-                      fmt::format("must be in [1, 1e12], got {}", s.limits.tasks));
-              s.limits.events = l.optional<double>(
-                  "events", config::Limits{}.events,
-                  "events one run may take, estimated before it starts (two per task and per collective "
-                  "transfer run on its own); 1e9 is minutes to ten minutes");
-              l.check(s.limits.events >= 1 && s.limits.events <= 1e15, "events",
-                      fmt::format("must be in [1, 1e15], got {}", s.limits.events));
+              const auto cap = [&l](const char* key, double fallback, const char* most, const char* help) {
+                const double v = l.optional<double>(key, fallback, help);
+                l.check(v >= 1 && v <= std::stod(most), key, fmt::format("must be in [1, {}], got {}", most, v));
+                return v;
+              };
+              s.limits.tasks = cap("tasks", config::Limits{}.tasks, "1e12",
+                                   "tasks in one lowered graph (training passes, traffic transfers, a Chakra "
+                                   "collective's transfers), about 150 bytes each: 2e7 is a few GB");
+              s.limits.events = cap("events", config::Limits{}.events, "1e15",
+                                    "events one run may take, estimated before it starts (two per task and per "
+                                    "collective transfer run on its own); 1e9 is minutes to ten minutes");
             });
   r.set_limits(&s.limits);
   s.collectives = catalog.collective_library;
