@@ -16,6 +16,9 @@ add_test(NAME cli_progress COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/progress.sh $
 add_test(NAME cli_signal_cleanup
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/signal_cleanup.sh ${ORRERY_BIN} ${PROJECT_SOURCE_DIR}/scenarios/megatron_1t.yaml)
 set_tests_properties(cli_signal_cleanup PROPERTIES SKIP_RETURN_CODE 77)
+# A write error (the file size limit standing in for a full disk): exit 1, nothing left.
+add_test(NAME cli_full_disk
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/full_disk.sh ${ORRERY_BIN} ${PROJECT_SOURCE_DIR}/scenarios/gpipe_training.yaml)
 # Every published comparison within its bound, and scenarios/README.md's table as this build prints it.
 add_test(NAME validation_report
          COMMAND ${ORRERY_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/validate.py ${ORRERY_BIN} --check --jobs 2

@@ -13,10 +13,12 @@
 #include "sim/cli/commands.hpp"
 #include "sim/core/error.hpp"
 #include "sim/trace/atomic_file.hpp"
+#include "sim/trace/writers.hpp"
 
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
+  orrery::trace::hdf5_no_exit_cleanup();
   orrery::trace::remove_temporaries_on_signals();
   try {
     return orrery::cli::dispatch(argc, argv);

@@ -143,6 +143,8 @@ struct Hdf5Writer::Open {
   h5::AppendTable counters;
 };
 
+void hdf5_no_exit_cleanup() { (void)H5dont_atexit(); }
+
 Hdf5Writer::Hdf5Writer(const std::string& path) : out_(std::make_unique<AtomicFile>(path)) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions, not stderr dumps
   open_ = std::make_unique<Open>(out_->temporary());
@@ -165,6 +167,10 @@ void Hdf5Writer::finish(const Recorder& rec, const RunInfo& info) {
   write_links(f.file, rec);
   write_memory(f.file, rec);
   write_tables(f.file, rec);
+  // Everything to the file now, so that a write error (a full disk) is seen:
+  // HDF5 writes its metadata at close, whose status a destructor cannot report.
+  const std::string what = fmt::format("'{}' (is the disk full?)", out_->path());
+  h5::ok(H5Fflush(f.file, H5F_SCOPE_GLOBAL), what.c_str());
   open_.reset();  // closes the file
 }
 

@@ -42,7 +42,7 @@ std::string micros(std::int64_t ns) { return fmt::format("{}.{:03}", ns / 1000, 
 
 PerfettoWriter::PerfettoWriter(const std::string& path, const Recorder& rec)
     : file_(path), out_(file_.temporary(), std::ios::binary), rec_(rec) {
-  if (!out_) throw std::runtime_error(fmt::format("cannot write '{}'", file_.temporary()));
+  if (!out_) throw std::runtime_error(fmt::format("cannot write '{}' (is the disk full?)", file_.path()));
   out_ << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
 }
 
@@ -79,9 +79,9 @@ void PerfettoWriter::counter(const CounterSample& c) {
 void PerfettoWriter::finish() {
   out_ << "\n]}\n";
   out_.flush();
-  if (!out_) throw std::runtime_error(fmt::format("cannot write '{}'", file_.temporary()));
+  if (!out_) throw std::runtime_error(fmt::format("cannot write '{}' (is the disk full?)", file_.path()));
   out_.close();
-  if (!out_) throw std::runtime_error(fmt::format("cannot write '{}'", file_.temporary()));
+  if (!out_) throw std::runtime_error(fmt::format("cannot write '{}' (is the disk full?)", file_.path()));
 }
 
 }  // namespace orrery::trace

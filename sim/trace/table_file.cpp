@@ -63,6 +63,9 @@ void write_table_h5(const std::string& path, const ColumnTable& t, const RunInfo
       }
     }
     h5::string_array_attribute(g, "columns", names);
+    // A write error is seen here, not lost at close.
+    const std::string what = fmt::format("'{}' (is the disk full?)", path);
+    h5::ok(H5Fflush(file, H5F_SCOPE_GLOBAL), what.c_str());
   }
   out.commit();
 }

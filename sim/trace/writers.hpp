@@ -28,6 +28,12 @@ struct RunInfo {
   double wall_s = 0;
 };
 
+// Call first thing in main(), before any HDF5 call: HDF5 then installs no
+// exit handler. The writers close every file they open; HDF5's handler, after a
+// write had failed (a full disk), closed the half-written file again and
+// crashed (SIGSEGV in H5F__close_cb at exit).
+void hdf5_no_exit_cleanup();
+
 class Hdf5Writer final : public TimelineObserver {
  public:
   explicit Hdf5Writer(const std::string& path);
