@@ -9,6 +9,7 @@
 #include <iostream>
 #include <optional>
 
+#include "models/data_dir.hpp"
 #include "orrery/version.hpp"
 #include "sim/cli/command_help.hpp"
 #include "sim/cli/cost_command.hpp"
@@ -348,7 +349,8 @@ int dispatch(int argc, char** argv) {
     return 0;
   }
   if (cmd == "--version") {
-    std::cout << fmt::format("orrery {}\n", kVersion);
+    // The data folder too: which device files and calibration tables this binary reads (models/data_dir.hpp).
+    std::cout << fmt::format("orrery {}\ndata: {}\n", kVersion, models::data_dir());
     return 0;
   }
   // `--help` of the commands whose usage is a line or two (run, cost and

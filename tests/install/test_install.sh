@@ -48,6 +48,9 @@ file_of() { "$@" describe device H100-SXM5-80GB 2>&1 | sed -n 's/^  file: //p'; 
 got=$(file_of "$bin")
 [[ $got == "$prefix/share/orrery/models/devices/H100-SXM5-80GB.yaml" ]]
 check data-in-prefix $? "file: '$got'"
+got=$("$bin" --version | sed -n 's/^data: //p')
+[[ $got == "$prefix/share/orrery" ]]
+check version-names-data $? "data: '$got'"
 mkdir -p "$tmp/elsewhere/models/devices"
 cp "$source_dir/models/devices/H100-SXM5-80GB.yaml" "$tmp/elsewhere/models/devices/"
 got=$(ORRERY_DATA_DIR=$tmp/elsewhere file_of "$bin")
