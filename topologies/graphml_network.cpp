@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "sim/core/suggest.hpp"
+#include "sim/core/text_file.hpp"
 #include "topologies/graphml_layout.hpp"
 #include "topologies/graphml_routes.hpp"
 
@@ -285,20 +286,7 @@ std::shared_ptr<const GraphmlNetwork> parse_graphml_network(std::string text, co
 }
 
 std::shared_ptr<const GraphmlNetwork> read_graphml_network(const std::string& path, const std::string& key_path) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
-    throw ValueError(fmt::format("GraphML file '{}' is not a regular file", path));
-  }
-  if (!ec && std::filesystem::is_regular_file(status) && std::filesystem::file_size(path, ec) > kMaxGraphmlBytes) {
-    throw ValueError(fmt::format("GraphML file '{}' is larger than 1 GiB", path));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ValueError(fmt::format("cannot open GraphML file '{}'", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw ValueError(fmt::format("cannot read GraphML file '{}'", path));
-  return parse_graphml_network(text.str(), path, key_path);
+  return parse_graphml_network(read_text_file(path, "GraphML file", kMaxGraphmlBytes), path, key_path);
 }
 
 }  // namespace orrery::topo

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <vector>
 
+#include "sim/core/text_file.hpp"
+
 namespace orrery::config {
 
 namespace {
@@ -173,24 +175,14 @@ Document Document::parse(const std::string& text, const std::string& file_name) 
 }
 
 Document Document::load_file(const std::string& path) {
-  // A scenario is a file of text: not a FIFO or a device (read forever), not
-  // more than kMaxScenarioBytes.
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
-    throw ConfigError(fmt::format("scenario file '{}' is not a regular file", path));
+  std::string text;
+  try {
+    text = read_text_file(path, "scenario file", kMaxScenarioBytes,
+                          "; a scenario is a short text (traces and flow lists go in the files it names)");
+  } catch (const ValueError& e) {
+    throw ConfigError(e.what());
   }
-  if (!ec && std::filesystem::is_regular_file(status) && std::filesystem::file_size(path, ec) > kMaxScenarioBytes) {
-    throw ConfigError(fmt::format("scenario file '{}' is larger than {} MiB; a scenario is a short text (traces and "
-                                  "flow lists go in the files it names)",
-                                  path, kMaxScenarioBytes >> 20));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(fmt::format("cannot open scenario file '{}'", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw ConfigError(fmt::format("cannot read scenario file '{}'", path));
-  return parse(text.str(), path);
+  return parse(text, path);
 }
 
 std::string Document::closest(const Sections& sections, const std::string& key, const std::string& path) {

@@ -8,7 +8,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "sim/core/text_file.hpp"
 #include "workloads/chakra/chakra_trace.hpp"
+
 
 namespace orrery::workload::chakra {
 
@@ -53,24 +55,9 @@ std::string ranks_text(const std::vector<std::string>& files) {
   return have.size() > 8 ? out + ", ..." : out;
 }
 
-// The whole file; `what` names it in the message when it cannot be opened.
-// A regular file of at most 1 GiB (what the GraphML and scenario readers take
-// too): a FIFO or a device named like a trace would otherwise be read for ever.
+// The whole file, at most 1 GiB as the GraphML reader takes (sim/core/text_file.hpp).
 std::string read_file(const std::string& path, std::string_view what) {
-  constexpr std::uintmax_t kMaxBytes = std::uintmax_t{1} << 30;
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (!ec && fs::exists(status) && !fs::is_regular_file(status)) {
-    throw ValueError(fmt::format("{} '{}' is not a regular file", what, path));
-  }
-  if (!ec && fs::is_regular_file(status) && fs::file_size(path, ec) > kMaxBytes) {
-    throw ValueError(fmt::format("{} '{}' is larger than orrery's cap of 1 GiB", what, path));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ValueError(fmt::format("cannot open {} '{}'", what, path));
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return read_text_file(path, what, std::uintmax_t{1} << 30);
 }
 
 }  // namespace
