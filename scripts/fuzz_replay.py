@@ -17,11 +17,16 @@ representative` under a time and an address-space limit. A mutant fails the repl
     output or with a temporary beside it;
   * it exits 1 or 2 with no message on stderr.
 
+With --corpus DIR the inputs are instead the scenario-reader entries of a
+libFuzzer corpus (scripts/fuzz.sh leaves one in build/fuzz/corpus): the first
+byte picks the reader (0 or 1 mod 4: the scenario reader), the rest is the
+YAML and, after a line "--set", one key.path=value per line, given as --set.
+
 Failing mutants are kept in --keep (default fuzz-replay-failures/) with the
 program's stderr. Exits 0 when every mutant passed.
 
   scripts/fuzz_replay.py ORRERY [--count N] [--seed S] [--timeout SEC]
-                          [--memory-gb G] [--jobs J] [--keep DIR]
+                          [--memory-gb G] [--jobs J] [--keep DIR] [--corpus DIR]
 """
 import argparse
 import concurrent.futures
@@ -103,13 +108,23 @@ def limits(memory_gb):
     return apply
 
 
+def sets_of(path):
+    """The --set lines stored beside a corpus entry (PATH.sets), as arguments."""
+    try:
+        with open(path + ".sets", encoding="utf-8", errors="replace") as f:
+            lines = [l for l in f.read().split("\n") if "=" in l and "\x00" not in l]  # argv holds no NUL
+    except FileNotFoundError:
+        return []
+    return [arg for l in lines for arg in ("--set", l)]
+
+
 def run_one(orrery, path, out_dir, timeout, memory_gb):
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(out_dir)
     # One data-parallel replica's timeline: the output path's handling is the
     # same, and the 16,384-GPU study writes 2·10^6 spans instead of 2.5·10^8.
     cmd = [orrery, "run", path, "-o", os.path.join(out_dir, "r.h5"), "--record-devices", "representative", "--quiet",
-           "--json"]
+           "--json"] + sets_of(path)
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=limits(memory_gb))
     try:
@@ -143,6 +158,7 @@ def main():
     ap.add_argument("--memory-gb", type=float, default=8)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--keep", default="fuzz-replay-failures")
+    ap.add_argument("--corpus", help="replay a libFuzzer corpus's scenario entries instead of mutating")
     a = ap.parse_args()
     orrery = os.path.abspath(a.orrery)
     rng = random.Random(a.seed)
@@ -152,7 +168,21 @@ def main():
         shutil.copytree(os.path.join(ROOT, "scenarios"), scen)
         sources = sorted(f for f in os.listdir(scen) if f.endswith(".yaml"))
         jobs = []
-        for i in range(a.count):
+        corpus = sorted(os.listdir(a.corpus)) if a.corpus else []
+        for i, entry in enumerate(corpus):
+            with open(os.path.join(a.corpus, entry), "rb") as f:
+                data = f.read()
+            if not data or data[0] % 4 > 1:
+                continue  # another reader's input (CSV)
+            text, _, sets = data[1:].partition(b"\n--set\n")
+            path = os.path.join(scen, f"zz_corpus_{i:05d}.yaml")
+            with open(path, "wb") as f:
+                f.write(text)
+            if sets:
+                with open(path + ".sets", "wb") as f:
+                    f.write(sets)
+            jobs.append((i, entry, path, os.path.join(work, f"out{i:05d}")))
+        for i in range(0 if a.corpus else a.count):
             name = rng.choice(sources)
             with open(os.path.join(scen, name), encoding="utf-8") as f:
                 text = f.read()
@@ -201,8 +231,9 @@ def main():
                 counts[verdict] = counts.get(verdict, 0) + 1
                 if not verdict.startswith("exit"):
                     failures.append((i, name, path, verdict, detail, err))
-        print("fuzz_replay: {} mutants of {} scenarios (seed {}): {}".format(
-            a.count, len(sources), a.seed, ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))))
+        what = (f"{len(jobs)} scenario entries of the corpus {a.corpus}" if a.corpus else
+                f"{a.count} mutants of {len(sources)} scenarios (seed {a.seed})")
+        print("fuzz_replay: {}: {}".format(what, ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))))
         if failures:
             os.makedirs(a.keep, exist_ok=True)
             for i, name, path, verdict, detail, err in sorted(failures):
