@@ -3,8 +3,8 @@
 # end-to-end tests, the golden summaries and the benchmarks' smoke runs, then
 # everything with the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 # (the unit tests are built once, there). Both are unity builds. Last, the fuzz
-# harness (scripts/fuzz.sh) runs for 40 s over the scenario reader, --set, the
-# unit parser and the CSV reader.
+# harness (scripts/fuzz.sh) runs for 20 s over the scenario reader, --set, the
+# unit parser and the CSV reader (`scripts/fuzz.sh 3600` for a long run).
 # Exits non-zero on any failure. `.ci/run` calls this.
 set -euo pipefail
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
@@ -61,6 +61,6 @@ section "asan + ubsan tests"
 # error cases and under the fuzz harness below).
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --preset asan -j "$jobs" -E '^(validation_report|golden_llama3_405b_failures|cli_bad_inputs)$'
-section "fuzz harness (40 s)"
-scripts/fuzz.sh 40
+section "fuzz harness (20 s)"
+scripts/fuzz.sh 20
 section "all tests passed"

@@ -164,6 +164,9 @@ expect scenario-fat-tree-radix "--set cluster.scale_out.radix=5: error: cluster.
 printf 'endpoints: 2\n' >"$tmp/notxml.graphml"
 f=$(spec file-notxml 'topology: {kind: file, path: notxml.graphml}')
 expect graphml-not-xml "notxml.graphml:1:1: error: topology.path: not well-formed XML: text outside the root element" topo "$f" --graphml "$tmp/out.graphml"
+mkfifo "$tmp/fifo.graphml"
+f=$(spec file-fifo 'topology: {kind: file, path: fifo.graphml}')
+expect graphml-fifo "error: topology.path: GraphML file '$tmp/fifo.graphml' is not a regular file" topo "$f"
 graphml() {  # graphml NAME TARGET BANDWIDTH: endpoints a and b, one edge a -- TARGET
   printf '<graphml>\n  <key id="k" for="node" attr.name="kind" attr.type="string"/>\n  <key id="b" for="edge" attr.name="bandwidth" attr.type="string"/>\n  <key id="l" for="edge" attr.name="latency" attr.type="string"/>\n  <graph edgedefault="undirected">\n    <node id="a"><data key="k">endpoint</data></node>\n    <node id="b"><data key="k">endpoint</data></node>\n    <edge source="a" target="%s"><data key="b">%s</data><data key="l">1 us</data></edge>\n  </graph>\n</graphml>\n' "$2" "$3" >"$tmp/$1.graphml"
 }
