@@ -15,9 +15,8 @@ namespace {
 
 class ErasureCodedCopies final : public CheckpointCopies {
  public:
-  ErasureCodedCopies(const InMemoryCheckpoint& kind, const InMemoryCheckpoint::Params& p, const CheckpointCosts& c,
-                     const NodeLayout& layout)
-      : kind_(kind), p_(p), c_(c), layout_(layout) {}
+  ErasureCodedCopies(const InMemoryCheckpoint& kind, const CheckpointCosts& c, const NodeLayout& layout)
+      : kind_(kind), p_(kind.params()), c_(c), layout_(layout) {}
 
   CheckpointStep begin(Time now) override {
     if (p_.storage_interval > Duration{} && now - last_storage_ >= p_.storage_interval)
@@ -52,8 +51,8 @@ class ErasureCodedCopies final : public CheckpointCopies {
   }
 
  private:
-  const InMemoryCheckpoint& kind_;
-  InMemoryCheckpoint::Params p_;
+  const InMemoryCheckpoint& kind_;  // outlives its copies: Setup::checkpoint holds it while replicas run
+  const InMemoryCheckpoint::Params& p_;
   CheckpointCosts c_;
   NodeLayout layout_;
   Time last_storage_ = Time::zero();
@@ -106,7 +105,7 @@ CheckpointCosts InMemoryCheckpoint::costs(const ClusterFigures& cluster) const {
 
 std::unique_ptr<CheckpointCopies> InMemoryCheckpoint::start(const CheckpointCosts& costs,
                                                              const NodeLayout& layout) const {
-  return std::make_unique<ErasureCodedCopies>(*this, p_, costs, layout);
+  return std::make_unique<ErasureCodedCopies>(*this, costs, layout);
 }
 
 int InMemoryCheckpoint::group_of(int node, const NodeLayout& layout) const {

@@ -33,6 +33,7 @@ class InMemoryCheckpoint final : public CheckpointPolicy {
   };
   static std::shared_ptr<const CheckpointPolicy> read(config::Reader& r);
   explicit InMemoryCheckpoint(Params p) : p_(std::move(p)) {}
+  [[nodiscard]] const Params& params() const { return p_; }
 
   [[nodiscard]] const PeriodicParams* periodic() const override { return &p_.periodic; }
   [[nodiscard]] CheckpointCosts costs(const ClusterFigures& cluster) const override;

@@ -84,11 +84,11 @@ Result simulate(const Setup& setup, trace::Recorder* rec, unsigned threads) {
   std::vector<std::vector<double>> restores(kRestoreSources.size(), std::vector<double>(setup.classes.size(), 0.0));
   for (std::size_t i = 0; i < n; ++i) {
     const auto r = static_cast<double>(i);
-    for (const auto& f : outs[i].failures)
-      restores[static_cast<std::size_t>(f.source)][static_cast<std::size_t>(f.cls)] += 1;
-    for (const auto& f : outs[i].failures)
+    for (const auto& f : outs[i].failures) {
       failures.add({r, f.time_s, static_cast<double>(f.cls), static_cast<double>(f.component), f.lost_s, f.down_s,
                     static_cast<double>(static_cast<int>(f.source))});
+      restores[static_cast<std::size_t>(f.source)][static_cast<std::size_t>(f.cls)] += 1;
+    }
     for (const auto& c : outs[i].checkpoints) checkpoints.add({r, c.time_s, c.progress_s, static_cast<double>(c.storage)});
     for (const auto& x : outs[i].restarts) restarts.add({r, x.start_s, x.end_s});
     const ReplicaStats& s = outs[i].stats;

@@ -65,7 +65,10 @@ TEST(TrafficGrid, HammingMeshAllDevicesTakeTheGridOrder) {
       completion(scenario(hx2, 64, "{ " + op + ", group: " + list(grid_order) + ", dims: [8, 8] }"));
   const double by_id = completion(scenario(hx2, 64, "{ " + op + ", group: " + list(id_order) + ", dims: [8, 8] }"));
   EXPECT_DOUBLE_EQ(all, by_hand);
-  EXPECT_GT(by_id, 1.5 * all) << "id order " << by_id << " s, grid order " << all << " s";
+  // Only the direction follows from the argument (the id order's rings share
+  // tree links the grid order's do not); the size of the gap (3.66× here) is
+  // a measurement, quoted in docs/ARCHITECTURE.md, not asserted.
+  EXPECT_GT(by_id, all) << "id order " << by_id << " s, grid order " << all << " s";
   // Given dims with group all take the grid order too.
   EXPECT_DOUBLE_EQ(completion(scenario(hx2, 64, "{ " + op + ", group: all, dims: [8, 8] }")), all);
 }
