@@ -155,18 +155,20 @@ double WeightFormat::bytes(double count, std::int64_t n, std::int64_t k, DType w
   return count * per_weight;
 }
 
-double WeightFormat::layer_bytes(const training::TransformerSpec& m, int tp, DType weights, DType dense,
+double WeightFormat::layer_bytes(const training::TransformerSpec& m, bool routed, int tp, DType weights, DType dense,
                                  DType activations) const {
-  const double ffn_weights = (m.gated() ? 3.0 : 2.0) * static_cast<double>(m.hidden) *
-                             static_cast<double>(m.ffn_hidden) *
-                             static_cast<double>(std::max<std::int64_t>(1, m.experts)) / tp;
-  const double rest = m.layer_parameters() / tp - ffn_weights;
+  // The feed-forward's matrices: one MLP of ffn_hidden, or the routed and shared experts of expert_ffn().
+  const std::int64_t width = routed ? m.expert_ffn() : m.ffn_hidden;
+  const double mlps = routed ? static_cast<double>(m.experts + m.shared_experts) : 1.0;
+  const double ffn_weights =
+      (m.gated() ? 3.0 : 2.0) * static_cast<double>(m.hidden) * static_cast<double>(width) * mlps / tp;
+  const double rest = m.layer_parameters(routed) / tp - ffn_weights;
   const auto store = [&](double count, std::int64_t n, std::int64_t k, bool sparse) {
     return weights == dense && (!sparse || ffn == FfnSparsity::kDense)
                ? count * task::bytes_per_element(dense)
                : bytes(count, n, k, weights, activations, sparse);
   };
-  return store(rest, m.hidden, m.hidden, false) + store(ffn_weights, m.ffn_hidden / tp, m.hidden, true);
+  return store(rest, m.hidden, m.hidden, false) + store(ffn_weights, width / tp, m.hidden, true);
 }
 
 }  // namespace orrery::workload

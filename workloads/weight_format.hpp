@@ -55,9 +55,9 @@ struct WeightFormat {
                              bool ffn) const;
   // Bytes one of `tp` ranks holds of a layer of `m` whose GEMM weights are of
   // type `weights` (`dense`: the workload's type, stored plainly): the
-  // feed-forward projections (sparse when asked) and the rest (attention,
-  // router, norms) in that type.
-  [[nodiscard]] double layer_bytes(const training::TransformerSpec& m, int tp, DType weights, DType dense,
+  // feed-forward projections (sparse when asked; a `routed` layer's experts,
+  // else its dense MLP) and the rest (attention, router, norms) in that type.
+  [[nodiscard]] double layer_bytes(const training::TransformerSpec& m, bool routed, int tp, DType weights, DType dense,
                                    DType activations) const;
 };
 

@@ -140,31 +140,31 @@ CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const 
   }
 }
 
-std::optional<double> CalibratedEfficiency::lookup(const Groups& groups, std::int64_t key,
+std::optional<Fit> CalibratedEfficiency::lookup(const Groups& groups, std::int64_t key,
                                                    const LogGrid::Point& p) {
   for (const auto& [k, grid] : groups)
-    if (k == key) return grid.at(p);
+    if (k == key) return Fit{grid.at(p), grid.distance(p)};
   return std::nullopt;
 }
 
-std::optional<double> CalibratedEfficiency::gemm(const task::Gemm& g) const {
+std::optional<Fit> CalibratedEfficiency::gemm(const task::Gemm& g) const {
   return lookup(gemm_, dtype_key(g.dtype), {real(g.m), real(g.n), real(g.k), real(g.batch)});
 }
 
-std::optional<double> CalibratedEfficiency::attention(const task::Attention& a) const {
+std::optional<Fit> CalibratedEfficiency::attention(const task::Attention& a) const {
   return lookup(attention_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0});
 }
 
-std::optional<double> CalibratedEfficiency::attention_backward(const task::Attention& a) const {
+std::optional<Fit> CalibratedEfficiency::attention_backward(const task::Attention& a) const {
   return lookup(attention_backward_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0});
 }
 
-std::optional<double> CalibratedEfficiency::decode_attention(const task::CachedAttention& a) const {
+std::optional<Fit> CalibratedEfficiency::decode_attention(const task::CachedAttention& a) const {
   if (a.queries != 1) return std::nullopt;
   return lookup(decode_attention_, decode_key(a), {real(a.batch), real(a.context), 0, 0});
 }
 
-std::optional<double> CalibratedEfficiency::layer(const LayerShape& s) const {
+std::optional<Fit> CalibratedEfficiency::layer(const LayerShape& s) const {
   return lookup(layer_, layer_key(s), {real(s.tokens), real(s.width), 0, 0});
 }
 
@@ -173,21 +173,21 @@ double layer_bytes(const LayerShape& s) {
                                       task::bytes_per_element(s.dtype), real(s.tokens), real(s.width));
 }
 
-std::optional<double> CalibratedEfficiency::hashgrid(const task::HashGridEncoding& h) const {
+std::optional<Fit> CalibratedEfficiency::hashgrid(const task::HashGridEncoding& h) const {
   return lookup(hashgrid_, hashgrid_key(h), {real(h.points), real(h.log2_table), 0, 0});
 }
 
-std::optional<double> CalibratedEfficiency::mlp(const task::TinyMlp& m) const {
+std::optional<Fit> CalibratedEfficiency::mlp(const task::TinyMlp& m) const {
   return lookup(mlp_, mlp_key(m), {real(m.points), 0, 0, 0});
 }
 
-std::optional<double> CalibratedEfficiency::spmm(const task::SparseShape& s) const {
+std::optional<Fit> CalibratedEfficiency::spmm(const task::SparseShape& s) const {
   return lookup(spmm_, dtype_key(s.dtype), {real(s.rows), real(s.nnz), real(s.n), 0});
 }
 
-std::optional<double> CalibratedEfficiency::memory(double bytes) const {
+std::optional<Fit> CalibratedEfficiency::memory(double bytes) const {
   if (memory_.empty()) return std::nullopt;
-  return memory_.at({bytes, 0, 0, 0});
+  return Fit{memory_.at({bytes, 0, 0, 0}), memory_.distance({bytes, 0, 0, 0})};
 }
 
 }  // namespace orrery::models

@@ -18,7 +18,9 @@
 // for the pass, else all rows of the pass.
 //
 // A shape whose group has no rows gets no calibrated efficiency (nullopt):
-// the cost model then uses the device's documented defaults.
+// the cost model then uses the device's documented defaults. A shape that has
+// one also gets its distance from the group's nearest row (LogGrid::distance),
+// for the summary's far_calibration_time_fraction.
 #pragma once
 
 #include <cstdint>
@@ -40,29 +42,34 @@ using task::kAttentionBackwardFlops;
 // The bytes a layer row's kernels must move at least (calibration/layer_bytes.hpp).
 [[nodiscard]] double layer_bytes(const LayerShape& s);
 
+// A calibrated efficiency, and the log2 distance of its shape from the nearest measured row.
+struct Fit {
+  double efficiency = 0;
+  double distance = 0;
+};
+
 class CalibratedEfficiency {
  public:
   CalibratedEfficiency() = default;
   CalibratedEfficiency(const CalibrationTable& table, const Rates& rates);
 
-  [[nodiscard]] std::optional<double> gemm(const task::Gemm& g) const;
-  [[nodiscard]] std::optional<double> attention(const task::Attention& a) const;
+  [[nodiscard]] std::optional<Fit> gemm(const task::Gemm& g) const;
+  [[nodiscard]] std::optional<Fit> attention(const task::Attention& a) const;
   // Against the backward's roofline (kAttentionBackward*): time = that roofline ÷ efficiency.
-  [[nodiscard]] std::optional<double> attention_backward(const task::Attention& a) const;
+  [[nodiscard]] std::optional<Fit> attention_backward(const task::Attention& a) const;
   // Decode attention (one query per sequence) of the same dtype and heads, over (batch, context).
-  [[nodiscard]] std::optional<double> decode_attention(const task::CachedAttention& a) const;
+  [[nodiscard]] std::optional<Fit> decode_attention(const task::CachedAttention& a) const;
   // Against layer_bytes(s) at the memory bandwidth.
-  [[nodiscard]] std::optional<double> layer(const LayerShape& s) const;
-  [[nodiscard]] std::optional<double> hashgrid(const task::HashGridEncoding& h) const;
-  [[nodiscard]] std::optional<double> mlp(const task::TinyMlp& m) const;
-  [[nodiscard]] std::optional<double> spmm(const task::SparseShape& s) const;
+  [[nodiscard]] std::optional<Fit> layer(const LayerShape& s) const;
+  [[nodiscard]] std::optional<Fit> hashgrid(const task::HashGridEncoding& h) const;
+  [[nodiscard]] std::optional<Fit> mlp(const task::TinyMlp& m) const;
+  [[nodiscard]] std::optional<Fit> spmm(const task::SparseShape& s) const;
   // Memory efficiency for a kernel moving `bytes` (reads plus writes).
-  [[nodiscard]] std::optional<double> memory(double bytes) const;
+  [[nodiscard]] std::optional<Fit> memory(double bytes) const;
 
  private:
   using Groups = std::vector<std::pair<std::int64_t, LogGrid>>;
-  [[nodiscard]] static std::optional<double> lookup(const Groups& groups, std::int64_t key,
-                                                    const LogGrid::Point& p);
+  [[nodiscard]] static std::optional<Fit> lookup(const Groups& groups, std::int64_t key, const LogGrid::Point& p);
 
   Groups gemm_, attention_, attention_backward_, decode_attention_, layer_, hashgrid_, mlp_, spmm_;
   LogGrid memory_;

@@ -26,13 +26,13 @@ namespace {
 // The calibrated efficiency of each kind of operation (none for the rest).
 struct Lookup {
   const CalibratedEfficiency& c;
-  std::optional<double> operator()(const task::Gemm& g) const { return c.gemm(g); }
-  std::optional<double> operator()(const task::VocabProjection& v) const {
+  std::optional<Fit> operator()(const task::Gemm& g) const { return c.gemm(g); }
+  std::optional<Fit> operator()(const task::VocabProjection& v) const {
     return c.gemm(task::Gemm{v.tokens, v.vocab, v.hidden, 1, v.dtype});
   }
   // A backward without backward rows takes the forward rows' efficiency
   // against its own roofline: 2.5 times the forward's time when compute-bound.
-  std::optional<double> operator()(const task::Attention& a) const {
+  std::optional<Fit> operator()(const task::Attention& a) const {
     if (!a.backward) return c.attention(a);
     if (const auto e = c.attention_backward(a)) return e;
     return c.attention(a);
@@ -43,22 +43,22 @@ struct Lookup {
   // K and V at the measured read efficiency for its bytes; a long chunk
   // (>= kCachedAttentionComputeQueries queries) is compute-bound like the
   // fused forward, whose rows it takes at its context length.
-  std::optional<double> operator()(const task::CachedAttention& a) const {
+  std::optional<Fit> operator()(const task::CachedAttention& a) const {
     if (a.queries >= task::kCachedAttentionComputeQueries) {
       return c.attention(task::Attention{a.batch, a.heads, a.kv_heads, a.context, a.head_dim, true, a.dtype, false});
     }
     if (const auto e = c.decode_attention(a)) return e;
     return c.memory(task::work_of(task::Operation(a)).bytes);
   }
-  std::optional<double> operator()(const task::LayerOp& l) const {
+  std::optional<Fit> operator()(const task::LayerOp& l) const {
     return c.layer(LayerShape{l.kernel, l.backward ? KernelPass::kBackward : KernelPass::kForward, l.dtype,
                               l.tokens, l.width});
   }
-  std::optional<double> operator()(const task::HashGridEncoding& h) const { return c.hashgrid(h); }
-  std::optional<double> operator()(const task::TinyMlp& m) const { return c.mlp(m); }
+  std::optional<Fit> operator()(const task::HashGridEncoding& h) const { return c.hashgrid(h); }
+  std::optional<Fit> operator()(const task::TinyMlp& m) const { return c.mlp(m); }
   // 2:4 runs on the sparse tensor cores, which the spmm rows (FlashSparse-style kernels) do not measure.
-  std::optional<double> operator()(const task::Spmm& s) const { return s.two_four ? std::nullopt : c.spmm(s); }
-  std::optional<double> operator()(const task::QuantGemm& q) const {
+  std::optional<Fit> operator()(const task::Spmm& s) const { return s.two_four ? std::nullopt : c.spmm(s); }
+  std::optional<Fit> operator()(const task::QuantGemm& q) const {
     // Same-type weights and activations run as a plain GEMM of that type.
     const bool uniform =
         std::all_of(q.weights.begin(), q.weights.end(), [&](auto t) { return t == q.activations; });
@@ -66,7 +66,7 @@ struct Lookup {
     return c.gemm(task::Gemm{q.m, q.n, q.k, 1, q.activations});
   }
   template <class T>
-  std::optional<double> operator()(const T&) const {
+  std::optional<Fit> operator()(const T&) const {
     return std::nullopt;
   }
 };
@@ -86,7 +86,7 @@ CostModel::CostModel(std::shared_ptr<const Device> device, const CalibrationTabl
   if (device_->launch_overhead.present) launch_time_ = device_->launch_overhead.value.seconds();
 }
 
-std::optional<double> CostModel::calibrated(const task::Operation& op) const {
+std::optional<Fit> CostModel::calibrated(const task::Operation& op) const {
   if (!has_table_) return std::nullopt;
   return std::visit(Lookup{calibration_}, op);
 }
@@ -109,13 +109,14 @@ Cost CostModel::cost(const task::Operation& op) const {
   c.bytes = Bytes(static_cast<std::int64_t>(std::llround(rf.bytes)));
   double seconds = 0;
   if (const auto e = calibrated(op)) {
-    seconds = std::max(rf.compute_time, rf.memory_time) / *e;
+    seconds = std::max(rf.compute_time, rf.memory_time) / e->efficiency;
     c.bound = rf.compute_time >= rf.memory_time ? Bound::kCompute : Bound::kMemory;
-    c.efficiency = *e;
+    c.efficiency = e->efficiency;
     c.calibrated = true;
+    c.distance = e->distance;
   } else {
     const auto memory_table = has_table_ ? calibration_.memory(rf.bytes) : std::nullopt;
-    const double e_memory = memory_table.value_or(default_memory_);
+    const double e_memory = memory_table ? memory_table->efficiency : default_memory_;
     const double compute = rf.compute_time / default_compute_;
     const double memory = rf.memory_time / e_memory;
     if (compute >= memory) {
@@ -127,6 +128,7 @@ Cost CostModel::cost(const task::Operation& op) const {
       c.bound = Bound::kMemory;
       c.efficiency = e_memory;
       c.calibrated = memory_table.has_value();
+      c.distance = memory_table ? memory_table->distance : 0.0;
     }
   }
   if (launch_time_ > seconds) c.bound = Bound::kLaunch;

@@ -41,7 +41,7 @@ class CostModel final : public OperationModel {
   [[nodiscard]] bool has_calibration() const { return has_table_; }
 
  private:
-  [[nodiscard]] std::optional<double> calibrated(const task::Operation& op) const;
+  [[nodiscard]] std::optional<Fit> calibrated(const task::Operation& op) const;
 
   std::shared_ptr<const Device> device_;
   Rates rates_;

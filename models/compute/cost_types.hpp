@@ -18,6 +18,9 @@ struct Cost {
   Bound bound = Bound::kCompute;
   double efficiency = 0;  // of the term that sets the time
   bool calibrated = false;
+  // A calibrated cost's shape: its log2 distance from the nearest measured row
+  // (CalibratedEfficiency's Fit; for a kernel sequence, the farthest part's).
+  double distance = 0;
   Flops flops;
   Bytes bytes;
   // A dataflow device (an FPGA pipeline) takes its next operation once this

@@ -33,8 +33,6 @@ namespace {
 
 using R = FpgaResource;
 
-double d(std::int64_t v) { return static_cast<double>(v); }
-
 bool fits(const FpgaResources& used, const FpgaBudget& b) {
   // get_best_hardware.py / utils.py fit_resource_constraints: LUT and URAM strictly below.
   for (int i = 0; i < kFpgaResourceCount; ++i) {
@@ -203,7 +201,7 @@ void check_searchable(const task::IvfPqSearch& x, const FpgaBudget& b, const Opt
     throw InfeasibleError(fmt::format(
         "no design fits the FPGA: the {} PQ codes ({:.3g} GB with ids and padding) need {:.0f} HBM channels of {}, "
         "more than the {} a design may use{}",
-        x.vectors, bytes / 1e9, std::ceil(bytes / d(b.channel_capacity.count())), to_string(b.channel_capacity),
+        x.vectors, bytes / 1e9, std::ceil(bytes / real(b.channel_capacity.count())), to_string(b.channel_capacity),
         b.max_hbm_channels,
         x.scan_channels || x.scan_pes ? " (or the given scan_channels / scan_pes are not an option)" : ""));
   }
@@ -294,7 +292,7 @@ IvfPqPlan codesign(const task::IvfPqSearch& x, const FpgaBudget& b) {
 Duration batch_time(const IvfPqPlan& plan, const FpgaBudget& b, std::int64_t queries) {
   double fill = 0;
   for (const IvfPqStage& s : plan.stages) fill += s.cycles;
-  const double seconds = fill / b.clock.hz() + d(std::max<std::int64_t>(queries - 1, 0)) / plan.qps;
+  const double seconds = fill / b.clock.hz() + real(std::max<std::int64_t>(queries - 1, 0)) / plan.qps;
   return Duration::ns(static_cast<std::int64_t>(std::ceil(seconds * 1e9 - 1e-6)));
 }
 

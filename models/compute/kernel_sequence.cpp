@@ -1,5 +1,7 @@
 #include "models/compute/kernel_sequence.hpp"
 
+#include <algorithm>
+
 namespace orrery::models {
 
 Cost kernel_sequence_cost(std::span<const task::Operation> kernels,
@@ -13,6 +15,7 @@ Cost kernel_sequence_cost(std::span<const task::Operation> kernels,
     c.flops = Flops(c.flops.count() + part.flops.count());
     c.bytes = Bytes(c.bytes.count() + part.bytes.count());
     c.calibrated = c.calibrated && part.calibrated;
+    c.distance = std::max(c.distance, part.distance);
     if (part.time > longest) {
       longest = part.time;
       c.bound = part.bound;

@@ -13,7 +13,8 @@ LogGrid::LogGrid(std::size_t dims, std::span<const Point> coords, std::span<cons
   if (dims == 0 || dims > kMaxDims) throw ValueError("a log grid has 1 to 4 dimensions");
   if (coords.size() != values.size() || coords.empty())
     throw ValueError("a log grid needs one value per point");
-  std::vector<Point> logs(coords.size());
+  std::vector<Point>& logs = measured_;
+  logs.assign(coords.size(), Point{});
   for (std::size_t i = 0; i < coords.size(); ++i) {
     for (std::size_t d = 0; d < dims; ++d) {
       if (!(coords[i][d] > 0)) throw ValueError("log-grid coordinates must be positive");
@@ -34,6 +35,7 @@ LogGrid::LogGrid(std::size_t dims, std::span<const Point> coords, std::span<cons
   // Measured nodes first (the last repeat wins), then the nearest fill.
   const double unset = std::numeric_limits<double>::quiet_NaN();
   values_.assign(nodes, unset);
+  fill_.assign(nodes, unset);
   std::vector<bool> measured(nodes, false);
   for (std::size_t i = 0; i < logs.size(); ++i) {
     std::size_t flat = 0;
@@ -45,22 +47,69 @@ LogGrid::LogGrid(std::size_t dims, std::span<const Point> coords, std::span<cons
     values_[flat] = values[i];
     measured[flat] = true;
   }
+  // An unmeasured node: along each axis where measured nodes (the other
+  // coordinates equal) lie on both sides, the line between the nearest two,
+  // in log2 of the coordinate; the mean over those axes, each weighted by
+  // the inverse of its bracket's width. With no bracket on any axis: the
+  // nearest measured points' mean.
   for (std::size_t flat = 0; flat < nodes; ++flat) {
     if (measured[flat]) continue;
+    double sum = 0, weights = 0;
+    for (std::size_t d = 0; d < dims; ++d) {
+      const auto& a = axes_[d];
+      const std::size_t at = (flat / stride_[d]) % a.size();
+      const std::size_t base = flat - at * stride_[d];
+      std::size_t lo = at, hi = at;
+      while (lo > 0 && !measured[base + (lo - 1) * stride_[d]]) --lo;
+      while (hi + 1 < a.size() && !measured[base + (hi + 1) * stride_[d]]) ++hi;
+      if (lo == 0 || hi + 1 == a.size()) continue;
+      --lo;
+      ++hi;
+      const double t = (a[at] - a[lo]) / (a[hi] - a[lo]);
+      const double w = 1 / (a[hi] - a[lo]);
+      sum += w * ((1 - t) * values_[base + lo * stride_[d]] + t * values_[base + hi * stride_[d]]);
+      weights += w;
+    }
+    if (weights > 0) {
+      fill_[flat] = sum / weights;
+      continue;
+    }
     Point node{};
     for (std::size_t d = 0; d < dims; ++d) node[d] = axes_[d][(flat / stride_[d]) % axes_[d].size()];
     double best_dist = std::numeric_limits<double>::infinity();
     double best = 0;
+    int ties = 0;
     for (std::size_t i = 0; i < logs.size(); ++i) {
       double dist = 0;
       for (std::size_t d = 0; d < dims; ++d) dist += (logs[i][d] - node[d]) * (logs[i][d] - node[d]);
-      if (dist < best_dist - 1e-12 || (std::fabs(dist - best_dist) <= 1e-12 && values[i] < best)) {
+      if (dist < best_dist - 1e-12) {
         best_dist = dist;
         best = values[i];
+        ties = 1;
+      } else if (std::fabs(dist - best_dist) <= 1e-12) {
+        best += values[i];
+        ++ties;
       }
     }
-    values_[flat] = best;
+    fill_[flat] = best / ties;
   }
+  for (std::size_t flat = 0; flat < nodes; ++flat) {
+    if (!measured[flat]) values_[flat] = fill_[flat];
+  }
+  fill_.clear();
+  fill_.shrink_to_fit();
+}
+
+double LogGrid::distance(const Point& coord) const {
+  Point q{};
+  for (std::size_t d = 0; d < dims_; ++d) q[d] = std::log2(coord[d]);
+  double best = std::numeric_limits<double>::infinity();
+  for (const Point& m : measured_) {
+    double sum = 0;
+    for (std::size_t d = 0; d < dims_; ++d) sum += (m[d] - q[d]) * (m[d] - q[d]);
+    best = std::min(best, sum);
+  }
+  return std::sqrt(best);
 }
 
 double LogGrid::at(const Point& coord) const {

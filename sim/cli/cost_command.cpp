@@ -9,12 +9,14 @@
 #include <optional>
 #include <variant>
 
+#include "models/calibration/leave_one_out.hpp"
 #include "models/calibration/table.hpp"
 #include "models/compute/operation_model.hpp"
 #include "models/devices/device_kind.hpp"
 #include "models/data_dir.hpp"
 #include "sim/run/catalog.hpp"
 #include "sim/task/operation_args.hpp"
+#include "sim/task/pricing.hpp"
 
 namespace orrery::cli {
 
@@ -24,6 +26,8 @@ namespace {
 
 constexpr const char* kCostUsage =
     "usage: orrery cost DEVICE OP key=value... [--calibration FILE | --no-calibration] [--json]\n"
+    "       orrery cost DEVICE --leave-one-out [--calibration FILE] [--json]\n"
+    "         (each calibration row predicted from the rest of its family, against its measurement)\n"
     "  e.g. orrery cost H100-SXM5-80GB gemm m=8192 n=8192 k=8192 dtype=bf16\n"
     "operations and their keys:\n";
 
@@ -34,6 +38,7 @@ struct CostArgs {
   std::optional<std::string> calibration;
   bool no_calibration = false;
   bool json = false;
+  bool leave_one_out = false;
 };
 
 CostArgs parse_args(const std::vector<std::string>& args) {
@@ -43,6 +48,8 @@ CostArgs parse_args(const std::vector<std::string>& args) {
     const std::string& w = args[i];
     if (w == "--json") {
       a.json = true;
+    } else if (w == "--leave-one-out") {
+      a.leave_one_out = true;
     } else if (w == "--no-calibration") {
       a.no_calibration = true;
     } else if (w == "--calibration") {
@@ -55,6 +62,12 @@ CostArgs parse_args(const std::vector<std::string>& args) {
     } else {
       words.push_back(w);
     }
+  }
+  if (a.leave_one_out) {
+    if (words.size() != 1) throw po::error("cost: --leave-one-out takes a device and no operation");
+    if (a.no_calibration) throw po::error("cost: --leave-one-out checks a calibration table; --no-calibration has none");
+    a.device = words[0];
+    return a;
   }
   if (words.size() < 2) throw po::error(std::string(kCostUsage) + task::operation_help());
   if (a.calibration && a.no_calibration)
@@ -81,6 +94,45 @@ auto as_config_error(F&& f) {
   }
 }
 
+// `--leave-one-out`: per family, the rows checked and the |error|
+// statistics, then every row (the JSON form carries the rows).
+int leave_one_out_command(const CostArgs& a, const std::shared_ptr<const models::Device>& device,
+                          const std::optional<models::CalibrationTable>& table) {
+  if (!table) throw ConfigError(fmt::format("{} has no calibration table to check", device->name));
+  const models::LeaveOneOut loo = models::leave_one_out(*table, device);
+  const std::vector<models::LeaveOneOutSummary> families = models::summarize(loo);
+  if (a.json) {
+    std::string rows;
+    for (const models::LeaveOneOutRow& r : loo.rows) {
+      rows += fmt::format(R"({}{{"family": "{}", "shape": "{}", "measured_s": {}, "predicted_s": {}, "distance": {}}})",
+                          rows.empty() ? "" : ", ", r.family, r.shape, r.measured_s, r.predicted_s, r.distance);
+    }
+    std::string fams;
+    for (const models::LeaveOneOutSummary& s : families) {
+      fams += fmt::format(R"({}{{"family": "{}", "rows": {}, "alone": {}, "median": {}, "p90": {}, "max": {}, )"
+                          R"("near_rows": {}, "near_median": {}, "far_rows": {}, "far_median": {}}})",
+                          fams.empty() ? "" : ", ", s.family, s.rows, s.alone, s.median, s.p90, s.max, s.near_rows,
+                          s.near_median, s.far_rows, s.far_median);
+    }
+    std::cout << fmt::format(R"({{"device": "{}", "families": [{}], "rows": [{}]}})", device->name, fams, rows) << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("{}: each row of {} predicted from the rest of its family (|predicted / measured - 1|;\n"
+                           "near: within a log2 distance of {} of the nearest remaining row, far: beyond)\n\n",
+                           device->name, std::filesystem::path(table->file).filename().string(),
+                           task::kFarCalibration);
+  std::cout << fmt::format("{:<22} {:>5} {:>6} {:>8} {:>8} {:>8} {:>12} {:>12}\n", "family", "rows", "alone", "median",
+                           "p90", "max", "near median", "far median");
+  const auto pct = [](double x) { return fmt::format("{:.1f}%", 100 * x); };
+  for (const models::LeaveOneOutSummary& s : families) {
+    std::cout << fmt::format("{:<22} {:>5} {:>6} {:>8} {:>8} {:>8} {:>12} {:>12}\n", s.family, s.rows, s.alone,
+                             pct(s.median), pct(s.p90), pct(s.max),
+                             s.near_rows ? fmt::format("{} ({})", pct(s.near_median), s.near_rows) : "-",
+                             s.far_rows ? fmt::format("{} ({})", pct(s.far_median), s.far_rows) : "-");
+  }
+  return 0;
+}
+
 }  // namespace
 
 int cost_command(const std::vector<std::string>& args) {
@@ -91,7 +143,6 @@ int cost_command(const std::vector<std::string>& args) {
   const CostArgs a = parse_args(args);
   const models::DeviceCatalog devices(models::devices_dir());
   const auto device = as_config_error([&] { return devices.load(a.device); });
-  const task::Operation op = task::parse_operation(a.op, a.pairs);
   std::optional<models::CalibrationTable> table;
   if (a.calibration) {
     if (!std::ifstream(*a.calibration))
@@ -100,6 +151,8 @@ int cost_command(const std::vector<std::string>& args) {
   } else if (!a.no_calibration) {
     table = models::find_calibration_table(models::calibration_tables_dir(), device->name);
   }
+  if (a.leave_one_out) return leave_one_out_command(a, device, table);
+  const task::Operation op = task::parse_operation(a.op, a.pairs);
   // The kind's model: the roofline with calibration for a GPU, the engines for an NGPC.
   const std::unique_ptr<models::OperationModel> model =
       as_config_error([&] { return device->kind->operation_model(device, table ? &*table : nullptr); });
@@ -110,15 +163,18 @@ int cost_command(const std::vector<std::string>& args) {
   const std::string provenance =
       c.calibrated
           ? fmt::format(
-                "calibrated ({}, {} table)", std::filesystem::path(table->file).filename().string(),
-                table->provenance.kind == models::ProvenanceKind::kMeasured ? "measured" : "published")
+                "calibrated ({}, {} table; nearest row at log2 distance {:.2f}{})",
+                std::filesystem::path(table->file).filename().string(),
+                table->provenance.kind == models::ProvenanceKind::kMeasured ? "measured" : "published", c.distance,
+                c.distance > task::kFarCalibration ? ", far" : "")
           : std::string("UNCALIBRATED (no calibration row covers it: the model's documented defaults)");
   if (a.json) {
     std::cout << fmt::format(
                      R"({{"device": "{}", "operation": "{}", "time_s": {}, "bound": "{}", "efficiency": {}, )"
-                     R"("calibrated": {}, "flops": {}, "bytes": {}, "model": "{}")",
+                     R"("calibrated": {}, "calibration_distance": {}, "flops": {}, "bytes": {}, "model": "{}")",
                      device->name, task::name_of(op), c.time.seconds(), models::name_of(c.bound),
-                     c.efficiency, c.calibrated ? "true" : "false", c.flops.count(), c.bytes.count(), model->method());
+                     c.efficiency, c.calibrated ? "true" : "false", c.distance, c.flops.count(), c.bytes.count(),
+                     model->method());
     // A dataflow device's own figures (an FPGA: when the next batch may enter, the design it chose).
     if (c.issue > Duration{}) std::cout << fmt::format(R"(, "issue_s": {})", c.issue.seconds());
     if (!c.detail.empty()) std::cout << fmt::format(R"(, "design": "{}")", c.detail);

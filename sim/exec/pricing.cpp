@@ -18,12 +18,15 @@ task::PricedCompute price_compute(const task::ComputeCost& cost, const task::Dev
     std::int64_t ns = 0;
     std::int64_t uncalibrated = 0;
     std::int64_t uncalibrated_ns = 0;
+    std::int64_t far_ns = 0;
     for (const task::Operation& op : term.ops) {
       const task::DeviceModel::OperationCost c = device.cost(op);
       ns += c.time.count();
       if (!c.calibrated) {
         ++uncalibrated;
         uncalibrated_ns += c.time.count();
+      } else if (c.distance > task::kFarCalibration) {
+        far_ns += c.time.count();
       }
     }
     // Truncated per term, after the multiplier: a stage's layers cost
@@ -34,6 +37,7 @@ task::PricedCompute price_compute(const task::ComputeCost& cost, const task::Dev
     out.time = out.time + Duration::ns(scaled(ns));
     out.uncalibrated += scaled(uncalibrated);
     out.uncalibrated_time = out.uncalibrated_time + Duration::ns(scaled(uncalibrated_ns));
+    out.far_time = out.far_time + Duration::ns(scaled(far_ns));
   }
   return out;
 }

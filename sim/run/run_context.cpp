@@ -25,7 +25,7 @@ class KindModelView final : public task::DeviceModel {
   std::string_view name() const override { return device_->name; }
   OperationCost cost(const task::Operation& op) const override {
     const models::Cost c = model_->cost(op);
-    return {c.time, c.calibrated, c.issue};
+    return {c.time, c.calibrated, c.issue, c.distance};
   }
   // A device beside a host GPU (an NGPC) has the host's peaks and memory.
   FlopRate peak(task::DType t) const override { return datasheet().peak_or_throw(t); }

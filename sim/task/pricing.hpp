@@ -19,6 +19,13 @@
 namespace orrery::task {
 
 // The figures of the device in every slot of the cluster and of its host.
+// A calibrated operation whose shape is more than this log2 distance from
+// every measured row of its kind (Euclidean over the row's shape coordinates:
+// 1 = a factor of 2 along one axis; the centre of a 4-D cell of a power-of-two
+// grid is at exactly 1) stands on far ground: the summaries'
+// far_calibration_time_fraction counts its time.
+inline constexpr double kFarCalibration = 1.0;
+
 class DeviceFacts {
  public:
   virtual ~DeviceFacts() = default;
@@ -50,6 +57,10 @@ class DeviceModel : public DeviceFacts {
     // A dataflow device takes its next operation after `issue` (the rest of
     // `time` is its pipeline's depth); zero: after all of `time`.
     Duration issue;
+    // A calibrated operation's log2 distance from the nearest measured row of
+    // its kind (0 at a measured shape); far past kFarCalibration its time
+    // stands on a row measured at another shape.
+    double distance = 0;
   };
   // Throws ValueError when the device cannot run the operation (no peak for its type).
   [[nodiscard]] virtual OperationCost cost(const Operation& op) const = 0;
@@ -80,6 +91,7 @@ struct PricedCompute {
   Duration time;
   std::int64_t uncalibrated = 0;
   Duration uncalibrated_time;
+  Duration far_time;  // calibrated, but farther than kFarCalibration from every measured row
 };
 struct PricedGroup {
   Duration time;

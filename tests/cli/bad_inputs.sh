@@ -108,6 +108,9 @@ sed -e 's/^host_device: RTX-3090/host_device: RTX-3909/' "$(dirname -- "${BASH_S
 expect cost-ngpc-host "NGPC-8.yaml:9:14: error: host_device: unknown device 'RTX-3909'; did you mean 'RTX-3090'?" cost "$tmp/ngpc/NGPC-8.yaml" gemm m=1 n=1 k=1
 expect cost-no-op "usage: orrery cost DEVICE OP key=value..." cost H100-SXM5-80GB
 expect cost-bad-option "cost: unknown option '--jsn'" cost H100-SXM5-80GB gemm m=1 n=1 k=1 --jsn
+expect cost-loo-op "cost: --leave-one-out takes a device and no operation" cost H100-SXM5-80GB gemm --leave-one-out
+expect cost-loo-no-calibration "cost: --leave-one-out checks a calibration table; --no-calibration has none" cost H100-SXM5-80GB --leave-one-out --no-calibration
+expect cost-loo-no-table "V100-SXM2-32GB has no calibration table to check" cost V100-SXM2-32GB --leave-one-out
 expect cost-missing-table "--calibration: cannot open '$tmp/none.yaml'" cost H100-SXM5-80GB gemm m=1 n=1 k=1 --calibration "$tmp/none.yaml"
 
 # Collectives and traffic (scenarios/traffic_allreduce.yaml: its collective is on line 20).
@@ -193,7 +196,9 @@ expect training-offload-without-host "--set workload.training.offload=cpu: error
 expect training-vocab-without-pipeline "--set workload.training.vocab_parallel=true: error: workload.training.vocab_parallel: vocabulary parallelism splits the output layer over pipeline stages; it needs pp > 1" run "$training" --set workload.training.vocab_parallel=true "${out[@]}"
 expect training-profiled-times-unasked "--set workload.compute.forward=1ms: error: workload.compute.forward: is for \`model: profiled\` only" run "$training" --set workload.compute.forward=1ms "${out[@]}"
 expect training-gqa "--set workload.model.kv_heads=5: error: workload.model.kv_heads: must divide heads 64 (grouped-query attention), got 5" run "$training" --set workload.model.kv_heads=5 "${out[@]}"
-expect training-preset "--set workload.model.preset=llama3-406b: error: workload.model.preset: unknown value 'llama3-406b'; did you mean 'llama3-405b'?; valid: none, gpt3-1.3b, gpt3-6.7b, gpt3-175b, opt-13b, opt-66b, llama2-7b, llama2-13b, llama2-70b, llama3-8b, llama3-70b, llama3-405b, mixtral-8x7b" run "$training" --set workload.model.preset=llama3-406b "${out[@]}"
+expect training-preset "--set workload.model.preset=llama3-406b: error: workload.model.preset: unknown value 'llama3-406b'; did you mean 'llama3-405b'?; valid: none, gpt3-1.3b, gpt3-6.7b, gpt3-175b, opt-13b, opt-66b, llama2-7b, llama2-13b, llama2-70b, llama3-8b, llama3-70b, llama3-405b, mixtral-8x7b, deepseek-moe-16b" run "$training" --set workload.model.preset=llama3-406b "${out[@]}"
+expect training-shared-experts "--set workload.model.shared_experts=2: error: workload.model.shared_experts: needs a mixture-of-experts model (experts > 1)" run "$training" --set workload.model.shared_experts=2 "${out[@]}"
+expect training-dense-layers "--set workload.model.dense_layers=-1: error: workload.model.dense_layers: must be between 0 and layers − 1" run "$training" --set workload.model.experts=8 --set workload.model.dense_layers=-1 "${out[@]}"
 expect training-mlp "--set workload.model.mlp=relu: error: workload.model.mlp: unknown value 'relu'; did you mean 'gelu'?; valid: gelu, swiglu" run "$training" --set workload.model.mlp=relu "${out[@]}"
 expect training-optimizer-precision "--set workload.training.optimizer_precision=fp8: error: workload.training.optimizer_precision: unknown value 'fp8'; valid: fp32, bf16, fp16" run "$training" --set workload.training.optimizer_precision=fp8 "${out[@]}"
 expect training-precision-no-peak "--set workload.training.precision=fp8: error: workload.training.precision: device V100-SXM2-32GB has no fp8 peak; it has: fp64, fp32, fp16" run "$(dirname "$quickstart")/zero_100b.yaml" --set workload.training.precision=fp8 "${out[@]}"

@@ -8,6 +8,10 @@
 //    forward once, backward twice; Megatron's count, SC21 Eq. 3, with the
 //    gated MLP's three h × f matrices and grouped-query K, V);
 //  * a gated MLP's activation bytes (three ffn-wide tensors kept, not two);
+//  * DeepSeekMoE 16B (fine-grained and shared experts, a dense first layer):
+//    its parameters against the config.json closed form and the paper's 16.4B
+//    total, 2.8B activated; its iteration FLOPs against the closed form; each
+//    stage's parameters and activations by its dense and routed layers;
 //  * reading: a preset with overrides, and each bad input with its message.
 #include <gtest/gtest.h>
 
@@ -15,6 +19,7 @@
 
 
 #include "tests/support/scenario_support.hpp"
+#include "workloads/training/training.hpp"
 #include "workloads/training/model_presets.hpp"
 
 namespace orrery::model_presets_test {
@@ -101,6 +106,71 @@ TEST(ModelPresets, GatedMlpKeepsThreeFfnTensors) {
   EXPECT_DOUBLE_EQ(tr::activation_bytes_per_layer(m, a), s * (10 * h + (4 * h + 4 * kv + 4 * f) / t + 5 * heads * s / t));
 }
 
+// deepseek-moe-16b-base config.json: hidden 2,048, 28 layers, vocabulary
+// 102,400; 64 routed experts of 1,408 (6 per token) and 2 shared, SwiGLU; the
+// first layer dense with a SwiGLU MLP of 10,944; 16 heads, no GQA, no biases,
+// RMSNorm, untied embeddings.
+constexpr double kDsH = 2048, kDsV = 102400, kDsE = 64, kDsK = 6, kDsS = 2, kDsFe = 1408, kDsF = 10944;
+double deepseek_routed_layer() { return 4 * kDsH * kDsH + (kDsE + kDsS) * 3 * kDsH * kDsFe + kDsH * kDsE + 2 * kDsH; }
+double deepseek_dense_layer() { return 4 * kDsH * kDsH + 3 * kDsH * kDsF + 2 * kDsH; }
+
+TEST(ModelPresets, DeepSeekMoeIsThePapersSixteenBillionWithTwoPointEightActivated) {
+  const tr::TransformerSpec m = preset("deepseek-moe-16b");
+  EXPECT_DOUBLE_EQ(m.layer_parameters(false), deepseek_dense_layer());
+  EXPECT_DOUBLE_EQ(m.layer_parameters(true), deepseek_routed_layer());
+  const double total = deepseek_dense_layer() + 27 * deepseek_routed_layer() + 2 * kDsV * kDsH + kDsH;
+  EXPECT_DOUBLE_EQ(m.parameters(), total);
+  // A token skips 64 − 6 routed experts in each of the 27 routed layers.
+  EXPECT_DOUBLE_EQ(m.active_parameters(), total - 27 * (kDsE - kDsK) * 3 * kDsH * kDsFe);
+  // Dai et al. 2024 (DeepSeekMoE), §5.1: 16.4B parameters, 2.8B activated (rounded to 0.1B).
+  EXPECT_NEAR(m.parameters(), 16.4e9, 0.05e9);
+  EXPECT_NEAR(m.active_parameters(), 2.8e9, 0.05e9);
+}
+
+TEST(ModelPresets, DeepSeekMoeIterationFlopsAreTheClosedForm) {
+  // Four layers (one dense, three routed), s = 512, B = 8, tp 8: Megatron's
+  // count per token, forward once and backward twice: each GEMM 2·m·n·k, a
+  // routed layer's token passing through its 6 routed and 2 shared experts
+  // and the router (h × E; replicated over the tp ranks, counted once),
+  // attention 4·s·h.
+  const auto r = run_text(scenario("preset: deepseek-moe-16b, layers: 4, seq_len: 512",
+                                   "global_batch: 8, recompute: none, check_memory: false"));
+  const double B = 8, s = 512, h = kDsH;
+  const double attention = 2 * 4 * h * h + 4 * s * h;
+  const double dense = attention + 2 * 3 * h * kDsF;
+  const double routed = attention + 2 * 3 * h * kDsFe * (kDsK + kDsS) + 2 * h * kDsE;
+  const double expected = 3 * B * s * (dense + 3 * routed + 2 * h * kDsV);
+  EXPECT_NEAR(number(r, "model_flops") / expected, 1.0, 1e-12);
+  EXPECT_DOUBLE_EQ(number(r, "parameters"),
+                   deepseek_dense_layer() + 3 * deepseek_routed_layer() + 2 * kDsV * kDsH + kDsH);
+}
+
+TEST(ModelPresets, DeepSeekMoeStagesHoldTheirOwnLayers) {
+  // pp 2 over 4 layers: stage 0 holds the dense layer and a routed one, stage
+  // 1 two routed ones. Per tp rank (t = 8) with ep 2 over dp 2, the routed
+  // experts' MLPs are split ep ways as well: 64 · 3·h·1,408 · (1 − 1/2) fewer
+  // per routed layer. Activations (Korthikanti's no-recompute term per token,
+  // flash attention, s = 512, b = 1, no sequence parallelism): a routed layer keeps 6 ffn-wide tensors
+  // of (6 + 2) · 1,408 per token, the dense layer of 10,944.
+  const std::string text = test::a100(4, "preset: deepseek-moe-16b, layers: 4, seq_len: 512",
+                                       "tp: 8, pp: 2, dp: 2, ep: 2", "global_batch: 8, micro_batch: 1, recompute: none");
+  const run::Catalog catalog;
+  const run::Scenario sc = run::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt);
+  const auto& w = dynamic_cast<const tr::TrainingWorkload&>(*sc.workload);
+  const auto costs = w.stage_costs();
+  ASSERT_EQ(costs.size(), 2u);
+  const double t = 8, h = kDsH, s = 512;
+  const double held = kDsE * 3 * h * kDsFe / 2;
+  EXPECT_DOUBLE_EQ(costs[0].parameters, (deepseek_dense_layer() + deepseek_routed_layer() - held) / t + kDsV * h / t);
+  // The last stage adds the untied output layer and the final RMSNorm.
+  EXPECT_DOUBLE_EQ(costs[1].parameters, 2 * (deepseek_routed_layer() - held) / t + kDsV * h / t + h);
+  const double kv = h;  // no GQA
+  const auto act = [&](double ffn) { return s * (10 * h + (4 * h + 4 * kv + 6 * ffn) / t); };
+  EXPECT_DOUBLE_EQ(costs[0].activation_bytes, act(kDsF) + act((kDsK + kDsS) * kDsFe));
+  // The last stage keeps the fp32 logits of its s tokens over V/t for the loss.
+  EXPECT_DOUBLE_EQ(costs[1].activation_bytes, 2 * act((kDsK + kDsS) * kDsFe) + s * kDsV / t * 4);
+}
+
 TEST(ModelPresets, KeysBesideThePresetOverrideIt) {
   const auto r = run_text(scenario("preset: llama2-7b, layers: 2, seq_len: 512, tied_embeddings: true, norm: layernorm",
                                    "global_batch: 8, check_memory: false"));
@@ -115,7 +185,7 @@ TEST(ModelPresetsInvalid, EachBadInputSaysWhereAndWhy) {
   EXPECT_EQ(error_of(test::replace(base, shape, "model: { preset: llama3-406b }")),
             "s.yaml:9:20: error: workload.model.preset: unknown value 'llama3-406b'; did you mean 'llama3-405b'?; "
             "valid: none, gpt3-1.3b, gpt3-6.7b, gpt3-175b, opt-13b, opt-66b, llama2-7b, llama2-13b, llama2-70b, llama3-8b, llama3-70b, "
-            "llama3-405b, mixtral-8x7b");
+            "llama3-405b, mixtral-8x7b, deepseek-moe-16b");
   EXPECT_EQ(error_of(test::replace(base, shape, "model: { hidden: 1024, heads: 16, vocab: 32000, seq_len: 1024 }")),
             "s.yaml:9:10: error: workload.model.layers: missing required key 'layers' (transformer layers)");
   EXPECT_EQ(error_of(test::replace(base, "seq_len: 1024 }", "seq_len: 1024, mlp: relu }")),
@@ -124,6 +194,13 @@ TEST(ModelPresetsInvalid, EachBadInputSaysWhereAndWhy) {
             "s.yaml:9:88: error: workload.model.positions: unknown value 'alibi'; valid: learned, rotary");
   EXPECT_EQ(error_of(test::replace(base, "seq_len: 1024 }", "seq_len: 1024, tied_embeddings: maybe }")),
             "s.yaml:9:94: error: workload.model.tied_embeddings: expected a boolean (true or false), found 'maybe'");
+  // DeepSeekMoE's keys need experts, and a routed layer after the dense ones.
+  EXPECT_EQ(error_of(test::replace(base, "seq_len: 1024 }", "seq_len: 1024, shared_experts: 2 }")),
+            "s.yaml:9:93: error: workload.model.shared_experts: needs a mixture-of-experts model (experts > 1)");
+  EXPECT_EQ(error_of(test::replace(base, "seq_len: 1024 }", "seq_len: 1024, experts: 8, dense_layers: 8 }")),
+            "s.yaml:9:103: error: workload.model.dense_layers: must be between 0 and layers − 1 (7), got 8");
+  EXPECT_EQ(error_of(test::replace(base, "seq_len: 1024 }", "seq_len: 1024, experts: 8, moe_ffn_hidden: 100 }")),
+            "s.yaml:10:19: error: workload.parallel.tp: tp 8 must divide an expert's width, moe_ffn_hidden 100");
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "workloads/serving/iteration_cost.hpp"
 #include "workloads/serving/replica.hpp"
 #include "workloads/serving/requests.hpp"
+#include "workloads/training/model_presets.hpp"
 
 namespace orrery::serving_test {
 namespace {
@@ -349,6 +350,43 @@ TEST(ServingCost, ExpertParallelismHoldsWholeExpertsPerRank) {
     EXPECT_EQ(gemms[3].n, 2 * width) << ep;
     EXPECT_EQ(gemms[4].k, width) << ep;
   }
+}
+
+TEST(ServingCost, DeepSeekMoeRunsSharedExpertsAndADenseFirstLayer) {
+  // DeepSeekMoE 16B (deepseek-moe-16b-base config.json) on tp 2: layer 0 is
+  // dense (one SwiGLU MLP of 10,944, split 2 ways); layers 1-27 route to 6 of
+  // 64 experts of 1,408 and run the 2 shared experts as one MLP of 2 × 1,408
+  // over every token. 64 tokens make 384 routes over 64 experts, 6 rows each.
+  sv::ServingParams p;
+  p.model = *workload::training::model_preset("deepseek-moe-16b");
+  p.tp = 2;
+  p.pp = 2;
+  const sv::IterationCost cost(p, {}, {{DeviceId(0), DeviceId(1)}, {DeviceId(2), DeviceId(3)}});
+  using Kind = sv::IterationCost::LayerKind;
+  ASSERT_EQ(cost.kinds(), (std::vector<Kind>{{task::DType::kBf16, false}, {task::DType::kBf16, true}}));
+  EXPECT_EQ(cost.layers(0, 0), 1);   // stage 0: layers 0-13, the dense one first
+  EXPECT_EQ(cost.layers(0, 1), 13);
+  EXPECT_EQ(cost.layers(1, 0), 0);
+  EXPECT_EQ(cost.layers(1, 1), 14);
+  const auto gemms_of = [&](std::size_t kind) {
+    std::vector<task::Gemm> gemms;
+    for (const auto& op : cost.layer_ops(64, kind))
+      if (const auto* g = std::get_if<task::Gemm>(&op)) gemms.push_back(*g);
+    return gemms;
+  };
+  const std::vector<task::Gemm> dense = gemms_of(0);
+  ASSERT_EQ(dense.size(), 4u);  // qkv, output, up (gate and up), down
+  EXPECT_EQ(dense[2].n, 2 * 10944 / 2);
+  EXPECT_EQ(dense[3].k, 10944 / 2);
+  const std::vector<task::Gemm> routed = gemms_of(1);
+  ASSERT_EQ(routed.size(), 7u);  // qkv, output, router, expert up, expert down, shared up, shared down
+  EXPECT_EQ(routed[2].n, 64);
+  EXPECT_EQ(routed[3].batch, 64);
+  EXPECT_EQ(routed[3].m, 6);
+  EXPECT_EQ(routed[3].n, 2 * 1408 / 2);
+  EXPECT_EQ(routed[5].m, 64);
+  EXPECT_EQ(routed[5].n, 2 * (2 * 1408) / 2);
+  EXPECT_EQ(routed[6].k, 2 * 1408 / 2);
 }
 
 }  // namespace

@@ -1,13 +1,23 @@
 // How much of a prediction stands on calibration: the summary's
 // uncalibrated_time_fraction (the share of the priced compute time from
-// operations no calibration row covers) and the run's warning above
-// kThinCalibration.
+// operations no calibration row covers), far_calibration_time_fraction (from
+// rows more than kFarCalibration, a factor of 2, from the operation's shape)
+// and the run's warning when the two together pass kThinCalibration.
 //  * V100-SXM2-32GB (fp16) has no calibration table: every operation is priced at the
 //    default efficiencies, so the share is exactly 1 (the same integer
 //    nanoseconds on both sides) and the run warns;
 //  * the A100 table covers GEMMs and memory-bound kernels but not flash
-//    attention (models/calibration/tables): the share is above 0, below 1/2,
+//    attention (models/calibration/tables): the uncalibrated share is above
+//    0 and below 1/2; but its GEMM rows are square (512³ to 8,192³) and its
+//    memory rows move 1 GiB, far from a small model's rectangular GEMMs and
+//    kernels of a few MB: the far share passes 1/2 and the run warns;
+//  * the H200 measured table's sweeps (m from 1 to 16,384 against 25 (n, k)
+//    pairs) hold a 4,096-wide GPT's GEMMs at measured nodes: little is far,
 //    and the run says nothing;
+//  * the H100 table has three GEMM rows (two bf16 best shapes of a search,
+//    6144×17920×2816 and 2048×2048×13312, and one fp8): a 1.3B GPT's GEMMs
+//    (8,192 tokens against 2,048-wide weights) are far from both, so most of
+//    the time is far and the run warns;
 //  * a profiled run prices nothing: no share, no warning.
 #include <gtest/gtest.h>
 
@@ -25,18 +35,42 @@ TEST(ThinCalibration, NoTableMeansEveryNanosecondIsUncalibratedAndTheRunWarns) {
   const auto r = test::run_text(
       test::replace(test::a100(1, kModel, "tp: 8", "global_batch: 8, precision: fp16"), "A100-SXM4-80GB", "V100-SXM2-32GB"));
   EXPECT_EQ(number(r, "uncalibrated_time_fraction"), 1.0);
+  EXPECT_EQ(number(r, "far_calibration_time_fraction"), 0.0);
   ASSERT_EQ(r.warnings.size(), 1U);
   EXPECT_TRUE(r.warnings[0].starts_with(
-      "100% of the predicted compute time comes from operations that no calibration row of V100-SXM2-32GB covers"))
+      "100% of the predicted compute time stands on thin calibration: 100% from operations that no calibration row "
+      "of V100-SXM2-32GB covers"))
       << r.warnings[0];
 }
 
-TEST(ThinCalibration, TheA100TableCoversMostOfTheTime) {
+TEST(ThinCalibration, TheA100TableCoversMostOperationsButFromFarShapes) {
   const auto r = test::run_text(test::a100(1, kModel, "tp: 8", "global_batch: 8"));
   const double share = number(r, "uncalibrated_time_fraction");
   EXPECT_GT(share, 0.0);  // flash attention has no rows
   EXPECT_LT(share, workload::training::kThinCalibration);
+  EXPECT_GT(number(r, "far_calibration_time_fraction"), workload::training::kThinCalibration);
+  EXPECT_EQ(r.warnings.size(), 1U);
+}
+
+TEST(ThinCalibration, TheH200SweepsHoldAGptsGemms) {
+  const auto r = test::run_text(test::replace(
+      test::a100(1, "layers: 2, hidden: 4096, heads: 32, vocab: 32768, seq_len: 1024", "tp: 1, dp: 8",
+                 "global_batch: 8, check_memory: false"),
+      "A100-SXM4-80GB", "H200-SXM-141GB"));
+  EXPECT_LT(number(r, "far_calibration_time_fraction") + number(r, "uncalibrated_time_fraction"),
+            workload::training::kThinCalibration);
   EXPECT_TRUE(r.warnings.empty());
+}
+
+TEST(ThinCalibration, TheH100TablesThreeRowsAreFarFromAGptsShapes) {
+  const auto r = test::run_text(test::replace(
+      test::a100(1, "preset: gpt3-1.3b", "tp: 1, dp: 8", "global_batch: 64, micro_batch: 8, check_memory: false"),
+      "A100-SXM4-80GB", "H100-SXM5-80GB"));
+  const double far = number(r, "far_calibration_time_fraction");
+  EXPECT_GT(far + number(r, "uncalibrated_time_fraction"), workload::training::kThinCalibration);
+  EXPECT_GT(far, 0.0);
+  ASSERT_EQ(r.warnings.size(), 1U);
+  EXPECT_NE(r.warnings[0].find("far_calibration_time_fraction"), std::string::npos) << r.warnings[0];
 }
 
 TEST(ThinCalibration, ProfiledRunsPriceNothing) {
@@ -51,6 +85,7 @@ workload:
   compute: { model: profiled, forward: "1 ms", backward: "2 ms" }
 )");
   EXPECT_EQ(r.recorder->summary().find("uncalibrated_time_fraction"), nullptr);
+  EXPECT_EQ(r.recorder->summary().find("far_calibration_time_fraction"), nullptr);
   EXPECT_TRUE(r.warnings.empty());
 }
 

@@ -43,7 +43,7 @@ std::vector<T> all(const std::vector<task::Operation>& ops) {
 TEST(TrainingWeights, QuantizedLayersReadTheirWeightsForwardAndBackward) {
   tr::TrainingParams p = gpt();
   const tr::LayerOps dense = tr::layer_ops(p);
-  const tr::LayerOps q = tr::layer_ops(p, DType::kInt4);
+  const tr::LayerOps q = tr::layer_ops(p, DType::kInt4, false);
   // Forward: QKV, output projection, FC1, FC2 dequantize int4 weights; the
   // attention core's matmuls are activations only.
   const auto fq = all<task::QuantGemm>(q.f.ops);

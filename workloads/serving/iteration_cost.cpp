@@ -6,26 +6,11 @@
 #include <cmath>
 
 #include "sim/core/error.hpp"
+#include "workloads/serving/shard.hpp"
 
 namespace orrery::workload::serving {
 
 namespace {
-
-double eb(DType t) { return bytes_per_element(t); }
-// Activations and non-GEMM kernels run in 16-bit when the GEMMs run in fp8 (FP8 W8A8 serving).
-DType activation_type(DType t) { return t == DType::kFp8 ? DType::kBf16 : t; }
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
-
-struct Shard {
-  std::int64_t heads, kv_heads, head_dim, ffn;
-};
-// One tensor-parallel rank's share: heads and the MLP split tp ways; key/value
-// heads too while there are enough of them, else each rank keeps one (vLLM
-// replicates a key/value head across the ranks that share it).
-Shard shard(const ServingParams& p) {
-  const auto& m = p.model;
-  return {m.heads / p.tp, std::max<std::int64_t>(1, m.kv_heads / p.tp), m.head_dim(), m.ffn_hidden / p.tp};
-}
 
 LayerKernel norm_kernel(const ServingParams& p) {
   return p.model.norm == training::Norm::kRmsNorm ? LayerKernel::kRmsNorm : LayerKernel::kLayerNorm;
@@ -33,104 +18,36 @@ LayerKernel norm_kernel(const ServingParams& p) {
 
 }  // namespace
 
-std::vector<std::int64_t> stage_layers(std::int64_t layers, int pp) {
-  std::vector<std::int64_t> out(static_cast<std::size_t>(pp), layers / pp);
-  for (std::int64_t i = 0; i < layers % pp; ++i) ++out[static_cast<std::size_t>(i)];
-  return out;
-}
-
-MemoryPlan plan_memory(const ServingParams& p, const DeviceFacts& device) {
-  const auto& m = p.model;
-  const Shard s = shard(p);
-  const std::vector<std::int64_t> layers = stage_layers(m.layers, p.pp);
-  std::vector<std::int64_t> first_layer(layers.size(), 0);
-  for (std::size_t st = 1; st < layers.size(); ++st) first_layer[st] = first_layer[st - 1] + layers[st - 1];
-  const double h = static_cast<double>(m.hidden);
-  const double v = static_cast<double>(m.vocab);
-  const double usable = p.kv.memory_fraction * static_cast<double>(device.memory_capacity().count());
-  // The largest iteration's activations, as vLLM's profiling forward of
-  // max_num_batched_tokens finds them: the layer input and the residual (2h),
-  // q, k, v, and the MLP's widest intermediates (gate, up and their product
-  // for a gated MLP; two for GeLU), per token, in 16-bit, plus fp32 logits of
-  // max_num_seqs rows over the rank's vocabulary shard.
-  const double tokens = static_cast<double>(p.scheduler.max_batched_tokens);
-  const double qkv = static_cast<double>((s.heads + 2 * s.kv_heads) * s.head_dim);
-  const double mlp = static_cast<double>(s.ffn) * (m.gated() ? 3.0 : 2.0) * static_cast<double>(m.top_k);
-  const double act = tokens * (2 * h + qkv + mlp) * eb(activation_type(p.dtype)) +
-                     static_cast<double>(std::min(p.scheduler.max_batch, p.scheduler.max_batched_tokens)) * v /
-                         p.tp * 4.0;
-  MemoryPlan best;
-  best.blocks = -1;
-  for (int st = 0; st < p.pp; ++st) {
-    const double l = static_cast<double>(layers[static_cast<std::size_t>(st)]);
-    double params = 0;
-    double quantized = 0;  // bytes of the layers whose weights are not in dtype
-    for (std::int64_t i = 0; i < layers[static_cast<std::size_t>(st)]; ++i) {
-      const DType wt = p.weights.type(first_layer[static_cast<std::size_t>(st)] + i, p.dtype);
-      if (wt == p.dtype && p.weights.ffn == WeightFormat::FfnSparsity::kDense) {
-        params += m.layer_parameters() / p.tp;
-        continue;
-      }
-      quantized += p.weights.layer_bytes(m, p.tp, wt, p.dtype, activation_type(p.dtype));
-    }
-    const bool first = st == 0;
-    const bool last = st == p.pp - 1;
-    if (first) params += v * h / p.tp;                                       // word embedding
-    if (last && (!m.tied_embeddings || p.pp > 1)) params += v * h / p.tp;    // output layer (a copy when tied across stages)
-    if (last) params += m.norm_parameters();
-    MemoryPlan plan;
-    plan.weights = params * eb(p.dtype) + quantized;
-    plan.activations = act;
-    plan.usable = usable;
-    plan.block_bytes =
-        static_cast<double>(p.kv.block_size) * 2.0 * static_cast<double>(s.kv_heads * s.head_dim) * l * eb(p.kv_dtype);
-    plan.stage = st;
-    const double left = usable - plan.weights - act;
-    plan.blocks = left <= 0 ? 0 : static_cast<std::int64_t>(std::floor(left / plan.block_bytes));
-    if (best.blocks < 0 || plan.blocks < best.blocks) best = plan;
-  }
-  const auto breakdown = [&](double kv) {
-    return fmt::format("{:.2f} GiB usable ({} of {:.2f} GiB on {}) against {:.2f} GiB of weights, {:.2f} GiB of "
-                       "activations and {:.2f} GiB of KV cache on a device of stage {}",
-                       best.usable / 1073741824.0, p.kv.memory_fraction,
-                       static_cast<double>(device.memory_capacity().count()) / 1073741824.0, device.name(),
-                       best.weights / 1073741824.0, best.activations / 1073741824.0, kv / 1073741824.0, best.stage);
-  };
-  if (p.kv.blocks > 0) {
-    const double kv = static_cast<double>(p.kv.blocks) * best.block_bytes;
-    if (best.weights + best.activations + kv > best.usable) {
-      throw InfeasibleError(fmt::format("the replica does not fit the {} KV blocks asked for: {}", p.kv.blocks,
-                                        breakdown(kv)));
-    }
-    best.blocks = p.kv.blocks;
-  }
-  if (best.blocks < 1) {
-    throw InfeasibleError(fmt::format(
-        "the model does not fit on a replica of tp = {}, pp = {}: no memory is left for one KV block of {:.0f} "
-        "bytes: {} (more tp or pp, a smaller max_batched_tokens, or a larger memory_fraction)",
-        p.tp, p.pp, best.block_bytes, breakdown(0)));
-  }
-  return best;
-}
-
 IterationCost::IterationCost(const ServingParams& p, const RuntimePricing& pricing,
                              std::vector<std::vector<DeviceId>> groups)
     : p_(p),
       pricing_(pricing),
       groups_(std::move(groups)),
-      layers_(stage_layers(p.model.layers, p.pp)),
-      types_(p.weights.types(p.dtype)),
-      layer_kernels_(static_cast<std::int64_t>(layer_ops(1).size())) {
+      layers_(stage_layers(p.model.layers, p.pp)) {
+  const auto kind_of = [&](std::int64_t layer) {
+    return LayerKind{p.weights.type(layer, p.dtype), p.model.moe_layer(layer)};
+  };
+  for (std::int64_t i = 0; i < p.model.layers; ++i) {
+    if (std::find(types_.begin(), types_.end(), kind_of(i)) == types_.end()) types_.push_back(kind_of(i));
+  }
   parts_.resize(types_.size());
+  for (std::size_t k = 0; k < types_.size(); ++k) {
+    layer_kernels_.push_back(static_cast<std::int64_t>(layer_ops(1, k).size()));
+  }
   std::int64_t layer = 0;
   for (const std::int64_t n : layers_) {
     std::vector<std::int64_t> count(types_.size(), 0);
     for (std::int64_t i = 0; i < n; ++i, ++layer) {
-      const DType t = p.weights.type(layer, p.dtype);
-      ++count[static_cast<std::size_t>(std::find(types_.begin(), types_.end(), t) - types_.begin())];
+      ++count[static_cast<std::size_t>(std::find(types_.begin(), types_.end(), kind_of(layer)) - types_.begin())];
     }
     type_layers_.push_back(std::move(count));
   }
+}
+
+std::vector<DType> IterationCost::weight_types() const {
+  std::vector<DType> out;
+  for (const LayerKind& k : types_) out.push_back(k.type);
+  return out;
 }
 
 std::vector<Operation> IterationCost::layer_ops(std::int64_t tokens, std::size_t type) const {
@@ -138,7 +55,7 @@ std::vector<Operation> IterationCost::layer_ops(std::int64_t tokens, std::size_t
   const Shard s = shard(p_);
   const DType a = activation_type(p_.dtype);
   // The layer's GEMMs: in dtype, or through its weight type (weight_format.hpp).
-  const DType wt = types_[type];
+  const DType wt = types_[type].type;
   const auto gemm = [&](std::int64_t rows, std::int64_t n, std::int64_t k, std::int64_t batch) -> Operation {
     if (wt == p_.dtype) return Gemm{rows, n, k, batch, p_.dtype};
     return p_.weights.gemm(rows, n, k, batch, wt, a);
@@ -166,7 +83,7 @@ std::vector<Operation> IterationCost::layer_ops(std::int64_t tokens, std::size_t
   ops.emplace_back(Elementwise{PointwiseKind::kElementwise, static_cast<std::int64_t>(2 * kv), 0});
   ops.emplace_back(gemm(tokens, m.hidden, s.heads * s.head_dim, 1));
   ops.emplace_back(LayerOp{norm, false, a, tokens, m.hidden});
-  if (m.experts <= 1) {
+  if (!types_[type].routed) {
     ops.emplace_back(ffn(tokens, up, m.hidden, 1));
     ops.emplace_back(LayerOp{act, false, a, tokens, s.ffn});
     ops.emplace_back(ffn(tokens, m.hidden, s.ffn, 1));
@@ -176,16 +93,24 @@ std::vector<Operation> IterationCost::layer_ops(std::int64_t tokens, std::size_t
   // its MLP on its share of the tokens × top_k routes (spread evenly over the
   // experts they reach). A rank holds experts/ep experts, each split tp/ep
   // ways (ep = 1: every expert split tp ways), and runs the reached ones.
+  // Shared experts (DeepSeekMoE) run as one MLP of shared × expert width over
+  // every token, split tp ways.
   const std::int64_t routes = tokens * m.top_k;
   const std::int64_t active = std::min(m.experts, routes);
   const std::int64_t rows = ceil_div(routes, active);
   const std::int64_t local = ceil_div(active, p_.ep);
-  const std::int64_t expert_ffn = m.ffn_hidden / (p_.tp / p_.ep);
+  const std::int64_t expert_ffn = m.expert_ffn() / (p_.tp / p_.ep);
   const std::int64_t expert_up = (m.gated() ? 2 : 1) * expert_ffn;
   ops.emplace_back(Gemm{tokens, m.experts, m.hidden, 1, p_.dtype});
   ops.emplace_back(ffn(rows, expert_up, m.hidden, local));
   ops.emplace_back(LayerOp{act, false, a, rows * local, expert_ffn});
   ops.emplace_back(ffn(rows, m.hidden, expert_ffn, local));
+  if (m.shared_experts > 0) {
+    const std::int64_t shared = m.shared_experts * m.expert_ffn() / p_.tp;
+    ops.emplace_back(ffn(tokens, (m.gated() ? 2 : 1) * shared, m.hidden, 1));
+    ops.emplace_back(LayerOp{act, false, a, tokens, shared});
+    ops.emplace_back(ffn(tokens, m.hidden, shared, 1));
+  }
   return ops;
 }
 
@@ -219,11 +144,12 @@ std::vector<Operation> IterationCost::stage_extra_ops(int stage, const BatchShap
 }
 
 std::int64_t IterationCost::kernels(int stage, const BatchShape& b) const {
-  const std::int64_t per_layer =
-      layer_kernels_ + (b.chunks.empty() ? 0 : 1) + (b.decodes > 0 ? 1 : 0) + (p_.tp > 1 ? 2 : 0);
+  const std::int64_t per_layer = (b.chunks.empty() ? 0 : 1) + (b.decodes > 0 ? 1 : 0) + (p_.tp > 1 ? 2 : 0);
+  std::int64_t dense = 0;  // the layers' dense operations, by kind
+  for (std::size_t k = 0; k < types_.size(); ++k) dense += layer_kernels_[k] * layers(stage, k);
   // stage_extra_ops: the embedding on the first stage, the final norm and the output layer on the last.
   const std::int64_t extra = (stage == 0 ? 1 : 0) + (stage == p_.pp - 1 && b.samples > 0 ? 2 : 0);
-  return per_layer * layers(stage) + extra;
+  return per_layer * layers(stage) + dense + extra;
 }
 
 double IterationCost::hidden_bytes(std::int64_t tokens) const {
@@ -237,7 +163,8 @@ double IterationCost::kv_bytes_per_token(int stage) const {
 
 IterationCost::Priced IterationCost::price(const Operation& op) const {
   const DeviceModel::OperationCost c = pricing_.device->cost(op);
-  return {c.time, c.calibrated ? Duration{} : c.time};
+  return {c.time, c.calibrated ? Duration{} : c.time,
+          c.calibrated && c.distance > task::kFarCalibration ? c.time : Duration{}};
 }
 
 IterationCost::Priced IterationCost::price(const std::vector<Operation>& ops) const {
@@ -356,7 +283,8 @@ Duration IterationCost::stage_time(int stage, const BatchShape& b) {
     const Duration per_layer = nano ? overlapped_layer(stage, type, b) : dense.time + reduce + reduce + attend.time;
     gpu += Duration::ns(per_layer.count() * layers);
     ops = ops + Priced{Duration::ns((dense.time + attend.time).count() * layers),
-                       Duration::ns((dense.uncalibrated + attend.uncalibrated).count() * layers)};
+                       Duration::ns((dense.uncalibrated + attend.uncalibrated).count() * layers),
+                       Duration::ns((dense.far + attend.far).count() * layers)};
   }
   const bool first = stage == 0;
   const bool last = stage == p_.pp - 1;
@@ -383,6 +311,7 @@ Duration IterationCost::stage_time(int stage, const BatchShape& b) {
   }
   operations_ns_ += static_cast<double>(ops.time.count());
   uncalibrated_ns_ += static_cast<double>(ops.uncalibrated.count());
+  far_ns_ += static_cast<double>(ops.far.count());
   Duration host;
   if (p_.host.mode == HostSpec::Mode::kEager) {
     host = Duration::ns(p_.host.per_kernel.count() * kernels(stage, b));

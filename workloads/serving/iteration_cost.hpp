@@ -60,10 +60,18 @@ class IterationCost {
   // For tests and `orrery cost`-style checks: one layer's dense operations
   // over `tokens` new tokens, the attention operations of one layer, and the
   // stage's extra operations (embedding, final norm, output layer).
-  // (`type`: an index of the weight types, weight_types(); layers of one type cost the same.)
+  // (`type`: an index of the layer kinds, kinds(); layers of one kind cost the same.)
   [[nodiscard]] std::vector<Operation> layer_ops(std::int64_t tokens, std::size_t type = 0) const;
-  [[nodiscard]] const std::vector<DType>& weight_types() const { return types_; }
-  // Layers of the stage with weight type `type`.
+  // A layer's kind: its weights' type, and a routed (mixture-of-experts) or dense feed-forward.
+  struct LayerKind {
+    DType type;
+    bool routed;
+    bool operator==(const LayerKind&) const = default;
+  };
+  [[nodiscard]] const std::vector<LayerKind>& kinds() const { return types_; }
+  // The kinds' weight types, in kinds() order.
+  [[nodiscard]] std::vector<DType> weight_types() const;
+  // Layers of the stage of kind `type`.
   [[nodiscard]] std::int64_t layers(int stage, std::size_t type) const {
     return type_layers_[static_cast<std::size_t>(stage)][type];
   }
@@ -75,6 +83,8 @@ class IterationCost {
   [[nodiscard]] double uncalibrated_fraction() const {
     return operations_ns_ > 0 ? uncalibrated_ns_ / operations_ns_ : 0.0;
   }
+  // The share from calibration rows farther than kFarCalibration from the operation's shape.
+  [[nodiscard]] double far_fraction() const { return operations_ns_ > 0 ? far_ns_ / operations_ns_ : 0.0; }
   // Bytes of `tokens` tokens' hidden states in the activations' type: what
   // an all-reduce sums and a pipeline stage sends.
   [[nodiscard]] double hidden_bytes(std::int64_t tokens) const;
@@ -90,7 +100,8 @@ class IterationCost {
   struct Priced {
     Duration time;
     Duration uncalibrated;
-    Priced operator+(const Priced& o) const { return {time + o.time, uncalibrated + o.uncalibrated}; }
+    Duration far;  // calibrated from rows farther than kFarCalibration
+    Priced operator+(const Priced& o) const { return {time + o.time, uncalibrated + o.uncalibrated, far + o.far}; }
   };
   [[nodiscard]] Priced price(const Operation& op) const;
   [[nodiscard]] Priced price(const std::vector<Operation>& ops) const;
@@ -99,7 +110,7 @@ class IterationCost {
   // activations, rotary and cache writes (memory). Run one after another
   // they take compute + memory; NanoFlow overlaps the two.
   struct Parts {
-    Priced compute{Duration::ns(-1), {}};
+    Priced compute{Duration::ns(-1), {}, {}};
     Priced memory;
   };
   [[nodiscard]] const Parts& layer_parts(std::int64_t tokens, std::size_t type);
@@ -114,16 +125,17 @@ class IterationCost {
   std::vector<std::int64_t> layers_;
   // By token count (at most max_batched_tokens): one layer's dense operations,
   // and one all-reduce; -1 ns: not priced yet.
-  std::vector<std::vector<Parts>> parts_;  // by weight type, then token count
-  std::vector<DType> types_;                // the layers' distinct weight types
-  std::vector<std::vector<std::int64_t>> type_layers_;  // by stage: layers of each type
+  std::vector<std::vector<Parts>> parts_;  // by layer kind, then token count
+  std::vector<LayerKind> types_;            // the layers' distinct kinds
+  std::vector<std::vector<std::int64_t>> type_layers_;  // by stage: layers of each kind
   std::vector<Duration> reduce_;
-  std::int64_t layer_kernels_ = 0;  // kernels of one layer's dense operations
+  std::vector<std::int64_t> layer_kernels_;  // by kind: kernels of one layer's dense operations
   PriceMemo<Priced> chunk_;   // (queries, context) -> one layer's chunk attention
   PriceMemo<Priced> decode_;  // (decodes, mean context) -> one layer's decode attention
   PriceMemo<Priced> extra_;   // (stage kind, tokens, samples) -> embedding / head
   double operations_ns_ = 0;     // every stage_time's operations, summed
   double uncalibrated_ns_ = 0;   // what of them no calibration row covered
+  double far_ns_ = 0;            // what of them stood on far rows
 };
 
 }  // namespace orrery::workload::serving

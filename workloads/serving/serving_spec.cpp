@@ -280,6 +280,8 @@ ServingParams ServingParams::read(config::Reader& r) {
                       p.tp, m.kv_heads));
   r.check(m.layers >= p.pp, "placement.pp", fmt::format("pp = {} exceeds the model's {} layers", p.pp, m.layers));
   r.check(m.ffn_hidden % p.tp == 0, "placement.tp", fmt::format("tp = {} must divide ffn_hidden = {}", p.tp, m.ffn_hidden));
+  r.check(m.expert_ffn() % p.tp == 0, "placement.tp",
+          fmt::format("tp = {} must divide an expert's width, moe_ffn_hidden = {}", p.tp, m.expert_ffn()));
   r.check(p.ep >= 1 && p.tp % p.ep == 0, "placement.ep", fmt::format("ep = {} must divide tp = {}", p.ep, p.tp));
   r.check(p.ep == 1 || m.experts > 1, "placement.ep", "expert parallelism needs a mixture-of-experts model (experts > 1)");
   r.check(p.ep == 1 || m.experts % p.ep == 0, "placement.ep",

@@ -73,9 +73,7 @@ void ServingRun::summarize(const TaskTimes& /*times*/, Summary& out) const {
   // dense peak over 2 FLOPs per active parameter per token (prompt and output
   // tokens alike; attention's FLOPs left out, as there).
   const auto& m = p_.model;
-  const double expert_mlp = (m.gated() ? 3.0 : 2.0) * static_cast<double>(m.hidden * m.ffn_hidden);
-  const double active = m.parameters() - static_cast<double>(m.layers) * static_cast<double>(m.experts - m.top_k) *
-                                             (m.experts > 1 ? expert_mlp : 0.0);
+  const double active = m.active_parameters();
   const double devices = static_cast<double>(replicas_.size()) * p_.tp * p_.pp;
   const double optimal = devices * peak_flops_ / (2 * active);
   out.set("optimal_tokens_per_s", optimal);
@@ -110,6 +108,7 @@ void ServingRun::summarize(const TaskTimes& /*times*/, Summary& out) const {
   out.set("kv_utilization_peak", kv_peak);
   out.set("preemptions", preemptions);
   out.set("uncalibrated_time_fraction", cost_->uncalibrated_fraction());
+  out.set("far_calibration_time_fraction", cost_->far_fraction());
   std::int64_t swaps = 0;
   for (const ReplicaScheduler& r : replicas_) swaps += r.swaps();
   out.set("swaps", swaps);

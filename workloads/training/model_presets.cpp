@@ -4,9 +4,13 @@
 // al. 2023, Table 1 and the released config.json files (4,096-token context,
 // 32,000 tokens); Llama 3 and 3.1 from Dubey et al. 2024, Table 3 and the
 // released config.json files (8,192-token pre-training context, 128,256
-// tokens); Mixtral from Jiang et al. 2024, Table 1 and its config.json. The
-// Llama and Mixtral families: SwiGLU, RMSNorm, rotary positions, no biases,
-// untied embeddings.
+// tokens); Mixtral from Jiang et al. 2024, Table 1 and its config.json;
+// DeepSeekMoE 16B from Dai et al. 2024 ("DeepSeekMoE", §5 and Appendix A)
+// and deepseek-moe-16b-base's config.json (64 routed experts of width 1,408,
+// 6 per token, 2 shared, the first layer dense with width 10,944; 16.4B
+// parameters, 2.8B activated). The Llama, Mixtral and DeepSeek families:
+// SwiGLU, RMSNorm, rotary positions, no biases, untied embeddings. DeepSeek-V2
+// and V3 are not here: their multi-head latent attention is not modelled.
 #include "workloads/training/model_presets.hpp"
 
 #include <algorithm>
@@ -56,6 +60,14 @@ TransformerSpec moe(TransformerSpec m, std::int64_t experts, std::int64_t top_k)
   return m;
 }
 
+// DeepSeekMoE's fine-grained experts: `width` each, `shared` of them taken by every token, the first `dense` layers dense.
+TransformerSpec deepseek_moe(TransformerSpec m, std::int64_t width, std::int64_t shared, std::int64_t dense) {
+  m.moe_ffn_hidden = width;
+  m.shared_experts = shared;
+  m.dense_layers = dense;
+  return m;
+}
+
 }  // namespace
 
 const std::vector<ModelPreset>& model_presets() {
@@ -76,6 +88,8 @@ const std::vector<ModelPreset>& model_presets() {
        "Dubey et al. 2024, Table 3; Llama-3.1-405B config.json"},
       {"mixtral-8x7b", moe(llama(32, 4096, 32, 8, 14336, 32000, 4096), 8, 2),
        "Jiang et al. 2024, Table 1; Mixtral-8x7B-v0.1 config.json"},
+      {"deepseek-moe-16b", deepseek_moe(moe(llama(28, 2048, 16, 16, 10944, 102400, 4096), 64, 6), 1408, 2, 1),
+       "Dai et al. 2024 (DeepSeekMoE), §5; deepseek-moe-16b-base config.json"},
   };
   return presets;
 }

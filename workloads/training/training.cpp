@@ -191,6 +191,8 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
                       vstages));
   check(m.heads % plan.tp == 0, "parallel.tp", fmt::format("tp {} must divide heads {}", plan.tp, m.heads));
   check(m.ffn_hidden % plan.tp == 0, "parallel.tp", fmt::format("tp {} must divide ffn_hidden {}", plan.tp, m.ffn_hidden));
+  check(m.expert_ffn() % plan.tp == 0, "parallel.tp",
+        fmt::format("tp {} must divide an expert's width, moe_ffn_hidden {}", plan.tp, m.expert_ffn()));
   check(m.seq_len % plan.cp == 0, "parallel.cp", fmt::format("cp {} must divide seq_len {}", plan.cp, m.seq_len));
   p.at.try_emplace("training.vocab_parallel", p.batch_at);
   check(!p.vocab_parallel || plan.pp > 1, "training.vocab_parallel",

@@ -169,8 +169,10 @@ struct CalibrationCoverage {
   std::int64_t uncalibrated_ops = 0;
   std::int64_t priced_ns = 0;
   std::int64_t uncalibrated_ns = 0;
-  // uncalibrated_ns / priced_ns (0 when nothing was priced).
+  std::int64_t far_ns = 0;  // calibrated from rows farther than kFarCalibration
+  // uncalibrated_ns / priced_ns and far_ns / priced_ns (0 when nothing was priced).
   [[nodiscard]] double uncalibrated_fraction() const;
+  [[nodiscard]] double far_fraction() const;
 };
 [[nodiscard]] CalibrationCoverage coverage(const TrainingFacts& f, const Prices& prices);
 

@@ -77,8 +77,8 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs() const {
   struct LayerCost {
     OpCost f, b, w;
   };
-  const auto layer_cost = [&](DType wt) {
-    const LayerOps L = layer_ops(p_, wt);
+  const auto layer_cost = [&](DType wt, bool routed) {
+    const LayerOps L = layer_ops(p_, wt, routed);
     OpList b_all = L.b;  // the backward with its recompute
     if (p_.recompute == Recompute::kFull) {
       b_all.append(L.f);
@@ -95,10 +95,20 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs() const {
     }
     return c;
   };
-  // Layers of one weight type cost the same: one LayerCost per type.
-  const std::vector<DType> types = p_.weights.types(dt);
-  std::vector<LayerCost> per_type;
-  for (const DType wt : types) per_type.push_back(layer_cost(wt));
+  // Layers of one kind — weight type, and routed or dense feed-forward —
+  // cost the same: one LayerCost per kind present.
+  struct Kind {
+    DType type;
+    bool routed;
+    bool operator==(const Kind&) const = default;
+  };
+  const auto kind_of = [&](std::int64_t i) { return Kind{p_.weights.type(i, dt), m.moe_layer(i)}; };
+  std::vector<Kind> kinds;
+  for (std::int64_t i = 0; i < m.layers; ++i) {
+    if (std::find(kinds.begin(), kinds.end(), kind_of(i)) == kinds.end()) kinds.push_back(kind_of(i));
+  }
+  std::vector<LayerCost> per_kind;
+  for (const Kind& k : kinds) per_kind.push_back(layer_cost(k.type, k.routed));
 
   // Embedding (first virtual stage) and output layer with the loss (last).
   OpList emb_f, emb_b, out_f, out_b, out_w;
@@ -148,29 +158,37 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs() const {
 
   ActivationShape shape{p_.micro_batch, plan.tp, plan.cp, plan.sequence_parallel, p_.recompute,
                         p_.attention == AttentionKernel::kUnfused};
-  const double act_layer = activation_bytes_per_layer(m, shape);
+  // A routed layer's experts are split over the ep ranks as well as tp.
+  const double routed_held = m.experts > 1 && plan.ep > 1
+                                 ? static_cast<double>(m.experts) * m.mlp_parameters(m.expert_ffn()) *
+                                       (1.0 - 1.0 / plan.ep)
+                                 : 0.0;
 
   std::vector<VirtualStageCost> out(static_cast<std::size_t>(stages));
   for (int vs = 0; vs < stages; ++vs) {
     VirtualStageCost& c = out[static_cast<std::size_t>(vs)];
-    if (types.size() == 1) {
-      c.forward = per_type[0].f;
-      c.backward = per_type[0].b;
-      c.weight = per_type[0].w;
+    // The virtual stage's layers in model order, [vs·l, (vs + 1)·l) rounded,
+    // counted by kind and scaled to the stage's `layers`.
+    const auto lo = static_cast<std::int64_t>(std::llround(vs * layers));
+    const auto hi = std::max(lo + 1, static_cast<std::int64_t>(std::llround((vs + 1) * layers)));
+    const double per_layer = layers / static_cast<double>(hi - lo);
+    double routed_layers = 0;
+    if (kinds.size() == 1) {
+      c.forward = per_kind[0].f;
+      c.backward = per_kind[0].b;
+      c.weight = per_kind[0].w;
       scale(c.forward, layers);
       scale(c.backward, layers);
       scale(c.weight, layers);
+      routed_layers = kinds[0].routed ? layers : 0.0;
     } else {
-      // The virtual stage's layers in model order, [vs·l, (vs + 1)·l) rounded,
-      // counted by weight type and scaled to the stage's `layers`.
-      const auto lo = static_cast<std::int64_t>(std::llround(vs * layers));
-      const auto hi = static_cast<std::int64_t>(std::llround((vs + 1) * layers));
-      for (std::size_t k = 0; k < types.size(); ++k) {
+      for (std::size_t k = 0; k < kinds.size(); ++k) {
         std::int64_t count = 0;
-        for (std::int64_t i = lo; i < hi; ++i) count += p_.weights.type(i, dt) == types[k] ? 1 : 0;
+        for (std::int64_t i = lo; i < hi; ++i) count += kind_of(i) == kinds[k] ? 1 : 0;
         if (count == 0) continue;
-        const double n = static_cast<double>(count) * layers / static_cast<double>(hi - lo);
-        LayerCost x = per_type[k];
+        const double n = static_cast<double>(count) * per_layer;
+        if (kinds[k].routed) routed_layers += n;
+        LayerCost x = per_kind[k];
         scale(x.f, n);
         scale(x.b, n);
         scale(x.w, n);
@@ -179,14 +197,11 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs() const {
         add(c.weight, x.w);
       }
     }
-    c.parameters = layers * m.layer_parameters() / static_cast<double>(t);
-    // Experts are split over ep ranks too.
-    if (m.experts > 1 && plan.ep > 1) {
-      const double h = static_cast<double>(m.hidden);
-      const double expert = 2 * h * static_cast<double>(m.ffn_hidden) + static_cast<double>(m.ffn_hidden) + h;
-      c.parameters -= layers * static_cast<double>(m.experts) * expert * (1.0 - 1.0 / plan.ep) / static_cast<double>(t);
-    }
-    c.activation_bytes = layers * act_layer;
+    const double dense_layers = layers - routed_layers;
+    c.parameters = (dense_layers * m.layer_parameters(false) + routed_layers * (m.layer_parameters(true) - routed_held)) /
+                   static_cast<double>(t);
+    c.activation_bytes =
+        dense_layers * activation_bytes_per_layer(m, shape, false) + routed_layers * activation_bytes_per_layer(m, shape, true);
     if (vs == 0) {
       add(c.forward, cost_of(emb_f, 0));
       add(c.backward, cost_of(emb_b, 0));

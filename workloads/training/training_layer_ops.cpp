@@ -70,10 +70,10 @@ void pointwise_backward(const OpList& forward, OpList& b) {
 }  // namespace
 
 LayerOps layer_ops(const TrainingParams& p) {
-  return layer_ops(p, p.precision);
+  return layer_ops(p, p.precision, p.model.experts > 1);
 }
 
-LayerOps layer_ops(const TrainingParams& p, DType weights) {
+LayerOps layer_ops(const TrainingParams& p, DType weights, bool routed) {
   const TransformerSpec& m = p.model;
   const ParallelPlan& plan = p.plan;
   const DType dt = p.precision;
@@ -86,11 +86,19 @@ LayerOps layer_ops(const TrainingParams& p, DType weights) {
   const std::int64_t heads = div_or_one(m.heads, t);
   const std::int64_t kv_heads = div_or_one(m.kv_heads, t);
   const std::int64_t d = m.head_dim();
-  const std::int64_t e_local = m.experts / plan.ep;
-  const std::int64_t expert_tokens = div_or_one(tokens * m.top_k, e_local);
+  // The feed-forward: a dense layer's one MLP over all tokens, or a routed
+  // layer's experts/ep local experts over the tokens × top_k routes spread
+  // evenly over them, and its shared experts (one MLP of shared × expert
+  // width, as DeepSeekMoE runs them) over all tokens.
+  const std::int64_t e_local = routed ? m.experts / plan.ep : 1;
+  const std::int64_t routes = routed ? m.top_k : 1;  // per token
+  const std::int64_t width = routed ? m.expert_ffn() : m.ffn_hidden;  // of one MLP
+  const std::int64_t expert_tokens = div_or_one(tokens * routes, e_local);
+  const std::int64_t shared_ffn = routed ? m.shared_experts * m.expert_ffn() : 0;
   const double rep = static_cast<double>(tokens * h) * eb / (plan.sequence_parallel ? static_cast<double>(t) : 1.0);
-  const std::int64_t up = m.gated() ? 2 * m.ffn_hidden : m.ffn_hidden;  // the first projection: gate and up, or one
-  const double ffn_act = static_cast<double>(tokens * m.top_k * (m.ffn_hidden / t)) * eb;
+  const std::int64_t gates = m.gated() ? 2 : 1;  // the first projection: gate and up, or one
+  const std::int64_t up = gates * width;
+  const double ffn_act = static_cast<double>(tokens * routes * (width / t)) * eb;
   const double scores = static_cast<double>(p.micro_batch * heads * s_local * m.seq_len);
 
   const Pointwise pw(p, plan.sequence_parallel ? tokens / t : tokens, rep);
@@ -151,9 +159,23 @@ LayerOps layer_ops(const TrainingParams& p, DType weights) {
   wgemm(L.f, tokens, h, h / t, 1, false);
   pw.residual(L.f);
   pw.norm(L.f);
+  // The router (h × E, replicated over tp): every rank routes the tokens it
+  // holds, all T, or T/t with sequence parallelism; Megatron's count takes it once.
+  const std::int64_t router_rows = plan.sequence_parallel ? div_or_one(tokens, t) : tokens;
+  const double router_flops = 2.0 * static_cast<double>(tokens * m.experts * h) / static_cast<double>(t);
+  const auto router = [&](OpList& l, std::int64_t rows, std::int64_t n, std::int64_t k) {
+    l.ops.push_back(Gemm{rows, n, k, 1, dt});
+    l.model_flops += router_flops;
+  };
+  if (routed) router(L.f, router_rows, m.experts, h);  // the logits (their softmax and top-k left out: T·E elements)
   wgemm(L.f, expert_tokens, up / t, h, e_local, true);
-  pw.activation(L.f, m.gated(), tokens * m.top_k, m.ffn_hidden / t, ffn_act);  // SwiGLU reads gate and up
-  wgemm(L.f, expert_tokens, h, m.ffn_hidden / t, e_local, true);
+  pw.activation(L.f, m.gated(), tokens * routes, width / t, ffn_act);  // SwiGLU reads gate and up
+  wgemm(L.f, expert_tokens, h, width / t, e_local, true);
+  if (shared_ffn > 0) {
+    wgemm(L.f, tokens, gates * shared_ffn / t, h, 1, true);
+    pw.activation(L.f, m.gated(), tokens, shared_ffn / t, static_cast<double>(tokens * (shared_ffn / t)) * eb);
+    wgemm(L.f, tokens, h, shared_ffn / t, 1, true);
+  }
   pw.residual(L.f);
 
   // Input gradient.
@@ -174,14 +196,24 @@ LayerOps layer_ops(const TrainingParams& p, DType weights) {
     L.b.gemm(m.seq_len, d, s_local, p.micro_batch * heads, dt);  // dK = dSᵀ·Q
   }
   wgemm(L.b, tokens, h / t, h, 1, false);
-  wgemm(L.b, expert_tokens, m.ffn_hidden / t, h, e_local, true);
+  wgemm(L.b, expert_tokens, width / t, h, e_local, true);
   wgemm(L.b, expert_tokens, h, up / t, e_local, true);
+  if (shared_ffn > 0) {
+    wgemm(L.b, tokens, shared_ffn / t, h, 1, true);
+    wgemm(L.b, tokens, h, gates * shared_ffn / t, 1, true);
+  }
+  if (routed) router(L.b, router_rows, h, m.experts);  // the router's input gradient
 
   // Weight gradient.
   L.w.gemm(h, (h + 2 * kvd) / t, tokens, 1, dt);
   L.w.gemm(h / t, h, tokens, 1, dt);
   wgrad(L.w, h, up / t, expert_tokens, e_local, true);
-  wgrad(L.w, m.ffn_hidden / t, h, expert_tokens, e_local, true);
+  wgrad(L.w, width / t, h, expert_tokens, e_local, true);
+  if (shared_ffn > 0) {
+    wgrad(L.w, h, gates * shared_ffn / t, tokens, 1, true);
+    wgrad(L.w, shared_ffn / t, h, tokens, 1, true);
+  }
+  if (routed) router(L.w, h, m.experts, router_rows);  // the router's weight gradient
 
   // Collectives inside the layer.
   const Bytes act(static_cast<std::int64_t>(static_cast<double>(tokens * h) * eb));
@@ -210,10 +242,10 @@ LayerOps layer_ops(const TrainingParams& p, DType weights) {
     bwd.push_back({CollectiveOp::kAllGather, Axis::kCp, kv, 1});
     bwd.push_back({CollectiveOp::kReduceScatter, Axis::kCp, kv, 1});
   }
-  if (m.experts > 1 && plan.ep > 1) {
-    const Bytes routed(static_cast<std::int64_t>(static_cast<double>(tokens * m.top_k * h) * eb));
-    fwd.push_back({CollectiveOp::kAllToAll, Axis::kDp, routed, 2});  // dispatch, combine
-    bwd.push_back({CollectiveOp::kAllToAll, Axis::kDp, routed, 2});
+  if (routed && plan.ep > 1) {
+    const Bytes sent(static_cast<std::int64_t>(static_cast<double>(tokens * m.top_k * h) * eb));
+    fwd.push_back({CollectiveOp::kAllToAll, Axis::kDp, sent, 2});  // dispatch, combine
+    bwd.push_back({CollectiveOp::kAllToAll, Axis::kDp, sent, 2});
   }
   L.f.comm = fwd;
   L.b.comm = bwd;

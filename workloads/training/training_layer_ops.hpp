@@ -6,6 +6,9 @@
 // Shapes per rank, T = b·s/cp tokens, t = tp, k = top_k, e = experts per ep rank:
 //   QKV  (T, (h + 2·kv_dim)/t, h)   output projection (T, h, h/t)
 //   FC1  e × (T·k/e, ffn/t, h)      FC2 e × (T·k/e, h, ffn/t)
+//   (a dense layer: e = k = 1, ffn = ffn_hidden; a routed layer: ffn =
+//   expert_ffn(), the router (T, E, h) before, and its shared experts as one
+//   MLP of width shared·ffn over all T tokens beside)
 //   (a gated MLP: FC1 computes gate and up together, e × (T·k/e, 2·ffn/t, h),
 //   and SwiGLU reads both and writes one, 3 ffn-wide tensors where GeLU moves 2;
 //   rotary positions read and write q and k after QKV)
@@ -58,8 +61,10 @@ struct LayerOps {
 inline std::int64_t div_or_one(std::int64_t a, std::int64_t b) { return std::max<std::int64_t>(1, a / b); }
 
 // The operations of one layer for one micro-batch on one rank (see above),
-// its weights stored as `weights` (p.weights' format; p.precision: dense).
+// its weights stored as `weights` (p.weights' format; p.precision: dense),
+// `routed`: a mixture-of-experts layer (TransformerSpec::moe_layer), else dense.
+// The one-argument form: the model's widest layer in p.precision.
 [[nodiscard]] LayerOps layer_ops(const TrainingParams& p);
-[[nodiscard]] LayerOps layer_ops(const TrainingParams& p, DType weights);
+[[nodiscard]] LayerOps layer_ops(const TrainingParams& p, DType weights, bool routed);
 
 }  // namespace orrery::workload::training

@@ -70,12 +70,17 @@ CalibrationCoverage coverage(const TrainingFacts& f, const Prices& prices) {
     out.uncalibrated_ops += c.uncalibrated * times;
     out.priced_ns += c.time.count() * times;
     out.uncalibrated_ns += c.uncalibrated_time.count() * times;
+    out.far_ns += c.far_time.count() * times;
   }
   return out;
 }
 
 double CalibrationCoverage::uncalibrated_fraction() const {
   return priced_ns > 0 ? static_cast<double>(uncalibrated_ns) / static_cast<double>(priced_ns) : 0.0;
+}
+
+double CalibrationCoverage::far_fraction() const {
+  return priced_ns > 0 ? static_cast<double>(far_ns) / static_cast<double>(priced_ns) : 0.0;
 }
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -14,16 +15,34 @@ double TransformerSpec::norm_parameters() const {
   return static_cast<double>(hidden) * (norm == Norm::kLayerNorm ? 2.0 : 1.0);
 }
 
-double TransformerSpec::layer_parameters() const {
+double TransformerSpec::mlp_parameters(std::int64_t f) const {
   const auto h = static_cast<double>(hidden);
-  const auto kv = static_cast<double>(kv_dim());
-  const auto f = static_cast<double>(ffn_hidden);
+  const auto w = static_cast<double>(f);
   const double b = bias ? 1.0 : 0.0;
   const double up = gated() ? 2.0 : 1.0;  // gate and up projections, or one
+  return (up + 1) * h * w + b * (up * w + h);
+}
+
+double TransformerSpec::layer_parameters(bool routed) const {
+  const auto h = static_cast<double>(hidden);
+  const auto kv = static_cast<double>(kv_dim());
+  const double b = bias ? 1.0 : 0.0;
   const double attention = h * (h + 2 * kv) + b * (h + 2 * kv) + h * h + b * h;
-  const double expert = (up + 1) * h * f + b * (up * f + h);
-  const double router = experts > 1 ? h * static_cast<double>(experts) : 0.0;
-  return attention + static_cast<double>(experts) * expert + router + 2 * norm_parameters();
+  const double ffn = routed ? static_cast<double>(experts + shared_experts) * mlp_parameters(expert_ffn()) +
+                                  h * static_cast<double>(experts)  // the router
+                            : mlp_parameters(ffn_hidden);
+  return attention + ffn + 2 * norm_parameters();
+}
+
+double TransformerSpec::layers_parameters(std::int64_t lo, std::int64_t hi) const {
+  // Layers [lo, hi) split at dense_layers: the dense ones first.
+  const std::int64_t split = experts > 1 ? std::clamp(dense_layers, lo, hi) : hi;
+  return static_cast<double>(split - lo) * layer_parameters(false) + static_cast<double>(hi - split) * layer_parameters(true);
+}
+
+double TransformerSpec::active_parameters() const {
+  return parameters() - static_cast<double>(moe_layers()) * static_cast<double>(experts - top_k) *
+                            mlp_parameters(expert_ffn());
 }
 
 double TransformerSpec::embedding_parameters() const {
@@ -65,7 +84,14 @@ TransformerSpec TransformerSpec::read(config::Reader& r) {
   m.vocab = shape_key(r, preset, "vocab", m.vocab, "vocabulary size V");
   m.seq_len = shape_key(r, preset, "seq_len", m.seq_len, "sequence length s");
   m.experts = r.optional<std::int64_t>("experts", m.experts, "experts per feed-forward layer (mixture of experts); 1 = dense");
-  m.top_k = r.optional<std::int64_t>("top_k", m.top_k, "experts each token is routed to");
+  m.top_k = r.optional<std::int64_t>("top_k", m.top_k, "routed experts each token is sent to");
+  m.moe_ffn_hidden = r.optional<std::int64_t>(
+      "moe_ffn_hidden", m.moe_ffn_hidden, "one expert's feed-forward width (routed and shared); 0: ffn_hidden");
+  m.shared_experts = r.optional<std::int64_t>(
+      "shared_experts", m.shared_experts, "experts every token passes through beside its routed ones (DeepSeekMoE)");
+  m.dense_layers = r.optional<std::int64_t>(
+      "dense_layers", m.dense_layers,
+      "the first layers with a dense feed-forward of width ffn_hidden instead of experts (DeepSeekMoE)");
   const std::vector<std::string> mlps{"gelu", "swiglu"};
   m.mlp = r.choice("mlp", mlps, m.gated() ? "swiglu" : "gelu",
                    "feed-forward layer: gelu (two h × ffn matrices) or swiglu (gated: three)") == "swiglu"
@@ -104,10 +130,20 @@ TransformerSpec TransformerSpec::read(config::Reader& r) {
   r.check(m.experts >= 1, "experts", "must be at least 1");
   r.check(m.top_k >= 1 && m.top_k <= m.experts, "top_k",
           fmt::format("must be between 1 and experts ({}), got {}", m.experts, m.top_k));
+  r.check(m.moe_ffn_hidden >= 0 && m.moe_ffn_hidden <= kMaxWidth, "moe_ffn_hidden",
+          fmt::format("must be between 0 (ffn_hidden) and orrery's cap of {}, got {}", kMaxWidth, m.moe_ffn_hidden));
+  r.check(m.shared_experts >= 0 && m.shared_experts <= kMaxExperts, "shared_experts",
+          fmt::format("must be between 0 and orrery's cap of {}, got {}", kMaxExperts, m.shared_experts));
+  r.check(m.dense_layers >= 0 && m.dense_layers < m.layers, "dense_layers",
+          fmt::format("must be between 0 and layers − 1 ({}), got {}", m.layers - 1, m.dense_layers));
+  for (const auto& [key, v] : {std::pair{"moe_ffn_hidden", m.moe_ffn_hidden}, std::pair{"shared_experts", m.shared_experts},
+                                std::pair{"dense_layers", m.dense_layers}}) {
+    r.check(v == 0 || m.experts > 1, key, "needs a mixture-of-experts model (experts > 1)");
+  }
   return m;
 }
 
-double activation_bytes_per_layer(const TransformerSpec& m, const ActivationShape& a) {
+double activation_bytes_per_layer(const TransformerSpec& m, const ActivationShape& a, bool routed) {
   const double s = static_cast<double>(m.seq_len) / a.cp;  // the rank's tokens per sequence
   const auto b = static_cast<double>(a.micro_batch);
   const auto h = static_cast<double>(m.hidden);
@@ -116,8 +152,10 @@ double activation_bytes_per_layer(const TransformerSpec& m, const ActivationShap
   if (a.recompute == Recompute::kFull) return 2 * s * b * h / sp;
   const double replicated = 10 * h;  // layer-norm inputs, dropout masks, QKV and MLP inputs (Korthikanti: 10sbh)
   const double ffn_tensors = m.gated() ? 3.0 : 2.0;  // 2 bytes each: GeLU's input and the down projection's; gate, up and it
-  const double split = 4 * h + 4 * static_cast<double>(m.kv_dim()) +
-                       2 * ffn_tensors * static_cast<double>(m.ffn_hidden) * static_cast<double>(m.top_k);
+  // A token's ffn-wide width: its k routed experts and the shared ones, or the dense MLP.
+  const double ffn = routed ? static_cast<double>(m.expert_ffn()) * static_cast<double>(m.top_k + m.shared_experts)
+                            : static_cast<double>(m.ffn_hidden);
+  const double split = 4 * h + 4 * static_cast<double>(m.kv_dim()) + 2 * ffn_tensors * ffn;
   double per_token = replicated / sp + split / t;
   const bool scores = a.recompute == Recompute::kNone && a.stores_scores;
   if (scores) per_token += 5 * static_cast<double>(m.heads) * static_cast<double>(m.seq_len) / t;

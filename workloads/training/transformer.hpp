@@ -36,8 +36,15 @@ struct TransformerSpec {
   std::int64_t ffn_hidden = 0;  // = 4·hidden by default
   std::int64_t vocab = 0;
   std::int64_t seq_len = 0;
-  std::int64_t experts = 1;  // 1: dense feed-forward layers
-  std::int64_t top_k = 1;    // experts each token is routed to
+  std::int64_t experts = 1;  // routed experts per feed-forward layer; 1: dense feed-forward layers
+  std::int64_t top_k = 1;    // routed experts each token is sent to
+  // DeepSeekMoE's layout (Dai et al. 2024, §3): experts narrower than a dense
+  // layer's MLP (`moe_ffn_hidden`; 0: ffn_hidden, as Mixtral), shared experts
+  // every token passes through beside its routed ones, and the first
+  // `dense_layers` layers with a dense MLP of width ffn_hidden.
+  std::int64_t moe_ffn_hidden = 0;
+  std::int64_t shared_experts = 0;
+  std::int64_t dense_layers = 0;
   Mlp mlp = Mlp::kGelu;
   Norm norm = Norm::kLayerNorm;
   Positions positions = Positions::kLearned;
@@ -47,20 +54,39 @@ struct TransformerSpec {
   [[nodiscard]] std::int64_t head_dim() const { return hidden / heads; }
   [[nodiscard]] std::int64_t kv_dim() const { return kv_heads * head_dim(); }
   [[nodiscard]] bool gated() const { return mlp == Mlp::kSwiglu; }
+  // Whether layer i (from 0) routes its tokens to experts: every layer of a
+  // mixture-of-experts model from `dense_layers` on.
+  [[nodiscard]] bool moe_layer(std::int64_t i) const { return experts > 1 && i >= dense_layers; }
+  [[nodiscard]] std::int64_t moe_layers() const { return experts > 1 ? layers - dense_layers : 0; }
+  // The width of one expert's MLP (routed or shared).
+  [[nodiscard]] std::int64_t expert_ffn() const { return moe_ffn_hidden > 0 ? moe_ffn_hidden : ffn_hidden; }
   // Parameters of one norm: scale (and bias for LayerNorm).
   [[nodiscard]] double norm_parameters() const;
-  // Parameters of one transformer layer: QKV, output projection, feed-forward
-  // (per expert, times experts, plus the router), two norms; biases if `bias`.
+  // Parameters of one MLP of width f: two h × f matrices (GeLU) or three
+  // (gated: gate, up, down), and their biases if `bias`.
+  [[nodiscard]] double mlp_parameters(std::int64_t f) const;
+  // Parameters of one transformer layer: QKV, output projection, feed-forward,
+  // two norms; biases if `bias`. The feed-forward of a dense layer is one MLP
+  // of width ffn_hidden; of a routed layer, `experts` + `shared_experts` MLPs
+  // of width expert_ffn() and the router (h × experts).
   // For kv_heads = heads, ffn_hidden = 4h, one expert, GeLU, LayerNorm and
   // biases: 12h² + 13h. A gated MLP has three h × ffn matrices instead of two.
-  [[nodiscard]] double layer_parameters() const;
+  [[nodiscard]] double layer_parameters(bool routed) const;
+  // The model's widest layer: a routed one for a mixture-of-experts model.
+  [[nodiscard]] double layer_parameters() const { return layer_parameters(experts > 1); }
+  // Layers [lo, hi), dense and routed as they come.
+  [[nodiscard]] double layers_parameters(std::int64_t lo, std::int64_t hi) const;
+  // The parameters one token passes through: all but the routed experts it is
+  // not sent to, (experts − top_k) per routed layer (DeepSeekMoE's
+  // "activated parameters").
+  [[nodiscard]] double active_parameters() const;
   // Word embedding V·h, learned positions s·h, an untied output layer V·h.
   [[nodiscard]] double embedding_parameters() const;
   // The whole model: layers, embeddings and the final norm. For a GPT-style
   // model that is Narayanan et al.'s (SC21) 12·l·h²·(1 + 13/(12h) + (V+s)/(12·l·h))
   // plus the final LayerNorm's 2h.
   [[nodiscard]] double parameters() const {
-    return static_cast<double>(layers) * layer_parameters() + embedding_parameters() + norm_parameters();
+    return layers_parameters(0, layers) + embedding_parameters() + norm_parameters();
   }
 
   // Reads `model:`; a `preset` (model_presets.hpp) gives every shape key, and keys beside it override.
@@ -89,7 +115,13 @@ struct ActivationShape {
   Recompute recompute = Recompute::kNone;
   bool stores_scores = true;  // false with flash attention
 };
-[[nodiscard]] double activation_bytes_per_layer(const TransformerSpec& m, const ActivationShape& a);
+// A routed layer keeps its k routed experts' and its shared experts' ffn-wide
+// tensors (ffn = expert_ffn(), times k + shared); a dense layer its one MLP's.
+[[nodiscard]] double activation_bytes_per_layer(const TransformerSpec& m, const ActivationShape& a, bool routed);
+// The model's widest layer (routed, for a mixture-of-experts model).
+[[nodiscard]] inline double activation_bytes_per_layer(const TransformerSpec& m, const ActivationShape& a) {
+  return activation_bytes_per_layer(m, a, m.experts > 1);
+}
 
 // Model-state bytes per parameter held on a device, by ZeRO stage over n data-
 // parallel ranks (Rajbhandari et al., SC20, §5.1–5.3, K = 12 for

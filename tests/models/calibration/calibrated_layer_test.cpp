@@ -45,15 +45,15 @@ TEST_F(CalibratedRows, LayerRowsAreEfficienciesOfTheirMinimalBytes) {
   const double t = 8192, w = 1024;
   const double fwd = (2 * 2 * t * w + 2 * 2 * w + 8 * t) / 1e12 / 40e-6;
   LayerShape s{LayerKernel::kLayerNorm, KernelPass::kForward, task::DType::kBf16, 8192, 1024};
-  EXPECT_NEAR(*eff.layer(s), fwd, 1e-12);
+  EXPECT_NEAR(eff.layer(s)->efficiency, fwd, 1e-12);
   // Backward: 3sTW + sW + 8T + 8W in 200 us.
   s.pass = KernelPass::kBackward;
-  EXPECT_NEAR(*eff.layer(s), (3 * 2 * t * w + 2 * w + 8 * t + 8 * w) / 1e12 / 200e-6, 1e-12);
+  EXPECT_NEAR(eff.layer(s)->efficiency, (3 * 2 * t * w + 2 * w + 8 * t + 8 * w) / 1e12 / 200e-6, 1e-12);
   // Cross entropy over fp32 logits (s = 4), T = 4096, V = 51200: 2sTV + 4T in 3 ms.
   const LayerShape ce{LayerKernel::kCrossEntropy, KernelPass::kForward, task::DType::kFp32, 4096, 51200};
-  EXPECT_NEAR(*eff.layer(ce), (2 * 4 * 4096.0 * 51200 + 4 * 4096.0) / 1e12 / 3e-3, 1e-12);
+  EXPECT_NEAR(eff.layer(ce)->efficiency, (2 * 4 * 4096.0 * 51200 + 4 * 4096.0) / 1e12 / 3e-3, 1e-12);
   // Off the grid the edge applies (no extrapolation); a group without rows has none.
-  EXPECT_NEAR(*eff.layer({LayerKernel::kLayerNorm, KernelPass::kForward, task::DType::kBf16, 65536, 1024}), fwd,
+  EXPECT_NEAR(eff.layer({LayerKernel::kLayerNorm, KernelPass::kForward, task::DType::kBf16, 65536, 1024})->efficiency, fwd,
               1e-12);
   EXPECT_FALSE(eff.layer({LayerKernel::kRmsNorm, KernelPass::kForward, task::DType::kBf16, 8192, 1024}));
 }
@@ -62,9 +62,9 @@ TEST_F(CalibratedRows, AttentionBackwardIsCuDnnsAgainstTheBackwardRoofline) {
   const task::Attention a{4, 32, 32, 4096, 128, false, task::DType::kBf16};
   // Forward FLOPs 4 b h s^2 d = 4·4·32·4096²·128; the backward does 2.5 times that.
   const double f = 4.0 * 4 * 32 * 4096.0 * 4096 * 128;
-  EXPECT_NEAR(*eff.attention(a), f / 100e12 / 4e-3, 1e-12);
+  EXPECT_NEAR(eff.attention(a)->efficiency, f / 100e12 / 4e-3, 1e-12);
   // cuDNN's row (10 ms), not FlashAttention-2's (20 ms).
-  EXPECT_NEAR(*eff.attention_backward(a), 2.5 * f / 100e12 / 10e-3, 1e-12);
+  EXPECT_NEAR(eff.attention_backward(a)->efficiency, 2.5 * f / 100e12 / 10e-3, 1e-12);
 }
 
 // The cost model prices the operations a training step emits with these
@@ -97,7 +97,7 @@ TEST_F(CalibratedRows, DecodeStepsArePricedByDecodeAttentionRows) {
   // 16 sequences × 128 × (2 × 8 × 4096 + 2 × 32) elements × 2 bytes.
   const double bytes = 16.0 * 128 * (2 * 8 * 4096 + 2 * 32) * 2;
   const task::CachedAttention step{16, 32, 8, 128, 1, 4096, task::DType::kBf16};
-  EXPECT_NEAR(*eff.decode_attention(step), bytes / 1e12 / 400e-6, 1e-12);
+  EXPECT_NEAR(eff.decode_attention(step)->efficiency, bytes / 1e12 / 400e-6, 1e-12);
   const CostModel model(device, &table);
   const Cost c = model.cost(step);
   EXPECT_TRUE(c.calibrated);
