@@ -62,6 +62,12 @@ expect truncated "cut.3.et:record 2 (byte" run "$(bad cut)" -o "$tmp/out.h5"
 mkfifo "$tmp/fifo.0.et"
 expect fifo "fifo.yaml:19:10: error: workload.trace: trace file '$tmp/fifo.0.et' is not a regular file" run "$(bad fifo)" -o "$tmp/out.h5"
 expect truncated-message "error: workload.trace: the length prefix says" run "$(bad cut)" -o "$tmp/out.h5"
+# Invalid UTF-8 in a node's name: orrery's one message, without protobuf's own log line beside it.
+for r in 0 1 2 3 4 5 6 7; do cp "$tmp/ar.$r.et" "$tmp/utf.$r.et"; done
+/usr/bin/python3 -c 'import sys; p = sys.argv[1]; d = bytearray(open(p, "rb").read()); i = d.index(b"\x12", 12); d[i + 2] = 0xFF; open(p, "wb").write(d)' "$tmp/utf.0.et"
+expect invalid-utf8 "utf.0.et:record 2 (byte" run "$(bad utf)" -o "$tmp/out.h5"
+err=$("$orrery" run "$(bad utf)" -o "$tmp/out.h5" 2>&1 >/dev/null)
+check invalid-utf8-one-message "$([[ $(wc -l <<<"$err") -eq 1 ]]; echo $?)"
 sed -e 's/nodes: 8/nodes: 4/' "$tmp/import.yaml" >"$tmp/small.yaml"
 expect fewer-devices "small.yaml:19:10: error: workload.trace: the trace has 8 ranks ('$tmp/ar.0.et' to '$tmp/ar.7.et'), but the cluster has 4 devices" run "$tmp/small.yaml" -o "$tmp/out.h5"
 printf 'global_metadata { }\nnode { id: 1 type: COMP_NODE duration_micros: 5 data_deps: 3 }\n' >"$tmp/dep.0.et.txt"

@@ -1,7 +1,8 @@
 // libFuzzer target over the inputs a user writes (issue 16): the scenario
 // reader (YAML, aliases, duplicate keys, nesting), --set overrides applied to
-// the document, the unit parser, the traffic CSV reader and the serving
-// workload's request-trace reader. The first byte picks the reader; for the scenario reader the input is the YAML text, then
+// the document, the unit parser, the traffic CSV reader, the serving
+// workload's request-trace reader, the GraphML topology reader (issue 15) and
+// the Chakra trace readers, binary and text. The first byte picks the reader; for the scenario reader the input is the YAML text, then
 // optionally a line "--set" and one key.path=value per line. Any exception
 // other than orrery's ConfigError and ValueError escapes and is reported as a
 // crash, as are signals and sanitizer findings: a user must only ever see a
@@ -15,6 +16,8 @@
 #include "sim/config/reader.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/units.hpp"
+#include "topologies/graphml_network.hpp"
+#include "workloads/chakra/chakra_trace.hpp"
 #include "workloads/serving/requests.hpp"
 #include "workloads/traffic_csv.hpp"
 
@@ -78,7 +81,7 @@ void scenario(std::string_view input) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 7) {
     case 0:
     case 1:  // half the inputs: the scenario reader
       scenario(text);
@@ -93,9 +96,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       } catch (const ValueError&) {
       }
       break;
-    default:
+    case 3:
       try {
         (void)orrery::workload::parse_flow_csv(std::string(text), "fuzz.csv", "workload.flows[0].file");
+      } catch (const ConfigError&) {
+      } catch (const ValueError&) {
+      }
+      break;
+    case 4:
+      try {
+        (void)orrery::topo::parse_graphml_network(std::string(text), "fuzz.graphml", "cluster.scale_out.file");
+      } catch (const ConfigError&) {
+      } catch (const ValueError&) {
+      }
+      break;
+    case 5:
+      try {
+        (void)orrery::workload::chakra::parse_binary_trace(text, "fuzz.0.et", "workload.trace");
+      } catch (const ConfigError&) {
+      } catch (const ValueError&) {
+      }
+      break;
+    default:
+      try {
+        (void)orrery::workload::chakra::parse_text_trace(std::string(text), "fuzz.0.et.txt", "workload.trace");
       } catch (const ConfigError&) {
       } catch (const ValueError&) {
       }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
@@ -242,6 +243,9 @@ class FirstError final : public google::protobuf::io::ErrorCollector {
 }  // namespace
 
 RankTrace parse_binary_trace(std::string_view bytes, const std::string& shown, const std::string& key) {
+  // A record that does not parse gets orrery's one located message; protobuf's
+  // own log line (e.g. for invalid UTF-8 in a string field) would be a second.
+  const google::protobuf::LogSilencer quiet;
   RankTrace out;
   out.file = shown;
   const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
@@ -281,6 +285,7 @@ RankTrace parse_binary_trace(std::string_view bytes, const std::string& shown, c
 }
 
 RankTrace parse_text_trace(const std::string& text, const std::string& shown, const std::string& key) {
+  const google::protobuf::LogSilencer quiet;  // the error collector's first error is the message
   google::protobuf::TextFormat::Parser parser;
   FirstError errors;
   Tree tree;
