@@ -146,12 +146,18 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   const topo::Topology& net = cluster.network();
   const auto& usage = network->link_usage();
   std::map<std::string, std::int64_t> by_class;
+  // Every link's row goes to the writers (/links); with none, only the links
+  // that carried bytes are named, for the summary's traffic by link class.
+  const bool rows = rec.has_observers();
   for (std::size_t i = 0; i < net.links().size(); ++i) {
+    if (!rows && usage[i].bytes.count() == 0) continue;
     const LinkId id(static_cast<std::int32_t>(i));
     const auto& l = net.link(id);
     const std::string name = net.link_name(id);
-    rec.link(trace::LinkRow{id.value(), l.src.value(), l.dst.value(), rec.intern(name),
-                            usage[i].busy.count(), usage[i].bytes.count()});
+    if (rows) {
+      rec.link(trace::LinkRow{id.value(), l.src.value(), l.dst.value(), rec.intern(name), usage[i].busy.count(),
+                              usage[i].bytes.count()});
+    }
     if (usage[i].bytes.count() > 0) by_class[link_class(name)] += usage[i].bytes.count();
   }
   std::int64_t peak = 0;

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -79,6 +81,15 @@ void string_scalar(hid_t parent, const char* name, const std::string& s) {
 }
 
 void table(hid_t parent, const char* name, hid_t type, std::size_t rows, const void* data) {
+  if (rows >= 64 && H5Tget_class(type) == H5T_COMPOUND) {
+    // A table of rows: chunks deflated on the workers, as the run's own tables are.
+    const std::size_t size = H5Tget_size(type);
+    AppendTable t(parent, name, Handle(H5Tcopy(type), H5Tclose, "table type"), size);
+    const auto* row = static_cast<const char*>(data);
+    for (std::size_t i = 0; i < rows; ++i, row += size) t.append(row);
+    t.flush();
+    return;
+  }
   Handle ds =
       create_table(parent, name, type, rows, std::min<hsize_t>(rows, AppendTable::kChunkRows), rows >= 64);
   if (rows > 0) ok(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), name);
@@ -107,26 +118,106 @@ void run_identity(hid_t meta, const RunInfo& info) {
   scalar(meta, "seed", H5T_NATIVE_INT64, &seed);
 }
 
+namespace {
+
+Handle packed_copy(hid_t type) {
+  Handle t(H5Tcopy(type), H5Tclose, "packed type");
+  ok(H5Tpack(t), "packed type");
+  return t;
+}
+
+}  // namespace
+
 AppendTable::AppendTable(hid_t parent, const char* name, Handle type, std::size_t row_size)
-    : type_(std::move(type)),
+    : type_(packed_copy(type)),
       ds_(create_table(parent, name, type_, 0, kChunkRows, true)),
-      row_size_(row_size) {
-  buffer_.reserve(kChunkRows * row_size_);
+      packed_size_(H5Tget_size(type_)) {
+  // Each member's place in the C++ row and in the packed row, merged into
+  // runs where both are contiguous.
+  const int members = H5Tget_nmembers(type);
+  if (members < 0) throw std::runtime_error("HDF5: an appendable table needs a compound type");
+  for (int i = 0; i < members; ++i) {
+    const auto u = static_cast<unsigned>(i);
+    Handle member(H5Tget_member_type(type, u), H5Tclose, "member type");
+    const std::size_t memory = H5Tget_member_offset(type, u);
+    const std::size_t file = H5Tget_member_offset(type_, u);
+    const std::size_t size = H5Tget_size(member);
+    if (memory + size > row_size) throw std::logic_error("HDF5: a table member lies outside its row");
+    if (!runs_.empty() && runs_.back().memory + runs_.back().size == memory &&
+        runs_.back().file + runs_.back().size == file) {
+      runs_.back().size += size;
+    } else {
+      runs_.push_back({memory, file, size});
+    }
+  }
+  buffer_.reserve(kChunkRows * packed_size_);
+}
+
+AppendTable::~AppendTable() {
+  // A run that ends by an exception: let the workers finish before their buffers go.
+  for (Pending& p : pending_) {
+    if (p.compressed.valid()) p.compressed.wait();
+  }
+}
+
+namespace {
+
+// HDF5's shuffle filter (byte j of every element, then byte j + 1...), then
+// its deflate filter (zlib's compress2 at the dataset's level 1).
+std::vector<unsigned char> shuffle_deflate(const std::vector<char>& chunk, std::size_t element) {
+  const std::size_t n = chunk.size() / element;
+  std::vector<unsigned char> shuffled(chunk.size());
+  for (std::size_t j = 0; j < element; ++j) {
+    unsigned char* to = shuffled.data() + j * n;
+    const char* from = chunk.data() + j;
+    for (std::size_t i = 0; i < n; ++i) to[i] = static_cast<unsigned char>(from[i * element]);
+  }
+  uLongf size = compressBound(static_cast<uLong>(shuffled.size()));
+  std::vector<unsigned char> out(size);
+  if (compress2(out.data(), &size, shuffled.data(), static_cast<uLong>(shuffled.size()), 1) != Z_OK) {
+    throw std::runtime_error("zlib: cannot compress a table chunk");
+  }
+  out.resize(size);
+  return out;
+}
+
+}  // namespace
+
+void AppendTable::submit() {
+  const hsize_t n = buffer_.size() / packed_size_;
+  if (n == 0) return;
+  buffer_.resize(kChunkRows * packed_size_, 0);  // the last chunk, padded: rows past the extent are never read
+  Pending p;
+  p.first_row = rows_;
+  p.compressed = std::async(std::launch::async, [chunk = std::move(buffer_), e = packed_size_] {
+    return shuffle_deflate(chunk, e);
+  });
+  pending_.push_back(std::move(p));
+  rows_ += n;
+  buffer_ = {};
+  buffer_.reserve(kChunkRows * packed_size_);
+  const hsize_t size[1] = {rows_};
+  ok(H5Dset_extent(ds_, size), "table rows");
+  drain(false);
+}
+
+void AppendTable::drain(bool all) {
+  // A fixed lag, not "whatever is ready": the file's bytes (where HDF5
+  // allocates each chunk) depend on the order of its calls, which must not
+  // depend on the workers' timing. Two chunks in flight keep both cores busy.
+  constexpr std::size_t kInFlight = 2;
+  while (!pending_.empty() && (all || pending_.size() > kInFlight)) {
+    Pending& p = pending_.front();
+    const std::vector<unsigned char> bytes = p.compressed.get();
+    const hsize_t offset[1] = {p.first_row};
+    ok(H5Dwrite_chunk(ds_, H5P_DEFAULT, 0, offset, bytes.size(), bytes.data()), "table rows");
+    pending_.pop_front();
+  }
 }
 
 void AppendTable::flush() {
-  const hsize_t n = buffer_.size() / row_size_;
-  if (n == 0) return;
-  const hsize_t size[1] = {rows_ + n};
-  ok(H5Dset_extent(ds_, size), "table rows");
-  Handle file_space(H5Dget_space(ds_), H5Sclose, "table space");
-  const hsize_t at[1] = {rows_};
-  const hsize_t count[1] = {n};
-  ok(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, at, nullptr, count, nullptr), "table rows");
-  Handle memory_space(H5Screate_simple(1, count, nullptr), H5Sclose, "rows space");
-  ok(H5Dwrite(ds_, type_, memory_space, file_space, H5P_DEFAULT, buffer_.data()), "table rows");
-  rows_ += n;
-  buffer_.clear();
+  submit();
+  drain(true);
 }
 
 }  // namespace orrery::trace::h5

@@ -6,6 +6,9 @@
 
 #include <hdf5.h>
 
+#include <cstring>
+#include <deque>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -49,24 +52,52 @@ void run_identity(hid_t meta, const RunInfo& info);
 // A 1-D table of rows of `type` (a C++ struct's layout) that grows while the
 // run goes: chunked, shuffled and deflated; rows are buffered and appended a
 // chunk at a time, so memory stays at one chunk whatever the row count.
+// A growable table written in chunks of kChunkRows rows as the run goes.
+// Each full chunk is shuffled and deflated (the dataset's own filters, the
+// same bytes HDF5's pipeline makes) on a worker thread while the run goes
+// on, then written as it is (H5Dwrite_chunk) by the thread that owns the
+// file: HDF5 itself is only ever called from that thread.
 class AppendTable {
  public:
   AppendTable(hid_t parent, const char* name, Handle type, std::size_t row_size);
+  ~AppendTable();
+  AppendTable(const AppendTable&) = delete;
+  AppendTable& operator=(const AppendTable&) = delete;
+  // Copies the row's fields into the buffer in the file's packed layout (the
+  // runs of fields that are contiguous in both).
   void append(const void* row) {
-    buffer_.insert(buffer_.end(), static_cast<const char*>(row), static_cast<const char*>(row) + row_size_);
-    if (buffer_.size() >= kChunkRows * row_size_) flush();
+    const auto* from = static_cast<const char*>(row);
+    const std::size_t at = buffer_.size();
+    buffer_.resize(at + packed_size_);
+    for (const Run& r : runs_) std::memcpy(buffer_.data() + at + r.file, from + r.memory, r.size);
+    if (buffer_.size() >= kChunkRows * packed_size_) submit();
   }
+  // Writes what is buffered and waits for every chunk to reach the file.
   void flush();
   [[nodiscard]] hid_t dataset() const { return ds_; }
 
   static constexpr std::size_t kChunkRows = 16384;
 
  private:
-  Handle type_;
+  struct Run {
+    std::size_t memory, file, size;
+  };
+  struct Pending {
+    hsize_t first_row = 0;
+    std::future<std::vector<unsigned char>> compressed;
+  };
+  // Hands the buffer (a full chunk, or the last rows padded to one) to a worker.
+  void submit();
+  // Writes the finished chunks in order; with `all`, waits for every one.
+  void drain(bool all);
+
+  Handle type_;    // the file's packed type, which the buffer holds
   Handle ds_;
-  std::size_t row_size_;
+  std::size_t packed_size_;
+  std::vector<Run> runs_;
   std::vector<char> buffer_;
-  hsize_t rows_ = 0;  // in the file
+  hsize_t rows_ = 0;  // rows submitted
+  std::deque<Pending> pending_;
 };
 
 }  // namespace orrery::trace::h5

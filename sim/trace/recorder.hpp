@@ -93,6 +93,8 @@ class Recorder final : public SpanSink {
   void select(const RecordSelection& s, int devices);
   // `o` receives the selected timeline from now on; it must outlive the run.
   void observe(TimelineObserver& o) { observers_.push_back(&o); }
+  // Whether anything (a writer, the kept timeline) takes what is recorded.
+  [[nodiscard]] bool has_observers() const { return !observers_.empty(); }
   // Keeps the selected timeline in memory too (spans(), counters()).
   void keep_timeline();
   // Whether anything of the timeline would reach anyone (else the executor need not report it).

@@ -10,10 +10,19 @@
 // Counters: events (engine events per run), events_per_s, tasks, peak_rss_gib
 // (the process's maximum resident set so far, from getrusage: the flow case
 // runs second, so its figure covers both).
+//  * BM_Recorder1T/R: the same iteration on the analytic network, R = 0 with
+//    the summary only, 1 writing one representative replica (its 512 devices'
+//    spans and counters, every link's row) to an HDF5 file as `orrery run -o
+//    --record-devices representative` does. The performance issue's target:
+//    R = 1 within 20% of R = 0 (read the two rows' times as a ratio).
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
+#include <filesystem>
+
 #include "sim/run/simulation.hpp"
+#include "sim/trace/record_selection.hpp"
+#include "sim/trace/writers.hpp"
 
 namespace orrery {
 namespace {
@@ -56,6 +65,32 @@ void BM_Training1T(benchmark::State& state) {
   state.counters["peak_rss_gib"] = peak_rss_gib();
   state.SetLabel(model + (state.range(1) == 1 ? ", timeline" : ", summary only"));
 }
+void BM_Recorder1T(benchmark::State& state) {
+  const run::Catalog catalog;
+  const auto file = std::filesystem::temp_directory_path() / "orrery_bench_recorder.h5";
+  for (auto _ : state) {
+    const auto scenario = run::parse_scenario(catalog, kScenario, "1t.yaml", {"network.model=analytic"}, std::nullopt);
+    auto recorder = run::make_recorder();
+    std::optional<trace::Hdf5Writer> h5;
+    trace::RecordSelection selection;
+    selection.devices = trace::RecordSelection::Devices::kRepresentative;
+    if (state.range(0) == 1) recorder->observe(h5.emplace(file.string()));
+    const auto out = run::simulate(scenario, std::move(recorder), selection);
+    if (h5) {
+      h5->finish(*out.recorder, trace::RunInfo{"bench", "", "1t.yaml", 0, 0.0});
+      std::vector<trace::AtomicFile*> outputs{&h5->file()};
+      trace::commit_together(outputs);
+    }
+  }
+  if (state.range(0) == 1) {
+    const auto bytes = std::filesystem::file_size(file);
+    state.counters["file_mib"] = static_cast<double>(bytes) / (1 << 20);
+    std::filesystem::remove(file);
+  }
+  state.SetLabel(state.range(0) == 1 ? "representative replica to HDF5" : "summary only");
+}
+BENCHMARK(BM_Recorder1T)->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
 BENCHMARK(BM_Training1T)->Args({0, 0})->Args({0, 1})->Args({1, 0})->Args({1, 1})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 }  // namespace
