@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <deque>
-#include <filesystem>
 
 #include "topologies/ecmp.hpp"
 
@@ -21,10 +20,8 @@ FileParams FileParams::read(config::Reader& r) {
       "the GraphML file, relative to the scenario: nodes with a `kind` (endpoint or device, switch, nic), edges with "
       "`bandwidth` and `latency`, optional `routes` (docs/ARCHITECTURE.md, \"The file topology\")");
   if (!r.describing()) {
-    std::filesystem::path full(p.path);
-    if (full.is_relative()) full = std::filesystem::path(r.file()).parent_path() / full;
     try {
-      p.network = read_graphml_network(full.string(), r.key_path("path"));
+      p.network = read_graphml_network(r.beside_file(p.path), r.key_path("path"));
     } catch (const ValueError& e) {
       r.fail("path", e.what());
     }

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <set>
 
 #include "sim/core/suggest.hpp"
@@ -86,10 +85,9 @@ FlowPattern read_pattern(config::Reader& f) {
   }
   if (file) {
     f.check(path.has_value(), "file", "missing required key 'file' (the CSV of flows)");
-    std::filesystem::path full(*path);
-    if (full.is_relative()) full = std::filesystem::path(f.file()).parent_path() / full;
+    const std::string full = f.beside_file(*path);
     try {
-      fp.csv = read_flow_csv(full.string(), full.string(), f.key_path("file"));
+      fp.csv = read_flow_csv(full, full, f.key_path("file"));
     } catch (const ValueError& e) {
       f.fail("file", e.what());
     }

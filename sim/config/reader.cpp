@@ -1,5 +1,7 @@
 #include "sim/config/reader.hpp"
 
+#include <filesystem>
+
 #include <algorithm>
 
 #include "sim/core/suggest.hpp"
@@ -137,6 +139,12 @@ const Limits& Reader::limits() const {
 }
 
 std::string Reader::file() const { return doc_ ? doc_->file() : std::string(); }
+
+std::string Reader::beside_file(const std::string& path) const {
+  std::filesystem::path full(path);
+  if (full.is_relative()) full = std::filesystem::path(file()).parent_path() / full;
+  return full.string();
+}
 
 void Reader::finish() const {
   if (describing() || !node_.IsMap()) return;

@@ -94,6 +94,9 @@ class Reader {
   [[nodiscard]] const std::string& path() const { return path_; }
   // The scenario file being read ("" in describe mode), for paths relative to it.
   [[nodiscard]] std::string file() const;
+  // A path as the scenario gives it (a trace, a CSV, a topology file):
+  // relative to the scenario file's folder unless absolute.
+  [[nodiscard]] std::string beside_file(const std::string& path) const;
   [[nodiscard]] std::string key_path(std::string_view key) const;
   // The position of `key`'s value, or of this mapping when the key is absent.
   [[nodiscard]] SourceLocation where(std::string_view key) const;

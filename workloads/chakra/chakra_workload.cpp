@@ -11,17 +11,6 @@
 
 namespace orrery::workload::chakra {
 
-namespace {
-
-// A path as the scenario gives it: relative to the scenario's folder.
-std::string beside(const config::Reader& r, const std::string& path) {
-  std::filesystem::path full(path);
-  if (full.is_relative()) full = std::filesystem::path(r.file()).parent_path() / full;
-  return full.string();
-}
-
-}  // namespace
-
 ChakraParams ChakraParams::read(config::Reader& r, const CollectiveNames& names) {
   ChakraParams p;
   p.key = r.key_path("trace");
@@ -45,7 +34,7 @@ ChakraParams ChakraParams::read(config::Reader& r, const CollectiveNames& names)
   if (r.describing()) return p;
   TraceFiles files;
   try {
-    files = find_trace_files(beside(r, trace));
+    files = find_trace_files(r.beside_file(trace));
   } catch (const ValueError& e) {
     r.fail("trace", e.what());
   }
@@ -56,7 +45,7 @@ ChakraParams ChakraParams::read(config::Reader& r, const CollectiveNames& names)
             fmt::format("the trace '{}' has {} ranks (files), not {}", p.prefix, files.files.size(), *ranks));
   }
   CommGroups comm_groups;
-  std::string groups_file = groups ? beside(r, *groups) : files.prefix + ".comm_groups.json";
+  std::string groups_file = groups ? r.beside_file(*groups) : files.prefix + ".comm_groups.json";
   const bool have_groups = groups.has_value() || std::filesystem::exists(groups_file);
   if (have_groups) {
     try {

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 
 namespace orrery::workload::serving {
 
@@ -123,10 +122,8 @@ RequestsSpec read_requests(config::Reader& r) {
   r.check(q.priority_shares.empty() || total > 0, "priorities", "the shares must not all be zero");
   r.check(q.priority_shares.size() <= 64, "priorities", "at most 64 classes");
   if (file) {
-    std::filesystem::path full(*file);
-    if (full.is_relative()) full = std::filesystem::path(r.file()).parent_path() / full;
-    q.trace_path = full.string();
-    q.trace_shown = full.string();
+    q.trace_path = r.beside_file(*file);
+    q.trace_shown = q.trace_path;
   }
   return q;
 }
