@@ -107,6 +107,9 @@ class RunningWorkload : public TaskSource {
   // finished); the executor's share of tasks says little when tasks keep
   // coming. Called before the run.
   virtual void report_progress(ProgressFn /*progress*/) {}
+  // After the run: what the user should know about the ground its figures
+  // stand on (as Workload::warnings, for what only the run itself priced).
+  [[nodiscard]] virtual std::vector<std::string> warnings() const { return {}; }
 };
 
 class Workload {

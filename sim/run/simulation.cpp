@@ -177,6 +177,7 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   scenario.workload->summarize(lowered, times, s);
   if (running) {
     running->summarize(times, s);
+    for (std::string& w : running->warnings()) out.warnings.push_back(std::move(w));
     for (workload::ResultTable& t : running->tables()) {
       trace::Table& table = rec.table(t.name, std::move(t.columns));
       table.values = std::move(t.values);

@@ -18,6 +18,9 @@
 //    6144×17920×2816 and 2048×2048×13312, and one fp8): a 1.3B GPT's GEMMs
 //    (8,192 tokens against 2,048-wide weights) are far from both, so most of
 //    the time is far and the run warns;
+//  * serving warns after its run, on what its iterations priced: Llama-3-8B
+//    on one A100 stands on the square GEMM rows (far), on one H200 on the
+//    measured sweeps (not);
 //  * a profiled run prices nothing: no share, no warning.
 #include <gtest/gtest.h>
 
@@ -71,6 +74,33 @@ TEST(ThinCalibration, TheH100TablesThreeRowsAreFarFromAGptsShapes) {
   EXPECT_GT(far, 0.0);
   ASSERT_EQ(r.warnings.size(), 1U);
   EXPECT_NE(r.warnings[0].find("far_calibration_time_fraction"), std::string::npos) << r.warnings[0];
+}
+
+std::string serving(const std::string& device) {
+  return R"(
+cluster:
+  device: )" + device + R"(
+  nodes: 1
+  node: { kind: nvswitch, devices: 8, bandwidth: "300 GB/s", nics: 8, nic_bandwidth: "200 Gb/s" }
+network: { model: analytic }
+workload:
+  kind: serving
+  model: { preset: llama3-8b }
+  placement: { tp: 1 }
+  requests: { arrival: poisson, rate: 5, count: 40, prompt: { kind: fixed, tokens: 512 }, output: { kind: fixed, tokens: 32 } }
+)";
+}
+
+TEST(ThinCalibration, ServingWarnsAfterItsRun) {
+  const auto a100 = test::run_text(serving("A100-SXM4-80GB"));
+  EXPECT_GT(number(a100, "far_calibration_time_fraction") + number(a100, "uncalibrated_time_fraction"),
+            workload::training::kThinCalibration);
+  ASSERT_EQ(a100.warnings.size(), 1U);
+  EXPECT_NE(a100.warnings[0].find("A100-SXM4-80GB"), std::string::npos) << a100.warnings[0];
+  const auto h200 = test::run_text(serving("H200-SXM-141GB"));
+  EXPECT_LT(number(h200, "far_calibration_time_fraction") + number(h200, "uncalibrated_time_fraction"),
+            workload::training::kThinCalibration);
+  EXPECT_TRUE(h200.warnings.empty());
 }
 
 TEST(ThinCalibration, ProfiledRunsPriceNothing) {

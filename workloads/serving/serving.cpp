@@ -101,6 +101,7 @@ ServingRun::ServingRun(const ServingParams& p, const ServingFacts& facts, const 
     }
   }
   cost_ = std::make_unique<IterationCost>(p, pricing, groups_.front());
+  device_ = std::string(pricing.device->name());
   // Probe the price of the smallest iteration, so that a device without a
   // peak for the dtype is a configuration error before the run.
   try {

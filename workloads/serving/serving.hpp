@@ -58,6 +58,8 @@ class ServingRun final : public RunningWorkload {
   void finished(TaskSink& sink, TaskId task) override;
   void summarize(const TaskTimes& times, Summary& out) const override;
   [[nodiscard]] std::vector<ResultTable> tables() const override;
+  // Thin calibration (calibration_coverage.hpp) of the iterations' operations.
+  [[nodiscard]] std::vector<std::string> warnings() const override;
   void report_progress(ProgressFn progress) override { progress_ = std::move(progress); }
 
   // What the run saw (tests read them).
@@ -106,6 +108,7 @@ class ServingRun final : public RunningWorkload {
   std::vector<IterationRow> rows_;
   double swap_seconds_per_block_ = 0;
   double peak_flops_ = 0;  // the device's dense peak for the dtype, per device
+  std::string device_;     // the device model's name, for warnings
   std::vector<int> next_replica_{0, 0};  // round robin, per pool
   // The number of requests in the system, integrated over time (Little's law).
   Time last_change_;

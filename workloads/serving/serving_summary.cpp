@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "sim/core/error.hpp"
+#include "workloads/calibration_coverage.hpp"
 #include "workloads/distribution.hpp"
 #include "workloads/serving/serving.hpp"
 
@@ -113,6 +114,11 @@ void ServingRun::summarize(const TaskTimes& /*times*/, Summary& out) const {
   for (const ReplicaScheduler& r : replicas_) swaps += r.swaps();
   out.set("swaps", swaps);
   if (prefill_pool_ > 0) out.set("kv_transfer_bytes", kv_bytes_sent_);
+}
+
+std::vector<std::string> ServingRun::warnings() const {
+  if (auto w = thin_calibration_warning(device_, cost_->uncalibrated_fraction(), cost_->far_fraction())) return {*w};
+  return {};
 }
 
 std::vector<ResultTable> ServingRun::tables() const {

@@ -32,6 +32,7 @@
 #include "workloads/training/plan.hpp"
 #include "workloads/training/transformer.hpp"
 #include "workloads/weight_format.hpp"
+#include "workloads/calibration_coverage.hpp"
 #include "workloads/workload.hpp"
 
 namespace orrery::workload::training {
@@ -148,9 +149,7 @@ struct VocabCosts {
 };
 
 
-// The share of the priced compute time above which a run warns that its
-// prediction stands on default efficiencies rather than measurements.
-inline constexpr double kThinCalibration = 0.5;
+using workload::kThinCalibration;  // workloads/calibration_coverage.hpp
 
 // What lowering counts for summarize() (Lowered::facts): constant per run.
 struct TrainingFacts {

@@ -78,14 +78,8 @@ std::vector<std::string> TrainingWorkload::warnings(const Lowered& lowered) cons
   if (p_.profiled) return {};
   const auto& facts = std::any_cast<const TrainingFacts&>(lowered.facts);
   const CalibrationCoverage c = coverage(facts, lowered.prices);
-  const double share = c.uncalibrated_fraction() + c.far_fraction();
-  if (share <= kThinCalibration) return {};
-  return {fmt::format("{:.0f}% of the predicted compute time stands on thin calibration: {:.0f}% from operations "
-                      "that no calibration row of {} covers (priced at default efficiencies; "
-                      "uncalibrated_time_fraction) and {:.0f}% from rows measured more than a factor of 2 from the "
-                      "operation's shape (far_calibration_time_fraction): read the times as an estimate, or add "
-                      "calibration rows at these shapes (models/calibration/README.md)",
-                      100 * share, 100 * c.uncalibrated_fraction(), facts.device, 100 * c.far_fraction())};
+  if (auto w = thin_calibration_warning(facts.device, c.uncalibrated_fraction(), c.far_fraction())) return {*w};
+  return {};
 }
 
 void TrainingWorkload::check_memory(const ClusterShape& cluster, const std::vector<MemoryPeak>& peaks) const {
