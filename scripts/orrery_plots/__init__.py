@@ -44,6 +44,8 @@ KINDS = {k.name: k for k in (
     Kind("links", "mean link utilisation by link class, as a heat map (/links)",
          lambda r: r.rows("links") > 0 and bool((r.table("links")["busy"] > 0).any()), links.links_data,
          links.draw_links),
+    Kind("link_load", "link utilisation over time by link class, as a heat map (/link_load: --record-links BIN)",
+         lambda r: r.rows("link_load") > 0, links.link_load_data, links.draw_link_load),
     Kind("failures", "failure and checkpoint timeline per replica (/failures, /checkpoints, /restarts, /replicas)",
          lambda r: r.rows("replicas") > 0, failures.failures_data, failures.draw_failures),
     Kind("goodput", "goodput over the horizon per replica (/checkpoints, /replicas)",

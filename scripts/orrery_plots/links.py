@@ -2,9 +2,9 @@
 the run's length, from /links) as a heat map of classes against utilisation bins, beside the bytes
 each class carried.
 
-Why not utilisation over time: /links holds each link's totals only, and the analytic network
-(with its one-event collectives) accumulates busy time without recording when, so no time series
-exists to draw; a mean over the run is what the file can say honestly. On the analytic network a
+Utilisation over time is the `link_load` plot, from /link_load, which a run writes when asked
+(`orrery run -o FILE --record-links BIN`): per link class, the mean utilisation of its links in each
+bin, as a heat map of classes against time, beside the class's busiest bin. On the analytic network a
 link's busy time is the sum of its transfers' times (no sharing), so it can exceed the run's length
 when transfers overlap: such a link lands in the last bin, and the plot's title says how many.
 
@@ -21,7 +21,7 @@ import re
 
 import numpy as np
 
-from .common import NS_PER_S, figure, missing, run_length_s, title_of
+from .common import NS_PER_S, figure, missing, run_length_s, time_unit, title_of
 
 BINS = 20
 _NODE_PREFIX = re.compile(r"^n[0-9]+\.")
@@ -92,4 +92,53 @@ def draw_links(d: dict):
     traffic.set_xlabel("bytes carried (GB)")
     traffic.grid(True, axis="x", alpha=0.3)
     traffic.tick_params(axis="y", left=False)
+    return fig
+
+
+def link_load_data(result) -> dict:
+    """Per link class and time bin: the mean utilisation of the class's links (links without bytes in
+    a bin count as 0) and the class's bytes, from /link_load (rows of link, start_s, bytes,
+    utilisation) and /links' names."""
+    load = result.table("link_load")
+    if len(load) == 0:
+        raise missing(result, "/link_load", "`orrery run -o FILE --record-links BIN` records it")
+    links = result.table("links")
+    if len(links) == 0:
+        raise missing(result, "/links", "a run over a network writes one row per directed link")
+    bin_s = float(result.labels("link_load")["bin_s"][0])
+    classes = np.array([link_class(result.name_of(n)) for n in links["name"]], dtype=object)
+    count = {c: int(np.sum(classes == c)) for c in set(classes)}
+    bins = int(round(float(load["start_s"].max()) / bin_s)) + 1
+    per_class = {}
+    for cls in sorted(count):
+        mine = classes[load["link"].astype(np.int64)] == cls
+        if not mine.any():
+            continue
+        at = np.rint(load["start_s"][mine] / bin_s).astype(np.int64)
+        util = np.bincount(at, weights=load["utilisation"][mine], minlength=bins) / count[cls]
+        carried = np.bincount(at, weights=load["bytes"][mine], minlength=bins)
+        per_class[cls] = {"links": count[cls], "utilisation": util, "bytes": carried}
+    return {"title": title_of(result), "bin_s": bin_s, "bins": bins, "classes": per_class}
+
+
+def draw_link_load(d: dict):
+    names = list(d["classes"])
+    n = len(names)
+    fig = figure(12, 1.8 + 0.38 * n)
+    heat, peak = fig.subplots(1, 2, width_ratios=[3, 1.2], sharey=True)
+    util = np.array([d["classes"][c]["utilisation"] for c in names]) * 100
+    unit, per_unit = time_unit(d["bins"] * d["bin_s"])
+    edges = np.arange(d["bins"] + 1) * d["bin_s"] / per_unit
+    top = max(100.0, float(util.max())) if util.size else 100.0
+    image = heat.pcolormesh(edges, np.arange(n + 1) - 0.5, np.ma.masked_equal(util, 0), cmap="viridis", vmin=0,
+                            vmax=top)
+    fig.colorbar(image, ax=heat, label="mean utilisation of the class's links (%)", pad=0.01, fraction=0.04)
+    heat.set_yticks(range(n), [f"{c}\n{d['classes'][c]['links']} links" for c in names], fontsize=7)
+    heat.set_ylim(n - 0.5, -0.5)
+    heat.set_xlabel(f"simulated time ({unit}; bins of {d['bin_s'] / per_unit:.4g} {unit})")
+    heat.set_title(f"{d['title']}: link utilisation over time by class", fontsize=10)
+    peak.barh(range(n), [float(d["classes"][c]["utilisation"].max()) * 100 for c in names], color="#4C72B0")
+    peak.set_xlabel("busiest bin (%)")
+    peak.grid(True, axis="x", alpha=0.3)
+    peak.tick_params(axis="y", left=False)
     return fig

@@ -39,6 +39,7 @@ constexpr const char* kUsage = R"(orrery — a discrete-event simulator of AI cl
 usage:
   orrery run SCENARIO.yaml [-o OUT.h5] [--trace OUT.json] [--set key.path=value]... [--seed N] [--json]
              [--record-devices all|representative|IDS] [--record-window FROM,TO] [--record-kinds spans,counters]
+             [--record-links BIN]               (every link's load over time, /link_load)
              [--chakra PREFIX]                  (the task graph as a Chakra trace, PREFIX.RANK.et)
   orrery run --help                             (the options of run)
   orrery check SCENARIO.yaml [--set key.path=value]... [--seed N]

@@ -18,7 +18,10 @@ void add_record_options(po::options_description& d) {
       "simulated time to record, FROM,TO, e.g. 0s,2s; either end may be empty (1ms, is from 1 ms on). Spans "
       "that overlap it and counter samples inside it are recorded")(
       "record-kinds", po::value<std::string>(),
-      "what to record: spans, counters, or spans,counters (default)");
+      "what to record: spans, counters, or spans,counters (default)")(
+      "record-links", po::value<std::string>(),
+      "also record every link's load over time in bins of this width, e.g. 1ms (/link_load: bytes and "
+      "utilisation per link and bin)");
 }
 
 trace::RecordSelection record_selection(const po::variables_map& vm) {
@@ -38,6 +41,7 @@ trace::RecordSelection record_selection(const po::variables_map& vm) {
   apply("record-devices", trace::parse_record_devices);
   apply("record-window", trace::parse_record_window);
   apply("record-kinds", trace::parse_record_kinds);
+  apply("record-links", trace::parse_record_links);
   return s;
 }
 

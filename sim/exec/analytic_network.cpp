@@ -12,8 +12,10 @@ void AnalyticNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Eng
   const topo::Topology& net = cluster_.network();
   for (const std::int32_t id : links) {
     auto& u = usage_[static_cast<std::size_t>(id)];
-    u.busy += transfer_time(bytes, net.link(LinkId(id)).bandwidth);
+    const Duration busy = transfer_time(bytes, net.link(LinkId(id)).bandwidth);
+    u.busy += busy;
     u.bytes += bytes;
+    if (timeline_) timeline_->add(id, engine_.now(), engine_.now() + busy, static_cast<double>(bytes.count()));
   }
   engine_.schedule_after(models::analytic_transfer_time(net, links, bytes), std::move(done));
 }
@@ -28,11 +30,12 @@ Duration AnalyticNetwork::time_alone(DeviceId src, DeviceId dst, Bytes bytes, st
   return models::analytic_transfer_time(net, links, bytes);
 }
 
-void AnalyticNetwork::add_loads(std::span<const LinkLoad> loads) {
+void AnalyticNetwork::add_loads(std::span<const LinkLoad> loads, Time from, Time to) {
   for (const LinkLoad& l : loads) {
     auto& u = usage_[static_cast<std::size_t>(l.link)];
     u.busy += l.usage.busy;
     u.bytes += l.usage.bytes;
+    if (timeline_) timeline_->add(l.link, from, to, static_cast<double>(l.usage.bytes.count()));
   }
 }
 

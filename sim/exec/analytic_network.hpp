@@ -16,7 +16,7 @@ class AnalyticNetwork final : public NetworkService {
   [[nodiscard]] const std::vector<LinkUsage>& link_usage() const override { return usage_; }
   [[nodiscard]] bool contention_free() const override { return true; }
   Duration time_alone(DeviceId src, DeviceId dst, Bytes bytes, std::vector<LinkLoad>& loads) override;
-  void add_loads(std::span<const LinkLoad> loads) override;
+  void add_loads(std::span<const LinkLoad> loads, Time from, Time to) override;
 
  private:
   sim::Engine& engine_;

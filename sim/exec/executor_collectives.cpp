@@ -137,7 +137,7 @@ const Executor::TimedPlan& Executor::timed_plan(const LoweredPlan& low, const st
 // the event run would give.
 void Executor::run_collective_alone(TaskId t, const CollectiveWork& c, const LoweredPlan& low) {
   const TimedPlan& tp = timed_plan(low, c.group);
-  network_.add_loads(tp.loads);
+  network_.add_loads(tp.loads, engine_.now(), engine_.now() + tp.path->makespan);
   if (records_spans_) {
     const std::int32_t name = transfer_span_name(c, low);
     const std::int64_t at = engine_.now().ns();

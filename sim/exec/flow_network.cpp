@@ -84,6 +84,7 @@ void FlowNetwork::finish(std::int32_t id, Time now) {
   for (const std::int32_t l : routes_.links(r)) {
     const auto i = static_cast<std::size_t>(l);
     if (--sending_[i] == 0) usage_[i].busy += now - busy_since_[i];
+    if (timeline_) timeline_->add(l, f.since, now, f.left);  // what is left goes at the last rate
   }
   solver_.remove_flow(id);
   engine_.schedule_after(r.latency, std::move(f.done));
@@ -93,7 +94,11 @@ void FlowNetwork::retime(std::int32_t id, Time now) {
   Flow& f = flows_[static_cast<std::size_t>(id)];
   const double rate = solver_.rate(id);
   if (rate == f.rate) return;  // same rate: same completion time, nothing to move
-  f.left -= f.rate * static_cast<double>((now - f.since).count()) / 1e9;
+  const double sent = f.rate * static_cast<double>((now - f.since).count()) / 1e9;
+  if (timeline_) {
+    for (const std::int32_t l : routes_.links(routes_.route(f.route))) timeline_->add(l, f.since, now, sent);
+  }
+  f.left -= sent;
   f.since = now;
   f.rate = rate;
   const std::int64_t dt = send_ns(f.left, rate);

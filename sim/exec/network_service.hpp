@@ -11,6 +11,7 @@
 #include "sim/core/summary.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/exec/cluster.hpp"
+#include "sim/exec/link_timeline.hpp"
 
 namespace orrery::exec {
 
@@ -40,10 +41,17 @@ class NetworkService {
   // what the transfer adds to each link on its route to `loads`; nothing runs
   // and nothing is recorded.
   virtual Duration time_alone(DeviceId src, DeviceId dst, Bytes bytes, std::vector<LinkLoad>& loads);
-  // Adds loads (from time_alone) to the link usage, as if their transfers ran.
-  virtual void add_loads(std::span<const LinkLoad> loads);
+  // Adds loads (from time_alone) to the link usage, as if their transfers ran
+  // over [from, to) (a collective's span).
+  virtual void add_loads(std::span<const LinkLoad> loads, Time from, Time to);
   // Adds the model's own counters to the run's summary (e.g. `flow_recomputations`).
   virtual void summarize(Summary& /*summary*/) const {}
+  // Link load over time, in bins of `bin` (link_timeline.hpp); off unless asked.
+  void record_link_load(Duration bin) { timeline_ = std::make_unique<LinkTimeline>(bin); }
+  [[nodiscard]] const LinkTimeline* link_load() const { return timeline_.get(); }
+
+ protected:
+  std::unique_ptr<LinkTimeline> timeline_;
 };
 
 // A registered network model: makes the service for one run.

@@ -14,7 +14,7 @@ namespace orrery::exec {
 Duration NetworkService::time_alone(DeviceId, DeviceId, Bytes, std::vector<LinkLoad>&) {
   throw std::logic_error("time_alone on a network with contention");
 }
-void NetworkService::add_loads(std::span<const LinkLoad>) {
+void NetworkService::add_loads(std::span<const LinkLoad>, Time, Time) {
   throw std::logic_error("add_loads on a network with contention");
 }
 

@@ -119,6 +119,7 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   rec.select(selection, cluster.device_count());
   sim::Engine engine;
   const auto network = scenario.network->make(engine, cluster);
+  if (selection.link_bin > 0) network->record_link_load(Duration::ns(selection.link_bin));
   if (rec.records_timeline()) rec.reserve_spans(graph.size() + graph.size() / 2);
   exec::Executor executor(engine, cluster, *network, graph, rec.records_timeline() ? &rec : nullptr,
                           scenario.collectives.get(), &context.plans());
@@ -159,6 +160,20 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
                               usage[i].bytes.count()});
     }
     if (usage[i].bytes.count() > 0) by_class[link_class(name)] += usage[i].bytes.count();
+  }
+  if (const exec::LinkTimeline* load = network->link_load()) {
+    // /link_load: each link's bytes per bin, and its utilisation there (bytes
+    // over what the link's bandwidth moves in a bin).
+    const double bin_s = load->bin().seconds();
+    trace::Table& table = rec.table("link_load", {"link", "start_s", "bytes", "utilisation"});
+    const auto cells = load->cells();
+    table.reserve_rows(cells.size());
+    for (const exec::LinkTimeline::Cell& c : cells) {
+      const double bandwidth = net.link(LinkId(c.link)).bandwidth.bytes_per_s();
+      table.add({static_cast<double>(c.link), static_cast<double>(c.bin) * bin_s, c.bytes,
+                 bandwidth > 0 ? c.bytes / (bandwidth * bin_s) : 0.0});
+    }
+    table.labels.push_back({"bin_s", {fmt::format("{}", bin_s)}});
   }
   std::int64_t peak = 0;
   std::vector<exec::DeviceMemory> memory = executor.memory();

@@ -101,6 +101,12 @@ void parse_record_kinds(std::string_view text, RecordSelection& out) {
   }
 }
 
+void parse_record_links(std::string_view text, RecordSelection& out) {
+  const std::int64_t bin = parse_duration(text).count();
+  if (bin < 1000) throw ValueError(fmt::format("the bin must be at least 1 us, got {} ns", bin));
+  out.link_bin = bin;
+}
+
 std::string device_ranges(const std::vector<std::int32_t>& ids) {
   std::string out;
   for (std::size_t i = 0; i < ids.size();) {
@@ -123,6 +129,7 @@ std::string RecordSelection::describe() const {
                       : spans           ? "spans"
                       : counters        ? "counters"
                                         : "nothing";
+  if (link_bin > 0) kinds += fmt::format("; link load in bins of {}", ns_text(link_bin));
   return fmt::format("devices {}; window {}; {}", d, window, kinds);
 }
 

@@ -23,6 +23,7 @@ struct RecordSelection {
   std::int64_t to = std::numeric_limits<std::int64_t>::max();
   bool spans = true;
   bool counters = true;
+  std::int64_t link_bin = 0;  // ns: /link_load's bin width (--record-links); 0: none
 
   // One line for /meta/recorded, e.g. "devices 0-7,64-71 (representative); window 0 ns to end; spans,
   // counters".
@@ -36,6 +37,8 @@ void parse_record_devices(std::string_view text, RecordSelection& out);
 void parse_record_window(std::string_view text, RecordSelection& out);
 // "spans", "counters" or both, comma-separated.
 void parse_record_kinds(std::string_view text, RecordSelection& out);
+// A duration (the bin width of link load over time): "1ms", "250 us". At least 1 µs.
+void parse_record_links(std::string_view text, RecordSelection& out);
 
 // The selection resolved against a cluster: a test per span and per sample.
 class SelectionFilter {

@@ -31,9 +31,13 @@ expect window-unit "--record-window '1 parsec,': cannot read '1 parsec' as a dur
   run "$quickstart" "${out[@]}" --record-window "1 parsec,"
 expect kinds "--record-kinds 'span': unknown kind 'span'; valid: spans, counters" run "$quickstart" "${out[@]}" --record-kinds span
 expect no-output "--record-devices: records nothing without -o or --trace" run "$quickstart" --record-devices 0
+expect links-bin "--record-links '500 ns': the bin must be at least 1 us, got 500 ns" run "$quickstart" "${out[@]}" --record-links "500 ns"
+expect links-unit "--record-links 'fast': cannot read 'fast' as a duration" run "$quickstart" "${out[@]}" --record-links fast
+expect links-no-output "--record-links: records nothing without -o or --trace" run "$quickstart" --record-links 1ms
 
 help=$("$orrery" run --help)
-if [[ $? -eq 0 && $help == *--record-devices* && $help == *--record-window* && $help == *--record-kinds* ]]; then
+if [[ $? -eq 0 && $help == *--record-devices* && $help == *--record-window* && $help == *--record-kinds* &&
+      $help == *--record-links* ]]; then
   pass=$((pass + 1))
 else
   fail=$((fail + 1))

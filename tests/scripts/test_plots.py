@@ -93,6 +93,18 @@ def check_training(c, plots, qs: Path, gp: Path) -> None:
         c.check("links: 6 chain links, each busy 8 x 32 MiB / 50 GB/s of the iteration",
                 list(ln) == ["d_to_d"] and len(u) == 6 and all(close(x, expect, rel=1e-6) for x in u),
                 f"{list(ln)}, {list(u)} vs {expect}")
+        ll = plots.KINDS["link_load"].data(r)
+        d2d = ll["classes"].get("d_to_d", {})
+        # The same bytes over time: the 6 links' 8 x 32 MiB each, bin by bin; on the flow network a
+        # link never carries more than its bandwidth, and one transfer alone on its link fills it.
+        c.check("link_load: the d_to_d bins add up to 6 links x 8 x 32 MiB",
+                list(ll["classes"]) == ["d_to_d"] and close(float(d2d["bytes"].sum()), 6 * m * 32 * MIB, rel=1e-9),
+                f"{list(ll['classes'])}, {float(d2d.get('bytes', [0]).sum()) if d2d else None}")
+        c.check("link_load: the class's mean utilisation stays within [0, 1] and its mean over the bins is "
+                "the links plot's mean utilisation (the iteration's bins)",
+                0 <= float(d2d["utilisation"].min()) and float(d2d["utilisation"].max()) <= 1 + 1e-9
+                and close(float(d2d["utilisation"].sum()) * ll["bin_s"] / it, expect, rel=1e-6),
+                f"{float(d2d['utilisation'].sum()) * ll['bin_s'] / it} vs {expect}")
     with plots.open_result(gp) as r:
         mem = plots.KINDS["memory"].data(r)
         peaks = {int(row["device"]): int(row["peak"]) for row in r.table("memory")}
@@ -188,7 +200,8 @@ def check_commands(c, files: dict[str, Path], index: Path, tmp: Path) -> None:
     out = tmp / "out"
     run = subprocess.run([sys.executable, str(SCRIPTS / "orrery_plot.py"), str(files["qs"]), "-o", str(out)],
                          capture_output=True, text=True)
-    check_written(c, "orrery_plot.py quickstart (timeline, memory, bubbles, links)", run.returncode, run.stdout, 8)
+    check_written(c, "orrery_plot.py quickstart (timeline, memory, bubbles, links, link_load)", run.returncode,
+                  run.stdout, 10)
     check_written(c, "--only failures,goodput", *cli(files["tr"], "--only", "failures,goodput", "-o", out)[:2], 4)
     check_written(c, "--only latency", *cli(files["sv"], "--only", "latency", "-o", out)[:2], 2)
     check_written(c, "sweep", *cli("sweep", index, "--x", "workload.micro_batches", "--y", "iteration_time_s",
@@ -289,7 +302,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="orrery-test-plots.") as name:
             tmp = Path(name)
             files = {
-                "qs": run_orrery(binary, "quickstart.yaml", tmp / "qs.h5"),
+                "qs": run_orrery(binary, "quickstart.yaml", tmp / "qs.h5", "--record-links", "1ms"),
                 "gp": run_orrery(binary, "gpipe_training.yaml", tmp / "gp.h5"),
                 "tr": run_orrery(binary, "transom_gpt3_175b.yaml", tmp / "tr.h5",
                                  "--set", "policies.horizon.replicas=3", "--record-devices", "0"),
