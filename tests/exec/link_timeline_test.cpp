@@ -70,7 +70,8 @@ TEST(LinkTimeline, ARingFillsItsLinksBinByBin) {
       EXPECT_NEAR(t->values[i * 4 + 3], 1.0, 1e-12) << model;
     }
   }
-  const trace::Table* t = link_load(run_ring("flow", "3us"));
+  const auto partial = run_ring("flow", "3us");  // the table lives in the run's recorder
+  const trace::Table* t = link_load(partial);
   ASSERT_NE(t, nullptr);
   ASSERT_EQ(t->rows(), 14U);  // 2 links × 7 bins
   EXPECT_NEAR(t->values[6 * 4 + 2], 100e3, 1e-6);
