@@ -52,15 +52,17 @@ section "asan + ubsan build"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
 section "asan + ubsan tests"
-# Three end-to-end tests run in the release section only: the validation
+# Four end-to-end tests run in the release section only: the validation
 # report (every validation row's scenario again, with its --set variants: the
 # scenarios themselves run here as goldens), the 16,384-GPU failure scenario's
 # golden (its code paths run here in the smaller failure scenarios and unit
-# tests), and the bad-input table (some 300 runs of the program, 83 s under the
+# tests), the bad-input table (some 300 runs of the program, 83 s under the
 # sanitizers: the error paths it drives run here in the unit tests' located-
-# error cases and under the fuzz harness below).
+# error cases and under the fuzz harness below), and the calibration table's
+# leave-one-out bounds (11 s under the sanitizers; its code runs here in
+# leave_one_out_test).
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --preset asan -j "$jobs" -E '^(validation_report|golden_llama3_405b_failures|cli_bad_inputs)$'
+  ctest --preset asan -j "$jobs" -E '^(validation_report|golden_llama3_405b_failures|cli_bad_inputs|calibration_leave_one_out)$'
 section "fuzz harness (20 s)"
 scripts/fuzz.sh 20
 section "all tests passed"
