@@ -94,11 +94,16 @@ DType WeightFormat::type(std::int64_t layer, DType dense) const {
   return layers.empty() ? dense : layers[static_cast<std::size_t>(layer)];
 }
 
-std::vector<DType> WeightFormat::types(DType dense) const {
-  std::vector<DType> out;
-  if (layers.empty()) return {dense};
-  for (DType t : layers)
-    if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+LayerKind WeightFormat::kind(const training::TransformerSpec& m, std::int64_t layer, DType dense) const {
+  return LayerKind{type(layer, dense), m.moe_layer(layer)};
+}
+
+std::vector<LayerKind> WeightFormat::kinds(const training::TransformerSpec& m, DType dense) const {
+  std::vector<LayerKind> out;
+  for (std::int64_t i = 0; i < m.layers; ++i) {
+    const LayerKind k = kind(m, i, dense);
+    if (std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
+  }
   return out;
 }
 

@@ -23,6 +23,14 @@
 
 namespace orrery::workload {
 
+// What makes one transformer layer cost what another does: its weights' type,
+// and whether its feed-forward routes tokens to experts (TransformerSpec::moe_layer).
+struct LayerKind {
+  DType type;
+  bool routed;
+  bool operator==(const LayerKind&) const = default;
+};
+
 struct WeightFormat {
   enum class FfnSparsity : std::uint8_t { kDense, kUnstructured, kTwoFour };
 
@@ -38,8 +46,9 @@ struct WeightFormat {
 
   // The weight type of layer `layer`.
   [[nodiscard]] DType type(std::int64_t layer, DType dense) const;
-  // The distinct weight types, in first-seen order, and each layer's index among them.
-  [[nodiscard]] std::vector<DType> types(DType dense) const;
+  // Layer `layer`'s kind, and the model's distinct kinds in first-seen order.
+  [[nodiscard]] LayerKind kind(const training::TransformerSpec& m, std::int64_t layer, DType dense) const;
+  [[nodiscard]] std::vector<LayerKind> kinds(const training::TransformerSpec& m, DType dense) const;
 
   // y = x·W for x of m rows (k wide) and W of k × n in `weights`, `batch`
   // independent such products (experts): a Gemm, or a QuantGemm of `batch`

@@ -47,19 +47,6 @@ std::vector<std::pair<std::int64_t, LogGrid>> build(const std::vector<Row>& rows
   return out;
 }
 
-// The attention rows of one pass the model prices with: cuDNN's fused kernel's
-// when the table has any for that pass (what frameworks run by default on
-// NVIDIA GPUs), else every row of the pass.
-std::vector<AttentionRow> attention_rows(const std::vector<AttentionRow>& rows, KernelPass pass) {
-  const bool has_cudnn =
-      std::ranges::any_of(rows, [&](const AttentionRow& r) { return r.pass == pass && r.backend == "cudnn"; });
-  std::vector<AttentionRow> out;
-  for (const AttentionRow& r : rows) {
-    if (r.pass == pass && (!has_cudnn || r.backend == "cudnn")) out.push_back(r);
-  }
-  return out;
-}
-
 std::int64_t layer_key(const LayerShape& s) {
   return (static_cast<std::int64_t>(s.kernel) << 16) | (static_cast<std::int64_t>(s.pass) << 8) |
          static_cast<std::int64_t>(s.dtype);
@@ -80,6 +67,19 @@ std::vector<std::pair<std::int64_t, LogGrid>> build_layer(const std::vector<Laye
 }
 
 }  // namespace
+
+// The attention rows of one pass the model prices with: cuDNN's fused kernel's
+// when the table has any for that pass (what frameworks run by default on
+// NVIDIA GPUs), else every row of the pass.
+std::vector<AttentionRow> attention_rows(const std::vector<AttentionRow>& rows, KernelPass pass) {
+  const bool has_cudnn =
+      std::ranges::any_of(rows, [&](const AttentionRow& r) { return r.pass == pass && r.backend == "cudnn"; });
+  std::vector<AttentionRow> out;
+  for (const AttentionRow& r : rows) {
+    if (r.pass == pass && (!has_cudnn || r.backend == "cudnn")) out.push_back(r);
+  }
+  return out;
+}
 
 CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const Rates& rates) {
   gemm_ = build(

@@ -39,6 +39,10 @@ namespace orrery::models {
 using task::kAttentionBackwardBytes;
 using task::kAttentionBackwardFlops;
 
+// The attention rows of one pass the cost model prices with: cuDNN's when the
+// table has any for that pass, else every row of the pass.
+[[nodiscard]] std::vector<AttentionRow> attention_rows(const std::vector<AttentionRow>& rows, KernelPass pass);
+
 // The bytes a layer row's kernels must move at least (calibration/layer_bytes.hpp).
 [[nodiscard]] double layer_bytes(const LayerShape& s);
 

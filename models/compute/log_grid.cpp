@@ -35,7 +35,6 @@ LogGrid::LogGrid(std::size_t dims, std::span<const Point> coords, std::span<cons
   // Measured nodes first (the last repeat wins), then the nearest fill.
   const double unset = std::numeric_limits<double>::quiet_NaN();
   values_.assign(nodes, unset);
-  fill_.assign(nodes, unset);
   std::vector<bool> measured(nodes, false);
   for (std::size_t i = 0; i < logs.size(); ++i) {
     std::size_t flat = 0;
@@ -51,7 +50,8 @@ LogGrid::LogGrid(std::size_t dims, std::span<const Point> coords, std::span<cons
   // coordinates equal) lie on both sides, the line between the nearest two,
   // in log2 of the coordinate; the mean over those axes, each weighted by
   // the inverse of its bracket's width. With no bracket on any axis: the
-  // nearest measured points' mean.
+  // nearest measured points' mean. The fill reads measured nodes only, so it
+  // writes the unmeasured ones in place.
   for (std::size_t flat = 0; flat < nodes; ++flat) {
     if (measured[flat]) continue;
     double sum = 0, weights = 0;
@@ -71,7 +71,7 @@ LogGrid::LogGrid(std::size_t dims, std::span<const Point> coords, std::span<cons
       weights += w;
     }
     if (weights > 0) {
-      fill_[flat] = sum / weights;
+      values_[flat] = sum / weights;
       continue;
     }
     Point node{};
@@ -91,13 +91,8 @@ LogGrid::LogGrid(std::size_t dims, std::span<const Point> coords, std::span<cons
         ++ties;
       }
     }
-    fill_[flat] = best / ties;
+    values_[flat] = best / ties;
   }
-  for (std::size_t flat = 0; flat < nodes; ++flat) {
-    if (!measured[flat]) values_[flat] = fill_[flat];
-  }
-  fill_.clear();
-  fill_.shrink_to_fit();
 }
 
 double LogGrid::distance(const Point& coord) const {

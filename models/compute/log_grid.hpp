@@ -52,7 +52,6 @@ class LogGrid {
   std::size_t active_count_ = 0;
   std::vector<double> values_;  // row-major over the axes
   std::vector<Point> measured_;  // log2 of the measured points
-  std::vector<double> fill_;     // scratch while building
 };
 
 }  // namespace orrery::models

@@ -23,13 +23,8 @@ IterationCost::IterationCost(const ServingParams& p, const RuntimePricing& prici
     : p_(p),
       pricing_(pricing),
       groups_(std::move(groups)),
-      layers_(stage_layers(p.model.layers, p.pp)) {
-  const auto kind_of = [&](std::int64_t layer) {
-    return LayerKind{p.weights.type(layer, p.dtype), p.model.moe_layer(layer)};
-  };
-  for (std::int64_t i = 0; i < p.model.layers; ++i) {
-    if (std::find(types_.begin(), types_.end(), kind_of(i)) == types_.end()) types_.push_back(kind_of(i));
-  }
+      layers_(stage_layers(p.model.layers, p.pp)),
+      types_(p.weights.kinds(p.model, p.dtype)) {
   parts_.resize(types_.size());
   for (std::size_t k = 0; k < types_.size(); ++k) {
     layer_kernels_.push_back(static_cast<std::int64_t>(layer_ops(1, k).size()));
@@ -38,7 +33,8 @@ IterationCost::IterationCost(const ServingParams& p, const RuntimePricing& prici
   for (const std::int64_t n : layers_) {
     std::vector<std::int64_t> count(types_.size(), 0);
     for (std::int64_t i = 0; i < n; ++i, ++layer) {
-      ++count[static_cast<std::size_t>(std::find(types_.begin(), types_.end(), kind_of(layer)) - types_.begin())];
+      const LayerKind k = p.weights.kind(p.model, layer, p.dtype);
+      ++count[static_cast<std::size_t>(std::find(types_.begin(), types_.end(), k) - types_.begin())];
     }
     type_layers_.push_back(std::move(count));
   }

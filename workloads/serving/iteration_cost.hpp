@@ -62,12 +62,7 @@ class IterationCost {
   // stage's extra operations (embedding, final norm, output layer).
   // (`type`: an index of the layer kinds, kinds(); layers of one kind cost the same.)
   [[nodiscard]] std::vector<Operation> layer_ops(std::int64_t tokens, std::size_t type = 0) const;
-  // A layer's kind: its weights' type, and a routed (mixture-of-experts) or dense feed-forward.
-  struct LayerKind {
-    DType type;
-    bool routed;
-    bool operator==(const LayerKind&) const = default;
-  };
+  using LayerKind = workload::LayerKind;
   [[nodiscard]] const std::vector<LayerKind>& kinds() const { return types_; }
   // The kinds' weight types, in kinds() order.
   [[nodiscard]] std::vector<DType> weight_types() const;

@@ -97,18 +97,9 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs() const {
   };
   // Layers of one kind — weight type, and routed or dense feed-forward —
   // cost the same: one LayerCost per kind present.
-  struct Kind {
-    DType type;
-    bool routed;
-    bool operator==(const Kind&) const = default;
-  };
-  const auto kind_of = [&](std::int64_t i) { return Kind{p_.weights.type(i, dt), m.moe_layer(i)}; };
-  std::vector<Kind> kinds;
-  for (std::int64_t i = 0; i < m.layers; ++i) {
-    if (std::find(kinds.begin(), kinds.end(), kind_of(i)) == kinds.end()) kinds.push_back(kind_of(i));
-  }
+  const std::vector<LayerKind> kinds = p_.weights.kinds(m, dt);
   std::vector<LayerCost> per_kind;
-  for (const Kind& k : kinds) per_kind.push_back(layer_cost(k.type, k.routed));
+  for (const LayerKind& k : kinds) per_kind.push_back(layer_cost(k.type, k.routed));
 
   // Embedding (first virtual stage) and output layer with the loss (last).
   OpList emb_f, emb_b, out_f, out_b, out_w;
@@ -184,7 +175,7 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs() const {
     } else {
       for (std::size_t k = 0; k < kinds.size(); ++k) {
         std::int64_t count = 0;
-        for (std::int64_t i = lo; i < hi; ++i) count += kind_of(i) == kinds[k] ? 1 : 0;
+        for (std::int64_t i = lo; i < hi; ++i) count += p_.weights.kind(m, i, dt) == kinds[k] ? 1 : 0;
         if (count == 0) continue;
         const double n = static_cast<double>(count) * per_layer;
         if (kinds[k].routed) routed_layers += n;
