@@ -33,4 +33,12 @@ void StageBubbles::summarize(std::int64_t iteration, Summary& out) const {
   out.set("bubble_s_per_stage", span_idle);
 }
 
+std::int64_t StageBubbles::longest_span() const {
+  std::int64_t longest = 0;
+  for (std::size_t s = 0; s < busy_.size(); ++s) {
+    if (first_[s] <= last_[s]) longest = std::max(longest, last_[s] - first_[s]);
+  }
+  return longest;
+}
+
 }  // namespace orrery::workload

@@ -25,6 +25,9 @@ class StageBubbles {
   void busy(int stage, std::int64_t start, std::int64_t end);
   // Sets bubble_fraction(_per_stage) and bubble_s(_per_stage) for an iteration of `iteration` ns.
   void summarize(std::int64_t iteration, Summary& out) const;
+  // The longest stage span, first start to last end (ns; 0 when no stage was busy):
+  // the period of back-to-back iterations that no global step separates.
+  [[nodiscard]] std::int64_t longest_span() const;
 
  private:
   std::vector<double> busy_;

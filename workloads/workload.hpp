@@ -142,6 +142,14 @@ class Workload {
   // Whether the graph is one iteration of a job that repeats it (training):
   // the long-horizon simulation then repeats the simulated iteration.
   [[nodiscard]] virtual bool iterates() const { return false; }
+  // For a workload that iterates: the time between the starts of consecutive
+  // iterations, from the simulated one. The makespan by default (iterations
+  // separated by a synchronising optimizer step); shorter when the next
+  // iteration may start on each device before the last one ends (pipeline's
+  // `optimizer_step: post_validation`).
+  [[nodiscard]] virtual Duration iteration_period(const Lowered& /*lowered*/, const TaskTimes& times) const {
+    return times.makespan - Time::zero();
+  }
   // After the run: throws InfeasibleError when a device held more memory than
   // it has (the workload decides whether to check). Nothing by default.
   virtual void check_memory(const ClusterShape& /*cluster*/, const std::vector<MemoryPeak>& /*peaks*/) const {}

@@ -142,7 +142,7 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   const task::TaskTimes times = executor.run();
   out.events = engine.events_processed();
   if (executed) executed(graph, times);
-  if (scenario.workload->iterates()) out.iteration_time = times.makespan - Time::zero();
+  if (scenario.workload->iterates()) out.iteration_time = scenario.workload->iteration_period(lowered, times);
 
   const topo::Topology& net = cluster.network();
   const auto& usage = network->link_usage();

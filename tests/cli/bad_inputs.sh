@@ -64,6 +64,7 @@ expect trace-folder "--trace '$tmp/none/t.json': folder '$tmp/none' does not exi
 expect same-output "-o and --trace name the same file '$tmp/same.out': each output needs its own" run "$quickstart" -o "$tmp/same.out" --trace "$tmp/./same.out"
 expect interleaved-one-chunk "quickstart.yaml:18:3: error: workload.chunks: schedule 'interleaved_1f1b' interleaves model chunks: set chunks to 2 or more" run "$quickstart" --set workload.schedule=interleaved_1f1b "${out[@]}"
 expect schedule-case "did you mean 'zb_h1'?" run "$quickstart" --set workload.schedule=ZB_H1 "${out[@]}"
+expect optimizer-step "--set workload.optimizer_step=async: error: workload.optimizer_step: unknown value 'async'; valid: synchronized, post_validation" run "$quickstart" --set workload.optimizer_step=async "${out[@]}"
 expect not-divisible "--set workload.micro_batches=6: error: workload.micro_batches: schedule 'interleaved_1f1b' needs micro-batches to be a multiple of the 4 stages, got 6" run "$quickstart" --set workload.schedule=interleaved_1f1b --set workload.chunks=2 --set workload.micro_batches=6 "${out[@]}"
 # Zero-bubble schedules: V shapes need exactly 2 chunks, ZB-V at least p micro-batches, ZB-H1/H2 one chunk.
 expect zb-v-chunks "quickstart.yaml:18:3: error: workload.chunks: schedule 'zb_v' places exactly 2 chunks on each stage, in a V; set chunks to 2 (got 1)" run "$quickstart" --set workload.schedule=zb_v "${out[@]}"

@@ -190,7 +190,7 @@ TEST(ScenarioInvalid, MissingRequiredKey) {
 TEST(ScenarioInvalid, SetOnAPathThatDoesNotExist) {
   EXPECT_EQ(error_of(kGood, {"workload.shedule=gpipe"}),
             "--set workload.shedule=gpipe: error: workload: unknown key 'shedule'; did you mean 'schedule'?; valid: "
-            "kind, stages, micro_batches, schedule, chunks, activation_size, activation_memory, compute");
+            "kind, stages, micro_batches, schedule, chunks, activation_size, activation_memory, optimizer_step, compute");
   EXPECT_EQ(error_of(kGood, {"nosuch.key=1"}),
             "--set nosuch.key=1: error: nosuch: unknown top-level key 'nosuch'; valid: seed, limits, cluster, "
             "network, workload, policies");

@@ -18,9 +18,11 @@ namespace orrery::test {
 // cost c: sweep the devices, starting an op when its device is free and its
 // inputs are there — F after F of the previous virtual stage, B after F of its
 // own and B of the next virtual stage, W after its B — adding c when the
-// input comes from another device, until every op is placed.
+// input comes from another device, until every op is placed. Returns the
+// makespan; `longest_span`, when given, gets the longest device span (first
+// start to last end), the period of post-validated iterations.
 inline std::int64_t recurrence(const workload::Schedule& s, int p, int m, int v, std::int64_t tf, std::int64_t tb,
-                        std::int64_t tw, std::int64_t c) {
+                               std::int64_t tw, std::int64_t c, std::int64_t* longest_span = nullptr) {
   const auto order = s.order({p, m, v});
   std::map<std::pair<int, int>, int> position;  // (chunk, device) → position
   for (int ch = 0; ch < v; ++ch) {
@@ -31,6 +33,7 @@ inline std::int64_t recurrence(const workload::Schedule& s, int p, int m, int v,
   std::map<std::tuple<int, int, int>, std::int64_t> end;  // (type, mb, virtual stage) → end time
   std::vector<std::size_t> next(static_cast<std::size_t>(p), 0);
   std::vector<std::int64_t> free_at(static_cast<std::size_t>(p), 0);
+  std::vector<std::int64_t> first(static_cast<std::size_t>(p), -1);
   std::int64_t makespan = 0;
   for (bool progress = true; progress;) {
     progress = false;
@@ -60,11 +63,19 @@ inline std::int64_t recurrence(const workload::Schedule& s, int p, int m, int v,
         const std::int64_t e = ready + (o.type == workload::PipeOpType::kForward    ? tf
                                         : o.type == workload::PipeOpType::kBackward ? tb
                                                                           : tw);
+        if (k == 0) first[static_cast<std::size_t>(d)] = ready;
         end[{static_cast<int>(o.type), o.micro_batch, vs}] = e;
         free_at[static_cast<std::size_t>(d)] = e;
         makespan = std::max(makespan, e);
         progress = true;
       }
+    }
+  }
+  if (longest_span != nullptr) {
+    *longest_span = 0;
+    for (int d = 0; d < p; ++d) {
+      const auto i = static_cast<std::size_t>(d);
+      if (first[i] >= 0) *longest_span = std::max(*longest_span, free_at[i] - first[i]);
     }
   }
   return makespan;

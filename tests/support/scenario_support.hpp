@@ -94,4 +94,13 @@ inline std::vector<double> numbers(const run::RunOutput& r, const std::string& k
   return v ? std::get<std::vector<double>>(*v) : std::vector<double>{};
 }
 
+// A text summary value (a test failure if absent or not text).
+inline std::string text_of(const run::RunOutput& r, const std::string& key) {
+  const auto* v = r.recorder->summary().find(key);
+  EXPECT_NE(v, nullptr) << key;
+  const auto* s = v ? std::get_if<std::string>(v) : nullptr;
+  EXPECT_NE(s, nullptr) << key;
+  return s ? *s : std::string{};
+}
+
 }  // namespace orrery::test

@@ -46,6 +46,7 @@ namespace {
 using test::number;
 using test::numbers;
 using test::recurrence;
+using test::text_of;
 
 using workload::PipeOpType;
 
@@ -60,6 +61,7 @@ struct Case {
   std::string act = "0 B";
   std::string latency = "0 ns";
   std::string network = "flow";
+  std::string optimizer_step{};  // empty: the schedule's default
 };
 
 constexpr std::int64_t kGiB = 1LL << 30;
@@ -75,12 +77,13 @@ workload:
   schedule: {s}
   activation_size: "{act}"
   activation_memory: "1 GiB"
-  compute: {{ model: profiled, forward: "{tf} us", backward: "{tb} us", weight: "{tw} us" }}
+  compute: {{ model: profiled, forward: "{tf} us", backward: "{tb} us", weight: "{tw} us" }}{step}
 network: {{ model: {net} }}
 )",
                      fmt::arg("p", c.p), fmt::arg("m", c.m), fmt::arg("v", c.v), fmt::arg("s", c.schedule),
                      fmt::arg("lat", c.latency), fmt::arg("act", c.act), fmt::arg("tf", c.tf_us),
-                     fmt::arg("tb", c.tb_us), fmt::arg("tw", c.tw_us), fmt::arg("net", c.network));
+                     fmt::arg("tb", c.tb_us), fmt::arg("tw", c.tw_us), fmt::arg("net", c.network),
+                     fmt::arg("step", c.optimizer_step.empty() ? "" : "\n  optimizer_step: " + c.optimizer_step));
 }
 
 run::RunOutput run(const Case& c) {
@@ -92,11 +95,16 @@ std::string where(const Case& c) {
   return fmt::format("{} p={} m={} T_F={} T_B={} T_W={} us", c.schedule, c.p, c.m, c.tf_us, c.tb_us, c.tw_us);
 }
 
-// Checks iteration time, bubble_s and bubble_fraction against closed forms (ns).
-void expect_times(const Case& c, const run::RunOutput& r, std::int64_t iteration_ns,
-                  std::int64_t bubble_ns) {
+// Checks iteration time, bubble_s and bubble_fraction against closed forms
+// (ns); `isolated_ns`, when given, is the isolated iteration's makespan where
+// it differs from the iteration period (post-validation).
+void expect_times(const Case& c, const run::RunOutput& r, std::int64_t iteration_ns, std::int64_t bubble_ns,
+                  std::int64_t isolated_ns = -1) {
   const double work_ns = static_cast<double>(c.m * (c.tf_us + c.tb_us + c.tw_us) * 1000);
   EXPECT_NEAR(number(r, "iteration_time_s"), static_cast<double>(iteration_ns) * 1e-9, 1e-12) << where(c);
+  EXPECT_NEAR(number(r, "isolated_iteration_time_s"),
+              static_cast<double>(isolated_ns >= 0 ? isolated_ns : iteration_ns) * 1e-9, 1e-12)
+      << where(c);
   EXPECT_NEAR(number(r, "bubble_s"), static_cast<double>(bubble_ns) * 1e-9, 1e-12) << where(c);
   EXPECT_NEAR(number(r, "bubble_fraction"), 1.0 - work_ns / static_cast<double>(iteration_ns), 1e-12)
       << where(c);
@@ -133,7 +141,11 @@ TEST(ZeroBubble, ZbH2MatchesTable2) {
   // Table 2: bubble (p−1)(T_F+T_B−2T_W), zero when T_F = T_B = T_W; peak
   // (2p−1)·M_B; for m ≥ 2p−1, T_W ≤ T_F and 2T_W ≤ T_F+T_B. The isolated
   // iteration is m(T_F+T_B+T_W) + (p−1)·max(T_F, T_F+T_B−2T_W): stage s
-  // starts s·T_F late and, in the parallelogram, ends as late.
+  // starts s·T_F late and, in the parallelogram, ends as late. ZB-H2
+  // post-validates by default (§4), so an iteration repeats every longest
+  // stage span, the §5.3 cost m(T_F+T_B+T_W) + bubble, and bubble_fraction is
+  // the paper's bubble rate over it; with `optimizer_step: synchronized` the
+  // iteration is the isolated one.
   for (const auto& [tf, tb, tw] : std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>>{
            {1000, 1000, 1000}, {1500, 2000, 1000}, {2000, 3000, 1000}, {2000, 1000, 1000}}) {
     for (const auto& [p, m] :
@@ -142,8 +154,12 @@ TEST(ZeroBubble, ZbH2MatchesTable2) {
       const auto r = run(c);
       const std::int64_t bubble = (p - 1) * (tf + tb - 2 * tw) * 1000;
       const std::int64_t head = (p - 1) * std::max(tf, tf + tb - 2 * tw) * 1000;
-      expect_times(c, r, m * (tf + tb + tw) * 1000 + head, bubble);
+      const std::int64_t work = m * (tf + tb + tw) * 1000;
+      expect_times(c, r, work + bubble, bubble, work + head);
+      EXPECT_EQ(text_of(r, "optimizer_step"), "post_validation");
       expect_peak_on_every_stage(c, r, 2 * p - 1);
+      c.optimizer_step = "synchronized";
+      expect_times(c, run(c), work + head, bubble);
     }
   }
 }
@@ -158,14 +174,19 @@ TEST(ZeroBubble, ZbVHasNoBubbleAtOneFOneBMemory) {
        std::vector<std::pair<int, int>>{{4, 7}, {4, 8}, {2, 3}, {3, 5}, {3, 9}, {6, 12}, {8, 16}, {1, 3}}) {
     Case c{.p = p, .m = m, .v = 2, .schedule = "zb_v"};
     const auto r = run(c);
-    expect_times(c, r, m * 3'000'000 + (p - 1) * 500'000, 0);
+    // Post-validated by default: every device's span is its busy time, 3m·T.
+    expect_times(c, r, m * 3'000'000, 0, m * 3'000'000 + (p - 1) * 500'000);
     expect_peak_on_every_stage(c, r, 2 * p);
   }
-  // Below m = 2p−1 (and m ≥ p): bubble (2p−1−m)·t, iteration 6m·t + max(p−1, 3p−3−m)·t.
+  // Below m = 2p−1 (and m ≥ p): bubble (2p−1−m)·t, isolated iteration 6m·t +
+  // max(p−1, 3p−3−m)·t; post-validated, 6m·t + the bubble.
   for (const auto& [p, m] : std::vector<std::pair<int, int>>{{4, 4}, {4, 6}, {5, 5}, {6, 8}}) {
     Case c{.p = p, .m = m, .v = 2, .schedule = "zb_v"};
-    const auto r = run(c);
-    expect_times(c, r, (6 * m + std::max(p - 1, 3 * p - 3 - m)) * 500'000, (2 * p - 1 - m) * 500'000);
+    const std::int64_t isolated = (6 * m + std::max(p - 1, 3 * p - 3 - m)) * 500'000;
+    const std::int64_t bubble = (2 * p - 1 - m) * 500'000;
+    expect_times(c, run(c), 6 * m * 500'000 + bubble, bubble, isolated);
+    c.optimizer_step = "synchronized";
+    expect_times(c, run(c), isolated, bubble);
   }
 }
 
@@ -320,8 +341,11 @@ TEST(ZeroBubble, WithCommunicationMatchesAnIndependentRecurrence) {
              .latency = "5 us",
              .network = "analytic"};
       const auto r = run(c);
-      EXPECT_NEAR(number(r, "iteration_time_s"),
-                  static_cast<double>(recurrence(*s, p, m, 2, 1'000'000, 1'000'000, 1'000'000, hop)) * 1e-9,
+      std::int64_t span = 0;
+      const std::int64_t makespan = recurrence(*s, p, m, 2, 1'000'000, 1'000'000, 1'000'000, hop, &span);
+      EXPECT_NEAR(number(r, "isolated_iteration_time_s"), static_cast<double>(makespan) * 1e-9, 1e-15) << where(c);
+      // zb_v post-validates by default (its period is the longest device span), v_half does not.
+      EXPECT_NEAR(number(r, "iteration_time_s"), static_cast<double>(schedule == "zb_v" ? span : makespan) * 1e-9,
                   1e-15)
           << where(c);
       // 2p−1 boundaries between virtual stages, the V's bottom (p−1 → p) on one

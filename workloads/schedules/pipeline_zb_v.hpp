@@ -34,6 +34,7 @@ class ZbVSchedule final : public Schedule {
   [[nodiscard]] std::string check_chunks(int chunks, std::string_view key) const override;
   [[nodiscard]] std::string check(const PipelineShape& shape) const override;
   [[nodiscard]] bool splits_backward() const override { return true; }
+  [[nodiscard]] bool post_validates() const override { return true; }
   [[nodiscard]] int device_of(int chunk, int position, int stages) const override {
     return v_shape_device(chunk, position, stages);
   }

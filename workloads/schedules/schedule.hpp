@@ -61,6 +61,11 @@ class Schedule {
   [[nodiscard]] virtual bool interleaved() const { return false; }
   // True when backward ops are split into B (input gradient) and W (weight gradient).
   [[nodiscard]] virtual bool splits_backward() const { return false; }
+  // True when the schedule is defined with the optimizer step's
+  // synchronisation bypassed (Qi et al., ICLR'24, §4, "post-validation"), so
+  // that back-to-back iterations fill each other's staggered heads and tails:
+  // the default of the pipeline workload's `optimizer_step`.
+  [[nodiscard]] virtual bool post_validates() const { return false; }
   // The device that holds chunk `chunk` at position `position` (virtual stage
   // chunk·stages + position). For each chunk, positions must map one-to-one
   // onto the devices.
