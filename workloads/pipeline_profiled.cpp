@@ -21,13 +21,7 @@ PipelineParams PipelineParams::read(config::Reader& r, const ScheduleRegistry& s
       "activation_memory", Bytes(0),
       "activation memory a stage holds per micro-batch and chunk, from its forward until its backward "
       "(until its W when the schedule splits the backward)");
-  const std::vector<std::string> steps{"synchronized", "post_validation"};
-  p.post_validation =
-      r.choice("optimizer_step", steps, std::string(p.schedule->post_validates() ? steps[1] : steps[0]),
-               "`synchronized`: a global optimizer step separates iterations, so one takes the isolated "
-               "makespan; `post_validation` (Qi et al. §4): each stage starts the next iteration when its own "
-               "last operation ends, so iterations repeat every longest stage span. Default: post_validation "
-               "under zb_h2 and zb_v, synchronized under the others") == steps[1];
+  p.post_validation = read_post_validation(r, *p.schedule);
   r.section("compute", "how long each operation takes", true, [&](config::Reader& c) {
     const std::vector<std::string> models{"profiled"};
     c.choice("model", models, std::nullopt, "compute model: `profiled` takes measured times per stage");

@@ -24,6 +24,7 @@ using test::error_of;
 using test::number;
 using test::numbers;
 using test::replace;
+using test::text_of;
 using test::a100;
 namespace tr = workload::training;
 
@@ -127,6 +128,34 @@ TEST(TrainingProfiled, ZeroBubbleSchedulesMatchTable2) {
             << c.schedule;
       }
     }
+  }
+}
+
+TEST(TrainingProfiled, PostValidatedIterationsRepeatEveryLongestDeviceSpan) {
+  // ZB-H2 post-validates by default (Qi et al. §4): each device starts the
+  // next iteration when its own work ends. With untied embeddings, dp 1 and
+  // profiled times (no reduction, a free optimizer step) a device's work is
+  // its pipeline span, the longest stage 0's: m(T_F+T_B+T_W) + (p−1)(T_F+T_B−2T_W),
+  // against the isolated m(T_F+T_B+T_W) + (p−1)·T_F when 2T_W > T_B (Table 2,
+  // as in ZeroBubbleSchedulesMatchTable2). Tied embeddings make stage 0's
+  // step wait for the last stage's embedding gradient, so its span is the
+  // isolated iteration.
+  for (const auto& [p, m] : std::vector<std::pair<int, int>>{{4, 8}, {3, 7}, {5, 12}}) {
+    const std::string text =
+        profiled(Profiled{.p = p, .m = m, .layers = p, .schedule = "zb_h2", .tf_us = 1500, .tb_us = 1500, .tw_us = 1000});
+    const double work = m * 4000e-6;
+    const double isolated = work + (p - 1) * 1500e-6;
+    const auto untied = run(text, {"workload.model.tied_embeddings=false"});
+    EXPECT_EQ(text_of(untied, "optimizer_step"), "post_validation");
+    EXPECT_NEAR(number(untied, "iteration_time_s"), work + (p - 1) * 1000e-6, 1e-9) << p << " " << m;
+    EXPECT_NEAR(number(untied, "isolated_iteration_time_s"), isolated, 1e-9) << p << " " << m;
+    EXPECT_NEAR(number(untied, "tokens_per_s"), m * 64 / number(untied, "iteration_time_s"), 1e-6);
+    const auto synced =
+        run(text, {"workload.model.tied_embeddings=false", "workload.training.optimizer_step=synchronized"});
+    EXPECT_NEAR(number(synced, "iteration_time_s"), isolated, 1e-9) << p << " " << m;
+    const auto tied = run(text);
+    EXPECT_EQ(number(tied, "iteration_time_s"), number(tied, "isolated_iteration_time_s")) << p << " " << m;
+    EXPECT_GT(number(tied, "iteration_time_s"), isolated);
   }
 }
 

@@ -36,6 +36,16 @@ TaskKind task_kind(PipeOpType t) {
   return TaskKind::kOther;
 }
 
+bool read_post_validation(config::Reader& r, const Schedule& schedule) {
+  const std::vector<std::string> steps{"synchronized", "post_validation"};
+  return r.choice("optimizer_step", steps, steps[schedule.post_validates() ? 1 : 0],
+                  "`synchronized`: a global optimizer step separates iterations, so one takes the isolated "
+                  "makespan; `post_validation` (Qi et al. §4): each device starts the next iteration when its own "
+                  "work of this one (its optimizer step included) ends, so iterations repeat every longest "
+                  "device span. Default: post_validation under zb_h2 and zb_v, synchronized under the others") ==
+         steps[1];
+}
+
 std::string Schedule::check_chunks(int chunks, std::string_view key) const {
   if (chunks == 1 || interleaved()) return {};
   return fmt::format("schedule '{}' runs one chunk per stage, but {} = {}", name(), key, chunks);

@@ -75,6 +75,11 @@ class Schedule {
   [[nodiscard]] virtual std::vector<std::vector<PipeOp>> order(const PipelineShape& shape) const = 0;
 };
 
+// Reads `optimizer_step` (the pipeline and training workloads): true for
+// `post_validation`, false for `synchronized`; the default is the schedule's
+// post_validates().
+[[nodiscard]] bool read_post_validation(config::Reader& r, const Schedule& schedule);
+
 // The V placement of ZB-V and V-Half: chunk 0 runs down the devices, chunk 1
 // back up, so virtual stages s and 2p−1−s share device s.
 [[nodiscard]] constexpr int v_shape_device(int chunk, int position, int stages) {

@@ -57,6 +57,7 @@ struct TrainingParams {
   std::shared_ptr<const Schedule> schedule;
   int zero_stage = 0;
   bool distributed_optimizer = false;
+  bool post_validation = false;  // optimizer_step: iterations overlap per device (Qi et al. §4)
   Offload offload = Offload::kNone;         // optimizer states (ZeRO-Offload; ZeRO-Infinity with nvme)
   Offload offload_params = Offload::kNone;  // parameters (ZeRO-Infinity; needs ZeRO stage 3)
   Recompute recompute = Recompute::kNone;
@@ -182,6 +183,8 @@ class TrainingWorkload final : public Workload {
   [[nodiscard]] Lowered lower(const ClusterShape& cluster) const override;
   void summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const override;
   [[nodiscard]] bool iterates() const override { return true; }
+  // The makespan, or under post-validation the longest device span (training_summary.cpp).
+  [[nodiscard]] Duration iteration_period(const Lowered& lowered, const TaskTimes& times) const override;
   // `dp: auto`: dp = devices / (tp × pp × cp), then the checks that need dp.
   [[nodiscard]] Fitted fit_devices(int devices) const override;
   void check_memory(const ClusterShape& cluster, const std::vector<MemoryPeak>& peaks) const override;

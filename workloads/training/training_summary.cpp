@@ -6,12 +6,53 @@
 
 #include <algorithm>
 #include <any>
+#include <limits>
 
 #include "sim/core/error.hpp"
 #include "workloads/stage_bubbles.hpp"
 #include "workloads/training/training.hpp"
 
 namespace orrery::workload::training {
+
+namespace {
+
+// The longest device span: from the start of the first task a device runs or
+// joins (its compute, its host-side work, a collective of its group) to the
+// end of its last. Sends are left out: a stage may start the next iteration
+// while its last send is on the wire, and a receiver's span starts with the
+// operation that waits for it. Under post-validation each device starts its
+// next iteration when its own work of this one, its optimizer step included,
+// has ended, so iterations repeat every longest span.
+std::int64_t longest_device_span(const TaskGraph& graph, const TaskTimes& times, int devices) {
+  const auto n = static_cast<std::size_t>(devices);
+  std::vector<std::int64_t> first(n, std::numeric_limits<std::int64_t>::max()), last(n, 0);
+  const auto touch = [&](DeviceId d, std::size_t i) {
+    const auto k = static_cast<std::size_t>(d.value());
+    first[k] = std::min(first[k], (times.start[i] - Time::zero()).count());
+    last[k] = std::max(last[k], (times.end[i] - Time::zero()).count());
+  };
+  for (std::size_t i = 0; i < graph.size(); ++i) {
+    const Task& t = graph.tasks()[i];
+    if (const auto* c = std::get_if<ComputeWork>(&t.work)) {
+      touch(c->device, i);
+    } else if (const auto* w = std::get_if<DelayWork>(&t.work)) {
+      if (t.kind != TaskKind::kSend) touch(w->device, i);
+    } else if (const auto* x = std::get_if<CollectiveWork>(&t.work)) {
+      for (const DeviceId d : x->group) touch(d, i);
+    }
+  }
+  std::int64_t longest = 0;
+  for (std::size_t k = 0; k < n; ++k)
+    if (first[k] <= last[k]) longest = std::max(longest, last[k] - first[k]);
+  return longest;
+}
+
+}  // namespace
+
+Duration TrainingWorkload::iteration_period(const Lowered& lowered, const TaskTimes& times) const {
+  if (!p_.post_validation) return times.makespan - Time::zero();
+  return Duration::ns(longest_device_span(lowered.graph, times, p_.plan.devices()));
+}
 
 void TrainingWorkload::summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const {
   const TaskGraph& graph = lowered.graph;
@@ -41,10 +82,13 @@ void TrainingWorkload::summarize(const Lowered& lowered, const TaskTimes& times,
       }
     }
   }
-  const std::int64_t T_ns = (times.makespan - Time::zero()).count();
+  const std::int64_t makespan = (times.makespan - Time::zero()).count();
+  const std::int64_t T_ns = iteration_period(lowered, times).count();
   const double T = static_cast<double>(T_ns) * 1e-9;
   const double devices = plan.devices();
   out.set("iteration_time_s", T);
+  out.set("isolated_iteration_time_s", static_cast<double>(makespan) * 1e-9);
+  out.set("optimizer_step", std::string(p_.post_validation ? "post_validation" : "synchronized"));
   // The pipeline alone: the end of the last F, B or W (before the last
   // gradient reductions and the optimizer step).
   out.set("pipeline_time_s", static_cast<double>(pipeline_end) * 1e-9);
@@ -59,8 +103,10 @@ void TrainingWorkload::summarize(const Lowered& lowered, const TaskTimes& times,
   out.set("micro_batches", static_cast<std::int64_t>(p_.micro_batches()));
   // Bubbles of the pipeline phase: a stage's idle share up to the end of the
   // last F, B or W. The gradient reduction and the optimizer step after it
-  // are not pipeline bubble (a single stage has none).
-  bubbles.summarize(pipeline_end, out);
+  // are not pipeline bubble (a single stage has none). Under post-validation
+  // the pipeline phase repeats every longest stage span of it (the paper's
+  // §5.3 cost), as in the pipeline workload.
+  bubbles.summarize(p_.post_validation ? bubbles.longest_span() : pipeline_end, out);
   out.set("comm_bytes", comm_pp + comm_net + comm_group);
   out.set("comm_bytes_pipeline", comm_pp);
   out.set("comm_bytes_collectives", comm_net);  // data-parallel, ZeRO, embedding and vocabulary collectives
