@@ -61,9 +61,11 @@ task::TaskTimes Executor::run() {
   done_.assign(n, false);
   waiting_.resize(n);
   for (const auto& e : graph_.initial_memory()) apply(e);
+  hot_.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     check_task(i);
     waiting_[i] = graph_.predecessor_count(TaskId(static_cast<std::int32_t>(i)));
+    hot_[i] = hot_of(graph_.tasks()[i]);
   }
   if (event_budget_ > 0) check_events();
   // Tasks with no predecessors start at time zero, in task order; then the
@@ -239,14 +241,37 @@ void Executor::check_task(std::size_t i) const {
   if (const std::string why = a->check(call); !why.empty()) fail(fmt::format("{}: {}", k->algorithm, why));
 }
 
+Executor::HotTask Executor::hot_of(const Task& task) {
+  static_assert(std::is_same_v<std::variant_alternative_t<kHotCompute, task::Work>, ComputeWork> &&
+                std::is_same_v<std::variant_alternative_t<kHotTransfer, task::Work>, TransferWork> &&
+                std::is_same_v<std::variant_alternative_t<kHotCollective, task::Work>, CollectiveWork> &&
+                std::is_same_v<std::variant_alternative_t<kHotDelay, task::Work>, DelayWork>);
+  HotTask h;
+  h.not_before = task.not_before > Time::zero();
+  h.work = static_cast<HotWork>(task.work.index());
+  if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
+    h.amount = (c->head + c->duration + c->tail).count();
+    h.device = c->device.value();
+  } else if (const auto* x = std::get_if<TransferWork>(&task.work)) {
+    h.amount = x->bytes.count();
+    h.device = x->src.value();
+    h.peer = x->dst.value();
+  } else if (const auto* w = std::get_if<DelayWork>(&task.work)) {
+    h.amount = w->duration.count();
+    h.device = w->device.value();
+  }
+  return h;
+}
+
 void Executor::ready(TaskId t) {
-  const Task& task = task_at(t);
-  if (task.not_before > engine_.now()) {
-    engine_.schedule_at(task.not_before, [this, t] { ready(t); });
+  const auto i = static_cast<std::size_t>(t.value());
+  const HotTask h = i < fixed_ ? hot_[i] : hot_of(task_at(t));
+  if (h.not_before && task_at(t).not_before > engine_.now()) {
+    engine_.schedule_at(task_at(t).not_before, [this, t] { ready(t); });
     return;
   }
-  if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
-    const auto d = static_cast<std::size_t>(c->device.value());
+  if (h.work == kHotCompute) {
+    const auto d = static_cast<std::size_t>(h.device);
     if (device_busy_[d]) {
       device_queue_[d].push_back(t);
       return;
@@ -257,7 +282,23 @@ void Executor::ready(TaskId t) {
 }
 
 void Executor::start(TaskId t) {
-  times_.start[static_cast<std::size_t>(t.value())] = engine_.now();
+  const auto i = static_cast<std::size_t>(t.value());
+  times_.start[i] = engine_.now();
+  if (i < fixed_) {
+    const HotTask& h = hot_[i];
+    switch (h.work) {
+      case kHotCompute:
+      case kHotDelay:
+        engine_.schedule_after(Duration::ns(h.amount), [this, t] { finish(t); });
+        return;
+      case kHotTransfer:
+        network_.transfer(DeviceId(h.device), DeviceId(h.peer), Bytes(h.amount), [this, t] { finish(t); });
+        return;
+      default:
+        start_collective(t, std::get<CollectiveWork>(graph_.tasks()[i].work));
+        return;
+    }
+  }
   const Task& task = task_at(t);
   if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
     engine_.schedule_after(c->head + c->duration + c->tail, [this, t] { finish(t); });
@@ -278,13 +319,13 @@ void Executor::finish(TaskId t) {
   if (progress_ && ((finished_ & 4095) == 0 || finished_ == fixed_ + submitted_.size())) {
     progress_("iteration", static_cast<double>(finished_) / static_cast<double>(fixed_ + submitted_.size()));
   }
-  const Task& task = task_at(t);
   for (const auto& e : effects_of(t)) apply(e);
-  report(t);
+  if (records_spans_) report(t);
   // Free the device before releasing successors, so a successor on the same
   // device can start at once.
-  if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
-    const auto d = static_cast<std::size_t>(c->device.value());
+  const HotTask h = i < fixed_ ? hot_[i] : hot_of(task_at(t));
+  if (h.work == kHotCompute) {
+    const auto d = static_cast<std::size_t>(h.device);
     if (device_queue_[d].empty()) {
       device_busy_[d] = false;
     } else {

@@ -169,6 +169,22 @@ class Executor final : public TaskSink {
   void check_events();
   bool records_spans_ = false;  // a sink was given
 
+  // What ready(), start() and finish() read of a fixed-graph task, packed (24
+  // bytes against a Task's 144) so that a run of millions of tasks touches one
+  // small record per task on its hot path; the Task itself is read for
+  // collectives, spans and messages.
+  // Work's alternatives, in its order.
+  enum HotWork : std::uint8_t { kHotCompute, kHotTransfer, kHotCollective, kHotDelay };
+  struct HotTask {
+    std::int64_t amount = 0;     // compute: head + duration + tail, delay: duration (ns); transfer: bytes
+    std::int32_t device = -1;    // compute, delay: the device; transfer: the sender
+    std::int32_t peer = -1;      // transfer: the receiver
+    HotWork work = kHotCompute;
+    bool not_before = false;     // the Task has a not_before time
+  };
+  [[nodiscard]] static HotTask hot_of(const task::Task& task);
+  std::vector<HotTask> hot_;  // per fixed-graph task
+
   std::vector<int> waiting_;  // unfinished predecessors per task
   std::vector<bool> device_busy_;
   std::vector<std::deque<TaskId>> device_queue_;
