@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +20,7 @@
 #include "sim/core/progress.hpp"
 #include "sim/core/summary.hpp"
 #include "sim/core/units.hpp"
+#include "sim/task/replica_mirror.hpp"
 #include "sim/task/task_source.hpp"
 #include "workloads/vocabulary.hpp"
 #include "workloads/schedules/schedule.hpp"
@@ -73,6 +75,9 @@ struct Lowered {
   Prices prices;
   SourceLocation price_at;
   std::string price_key;
+  // Set when the graph holds one replica that stands for several
+  // (Workload::lower_one_replica, sim/task/replica_mirror.hpp).
+  std::optional<task::ReplicaMirror> mirror;
 };
 
 // A table of float64 columns that a workload leaves in the HDF5 file beside
@@ -117,6 +122,13 @@ class Workload {
   virtual ~Workload() = default;
   // Throws ConfigError (at the offending key) when the spec does not fit the cluster.
   [[nodiscard]] virtual Lowered lower(const ClusterShape& cluster) const = 0;
+  // The same iteration with one of its alike data-parallel replicas built and
+  // `mirror` saying which devices the others use (the run falls back to
+  // lower() where the network treats the replicas differently); nothing when
+  // the workload has no such replicas.
+  [[nodiscard]] virtual std::optional<Lowered> lower_one_replica(const ClusterShape& /*cluster*/) const {
+    return std::nullopt;
+  }
   // `lowered` is what lower() returned for the run that gave `times`.
   virtual void summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const = 0;
   // What the user should know about the ground a prediction stands on (e.g. a

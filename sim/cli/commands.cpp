@@ -82,8 +82,9 @@ int run(const std::vector<std::string>& args) {
       "write the lowered task graph with its simulated times as a Chakra execution trace (what ASTRA-sim replays): "
       "PREFIX.RANK.et per device and PREFIX.comm_groups.json")(
       "full", po::bool_switch(),
-      "simulate without symmetry reduction: every transfer of every collective as its own events "
-      "(an analytic network otherwise runs a collective as one event at the end of its critical path, "
+      "simulate without symmetry reduction: every transfer of every collective as its own events and "
+      "every data-parallel replica (an analytic network otherwise runs a collective as one event at the "
+      "end of its critical path, and one replica for all where the replicas' routes take the same times, "
       "with the same results)");
   add_record_options(d);
   if (std::find(args.begin(), args.end(), "--help") != args.end()) {

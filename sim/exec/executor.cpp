@@ -68,6 +68,10 @@ task::TaskTimes Executor::run() {
     hot_[i] = hot_of(graph_.tasks()[i]);
   }
   if (event_budget_ > 0) check_events();
+  if (mirror_) {
+    if (!network_.contention_free()) throw std::logic_error("executor: a mirrored graph needs a contention-free network");
+    check_mirror();
+  }
   // Tasks with no predecessors start at time zero, in task order; then the
   // sources begin.
   engine_.schedule_at(engine_.now(), [this, n] {
@@ -293,6 +297,12 @@ void Executor::start(TaskId t) {
         return;
       case kHotTransfer:
         network_.transfer(DeviceId(h.device), DeviceId(h.peer), Bytes(h.amount), [this, t] { finish(t); });
+        if (mirror_ && mirror_->in_first(DeviceId(h.device)) && mirror_->in_first(DeviceId(h.peer))) {
+          // The other replicas' copies of this send, at the same times (check_mirror made sure).
+          const CopiedTransfer& ct = copied_transfer(DeviceId(h.device), DeviceId(h.peer), Bytes(h.amount));
+          for (std::size_t r = 1; r < ct.took.size(); ++r)
+            network_.add_loads(ct.loads[r], engine_.now(), engine_.now() + Duration::ns(ct.took[r]));
+        }
         return;
       default:
         start_collective(t, std::get<CollectiveWork>(graph_.tasks()[i].work));

@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -48,6 +49,13 @@ struct DeviceMemory {
   std::int64_t peak = 0;
 };
 
+// A replica's copy of the graph's work would take another time than the
+// original: the network treats the replicas differently (Executor::mirror).
+class MirrorBroken : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class Executor final : public TaskSink {
  public:
   // `collectives` runs collective tasks; a graph with collectives needs it.
@@ -67,6 +75,15 @@ class Executor final : public TaskSink {
   // `events` (limits.events): about two per task and, where collectives run
   // transfer by transfer, two per transfer of their plans. 0: no budget.
   void event_budget(double events) { event_budget_ = events; }
+  // The graph holds one replica standing for mirror->copies() (replica_mirror.hpp;
+  // contention-free networks only, it must outlive run()): the copies of its
+  // per-replica transfers and collectives load their own devices' routes at
+  // the same times. run() first checks that every copy takes the time of the
+  // original and throws MirrorBroken otherwise (the caller then runs the full graph).
+  void mirror(const task::ReplicaMirror* m) { mirror_ = m; }
+  // The check run() makes first, for a caller that wants to know before
+  // committing to the reduced graph.
+  void check_mirror();
   // A source that submits tasks while the run goes; it must outlive run().
   void add_source(TaskSource& source) { sources_.push_back(&source); }
   // Told the share of tasks finished, every 4,096 tasks and at the end.
@@ -151,6 +168,30 @@ class Executor final : public TaskSink {
   const TimedPlan& timed_plan(const LoweredPlan& low, const std::vector<DeviceId>& group);
   void run_collective_alone(TaskId t, const task::CollectiveWork& c, const LoweredPlan& low);
   void start_transfer(std::size_t slot, std::int32_t i);
+
+  // Replica reduction: the copies' loads of a per-replica transfer (ends and
+  // bytes), each copy's time and loads; and the copies of a per-replica
+  // collective task (their groups mapped), kept for the plan caches.
+  struct TransferKey {
+    std::int32_t src, dst;
+    std::int64_t bytes;
+    bool operator==(const TransferKey&) const = default;
+  };
+  struct TransferKeyHash {
+    std::size_t operator()(const TransferKey& k) const {
+      return std::hash<std::int64_t>()(k.bytes) ^ (static_cast<std::size_t>(k.src) * 0x9e3779b97f4a7c15ULL) ^
+             (static_cast<std::size_t>(k.dst) << 20);
+    }
+  };
+  struct CopiedTransfer {
+    std::vector<std::int64_t> took;           // per copy r ≥ 1 (ns)
+    std::vector<std::vector<LinkLoad>> loads;  // per copy r ≥ 1
+  };
+  const CopiedTransfer& copied_transfer(DeviceId src, DeviceId dst, Bytes bytes);
+  const std::vector<task::CollectiveWork>& copied_collective(TaskId t, const task::CollectiveWork& c);
+  const task::ReplicaMirror* mirror_ = nullptr;
+  std::unordered_map<TransferKey, CopiedTransfer, TransferKeyHash> copied_transfers_;
+  std::unordered_map<std::int32_t, std::vector<task::CollectiveWork>> copied_collectives_;
   void transfer_done(std::size_t slot, std::int32_t i);
 
   sim::Engine& engine_;

@@ -138,6 +138,13 @@ const Executor::TimedPlan& Executor::timed_plan(const LoweredPlan& low, const st
 void Executor::run_collective_alone(TaskId t, const CollectiveWork& c, const LoweredPlan& low) {
   const TimedPlan& tp = timed_plan(low, c.group);
   network_.add_loads(tp.loads, engine_.now(), engine_.now() + tp.path->makespan);
+  if (mirror_ && mirror_->stands_for(c.group) > 1) {
+    // The other replicas' copies, at the same times (check_mirror made sure).
+    for (const CollectiveWork& copy : copied_collective(t, c)) {
+      const TimedPlan& other = timed_plan(plans_->get(copy), copy.group);
+      network_.add_loads(other.loads, engine_.now(), engine_.now() + other.path->makespan);
+    }
+  }
   if (records_spans_) {
     const std::int32_t name = transfer_span_name(c, low);
     const std::int64_t at = engine_.now().ns();
@@ -176,6 +183,67 @@ void Executor::transfer_done(std::size_t slot, std::int32_t i) {
     running_[slot].reset();
     free_running_.push_back(slot);
     finish(t);
+  }
+}
+
+// Replica reduction (Executor::mirror). A per-replica transfer's copies: each
+// timed on its own ends, with its loads, computed once per ends and size.
+const Executor::CopiedTransfer& Executor::copied_transfer(DeviceId src, DeviceId dst, Bytes bytes) {
+  const auto [it, added] = copied_transfers_.try_emplace(TransferKey{src.value(), dst.value(), bytes.count()});
+  CopiedTransfer& ct = it->second;
+  if (!added) return ct;
+  const int copies = mirror_->copies();
+  ct.took.resize(static_cast<std::size_t>(copies));
+  ct.loads.resize(static_cast<std::size_t>(copies));
+  std::vector<LinkLoad> own;
+  ct.took[0] = network_.time_alone(src, dst, bytes, own).count();
+  for (int r = 1; r < copies; ++r) {
+    ct.took[static_cast<std::size_t>(r)] =
+        network_.time_alone(mirror_->in_copy(r, src), mirror_->in_copy(r, dst), bytes, ct.loads[static_cast<std::size_t>(r)])
+            .count();
+  }
+  return ct;
+}
+
+// A per-replica collective's copies (replicas 1.. of the mirror), built at its first use.
+const std::vector<CollectiveWork>& Executor::copied_collective(TaskId t, const CollectiveWork& c) {
+  const auto [it, added] = copied_collectives_.try_emplace(t.value());
+  if (!added) return it->second;
+  for (int r = 1; r < mirror_->copies(); ++r) {
+    CollectiveWork copy = c;
+    for (DeviceId& d : copy.group) d = mirror_->in_copy(r, d);
+    it->second.push_back(std::move(copy));
+  }
+  return it->second;
+}
+
+// Before a reduced run: every copy of every per-replica transfer and
+// collective must take the original's time, or the replicas do not run alike.
+void Executor::check_mirror() {
+  const auto broken = [](const std::string& what, int r, std::int64_t mine, std::int64_t theirs) {
+    throw MirrorBroken(fmt::format("replica {}'s copy of {} takes {} ns, replica 0's {} ns", r, what, theirs, mine));
+  };
+  for (std::size_t i = 0; i < graph_.size(); ++i) {
+    const task::Task& task = graph_.tasks()[i];
+    if (const auto* x = std::get_if<task::TransferWork>(&task.work)) {
+      if (!mirror_->in_first(x->src) || !mirror_->in_first(x->dst)) continue;
+      const CopiedTransfer& ct = copied_transfer(x->src, x->dst, x->bytes);
+      for (int r = 1; r < mirror_->copies(); ++r) {
+        const std::int64_t theirs = ct.took[static_cast<std::size_t>(r)];
+        if (theirs != ct.took[0]) broken(fmt::format("a transfer {} -> {}", x->src.value(), x->dst.value()), r, ct.took[0], theirs);
+      }
+    } else if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
+      if (mirror_->stands_for(k->group) == 1 || !collectives_) continue;
+      const LoweredPlan& low = plans_->get(*k);
+      if (low.plan->transfers.empty()) continue;
+      const Duration mine = timed_plan(low, k->group).path->makespan;
+      int r = 1;
+      for (const CollectiveWork& copy : copied_collective(TaskId(static_cast<std::int32_t>(i)), *k)) {
+        const Duration theirs = timed_plan(plans_->get(copy), copy.group).path->makespan;
+        if (theirs != mine) broken(fmt::format("collective '{}'", name_at(task.name)), r, mine.count(), theirs.count());
+        ++r;
+      }
+    }
   }
 }
 

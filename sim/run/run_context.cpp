@@ -84,13 +84,40 @@ RunContext::RunContext(const Scenario& scenario)
   shape_.device = device_.get();
 }
 
-workload::Lowered RunContext::lower(const workload::Workload& w) const {
-  workload::Lowered out = w.lower(shape_);
+namespace {
+
+void price_lowered(workload::Lowered& out, const task::DeviceModel* device, const task::CollectivePricer* pricer) {
   try {
-    out.prices = exec::price(out.graph, device_.get(), pricer_.get());
+    out.prices = exec::price(out.graph, device, pricer);
   } catch (const ValueError& e) {
     if (out.price_key.empty()) throw;
     throw ConfigError(out.price_at, out.price_key, e.what());
+  }
+}
+
+}  // namespace
+
+workload::Lowered RunContext::lower(const workload::Workload& w) const {
+  workload::Lowered out = w.lower(shape_);
+  price_lowered(out, device_.get(), pricer_.get());
+  return out;
+}
+
+std::optional<workload::Lowered> RunContext::lower_one_replica(const workload::Workload& w) const {
+  std::optional<workload::Lowered> out = w.lower_one_replica(shape_);
+  if (!out) return out;
+  price_lowered(*out, device_.get(), pricer_.get());
+  const task::ReplicaMirror& m = *out->mirror;
+  for (const task::GroupCost& cost : out->graph.group_costs()) {
+    for (const task::GroupCall& call : cost.calls) {
+      if (m.stands_for(call.work.group) == 1) return std::nullopt;  // a group reaching other replicas
+      const Duration mine = pricer_->price(call.work).time;
+      for (int r = 1; r < m.copies(); ++r) {
+        task::CollectiveWork copy = call.work;
+        for (DeviceId& d : copy.group) d = m.in_copy(r, d);
+        if (pricer_->price(copy).time != mine) return std::nullopt;
+      }
+    }
   }
   return out;
 }

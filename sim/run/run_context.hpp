@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "sim/exec/cluster.hpp"
 #include "sim/exec/collective_lowering.hpp"
@@ -35,6 +36,10 @@ class RunContext {
   // to run. An operation the device cannot price is a ConfigError at the
   // lowering's price_at.
   [[nodiscard]] workload::Lowered lower(const workload::Workload& w) const;
+  // Workload::lower_one_replica, priced; nothing when the workload offers no
+  // reduction or when a copy of an in-group collective (priced into a compute
+  // task's head or tail) would take another time on its replica's devices.
+  [[nodiscard]] std::optional<workload::Lowered> lower_one_replica(const workload::Workload& w) const;
 
  private:
   exec::Cluster cluster_;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include "sim/core/suggest.hpp"
@@ -89,6 +90,48 @@ std::vector<std::string> kind_names() {
 
 std::unique_ptr<trace::Recorder> make_recorder() { return std::make_unique<trace::Recorder>(kind_names()); }
 
+namespace {
+
+// The graph to run: one data-parallel replica standing for all
+// (Workload::lower_one_replica, sim/task/replica_mirror.hpp) where that gives
+// the full run's results, else the whole job. One replica is simulated when
+// the network is contention-free (the analytic model: a transfer's time is its
+// route's alone, so the replicas' copies cannot slow each other), `--full` is
+// not given, no Chakra export or bubble filling needs every device's tasks, a
+// recorded timeline keeps only replica 0's devices (`--record-devices
+// representative`), and every copy of the replica's own network work (its
+// sends, its own collectives, its in-group collectives) takes the time of the
+// original on its own devices' routes. A run that misses one of these
+// simulates every replica.
+workload::Lowered lower_for_run(const Scenario& scenario, RunContext& context, sim::Engine& engine,
+                                exec::NetworkService& network, const trace::RecordSelection& selection,
+                                bool timeline, bool exported) {
+  const bool may_reduce = network.contention_free() && !scenario.full && !exported &&
+                          !scenario.policies.bubble_filling &&
+                          (!timeline || selection.devices != trace::RecordSelection::Devices::kAll);
+  if (may_reduce) {
+    std::optional<workload::Lowered> one = context.lower_one_replica(*scenario.workload);
+    if (one) {
+      bool alike = std::all_of(selection.list.begin(), selection.list.end(),
+                               [&](std::int32_t d) { return !timeline || one->mirror->in_first(DeviceId(d)); });
+      if (alike) {
+        exec::Executor probe(engine, context.cluster(), network, one->graph, nullptr, scenario.collectives.get(),
+                             &context.plans());
+        probe.mirror(&*one->mirror);
+        try {
+          probe.check_mirror();
+        } catch (const exec::MirrorBroken&) {
+          alike = false;
+        }
+      }
+      if (alike) return std::move(*one);
+    }
+  }
+  return context.lower(*scenario.workload);
+}
+
+}  // namespace
+
 RunOutput simulate(const Scenario& scenario, bool timeline) {
   auto recorder = make_recorder();
   if (timeline) recorder->keep_timeline();
@@ -105,11 +148,8 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
                    const trace::RecordSelection& requested, const ProgressFn& progress, const ExecutedFn& executed) {
   const exec::Cluster& cluster = context.cluster();
   const workload::ClusterShape& shape = context.shape();
-  const workload::Lowered lowered = context.lower(*scenario.workload);
-  const task::TaskGraph& graph = lowered.graph;
 
   RunOutput out;
-  out.warnings = scenario.workload->warnings(lowered);
   out.recorder = std::move(recorder);
   trace::Recorder& rec = *out.recorder;
   trace::RecordSelection selection = requested;
@@ -120,10 +160,16 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   sim::Engine engine;
   const auto network = scenario.network->make(engine, cluster);
   if (selection.link_bin > 0) network->record_link_load(Duration::ns(selection.link_bin));
+  const workload::Lowered lowered = lower_for_run(scenario, context, engine, *network, selection,
+                                                  rec.records_timeline(), executed != nullptr);
+  const task::TaskGraph& graph = lowered.graph;
+  out.warnings = scenario.workload->warnings(lowered);
+  if (lowered.mirror) out.mirrored_replicas = lowered.mirror->copies();
   if (rec.records_timeline()) rec.reserve_spans(graph.size() + graph.size() / 2);
   exec::Executor executor(engine, cluster, *network, graph, rec.records_timeline() ? &rec : nullptr,
                           scenario.collectives.get(), &context.plans());
   executor.run_every_transfer(scenario.full);
+  if (lowered.mirror) executor.mirror(&*lowered.mirror);
   executor.event_budget(scenario.limits.events);
   const std::unique_ptr<workload::RunningWorkload> running =
       scenario.workload->start(shape, lowered, context.pricing());
@@ -177,6 +223,9 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   }
   std::int64_t peak = 0;
   std::vector<exec::DeviceMemory> memory = executor.memory();
+  if (lowered.mirror) {  // the other replicas' devices hold what their parts in replica 0 hold
+    for (std::size_t d = 0; d < memory.size(); ++d) memory[d] = memory[static_cast<std::size_t>(lowered.mirror->part[d])];
+  }
   for (const auto& [member, lead] : scenario.workload->memory_mirrors(shape)) {
     memory[static_cast<std::size_t>(member.value())] = memory[static_cast<std::size_t>(lead.value())];
   }

@@ -24,6 +24,9 @@ struct RunOutput {
   std::optional<Duration> iteration_time;
   // The workload's warnings on the prediction (Workload::warnings).
   std::vector<std::string> warnings;
+  // How many data-parallel replicas the simulated one stood for (1: every
+  // replica was simulated; see lower_for_run in simulation.cpp).
+  int mirrored_replicas = 1;
 };
 
 // A recorder that knows the task kinds' names (the `kinds` of /events).

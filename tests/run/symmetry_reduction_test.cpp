@@ -43,6 +43,7 @@ workload:
 struct Outcome {
   std::string summary;  // as JSON, without `events`
   std::uint64_t events = 0;
+  int mirrored = 1;  // replicas the simulated one stood for
   std::vector<trace::Span> spans;  // sorted
   std::vector<trace::LinkRow> links;
 };
@@ -58,6 +59,7 @@ Outcome run_scenario(const std::string& text, bool full, const std::string& devi
   run::RunOutput out = run::simulate(s, std::move(recorder), selection);
   Outcome r;
   r.events = out.events;
+  r.mirrored = out.mirrored_replicas;
   Summary summary = out.recorder->summary();
   summary.set("events", std::int64_t{0});
   std::ostringstream json;
@@ -120,6 +122,42 @@ TEST(SymmetryReduction, RecordingARepresentativeReplicaKeepsTheSameSpans) {
   EXPECT_GT(reduced.spans.size(), 0u);
   const Outcome all = run_scenario(text, false);
   EXPECT_LT(reduced.spans.size() * 8, all.spans.size());  // dp 32: a replica is 1/32 of the devices
+}
+
+// The data-parallel replica reduction (simulation.cpp's lower_for_run): with a
+// representative recording (or none) one replica is simulated and stands for
+// the others, which the fat tree treats alike here (each replica's 4 nodes
+// sit under one leaf pair as replica 0's do). The full run is the independent
+// computation: the same summary, the same spans of replica 0, the same usage
+// of every link (the other replicas' sends loaded on their own routes).
+void expect_mirrored(int nodes, int dp) {
+  const std::string text = training(nodes, dp, "analytic");
+  const Outcome reduced = run_scenario(text, false, "representative");
+  const Outcome full = run_scenario(text, true, "representative");
+  EXPECT_EQ(reduced.mirrored, dp);
+  EXPECT_EQ(full.mirrored, 1);
+  expect_same_results(reduced, full);
+  // One replica's compute and sends of dp, and each collective one event.
+  EXPECT_LT(reduced.events * static_cast<std::uint64_t>(dp) / 2, full.events);
+}
+
+TEST(SymmetryReduction, OneReplicaStandsForAllAtAThousandGpus) { expect_mirrored(128, 32); }
+
+TEST(SymmetryReduction, OneReplicaStandsForAllAtFourThousandGpus) { expect_mirrored(512, 128); }
+
+TEST(SymmetryReduction, ReplicasTheNetworkTreatsDifferentlyAreAllSimulated) {
+  // tp 8 × pp 5 on 20 nodes of a radix-24 fat tree: a replica is 5 nodes,
+  // and the switches' groups of nodes do not line up with the replicas.
+  // Replica 2's send from stage 3 to 4 (device 112 to 144) crosses two more
+  // links of 700 ns than replica 0's (96 to 128): 46,144 ns against 44,744.
+  // The reduction sees it and simulates every replica.
+  std::string text = test::replace(training(20, 4, "analytic"), "tp: 8, pp: 4", "tp: 8, pp: 5");
+  text = test::replace(text, "layers: 8", "layers: 10");
+  text = test::replace(text, "radix: 32", "radix: 24");
+  const Outcome reduced = run_scenario(text, false, "representative");
+  const Outcome full = run_scenario(text, true, "representative");
+  EXPECT_EQ(reduced.mirrored, 1);
+  expect_same_results(reduced, full);
 }
 
 TEST(SymmetryReduction, FlowNetworkIsNotReduced) {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <any>
 #include <limits>
 
@@ -61,10 +62,12 @@ void TrainingWorkload::summarize(const Lowered& lowered, const TaskTimes& times,
   StageBubbles bubbles(plan.pp);
   std::int64_t comm_pp = 0, comm_net = 0, comm_group = 0;
   std::int64_t pipeline_end = 0;
+  // A graph of one replica standing for all: per-replica traffic counts once per replica.
+  const ReplicaMirror* mirror = lowered.mirror ? &*lowered.mirror : nullptr;
   for (std::size_t i = 0; i < graph.size(); ++i) {
     const Task& t = graph.tasks()[i];
     if (const auto* c = std::get_if<ComputeWork>(&t.work)) {
-      comm_group += c->head_bytes + c->tail_bytes;
+      comm_group += (c->head_bytes + c->tail_bytes) * stands_for(mirror, {&c->device, 1});
       if (t.kind != TaskKind::kForward && t.kind != TaskKind::kBackward && t.kind != TaskKind::kWeightGrad) continue;
       const std::int64_t end = (times.end[i] - Time::zero()).count();
       pipeline_end = std::max(pipeline_end, end);
@@ -73,12 +76,13 @@ void TrainingWorkload::summarize(const Lowered& lowered, const TaskTimes& times,
         bubbles.busy(t.stage, (times.start[i] - Time::zero()).count(), end);
       }
     } else if (const auto* x = std::get_if<TransferWork>(&t.work)) {
-      comm_pp += x->bytes.count();
+      const std::array<DeviceId, 2> ends{x->src, x->dst};
+      comm_pp += x->bytes.count() * stands_for(mirror, ends);
     } else if (const auto* w = std::get_if<DelayWork>(&t.work)) {
-      if (t.kind == TaskKind::kSend && t.micro_batch >= 0) comm_pp += w->bytes.count();
-    } else if (std::holds_alternative<CollectiveWork>(t.work)) {
+      if (t.kind == TaskKind::kSend && t.micro_batch >= 0) comm_pp += w->bytes.count() * stands_for(mirror, {&w->device, 1});
+    } else if (const auto* k = std::get_if<CollectiveWork>(&t.work)) {
       if (const auto it = times.collectives.find(static_cast<std::int32_t>(i)); it != times.collectives.end()) {
-        comm_net += it->second.bytes;
+        comm_net += it->second.bytes * stands_for(mirror, k->group);
       }
     }
   }
