@@ -6,13 +6,29 @@
 
 namespace orrery::workload {
 
+namespace {
+
+std::vector<int> first_ids(int n) {
+  std::vector<int> ids(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) ids[static_cast<std::size_t>(i)] = i;
+  return ids;
+}
+
+}  // namespace
+
 PipelineGraph::PipelineGraph(const Schedule& schedule, const PipelineShape& shape,
                              std::vector<std::vector<PipeOp>> order, int replicas)
+    : PipelineGraph(schedule, shape, std::move(order), first_ids(replicas)) {}
+
+PipelineGraph::PipelineGraph(const Schedule& schedule, const PipelineShape& shape,
+                             std::vector<std::vector<PipeOp>> order, std::vector<int> replicas)
     : schedule_(schedule),
       shape_(shape),
-      replicas_(replicas),
+      replicas_(std::move(replicas)),
       split_(schedule.splits_backward()),
       order_(std::move(order)) {
+  slot_.assign(replicas_.empty() ? 0 : static_cast<std::size_t>(replicas_.back()) + 1, -1);
+  for (std::size_t i = 0; i < replicas_.size(); ++i) slot_[static_cast<std::size_t>(replicas_[i])] = static_cast<int>(i);
   const int p = shape_.stages;
   const int v = shape_.chunks;
   if (static_cast<int>(order_.size()) != p) {
@@ -44,11 +60,10 @@ PipelineGraph::PipelineGraph(const Schedule& schedule, const PipelineShape& shap
 void PipelineGraph::build(TaskGraph& g, PipelineTaskMaker& maker) {
   const std::size_t per_replica =
       3 * static_cast<std::size_t>(shape_.micro_batches) * static_cast<std::size_t>(virtual_stages());
-  tasks_.assign(per_replica * static_cast<std::size_t>(replicas_), TaskId{});
-  last_.assign(3 * static_cast<std::size_t>(virtual_stages()) * static_cast<std::size_t>(replicas_),
-               TaskId{});
-  for (int r = 0; r < replicas_; ++r) add_operations(g, maker, r);
-  for (int r = 0; r < replicas_; ++r) add_data_flow(g, maker, r);
+  tasks_.assign(per_replica * replicas_.size(), TaskId{});
+  last_.assign(3 * static_cast<std::size_t>(virtual_stages()) * replicas_.size(), TaskId{});
+  for (const int r : replicas_) add_operations(g, maker, r);
+  for (const int r : replicas_) add_data_flow(g, maker, r);
 }
 
 // One task per operation, created in each device's order and chained in it.
@@ -79,7 +94,7 @@ void PipelineGraph::add_operations(TaskGraph& g, PipelineTaskMaker& maker, int r
       if (prev.valid()) g.depend(prev, t);
       prev = t;
       tasks_[index(replica, o.type, o.micro_batch, vs)] = t;
-      last_[(static_cast<std::size_t>(replica) * 3 + static_cast<std::size_t>(o.type)) *
+      last_[(slot(replica) * 3 + static_cast<std::size_t>(o.type)) *
                 static_cast<std::size_t>(virtual_stages()) +
             static_cast<std::size_t>(vs)] = t;
       ++added;

@@ -62,6 +62,10 @@ class PipelineGraph {
   // do not fit `shape` (a bug in the schedule, not in the scenario).
   PipelineGraph(const Schedule& schedule, const PipelineShape& shape, std::vector<std::vector<PipeOp>> order,
                 int replicas = 1);
+  // The replicas built are `replicas` (their ids, ascending), e.g. the
+  // representatives of a replica reduction; ops and sends carry these ids.
+  PipelineGraph(const Schedule& schedule, const PipelineShape& shape, std::vector<std::vector<PipeOp>> order,
+                std::vector<int> replicas);
 
   // Adds every replica's operations, then every replica's data flow.
   void build(TaskGraph& g, PipelineTaskMaker& maker);
@@ -88,16 +92,17 @@ class PipelineGraph {
     return tasks_[index(replica, type, micro_batch, virtual_stage)];
   }
   [[nodiscard]] TaskId last(int replica, PipeOpType type, int virtual_stage) const {
-    return last_[(static_cast<std::size_t>(replica) * 3 + static_cast<std::size_t>(type)) *
-                     static_cast<std::size_t>(virtual_stages()) +
+    return last_[(slot(replica) * 3 + static_cast<std::size_t>(type)) * static_cast<std::size_t>(virtual_stages()) +
                  static_cast<std::size_t>(virtual_stage)];
   }
 
  private:
+  // Where a replica's tasks are kept: its position among the built ones.
+  [[nodiscard]] std::size_t slot(int replica) const { return static_cast<std::size_t>(slot_[static_cast<std::size_t>(replica)]); }
   [[nodiscard]] std::size_t index(int replica, PipeOpType type, int micro_batch, int virtual_stage) const {
     const auto m = static_cast<std::size_t>(shape_.micro_batches);
     const auto vs = static_cast<std::size_t>(virtual_stages());
-    return ((static_cast<std::size_t>(replica) * 3 + static_cast<std::size_t>(type)) * m +
+    return ((slot(replica) * 3 + static_cast<std::size_t>(type)) * m +
             static_cast<std::size_t>(micro_batch)) *
                vs +
            static_cast<std::size_t>(virtual_stage);
@@ -109,7 +114,8 @@ class PipelineGraph {
 
   const Schedule& schedule_;
   PipelineShape shape_;
-  int replicas_;
+  std::vector<int> replicas_;  // the ids built, ascending
+  std::vector<int> slot_;      // per replica id: its position in replicas_, or -1
   bool split_;
   std::vector<std::vector<PipeOp>> order_;
   std::vector<int> device_of_;                     // per virtual stage

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -122,12 +123,18 @@ class Workload {
   virtual ~Workload() = default;
   // Throws ConfigError (at the offending key) when the spec does not fit the cluster.
   [[nodiscard]] virtual Lowered lower(const ClusterShape& cluster) const = 0;
-  // The same iteration with one of its alike data-parallel replicas built and
-  // `mirror` saying which devices the others use (the run falls back to
-  // lower() where the network treats the replicas differently); nothing when
-  // the workload has no such replicas.
-  [[nodiscard]] virtual std::optional<Lowered> lower_one_replica(const ClusterShape& /*cluster*/) const {
-    return std::nullopt;
+  // Replica reduction (sim/task/replica_mirror.hpp). The data-parallel
+  // replicas whose work is alike but for its devices: per replica r, the
+  // device that plays each device of replica 0's part (map[r][d]; -1 where d
+  // is not replica 0's); empty when the workload has none to offer.
+  [[nodiscard]] virtual std::vector<std::vector<std::int32_t>> replica_maps(const ClusterShape& /*cluster*/) const {
+    return {};
+  }
+  // The iteration with only replicas `replicas` (ascending, 0 first) built:
+  // their own work, and the work they share with the others (collectives over
+  // every replica) whole. Only called when replica_maps() offers replicas.
+  [[nodiscard]] virtual Lowered lower_replicas(const ClusterShape& /*cluster*/, const std::vector<int>& /*replicas*/) const {
+    throw std::logic_error("lower_replicas: this workload offers no replicas");
   }
   // `lowered` is what lower() returned for the run that gave `times`.
   virtual void summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const = 0;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 #include "sim/core/error.hpp"
@@ -297,11 +298,14 @@ void Executor::start(TaskId t) {
         return;
       case kHotTransfer:
         network_.transfer(DeviceId(h.device), DeviceId(h.peer), Bytes(h.amount), [this, t] { finish(t); });
-        if (mirror_ && mirror_->in_first(DeviceId(h.device)) && mirror_->in_first(DeviceId(h.peer))) {
-          // The other replicas' copies of this send, at the same times (check_mirror made sure).
-          const CopiedTransfer& ct = copied_transfer(DeviceId(h.device), DeviceId(h.peer), Bytes(h.amount));
-          for (std::size_t r = 1; r < ct.took.size(); ++r)
-            network_.add_loads(ct.loads[r], engine_.now(), engine_.now() + Duration::ns(ct.took[r]));
+        if (mirror_ && mirror_->copies_of(DeviceId(h.device)) > 0) {
+          const std::array<DeviceId, 2> ends{DeviceId(h.device), DeviceId(h.peer)};
+          if (mirror_->stands_for(ends) > 1) {
+            // The other replicas' copies of this send, at the same times (check_mirror made sure).
+            const CopiedTransfer& ct = copied_transfer(ends[0], ends[1], Bytes(h.amount));
+            for (std::size_t j = 0; j < ct.loads.size(); ++j)
+              network_.add_loads(ct.loads[j], engine_.now(), engine_.now() + Duration::ns(ct.copy_took[j]));
+          }
         }
         return;
       default:

@@ -75,15 +75,18 @@ class Executor final : public TaskSink {
   // `events` (limits.events): about two per task and, where collectives run
   // transfer by transfer, two per transfer of their plans. 0: no budget.
   void event_budget(double events) { event_budget_ = events; }
-  // The graph holds one replica standing for mirror->copies() (replica_mirror.hpp;
-  // contention-free networks only, it must outlive run()): the copies of its
-  // per-replica transfers and collectives load their own devices' routes at
-  // the same times. run() first checks that every copy takes the time of the
-  // original and throws MirrorBroken otherwise (the caller then runs the full graph).
+  // The graph holds representative replicas that stand for others
+  // (replica_mirror.hpp; contention-free networks only; it must outlive
+  // run()): the copies of their per-replica transfers and collectives load
+  // their own devices' routes at the same times. run() first checks that
+  // every copy takes the time of its original and throws MirrorBroken otherwise.
   void mirror(const task::ReplicaMirror* m) { mirror_ = m; }
-  // The check run() makes first, for a caller that wants to know before
-  // committing to the reduced graph.
   void check_mirror();
+  // For a graph of replica 0's work (contention-free networks only): the time
+  // each of its per-replica sends (by ends and size) and own collectives would
+  // take on the devices `map` gives (map[d]: the device playing replica-0
+  // device d's part), in graph order. Replicas with equal signatures run alike.
+  [[nodiscard]] std::vector<std::int64_t> replica_signature(std::span<const std::int32_t> map);
   // A source that submits tasks while the run goes; it must outlive run().
   void add_source(TaskSource& source) { sources_.push_back(&source); }
   // Told the share of tasks finished, every 4,096 tasks and at the end.
@@ -184,8 +187,9 @@ class Executor final : public TaskSink {
     }
   };
   struct CopiedTransfer {
-    std::vector<std::int64_t> took;           // per copy r ≥ 1 (ns)
-    std::vector<std::vector<LinkLoad>> loads;  // per copy r ≥ 1
+    std::int64_t took = 0;                     // the original's time (ns)
+    std::vector<std::int64_t> copy_took;       // per copy
+    std::vector<std::vector<LinkLoad>> loads;  // per copy
   };
   const CopiedTransfer& copied_transfer(DeviceId src, DeviceId dst, Bytes bytes);
   const std::vector<task::CollectiveWork>& copied_collective(TaskId t, const task::CollectiveWork& c);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <unordered_map>
 
 #include "sim/exec/collective_lowering.hpp"
@@ -192,59 +193,81 @@ const Executor::CopiedTransfer& Executor::copied_transfer(DeviceId src, DeviceId
   const auto [it, added] = copied_transfers_.try_emplace(TransferKey{src.value(), dst.value(), bytes.count()});
   CopiedTransfer& ct = it->second;
   if (!added) return ct;
-  const int copies = mirror_->copies();
-  ct.took.resize(static_cast<std::size_t>(copies));
-  ct.loads.resize(static_cast<std::size_t>(copies));
   std::vector<LinkLoad> own;
-  ct.took[0] = network_.time_alone(src, dst, bytes, own).count();
-  for (int r = 1; r < copies; ++r) {
-    ct.took[static_cast<std::size_t>(r)] =
-        network_.time_alone(mirror_->in_copy(r, src), mirror_->in_copy(r, dst), bytes, ct.loads[static_cast<std::size_t>(r)])
-            .count();
+  ct.took = network_.time_alone(src, dst, bytes, own).count();
+  const int copies = mirror_->copies_of(src);
+  ct.copy_took.resize(static_cast<std::size_t>(copies));
+  ct.loads.resize(static_cast<std::size_t>(copies));
+  for (int j = 0; j < copies; ++j) {
+    const auto u = static_cast<std::size_t>(j);
+    ct.copy_took[u] = network_.time_alone(mirror_->in_copy(j, src), mirror_->in_copy(j, dst), bytes, ct.loads[u]).count();
   }
   return ct;
 }
 
-// A per-replica collective's copies (replicas 1.. of the mirror), built at its first use.
+// A per-replica collective's copies, built at its first use.
 const std::vector<CollectiveWork>& Executor::copied_collective(TaskId t, const CollectiveWork& c) {
   const auto [it, added] = copied_collectives_.try_emplace(t.value());
   if (!added) return it->second;
-  for (int r = 1; r < mirror_->copies(); ++r) {
+  for (int j = 0; j < mirror_->copies_of(c.group.front()); ++j) {
     CollectiveWork copy = c;
-    for (DeviceId& d : copy.group) d = mirror_->in_copy(r, d);
+    for (DeviceId& d : copy.group) d = mirror_->in_copy(j, d);
     it->second.push_back(std::move(copy));
   }
   return it->second;
 }
 
 // Before a reduced run: every copy of every per-replica transfer and
-// collective must take the original's time, or the replicas do not run alike.
+// collective must take its original's time, or the replicas do not run alike.
 void Executor::check_mirror() {
-  const auto broken = [](const std::string& what, int r, std::int64_t mine, std::int64_t theirs) {
-    throw MirrorBroken(fmt::format("replica {}'s copy of {} takes {} ns, replica 0's {} ns", r, what, theirs, mine));
+  const auto broken = [](const std::string& what, std::int64_t mine, std::int64_t theirs) {
+    throw MirrorBroken(fmt::format("a copy of {} takes {} ns, the original {} ns", what, theirs, mine));
   };
   for (std::size_t i = 0; i < graph_.size(); ++i) {
     const task::Task& task = graph_.tasks()[i];
     if (const auto* x = std::get_if<task::TransferWork>(&task.work)) {
-      if (!mirror_->in_first(x->src) || !mirror_->in_first(x->dst)) continue;
+      const std::array<DeviceId, 2> ends{x->src, x->dst};
+      if (mirror_->stands_for(ends) == 1) continue;
       const CopiedTransfer& ct = copied_transfer(x->src, x->dst, x->bytes);
-      for (int r = 1; r < mirror_->copies(); ++r) {
-        const std::int64_t theirs = ct.took[static_cast<std::size_t>(r)];
-        if (theirs != ct.took[0]) broken(fmt::format("a transfer {} -> {}", x->src.value(), x->dst.value()), r, ct.took[0], theirs);
-      }
+      for (const std::int64_t theirs : ct.copy_took)
+        if (theirs != ct.took) broken(fmt::format("a transfer {} -> {}", x->src.value(), x->dst.value()), ct.took, theirs);
     } else if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
       if (mirror_->stands_for(k->group) == 1 || !collectives_) continue;
       const LoweredPlan& low = plans_->get(*k);
       if (low.plan->transfers.empty()) continue;
       const Duration mine = timed_plan(low, k->group).path->makespan;
-      int r = 1;
       for (const CollectiveWork& copy : copied_collective(TaskId(static_cast<std::int32_t>(i)), *k)) {
         const Duration theirs = timed_plan(plans_->get(copy), copy.group).path->makespan;
-        if (theirs != mine) broken(fmt::format("collective '{}'", name_at(task.name)), r, mine.count(), theirs.count());
-        ++r;
+        if (theirs != mine) broken(fmt::format("collective '{}'", name_at(task.name)), mine.count(), theirs.count());
       }
     }
   }
+}
+
+std::vector<std::int64_t> Executor::replica_signature(std::span<const std::int32_t> map) {
+  const auto mapped = [&](DeviceId d) { return map[static_cast<std::size_t>(d.value())]; };
+  std::vector<std::int64_t> out;
+  std::unordered_map<TransferKey, bool, TransferKeyHash> seen;
+  std::vector<LinkLoad> loads;
+  for (std::size_t i = 0; i < graph_.size(); ++i) {
+    const task::Task& task = graph_.tasks()[i];
+    if (const auto* x = std::get_if<task::TransferWork>(&task.work)) {
+      if (mapped(x->src) < 0 || mapped(x->dst) < 0) continue;
+      if (!seen.try_emplace(TransferKey{x->src.value(), x->dst.value(), x->bytes.count()}, true).second) continue;
+      loads.clear();
+      out.push_back(network_.time_alone(DeviceId(mapped(x->src)), DeviceId(mapped(x->dst)), x->bytes, loads).count());
+    } else if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
+      if (!collectives_ ||
+          !std::all_of(k->group.begin(), k->group.end(), [&](DeviceId d) { return mapped(d) >= 0; })) {
+        continue;
+      }
+      CollectiveWork copy = *k;
+      for (DeviceId& d : copy.group) d = DeviceId(mapped(d));
+      const LoweredPlan& low = plans_->get(copy);
+      out.push_back(low.plan->transfers.empty() ? 0 : timed_plan(low, copy.group).path->makespan.count());
+    }
+  }
+  return out;
 }
 
 }  // namespace orrery::exec

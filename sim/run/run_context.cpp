@@ -103,20 +103,24 @@ workload::Lowered RunContext::lower(const workload::Workload& w) const {
   return out;
 }
 
-std::optional<workload::Lowered> RunContext::lower_one_replica(const workload::Workload& w) const {
-  std::optional<workload::Lowered> out = w.lower_one_replica(shape_);
-  if (!out) return out;
-  price_lowered(*out, device_.get(), pricer_.get());
-  const task::ReplicaMirror& m = *out->mirror;
-  for (const task::GroupCost& cost : out->graph.group_costs()) {
+workload::Lowered RunContext::lower_replicas(const workload::Workload& w, const std::vector<int>& replicas) const {
+  workload::Lowered out = w.lower_replicas(shape_, replicas);
+  price_lowered(out, device_.get(), pricer_.get());
+  return out;
+}
+
+std::optional<std::vector<std::int64_t>> RunContext::group_signature(const task::TaskGraph& graph,
+                                                                     std::span<const std::int32_t> map) const {
+  std::vector<std::int64_t> out;
+  for (const task::GroupCost& cost : graph.group_costs()) {
     for (const task::GroupCall& call : cost.calls) {
-      if (m.stands_for(call.work.group) == 1) return std::nullopt;  // a group reaching other replicas
-      const Duration mine = pricer_->price(call.work).time;
-      for (int r = 1; r < m.copies(); ++r) {
-        task::CollectiveWork copy = call.work;
-        for (DeviceId& d : copy.group) d = m.in_copy(r, d);
-        if (pricer_->price(copy).time != mine) return std::nullopt;
+      task::CollectiveWork copy = call.work;
+      for (DeviceId& d : copy.group) {
+        const std::int32_t m = map[static_cast<std::size_t>(d.value())];
+        if (m < 0) return std::nullopt;
+        d = DeviceId(m);
       }
+      out.push_back(pricer_->price(copy).time.count());
     }
   }
   return out;

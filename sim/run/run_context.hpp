@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 
 #include "sim/exec/cluster.hpp"
 #include "sim/exec/collective_lowering.hpp"
@@ -36,10 +37,14 @@ class RunContext {
   // to run. An operation the device cannot price is a ConfigError at the
   // lowering's price_at.
   [[nodiscard]] workload::Lowered lower(const workload::Workload& w) const;
-  // Workload::lower_one_replica, priced; nothing when the workload offers no
-  // reduction or when a copy of an in-group collective (priced into a compute
-  // task's head or tail) would take another time on its replica's devices.
-  [[nodiscard]] std::optional<workload::Lowered> lower_one_replica(const workload::Workload& w) const;
+  // Workload::lower_replicas, priced.
+  [[nodiscard]] workload::Lowered lower_replicas(const workload::Workload& w, const std::vector<int>& replicas) const;
+  // For a graph of replica 0's work: what each in-group collective (priced
+  // into a compute task's head or tail) costs on the devices `map` gives
+  // (map[d]: the device playing replica-0 device d's part); nothing when a
+  // group reaches beyond replica 0.
+  [[nodiscard]] std::optional<std::vector<std::int64_t>> group_signature(const task::TaskGraph& graph,
+                                                                         std::span<const std::int32_t> map) const;
 
  private:
   exec::Cluster cluster_;

@@ -92,42 +92,79 @@ std::unique_ptr<trace::Recorder> make_recorder() { return std::make_unique<trace
 
 namespace {
 
-// The graph to run: one data-parallel replica standing for all
-// (Workload::lower_one_replica, sim/task/replica_mirror.hpp) where that gives
-// the full run's results, else the whole job. One replica is simulated when
-// the network is contention-free (the analytic model: a transfer's time is its
-// route's alone, so the replicas' copies cannot slow each other), `--full` is
-// not given, no Chakra export or bubble filling needs every device's tasks, a
-// recorded timeline keeps only replica 0's devices (`--record-devices
-// representative`), and every copy of the replica's own network work (its
-// sends, its own collectives, its in-group collectives) takes the time of the
-// original on its own devices' routes. A run that misses one of these
-// simulates every replica.
+// The graph to run: the whole job, or, where it gives the same results, one
+// data-parallel replica per class of replicas the network treats alike,
+// standing for the others (Workload::replica_maps, sim/task/replica_mirror.hpp).
+// Replicas are alike when their own network work — each send, each own
+// collective's plan, each in-group collective priced into a compute task —
+// takes the same times on their devices' routes as on each other's
+// (Executor::replica_signature, RunContext::group_signature). It is tried
+// when the network is contention-free (the analytic model: a transfer's time
+// is its route's alone, so the copies cannot slow each other), `--full` is
+// not given, no Chakra export or bubble filling needs every device's tasks,
+// and a recorded timeline keeps only replica 0's devices (`--record-devices
+// representative`); it is used when it leaves out at least one replica.
 workload::Lowered lower_for_run(const Scenario& scenario, RunContext& context, sim::Engine& engine,
                                 exec::NetworkService& network, const trace::RecordSelection& selection,
                                 bool timeline, bool exported) {
+  const workload::Workload& w = *scenario.workload;
   const bool may_reduce = network.contention_free() && !scenario.full && !exported &&
                           !scenario.policies.bubble_filling &&
                           (!timeline || selection.devices != trace::RecordSelection::Devices::kAll);
-  if (may_reduce) {
-    std::optional<workload::Lowered> one = context.lower_one_replica(*scenario.workload);
-    if (one) {
-      bool alike = std::all_of(selection.list.begin(), selection.list.end(),
-                               [&](std::int32_t d) { return !timeline || one->mirror->in_first(DeviceId(d)); });
-      if (alike) {
-        exec::Executor probe(engine, context.cluster(), network, one->graph, nullptr, scenario.collectives.get(),
-                             &context.plans());
-        probe.mirror(&*one->mirror);
-        try {
-          probe.check_mirror();
-        } catch (const exec::MirrorBroken&) {
-          alike = false;
-        }
-      }
-      if (alike) return std::move(*one);
+  const std::vector<std::vector<std::int32_t>> maps = may_reduce ? w.replica_maps(context.shape()) : decltype(maps){};
+  if (maps.size() < 2) return context.lower(w);
+  const auto in_first = [&](std::int32_t d) { return maps[0][static_cast<std::size_t>(d)] == d; };
+  if (timeline && !std::all_of(selection.list.begin(), selection.list.end(), in_first)) return context.lower(w);
+
+  // Replica 0's work, and each replica's signature on it.
+  workload::Lowered first = context.lower_replicas(w, {0});
+  std::vector<std::vector<int>> classes;
+  {
+    exec::Executor probe(engine, context.cluster(), network, first.graph, nullptr, scenario.collectives.get(),
+                         &context.plans());
+    std::map<std::vector<std::int64_t>, std::size_t> index;
+    for (std::size_t r = 0; r < maps.size(); ++r) {
+      std::vector<std::int64_t> signature = probe.replica_signature(maps[r]);
+      const auto groups = context.group_signature(first.graph, maps[r]);
+      if (!groups) return context.lower(w);
+      signature.insert(signature.end(), groups->begin(), groups->end());
+      const auto [it, added] = index.try_emplace(std::move(signature), classes.size());
+      if (added) classes.emplace_back();
+      classes[it->second].push_back(static_cast<int>(r));
     }
   }
-  return context.lower(*scenario.workload);
+  if (classes.size() == maps.size()) return context.lower(w);
+
+  // One representative per class (its first replica, so replica 0 is one),
+  // the others mirrored onto it device by device.
+  std::vector<int> representatives;
+  for (const auto& c : classes) representatives.push_back(c.front());
+  std::sort(representatives.begin(), representatives.end());
+  workload::Lowered out = representatives.size() == 1 ? std::move(first) : context.lower_replicas(w, representatives);
+  const std::size_t devices = maps[0].size();
+  task::ReplicaMirror m;
+  m.part.resize(devices);
+  m.replica.assign(devices, -1);
+  m.copies.resize(devices);
+  for (std::size_t d = 0; d < devices; ++d) m.part[d] = static_cast<std::int32_t>(d);
+  for (std::size_t r = 0; r < maps.size(); ++r) {
+    for (std::size_t d = 0; d < devices; ++d)
+      if (maps[r][d] >= 0) m.replica[static_cast<std::size_t>(maps[r][d])] = static_cast<std::int32_t>(r);
+  }
+  for (const auto& c : classes) {
+    const auto& lead = maps[static_cast<std::size_t>(c.front())];
+    for (std::size_t k = 1; k < c.size(); ++k) {
+      const auto& member = maps[static_cast<std::size_t>(c[k])];
+      for (std::size_t d = 0; d < devices; ++d) {
+        if (lead[d] < 0) continue;
+        m.part[static_cast<std::size_t>(member[d])] = lead[d];
+        m.copies[static_cast<std::size_t>(lead[d])].push_back(member[d]);
+      }
+    }
+  }
+  m.simulated_replicas = static_cast<int>(representatives.size());
+  out.mirror = std::move(m);
+  return out;
 }
 
 }  // namespace
@@ -164,7 +201,7 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
                                                   rec.records_timeline(), executed != nullptr);
   const task::TaskGraph& graph = lowered.graph;
   out.warnings = scenario.workload->warnings(lowered);
-  if (lowered.mirror) out.mirrored_replicas = lowered.mirror->copies();
+  if (lowered.mirror) out.simulated_replicas = lowered.mirror->simulated_replicas;
   if (rec.records_timeline()) rec.reserve_spans(graph.size() + graph.size() / 2);
   exec::Executor executor(engine, cluster, *network, graph, rec.records_timeline() ? &rec : nullptr,
                           scenario.collectives.get(), &context.plans());

@@ -24,9 +24,9 @@ struct RunOutput {
   std::optional<Duration> iteration_time;
   // The workload's warnings on the prediction (Workload::warnings).
   std::vector<std::string> warnings;
-  // How many data-parallel replicas the simulated one stood for (1: every
-  // replica was simulated; see lower_for_run in simulation.cpp).
-  int mirrored_replicas = 1;
+  // How many data-parallel replicas were simulated when a replica reduction
+  // let them stand for the others (0: no reduction; lower_for_run in simulation.cpp).
+  int simulated_replicas = 0;
 };
 
 // A recorder that knows the task kinds' names (the `kinds` of /events).

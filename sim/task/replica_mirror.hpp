@@ -1,11 +1,12 @@
-// Replica reduction: a task graph that holds one data-parallel replica's work
-// and stands for `copies()` alike replicas. The graph's tasks whose devices
-// all belong to replica 0 (its compute, its sends, its own collectives) are
-// per-replica work that every other replica repeats on its own devices at the
-// same times; tasks that reach other replicas' devices (data-parallel
-// reductions, ZeRO gathers) are shared and run once, as in the full graph.
-// The executor adds the copies' link loads, the run copies memory timelines,
-// and workloads weigh per-replica traffic by copies() in their summaries.
+// Replica reduction: a task graph that holds the work of some data-parallel
+// replicas (one per class of replicas the network treats alike) and stands
+// for all. A task whose devices all belong to one simulated replica (its
+// compute, its sends, its own collectives) is per-replica work that every
+// other member of that replica's class repeats on its own devices at the same
+// times; a task that reaches several replicas (data-parallel reductions, ZeRO
+// gathers) is shared and runs once, as in the full graph. The executor adds
+// the copies' link loads, the run copies memory timelines, and workloads
+// weigh per-replica traffic by the copies in their summaries.
 #pragma once
 
 #include <cstdint>
@@ -17,26 +18,36 @@
 namespace orrery::task {
 
 struct ReplicaMirror {
-  // copy[r][d]: the device that plays replica-0 device d's part in replica r
-  // (copy[0][d] = d); -1 where d is not a device of replica 0.
-  std::vector<std::vector<std::int32_t>> copy;
-  // Per device of the cluster: the replica-0 device whose part it plays
-  // (itself for replica 0's devices).
+  // Per device of the cluster: the simulated device that plays its part
+  // (itself for a simulated device).
   std::vector<std::int32_t> part;
+  // Per device: its data-parallel replica.
+  std::vector<std::int32_t> replica;
+  // Per simulated device: the devices that play its part in the other
+  // members of its replica's class, in the class's order (the same order for
+  // every device of a replica); empty for the others.
+  std::vector<std::vector<std::int32_t>> copies;
+  // The replicas the graph holds (one per class of alike replicas).
+  int simulated_replicas = 0;
 
-  [[nodiscard]] int copies() const { return static_cast<int>(copy.size()); }
-  [[nodiscard]] bool in_first(DeviceId d) const {
-    return part[static_cast<std::size_t>(d.value())] == d.value();
+  [[nodiscard]] bool simulated(DeviceId d) const { return part[static_cast<std::size_t>(d.value())] == d.value(); }
+  // How many copies of `d`'s replica the graph does not hold.
+  [[nodiscard]] int copies_of(DeviceId d) const {
+    return static_cast<int>(copies[static_cast<std::size_t>(d.value())].size());
   }
-  [[nodiscard]] DeviceId in_copy(int r, DeviceId d) const {
-    return DeviceId(copy[static_cast<std::size_t>(r)][static_cast<std::size_t>(d.value())]);
+  // The device playing simulated device `d`'s part in copy `j` (0-based).
+  [[nodiscard]] DeviceId in_copy(int j, DeviceId d) const {
+    return DeviceId(copies[static_cast<std::size_t>(d.value())][static_cast<std::size_t>(j)]);
   }
-  // The replicas a task over `devices` stands for: all copies when every
-  // device is replica 0's (per-replica work), else 1 (shared work).
+  // The replicas a task over `devices` stands for: 1 + its replica's copies
+  // when all devices belong to one simulated replica (per-replica work), else
+  // 1 (shared work).
   [[nodiscard]] std::int64_t stands_for(std::span<const DeviceId> devices) const {
+    if (devices.empty()) return 1;
+    const std::int32_t r = replica[static_cast<std::size_t>(devices.front().value())];
     for (const DeviceId d : devices)
-      if (!in_first(d)) return 1;
-    return copies();
+      if (!simulated(d) || replica[static_cast<std::size_t>(d.value())] != r) return 1;
+    return 1 + copies_of(devices.front());
   }
 };
 

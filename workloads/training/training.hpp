@@ -181,8 +181,10 @@ class TrainingWorkload final : public Workload {
   explicit TrainingWorkload(TrainingParams p) : p_(std::move(p)) {}
   // The task graph (training_lowering.hpp lists the concerns that build it) and its TrainingFacts.
   [[nodiscard]] Lowered lower(const ClusterShape& cluster) const override;
-  // One data-parallel replica standing for all (not with expert parallelism).
-  [[nodiscard]] std::optional<Lowered> lower_one_replica(const ClusterShape& cluster) const override;
+  // Replica r's devices, from replica 0's (none with expert parallelism).
+  [[nodiscard]] std::vector<std::vector<std::int32_t>> replica_maps(const ClusterShape& cluster) const override;
+  // The job with the work of data-parallel replicas `replicas` (ascending; lower(): all of them).
+  [[nodiscard]] Lowered lower_replicas(const ClusterShape& cluster, const std::vector<int>& replicas) const override;
   void summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const override;
   [[nodiscard]] bool iterates() const override { return true; }
   // The makespan, or under post-validation the longest device span (training_summary.cpp).
@@ -222,8 +224,6 @@ class TrainingWorkload final : public Workload {
  private:
   // The checks that need the cluster, and the costs of the virtual stages as lower() uses them.
   void check_cluster(const ClusterShape& cluster) const;
-  // The graph with the work of data-parallel replicas 0..replicas−1 (dp: the whole job).
-  [[nodiscard]] Lowered lower_replicas(const ClusterShape& cluster, int replicas) const;
   [[nodiscard]] std::vector<VirtualStageCost> lowered_costs() const;
 
   TrainingParams p_;

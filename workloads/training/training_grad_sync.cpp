@@ -45,7 +45,7 @@ void add_per_micro_batch(TrainingLowering& l, const std::vector<DeviceId>& group
     const TaskId rs =
         l.g.add(collective(CollectiveOp::kReduceScatter, group, Bytes(static_cast<std::int64_t>(bytes))),
                 TaskKind::kCollective, "dp reduce_scatter", mb, s);
-    for (int d = 0; d < l.built_replicas(); ++d) l.g.depend(l.op(d, l.pipeline.frees(), mb, vs), rs);
+    for (const int d : l.built_replicas()) l.g.depend(l.op(d, l.pipeline.frees(), mb, vs), rs);
     reduced.push_back(rs);
   }
 }
@@ -56,7 +56,7 @@ void add_chunk_buckets(TrainingLowering& l, const std::vector<DeviceId>& group, 
                        std::vector<TaskId>& reduced) {
   const int vs = l.pipeline.virtual_stage(c, s);
   std::vector<TaskId> after;
-  for (int d = 0; d < l.built_replicas(); ++d) {
+  for (const int d : l.built_replicas()) {
     after.push_back(l.last_backward(d, vs));
     if (c == 0) {
       const auto& passes = l.vocab_passes(d, s);
@@ -79,7 +79,7 @@ void add_embedding_sync(TrainingLowering& l, std::vector<std::vector<TaskId>>& s
   const ParallelPlan& plan = l.plan();
   const Bytes bytes(static_cast<std::int64_t>(
       static_cast<double>(l.p.model.vocab / plan.tp * l.p.model.hidden) * l.grad_bytes()));
-  for (int d = 0; d < l.built_replicas(); ++d) {
+  for (const int d : l.built_replicas()) {
     for (int r = 0; r < plan.tp; ++r) {
       const TaskId x = l.g.add(
           collective(CollectiveOp::kAllReduce,

@@ -128,14 +128,14 @@ void count_vocab_facts(const TrainingParams& p, const VocabCosts& vc, TrainingFa
 }
 
 // Room for the tasks and edges of the graph, estimated from its largest parts.
-void reserve(TaskGraph& g, const TrainingParams& p, const std::vector<VirtualStageCost>& costs, int replicas) {
+void reserve(TaskGraph& g, const TrainingParams& p, const std::vector<VirtualStageCost>& costs, std::size_t replicas) {
   const auto vstages = static_cast<std::size_t>(p.plan.pp * p.plan.vpp);
   std::size_t comm_tasks = 0;
   for (const auto& c : costs)
     comm_tasks += c.forward.comm.size() + c.backward.comm.size() + c.weight.comm.size();
   const std::size_t per_mb = vstages * (p.schedule->splits_backward() ? 3 : 2) + comm_tasks + 8 * vstages;
   const std::size_t estimate =
-      static_cast<std::size_t>(replicas) * static_cast<std::size_t>(p.micro_batches()) * per_mb;
+      replicas * static_cast<std::size_t>(p.micro_batches()) * per_mb;
   g.reserve(estimate, 2 * estimate);
 }
 
@@ -145,32 +145,29 @@ void reserve(TaskGraph& g, const TrainingParams& p, const std::vector<VirtualSta
 // (tp, cp, r, s) plays replica 0's (tp, cp, 0, s). Not offered with expert
 // parallelism, whose all-to-all ties ep replicas together inside each
 // operation.
-std::optional<Lowered> TrainingWorkload::lower_one_replica(const ClusterShape& cluster) const {
+std::vector<std::vector<std::int32_t>> TrainingWorkload::replica_maps(const ClusterShape& cluster) const {
   const ParallelPlan& plan = p_.plan;
-  if (plan.dp <= 1 || plan.ep > 1) return std::nullopt;
-  Lowered out = lower_replicas(cluster, 1);
-  ReplicaMirror m;
-  m.part.assign(static_cast<std::size_t>(cluster.devices), -1);
-  m.copy.assign(static_cast<std::size_t>(plan.dp), std::vector<std::int32_t>(static_cast<std::size_t>(cluster.devices), -1));
+  if (plan.dp <= 1 || plan.ep > 1) return {};
+  std::vector<std::vector<std::int32_t>> maps(static_cast<std::size_t>(plan.dp),
+                                              std::vector<std::int32_t>(static_cast<std::size_t>(cluster.devices), -1));
   for (int s = 0; s < plan.pp; ++s) {
     for (int cp = 0; cp < plan.cp; ++cp) {
       for (int tp = 0; tp < plan.tp; ++tp) {
-        const DeviceId first = plan.device(Coord{tp, cp, 0, s});
-        for (int r = 0; r < plan.dp; ++r) {
-          const DeviceId d = plan.device(Coord{tp, cp, r, s});
-          m.copy[static_cast<std::size_t>(r)][static_cast<std::size_t>(first.value())] = d.value();
-          m.part[static_cast<std::size_t>(d.value())] = first.value();
-        }
+        const auto first = static_cast<std::size_t>(plan.device(Coord{tp, cp, 0, s}).value());
+        for (int r = 0; r < plan.dp; ++r) maps[static_cast<std::size_t>(r)][first] = plan.device(Coord{tp, cp, r, s}).value();
       }
     }
   }
-  out.mirror = std::move(m);
-  return out;
+  return maps;
 }
 
-Lowered TrainingWorkload::lower(const ClusterShape& cluster) const { return lower_replicas(cluster, p_.plan.dp); }
+Lowered TrainingWorkload::lower(const ClusterShape& cluster) const {
+  std::vector<int> all(static_cast<std::size_t>(p_.plan.dp));
+  for (int d = 0; d < p_.plan.dp; ++d) all[static_cast<std::size_t>(d)] = d;
+  return lower_replicas(cluster, all);
+}
 
-Lowered TrainingWorkload::lower_replicas(const ClusterShape& cluster, int replicas) const {
+Lowered TrainingWorkload::lower_replicas(const ClusterShape& cluster, const std::vector<int>& replicas) const {
   check_cluster(cluster);
   const DeviceFacts* device = p_.profiled ? nullptr : cluster.device;
   Lowered out;
@@ -195,7 +192,7 @@ Lowered TrainingWorkload::lower_replicas(const ClusterShape& cluster, int replic
   }
   PipelineGraph pipeline(*p_.schedule, shape, std::move(order), replicas);
 
-  reserve(out.graph, p_, costs, replicas);
+  reserve(out.graph, p_, costs, replicas.size());
   TrainingLowering l{
       .p = p_,
       .workload = *this,

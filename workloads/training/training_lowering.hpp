@@ -40,13 +40,14 @@ struct TrainingLowering {
   // Per (replica, stage): the vocabulary passes after which the stage's
   // gradients are complete (empty without vocabulary parallelism).
   std::vector<std::vector<TaskId>> vocab_last;
-  // The data-parallel replicas whose work the graph holds: dp, or 1 when it
-  // stands for the others (TrainingWorkload::lower_one_replica). Per-replica
-  // work loops over these; collectives over dp groups keep their whole group.
-  int replicas = 1;
+  // The data-parallel replicas whose work the graph holds (ids, ascending):
+  // all dp, or the representatives of a replica reduction
+  // (Workload::lower_replicas). Per-replica work loops over these;
+  // collectives over dp groups keep their whole group.
+  std::vector<int> replicas;
 
   [[nodiscard]] const ParallelPlan& plan() const { return p.plan; }
-  [[nodiscard]] int built_replicas() const { return replicas; }
+  [[nodiscard]] const std::vector<int>& built_replicas() const { return replicas; }
   [[nodiscard]] int stages() const { return p.plan.pp; }
   [[nodiscard]] int micro_batches() const { return pipeline.shape().micro_batches; }
   [[nodiscard]] int virtual_stages() const { return pipeline.virtual_stages(); }

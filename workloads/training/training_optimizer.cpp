@@ -11,7 +11,7 @@ namespace orrery::workload::training {
 void add_model_states(TrainingLowering& l) {
   for (int s = 0; s < l.stages(); ++s) {
     const ModelStateBytes state = l.workload.model_state(s);
-    for (int d = 0; d < l.built_replicas(); ++d) {
+    for (const int d : l.built_replicas()) {
       const DeviceId dev = l.lead(d, s);
       l.g.initial_memory(
           MemoryEffect{dev, MemoryCategory::kParameters, Bytes(static_cast<std::int64_t>(state.weights))});
@@ -35,7 +35,7 @@ std::vector<TaskId> add_steps(TrainingLowering& l, int s, double local, const st
   if (l.device && l.p.offload == Offload::kNone) {
     entry = l.g.add_cost(ComputeCost{{CostTerm{{l.p.adam_step(static_cast<std::int64_t>(local))}, 1.0}}});
   }
-  for (int d = 0; d < l.built_replicas(); ++d) {
+  for (const int d : l.built_replicas()) {
     const DeviceId dev = l.lead(d, s);
     std::vector<TaskId> before = reduced;
     for (int c = 0; c < l.pipeline.shape().chunks; ++c)

@@ -94,7 +94,7 @@ void add_input_layer(TrainingLowering& l, const VocabCosts& vc, const Pipe& pipe
 }  // namespace
 
 void add_vocab_parallel(TrainingLowering& l, const VocabCosts& vc) {
-  for (int d = 0; d < l.built_replicas(); ++d) {
+  for (const int d : l.built_replicas()) {
     Pipe pipe;
     for (int s = 0; s < l.stages(); ++s) pipe.leads.push_back(l.lead(d, s));
     std::sort(pipe.leads.begin(), pipe.leads.end(),

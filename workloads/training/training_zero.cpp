@@ -30,7 +30,7 @@ void add_gathers(TrainingLowering& l, int s, std::size_t k) {
   for (int r = 0; r < l.plan().tp; ++r) {
     const TaskId ag = g.add(collective(CollectiveOp::kAllGather, l.dp_group(r, s), gathered),
                             TaskKind::kCollective, "zero3 all_gather", o.micro_batch, s);
-    for (int d = 0; d < l.built_replicas(); ++d) {
+    for (const int d : l.built_replicas()) {
       const TaskId here = l.op(d, o.type, o.micro_batch, vs);
       TaskId before;
       if (k >= 2) {
