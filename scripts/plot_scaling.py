@@ -50,7 +50,8 @@ def main() -> int:
     print("| network | GPUs | wall (s) | peak RSS (MiB) | events | iteration (s) | status |")
     print("|---|---:|---:|---:|---:|---:|---|")
     for r in rows:
-        print(f"| {r['network']} | {int(r['gpus']):,} | {r['wall_s']} | {r['peak_rss_mib']} | {r['events']} | {r['iteration_s']} | {r['status']} |")
+        iteration = f"{float(r['iteration_s']):.2f}" if r['iteration_s'] else ""
+        print(f"| {r['network']} | {int(r['gpus']):,} | {r['wall_s']} | {r['peak_rss_mib']} | {r['events']} | {iteration} | {r['status']} |")
     return 0
 
 
