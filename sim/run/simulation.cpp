@@ -104,6 +104,8 @@ namespace {
 // not given, no Chakra export or bubble filling needs every device's tasks,
 // and a recorded timeline keeps only replica 0's devices (`--record-devices
 // representative`); it is used when it leaves out at least one replica.
+// Host-side work (offload) needs no check: it is priced per device over its
+// node's shared paths, the same on every node.
 workload::Lowered lower_for_run(const Scenario& scenario, RunContext& context, sim::Engine& engine,
                                 exec::NetworkService& network, const trace::RecordSelection& selection,
                                 bool timeline, bool exported) {
