@@ -11,20 +11,14 @@
 
 namespace orrery::exec {
 
-using task::CollectiveWork;
-using task::ComputeWork;
-using task::DelayWork;
-using task::Task;
-using task::TransferWork;
-
 void Executor::check_events() {
   // The plan cache lowers each collective shape once, as the run would.
   const bool each_transfer = every_transfer_ || !network_.contention_free();
   double transfers = 0;
   if (each_transfer && collectives_) {
     for (std::size_t i = 0; i < graph_.size(); ++i) {
-      const Task& t = graph_.task(TaskId(static_cast<std::int32_t>(i)));
-      if (const auto* k = std::get_if<CollectiveWork>(&t.work)) {
+      const task::Task& t = graph_.task(TaskId(static_cast<std::int32_t>(i)));
+      if (const auto* k = std::get_if<task::CollectiveWork>(&t.work)) {
         transfers += static_cast<double>(plans_->get(*k).plan->transfers.size());
       }
     }
@@ -40,19 +34,19 @@ void Executor::check_events() {
 }
 
 void Executor::check_task(std::size_t i) const {
-  const Task& task = task_at(TaskId(static_cast<std::int32_t>(i)));
+  const task::Task& task = task_at(TaskId(static_cast<std::int32_t>(i)));
   const auto fail = [&](const std::string& why) {
     throw InfeasibleError(fmt::format("task '{}': {}", name_at(task.name), why));
   };
   const int devices = cluster_.device_count();
   const auto bad = [devices](DeviceId d) { return d.value() < 0 || d.value() >= devices; };
-  const auto* c = std::get_if<ComputeWork>(&task.work);
-  const auto* x = std::get_if<TransferWork>(&task.work);
-  const auto* w = std::get_if<DelayWork>(&task.work);
+  const auto* c = std::get_if<task::ComputeWork>(&task.work);
+  const auto* x = std::get_if<task::TransferWork>(&task.work);
+  const auto* w = std::get_if<task::DelayWork>(&task.work);
   if ((c && bad(c->device)) || (x && (bad(x->src) || bad(x->dst))) || (w && bad(w->device))) {
     fail(fmt::format("names a device outside the cluster's {} devices", devices));
   }
-  const auto* k = std::get_if<CollectiveWork>(&task.work);
+  const auto* k = std::get_if<task::CollectiveWork>(&task.work);
   if (!k) return;
   for (DeviceId d : k->group) {
     if (bad(d)) fail(fmt::format("device {} is outside the cluster's {} devices", d.value(), devices));
