@@ -76,8 +76,8 @@ struct Lowered {
   Prices prices;
   SourceLocation price_at;
   std::string price_key;
-  // Set when the graph holds one replica that stands for several
-  // (Workload::lower_one_replica, sim/task/replica_mirror.hpp).
+  // Set when the graph holds representative data-parallel replicas that
+  // stand for the others (Workload::lower_replicas, sim/task/replica_mirror.hpp).
   std::optional<task::ReplicaMirror> mirror;
 };
 
