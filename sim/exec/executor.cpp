@@ -68,9 +68,8 @@ task::TaskTimes Executor::run() {
     hot_[i] = hot_of(graph_.tasks()[i]);
   }
   if (event_budget_ > 0) check_events();
-  if (mirror_) {
-    if (!network_.contention_free()) throw std::logic_error("executor: a mirrored graph needs a contention-free network");
-    check_mirror();
+  if (mirror_ && !network_.contention_free()) {
+    throw std::logic_error("executor: a mirrored graph needs a contention-free network");
   }
   // Tasks with no predecessors start at time zero, in task order; then the
   // sources begin.
@@ -227,39 +226,28 @@ void Executor::ready(TaskId t) {
 void Executor::start(TaskId t) {
   const auto i = static_cast<std::size_t>(t.value());
   times_.start[i] = engine_.now();
-  if (i < fixed_) {
-    const HotTask& h = hot_[i];
-    switch (h.work) {
-      case kHotCompute:
-      case kHotDelay:
-        engine_.schedule_after(Duration::ns(h.amount), [this, t] { finish(t); });
-        return;
-      case kHotTransfer:
-        network_.transfer(DeviceId(h.device), DeviceId(h.peer), Bytes(h.amount), [this, t] { finish(t); });
-        if (mirror_ && mirror_->copies_of(DeviceId(h.device)) > 0) {
-          const std::array<DeviceId, 2> ends{DeviceId(h.device), DeviceId(h.peer)};
-          if (mirror_->stands_for(ends) > 1) {
-            // The other replicas' copies of this send, at the same times (check_mirror made sure).
-            const CopiedTransfer& ct = copied_transfer(ends[0], ends[1], Bytes(h.amount));
-            for (std::size_t j = 0; j < ct.loads.size(); ++j)
-              network_.add_loads(ct.loads[j], engine_.now(), engine_.now() + Duration::ns(ct.copy_took[j]));
-          }
+  const HotTask h = i < fixed_ ? hot_[i] : hot_of(task_at(t));
+  switch (h.work) {
+    case kHotCompute:
+    case kHotDelay:
+      engine_.schedule_after(Duration::ns(h.amount), [this, t] { finish(t); });
+      return;
+    case kHotTransfer:
+      network_.transfer(DeviceId(h.device), DeviceId(h.peer), Bytes(h.amount), [this, t] { finish(t); });
+      if (mirror_ && mirror_->copies_of(DeviceId(h.device)) > 0) {
+        const std::array<DeviceId, 2> ends{DeviceId(h.device), DeviceId(h.peer)};
+        // The other replicas' copies of this send, at the same times (their
+        // class has the same signature).
+        if (mirror_->stands_for(ends) > 1) {
+          const CopiedTransfer& ct = copied_transfer(ends[0], ends[1], Bytes(h.amount));
+          for (std::size_t j = 0; j < ct.loads.size(); ++j)
+            network_.add_loads(ct.loads[j], engine_.now(), engine_.now() + Duration::ns(ct.took[j]));
         }
-        return;
-      default:
-        start_collective(t, std::get<CollectiveWork>(graph_.tasks()[i].work));
-        return;
-    }
-  }
-  const Task& task = task_at(t);
-  if (const auto* c = std::get_if<ComputeWork>(&task.work)) {
-    engine_.schedule_after(c->head + c->duration + c->tail, [this, t] { finish(t); });
-  } else if (const auto* x = std::get_if<TransferWork>(&task.work)) {
-    network_.transfer(x->src, x->dst, x->bytes, [this, t] { finish(t); });
-  } else if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
-    start_collective(t, *k);
-  } else if (const auto* w = std::get_if<DelayWork>(&task.work)) {
-    engine_.schedule_after(w->duration, [this, t] { finish(t); });
+      }
+      return;
+    case kHotCollective:
+      start_collective(t, std::get<CollectiveWork>(task_at(t).work));
+      return;
   }
 }
 

@@ -22,7 +22,6 @@
 #include <functional>
 #include <memory>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -49,13 +48,6 @@ struct DeviceMemory {
   std::int64_t peak = 0;
 };
 
-// A replica's copy of the graph's work would take another time than the
-// original: the network treats the replicas differently (Executor::mirror).
-class MirrorBroken : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 class Executor final : public TaskSink {
  public:
   // `collectives` runs collective tasks; a graph with collectives needs it.
@@ -78,10 +70,9 @@ class Executor final : public TaskSink {
   // The graph holds representative replicas that stand for others
   // (replica_mirror.hpp; contention-free networks only; it must outlive
   // run()): the copies of their per-replica transfers and collectives load
-  // their own devices' routes at the same times. run() first checks that
-  // every copy takes the time of its original and throws MirrorBroken otherwise.
+  // their own devices' routes at the same times. Each copy takes its
+  // original's time: the caller grouped the replicas by replica_signature.
   void mirror(const task::ReplicaMirror* m) { mirror_ = m; }
-  void check_mirror();
   // For a graph of replica 0's work (contention-free networks only): the time
   // each of its per-replica sends (by ends and size) and own collectives would
   // take on the devices `map` gives (map[d]: the device playing replica-0
@@ -187,8 +178,7 @@ class Executor final : public TaskSink {
     }
   };
   struct CopiedTransfer {
-    std::int64_t took = 0;                     // the original's time (ns)
-    std::vector<std::int64_t> copy_took;       // per copy
+    std::vector<std::int64_t> took;            // per copy (ns)
     std::vector<std::vector<LinkLoad>> loads;  // per copy
   };
   const CopiedTransfer& copied_transfer(DeviceId src, DeviceId dst, Bytes bytes);

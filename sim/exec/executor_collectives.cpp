@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "sim/exec/collective_lowering.hpp"
 #include "sim/exec/executor.hpp"
@@ -140,7 +140,7 @@ void Executor::run_collective_alone(TaskId t, const CollectiveWork& c, const Low
   const TimedPlan& tp = timed_plan(low, c.group);
   network_.add_loads(tp.loads, engine_.now(), engine_.now() + tp.path->makespan);
   if (mirror_ && mirror_->stands_for(c.group) > 1) {
-    // The other replicas' copies, at the same times (check_mirror made sure).
+    // The other replicas' copies, at the same times (their class has the same signature).
     for (const CollectiveWork& copy : copied_collective(t, c)) {
       const TimedPlan& other = timed_plan(plans_->get(copy), copy.group);
       network_.add_loads(other.loads, engine_.now(), engine_.now() + other.path->makespan);
@@ -193,14 +193,12 @@ const Executor::CopiedTransfer& Executor::copied_transfer(DeviceId src, DeviceId
   const auto [it, added] = copied_transfers_.try_emplace(TransferKey{src.value(), dst.value(), bytes.count()});
   CopiedTransfer& ct = it->second;
   if (!added) return ct;
-  std::vector<LinkLoad> own;
-  ct.took = network_.time_alone(src, dst, bytes, own).count();
   const int copies = mirror_->copies_of(src);
-  ct.copy_took.resize(static_cast<std::size_t>(copies));
+  ct.took.resize(static_cast<std::size_t>(copies));
   ct.loads.resize(static_cast<std::size_t>(copies));
   for (int j = 0; j < copies; ++j) {
     const auto u = static_cast<std::size_t>(j);
-    ct.copy_took[u] = network_.time_alone(mirror_->in_copy(j, src), mirror_->in_copy(j, dst), bytes, ct.loads[u]).count();
+    ct.took[u] = network_.time_alone(mirror_->in_copy(j, src), mirror_->in_copy(j, dst), bytes, ct.loads[u]).count();
   }
   return ct;
 }
@@ -217,43 +215,16 @@ const std::vector<CollectiveWork>& Executor::copied_collective(TaskId t, const C
   return it->second;
 }
 
-// Before a reduced run: every copy of every per-replica transfer and
-// collective must take its original's time, or the replicas do not run alike.
-void Executor::check_mirror() {
-  const auto broken = [](const std::string& what, std::int64_t mine, std::int64_t theirs) {
-    throw MirrorBroken(fmt::format("a copy of {} takes {} ns, the original {} ns", what, theirs, mine));
-  };
-  for (std::size_t i = 0; i < graph_.size(); ++i) {
-    const task::Task& task = graph_.tasks()[i];
-    if (const auto* x = std::get_if<task::TransferWork>(&task.work)) {
-      const std::array<DeviceId, 2> ends{x->src, x->dst};
-      if (mirror_->stands_for(ends) == 1) continue;
-      const CopiedTransfer& ct = copied_transfer(x->src, x->dst, x->bytes);
-      for (const std::int64_t theirs : ct.copy_took)
-        if (theirs != ct.took) broken(fmt::format("a transfer {} -> {}", x->src.value(), x->dst.value()), ct.took, theirs);
-    } else if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
-      if (mirror_->stands_for(k->group) == 1 || !collectives_) continue;
-      const LoweredPlan& low = plans_->get(*k);
-      if (low.plan->transfers.empty()) continue;
-      const Duration mine = timed_plan(low, k->group).path->makespan;
-      for (const CollectiveWork& copy : copied_collective(TaskId(static_cast<std::int32_t>(i)), *k)) {
-        const Duration theirs = timed_plan(plans_->get(copy), copy.group).path->makespan;
-        if (theirs != mine) broken(fmt::format("collective '{}'", name_at(task.name)), mine.count(), theirs.count());
-      }
-    }
-  }
-}
-
 std::vector<std::int64_t> Executor::replica_signature(std::span<const std::int32_t> map) {
   const auto mapped = [&](DeviceId d) { return map[static_cast<std::size_t>(d.value())]; };
   std::vector<std::int64_t> out;
-  std::unordered_map<TransferKey, bool, TransferKeyHash> seen;
+  std::unordered_set<TransferKey, TransferKeyHash> seen;
   std::vector<LinkLoad> loads;
   for (std::size_t i = 0; i < graph_.size(); ++i) {
     const task::Task& task = graph_.tasks()[i];
     if (const auto* x = std::get_if<task::TransferWork>(&task.work)) {
       if (mapped(x->src) < 0 || mapped(x->dst) < 0) continue;
-      if (!seen.try_emplace(TransferKey{x->src.value(), x->dst.value(), x->bytes.count()}, true).second) continue;
+      if (!seen.insert(TransferKey{x->src.value(), x->dst.value(), x->bytes.count()}).second) continue;
       loads.clear();
       out.push_back(network_.time_alone(DeviceId(mapped(x->src)), DeviceId(mapped(x->dst)), x->bytes, loads).count());
     } else if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {

@@ -92,6 +92,9 @@ std::unique_ptr<trace::Recorder> make_recorder() { return std::make_unique<trace
 
 namespace {
 
+task::ReplicaMirror mirror_of(const std::vector<std::vector<std::int32_t>>& maps,
+                              const std::vector<std::vector<int>>& classes);
+
 // The graph to run: the whole job, or, where it gives the same results, one
 // data-parallel replica per class of replicas the network treats alike,
 // standing for the others (Workload::replica_maps, sim/task/replica_mirror.hpp).
@@ -137,12 +140,18 @@ workload::Lowered lower_for_run(const Scenario& scenario, RunContext& context, s
   }
   if (classes.size() == maps.size()) return context.lower(w);
 
-  // One representative per class (its first replica, so replica 0 is one),
-  // the others mirrored onto it device by device.
+  // One representative per class: its first replica, so replica 0 is one.
   std::vector<int> representatives;
   for (const auto& c : classes) representatives.push_back(c.front());
   std::sort(representatives.begin(), representatives.end());
   workload::Lowered out = representatives.size() == 1 ? std::move(first) : context.lower_replicas(w, representatives);
+  out.mirror = mirror_of(maps, classes);
+  return out;
+}
+
+// Each class's first replica simulated, its other members mapped onto it device by device.
+task::ReplicaMirror mirror_of(const std::vector<std::vector<std::int32_t>>& maps,
+                              const std::vector<std::vector<int>>& classes) {
   const std::size_t devices = maps[0].size();
   task::ReplicaMirror m;
   m.part.resize(devices);
@@ -164,9 +173,8 @@ workload::Lowered lower_for_run(const Scenario& scenario, RunContext& context, s
       }
     }
   }
-  m.simulated_replicas = static_cast<int>(representatives.size());
-  out.mirror = std::move(m);
-  return out;
+  m.simulated_replicas = static_cast<int>(classes.size());
+  return m;
 }
 
 }  // namespace
