@@ -61,6 +61,7 @@ void PipelineGraph::build(TaskGraph& g, PipelineTaskMaker& maker) {
   const std::size_t per_replica =
       3 * static_cast<std::size_t>(shape_.micro_batches) * static_cast<std::size_t>(virtual_stages());
   tasks_.assign(per_replica * replicas_.size(), TaskId{});
+  next_.assign(tasks_.size(), TaskId{});
   last_.assign(3 * static_cast<std::size_t>(virtual_stages()) * replicas_.size(), TaskId{});
   for (const int r : replicas_) add_operations(g, maker, r);
   for (const int r : replicas_) add_data_flow(g, maker, r);
@@ -72,6 +73,7 @@ void PipelineGraph::add_operations(TaskGraph& g, PipelineTaskMaker& maker, int r
   std::size_t added = 0;
   for (int s = 0; s < p; ++s) {
     TaskId prev;
+    std::size_t prev_index = 0;
     for (const PipeOp& o : order_[static_cast<std::size_t>(s)]) {
       const bool valid = o.chunk >= 0 && o.chunk < shape_.chunks && o.micro_batch >= 0 &&
                          o.micro_batch < shape_.micro_batches && (split_ || o.type != PipeOpType::kWeight);
@@ -91,9 +93,14 @@ void PipelineGraph::add_operations(TaskGraph& g, PipelineTaskMaker& maker, int r
         g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations, act});
       if (act > Bytes(0) && o.type == frees())
         g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations, Bytes(0) - act});
-      if (prev.valid()) g.depend(prev, t);
+      const std::size_t at = index(replica, o.type, o.micro_batch, vs);
+      if (prev.valid()) {
+        g.depend(prev, t);
+        next_[prev_index] = t;
+      }
       prev = t;
-      tasks_[index(replica, o.type, o.micro_batch, vs)] = t;
+      prev_index = at;
+      tasks_[at] = t;
       last_[(slot(replica) * 3 + static_cast<std::size_t>(o.type)) *
                 static_cast<std::size_t>(virtual_stages()) +
             static_cast<std::size_t>(vs)] = t;
@@ -127,19 +134,23 @@ void PipelineGraph::add_data_flow(TaskGraph& g, const PipelineTaskMaker& maker, 
         g.depend(b_next, b);
         continue;
       }
-      add_send(g, maker, PipelineSend{replica, mb, here, next, false}, f, f_next);
-      add_send(g, maker, PipelineSend{replica, mb, next, here, true}, b_next, b);
+      add_send(g, maker, PipelineSend{replica, mb, here, next, false}, index(replica, PipeOpType::kForward, mb, vs),
+               index(replica, PipeOpType::kForward, mb, vs + 1));
+      add_send(g, maker, PipelineSend{replica, mb, next, here, true}, index(replica, PipeOpType::kBackward, mb, vs + 1),
+               index(replica, PipeOpType::kBackward, mb, vs));
     }
   }
 }
 
 void PipelineGraph::add_send(TaskGraph& g, const PipelineTaskMaker& maker, const PipelineSend& send,
-                             TaskId after, TaskId before) {
+                             std::size_t after, std::size_t before) {
   const TaskId x =
       g.add(maker.send(send), TaskKind::kSend, send.gradients ? "send gradients" : "send activations",
             send.micro_batch, send.from_stage);
-  g.depend(after, x);
-  g.depend(x, before);
+  g.depend(tasks_[after], x);
+  g.depend(x, tasks_[before]);
+  // A synchronous sender starts its next operation once the send is done.
+  if (maker.synchronous_sends() && next_[after].valid()) g.depend(x, next_[after]);
 }
 
 }  // namespace orrery::workload

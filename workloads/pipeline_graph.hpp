@@ -54,6 +54,14 @@ class PipelineTaskMaker {
   [[nodiscard]] virtual Bytes activations(int virtual_stage) const = 0;
   // The work of one send (the task is named and staged by the builder).
   [[nodiscard]] virtual Work send(const PipelineSend& send) const = 0;
+  // Whether stages send synchronously, as Megatron-LM's p2p calls do
+  // (batch_isend_irecv, then wait): the sending stage starts its next
+  // operation only once the send is done. Otherwise a send overlaps the
+  // operations after it. (Megatron's receiver also posts its receive only
+  // when it reaches the call, so a send can wait for its receiver too; that
+  // rendezvous is not modelled: with this builder's interleaved orders it can
+  // close a cycle that Megatron's own pairing of the exchanges avoids.)
+  [[nodiscard]] virtual bool synchronous_sends() const { return false; }
 };
 
 class PipelineGraph {
@@ -109,8 +117,9 @@ class PipelineGraph {
   }
   void add_operations(TaskGraph& g, PipelineTaskMaker& maker, int replica);
   void add_data_flow(TaskGraph& g, const PipelineTaskMaker& maker, int replica);
-  void add_send(TaskGraph& g, const PipelineTaskMaker& maker, const PipelineSend& send, TaskId after,
-                TaskId before);
+  // A send after operation `after` (task index) that operation `before` needs.
+  void add_send(TaskGraph& g, const PipelineTaskMaker& maker, const PipelineSend& send, std::size_t after,
+                std::size_t before);
 
   const Schedule& schedule_;
   PipelineShape shape_;
@@ -122,6 +131,7 @@ class PipelineGraph {
   std::vector<int> position_;                      // per (chunk, stage): the position the stage holds
   std::array<std::vector<std::string>, 3> names_;  // per type and chunk: "F", or "F c1" with chunks
   std::vector<TaskId> tasks_;
+  std::vector<TaskId> next_;  // per operation (as tasks_): the next in its device's order
   std::vector<TaskId> last_;
 };
 

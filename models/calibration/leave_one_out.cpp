@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
+#include "models/collective/measured_collectives.hpp"
 #include "models/compute/calibrated_efficiency.hpp"
 #include "models/compute/cost.hpp"
 #include "sim/core/error.hpp"
@@ -49,6 +51,33 @@ void check_family(const std::string& family, const std::vector<Row>& rows, std::
 }
 
 std::string dtype(task::DType t) { return std::string(task::name_of(t)); }
+
+// The collective rows, each left out and priced by the rest of the table's
+// collective rows (models/collective/measured_collectives.hpp); the distance
+// is log2 of the size ratio to the nearest remaining row of its group.
+void check_collectives(const std::vector<CollectiveRow>& rows, LeaveOneOut& out) {
+  int alone = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    std::vector<CollectiveRow> rest = rows;
+    rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i));
+    const CollectiveRow& r = rows[i];
+    double distance = std::numeric_limits<double>::infinity();
+    for (const CollectiveRow& x : rest) {
+      if (x.op == r.op && x.ranks == r.ranks && x.fabric == r.fabric)
+        distance = std::min(distance, std::fabs(std::log2(static_cast<double>(x.bytes.count()) /
+                                                          static_cast<double>(r.bytes.count()))));
+    }
+    const auto t = MeasuredCollectives(rest).time(r.op, r.ranks, r.fabric, r.bytes);
+    if (!t || !std::isfinite(distance)) {
+      ++alone;
+      continue;
+    }
+    out.rows.push_back({"collective " + std::string(task::name_of(r.op)),
+                        fmt::format("ranks={} fabric={} bytes={}", r.ranks, r.fabric, r.bytes.count()),
+                        r.time.seconds(), t->seconds(), distance});
+  }
+  if (alone > 0) out.alone.emplace_back("collective", alone);
+}
 
 }  // namespace
 
@@ -112,6 +141,7 @@ LeaveOneOut leave_one_out(const CalibrationTable& table, const std::shared_ptr<c
       "spmm", table.spmm, &CalibrationTable::spmm, table, device,
       [](const SpmmRow& r) { return task::Operation(r.shape); },
       [](const SpmmRow& r) { return fmt::format("rows={} nnz={} n={}", r.shape.rows, r.shape.nnz, r.shape.n); }, out);
+  check_collectives(table.collective, out);
   return out;
 }
 

@@ -8,7 +8,7 @@
 //
 // Families: gemm (per dtype), attention (forward and backward, the rows the
 // model prices with: cuDNN's when the table has them), decode_attention,
-// layer, hashgrid, mlp, spmm. The memory rows are the fallback for
+// layer, hashgrid, mlp, spmm, collective (by op). The memory rows are the fallback for
 // operations of no family and are not checked. A row alone in its group (its
 // dtype, kernel, ...) has nothing left to predict it and is counted apart.
 // Predictions exclude the device's launch overhead, which the cost model adds

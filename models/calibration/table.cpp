@@ -198,6 +198,24 @@ void read_spmm_rows(config::Reader& r, bool published, std::vector<SpmmRow>& out
   });
 }
 
+void read_collective_rows(config::Reader& r, bool published, std::vector<CollectiveRow>& out) {
+  static const std::vector<std::string> ops{"all_reduce", "all_gather", "reduce_scatter", "all_to_all", "broadcast",
+                                            "reduce"};
+  r.list("collective", "collective times inside one node (nccl-tests)", false, [&](config::Reader& e, std::size_t) {
+    CollectiveRow row;
+    row.op = *task::collective_op(e.choice("op", ops, std::nullopt, "the collective"));
+    const auto ranks = e.required<std::int64_t>("ranks", "devices taking part, all in one node");
+    e.check(ranks >= 2 && ranks <= 1024, "ranks", "must be from 2 to 1024");
+    row.ranks = static_cast<int>(ranks);
+    row.fabric = e.required<std::string>("fabric", "the node kind they share (cluster.node.kind: nvswitch, ...)");
+    e.check(row.fabric.find_first_not_of(" \t") != std::string::npos, "fabric", "must not be empty");
+    row.bytes = e.required<Bytes>("bytes", "the buffer, as nccl-tests sizes it");
+    e.check(row.bytes.count() > 0, "bytes", "must be positive");
+    read_common(e, published, row);
+    out.push_back(row);
+  });
+}
+
 void read_table(config::Reader& r, CalibrationTable& t) {
   const auto format = r.required<std::string>("format", "the table format, orrery-calibration/1");
   r.check(format == kFormat, "format",
@@ -212,6 +230,7 @@ void read_table(config::Reader& r, CalibrationTable& t) {
   read_graphics_rows(r, published, t);
   read_spmm_rows(r, published, t.spmm);
   read_layer_rows(r, published, t.layer);
+  read_collective_rows(r, published, t.collective);
   read_skipped(r, t.skipped);
   r.finish();
 }

@@ -13,6 +13,7 @@
 //   mlp:       [ { width, depth, points, time, source } ]
 //   spmm:      [ { dtype, rows, cols, nnz, n, time, source } ]
 //   layer:     [ { kernel, pass, dtype, tokens, width, time, source } ]
+//   collective: [ { op, ranks, fabric, bytes, time, source } ]
 //   skipped:   [ { family, shape, reason } ]   (what a measuring run could not time)
 //
 // `source` is required on every row of a published table and optional in a
@@ -21,6 +22,10 @@
 // Times are kernel execution times (launch overhead excluded: the cost model
 // adds the device's). For `copy`, `bytes` is the buffer copied, so the kernel
 // moves twice that. `pass: backward` is the backward kernel(s) alone.
+// A collective row is one call's time (nccl-tests' `time`, latency included)
+// on `ranks` devices of one node of the fabric kind `fabric` (nvswitch, ...),
+// `bytes` the buffer as nccl-tests sizes it (the whole buffer for all_reduce,
+// all_gather's output, reduce_scatter's input).
 #pragma once
 
 #include <cstdint>
@@ -32,6 +37,7 @@
 #include "sim/core/time.hpp"
 #include "sim/core/units.hpp"
 #include "sim/task/operation.hpp"
+#include "sim/task/task_graph.hpp"
 
 namespace orrery::config {
 class Document;
@@ -100,6 +106,17 @@ struct LayerRow {
   std::string source;
 };
 
+// A collective measured inside one node (models/collective/measured_collectives.hpp
+// prices the in-node collectives of a run with these rows).
+struct CollectiveRow {
+  task::CollectiveOp op = task::CollectiveOp::kAllReduce;
+  int ranks = 0;
+  std::string fabric;  // the node kind, as cluster.node.kind names it
+  Bytes bytes;
+  Duration time;
+  std::string source;
+};
+
 // A shape a measuring run could not time, and why (the library's status).
 struct SkippedShape {
   std::string family, shape, reason;
@@ -132,6 +149,7 @@ struct CalibrationTable {
   std::vector<MlpRow> mlp;
   std::vector<SpmmRow> spmm;
   std::vector<LayerRow> layer;
+  std::vector<CollectiveRow> collective;
   std::vector<SkippedShape> skipped;
 };
 
@@ -151,7 +169,7 @@ struct CalibrationTable {
 // (what the cost model cannot interpolate across: gemm and spmm by dtype,
 // memory by kernel, attention by dtype, causal, pass and backend, hashgrid by
 // levels, features and dims, mlp by width and depth, layer by kernel, pass and
-// dtype), a group with a measured row takes only measured rows; a group only
+// dtype, collective by op, ranks and fabric), a group with a measured row takes only measured rows; a group only
 // published keeps its published rows. Provenance is the measured table's.
 [[nodiscard]] CalibrationTable merge_calibration_tables(const CalibrationTable& measured,
                                                         const CalibrationTable& published);

@@ -49,6 +49,10 @@ GroupKey key_of(const LayerRow& r) {
           ""};
 }
 
+GroupKey key_of(const CollectiveRow& r) {
+  return {static_cast<int>(r.op), r.ranks, 0, r.fabric};
+}
+
 // Appends to `out` the rows of `published` whose group has no row in `out`.
 template <class Row>
 void fill(std::vector<Row>& out, const std::vector<Row>& published) {
@@ -75,6 +79,7 @@ CalibrationTable merge_calibration_tables(const CalibrationTable& measured,
   fill(t.mlp, published.mlp);
   fill(t.spmm, published.spmm);
   fill(t.layer, published.layer);
+  fill(t.collective, published.collective);
   return t;
 }
 

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "models/collective/measured_collectives.hpp"
 #include "models/compute/operation_model.hpp"
 #include "models/devices/device_kind.hpp"
 #include "sim/core/error.hpp"
@@ -49,24 +50,43 @@ class KindModelView final : public task::DeviceModel {
 };
 
 // Collectives priced on the cluster's routes from the run's plan cache, the
-// one the executor runs plans from.
+// one the executor runs plans from; inside one node, from the measured rows
+// of that node kind where there are any (the plan still gives the bytes).
 class RoutePricer final : public task::CollectivePricer {
  public:
-  explicit RoutePricer(exec::CollectivePlans& plans) : plans_(plans) {}
+  RoutePricer(exec::CollectivePlans& plans, const exec::Cluster& cluster, const models::CalibrationTable* table)
+      : plans_(plans),
+        measured_(table ? models::MeasuredCollectives(table->collective) : models::MeasuredCollectives()),
+        fabric_(cluster.graph().fabric().kind()),
+        per_node_(cluster.devices_per_node()) {}
 
   task::CollectivePrice price(const task::CollectiveWork& c) const override {
     const exec::LoweredPlan& lowered = plans_.get(c);
+    if (const auto t = measured(c)) return {*t, lowered.bytes.count(), "measured"};
     return {lowered.predicted, lowered.bytes.count(), lowered.algorithm};
   }
 
  private:
+  [[nodiscard]] std::optional<Duration> measured(const task::CollectiveWork& c) const {
+    if (measured_.empty() || c.algorithm != "auto" || c.group.size() < 2 || c.density < 1.0) return std::nullopt;
+    const int node = c.group.front().value() / per_node_;
+    for (DeviceId d : c.group) {
+      if (d.value() / per_node_ != node) return std::nullopt;
+    }
+    return measured_.time(c.op, static_cast<int>(c.group.size()), fabric_, c.bytes);
+  }
+
   exec::CollectivePlans& plans_;
+  models::MeasuredCollectives measured_;
+  std::string fabric_;
+  int per_node_;
 };
 
 }  // namespace
 
-std::unique_ptr<task::CollectivePricer> collective_pricer(exec::CollectivePlans& plans) {
-  return std::make_unique<RoutePricer>(plans);
+std::unique_ptr<task::CollectivePricer> collective_pricer(exec::CollectivePlans& plans, const exec::Cluster& cluster,
+                                                          const models::CalibrationTable* calibration) {
+  return std::make_unique<RoutePricer>(plans, cluster, calibration);
 }
 
 std::unique_ptr<task::DeviceModel> device_model(const exec::ClusterSpec& cluster) {
@@ -78,7 +98,7 @@ RunContext::RunContext(const Scenario& scenario)
     : cluster_(scenario.cluster),
       plans_(cluster_, *scenario.collectives),
       device_(device_model(scenario.cluster)),
-      pricer_(collective_pricer(plans_)),
+      pricer_(collective_pricer(plans_, cluster_, scenario.cluster.calibration.get())),
       shape_(cluster_.shape()) {
   shape_.seed = scenario.seed;
   shape_.device = device_.get();

@@ -58,8 +58,11 @@ class RunContext {
 // table, host tier); null when the cluster names no GPU.
 std::unique_ptr<task::DeviceModel> device_model(const exec::ClusterSpec& cluster);
 
-// Collectives a group runs alone, priced on the cluster's routes from the
-// run's plan cache (for the pricing pass).
-std::unique_ptr<task::CollectivePricer> collective_pricer(exec::CollectivePlans& plans);
+// Collectives a group runs alone, for the pricing pass: a group inside one
+// node whose op, size and node kind the calibration table's `collective` rows
+// cover at that time (models/collective/measured_collectives.hpp), any other
+// the alpha-beta prediction on the cluster's routes from the run's plan cache.
+std::unique_ptr<task::CollectivePricer> collective_pricer(exec::CollectivePlans& plans, const exec::Cluster& cluster,
+                                                          const models::CalibrationTable* calibration);
 
 }  // namespace orrery::run

@@ -113,6 +113,10 @@ expect cost-loo-op "cost: --leave-one-out takes a device and no operation" cost 
 expect cost-loo-no-calibration "cost: --leave-one-out checks a calibration table; --no-calibration has none" cost H100-SXM5-80GB --leave-one-out --no-calibration
 expect cost-loo-no-table "V100-SXM2-32GB has no calibration table to check" cost V100-SXM2-32GB --leave-one-out
 expect cost-missing-table "--calibration: cannot open '$tmp/none.yaml'" cost H100-SXM5-80GB gemm m=1 n=1 k=1 --calibration "$tmp/none.yaml"
+a100_table="$(dirname -- "${BASH_SOURCE[0]}")/../../models/calibration/tables/A100-SXM4-80GB.yaml"
+sed -e '0,/op: all_reduce, ranks: 8/s//op: all_reduce, ranks: 1/' "$a100_table" >"$tmp/collective_ranks.yaml"
+line=$(grep -n 'ranks: 1,' "$tmp/collective_ranks.yaml" | cut -d: -f1)
+expect cost-collective-ranks "collective_ranks.yaml:$line:30: error: collective[0].ranks: must be from 2 to 1024" cost A100-SXM4-80GB gemm m=1 n=1 k=1 --calibration "$tmp/collective_ranks.yaml"
 
 # Collectives and traffic (scenarios/traffic_allreduce.yaml: its collective is on line 20).
 f=$(tvariant empty-group 's/group: all/group: []/')
@@ -191,6 +195,7 @@ training="$(dirname "$quickstart")/calibration_22b.yaml"
 expect training-plan-vs-devices "calibration_22b.yaml:36:13: error: workload.parallel: dp 1 × tp 4 × pp 1 × cp 1 = 4 devices, but the cluster has 8" run "$training" --set workload.parallel.tp=4 "${out[@]}"
 expect training-layers-vs-stages "--set workload.parallel.pp=5: error: workload.parallel.pp: 48 layers do not split evenly over pp 5 × vpp 1 = 5 model chunks" run "$training" --set workload.parallel.pp=5 "${out[@]}"
 expect training-batch "calibration_22b.yaml:37:29: error: workload.training.global_batch: global batch 4 is not a multiple of micro_batch 3 × dp 1 = 3" run "$training" --set workload.training.micro_batch=3 "${out[@]}"
+expect training-pipeline-sends "--set workload.training.pipeline_sends=blocking: error: workload.training.pipeline_sends: unknown value 'blocking'; valid: asynchronous, synchronous" run "$training" --set workload.training.pipeline_sends=blocking "${out[@]}"
 expect training-recompute "--set workload.training.recompute=some: error: workload.training.recompute: unknown value 'some'; valid: none, selective, full" run "$training" --set workload.training.recompute=some "${out[@]}"
 expect training-zero-stage "--set workload.training.zero_stage=5: error: workload.training.zero_stage: must be 0, 1, 2 or 3, got 5" run "$training" --set workload.training.zero_stage=5 "${out[@]}"
 expect training-offload-without-host "--set workload.training.offload=cpu: error: workload.training.offload: offload needs the host tier" run "$training" --set workload.training.offload=cpu "${out[@]}"

@@ -34,6 +34,7 @@ attention: [ { dtype: bf16, batch: 1, heads: 16, kv_heads: 16, seq: 4096, head_d
 hashgrid: [ { levels: 16, features: 2, log2_table: 19, points: 1048576, time: "1 ms", source: "s" } ]
 mlp: [ { width: 64, depth: 2, points: 1048576, time: "1 ms", source: "s" } ]
 spmm: [ { dtype: fp16, rows: 4096, cols: 4096, nnz: 100000, n: 256, time: "100 us", source: "s" } ]
+collective: [ { op: all_reduce, ranks: 8, fabric: nvswitch, bytes: "64 MiB", time: "684.6 us", source: "s" } ]
 )yaml";
 
 using test::replace;
@@ -56,6 +57,12 @@ TEST(CalibrationTable, ReadsTheFormat) {
   EXPECT_EQ(t.hashgrid.at(0).shape.log2_table, 19);
   EXPECT_EQ(t.mlp.at(0).shape.width, 64);
   EXPECT_EQ(t.spmm.at(0).shape.nnz, 100000);
+  ASSERT_EQ(t.collective.size(), 1u);
+  EXPECT_EQ(t.collective[0].op, task::CollectiveOp::kAllReduce);
+  EXPECT_EQ(t.collective[0].ranks, 8);
+  EXPECT_EQ(t.collective[0].fabric, "nvswitch");
+  EXPECT_EQ(t.collective[0].bytes.count(), 64LL << 20);
+  EXPECT_EQ(t.collective[0].time, Duration::ns(684600));
 }
 
 TEST(CalibrationTable, APublishedRowNeedsASourceAMeasuredOneDoesNot) {
@@ -84,6 +91,17 @@ TEST(CalibrationTableInvalid, LocatedMessages) {
             "t.yaml:12:47: error: gemm[0]: unknown key 'bacth'; did you mean 'batch'?; valid: dtype, m, n, "
             "k, batch, "
             "time, source");
+  // Collective rows (line 19).
+  EXPECT_EQ(error_of(replace(kPublished, "op: all_reduce", "op: all_reduse")),
+            "t.yaml:19:21: error: collective[0].op: unknown value 'all_reduse'; did you mean 'all_reduce'?; valid: "
+            "all_reduce, all_gather, reduce_scatter, all_to_all, broadcast, reduce");
+  EXPECT_EQ(error_of(replace(kPublished, "ranks: 8", "ranks: 1")),
+            "t.yaml:19:40: error: collective[0].ranks: must be from 2 to 1024");
+  EXPECT_EQ(error_of(replace(kPublished, R"(bytes: "64 MiB")", R"(bytes: "0 B")")),
+            "t.yaml:19:68: error: collective[0].bytes: must be positive");
+  EXPECT_EQ(error_of(replace(kPublished, "fabric: nvswitch, ", "")),
+            "t.yaml:19:15: error: collective[0].fabric: missing required key 'fabric' (the node kind they share "
+            "(cluster.node.kind: nvswitch, ...))");
 }
 
 TEST(CalibrationTable, ShippedTablesParseAndNameShippedDevices) {

@@ -78,14 +78,31 @@ TEST(TrainingProfiled, GPipeAndOneFOneBBubbleIsPMinusOneOverMPlusPMinusOne) {
 }
 
 TEST(TrainingProfiled, GPipeWithMeasuredSendTimeAddsTwoSendsPerBoundary) {
-  // T_comm c per stage-to-stage send: the first micro-batch's forward crosses
-  // p−1 boundaries and the last one's backward crosses them back, so GPipe
-  // takes (m+p−1)(t_f+t_b) + 2(p−1)·c (every other send overlaps compute).
+  // T_comm c per stage-to-stage send, posted asynchronously: the first
+  // micro-batch's forward crosses p−1 boundaries and the last one's backward
+  // crosses them back, so GPipe takes (m+p−1)(t_f+t_b) + 2(p−1)·c (every
+  // other send overlaps compute).
+  for (const auto& [p, m] : std::vector<std::pair<int, int>>{{4, 8}, {3, 6}}) {
+    std::string text = profiled(Profiled{.p = p, .m = m, .layers = p, .schedule = "gpipe"});
+    text = replace(text, "weight: \"0 us\"", "weight: \"0 us\", comm: \"250 us\"");
+    text = replace(text, "schedule: gpipe", "schedule: gpipe, pipeline_sends: asynchronous");
+    const auto r = run(text);
+    EXPECT_NEAR(number(r, "pipeline_time_s"), (m + p - 1) * 3e-3 + 2 * (p - 1) * 250e-6, 1e-9) << p << " " << m;
+  }
+}
+
+TEST(TrainingProfiled, GPipeWithSynchronousSendsPaysEverySend) {
+  // Megatron's synchronous p2p (the default under gpipe): a stage starts its
+  // next operation once its send is done, so every stage but the last runs
+  // the forward phase at a period of t_f + c and, symmetrically, the backward
+  // at t_b + c. Micro-batch i reaches stage s at (i+s)(t_f+c); the last
+  // forward ends at (m+p−2)(t_f+c) + t_f and the backward phase takes
+  // (m+p−2)(t_b+c) + t_b: in all (m+p−1)(t_f+t_b) + 2(m+p−2)·c.
   for (const auto& [p, m] : std::vector<std::pair<int, int>>{{4, 8}, {3, 6}}) {
     std::string text = profiled(Profiled{.p = p, .m = m, .layers = p, .schedule = "gpipe"});
     text = replace(text, "weight: \"0 us\"", "weight: \"0 us\", comm: \"250 us\"");
     const auto r = run(text);
-    EXPECT_NEAR(number(r, "pipeline_time_s"), (m + p - 1) * 3e-3 + 2 * (p - 1) * 250e-6, 1e-9) << p << " " << m;
+    EXPECT_NEAR(number(r, "pipeline_time_s"), (m + p - 1) * 3e-3 + 2 * (m + p - 2) * 250e-6, 1e-9) << p << " " << m;
   }
 }
 

@@ -36,14 +36,31 @@ TaskKind task_kind(PipeOpType t) {
   return TaskKind::kOther;
 }
 
+namespace {
+
+// A key of two values, `off` or `on`, defaulting to the schedule's choice `on_by_default`.
+bool read_switch(config::Reader& r, std::string_view key, std::string off, std::string on, bool on_by_default,
+                 std::string_view help) {
+  const std::vector<std::string> values{std::move(off), std::move(on)};
+  return r.choice(key, values, values[on_by_default ? 1 : 0], help) == values[1];
+}
+
+}  // namespace
+
 bool read_post_validation(config::Reader& r, const Schedule& schedule) {
-  const std::vector<std::string> steps{"synchronized", "post_validation"};
-  return r.choice("optimizer_step", steps, steps[schedule.post_validates() ? 1 : 0],
-                  "`synchronized`: a global optimizer step separates iterations, so one takes the isolated "
-                  "makespan; `post_validation` (Qi et al. §4): each device starts the next iteration when its own "
-                  "work of this one (its optimizer step included) ends, so iterations repeat every longest "
-                  "device span. Default: post_validation under zb_h2 and zb_v, synchronized under the others") ==
-         steps[1];
+  return read_switch(r, "optimizer_step", "synchronized", "post_validation", schedule.post_validates(),
+                     "`synchronized`: a global optimizer step separates iterations, so one takes the isolated "
+                     "makespan; `post_validation` (Qi et al. §4): each device starts the next iteration when its "
+                     "own work of this one (its optimizer step included) ends, so iterations repeat every longest "
+                     "device span. Default: post_validation under zb_h2 and zb_v, synchronized under the others");
+}
+
+bool read_synchronous_sends(config::Reader& r, const Schedule& schedule) {
+  return read_switch(r, "pipeline_sends", "asynchronous", "synchronous", schedule.synchronous_sends(),
+                     "`synchronous` (Megatron-LM's p2p: batch_isend_irecv, then wait): a stage goes on to its next "
+                     "operation only once its send is done, so every send's time is on the sender's path; "
+                     "`asynchronous`: a posted send overlaps the operations after it. Default: synchronous under "
+                     "gpipe, 1f1b and interleaved_1f1b, asynchronous under the schedules that split the backward");
 }
 
 std::string Schedule::check_chunks(int chunks, std::string_view key) const {

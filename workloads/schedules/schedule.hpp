@@ -66,6 +66,12 @@ class Schedule {
   // that back-to-back iterations fill each other's staggered heads and tails:
   // the default of the pipeline workload's `optimizer_step`.
   [[nodiscard]] virtual bool post_validates() const { return false; }
+  // True when the schedule's reference runtime exchanges pipeline sends
+  // synchronously (Megatron-LM's p2p: batch_isend_irecv, then wait, for GPipe,
+  // 1F1B and interleaved 1F1B), false when it posts them and computes on (the
+  // zero-bubble family, which splits the backward): the default of the
+  // training workload's `pipeline_sends`.
+  [[nodiscard]] virtual bool synchronous_sends() const { return !splits_backward(); }
   // The device that holds chunk `chunk` at position `position` (virtual stage
   // chunk·stages + position). For each chunk, positions must map one-to-one
   // onto the devices.
@@ -79,6 +85,9 @@ class Schedule {
 // `post_validation`, false for `synchronized`; the default is the schedule's
 // post_validates().
 [[nodiscard]] bool read_post_validation(config::Reader& r, const Schedule& schedule);
+// Reads `pipeline_sends` (the training workload): true for `synchronous`,
+// false for `asynchronous`; the default is the schedule's synchronous_sends().
+[[nodiscard]] bool read_synchronous_sends(config::Reader& r, const Schedule& schedule);
 
 // The V placement of ZB-V and V-Half: chunk 0 runs down the devices, chunk 1
 // back up, so virtual stages s and 2p−1−s share device s.

@@ -86,6 +86,7 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
     const std::string fallback = p.plan.vpp > 1 ? "interleaved_1f1b" : "1f1b";
     p.schedule = schedules.lookup(t, "schedule", fallback, "pipeline schedule (see `orrery list`)").read(t);
     p.post_validation = read_post_validation(t, *p.schedule);
+    p.synchronous_sends = read_synchronous_sends(t, *p.schedule);
     p.zero_stage = t.optional<int>("zero_stage", 0, "ZeRO stage 0-3 (Rajbhandari et al. SC20) over the data-parallel ranks");
     p.distributed_optimizer = t.optional<bool>(
         "distributed_optimizer", false, "Megatron's distributed optimizer: optimizer states sharded over dp (as ZeRO-1)");

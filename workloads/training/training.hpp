@@ -58,6 +58,7 @@ struct TrainingParams {
   int zero_stage = 0;
   bool distributed_optimizer = false;
   bool post_validation = false;  // optimizer_step: iterations overlap per device (Qi et al. §4)
+  bool synchronous_sends = true;  // pipeline_sends: the sender waits for its send (Megatron-LM's p2p)
   Offload offload = Offload::kNone;         // optimizer states (ZeRO-Offload; ZeRO-Infinity with nvme)
   Offload offload_params = Offload::kNone;  // parameters (ZeRO-Infinity; needs ZeRO stage 3)
   Recompute recompute = Recompute::kNone;

@@ -25,15 +25,34 @@ void add_model_states(TrainingLowering& l) {
 
 namespace {
 
+// The device's step over `local` parameters, holding `gradient_bytes` of
+// gradients. Under Megatron's kernels the step is more than Adam
+// (megatron/optimizer/optimizer.py, MixedPrecisionOptimizer.step, and
+// training.py): the gradient norm for clipping reads the main gradients
+// (multi_tensor_l2norm), Adam (apex FusedAdam) reads and writes the states,
+// the copy of the fp32 master weights into the 16-bit model weights reads the
+// masters again (multi_tensor_scale, a separate kernel), and the next
+// iteration's zero_grad_buffer writes zeros over every gradient the device
+// holds. Eager PyTorch's step (torch.optim, gradients set to None) is Adam's alone.
+OptimizerStep device_step(const TrainingParams& p, double local, double gradient_bytes) {
+  OptimizerStep o = p.adam_step(static_cast<std::int64_t>(local));
+  if (p.kernels != KernelSet::kMegatron || o.parameters <= 0) return o;
+  o.bytes_read_per_parameter += bytes_per_element(p.gradient_precision);  // the norm
+  if (p.master_weights) o.bytes_read_per_parameter += 4.0;                  // the copy's read
+  o.bytes_written_per_parameter += gradient_bytes / static_cast<double>(o.parameters);  // zeroing
+  return o;
+}
+
 // The step of stage `s` in every replica; each waits for the stage's
 // reductions (all tp ranks; on the first and last stages the embedding's too),
 // its own last backwards and vocabulary passes.
 std::vector<TaskId> add_steps(TrainingLowering& l, int s, double local, const std::vector<TaskId>& reduced) {
+  const ModelStateBytes state = l.workload.model_state(s);
   std::vector<TaskId> steps;
   // One cost entry for the stage's step in every replica (none when profiled: no time).
   std::int32_t entry = -1;
   if (l.device && l.p.offload == Offload::kNone) {
-    entry = l.g.add_cost(ComputeCost{{CostTerm{{l.p.adam_step(static_cast<std::int64_t>(local))}, 1.0}}});
+    entry = l.g.add_cost(ComputeCost{{CostTerm{{device_step(l.p, local, state.gradients)}, 1.0}}});
   }
   for (const int d : l.built_replicas()) {
     const DeviceId dev = l.lead(d, s);

@@ -49,6 +49,8 @@ class TrainingOps final : public PipelineTaskMaker {
         static_cast<std::int64_t>(l_.costs[static_cast<std::size_t>(virtual_stage)].activation_bytes));
   }
 
+  [[nodiscard]] bool synchronous_sends() const override { return l_.p.synchronous_sends; }
+
   [[nodiscard]] Work send(const PipelineSend& s) const override {
     const DeviceId from = l_.lead(s.replica, s.from_stage);
     if (l_.p.profiled) {  // a measured time, which holds no link
