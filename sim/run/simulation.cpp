@@ -243,6 +243,7 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   // Every link's row goes to the writers (/links); with none, only the links
   // that carried bytes are named, for the summary's traffic by link class.
   const bool rows = rec.has_observers();
+  if (rows) rec.reserve_names(net.links().size());
   for (std::size_t i = 0; i < net.links().size(); ++i) {
     if (!rows && usage[i].bytes.count() == 0) continue;
     const LinkId id(static_cast<std::int32_t>(i));

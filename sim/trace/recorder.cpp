@@ -19,9 +19,16 @@ SpanSink& null_sink() {
 }
 
 std::int32_t Recorder::intern(std::string_view name) {
-  auto [it, inserted] = index_.try_emplace(std::string(name), static_cast<std::int32_t>(names_.size()));
-  if (inserted) names_.emplace_back(name);
-  return it->second;
+  if (const auto it = index_.find(name); it != index_.end()) return it->second;
+  const auto id = static_cast<std::int32_t>(names_.size());
+  names_.emplace_back(name);
+  index_.emplace(names_.back(), id);
+  return id;
+}
+
+void Recorder::reserve_names(std::size_t more) {
+  names_.reserve(names_.size() + more);
+  index_.reserve(index_.size() + more);
 }
 
 void Recorder::select(const RecordSelection& s, int devices) {

@@ -78,6 +78,8 @@ class Recorder final : public SpanSink {
   explicit Recorder(std::vector<std::string> kinds) : kinds_(std::move(kinds)) {}
 
   std::int32_t intern(std::string_view name) override;
+  // Room for `more` names beyond those interned (a caller about to intern many).
+  void reserve_names(std::size_t more);
   void span(const Span& s) override {
     if (!filter_.keeps(s)) return;
     for (TimelineObserver* o : observers_) o->span(s);
@@ -127,7 +129,12 @@ class Recorder final : public SpanSink {
  private:
   std::vector<std::string> kinds_;
   std::vector<std::string> names_;
-  std::unordered_map<std::string, std::int32_t> index_;
+  // Looked up by string_view (no key built for a name already there).
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::int32_t, NameHash, std::equal_to<>> index_;
   RecordSelection selection_;
   SelectionFilter filter_;
   std::vector<TimelineObserver*> observers_;
