@@ -19,7 +19,7 @@ corpus=$out/corpus
 rm -rf "$corpus" "$out"/fuzz-*.log && mkdir -p "$corpus"
 # The first byte picks the reader (tests/fuzz/fuzz_inputs.cpp): 0 the scenario reader, 2 the
 # request-trace reader (files with "trace" in their names), 3 the flow CSV reader, 4 the GraphML
-# topology reader, 5 the binary Chakra trace reader, 6 the text one.
+# topology reader, 5 the binary Chakra trace reader, 6 the text one, 7 the calibration-table reader.
 for f in "$root"/scenarios/*.yaml "$root"/tests/fuzz/seeds/*.yaml; do
   { printf '\x00'; cat "$f"; } >"$corpus/$(basename "$f").in"
 done
@@ -31,6 +31,9 @@ while IFS= read -r -d '' f; do
   case $f in *.graphml) byte='\x04' ;; *.et) byte='\x05' ;; *) byte='\x06' ;; esac
   { printf "$byte"; cat "$f"; } >"$corpus/$(basename "$f").in"
 done < <(find "$root/tests" "$root/scenarios" \( -name '*.graphml' -o -name '*.et' -o -name '*.et.txt' \) -print0)
+for f in "$root"/models/calibration/tables/*.yaml; do
+  { printf '\x07'; cat "$f"; } >"$corpus/$(basename "$f").in"
+done
 cd "$out"
 "$out/orrery_fuzz" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
   -jobs=2 -workers=2 -print_final_stats=1 "$corpus" 2>&1 | tee "$out/fuzz.log" | grep -E "stat::number_of_executed_units|Done|ERROR|SUMMARY" || true

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "models/calibration/table.hpp"
+#include "models/collective/measured_collectives.hpp"
 #include "sim/config/document.hpp"
 #include "sim/config/reader.hpp"
 #include "sim/core/error.hpp"
@@ -92,7 +94,7 @@ void read_or_reject(Read read) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 7) {
+  switch (data[0] % 8) {
     case 0:
     case 1:  // half the inputs: the scenario reader
       scenario(text);
@@ -118,9 +120,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 5:
       read_or_reject([&] { (void)orrery::workload::chakra::parse_binary_trace(text, "fuzz.0.et", "workload.trace"); });
       break;
-    default:
+    case 6:
       read_or_reject([&] {
         (void)orrery::workload::chakra::parse_text_trace(std::string(text), "fuzz.0.et.txt", "workload.trace");
+      });
+      break;
+    default:
+      read_or_reject([&] {
+        const auto t = orrery::models::parse_calibration_table(std::string(text), "fuzz.yaml");
+        const orrery::models::MeasuredCollectives m(t.collective);
+        for (const auto& r : t.collective) {
+          for (const std::int64_t b : {std::int64_t{1}, r.bytes.count(), r.bytes.count() * 3, std::int64_t{1} << 62})
+            (void)m.time(r.op, r.ranks, r.fabric, orrery::Bytes(b));
+        }
       });
   }
   return 0;
