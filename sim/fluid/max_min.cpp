@@ -9,12 +9,6 @@
 
 namespace orrery::fluid {
 
-namespace {
-// Orders the heap by smallest share first; equal shares by link id.
-constexpr auto kLater = [](const auto& a, const auto& b) {
-  return a.share > b.share || (a.share == b.share && a.link > b.link);
-};
-}  // namespace
 
 std::int32_t MaxMinSolver::add_link(double capacity) {
   if (!(capacity > 0) || !std::isfinite(capacity)) {
@@ -234,14 +228,80 @@ void MaxMinSolver::visit(std::int32_t link) {
   component_links_.push_back(link);
 }
 
-bool MaxMinSolver::stale(const Level& e) const {
-  const Link& k = link_at(e.link);
-  return k.unfrozen == 0 || e.share != k.share;
+// Smallest share first; equal shares by link id.
+bool MaxMinSolver::before(std::int32_t a, std::int32_t b) const {
+  const double sa = link_at(a).share;
+  const double sb = link_at(b).share;
+  return sa < sb || (sa == sb && a < b);
 }
 
-void MaxMinSolver::push_level(std::int32_t link) {
-  heap_.push_back(Level{link_at(link).share, link});
-  std::push_heap(heap_.begin(), heap_.end(), kLater);
+void MaxMinSolver::heap_place(std::size_t at, std::int32_t link) {
+  heap_[at] = link;
+  link_at(link).heap_at = static_cast<std::int32_t>(at);
+}
+
+void MaxMinSolver::sift_up(std::size_t at) {
+  const std::int32_t link = heap_[at];
+  while (at > 0) {
+    const std::size_t parent = (at - 1) / 4;
+    if (!before(link, heap_[parent])) break;
+    heap_place(at, heap_[parent]);
+    at = parent;
+  }
+  heap_place(at, link);
+}
+
+void MaxMinSolver::sift_down(std::size_t at) {
+  const std::int32_t link = heap_[at];
+  const std::size_t n = heap_.size();
+  for (;;) {
+    const std::size_t first = 4 * at + 1;
+    if (first >= n) break;
+    std::size_t best = first;
+    const std::size_t last = std::min(first + 4, n);
+    for (std::size_t c = first + 1; c < last; ++c) {
+      if (before(heap_[c], heap_[best])) best = c;
+    }
+    if (!before(heap_[best], link)) break;
+    heap_place(at, heap_[best]);
+    at = best;
+  }
+  heap_place(at, link);
+}
+
+// The region's links with unfrozen flows, heapified.
+void MaxMinSolver::heap_build() {
+  heap_.clear();
+  for (std::int32_t l : component_links_) {
+    if (link_at(l).unfrozen > 0) {
+      link_at(l).heap_at = static_cast<std::int32_t>(heap_.size());
+      heap_.push_back(l);
+    }
+  }
+  for (std::size_t i = heap_.size() / 4 + 1; i-- > 0;) {
+    if (i < heap_.size()) sift_down(i);
+  }
+}
+
+void MaxMinSolver::heap_remove(std::int32_t link) {
+  Link& k = link_at(link);
+  const auto at = static_cast<std::size_t>(k.heap_at);
+  k.heap_at = -1;
+  const std::int32_t moved = heap_.back();
+  heap_.pop_back();
+  if (moved == link) return;
+  heap_place(at, moved);
+  heap_update(moved);
+}
+
+// After its share changed: up or down to its place.
+void MaxMinSolver::heap_update(std::int32_t link) {
+  const auto at = static_cast<std::size_t>(link_at(link).heap_at);
+  if (at > 0 && before(link, heap_[(at - 1) / 4])) {
+    sift_up(at);
+  } else {
+    sift_down(at);
+  }
 }
 
 void MaxMinSolver::freeze(std::int32_t flow, double level) {
@@ -283,30 +343,22 @@ void MaxMinSolver::fill_rounds(double level) {
   settle(level, false);
   if (unfrozen_ == 0) return;
 
-  heap_.clear();
-  for (std::int32_t l : component_links_) {
-    const Link& k = link_at(l);
-    if (k.unfrozen > 0) heap_.push_back(Level{k.share, l});
-  }
-  std::make_heap(heap_.begin(), heap_.end(), kLater);
+  heap_build();
   while (unfrozen_ > 0) {
-    while (!heap_.empty() && stale(heap_.front())) {
-      std::pop_heap(heap_.begin(), heap_.end(), kLater);
-      heap_.pop_back();
-    }
-    level = std::min(heap_.empty() ? kUncapped : heap_.front().share, next_cap());
+    level = std::min(heap_.empty() ? kUncapped : link_at(heap_.front()).share, next_cap());
     if (!(level < kUncapped)) break;  // unreachable: every unfrozen flow has a link with a live share
     touched_.clear();
-    while (!heap_.empty() && heap_.front().share == level) {
-      const Level e = heap_.front();
-      std::pop_heap(heap_.begin(), heap_.end(), kLater);
-      heap_.pop_back();
-      if (stale(e)) continue;
-      for (const Member& m : link_at(e.link).members) freeze(m.flow, level);
+    // Every link at the level, its flows frozen; the shares move in settle().
+    while (!heap_.empty() && link_at(heap_.front()).share == level) {
+      const std::int32_t l = heap_.front();
+      heap_remove(l);
+      for (const Member& m : link_at(l).members) freeze(m.flow, level);
     }
     freeze_capped(level);
     settle(level, true);
   }
+  for (std::int32_t l : heap_) link_at(l).heap_at = -1;  // left only by the unreachable break
+  heap_.clear();
 }
 
 // R_l ← C_l, n_l ← its flows, every flow unfrozen; the capped flows by (cap, id).
@@ -358,11 +410,14 @@ void MaxMinSolver::settle(double level, bool push) {
     k.left -= level * k.frozen_now;
     k.unfrozen -= k.frozen_now;
     k.frozen_now = 0;
-    if (k.unfrozen == 0) continue;
+    if (k.unfrozen == 0) {
+      if (push && k.heap_at >= 0) heap_remove(l);
+      continue;
+    }
     const double share = std::max(k.left, 0.0) / k.unfrozen;  // rounding may leave R_l a hair below 0
     if (share != k.share) {
       k.share = share;
-      if (push) push_level(l);
+      if (push && k.heap_at >= 0) heap_update(l);
     }
   }
 }

@@ -28,7 +28,8 @@
 //           (k_l: how many of the flows frozen in this round cross l)
 //
 // Each round freezes at least one flow. The first round scans the shares; the
-// later ones take them from a binary heap, so a solve costs O((L + I) log L)
+// later ones take them from a 4-ary heap that moves a link when its share
+// changes (no stale entries), so a solve costs O((L + I) log L)
 // for L links and I flow–link incidences.
 //
 // Bit-for-bit determinism. A round lowers R_l by λ·k_l, the round's level
@@ -127,6 +128,7 @@ class MaxMinSolver {
     std::int32_t unfrozen = 0;    // n_l
     std::int32_t frozen_now = 0;  // k_l
     std::uint32_t seen = 0;       // epoch of the last gather that reached it
+    std::int32_t heap_at = -1;    // its place in heap_, or -1
     bool dirty = false;
   };
   struct Flow {
@@ -137,10 +139,6 @@ class MaxMinSolver {
     bool live = false;
     bool frozen = false;
     bool fresh = false;  // added since the last solve: no rate yet
-  };
-  struct Level {
-    double share;
-    std::int32_t link;
   };
 
   Link& link_at(std::int32_t l) { return links_[static_cast<std::size_t>(l)]; }
@@ -164,8 +162,16 @@ class MaxMinSolver {
   void freeze_capped(double level);
   void settle(double level, bool push);
   void freeze(std::int32_t flow, double level);
-  void push_level(std::int32_t link);
-  [[nodiscard]] bool stale(const Level& e) const;
+  // heap_: the region's links with unfrozen flows, a 4-ary min-heap on
+  // (share, link id) that knows where each link sits (Link::heap_at), so a
+  // settled link moves to its new share instead of leaving a stale entry.
+  [[nodiscard]] bool before(std::int32_t a, std::int32_t b) const;
+  void heap_place(std::size_t at, std::int32_t link);
+  void sift_up(std::size_t at);
+  void sift_down(std::size_t at);
+  void heap_build();
+  void heap_remove(std::int32_t link);
+  void heap_update(std::int32_t link);
 
   std::vector<Link> links_;
   std::vector<Flow> flows_;
@@ -182,7 +188,7 @@ class MaxMinSolver {
   std::vector<std::int32_t> component_flows_;
   std::vector<std::int32_t> capped_;   // capped flows of the components, by (cap, id)
   std::vector<std::int32_t> touched_;  // links with k_l > 0 in the current round
-  std::vector<Level> heap_;            // min-heap of fair shares, stale entries skipped
+  std::vector<std::int32_t> heap_;     // links by fair share (heap_build and the sifts)
   std::size_t next_cap_ = 0;           // capped_[next_cap_]: the lowest cap not yet passed
   std::size_t unfrozen_ = 0;
   std::uint32_t epoch_ = 0;
