@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <map>
 
 #include "models/collective/measured_collectives.hpp"
@@ -53,28 +52,24 @@ void check_family(const std::string& family, const std::vector<Row>& rows, std::
 std::string dtype(task::DType t) { return std::string(task::name_of(t)); }
 
 // The collective rows, each left out and priced by the rest of the table's
-// collective rows (models/collective/measured_collectives.hpp); the distance
-// is log2 of the size ratio to the nearest remaining row of its group.
+// collective rows (models/collective/measured_collectives.hpp), at the log2
+// distance of its size from the nearest remaining row that prices it.
 void check_collectives(const std::vector<CollectiveRow>& rows, LeaveOneOut& out) {
   int alone = 0;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     std::vector<CollectiveRow> rest = rows;
     rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i));
     const CollectiveRow& r = rows[i];
-    double distance = std::numeric_limits<double>::infinity();
-    for (const CollectiveRow& x : rest) {
-      if (x.op == r.op && x.ranks == r.ranks && x.fabric == r.fabric)
-        distance = std::min(distance, std::fabs(std::log2(static_cast<double>(x.bytes.count()) /
-                                                          static_cast<double>(r.bytes.count()))));
-    }
-    const auto t = MeasuredCollectives(rest).time(r.op, r.ranks, r.fabric, r.bytes);
-    if (!t || !std::isfinite(distance)) {
+    const MeasuredCollectives m(rest);
+    const auto t = m.time(r.op, r.ranks, r.fabric, r.bytes);
+    const auto distance = m.distance(r.op, r.ranks, r.fabric, r.bytes);
+    if (!t || !distance) {
       ++alone;
       continue;
     }
     out.rows.push_back({"collective " + std::string(task::name_of(r.op)),
                         fmt::format("ranks={} fabric={} bytes={}", r.ranks, r.fabric, r.bytes.count()),
-                        r.time.seconds(), t->seconds(), distance});
+                        r.time.seconds(), t->seconds(), *distance});
   }
   if (alone > 0) out.alone.emplace_back("collective", alone);
 }

@@ -199,8 +199,12 @@ void read_spmm_rows(config::Reader& r, bool published, std::vector<SpmmRow>& out
 }
 
 void read_collective_rows(config::Reader& r, bool published, std::vector<CollectiveRow>& out) {
-  static const std::vector<std::string> ops{"all_reduce", "all_gather", "reduce_scatter", "all_to_all", "broadcast",
-                                            "reduce"};
+  // Every collective but the sparse all-reduce, whose time depends on its density too.
+  static const std::vector<std::string> ops = [] {
+    std::vector<std::string> names = task::collective_op_names();
+    std::erase(names, std::string(task::name_of(task::CollectiveOp::kSparseAllReduce)));
+    return names;
+  }();
   r.list("collective", "collective times inside one node (nccl-tests)", false, [&](config::Reader& e, std::size_t) {
     CollectiveRow row;
     row.op = *task::collective_op(e.choice("op", ops, std::nullopt, "the collective"));

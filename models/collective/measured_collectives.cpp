@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace orrery::models {
 
@@ -48,16 +49,32 @@ double MeasuredCollectives::interpolate(const Group& g, double bytes) {
   return std::exp(std::log(lo->second) + f * std::log(hi->second / lo->second));
 }
 
+const MeasuredCollectives::Group* MeasuredCollectives::pricing(task::CollectiveOp op, int ranks,
+                                                               std::string_view fabric, bool& half) const {
+  half = false;
+  if (const Group* g = find(op, ranks, fabric)) return g;
+  if (op != task::CollectiveOp::kAllGather && op != task::CollectiveOp::kReduceScatter) return nullptr;
+  half = true;
+  return find(task::CollectiveOp::kAllReduce, ranks, fabric);
+}
+
 std::optional<Duration> MeasuredCollectives::time(task::CollectiveOp op, int ranks, std::string_view fabric,
                                                   Bytes bytes) const {
-  if (bytes.count() <= 0) return std::nullopt;
-  const auto seconds = [](double s) { return Duration::ns(static_cast<std::int64_t>(std::ceil(s * 1e9 - 1e-6))); };
-  if (const Group* g = find(op, ranks, fabric)) return seconds(interpolate(*g, static_cast<double>(bytes.count())));
-  if (op == task::CollectiveOp::kAllGather || op == task::CollectiveOp::kReduceScatter) {
-    if (const Group* g = find(task::CollectiveOp::kAllReduce, ranks, fabric))
-      return seconds(interpolate(*g, static_cast<double>(bytes.count())) / 2);
-  }
-  return std::nullopt;
+  bool half = false;
+  const Group* g = bytes.count() > 0 ? pricing(op, ranks, fabric, half) : nullptr;
+  if (!g) return std::nullopt;
+  const double s = interpolate(*g, static_cast<double>(bytes.count())) / (half ? 2 : 1);
+  return Duration::ns(static_cast<std::int64_t>(std::ceil(s * 1e9 - 1e-6)));
+}
+
+std::optional<double> MeasuredCollectives::distance(task::CollectiveOp op, int ranks, std::string_view fabric,
+                                                    Bytes bytes) const {
+  bool half = false;
+  const Group* g = bytes.count() > 0 ? pricing(op, ranks, fabric, half) : nullptr;
+  if (!g) return std::nullopt;
+  double d = std::numeric_limits<double>::infinity();
+  for (const auto& [b, s] : g->points) d = std::min(d, std::fabs(std::log2(b / static_cast<double>(bytes.count()))));
+  return d;
 }
 
 }  // namespace orrery::models

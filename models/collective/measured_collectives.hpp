@@ -36,6 +36,10 @@ class MeasuredCollectives {
   // nullopt when no rows cover the op (or the all_reduce for gathers and scatters).
   [[nodiscard]] std::optional<Duration> time(task::CollectiveOp op, int ranks, std::string_view fabric,
                                              Bytes bytes) const;
+  // The log2 distance from `bytes` to the nearest measured size of the rows
+  // time() prices it with; nullopt where time() has none.
+  [[nodiscard]] std::optional<double> distance(task::CollectiveOp op, int ranks, std::string_view fabric,
+                                               Bytes bytes) const;
 
  private:
   struct Group {
@@ -45,6 +49,9 @@ class MeasuredCollectives {
     std::vector<std::pair<double, double>> points;  // (bytes, seconds), ascending bytes, one per size
   };
   [[nodiscard]] const Group* find(task::CollectiveOp op, int ranks, std::string_view fabric) const;
+  // The group that prices `op`: its own, or for a gather or scatter without
+  // rows the all-reduce's (halved: `half`).
+  [[nodiscard]] const Group* pricing(task::CollectiveOp op, int ranks, std::string_view fabric, bool& half) const;
   [[nodiscard]] static double interpolate(const Group& g, double bytes);
 
   std::vector<Group> groups_;

@@ -55,6 +55,8 @@ class Cluster {
   [[nodiscard]] const topo::Topology& network() const { return *network_; }
   // The same graph, with what it was composed of (fabric, scale-out, rails).
   [[nodiscard]] const topo::ClusterGraph& graph() const { return *network_; }
+  // The node a device sits in.
+  [[nodiscard]] int node_of(DeviceId d) const { return d.value() / devices_per_node_; }
   // The network endpoint a device sends and receives through.
   [[nodiscard]] int endpoint_of(DeviceId d) const { return d.value(); }
   // The run's one route table (network services and collective tuner alike):

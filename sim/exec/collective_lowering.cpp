@@ -15,8 +15,7 @@ models::CollectiveCall collective_call(const task::CollectiveWork& c, const Clus
   call.root = c.root;
   call.density = c.density;
   call.dims = c.dims;
-  const int per_node = cluster.devices_per_node();
-  for (DeviceId d : c.group) call.node_of.push_back(d.value() / per_node);
+  for (DeviceId d : c.group) call.node_of.push_back(cluster.node_of(d));
   return call;
 }
 

@@ -264,7 +264,7 @@ void MaxMinSolver::fill_rounds(double level) {
     }
   }
   freeze_capped(level);
-  settle(level, false);
+  settle(level);
   if (unfrozen_ == 0) return;
 
   heap_build();
@@ -279,7 +279,7 @@ void MaxMinSolver::fill_rounds(double level) {
       for (const Member& m : link_at(l).members) freeze(m.flow, level);
     }
     freeze_capped(level);
-    settle(level, true);
+    settle(level);
   }
   for (std::int32_t l : heap_) link_at(l).heap_at = -1;  // left only by the unreachable break
   heap_.clear();
@@ -328,20 +328,20 @@ void MaxMinSolver::freeze_capped(double level) {
 
 // The end of a round: R_l ← R_l − λ·k_l, n_l ← n_l − k_l on the links it touched,
 // and their new shares (on the heap, when there is one).
-void MaxMinSolver::settle(double level, bool push) {
+void MaxMinSolver::settle(double level) {
   for (std::int32_t l : touched_) {
     Link& k = link_at(l);
     k.left -= level * k.frozen_now;
     k.unfrozen -= k.frozen_now;
     k.frozen_now = 0;
     if (k.unfrozen == 0) {
-      if (push && k.heap_at >= 0) heap_remove(l);
+      if (k.heap_at >= 0) heap_remove(l);
       continue;
     }
     const double share = std::max(k.left, 0.0) / k.unfrozen;  // rounding may leave R_l a hair below 0
     if (share != k.share) {
       k.share = share;
-      if (push && k.heap_at >= 0) heap_update(l);
+      if (k.heap_at >= 0) heap_update(l);  // not yet in it during the first round
     }
   }
 }

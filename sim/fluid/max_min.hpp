@@ -160,7 +160,7 @@ class MaxMinSolver {
   void fill_rounds(double level);
   [[nodiscard]] double next_cap();
   void freeze_capped(double level);
-  void settle(double level, bool push);
+  void settle(double level);
   void freeze(std::int32_t flow, double level);
   // heap_: the region's links with unfrozen flows, a 4-ary min-heap on
   // (share, link id) that knows where each link sits (Link::heap_at), so a

@@ -57,9 +57,8 @@ void MaxMinSolver::heap_build() {
       heap_.push_back(l);
     }
   }
-  for (std::size_t i = heap_.size() / 4 + 1; i-- > 0;) {
-    if (i < heap_.size()) sift_down(i);
-  }
+  if (heap_.size() < 2) return;
+  for (std::size_t i = (heap_.size() - 2) / 4 + 1; i-- > 0;) sift_down(i);  // every parent, last first
 }
 
 void MaxMinSolver::heap_remove(std::int32_t link) {

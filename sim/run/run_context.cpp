@@ -57,8 +57,8 @@ class RoutePricer final : public task::CollectivePricer {
   RoutePricer(exec::CollectivePlans& plans, const exec::Cluster& cluster, const models::CalibrationTable* table)
       : plans_(plans),
         measured_(table ? models::MeasuredCollectives(table->collective) : models::MeasuredCollectives()),
-        fabric_(cluster.graph().fabric().kind()),
-        per_node_(cluster.devices_per_node()) {}
+        cluster_(cluster),
+        fabric_(cluster.graph().fabric().kind()) {}
 
   task::CollectivePrice price(const task::CollectiveWork& c) const override {
     const exec::LoweredPlan& lowered = plans_.get(c);
@@ -68,18 +68,18 @@ class RoutePricer final : public task::CollectivePricer {
 
  private:
   [[nodiscard]] std::optional<Duration> measured(const task::CollectiveWork& c) const {
-    if (measured_.empty() || c.algorithm != "auto" || c.group.size() < 2 || c.density < 1.0) return std::nullopt;
-    const int node = c.group.front().value() / per_node_;
+    if (measured_.empty() || c.algorithm != "auto" || c.group.size() < 2) return std::nullopt;
+    const int node = cluster_.node_of(c.group.front());
     for (DeviceId d : c.group) {
-      if (d.value() / per_node_ != node) return std::nullopt;
+      if (cluster_.node_of(d) != node) return std::nullopt;
     }
     return measured_.time(c.op, static_cast<int>(c.group.size()), fabric_, c.bytes);
   }
 
   exec::CollectivePlans& plans_;
   models::MeasuredCollectives measured_;
+  const exec::Cluster& cluster_;
   std::string fabric_;
-  int per_node_;
 };
 
 }  // namespace

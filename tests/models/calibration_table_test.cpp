@@ -94,7 +94,7 @@ TEST(CalibrationTableInvalid, LocatedMessages) {
   // Collective rows (line 19).
   EXPECT_EQ(error_of(replace(kPublished, "op: all_reduce", "op: all_reduse")),
             "t.yaml:19:21: error: collective[0].op: unknown value 'all_reduse'; did you mean 'all_reduce'?; valid: "
-            "all_reduce, all_gather, reduce_scatter, all_to_all, broadcast, reduce");
+            "all_reduce, reduce_scatter, all_gather, all_to_all, broadcast, reduce");
   EXPECT_EQ(error_of(replace(kPublished, "ranks: 8", "ranks: 1")),
             "t.yaml:19:40: error: collective[0].ranks: must be from 2 to 1024");
   EXPECT_EQ(error_of(replace(kPublished, R"(bytes: "64 MiB")", R"(bytes: "0 B")")),
