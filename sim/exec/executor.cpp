@@ -261,6 +261,11 @@ void Executor::start(TaskId t) {
 
 void Executor::finish(TaskId t) {
   const auto i = static_cast<std::size_t>(t.value());
+  // The successors' counters are scattered over the graph: ask for their
+  // cache lines now, so that the misses overlap the work below.
+  if (i < fixed_) {
+    for (TaskId s : graph_.successors(t)) __builtin_prefetch(&waiting_[static_cast<std::size_t>(s.value())], 1);
+  }
   times_.end[i] = engine_.now();
   done_[i] = true;
   ++finished_;

@@ -94,6 +94,7 @@ void FlowNetwork::retime(std::int32_t id, Time now) {
   Flow& f = flows_[static_cast<std::size_t>(id)];
   const double rate = solver_.rate(id);
   if (rate == f.rate) return;  // same rate: same completion time, nothing to move
+  ++rate_changes_;
   const double sent = f.rate * static_cast<double>((now - f.since).count()) / 1e9;
   if (timeline_) {
     for (const std::int32_t l : routes_.links(routes_.route(f.route))) timeline_->add(l, f.since, now, sent);

@@ -55,6 +55,9 @@ class FlowNetwork final : public NetworkService {
 
   [[nodiscard]] std::uint64_t recomputations() const { return solver_.recomputations(); }
   [[nodiscard]] std::size_t active_flows() const { return solver_.live_flows(); }
+  // How many times a flow in flight got a new rate (and so a new completion
+  // time): what any exact max-min network must do, whatever its solver.
+  [[nodiscard]] std::uint64_t rate_changes() const { return rate_changes_; }
   // The current rate of the transfers in flight, in bytes/s, by start order (for tests).
   [[nodiscard]] std::vector<double> rates() const;
 
@@ -83,6 +86,7 @@ class FlowNetwork final : public NetworkService {
   std::vector<Time> busy_since_;       // when each link's current busy period began
   topo::RouteTable& routes_;  // the cluster's
   std::uint64_t next_sequence_ = 0;
+  std::uint64_t rate_changes_ = 0;
   sim::EventHandle event_;
   Time event_time_;
   bool event_pending_ = false;

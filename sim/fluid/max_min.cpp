@@ -92,15 +92,21 @@ void MaxMinSolver::solve_all() {
 void MaxMinSolver::solve() {
   if (dirty_.empty()) return;
   ++recomputations_;
+  if (!whole_ && solve_alone()) return;
   const double floor = whole_ ? 0.0 : change_floor();
   bool region = floor > 0;
+  bool gathered = false;
   if (region) {
     seeds_.assign(dirty_.begin(), dirty_.end());
     gather_region(floor);
     // Replaying a link sorts its members below the floor: when the floor
     // leaves out few flows, filling the whole components costs less. Either
-    // way the rates are the same, bit for bit.
-    if (below_floor_ * 4 < component_flows_.size()) {
+    // way the rates are the same, bit for bit. When it left out none, the
+    // region is the whole components already (small ones, typically).
+    if (below_floor_ == 0) {
+      region = false;
+      gathered = true;
+    } else if (below_floor_ * 4 < component_flows_.size()) {
       region = false;
       for (std::int32_t l : seeds_) mark_dirty(l);
     }
@@ -109,13 +115,48 @@ void MaxMinSolver::solve() {
     replay_below(floor);
     fill_rounds(kUncapped);
   } else {
-    gather_region(0.0);  // every flow: the whole components
+    if (!gathered) gather_region(0.0);  // every flow: the whole components
     fill();
   }
   for (std::int32_t f : added_) flow_at(f).fresh = false;
   added_.clear();
   removed_floor_ = kUncapped;
   whole_ = false;
+}
+
+// The common case of sparse traffic: every changed link now carries no flow
+// or only one new flow, and every new flow is alone on each of its links.
+// Each new flow is then a component of its own, whose one round freezes it at
+// the least of its links' capacities and its cap, and a removed flow leaves
+// nothing behind to solve. Returns false, changing nothing, otherwise.
+bool MaxMinSolver::solve_alone() {
+  for (std::int32_t l : dirty_) {
+    const Link& k = link_at(l);
+    if (k.members.size() > 1 || (k.members.size() == 1 && !flow_at(k.members.front().flow).fresh)) return false;
+  }
+  for (std::int32_t id : added_) {
+    const Flow& f = flow_at(id);
+    if (!f.live) continue;
+    for (const Incidence& inc : f.links) {
+      if (link_at(inc.link).members.size() != 1) return false;  // crosses a link twice
+    }
+  }
+  component_flows_.clear();
+  for (std::int32_t id : added_) {
+    Flow& f = flow_at(id);
+    if (!f.fresh) continue;  // removed before this solve, or listed twice (its slot reused)
+    f.fresh = false;
+    double rate = f.cap;
+    for (const Incidence& inc : f.links) rate = std::min(rate, link_at(inc.link).capacity);
+    f.rate = rate;
+    f.frozen = true;  // as every flow is after a fill: a later region's rounds pass over it
+    component_flows_.push_back(id);
+  }
+  for (std::int32_t l : dirty_) link_at(l).dirty = false;
+  dirty_.clear();
+  added_.clear();
+  removed_floor_ = kUncapped;
+  return true;
 }
 
 // The least level at which the changes since the last solve can alter a round.

@@ -42,7 +42,11 @@
 // only mark the flow's links dirty; solve() gathers the components that hold a
 // dirty link (breadth-first: link → its flows → their links) and fills those
 // alone, so a flow that starts or ends costs the size of its component, not of
-// the network. A component's rounds change only its own links, at its own
+// the network. The commonest change of sparse traffic costs less still: when
+// every changed link is left empty or holding one new flow that is alone on
+// all its links, each new flow is a component of one whose single round
+// freezes it at its narrowest link (or its cap), and nothing is gathered.
+// A component's rounds change only its own links, at its own
 // levels (a round whose level belongs to another component freezes nothing in
 // it), so a component gets the same rates, bit for bit, whether it is solved
 // alone, beside others, or in a from-scratch solve of everything (solve_all).
@@ -150,6 +154,7 @@ class MaxMinSolver {
   void fill();
   void reset();
   void unfreeze_region();
+  [[nodiscard]] bool solve_alone();
   // The region solve (see the header): the floor of the changes since the
   // last solve, the region above it, its links' R_l replayed below it.
   [[nodiscard]] double change_floor();

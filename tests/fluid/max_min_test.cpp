@@ -190,6 +190,29 @@ TEST(MaxMin, OnlyTheChangedComponentIsRecomputed) {
   EXPECT_EQ(s.rate(g0), 2.0);
 }
 
+// A flow alone on every link it crosses is a component of one: its rate is
+// its narrowest link or its cap (progressive filling's single round), and
+// solve() touches nothing else. Removing it leaves nothing to re-solve.
+TEST(MaxMin, AFlowAloneOnItsLinksTakesItsNarrowestLinkOrCap) {
+  MaxMinSolver s;
+  for (double c : {46.0, 100.0, 30.0, 80.0}) s.add_link(c);
+  const std::int32_t a = s.add_flow(std::vector<std::int32_t>{0, 1});
+  const std::int32_t b = s.add_flow(std::vector<std::int32_t>{2}, 20.0);
+  s.solve();
+  EXPECT_EQ(s.rate(a), 46.0);  // min(46, 100)
+  EXPECT_EQ(s.rate(b), 20.0);  // its cap, below the link's 30
+  EXPECT_EQ(s.solved_flows().size(), 2u);
+  s.remove_flow(a);
+  s.solve();
+  EXPECT_TRUE(s.solved_flows().empty());
+  EXPECT_EQ(s.rate(b), 20.0);
+  // A flow joining b's link shares it: 30 / 2 = 15 each, under b's cap of 20.
+  const std::int32_t c = s.add_flow(std::vector<std::int32_t>{2, 3});
+  s.solve();
+  EXPECT_EQ(s.rate(c), 15.0);
+  EXPECT_EQ(s.rate(b), 15.0);
+}
+
 TEST(MaxMin, ARemovalReSolvesOnlyFlowsAtOrAboveItsRate) {
   // One component: ten flows a_i on L0 (capacity 10, so 1 each) that also
   // cross S (capacity 1000), and five flows b_j on S and their own B_j
