@@ -88,18 +88,18 @@ CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const 
         return LogGrid::Point{real(g.m), real(g.n), real(g.k), real(g.batch)};
       },
       rates);
+  // Fused attention against its compute time alone (memory factor 0; the header says why).
   attention_ = build(
       attention_rows(table.attention, KernelPass::kForward), 2, attention_key,
       [](const task::Attention& a) {
         return LogGrid::Point{real(a.seq), real(a.head_dim), 0, 0};
       },
-      rates);
-  // The backward's roofline: 2.5 times the forward's FLOPs (five matrix products
-  // to two), twice its bytes (dQ, dK, dV and dO beside Q, K, V, O).
+      rates, 1, 0);
+  // The backward's FLOPs: 2.5 times the forward's (five matrix products to two).
   attention_backward_ = build(
       attention_rows(table.attention, KernelPass::kBackward), 2, attention_key,
       [](const task::Attention& a) { return LogGrid::Point{real(a.seq), real(a.head_dim), 0, 0}; }, rates,
-      kAttentionBackwardFlops, kAttentionBackwardBytes);
+      kAttentionBackwardFlops, 0);
   decode_attention_ = build(
       table.decode_attention, 2, decode_key,
       [](const task::CachedAttention& a) { return LogGrid::Point{real(a.batch), real(a.context), 0, 0}; }, rates);
@@ -152,11 +152,15 @@ std::optional<Fit> CalibratedEfficiency::gemm(const task::Gemm& g) const {
 }
 
 std::optional<Fit> CalibratedEfficiency::attention(const task::Attention& a) const {
-  return lookup(attention_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0});
+  auto fit = lookup(attention_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0});
+  if (fit) fit->compute_reference = true;
+  return fit;
 }
 
 std::optional<Fit> CalibratedEfficiency::attention_backward(const task::Attention& a) const {
-  return lookup(attention_backward_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0});
+  auto fit = lookup(attention_backward_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0});
+  if (fit) fit->compute_reference = true;
+  return fit;
 }
 
 std::optional<Fit> CalibratedEfficiency::decode_attention(const task::CachedAttention& a) const {

@@ -12,8 +12,16 @@
 //   memory     (bytes moved) for one kernel: copy if measured, else read, else write
 //   layer      (tokens, width) per kernel, pass, dtype; efficiency against the
 //              bandwidth for the kernel's minimal bytes (layer_bytes())
-//   attention  backward: per dtype, causal, against the backward's roofline —
-//              kAttentionBackwardFlops × the forward's FLOPs, kAttentionBackwardBytes × its bytes
+//   attention  backward: per dtype, causal, against the backward's compute time —
+//              kAttentionBackwardFlops × the forward's FLOPs at peak
+// Fused attention (both passes) is calibrated against its FLOPs alone, not the
+// roofline: its time follows its FLOPs. Our H200 rows of grouped-query
+// attention (kv_heads 8 of 32) move a quarter of the K and V bytes of
+// multi-head attention at the same shape, yet take the same time to within
+// the noise (GQA / MHA time, seq 512–16k: cuDNN 0.91–1.13 forward and
+// 0.94–1.21 backward, FlashAttention-2 0.94–1.15 and 1.00–1.19); at seq 512 the roofline's bytes term
+// exceeds its FLOPs term, so against the roofline the two rows gave
+// efficiencies 1.6× apart at one grid point.
 // Attention groups take cuDNN's rows (`backend: cudnn`) when the table has any
 // for the pass, else all rows of the pass.
 //
@@ -50,6 +58,9 @@ using task::kAttentionBackwardFlops;
 struct Fit {
   double efficiency = 0;
   double distance = 0;
+  // The efficiency divides the operation's compute time (FLOPs at peak), not
+  // its roofline max(compute, memory): fused attention (see the header).
+  bool compute_reference = false;
 };
 
 class CalibratedEfficiency {
@@ -59,7 +70,7 @@ class CalibratedEfficiency {
 
   [[nodiscard]] std::optional<Fit> gemm(const task::Gemm& g) const;
   [[nodiscard]] std::optional<Fit> attention(const task::Attention& a) const;
-  // Against the backward's roofline (kAttentionBackward*): time = that roofline ÷ efficiency.
+  // Against the backward's FLOPs at peak (kAttentionBackwardFlops): time = that compute time ÷ efficiency.
   [[nodiscard]] std::optional<Fit> attention_backward(const task::Attention& a) const;
   // Decode attention (one query per sequence) of the same dtype and heads, over (batch, context).
   [[nodiscard]] std::optional<Fit> decode_attention(const task::CachedAttention& a) const;

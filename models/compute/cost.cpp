@@ -109,8 +109,9 @@ Cost CostModel::cost(const task::Operation& op) const {
   c.bytes = Bytes(static_cast<std::int64_t>(std::llround(rf.bytes)));
   double seconds = 0;
   if (const auto e = calibrated(op)) {
-    seconds = std::max(rf.compute_time, rf.memory_time) / e->efficiency;
-    c.bound = rf.compute_time >= rf.memory_time ? Bound::kCompute : Bound::kMemory;
+    const bool compute = e->compute_reference || rf.compute_time >= rf.memory_time;
+    seconds = (e->compute_reference ? rf.compute_time : std::max(rf.compute_time, rf.memory_time)) / e->efficiency;
+    c.bound = compute ? Bound::kCompute : Bound::kMemory;
     c.efficiency = e->efficiency;
     c.calibrated = true;
     c.distance = e->distance;

@@ -32,10 +32,12 @@ LogGrid::LogGrid(std::size_t dims, std::span<const Point> coords, std::span<cons
   }
   for (std::size_t d = 0; d < dims; ++d)
     if (axes_[d].size() > 1) active_[active_count_++] = d;
-  // Measured nodes first (the last repeat wins), then the nearest fill.
+  // Measured nodes first (a repeated point: the mean of its values, in the
+  // order given), then the nearest fill.
   const double unset = std::numeric_limits<double>::quiet_NaN();
   values_.assign(nodes, unset);
   std::vector<bool> measured(nodes, false);
+  std::vector<int> repeats(nodes, 0);
   for (std::size_t i = 0; i < logs.size(); ++i) {
     std::size_t flat = 0;
     for (std::size_t d = 0; d < dims; ++d) {
@@ -43,8 +45,12 @@ LogGrid::LogGrid(std::size_t dims, std::span<const Point> coords, std::span<cons
       flat +=
           static_cast<std::size_t>(std::lower_bound(a.begin(), a.end(), logs[i][d]) - a.begin()) * stride_[d];
     }
-    values_[flat] = values[i];
+    values_[flat] = measured[flat] ? values_[flat] + values[i] : values[i];
     measured[flat] = true;
+    ++repeats[flat];
+  }
+  for (std::size_t flat = 0; flat < nodes; ++flat) {
+    if (repeats[flat] > 1) values_[flat] /= repeats[flat];
   }
   // An unmeasured node: along each axis where measured nodes (the other
   // coordinates equal) lie on both sides, the line between the nearest two,

@@ -35,7 +35,7 @@ class LogGrid {
   using Point = std::array<double, kMaxDims>;  // coordinates beyond `dims` are ignored
 
   LogGrid() = default;
-  // `coords[i]` (positive) was measured as `values[i]`; a repeated point keeps its last value.
+  // `coords[i]` (positive) was measured as `values[i]`; a repeated point takes the mean of its values.
   LogGrid(std::size_t dims, std::span<const Point> coords, std::span<const double> values);
 
   [[nodiscard]] bool empty() const { return values_.empty(); }

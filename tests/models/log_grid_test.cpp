@@ -135,6 +135,16 @@ TEST(LogGrid, AnUnmeasuredNodeWeighsItsBracketsByTheirWidth) {
   EXPECT_DOUBLE_EQ(grid.at({4, 4, 0, 0}), 0.6);
 }
 
+// Two measurements of one shape (two rows the grid's coordinates do not tell
+// apart, e.g. attention of two head groupings): the node is their mean.
+TEST(LogGrid, ARepeatedPointTakesTheMeanOfItsValues) {
+  const std::vector<LogGrid::Point> points{{256, 0, 0, 0}, {1024, 0, 0, 0}, {1024, 0, 0, 0}, {1024, 0, 0, 0}};
+  const std::vector<double> values{0.2, 0.5, 0.6, 0.7};
+  const LogGrid grid(1, points, values);
+  EXPECT_DOUBLE_EQ(grid.at({1024, 0, 0, 0}), (0.5 + 0.6 + 0.7) / 3);
+  EXPECT_DOUBLE_EQ(grid.at({512, 0, 0, 0}), (0.2 + 0.6) / 2);  // halfway in log2 to the mean
+}
+
 TEST(LogGrid, RejectsBadInput) {
   const std::vector<LogGrid::Point> pts{{0, 1, 0, 0}};
   const std::vector<double> vals{0.5};
