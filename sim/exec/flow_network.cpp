@@ -39,6 +39,12 @@ void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine:
     return;
   }
   const std::span<const std::int32_t> links = routes_.links(r);
+  // A flow onto idle links, with nothing else changed at this instant, is
+  // solved now (its narrowest link) and waits only for its completion. A
+  // flow that joins it later at the same instant re-solves both, at no cost
+  // in bytes: the first rate lasted no time.
+  const bool alone = !solver_.changed() &&
+                     std::all_of(links.begin(), links.end(), [&](std::int32_t l) { return sending_[static_cast<std::size_t>(l)] == 0; });
   const std::int32_t id = solver_.add_flow(links);
   if (static_cast<std::size_t>(id) >= flows_.size()) flows_.resize(static_cast<std::size_t>(id) + 1);
   const Time now = engine_.now();
@@ -54,7 +60,18 @@ void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine:
     usage_[i].bytes += bytes;
     if (sending_[i]++ == 0) busy_since_[i] = now;
   }
-  wake_at(now);
+  if (alone) {
+    solver_.solve();
+    for (std::int32_t solved : solver_.solved_flows()) retime(solved, now);
+    wake_by(Time::from_ns(completions_.top_time()));
+  } else {
+    wake_at(now);
+  }
+}
+
+void FlowNetwork::wake_by(Time t) {
+  if (event_pending_ && event_time_ <= t) return;  // update() wakes again for what is left
+  wake_at(t);
 }
 
 void FlowNetwork::wake_at(Time t) {

@@ -25,7 +25,12 @@
 // the engine: the next update — the earliest completion, or "now" when
 // transfers were started since the last update (so the transfers that the
 // events of one ns start are mostly added in one solve: all those started
-// before the update runs). When the earliest completion changes, the event is
+// before the update runs). A transfer onto idle links, when nothing else has
+// changed since the last solve, is solved at once instead (its rate is its
+// narrowest link's) and needs no update until its completion: most pipeline
+// sends of a large training run. A transfer that joins it in the same ns
+// re-solves both; the first rate lasted no time, so nothing changes but the
+// count of solves. When the earliest completion changes, the event is
 // cancelled and scheduled again.
 //
 // Link usage: bytes, added when a transfer starts; busy time, the time with
@@ -75,6 +80,7 @@ class FlowNetwork final : public NetworkService {
   void finish(std::int32_t flow, Time now);
   void retime(std::int32_t flow, Time now);
   void wake_at(Time t);
+  void wake_by(Time t);  // wake_at(t) unless an update is due by t already
 
   sim::Engine& engine_;
   const Cluster& cluster_;

@@ -104,6 +104,8 @@ class MaxMinSolver {
   void solve_all();
 
   [[nodiscard]] double rate(std::int32_t flow) const { return flow_at(flow).rate; }
+  // Whether flows were added or removed since the last solve().
+  [[nodiscard]] bool changed() const { return !dirty_.empty(); }
   // The live flows whose rates the last solve() computed (its regions' flows;
   // every other live flow kept its rate).
   [[nodiscard]] std::span<const std::int32_t> solved_flows() const { return component_flows_; }
