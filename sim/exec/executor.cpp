@@ -59,13 +59,13 @@ task::TaskTimes Executor::run() {
   times_.start.assign(n, Time::zero());
   times_.end.assign(n, Time::zero());
   done_.assign(n, false);
-  waiting_.resize(n);
+  waiting_.clear();
   for (const auto& e : graph_.initial_memory()) apply(e);
   hot_.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     check_task(i);
-    waiting_[i] = graph_.predecessor_count(TaskId(static_cast<std::int32_t>(i)));
     hot_[i] = hot_of(graph_.tasks()[i]);
+    hot_[i].waiting = graph_.predecessor_count(TaskId(static_cast<std::int32_t>(i)));
   }
   if (event_budget_ > 0) check_events();
   if (mirror_ && !network_.contention_free()) {
@@ -75,7 +75,7 @@ task::TaskTimes Executor::run() {
   // sources begin.
   engine_.schedule_at(engine_.now(), [this, n] {
     for (std::size_t i = 0; i < n; ++i) {
-      if (waiting_[i] == 0) ready(TaskId(static_cast<std::int32_t>(i)));
+      if (hot_[i].waiting == 0) ready(TaskId(static_cast<std::int32_t>(i)));
     }
     begin_sources();
   });
@@ -91,7 +91,7 @@ task::TaskTimes Executor::run() {
   const std::size_t total = n + submitted_.size();
   if (finished_ != total) {
     for (std::size_t i = 0; i < total; ++i) {
-      if (waiting_[i] > 0) {
+      if (waiting_of(i) > 0) {
         const Task& t = task_at(TaskId(static_cast<std::int32_t>(i)));
         throw InfeasibleError(fmt::format(
             "{} of {} tasks can never start (a dependency cycle), e.g. '{}' (micro-batch {}, stage {})", total - finished_,
@@ -162,9 +162,9 @@ TaskId Executor::submit(task::Work work, task::TaskKind kind, std::string_view n
   for (TaskId p : after) {
     if (done_[static_cast<std::size_t>(p.value())]) continue;
     later_successors_[p.value()].push_back(id);
-    ++waiting_[i];
+    ++waiting_of(i);
   }
-  if (waiting_[i] == 0) ready(id);
+  if (waiting_of(i) == 0) ready(id);
   return id;
 }
 
@@ -187,7 +187,7 @@ void Executor::release_later(TaskId t) {
   const std::vector<TaskId> waiting = std::move(it->second);
   later_successors_.erase(it);
   for (TaskId s : waiting) {
-    if (--waiting_[static_cast<std::size_t>(s.value())] == 0) ready(s);
+    if (--waiting_of(static_cast<std::size_t>(s.value())) == 0) ready(s);
   }
 }
 
@@ -264,7 +264,7 @@ void Executor::finish(TaskId t) {
   // The successors' counters are scattered over the graph: ask for their
   // cache lines now, so that the misses overlap the work below.
   if (i < fixed_) {
-    for (TaskId s : graph_.successors(t)) __builtin_prefetch(&waiting_[static_cast<std::size_t>(s.value())], 1);
+    for (TaskId s : graph_.successors(t)) __builtin_prefetch(&hot_[static_cast<std::size_t>(s.value())], 1);
   }
   times_.end[i] = engine_.now();
   done_[i] = true;
@@ -289,7 +289,7 @@ void Executor::finish(TaskId t) {
   }
   if (i < fixed_) {
     for (TaskId s : graph_.successors(t)) {
-      if (--waiting_[static_cast<std::size_t>(s.value())] == 0) ready(s);
+      if (--hot_[static_cast<std::size_t>(s.value())].waiting == 0) ready(s);
     }
   }
   if (!later_successors_.empty()) release_later(t);

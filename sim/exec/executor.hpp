@@ -214,13 +214,15 @@ class Executor final : public TaskSink {
     std::int64_t amount = 0;     // compute: head + duration + tail, delay: duration (ns); transfer: bytes
     std::int32_t device = -1;    // compute, delay: the device; transfer: the sender
     std::int32_t peer = -1;      // transfer: the receiver
+    std::int32_t waiting = 0;    // unfinished predecessors: beside what ready() reads next (one cache line)
     HotWork work = kHotCompute;
     bool not_before = false;     // the Task has a not_before time
   };
   [[nodiscard]] static HotTask hot_of(const task::Task& task);
   std::vector<HotTask> hot_;  // per fixed-graph task
 
-  std::vector<int> waiting_;  // unfinished predecessors per task
+  std::vector<int> waiting_;  // unfinished predecessors per submitted task (task fixed_ + k at k)
+  int& waiting_of(std::size_t i) { return i < fixed_ ? hot_[i].waiting : waiting_[i - fixed_]; }
   std::vector<bool> device_busy_;
   std::vector<std::deque<TaskId>> device_queue_;
   std::vector<DeviceMemory> memory_;
