@@ -263,9 +263,8 @@ void Executor::finish(TaskId t) {
   const auto i = static_cast<std::size_t>(t.value());
   // The successors' counters are scattered over the graph: ask for their
   // cache lines now, so that the misses overlap the work below.
-  if (i < fixed_) {
-    for (TaskId s : graph_.successors(t)) __builtin_prefetch(&hot_[static_cast<std::size_t>(s.value())], 1);
-  }
+  const std::span<const TaskId> successors = i < fixed_ ? graph_.successors(t) : std::span<const TaskId>{};
+  for (TaskId s : successors) __builtin_prefetch(&hot_[static_cast<std::size_t>(s.value())], 1);
   times_.end[i] = engine_.now();
   done_[i] = true;
   ++finished_;
@@ -287,10 +286,8 @@ void Executor::finish(TaskId t) {
       start(next);
     }
   }
-  if (i < fixed_) {
-    for (TaskId s : graph_.successors(t)) {
-      if (--hot_[static_cast<std::size_t>(s.value())].waiting == 0) ready(s);
-    }
+  for (TaskId s : successors) {
+    if (--hot_[static_cast<std::size_t>(s.value())].waiting == 0) ready(s);
   }
   if (!later_successors_.empty()) release_later(t);
   if (i >= fixed_) {

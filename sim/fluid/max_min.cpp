@@ -112,7 +112,7 @@ void MaxMinSolver::solve() {
     }
   }
   if (region) {
-    replay_below(floor);
+    replay_below();
     fill_rounds(kUncapped);
   } else {
     if (!gathered) gather_region(0.0);  // every flow: the whole components
@@ -205,7 +205,11 @@ double MaxMinSolver::saturation_with_new(std::int32_t link) {
 
 // Breadth-first from the changed links over link → flows → links, through the
 // flows that may move: new ones and those whose last rate is at the floor or
-// above (with floor 0, the union of the components that changed).
+// above (with floor 0, the union of the components that changed). Above 0 it
+// also replays each region link below the floor as it scans the link's
+// members: its capacity less, rate by rate in increasing order, rate × the
+// members frozen there (the rounds' own subtractions), and its members left
+// unfrozen (R_l and n_l at the floor; replay_below() takes them from there).
 void MaxMinSolver::gather_region(double floor) {
   if (++epoch_ == 0) {  // the epoch wrapped: clear the old marks once
     for (Link& k : links_) k.seen = 0;
@@ -220,44 +224,44 @@ void MaxMinSolver::gather_region(double floor) {
     visit(l);
   }
   dirty_.clear();
+  std::vector<double>& rates = rates_scratch_;
   for (std::size_t i = 0; i < component_links_.size(); ++i) {
-    for (const Member& m : link_at(component_links_[i]).members) {
+    Link& k = link_at(component_links_[i]);  // visit() appends ids only: the reference holds
+    rates.clear();
+    for (const Member& m : k.members) {
       Flow& f = flow_at(m.flow);
-      if (f.seen == epoch_) continue;
+      if (f.seen == epoch_) continue;  // in the region already (a below-floor flow is never marked)
       if (!f.fresh && f.rate < floor) {
-        ++below_floor_;  // a member below the floor of a region link (each link is scanned once)
+        rates.push_back(f.rate);  // a member below the floor of a region link (each link is scanned once)
         continue;
       }
       f.seen = epoch_;
       component_flows_.push_back(m.flow);
       for (const Incidence& inc : f.links) visit(inc.link);
     }
+    below_floor_ += rates.size();
+    if (floor > 0) {
+      std::sort(rates.begin(), rates.end());
+      k.left = k.capacity;
+      for (std::size_t a = 0; a < rates.size();) {
+        std::size_t b = a;
+        while (b < rates.size() && rates[b] == rates[a]) ++b;
+        k.left -= rates[a] * static_cast<double>(b - a);
+        a = b;
+      }
+      k.unfrozen = static_cast<std::int32_t>(k.members.size() - rates.size());
+    }
   }
 }
 
-// Each region link's R_l and n_l at the floor: its capacity less, rate by
-// rate in increasing order, rate × the members frozen there (the rounds'
-// own subtractions), and its members in the region.
-void MaxMinSolver::replay_below(double floor) {
+// Each region link's fair share at the floor, from the R_l and n_l that
+// gather_region() replayed; every region flow unfrozen.
+void MaxMinSolver::replay_below() {
   for (std::int32_t l : component_links_) {
     Link& k = link_at(l);
-    std::vector<double>& rates = rates_scratch_;
-    rates.clear();
-    for (const Member& m : k.members) {
-      const Flow& f = flow_at(m.flow);
-      if (!f.fresh && f.rate < floor) rates.push_back(f.rate);
-    }
-    std::sort(rates.begin(), rates.end());
-    k.left = k.capacity;
-    for (std::size_t i = 0; i < rates.size();) {
-      std::size_t j = i;
-      while (j < rates.size() && rates[j] == rates[i]) ++j;
-      k.left -= rates[i] * static_cast<double>(j - i);
-      i = j;
-    }
-    k.unfrozen = static_cast<std::int32_t>(k.members.size() - rates.size());
     k.frozen_now = 0;
-    if (k.unfrozen > 0) k.share = (rates.empty() ? k.left : std::max(k.left, 0.0)) / k.unfrozen;
+    const bool none_below = static_cast<std::size_t>(k.unfrozen) == k.members.size();
+    if (k.unfrozen > 0) k.share = (none_below ? k.left : std::max(k.left, 0.0)) / k.unfrozen;
   }
   unfreeze_region();
 }

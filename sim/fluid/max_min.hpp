@@ -163,7 +163,7 @@ class MaxMinSolver {
   [[nodiscard]] double saturation_with_new(std::int32_t link);
   static constexpr std::size_t kReplayMembers = 64;  // links with more members: the bound C_l / n_l
   void gather_region(double floor);
-  void replay_below(double floor);
+  void replay_below();
   void fill_rounds(double level);
   [[nodiscard]] double next_cap();
   void freeze_capped(double level);

@@ -95,16 +95,4 @@ void TaskGraph::build() const {
   built_ = true;
 }
 
-std::span<const TaskId> TaskGraph::successors(TaskId id) const {
-  if (!built_) build();
-  const auto i = static_cast<std::size_t>(id.value());
-  return {succ_.data() + succ_offset_[i], succ_.data() + succ_offset_[i + 1]};
-}
-
-std::span<const MemoryEffect> TaskGraph::memory_effects(TaskId id) const {
-  if (!built_) build();
-  const auto i = static_cast<std::size_t>(id.value());
-  return {effect_.data() + effect_offset_[i], effect_.data() + effect_offset_[i + 1]};
-}
-
 }  // namespace orrery::task

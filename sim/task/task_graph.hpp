@@ -189,8 +189,17 @@ class TaskGraph {
   [[nodiscard]] std::size_t size() const { return tasks_.size(); }
   [[nodiscard]] const Task& task(TaskId id) const { return tasks_[static_cast<std::size_t>(id.value())]; }
   [[nodiscard]] const std::vector<Task>& tasks() const { return tasks_; }
-  [[nodiscard]] std::span<const TaskId> successors(TaskId id) const;
-  [[nodiscard]] std::span<const MemoryEffect> memory_effects(TaskId id) const;
+  // Inline: the executor reads them once per finished task.
+  [[nodiscard]] std::span<const TaskId> successors(TaskId id) const {
+    if (!built_) build();
+    const auto i = static_cast<std::size_t>(id.value());
+    return {succ_.data() + succ_offset_[i], succ_.data() + succ_offset_[i + 1]};
+  }
+  [[nodiscard]] std::span<const MemoryEffect> memory_effects(TaskId id) const {
+    if (!built_) build();
+    const auto i = static_cast<std::size_t>(id.value());
+    return {effect_.data() + effect_offset_[i], effect_.data() + effect_offset_[i + 1]};
+  }
   [[nodiscard]] const std::vector<MemoryEffect>& initial_memory() const { return initial_; }
   [[nodiscard]] int predecessor_count(TaskId id) const { return preds_[static_cast<std::size_t>(id.value())]; }
   [[nodiscard]] const std::vector<std::string>& names() const { return names_; }
