@@ -314,19 +314,19 @@ void MaxMinSolver::fill_rounds(double level) {
 
   heap_build();
   while (unfrozen_ > 0) {
-    level = std::min(heap_.empty() ? kUncapped : link_at(heap_.front()).share, next_cap());
+    level = std::min(heap_.empty() ? kUncapped : heap_.front().share, next_cap());
     if (!(level < kUncapped)) break;  // unreachable: every unfrozen flow has a link with a live share
     touched_.clear();
     // Every link at the level, its flows frozen; the shares move in settle().
-    while (!heap_.empty() && link_at(heap_.front()).share == level) {
-      const std::int32_t l = heap_.front();
+    while (!heap_.empty() && heap_.front().share == level) {
+      const std::int32_t l = heap_.front().link;
       heap_remove(l);
       for (const Member& m : link_at(l).members) freeze(m.flow, level);
     }
     freeze_capped(level);
     settle(level);
   }
-  for (std::int32_t l : heap_) link_at(l).heap_at = -1;  // left only by the unreachable break
+  for (const HeapEntry& e : heap_) link_at(e.link).heap_at = -1;  // left only by the unreachable break
   heap_.clear();
 }
 

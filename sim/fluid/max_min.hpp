@@ -172,8 +172,16 @@ class MaxMinSolver {
   // heap_: the region's links with unfrozen flows, a 4-ary min-heap on
   // (share, link id) that knows where each link sits (Link::heap_at), so a
   // settled link moves to its new share instead of leaving a stale entry.
-  [[nodiscard]] bool before(std::int32_t a, std::int32_t b) const;
-  void heap_place(std::size_t at, std::int32_t link);
+  // Each entry carries its link's share, so that the sifts compare entries
+  // without visiting the links.
+  struct HeapEntry {
+    double share;
+    std::int32_t link;
+  };
+  [[nodiscard]] static bool before(const HeapEntry& a, const HeapEntry& b) {
+    return a.share < b.share || (a.share == b.share && a.link < b.link);
+  }
+  void heap_place(std::size_t at, const HeapEntry& e);
   void sift_up(std::size_t at);
   void sift_down(std::size_t at);
   void heap_build();
@@ -195,7 +203,7 @@ class MaxMinSolver {
   std::vector<std::int32_t> component_flows_;
   std::vector<std::int32_t> capped_;   // capped flows of the components, by (cap, id)
   std::vector<std::int32_t> touched_;  // links with k_l > 0 in the current round
-  std::vector<std::int32_t> heap_;     // links by fair share (heap_build and the sifts)
+  std::vector<HeapEntry> heap_;        // links by fair share (heap_build and the sifts)
   std::size_t next_cap_ = 0;           // capped_[next_cap_]: the lowest cap not yet passed
   std::size_t unfrozen_ = 0;
   std::uint32_t epoch_ = 0;

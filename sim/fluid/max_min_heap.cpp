@@ -7,31 +7,24 @@
 
 namespace orrery::fluid {
 
-// Smallest share first; equal shares by link id.
-bool MaxMinSolver::before(std::int32_t a, std::int32_t b) const {
-  const double sa = link_at(a).share;
-  const double sb = link_at(b).share;
-  return sa < sb || (sa == sb && a < b);
-}
-
-void MaxMinSolver::heap_place(std::size_t at, std::int32_t link) {
-  heap_[at] = link;
-  link_at(link).heap_at = static_cast<std::int32_t>(at);
+void MaxMinSolver::heap_place(std::size_t at, const HeapEntry& e) {
+  heap_[at] = e;
+  link_at(e.link).heap_at = static_cast<std::int32_t>(at);
 }
 
 void MaxMinSolver::sift_up(std::size_t at) {
-  const std::int32_t link = heap_[at];
+  const HeapEntry e = heap_[at];
   while (at > 0) {
     const std::size_t parent = (at - 1) / 4;
-    if (!before(link, heap_[parent])) break;
+    if (!before(e, heap_[parent])) break;
     heap_place(at, heap_[parent]);
     at = parent;
   }
-  heap_place(at, link);
+  heap_place(at, e);
 }
 
 void MaxMinSolver::sift_down(std::size_t at) {
-  const std::int32_t link = heap_[at];
+  const HeapEntry e = heap_[at];
   const std::size_t n = heap_.size();
   for (;;) {
     const std::size_t first = 4 * at + 1;
@@ -41,20 +34,21 @@ void MaxMinSolver::sift_down(std::size_t at) {
     for (std::size_t c = first + 1; c < last; ++c) {
       if (before(heap_[c], heap_[best])) best = c;
     }
-    if (!before(heap_[best], link)) break;
+    if (!before(heap_[best], e)) break;
     heap_place(at, heap_[best]);
     at = best;
   }
-  heap_place(at, link);
+  heap_place(at, e);
 }
 
 // The region's links with unfrozen flows, heapified.
 void MaxMinSolver::heap_build() {
   heap_.clear();
   for (std::int32_t l : component_links_) {
-    if (link_at(l).unfrozen > 0) {
-      link_at(l).heap_at = static_cast<std::int32_t>(heap_.size());
-      heap_.push_back(l);
+    Link& k = link_at(l);
+    if (k.unfrozen > 0) {
+      k.heap_at = static_cast<std::int32_t>(heap_.size());
+      heap_.push_back({k.share, l});
     }
   }
   if (heap_.size() < 2) return;
@@ -65,17 +59,18 @@ void MaxMinSolver::heap_remove(std::int32_t link) {
   Link& k = link_at(link);
   const auto at = static_cast<std::size_t>(k.heap_at);
   k.heap_at = -1;
-  const std::int32_t moved = heap_.back();
+  const HeapEntry moved = heap_.back();
   heap_.pop_back();
-  if (moved == link) return;
+  if (moved.link == link) return;
   heap_place(at, moved);
-  heap_update(moved);
+  heap_update(moved.link);
 }
 
-// After its share changed: up or down to its place.
+// After its share changed: the entry takes it, then moves up or down to its place.
 void MaxMinSolver::heap_update(std::int32_t link) {
   const auto at = static_cast<std::size_t>(link_at(link).heap_at);
-  if (at > 0 && before(link, heap_[(at - 1) / 4])) {
+  heap_[at].share = link_at(link).share;
+  if (at > 0 && before(heap_[at], heap_[(at - 1) / 4])) {
     sift_up(at);
   } else {
     sift_down(at);
