@@ -66,6 +66,12 @@ std::vector<std::pair<std::int64_t, LogGrid>> build_layer(const std::vector<Laye
   return out;
 }
 
+// A fit of a group calibrated against compute time (fused attention).
+std::optional<Fit> against_flops(std::optional<Fit> fit) {
+  if (fit) fit->compute_reference = true;
+  return fit;
+}
+
 }  // namespace
 
 // The attention rows of one pass the model prices with: cuDNN's fused kernel's
@@ -152,15 +158,11 @@ std::optional<Fit> CalibratedEfficiency::gemm(const task::Gemm& g) const {
 }
 
 std::optional<Fit> CalibratedEfficiency::attention(const task::Attention& a) const {
-  auto fit = lookup(attention_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0});
-  if (fit) fit->compute_reference = true;
-  return fit;
+  return against_flops(lookup(attention_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0}));
 }
 
 std::optional<Fit> CalibratedEfficiency::attention_backward(const task::Attention& a) const {
-  auto fit = lookup(attention_backward_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0});
-  if (fit) fit->compute_reference = true;
-  return fit;
+  return against_flops(lookup(attention_backward_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0}));
 }
 
 std::optional<Fit> CalibratedEfficiency::decode_attention(const task::CachedAttention& a) const {

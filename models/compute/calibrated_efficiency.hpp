@@ -19,9 +19,9 @@
 // attention (kv_heads 8 of 32) move a quarter of the K and V bytes of
 // multi-head attention at the same shape, yet take the same time to within
 // the noise (GQA / MHA time, seq 512–16k: cuDNN 0.91–1.13 forward and
-// 0.94–1.21 backward, FlashAttention-2 0.94–1.15 and 1.00–1.19); at seq 512 the roofline's bytes term
-// exceeds its FLOPs term, so against the roofline the two rows gave
-// efficiencies 1.6× apart at one grid point.
+// 0.94–1.21 backward, FlashAttention-2 0.94–1.15 and 1.00–1.19); at seq 512
+// the roofline's bytes term exceeds its FLOPs term, so against the roofline
+// the two rows gave efficiencies 1.6× apart at one grid point.
 // Attention groups take cuDNN's rows (`backend: cudnn`) when the table has any
 // for the pass, else all rows of the pass.
 //

@@ -36,8 +36,7 @@ LogGrid::LogGrid(std::size_t dims, std::span<const Point> coords, std::span<cons
   // order given), then the nearest fill.
   const double unset = std::numeric_limits<double>::quiet_NaN();
   values_.assign(nodes, unset);
-  std::vector<bool> measured(nodes, false);
-  std::vector<int> repeats(nodes, 0);
+  std::vector<int> repeats(nodes, 0);  // measurements of each node (0: unmeasured)
   for (std::size_t i = 0; i < logs.size(); ++i) {
     std::size_t flat = 0;
     for (std::size_t d = 0; d < dims; ++d) {
@@ -45,9 +44,7 @@ LogGrid::LogGrid(std::size_t dims, std::span<const Point> coords, std::span<cons
       flat +=
           static_cast<std::size_t>(std::lower_bound(a.begin(), a.end(), logs[i][d]) - a.begin()) * stride_[d];
     }
-    values_[flat] = measured[flat] ? values_[flat] + values[i] : values[i];
-    measured[flat] = true;
-    ++repeats[flat];
+    values_[flat] = repeats[flat]++ == 0 ? values[i] : values_[flat] + values[i];
   }
   for (std::size_t flat = 0; flat < nodes; ++flat) {
     if (repeats[flat] > 1) values_[flat] /= repeats[flat];
@@ -59,15 +56,15 @@ LogGrid::LogGrid(std::size_t dims, std::span<const Point> coords, std::span<cons
   // nearest measured points' mean. The fill reads measured nodes only, so it
   // writes the unmeasured ones in place.
   for (std::size_t flat = 0; flat < nodes; ++flat) {
-    if (measured[flat]) continue;
+    if (repeats[flat] > 0) continue;
     double sum = 0, weights = 0;
     for (std::size_t d = 0; d < dims; ++d) {
       const auto& a = axes_[d];
       const std::size_t at = (flat / stride_[d]) % a.size();
       const std::size_t base = flat - at * stride_[d];
       std::size_t lo = at, hi = at;
-      while (lo > 0 && !measured[base + (lo - 1) * stride_[d]]) --lo;
-      while (hi + 1 < a.size() && !measured[base + (hi + 1) * stride_[d]]) ++hi;
+      while (lo > 0 && repeats[base + (lo - 1) * stride_[d]] == 0) --lo;
+      while (hi + 1 < a.size() && repeats[base + (hi + 1) * stride_[d]] == 0) ++hi;
       if (lo == 0 || hi + 1 == a.size()) continue;
       --lo;
       ++hi;

@@ -9,7 +9,6 @@
 
 namespace orrery::fluid {
 
-
 std::int32_t MaxMinSolver::add_link(double capacity) {
   if (!(capacity > 0) || !std::isfinite(capacity)) {
     throw ValueError(fmt::format("a link's capacity must be positive and finite, got {}", capacity));
@@ -92,7 +91,19 @@ void MaxMinSolver::solve_all() {
 void MaxMinSolver::solve() {
   if (dirty_.empty()) return;
   ++recomputations_;
-  if (!whole_ && solve_alone()) return;
+  if (!whole_ && alone()) {
+    solve_alone();
+  } else {
+    solve_components();
+  }
+  for (std::int32_t f : added_) flow_at(f).fresh = false;
+  added_.clear();
+  removed_floor_ = kUncapped;
+  whole_ = false;
+}
+
+// The region solve, or the whole components (see the header).
+void MaxMinSolver::solve_components() {
   const double floor = whole_ ? 0.0 : change_floor();
   bool region = floor > 0;
   bool gathered = false;
@@ -112,35 +123,28 @@ void MaxMinSolver::solve() {
     }
   }
   if (region) {
-    replay_below();
+    region_shares();
     fill_rounds(kUncapped);
   } else {
     if (!gathered) gather_region(0.0);  // every flow: the whole components
     fill();
   }
-  for (std::int32_t f : added_) flow_at(f).fresh = false;
-  added_.clear();
-  removed_floor_ = kUncapped;
-  whole_ = false;
 }
 
 // The common case of sparse traffic: every changed link now carries no flow
-// or only one new flow, and every new flow is alone on each of its links.
-// Each new flow is then a component of its own, whose one round freezes it at
-// the least of its links' capacities and its cap, and a removed flow leaves
-// nothing behind to solve. Returns false, changing nothing, otherwise.
-bool MaxMinSolver::solve_alone() {
-  for (std::int32_t l : dirty_) {
+// or only its one new flow. A new flow's links are all changed ones, so each
+// new flow is then alone on every link it crosses (one crossing a link twice
+// makes that link's members two): a component of its own, whose one round
+// freezes it at the least of its links' capacities and its cap. A removed
+// flow leaves nothing behind to solve.
+bool MaxMinSolver::alone() const {
+  return std::all_of(dirty_.begin(), dirty_.end(), [this](std::int32_t l) {
     const Link& k = link_at(l);
-    if (k.members.size() > 1 || (k.members.size() == 1 && !flow_at(k.members.front().flow).fresh)) return false;
-  }
-  for (std::int32_t id : added_) {
-    const Flow& f = flow_at(id);
-    if (!f.live) continue;
-    for (const Incidence& inc : f.links) {
-      if (link_at(inc.link).members.size() != 1) return false;  // crosses a link twice
-    }
-  }
+    return k.members.empty() || (k.members.size() == 1 && flow_at(k.members.front().flow).fresh);
+  });
+}
+
+void MaxMinSolver::solve_alone() {
   component_flows_.clear();
   for (std::int32_t id : added_) {
     Flow& f = flow_at(id);
@@ -154,9 +158,6 @@ bool MaxMinSolver::solve_alone() {
   }
   for (std::int32_t l : dirty_) link_at(l).dirty = false;
   dirty_.clear();
-  added_.clear();
-  removed_floor_ = kUncapped;
-  return true;
 }
 
 // The least level at which the changes since the last solve can alter a round.
@@ -209,7 +210,7 @@ double MaxMinSolver::saturation_with_new(std::int32_t link) {
 // also replays each region link below the floor as it scans the link's
 // members: its capacity less, rate by rate in increasing order, rate × the
 // members frozen there (the rounds' own subtractions), and its members left
-// unfrozen (R_l and n_l at the floor; replay_below() takes them from there).
+// unfrozen (R_l and n_l at the floor; region_shares() takes them from there).
 void MaxMinSolver::gather_region(double floor) {
   if (++epoch_ == 0) {  // the epoch wrapped: clear the old marks once
     for (Link& k : links_) k.seen = 0;
@@ -256,7 +257,7 @@ void MaxMinSolver::gather_region(double floor) {
 
 // Each region link's fair share at the floor, from the R_l and n_l that
 // gather_region() replayed; every region flow unfrozen.
-void MaxMinSolver::replay_below() {
+void MaxMinSolver::region_shares() {
   for (std::int32_t l : component_links_) {
     Link& k = link_at(l);
     k.frozen_now = 0;
@@ -293,7 +294,7 @@ void MaxMinSolver::fill() {
   fill_rounds(kUncapped);
 }
 
-// The rounds from the state reset() or replay_below() left.
+// The rounds from the state reset() or region_shares() left.
 void MaxMinSolver::fill_rounds(double level) {
   for (std::int32_t l : component_links_) {
     const Link& k = link_at(l);

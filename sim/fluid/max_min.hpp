@@ -156,14 +156,16 @@ class MaxMinSolver {
   void fill();
   void reset();
   void unfreeze_region();
-  [[nodiscard]] bool solve_alone();
+  void solve_components();
+  [[nodiscard]] bool alone() const;
+  void solve_alone();
   // The region solve (see the header): the floor of the changes since the
   // last solve, the region above it, its links' R_l replayed below it.
   [[nodiscard]] double change_floor();
   [[nodiscard]] double saturation_with_new(std::int32_t link);
   static constexpr std::size_t kReplayMembers = 64;  // links with more members: the bound C_l / n_l
   void gather_region(double floor);
-  void replay_below();
+  void region_shares();
   void fill_rounds(double level);
   [[nodiscard]] double next_cap();
   void freeze_capped(double level);
