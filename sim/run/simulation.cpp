@@ -248,12 +248,12 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
     if (!rows && usage[i].bytes.count() == 0) continue;
     const LinkId id(static_cast<std::int32_t>(i));
     const auto& l = net.link(id);
-    const std::string name = net.link_name(id);
-    if (rows) {
-      rec.link(trace::LinkRow{id.value(), l.src.value(), l.dst.value(), rec.intern(name), usage[i].busy.count(),
-                              usage[i].bytes.count()});
-    }
+    std::string name = net.link_name(id);
     if (usage[i].bytes.count() > 0) by_class[link_class(name)] += usage[i].bytes.count();
+    if (rows) {  // a link's name is its own ("src->dst" of distinct vertices): no lookup
+      rec.link(trace::LinkRow{id.value(), l.src.value(), l.dst.value(), rec.add_name(std::move(name)),
+                              usage[i].busy.count(), usage[i].bytes.count()});
+    }
   }
   if (const exec::LinkTimeline* load = network->link_load()) {
     // /link_load: each link's bytes per bin, and its utilisation there (bytes

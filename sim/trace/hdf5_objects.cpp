@@ -6,7 +6,11 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace orrery::trace::h5 {
 
@@ -181,6 +185,79 @@ std::vector<unsigned char> shuffle_deflate(const std::vector<char>& chunk, std::
   return out;
 }
 
+// The threads that shuffle and deflate every table's chunks, in the order
+// given, for the whole process: all cores but the run's own, at least one.
+// (A thread per chunk, as std::async starts, would take the run's core by the
+// scheduler's fair share whenever a backlog of chunks waits: on a two-core
+// machine, 1/n of a core for the run with n chunks in flight.)
+class Deflaters {
+ public:
+  static Deflaters& instance() {
+    static Deflaters d;  // joined at exit, after every table has drained
+    return d;
+  }
+  std::future<std::vector<unsigned char>> submit(std::vector<char> chunk, std::size_t element) {
+    std::packaged_task<std::vector<unsigned char>()> job(
+        [chunk = std::move(chunk), element] { return shuffle_deflate(chunk, element); });
+    auto done = job.get_future();
+    {
+      const std::lock_guard lock(mutex_);
+      if (threads_.empty()) {
+        const unsigned cores = std::thread::hardware_concurrency();
+        const unsigned n = std::clamp(cores > 1 ? cores - 1 : 1U, 1U, 8U);
+        for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
+      }
+      jobs_.push_back(std::move(job));
+    }
+    ready_.notify_one();
+    return done;
+  }
+  // Runs the oldest waiting job on the calling thread; false when none waits.
+  // (The thread that owns the file helps while it waits for the last chunks.)
+  bool run_one() {
+    std::packaged_task<std::vector<unsigned char>()> job;
+    {
+      const std::lock_guard lock(mutex_);
+      if (jobs_.empty()) return false;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    job();
+    return true;
+  }
+  Deflaters(const Deflaters&) = delete;
+  Deflaters& operator=(const Deflaters&) = delete;
+  ~Deflaters() {
+    {
+      const std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    ready_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+
+ private:
+  Deflaters() = default;
+  void work() {
+    for (;;) {
+      std::packaged_task<std::vector<unsigned char>()> job;
+      {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+        if (stop_) return;  // at exit; a job left unrun tells its waiter broken_promise
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();  // an exception (zlib's) reaches the waiter
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::packaged_task<std::vector<unsigned char>()>> jobs_;
+  std::vector<std::thread> threads_;
+  bool stop_ = false;
+};
+
 }  // namespace
 
 void AppendTable::submit() {
@@ -189,9 +266,7 @@ void AppendTable::submit() {
   buffer_.resize(kChunkRows * packed_size_, 0);  // the last chunk, padded: rows past the extent are never read
   Pending p;
   p.first_row = rows_;
-  p.compressed = std::async(std::launch::async, [chunk = std::move(buffer_), e = packed_size_] {
-    return shuffle_deflate(chunk, e);
-  });
+  p.compressed = Deflaters::instance().submit(std::move(buffer_), packed_size_);
   pending_.push_back(std::move(p));
   rows_ += n;
   buffer_ = {};
@@ -202,12 +277,16 @@ void AppendTable::submit() {
 }
 
 void AppendTable::drain(bool all) {
-  // A fixed lag, not "whatever is ready": the file's bytes (where HDF5
-  // allocates each chunk) depend on the order of its calls, which must not
-  // depend on the workers' timing. Two chunks in flight keep both cores busy.
-  constexpr std::size_t kInFlight = 2;
+  // A fixed lag (kInFlight), not "whatever is ready": the file's bytes
+  // (where HDF5 allocates each chunk) depend on the order of its calls, which
+  // must not depend on the workers' timing.
   while (!pending_.empty() && (all || pending_.size() > kInFlight)) {
     Pending& p = pending_.front();
+    if (all) {  // nothing else to do: compress beside the workers
+      while (p.compressed.wait_for(std::chrono::seconds(0)) != std::future_status::ready &&
+             Deflaters::instance().run_one()) {
+      }
+    }
     const std::vector<unsigned char> bytes = p.compressed.get();
     const hsize_t offset[1] = {p.first_row};
     ok(H5Dwrite_chunk(ds_, H5P_DEFAULT, 0, offset, bytes.size(), bytes.data()), "table rows");

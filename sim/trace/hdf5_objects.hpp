@@ -50,13 +50,12 @@ void string_array_attribute(hid_t object, const char* name, const std::vector<st
 void run_identity(hid_t meta, const RunInfo& info);
 
 // A 1-D table of rows of `type` (a C++ struct's layout) that grows while the
-// run goes: chunked, shuffled and deflated; rows are buffered and appended a
-// chunk at a time, so memory stays at one chunk whatever the row count.
-// A growable table written in chunks of kChunkRows rows as the run goes.
-// Each full chunk is shuffled and deflated (the dataset's own filters, the
-// same bytes HDF5's pipeline makes) on a worker thread while the run goes
-// on, then written as it is (H5Dwrite_chunk) by the thread that owns the
-// file: HDF5 itself is only ever called from that thread.
+// run goes, written in chunks of kChunkRows rows: memory stays at a bounded
+// number of chunks whatever the row count. Each full chunk is shuffled and
+// deflated (the dataset's own filters, the same bytes HDF5's pipeline makes)
+// by the process's compression threads while the run goes on, then written
+// as it is (H5Dwrite_chunk) by the thread that owns the file: HDF5 itself is
+// only ever called from that thread.
 class AppendTable {
  public:
   AppendTable(hid_t parent, const char* name, Handle type, std::size_t row_size);
@@ -77,6 +76,12 @@ class AppendTable {
   [[nodiscard]] hid_t dataset() const { return ds_; }
 
   static constexpr std::size_t kChunkRows = 16384;
+  // Chunks handed to the compression threads and not yet written. The lag is
+  // long, so that a burst of rows (a training iteration's spans come at
+  // ~8 M/s on one core, one chunk per 2 ms) does not wait for compression,
+  // which runs at about that rate per core: at most this many chunks (~22 MB
+  // of /events rows) wait, and are compressed while the run goes on.
+  static constexpr std::size_t kInFlight = 32;
 
  private:
   struct Run {

@@ -19,17 +19,23 @@ SpanSink& null_sink() {
 }
 
 std::int32_t Recorder::intern(std::string_view name) {
+  for (; indexed_ < names_.size(); ++indexed_) {  // rows add_name() appended; the first of equal names wins
+    index_.emplace(names_[indexed_], static_cast<std::int32_t>(indexed_));
+  }
   if (const auto it = index_.find(name); it != index_.end()) return it->second;
   const auto id = static_cast<std::int32_t>(names_.size());
   names_.emplace_back(name);
   index_.emplace(names_.back(), id);
+  indexed_ = names_.size();
   return id;
 }
 
-void Recorder::reserve_names(std::size_t more) {
-  names_.reserve(names_.size() + more);
-  index_.reserve(index_.size() + more);
+std::int32_t Recorder::add_name(std::string name) {
+  names_.push_back(std::move(name));
+  return static_cast<std::int32_t>(names_.size() - 1);
 }
+
+void Recorder::reserve_names(std::size_t more) { names_.reserve(names_.size() + more); }
 
 void Recorder::select(const RecordSelection& s, int devices) {
   filter_ = SelectionFilter(s, devices);

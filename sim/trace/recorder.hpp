@@ -78,6 +78,11 @@ class Recorder final : public SpanSink {
   explicit Recorder(std::vector<std::string> kinds) : kinds_(std::move(kinds)) {}
 
   std::int32_t intern(std::string_view name) override;
+  // Appends `name` as a new row of the name table without looking it up: for
+  // a caller whose names are distinct from each other and from the spans'
+  // (the links' "src->dst"), where hashing each would cost more than the row.
+  // A later intern() still finds it (the index takes such rows in lazily).
+  std::int32_t add_name(std::string name);
   // Room for `more` names beyond those interned (a caller about to intern many).
   void reserve_names(std::size_t more);
   void span(const Span& s) override {
@@ -135,6 +140,7 @@ class Recorder final : public SpanSink {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, std::int32_t, NameHash, std::equal_to<>> index_;
+  std::size_t indexed_ = 0;  // names_[0, indexed_) are in index_; add_name() leaves the rest
   RecordSelection selection_;
   SelectionFilter filter_;
   std::vector<TimelineObserver*> observers_;

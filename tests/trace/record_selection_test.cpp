@@ -159,5 +159,20 @@ TEST(Recorder, PassesWhatItsSelectionKeepsToEveryObserver) {
             fmt::format("devices 2; window {} to end; spans, counters", to_string(Duration::ns(0))));
 }
 
+// Names appended unlooked-up (the links') take the next rows, and intern()
+// still finds them rather than adding a second row.
+TEST(Recorder, FindsNamesAddedWithoutLookup) {
+  Recorder rec({"k"});
+  EXPECT_EQ(rec.intern("F"), 0);
+  EXPECT_EQ(rec.add_name("a->b"), 1);
+  EXPECT_EQ(rec.add_name("b->a"), 2);
+  EXPECT_EQ(rec.intern("b->a"), 2);
+  EXPECT_EQ(rec.intern("F"), 0);
+  EXPECT_EQ(rec.intern("B"), 3);
+  EXPECT_EQ(rec.add_name("c->d"), 4);
+  EXPECT_EQ(rec.intern("c->d"), 4);
+  EXPECT_EQ(rec.names(), (std::vector<std::string>{"F", "a->b", "b->a", "B", "c->d"}));
+}
+
 }  // namespace
 }  // namespace orrery::trace
