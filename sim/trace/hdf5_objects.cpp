@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <sched.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -185,13 +186,25 @@ std::vector<unsigned char> shuffle_deflate(const std::vector<char>& chunk, std::
   return out;
 }
 
+// The cores this process may run on (its CPU affinity, which a container's
+// cpuset or taskset narrows; hardware_concurrency counts the whole machine).
+unsigned usable_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return static_cast<unsigned>(std::max(1, CPU_COUNT(&set)));
+  return std::max(1U, std::thread::hardware_concurrency());
+}
+
 // The threads that shuffle and deflate every table's chunks, in the order
-// given, for the whole process: all cores but the run's own, at least one.
-// (A thread per chunk, as std::async starts, would take the run's core by the
-// scheduler's fair share whenever a backlog of chunks waits: on a two-core
-// machine, 1/n of a core for the run with n chunks in flight.)
+// given, for the whole process: the usable cores but the run's own, at least
+// one and at most kMaxThreads (one core deflates about as fast as a run
+// reports spans; more would only take time from the run where a CPU quota,
+// which affinity does not show, shares few cores). A thread per chunk, as
+// std::async starts, would take the run's core by the scheduler's fair share
+// whenever a backlog of chunks waits: 1/n of a core with n chunks in flight.
 class Deflaters {
  public:
+  static constexpr unsigned kMaxThreads = 2;
   static Deflaters& instance() {
     static Deflaters d;  // joined at exit, after every table has drained
     return d;
@@ -203,8 +216,7 @@ class Deflaters {
     {
       const std::lock_guard lock(mutex_);
       if (threads_.empty()) {
-        const unsigned cores = std::thread::hardware_concurrency();
-        const unsigned n = std::clamp(cores > 1 ? cores - 1 : 1U, 1U, 8U);
+        const unsigned n = std::clamp(usable_cores() - 1, 1U, kMaxThreads);
         for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
       }
       jobs_.push_back(std::move(job));
