@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 namespace orrery::trace::h5 {
@@ -215,13 +216,21 @@ class Deflaters {
     auto done = job.get_future();
     {
       const std::lock_guard lock(mutex_);
-      if (threads_.empty()) {
+      if (!started_) {
+        started_ = true;
         const unsigned n = std::clamp(usable_cores() - 1, 1U, kMaxThreads);
-        for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
+        try {
+          for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
+        } catch (const std::system_error&) {  // no thread to be had: the caller compresses
+        }
       }
-      jobs_.push_back(std::move(job));
+      if (!threads_.empty()) jobs_.push_back(std::move(job));
     }
-    ready_.notify_one();
+    if (job.valid()) {
+      job();  // no worker: compressed here, at once
+    } else {
+      ready_.notify_one();
+    }
     return done;
   }
   // Runs the oldest waiting job on the calling thread; false when none waits.
@@ -267,6 +276,7 @@ class Deflaters {
   std::condition_variable ready_;
   std::deque<std::packaged_task<std::vector<unsigned char>()>> jobs_;
   std::vector<std::thread> threads_;
+  bool started_ = false;
   bool stop_ = false;
 };
 
