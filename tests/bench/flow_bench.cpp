@@ -16,6 +16,16 @@
 //    d-mod-k routing). Every flow is limited by its endpoints' links to B/255,
 //    so all end at α + ⌈255 S / B⌉ (α = 4 hops, 2 within a leaf), which is
 //    checked. Target: under 5 s for the whole all-to-all.
+//  * BM_FlowChainOverload/N: N transfers between random distinct endpoints of
+//    a 256-endpoint chain (topologies/chain, 25 GB/s, 500 ns per link), sizes
+//    uniform in [1 kB, 10 MB], starts uniform in [0, 20 ms): ~100 GB offered
+//    at N = 20,000 to links that carry 0.5 GB in 20 ms, so thousands of flows,
+//    each across ~85 links, share every link for most of the run (the
+//    performance issue's "heavy overload" case, target 10 s at N = 20,000).
+//    Checked: every transfer completes, and no earlier than the busiest
+//    link's bytes need at its bandwidth (a lower bound on the last end).
+//    Reports the flows whose rate changed per recomputation: here almost
+//    every flow of the region, the floor of an exact solver's work.
 //  * BM_FlowRingAllReduce: ring all-reduce of S = 1 GiB over 1,024 endpoints
 //    on a ring (topologies/chain, 50 GB/s, 1 us): 2(p−1) = 2,046 steps, each
 //    p concurrent neighbour flows of S/p = 1 MiB; endpoint i sends step s+1
@@ -161,6 +171,83 @@ BENCHMARK(BM_FlowChurn)
     ->Args({2048, 1024, 4'000})
     ->Args({2048, 65536, 50'000})
     ->Unit(benchmark::kMillisecond);
+
+// ---- heavy overload on a chain ----
+
+class ChainOverload {
+ public:
+  static constexpr int kEndpoints = 256;
+  static constexpr double kBandwidth = 25e9;
+  static constexpr std::int64_t kWindowNs = 20'000'000;
+
+  ChainOverload(const Cluster& cluster, int transfers)
+      : net_(engine_, cluster), up_(kEndpoints - 1, 0), down_(kEndpoints - 1, 0) {
+    Rng rng(2024);
+    for (int i = 0; i < transfers; ++i) {
+      const auto src = static_cast<int>(rng.below(kEndpoints));
+      const auto dst =
+          static_cast<int>((static_cast<std::uint64_t>(src) + 1 + rng.below(kEndpoints - 1)) % kEndpoints);
+      const auto bytes = static_cast<std::int64_t>(1'000 + rng.below(10'000'000));
+      const auto at = static_cast<std::int64_t>(rng.below(kWindowNs));
+      // The bytes each chain link carries, per direction (the two directions
+      // of a cable are separate links).
+      for (int k = std::min(src, dst); k < std::max(src, dst); ++k)
+        (src < dst ? up_ : down_)[static_cast<std::size_t>(k)] += bytes;
+      engine_.schedule_at(Time::from_ns(at), [this, src, dst, bytes] {
+        net_.transfer(DeviceId(src), DeviceId(dst), Bytes(bytes), [this] { ++done_; });
+      });
+    }
+  }
+  void run() { engine_.run(); }
+  [[nodiscard]] Time end() const { return engine_.now(); }
+  [[nodiscard]] int done() const { return done_; }
+  [[nodiscard]] std::uint64_t events() const { return engine_.events_processed(); }
+  [[nodiscard]] std::uint64_t recomputations() const { return net_.recomputations(); }
+  [[nodiscard]] std::uint64_t rate_changes() const { return net_.rate_changes(); }
+  // The busiest link's bytes over its bandwidth: no schedule ends sooner.
+  [[nodiscard]] std::int64_t lower_bound_ns() const {
+    const std::int64_t most =
+        std::max(*std::max_element(up_.begin(), up_.end()), *std::max_element(down_.begin(), down_.end()));
+    return static_cast<std::int64_t>(static_cast<double>(most) * 1e9 / kBandwidth);
+  }
+
+ private:
+  sim::Engine engine_;
+  FlowNetwork net_;
+  std::vector<std::int64_t> up_, down_;  // bytes over the link k -> k+1, and k+1 -> k
+  int done_ = 0;
+};
+
+void BM_FlowChainOverload(benchmark::State& state) {
+  const auto transfers = static_cast<int>(state.range(0));
+  topo::ChainParams p;
+  p.link_bandwidth = Bandwidth::bytes_per_s(ChainOverload::kBandwidth);
+  p.link_latency = Duration::ns(500);
+  const Cluster cluster(
+      ClusterSpec(ChainOverload::kEndpoints, std::make_shared<topo::SingleDeviceNode>(), std::make_shared<topo::ChainSpec>(p)));
+  std::uint64_t events = 0;
+  std::uint64_t solves = 0;
+  std::uint64_t changes = 0;
+  for (auto _ : state) {
+    ChainOverload run(cluster, transfers);
+    run.run();
+    if (run.done() != transfers || run.end().ns() < run.lower_bound_ns()) {
+      state.SkipWithError(fmt::format("{} of {} transfers done, ended at {} ns, the busiest link needs {} ns",
+                                      run.done(), transfers, run.end().ns(), run.lower_bound_ns())
+                              .c_str());
+      return;
+    }
+    events += run.events();
+    solves += run.recomputations();
+    changes += run.rate_changes();
+    state.counters["simulated_ms"] = static_cast<double>(run.end().ns()) / 1e6;
+  }
+  state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["recomputations"] = static_cast<double>(solves) / static_cast<double>(state.iterations());
+  state.counters["rate_changes_per_recomputation"] =
+      benchmark::Counter(static_cast<double>(changes) / static_cast<double>(std::max<std::uint64_t>(solves, 1)));
+}
+BENCHMARK(BM_FlowChainOverload)->Arg(2'000)->Arg(20'000)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 // ---- all-to-all on a leaf/spine graph ----
 
