@@ -17,6 +17,7 @@ const std::vector<std::string> kPrecisions{"bf16", "fp16", "fp8"};
 const std::vector<std::string> kGradients{"fp32", "bf16", "fp16"};
 const std::vector<std::string> kAttentions{"flash", "unfused"};
 const std::vector<std::string> kKernelSets{"megatron", "eager"};
+const std::vector<std::string> kGradReduce{"after_backward", "per_chunk"};
 
 DType dtype_named(const std::string& s) {
   if (s == "fp16") return DType::kFp16;
@@ -128,6 +129,12 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
     p.scatter_gather = t.optional<bool>(
         "scatter_gather", true,
         "Megatron's scatter/gather of pipeline sends: each tp rank sends 1/tp, then an all-gather inside the node");
+    p.reduce_per_chunk =
+        t.choice("grad_reduce", kGradReduce, "after_backward",
+                 "when a stage's data-parallel gradient buckets start (without ZeRO-2/3): after_backward (Megatron-LM "
+                 "without --overlap-grad-reduce, and 2021's local DDP: once the stage's whole backward is done, "
+                 "chunk after chunk) or per_chunk (each model chunk's as soon as its own last backward ends, "
+                 "overlapping the other chunks' backward; the same without interleaving)") == "per_chunk";
     p.at["training.vocab_parallel"] = t.where("vocab_parallel");
     p.vocab_parallel = t.optional<bool>(
         "vocab_parallel", false,

@@ -75,6 +75,10 @@ struct TrainingParams {
   AttentionKernel attention = AttentionKernel::kFlash;
   KernelSet kernels = KernelSet::kMegatron;
   bool scatter_gather = true;
+  // grad_reduce: the data-parallel gradient buckets of a stage start after its
+  // whole backward, one chunk after another (Megatron-LM's default, and 2021's
+  // local DDP), or each chunk's after its own last backward (per_chunk).
+  bool reduce_per_chunk = false;
   bool vocab_parallel = false;
   bool check_memory = true;
   Bytes bucket_size;

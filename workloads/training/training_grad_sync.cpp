@@ -1,10 +1,13 @@
 // Data-parallel gradient synchronisation, per stage and tp rank, through the
-// network (where it contends): without ZeRO-2/3, a chunk's gradients are
-// all-reduced (reduce-scattered under a sharded optimizer) in buckets after
-// its last backward, one bucket after another as Megatron's and PyTorch DDP's
-// buckets are; under ZeRO-2/3 each micro-batch's gradients are
-// reduce-scattered after its backward. The tied word embedding's gradient is
-// summed between the first and the last stage.
+// network (where it contends): without ZeRO-2/3, the gradients are
+// all-reduced (reduce-scattered under a sharded optimizer) in buckets, one
+// bucket after another as Megatron's and PyTorch DDP's buckets are; they
+// start once the stage's whole backward is done, chunk after chunk
+// (`grad_reduce: after_backward`, Megatron-LM's train step), or each chunk's
+// at its own last backward (`per_chunk`). Under ZeRO-2/3 each micro-batch's
+// gradients are reduce-scattered after its backward. The tied word
+// embedding's gradient is summed between the first and the last stage (after
+// their buckets, under after_backward).
 #include <algorithm>
 #include <cmath>
 
@@ -50,29 +53,45 @@ void add_per_micro_batch(TrainingLowering& l, const std::vector<DeviceId>& group
   }
 }
 
-// The buckets of chunk `c` on stage `s` wait for its last backward in every
-// replica (and, for the first chunk, the stage's vocabulary passes).
-void add_chunk_buckets(TrainingLowering& l, const std::vector<DeviceId>& group, int c, int s,
-                       std::vector<TaskId>& reduced) {
-  const int vs = l.pipeline.virtual_stage(c, s);
+// The buckets of chunk `c` on stage `s` (tp rank's group `group`). Per chunk,
+// they wait for the chunk's last backward in every replica (and, for the
+// first chunk, the stage's vocabulary passes). After the backward, chunk 0's
+// wait for the stage's last backward of every chunk and the vocabulary
+// passes, and chunk c's for chunk c − 1's last bucket (`previous`): one
+// stream, chunk after chunk, as Megatron-LM's finish of the gradient sync
+// (and 2021's allreduce_gradients) loops over the model chunks.
+std::vector<TaskId> add_chunk_buckets(TrainingLowering& l, const std::vector<DeviceId>& group, int c, int s,
+                                      const std::vector<TaskId>& previous) {
   std::vector<TaskId> after;
-  for (const int d : l.built_replicas()) {
-    after.push_back(l.last_backward(d, vs));
-    if (c == 0) {
-      const auto& passes = l.vocab_passes(d, s);
-      after.insert(after.end(), passes.begin(), passes.end());
+  if (!l.p.reduce_per_chunk && !previous.empty()) {
+    after.push_back(previous.back());  // which waited for the whole backward
+  } else {
+    for (const int d : l.built_replicas()) {
+      if (l.p.reduce_per_chunk) {
+        after.push_back(l.last_backward(d, l.pipeline.virtual_stage(c, s)));
+      } else {
+        for (int k = 0; k < l.pipeline.shape().chunks; ++k)
+          after.push_back(l.last_backward(d, l.pipeline.virtual_stage(k, s)));
+      }
+      if (c == 0 || !l.p.reduce_per_chunk) {
+        const auto& passes = l.vocab_passes(d, s);
+        after.insert(after.end(), passes.begin(), passes.end());
+      }
     }
   }
   const bool scatter = l.sharded_optimizer();
-  const auto x = add_buckets(l, scatter ? CollectiveOp::kReduceScatter : CollectiveOp::kAllReduce, group,
-                             l.parameters(c, s) * l.grad_bytes(),
-                             scatter ? "dp reduce_scatter" : "dp all_reduce", -1, s, after);
-  reduced.insert(reduced.end(), x.begin(), x.end());
+  return add_buckets(l, scatter ? CollectiveOp::kReduceScatter : CollectiveOp::kAllReduce, group,
+                     l.parameters(c, s) * l.grad_bytes(), scatter ? "dp reduce_scatter" : "dp all_reduce", -1, s,
+                     after);
 }
 
 // The tied word embedding: its gradient is summed between the first and the
-// last stage of every replica, per tp rank.
-void add_embedding_sync(TrainingLowering& l, std::vector<std::vector<TaskId>>& stage_reduced) {
+// last stage of every replica, per tp rank. After the backward, it follows
+// both stages' data-parallel buckets of its tp rank (`last_bucket[s][r]`,
+// invalid where there are none), as Megatron-LM's train step sums it after
+// the data-parallel all-reduce.
+void add_embedding_sync(TrainingLowering& l, std::vector<std::vector<TaskId>>& stage_reduced,
+                        const std::vector<std::vector<TaskId>>& last_bucket) {
   const int last_vs = l.virtual_stages() - 1;
   const int s_first = l.pipeline.device_of(0);
   const int s_last = l.pipeline.device_of(last_vs);
@@ -87,6 +106,10 @@ void add_embedding_sync(TrainingLowering& l, std::vector<std::vector<TaskId>>& s
           TaskKind::kCollective, "embedding all_reduce", -1, s_first);
       l.g.depend(l.last_backward(d, 0), x);
       l.g.depend(l.last_backward(d, last_vs), x);
+      for (const int s : {s_first, s_last}) {
+        const TaskId after = last_bucket[static_cast<std::size_t>(s)][static_cast<std::size_t>(r)];
+        if (!l.p.reduce_per_chunk && after.valid()) l.g.depend(after, x);
+      }
       stage_reduced[static_cast<std::size_t>(s_first)].push_back(x);
       stage_reduced[static_cast<std::size_t>(s_last)].push_back(x);
     }
@@ -100,8 +123,12 @@ std::vector<std::vector<TaskId>> add_gradient_sync(TrainingLowering& l) {
   std::vector<std::vector<TaskId>> stage_reduced(static_cast<std::size_t>(p));
   const bool tied = l.p.model.tied_embeddings && !l.p.vocab_parallel &&
                     l.pipeline.device_of(0) != l.pipeline.device_of(l.virtual_stages() - 1);
+  // Per stage and tp rank, the last data-parallel bucket (the end of its chain).
+  std::vector<std::vector<TaskId>> last_bucket(static_cast<std::size_t>(p),
+                                               std::vector<TaskId>(static_cast<std::size_t>(l.plan().tp)));
   for (int s = 0; s < p; ++s) {
     std::vector<TaskId>& reduced = stage_reduced[static_cast<std::size_t>(s)];
+    std::vector<std::vector<TaskId>> last_chunk(static_cast<std::size_t>(l.plan().tp));  // per tp rank
     for (int c = 0; c < l.pipeline.shape().chunks; ++c) {
       for (int r = 0; r < l.plan().tp; ++r) {
         if (l.dp_ranks() == 1) continue;
@@ -110,12 +137,18 @@ std::vector<std::vector<TaskId>> add_gradient_sync(TrainingLowering& l) {
           add_per_micro_batch(l, group, l.parameters(c, s) * l.grad_bytes(), l.pipeline.virtual_stage(c, s),
                               s, reduced);
         } else {
-          add_chunk_buckets(l, group, c, s, reduced);
+          auto& previous = last_chunk[static_cast<std::size_t>(r)];
+          const auto x = add_chunk_buckets(l, group, c, s, previous);
+          reduced.insert(reduced.end(), x.begin(), x.end());
+          if (!x.empty()) {  // a chunk without parameters has no buckets
+            previous = x;
+            last_bucket[static_cast<std::size_t>(s)][static_cast<std::size_t>(r)] = x.back();
+          }
         }
       }
     }
-    if (tied && s == l.pipeline.device_of(0)) add_embedding_sync(l, stage_reduced);
   }
+  if (tied) add_embedding_sync(l, stage_reduced, last_bucket);
   return stage_reduced;
 }
 
