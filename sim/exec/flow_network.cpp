@@ -39,12 +39,7 @@ void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine:
     return;
   }
   const std::span<const std::int32_t> links = routes_.links(r);
-  // A flow onto idle links, with nothing else changed at this instant, is
-  // solved now (its narrowest link) and waits only for its completion. A
-  // flow that joins it later at the same instant re-solves both, at no cost
-  // in bytes: the first rate lasted no time.
-  const bool alone = !solver_.changed() &&
-                     std::all_of(links.begin(), links.end(), [&](std::int32_t l) { return sending_[static_cast<std::size_t>(l)] == 0; });
+  const bool quiet = !solver_.changed();  // nothing else changed at this instant yet
   const std::int32_t id = solver_.add_flow(links);
   if (static_cast<std::size_t>(id) >= flows_.size()) flows_.resize(static_cast<std::size_t>(id) + 1);
   const Time now = engine_.now();
@@ -60,13 +55,21 @@ void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine:
     usage_[i].bytes += bytes;
     if (sending_[i]++ == 0) busy_since_[i] = now;
   }
-  if (alone) {
-    solver_.solve();
-    for (std::int32_t solved : solver_.solved_flows()) retime(solved, now);
+  // A flow onto idle links, with nothing else changed at this instant, is
+  // solved now (its narrowest link) and waits only for its completion. A
+  // flow that joins it later at the same instant re-solves both, at no cost
+  // in bytes: the first rate lasted no time.
+  if (quiet && solver_.alone()) {
+    resolve(now);
     wake_by(Time::from_ns(completions_.top_time()));
   } else {
     wake_at(now);
   }
+}
+
+void FlowNetwork::resolve(Time now) {
+  solver_.solve();
+  for (std::int32_t id : solver_.solved_flows()) retime(id, now);
 }
 
 void FlowNetwork::wake_by(Time t) {
@@ -90,8 +93,7 @@ void FlowNetwork::update() {
   event_pending_ = false;
   const Time now = engine_.now();
   while (!completions_.empty() && completions_.top_time() <= now.ns()) finish(completions_.pop(), now);
-  solver_.solve();
-  for (std::int32_t id : solver_.solved_flows()) retime(id, now);
+  resolve(now);
   if (!completions_.empty()) wake_at(Time::from_ns(completions_.top_time()));
 }
 

@@ -79,6 +79,7 @@ class FlowNetwork final : public NetworkService {
   void update();
   void finish(std::int32_t flow, Time now);
   void retime(std::int32_t flow, Time now);
+  void resolve(Time now);  // solve, and retime the flows the solve gave rates
   void wake_at(Time t);
   void wake_by(Time t);  // wake_at(t) unless an update is due by t already
 

@@ -106,6 +106,10 @@ class MaxMinSolver {
   [[nodiscard]] double rate(std::int32_t flow) const { return flow_at(flow).rate; }
   // Whether flows were added or removed since the last solve().
   [[nodiscard]] bool changed() const { return !dirty_.empty(); }
+  // Whether every change since the last solve() leaves its links empty or
+  // holding only one new flow: each new flow is then alone on its links, and
+  // solve() gives it its narrowest link (or cap) without gathering anything.
+  [[nodiscard]] bool alone() const;
   // The live flows whose rates the last solve() computed (its regions' flows;
   // every other live flow kept its rate).
   [[nodiscard]] std::span<const std::int32_t> solved_flows() const { return component_flows_; }
@@ -157,7 +161,6 @@ class MaxMinSolver {
   void reset();
   void unfreeze_region();
   void solve_components();
-  [[nodiscard]] bool alone() const;
   void solve_alone();
   // The region solve (see the header): the floor of the changes since the
   // last solve, the region above it, its links' R_l replayed below it.

@@ -57,14 +57,15 @@ void add_per_micro_batch(TrainingLowering& l, const std::vector<DeviceId>& group
 // they wait for the chunk's last backward in every replica (and, for the
 // first chunk, the stage's vocabulary passes). After the backward, chunk 0's
 // wait for the stage's last backward of every chunk and the vocabulary
-// passes, and chunk c's for chunk c − 1's last bucket (`previous`): one
-// stream, chunk after chunk, as Megatron-LM's finish of the gradient sync
-// (and 2021's allreduce_gradients) loops over the model chunks.
+// passes, and chunk c's for the last bucket of the chunks before it
+// (`previous`, invalid before the first): one stream, chunk after chunk, as
+// Megatron-LM's finish of the gradient sync (and 2021's allreduce_gradients)
+// loops over the model chunks.
 std::vector<TaskId> add_chunk_buckets(TrainingLowering& l, const std::vector<DeviceId>& group, int c, int s,
-                                      const std::vector<TaskId>& previous) {
+                                      TaskId previous) {
   std::vector<TaskId> after;
-  if (!l.p.reduce_per_chunk && !previous.empty()) {
-    after.push_back(previous.back());  // which waited for the whole backward
+  if (!l.p.reduce_per_chunk && previous.valid()) {
+    after.push_back(previous);  // which waited for the whole backward
   } else {
     for (const int d : l.built_replicas()) {
       if (l.p.reduce_per_chunk) {
@@ -128,7 +129,6 @@ std::vector<std::vector<TaskId>> add_gradient_sync(TrainingLowering& l) {
                                                std::vector<TaskId>(static_cast<std::size_t>(l.plan().tp)));
   for (int s = 0; s < p; ++s) {
     std::vector<TaskId>& reduced = stage_reduced[static_cast<std::size_t>(s)];
-    std::vector<std::vector<TaskId>> last_chunk(static_cast<std::size_t>(l.plan().tp));  // per tp rank
     for (int c = 0; c < l.pipeline.shape().chunks; ++c) {
       for (int r = 0; r < l.plan().tp; ++r) {
         if (l.dp_ranks() == 1) continue;
@@ -137,13 +137,10 @@ std::vector<std::vector<TaskId>> add_gradient_sync(TrainingLowering& l) {
           add_per_micro_batch(l, group, l.parameters(c, s) * l.grad_bytes(), l.pipeline.virtual_stage(c, s),
                               s, reduced);
         } else {
-          auto& previous = last_chunk[static_cast<std::size_t>(r)];
-          const auto x = add_chunk_buckets(l, group, c, s, previous);
+          TaskId& last = last_bucket[static_cast<std::size_t>(s)][static_cast<std::size_t>(r)];
+          const auto x = add_chunk_buckets(l, group, c, s, last);
           reduced.insert(reduced.end(), x.begin(), x.end());
-          if (!x.empty()) {  // a chunk without parameters has no buckets
-            previous = x;
-            last_bucket[static_cast<std::size_t>(s)][static_cast<std::size_t>(r)] = x.back();
-          }
+          if (!x.empty()) last = x.back();  // a chunk without parameters has no buckets
         }
       }
     }

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 
 #include "models/calibration/table.hpp"
 #include "models/compute/calibrated_efficiency.hpp"
@@ -17,10 +18,15 @@
 namespace orrery::models {
 namespace {
 
-constexpr const char* kTable = R"(format: orrery-calibration/1
-device: TEST-GPU
-provenance: { kind: measured, gpu: "test", date: "2026-12-04" }
-attention:
+// A measured table of the test device holding `rows` (its sections).
+CalibrationTable table_of(const std::string& rows) {
+  return parse_calibration_table(
+      "format: orrery-calibration/1\ndevice: TEST-GPU\nprovenance: { kind: measured, gpu: \"test\", date: "
+      "\"2026-12-04\" }\n" + rows,
+      "t.yaml");
+}
+
+constexpr const char* kTable = R"(attention:
   - { dtype: bf16, batch: 4, heads: 32, kv_heads: 32, seq: 4096, head_dim: 128, causal: false, pass: backward, backend: flash2, time: "20 ms" }
   - { dtype: bf16, batch: 4, heads: 32, kv_heads: 32, seq: 4096, head_dim: 128, causal: false, pass: backward, backend: cudnn, time: "10 ms" }
   - { dtype: bf16, batch: 4, heads: 32, kv_heads: 32, seq: 4096, head_dim: 128, causal: false, pass: forward, backend: cudnn, time: "4 ms" }
@@ -36,7 +42,7 @@ layer:
 class CalibratedRows : public ::testing::Test {
  protected:
   const std::shared_ptr<const Device> device = test::round_number_device();
-  const CalibrationTable table = parse_calibration_table(kTable, "t.yaml");
+  const CalibrationTable table = table_of(kTable);
   const CalibratedEfficiency eff{table, Rates(*device)};
 };
 
@@ -97,15 +103,12 @@ TEST_F(CalibratedRows, TheCostModelPricesLayerOpsAndAttentionBackwardsAtTheirRow
 // grouped one is not (102.4). Both rows at 50 us give one efficiency, and the
 // cost model gives both shapes 50 us back.
 TEST(CalibratedAttention, GroupedAndMultiHeadRowsOfOneShapeShareTheirFlopsEfficiency) {
-  constexpr const char* kRows = R"(format: orrery-calibration/1
-device: TEST-GPU
-provenance: { kind: measured, gpu: "test", date: "2026-12-06" }
-attention:
+  constexpr const char* kRows = R"(attention:
   - { dtype: bf16, batch: 8, heads: 32, kv_heads: 32, seq: 128, head_dim: 128, causal: false, pass: forward, backend: cudnn, time: "50 us" }
   - { dtype: bf16, batch: 8, heads: 32, kv_heads: 8, seq: 128, head_dim: 128, causal: false, pass: forward, backend: cudnn, time: "50 us" }
 )";
   const auto device = test::round_number_device();
-  const CalibrationTable table = parse_calibration_table(kRows, "t.yaml");
+  const CalibrationTable table = table_of(kRows);
   const CalibratedEfficiency eff{table, Rates(*device)};
   const task::Attention mha{8, 32, 32, 128, 128, false, task::DType::kBf16};
   const task::Attention gqa{8, 32, 8, 128, 128, false, task::DType::kBf16};
@@ -141,13 +144,9 @@ TEST_F(CalibratedRows, DecodeStepsArePricedByDecodeAttentionRows) {
 // efficiency against its own roofline, 2.5 × the forward's FLOPs — 2.5 × the
 // forward's 4 ms on this compute-bound shape.
 TEST(CalibratedRowsForwardOnly, AttentionBackwardFallsBackToTheForwardsEfficiency) {
-  const CalibrationTable forward_only = parse_calibration_table(R"(format: orrery-calibration/1
-device: TEST-GPU
-provenance: { kind: measured, gpu: "test", date: "2026-12-04" }
-attention:
+  const CalibrationTable forward_only = table_of(R"(attention:
   - { dtype: bf16, batch: 4, heads: 32, kv_heads: 32, seq: 4096, head_dim: 128, causal: false, pass: forward, backend: cudnn, time: "4 ms" }
-)",
-                                                                "f.yaml");
+)");
   const CostModel model(test::round_number_device(), &forward_only);
   task::Attention back{4, 32, 32, 4096, 128, false, task::DType::kBf16};
   back.backward = true;
