@@ -18,6 +18,7 @@ const std::vector<std::string> kGradients{"fp32", "bf16", "fp16"};
 const std::vector<std::string> kAttentions{"flash", "unfused"};
 const std::vector<std::string> kKernelSets{"megatron", "eager"};
 const std::vector<std::string> kGradReduce{"after_backward", "per_chunk"};
+const std::vector<std::string> kGradAccumulation{"fused", "buffer", "autograd"};
 
 DType dtype_named(const std::string& s) {
   if (s == "fp16") return DType::kFp16;
@@ -126,6 +127,16 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
                          "priced by the calibration's layer rows)") == "eager"
                     ? KernelSet::kEager
                     : KernelSet::kMegatron;
+    const auto acc = t.choice(
+        "grad_accumulation", kGradAccumulation, p.kernels == KernelSet::kEager ? "autograd" : "fused",
+        "how each micro-batch's weight gradients join the iteration's: fused (the weight-gradient GEMM accumulates "
+        "into the main gradient, Megatron-LM since 2022; the default under kernels=megatron), buffer (a separate "
+        "main_grad.add_ into Megatron's contiguous fp32 or 16-bit buffer, every micro-batch) or autograd (PyTorch "
+        "accumulates into param.grad in place, every micro-batch but the first: torch DDP, 2021's local DDP "
+        "without buffers; the default under kernels=eager)");
+    p.grad_accumulation = acc == "buffer"     ? GradAccumulation::kBuffer
+                          : acc == "autograd" ? GradAccumulation::kAutograd
+                                              : GradAccumulation::kFused;
     p.scatter_gather = t.optional<bool>(
         "scatter_gather", true,
         "Megatron's scatter/gather of pipeline sends: each tp rank sends 1/tp, then an all-gather inside the node");

@@ -48,6 +48,15 @@ enum class AttentionKernel : std::uint8_t { kFlash, kUnfused };
 // LayerNorm, GELU or SwiGLU, residual adds, fp32 logits and cross entropy for
 // the loss), whose memory-bound kernels the calibration's layer rows price.
 enum class KernelSet : std::uint8_t { kMegatron, kEager };
+// How each micro-batch's weight gradients join the iteration's (training.grad_accumulation):
+// fused into the weight-gradient GEMM's epilogue (Megatron-LM's
+// gradient_accumulation_fusion, on by default since February 2022), added into
+// Megatron's contiguous main-gradient buffer by main_grad.add_ (local DDP with
+// contiguous buffers, 2021), or by PyTorch autograd's AccumulateGrad into
+// param.grad (torch DDP, 2021's local DDP without buffers, eager PyTorch): the
+// first micro-batch's gradient is kept as produced (Megatron and torch zero
+// gradients by setting them to None), each later one added in place.
+enum class GradAccumulation : std::uint8_t { kFused, kBuffer, kAutograd };
 
 struct TrainingParams {
   TransformerSpec model;
@@ -74,6 +83,7 @@ struct TrainingParams {
   DType optimizer_precision = DType::kFp32;     // Adam's momentum and variance
   AttentionKernel attention = AttentionKernel::kFlash;
   KernelSet kernels = KernelSet::kMegatron;
+  GradAccumulation grad_accumulation = GradAccumulation::kFused;
   bool scatter_gather = true;
   // grad_reduce: the data-parallel gradient buckets of a stage start after its
   // whole backward, one chunk after another (Megatron-LM's default, and 2021's
@@ -119,6 +129,19 @@ struct TrainingParams {
     return o.bytes_read_per_parameter + o.bytes_written_per_parameter;
   }
   [[nodiscard]] std::int64_t micro_batches() const { return global_batch / (micro_batch * plan.dp); }
+  // What the separate accumulation kernel moves per parameter and micro-batch
+  // (0 when fused): main_grad.add_(grad) reads the fresh 16-bit gradient and the
+  // main gradient and writes the main gradient; autograd's in-place add reads
+  // and writes gradients of one precision (the parameter's, gradient_precision here).
+  [[nodiscard]] double accumulation_bytes_per_parameter() const {
+    const double g = bytes_per_element(gradient_precision);
+    switch (grad_accumulation) {
+      case GradAccumulation::kFused: return 0.0;
+      case GradAccumulation::kBuffer: return weight_bytes() + 2.0 * g;
+      case GradAccumulation::kAutograd: return 3.0 * g;
+    }
+    return 0.0;
+  }
 };
 
 // One operation (F, B or W) of one virtual stage for one micro-batch: the
@@ -141,6 +164,11 @@ struct OpCost {
 struct VirtualStageCost {
   OpCost forward, backward, weight;  // backward: B alone when the schedule splits it
   std::array<std::int32_t, 3> entry{-1, -1, -1};  // cost-table entries of F, B, W (-1 when profiled)
+  // Under autograd accumulation, the operation that computes the weight
+  // gradients (W when the schedule splits the backward, else B) as the
+  // iteration's first micro-batch runs it: without the add. Its entry, or -1.
+  OpCost first_micro_batch;
+  std::int32_t first_entry = -1;
   double parameters = 0;             // on one tp rank
   double activation_bytes = 0;       // held per micro-batch from F to the end of the backward (W)
 };

@@ -225,6 +225,21 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs() const {
           copies * static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t * p);
     }
   }
+  // Gradient accumulation outside the GEMMs (GradAccumulation): one
+  // elementwise pass over the stage's gradients (its ZeRO-2/3 shard, which is
+  // what those stages accumulate) by the operation that computes them.
+  const double acc = p_.accumulation_bytes_per_parameter();
+  const bool autograd = p_.grad_accumulation == GradAccumulation::kAutograd;
+  if (acc > 0 && !(autograd && p_.micro_batches() <= 1)) {  // autograd's one micro-batch adds nothing
+    const double shard = p_.zero_stage >= 2 ? static_cast<double>(plan.dp) : 1.0;
+    for (VirtualStageCost& c : out) {
+      OpCost& grads = split ? c.weight : c.backward;
+      if (autograd) c.first_micro_batch = grads;
+      OpList add_grads;
+      add_grads.memory(PointwiseKind::kElementwise, c.parameters / shard * acc);
+      add(grads, cost_of(add_grads, 0));
+    }
+  }
   return out;
 }
 

@@ -55,6 +55,7 @@ std::vector<VirtualStageCost> TrainingWorkload::lowered_costs() const {
     if (!split) b = b + at(p_.weight, s);
     k.backward.measured = Duration::ns(b.count() / v);
     k.weight.measured = Duration::ns(at(p_.weight, s).count() / v);
+    k.first_micro_batch = OpCost{};  // measured times hold whatever accumulation the framework ran
     for (OpCost* c : {&k.forward, &k.backward, &k.weight}) {
       c->terms.clear();
       c->comm.clear();
@@ -96,6 +97,7 @@ void add_entries(TaskGraph& g, std::vector<VirtualStageCost>& costs) {
   for (auto& c : costs) {
     c.entry = {g.add_cost(ComputeCost{c.forward.terms}), g.add_cost(ComputeCost{c.backward.terms}),
                g.add_cost(ComputeCost{c.weight.terms})};
+    if (!c.first_micro_batch.terms.empty()) c.first_entry = g.add_cost(ComputeCost{c.first_micro_batch.terms});
   }
 }
 

@@ -33,6 +33,9 @@ class TrainingOps final : public PipelineTaskMaker {
                                                            : vc.weight;
     ComputeWork work{l_.lead(o.replica, o.stage), c.measured};
     work.cost = vc.entry[static_cast<std::size_t>(o.op.type)];
+    // The first micro-batch's weight gradients need no add under autograd accumulation.
+    const PipeOpType grads = l_.p.schedule->splits_backward() ? PipeOpType::kWeight : PipeOpType::kBackward;
+    if (o.op.micro_batch == 0 && o.op.type == grads && vc.first_entry >= 0) work.cost = vc.first_entry;
     const auto& tail = groups_.tail(g, o.replica, o.stage, vs, o.op.type, c);
     work.tail_cost = tail.cost;
     work.tail_name = tail.name;
