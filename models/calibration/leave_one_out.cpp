@@ -78,12 +78,12 @@ void check_collectives(const std::vector<CollectiveRow>& rows, LeaveOneOut& out)
 
 LeaveOneOut leave_one_out(const CalibrationTable& table, const std::shared_ptr<const Device>& device) {
   LeaveOneOut out;
-  // GEMMs, one family per dtype.
-  std::map<task::DType, std::vector<GemmRow>> gemms;
-  for (const GemmRow& r : table.gemm) gemms[r.shape.dtype].push_back(r);
+  // GEMMs, one family per dtype (and per accumulating type).
+  std::map<std::pair<task::DType, std::optional<task::DType>>, std::vector<GemmRow>> gemms;
+  for (const GemmRow& r : table.gemm) gemms[{r.shape.dtype, r.shape.accumulate}].push_back(r);
   for (const auto& [t, rows] : gemms) {
     check_family(
-        "gemm " + dtype(t), rows, &CalibrationTable::gemm, table, device, [](const GemmRow& r) { return task::Operation(r.shape); },
+        "gemm " + dtype(t.first) + (t.second ? " += " + dtype(*t.second) : std::string()), rows, &CalibrationTable::gemm, table, device, [](const GemmRow& r) { return task::Operation(r.shape); },
         [](const GemmRow& r) { return fmt::format("m={} n={} k={} batch={}", r.shape.m, r.shape.n, r.shape.k, r.shape.batch); },
         out);
   }

@@ -73,6 +73,11 @@ void read_gemm_rows(config::Reader& r, bool published, std::vector<GemmRow>& out
     row.shape.k = positive(e, "k", "reduction dimension");
     row.shape.batch = e.optional<std::int64_t>("batch", 1, "GEMMs per launch");
     e.check(row.shape.batch >= 1, "batch", "must be at least 1");
+    static const std::vector<std::string> kAccumulate{"none", "fp32", "bf16", "fp16"};
+    const std::string acc = e.choice("accumulate", kAccumulate, "none",
+                                     "the type of a C the product is added into (beta = 1; Megatron's fused gradient "
+                                     "accumulation); none: C written in dtype");
+    if (acc != "none") row.shape.accumulate = task::parse_dtype(acc);
     read_common(e, published, row);
     out.push_back(row);
   });

@@ -22,7 +22,7 @@ namespace {
 using GroupKey = std::tuple<int, int, int, std::string>;
 
 GroupKey key_of(const GemmRow& r) {
-  return {static_cast<int>(r.shape.dtype), 0, 0, ""};
+  return {static_cast<int>(r.shape.dtype), r.shape.accumulate ? 1 + static_cast<int>(*r.shape.accumulate) : 0, 0, ""};
 }
 GroupKey key_of(const MemoryRow& r) {
   return {static_cast<int>(r.kernel), 0, 0, ""};

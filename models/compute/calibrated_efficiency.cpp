@@ -14,6 +14,11 @@ namespace {
 std::int64_t dtype_key(task::DType t) {
   return static_cast<std::int64_t>(t);
 }
+// GEMMs of one input type, and apart from them those that add into a C of
+// another type (Gemm::accumulate), measured as such.
+std::int64_t gemm_key(const task::Gemm& g) {
+  return dtype_key(g.dtype) + (g.accumulate ? 16 * (1 + dtype_key(*g.accumulate)) : 0);
+}
 std::int64_t attention_key(const task::Attention& a) {
   return dtype_key(a.dtype) * 2 + (a.causal ? 1 : 0);
 }
@@ -89,7 +94,7 @@ std::vector<AttentionRow> attention_rows(const std::vector<AttentionRow>& rows, 
 
 CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const Rates& rates) {
   gemm_ = build(
-      table.gemm, 4, [](const task::Gemm& g) { return dtype_key(g.dtype); },
+      table.gemm, 4, gemm_key,
       [](const task::Gemm& g) {
         return LogGrid::Point{real(g.m), real(g.n), real(g.k), real(g.batch)};
       },
@@ -154,7 +159,7 @@ std::optional<Fit> CalibratedEfficiency::lookup(const Groups& groups, std::int64
 }
 
 std::optional<Fit> CalibratedEfficiency::gemm(const task::Gemm& g) const {
-  return lookup(gemm_, dtype_key(g.dtype), {real(g.m), real(g.n), real(g.k), real(g.batch)});
+  return lookup(gemm_, gemm_key(g), {real(g.m), real(g.n), real(g.k), real(g.batch)});
 }
 
 std::optional<Fit> CalibratedEfficiency::attention(const task::Attention& a) const {

@@ -103,6 +103,24 @@ Cost CostModel::cost(const task::Operation& op) const {
     kernels.insert(kernels.end(), f->mlps.begin(), f->mlps.end());
     return kernel_sequence_cost(kernels, [this](std::size_t, const task::Operation& k) { return cost(k); });
   }
+  // A GEMM that adds into C of another type, where the table has no rows
+  // measured that way: the plain GEMM's time (its rows write C once, in the
+  // input type), then the difference in C's traffic at the memory
+  // efficiency. Not overlapped: every tile of a wave finishes its main loop
+  // at about the same time and runs its epilogue (load C, store D) then, so
+  // the wave's epilogues share the memory while the tensor cores wait.
+  if (const auto* g = std::get_if<task::Gemm>(&op); g && g->accumulate && !calibrated(op)) {
+    task::Gemm plain = *g;
+    plain.accumulate.reset();
+    Cost c = cost(plain);
+    const double extra = task::work_of(op).bytes - task::work_of(plain).bytes;
+    const auto memory_table = has_table_ ? calibration_.memory(extra) : std::nullopt;
+    const double e_memory = memory_table ? memory_table->efficiency : default_memory_;
+    const double epilogue = std::max(0.0, extra) / rates_.bandwidth / e_memory;
+    c.time = c.time + Duration::ns(static_cast<std::int64_t>(std::ceil(epilogue * 1e9 - 1e-6)));
+    c.bytes = Bytes(static_cast<std::int64_t>(std::llround(task::work_of(op).bytes)));
+    return c;
+  }
   const Roofline rf = roofline(op, rates_);
   Cost c;
   c.flops = Flops(rf.flops);

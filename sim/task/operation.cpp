@@ -128,8 +128,12 @@ struct NameOf {
 struct WorkOf {
   OperationWork operator()(const Gemm& g) const {
     const double e = bytes_per_element(g.dtype);
-    return {2 * real(g.batch) * real(g.m) * real(g.n) * real(g.k),
-            real(g.batch) * (real(g.m) * real(g.k) + real(g.k) * real(g.n) + real(g.m) * real(g.n)) * e};
+    const double flops = 2 * real(g.batch) * real(g.m) * real(g.n) * real(g.k);
+    if (g.accumulate) {  // C read and written in its own type
+      const double c = 2 * bytes_per_element(*g.accumulate);
+      return {flops, real(g.batch) * ((real(g.m) * real(g.k) + real(g.k) * real(g.n)) * e + real(g.m) * real(g.n) * c)};
+    }
+    return {flops, real(g.batch) * (real(g.m) * real(g.k) + real(g.k) * real(g.n) + real(g.m) * real(g.n)) * e};
   }
   OperationWork operator()(const Attention& a) const {
     const double e = bytes_per_element(a.dtype);

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <optional>
 #include <variant>
 #include <vector>
 
@@ -40,9 +41,19 @@ inline constexpr int kDTypeCount = 10;
 // Storage size of one element (tf32 is stored as fp32; int4 packs two per byte).
 [[nodiscard]] double bytes_per_element(DType t);
 
+// C (m × n) = A (m × k) · B (k × n), `batch` times. C is written in `dtype`,
+// or, when `accumulate` names a type, the product is added into a C of that
+// type (beta = 1), which is read and written: Megatron-LM's fused gradient
+// accumulation, where the weight-gradient GEMM adds into the fp32 main
+// gradient.
 struct Gemm {
+  Gemm() = default;
+  Gemm(std::int64_t m_, std::int64_t n_, std::int64_t k_, std::int64_t batch_ = 1, DType dtype_ = DType::kBf16,
+       std::optional<DType> accumulate_ = std::nullopt)
+      : m(m_), n(n_), k(k_), batch(batch_), dtype(dtype_), accumulate(accumulate_) {}
   std::int64_t m = 0, n = 0, k = 0, batch = 1;
   DType dtype = DType::kBf16;
+  std::optional<DType> accumulate;
 };
 
 // Fused attention (FlashAttention, cuDNN). The backward pass computes dQ, dK

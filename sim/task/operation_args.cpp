@@ -31,6 +31,12 @@ Operation read_gemm(Args& a) {
   g.k = a.integer("k", "the reduction dimension", std::nullopt);
   g.batch = a.integer("batch", "independent GEMMs of this shape", 1);
   g.dtype = a.dtype("dtype", "element type of A and B", DType::kBf16);
+  static const std::vector<std::string_view> kAccumulate{"none", "fp32", "bf16", "fp16"};
+  const std::size_t acc = a.choice("accumulate",
+                                   "none: C written in dtype; or the type of a C the product is added into (beta = 1, "
+                                   "Megatron's fused gradient accumulation)",
+                                   kAccumulate, 0);
+  if (acc > 0) g.accumulate = parse_dtype(kAccumulate[acc]);
   return g;
 }
 

@@ -94,8 +94,9 @@ expect describe-unknown-device "unknown device 'H10'; valid: A100-SXM4-40GB" des
 # orrery cost: bad devices, operations, keys and values.
 expect cost-unknown-device "unknown device 'H100'; valid: A100-SXM4-40GB" cost H100 gemm m=1 n=1 k=1
 expect cost-unknown-op "unknown operation 'gem'; did you mean 'gemm'?; valid: attention" cost H100-SXM5-80GB gem m=1
-expect cost-unknown-key "dtyp=bf16: error: gemm: unknown key 'dtyp'; did you mean 'dtype'?; valid: m, n, k, batch, dtype" cost H100-SXM5-80GB gemm m=1 n=1 k=1 dtyp=bf16
+expect cost-unknown-key "dtyp=bf16: error: gemm: unknown key 'dtyp'; did you mean 'dtype'?; valid: m, n, k, batch, dtype, accumulate" cost H100-SXM5-80GB gemm m=1 n=1 k=1 dtyp=bf16
 expect cost-bad-integer "m=8k: error: gemm.m: expected an integer, found '8k'" cost H100-SXM5-80GB gemm m=8k n=1 k=1
+expect cost-bad-accumulate "accumulate=fp33: error: gemm.accumulate: unknown value 'fp33'; did you mean 'fp32'?; valid: none, fp32, bf16, fp16" cost H100-SXM5-80GB gemm m=1 n=1 k=1 accumulate=fp33
 expect cost-zero "n=0: error: gemm.n: must be at least 1, got 0" cost H100-SXM5-80GB gemm m=1 n=0 k=1
 expect cost-missing-key "error: gemm: missing required key 'k' (the reduction dimension)" cost H100-SXM5-80GB gemm m=1 n=1
 expect cost-bad-dtype "dtype=bf61: error: gemm.dtype: unknown dtype 'bf61'; did you mean 'bf16'?" cost H100-SXM5-80GB gemm m=1 n=1 k=1 dtype=bf61

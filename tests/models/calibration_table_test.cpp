@@ -89,8 +89,11 @@ TEST(CalibrationTableInvalid, LocatedMessages) {
             "t.yaml:12:63: error: gemm[0].time: must be positive");
   EXPECT_EQ(error_of(replace(kPublished, "batch: 1, time", "bacth: 1, time")),
             "t.yaml:12:47: error: gemm[0]: unknown key 'bacth'; did you mean 'batch'?; valid: dtype, m, n, "
-            "k, batch, "
+            "k, batch, accumulate, "
             "time, source");
+  EXPECT_EQ(error_of(replace(kPublished, "batch: 1, time", "batch: 1, accumulate: fp33, time")),
+            "t.yaml:12:69: error: gemm[0].accumulate: unknown value 'fp33'; did you mean 'fp32'?; valid: none, "
+            "fp32, bf16, fp16");
   // Collective rows (line 19).
   EXPECT_EQ(error_of(replace(kPublished, "op: all_reduce", "op: all_reduse")),
             "t.yaml:19:21: error: collective[0].op: unknown value 'all_reduse'; did you mean 'all_reduce'?; valid: "

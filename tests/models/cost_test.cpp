@@ -180,5 +180,31 @@ TEST(Cost, CalibratedShapesReturnTheMeasuredTimePlusLaunch) {
   EXPECT_EQ(e.time, Duration::us(5002));
 }
 
+TEST(Cost, AGemmAddingIntoFp32PaysItsEpilogueAfterTheMath) {
+  const CalibrationTable table = parse_calibration_table(kTable, "t.yaml");
+  const CostModel model(test_device("2 us"), &table);
+  // C (4096 × 4096) read and written in fp32 where the rows write it once in
+  // bf16: 4096² · (8 − 2) bytes more, at the copy efficiency (0.8 of 1 TB/s),
+  // after the calibrated GEMM's 2 ms and its launch.
+  const Cost c = model.cost(task::Gemm{4096, 4096, 4096, 1, DType::kBf16, DType::kFp32});
+  EXPECT_EQ(c.time, Duration::us(2002) + ns_up(4096.0 * 4096 * 6 / (0.8 * 1e12)));
+  EXPECT_EQ(c.bytes.count(), 4096LL * 4096 * (2 + 2 + 8));
+  EXPECT_TRUE(c.calibrated);
+  // Rows measured as accumulating GEMMs price them directly: 3 ms measured, 3 ms predicted (plus launch).
+  const CalibrationTable measured = parse_calibration_table(R"(format: orrery-calibration/1
+device: TEST-GPU
+provenance: { kind: measured, gpu: "test", date: "2026-01-01" }
+gemm:
+  - { dtype: bf16, m: 4096, n: 4096, k: 4096, batch: 1, time: "2 ms" }
+  - { dtype: bf16, m: 4096, n: 4096, k: 4096, accumulate: fp32, time: "3 ms" }
+)",
+                                                            "t.yaml");
+  EXPECT_EQ(CostModel(test_device("2 us"), &measured).cost(task::Gemm{4096, 4096, 4096, 1, DType::kBf16, DType::kFp32}).time,
+            Duration::us(3002));
+  // The plain GEMM keeps its own rows.
+  EXPECT_EQ(CostModel(test_device("2 us"), &measured).cost(task::Gemm{4096, 4096, 4096, 1, DType::kBf16}).time,
+            Duration::us(2002));
+}
+
 }  // namespace
 }  // namespace orrery::models::cost_test

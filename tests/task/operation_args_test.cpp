@@ -51,9 +51,9 @@ TEST(OperationArgsInvalid, UnknownOperationListsTheValidOnes) {
 TEST(OperationArgsInvalid, KeysAndValues) {
   EXPECT_EQ(
       error_of("gemm", {"m=8192", "n=8192", "k=8192", "dtyp=bf16"}),
-      "dtyp=bf16: error: gemm: unknown key 'dtyp'; did you mean 'dtype'?; valid: m, n, k, batch, dtype");
+      "dtyp=bf16: error: gemm: unknown key 'dtyp'; did you mean 'dtype'?; valid: m, n, k, batch, dtype, accumulate");
   EXPECT_EQ(error_of("gemm", {"m=8192", "n=8192"}),
-            "error: gemm: missing required key 'k' (the reduction dimension); keys: m, n, k, batch, dtype");
+            "error: gemm: missing required key 'k' (the reduction dimension); keys: m, n, k, batch, dtype, accumulate");
   EXPECT_EQ(error_of("gemm", {"m=8k", "n=8192", "k=8192"}),
             "m=8k: error: gemm.m: expected an integer, found '8k'");
   EXPECT_EQ(error_of("gemm", {"m=0", "n=8192", "k=8192"}), "m=0: error: gemm.m: must be at least 1, got 0");

@@ -54,37 +54,6 @@ double iteration_ns(const std::string& extra) {
   return number(test::run_text(scenario(extra)), "iteration_time_s") * 1e9;
 }
 
-TEST(GradAccumulation, AutogradAddsEveryMicroBatchButTheFirst) {
-  const double fused = iteration_ns(", grad_accumulation: fused, gradient_precision: fp16");
-  // fp16 gradients: 2 + 2 read, 2 written, per parameter; micro-batches 1, 2 and 3 of 4.
-  const double autograd = iteration_ns(", grad_accumulation: autograd, gradient_precision: fp16");
-  EXPECT_NEAR(autograd - fused, 3.0 * static_cast<double>(add_ns(6)), 2.0);
-  EXPECT_GT(add_ns(6), 100'000);  // ~70 M parameters: far from rounding
-}
-
-TEST(GradAccumulation, MegatronsBufferAddsEveryMicroBatchIntoFp32) {
-  const double fused = iteration_ns("");  // the default under kernels=megatron
-  EXPECT_EQ(fused, iteration_ns(", grad_accumulation: fused"));
-  // The 16-bit gradient read (2), the fp32 main gradient read and written (4 + 4); all 4 micro-batches.
-  const double buffer = iteration_ns(", grad_accumulation: buffer");
-  EXPECT_NEAR(buffer - fused, 4.0 * static_cast<double>(add_ns(10)), 2.0);
-}
-
-TEST(GradAccumulation, EagerPyTorchDefaultsToAutograd) {
-  EXPECT_EQ(iteration_ns(", kernels: eager"), iteration_ns(", kernels: eager, grad_accumulation: autograd"));
-  EXPECT_LT(iteration_ns(", kernels: eager, grad_accumulation: fused"), iteration_ns(", kernels: eager"));
-}
-
-TEST(GradAccumulation, OneMicroBatchNeedsNoAutogradAdd) {
-  const auto one = [](const std::string& mode) {
-    return number(test::run_text(test::replace(scenario(", grad_accumulation: " + mode), "global_batch: 32",
-                                               "global_batch: 8")),
-                  "iteration_time_s");
-  };
-  EXPECT_EQ(one("autograd"), one("fused"));
-  EXPECT_GT(one("buffer"), one("fused"));
-}
-
 // Device 0's span durations by name ("B", "W") and micro-batch.
 std::map<std::pair<std::string, std::int32_t>, std::int64_t> durations(const run::RunOutput& r) {
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> out;
@@ -95,6 +64,51 @@ std::map<std::pair<std::string, std::int32_t>, std::int64_t> durations(const run
   }
   return out;
 }
+std::map<std::pair<std::string, std::int32_t>, std::int64_t> durations_of(const std::string& extra) {
+  return durations(test::run_text(scenario(extra)));
+}
+
+TEST(GradAccumulation, AutogradAddsEveryMicroBatchButTheFirst) {
+  // bf16 gradients (param.grad has the parameters' type): 2 + 2 read, 2 written per parameter.
+  const auto b = durations_of(", grad_accumulation: autograd");
+  ASSERT_EQ(b.size(), 4u);
+  for (std::int32_t mb = 1; mb < 4; ++mb) EXPECT_EQ(b.at({"B", mb}) - b.at({"B", 0}), add_ns(6)) << mb;
+  EXPECT_GT(add_ns(6), 100'000);  // ~48 M parameters: far from rounding
+}
+
+TEST(GradAccumulation, MegatronsBufferAddsEveryMicroBatchIntoFp32) {
+  // The 16-bit gradient read (2), the fp32 main gradient read and written (4 + 4); all 4 micro-batches,
+  // against autograd's first, which adds nothing.
+  const auto autograd = durations_of(", grad_accumulation: autograd");
+  const auto buffer = durations_of(", grad_accumulation: buffer");
+  for (std::int32_t mb = 0; mb < 4; ++mb) EXPECT_EQ(buffer.at({"B", mb}) - autograd.at({"B", 0}), add_ns(10)) << mb;
+}
+
+TEST(GradAccumulation, FusedWeightGradientGemmsAddIntoTheMainGradient) {
+  // Every weight-gradient GEMM adds into the fp32 main gradient: per layer the
+  // QKV (h × 3h), projection (h × h), fc1 (h × 4h) and fc2 (4h × h) weights
+  // over the micro-batch's 1,024 tokens, and the output layer (h × V); each
+  // costs what the device model asks of an accumulating GEMM over a plain one.
+  const run::Catalog catalog;
+  const auto device = run::device_model(run::parse_scenario(catalog, scenario(""), "s.yaml", {}, std::nullopt).cluster);
+  const auto extra = [&](std::int64_t m, std::int64_t n) {
+    return device->time(task::Gemm{m, n, kSeq, 1, task::DType::kBf16, task::DType::kFp32}).count() -
+           device->time(task::Gemm{m, n, kSeq, 1, task::DType::kBf16}).count();
+  };
+  const std::int64_t h = kHidden;
+  const std::int64_t per_layer = extra(h, 3 * h) + extra(h, h) + extra(h, 4 * h) + extra(4 * h, h);
+  const std::int64_t expected = kLayers * per_layer + extra(h, kVocab);
+  EXPECT_GT(extra(h, 4 * h), 0);
+  const auto autograd = durations_of(", grad_accumulation: autograd");
+  const auto fused = durations_of("");  // the default under kernels=megatron
+  EXPECT_EQ(fused, durations_of(", grad_accumulation: fused"));
+  for (std::int32_t mb = 0; mb < 4; ++mb) EXPECT_EQ(fused.at({"B", mb}) - autograd.at({"B", 0}), expected) << mb;
+}
+
+TEST(GradAccumulation, EagerPyTorchDefaultsToAutograd) {
+  EXPECT_EQ(iteration_ns(", kernels: eager"), iteration_ns(", kernels: eager, grad_accumulation: autograd"));
+  EXPECT_NE(iteration_ns(", kernels: eager, grad_accumulation: fused"), iteration_ns(", kernels: eager"));
+}
 
 TEST(GradAccumulation, UnderASplitBackwardTheWeightPassAdds) {
   // ZB-H1 on two stages: W computes the weight gradients, so the add rides on
@@ -103,35 +117,33 @@ TEST(GradAccumulation, UnderASplitBackwardTheWeightPassAdds) {
                                                        "dp: 8", "pp: 2, dp: 4"),
                                          "global_batch: 32", "global_batch: 16");
   const auto autograd = durations(test::run_text(text));
-  const auto fused = durations(test::run_text(test::replace(text, "autograd", "fused")));
+  const auto buffer = durations(test::run_text(test::replace(text, "autograd", "buffer")));
   ASSERT_EQ(autograd.size(), 8u);  // B and W of 4 micro-batches
   const double h = kHidden;
   const double stage0 = 12 * h * h + 13 * h + static_cast<double>(kVocab) * h + static_cast<double>(kSeq) * h;
-  // fp32 gradients (the default precision): 4 + 4 read, 4 written.
-  const std::int64_t add = [&] {
-    const run::Catalog catalog;
-    const auto device = run::device_model(run::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt).cluster);
-    return device->time(task::Elementwise{task::PointwiseKind::kElementwise, static_cast<std::int64_t>(stage0 * 12), 0.5})
-        .count();
-  }();
+  const run::Catalog catalog;
+  const auto device = run::device_model(run::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt).cluster);
+  const auto add = [&](double bytes_per_parameter) {
+    const auto bytes = static_cast<std::int64_t>(stage0 * bytes_per_parameter);
+    return device->time(task::Elementwise{task::PointwiseKind::kElementwise, bytes, 0.5}).count();
+  };
   for (std::int32_t mb = 0; mb < 4; ++mb) {
-    EXPECT_EQ(autograd.at({"B", mb}), fused.at({"B", mb})) << mb;
-    EXPECT_EQ(autograd.at({"W", mb}) - fused.at({"W", mb}), mb == 0 ? 0 : add) << mb;
+    EXPECT_EQ(autograd.at({"B", mb}), buffer.at({"B", mb})) << mb;
+    EXPECT_EQ(autograd.at({"W", mb}) - autograd.at({"W", 0}), mb == 0 ? 0 : add(6)) << mb;
+    EXPECT_EQ(buffer.at({"W", mb}) - autograd.at({"W", 0}), add(10)) << mb;
   }
 }
 
 TEST(GradAccumulation, UnderZeroStage2TheRankAddsItsShard) {
   // ZeRO-2 reduce-scatters each micro-batch's gradients; a rank accumulates
   // the 1/dp shard it owns (P / 8 parameters here, 16-bit: 6 bytes each).
-  const std::string text = scenario(", zero_stage: 2, gradient_precision: fp16, grad_accumulation: autograd");
-  const auto autograd = durations(test::run_text(text));
-  const auto fused = durations(test::run_text(test::replace(text, "autograd", "fused")));
+  const std::string text = scenario(", zero_stage: 2, grad_accumulation: autograd");
+  const auto b = durations(test::run_text(text));
   const run::Catalog catalog;
   const auto device = run::device_model(run::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt).cluster);
   const auto shard = static_cast<std::int64_t>(parameters() / 8 * 6);
   const std::int64_t add = device->time(task::Elementwise{task::PointwiseKind::kElementwise, shard, 0.5}).count();
-  EXPECT_EQ(autograd.at({"B", 0}), fused.at({"B", 0}));
-  for (std::int32_t mb = 1; mb < 4; ++mb) EXPECT_EQ(autograd.at({"B", mb}) - fused.at({"B", mb}), add) << mb;
+  for (std::int32_t mb = 1; mb < 4; ++mb) EXPECT_EQ(b.at({"B", mb}) - b.at({"B", 0}), add) << mb;
 }
 
 TEST(GradAccumulation, BadValueIsLocated) {

@@ -56,12 +56,13 @@ double gib(const run::RunOutput& r, int device, std::initializer_list<task::Memo
 const std::vector<std::string> kSelective{"workload.training.recompute=selective",
                                           "workload.parallel.sequence_parallel=true"};
 
+// Within 5% of Table 4 in every cell (each validation row has its own, tighter bound).
 TEST(TrainingCalibration, IterationTimeOfTheKorthikantiSet) {
   for (const Published& p : kSet) {
     const double full = number(run(p.model, {}), "iteration_time_s");
     const double selective = number(run(p.model, kSelective), "iteration_time_s");
-    EXPECT_NEAR(full / p.full_s, 1.0, 0.15) << p.model << " full recompute: " << full << " s";
-    EXPECT_NEAR(selective / p.selective_s, 1.0, 0.15) << p.model << " selective: " << selective << " s";
+    EXPECT_NEAR(full / p.full_s, 1.0, 0.05) << p.model << " full recompute: " << full << " s";
+    EXPECT_NEAR(selective / p.selective_s, 1.0, 0.05) << p.model << " selective: " << selective << " s";
   }
 }
 

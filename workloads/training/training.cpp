@@ -133,7 +133,7 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
         "into the main gradient, Megatron-LM since 2022; the default under kernels=megatron), buffer (a separate "
         "main_grad.add_ into Megatron's contiguous fp32 or 16-bit buffer, every micro-batch) or autograd (PyTorch "
         "accumulates into param.grad in place, every micro-batch but the first: torch DDP, 2021's local DDP "
-        "without buffers; the default under kernels=eager)");
+        "without buffers, DeepSpeed; the default under kernels=eager)");
     p.grad_accumulation = acc == "buffer"     ? GradAccumulation::kBuffer
                           : acc == "autograd" ? GradAccumulation::kAutograd
                                               : GradAccumulation::kFused;

@@ -25,6 +25,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -129,16 +130,21 @@ struct TrainingParams {
     return o.bytes_read_per_parameter + o.bytes_written_per_parameter;
   }
   [[nodiscard]] std::int64_t micro_batches() const { return global_batch / (micro_batch * plan.dp); }
+  // The type the weight-gradient GEMMs add into (Gemm::accumulate) when the
+  // accumulation is fused: the main gradient's; else none (they write dW).
+  [[nodiscard]] std::optional<DType> accumulates_in_gemm() const {
+    return grad_accumulation == GradAccumulation::kFused ? std::optional<DType>(gradient_precision) : std::nullopt;
+  }
   // What the separate accumulation kernel moves per parameter and micro-batch
   // (0 when fused): main_grad.add_(grad) reads the fresh 16-bit gradient and the
-  // main gradient and writes the main gradient; autograd's in-place add reads
-  // and writes gradients of one precision (the parameter's, gradient_precision here).
+  // main gradient (gradient_precision) and writes the main gradient;
+  // autograd's in-place add reads two gradients and writes one, all of the
+  // parameter's own 16-bit type (param.grad has its parameter's dtype).
   [[nodiscard]] double accumulation_bytes_per_parameter() const {
-    const double g = bytes_per_element(gradient_precision);
     switch (grad_accumulation) {
       case GradAccumulation::kFused: return 0.0;
-      case GradAccumulation::kBuffer: return weight_bytes() + 2.0 * g;
-      case GradAccumulation::kAutograd: return 3.0 * g;
+      case GradAccumulation::kBuffer: return weight_bytes() + 2.0 * bytes_per_element(gradient_precision);
+      case GradAccumulation::kAutograd: return 3.0 * weight_bytes();
     }
     return 0.0;
   }

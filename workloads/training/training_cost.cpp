@@ -138,8 +138,9 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs() const {
   out_b.ops.push_back(VocabProjection{tokens, m.hidden, m.vocab / t, dt});
   out_b.model_flops += 2.0 * static_cast<double>(tokens * m.hidden * (m.vocab / t));
   final_norm(out_b, true);
-  out_w.ops.push_back(VocabProjection{tokens, m.hidden, m.vocab / t, dt});
-  out_w.model_flops += 2.0 * static_cast<double>(tokens * m.hidden * (m.vocab / t));
+  // The output layer's weight gradient, h × V/t over the tokens (added into the
+  // main gradient under fused accumulation, as a linear layer's).
+  out_w.gemm(m.hidden, m.vocab / t, tokens, 1, dt, p_.accumulates_in_gemm());
   if (t > 1) {  // the loss's max and sum over the vocabulary shards; the input gradient's all-reduce
     const Bytes stats(static_cast<std::int64_t>(tokens) * 4);
     out_f.comm.push_back({CollectiveOp::kAllReduce, Axis::kTp, stats, 2});
@@ -260,9 +261,9 @@ VocabCosts TrainingWorkload::vocab_costs() const {
   s.model_flops += 2.0 * static_cast<double>(tokens * m.hidden * v_local);
   s.memory(PointwiseKind::kSoftmax, logits * 6);  // fp32 logits written, partial max and sum
   tt.memory(PointwiseKind::kSoftmax, logits * 6);
-  tt.ops.push_back(VocabProjection{tokens, m.hidden, v_local, dt});
-  tt.ops.push_back(VocabProjection{tokens, m.hidden, v_local, dt});
-  tt.model_flops += 4.0 * static_cast<double>(tokens * m.hidden * v_local);
+  tt.ops.push_back(VocabProjection{tokens, m.hidden, v_local, dt});  // the input gradient
+  tt.model_flops += 2.0 * static_cast<double>(tokens * m.hidden * v_local);
+  tt.gemm(m.hidden, v_local, tokens, 1, dt, p_.accumulates_in_gemm());  // the weight gradient
   VocabCosts out;
   out.s = cost_of(s, s.model_flops);
   out.t = cost_of(tt, tt.model_flops);

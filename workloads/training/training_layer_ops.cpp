@@ -118,11 +118,14 @@ LayerOps layer_ops(const TrainingParams& p, DType weights, bool routed) {
     l.model_flops += 2.0 * static_cast<double>(batch) * static_cast<double>(rows) * static_cast<double>(n) *
                      static_cast<double>(k);
   };
-  // dW (k × n) = Xᵀ·dY over `rows` tokens: the GEMM (k, n, rows), or for a
-  // sparse projection an SDDMM at W's pattern (2:4 keeps half).
+  // dW (k × n) = Xᵀ·dY over `rows` tokens: the GEMM (k, n, rows), added into
+  // the main gradient when the framework fuses the accumulation (Megatron's
+  // gradient_accumulation_fusion), or for a sparse projection an SDDMM at W's
+  // pattern (2:4 keeps half).
+  const std::optional<DType> into = p.accumulates_in_gemm();
   const auto wgrad = [&](OpList& l, std::int64_t k, std::int64_t n, std::int64_t rows, std::int64_t batch, bool ffn) {
     if (!(ffn && sparse && batch == 1)) {
-      l.gemm(k, n, rows, batch, dt);
+      l.gemm(k, n, rows, batch, dt, into);
       return;
     }
     task::Sddmm g;
@@ -163,8 +166,9 @@ LayerOps layer_ops(const TrainingParams& p, DType weights, bool routed) {
   // holds, all T, or T/t with sequence parallelism; Megatron's count takes it once.
   const std::int64_t router_rows = plan.sequence_parallel ? div_or_one(tokens, t) : tokens;
   const double router_flops = 2.0 * static_cast<double>(tokens * m.experts * h) / static_cast<double>(t);
-  const auto router = [&](OpList& l, std::int64_t rows, std::int64_t n, std::int64_t k) {
-    l.ops.push_back(Gemm{rows, n, k, 1, dt});
+  const auto router = [&](OpList& l, std::int64_t rows, std::int64_t n, std::int64_t k,
+                          std::optional<DType> accumulate = std::nullopt) {
+    l.ops.push_back(Gemm{rows, n, k, 1, dt, accumulate});
     l.model_flops += router_flops;
   };
   if (routed) router(L.f, router_rows, m.experts, h);  // the logits (their softmax and top-k left out: T·E elements)
@@ -205,15 +209,15 @@ LayerOps layer_ops(const TrainingParams& p, DType weights, bool routed) {
   if (routed) router(L.b, router_rows, h, m.experts);  // the router's input gradient
 
   // Weight gradient.
-  L.w.gemm(h, (h + 2 * kvd) / t, tokens, 1, dt);
-  L.w.gemm(h / t, h, tokens, 1, dt);
+  L.w.gemm(h, (h + 2 * kvd) / t, tokens, 1, dt, into);
+  L.w.gemm(h / t, h, tokens, 1, dt, into);
   wgrad(L.w, h, up / t, expert_tokens, e_local, true);
   wgrad(L.w, width / t, h, expert_tokens, e_local, true);
   if (shared_ffn > 0) {
     wgrad(L.w, h, gates * shared_ffn / t, tokens, 1, true);
     wgrad(L.w, shared_ffn / t, h, tokens, 1, true);
   }
-  if (routed) router(L.w, h, m.experts, router_rows);  // the router's weight gradient
+  if (routed) router(L.w, h, m.experts, router_rows, into);  // the router's weight gradient
 
   // Collectives inside the layer.
   const Bytes act(static_cast<std::int64_t>(static_cast<double>(tokens * h) * eb));

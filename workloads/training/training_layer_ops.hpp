@@ -29,6 +29,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "workloads/training/training.hpp"
@@ -39,8 +40,10 @@ struct OpList {
   std::vector<Operation> ops;
   double model_flops = 0;
   std::vector<CommCall> comm;
-  void gemm(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t batch, DType t) {
-    ops.push_back(Gemm{m, n, k, batch, t});
+  // `accumulate`: the product is added into C of that type (Gemm::accumulate).
+  void gemm(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t batch, DType t,
+            std::optional<DType> accumulate = std::nullopt) {
+    ops.push_back(Gemm{m, n, k, batch, t, accumulate});
     model_flops += 2.0 * static_cast<double>(batch) * static_cast<double>(m) * static_cast<double>(n) *
                    static_cast<double>(k);
   }

@@ -47,8 +47,8 @@ LtHandle::~LtHandle() {
 }
 
 LtMatmul::LtMatmul(const LtHandle& handle, Dtype dtype, std::int64_t m, std::int64_t n, std::int64_t k,
-                   std::size_t workspace_bytes, const float* a_scale, const float* b_scale)
-    : handle_(handle.get()), dtype_(dtype), workspace_bytes_(workspace_bytes) {
+                   std::size_t workspace_bytes, const float* a_scale, const float* b_scale, bool accumulate)
+    : handle_(handle.get()), dtype_(dtype), accumulate_(accumulate), workspace_bytes_(workspace_bytes) {
   const cublasComputeType_t compute =
       dtype == Dtype::kTf32 || dtype == Dtype::kFp32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
   ORRERY_CUBLAS_CHECK(cublasLtMatmulDescCreate(&op_, compute, CUDA_R_32F));
@@ -79,6 +79,10 @@ LtMatmul::LtMatmul(const LtHandle& handle, Dtype dtype, std::int64_t m, std::int
     unsupported_ = problem;
     return;
   }
+  if (accumulate && dtype != Dtype::kBf16 && dtype != Dtype::kFp16) {
+    unsupported_ = "accumulating into fp32 is measured for bf16 and fp16 inputs only";
+    return;
+  }
   cublasLtMatmulPreference_t preference = nullptr;
   ORRERY_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&preference));
   const std::uint64_t max_workspace = workspace_bytes;
@@ -100,7 +104,7 @@ LtMatmul::LtMatmul(const LtHandle& handle, Dtype dtype, std::int64_t m, std::int
 
 bool LtMatmul::select_algorithm(const void* a, const void* b, void* d, void* workspace) {
   const float alpha = 1.0f;
-  const float beta = 0.0f;
+  const float beta = accumulate_ ? 1.0f : 0.0f;
   std::string last = "no cuBLASLt algorithm";
   for (int i = 0; i < found_ && algo_ == nullptr; ++i) {
     if (candidates_[i].state != CUBLAS_STATUS_SUCCESS) continue;
@@ -139,12 +143,13 @@ LtMatmul::~LtMatmul() {
 }
 
 Dtype LtMatmul::output_dtype() const {
+  if (accumulate_) return Dtype::kFp32;
   return dtype_ == Dtype::kFp8E4M3 ? Dtype::kBf16 : dtype_;
 }
 
 void LtMatmul::run(const void* a, const void* b, void* d, void* workspace) const {
   const float alpha = 1.0f;
-  const float beta = 0.0f;
+  const float beta = accumulate_ ? 1.0f : 0.0f;
   ORRERY_CUBLAS_CHECK(cublasLtMatmul(handle_, op_, &alpha, a, a_layout_, b, b_layout_, &beta, d, d_layout_, d,
                                      d_layout_, algo_, workspace, workspace_bytes_, nullptr));
 }

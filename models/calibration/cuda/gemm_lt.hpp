@@ -15,6 +15,11 @@
 // of 16 elements with 16-byte aligned pointers (the Tensor Core Usage rules).
 // `fp8_layout_problem` says which rule a shape breaks, before cuBLASLt is asked.
 //
+// Accumulating (bf16 and fp16 only): D = A^T B + D with D in fp32 (beta = 1,
+// C and D the same buffer), the weight-gradient GEMM of Megatron-LM's fused
+// gradient accumulation (apex's wgrad_gemm_accum_fp32 adds into the fp32
+// main gradient the same way).
+//
 // The heuristic can offer an algorithm that cublasLtMatmul then refuses
 // (CUBLAS_STATUS_NOT_SUPPORTED: what stopped the whole gemm family on an H200),
 // so `select_algorithm` runs each offered candidate once and keeps the first
@@ -46,8 +51,9 @@ class LtHandle {
 class LtMatmul {
  public:
   // `a_scale` and `b_scale` are device pointers to one float each (FP8 only; ignored otherwise).
+  // `accumulate`: add into an fp32 D (beta = 1) instead of writing D in the output type.
   LtMatmul(const LtHandle& handle, Dtype dtype, std::int64_t m, std::int64_t n, std::int64_t k,
-           std::size_t workspace_bytes, const float* a_scale, const float* b_scale);
+           std::size_t workspace_bytes, const float* a_scale, const float* b_scale, bool accumulate = false);
   ~LtMatmul();
   LtMatmul(const LtMatmul&) = delete;
   LtMatmul& operator=(const LtMatmul&) = delete;
@@ -60,12 +66,13 @@ class LtMatmul {
   // Runs the heuristic's candidates once each on these buffers (synchronising
   // after each) and keeps the first that succeeds. Call before run().
   bool select_algorithm(const void* a, const void* b, void* d, void* workspace);
-  // Enqueues D = A^T B on the default stream.
+  // Enqueues D = A^T B (+ D when accumulating) on the default stream.
   void run(const void* a, const void* b, void* d, void* workspace) const;
 
  private:
   cublasLtHandle_t handle_;
   Dtype dtype_;
+  bool accumulate_ = false;
   std::size_t workspace_bytes_;
   cublasLtMatmulDesc_t op_ = nullptr;
   cublasLtMatrixLayout_t a_layout_ = nullptr;
