@@ -66,10 +66,20 @@ task::TaskTimes Executor::run() {
   waiting_.clear();
   for (const auto& e : graph_.initial_memory()) apply(e);
   hot_.resize(n);
+  successor_rows_ = graph_.successor_rows();
+  effect_rows_ = graph_.effect_rows();
   for (std::size_t i = 0; i < n; ++i) {
     check_task(i);
-    hot_[i] = hot_of(graph_.tasks()[i]);
-    hot_[i].waiting = graph_.predecessor_count(TaskId(static_cast<std::int32_t>(i)));
+    const TaskId t(static_cast<std::int32_t>(i));
+    HotTask& h = hot_[i];
+    h = hot_of(graph_.tasks()[i]);
+    h.waiting = graph_.predecessor_count(t);
+    const auto successors = graph_.successors(t);
+    h.successors = static_cast<std::uint32_t>(successors.data() - successor_rows_);
+    h.successor_count = static_cast<std::uint16_t>(std::min<std::size_t>(successors.size(), kManyRows));
+    const auto effects = graph_.memory_effects(t);
+    h.effects = static_cast<std::uint32_t>(effects.data() - effect_rows_);
+    h.effect_count = static_cast<std::uint8_t>(std::min<std::size_t>(effects.size(), kManyEffects)) & kManyEffects;
   }
   if (event_budget_ > 0) check_events();
   if (mirror_ && !network_.contention_free()) {
@@ -265,9 +275,10 @@ void Executor::start(TaskId t) {
 
 void Executor::finish(TaskId t) {
   const auto i = static_cast<std::size_t>(t.value());
+  const HotTask h = i < fixed_ ? hot_[i] : hot_of(task_at(t));
   // The successors' counters are scattered over the graph: ask for their
   // cache lines now, so that the misses overlap the work below.
-  const std::span<const TaskId> successors = i < fixed_ ? graph_.successors(t) : std::span<const TaskId>{};
+  const std::span<const TaskId> successors = i < fixed_ ? successors_of(i, h) : std::span<const TaskId>{};
   for (TaskId s : successors) __builtin_prefetch(&hot_[static_cast<std::size_t>(s.value())], 1);
   times_.end[i] = engine_.now();
   done_[i] = true;
@@ -275,11 +286,10 @@ void Executor::finish(TaskId t) {
   if (progress_ && ((finished_ & 4095) == 0 || finished_ == fixed_ + submitted_.size())) {
     progress_("iteration", static_cast<double>(finished_) / static_cast<double>(fixed_ + submitted_.size()));
   }
-  for (const auto& e : effects_of(t)) apply(e);
+  for (const auto& e : i < fixed_ ? fixed_effects_of(i, h) : effects_of(t)) apply(e);
   if (records_spans_ && i >= fixed_) report(t);  // the fixed graph's: after the run (run())
   // Free the device before releasing successors, so a successor on the same
   // device can start at once.
-  const HotTask h = i < fixed_ ? hot_[i] : hot_of(task_at(t));
   if (h.work == kHotCompute) {
     const auto d = static_cast<std::size_t>(h.device);
     if (device_queue_[d].empty()) {

@@ -210,14 +210,35 @@ class Executor final : public TaskSink {
   // collectives, spans and messages.
   // Work's alternatives, in its order.
   enum HotWork : std::uint8_t { kHotCompute, kHotTransfer, kHotCollective, kHotDelay };
+  // 32 bytes, two to a cache line: what finishing a task reads, its
+  // successors' and memory effects' places in the graph's rows included, so
+  // that finish() misses on no offset array.
   struct HotTask {
     std::int64_t amount = 0;     // compute: head + duration + tail, delay: duration (ns); transfer: bytes
     std::int32_t device = -1;    // compute, delay: the device; transfer: the sender
     std::int32_t peer = -1;      // transfer: the receiver
     std::int32_t waiting = 0;    // unfinished predecessors: beside what ready() reads next (one cache line)
+    std::uint32_t successors = 0;   // the first of the task's rows in TaskGraph::successor_rows()
+    std::uint32_t effects = 0;      // the first in TaskGraph::effect_rows()
+    std::uint16_t successor_count = 0;  // kManyRows: as many or more; ask the graph
     HotWork work = kHotCompute;
-    bool not_before = false;     // the Task has a not_before time
+    std::uint8_t effect_count : 7 = 0;  // kManyEffects: as many or more; ask the graph
+    std::uint8_t not_before : 1 = 0;    // the Task has a not_before time
   };
+  static_assert(sizeof(HotTask) == 32);
+  static constexpr std::uint16_t kManyRows = 0xFFFF;
+  static constexpr std::uint8_t kManyEffects = 0x7F;
+  // The fixed graph's task i's successors and memory effects, through hot_[i].
+  [[nodiscard]] std::span<const TaskId> successors_of(std::size_t i, const HotTask& h) const {
+    if (h.successor_count == kManyRows) return graph_.successors(TaskId(static_cast<std::int32_t>(i)));
+    return {successor_rows_ + h.successors, h.successor_count};
+  }
+  [[nodiscard]] std::span<const task::MemoryEffect> fixed_effects_of(std::size_t i, const HotTask& h) const {
+    if (h.effect_count == kManyEffects) return graph_.memory_effects(TaskId(static_cast<std::int32_t>(i)));
+    return {effect_rows_ + h.effects, h.effect_count};
+  }
+  const TaskId* successor_rows_ = nullptr;
+  const task::MemoryEffect* effect_rows_ = nullptr;
   [[nodiscard]] static HotTask hot_of(const task::Task& task);
   std::vector<HotTask> hot_;  // per fixed-graph task
 

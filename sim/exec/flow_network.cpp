@@ -26,9 +26,13 @@ FlowNetwork::FlowNetwork(sim::Engine& engine, const Cluster& cluster)
     : engine_(engine), cluster_(cluster), routes_(cluster.routes()) {
   const auto& links = cluster.network().links();
   for (const topo::Link& l : links) solver_.add_link(l.bandwidth.bytes_per_s());
-  usage_.resize(links.size());
-  sending_.resize(links.size(), 0);
-  busy_since_.resize(links.size());
+  links_.resize(links.size());
+}
+
+const std::vector<LinkUsage>& FlowNetwork::link_usage() const {
+  usage_.resize(links_.size());
+  for (std::size_t i = 0; i < links_.size(); ++i) usage_[i] = links_[i].usage;
+  return usage_;
 }
 
 void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) {
@@ -51,9 +55,9 @@ void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine:
   f.route = ri;
   f.done = std::move(done);
   for (std::int32_t l : links) {
-    const auto i = static_cast<std::size_t>(l);
-    usage_[i].bytes += bytes;
-    if (sending_[i]++ == 0) busy_since_[i] = now;
+    LinkState& s = links_[static_cast<std::size_t>(l)];
+    s.usage.bytes += bytes;
+    if (s.sending++ == 0) s.busy_since = now;
   }
   // A flow onto idle links, with nothing else changed at this instant, is
   // solved now (its narrowest link) and waits only for its completion. A
@@ -101,8 +105,8 @@ void FlowNetwork::finish(std::int32_t id, Time now) {
   Flow& f = flows_[static_cast<std::size_t>(id)];
   const topo::RouteTable::Route& r = routes_.route(f.route);
   for (const std::int32_t l : routes_.links(r)) {
-    const auto i = static_cast<std::size_t>(l);
-    if (--sending_[i] == 0) usage_[i].busy += now - busy_since_[i];
+    LinkState& s = links_[static_cast<std::size_t>(l)];
+    if (--s.sending == 0) s.usage.busy += now - s.busy_since;
     if (timeline_) timeline_->add(l, f.since, now, f.left);  // what is left goes at the last rate
   }
   solver_.remove_flow(id);

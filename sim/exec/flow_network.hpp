@@ -55,7 +55,8 @@ class FlowNetwork final : public NetworkService {
  public:
   FlowNetwork(sim::Engine& engine, const Cluster& cluster);
   void transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) override;
-  [[nodiscard]] const std::vector<LinkUsage>& link_usage() const override { return usage_; }
+  // Copied out of the per-link state when asked (after a run, for the summary and /links).
+  [[nodiscard]] const std::vector<LinkUsage>& link_usage() const override;
   void summarize(Summary& summary) const override;
 
   [[nodiscard]] std::uint64_t recomputations() const { return solver_.recomputations(); }
@@ -88,9 +89,15 @@ class FlowNetwork final : public NetworkService {
   fluid::MaxMinSolver solver_;
   fluid::CompletionQueue completions_;
   std::vector<Flow> flows_;
-  std::vector<LinkUsage> usage_;
-  std::vector<std::int32_t> sending_;  // flows on each link
-  std::vector<Time> busy_since_;       // when each link's current busy period began
+  // What a transfer's start and end touch on each of its links, in one
+  // 32-byte record (two to a cache line) rather than three arrays.
+  struct LinkState {
+    LinkUsage usage;
+    Time busy_since;            // when the current busy period began
+    std::int32_t sending = 0;   // flows on the link
+  };
+  std::vector<LinkState> links_;
+  mutable std::vector<LinkUsage> usage_;  // link_usage()'s copy
   topo::RouteTable& routes_;  // the cluster's
   std::uint64_t next_sequence_ = 0;
   std::uint64_t rate_changes_ = 0;

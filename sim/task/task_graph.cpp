@@ -63,10 +63,11 @@ TaskId TaskGraph::add(Work work, TaskKind kind, std::string_view name, int micro
   return id;
 }
 
-void TaskGraph::reserve(std::size_t tasks, std::size_t edges) {
+void TaskGraph::reserve(std::size_t tasks, std::size_t edges, std::size_t effects) {
   reserve_huge(tasks_, tasks);
   reserve_huge(preds_, tasks);
   reserve_huge(edges_, edges);
+  reserve_huge(effects_, effects);
 }
 
 void TaskGraph::depend(TaskId before, TaskId after) {

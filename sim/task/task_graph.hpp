@@ -183,8 +183,8 @@ class TaskGraph {
   void not_before(TaskId task, Time t) { tasks_[static_cast<std::size_t>(task.value())].not_before = t; }
   // Memory a device holds from the start (parameters, optimizer states...).
   void initial_memory(MemoryEffect effect) { initial_.push_back(effect); }
-  // Room for `tasks` tasks and `edges` dependencies (an estimate; optional).
-  void reserve(std::size_t tasks, std::size_t edges);
+  // Room for `tasks` tasks, `edges` dependencies and `effects` memory effects (an estimate; optional).
+  void reserve(std::size_t tasks, std::size_t edges, std::size_t effects = 0);
 
   [[nodiscard]] std::size_t size() const { return tasks_.size(); }
   [[nodiscard]] const Task& task(TaskId id) const { return tasks_[static_cast<std::size_t>(id.value())]; }
@@ -199,6 +199,16 @@ class TaskGraph {
     if (!built_) build();
     const auto i = static_cast<std::size_t>(id.value());
     return {effect_.data() + effect_offset_[i], effect_.data() + effect_offset_[i + 1]};
+  }
+  // The compressed rows themselves, for a reader that keeps each task's place
+  // in them: successors(id) is successor_rows() + k for some k, and likewise.
+  [[nodiscard]] const TaskId* successor_rows() const {
+    if (!built_) build();
+    return succ_.data();
+  }
+  [[nodiscard]] const MemoryEffect* effect_rows() const {
+    if (!built_) build();
+    return effect_.data();
   }
   [[nodiscard]] const std::vector<MemoryEffect>& initial_memory() const { return initial_; }
   [[nodiscard]] int predecessor_count(TaskId id) const { return preds_[static_cast<std::size_t>(id.value())]; }

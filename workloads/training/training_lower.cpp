@@ -138,7 +138,9 @@ void reserve(TaskGraph& g, const TrainingParams& p, const std::vector<VirtualSta
   const std::size_t per_mb = vstages * (p.schedule->splits_backward() ? 3 : 2) + comm_tasks + 8 * vstages;
   const std::size_t estimate =
       replicas * static_cast<std::size_t>(p.micro_batches()) * per_mb;
-  g.reserve(estimate, 2 * estimate);
+  // Each forward allocates its activations and the backward (or W) frees them.
+  const std::size_t effects = replicas * static_cast<std::size_t>(p.micro_batches()) * vstages * 2;
+  g.reserve(estimate, 2 * estimate, effects);
 }
 
 }  // namespace
