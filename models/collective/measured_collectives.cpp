@@ -64,7 +64,7 @@ std::optional<Duration> MeasuredCollectives::time(task::CollectiveOp op, int ran
   const Group* g = bytes.count() > 0 ? pricing(op, ranks, fabric, half) : nullptr;
   if (!g) return std::nullopt;
   const double s = interpolate(*g, static_cast<double>(bytes.count())) / (half ? 2 : 1);
-  return Duration::ns(static_cast<std::int64_t>(std::ceil(s * 1e9 - 1e-6)));
+  return Duration::ceil_ns(s * 1e9 - 1e-6);
 }
 
 std::optional<double> MeasuredCollectives::distance(task::CollectiveOp op, int ranks, std::string_view fabric,

@@ -117,7 +117,7 @@ Cost CostModel::cost(const task::Operation& op) const {
     const auto memory_table = has_table_ ? calibration_.memory(extra) : std::nullopt;
     const double e_memory = memory_table ? memory_table->efficiency : default_memory_;
     const double epilogue = std::max(0.0, extra) / rates_.bandwidth / e_memory;
-    c.time = c.time + Duration::ns(static_cast<std::int64_t>(std::ceil(epilogue * 1e9 - 1e-6)));
+    c.time = c.time + Duration::ceil_ns(epilogue * 1e9 - 1e-6);
     c.bytes = Bytes(static_cast<std::int64_t>(std::llround(task::work_of(op).bytes)));
     return c;
   }
@@ -153,7 +153,7 @@ Cost CostModel::cost(const task::Operation& op) const {
   if (launch_time_ > seconds) c.bound = Bound::kLaunch;
   // Whole nanoseconds, rounded up (no operation is free); the 1e-6 ns slack
   // keeps a measured time from gaining a nanosecond of floating-point noise.
-  c.time = Duration::ns(static_cast<std::int64_t>(std::ceil((seconds + launch_time_) * 1e9 - 1e-6)));
+  c.time = Duration::ceil_ns((seconds + launch_time_) * 1e9 - 1e-6);
   return c;
 }
 

@@ -18,6 +18,10 @@ class Duration {
   static constexpr Duration s(std::int64_t n) { return Duration(n * 1'000'000'000); }
   // Rounds to the nearest nanosecond; for results of cost models given in seconds.
   static Duration from_seconds(double seconds);
+  // `ns` rounded up to whole nanoseconds, for results of cost models; a
+  // ValueError when it is not a number or lies beyond the clock's 2^62 ns
+  // (146 years), which the cast to an integer could not hold.
+  static Duration ceil_ns(double ns);
   static constexpr Duration max() { return Duration(std::numeric_limits<std::int64_t>::max()); }
 
   [[nodiscard]] constexpr std::int64_t count() const { return ns_; }

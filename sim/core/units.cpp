@@ -140,14 +140,22 @@ std::string print_with(double base, const std::array<Unit, N>& units,
 }  // namespace
 
 Duration transfer_time(Bytes b, Bandwidth bw) {
-  return Duration::ns(static_cast<std::int64_t>(std::ceil(static_cast<double>(b.count()) * 1e9 / bw.bytes_per_s())));
+  return Duration::ceil_ns(static_cast<double>(b.count()) * 1e9 / bw.bytes_per_s());
 }
 
 Duration compute_time(Flops f, FlopRate r) {
-  return Duration::ns(static_cast<std::int64_t>(std::ceil(f.count() * 1e9 / r.per_s())));
+  return Duration::ceil_ns(f.count() * 1e9 / r.per_s());
 }
 
 Duration Duration::from_seconds(double seconds) { return Duration(std::llround(seconds * 1e9)); }
+
+Duration Duration::ceil_ns(double ns) {
+  constexpr double kClock = 4611686018427387904.0;  // 2^62
+  if (!(ns < kClock)) {
+    throw ValueError(fmt::format("a duration of {:.3g} s is beyond orrery's clock (2^62 ns, about 146 years)", ns * 1e-9));
+  }
+  return Duration(static_cast<std::int64_t>(std::ceil(ns)));
+}
 
 Bytes parse_bytes(std::string_view text) {
   const double v = parse_with(text, kByteUnits, "a size in bytes", "80 GiB");

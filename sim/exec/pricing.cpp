@@ -56,7 +56,7 @@ Duration price_delay(const task::DelayWork& d, const task::DeviceFacts& device) 
   Bandwidth bw = device.bandwidth(d.path);
   if (d.sharers > 1) bw = Bandwidth::bytes_per_s(bw.bytes_per_s() / static_cast<double>(d.sharers));
   if (!(bw.bytes_per_s() > 0)) throw std::logic_error("pricing: a host transfer over a path of no bandwidth");
-  return Duration::ns(static_cast<std::int64_t>(std::ceil(d.path_bytes / bw.bytes_per_s() * 1e9)));
+  return Duration::ceil_ns(d.path_bytes / bw.bytes_per_s() * 1e9);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "models/calibration/leave_one_out.hpp"
+#include "sim/core/error.hpp"
 #include "models/collective/measured_collectives.hpp"
 #include "models/data_dir.hpp"
 #include "models/devices/device_catalog.hpp"
@@ -49,6 +50,24 @@ TEST(MeasuredCollectives, BelowTheSmallestRowItsTimeAboveTheLargestItsBandwidth)
   EXPECT_EQ(m.time(CollectiveOp::kAllReduce, 8, "nvswitch", Bytes(1024)), Duration::ns(43830));
   // 256 MiB at the 128 MiB row's bus bandwidth: twice its time.
   EXPECT_EQ(m.time(CollectiveOp::kAllReduce, 8, "nvswitch", Bytes(256LL << 20)), Duration::ns(2 * 1327600));
+}
+
+TEST(MeasuredCollectives, ATimeBeyondTheClockIsAnErrorNotAnOverflow) {
+  // One slow row (2 MiB in 16.24 ms, a fuzzed table's), asked for 2^62 bytes at
+  // its bandwidth: 2^41 · 16.24 ms = 3.6e10 s, more than 2^62 ns. It used to
+  // be cast to an integer anyway (undefined behaviour, found by scripts/fuzz.sh).
+  const MeasuredCollectives m(
+      {CollectiveRow{CollectiveOp::kAllReduce, 8, "nvswitch", Bytes(2LL << 20), Duration::us(16240), "test"}});
+  try {
+    (void)m.time(CollectiveOp::kAllReduce, 8, "nvswitch", Bytes(std::int64_t{1} << 62));
+    FAIL() << "no error";
+  } catch (const ValueError& e) {
+    EXPECT_STREQ(e.what(), "a duration of 3.57e+10 s is beyond orrery's clock (2^62 ns, about 146 years)");
+  }
+  // 2^40 bytes is 2^19 times the row, 8.5e3 s: still on the clock (rounded up to the ns).
+  const auto t = m.time(CollectiveOp::kAllReduce, 8, "nvswitch", Bytes(std::int64_t{1} << 40));
+  ASSERT_TRUE(t.has_value());
+  EXPECT_NEAR(static_cast<double>(t->count()), 16240000.0 * (1 << 19), 1.0);
 }
 
 TEST(MeasuredCollectives, GathersAndScattersWithoutRowsTakeHalfTheAllReduce) {
