@@ -63,14 +63,14 @@ StageRate DataflowPipeline::rate(std::size_t stage) const {
 Duration DataflowPipeline::fill_latency() const {
   double seconds = 0;
   for (const auto& s : stages_) seconds += static_cast<double>(s.depth) / s.clock.hz();
-  return Duration::ns(static_cast<std::int64_t>(std::ceil(seconds * 1e9 - 1e-6)));
+  return Duration::ceil_ns(seconds * 1e9 - 1e-6);
 }
 
 Duration DataflowPipeline::time(double items) const {
   double seconds = 0;
   for (const auto& s : stages_) seconds += static_cast<double>(s.depth) / s.clock.hz();
   seconds += items / throughput_;
-  return Duration::ns(static_cast<std::int64_t>(std::ceil(seconds * 1e9 - 1e-6)));
+  return Duration::ceil_ns(seconds * 1e9 - 1e-6);
 }
 
 }  // namespace orrery::models

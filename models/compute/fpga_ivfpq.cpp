@@ -293,7 +293,7 @@ Duration batch_time(const IvfPqPlan& plan, const FpgaBudget& b, std::int64_t que
   double fill = 0;
   for (const IvfPqStage& s : plan.stages) fill += s.cycles;
   const double seconds = fill / b.clock.hz() + real(std::max<std::int64_t>(queries - 1, 0)) / plan.qps;
-  return Duration::ns(static_cast<std::int64_t>(std::ceil(seconds * 1e9 - 1e-6)));
+  return Duration::ceil_ns(seconds * 1e9 - 1e-6);
 }
 
 }  // namespace orrery::models

@@ -18,7 +18,7 @@ constexpr double kFeatureBytes = 2;  // fp16 table entries
 
 
 Duration ceil_ns(double seconds) {
-  return Duration::ns(static_cast<std::int64_t>(std::ceil(seconds * 1e9 - 1e-6)));
+  return Duration::ceil_ns(seconds * 1e9 - 1e-6);
 }
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) {

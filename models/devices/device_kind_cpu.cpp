@@ -43,7 +43,7 @@ class CpuModel final : public OperationModel {
       const double compute = lookups / lookups_per_s_;
       const double memory = w.bytes / device_->memory_bandwidth.value.bytes_per_s();
       Cost part;
-      part.time = Duration::ns(static_cast<std::int64_t>(std::ceil(std::max(compute, memory) * 1e9 - 1e-6)));
+      part.time = Duration::ceil_ns(std::max(compute, memory) * 1e9 - 1e-6);
       part.bound = memory > compute ? Bound::kMemory : Bound::kCompute;
       part.efficiency = 1;
       part.flops = Flops(w.flops);

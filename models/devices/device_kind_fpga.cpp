@@ -44,7 +44,7 @@ class FpgaIvfPqModel final : public OperationModel {
     Cost c;
     const double b = static_cast<double>(std::max<std::int64_t>(s->batch, 1));
     c.time = d.pipeline.time(b - 1);
-    c.issue = Duration::ns(static_cast<std::int64_t>(std::ceil(b / d.pipeline.throughput() * 1e9 - 1e-6)));
+    c.issue = Duration::ceil_ns(b / d.pipeline.throughput() * 1e9 - 1e-6);
     c.bound = d.pipeline.rate(d.pipeline.bottleneck()).hbm_bound ? Bound::kMemory : Bound::kCompute;
     c.efficiency = 1;
     const task::OperationWork w = task::work_of(op);

@@ -47,7 +47,7 @@ double shared_write_time(std::vector<double> bytes, double egress, double storag
 }
 
 Duration ceil_duration(double seconds) {
-  return Duration::ns(static_cast<std::int64_t>(std::ceil(seconds * 1e9)));
+  return Duration::ceil_ns(seconds * 1e9);
 }
 
 PeriodicParams PeriodicParams::read(config::Reader& r) {
