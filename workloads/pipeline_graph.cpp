@@ -61,6 +61,7 @@ void PipelineGraph::build(TaskGraph& g, PipelineTaskMaker& maker) {
   const std::size_t per_replica =
       3 * static_cast<std::size_t>(shape_.micro_batches) * static_cast<std::size_t>(virtual_stages());
   tasks_.assign(per_replica * replicas_.size(), TaskId{});
+  entry_.assign(tasks_.size(), TaskId{});
   next_.assign(tasks_.size(), TaskId{});
   last_.assign(3 * static_cast<std::size_t>(virtual_stages()) * replicas_.size(), TaskId{});
   for (const int r : replicas_) add_operations(g, maker, r);
@@ -83,11 +84,22 @@ void PipelineGraph::add_operations(TaskGraph& g, PipelineTaskMaker& maker, int r
             fmt::format("schedule '{}' gives stage {} an invalid or repeated {} of micro-batch {}, chunk {}",
                         schedule_.name(), s, letter(o.type), o.micro_batch, o.chunk));
       }
-      const ComputeWork work = maker.compute(g, PlacedOp{o, replica, s, vs});
-      const DeviceId dev = work.device;
-      const TaskId t = g.add(work, task_kind(o.type),
-                             names_[static_cast<std::size_t>(o.type)][static_cast<std::size_t>(o.chunk)],
-                             o.micro_batch, s);
+      const PlacedOp placed{o, replica, s, vs};
+      const int pieces = maker.pieces(placed);
+      const std::string& name = names_[static_cast<std::size_t>(o.type)][static_cast<std::size_t>(o.chunk)];
+      TaskId first, t;
+      DeviceId dev;
+      for (int j = 0; j < pieces; ++j) {
+        const ComputeWork work = pieces == 1 ? maker.compute(g, placed) : maker.compute_piece(g, placed, j);
+        dev = work.device;
+        const TaskId x = g.add(work, task_kind(o.type), name, o.micro_batch, s);
+        if (t.valid() && x.value() != t.value() + 1) {
+          throw std::logic_error("a pipeline maker added tasks between the pieces of an operation");
+        }
+        if (t.valid()) g.depend(t, x);
+        if (!first.valid()) first = x;
+        t = x;
+      }
       const Bytes act = maker.activations(vs);
       if (act > Bytes(0) && o.type == PipeOpType::kForward)
         g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations, act});
@@ -95,12 +107,13 @@ void PipelineGraph::add_operations(TaskGraph& g, PipelineTaskMaker& maker, int r
         g.on_end(t, MemoryEffect{dev, MemoryCategory::kActivations, Bytes(0) - act});
       const std::size_t at = index(replica, o.type, o.micro_batch, vs);
       if (prev.valid()) {
-        g.depend(prev, t);
-        next_[prev_index] = t;
+        g.depend(prev, first);
+        next_[prev_index] = first;
       }
       prev = t;
       prev_index = at;
       tasks_[at] = t;
+      entry_[at] = first;
       last_[(slot(replica) * 3 + static_cast<std::size_t>(o.type)) *
                 static_cast<std::size_t>(virtual_stages()) +
             static_cast<std::size_t>(vs)] = t;
@@ -122,16 +135,14 @@ void PipelineGraph::add_data_flow(TaskGraph& g, const PipelineTaskMaker& maker, 
     for (int vs = 0; vs <= last; ++vs) {
       const TaskId f = task(replica, PipeOpType::kForward, mb, vs);
       const TaskId b = task(replica, PipeOpType::kBackward, mb, vs);
-      g.depend(f, b);
-      if (split_) g.depend(b, task(replica, PipeOpType::kWeight, mb, vs));
+      g.depend(f, entry(replica, PipeOpType::kBackward, mb, vs));
+      if (split_) g.depend(b, entry(replica, PipeOpType::kWeight, mb, vs));
       if (vs == last) continue;
       const int here = device_of(vs);
       const int next = device_of(vs + 1);
-      const TaskId f_next = task(replica, PipeOpType::kForward, mb, vs + 1);
-      const TaskId b_next = task(replica, PipeOpType::kBackward, mb, vs + 1);
       if (here == next) {
-        g.depend(f, f_next);
-        g.depend(b_next, b);
+        g.depend(f, entry(replica, PipeOpType::kForward, mb, vs + 1));
+        g.depend(task(replica, PipeOpType::kBackward, mb, vs + 1), entry(replica, PipeOpType::kBackward, mb, vs));
         continue;
       }
       add_send(g, maker, PipelineSend{replica, mb, here, next, false}, index(replica, PipeOpType::kForward, mb, vs),
@@ -148,9 +159,17 @@ void PipelineGraph::add_send(TaskGraph& g, const PipelineTaskMaker& maker, const
       g.add(maker.send(send), TaskKind::kSend, send.gradients ? "send gradients" : "send activations",
             send.micro_batch, send.from_stage);
   g.depend(tasks_[after], x);
-  g.depend(x, tasks_[before]);
+  g.depend(x, entry_[before]);
   // A synchronous sender starts its next operation once the send is done.
   if (maker.synchronous_sends() && next_[after].valid()) g.depend(x, next_[after]);
+}
+
+std::vector<TaskId> PipelineGraph::pieces(int replica, PipeOpType type, int micro_batch, int virtual_stage) const {
+  const std::size_t i = index(replica, type, micro_batch, virtual_stage);
+  std::vector<TaskId> out;
+  // The pieces were added one after another: consecutive task ids.
+  for (std::int32_t id = entry_[i].value(); id <= tasks_[i].value(); ++id) out.emplace_back(id);
+  return out;
 }
 
 }  // namespace orrery::workload

@@ -62,6 +62,15 @@ class PipelineTaskMaker {
   // rendezvous is not modelled: with this builder's interleaved orders it can
   // close a cycle that Megatron's own pairing of the exchanges avoids.)
   [[nodiscard]] virtual bool synchronous_sends() const { return false; }
+  // An operation run as this many tasks in turn on its device (1: one task):
+  // the pieces of a backward whose gradients leave in buckets as they become
+  // ready. What comes into the operation waits before its first piece, what
+  // leaves it waits for its last.
+  [[nodiscard]] virtual int pieces(const PlacedOp&) const { return 1; }
+  // The compute of piece `piece` of an operation of several (pieces() > 1).
+  [[nodiscard]] virtual ComputeWork compute_piece(TaskGraph& g, const PlacedOp& op, int /*piece*/) {
+    return compute(g, op);
+  }
 };
 
 class PipelineGraph {
@@ -99,6 +108,13 @@ class PipelineGraph {
   [[nodiscard]] TaskId task(int replica, PipeOpType type, int micro_batch, int virtual_stage) const {
     return tasks_[index(replica, type, micro_batch, virtual_stage)];
   }
+  // Its first task: what must come before the operation waits before this
+  // one (the same task unless the operation runs in pieces).
+  [[nodiscard]] TaskId entry(int replica, PipeOpType type, int micro_batch, int virtual_stage) const {
+    return entry_[index(replica, type, micro_batch, virtual_stage)];
+  }
+  // Its tasks in order: one, or its pieces.
+  [[nodiscard]] std::vector<TaskId> pieces(int replica, PipeOpType type, int micro_batch, int virtual_stage) const;
   [[nodiscard]] TaskId last(int replica, PipeOpType type, int virtual_stage) const {
     return last_[(slot(replica) * 3 + static_cast<std::size_t>(type)) * static_cast<std::size_t>(virtual_stages()) +
                  static_cast<std::size_t>(virtual_stage)];
@@ -130,8 +146,9 @@ class PipelineGraph {
   std::vector<int> device_of_;                     // per virtual stage
   std::vector<int> position_;                      // per (chunk, stage): the position the stage holds
   std::array<std::vector<std::string>, 3> names_;  // per type and chunk: "F", or "F c1" with chunks
-  std::vector<TaskId> tasks_;
-  std::vector<TaskId> next_;  // per operation (as tasks_): the next in its device's order
+  std::vector<TaskId> tasks_;  // per operation: its task, the last of its pieces
+  std::vector<TaskId> entry_;  // per operation: its first task
+  std::vector<TaskId> next_;   // per operation (as tasks_): the next in its device's order (its entry)
   std::vector<TaskId> last_;
 };
 

@@ -17,7 +17,7 @@ const std::vector<std::string> kPrecisions{"bf16", "fp16", "fp8"};
 const std::vector<std::string> kGradients{"fp32", "bf16", "fp16"};
 const std::vector<std::string> kAttentions{"flash", "unfused"};
 const std::vector<std::string> kKernelSets{"megatron", "eager"};
-const std::vector<std::string> kGradReduce{"after_backward", "per_chunk"};
+const std::vector<std::string> kGradReduce{"after_backward", "per_chunk", "overlap"};
 const std::vector<std::string> kGradAccumulation{"fused", "buffer", "autograd"};
 
 DType dtype_named(const std::string& s) {
@@ -140,12 +140,18 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
     p.scatter_gather = t.optional<bool>(
         "scatter_gather", true,
         "Megatron's scatter/gather of pipeline sends: each tp rank sends 1/tp, then an all-gather inside the node");
-    p.reduce_per_chunk =
+    p.at["training.grad_reduce"] = t.where("grad_reduce");
+    const auto reduce =
         t.choice("grad_reduce", kGradReduce, "after_backward",
                  "when a stage's data-parallel gradient buckets start (without ZeRO-2/3): after_backward (Megatron-LM "
                  "without --overlap-grad-reduce, and 2021's local DDP: once the stage's whole backward is done, "
-                 "chunk after chunk) or per_chunk (each model chunk's as soon as its own last backward ends, "
-                 "overlapping the other chunks' backward; the same without interleaving)") == "per_chunk";
+                 "chunk after chunk), per_chunk (each model chunk's as soon as its own last backward ends, "
+                 "overlapping the other chunks' backward; the same without interleaving) or overlap (each bucket as "
+                 "soon as its gradients are ready in the chunk's last backward: torch DDP, Megatron-Core's "
+                 "--overlap-grad-reduce)");
+    p.grad_reduce = reduce == "per_chunk" ? GradReduce::kPerChunk
+                    : reduce == "overlap" ? GradReduce::kOverlap
+                                          : GradReduce::kAfterBackward;
     p.at["training.vocab_parallel"] = t.where("vocab_parallel");
     p.vocab_parallel = t.optional<bool>(
         "vocab_parallel", false,
@@ -162,6 +168,10 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
             fmt::format("{} is more than global_batch {}", p.micro_batch, p.global_batch));
     t.check(p.zero_stage >= 0 && p.zero_stage <= 3, "zero_stage", fmt::format("must be 0, 1, 2 or 3, got {}", p.zero_stage));
     t.check(p.bucket_size > Bytes(0), "bucket_size", "must be positive");
+    t.check(p.grad_reduce != GradReduce::kOverlap || !p.schedule->splits_backward(), "grad_reduce",
+            fmt::format("overlap reduces each bucket as the last backward produces it; schedule '{}' computes the "
+                        "weight gradients in W, which this does not model: use after_backward",
+                        p.schedule->name()));
     t.check(p.offload_params == Offload::kNone || p.zero_stage == 3, "offload_params",
             fmt::format("parameter offload needs zero_stage 3, got {}", p.zero_stage));
     t.check(!(p.distributed_optimizer && p.zero_stage > 0), "distributed_optimizer",

@@ -58,6 +58,7 @@ enum class KernelSet : std::uint8_t { kMegatron, kEager };
 // first micro-batch's gradient is kept as produced (Megatron and torch zero
 // gradients by setting them to None), each later one added in place.
 enum class GradAccumulation : std::uint8_t { kFused, kBuffer, kAutograd };
+enum class GradReduce : std::uint8_t { kAfterBackward, kPerChunk, kOverlap };
 
 struct TrainingParams {
   TransformerSpec model;
@@ -88,8 +89,11 @@ struct TrainingParams {
   bool scatter_gather = true;
   // grad_reduce: the data-parallel gradient buckets of a stage start after its
   // whole backward, one chunk after another (Megatron-LM's default, and 2021's
-  // local DDP), or each chunk's after its own last backward (per_chunk).
-  bool reduce_per_chunk = false;
+  // local DDP), each chunk's after its own last backward (per_chunk), or each
+  // bucket as soon as its gradients are ready in the chunk's last backward
+  // (overlap: torch DDP, Megatron-Core's --overlap-grad-reduce).
+  GradReduce grad_reduce = GradReduce::kAfterBackward;
+  [[nodiscard]] bool reduce_per_chunk() const { return grad_reduce == GradReduce::kPerChunk; }
   bool vocab_parallel = false;
   bool check_memory = true;
   Bytes bucket_size;
@@ -175,6 +179,16 @@ struct VirtualStageCost {
   // iteration's first micro-batch runs it: without the add. Its entry, or -1.
   OpCost first_micro_batch;
   std::int32_t first_entry = -1;
+  // grad_reduce overlap: the last micro-batch's backward runs as `layers`
+  // equal pieces, one per layer in backward order (backward_piece, its entry),
+  // so that each gradient bucket can leave once its layers are done. The
+  // output layer's gradients are ready with the first piece
+  // (first_piece_parameters), the input embedding's after the last
+  // (last_piece_parameters); the layers' in between.
+  int layers = 1;
+  OpCost backward_piece;
+  std::int32_t piece_entry = -1;
+  double first_piece_parameters = 0, last_piece_parameters = 0;
   double parameters = 0;             // on one tp rank
   double activation_bytes = 0;       // held per micro-batch from F to the end of the backward (W)
 };

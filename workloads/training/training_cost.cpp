@@ -189,6 +189,7 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs() const {
         add(c.weight, x.w);
       }
     }
+    c.layers = static_cast<int>(hi - lo);
     const double dense_layers = layers - routed_layers;
     c.parameters = (dense_layers * m.layer_parameters(false) + routed_layers * (m.layer_parameters(true) - routed_held)) /
                    static_cast<double>(t);
@@ -198,8 +199,10 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs() const {
       add(c.forward, cost_of(emb_f, 0));
       add(c.backward, cost_of(emb_b, 0));
       // The word embedding (unless split over the stages with the output layer it is tied to) and the positions.
-      c.parameters += (vocab ? 0.0 : static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t)) +
-                      (m.positions == Positions::kLearned ? static_cast<double>(m.seq_len * m.hidden) : 0.0);
+      c.last_piece_parameters =
+          (vocab ? 0.0 : static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t)) +
+          (m.positions == Positions::kLearned ? static_cast<double>(m.seq_len * m.hidden) : 0.0);
+      c.parameters += c.last_piece_parameters;
     }
     if (vs == stages - 1 && p_.vocab_parallel) {
       add(c.forward, cost_of(out_norm_f, 0));
@@ -210,8 +213,9 @@ std::vector<VirtualStageCost> TrainingWorkload::stage_costs() const {
       add(c.backward, cost_of(out_b, out_b.model_flops));
       add(split ? c.weight : c.backward, cost_of(out_w, out_w.model_flops));
       // The output layer: a copy of the tied word embedding on another stage, or its own weights.
-      if (stages > 1 || !m.tied_embeddings) c.parameters += static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t);
-      c.parameters += m.norm_parameters();  // final norm
+      if (stages > 1 || !m.tied_embeddings) c.first_piece_parameters = static_cast<double>(m.vocab) * static_cast<double>(m.hidden) / static_cast<double>(t);
+      c.first_piece_parameters += m.norm_parameters();  // final norm
+      c.parameters += c.first_piece_parameters;
       c.activation_bytes += logits * 4;                      // fp32 logits kept for the loss's backward
     }
   }

@@ -64,17 +64,17 @@ void add_per_micro_batch(TrainingLowering& l, const std::vector<DeviceId>& group
 std::vector<TaskId> add_chunk_buckets(TrainingLowering& l, const std::vector<DeviceId>& group, int c, int s,
                                       TaskId previous) {
   std::vector<TaskId> after;
-  if (!l.p.reduce_per_chunk && previous.valid()) {
+  if (!l.p.reduce_per_chunk() && previous.valid()) {
     after.push_back(previous);  // which waited for the whole backward
   } else {
     for (const int d : l.built_replicas()) {
-      if (l.p.reduce_per_chunk) {
+      if (l.p.reduce_per_chunk()) {
         after.push_back(l.last_backward(d, l.pipeline.virtual_stage(c, s)));
       } else {
         for (int k = 0; k < l.pipeline.shape().chunks; ++k)
           after.push_back(l.last_backward(d, l.pipeline.virtual_stage(k, s)));
       }
-      if (c == 0 || !l.p.reduce_per_chunk) {
+      if (c == 0 || !l.p.reduce_per_chunk()) {
         const auto& passes = l.vocab_passes(d, s);
         after.insert(after.end(), passes.begin(), passes.end());
       }
@@ -84,6 +84,69 @@ std::vector<TaskId> add_chunk_buckets(TrainingLowering& l, const std::vector<Dev
   return add_buckets(l, scatter ? CollectiveOp::kReduceScatter : CollectiveOp::kAllReduce, group,
                      l.parameters(c, s) * l.grad_bytes(), scatter ? "dp reduce_scatter" : "dp all_reduce", -1, s,
                      after);
+}
+
+// grad_reduce overlap: the buckets of chunk `c` on stage `s`, each started as
+// soon as its gradients are ready in the chunk's last backward (run in pieces,
+// one per layer: TrainingOps::pieces) in every replica, one after another
+// after `previous`. Buckets fill in backward order, as torch DDP's and
+// Megatron-Core's do: the output layer's gradients (with the first piece),
+// the layers' (piece by piece), the input embedding's (after the last).
+std::vector<TaskId> add_overlapped_buckets(TrainingLowering& l, const std::vector<DeviceId>& group, int c, int s,
+                                           TaskId previous) {
+  const int vs = l.pipeline.virtual_stage(c, s);
+  const VirtualStageCost& vc = l.costs[static_cast<std::size_t>(vs)];
+  const double total = vc.parameters * l.grad_bytes();
+  const double front = vc.first_piece_parameters * l.grad_bytes();
+  const double back = vc.last_piece_parameters * l.grad_bytes();
+  const double layer = std::max(0.0, total - front - back) / std::max(1, vc.layers);
+  const auto bucket = static_cast<double>(l.p.bucket_size.count());
+  const auto buckets = static_cast<int>(std::ceil(total / bucket));
+  const bool scatter = l.sharded_optimizer();
+  const int last_mb = l.micro_batches() - 1;
+  std::vector<std::vector<TaskId>> pieces;
+  for (const int d : l.built_replicas()) pieces.push_back(l.pipeline.pieces(d, PipeOpType::kBackward, last_mb, vs));
+  std::vector<TaskId> out;
+  TaskId prev = previous;
+  for (int k = 0; k < buckets; ++k) {
+    const double bytes = std::min(bucket, total - k * bucket);
+    const double end = k * bucket + bytes;  // the bucket is ready once this many bytes of gradients are
+    int ready = 0;
+    if (end > front + layer * vc.layers) {
+      ready = vc.layers - 1;
+    } else if (end > front) {
+      ready = std::clamp(static_cast<int>(std::ceil((end - front) / layer - 1e-9)) - 1, 0, vc.layers - 1);
+    }
+    const TaskId x = l.g.add(collective(scatter ? CollectiveOp::kReduceScatter : CollectiveOp::kAllReduce, group,
+                                        Bytes(static_cast<std::int64_t>(bytes))),
+                             TaskKind::kCollective, scatter ? "dp reduce_scatter" : "dp all_reduce", -1, s);
+    if (prev.valid()) l.g.depend(prev, x);
+    for (const auto& p : pieces) l.g.depend(p[static_cast<std::size_t>(std::min<int>(ready, static_cast<int>(p.size()) - 1))], x);
+    if (c == 0) {
+      for (const int d : l.built_replicas()) {
+        for (TaskId pass : l.vocab_passes(d, s)) l.g.depend(pass, x);
+      }
+    }
+    prev = x;
+    out.push_back(x);
+  }
+  return out;
+}
+
+// The order in which stage `s` runs its chunks' last backwards.
+std::vector<int> chunks_by_last_backward(const TrainingLowering& l, int s) {
+  std::vector<std::pair<std::size_t, int>> last;
+  const auto& order = l.pipeline.order(s);
+  for (int c = 0; c < l.pipeline.shape().chunks; ++c) {
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < order.size(); ++i)
+      if (order[i].type == PipeOpType::kBackward && order[i].chunk == c) at = i;
+    last.emplace_back(at, c);
+  }
+  std::sort(last.begin(), last.end());
+  std::vector<int> out;
+  for (const auto& [at, c] : last) out.push_back(c);
+  return out;
 }
 
 // The tied word embedding: its gradient is summed between the first and the
@@ -109,7 +172,7 @@ void add_embedding_sync(TrainingLowering& l, std::vector<std::vector<TaskId>>& s
       l.g.depend(l.last_backward(d, last_vs), x);
       for (const int s : {s_first, s_last}) {
         const TaskId after = last_bucket[static_cast<std::size_t>(s)][static_cast<std::size_t>(r)];
-        if (!l.p.reduce_per_chunk && after.valid()) l.g.depend(after, x);
+        if (!l.p.reduce_per_chunk() && after.valid()) l.g.depend(after, x);
       }
       stage_reduced[static_cast<std::size_t>(s_first)].push_back(x);
       stage_reduced[static_cast<std::size_t>(s_last)].push_back(x);
@@ -129,6 +192,18 @@ std::vector<std::vector<TaskId>> add_gradient_sync(TrainingLowering& l) {
                                                std::vector<TaskId>(static_cast<std::size_t>(l.plan().tp)));
   for (int s = 0; s < p; ++s) {
     std::vector<TaskId>& reduced = stage_reduced[static_cast<std::size_t>(s)];
+    if (l.p.grad_reduce == GradReduce::kOverlap && !l.sharded_grads() && l.dp_ranks() > 1) {
+      for (int r = 0; r < l.plan().tp; ++r) {
+        const auto group = l.dp_group(r, s);
+        TaskId& last = last_bucket[static_cast<std::size_t>(s)][static_cast<std::size_t>(r)];
+        for (const int c : chunks_by_last_backward(l, s)) {
+          const auto x = add_overlapped_buckets(l, group, c, s, last);
+          reduced.insert(reduced.end(), x.begin(), x.end());
+          if (!x.empty()) last = x.back();
+        }
+      }
+      continue;
+    }
     for (int c = 0; c < l.pipeline.shape().chunks; ++c) {
       for (int r = 0; r < l.plan().tp; ++r) {
         if (l.dp_ranks() == 1) continue;

@@ -21,7 +21,7 @@ InGroupCollectives::InGroupCollectives(const ParallelPlan& plan, int virtual_sta
       for (int i = 0; i < plan.ep; ++i) gr[2].push_back(plan.device(Coord{0, 0, first + i, s}));
     }
   }
-  tails_.resize(static_cast<std::size_t>(plan.dp) * static_cast<std::size_t>(virtual_stages) * 3);
+  tails_.resize(static_cast<std::size_t>(plan.dp) * static_cast<std::size_t>(virtual_stages) * kSlots);
   heads_.resize(static_cast<std::size_t>(plan.dp * plan.pp));
 }
 
@@ -32,10 +32,20 @@ const std::vector<DeviceId>& InGroupCollectives::group(Axis axis, int dp, int st
 
 const InGroupCollectives::Entry& InGroupCollectives::tail(TaskGraph& g, int dp, int stage, int virtual_stage,
                                                           PipeOpType type, const OpCost& cost) {
+  return tail_in(static_cast<std::size_t>(type), g, dp, stage, virtual_stage, cost);
+}
+
+const InGroupCollectives::Entry& InGroupCollectives::piece_tail(TaskGraph& g, int dp, int stage, int virtual_stage,
+                                                                const OpCost& piece) {
+  return tail_in(kSlots - 1, g, dp, stage, virtual_stage, piece);
+}
+
+const InGroupCollectives::Entry& InGroupCollectives::tail_in(std::size_t index, TaskGraph& g, int dp, int stage,
+                                                             int virtual_stage, const OpCost& cost) {
   auto& slot = tails_[(static_cast<std::size_t>(dp) * static_cast<std::size_t>(virtual_stages_) +
                        static_cast<std::size_t>(virtual_stage)) *
-                          3 +
-                      static_cast<std::size_t>(type)];
+                          kSlots +
+                      index];
   if (slot) return *slot;
   slot.emplace();
   if (cost.comm.empty()) return *slot;

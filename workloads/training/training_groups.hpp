@@ -27,17 +27,23 @@ class InGroupCollectives {
   // The tail of one operation on (replica, stage): its collectives in turn.
   [[nodiscard]] const Entry& tail(TaskGraph& g, int dp, int stage, int virtual_stage, PipeOpType type,
                                   const OpCost& cost);
+  // The tail of one piece of a backward run in pieces (VirtualStageCost::backward_piece).
+  [[nodiscard]] const Entry& piece_tail(TaskGraph& g, int dp, int stage, int virtual_stage, const OpCost& piece);
   // The receivers' all-gather of the tp shares of a pipeline send (Megatron's
   // scatter/gather), the head of an operation that receives one.
   [[nodiscard]] const Entry& gather_head(TaskGraph& g, int dp, int stage, Bytes activation);
 
  private:
   [[nodiscard]] const std::vector<DeviceId>& group(Axis axis, int dp, int stage) const;
+  // kSlots entries per (replica, virtual stage): F, B, W, and a backward's piece.
+  static constexpr std::size_t kSlots = 4;
+  [[nodiscard]] const Entry& tail_in(std::size_t slot, TaskGraph& g, int dp, int stage, int virtual_stage,
+                                     const OpCost& cost);
 
   int stages_;
   int virtual_stages_;
   std::vector<std::array<std::vector<DeviceId>, 3>> groups_;  // per (replica, stage): tp, cp, ep
-  std::vector<std::optional<Entry>> tails_;                   // per (replica, virtual stage, type)
+  std::vector<std::optional<Entry>> tails_;                   // per (replica, virtual stage, slot)
   std::vector<std::optional<Entry>> heads_;                   // per (replica, stage)
 };
 

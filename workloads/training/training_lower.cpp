@@ -4,6 +4,9 @@
 // task graph.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "sim/core/error.hpp"
 #include "workloads/training/training_lowering.hpp"
 
@@ -36,11 +39,36 @@ void TrainingWorkload::check_cluster(const ClusterShape& cluster) const {
   }
 }
 
+namespace {
+
+// grad_reduce overlap: one piece of the last micro-batch's backward, a
+// layer's share of it (its terms and in-group collectives over the layers;
+// profiled, its measured time over them). With one micro-batch, autograd's
+// accumulation adds nothing: the pieces split that first micro-batch's cost.
+void add_backward_pieces(const TrainingParams& p, std::vector<VirtualStageCost>& costs) {
+  if (p.grad_reduce != GradReduce::kOverlap) return;
+  for (VirtualStageCost& c : costs) {
+    const OpCost& whole = p.micro_batches() == 1 && !c.first_micro_batch.terms.empty() ? c.first_micro_batch : c.backward;
+    const double k = c.layers;
+    c.backward_piece = whole;
+    for (CostTerm& term : c.backward_piece.terms) term.multiplier /= k;
+    for (CommCall& call : c.backward_piece.comm) call.count = static_cast<int>(std::lround(call.count / k));
+    c.backward_piece.measured = Duration::ns(whole.measured.count() / c.layers);
+    c.backward_piece.model_flops = whole.model_flops / k;
+    c.backward_piece.flops_no_recompute = whole.flops_no_recompute / k;
+  }
+}
+
+}  // namespace
+
 // The stages' operations for the pricing pass, or profiled: a stage's
 // measured time split over its chunks, the in-group communication included.
 std::vector<VirtualStageCost> TrainingWorkload::lowered_costs() const {
   std::vector<VirtualStageCost> costs = stage_costs();
-  if (!p_.profiled) return costs;
+  if (!p_.profiled) {
+    add_backward_pieces(p_, costs);
+    return costs;
+  }
   const int p = p_.plan.pp;
   const int v = p_.plan.vpp;
   const bool split = p_.schedule->splits_backward();
@@ -61,6 +89,7 @@ std::vector<VirtualStageCost> TrainingWorkload::lowered_costs() const {
       c->comm.clear();
     }
   }
+  add_backward_pieces(p_, costs);
   return costs;
 }
 
@@ -98,6 +127,7 @@ void add_entries(TaskGraph& g, std::vector<VirtualStageCost>& costs) {
     c.entry = {g.add_cost(ComputeCost{c.forward.terms}), g.add_cost(ComputeCost{c.backward.terms}),
                g.add_cost(ComputeCost{c.weight.terms})};
     if (!c.first_micro_batch.terms.empty()) c.first_entry = g.add_cost(ComputeCost{c.first_micro_batch.terms});
+    if (!c.backward_piece.terms.empty()) c.piece_entry = g.add_cost(ComputeCost{c.backward_piece.terms});
   }
 }
 

@@ -62,8 +62,13 @@ struct TrainingLowering {
   [[nodiscard]] std::vector<DeviceId> dp_group(int tp, int stage) const {
     return p.plan.group(Coord{tp, 0, 0, stage}, {Axis::kDp, Axis::kCp});
   }
+  // An operation's task (its last piece, where it runs in pieces), and the
+  // task that what must come before it waits for (its first).
   [[nodiscard]] TaskId op(int dp, PipeOpType type, int micro_batch, int virtual_stage) const {
     return pipeline.task(dp, type, micro_batch, virtual_stage);
+  }
+  [[nodiscard]] TaskId op_entry(int dp, PipeOpType type, int micro_batch, int virtual_stage) const {
+    return pipeline.entry(dp, type, micro_batch, virtual_stage);
   }
   // The operation after which a virtual stage's gradients are complete in replica `dp`.
   [[nodiscard]] TaskId last_backward(int dp, int virtual_stage) const {

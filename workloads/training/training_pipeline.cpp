@@ -47,6 +47,32 @@ class TrainingOps final : public PipelineTaskMaker {
     return work;
   }
 
+  // grad_reduce overlap: the last micro-batch's backward, one piece per layer
+  // of its virtual stage, where the data-parallel gradients are reduced.
+  [[nodiscard]] int pieces(const PlacedOp& o) const override {
+    const TrainingParams& p = l_.p;
+    if (p.grad_reduce != GradReduce::kOverlap || l_.dp_ranks() == 1 || l_.sharded_grads()) return 1;
+    if (o.op.type != PipeOpType::kBackward || o.op.micro_batch != l_.micro_batches() - 1) return 1;
+    return std::max(1, l_.costs[static_cast<std::size_t>(o.virtual_stage)].layers);
+  }
+
+  // A piece: a layer's share of the backward's compute and in-group
+  // collectives; the received gradient's all-gather heads the first.
+  ComputeWork compute_piece(TaskGraph& g, const PlacedOp& o, int piece) override {
+    ComputeWork work = compute(g, o);
+    const VirtualStageCost& vc = l_.costs[static_cast<std::size_t>(o.virtual_stage)];
+    work.cost = vc.piece_entry;
+    work.duration = vc.backward_piece.measured;
+    if (piece > 0) {
+      work.head_cost = -1;
+      work.head_name = -1;
+    }
+    const auto& tail = groups_.piece_tail(g, o.replica, o.stage, o.virtual_stage, vc.backward_piece);
+    work.tail_cost = tail.cost;
+    work.tail_name = tail.name;
+    return work;
+  }
+
   [[nodiscard]] Bytes activations(int virtual_stage) const override {
     return Bytes(
         static_cast<std::int64_t>(l_.costs[static_cast<std::size_t>(virtual_stage)].activation_bytes));

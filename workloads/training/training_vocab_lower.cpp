@@ -67,7 +67,7 @@ void add_output_layer(TrainingLowering& l, const VocabCosts& vc, const Pipe& pip
     g.depend(T, reduce);
     if (mb == l.micro_batches() - 1) l.vocab_passes(d, s).push_back(T);
   }
-  g.depend(reduce, l.op(d, PipeOpType::kBackward, mb, last_vs));
+  g.depend(reduce, l.op_entry(d, PipeOpType::kBackward, mb, last_vs));
 }
 
 void add_input_layer(TrainingLowering& l, const VocabCosts& vc, const Pipe& pipe, int d, int mb) {
@@ -75,7 +75,7 @@ void add_input_layer(TrainingLowering& l, const VocabCosts& vc, const Pipe& pipe
   TaskGraph& g = l.g;
   const TaskId gather_in = g.add(rooted(CollectiveOp::kReduce, pipe, vc.hidden_bytes, l.lead(d, s_first)),
                                  TaskKind::kCollective, "vocab input reduce", mb, s_first);
-  g.depend(gather_in, l.op(d, PipeOpType::kForward, mb, 0));
+  g.depend(gather_in, l.op_entry(d, PipeOpType::kForward, mb, 0));
   const TaskId grad_in = g.add(rooted(CollectiveOp::kBroadcast, pipe, vc.hidden_bytes, l.lead(d, s_first)),
                                TaskKind::kCollective, "vocab input broadcast", mb, s_first);
   g.depend(l.op(d, PipeOpType::kBackward, mb, 0), grad_in);

@@ -45,7 +45,7 @@ void add_gathers(TrainingLowering& l, int s, std::size_t k) {
         if (before.valid()) g.depend(before, fetch);
         g.depend(fetch, ag);
       }
-      g.depend(ag, here);
+      g.depend(ag, l.op_entry(d, o.type, o.micro_batch, vs));
       if (r == 0) {
         g.on_end(ag, MemoryEffect{l.lead(d, s), MemoryCategory::kBuffers, live});
         g.on_end(here, MemoryEffect{l.lead(d, s), MemoryCategory::kBuffers, Bytes(0) - live});
