@@ -32,13 +32,16 @@ constexpr std::int64_t kLayers = 2, kHidden = 1024, kVocab = 32000, kSeq = 1024;
 // A GPT on one DGX A100 node, every GPU a whole replica (pp 1, dp 8):
 // 4 micro-batches of one sequence per replica.
 std::string scenario(const std::string& extra) {
-  return test::a100(1, fmt::format("layers: {}, hidden: {}, heads: 16, vocab: {}, seq_len: {}", kLayers, kHidden, kVocab, kSeq),
+  return test::a100(1,
+                    fmt::format("layers: {}, hidden: {}, heads: 16, vocab: {}, seq_len: {}", kLayers, kHidden,
+                                kVocab, kSeq),
                     "dp: 8", "global_batch: 32, micro_batch: 1" + extra);
 }
 
 constexpr double parameters() {
   const double h = kHidden;
-  return kLayers * (12 * h * h + 13 * h) + static_cast<double>(kVocab) * h + static_cast<double>(kSeq) * h + 2 * h;
+  return kLayers * (12 * h * h + 13 * h) + static_cast<double>(kVocab) * h + static_cast<double>(kSeq) * h +
+         2 * h;
 }
 
 // One add over every parameter, `bytes_per_parameter` moved each, as the A100's model prices it.
@@ -81,7 +84,8 @@ TEST(GradAccumulation, MegatronsBufferAddsEveryMicroBatchIntoFp32) {
   // against autograd's first, which adds nothing.
   const auto autograd = durations_of(", grad_accumulation: autograd");
   const auto buffer = durations_of(", grad_accumulation: buffer");
-  for (std::int32_t mb = 0; mb < 4; ++mb) EXPECT_EQ(buffer.at({"B", mb}) - autograd.at({"B", 0}), add_ns(10)) << mb;
+  for (std::int32_t mb = 0; mb < 4; ++mb)
+    EXPECT_EQ(buffer.at({"B", mb}) - autograd.at({"B", 0}), add_ns(10)) << mb;
 }
 
 TEST(GradAccumulation, FusedWeightGradientGemmsAddIntoTheMainGradient) {
@@ -90,7 +94,8 @@ TEST(GradAccumulation, FusedWeightGradientGemmsAddIntoTheMainGradient) {
   // over the micro-batch's 1,024 tokens, and the output layer (h × V); each
   // costs what the device model asks of an accumulating GEMM over a plain one.
   const run::Catalog catalog;
-  const auto device = run::device_model(run::parse_scenario(catalog, scenario(""), "s.yaml", {}, std::nullopt).cluster);
+  const auto device =
+      run::device_model(run::parse_scenario(catalog, scenario(""), "s.yaml", {}, std::nullopt).cluster);
   const auto extra = [&](std::int64_t m, std::int64_t n) {
     return device->time(task::Gemm{m, n, kSeq, 1, task::DType::kBf16, task::DType::kFp32}).count() -
            device->time(task::Gemm{m, n, kSeq, 1, task::DType::kBf16}).count();
@@ -102,7 +107,8 @@ TEST(GradAccumulation, FusedWeightGradientGemmsAddIntoTheMainGradient) {
   const auto autograd = durations_of(", grad_accumulation: autograd");
   const auto fused = durations_of("");  // the default under kernels=megatron
   EXPECT_EQ(fused, durations_of(", grad_accumulation: fused"));
-  for (std::int32_t mb = 0; mb < 4; ++mb) EXPECT_EQ(fused.at({"B", mb}) - autograd.at({"B", 0}), expected) << mb;
+  for (std::int32_t mb = 0; mb < 4; ++mb)
+    EXPECT_EQ(fused.at({"B", mb}) - autograd.at({"B", 0}), expected) << mb;
 }
 
 TEST(GradAccumulation, EagerPyTorchDefaultsToAutograd) {
@@ -113,16 +119,17 @@ TEST(GradAccumulation, EagerPyTorchDefaultsToAutograd) {
 TEST(GradAccumulation, UnderASplitBackwardTheWeightPassAdds) {
   // ZB-H1 on two stages: W computes the weight gradients, so the add rides on
   // W; B is untouched. Stage 0 holds a layer, the word and position embeddings.
-  const std::string text = test::replace(test::replace(scenario(", schedule: zb_h1, grad_accumulation: autograd"),
-                                                       "dp: 8", "pp: 2, dp: 4"),
-                                         "global_batch: 32", "global_batch: 16");
+  const std::string text = test::replace(
+      test::replace(scenario(", schedule: zb_h1, grad_accumulation: autograd"), "dp: 8", "pp: 2, dp: 4"),
+      "global_batch: 32", "global_batch: 16");
   const auto autograd = durations(test::run_text(text));
   const auto buffer = durations(test::run_text(test::replace(text, "autograd", "buffer")));
   ASSERT_EQ(autograd.size(), 8u);  // B and W of 4 micro-batches
   const double h = kHidden;
   const double stage0 = 12 * h * h + 13 * h + static_cast<double>(kVocab) * h + static_cast<double>(kSeq) * h;
   const run::Catalog catalog;
-  const auto device = run::device_model(run::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt).cluster);
+  const auto device =
+      run::device_model(run::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt).cluster);
   const auto add = [&](double bytes_per_parameter) {
     const auto bytes = static_cast<std::int64_t>(stage0 * bytes_per_parameter);
     return device->time(task::Elementwise{task::PointwiseKind::kElementwise, bytes, 0.5}).count();
@@ -140,17 +147,20 @@ TEST(GradAccumulation, UnderZeroStage2TheRankAddsItsShard) {
   const std::string text = scenario(", zero_stage: 2, grad_accumulation: autograd");
   const auto b = durations(test::run_text(text));
   const run::Catalog catalog;
-  const auto device = run::device_model(run::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt).cluster);
+  const auto device =
+      run::device_model(run::parse_scenario(catalog, text, "s.yaml", {}, std::nullopt).cluster);
   const auto shard = static_cast<std::int64_t>(parameters() / 8 * 6);
-  const std::int64_t add = device->time(task::Elementwise{task::PointwiseKind::kElementwise, shard, 0.5}).count();
+  const std::int64_t add =
+      device->time(task::Elementwise{task::PointwiseKind::kElementwise, shard, 0.5}).count();
   for (std::int32_t mb = 1; mb < 4; ++mb) EXPECT_EQ(b.at({"B", mb}) - b.at({"B", 0}), add) << mb;
 }
 
 TEST(GradAccumulation, BadValueIsLocated) {
-  EXPECT_EQ(test::error_of(scenario(", grad_accumulation: sometimes")),
-            // line 12 of the text (it opens with a newline), column 68: the value
-            "s.yaml:12:68: error: workload.training.grad_accumulation: unknown value 'sometimes'; valid: fused, "
-            "buffer, autograd");
+  EXPECT_EQ(
+      test::error_of(scenario(", grad_accumulation: sometimes")),
+      // line 12 of the text (it opens with a newline), column 68: the value
+      "s.yaml:12:68: error: workload.training.grad_accumulation: unknown value 'sometimes'; valid: fused, "
+      "buffer, autograd");
 }
 
 }  // namespace

@@ -139,6 +139,66 @@ TEST(PipelineGraph, ReplicasAddAllOperationsBeforeAnyDataFlow) {
   EXPECT_EQ(b.placed.back().replica, 2);
 }
 
+// The last micro-batch's B in 3 pieces (the maker's choice), the rest whole.
+class PiecesMaker final : public PipelineTaskMaker {
+ public:
+  explicit PiecesMaker(int micro_batches) : last_(micro_batches - 1) {}
+  ComputeWork compute(TaskGraph& /*g*/, const PlacedOp& o) override {
+    return ComputeWork{DeviceId(o.stage), Duration::ns(10)};
+  }
+  ComputeWork compute_piece(TaskGraph& /*g*/, const PlacedOp& o, int piece) override {
+    return ComputeWork{DeviceId(o.stage), Duration::ns(100 + piece)};
+  }
+  [[nodiscard]] int pieces(const PlacedOp& o) const override {
+    return o.op.type == PipeOpType::kBackward && o.op.micro_batch == last_ ? 3 : 1;
+  }
+  [[nodiscard]] Bytes activations(int /*virtual_stage*/) const override { return Bytes(1024); }
+  [[nodiscard]] Work send(const PipelineSend& s) const override {
+    return TransferWork{DeviceId(s.from_stage), DeviceId(s.to_stage), Bytes(1)};
+  }
+
+ private:
+  int last_;
+};
+
+TEST(PipelineGraph, AnOperationInPiecesIsEnteredAtItsFirstAndLeftAtItsLast) {
+  const OneFOneBSchedule s;
+  const PipelineShape shape{2, 2, 1};
+  PipelineGraph pipeline(s, shape, s.order(shape));
+  TaskGraph g;
+  PiecesMaker maker(2);
+  pipeline.build(g, maker);
+  // 2 stages × (2 F + 2 B) + 2 more pieces per stage, and 2 sends per micro-batch.
+  EXPECT_EQ(g.size(), 2u * 4 + 2u * 2 + 2u * 2);
+  for (int vs = 0; vs < 2; ++vs) {
+    const auto pieces = pipeline.pieces(0, PipeOpType::kBackward, 1, vs);
+    ASSERT_EQ(pieces.size(), 3u);
+    EXPECT_EQ(pieces.front(), pipeline.entry(0, PipeOpType::kBackward, 1, vs));
+    EXPECT_EQ(pieces.back(), pipeline.task(0, PipeOpType::kBackward, 1, vs));
+    EXPECT_TRUE(depends(g, pieces[0], pieces[1]));
+    EXPECT_TRUE(depends(g, pieces[1], pieces[2]));
+    EXPECT_EQ(std::get<ComputeWork>(g.task(pieces[2]).work).duration, Duration::ns(102));
+    // Its forward comes before the first piece; the activations are freed by the last.
+    EXPECT_TRUE(depends(g, pipeline.task(0, PipeOpType::kForward, 1, vs), pieces[0]));
+    EXPECT_FALSE(depends(g, pipeline.task(0, PipeOpType::kForward, 1, vs), pieces[2]));
+    EXPECT_TRUE(g.memory_effects(pieces[0]).empty());
+    ASSERT_EQ(g.memory_effects(pieces[2]).size(), 1u);
+    EXPECT_LT(g.memory_effects(pieces[2])[0].delta, Bytes(0));
+  }
+  // The gradient sent down from stage 1 waits for its last piece, and stage 0's B waits for it before its first.
+  const TaskId last_up = pipeline.task(0, PipeOpType::kBackward, 1, 1);
+  bool sends_after_last = false;
+  for (TaskId next : g.successors(last_up)) {
+    if (g.task(next).kind != TaskKind::kSend) continue;
+    sends_after_last = true;
+    EXPECT_TRUE(depends(g, next, pipeline.entry(0, PipeOpType::kBackward, 1, 0)));
+  }
+  EXPECT_TRUE(sends_after_last);
+  // Whole operations: one task, entered and left there.
+  EXPECT_EQ(pipeline.pieces(0, PipeOpType::kBackward, 0, 0).size(), 1u);
+  EXPECT_EQ(pipeline.entry(0, PipeOpType::kForward, 1, 1), pipeline.task(0, PipeOpType::kForward, 1, 1));
+}
+
 // A schedule that gives too few device orders, or repeats an operation.
 class BrokenSchedule final : public Schedule {
  public:
