@@ -93,11 +93,13 @@ void PipelineGraph::add_operations(TaskGraph& g, PipelineTaskMaker& maker, int r
         const ComputeWork work = pieces == 1 ? maker.compute(g, placed) : maker.compute_piece(g, placed, j);
         dev = work.device;
         const TaskId x = g.add(work, task_kind(o.type), name, o.micro_batch, s);
-        if (t.valid() && x.value() != t.value() + 1) {
+        if (!t.valid()) {
+          first = x;
+        } else if (x.value() != t.value() + 1) {  // pieces() reads them back as consecutive ids
           throw std::logic_error("a pipeline maker added tasks between the pieces of an operation");
+        } else {
+          g.depend(t, x);
         }
-        if (t.valid()) g.depend(t, x);
-        if (!first.valid()) first = x;
         t = x;
       }
       const Bytes act = maker.activations(vs);

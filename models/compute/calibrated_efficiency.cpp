@@ -17,7 +17,7 @@ std::int64_t dtype_key(task::DType t) {
 // GEMMs of one input type, and apart from them those that add into a C of
 // another type (Gemm::accumulate), measured as such.
 std::int64_t gemm_key(const task::Gemm& g) {
-  return dtype_key(g.dtype) + (g.accumulate ? 16 * (1 + dtype_key(*g.accumulate)) : 0);
+  return dtype_key(g.dtype) + (g.accumulate ? task::kDTypeCount * (1 + dtype_key(*g.accumulate)) : 0);
 }
 std::int64_t attention_key(const task::Attention& a) {
   return dtype_key(a.dtype) * 2 + (a.causal ? 1 : 0);

@@ -113,12 +113,13 @@ Cost CostModel::cost(const task::Operation& op) const {
     task::Gemm plain = *g;
     plain.accumulate.reset();
     Cost c = cost(plain);
-    const double extra = task::work_of(op).bytes - task::work_of(plain).bytes;
+    const double bytes = task::work_of(op).bytes;
+    const double extra = bytes - task::work_of(plain).bytes;
     const auto memory_table = has_table_ ? calibration_.memory(extra) : std::nullopt;
     const double e_memory = memory_table ? memory_table->efficiency : default_memory_;
     const double epilogue = std::max(0.0, extra) / rates_.bandwidth / e_memory;
     c.time = c.time + Duration::ceil_ns(epilogue * 1e9 - 1e-6);
-    c.bytes = Bytes(static_cast<std::int64_t>(std::llround(task::work_of(op).bytes)));
+    c.bytes = Bytes(static_cast<std::int64_t>(std::llround(bytes)));
     return c;
   }
   const Roofline rf = roofline(op, rates_);

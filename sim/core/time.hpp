@@ -19,7 +19,7 @@ class Duration {
   // Rounds to the nearest nanosecond; for results of cost models given in seconds.
   static Duration from_seconds(double seconds);
   // `ns` rounded up to whole nanoseconds, for results of cost models; a
-  // ValueError when it is not a number or lies beyond the clock's 2^62 ns
+  // ValueError when it is not a number or lies beyond the clock's ±2^62 ns
   // (146 years), which the cast to an integer could not hold.
   static Duration ceil_ns(double ns);
   static constexpr Duration max() { return Duration(std::numeric_limits<std::int64_t>::max()); }

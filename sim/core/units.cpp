@@ -151,7 +151,7 @@ Duration Duration::from_seconds(double seconds) { return Duration(std::llround(s
 
 Duration Duration::ceil_ns(double ns) {
   constexpr double kClock = 4611686018427387904.0;  // 2^62
-  if (!(ns < kClock)) {
+  if (!(ns > -kClock && ns < kClock)) {
     throw ValueError(fmt::format("a duration of {:.3g} s is beyond orrery's clock (2^62 ns, about 146 years)", ns * 1e-9));
   }
   return Duration(static_cast<std::int64_t>(std::ceil(ns)));

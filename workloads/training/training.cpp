@@ -17,8 +17,13 @@ const std::vector<std::string> kPrecisions{"bf16", "fp16", "fp8"};
 const std::vector<std::string> kGradients{"fp32", "bf16", "fp16"};
 const std::vector<std::string> kAttentions{"flash", "unfused"};
 const std::vector<std::string> kKernelSets{"megatron", "eager"};
+// In the order of their enums (GradReduce, GradAccumulation): named() maps one to the other.
 const std::vector<std::string> kGradReduce{"after_backward", "per_chunk", "overlap"};
 const std::vector<std::string> kGradAccumulation{"fused", "buffer", "autograd"};
+template <class Enum>
+Enum named(const std::vector<std::string>& names, const std::string& value) {
+  return static_cast<Enum>(std::find(names.begin(), names.end(), value) - names.begin());
+}
 
 DType dtype_named(const std::string& s) {
   if (s == "fp16") return DType::kFp16;
@@ -127,31 +132,24 @@ TrainingParams TrainingParams::read(config::Reader& r, const ScheduleRegistry& s
                          "priced by the calibration's layer rows)") == "eager"
                     ? KernelSet::kEager
                     : KernelSet::kMegatron;
-    const auto acc = t.choice(
+    p.grad_accumulation = named<GradAccumulation>(kGradAccumulation, t.choice(
         "grad_accumulation", kGradAccumulation, p.kernels == KernelSet::kEager ? "autograd" : "fused",
         "how each micro-batch's weight gradients join the iteration's: fused (the weight-gradient GEMM accumulates "
         "into the main gradient, Megatron-LM since 2022; the default under kernels=megatron), buffer (a separate "
         "main_grad.add_ into Megatron's contiguous fp32 or 16-bit buffer, every micro-batch) or autograd (PyTorch "
         "accumulates into param.grad in place, every micro-batch but the first: torch DDP, 2021's local DDP "
-        "without buffers, DeepSpeed; the default under kernels=eager)");
-    p.grad_accumulation = acc == "buffer"     ? GradAccumulation::kBuffer
-                          : acc == "autograd" ? GradAccumulation::kAutograd
-                                              : GradAccumulation::kFused;
+        "without buffers, DeepSpeed; the default under kernels=eager)"));
     p.scatter_gather = t.optional<bool>(
         "scatter_gather", true,
         "Megatron's scatter/gather of pipeline sends: each tp rank sends 1/tp, then an all-gather inside the node");
-    p.at["training.grad_reduce"] = t.where("grad_reduce");
-    const auto reduce =
+    p.grad_reduce = named<GradReduce>(kGradReduce,
         t.choice("grad_reduce", kGradReduce, "after_backward",
                  "when a stage's data-parallel gradient buckets start (without ZeRO-2/3): after_backward (Megatron-LM "
                  "without --overlap-grad-reduce, and 2021's local DDP: once the stage's whole backward is done, "
                  "chunk after chunk), per_chunk (each model chunk's as soon as its own last backward ends, "
                  "overlapping the other chunks' backward; the same without interleaving) or overlap (each bucket as "
                  "soon as its gradients are ready in the chunk's last backward: torch DDP, Megatron-Core's "
-                 "--overlap-grad-reduce)");
-    p.grad_reduce = reduce == "per_chunk" ? GradReduce::kPerChunk
-                    : reduce == "overlap" ? GradReduce::kOverlap
-                                          : GradReduce::kAfterBackward;
+                 "--overlap-grad-reduce)"));
     p.at["training.vocab_parallel"] = t.where("vocab_parallel");
     p.vocab_parallel = t.optional<bool>(
         "vocab_parallel", false,

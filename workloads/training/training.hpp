@@ -94,6 +94,11 @@ struct TrainingParams {
   // (overlap: torch DDP, Megatron-Core's --overlap-grad-reduce).
   GradReduce grad_reduce = GradReduce::kAfterBackward;
   [[nodiscard]] bool reduce_per_chunk() const { return grad_reduce == GradReduce::kPerChunk; }
+  // overlap applies: data-parallel buckets (not ZeRO-2/3's per-micro-batch
+  // reduce-scatters) leave during each chunk's last backward, run in pieces.
+  [[nodiscard]] bool overlaps_reduce() const {
+    return grad_reduce == GradReduce::kOverlap && plan.dp * plan.cp > 1 && zero_stage < 2;
+  }
   bool vocab_parallel = false;
   bool check_memory = true;
   Bytes bucket_size;

@@ -97,40 +97,40 @@ std::vector<TaskId> add_overlapped_buckets(TrainingLowering& l, const std::vecto
   const int vs = l.pipeline.virtual_stage(c, s);
   const VirtualStageCost& vc = l.costs[static_cast<std::size_t>(vs)];
   const double total = vc.parameters * l.grad_bytes();
+  // The chain waits for the buckets before it and, for chunk 0, the vocabulary passes.
+  std::vector<TaskId> after;
+  if (previous.valid()) after.push_back(previous);
+  if (c == 0) {
+    for (const int d : l.built_replicas()) {
+      const auto& passes = l.vocab_passes(d, s);
+      after.insert(after.end(), passes.begin(), passes.end());
+    }
+  }
+  const bool scatter = l.sharded_optimizer();
+  const std::vector<TaskId> buckets =
+      add_buckets(l, scatter ? CollectiveOp::kReduceScatter : CollectiveOp::kAllReduce, group, total,
+                  scatter ? "dp reduce_scatter" : "dp all_reduce", -1, s, after);
+  // Each bucket also waits for the piece that completes its gradients.
   const double front = vc.first_piece_parameters * l.grad_bytes();
   const double back = vc.last_piece_parameters * l.grad_bytes();
   const double layer = std::max(0.0, total - front - back) / std::max(1, vc.layers);
   const auto bucket = static_cast<double>(l.p.bucket_size.count());
-  const auto buckets = static_cast<int>(std::ceil(total / bucket));
-  const bool scatter = l.sharded_optimizer();
   const int last_mb = l.micro_batches() - 1;
   std::vector<std::vector<TaskId>> pieces;
   for (const int d : l.built_replicas()) pieces.push_back(l.pipeline.pieces(d, PipeOpType::kBackward, last_mb, vs));
-  std::vector<TaskId> out;
-  TaskId prev = previous;
-  for (int k = 0; k < buckets; ++k) {
-    const double bytes = std::min(bucket, total - k * bucket);
-    const double end = k * bucket + bytes;  // the bucket is ready once this many bytes of gradients are
+  for (std::size_t k = 0; k < buckets.size(); ++k) {
+    const double end = std::min(total, static_cast<double>(k + 1) * bucket);  // bytes of gradients it needs
     int ready = 0;
     if (end > front + layer * vc.layers) {
       ready = vc.layers - 1;
     } else if (end > front) {
       ready = std::clamp(static_cast<int>(std::ceil((end - front) / layer - 1e-9)) - 1, 0, vc.layers - 1);
     }
-    const TaskId x = l.g.add(collective(scatter ? CollectiveOp::kReduceScatter : CollectiveOp::kAllReduce, group,
-                                        Bytes(static_cast<std::int64_t>(bytes))),
-                             TaskKind::kCollective, scatter ? "dp reduce_scatter" : "dp all_reduce", -1, s);
-    if (prev.valid()) l.g.depend(prev, x);
-    for (const auto& p : pieces) l.g.depend(p[static_cast<std::size_t>(std::min<int>(ready, static_cast<int>(p.size()) - 1))], x);
-    if (c == 0) {
-      for (const int d : l.built_replicas()) {
-        for (TaskId pass : l.vocab_passes(d, s)) l.g.depend(pass, x);
-      }
+    for (const auto& p : pieces) {
+      l.g.depend(p[static_cast<std::size_t>(std::min<int>(ready, static_cast<int>(p.size()) - 1))], buckets[k]);
     }
-    prev = x;
-    out.push_back(x);
   }
-  return out;
+  return buckets;
 }
 
 // The order in which stage `s` runs its chunks' last backwards.
@@ -192,7 +192,7 @@ std::vector<std::vector<TaskId>> add_gradient_sync(TrainingLowering& l) {
                                                std::vector<TaskId>(static_cast<std::size_t>(l.plan().tp)));
   for (int s = 0; s < p; ++s) {
     std::vector<TaskId>& reduced = stage_reduced[static_cast<std::size_t>(s)];
-    if (l.p.grad_reduce == GradReduce::kOverlap && !l.sharded_grads() && l.dp_ranks() > 1) {
+    if (l.overlaps_reduce()) {
       for (int r = 0; r < l.plan().tp; ++r) {
         const auto group = l.dp_group(r, s);
         TaskId& last = last_bucket[static_cast<std::size_t>(s)][static_cast<std::size_t>(r)];

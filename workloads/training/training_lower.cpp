@@ -46,7 +46,7 @@ namespace {
 // profiled, its measured time over them). With one micro-batch, autograd's
 // accumulation adds nothing: the pieces split that first micro-batch's cost.
 void add_backward_pieces(const TrainingParams& p, std::vector<VirtualStageCost>& costs) {
-  if (p.grad_reduce != GradReduce::kOverlap) return;
+  if (!p.overlaps_reduce()) return;
   for (VirtualStageCost& c : costs) {
     const OpCost& whole = p.micro_batches() == 1 && !c.first_micro_batch.terms.empty() ? c.first_micro_batch : c.backward;
     const double k = c.layers;

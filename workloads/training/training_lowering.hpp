@@ -56,6 +56,7 @@ struct TrainingLowering {
   [[nodiscard]] double grad_bytes() const { return bytes_per_element(p.gradient_precision); }
   [[nodiscard]] bool sharded_grads() const { return p.zero_stage >= 2; }
   [[nodiscard]] bool sharded_optimizer() const { return p.zero_stage >= 1 || p.distributed_optimizer; }
+  [[nodiscard]] bool overlaps_reduce() const { return p.overlaps_reduce(); }
   // The device that runs stage `stage`'s compute in replica `dp` (its tp × cp group's first).
   [[nodiscard]] DeviceId lead(int dp, int stage) const { return p.plan.device(Coord{0, 0, dp, stage}); }
   // Tensor-parallel rank `tp`'s data-parallel (and context-parallel) group on `stage`.

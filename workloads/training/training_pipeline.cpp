@@ -50,9 +50,9 @@ class TrainingOps final : public PipelineTaskMaker {
   // grad_reduce overlap: the last micro-batch's backward, one piece per layer
   // of its virtual stage, where the data-parallel gradients are reduced.
   [[nodiscard]] int pieces(const PlacedOp& o) const override {
-    const TrainingParams& p = l_.p;
-    if (p.grad_reduce != GradReduce::kOverlap || l_.dp_ranks() == 1 || l_.sharded_grads()) return 1;
-    if (o.op.type != PipeOpType::kBackward || o.op.micro_batch != l_.micro_batches() - 1) return 1;
+    if (!l_.overlaps_reduce() || o.op.type != PipeOpType::kBackward || o.op.micro_batch != l_.micro_batches() - 1) {
+      return 1;
+    }
     return std::max(1, l_.costs[static_cast<std::size_t>(o.virtual_stage)].layers);
   }
 

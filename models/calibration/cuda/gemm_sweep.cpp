@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/calibration/cuda/device_buffer.hpp"
@@ -34,6 +35,24 @@ struct Shape {
 
 constexpr std::array kDtypes{Dtype::kBf16, Dtype::kFp16, Dtype::kFp8E4M3, Dtype::kTf32};
 constexpr std::size_t kWorkspaceBytes = std::size_t{32} << 20;  // what cuBLAS recommends on Hopper
+
+// The weights of GPT blocks of hidden size h on one of tp ranks, as (inputs,
+// outputs): QKV, attention projection, MLP up, MLP down; `add` gets each.
+template <class Add>
+void for_each_block_weight(const std::vector<std::int64_t>& hiddens, const std::vector<std::int64_t>& tps, Add add) {
+  for (std::int64_t h : hiddens) {
+    for (std::int64_t tp : tps) {
+      for (const auto& [in, out] : {std::pair{h, 3 * h / tp}, std::pair{h / tp, h}, std::pair{h, 4 * h / tp},
+                                    std::pair{4 * h / tp, h}}) {
+        add(in, out);
+      }
+    }
+  }
+}
+
+void add_new(std::vector<Shape>& out, Shape s) {
+  if (std::ranges::find(out, s) == out.end()) out.push_back(s);
+}
 
 std::vector<Shape> gemm_shapes(bool quick) {
   std::vector<std::int64_t> ms;
@@ -55,15 +74,9 @@ std::vector<Shape> gemm_shapes(bool quick) {
       for (std::int64_t m : ms) out.push_back({m, n, k});
     }
   }
+  // A linear layer's forward: Y (tokens × outputs) = X W.
   for (std::int64_t t : tokens) {
-    for (std::int64_t h : hiddens) {
-      for (std::int64_t tp : tps) {
-        for (Shape s : {Shape{t, 3 * h / tp, h}, Shape{t, h, h / tp}, Shape{t, 4 * h / tp, h},
-                        Shape{t, h, 4 * h / tp}}) {
-          if (std::ranges::find(out, s) == out.end()) out.push_back(s);
-        }
-      }
-    }
+    for_each_block_weight(hiddens, tps, [&](std::int64_t in, std::int64_t o) { add_new(out, {t, o, in}); });
   }
   return out;
 }
@@ -85,13 +98,7 @@ std::vector<Shape> accumulate_shapes(bool quick) {
     for (std::int64_t m : weights) {
       for (std::int64_t n : weights) out.push_back({m, n, k});
     }
-    for (std::int64_t h : hiddens) {
-      for (std::int64_t tp : tps) {
-        for (Shape s : {Shape{h, 3 * h / tp, k}, Shape{h / tp, h, k}, Shape{h, 4 * h / tp, k}, Shape{4 * h / tp, h, k}}) {
-          if (std::ranges::find(out, s) == out.end()) out.push_back(s);
-        }
-      }
-    }
+    for_each_block_weight(hiddens, tps, [&](std::int64_t in, std::int64_t o) { add_new(out, {in, o, k}); });
   }
   return out;
 }
