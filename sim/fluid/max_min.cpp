@@ -15,6 +15,7 @@ std::int32_t MaxMinSolver::add_link(double capacity) {
   }
   const auto id = static_cast<std::int32_t>(links_.size());
   links_.emplace_back().capacity = capacity;
+  fills_.emplace_back();
   return id;
 }
 
@@ -109,7 +110,16 @@ void MaxMinSolver::solve_components() {
   bool gathered = false;
   if (region) {
     seeds_.assign(dirty_.begin(), dirty_.end());
-    gather_region(floor);
+    std::size_t members = 0;
+    for (std::int32_t l : seeds_) members += link_at(l).members.size();
+    if (members > kReplayMembers * seeds_.size()) {
+      gather_region(floor);  // busy links: the tight region's sorts would cost more (see gather_tight())
+    } else if (!gather_region(floor, kSmallRegion)) {  // a large region: the tight one may be far smaller
+      for (std::int32_t l : seeds_) mark_dirty(l);
+      if (solve_tight(floor)) return;
+      for (std::int32_t l : seeds_) mark_dirty(l);
+      gather_region(floor);
+    }
     // Replaying a link sorts its members below the floor: when the floor
     // leaves out few flows, filling the whole components costs less. Either
     // way the rates are the same, bit for bit. When it left out none, the
@@ -151,7 +161,14 @@ void MaxMinSolver::solve_alone() {
     if (!f.fresh) continue;  // removed before this solve, or listed twice (its slot reused)
     f.fresh = false;
     double rate = f.cap;
-    for (const Incidence& inc : f.links) rate = std::min(rate, link_at(inc.link).capacity);
+    f.bottleneck = -1;
+    for (const Incidence& inc : f.links) {
+      const double c = link_at(inc.link).capacity;
+      if (c < rate) {
+        rate = c;
+        f.bottleneck = inc.link;
+      }
+    }
     f.rate = rate;
     f.frozen = true;  // as every flow is after a fill: a later region's rounds pass over it
     component_flows_.push_back(id);
@@ -204,19 +221,23 @@ double MaxMinSolver::saturation_with_new(std::int32_t link) {
   return unfrozen > 0 ? std::max(left, 0.0) / static_cast<double>(unfrozen) : kUncapped;
 }
 
+// A new gather's marks; when the epoch wraps, the old marks are cleared once.
+void MaxMinSolver::next_epoch() {
+  if (++epoch_ != 0) return;
+  for (Link& k : links_) k.seen = 0;
+  for (Flow& f : flows_) f.seen = 0;
+  for (Fill& k : fills_) k.replayed = 0;
+  epoch_ = 1;
+}
+
 // Breadth-first from the changed links over link → flows → links, through the
 // flows that may move: new ones and those whose last rate is at the floor or
 // above (with floor 0, the union of the components that changed). Above 0 it
-// also replays each region link below the floor as it scans the link's
-// members: its capacity less, rate by rate in increasing order, rate × the
-// members frozen there (the rounds' own subtractions), and its members left
-// unfrozen (R_l and n_l at the floor; region_shares() takes them from there).
-void MaxMinSolver::gather_region(double floor) {
-  if (++epoch_ == 0) {  // the epoch wrapped: clear the old marks once
-    for (Link& k : links_) k.seen = 0;
-    for (Flow& f : flows_) f.seen = 0;
-    epoch_ = 1;
-  }
+// also replays each region link that has members below the floor as it scans
+// them (replay_below(); region_shares() takes R_l and n_l at the floor from
+// there, and C_l and every member on the others).
+bool MaxMinSolver::gather_region(double floor, std::size_t limit) {
+  next_epoch();
   component_links_.clear();
   component_flows_.clear();
   below_floor_ = 0;
@@ -227,9 +248,9 @@ void MaxMinSolver::gather_region(double floor) {
   dirty_.clear();
   std::vector<double>& rates = rates_scratch_;
   for (std::size_t i = 0; i < component_links_.size(); ++i) {
-    Link& k = link_at(component_links_[i]);  // visit() appends ids only: the reference holds
+    const std::int32_t l = component_links_[i];
     rates.clear();
-    for (const Member& m : k.members) {
+    for (const Member& m : link_at(l).members) {  // visit() appends ids only: the list holds
       Flow& f = flow_at(m.flow);
       if (f.seen == epoch_) continue;  // in the region already (a below-floor flow is never marked)
       if (!f.fresh && f.rate < floor) {
@@ -238,30 +259,175 @@ void MaxMinSolver::gather_region(double floor) {
       }
       f.seen = epoch_;
       component_flows_.push_back(m.flow);
+      if (component_flows_.size() > limit) return false;
       for (const Incidence& inc : f.links) visit(inc.link);
     }
     below_floor_ += rates.size();
-    if (floor > 0) {
-      std::sort(rates.begin(), rates.end());
-      k.left = k.capacity;
-      for (std::size_t a = 0; a < rates.size();) {
-        std::size_t b = a;
-        while (b < rates.size() && rates[b] == rates[a]) ++b;
-        k.left -= rates[a] * static_cast<double>(b - a);
-        a = b;
+    if (!rates.empty()) replay_below(l, rates);
+  }
+  return true;
+}
+
+// A region link's R_l and n_l at the floor: its capacity less, rate by rate
+// in increasing order, rate × the members frozen there (`rates`, its members
+// below the floor).
+void MaxMinSolver::replay_below(std::int32_t link, std::vector<double>& rates) {
+  Fill& k = fill_at(link);
+  k.replayed = epoch_;
+  k.left = link_at(link).capacity;
+  k.unfrozen = static_cast<std::int32_t>(link_at(link).members.size() - rates.size());
+  if (rates.empty()) return;
+  std::sort(rates.begin(), rates.end());
+  for (std::size_t a = 0; a < rates.size();) {
+    std::size_t b = a;
+    while (b < rates.size() && rates[b] == rates[a]) ++b;
+    k.left -= rates[a] * static_cast<double>(b - a);
+    a = b;
+  }
+}
+
+// The tight region solve (see the header). Returns false when it gave up
+// after kTightAttempts fills that a boundary flow could not stay through; the
+// rates and every flow's state are then as they were before it.
+bool MaxMinSolver::solve_tight(double floor) {
+  forced_.clear();
+  for (int attempt = 0; attempt < kTightAttempts; ++attempt) {
+    if (attempt > 0) {
+      for (std::int32_t l : seeds_) mark_dirty(l);
+    }
+    if (!gather_tight(floor)) break;
+    saved_.clear();
+    for (std::int32_t f : component_flows_) saved_.push_back({flow_at(f).rate, flow_at(f).bottleneck});
+    region_shares();
+    violated_ = false;
+    fill_rounds(kUncapped);
+    if (!violated_) check_boundary_left();
+    if (!violated_) {
+      clear_boundary();
+      return true;
+    }
+    // A boundary flow would freeze below its rate: put everything back, and
+    // try again with it (and the rest of that link's boundary) in the region.
+    heap_clear();
+    for (std::size_t i = 0; i < component_flows_.size(); ++i) {
+      Flow& f = flow_at(component_flows_[i]);
+      f.rate = saved_[i].rate;
+      f.bottleneck = saved_[i].bottleneck;
+      f.frozen = true;
+    }
+    for (std::int32_t l : component_links_) fill_at(l).frozen_now = 0;
+  }
+  clear_boundary();
+  component_flows_.clear();
+  violated_ = false;
+  return false;
+}
+
+// Once the region's flows are all frozen, the boundary flows still on a link
+// leave it at their rates, round by round, and nothing else moves there: the
+// rounds a full fill would run on it, replayed link by link. A link that
+// would fill before its last boundary flow left fails the tight fill.
+void MaxMinSolver::check_boundary_left() {
+  for (std::int32_t l : component_links_) {
+    const Fill& k = fill_at(l);
+    double left = k.left;
+    std::int32_t unfrozen = k.unfrozen;
+    double share = k.share;
+    for (auto b = k.boundary_at; b < k.boundary_end;) {
+      const double rate = boundary_[static_cast<std::size_t>(b)].rate;
+      auto e = b;
+      while (e < k.boundary_end && boundary_[static_cast<std::size_t>(e)].rate == rate) ++e;
+      if (share < rate || (share == rate && e < k.boundary_end)) {
+        violated_ = true;
+        for (; b < k.boundary_end; ++b) forced_.push_back(boundary_[static_cast<std::size_t>(b)].flow);
+        break;
       }
-      k.unfrozen = static_cast<std::int32_t>(k.members.size() - rates.size());
+      left -= rate * static_cast<double>(e - b);
+      unfrozen -= e - b;
+      if (unfrozen > 0) share = std::max(left, 0.0) / unfrozen;
+      b = e;
     }
   }
+}
+
+// Every other fill finds no boundary on its links.
+void MaxMinSolver::clear_boundary() {
+  for (std::int32_t l : component_links_) {
+    Fill& k = fill_at(l);
+    k.boundary_at = k.boundary_end = 0;
+  }
+}
+
+void MaxMinSolver::include(std::int32_t flow) {
+  Flow& f = flow_at(flow);
+  if (f.seen == epoch_) return;
+  f.seen = epoch_;
+  component_flows_.push_back(flow);
+  for (const Incidence& inc : f.links) visit(inc.link);
+}
+
+// Breadth-first from the changed links and the forced flows, over link →
+// the flows it froze (at or above the floor) and new flows → their links.
+// Then each region link's members: those below the floor replayed, as
+// gather_region() does; the others not in the region are its boundary, by rate.
+bool MaxMinSolver::gather_tight(double floor) {
+  next_epoch();
+  component_links_.clear();
+  component_flows_.clear();
+  for (std::int32_t l : dirty_) {
+    link_at(l).dirty = false;
+    visit(l);
+  }
+  dirty_.clear();
+  for (std::int32_t f : forced_) include(f);
+  for (std::size_t i = 0; i < component_links_.size(); ++i) {
+    const std::int32_t l = component_links_[i];
+    for (const Member& m : link_at(l).members) {  // include() appends to the lists, never to members
+      const Flow& f = flow_at(m.flow);
+      if (f.seen != epoch_ && (f.fresh || (f.bottleneck == l && f.rate >= floor))) include(m.flow);
+    }
+  }
+  // Busy links (more than kReplayMembers flows each, on average) would cost
+  // more in sorting their members than the region saves.
+  std::size_t members = 0;
+  for (std::int32_t l : component_links_) members += link_at(l).members.size();
+  if (members > kReplayMembers * component_links_.size()) return false;
+  boundary_.clear();
+  std::vector<double>& rates = rates_scratch_;
+  for (std::int32_t l : component_links_) {
+    Fill& k = fill_at(l);
+    rates.clear();
+    const auto begin = boundary_.size();
+    for (const Member& m : link_at(l).members) {
+      const Flow& f = flow_at(m.flow);
+      if (f.seen == epoch_) continue;
+      if (f.rate < floor) {
+        rates.push_back(f.rate);
+      } else {
+        boundary_.push_back({f.rate, m.flow});
+      }
+    }
+    std::sort(boundary_.begin() + static_cast<std::ptrdiff_t>(begin), boundary_.end(),
+              [](const Boundary& a, const Boundary& b) { return a.rate < b.rate; });
+    k.boundary_at = static_cast<std::int32_t>(begin);
+    k.boundary_end = static_cast<std::int32_t>(boundary_.size());
+    replay_below(l, rates);
+  }
+  return true;
 }
 
 // Each region link's fair share at the floor, from the R_l and n_l that
 // gather_region() replayed; every region flow unfrozen.
 void MaxMinSolver::region_shares() {
   for (std::int32_t l : component_links_) {
-    Link& k = link_at(l);
+    Fill& k = fill_at(l);
     k.frozen_now = 0;
-    const bool none_below = static_cast<std::size_t>(k.unfrozen) == k.members.size();
+    k.level_now = -1;
+    if (k.replayed != epoch_) {  // no member below the floor: R_l and n_l as they start
+      k.left = link_at(l).capacity;
+      k.unfrozen = static_cast<std::int32_t>(link_at(l).members.size());
+    }
+    const bool none_below = static_cast<std::size_t>(k.unfrozen) == link_at(l).members.size();
     if (k.unfrozen > 0) k.share = (none_below ? k.left : std::max(k.left, 0.0)) / k.unfrozen;
   }
   unfreeze_region();
@@ -274,14 +440,15 @@ void MaxMinSolver::visit(std::int32_t link) {
   component_links_.push_back(link);
 }
 
-void MaxMinSolver::freeze(std::int32_t flow, double level) {
+void MaxMinSolver::freeze(std::int32_t flow, double level, std::int32_t by) {
   Flow& f = flow_at(flow);
   if (f.frozen) return;
   f.frozen = true;
   f.rate = level;
+  f.bottleneck = by;
   --unfrozen_;
   for (const Incidence& inc : f.links) {
-    if (link_at(inc.link).frozen_now++ == 0) touched_.push_back(inc.link);
+    if (fill_at(inc.link).frozen_now++ == 0) touched_.push_back(inc.link);
   }
 }
 
@@ -296,20 +463,15 @@ void MaxMinSolver::fill() {
 
 // The rounds from the state reset() or region_shares() left.
 void MaxMinSolver::fill_rounds(double level) {
-  for (std::int32_t l : component_links_) {
-    const Link& k = link_at(l);
-    if (k.unfrozen > 0) level = std::min(level, k.share);
-  }
+  for (std::int32_t l : component_links_) level = std::min(level, key(fill_at(l)));
   level = std::min(level, next_cap());
   if (!(level < kUncapped)) return;  // no flows
   touched_.clear();
   for (std::int32_t l : component_links_) {
-    const Link& k = link_at(l);
-    if (k.unfrozen > 0 && k.share == level) {
-      for (const Member& m : k.members) freeze(m.flow, level);
-    }
+    if (key(fill_at(l)) == level) take(l, level);
   }
   freeze_capped(level);
+  if (violated_) return;
   settle(level);
   if (unfrozen_ == 0) return;
 
@@ -318,26 +480,94 @@ void MaxMinSolver::fill_rounds(double level) {
     level = std::min(heap_.empty() ? kUncapped : heap_.front().share, next_cap());
     if (!(level < kUncapped)) break;  // unreachable: every unfrozen flow has a link with a live share
     touched_.clear();
-    // Every link at the level, its flows frozen; the shares move in settle().
+    // Every link at the level taken; the shares move in settle().
     while (!heap_.empty() && heap_.front().share == level) {
       const std::int32_t l = heap_.front().link;
       heap_remove(l);
-      for (const Member& m : link_at(l).members) freeze(m.flow, level);
+      take(l, level);
     }
     freeze_capped(level);
+    if (violated_) return;  // solve_tight() clears the heap
     settle(level);
   }
-  for (const HeapEntry& e : heap_) link_at(e.link).heap_at = -1;  // left only by the unreachable break
-  heap_.clear();
+  heap_clear();  // left only by the unreachable break
+}
+
+// A link's part in the round at `level`, where it fills (or, in the first
+// round, may fill): its unfrozen flows freeze there. A boundary flow still on
+// it past that level is one whose rate the change must lower: the tight fill
+// fails.
+void MaxMinSolver::take_past_boundary(std::int32_t link, double level) {
+  Fill& k = fill_at(link);
+  depart_below(k, level);
+  depart_at(link, level);
+  if (k.unfrozen > k.frozen_now && k.share == level) {
+    if (k.boundary_at < k.boundary_end) {
+      violated_ = true;
+      for (auto b = k.boundary_at; b < k.boundary_end; ++b) forced_.push_back(boundary_[static_cast<std::size_t>(b)].flow);
+    }
+    for (const Member& m : link_at(link).members) freeze(m.flow, level, link);
+  }
+}
+
+// The boundary flows of rate `level` leave the link in this round: counted in
+// its k_l with the flows that freeze.
+void MaxMinSolver::depart_at(std::int32_t link, double level) {
+  Fill& k = fill_at(link);
+  std::int32_t leaving = 0;
+  while (k.boundary_at < k.boundary_end && boundary_[static_cast<std::size_t>(k.boundary_at)].rate == level) {
+    ++k.boundary_at;
+    ++leaving;
+  }
+  if (leaving > 0) {
+    if (k.frozen_now == 0) touched_.push_back(link);
+    k.frozen_now += leaving;
+  }
+}
+
+void MaxMinSolver::depart_below(Fill& k, double level) {
+  while (k.boundary_at < k.boundary_end) {
+    const double rate = boundary_[static_cast<std::size_t>(k.boundary_at)].rate;
+    if (!(rate < level && rate < k.share)) return;
+    std::int32_t leaving = 0;
+    while (k.boundary_at < k.boundary_end && boundary_[static_cast<std::size_t>(k.boundary_at)].rate == rate) {
+      ++k.boundary_at;
+      ++leaving;
+    }
+    k.base = k.left;
+    k.level_now = rate;
+    k.count_now = leaving;
+    k.left = k.base - rate * leaving;
+    k.unfrozen -= leaving;
+    if (k.unfrozen > 0) k.share = std::max(k.left, 0.0) / k.unfrozen;
+  }
+}
+
+double MaxMinSolver::key_past_boundary(const Fill& k) const {
+  double left = k.left;
+  std::int32_t unfrozen = k.unfrozen;
+  double share = k.share;
+  for (auto b = k.boundary_at; b < k.boundary_end;) {
+    const double rate = boundary_[static_cast<std::size_t>(b)].rate;
+    if (!(rate < share)) return share;
+    std::int32_t leaving = 0;
+    for (; b < k.boundary_end && boundary_[static_cast<std::size_t>(b)].rate == rate; ++b) ++leaving;
+    left -= rate * leaving;
+    unfrozen -= leaving;
+    if (unfrozen == 0) return kUncapped;
+    share = std::max(left, 0.0) / unfrozen;
+  }
+  return share;
 }
 
 // R_l ← C_l, n_l ← its flows, every flow unfrozen; the capped flows by (cap, id).
 void MaxMinSolver::reset() {
   for (std::int32_t l : component_links_) {
-    Link& k = link_at(l);
-    k.left = k.capacity;
-    k.unfrozen = static_cast<std::int32_t>(k.members.size());
+    Fill& k = fill_at(l);
+    k.left = link_at(l).capacity;
+    k.unfrozen = static_cast<std::int32_t>(link_at(l).members.size());
     k.frozen_now = 0;
+    k.level_now = -1;
     if (k.unfrozen > 0) k.share = k.left / k.unfrozen;
   }
   unfreeze_region();
@@ -368,7 +598,7 @@ double MaxMinSolver::next_cap() {
 
 void MaxMinSolver::freeze_capped(double level) {
   for (; next_cap_ < capped_.size() && flow_at(capped_[next_cap_]).cap == level; ++next_cap_) {
-    freeze(capped_[next_cap_], level);
+    freeze(capped_[next_cap_], level, -1);
   }
 }
 
@@ -376,18 +606,31 @@ void MaxMinSolver::freeze_capped(double level) {
 // and their new shares (on the heap, when there is one).
 void MaxMinSolver::settle(double level) {
   for (std::int32_t l : touched_) {
-    Link& k = link_at(l);
-    k.left -= level * k.frozen_now;
+    Fill& k = fill_at(l);
+    if (k.boundary_at < k.boundary_end) {
+      depart_below(k, level);
+      depart_at(l, level);
+    }
+    if (k.level_now != level) {
+      k.base = k.left;
+      k.level_now = level;
+      k.count_now = 0;
+    }
+    k.count_now += k.frozen_now;
+    k.left = k.base - level * k.count_now;
     k.unfrozen -= k.frozen_now;
     k.frozen_now = 0;
     if (k.unfrozen == 0) {
       if (k.heap_at >= 0) heap_remove(l);
       continue;
     }
-    const double share = std::max(k.left, 0.0) / k.unfrozen;  // rounding may leave R_l a hair below 0
-    if (share != k.share) {
-      k.share = share;
-      if (k.heap_at >= 0) heap_update(l);  // not yet in it during the first round
+    k.share = std::max(k.left, 0.0) / k.unfrozen;  // rounding may leave R_l a hair below 0
+    if (!heap_live_) continue;                     // the first round: the heap is built after it
+    if (k.heap_at < 0) {
+      heap_push(l);  // taken out at a level where it did not fill after all (rounding)
+    } else {
+      const double now = key(k);
+      if (heap_[static_cast<std::size_t>(k.heap_at)].share != now) heap_move(static_cast<std::size_t>(k.heap_at), now);
     }
   }
 }

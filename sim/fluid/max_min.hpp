@@ -35,6 +35,12 @@
 // Bit-for-bit determinism. A round lowers R_l by λ·k_l, the round's level
 // times an integer count, so the rates do not depend on the order in which
 // flows or links are visited: they are a function of the network alone.
+// Rounding can make a link's share, recomputed after a round, equal to the
+// level just passed, and so run a second round at the same level; every
+// round at one level takes R_l from the same base (R_l before the level,
+// less λ × all the flows frozen at λ so far), so R_l is a function of each
+// level and the count of the link's flows frozen at it, whichever round froze
+// them. Every partial fill below relies on that.
 //
 // Incrementality. Flows that share no link, even through other flows, do not
 // interact: the allocation of the whole network is that of each connected
@@ -70,6 +76,30 @@
 // and the unfrozen parts out of reach. When the floor leaves out few flows,
 // solve() fills the whole components instead: the replay's sorts would cost
 // more.
+//
+// The tight region. In a large component most flows above the floor still do
+// not move: a flow moves only if a link that froze it changes. solve()
+// records what froze each flow (a link, or its cap: its bottleneck), and
+// when the region above holds more than kSmallRegion flows it first tries a
+// smaller one: breadth-first from the changed links, only the new flows, and
+// the flows at or above the floor whose bottleneck is a link reached, with
+// all their links. Every other flow on those links at or above the floor is
+// a boundary flow: held at its rate, it leaves each such link at that rate,
+// in the round at that level, counted in k_l with the region's flows (a
+// link's boundary flows are sorted by rate, and leave lazily: a link's key
+// in the heap is where it fills once those below that level have left).
+// The fill is the max-min allocation if no boundary flow had to move: the
+// region's flows have their bottlenecks in the region; a boundary flow's
+// bottleneck is a link the region does not reach, so that link, its flows
+// and their rates are as they were, and it is still full with the flow at
+// the top (uniqueness, above). A boundary flow must move only if a link of
+// the region fills while it is still on it, above that level: the fill then
+// stops, every rate is put back, and the fill runs again with those flows in
+// the region (at most kTightAttempts times, then the region above). When it
+// holds, its rates are bit for bit those of the full fill: each link sees the
+// same levels and counts. A change that touches busy links (more than
+// kReplayMembers flows a link, on average) skips it: sorting their members
+// would cost more than it saves.
 //
 // Ids are dense integers: links 0, 1, ... in the order added; a flow id is a
 // slot that is reused once the flow is removed. In steady state nothing is
@@ -129,23 +159,41 @@ class MaxMinSolver {
     std::int32_t flow;
     std::int32_t incidence;  // which of the flow's incidences points back here
   };
+  // A link as add_flow and remove_flow touch it (kept small: two to a cache line).
   struct Link {
     double capacity = 0;
     std::vector<Member> members;
-    // solve()'s scratch
-    double left = 0;              // R_l
-    double share = 0;             // R_l / n_l, as last pushed on the heap
+    std::uint32_t seen = 0;  // epoch of the last gather that reached it
+    bool dirty = false;
+  };
+  // A link's part in solve()'s fills, beside it in fills_.
+  struct Fill {
+    double left = 0;  // R_l
+    // R_l before the current level's flows, the level, and how many froze at
+    // it: every round at one level (rounding can make a share fall to the
+    // level just passed) takes R_l from the same base, so R_l is a function of
+    // the levels and their counts alone.
+    double base = 0;
+    double level_now = -1;
+    double share = 0;             // R_l / n_l
+    std::int32_t count_now = 0;
     std::int32_t unfrozen = 0;    // n_l
     std::int32_t frozen_now = 0;  // k_l
-    std::uint32_t seen = 0;       // epoch of the last gather that reached it
     std::int32_t heap_at = -1;    // its place in heap_, or -1
-    bool dirty = false;
+    // The tight region's boundary flows on it, boundary_[boundary_at, boundary_end),
+    // by rate: each leaves it at its rate, as its own bottleneck elsewhere froze it.
+    std::int32_t boundary_at = 0;
+    std::int32_t boundary_end = 0;
+    std::uint32_t replayed = 0;  // epoch of the gather that replayed it (it has members below the floor)
   };
   struct Flow {
     std::vector<Incidence> links;
     double cap = kUncapped;
     double rate = 0;
     std::uint32_t seen = 0;
+    // What froze it in the last solve that gave it its rate: a link (which
+    // filled at its rate), or -1 for its own cap. The tight region follows it.
+    std::int32_t bottleneck = -1;
     bool live = false;
     bool frozen = false;
     bool fresh = false;  // added since the last solve: no rate yet
@@ -153,9 +201,12 @@ class MaxMinSolver {
 
   Link& link_at(std::int32_t l) { return links_[static_cast<std::size_t>(l)]; }
   const Link& link_at(std::int32_t l) const { return links_[static_cast<std::size_t>(l)]; }
+  Fill& fill_at(std::int32_t l) { return fills_[static_cast<std::size_t>(l)]; }
+  const Fill& fill_at(std::int32_t l) const { return fills_[static_cast<std::size_t>(l)]; }
   Flow& flow_at(std::int32_t f) { return flows_[static_cast<std::size_t>(f)]; }
   const Flow& flow_at(std::int32_t f) const { return flows_[static_cast<std::size_t>(f)]; }
   void mark_dirty(std::int32_t link);
+  void next_epoch();
   void visit(std::int32_t link);
   void fill();
   void reset();
@@ -167,13 +218,46 @@ class MaxMinSolver {
   [[nodiscard]] double change_floor();
   [[nodiscard]] double saturation_with_new(std::int32_t link);
   static constexpr std::size_t kReplayMembers = 64;  // links with more members: the bound C_l / n_l
-  void gather_region(double floor);
+  // Returns false, half done, once the region holds more than `limit` flows.
+  bool gather_region(double floor, std::size_t limit = std::numeric_limits<std::size_t>::max());
+  // A region of at most this many flows is filled as it is; a larger one
+  // tries the tight region first.
+  static constexpr std::size_t kSmallRegion = 32;
+  // The tight region (see the header): the flows whose bottleneck is a link
+  // the change reaches, the others on those links held at their rates.
+  [[nodiscard]] bool solve_tight(double floor);
+  [[nodiscard]] bool gather_tight(double floor);  // false: its links are too busy to be worth it
+  void include(std::int32_t flow);
+  void check_boundary_left();
+  void clear_boundary();
+  void replay_below(std::int32_t link, std::vector<double>& rates);
+  static constexpr int kTightAttempts = 4;  // then the region of every flow at or above the floor
   void region_shares();
   void fill_rounds(double level);
+  void take(std::int32_t link, double level) {
+    const Fill& k = fill_at(link);
+    if (k.boundary_at < k.boundary_end) {
+      take_past_boundary(link, level);
+    } else if (k.unfrozen > k.frozen_now && k.share == level) {
+      for (const Member& m : link_at(link).members) freeze(m.flow, level, link);
+    }
+  }
+  void take_past_boundary(std::int32_t link, double level);
+  // Where the link fills next: its share once the boundary flows that leave it
+  // below that level have left (+inf when nothing is left on it).
+  [[nodiscard]] double key(const Fill& k) const {
+    if (k.unfrozen == 0) return kUncapped;
+    return k.boundary_at == k.boundary_end ? k.share : key_past_boundary(k);
+  }
+  [[nodiscard]] double key_past_boundary(const Fill& k) const;
+  // The boundary flows that leave the link below `level` leave it, each rate
+  // its own round, as a full fill would run them.
+  void depart_below(Fill& k, double level);
+  void depart_at(std::int32_t link, double level);
   [[nodiscard]] double next_cap();
   void freeze_capped(double level);
   void settle(double level);
-  void freeze(std::int32_t flow, double level);
+  void freeze(std::int32_t flow, double level, std::int32_t by);
   // heap_: the region's links with unfrozen flows, a 4-ary min-heap on
   // (share, link id) that knows where each link sits (Link::heap_at), so a
   // settled link moves to its new share instead of leaving a stale entry.
@@ -192,8 +276,12 @@ class MaxMinSolver {
   void heap_build();
   void heap_remove(std::int32_t link);
   void heap_update(std::int32_t link);
+  void heap_move(std::size_t at, double key);  // the entry at `at` takes the key, then its place
+  void heap_push(std::int32_t link);
+  void heap_clear();
 
   std::vector<Link> links_;
+  std::vector<Fill> fills_;
   std::vector<Flow> flows_;
   std::vector<std::int32_t> free_flows_;
   std::vector<std::int32_t> dirty_;
@@ -209,6 +297,19 @@ class MaxMinSolver {
   std::vector<std::int32_t> capped_;   // capped flows of the components, by (cap, id)
   std::vector<std::int32_t> touched_;  // links with k_l > 0 in the current round
   std::vector<HeapEntry> heap_;        // links by fair share (heap_build and the sifts)
+  bool heap_live_ = false;             // the rounds after the first: heap_ holds every live link
+  struct Boundary {
+    double rate;
+    std::int32_t flow;
+  };
+  std::vector<Boundary> boundary_;  // the tight region's boundary flows, link by link
+  std::vector<std::int32_t> forced_;  // boundary flows a failed tight fill could not hold
+  bool violated_ = false;             // the current tight fill failed
+  struct Saved {
+    double rate;
+    std::int32_t bottleneck;
+  };
+  std::vector<Saved> saved_;  // the tight region's flows before its fill, for a retry
   std::size_t next_cap_ = 0;           // capped_[next_cap_]: the lowest cap not yet passed
   std::size_t unfrozen_ = 0;
   std::uint32_t epoch_ = 0;

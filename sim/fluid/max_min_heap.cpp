@@ -9,7 +9,7 @@ namespace orrery::fluid {
 
 void MaxMinSolver::heap_place(std::size_t at, const HeapEntry& e) {
   heap_[at] = e;
-  link_at(e.link).heap_at = static_cast<std::int32_t>(at);
+  fill_at(e.link).heap_at = static_cast<std::int32_t>(at);
 }
 
 void MaxMinSolver::sift_up(std::size_t at) {
@@ -45,18 +45,19 @@ void MaxMinSolver::sift_down(std::size_t at) {
 void MaxMinSolver::heap_build() {
   heap_.clear();
   for (std::int32_t l : component_links_) {
-    Link& k = link_at(l);
+    Fill& k = fill_at(l);
     if (k.unfrozen > 0) {
       k.heap_at = static_cast<std::int32_t>(heap_.size());
-      heap_.push_back({k.share, l});
+      heap_.push_back({key(k), l});
     }
   }
+  heap_live_ = true;
   if (heap_.size() < 2) return;
   for (std::size_t i = (heap_.size() - 2) / 4 + 1; i-- > 0;) sift_down(i);  // every parent, last first
 }
 
 void MaxMinSolver::heap_remove(std::int32_t link) {
-  Link& k = link_at(link);
+  Fill& k = fill_at(link);
   const auto at = static_cast<std::size_t>(k.heap_at);
   k.heap_at = -1;
   const HeapEntry moved = heap_.back();
@@ -68,13 +69,34 @@ void MaxMinSolver::heap_remove(std::int32_t link) {
 
 // After its share changed: the entry takes it, then moves up or down to its place.
 void MaxMinSolver::heap_update(std::int32_t link) {
-  const auto at = static_cast<std::size_t>(link_at(link).heap_at);
-  heap_[at].share = link_at(link).share;
+  heap_move(static_cast<std::size_t>(fill_at(link).heap_at), key(fill_at(link)));
+}
+
+void MaxMinSolver::heap_move(std::size_t at, double key) {
+  heap_[at].share = key;
   if (at > 0 && before(heap_[at], heap_[(at - 1) / 4])) {
     sift_up(at);
   } else {
     sift_down(at);
   }
+}
+
+}  // namespace orrery::fluid
+
+namespace orrery::fluid {
+
+void MaxMinSolver::heap_push(std::int32_t link) {
+  Fill& k = fill_at(link);
+  k.heap_at = static_cast<std::int32_t>(heap_.size());
+  heap_.push_back({key(k), link});
+  sift_up(heap_.size() - 1);
+}
+
+// Empty, every link out of it; the next fill's first round runs without it.
+void MaxMinSolver::heap_clear() {
+  for (const HeapEntry& e : heap_) fill_at(e.link).heap_at = -1;
+  heap_.clear();
+  heap_live_ = false;
 }
 
 }  // namespace orrery::fluid

@@ -9,7 +9,8 @@
 //    re-solved at each completion (the worst case); many links make small
 //    components. rate_changes_per_recomputation is the floor of any exact
 //    solver's work: each of those flows needs a new completion time (about
-//    a hundred of the 2,048 in the giant component).
+//    a hundred of the 2,048 in the giant component). solved_per_recomputation
+//    is what the solver re-solved to find them.
 //  * BM_FlowAllToAll: 256 endpoints each send S = 1 MiB to every other one,
 //    65,280 flows at once, on a non-blocking two-level leaf/spine graph built
 //    here (16 leaves of 16 endpoints, 16 spines, every link 50 GB/s, 500 ns;
@@ -119,6 +120,7 @@ class Churn {
   [[nodiscard]] std::uint64_t events() const { return engine_.events_processed(); }
   [[nodiscard]] std::uint64_t recomputations() const { return net_.recomputations(); }
   [[nodiscard]] std::uint64_t rate_changes() const { return net_.rate_changes(); }
+  [[nodiscard]] std::uint64_t solved() const { return net_.solved(); }
 
  private:
   void start() {
@@ -147,12 +149,14 @@ void BM_FlowChurn(benchmark::State& state) {
   std::uint64_t events = 0;
   std::uint64_t solves = 0;
   std::uint64_t changes = 0;
+  std::uint64_t solved = 0;
   for (auto _ : state) {
     Churn churn(cluster, in_flight, transfers);
     churn.run();
     events += churn.events();
     solves += churn.recomputations();
     changes += churn.rate_changes();
+    solved += churn.solved();
   }
   state.counters["events_per_s"] =
       benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
@@ -163,6 +167,10 @@ void BM_FlowChurn(benchmark::State& state) {
   // completion time.
   state.counters["rate_changes_per_recomputation"] =
       benchmark::Counter(static_cast<double>(changes) / static_cast<double>(std::max<std::uint64_t>(solves, 1)));
+  // The flows each recomputation solved (its region): what it cost, against
+  // the rate changes it had to find.
+  state.counters["solved_per_recomputation"] =
+      benchmark::Counter(static_cast<double>(solved) / static_cast<double>(std::max<std::uint64_t>(solves, 1)));
   state.SetItemsProcessed(state.iterations() * transfers);  // transfers
 }
 BENCHMARK(BM_FlowChurn)
@@ -204,6 +212,7 @@ class ChainOverload {
   [[nodiscard]] std::uint64_t events() const { return engine_.events_processed(); }
   [[nodiscard]] std::uint64_t recomputations() const { return net_.recomputations(); }
   [[nodiscard]] std::uint64_t rate_changes() const { return net_.rate_changes(); }
+  [[nodiscard]] std::uint64_t solved() const { return net_.solved(); }
   // The busiest link's bytes over its bandwidth: no schedule ends sooner.
   [[nodiscard]] std::int64_t lower_bound_ns() const {
     const std::int64_t most =
@@ -228,6 +237,7 @@ void BM_FlowChainOverload(benchmark::State& state) {
   std::uint64_t events = 0;
   std::uint64_t solves = 0;
   std::uint64_t changes = 0;
+  std::uint64_t solved = 0;
   for (auto _ : state) {
     ChainOverload run(cluster, transfers);
     run.run();
@@ -240,12 +250,17 @@ void BM_FlowChainOverload(benchmark::State& state) {
     events += run.events();
     solves += run.recomputations();
     changes += run.rate_changes();
+    solved += run.solved();
     state.counters["simulated_ms"] = static_cast<double>(run.end().ns()) / 1e6;
   }
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["recomputations"] = static_cast<double>(solves) / static_cast<double>(state.iterations());
   state.counters["rate_changes_per_recomputation"] =
       benchmark::Counter(static_cast<double>(changes) / static_cast<double>(std::max<std::uint64_t>(solves, 1)));
+  // The flows each recomputation solved (its region): what it cost, against
+  // the rate changes it had to find.
+  state.counters["solved_per_recomputation"] =
+      benchmark::Counter(static_cast<double>(solved) / static_cast<double>(std::max<std::uint64_t>(solves, 1)));
 }
 BENCHMARK(BM_FlowChainOverload)->Arg(2'000)->Arg(20'000)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
