@@ -380,38 +380,47 @@ bool MaxMinSolver::gather_tight(double floor) {
   }
   dirty_.clear();
   for (std::int32_t f : forced_) include(f);
+  // One scan of each region link's members: those below the floor are
+  // replayed at once (none of them can join the region); the others not in it
+  // yet are kept as candidates, the boundary once the region is complete.
+  candidates_.clear();
+  std::size_t members = 0;
+  std::vector<double>& rates = rates_scratch_;
   for (std::size_t i = 0; i < component_links_.size(); ++i) {
     const std::int32_t l = component_links_[i];
-    for (const Member& m : link_at(l).members) {  // include() appends to the lists, never to members
+    const auto& on_link = link_at(l).members;  // include() appends to the lists, never to members
+    members += on_link.size();
+    rates.clear();
+    fill_at(l).boundary_at = static_cast<std::int32_t>(candidates_.size());
+    for (const Member& m : on_link) {
       const Flow& f = flow_at(m.flow);
-      if (f.seen != epoch_ && (f.fresh || (f.bottleneck == l && f.rate >= floor))) include(m.flow);
+      if (f.seen == epoch_) continue;
+      if (f.fresh || (f.bottleneck == l && f.rate >= floor)) {
+        include(m.flow);
+      } else if (f.rate < floor) {
+        rates.push_back(f.rate);
+      } else {
+        candidates_.push_back({f.rate, m.flow});
+      }
     }
+    fill_at(l).boundary_end = static_cast<std::int32_t>(candidates_.size());
+    replay_below(l, rates);
   }
   // Busy links (more than kReplayMembers flows each, on average) would cost
   // more in sorting their members than the region saves.
-  std::size_t members = 0;
-  for (std::int32_t l : component_links_) members += link_at(l).members.size();
   if (members > kReplayMembers * component_links_.size()) return false;
   boundary_.clear();
-  std::vector<double>& rates = rates_scratch_;
   for (std::int32_t l : component_links_) {
     Fill& k = fill_at(l);
-    rates.clear();
     const auto begin = boundary_.size();
-    for (const Member& m : link_at(l).members) {
-      const Flow& f = flow_at(m.flow);
-      if (f.seen == epoch_) continue;
-      if (f.rate < floor) {
-        rates.push_back(f.rate);
-      } else {
-        boundary_.push_back({f.rate, m.flow});
-      }
+    for (auto c = k.boundary_at; c < k.boundary_end; ++c) {
+      const Boundary& b = candidates_[static_cast<std::size_t>(c)];
+      if (flow_at(b.flow).seen != epoch_) boundary_.push_back(b);
     }
     std::sort(boundary_.begin() + static_cast<std::ptrdiff_t>(begin), boundary_.end(),
               [](const Boundary& a, const Boundary& b) { return a.rate < b.rate; });
     k.boundary_at = static_cast<std::int32_t>(begin);
     k.boundary_end = static_cast<std::int32_t>(boundary_.size());
-    replay_below(l, rates);
   }
   return true;
 }

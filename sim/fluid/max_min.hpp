@@ -302,7 +302,8 @@ class MaxMinSolver {
     double rate;
     std::int32_t flow;
   };
-  std::vector<Boundary> boundary_;  // the tight region's boundary flows, link by link
+  std::vector<Boundary> boundary_;    // the tight region's boundary flows, link by link
+  std::vector<Boundary> candidates_;  // gather_tight(): members that may be boundary flows
   std::vector<std::int32_t> forced_;  // boundary flows a failed tight fill could not hold
   bool violated_ = false;             // the current tight fill failed
   struct Saved {
