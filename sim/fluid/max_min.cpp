@@ -462,7 +462,7 @@ void MaxMinSolver::freeze(std::int32_t flow, double level, std::int32_t by) {
 }
 
 // Progressive filling over the gathered components (the rounds of the header).
-// The first round scans the shares for the lowest instead of building a heap:
+// The first round scans the links' keys for the lowest instead of building a heap:
 // symmetric traffic (rings, all-to-all, a link's equal flows) is often done in
 // one round. Rounds after it take the lowest share from a heap.
 void MaxMinSolver::fill() {
@@ -486,11 +486,11 @@ void MaxMinSolver::fill_rounds(double level) {
 
   heap_build();
   while (unfrozen_ > 0) {
-    level = std::min(heap_.empty() ? kUncapped : heap_.front().share, next_cap());
+    level = std::min(heap_.empty() ? kUncapped : heap_.front().key, next_cap());
     if (!(level < kUncapped)) break;  // unreachable: every unfrozen flow has a link with a live share
     touched_.clear();
     // Every link at the level taken; the shares move in settle().
-    while (!heap_.empty() && heap_.front().share == level) {
+    while (!heap_.empty() && heap_.front().key == level) {
       const std::int32_t l = heap_.front().link;
       heap_remove(l);
       take(l, level);
@@ -639,7 +639,7 @@ void MaxMinSolver::settle(double level) {
       heap_push(l);  // taken out at a level where it did not fill after all (rounding)
     } else {
       const double now = key(k);
-      if (heap_[static_cast<std::size_t>(k.heap_at)].share != now) heap_move(static_cast<std::size_t>(k.heap_at), now);
+      if (heap_[static_cast<std::size_t>(k.heap_at)].key != now) heap_move(static_cast<std::size_t>(k.heap_at), now);
     }
   }
 }

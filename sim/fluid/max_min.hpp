@@ -159,7 +159,7 @@ class MaxMinSolver {
     std::int32_t flow;
     std::int32_t incidence;  // which of the flow's incidences points back here
   };
-  // A link as add_flow and remove_flow touch it (kept small: two to a cache line).
+  // A link as add_flow and remove_flow touch it (40 bytes; the fills' part is apart).
   struct Link {
     double capacity = 0;
     std::vector<Member> members;
@@ -259,23 +259,22 @@ class MaxMinSolver {
   void settle(double level);
   void freeze(std::int32_t flow, double level, std::int32_t by);
   // heap_: the region's links with unfrozen flows, a 4-ary min-heap on
-  // (share, link id) that knows where each link sits (Link::heap_at), so a
-  // settled link moves to its new share instead of leaving a stale entry.
-  // Each entry carries its link's share, so that the sifts compare entries
+  // (key, link id) that knows where each link sits (Fill::heap_at), so a
+  // settled link moves to its new key instead of leaving a stale entry.
+  // Each entry carries its link's key, so that the sifts compare entries
   // without visiting the links.
   struct HeapEntry {
-    double share;
+    double key;  // the link's key(): its share, or where it fills past its boundary flows
     std::int32_t link;
   };
   [[nodiscard]] static bool before(const HeapEntry& a, const HeapEntry& b) {
-    return a.share < b.share || (a.share == b.share && a.link < b.link);
+    return a.key < b.key || (a.key == b.key && a.link < b.link);
   }
   void heap_place(std::size_t at, const HeapEntry& e);
   void sift_up(std::size_t at);
   void sift_down(std::size_t at);
   void heap_build();
   void heap_remove(std::int32_t link);
-  void heap_update(std::int32_t link);
   void heap_move(std::size_t at, double key);  // the entry at `at` takes the key, then its place
   void heap_push(std::int32_t link);
   void heap_clear();
@@ -296,7 +295,7 @@ class MaxMinSolver {
   std::vector<std::int32_t> component_flows_;
   std::vector<std::int32_t> capped_;   // capped flows of the components, by (cap, id)
   std::vector<std::int32_t> touched_;  // links with k_l > 0 in the current round
-  std::vector<HeapEntry> heap_;        // links by fair share (heap_build and the sifts)
+  std::vector<HeapEntry> heap_;        // links by key (heap_build and the sifts)
   bool heap_live_ = false;             // the rounds after the first: heap_ holds every live link
   struct Boundary {
     double rate;

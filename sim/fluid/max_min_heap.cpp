@@ -1,6 +1,7 @@
-// MaxMinSolver's heap of fair shares (max_min.hpp): the region's links with
-// unfrozen flows, a 4-ary min-heap on (share, link id) that records where each
-// link sits, so that a link whose share settle() changes moves to its place.
+// MaxMinSolver's heap of the links' keys (max_min.hpp: a link's fair share, or
+// where it fills past its boundary flows): the region's links with unfrozen
+// flows, a 4-ary min-heap on (key, link id) that records where each link sits,
+// so that a link whose key settle() changes moves to its place.
 #include <algorithm>
 
 #include "sim/fluid/max_min.hpp"
@@ -63,27 +64,19 @@ void MaxMinSolver::heap_remove(std::int32_t link) {
   const HeapEntry moved = heap_.back();
   heap_.pop_back();
   if (moved.link == link) return;
-  heap_place(at, moved);
-  heap_update(moved.link);
+  heap_place(at, moved);  // the last entry, in the hole: up or down from there
+  heap_move(at, moved.key);
 }
 
-// After its share changed: the entry takes it, then moves up or down to its place.
-void MaxMinSolver::heap_update(std::int32_t link) {
-  heap_move(static_cast<std::size_t>(fill_at(link).heap_at), key(fill_at(link)));
-}
-
+// The entry at `at` takes `key`, then moves up or down to its place.
 void MaxMinSolver::heap_move(std::size_t at, double key) {
-  heap_[at].share = key;
+  heap_[at].key = key;
   if (at > 0 && before(heap_[at], heap_[(at - 1) / 4])) {
     sift_up(at);
   } else {
     sift_down(at);
   }
 }
-
-}  // namespace orrery::fluid
-
-namespace orrery::fluid {
 
 void MaxMinSolver::heap_push(std::int32_t link) {
   Fill& k = fill_at(link);
