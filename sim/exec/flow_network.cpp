@@ -73,7 +73,6 @@ void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine:
 
 void FlowNetwork::resolve(Time now) {
   solver_.solve();
-  solved_ += solver_.solved_flows().size();
   for (std::int32_t id : solver_.solved_flows()) retime(id, now);
 }
 

@@ -65,7 +65,7 @@ class FlowNetwork final : public NetworkService {
   // time): what any exact max-min network must do, whatever its solver.
   [[nodiscard]] std::uint64_t rate_changes() const { return rate_changes_; }
   // How many flow rates the solves computed (each solve's region), moved or not.
-  [[nodiscard]] std::uint64_t solved() const { return solved_; }
+  [[nodiscard]] std::uint64_t solved() const { return solver_.solved_total(); }
   // The current rate of the transfers in flight, in bytes/s, by start order (for tests).
   [[nodiscard]] std::vector<double> rates() const;
 
@@ -103,7 +103,6 @@ class FlowNetwork final : public NetworkService {
   topo::RouteTable& routes_;  // the cluster's
   std::uint64_t next_sequence_ = 0;
   std::uint64_t rate_changes_ = 0;
-  std::uint64_t solved_ = 0;
   sim::EventHandle event_;
   Time event_time_;
   bool event_pending_ = false;

@@ -97,6 +97,7 @@ void MaxMinSolver::solve() {
   } else {
     solve_components();
   }
+  solved_total_ += component_flows_.size();
   for (std::int32_t f : added_) flow_at(f).fresh = false;
   added_.clear();
   removed_floor_ = kUncapped;

@@ -143,6 +143,8 @@ class MaxMinSolver {
   // The live flows whose rates the last solve() computed (its regions' flows;
   // every other live flow kept its rate).
   [[nodiscard]] std::span<const std::int32_t> solved_flows() const { return component_flows_; }
+  // How many flow rates the solves computed, in all (their regions' flows).
+  [[nodiscard]] std::uint64_t solved_total() const { return solved_total_; }
   // How many times solve() ran on something: the rate recomputations.
   [[nodiscard]] std::uint64_t recomputations() const { return recomputations_; }
   [[nodiscard]] std::size_t link_count() const { return links_.size(); }
@@ -314,6 +316,7 @@ class MaxMinSolver {
   std::size_t unfrozen_ = 0;
   std::uint32_t epoch_ = 0;
   std::uint64_t recomputations_ = 0;
+  std::uint64_t solved_total_ = 0;
 };
 
 }  // namespace orrery::fluid
