@@ -250,6 +250,7 @@ bool MaxMinSolver::gather_region(double floor, std::size_t limit) {
   std::vector<double>& rates = rates_scratch_;
   for (std::size_t i = 0; i < component_links_.size(); ++i) {
     const std::int32_t l = component_links_[i];
+    __builtin_prefetch(&fill_at(l), 1);  // its fill's line, for the replay or the fill that follows
     rates.clear();
     for (const Member& m : link_at(l).members) {  // visit() appends ids only: the list holds
       Flow& f = flow_at(m.flow);
