@@ -474,12 +474,16 @@ void MaxMinSolver::fill() {
 
 // The rounds from the state reset() or region_shares() left.
 void MaxMinSolver::fill_rounds(double level) {
-  for (std::int32_t l : component_links_) level = std::min(level, key(fill_at(l)));
+  for (std::int32_t l : component_links_) {
+    Fill& k = fill_at(l);
+    k.next = key(k);
+    level = std::min(level, k.next);
+  }
   level = std::min(level, next_cap());
   if (!(level < kUncapped)) return;  // no flows
   touched_.clear();
   for (std::int32_t l : component_links_) {
-    if (key(fill_at(l)) == level) take(l, level);
+    if (fill_at(l).next == level) take(l, level);
   }
   freeze_capped(level);
   if (violated_) return;
@@ -636,12 +640,12 @@ void MaxMinSolver::settle(double level) {
       continue;
     }
     k.share = std::max(k.left, 0.0) / k.unfrozen;  // rounding may leave R_l a hair below 0
-    if (!heap_live_) continue;                     // the first round: the heap is built after it
+    k.next = key(k);
+    if (!heap_live_) continue;  // the first round: the heap is built after it
     if (k.heap_at < 0) {
       heap_push(l);  // taken out at a level where it did not fill after all (rounding)
-    } else {
-      const double now = key(k);
-      if (heap_[static_cast<std::size_t>(k.heap_at)].key != now) heap_move(static_cast<std::size_t>(k.heap_at), now);
+    } else if (heap_[static_cast<std::size_t>(k.heap_at)].key != k.next) {
+      heap_move(static_cast<std::size_t>(k.heap_at), k.next);
     }
   }
 }

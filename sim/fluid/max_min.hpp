@@ -178,6 +178,7 @@ class MaxMinSolver {
     double base = 0;
     double level_now = -1;
     double share = 0;             // R_l / n_l
+    double next = 0;              // key(), as the fill last computed it (its heap entry's)
     std::int32_t count_now = 0;
     std::int32_t unfrozen = 0;    // n_l
     std::int32_t frozen_now = 0;  // k_l

@@ -49,7 +49,7 @@ void MaxMinSolver::heap_build() {
     Fill& k = fill_at(l);
     if (k.unfrozen > 0) {
       k.heap_at = static_cast<std::int32_t>(heap_.size());
-      heap_.push_back({key(k), l});
+      heap_.push_back({k.next, l});
     }
   }
   heap_live_ = true;
@@ -81,7 +81,7 @@ void MaxMinSolver::heap_move(std::size_t at, double key) {
 void MaxMinSolver::heap_push(std::int32_t link) {
   Fill& k = fill_at(link);
   k.heap_at = static_cast<std::int32_t>(heap_.size());
-  heap_.push_back({key(k), link});
+  heap_.push_back({k.next, link});
   sift_up(heap_.size() - 1);
 }
 
