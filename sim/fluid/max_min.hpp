@@ -250,9 +250,13 @@ class MaxMinSolver {
   // below that level have left (+inf when nothing is left on it).
   [[nodiscard]] double key(const Fill& k) const {
     if (k.unfrozen == 0) return kUncapped;
-    return k.boundary_at == k.boundary_end ? k.share : key_past_boundary(k);
+    return k.boundary_at == k.boundary_end ? k.share : past_boundary(k).level;
   }
-  [[nodiscard]] double key_past_boundary(const Fill& k) const;
+  struct PastBoundary {
+    double level;     // where the link fills
+    std::int32_t at;  // the first boundary entry still on it then
+  };
+  [[nodiscard]] PastBoundary past_boundary(const Fill& k) const;
   // The boundary flows that leave the link below `level` leave it, each rate
   // its own round, as a full fill would run them.
   void depart_below(Fill& k, double level);

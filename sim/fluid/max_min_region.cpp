@@ -1,0 +1,137 @@
+// MaxMinSolver's region above the floor (max_min.hpp, "Within a component"):
+// the least level a change can alter, the flows at or above it that reach a
+// changed link, and each region link's R_l and n_l replayed at the floor.
+#include <algorithm>
+
+#include "sim/fluid/max_min.hpp"
+
+namespace orrery::fluid {
+
+// The least level at which the changes since the last solve can alter a round.
+double MaxMinSolver::change_floor() {
+  double floor = removed_floor_;
+  for (std::int32_t id : added_) {
+    const Flow& f = flow_at(id);
+    if (!f.live) continue;
+    floor = std::min(floor, f.cap);
+    for (const Incidence& inc : f.links) floor = std::min(floor, saturation_with_new(inc.link));
+  }
+  return floor;
+}
+
+// Replays a link's rounds from its members' last rates with every live member
+// counted (new ones included): the first level at which its share falls to
+// the next level a member of it froze at, where it would now fill.
+double MaxMinSolver::saturation_with_new(std::int32_t link) {
+  const Link& k = link_at(link);
+  // A link's share R_l / n_l never falls as its flows freeze below it (a flow
+  // frozen at λ <= R/n leaves (R - λ)/(n - 1) >= R/n), so C_l / n_l bounds
+  // where it fills from below: a lower floor, re-solving more, never fewer,
+  // flows. Busy links take the bound rather than sorting their members.
+  if (k.members.size() > kReplayMembers) return k.capacity / static_cast<double>(k.members.size());
+  std::vector<double>& rates = rates_scratch_;
+  rates.clear();
+  for (const Member& m : k.members) {
+    const Flow& f = flow_at(m.flow);
+    if (!f.fresh) rates.push_back(f.rate);
+  }
+  std::sort(rates.begin(), rates.end());
+  double left = k.capacity;
+  auto unfrozen = static_cast<std::int64_t>(k.members.size());
+  for (std::size_t i = 0; i < rates.size();) {
+    const double level = rates[i];
+    const double share = std::max(left, 0.0) / static_cast<double>(unfrozen);
+    if (share <= level) return share;
+    std::size_t j = i;
+    while (j < rates.size() && rates[j] == level) ++j;
+    left -= level * static_cast<double>(j - i);
+    unfrozen -= static_cast<std::int64_t>(j - i);
+    i = j;
+  }
+  return unfrozen > 0 ? std::max(left, 0.0) / static_cast<double>(unfrozen) : kUncapped;
+}
+
+// A new gather's marks; when the epoch wraps, the old marks are cleared once.
+void MaxMinSolver::next_epoch() {
+  if (++epoch_ != 0) return;
+  for (Link& k : links_) k.seen = 0;
+  for (Flow& f : flows_) f.seen = 0;
+  for (Fill& k : fills_) k.replayed = 0;
+  epoch_ = 1;
+}
+
+// Breadth-first from the changed links over link → flows → links, through the
+// flows that may move: new ones and those whose last rate is at the floor or
+// above (with floor 0, the union of the components that changed). Above 0 it
+// also replays each region link that has members below the floor as it scans
+// them (replay_below(); region_shares() takes R_l and n_l at the floor from
+// there, and C_l and every member on the others).
+bool MaxMinSolver::gather_region(double floor, std::size_t limit) {
+  next_epoch();
+  component_links_.clear();
+  component_flows_.clear();
+  below_floor_ = 0;
+  for (std::int32_t l : dirty_) {
+    link_at(l).dirty = false;
+    visit(l);
+  }
+  dirty_.clear();
+  std::vector<double>& rates = rates_scratch_;
+  for (std::size_t i = 0; i < component_links_.size(); ++i) {
+    const std::int32_t l = component_links_[i];
+    __builtin_prefetch(&fill_at(l), 1);  // its fill's line, for the replay or the fill that follows
+    rates.clear();
+    for (const Member& m : link_at(l).members) {  // visit() appends ids only: the list holds
+      Flow& f = flow_at(m.flow);
+      if (f.seen == epoch_) continue;  // in the region already (a below-floor flow is never marked)
+      if (!f.fresh && f.rate < floor) {
+        rates.push_back(f.rate);  // a member below the floor of a region link (each link is scanned once)
+        continue;
+      }
+      f.seen = epoch_;
+      component_flows_.push_back(m.flow);
+      if (component_flows_.size() > limit) return false;
+      for (const Incidence& inc : f.links) visit(inc.link);
+    }
+    below_floor_ += rates.size();
+    if (!rates.empty()) replay_below(l, rates);
+  }
+  return true;
+}
+
+// A region link's R_l and n_l at the floor: its capacity less, rate by rate
+// in increasing order, rate × the members frozen there (`rates`, its members
+// below the floor).
+void MaxMinSolver::replay_below(std::int32_t link, std::vector<double>& rates) {
+  Fill& k = fill_at(link);
+  k.replayed = epoch_;
+  k.left = link_at(link).capacity;
+  k.unfrozen = static_cast<std::int32_t>(link_at(link).members.size() - rates.size());
+  if (rates.empty()) return;
+  std::sort(rates.begin(), rates.end());
+  for (std::size_t a = 0; a < rates.size();) {
+    std::size_t b = a;
+    while (b < rates.size() && rates[b] == rates[a]) ++b;
+    k.left -= rates[a] * static_cast<double>(b - a);
+    a = b;
+  }
+}
+
+// Each region link's fair share at the floor, from the R_l and n_l that
+// gather_region() replayed; every region flow unfrozen.
+void MaxMinSolver::region_shares() {
+  for (std::int32_t l : component_links_) {
+    Fill& k = fill_at(l);
+    k.frozen_now = 0;
+    k.level_now = -1;
+    if (k.replayed != epoch_) {  // no member below the floor: R_l and n_l as they start
+      k.left = link_at(l).capacity;
+      k.unfrozen = static_cast<std::int32_t>(link_at(l).members.size());
+    }
+    const bool none_below = static_cast<std::size_t>(k.unfrozen) == link_at(l).members.size();
+    if (k.unfrozen > 0) k.share = (none_below ? k.left : std::max(k.left, 0.0)) / k.unfrozen;
+  }
+  unfreeze_region();
+}
+
+}  // namespace orrery::fluid
