@@ -1,6 +1,7 @@
 #include "models/compute/calibrated_efficiency.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "sim/task/layer_bytes.hpp"
@@ -30,6 +31,23 @@ std::int64_t hashgrid_key(const task::HashGridEncoding& h) {
 }
 std::int64_t mlp_key(const task::TinyMlp& m) {
   return (m.width << 32) | m.depth;
+}
+
+// The grid coordinates of a hash-grid encoding: points, and the table's
+// entries, 2^log2_table. The grid takes the log2 of each coordinate, so a
+// table 4 times larger is as far as 4 times the points; log2_table itself,
+// already a logarithm, would put 2^14 and 2^16 entries 0.19 apart.
+LogGrid::Point hashgrid_point(const task::HashGridEncoding& h) {
+  return {real(h.points), std::ldexp(1.0, static_cast<int>(h.log2_table)), 0, 0};
+}
+
+// The grid coordinates of an SpMM: rows, the density nnz / (rows × cols) and
+// n. Sweeps hold the density while the matrix grows (0.1%, 1%, 10% of every
+// size), so the measured shapes fill a (rows, density, n) grid; over
+// (rows, nnz, n) each size's nnz values are its own, and almost no node of
+// that grid was measured.
+LogGrid::Point spmm_point(const task::SparseShape& s) {
+  return {real(s.rows), real(s.nnz) / (real(s.rows) * real(s.cols)), real(s.n), 0};
 }
 
 // Builds the groups of `rows`: key → (points, efficiencies). The factors scale
@@ -117,10 +135,7 @@ CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const 
   layer_ = build_layer(table.layer, rates);
   hashgrid_ = build(
       table.hashgrid, 2, hashgrid_key,
-      [](const task::HashGridEncoding& h) {
-        return LogGrid::Point{real(h.points), real(h.log2_table), 0, 0};
-      },
-      rates);
+      hashgrid_point, rates);
   mlp_ = build(
       table.mlp, 1, mlp_key,
       [](const task::TinyMlp& m) {
@@ -129,10 +144,7 @@ CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const 
       rates);
   spmm_ = build(
       table.spmm, 3, [](const task::Spmm& s) { return dtype_key(s.dtype); },
-      [](const task::Spmm& s) {
-        return LogGrid::Point{real(s.rows), real(s.nnz), real(s.n), 0};
-      },
-      rates);
+      [](const task::Spmm& s) { return spmm_point(s); }, rates);
 
   // One memory kernel: copy describes elementwise kernels best (they read and write).
   for (MemoryKernel k : {MemoryKernel::kCopy, MemoryKernel::kRead, MemoryKernel::kWrite}) {
@@ -185,7 +197,7 @@ double layer_bytes(const LayerShape& s) {
 }
 
 std::optional<Fit> CalibratedEfficiency::hashgrid(const task::HashGridEncoding& h) const {
-  return lookup(hashgrid_, hashgrid_key(h), {real(h.points), real(h.log2_table), 0, 0});
+  return lookup(hashgrid_, hashgrid_key(h), hashgrid_point(h));
 }
 
 std::optional<Fit> CalibratedEfficiency::mlp(const task::TinyMlp& m) const {
@@ -193,7 +205,7 @@ std::optional<Fit> CalibratedEfficiency::mlp(const task::TinyMlp& m) const {
 }
 
 std::optional<Fit> CalibratedEfficiency::spmm(const task::SparseShape& s) const {
-  return lookup(spmm_, dtype_key(s.dtype), {real(s.rows), real(s.nnz), real(s.n), 0});
+  return lookup(spmm_, dtype_key(s.dtype), spmm_point(s));
 }
 
 std::optional<Fit> CalibratedEfficiency::memory(double bytes) const {

@@ -7,8 +7,8 @@
 // and each group is a LogGrid over its shape coordinates:
 //
 //   gemm       (m, n, k, batch) per dtype        attention  (seq, head_dim) per dtype, causal
-//   hashgrid   (points, log2_table) per levels, features, dims
-//   mlp        (points) per width, depth         spmm       (rows, nnz, n) per dtype
+//   hashgrid   (points, table entries 2^log2_table) per levels, features, dims
+//   mlp        (points) per width, depth         spmm       (rows, nnz / (rows × cols), n) per dtype
 //   memory     (bytes moved) for one kernel: copy if measured, else read, else write
 //   layer      (tokens, width) per kernel, pass, dtype; efficiency against the
 //              bandwidth for the kernel's minimal bytes (layer_bytes())

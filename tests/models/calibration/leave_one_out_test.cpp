@@ -17,7 +17,7 @@
 namespace orrery::models {
 namespace {
 
-constexpr const char* kTable = R"(format: orrery-calibration/1
+constexpr const char* kLeaveOneOutTable = R"(format: orrery-calibration/1
 device: TEST-GPU
 provenance: { kind: measured, gpu: "test", date: "2026-12-05" }
 gemm:
@@ -28,7 +28,7 @@ gemm:
 )";
 
 TEST(LeaveOneOut, EachRowFromItsNeighbours) {
-  const CalibrationTable table = parse_calibration_table(kTable, "t.yaml");
+  const CalibrationTable table = parse_calibration_table(kLeaveOneOutTable, "t.yaml");
   const LeaveOneOut loo = leave_one_out(table, test::round_number_device("2 us"));
   ASSERT_EQ(loo.rows.size(), 3U);
   const auto roofline = [](double m) { return 2 * m * 4096 * 4096 / 100e12; };

@@ -1,0 +1,82 @@
+// The coordinates the calibrated efficiency interpolates hash-grid and SpMM
+// rows over (calibrated_efficiency.cpp): a hash grid's table by its entries,
+// 2^log2_table, and an SpMM by its density nnz / (rows × cols). Between two
+// measured nodes the efficiency is linear in log2 of the coordinate
+// (log_grid.hpp), so the expected values are the means of the two rows'
+// efficiencies at the midpoints written below, read back from the rows.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "models/calibration/table.hpp"
+#include "models/compute/calibrated_efficiency.hpp"
+#include "models/devices/device.hpp"
+#include "tests/support/round_number_device.hpp"
+
+namespace orrery::models {
+namespace {
+
+CalibratedEfficiency grid_efficiency_of(const std::string& rows) {
+  const CalibrationTable table = parse_calibration_table(
+      "format: orrery-calibration/1\ndevice: TEST-GPU\nprovenance: { kind: measured, gpu: \"test\", date: "
+      "\"2026-12-06\" }\n" + rows,
+      "t.yaml");
+  return CalibratedEfficiency(table, Rates(*test::round_number_device()));
+}
+
+task::HashGridEncoding hashgrid_of(std::int64_t log2_table) {
+  task::HashGridEncoding h;
+  h.levels = 16;
+  h.features = 2;
+  h.log2_table = log2_table;
+  h.points = 1048576;
+  return h;
+}
+
+// 2^16 entries lie halfway between 2^14 and 2^18 in log2 of the entries. In
+// log2 of log2_table (what the grid took before) they lay 0.53 of the way.
+TEST(CalibratedGridAxes, AHashGridTableIsInterpolatedByItsEntries) {
+  const CalibratedEfficiency eff = grid_efficiency_of(R"(hashgrid:
+  - { levels: 16, features: 2, log2_table: 14, points: 1048576, time: "100 us" }
+  - { levels: 16, features: 2, log2_table: 18, points: 1048576, time: "300 us" }
+)");
+  const double small = eff.hashgrid(hashgrid_of(14))->efficiency;
+  const double large = eff.hashgrid(hashgrid_of(18))->efficiency;
+  EXPECT_NEAR(small / large, 3.0, 1e-12);  // one roofline, times 1 : 3
+  EXPECT_NEAR(eff.hashgrid(hashgrid_of(16))->efficiency, (small + large) / 2, 1e-12 * small);
+  EXPECT_NEAR(eff.hashgrid(hashgrid_of(16))->distance, 2.0, 1e-12);  // two octaves of entries from each row
+}
+
+task::SparseShape spmm_of(std::int64_t rows, std::int64_t nnz) {
+  task::SparseShape s;
+  s.rows = s.cols = rows;
+  s.nnz = nnz;
+  s.n = 128;
+  s.dtype = task::DType::kFp32;  // the test device has fp32 and bf16 peaks
+  return s;
+}
+
+// Densities 1% and 10% at 4,096 and 16,384 rows, nnz rounded as a sweep's
+// CSR generator rounds them (1% of 4096²: 167,772.16 → 167,772; of 16384²:
+// 2,684,354.56 → 2,684,354). The two 1% densities differ in the seventh
+// digit: each row's node, filled at the other's density, takes its own value
+// to that digit. 8,192 rows at 1% lies halfway between them along rows.
+// Over (rows, nnz, n), the grid before, the four rows had four nnz values,
+// and 8,192 rows at 1% fell between 1% and 10% of 4,096 rows.
+TEST(CalibratedGridAxes, AnSpmmIsInterpolatedAtItsDensity) {
+  const CalibratedEfficiency eff = grid_efficiency_of(R"(spmm:
+  - { dtype: fp32, rows: 4096, cols: 4096, nnz: 167772, n: 128, time: "20 us" }
+  - { dtype: fp32, rows: 4096, cols: 4096, nnz: 1677722, n: 128, time: "100 us" }
+  - { dtype: fp32, rows: 16384, cols: 16384, nnz: 2684354, n: 128, time: "150 us" }
+  - { dtype: fp32, rows: 16384, cols: 16384, nnz: 26843546, n: 128, time: "1300 us" }
+)");
+  const double small = eff.spmm(spmm_of(4096, 167772))->efficiency;
+  const double large = eff.spmm(spmm_of(16384, 2684354))->efficiency;
+  // 671,089 / 8192² is 1.5e-6 above the 4,096 row's density: a weight of
+  // 6.5e-7 on the 10% nodes, hence the tolerance.
+  EXPECT_NEAR(eff.spmm(spmm_of(8192, 671089))->efficiency, (small + large) / 2, 1e-5 * small);
+  EXPECT_NEAR(eff.spmm(spmm_of(8192, 671089))->distance, 1.0, 1e-5);  // an octave of rows from each
+}
+
+}  // namespace
+}  // namespace orrery::models
