@@ -18,9 +18,9 @@ BOUNDS = {
     "attention forward": 0.03,
     "attention backward": 0.04,
     "layer": 0.04,
-    "hashgrid": 0.11,
+    "hashgrid": 0.09,
     "mlp": 0.07,
-    "spmm": 0.28,
+    "spmm": 0.27,
 }
 
 
