@@ -16,6 +16,7 @@ std::int32_t MaxMinSolver::add_link(double capacity) {
   const auto id = static_cast<std::int32_t>(links_.size());
   links_.emplace_back().capacity = capacity;
   fills_.emplace_back();
+  ledgers_.emplace_back();
   return id;
 }
 
@@ -47,6 +48,7 @@ std::int32_t MaxMinSolver::add_flow(std::span<const std::int32_t> links, double 
     Link& k = link_at(l);
     f.links.push_back(Incidence{l, static_cast<std::int32_t>(k.members.size())});
     k.members.push_back(Member{id, static_cast<std::int32_t>(f.links.size() - 1)});
+    if (k.members.size() == kLedgerMembers + 1) ledgers_[static_cast<std::size_t>(l)].exact_below = 0;  // busy from now
     mark_dirty(l);
   }
   return id;
@@ -106,6 +108,7 @@ void MaxMinSolver::solve() {
 
 // The region solve, or the whole components (see the header).
 void MaxMinSolver::solve_components() {
+  any_ledger_ = false;
   const double floor = whole_ ? 0.0 : change_floor();
   bool region = floor > 0;
   bool gathered = false;
@@ -140,6 +143,7 @@ void MaxMinSolver::solve_components() {
     if (!gathered) gather_region(0.0);  // every flow: the whole components
     fill();
   }
+  ledgers_exact(kUncapped);  // (a link that keeps none is not read)
 }
 
 // The common case of sparse traffic: every changed link now carries no flow
@@ -251,6 +255,11 @@ void MaxMinSolver::reset() {
     k.frozen_now = 0;
     k.level_now = -1;
     if (k.unfrozen > 0) k.share = k.left / k.unfrozen;
+    k.keeps_ledger = keeps_ledger(l);
+    if (k.keeps_ledger) {
+      ledgers_[static_cast<std::size_t>(l)].steps.clear();
+      any_ledger_ = true;
+    }
   }
   unfreeze_region();
 }
@@ -300,6 +309,7 @@ void MaxMinSolver::settle(double level) {
     }
     k.count_now += k.frozen_now;
     k.left = k.base - level * k.count_now;
+    if (k.keeps_ledger) record(l, level, k.left, k.frozen_now);
     k.unfrozen -= k.frozen_now;
     k.frozen_now = 0;
     if (k.unfrozen == 0) {

@@ -101,6 +101,24 @@
 // kReplayMembers flows a link, on average) skips it: sorting their members
 // would cost more than it saves.
 //
+// The ledger. Each link keeps the rounds of its last fill: after each level
+// at which flows on it froze (or boundary flows left it), R_l and how many
+// had frozen so far (Ledger). A region's R_l and n_l at the floor are then
+// the last step below the floor, found by bisection, instead of a sort and
+// replay of the link's members below it; the same subtractions in the same
+// order made those steps, so R_l is the same, bit for bit. A ledger is exact
+// below a level (Ledger::exact_below): after a fill of the region above the
+// floor or of whole components, everywhere on its links; once a gather has
+// started a link at a floor, below that floor (the steps above are the next
+// fill's to write; a tight fill writes them for the links without boundary
+// flows only: it does not write a boundary flow's round down). Removing a flow of rate r needs nothing:
+// the next solve's floor is at most r, and it starts every changed link
+// there. A gather whose floor is above that level replays the members (and
+// writes the ledger from the replay).
+// Only busy links (more than kLedgerMembers flows) keep a ledger: sorting a
+// few rates costs less than writing every round down. A link that becomes
+// busy starts with a ledger exact nowhere, so its first gather replays.
+//
 // Ids are dense integers: links 0, 1, ... in the order added; a flow id is a
 // slot that is reused once the flow is removed. In steady state nothing is
 // allocated: per-link and per-flow lists and solve()'s scratch keep their
@@ -145,6 +163,9 @@ class MaxMinSolver {
   [[nodiscard]] std::span<const std::int32_t> solved_flows() const { return component_flows_; }
   // How many flow rates the solves computed, in all (their regions' flows).
   [[nodiscard]] std::uint64_t solved_total() const { return solved_total_; }
+  // How many rates of members below a floor the solves sorted to replay a
+  // link's rounds (the ledger, above, spares a busy link that).
+  [[nodiscard]] std::uint64_t replayed_total() const { return replayed_total_; }
   // How many times solve() ran on something: the rate recomputations.
   [[nodiscard]] std::uint64_t recomputations() const { return recomputations_; }
   [[nodiscard]] std::size_t link_count() const { return links_.size(); }
@@ -188,6 +209,18 @@ class MaxMinSolver {
     std::int32_t boundary_at = 0;
     std::int32_t boundary_end = 0;
     std::uint32_t replayed = 0;  // epoch of the gather that replayed it (it has members below the floor)
+    bool keeps_ledger = false;   // busy when this fill began: it writes its rounds to the link's ledger
+    bool had_boundary = false;   // the tight fill began with boundary flows on it
+  };
+  // A link's rounds in its last fill, in level order (the ledger, above).
+  struct Step {
+    double level;
+    double left;          // R_l once the flows at `level` froze
+    std::int32_t frozen;  // the link's flows frozen at or below `level`
+  };
+  struct Ledger {
+    std::vector<Step> steps;
+    double exact_below = kUncapped;  // the steps below this level are the link's rounds
   };
   struct Flow {
     std::vector<Incidence> links;
@@ -232,8 +265,17 @@ class MaxMinSolver {
   [[nodiscard]] bool gather_tight(double floor);  // false: its links are too busy to be worth it
   void include(std::int32_t flow);
   void check_boundary_left();
-  void clear_boundary();
-  void replay_below(std::int32_t link, std::vector<double>& rates);
+  void clear_boundary(bool filled);
+  void replay_below(std::int32_t link, std::vector<double>& rates, double floor);
+  void start_from_ledger(std::int32_t link, double floor);
+  void record(std::int32_t link, double level, double left, std::int32_t frozen_now);
+  static constexpr std::size_t kLedgerMembers = 32;
+  [[nodiscard]] bool keeps_ledger(std::int32_t link) const { return link_at(link).members.size() > kLedgerMembers; }
+  [[nodiscard]] bool ledger_exact(std::int32_t link, double floor) const {
+    return keeps_ledger(link) && ledgers_[static_cast<std::size_t>(link)].exact_below >= floor;
+  }
+  void ledgers_exact(double below);  // every component link's ledger exact below `below`
+
   static constexpr int kTightAttempts = 4;  // then the region of every flow at or above the floor
   void region_shares();
   void fill_rounds(double level);
@@ -288,6 +330,8 @@ class MaxMinSolver {
 
   std::vector<Link> links_;
   std::vector<Fill> fills_;
+  std::vector<Ledger> ledgers_;
+  bool any_ledger_ = false;  // a link of the current solve keeps a ledger
   std::vector<Flow> flows_;
   std::vector<std::int32_t> free_flows_;
   std::vector<std::int32_t> dirty_;
@@ -322,6 +366,7 @@ class MaxMinSolver {
   std::uint32_t epoch_ = 0;
   std::uint64_t recomputations_ = 0;
   std::uint64_t solved_total_ = 0;
+  std::uint64_t replayed_total_ = 0;
 };
 
 }  // namespace orrery::fluid

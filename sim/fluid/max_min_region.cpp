@@ -2,6 +2,7 @@
 // the least level a change can alter, the flows at or above it that reach a
 // changed link, and each region link's R_l and n_l replayed at the floor.
 #include <algorithm>
+#include <cassert>
 
 #include "sim/fluid/max_min.hpp"
 
@@ -80,12 +81,15 @@ bool MaxMinSolver::gather_region(double floor, std::size_t limit) {
   for (std::size_t i = 0; i < component_links_.size(); ++i) {
     const std::int32_t l = component_links_[i];
     __builtin_prefetch(&fill_at(l), 1);  // its fill's line, for the replay or the fill that follows
+    const bool from_ledger = floor > 0 && ledger_exact(l, floor);
     rates.clear();
+    std::size_t below = 0;
     for (const Member& m : link_at(l).members) {  // visit() appends ids only: the list holds
       Flow& f = flow_at(m.flow);
       if (f.seen == epoch_) continue;  // in the region already (a below-floor flow is never marked)
       if (!f.fresh && f.rate < floor) {
-        rates.push_back(f.rate);  // a member below the floor of a region link (each link is scanned once)
+        ++below;  // a member below the floor of a region link (each link is scanned once)
+        if (!from_ledger) rates.push_back(f.rate);
         continue;
       }
       f.seen = epoch_;
@@ -93,27 +97,77 @@ bool MaxMinSolver::gather_region(double floor, std::size_t limit) {
       if (component_flows_.size() > limit) return false;
       for (const Incidence& inc : f.links) visit(inc.link);
     }
-    below_floor_ += rates.size();
-    if (!rates.empty()) replay_below(l, rates);
+    below_floor_ += below;
+    if (from_ledger) {
+      start_from_ledger(l, floor);
+    } else if (!rates.empty()) {
+      replay_below(l, rates, floor);
+    }
+    assert(!from_ledger || static_cast<std::size_t>(fill_at(l).unfrozen) + below == link_at(l).members.size());
   }
   return true;
 }
 
+// A region link's R_l and n_l at the floor from its ledger, exact there: the
+// last step below the floor. The steps at and above it are the fill's to
+// write again.
+void MaxMinSolver::start_from_ledger(std::int32_t link, double floor) {
+  Ledger& g = ledgers_[static_cast<std::size_t>(link)];
+  const auto at = std::lower_bound(g.steps.begin(), g.steps.end(), floor,
+                                   [](const Step& s, double level) { return s.level < level; });
+  g.steps.erase(at, g.steps.end());
+  g.exact_below = floor;
+  Fill& k = fill_at(link);
+  k.replayed = epoch_;
+  k.keeps_ledger = true;
+  any_ledger_ = true;
+  k.left = g.steps.empty() ? link_at(link).capacity : g.steps.back().left;
+  k.unfrozen = static_cast<std::int32_t>(link_at(link).members.size()) - (g.steps.empty() ? 0 : g.steps.back().frozen);
+}
+
 // A region link's R_l and n_l at the floor: its capacity less, rate by rate
 // in increasing order, rate × the members frozen there (`rates`, its members
-// below the floor).
-void MaxMinSolver::replay_below(std::int32_t link, std::vector<double>& rates) {
+// below the floor). Its ledger is those steps.
+void MaxMinSolver::replay_below(std::int32_t link, std::vector<double>& rates, double floor) {
   Fill& k = fill_at(link);
   k.replayed = epoch_;
   k.left = link_at(link).capacity;
   k.unfrozen = static_cast<std::int32_t>(link_at(link).members.size() - rates.size());
+  k.keeps_ledger = keeps_ledger(link);
+  if (k.keeps_ledger) {
+    any_ledger_ = true;
+    Ledger& g = ledgers_[static_cast<std::size_t>(link)];
+    g.steps.clear();
+    g.exact_below = floor;
+  }
   if (rates.empty()) return;
+  replayed_total_ += rates.size();
   std::sort(rates.begin(), rates.end());
   for (std::size_t a = 0; a < rates.size();) {
     std::size_t b = a;
     while (b < rates.size() && rates[b] == rates[a]) ++b;
     k.left -= rates[a] * static_cast<double>(b - a);
+    if (k.keeps_ledger) record(link, rates[a], k.left, static_cast<std::int32_t>(b - a));
     a = b;
+  }
+}
+
+// The fill's round at `level` on a link: R_l after it, and how many of its
+// flows froze (or left) in it.
+void MaxMinSolver::record(std::int32_t link, double level, double left, std::int32_t frozen_now) {
+  std::vector<Step>& steps = ledgers_[static_cast<std::size_t>(link)].steps;
+  if (!steps.empty() && steps.back().level == level) {
+    steps.back().left = left;
+    steps.back().frozen += frozen_now;
+  } else {
+    steps.push_back({level, left, (steps.empty() ? 0 : steps.back().frozen) + frozen_now});
+  }
+}
+
+void MaxMinSolver::ledgers_exact(double below) {
+  if (!any_ledger_) return;
+  for (std::int32_t l : component_links_) {
+    if (fill_at(l).keeps_ledger) ledgers_[static_cast<std::size_t>(l)].exact_below = below;
   }
 }
 
@@ -127,6 +181,11 @@ void MaxMinSolver::region_shares() {
     if (k.replayed != epoch_) {  // no member below the floor: R_l and n_l as they start
       k.left = link_at(l).capacity;
       k.unfrozen = static_cast<std::int32_t>(link_at(l).members.size());
+      k.keeps_ledger = keeps_ledger(l);
+      if (k.keeps_ledger) {
+        ledgers_[static_cast<std::size_t>(l)].steps.clear();
+        any_ledger_ = true;
+      }
     }
     const bool none_below = static_cast<std::size_t>(k.unfrozen) == link_at(l).members.size();
     if (k.unfrozen > 0) k.share = (none_below ? k.left : std::max(k.left, 0.0)) / k.unfrozen;

@@ -24,7 +24,7 @@ bool MaxMinSolver::solve_tight(double floor) {
     fill_rounds(kUncapped);
     if (!violated_) check_boundary_left();
     if (!violated_) {
-      clear_boundary();
+      clear_boundary(true);
       return true;
     }
     // A boundary flow would freeze below its rate: put everything back, and
@@ -38,7 +38,7 @@ bool MaxMinSolver::solve_tight(double floor) {
     }
     for (std::int32_t l : component_links_) fill_at(l).frozen_now = 0;
   }
-  clear_boundary();
+  clear_boundary(false);
   component_flows_.clear();
   violated_ = false;
   return false;
@@ -60,11 +60,14 @@ void MaxMinSolver::check_boundary_left() {
   }
 }
 
-// Every other fill finds no boundary on its links.
-void MaxMinSolver::clear_boundary() {
+// Every other fill finds no boundary on its links. After a tight fill that
+// held, a link that had no boundary flow has every round in its ledger (a
+// boundary flow's rounds are not written down).
+void MaxMinSolver::clear_boundary(bool filled) {
   for (std::int32_t l : component_links_) {
     Fill& k = fill_at(l);
     k.boundary_at = k.boundary_end = 0;
+    if (filled && k.keeps_ledger && !k.had_boundary) ledgers_[static_cast<std::size_t>(l)].exact_below = kUncapped;
   }
 }
 
@@ -100,6 +103,7 @@ bool MaxMinSolver::gather_tight(double floor) {
     const std::int32_t l = component_links_[i];
     const auto& on_link = link_at(l).members;  // include() appends to the lists, never to members
     members += on_link.size();
+    const bool from_ledger = ledger_exact(l, floor);
     rates.clear();
     fill_at(l).boundary_at = static_cast<std::int32_t>(candidates_.size());
     for (const Member& m : on_link) {
@@ -108,13 +112,17 @@ bool MaxMinSolver::gather_tight(double floor) {
       if (f.fresh || (f.bottleneck == l && f.rate >= floor)) {
         include(m.flow);
       } else if (f.rate < floor) {
-        rates.push_back(f.rate);
+        if (!from_ledger) rates.push_back(f.rate);
       } else {
         candidates_.push_back({f.rate, m.flow});
       }
     }
     fill_at(l).boundary_end = static_cast<std::int32_t>(candidates_.size());
-    replay_below(l, rates);
+    if (from_ledger) {
+      start_from_ledger(l, floor);
+    } else {
+      replay_below(l, rates, floor);
+    }
   }
   // Busy links (more than kReplayMembers flows each, on average) would cost
   // more in sorting their members than the region saves.
@@ -131,6 +139,7 @@ bool MaxMinSolver::gather_tight(double floor) {
               [](const Boundary& a, const Boundary& b) { return a.rate < b.rate; });
     k.boundary_at = static_cast<std::int32_t>(begin);
     k.boundary_end = static_cast<std::int32_t>(boundary_.size());
+    k.had_boundary = k.boundary_at < k.boundary_end;
   }
   return true;
 }

@@ -213,6 +213,58 @@ TEST(MaxMin, AFlowAloneOnItsLinksTakesItsNarrowestLinkOrCap) {
   EXPECT_EQ(s.rate(b), 15.0);
 }
 
+TEST(MaxMin, ABusyLinkStartsAtTheFloorFromItsLedger) {
+  // S (capacity 1,000) carries forty flows f_i, each also on its own link of
+  // capacity i (i = 1..40), so f_i = i and S carries 820 of them, and two
+  // flows g_0, g_1 on S alone: (1,000 - 820) / 2 = 90 each. S holds 42
+  // flows, more than kLedgerMembers (32), so its fills write its rounds down.
+  MaxMinSolver s;
+  const auto shared = s.add_link(1000.0);
+  std::vector<std::int32_t> f;
+  for (int i = 1; i <= 40; ++i) {
+    const auto own = s.add_link(static_cast<double>(i));
+    f.push_back(s.add_flow(std::vector<std::int32_t>{shared, own}));
+  }
+  const auto g0 = s.add_flow(std::vector<std::int32_t>{shared});
+  const auto g1 = s.add_flow(std::vector<std::int32_t>{shared});
+  s.solve();
+  EXPECT_EQ(s.rate(f[4]), 5.0);
+  EXPECT_EQ(s.rate(g0), 90.0);
+  // Removing g_0 (90): the floor is 90 and only g_1 is above it. S starts
+  // there from its ledger, R = 1,000 - (1 + ... + 40) = 180 for one flow, with
+  // no member sorted; a replay would have sorted the forty f_i.
+  const auto sorted = s.replayed_total();
+  s.remove_flow(g0);
+  s.solve();
+  EXPECT_EQ(s.rate(g1), 180.0);
+  EXPECT_EQ(s.replayed_total(), sorted);
+  // T (capacity 1,000) with 32 flows t_k on their own links of capacity k
+  // (k = 1..32: T carries 528) is not busy; a 33rd flow u on T alone makes it
+  // busy, with a ledger exact nowhere, so this solve replays T's 32 members
+  // below the floor (u can take 1,000 - 528 = 472, the floor), and writes
+  // the ledger; the next change, a second flow v on T (floor 472 / 2 = 236,
+  // where T now fills: u and v get 236 each), sorts nothing.
+  const auto t_link = s.add_link(1000.0);
+  for (int k = 1; k <= 32; ++k) {
+    const auto own = s.add_link(static_cast<double>(k));
+    s.add_flow(std::vector<std::int32_t>{t_link, own});
+  }
+  s.solve();
+  const auto u = s.add_flow(std::vector<std::int32_t>{t_link});
+  const auto before_u = s.replayed_total();
+  s.solve();
+  EXPECT_EQ(s.rate(u), 472.0);
+  EXPECT_EQ(s.replayed_total(), before_u + 32);
+  const auto v = s.add_flow(std::vector<std::int32_t>{t_link});
+  s.solve();
+  EXPECT_EQ(s.rate(u), 236.0);
+  EXPECT_EQ(s.rate(v), 236.0);
+  EXPECT_EQ(s.replayed_total(), before_u + 32);
+  MaxMinSolver scratch = s;
+  scratch.solve_all();
+  for (const auto id : {f[0], f[39], g1, u, v}) EXPECT_EQ(s.rate(id), scratch.rate(id));
+}
+
 TEST(MaxMin, ARemovalReSolvesOnlyTheFlowsItsLinksFroze) {
   // One component: ten flows a_i on L0 (capacity 10, so 1 each) that also
   // cross S (capacity 10,000), and forty flows b_j on S and their own B_j
