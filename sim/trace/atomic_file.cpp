@@ -68,15 +68,18 @@ void check_output_path(const std::string& path, const std::string& option) {
   }
   if (fs::is_directory(p, ec)) throw ConfigError(fmt::format("{} '{}': is a folder", option, path));
   // Writable, and the name not too long: create (and remove) a file named as
-  // the temporary will be, before the simulation rather than after it.
+  // the temporary will be, before the simulation rather than after it. A
+  // signal while it exists removes it too, as it does the temporaries.
   const std::string probe = fmt::format("{}.tmp-{}-probe", path, static_cast<long>(::getpid()));
+  const int slot = claim(probe);
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (fd < 0) {
-    const int err = errno;
-    throw ConfigError(fmt::format("{} '{}': cannot write there: {}", option, path, std::strerror(err)));
+  const int err = errno;
+  if (fd >= 0) {
+    ::close(fd);
+    ::unlink(probe.c_str());
   }
-  ::close(fd);
-  ::unlink(probe.c_str());
+  if (slot >= 0) g_state[slot].store(0);
+  if (fd < 0) throw ConfigError(fmt::format("{} '{}': cannot write there: {}", option, path, std::strerror(err)));
 }
 
 bool same_file(const std::string& a, const std::string& b) {
