@@ -144,7 +144,7 @@ CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const 
       rates);
   spmm_ = build(
       table.spmm, 3, [](const task::Spmm& s) { return dtype_key(s.dtype); },
-      [](const task::Spmm& s) { return spmm_point(s); }, rates);
+      spmm_point, rates);
 
   // One memory kernel: copy describes elementwise kernels best (they read and write).
   for (MemoryKernel k : {MemoryKernel::kCopy, MemoryKernel::kRead, MemoryKernel::kWrite}) {

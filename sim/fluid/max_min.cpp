@@ -108,7 +108,6 @@ void MaxMinSolver::solve() {
 
 // The region solve, or the whole components (see the header).
 void MaxMinSolver::solve_components() {
-  any_ledger_ = false;
   const double floor = whole_ ? 0.0 : change_floor();
   bool region = floor > 0;
   bool gathered = false;
@@ -255,11 +254,7 @@ void MaxMinSolver::reset() {
     k.frozen_now = 0;
     k.level_now = -1;
     if (k.unfrozen > 0) k.share = k.left / k.unfrozen;
-    k.keeps_ledger = keeps_ledger(l);
-    if (k.keeps_ledger) {
-      ledgers_[static_cast<std::size_t>(l)].steps.clear();
-      any_ledger_ = true;
-    }
+    begin_ledger(l, k);
   }
   unfreeze_region();
 }

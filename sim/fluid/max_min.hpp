@@ -274,6 +274,7 @@ class MaxMinSolver {
   [[nodiscard]] bool ledger_exact(std::int32_t link, double floor) const {
     return keeps_ledger(link) && ledgers_[static_cast<std::size_t>(link)].exact_below >= floor;
   }
+  void begin_ledger(std::int32_t link, Fill& k);
   void ledgers_exact(double below);  // every component link's ledger exact below `below`
 
   static constexpr int kTightAttempts = 4;  // then the region of every flow at or above the floor
@@ -331,7 +332,6 @@ class MaxMinSolver {
   std::vector<Link> links_;
   std::vector<Fill> fills_;
   std::vector<Ledger> ledgers_;
-  bool any_ledger_ = false;  // a link of the current solve keeps a ledger
   std::vector<Flow> flows_;
   std::vector<std::int32_t> free_flows_;
   std::vector<std::int32_t> dirty_;

@@ -120,7 +120,6 @@ void MaxMinSolver::start_from_ledger(std::int32_t link, double floor) {
   Fill& k = fill_at(link);
   k.replayed = epoch_;
   k.keeps_ledger = true;
-  any_ledger_ = true;
   k.left = g.steps.empty() ? link_at(link).capacity : g.steps.back().left;
   k.unfrozen = static_cast<std::int32_t>(link_at(link).members.size()) - (g.steps.empty() ? 0 : g.steps.back().frozen);
 }
@@ -133,13 +132,8 @@ void MaxMinSolver::replay_below(std::int32_t link, std::vector<double>& rates, d
   k.replayed = epoch_;
   k.left = link_at(link).capacity;
   k.unfrozen = static_cast<std::int32_t>(link_at(link).members.size() - rates.size());
-  k.keeps_ledger = keeps_ledger(link);
-  if (k.keeps_ledger) {
-    any_ledger_ = true;
-    Ledger& g = ledgers_[static_cast<std::size_t>(link)];
-    g.steps.clear();
-    g.exact_below = floor;
-  }
+  begin_ledger(link, k);
+  if (k.keeps_ledger) ledgers_[static_cast<std::size_t>(link)].exact_below = floor;
   if (rates.empty()) return;
   replayed_total_ += rates.size();
   std::sort(rates.begin(), rates.end());
@@ -164,8 +158,14 @@ void MaxMinSolver::record(std::int32_t link, double level, double left, std::int
   }
 }
 
+// Whether the fill about to run on a link writes its rounds down (a busy
+// link), and if so the link's ledger emptied for them.
+void MaxMinSolver::begin_ledger(std::int32_t link, Fill& k) {
+  k.keeps_ledger = keeps_ledger(link);
+  if (k.keeps_ledger) ledgers_[static_cast<std::size_t>(link)].steps.clear();
+}
+
 void MaxMinSolver::ledgers_exact(double below) {
-  if (!any_ledger_) return;
   for (std::int32_t l : component_links_) {
     if (fill_at(l).keeps_ledger) ledgers_[static_cast<std::size_t>(l)].exact_below = below;
   }
@@ -181,11 +181,7 @@ void MaxMinSolver::region_shares() {
     if (k.replayed != epoch_) {  // no member below the floor: R_l and n_l as they start
       k.left = link_at(l).capacity;
       k.unfrozen = static_cast<std::int32_t>(link_at(l).members.size());
-      k.keeps_ledger = keeps_ledger(l);
-      if (k.keeps_ledger) {
-        ledgers_[static_cast<std::size_t>(l)].steps.clear();
-        any_ledger_ = true;
-      }
+      begin_ledger(l, k);
     }
     const bool none_below = static_cast<std::size_t>(k.unfrozen) == link_at(l).members.size();
     if (k.unfrozen > 0) k.share = (none_below ? k.left : std::max(k.left, 0.0)) / k.unfrozen;
