@@ -95,7 +95,7 @@ task::TaskTimes Executor::run() {
   });
   engine_.run();
   // The fixed graph's spans, reported in task order once the run is over:
-  // reading each Task as it finishes (144 bytes, in finishing order) was a
+  // reading each Task as it finishes (96 bytes, in finishing order) was a
   // cache miss per task, most of what recording cost.
   if (records_spans_) {
     for (std::size_t i = 0; i < n; ++i) {

@@ -27,6 +27,11 @@ std::optional<CollectiveOp> collective_op(std::string_view name) {
 
 std::vector<std::string> collective_op_names() { return {kOpNames.begin(), kOpNames.end()}; }
 
+Interned<std::string> auto_algorithm() {
+  static const Interned<std::string> kAuto("auto");
+  return kAuto;
+}
+
 std::string_view name_of(MemoryCategory c) {
   static constexpr std::array<std::string_view, kMemoryCategoryCount> kNames{"parameters", "gradients", "optimizer",
                                                                              "activations", "buffers"};
