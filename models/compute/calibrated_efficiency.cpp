@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include "sim/task/layer_bytes.hpp"
@@ -50,24 +51,102 @@ LogGrid::Point spmm_point(const task::SparseShape& s) {
   return {real(s.rows), real(s.nnz) / (real(s.rows) * real(s.cols)), real(s.n), 0};
 }
 
-// Builds the groups of `rows`: key → (points, efficiencies). The factors scale
-// the roofline of a row's shape (the attention backward's, from its forward's).
-template <class Row, class KeyFn, class CoordFn>
-std::vector<std::pair<std::int64_t, LogGrid>> build(const std::vector<Row>& rows, std::size_t dims, KeyFn key,
-                                                    CoordFn coord, const Rates& rates, double compute_factor = 1,
-                                                    double memory_factor = 1) {
-  std::map<std::int64_t, std::pair<std::vector<LogGrid::Point>, std::vector<double>>> groups;
-  for (const auto& row : rows) {
-    const task::Operation op = row.shape;
-    const Roofline rf = roofline(op, rates);
-    auto& g = groups[key(row.shape)];
-    g.first.push_back(coord(row.shape));
-    g.second.push_back(std::max(compute_factor * rf.compute_time, memory_factor * rf.memory_time) /
-                       row.time.seconds());
+// The basis of a group: times t_i of rows with reference times w_i.
+//
+// A floor only where the group's rows show one: some row with at least 4
+// times another's reference time takes at most twice its time (launch and
+// setup, not the work, set the small kernels' times), and only for families
+// whose grid coordinates fix the reference time (`allow_floor`: not fused
+// attention, whose batch and heads are not coordinates, so one grid point
+// holds kernels of any size). The floor and slope are
+// then the least squares of the relative error, Σ ((a + b·w_i) / t_i − 1)²,
+// so that a 5 us kernel counts as much as a 5 ms one. Without such rows a
+// fitted intercept would stand for the curvature of the efficiency within the
+// measured range (attention's rises with the sequence), not for a time the
+// kernel cannot go below, and would price every shape smaller than the
+// table's at about that intercept: those groups, and fits with a < 0, b ≤ 0 or
+// a floor above the smallest time, keep the proportional basis (a = 0), on
+// which the grid interpolates the efficiency itself.
+Basis fit_basis(const std::vector<double>& w, const std::vector<double>& t, bool allow_floor) {
+  double sxx = 0, sxy = 0, syy = 0, sx = 0, sy = 0;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    const double x = 1 / t[i];
+    const double y = w[i] / t[i];
+    sxx += x * x;
+    sxy += x * y;
+    syy += y * y;
+    sx += x;
+    sy += y;
   }
-  std::vector<std::pair<std::int64_t, LogGrid>> out;
-  for (const auto& [k, g] : groups) out.emplace_back(k, LogGrid(dims, g.first, g.second));
+  const Basis proportional{0, sy / syy};
+  bool floor_shows = false;  // O(n log n): each row against the slowest row of at least 4 times its work
+  {
+    std::vector<std::size_t> order(w.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return w[a] < w[b]; });
+    std::vector<double> fastest_above(order.size() + 1, std::numeric_limits<double>::infinity());
+    for (std::size_t k = order.size(); k-- > 0;) fastest_above[k] = std::min(fastest_above[k + 1], t[order[k]]);
+    for (std::size_t k = 0, j = 0; k < order.size() && !floor_shows; ++k) {
+      while (j < order.size() && w[order[j]] < 4 * w[order[k]]) ++j;
+      floor_shows = fastest_above[j] <= 2 * t[order[k]];
+    }
+  }
+  const double det = sxx * syy - sxy * sxy;
+  if (!allow_floor || !floor_shows || !(det > 1e-9 * sxx * syy)) return proportional;
+  const double a = (sx * syy - sy * sxy) / det;
+  const double b = (sy * sxx - sx * sxy) / det;
+  const double fastest = *std::min_element(t.begin(), t.end());
+  if (!(a >= 0 && b > 0 && a <= fastest)) return proportional;
+  return {a, b};
+}
+
+// One group: the basis fitted to its rows, and the grid of measured time ÷
+// basis time over the rows' coordinates.
+CalibratedEfficiency::Group make_group(std::int64_t key, std::size_t dims, const std::vector<LogGrid::Point>& points,
+                                       const std::vector<double>& reference, const std::vector<double>& times,
+                                       bool allow_floor) {
+  const Basis basis = fit_basis(reference, times, allow_floor);
+  std::vector<double> ratio(times.size());
+  for (std::size_t i = 0; i < times.size(); ++i) ratio[i] = basis.time(reference[i]) / times[i];
+  return {key, LogGrid(dims, points, ratio), basis};
+}
+
+struct GroupRows {
+  std::vector<LogGrid::Point> points;
+  std::vector<double> reference;  // s
+  std::vector<double> times;      // s
+};
+
+std::vector<CalibratedEfficiency::Group> make_groups(const std::map<std::int64_t, GroupRows>& groups,
+                                                     std::size_t dims, bool allow_floor = true) {
+  std::vector<CalibratedEfficiency::Group> out;
+  for (const auto& [k, g] : groups) out.push_back(make_group(k, dims, g.points, g.reference, g.times, allow_floor));
   return out;
+}
+
+// The reference time of an operation: its roofline max(compute, memory), or
+// with factors, max(compute_factor × compute, memory_factor × memory).
+double reference_time(const task::Operation& op, const Rates& rates, double compute_factor = 1,
+                      double memory_factor = 1) {
+  const Roofline rf = roofline(op, rates);
+  return std::max(compute_factor * rf.compute_time, memory_factor * rf.memory_time);
+}
+
+// Builds the groups of `rows`: key → (points, reference times, times). The
+// factors scale the roofline of a row's shape (the attention backward's, from
+// its forward's).
+template <class Row, class KeyFn, class CoordFn>
+std::vector<CalibratedEfficiency::Group> build(const std::vector<Row>& rows, std::size_t dims, KeyFn key,
+                                               CoordFn coord, const Rates& rates, double compute_factor = 1,
+                                               double memory_factor = 1, bool allow_floor = true) {
+  std::map<std::int64_t, GroupRows> groups;
+  for (const auto& row : rows) {
+    auto& g = groups[key(row.shape)];
+    g.points.push_back(coord(row.shape));
+    g.reference.push_back(reference_time(task::Operation(row.shape), rates, compute_factor, memory_factor));
+    g.times.push_back(row.time.seconds());
+  }
+  return make_groups(groups, dims, allow_floor);
 }
 
 std::int64_t layer_key(const LayerShape& s) {
@@ -75,18 +154,17 @@ std::int64_t layer_key(const LayerShape& s) {
          static_cast<std::int64_t>(s.dtype);
 }
 
-// Layer rows: efficiency = the kernel's minimal bytes (layer_bytes.hpp) at the
-// memory bandwidth ÷ the measured time, over (tokens, width).
-std::vector<std::pair<std::int64_t, LogGrid>> build_layer(const std::vector<LayerRow>& rows, const Rates& rates) {
-  std::map<std::int64_t, std::pair<std::vector<LogGrid::Point>, std::vector<double>>> groups;
+// Layer rows: against the kernel's minimal bytes (layer_bytes.hpp) at the
+// memory bandwidth, over (tokens, width).
+std::vector<CalibratedEfficiency::Group> build_layer(const std::vector<LayerRow>& rows, const Rates& rates) {
+  std::map<std::int64_t, GroupRows> groups;
   for (const LayerRow& r : rows) {
     auto& g = groups[layer_key(r.shape)];
-    g.first.push_back({real(r.shape.tokens), real(r.shape.width), 0, 0});
-    g.second.push_back(layer_bytes(r.shape) / rates.bandwidth / r.time.seconds());
+    g.points.push_back({real(r.shape.tokens), real(r.shape.width), 0, 0});
+    g.reference.push_back(layer_bytes(r.shape) / rates.bandwidth);
+    g.times.push_back(r.time.seconds());
   }
-  std::vector<std::pair<std::int64_t, LogGrid>> out;
-  for (const auto& [k, g] : groups) out.emplace_back(k, LogGrid(2, g.first, g.second));
-  return out;
+  return make_groups(groups, 2);
 }
 
 // A fit of a group calibrated against compute time (fused attention).
@@ -110,7 +188,7 @@ std::vector<AttentionRow> attention_rows(const std::vector<AttentionRow>& rows, 
   return out;
 }
 
-CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const Rates& rates) {
+CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const Rates& rates) : rates_(rates) {
   gemm_ = build(
       table.gemm, 4, gemm_key,
       [](const task::Gemm& g) {
@@ -123,12 +201,12 @@ CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const 
       [](const task::Attention& a) {
         return LogGrid::Point{real(a.seq), real(a.head_dim), 0, 0};
       },
-      rates, 1, 0);
+      rates, 1, 0, false);
   // The backward's FLOPs: 2.5 times the forward's (five matrix products to two).
   attention_backward_ = build(
       attention_rows(table.attention, KernelPass::kBackward), 2, attention_key,
       [](const task::Attention& a) { return LogGrid::Point{real(a.seq), real(a.head_dim), 0, 0}; }, rates,
-      kAttentionBackwardFlops, 0);
+      kAttentionBackwardFlops, 0, false);
   decode_attention_ = build(
       table.decode_attention, 2, decode_key,
       [](const task::CachedAttention& a) { return LogGrid::Point{real(a.batch), real(a.context), 0, 0}; }, rates);
@@ -163,32 +241,50 @@ CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const 
   }
 }
 
-std::optional<Fit> CalibratedEfficiency::lookup(const Groups& groups, std::int64_t key,
-                                                   const LogGrid::Point& p) {
-  for (const auto& [k, grid] : groups)
-    if (k == key) return Fit{grid.at(p), grid.distance(p)};
+template <class Reference>
+std::optional<Fit> CalibratedEfficiency::lookup(const Groups& groups, std::int64_t key, const LogGrid::Point& p,
+                                                Reference reference) {
+  for (const Group& g : groups) {
+    if (g.key != key) continue;
+    const double v = g.grid.at(p);
+    // Without a floor w cancels: the efficiency is v / b, and no roofline is needed.
+    const double e = g.basis.floor == 0 ? v / g.basis.slope : [&] {
+      const double w = reference();
+      return w * v / g.basis.time(w);
+    }();
+    return Fit{e, g.grid.distance(p)};
+  }
   return std::nullopt;
 }
 
 std::optional<Fit> CalibratedEfficiency::gemm(const task::Gemm& g) const {
-  return lookup(gemm_, gemm_key(g), {real(g.m), real(g.n), real(g.k), real(g.batch)});
+  return lookup(gemm_, gemm_key(g), {real(g.m), real(g.n), real(g.k), real(g.batch)},
+                [&] { return reference_time(g, *rates_); });
 }
 
 std::optional<Fit> CalibratedEfficiency::attention(const task::Attention& a) const {
-  return against_flops(lookup(attention_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0}));
+  task::Attention forward = a;
+  forward.backward = false;
+  return against_flops(lookup(attention_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0},
+                              [&] { return reference_time(forward, *rates_, 1, 0); }));
 }
 
 std::optional<Fit> CalibratedEfficiency::attention_backward(const task::Attention& a) const {
-  return against_flops(lookup(attention_backward_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0}));
+  task::Attention forward = a;
+  forward.backward = false;
+  return against_flops(lookup(attention_backward_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0},
+                              [&] { return reference_time(forward, *rates_, kAttentionBackwardFlops, 0); }));
 }
 
 std::optional<Fit> CalibratedEfficiency::decode_attention(const task::CachedAttention& a) const {
   if (a.queries != 1) return std::nullopt;
-  return lookup(decode_attention_, decode_key(a), {real(a.batch), real(a.context), 0, 0});
+  return lookup(decode_attention_, decode_key(a), {real(a.batch), real(a.context), 0, 0},
+                [&] { return reference_time(a, *rates_); });
 }
 
 std::optional<Fit> CalibratedEfficiency::layer(const LayerShape& s) const {
-  return lookup(layer_, layer_key(s), {real(s.tokens), real(s.width), 0, 0});
+  return lookup(layer_, layer_key(s), {real(s.tokens), real(s.width), 0, 0},
+                [&] { return layer_bytes(s) / rates_->bandwidth; });
 }
 
 double layer_bytes(const LayerShape& s) {
@@ -197,15 +293,15 @@ double layer_bytes(const LayerShape& s) {
 }
 
 std::optional<Fit> CalibratedEfficiency::hashgrid(const task::HashGridEncoding& h) const {
-  return lookup(hashgrid_, hashgrid_key(h), hashgrid_point(h));
+  return lookup(hashgrid_, hashgrid_key(h), hashgrid_point(h), [&] { return reference_time(h, *rates_); });
 }
 
 std::optional<Fit> CalibratedEfficiency::mlp(const task::TinyMlp& m) const {
-  return lookup(mlp_, mlp_key(m), {real(m.points), 0, 0, 0});
+  return lookup(mlp_, mlp_key(m), {real(m.points), 0, 0, 0}, [&] { return reference_time(m, *rates_); });
 }
 
 std::optional<Fit> CalibratedEfficiency::spmm(const task::SparseShape& s) const {
-  return lookup(spmm_, dtype_key(s.dtype), spmm_point(s));
+  return lookup(spmm_, dtype_key(s.dtype), spmm_point(s), [&] { return reference_time(task::Spmm{s}, *rates_); });
 }
 
 std::optional<Fit> CalibratedEfficiency::memory(double bytes) const {

@@ -1,10 +1,14 @@
-// Efficiencies from a calibration table, interpolated by shape. Each measured
-// row becomes one point: its efficiency is the roofline time of the row's
-// operation on this device divided by the measured time, so that the cost
-// model, which divides the roofline by the efficiency, returns the measured
-// time at that shape exactly. Rows are grouped by what cannot be interpolated
-// (dtype; causal; levels and features; width and depth; the memory kernel)
-// and each group is a LogGrid over its shape coordinates:
+// Efficiencies from a calibration table, interpolated by shape. Rows are
+// grouped by what cannot be interpolated (dtype; causal; levels and features;
+// width and depth; the memory kernel). Each group fits a kernel-time basis
+// a + b·w to its rows (w: the row's reference time, its roofline unless said
+// below; a: a floor, only where the rows show one, see fit_basis in the .cpp
+// and models/calibration/README.md), and each row becomes one point of a
+// LogGrid over the group's shape coordinates: (a + b·w) ÷ measured time. At a
+// shape the efficiency is w × the grid's value ÷ (a + b·w), so that the cost
+// model, which divides w by the efficiency, returns the measured time at a
+// row exactly; with a = 0 the grid holds the efficiency w ÷ time itself, up
+// to the constant b. The groups' coordinates:
 //
 //   gemm       (m, n, k, batch) per dtype        attention  (seq, head_dim) per dtype, causal
 //   hashgrid   (points, table entries 2^log2_table) per levels, features, dims
@@ -63,8 +67,23 @@ struct Fit {
   bool compute_reference = false;
 };
 
+// The kernel-time model a group's grid corrects: a fixed floor (launch,
+// setup, the last wave's tail) plus a slope times the reference time w (the
+// roofline, or the family's reference above).
+struct Basis {
+  double floor = 0;  // s
+  double slope = 1;
+  [[nodiscard]] double time(double w) const { return floor + slope * w; }
+};
+
 class CalibratedEfficiency {
  public:
+  struct Group {
+    std::int64_t key = 0;
+    LogGrid grid;  // measured time ÷ basis time, over the shape coordinates
+    Basis basis;
+  };
+
   CalibratedEfficiency() = default;
   CalibratedEfficiency(const CalibrationTable& table, const Rates& rates);
 
@@ -83,8 +102,14 @@ class CalibratedEfficiency {
   [[nodiscard]] std::optional<Fit> memory(double bytes) const;
 
  private:
-  using Groups = std::vector<std::pair<std::int64_t, LogGrid>>;
-  [[nodiscard]] static std::optional<Fit> lookup(const Groups& groups, std::int64_t key, const LogGrid::Point& p);
+  using Groups = std::vector<Group>;
+  // The group's efficiency at p: w ÷ (basis time of w × the grid's ratio at p), w = reference().
+  // (Defined and used in the .cpp only.)
+  template <class Reference>
+  [[nodiscard]] static std::optional<Fit> lookup(const Groups& groups, std::int64_t key, const LogGrid::Point& p,
+                                                 Reference reference);
+
+  std::optional<Rates> rates_;
 
   Groups gemm_, attention_, attention_backward_, decode_attention_, layer_, hashgrid_, mlp_, spmm_;
   LogGrid memory_;
