@@ -92,8 +92,8 @@ std::unique_ptr<trace::Recorder> make_recorder() { return std::make_unique<trace
 
 namespace {
 
-task::ReplicaMirror mirror_of(const std::vector<std::vector<std::int32_t>>& maps,
-                              const std::vector<std::vector<int>>& classes);
+task::ReplicaMirror mirror_of(const workload::ReplicaMaps& maps, const std::vector<std::vector<int>>& classes,
+                              std::size_t devices);
 
 // The graph to run: the whole job, or, where it gives the same results, one
 // data-parallel replica per class of replicas the network treats alike,
@@ -116,9 +116,15 @@ workload::Lowered lower_for_run(const Scenario& scenario, RunContext& context, s
   const bool may_reduce = network.contention_free() && !scenario.full && !exported &&
                           !scenario.policies.bubble_filling &&
                           (!timeline || selection.devices != trace::RecordSelection::Devices::kAll);
-  const std::vector<std::vector<std::int32_t>> maps = may_reduce ? w.replica_maps(context.shape()) : decltype(maps){};
-  if (maps.size() < 2) return context.lower(w);
-  const auto in_first = [&](std::int32_t d) { return maps[0][static_cast<std::size_t>(d)] == d; };
+  const workload::ReplicaMaps maps = may_reduce ? w.replica_maps(context.shape()) : workload::ReplicaMaps{};
+  if (maps.replicas() < 2) return context.lower(w);
+  // One replica's map over the cluster at a time (what the signatures index
+  // by device): replica r's devices at replica 0's, -1 elsewhere.
+  const auto devices = static_cast<std::size_t>(context.shape().devices);
+  std::vector<std::int32_t> map(devices, -1);
+  const auto in_first = [&](std::int32_t d) {
+    return std::find(maps.base.begin(), maps.base.end(), d) != maps.base.end();
+  };
   if (timeline && !std::all_of(selection.list.begin(), selection.list.end(), in_first)) return context.lower(w);
 
   // Replica 0's work, and each replica's signature on it.
@@ -128,9 +134,11 @@ workload::Lowered lower_for_run(const Scenario& scenario, RunContext& context, s
     exec::Executor probe(engine, context.cluster(), network, first.graph, nullptr, scenario.collectives.get(),
                          &context.plans());
     std::map<std::vector<std::int64_t>, std::size_t> index;
-    for (std::size_t r = 0; r < maps.size(); ++r) {
-      std::vector<std::int64_t> signature = probe.replica_signature(maps[r]);
-      const auto groups = context.group_signature(first.graph, maps[r]);
+    for (std::size_t r = 0; r < maps.replicas(); ++r) {
+      for (std::size_t i = 0; i < maps.base.size(); ++i)
+        map[static_cast<std::size_t>(maps.base[i])] = maps.plays[r][i];
+      std::vector<std::int64_t> signature = probe.replica_signature(map);
+      const auto groups = context.group_signature(first.graph, map);
       if (!groups) return context.lower(w);
       signature.insert(signature.end(), groups->begin(), groups->end());
       const auto [it, added] = index.try_emplace(std::move(signature), classes.size());
@@ -138,38 +146,35 @@ workload::Lowered lower_for_run(const Scenario& scenario, RunContext& context, s
       classes[it->second].push_back(static_cast<int>(r));
     }
   }
-  if (classes.size() == maps.size()) return context.lower(w);
+  if (classes.size() == maps.replicas()) return context.lower(w);
 
   // One representative per class: its first replica, so replica 0 is one.
   std::vector<int> representatives;
   for (const auto& c : classes) representatives.push_back(c.front());
   std::sort(representatives.begin(), representatives.end());
   workload::Lowered out = representatives.size() == 1 ? std::move(first) : context.lower_replicas(w, representatives);
-  out.mirror = mirror_of(maps, classes);
+  out.mirror = mirror_of(maps, classes, devices);
   return out;
 }
 
 // Each class's first replica simulated, its other members mapped onto it device by device.
-task::ReplicaMirror mirror_of(const std::vector<std::vector<std::int32_t>>& maps,
-                              const std::vector<std::vector<int>>& classes) {
-  const std::size_t devices = maps[0].size();
+task::ReplicaMirror mirror_of(const workload::ReplicaMaps& maps, const std::vector<std::vector<int>>& classes,
+                              std::size_t devices) {
   task::ReplicaMirror m;
   m.part.resize(devices);
   m.replica.assign(devices, -1);
   m.copies.resize(devices);
   for (std::size_t d = 0; d < devices; ++d) m.part[d] = static_cast<std::int32_t>(d);
-  for (std::size_t r = 0; r < maps.size(); ++r) {
-    for (std::size_t d = 0; d < devices; ++d)
-      if (maps[r][d] >= 0) m.replica[static_cast<std::size_t>(maps[r][d])] = static_cast<std::int32_t>(r);
+  for (std::size_t r = 0; r < maps.replicas(); ++r) {
+    for (const std::int32_t d : maps.plays[r]) m.replica[static_cast<std::size_t>(d)] = static_cast<std::int32_t>(r);
   }
   for (const auto& c : classes) {
-    const auto& lead = maps[static_cast<std::size_t>(c.front())];
+    const auto& lead = maps.plays[static_cast<std::size_t>(c.front())];
     for (std::size_t k = 1; k < c.size(); ++k) {
-      const auto& member = maps[static_cast<std::size_t>(c[k])];
-      for (std::size_t d = 0; d < devices; ++d) {
-        if (lead[d] < 0) continue;
-        m.part[static_cast<std::size_t>(member[d])] = lead[d];
-        m.copies[static_cast<std::size_t>(lead[d])].push_back(member[d]);
+      const auto& member = maps.plays[static_cast<std::size_t>(c[k])];
+      for (std::size_t i = 0; i < lead.size(); ++i) {
+        m.part[static_cast<std::size_t>(member[i])] = lead[i];
+        m.copies[static_cast<std::size_t>(lead[i])].push_back(member[i]);
       }
     }
   }

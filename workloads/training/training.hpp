@@ -240,7 +240,7 @@ class TrainingWorkload final : public Workload {
   // The task graph (training_lowering.hpp lists the concerns that build it) and its TrainingFacts.
   [[nodiscard]] Lowered lower(const ClusterShape& cluster) const override;
   // Replica r's devices, from replica 0's (none with expert parallelism).
-  [[nodiscard]] std::vector<std::vector<std::int32_t>> replica_maps(const ClusterShape& cluster) const override;
+  [[nodiscard]] ReplicaMaps replica_maps(const ClusterShape& cluster) const override;
   // The job with the work of data-parallel replicas `replicas` (ascending; lower(): all of them).
   [[nodiscard]] Lowered lower_replicas(const ClusterShape& cluster, const std::vector<int>& replicas) const override;
   void summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const override;

@@ -179,19 +179,20 @@ void reserve(TaskGraph& g, const TrainingParams& p, const std::vector<VirtualSta
 // (tp, cp, r, s) plays replica 0's (tp, cp, 0, s). Not offered with expert
 // parallelism, whose all-to-all ties ep replicas together inside each
 // operation.
-std::vector<std::vector<std::int32_t>> TrainingWorkload::replica_maps(const ClusterShape& cluster) const {
+ReplicaMaps TrainingWorkload::replica_maps(const ClusterShape& /*cluster*/) const {
   const ParallelPlan& plan = p_.plan;
   if (plan.dp <= 1 || plan.ep > 1) return {};
-  std::vector<std::vector<std::int32_t>> maps(static_cast<std::size_t>(plan.dp),
-                                              std::vector<std::int32_t>(static_cast<std::size_t>(cluster.devices), -1));
+  ReplicaMaps maps;
+  maps.plays.resize(static_cast<std::size_t>(plan.dp));
   for (int s = 0; s < plan.pp; ++s) {
     for (int cp = 0; cp < plan.cp; ++cp) {
       for (int tp = 0; tp < plan.tp; ++tp) {
-        const auto first = static_cast<std::size_t>(plan.device(Coord{tp, cp, 0, s}).value());
-        for (int r = 0; r < plan.dp; ++r) maps[static_cast<std::size_t>(r)][first] = plan.device(Coord{tp, cp, r, s}).value();
+        for (int r = 0; r < plan.dp; ++r)
+          maps.plays[static_cast<std::size_t>(r)].push_back(plan.device(Coord{tp, cp, r, s}).value());
       }
     }
   }
+  maps.base = maps.plays[0];
   return maps;
 }
 
