@@ -79,7 +79,7 @@ Basis fit_basis(const std::vector<double>& w, const std::vector<double>& t, bool
     sy += y;
   }
   const Basis proportional{0, sy / syy};
-  bool floor_shows = false;  // O(n log n): each row against the slowest row of at least 4 times its work
+  bool floor_shows = false;  // O(n log n): each row against the fastest row of at least 4 times its work
   {
     std::vector<std::size_t> order(w.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -100,8 +100,8 @@ Basis fit_basis(const std::vector<double>& w, const std::vector<double>& t, bool
   return {a, b};
 }
 
-// One group: the basis fitted to its rows, and the grid of measured time ÷
-// basis time over the rows' coordinates.
+// One group: the basis fitted to its rows, and the grid of basis time ÷
+// measured time over the rows' coordinates (an efficiency against the basis).
 CalibratedEfficiency::Group make_group(std::int64_t key, std::size_t dims, const std::vector<LogGrid::Point>& points,
                                        const std::vector<double>& reference, const std::vector<double>& times,
                                        bool allow_floor) {

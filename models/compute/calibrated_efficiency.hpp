@@ -13,7 +13,7 @@
 //   gemm       (m, n, k, batch) per dtype        attention  (seq, head_dim) per dtype, causal
 //   hashgrid   (points, table entries 2^log2_table) per levels, features, dims
 //   mlp        (points) per width, depth         spmm       (rows, nnz / (rows × cols), n) per dtype
-//   memory     (bytes moved) for one kernel: copy if measured, else read, else write
+//   memory     (bytes moved) for one kernel: copy if measured, else read, else write (no basis: the efficiency itself)
 //   layer      (tokens, width) per kernel, pass, dtype; efficiency against the
 //              bandwidth for the kernel's minimal bytes (layer_bytes())
 //   attention  backward: per dtype, causal, against the backward's compute time —
@@ -80,7 +80,7 @@ class CalibratedEfficiency {
  public:
   struct Group {
     std::int64_t key = 0;
-    LogGrid grid;  // measured time ÷ basis time, over the shape coordinates
+    LogGrid grid;  // basis time ÷ measured time, over the shape coordinates
     Basis basis;
   };
 
