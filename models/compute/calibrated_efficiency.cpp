@@ -34,6 +34,14 @@ std::int64_t mlp_key(const task::TinyMlp& m) {
   return (m.width << 32) | m.depth;
 }
 
+// The grid coordinates of each family, one function each for the rows and the
+// queries.
+LogGrid::Point gemm_point(const task::Gemm& g) { return {real(g.m), real(g.n), real(g.k), real(g.batch)}; }
+LogGrid::Point attention_point(const task::Attention& a) { return {real(a.seq), real(a.head_dim), 0, 0}; }
+LogGrid::Point decode_point(const task::CachedAttention& a) { return {real(a.batch), real(a.context), 0, 0}; }
+LogGrid::Point mlp_point(const task::TinyMlp& m) { return {real(m.points), 0, 0, 0}; }
+LogGrid::Point layer_point(const LayerShape& s) { return {real(s.tokens), real(s.width), 0, 0}; }
+
 // The grid coordinates of a hash-grid encoding: points, and the table's
 // entries, 2^log2_table. The grid takes the log2 of each coordinate, so a
 // table 4 times larger is as far as 4 times the points; log2_table itself,
@@ -100,27 +108,23 @@ Basis fit_basis(const std::vector<double>& w, const std::vector<double>& t, bool
   return {a, b};
 }
 
-// One group: the basis fitted to its rows, and the grid of basis time ÷
-// measured time over the rows' coordinates (an efficiency against the basis).
-CalibratedEfficiency::Group make_group(std::int64_t key, std::size_t dims, const std::vector<LogGrid::Point>& points,
-                                       const std::vector<double>& reference, const std::vector<double>& times,
-                                       bool allow_floor) {
-  const Basis basis = fit_basis(reference, times, allow_floor);
-  std::vector<double> ratio(times.size());
-  for (std::size_t i = 0; i < times.size(); ++i) ratio[i] = basis.time(reference[i]) / times[i];
-  return {key, LogGrid(dims, points, ratio), basis};
-}
-
 struct GroupRows {
   std::vector<LogGrid::Point> points;
   std::vector<double> reference;  // s
   std::vector<double> times;      // s
 };
 
+// Each group: the basis fitted to its rows, and the grid of basis time ÷
+// measured time over the rows' coordinates (an efficiency against the basis).
 std::vector<CalibratedEfficiency::Group> make_groups(const std::map<std::int64_t, GroupRows>& groups,
                                                      std::size_t dims, bool allow_floor = true) {
   std::vector<CalibratedEfficiency::Group> out;
-  for (const auto& [k, g] : groups) out.push_back(make_group(k, dims, g.points, g.reference, g.times, allow_floor));
+  for (const auto& [key, g] : groups) {
+    const Basis basis = fit_basis(g.reference, g.times, allow_floor);
+    std::vector<double> ratio(g.times.size());
+    for (std::size_t i = 0; i < g.times.size(); ++i) ratio[i] = basis.time(g.reference[i]) / g.times[i];
+    out.push_back({key, LogGrid(dims, g.points, ratio), basis});
+  }
   return out;
 }
 
@@ -160,7 +164,7 @@ std::vector<CalibratedEfficiency::Group> build_layer(const std::vector<LayerRow>
   std::map<std::int64_t, GroupRows> groups;
   for (const LayerRow& r : rows) {
     auto& g = groups[layer_key(r.shape)];
-    g.points.push_back({real(r.shape.tokens), real(r.shape.width), 0, 0});
+    g.points.push_back(layer_point(r.shape));
     g.reference.push_back(layer_bytes(r.shape) / rates.bandwidth);
     g.times.push_back(r.time.seconds());
   }
@@ -189,40 +193,19 @@ std::vector<AttentionRow> attention_rows(const std::vector<AttentionRow>& rows, 
 }
 
 CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const Rates& rates) : rates_(rates) {
-  gemm_ = build(
-      table.gemm, 4, gemm_key,
-      [](const task::Gemm& g) {
-        return LogGrid::Point{real(g.m), real(g.n), real(g.k), real(g.batch)};
-      },
-      rates);
-  // Fused attention against its compute time alone (memory factor 0; the header says why).
-  attention_ = build(
-      attention_rows(table.attention, KernelPass::kForward), 2, attention_key,
-      [](const task::Attention& a) {
-        return LogGrid::Point{real(a.seq), real(a.head_dim), 0, 0};
-      },
-      rates, 1, 0, false);
+  gemm_ = build(table.gemm, 4, gemm_key, gemm_point, rates);
+  // Fused attention against its compute time alone (memory factor 0; the header says why), with no floor.
+  attention_ = build(attention_rows(table.attention, KernelPass::kForward), 2, attention_key, attention_point, rates,
+                     1, 0, false);
   // The backward's FLOPs: 2.5 times the forward's (five matrix products to two).
-  attention_backward_ = build(
-      attention_rows(table.attention, KernelPass::kBackward), 2, attention_key,
-      [](const task::Attention& a) { return LogGrid::Point{real(a.seq), real(a.head_dim), 0, 0}; }, rates,
-      kAttentionBackwardFlops, 0, false);
-  decode_attention_ = build(
-      table.decode_attention, 2, decode_key,
-      [](const task::CachedAttention& a) { return LogGrid::Point{real(a.batch), real(a.context), 0, 0}; }, rates);
+  attention_backward_ = build(attention_rows(table.attention, KernelPass::kBackward), 2, attention_key,
+                              attention_point, rates, kAttentionBackwardFlops, 0, false);
+  decode_attention_ = build(table.decode_attention, 2, decode_key, decode_point, rates);
   layer_ = build_layer(table.layer, rates);
-  hashgrid_ = build(
-      table.hashgrid, 2, hashgrid_key,
-      hashgrid_point, rates);
-  mlp_ = build(
-      table.mlp, 1, mlp_key,
-      [](const task::TinyMlp& m) {
-        return LogGrid::Point{real(m.points), 0, 0, 0};
-      },
-      rates);
+  hashgrid_ = build(table.hashgrid, 2, hashgrid_key, hashgrid_point, rates);
+  mlp_ = build(table.mlp, 1, mlp_key, mlp_point, rates);
   spmm_ = build(
-      table.spmm, 3, [](const task::Spmm& s) { return dtype_key(s.dtype); },
-      spmm_point, rates);
+      table.spmm, 3, [](const task::Spmm& s) { return dtype_key(s.dtype); }, spmm_point, rates);
 
   // One memory kernel: copy describes elementwise kernels best (they read and write).
   for (MemoryKernel k : {MemoryKernel::kCopy, MemoryKernel::kRead, MemoryKernel::kWrite}) {
@@ -258,32 +241,35 @@ std::optional<Fit> CalibratedEfficiency::lookup(const Groups& groups, std::int64
 }
 
 std::optional<Fit> CalibratedEfficiency::gemm(const task::Gemm& g) const {
-  return lookup(gemm_, gemm_key(g), {real(g.m), real(g.n), real(g.k), real(g.batch)},
-                [&] { return reference_time(g, *rates_); });
+  return lookup(gemm_, gemm_key(g), gemm_point(g), [&] { return reference_time(g, *rates_); });
 }
 
+// The reference is the forward's compute time (times kAttentionBackwardFlops
+// for the backward), as the rows were built; attention groups have no floor,
+// so it is not asked for today.
 std::optional<Fit> CalibratedEfficiency::attention(const task::Attention& a) const {
-  task::Attention forward = a;
-  forward.backward = false;
-  return against_flops(lookup(attention_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0},
-                              [&] { return reference_time(forward, *rates_, 1, 0); }));
+  return against_flops(lookup(attention_, attention_key(a), attention_point(a), [&] {
+    task::Attention forward = a;
+    forward.backward = false;
+    return reference_time(forward, *rates_, 1, 0);
+  }));
 }
 
 std::optional<Fit> CalibratedEfficiency::attention_backward(const task::Attention& a) const {
-  task::Attention forward = a;
-  forward.backward = false;
-  return against_flops(lookup(attention_backward_, attention_key(a), {real(a.seq), real(a.head_dim), 0, 0},
-                              [&] { return reference_time(forward, *rates_, kAttentionBackwardFlops, 0); }));
+  return against_flops(lookup(attention_backward_, attention_key(a), attention_point(a), [&] {
+    task::Attention forward = a;
+    forward.backward = false;
+    return reference_time(forward, *rates_, kAttentionBackwardFlops, 0);
+  }));
 }
 
 std::optional<Fit> CalibratedEfficiency::decode_attention(const task::CachedAttention& a) const {
   if (a.queries != 1) return std::nullopt;
-  return lookup(decode_attention_, decode_key(a), {real(a.batch), real(a.context), 0, 0},
-                [&] { return reference_time(a, *rates_); });
+  return lookup(decode_attention_, decode_key(a), decode_point(a), [&] { return reference_time(a, *rates_); });
 }
 
 std::optional<Fit> CalibratedEfficiency::layer(const LayerShape& s) const {
-  return lookup(layer_, layer_key(s), {real(s.tokens), real(s.width), 0, 0},
+  return lookup(layer_, layer_key(s), layer_point(s),
                 [&] { return layer_bytes(s) / rates_->bandwidth; });
 }
 
@@ -297,7 +283,7 @@ std::optional<Fit> CalibratedEfficiency::hashgrid(const task::HashGridEncoding& 
 }
 
 std::optional<Fit> CalibratedEfficiency::mlp(const task::TinyMlp& m) const {
-  return lookup(mlp_, mlp_key(m), {real(m.points), 0, 0, 0}, [&] { return reference_time(m, *rates_); });
+  return lookup(mlp_, mlp_key(m), mlp_point(m), [&] { return reference_time(m, *rates_); });
 }
 
 std::optional<Fit> CalibratedEfficiency::spmm(const task::SparseShape& s) const {

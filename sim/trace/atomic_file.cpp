@@ -41,6 +41,11 @@ int claim(const std::string& tmp) {
   return -1;  // more live outputs than slots: this one is not cleaned on a signal
 }
 
+// The file is gone or committed: the handler no longer removes it.
+void release(int slot) {
+  if (slot >= 0) g_state[slot].store(0);
+}
+
 void on_signal(int sig) {
   for (int i = 0; i < kSlots; ++i)
     if (g_state[i].load() == 2) ::unlink(g_paths[i]);
@@ -78,7 +83,7 @@ void check_output_path(const std::string& path, const std::string& option) {
     ::close(fd);
     ::unlink(probe.c_str());
   }
-  if (slot >= 0) g_state[slot].store(0);
+  release(slot);
   if (fd < 0) throw ConfigError(fmt::format("{} '{}': cannot write there: {}", option, path, std::strerror(err)));
 }
 
@@ -98,7 +103,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
 
 AtomicFile::~AtomicFile() {
   if (!committed_) std::remove(tmp_.c_str());
-  if (slot_ >= 0) g_state[slot_].store(0);
+  release(slot_);
 }
 
 void AtomicFile::commit() {
@@ -106,7 +111,7 @@ void AtomicFile::commit() {
   fs::rename(tmp_, path_, ec);
   if (ec) throw std::runtime_error(fmt::format("cannot write '{}': {}", path_, ec.message()));
   committed_ = true;
-  if (slot_ >= 0) g_state[slot_].store(0);
+  release(slot_);
   slot_ = -1;
 }
 
