@@ -12,7 +12,8 @@
 //
 //   gemm       (m, n, k, batch) per dtype        attention  (seq, head_dim) per dtype, causal
 //   hashgrid   (points, table entries 2^log2_table) per levels, features, dims
-//   mlp        (points) per width, depth         spmm       (rows, nnz / (rows × cols), n) per dtype
+//   mlp        (points) per width, depth         spmm       (rows, nnz / (rows × cols), n) per dtype,
+//              against nnz × max(n, κ), the knee κ fitted per group (build_spmm in the .cpp)
 //   memory     (bytes moved) for one kernel: copy if measured, else read, else write (no basis: the efficiency itself)
 //   layer      (tokens, width) per kernel, pass, dtype; efficiency against the
 //              bandwidth for the kernel's minimal bytes (layer_bytes())
@@ -73,6 +74,7 @@ struct Fit {
 struct Basis {
   double floor = 0;  // s
   double slope = 1;
+  double knee = 0;  // spmm only: w = nnz × max(n, knee) (build_spmm in the .cpp)
   [[nodiscard]] double time(double w) const { return floor + slope * w; }
 };
 

@@ -56,7 +56,7 @@ struct Lookup {
   }
   std::optional<Fit> operator()(const task::HashGridEncoding& h) const { return c.hashgrid(h); }
   std::optional<Fit> operator()(const task::TinyMlp& m) const { return c.mlp(m); }
-  // 2:4 runs on the sparse tensor cores, which the spmm rows (FlashSparse-style kernels) do not measure.
+  // 2:4 runs on the sparse tensor cores, which the spmm rows (cuSPARSE's CSR SpMM) do not measure.
   std::optional<Fit> operator()(const task::Spmm& s) const { return s.two_four ? std::nullopt : c.spmm(s); }
   std::optional<Fit> operator()(const task::QuantGemm& q) const {
     // Same-type weights and activations run as a plain GEMM of that type.

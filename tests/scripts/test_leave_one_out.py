@@ -20,7 +20,7 @@ BOUNDS = {
     "layer": 0.04,
     "hashgrid": 0.07,
     "mlp": 0.09,
-    "spmm": 0.27,
+    "spmm": 0.04,
 }
 
 

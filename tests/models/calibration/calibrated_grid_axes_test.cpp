@@ -6,10 +6,15 @@
 // efficiencies at the midpoints written below, read back from the rows.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "models/calibration/table.hpp"
 #include "models/compute/calibrated_efficiency.hpp"
+#include "models/compute/roofline.hpp"
 #include "models/devices/device.hpp"
 #include "tests/support/round_number_device.hpp"
 
@@ -56,6 +61,12 @@ task::SparseShape spmm_of(std::int64_t rows, std::int64_t nnz) {
   return s;
 }
 
+// An SpMM's time from its efficiency, which divides its roofline.
+double spmm_time(const CalibratedEfficiency& eff, const task::SparseShape& s) {
+  const Roofline rf = roofline(task::Spmm{s}, Rates(*test::round_number_device()));
+  return std::max(rf.compute_time, rf.memory_time) / eff.spmm(s)->efficiency;
+}
+
 // Densities 1% and 10% at 4,096 and 16,384 rows, nnz rounded as a sweep's
 // CSR generator rounds them (1% of 4096²: 167,772.16 → 167,772; of 16384²:
 // 2,684,354.56 → 2,684,354). The two 1% densities differ in the seventh
@@ -63,6 +74,10 @@ task::SparseShape spmm_of(std::int64_t rows, std::int64_t nnz) {
 // to that digit. 8,192 rows at 1% lies halfway between them along rows.
 // Over (rows, nnz, n), the grid before, the four rows had four nnz values,
 // and 8,192 rows at 1% fell between 1% and 10% of 4,096 rows.
+// The SpMM basis is nnz × max(n, knee) (build_spmm); at one n and without a
+// floor (no row of 4 times another's nonzeros takes under twice its time) the
+// grid holds nonzeros per second, and 8,192 rows at 1% takes the mean of the
+// two 1% rows' rates.
 TEST(CalibratedGridAxes, AnSpmmIsInterpolatedAtItsDensity) {
   const CalibratedEfficiency eff = grid_efficiency_of(R"(spmm:
   - { dtype: fp32, rows: 4096, cols: 4096, nnz: 167772, n: 128, time: "20 us" }
@@ -70,12 +85,38 @@ TEST(CalibratedGridAxes, AnSpmmIsInterpolatedAtItsDensity) {
   - { dtype: fp32, rows: 16384, cols: 16384, nnz: 2684354, n: 128, time: "150 us" }
   - { dtype: fp32, rows: 16384, cols: 16384, nnz: 26843546, n: 128, time: "1300 us" }
 )");
-  const double small = eff.spmm(spmm_of(4096, 167772))->efficiency;
-  const double large = eff.spmm(spmm_of(16384, 2684354))->efficiency;
+  EXPECT_NEAR(spmm_time(eff, spmm_of(4096, 167772)), 20e-6, 1e-12);  // a row: its own time
+  const double rate = (167772 / 20e-6 + 2684354 / 150e-6) / 2;
   // 671,089 / 8192² is 1.5e-6 above the 4,096 row's density: a weight of
   // 6.5e-7 on the 10% nodes, hence the tolerance.
-  EXPECT_NEAR(eff.spmm(spmm_of(8192, 671089))->efficiency, (small + large) / 2, 1e-5 * small);
+  EXPECT_NEAR(spmm_time(eff, spmm_of(8192, 671089)), 671089 / rate, 1e-5 * 671089 / rate);
   EXPECT_NEAR(eff.spmm(spmm_of(8192, 671089))->distance, 1.0, 1e-5);  // an octave of rows from each
+}
+
+// Rows timed a + b·nnz·max(n, κ) (κ = 128 on the knee ladder of build_spmm,
+// a = 50 us, b = 0.5 ps): n = 16 and 64 cost what n = 128 costs, n = 1,024
+// eight times its products. The fit finds the knee and the floor, so every
+// shape of the group, measured or not, is priced at that closed form: n = 48
+// (below the knee) and 256 (above), and nnz between and beyond the rows.
+TEST(CalibratedGridAxes, AnSpmmKneeAndFloorArePricedOnTheirLine) {
+  constexpr double kA = 50e-6, kB = 0.5e-12, kKnee = 128;
+  const auto line = [&](double nnz, double n) { return kA + kB * nnz * std::max(n, kKnee); };
+  std::string rows = "spmm:\n";
+  for (std::int64_t nnz : {100000, 1000000, 10000000}) {
+    for (std::int64_t n : {16, 64, 128, 1024}) {
+      rows += fmt::format("  - {{ dtype: fp32, rows: 16384, cols: 16384, nnz: {}, n: {}, time: \"{:.6f} ns\" }}\n", nnz,
+                          n, line(static_cast<double>(nnz), static_cast<double>(n)) * 1e9);
+    }
+  }
+  const CalibratedEfficiency eff = grid_efficiency_of(rows);
+  for (std::int64_t nnz : {100000, 3000000, 10000000, 30000000}) {
+    for (std::int64_t n : {48, 128, 256, 1024}) {
+      task::SparseShape s = spmm_of(16384, nnz);
+      s.n = n;
+      const double expected = line(static_cast<double>(nnz), static_cast<double>(n));
+      EXPECT_NEAR(spmm_time(eff, s), expected, 1e-6 * expected) << "nnz " << nnz << ", n " << n;
+    }
+  }
 }
 
 }  // namespace
