@@ -38,8 +38,8 @@ GroupKey key_of(const HashGridRow& r) {
   return {static_cast<int>(r.shape.levels), static_cast<int>(r.shape.features),
           static_cast<int>(r.shape.dims), ""};
 }
-GroupKey key_of(const MlpRow& r) {
-  return {static_cast<int>(r.shape.width), static_cast<int>(r.shape.depth), 0, ""};
+GroupKey key_of(const MlpRow& r) {  // depth is a grid coordinate
+  return {static_cast<int>(r.shape.width), 0, 0, ""};
 }
 GroupKey key_of(const SpmmRow& r) {
   return {static_cast<int>(r.shape.dtype), 0, 0, ""};

@@ -12,8 +12,9 @@
 //
 //   gemm       (m, n, k, batch) per dtype        attention  (seq, head_dim) per dtype, causal
 //   hashgrid   (points, table entries 2^log2_table) per levels, features, dims
-//   mlp        (points) per width, depth         spmm       (rows, nnz / (rows × cols), n) per dtype,
-//              against nnz × max(n, κ), the knee κ fitted per group (build_spmm in the .cpp)
+//   mlp        (points, depth) per width, against compute + memory time (build_mlp in the .cpp)
+//   spmm       (rows, nnz / (rows × cols), n) per dtype, against nnz × max(n, κ), the knee κ
+//              fitted per group (build_spmm in the .cpp)
 //   memory     (bytes moved) for one kernel: copy if measured, else read, else write (no basis: the efficiency itself)
 //   layer      (tokens, width) per kernel, pass, dtype; efficiency against the
 //              bandwidth for the kernel's minimal bytes (layer_bytes())

@@ -19,7 +19,7 @@ BOUNDS = {
     "attention backward": 0.04,
     "layer": 0.04,
     "hashgrid": 0.07,
-    "mlp": 0.09,
+    "mlp": 0.03,
     "spmm": 0.04,
 }
 
