@@ -1,6 +1,7 @@
 // A device with round numbers for cost-model tests: bf16 peak 100 TFLOP/s,
 // fp32 10 TFLOP/s, 1 TB/s, default efficiencies 0.5 compute and 0.8 memory,
-// and the launch overhead given (none by default).
+// and the launch overhead given (none by default); `extra`: more fields (YAML
+// lines), e.g. another dtype's peak.
 #pragma once
 
 #include <memory>
@@ -10,7 +11,8 @@
 
 namespace orrery::test {
 
-inline std::shared_ptr<const models::Device> round_number_device(const std::string& launch = "0 ns") {
+inline std::shared_ptr<const models::Device> round_number_device(const std::string& launch = "0 ns",
+                                                                 const std::string& extra = "") {
   std::string text = R"(name: TEST-GPU
 kind: gpu
 description: "a device for tests"
@@ -23,6 +25,7 @@ default_compute_efficiency: { value: "0.5", source: "test" }
 default_memory_efficiency: { value: "0.8", source: "test" }
 )";
   text.replace(text.find("LAUNCH"), 6, launch);
+  text += extra;
   return std::make_shared<const models::Device>(models::parse_device(text, "TEST-GPU.yaml"));
 }
 

@@ -15,24 +15,14 @@
 #include "models/calibration/table.hpp"
 #include "models/compute/cost.hpp"
 #include "models/compute/roofline.hpp"
+#include "tests/support/round_number_device.hpp"
 
 namespace orrery::models {
 namespace {
 
 // Round numbers, with the fp16 peak the MLP runs at.
 std::shared_ptr<const Device> mlp_test_device() {
-  return std::make_shared<const Device>(parse_device(R"(name: TEST-GPU
-kind: gpu
-description: "a device for tests"
-peak_fp32: { value: "10 TFLOP/s", source: "test" }
-peak_fp16: { value: "100 TFLOP/s", source: "test" }
-memory_capacity: { value: "80 GB", source: "test" }
-memory_bandwidth: { value: "1 TB/s", source: "test" }
-launch_overhead: { value: "0 ns", source: "test" }
-default_compute_efficiency: { value: "0.5", source: "test" }
-default_memory_efficiency: { value: "0.8", source: "test" }
-)",
-                                                     "TEST-GPU.yaml"));
+  return test::round_number_device("0 ns", "peak_fp16: { value: \"100 TFLOP/s\", source: \"test\" }\n");
 }
 
 task::TinyMlp mlp_of(std::int64_t depth, std::int64_t points) {
