@@ -198,6 +198,7 @@ void read_spmm_rows(config::Reader& r, bool published, std::vector<SpmmRow>& out
     row.shape.cols = positive(e, "cols", "columns of the sparse matrix");
     row.shape.nnz = positive(e, "nnz", "nonzeros");
     row.shape.n = positive(e, "n", "columns of the dense matrix");
+    row.shape.block_rows = row.shape.block_cols = 1;  // CSR (cuSPARSE's SpMM): no blocks, no padding
     read_common(e, published, row);
     out.push_back(row);
   });

@@ -6,6 +6,7 @@
 
 #include "models/compute/kernel_sequence.hpp"
 #include "sim/task/ivfpq_kernels.hpp"
+#include "sim/task/spmm_padding.hpp"
 
 namespace orrery::models {
 
@@ -56,8 +57,12 @@ struct Lookup {
   }
   std::optional<Fit> operator()(const task::HashGridEncoding& h) const { return c.hashgrid(h); }
   std::optional<Fit> operator()(const task::TinyMlp& m) const { return c.mlp(m); }
-  // 2:4 runs on the sparse tensor cores, which the spmm rows (cuSPARSE's CSR SpMM) do not measure.
-  std::optional<Fit> operator()(const task::Spmm& s) const { return s.two_four ? std::nullopt : c.spmm(s); }
+  // The spmm rows measure cuSPARSE's CSR SpMM, a 1 × 1 block: neither 2:4 on the sparse tensor
+  // cores nor a tensor-core block kernel (FlashSparse's 8 × 1, Magicube's; spmm_padding.hpp).
+  std::optional<Fit> operator()(const task::Spmm& s) const {
+    const task::BlockShape b = task::block_of(s);
+    return s.two_four || b.rows != 1 || b.cols != 1 ? std::nullopt : c.spmm(s);
+  }
   std::optional<Fit> operator()(const task::QuantGemm& q) const {
     // Same-type weights and activations run as a plain GEMM of that type.
     const bool uniform =

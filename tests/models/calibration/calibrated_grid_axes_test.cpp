@@ -14,6 +14,7 @@
 
 #include "models/calibration/table.hpp"
 #include "models/compute/calibrated_efficiency.hpp"
+#include "models/compute/cost.hpp"
 #include "models/compute/roofline.hpp"
 #include "models/devices/device.hpp"
 #include "tests/support/round_number_device.hpp"
@@ -117,6 +118,34 @@ TEST(CalibratedGridAxes, AnSpmmKneeAndFloorArePricedOnTheirLine) {
       EXPECT_NEAR(spmm_time(eff, s), expected, 1e-6 * expected) << "nnz " << nnz << ", n " << n;
     }
   }
+}
+
+// The spmm rows are cuSPARSE's CSR kernel (block 1 × 1, table.cpp reads them
+// so): a query of that block takes the row's time; an fp16 query of the
+// default block (FlashSparse's 8 × 1 on the tensor cores, spmm_padding.hpp)
+// is another kernel, priced uncalibrated: its padded roofline at the device's
+// default efficiencies (0.5 compute, 0.8 memory; the table has no memory rows).
+TEST(CalibratedGridAxes, SpmmRowsPriceTheCsrKernelOnly) {
+  const auto device = test::round_number_device("0 ns", "peak_fp16: { value: \"100 TFLOP/s\", source: \"test\" }\n");
+  const CalibrationTable table = parse_calibration_table(
+      "format: orrery-calibration/1\ndevice: TEST-GPU\nprovenance: { kind: measured, gpu: \"test\", date: "
+      "\"2026-12-06\" }\nspmm:\n  - { dtype: fp16, rows: 16384, cols: 16384, nnz: 2684354, n: 128, time: \"100 us\" }\n",
+      "t.yaml");
+  const CostModel model(device, &table);
+  task::Spmm csr;
+  csr.rows = csr.cols = 16384;
+  csr.nnz = 2684354;
+  csr.n = 128;
+  csr.dtype = task::DType::kFp16;
+  csr.block_rows = csr.block_cols = 1;
+  EXPECT_NEAR(model.cost(csr).time.seconds(), 100e-6, 1e-12);
+  EXPECT_TRUE(model.cost(csr).calibrated);
+  task::Spmm blocked = csr;
+  blocked.block_rows = blocked.block_cols = 0;  // the dtype's default block
+  const Roofline rf = roofline(blocked, Rates(*device));
+  const double expected = std::max(rf.compute_time / 0.5, rf.memory_time / 0.8);
+  EXPECT_NEAR(model.cost(blocked).time.seconds(), expected, 1e-9 + 1e-9 * expected);
+  EXPECT_FALSE(model.cost(blocked).calibrated);
 }
 
 }  // namespace
