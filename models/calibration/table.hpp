@@ -168,7 +168,7 @@ struct CalibrationTable {
 // `measured` with what it lacks taken from `published`: per family and group
 // (what the cost model cannot interpolate across: gemm and spmm by dtype,
 // memory by kernel, attention by dtype, causal, pass and backend, hashgrid by
-// levels, features and dims, mlp by width and depth, layer by kernel, pass and
+// levels, features and dims, mlp by width, layer by kernel, pass and
 // dtype, collective by op, ranks and fabric), a group with a measured row takes only measured rows; a group only
 // published keeps its published rows. Provenance is the measured table's.
 [[nodiscard]] CalibrationTable merge_calibration_tables(const CalibrationTable& measured,

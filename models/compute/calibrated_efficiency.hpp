@@ -1,6 +1,6 @@
 // Efficiencies from a calibration table, interpolated by shape. Rows are
 // grouped by what cannot be interpolated (dtype; causal; levels and features;
-// width and depth; the memory kernel). Each group fits a kernel-time basis
+// an MLP's width; the memory kernel). Each group fits a kernel-time basis
 // a + b·w to its rows (w: the row's reference time, its roofline unless said
 // below; a: a floor, only where the rows show one, see fit_basis in the .cpp
 // and models/calibration/README.md), and each row becomes one point of a
