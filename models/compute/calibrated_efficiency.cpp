@@ -147,21 +147,33 @@ double reference_time(const task::Operation& op, const Rates& rates, double comp
   return std::max(compute_factor * rf.compute_time, memory_factor * rf.memory_time);
 }
 
-// Builds the groups of `rows`: key → (points, reference times, times). The
-// factors scale the roofline of a row's shape (the attention backward's, from
-// its forward's).
-template <class Row, class KeyFn, class CoordFn>
-std::vector<CalibratedEfficiency::Group> build(const std::vector<Row>& rows, std::size_t dims, KeyFn key,
-                                               CoordFn coord, const Rates& rates, double compute_factor = 1,
-                                               double memory_factor = 1, bool allow_floor = true) {
+// Builds the groups of `rows`: key → (points, reference times, times), each
+// row's reference time from `reference` of its shape.
+template <class Row, class KeyFn, class CoordFn, class ReferenceFn>
+std::vector<CalibratedEfficiency::Group> build_against(const std::vector<Row>& rows, std::size_t dims, KeyFn key,
+                                                       CoordFn coord, ReferenceFn reference, bool allow_floor = true) {
   std::map<std::int64_t, GroupRows> groups;
   for (const auto& row : rows) {
     auto& g = groups[key(row.shape)];
     g.points.push_back(coord(row.shape));
-    g.reference.push_back(reference_time(task::Operation(row.shape), rates, compute_factor, memory_factor));
+    g.reference.push_back(reference(row.shape));
     g.times.push_back(row.time.seconds());
   }
   return make_groups(groups, dims, allow_floor);
+}
+
+// The same against each row's roofline. The factors scale the roofline of a
+// row's shape (the attention backward's, from its forward's).
+template <class Row, class KeyFn, class CoordFn>
+std::vector<CalibratedEfficiency::Group> build(const std::vector<Row>& rows, std::size_t dims, KeyFn key,
+                                               CoordFn coord, const Rates& rates, double compute_factor = 1,
+                                               double memory_factor = 1, bool allow_floor = true) {
+  return build_against(
+      rows, dims, key, coord,
+      [&](const auto& shape) {
+        return reference_time(task::Operation(shape), rates, compute_factor, memory_factor);
+      },
+      allow_floor);
 }
 
 std::int64_t layer_key(const LayerShape& s) {
@@ -218,14 +230,8 @@ std::vector<CalibratedEfficiency::Group> build_spmm(const std::vector<SpmmRow>& 
 // Layer rows: against the kernel's minimal bytes (layer_bytes.hpp) at the
 // memory bandwidth, over (tokens, width).
 std::vector<CalibratedEfficiency::Group> build_layer(const std::vector<LayerRow>& rows, const Rates& rates) {
-  std::map<std::int64_t, GroupRows> groups;
-  for (const LayerRow& r : rows) {
-    auto& g = groups[layer_key(r.shape)];
-    g.points.push_back(layer_point(r.shape));
-    g.reference.push_back(layer_bytes(r.shape) / rates.bandwidth);
-    g.times.push_back(r.time.seconds());
-  }
-  return make_groups(groups, 2);
+  return build_against(rows, 2, layer_key, layer_point,
+                       [&](const LayerShape& s) { return layer_bytes(s) / rates.bandwidth; });
 }
 
 // The reference of a tiny-MLP row: its compute time plus its memory time. A
@@ -240,14 +246,7 @@ double mlp_reference(const task::TinyMlp& m, const Rates& rates) {
 }
 
 std::vector<CalibratedEfficiency::Group> build_mlp(const std::vector<MlpRow>& rows, const Rates& rates) {
-  std::map<std::int64_t, GroupRows> groups;
-  for (const MlpRow& r : rows) {
-    auto& g = groups[mlp_key(r.shape)];
-    g.points.push_back(mlp_point(r.shape));
-    g.reference.push_back(mlp_reference(r.shape, rates));
-    g.times.push_back(r.time.seconds());
-  }
-  return make_groups(groups, 2);
+  return build_against(rows, 2, mlp_key, mlp_point, [&](const task::TinyMlp& m) { return mlp_reference(m, rates); });
 }
 
 // The efficiency of a family whose basis is not the roofline (spmm, mlp): the
