@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <array>
 
 #include "sim/config/document.hpp"
@@ -175,6 +176,18 @@ void read_graphics_rows(config::Reader& r, bool published, CalibrationTable& t) 
     row.shape.log2_table = positive(e, "log2_table", "log2 of the table entries per level");
     row.shape.points = positive(e, "points", "points encoded");
     row.shape.dims = e.optional<std::int64_t>("dims", 3, "input dimensions");
+    // The levels' resolutions, N_min to N_max: orrery-calibrate's kernel runs 16 to 2,048.
+    row.shape.base_resolution = e.optional<std::int64_t>("base_resolution", 16, "the coarsest level's resolution");
+    e.check(row.shape.base_resolution >= 1 && row.shape.base_resolution <= (1 << 20), "base_resolution",
+            "must be from 1 to 1048576");
+    const auto finest = e.optional<std::int64_t>("max_resolution", 2048, "the finest level's resolution");
+    e.check(finest >= row.shape.base_resolution && finest <= (1 << 20), "max_resolution",
+            "must be from base_resolution to 1048576");
+    row.shape.per_level_scale =
+        row.shape.levels > 1 ? std::exp(std::log(static_cast<double>(finest) /
+                                                 static_cast<double>(row.shape.base_resolution)) /
+                                        static_cast<double>(row.shape.levels - 1))
+                             : 1.0;
     read_common(e, published, row);
     t.hashgrid.push_back(row);
   });

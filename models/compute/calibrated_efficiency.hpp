@@ -11,7 +11,8 @@
 // to the constant b. The groups' coordinates:
 //
 //   gemm       (m, n, k, batch) per dtype        attention  (seq, head_dim) per dtype, causal
-//   hashgrid   (points, table entries 2^log2_table) per levels, features, dims
+//   hashgrid   (points, table entries 2^log2_table) per levels, features, dims, against the
+//              roofline with every gather counted (hashgrid_reference in the .cpp)
 //   mlp        (points, depth) per width, against compute + memory time (build_mlp in the .cpp)
 //   spmm       (rows, nnz / (rows × cols), n) per dtype, against nnz × max(n, κ), the knee κ
 //              fitted per group (build_spmm in the .cpp)

@@ -102,6 +102,11 @@ TEST(CalibrationTableInvalid, LocatedMessages) {
             "t.yaml:19:40: error: collective[0].ranks: must be from 2 to 1024");
   EXPECT_EQ(error_of(replace(kPublished, R"(bytes: "64 MiB")", R"(bytes: "0 B")")),
             "t.yaml:19:68: error: collective[0].bytes: must be positive");
+  // Hash-grid levels (line 16): resolutions from 1, the finest at least the coarsest.
+  EXPECT_EQ(error_of(replace(kPublished, "log2_table: 19,", "log2_table: 19, base_resolution: 0,")),
+            "t.yaml:16:73: error: hashgrid[0].base_resolution: must be from 1 to 1048576");
+  EXPECT_EQ(error_of(replace(kPublished, "log2_table: 19,", "log2_table: 19, max_resolution: 8,")),
+            "t.yaml:16:72: error: hashgrid[0].max_resolution: must be from base_resolution to 1048576");
   EXPECT_EQ(error_of(replace(kPublished, "fabric: nvswitch, ", "")),
             "t.yaml:19:15: error: collective[0].fabric: missing required key 'fabric' (the node kind they share "
             "(cluster.node.kind: nvswitch, ...))");

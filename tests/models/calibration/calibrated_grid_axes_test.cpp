@@ -53,6 +53,30 @@ TEST(CalibratedGridAxes, AHashGridTableIsInterpolatedByItsEntries) {
   EXPECT_NEAR(eff.hashgrid(hashgrid_of(16))->distance, 2.0, 1e-12);  // two octaves of entries from each row
 }
 
+// Hash-grid rows are orrery-calibrate's kernel, levels of resolution 16 to
+// 2,048 (the reader's default), and a workload's encoding has per-level sizes
+// too (base_resolution > 0). On a device with a 50 MB L2 the roofline takes
+// the gathers of the levels the L2 holds as free, which the rows' times do not
+// (their basis counts every gather: hashgrid_reference). A query of a row's
+// shape is priced at the row's time whether it gives the level sizes or not.
+TEST(CalibratedGridAxes, AHashGridWithLevelSizesIsPricedAtItsRow) {
+  const auto device = test::round_number_device("0 ns", "on_chip_memory: { value: \"50 MB\", source: \"test\" }\n");
+  const CalibrationTable table = parse_calibration_table(
+      "format: orrery-calibration/1\ndevice: TEST-GPU\nprovenance: { kind: measured, gpu: \"test\", date: "
+      "\"2026-12-06\" }\nhashgrid:\n  - { levels: 16, features: 2, log2_table: 14, points: 1048576, time: "
+      "\"100 us\" }\n  - { levels: 16, features: 2, log2_table: 18, points: 1048576, time: \"300 us\" }\n",
+      "t.yaml");
+  ASSERT_EQ(table.hashgrid[0].shape.base_resolution, 16);
+  const CostModel model(device, &table);
+  task::HashGridEncoding sized = hashgrid_of(14);
+  sized.base_resolution = 16;
+  sized.per_level_scale = std::exp(std::log(2048.0 / 16.0) / 15.0);
+  // The roofline's on-chip rule does move this shape: every level fits the L2.
+  ASSERT_LT(roofline(sized, Rates(*device)).memory_time, roofline(hashgrid_of(14), Rates(*device)).memory_time);
+  EXPECT_NEAR(model.cost(sized).time.seconds(), 100e-6, 1e-12);
+  EXPECT_NEAR(model.cost(hashgrid_of(14)).time.seconds(), 100e-6, 1e-12);
+}
+
 task::SparseShape spmm_of(std::int64_t rows, std::int64_t nnz) {
   task::SparseShape s;
   s.rows = s.cols = rows;
