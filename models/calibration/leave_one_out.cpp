@@ -130,7 +130,9 @@ LeaveOneOut leave_one_out(const CalibrationTable& table, const std::shared_ptr<c
   check_family(
       "mlp", table.mlp, &CalibrationTable::mlp, table, device,
       [](const MlpRow& r) { return task::Operation(r.shape); },
-      [](const MlpRow& r) { return fmt::format("width={} depth={} points={}", r.shape.width, r.shape.depth, r.shape.points); },
+      [](const MlpRow& r) {  // depth as the table counts it: weight layers
+        return fmt::format("width={} depth={} points={}", r.shape.width, r.shape.depth + 1, r.shape.points);
+      },
       out);
   check_family(
       "spmm", table.spmm, &CalibrationTable::spmm, table, device,

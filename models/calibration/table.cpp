@@ -193,11 +193,16 @@ void read_graphics_rows(config::Reader& r, bool published, CalibrationTable& t) 
   });
   r.list("mlp", "fully fused tiny-MLP times", false, [&](config::Reader& e, std::size_t) {
     MlpRow row;
-    row.shape.width = positive(e, "width", "neurons per hidden layer");
-    row.shape.depth = positive(e, "depth", "hidden layers");
+    // The row's `depth` counts the kernel's weight layers (orrery-calibrate's: 2 to 4 layers of
+    // 64 × 64, input and output 64 wide); a TinyMlp counts the hidden layers between its first
+    // and last, one fewer.
+    row.shape.width = positive(e, "width", "neurons per layer");
+    const auto layers = positive(e, "depth", "weight layers, the first reading the input and the last writing the output");
+    e.check(layers >= 2, "depth", "must be at least 2 (an input and an output layer)");
+    row.shape.depth = layers - 1;
     row.shape.points = positive(e, "points", "points evaluated");
-    row.shape.inputs = e.optional<std::int64_t>("inputs", 32, "input width");
-    row.shape.outputs = e.optional<std::int64_t>("outputs", 16, "output width");
+    row.shape.inputs = e.optional<std::int64_t>("inputs", row.shape.width, "input width (default: width)");
+    row.shape.outputs = e.optional<std::int64_t>("outputs", row.shape.width, "output width (default: width)");
     read_common(e, published, row);
     t.mlp.push_back(row);
   });

@@ -10,7 +10,7 @@
 //   attention: [ { dtype, batch, heads, kv_heads, seq, head_dim, causal, pass, backend, time, source } ]
 //   decode_attention: [ { dtype, batch, heads, kv_heads, head_dim, context, time, source } ]
 //   hashgrid:  [ { levels, features, log2_table, points, base_resolution, max_resolution, time, source } ]
-//   mlp:       [ { width, depth, points, time, source } ]
+//   mlp:       [ { width, depth (weight layers), points, inputs, outputs, time, source } ]
 //   spmm:      [ { dtype, rows, cols, nnz, n, time, source } ]
 //   layer:     [ { kernel, pass, dtype, tokens, width, time, source } ]
 //   collective: [ { op, ranks, fabric, bytes, time, source } ]

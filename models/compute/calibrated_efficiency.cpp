@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 
+#include "models/compute/calibration_fit.hpp"
 #include "sim/task/layer_bytes.hpp"
 #include "sim/core/units.hpp"
 
@@ -12,6 +13,9 @@ namespace orrery::models {
 
 namespace {
 
+using fit::build_against;
+using fit::build_fitted;
+using fit::quarter_octaves;
 
 std::int64_t dtype_key(task::DType t) {
   return static_cast<std::int64_t>(t);
@@ -40,7 +44,7 @@ std::int64_t mlp_key(const task::TinyMlp& m) {
 LogGrid::Point gemm_point(const task::Gemm& g) { return {real(g.m), real(g.n), real(g.k), real(g.batch)}; }
 LogGrid::Point attention_point(const task::Attention& a) { return {real(a.seq), real(a.head_dim), 0, 0}; }
 LogGrid::Point decode_point(const task::CachedAttention& a) { return {real(a.batch), real(a.context), 0, 0}; }
-LogGrid::Point mlp_point(const task::TinyMlp& m) { return {real(m.points), real(m.depth), 0, 0}; }
+LogGrid::Point mlp_point(const task::TinyMlp& m) { return {real(m.points), real(m.depth + 1), 0, 0}; }  // weight layers
 LogGrid::Point layer_point(const LayerShape& s) { return {real(s.tokens), real(s.width), 0, 0}; }
 
 // The grid coordinates of a hash-grid encoding: points, and the table's
@@ -60,106 +64,12 @@ LogGrid::Point spmm_point(const task::SparseShape& s) {
   return {real(s.rows), real(s.nnz) / (real(s.rows) * real(s.cols)), real(s.n), 0};
 }
 
-// The basis of a group: times t_i of rows with reference times w_i.
-//
-// A floor only where the group's rows show one: some row with at least 4
-// times another's reference time takes at most twice its time (launch and
-// setup, not the work, set the small kernels' times), and only for families
-// whose grid coordinates fix the reference time (`allow_floor`: not fused
-// attention, whose batch and heads are not coordinates, so one grid point
-// holds kernels of any size). The floor and slope are
-// then the least squares of the relative error, Σ ((a + b·w_i) / t_i − 1)²,
-// so that a 5 us kernel counts as much as a 5 ms one. Without such rows a
-// fitted intercept would stand for the curvature of the efficiency within the
-// measured range (attention's rises with the sequence), not for a time the
-// kernel cannot go below, and would price every shape smaller than the
-// table's at about that intercept: those groups, and fits with a < 0, b ≤ 0 or
-// a floor above the smallest time, keep the proportional basis (a = 0), on
-// which the grid interpolates the efficiency itself.
-Basis fit_basis(const std::vector<double>& w, const std::vector<double>& t, bool allow_floor) {
-  double sxx = 0, sxy = 0, syy = 0, sx = 0, sy = 0;
-  for (std::size_t i = 0; i < w.size(); ++i) {
-    const double x = 1 / t[i];
-    const double y = w[i] / t[i];
-    sxx += x * x;
-    sxy += x * y;
-    syy += y * y;
-    sx += x;
-    sy += y;
-  }
-  const Basis proportional{0, sy / syy};
-  bool floor_shows = false;  // O(n log n): each row against the fastest row of at least 4 times its work
-  {
-    std::vector<std::size_t> order(w.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return w[a] < w[b]; });
-    std::vector<double> fastest_above(order.size() + 1, std::numeric_limits<double>::infinity());
-    for (std::size_t k = order.size(); k-- > 0;) fastest_above[k] = std::min(fastest_above[k + 1], t[order[k]]);
-    for (std::size_t k = 0, j = 0; k < order.size() && !floor_shows; ++k) {
-      while (j < order.size() && w[order[j]] < 4 * w[order[k]]) ++j;
-      floor_shows = fastest_above[j] <= 2 * t[order[k]];
-    }
-  }
-  const double det = sxx * syy - sxy * sxy;
-  if (!allow_floor || !floor_shows || !(det > 1e-9 * sxx * syy)) return proportional;
-  const double a = (sx * syy - sy * sxy) / det;
-  const double b = (sy * sxx - sx * sxy) / det;
-  const double fastest = *std::min_element(t.begin(), t.end());
-  if (!(a >= 0 && b > 0 && a <= fastest)) return proportional;
-  return {a, b};
-}
-
-// The relative squared error of a basis over a group's rows, Σ ((a + b·w_i) / t_i − 1)².
-double relative_sse(const Basis& b, const std::vector<double>& w, const std::vector<double>& t) {
-  double sse = 0;
-  for (std::size_t i = 0; i < w.size(); ++i) {
-    const double r = b.time(w[i]) / t[i] - 1;
-    sse += r * r;
-  }
-  return sse;
-}
-
-struct GroupRows {
-  std::vector<LogGrid::Point> points;
-  std::vector<double> reference;  // s
-  std::vector<double> times;      // s
-};
-
-// Each group: the basis fitted to its rows, and the grid of basis time ÷
-// measured time over the rows' coordinates (an efficiency against the basis).
-std::vector<CalibratedEfficiency::Group> make_groups(const std::map<std::int64_t, GroupRows>& groups,
-                                                     std::size_t dims, bool allow_floor = true) {
-  std::vector<CalibratedEfficiency::Group> out;
-  for (const auto& [key, g] : groups) {
-    const Basis basis = fit_basis(g.reference, g.times, allow_floor);
-    std::vector<double> ratio(g.times.size());
-    for (std::size_t i = 0; i < g.times.size(); ++i) ratio[i] = basis.time(g.reference[i]) / g.times[i];
-    out.push_back({key, LogGrid(dims, g.points, ratio), basis});
-  }
-  return out;
-}
-
 // The reference time of an operation: its roofline max(compute, memory), or
 // with factors, max(compute_factor × compute, memory_factor × memory).
 double reference_time(const task::Operation& op, const Rates& rates, double compute_factor = 1,
                       double memory_factor = 1) {
   const Roofline rf = roofline(op, rates);
   return std::max(compute_factor * rf.compute_time, memory_factor * rf.memory_time);
-}
-
-// Builds the groups of `rows`: key → (points, reference times, times), each
-// row's reference time from `reference` of its shape.
-template <class Row, class KeyFn, class CoordFn, class ReferenceFn>
-std::vector<CalibratedEfficiency::Group> build_against(const std::vector<Row>& rows, std::size_t dims, KeyFn key,
-                                                       CoordFn coord, ReferenceFn reference, bool allow_floor = true) {
-  std::map<std::int64_t, GroupRows> groups;
-  for (const auto& row : rows) {
-    auto& g = groups[key(row.shape)];
-    g.points.push_back(coord(row.shape));
-    g.reference.push_back(reference(row.shape));
-    g.times.push_back(row.time.seconds());
-  }
-  return make_groups(groups, dims, allow_floor);
 }
 
 // The same against each row's roofline. The factors scale the roofline of a
@@ -197,34 +107,9 @@ double spmm_elements(const task::SparseShape& s, double knee) { return real(s.nn
 // fit (fit_basis, floor included) has the least relative squared error; the
 // grid then holds (a + b·w) ÷ time as for the other families.
 std::vector<CalibratedEfficiency::Group> build_spmm(const std::vector<SpmmRow>& rows) {
-  std::map<std::int64_t, std::vector<const SpmmRow*>> groups;
-  for (const SpmmRow& r : rows) groups[dtype_key(r.shape.dtype)].push_back(&r);
-  std::vector<CalibratedEfficiency::Group> out;
-  for (const auto& [key, g] : groups) {
-    std::vector<double> t, w(g.size());
-    std::vector<LogGrid::Point> points;
-    for (const SpmmRow* r : g) {
-      t.push_back(r->time.seconds());
-      points.push_back(spmm_point(r->shape));
-    }
-    Basis best;
-    double best_sse = std::numeric_limits<double>::infinity();
-    for (int j = 0; j <= 48; ++j) {
-      const double knee = std::exp2(j / 4.0);
-      for (std::size_t i = 0; i < g.size(); ++i) w[i] = spmm_elements(g[i]->shape, knee);
-      Basis b = fit_basis(w, t, true);
-      b.knee = knee;
-      const double sse = relative_sse(b, w, t);
-      if (sse < best_sse) {
-        best_sse = sse;
-        best = b;
-      }
-    }
-    std::vector<double> ratio(g.size());
-    for (std::size_t i = 0; i < g.size(); ++i) ratio[i] = best.time(spmm_elements(g[i]->shape, best.knee)) / t[i];
-    out.push_back({key, LogGrid(3, points, ratio), best});
-  }
-  return out;
+  return build_fitted(
+      rows, 3, [](const task::Spmm& s) { return dtype_key(s.dtype); }, spmm_point,
+      [](const task::Spmm& s, double knee) { return spmm_elements(s, knee); }, quarter_octaves(0, 48));
 }
 
 // Layer rows: against the kernel's minimal bytes (layer_bytes.hpp) at the
@@ -234,19 +119,24 @@ std::vector<CalibratedEfficiency::Group> build_layer(const std::vector<LayerRow>
                        [&](const LayerShape& s) { return layer_bytes(s) / rates.bandwidth; });
 }
 
-// The reference of a tiny-MLP row: its compute time plus its memory time. A
-// fully fused MLP reads its input, runs its layers and writes its output one
-// after the other: on the H200 each layer adds the same time whatever the
-// depth (0.32 and 0.27 ms per layer at 16.8 M points, 64 wide, depth 2 to 3
-// to 4) on top of a part the depth does not change, where max(compute,
-// memory), bound by the same bytes at every depth, would not move.
-double mlp_reference(const task::TinyMlp& m, const Rates& rates) {
+// The basis variable of a tiny MLP: compute time + ρ × memory time. A fully
+// fused MLP reads its input, runs its layers and writes its output, and the
+// layers and the I/O run at efficiencies of their own: on the H200 each layer
+// adds the same time whatever the depth (0.32 and 0.27 ms a layer at 16.8 M
+// points, 64 wide, 2 to 3 to 4 layers: 46% of the fp16 tensor peak), on top of
+// a part the depth does not change, where max(compute, memory), bound by the
+// same bytes at every depth, would not move. So each group fits ρ, the weight
+// of the memory time against the compute time, on a quarter-octave ladder from
+// 1/16 to 16 (build_fitted).
+double mlp_variable(const task::TinyMlp& m, const Rates& rates, double rho) {
   const Roofline rf = roofline(m, rates);
-  return rf.compute_time + rf.memory_time;
+  return rf.compute_time + rho * rf.memory_time;
 }
 
 std::vector<CalibratedEfficiency::Group> build_mlp(const std::vector<MlpRow>& rows, const Rates& rates) {
-  return build_against(rows, 2, mlp_key, mlp_point, [&](const task::TinyMlp& m) { return mlp_reference(m, rates); });
+  return build_fitted(
+      rows, 2, mlp_key, mlp_point, [&](const task::TinyMlp& m, double rho) { return mlp_variable(m, rates, rho); },
+      quarter_octaves(-16, 16));
 }
 
 // The efficiency of a family whose basis is not the roofline (spmm, mlp): the
@@ -393,14 +283,14 @@ std::optional<Fit> CalibratedEfficiency::hashgrid(const task::HashGridEncoding& 
 
 std::optional<Fit> CalibratedEfficiency::mlp(const task::TinyMlp& m) const {
   return against_roofline(
-      mlp_, mlp_key(m), mlp_point(m), [&](const Basis&) { return mlp_reference(m, *rates_); },
+      mlp_, mlp_key(m), mlp_point(m), [&](const Basis& b) { return mlp_variable(m, *rates_, b.parameter); },
       reference_time(m, *rates_));
 }
 
 // The grid's basis is in elements (build_spmm()).
 std::optional<Fit> CalibratedEfficiency::spmm(const task::SparseShape& s) const {
   return against_roofline(
-      spmm_, dtype_key(s.dtype), spmm_point(s), [&](const Basis& b) { return spmm_elements(s, b.knee); },
+      spmm_, dtype_key(s.dtype), spmm_point(s), [&](const Basis& b) { return spmm_elements(s, b.parameter); },
       reference_time(task::Spmm{s}, *rates_));
 }
 

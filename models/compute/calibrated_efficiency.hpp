@@ -2,7 +2,7 @@
 // grouped by what cannot be interpolated (dtype; causal; levels and features;
 // an MLP's width; the memory kernel). Each group fits a kernel-time basis
 // a + b·w to its rows (w: the row's reference time, its roofline unless said
-// below; a: a floor, only where the rows show one, see fit_basis in the .cpp
+// below; a: a floor, only where the rows show one, see fit_basis in calibration_fit.hpp
 // and models/calibration/README.md), and each row becomes one point of a
 // LogGrid over the group's shape coordinates: (a + b·w) ÷ measured time. At a
 // shape the efficiency is w × the grid's value ÷ (a + b·w), so that the cost
@@ -13,7 +13,8 @@
 //   gemm       (m, n, k, batch) per dtype        attention  (seq, head_dim) per dtype, causal
 //   hashgrid   (points, table entries 2^log2_table) per levels, features, dims, against the
 //              roofline with every gather counted (hashgrid_reference in the .cpp)
-//   mlp        (points, depth) per width, against compute + memory time (build_mlp in the .cpp)
+//   mlp        (points, weight layers) per width, against compute + ρ × memory time, ρ fitted per
+//              group (build_mlp in the .cpp)
 //   spmm       (rows, nnz / (rows × cols), n) per dtype, against nnz × max(n, κ), the knee κ
 //              fitted per group (build_spmm in the .cpp)
 //   memory     (bytes moved) for one kernel: copy if measured, else read, else write (no basis: the efficiency itself)
@@ -76,7 +77,9 @@ struct Fit {
 struct Basis {
   double floor = 0;  // s
   double slope = 1;
-  double knee = 0;  // spmm only: w = nnz × max(n, knee) (build_spmm in the .cpp)
+  // A family's fitted shape parameter: spmm's knee κ (w = nnz × max(n, κ)), the
+  // tiny MLP's memory weight ρ (w = compute + ρ × memory time); fit::build_fitted (calibration_fit.hpp).
+  double parameter = 0;
   [[nodiscard]] double time(double w) const { return floor + slope * w; }
 };
 

@@ -102,6 +102,9 @@ TEST(CalibrationTableInvalid, LocatedMessages) {
             "t.yaml:19:40: error: collective[0].ranks: must be from 2 to 1024");
   EXPECT_EQ(error_of(replace(kPublished, R"(bytes: "64 MiB")", R"(bytes: "0 B")")),
             "t.yaml:19:68: error: collective[0].bytes: must be positive");
+  // Tiny-MLP rows (line 17): at least an input and an output layer.
+  EXPECT_EQ(error_of(replace(kPublished, "width: 64, depth: 2", "width: 64, depth: 1")),
+            "t.yaml:17:28: error: mlp[0].depth: must be at least 2 (an input and an output layer)");
   // Hash-grid levels (line 16): resolutions from 1, the finest at least the coarsest.
   EXPECT_EQ(error_of(replace(kPublished, "log2_table: 19,", "log2_table: 19, base_resolution: 0,")),
             "t.yaml:16:73: error: hashgrid[0].base_resolution: must be from 1 to 1048576");
