@@ -131,7 +131,7 @@ LeaveOneOut leave_one_out(const CalibrationTable& table, const std::shared_ptr<c
       "mlp", table.mlp, &CalibrationTable::mlp, table, device,
       [](const MlpRow& r) { return task::Operation(r.shape); },
       [](const MlpRow& r) {  // depth as the table counts it: weight layers
-        return fmt::format("width={} depth={} points={}", r.shape.width, r.shape.depth + 1, r.shape.points);
+        return fmt::format("width={} depth={} points={}", r.shape.width, task::weight_layers(r.shape), r.shape.points);
       },
       out);
   check_family(

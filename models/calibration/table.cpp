@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <array>
 
 #include "sim/config/document.hpp"
@@ -183,11 +182,8 @@ void read_graphics_rows(config::Reader& r, bool published, CalibrationTable& t) 
     const auto finest = e.optional<std::int64_t>("max_resolution", 2048, "the finest level's resolution");
     e.check(finest >= row.shape.base_resolution && finest <= (1 << 20), "max_resolution",
             "must be from base_resolution to 1048576");
-    row.shape.per_level_scale =
-        row.shape.levels > 1 ? std::exp(std::log(static_cast<double>(finest) /
-                                                 static_cast<double>(row.shape.base_resolution)) /
-                                        static_cast<double>(row.shape.levels - 1))
-                             : 1.0;
+    row.shape.per_level_scale = task::per_level_scale(static_cast<double>(row.shape.base_resolution),
+                                                      static_cast<double>(finest), row.shape.levels);
     read_common(e, published, row);
     t.hashgrid.push_back(row);
   });
@@ -199,7 +195,7 @@ void read_graphics_rows(config::Reader& r, bool published, CalibrationTable& t) 
     row.shape.width = positive(e, "width", "neurons per layer");
     const auto layers = positive(e, "depth", "weight layers, the first reading the input and the last writing the output");
     e.check(layers >= 2, "depth", "must be at least 2 (an input and an output layer)");
-    row.shape.depth = layers - 1;
+    row.shape.depth = layers - 1;  // task::weight_layers(row.shape) == layers
     row.shape.points = positive(e, "points", "points evaluated");
     row.shape.inputs = e.optional<std::int64_t>("inputs", row.shape.width, "input width (default: width)");
     row.shape.outputs = e.optional<std::int64_t>("outputs", row.shape.width, "output width (default: width)");

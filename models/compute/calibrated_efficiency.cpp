@@ -44,7 +44,7 @@ std::int64_t mlp_key(const task::TinyMlp& m) {
 LogGrid::Point gemm_point(const task::Gemm& g) { return {real(g.m), real(g.n), real(g.k), real(g.batch)}; }
 LogGrid::Point attention_point(const task::Attention& a) { return {real(a.seq), real(a.head_dim), 0, 0}; }
 LogGrid::Point decode_point(const task::CachedAttention& a) { return {real(a.batch), real(a.context), 0, 0}; }
-LogGrid::Point mlp_point(const task::TinyMlp& m) { return {real(m.points), real(m.depth + 1), 0, 0}; }  // weight layers
+LogGrid::Point mlp_point(const task::TinyMlp& m) { return {real(m.points), real(task::weight_layers(m)), 0, 0}; }
 LogGrid::Point layer_point(const LayerShape& s) { return {real(s.tokens), real(s.width), 0, 0}; }
 
 // The grid coordinates of a hash-grid encoding: points, and the table's
@@ -128,28 +128,31 @@ std::vector<CalibratedEfficiency::Group> build_layer(const std::vector<LayerRow>
 // same bytes at every depth, would not move. So each group fits ρ, the weight
 // of the memory time against the compute time, on a quarter-octave ladder from
 // 1/16 to 16 (build_fitted).
-double mlp_variable(const task::TinyMlp& m, const Rates& rates, double rho) {
-  const Roofline rf = roofline(m, rates);
-  return rf.compute_time + rho * rf.memory_time;
-}
+double mlp_variable(const Roofline& rf, double rho) { return rf.compute_time + rho * rf.memory_time; }
 
 std::vector<CalibratedEfficiency::Group> build_mlp(const std::vector<MlpRow>& rows, const Rates& rates) {
   return build_fitted(
-      rows, 2, mlp_key, mlp_point, [&](const task::TinyMlp& m, double rho) { return mlp_variable(m, rates, rho); },
+      rows, 2, mlp_key, mlp_point,
+      [&](const task::TinyMlp& m, double rho) { return mlp_variable(roofline(m, rates), rho); },
       quarter_octaves(-16, 16));
 }
 
-// The efficiency of a family whose basis is not the roofline (spmm, mlp): the
-// operation's roofline ÷ the time its group's basis and grid give, w being
-// the family's basis variable at the shape.
+// The group of `key`, or null.
+const CalibratedEfficiency::Group* group_of(const std::vector<CalibratedEfficiency::Group>& groups,
+                                            std::int64_t key) {
+  const auto it = std::ranges::find(groups, key, &CalibratedEfficiency::Group::key);
+  return it == groups.end() ? nullptr : &*it;
+}
+
+// The efficiency of a family whose basis is not the roofline (spmm, mlp,
+// hashgrid): the operation's roofline time ÷ the time its group's basis and
+// grid give, w(basis) being the family's basis variable at the shape.
 template <class BasisVariable>
 std::optional<Fit> against_roofline(const std::vector<CalibratedEfficiency::Group>& groups, std::int64_t key,
                                     const LogGrid::Point& p, BasisVariable w, double roofline_time) {
-  for (const CalibratedEfficiency::Group& g : groups) {
-    if (g.key != key) continue;
-    return Fit{roofline_time / (g.basis.time(w(g.basis)) / g.grid.at(p)), g.grid.distance(p)};
-  }
-  return std::nullopt;
+  const CalibratedEfficiency::Group* g = group_of(groups, key);
+  if (!g) return std::nullopt;
+  return Fit{roofline_time / (g->basis.time(w(g->basis)) / g->grid.at(p)), g->grid.distance(p)};
 }
 
 // The reference of a hash-grid row or query: its roofline with every gather
@@ -224,17 +227,15 @@ CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const 
 template <class Reference>
 std::optional<Fit> CalibratedEfficiency::lookup(const Groups& groups, std::int64_t key, const LogGrid::Point& p,
                                                 Reference reference) {
-  for (const Group& g : groups) {
-    if (g.key != key) continue;
-    const double v = g.grid.at(p);
-    // Without a floor w cancels: the efficiency is v / b, and no roofline is needed.
-    const double e = g.basis.floor == 0 ? v / g.basis.slope : [&] {
-      const double w = reference();
-      return w * v / g.basis.time(w);
-    }();
-    return Fit{e, g.grid.distance(p)};
-  }
-  return std::nullopt;
+  const Group* g = group_of(groups, key);
+  if (!g) return std::nullopt;
+  const double v = g->grid.at(p);
+  // Without a floor w cancels: the efficiency is v / b, and no roofline is needed.
+  const double e = g->basis.floor == 0 ? v / g->basis.slope : [&] {
+    const double w = reference();
+    return w * v / g->basis.time(w);
+  }();
+  return Fit{e, g->grid.distance(p)};
 }
 
 std::optional<Fit> CalibratedEfficiency::gemm(const task::Gemm& g) const {
@@ -281,10 +282,12 @@ std::optional<Fit> CalibratedEfficiency::hashgrid(const task::HashGridEncoding& 
       reference_time(h, *rates_));
 }
 
+// One roofline for both the basis variable and the efficiency's divisor.
 std::optional<Fit> CalibratedEfficiency::mlp(const task::TinyMlp& m) const {
+  const Roofline rf = roofline(m, *rates_);
   return against_roofline(
-      mlp_, mlp_key(m), mlp_point(m), [&](const Basis& b) { return mlp_variable(m, *rates_, b.parameter); },
-      reference_time(m, *rates_));
+      mlp_, mlp_key(m), mlp_point(m), [&](const Basis& b) { return mlp_variable(rf, b.parameter); },
+      std::max(rf.compute_time, rf.memory_time));
 }
 
 // The grid's basis is in elements (build_spmm()).

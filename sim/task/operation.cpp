@@ -105,6 +105,10 @@ double level_entries(const HashGridEncoding& h, std::int64_t level) {
   return h.encoding == GridEncoding::kDense ? vertices : std::min(vertices, table);
 }
 
+double per_level_scale(double base, double finest, std::int64_t levels) {
+  return levels > 1 ? std::exp(std::log(std::max(1.0, finest / base)) / real(levels - 1)) : 1.0;
+}
+
 namespace {
 
 struct NameOf {

@@ -144,11 +144,17 @@ struct HashGridEncoding {
 [[nodiscard]] std::int64_t corners_of(const HashGridEncoding& h);
 // Entries of level l's table.
 [[nodiscard]] double level_entries(const HashGridEncoding& h, std::int64_t level);
+// instant-ngp's growth per level from `base` to `finest` over `levels` levels
+// (testbed.cu): b = exp(ln(finest / base) / (levels − 1)), 1 for one level,
+// and never below 1.
+[[nodiscard]] double per_level_scale(double base, double finest, std::int64_t levels);
 
 // A fully fused tiny MLP (tiny-cuda-nn style), fp16: `depth` hidden layers of `width`.
 struct TinyMlp {
   std::int64_t width = 64, depth = 2, points = 0, inputs = 32, outputs = 16;
 };
+// Its weight matrices: the input's, the depth − 1 between hidden layers, the output's.
+[[nodiscard]] inline std::int64_t weight_layers(const TinyMlp& m) { return m.depth + 1; }
 
 // A neural field queried at `encoding.points` points: the grid encoding, then
 // the MLPs in order on every point (NeRF: a density MLP, then a colour MLP fed

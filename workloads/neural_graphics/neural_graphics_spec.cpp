@@ -173,14 +173,11 @@ NeuralGraphicsParams NeuralGraphicsParams::read(config::Reader& r) {
   r.check(p.pixel_bytes >= 1 && p.pixel_bytes <= 64, "pixel_bytes", "must be in [1, 64]");
   r.check(p.batch_points >= 1, "batch_points", "must be at least 1");
   if (e.per_level_scale == 0) {
-    // instant-ngp (testbed.cu): b = exp(ln(finest / base) / (levels − 1)).
+    // instant-ngp's growth from base_resolution to the finest resolution (task::per_level_scale).
     if (finest <= 0) {
       finest = p.application == Application::kGigapixel ? static_cast<double>(std::max(p.width, p.height)) / 2 : 2048;
     }
-    e.per_level_scale =
-        e.levels > 1 ? std::exp(std::log(std::max(1.0, finest / static_cast<double>(e.base_resolution))) /
-                                static_cast<double>(e.levels - 1))
-                     : 1.0;
+    e.per_level_scale = task::per_level_scale(static_cast<double>(e.base_resolution), finest, e.levels);
   }
   p.mlps.front().inputs = e.levels * e.features;  // the encoding's output feeds the first MLP
   return p;
