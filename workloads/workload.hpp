@@ -119,14 +119,14 @@ class RunningWorkload : public TaskSource {
 };
 
 // The data-parallel replicas of a workload whose work is alike but for its
-// devices: `base` lists replica 0's devices, and plays[r][i] is the device of
-// replica r that plays base[i]'s part (plays[0] is base). Replica 0's devices
-// only, not a map over the cluster per replica: at 131,072 GPUs in 2,048
-// replicas of 64, that map was 1 GiB.
+// devices: plays[r][i] is the device of replica r that plays the part of
+// replica 0's i-th device, base()[i] = plays[0][i]. Replica 0's devices only,
+// not a map over the cluster per replica: at 131,072 GPUs in 2,048 replicas
+// of 64, that map was 1 GiB.
 struct ReplicaMaps {
-  std::vector<std::int32_t> base;
   std::vector<std::vector<std::int32_t>> plays;
   [[nodiscard]] std::size_t replicas() const { return plays.size(); }
+  [[nodiscard]] const std::vector<std::int32_t>& base() const { return plays.front(); }
 };
 
 class Workload {

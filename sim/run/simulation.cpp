@@ -123,7 +123,7 @@ workload::Lowered lower_for_run(const Scenario& scenario, RunContext& context, s
   const auto devices = static_cast<std::size_t>(context.shape().devices);
   std::vector<std::int32_t> map(devices, -1);
   const auto in_first = [&](std::int32_t d) {
-    return std::find(maps.base.begin(), maps.base.end(), d) != maps.base.end();
+    return std::ranges::find(maps.base(), d) != maps.base().end();
   };
   if (timeline && !std::all_of(selection.list.begin(), selection.list.end(), in_first)) return context.lower(w);
 
@@ -135,8 +135,8 @@ workload::Lowered lower_for_run(const Scenario& scenario, RunContext& context, s
                          &context.plans());
     std::map<std::vector<std::int64_t>, std::size_t> index;
     for (std::size_t r = 0; r < maps.replicas(); ++r) {
-      for (std::size_t i = 0; i < maps.base.size(); ++i)
-        map[static_cast<std::size_t>(maps.base[i])] = maps.plays[r][i];
+      for (std::size_t i = 0; i < maps.base().size(); ++i)
+        map[static_cast<std::size_t>(maps.base()[i])] = maps.plays[r][i];
       std::vector<std::int64_t> signature = probe.replica_signature(map);
       const auto groups = context.group_signature(first.graph, map);
       if (!groups) return context.lower(w);

@@ -192,7 +192,6 @@ ReplicaMaps TrainingWorkload::replica_maps(const ClusterShape& /*cluster*/) cons
       }
     }
   }
-  maps.base = maps.plays[0];
   return maps;
 }
 
