@@ -155,20 +155,50 @@ std::optional<Fit> against_roofline(const std::vector<CalibratedEfficiency::Grou
   return Fit{roofline_time / (g->basis.time(w(g->basis)) / g->grid.at(p)), g->grid.distance(p)};
 }
 
-// The reference of a hash-grid row or query: its roofline with every gather
-// counted, wherever the level tables sit. The roofline's on-chip rule
-// (roofline.cpp) takes the gathers of the levels that fit in the L2 as free;
-// measured gathers from the L2 are not (H200, 2 features, 2^19 entries: 427 ps
-// a point, 2.4 times 2^14's), and how much a table size costs is what the
-// rows measure along their table axis. So the basis is the same for every
-// table size and level layout, and a query with per-level sizes
-// (base_resolution > 0, as workloads give) is priced from rows of the same
-// kernel (the reader gives them orrery-calibrate's 16 to 2,048) at the time
-// they measured, not at the roofline's on-chip discount.
-double hashgrid_reference(const task::HashGridEncoding& h, const Rates& rates) {
-  task::HashGridEncoding every_gather = h;
-  every_gather.base_resolution = 0;
-  return reference_time(every_gather, rates);
+// Where a hash grid's gathers are served. The kernel runs its levels one
+// after another (levels along grid.y, in tiny-cuda-nn and in
+// orrery-calibrate's kernel alike, so the blocks of one level run together),
+// so each level's table has the caches to itself: a gather lands anywhere in
+// it, and of a table of S bytes an L1 of C1 bytes (l1_memory, per SM) holds a
+// share min(1, C1/S) and the L2 of C2 (on_chip_memory) min(1, C2/S). The H200
+// rows (2 features, 2^14 to 2^24 entries, 16.8 M points) take 177 ps a point
+// while every level fits in the L1, 426–438 ps while a third of the gathers
+// do and the rest stay in the L2, 624 ps once a seventh go to DRAM: about 1.4,
+// 4.3 and 17 ps a gather.
+struct Gathers {
+  double l1 = 0, l2 = 0, dram = 0;
+};
+Gathers hashgrid_gathers(const task::HashGridEncoding& h, const Rates& rates) {
+  Gathers out;
+  const double per_level = real(h.points) * real(task::corners_of(h));
+  for (std::int64_t l = 0; l < h.levels; ++l) {
+    const double bytes = task::level_entries(h, l) * real(h.features) * 2;  // fp16 features
+    const double in_l1 = std::min(1.0, rates.l1 / bytes);
+    const double in_l2 = std::max(in_l1, std::min(1.0, rates.on_chip / bytes));
+    out.l1 += per_level * in_l1;
+    out.l2 += per_level * (in_l2 - in_l1);
+    out.dram += per_level * (1 - in_l2);
+  }
+  return out;
+}
+
+// The basis variable of a hash grid: its gathers in L1 gathers, an L2 gather
+// costing r2 and a DRAM gather r3 of them. The reads of the points and the
+// writes of the features are the same per point at every table size, and
+// the L1 term takes them in. Each group fits (r2, r3), 1 ≤ r2 ≤ r3, r2 on a
+// quarter-octave ladder from 1 to 16 and r3 from 1 to 64 (build_fitted); on
+// the H200, 2.8 and 13.5 for 2 features, 5.7 and 13.5 for 4.
+double hashgrid_variable(const Gathers& g, const fit::Pair& r) {
+  return g.l1 + r[0] * g.l2 + r[1] * g.dram;
+}
+
+std::vector<CalibratedEfficiency::Group> build_hashgrid(const std::vector<HashGridRow>& rows, const Rates& rates) {
+  return build_fitted(
+      rows, 2, hashgrid_key, hashgrid_point,
+      [&](const task::HashGridEncoding& h, const fit::Pair& r) {
+        return hashgrid_variable(hashgrid_gathers(h, rates), r);
+      },
+      fit::ordered_pairs(quarter_octaves(0, 16), quarter_octaves(0, 24)));
 }
 
 // A fit of a group calibrated against compute time (fused attention).
@@ -202,8 +232,7 @@ CalibratedEfficiency::CalibratedEfficiency(const CalibrationTable& table, const 
                               attention_point, rates, kAttentionBackwardFlops, 0, false);
   decode_attention_ = build(table.decode_attention, 2, decode_key, decode_point, rates);
   layer_ = build_layer(table.layer, rates);
-  hashgrid_ = build_against(table.hashgrid, 2, hashgrid_key, hashgrid_point,
-                            [&](const task::HashGridEncoding& h) { return hashgrid_reference(h, rates); });
+  hashgrid_ = build_hashgrid(table.hashgrid, rates);
   mlp_ = build_mlp(table.mlp, rates);
   spmm_ = build_spmm(table.spmm);
 
@@ -278,7 +307,8 @@ double layer_bytes(const LayerShape& s) {
 
 std::optional<Fit> CalibratedEfficiency::hashgrid(const task::HashGridEncoding& h) const {
   return against_roofline(
-      hashgrid_, hashgrid_key(h), hashgrid_point(h), [&](const Basis&) { return hashgrid_reference(h, *rates_); },
+      hashgrid_, hashgrid_key(h), hashgrid_point(h),
+      [&](const Basis& b) { return hashgrid_variable(hashgrid_gathers(h, *rates_), b.parameter); },
       reference_time(h, *rates_));
 }
 
@@ -286,14 +316,14 @@ std::optional<Fit> CalibratedEfficiency::hashgrid(const task::HashGridEncoding& 
 std::optional<Fit> CalibratedEfficiency::mlp(const task::TinyMlp& m) const {
   const Roofline rf = roofline(m, *rates_);
   return against_roofline(
-      mlp_, mlp_key(m), mlp_point(m), [&](const Basis& b) { return mlp_variable(rf, b.parameter); },
+      mlp_, mlp_key(m), mlp_point(m), [&](const Basis& b) { return mlp_variable(rf, b.parameter[0]); },
       std::max(rf.compute_time, rf.memory_time));
 }
 
 // The grid's basis is in elements (build_spmm()).
 std::optional<Fit> CalibratedEfficiency::spmm(const task::SparseShape& s) const {
   return against_roofline(
-      spmm_, dtype_key(s.dtype), spmm_point(s), [&](const Basis& b) { return spmm_elements(s, b.parameter); },
+      spmm_, dtype_key(s.dtype), spmm_point(s), [&](const Basis& b) { return spmm_elements(s, b.parameter[0]); },
       reference_time(task::Spmm{s}, *rates_));
 }
 

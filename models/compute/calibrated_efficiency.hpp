@@ -12,7 +12,7 @@
 //
 //   gemm       (m, n, k, batch) per dtype        attention  (seq, head_dim) per dtype, causal
 //   hashgrid   (points, table entries 2^log2_table) per levels, features, dims, against the
-//              roofline with every gather counted (hashgrid_reference in the .cpp)
+//              gathers each cache level serves, weighted by fitted costs (build_hashgrid in the .cpp)
 //   mlp        (points, weight layers) per width, against compute + ρ × memory time, ρ fitted per
 //              group (build_mlp in the .cpp)
 //   spmm       (rows, nnz / (rows × cols), n) per dtype, against nnz × max(n, κ), the knee κ
@@ -39,6 +39,7 @@
 // for the summary's far_calibration_time_fraction.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -77,9 +78,12 @@ struct Fit {
 struct Basis {
   double floor = 0;  // s
   double slope = 1;
-  // A family's fitted shape parameter: spmm's knee κ (w = nnz × max(n, κ)), the
-  // tiny MLP's memory weight ρ (w = compute + ρ × memory time); fit::build_fitted (calibration_fit.hpp).
-  double parameter = 0;
+  // A family's fitted shape parameters: spmm's knee κ (w = nnz × max(n, κ)), the
+  // tiny MLP's memory weight ρ (w = compute + ρ × memory time), a hash grid's
+  // costs of an L2 and a DRAM gather against an L1 one (w = L1 + r2 × L2 +
+  // r3 × DRAM gathers); fit::build_fitted (calibration_fit.hpp). One-parameter
+  // families use the first.
+  std::array<double, 2> parameter{};
   [[nodiscard]] double time(double w) const { return floor + slope * w; }
 };
 

@@ -59,6 +59,16 @@ std::vector<CalibratedEfficiency::Group> make_groups(const std::map<std::int64_t
   return out;
 }
 
+std::vector<Pair> ordered_pairs(const std::vector<double>& first, const std::vector<double>& second) {
+  std::vector<Pair> out;
+  for (const double a : first) {
+    for (const double b : second) {
+      if (b >= a) out.push_back({a, b});
+    }
+  }
+  return out;
+}
+
 std::vector<double> quarter_octaves(int from, int to) {
   std::vector<double> out;
   for (int j = from; j <= to; ++j) out.push_back(std::exp2(j / 4.0));

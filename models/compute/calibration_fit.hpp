@@ -4,9 +4,11 @@
 // measured time. Used by calibrated_efficiency.cpp only.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <type_traits>
 #include <vector>
 
 #include "models/compute/calibrated_efficiency.hpp"
@@ -63,14 +65,20 @@ std::vector<CalibratedEfficiency::Group> build_against(const std::vector<Row>& r
   return make_groups(groups, dims, allow_floor);
 }
 
-// Builds the groups of `rows` against a basis variable with one shape
-// parameter θ, w = variable(shape, θ): each group takes, of the values in
-// `ladder`, the θ whose fit (fit_basis, floor included) has the least
-// relative squared error, and its grid then holds (a + b·w) ÷ time.
-template <class Row, class KeyFn, class CoordFn, class VariableFn>
+// Two shape parameters (θ0, θ1).
+using Pair = std::array<double, 2>;
+
+// The ladder of pairs (a, b) with a from `first` and b ≥ a from `second`.
+[[nodiscard]] std::vector<Pair> ordered_pairs(const std::vector<double>& first, const std::vector<double>& second);
+
+// Builds the groups of `rows` against a basis variable with a shape
+// parameter θ (a double, or a Pair), w = variable(shape, θ): each group takes,
+// of the values in `ladder`, the θ whose fit (fit_basis, floor included) has
+// the least relative squared error, and its grid then holds (a + b·w) ÷ time.
+template <class Row, class KeyFn, class CoordFn, class VariableFn, class Theta>
 std::vector<CalibratedEfficiency::Group> build_fitted(const std::vector<Row>& rows, std::size_t dims, KeyFn key,
                                                       CoordFn coord, VariableFn variable,
-                                                      const std::vector<double>& ladder) {
+                                                      const std::vector<Theta>& ladder) {
   std::map<std::int64_t, std::vector<const Row*>> groups;
   for (const Row& r : rows) groups[key(r.shape)].push_back(&r);
   std::vector<CalibratedEfficiency::Group> out;
@@ -82,19 +90,25 @@ std::vector<CalibratedEfficiency::Group> build_fitted(const std::vector<Row>& ro
       points.push_back(coord(r->shape));
     }
     Basis best;
+    Theta best_theta{};
     double best_sse = std::numeric_limits<double>::infinity();
-    for (const double theta : ladder) {
+    for (const Theta& theta : ladder) {
       for (std::size_t i = 0; i < g.size(); ++i) w[i] = variable(g[i]->shape, theta);
       Basis b = fit_basis(w, t, true);
-      b.parameter = theta;
       const double sse = relative_sse(b, w, t);
       if (sse < best_sse) {
         best_sse = sse;
         best = b;
+        best_theta = theta;
       }
     }
+    if constexpr (std::is_same_v<Theta, Pair>) {
+      best.parameter = best_theta;
+    } else {
+      best.parameter = {best_theta, 0};
+    }
     std::vector<double> ratio(g.size());
-    for (std::size_t i = 0; i < g.size(); ++i) ratio[i] = best.time(variable(g[i]->shape, best.parameter)) / t[i];
+    for (std::size_t i = 0; i < g.size(); ++i) ratio[i] = best.time(variable(g[i]->shape, best_theta)) / t[i];
     out.push_back({k, LogGrid(dims, points, ratio), best});
   }
   return out;

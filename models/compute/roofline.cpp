@@ -136,6 +136,7 @@ Rates::Rates(const Device& dev) : device(&dev) {
   }
   bandwidth = dev.memory_bandwidth.present ? dev.memory_bandwidth.value.bytes_per_s() : 0;
   on_chip = dev.on_chip_memory.present ? real(dev.on_chip_memory.value.count()) : 0;
+  l1 = dev.l1_memory.present ? real(dev.l1_memory.value.count()) : 0;
 }
 
 Roofline roofline(const task::Operation& op, const Rates& rates) {

@@ -33,6 +33,7 @@ struct Rates {
   std::array<double, task::kDTypeCount> peak{};  // FLOP/s per dtype
   double bandwidth = 0;                              // B/s
   double on_chip = 0;                                // bytes of last-level cache (on_chip_memory)
+  double l1 = 0;                                     // bytes of first-level cache per compute unit (l1_memory)
   const Device* device = nullptr;                    // for messages
 };
 

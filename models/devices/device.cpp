@@ -46,6 +46,8 @@ const std::vector<Field>& fields() {
       {"memory_bandwidth", "device memory bandwidth (NGPC: the host GPU's, where spilled tables go)",
        &Device::memory_bandwidth},
       {"on_chip_memory", "last-level cache or on-chip SRAM", &Device::on_chip_memory},
+      {"l1_memory", "first-level data cache per SM or CU (with shared memory where they are one array)",
+       &Device::l1_memory},
       {"link_bandwidth", "device-to-device bandwidth per direction (NVLink, Infinity Fabric)",
        &Device::link_bandwidth},
       {"nic_bandwidth", "network bandwidth per device per direction in its reference system",

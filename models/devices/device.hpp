@@ -45,6 +45,8 @@ struct Device {
   Sourced<Bytes> memory_capacity;
   Sourced<Bandwidth> memory_bandwidth;
   Sourced<Bytes> on_chip_memory;
+  // First-level data cache of one compute unit (with shared memory where the two are one array).
+  Sourced<Bytes> l1_memory;
   // Per direction: datasheets quote NVLink and PCIe both ways together.
   Sourced<Bandwidth> link_bandwidth, nic_bandwidth, pcie_bandwidth;
   Sourced<Power> power;

@@ -18,7 +18,7 @@ BOUNDS = {
     "attention forward": 0.03,
     "attention backward": 0.04,
     "layer": 0.04,
-    "hashgrid": 0.07,
+    "hashgrid": 0.05,
     "mlp": 0.03,
     "spmm": 0.04,
 }

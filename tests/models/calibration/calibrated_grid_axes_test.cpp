@@ -57,7 +57,7 @@ TEST(CalibratedGridAxes, AHashGridTableIsInterpolatedByItsEntries) {
 // 2,048 (the reader's default), and a workload's encoding has per-level sizes
 // too (base_resolution > 0). On a device with a 50 MB L2 the roofline takes
 // the gathers of the levels the L2 holds as free, which the rows' times do not
-// (their basis counts every gather: hashgrid_reference). A query of a row's
+// (their basis counts each level's gathers where its table sits: hashgrid_gathers). A query of a row's
 // shape is priced at the row's time whether it gives the level sizes or not.
 TEST(CalibratedGridAxes, AHashGridWithLevelSizesIsPricedAtItsRow) {
   const auto device = test::round_number_device("0 ns", "on_chip_memory: { value: \"50 MB\", source: \"test\" }\n");
