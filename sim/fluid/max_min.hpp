@@ -119,6 +119,30 @@
 // few rates costs less than writing every round down. A link that becomes
 // busy starts with a ledger exact nowhere, so its first gather replays.
 //
+// Lines. When flows only ever cross links along one line — each flow's links,
+// in the order given, are consecutive links of a chain that every flow walks
+// the same way (a chain of endpoints, one direction of it) — a flow is an
+// interval of positions on its line, and a component is a run of positions.
+// The solver learns the lines from the flows (each pair of consecutive links
+// of a flow says which link follows which) for as long as no flow
+// contradicts them; one that does (a link followed by two different links,
+// or a cycle) ends line mode for good, and the solves after it are the
+// general ones below (line fills record each flow's bottleneck as the general
+// fill does; the links' ledgers, which they do not write, are then exact
+// nowhere). In line mode a
+// solve finds each changed component from the counts of flows that cross
+// each link and the next (no breadth-first gather), and fills it whole over
+// its positions: each round scans the run's shares for the level, freezes
+// the flows that cross a full link by a sweep over the flows bucketed by
+// first position and ordered by last (each flow leaves its bucket once), and
+// takes each link's k_l from a difference array over the frozen flows'
+// intervals — O(run + frozen flows) a round instead of O(incidences). The
+// rounds, levels and the arithmetic R_l ← base − λ·count are those of the
+// fill above, so the rates are the same, bit for bit (tests/fluid compare
+// them with solve_all on random chains). A component whose flows are
+// thousands of intervals across a hundred links a flow (a heavily loaded
+// chain) costs tens of rounds over its run instead of its incidences.
+//
 // Ids are dense integers: links 0, 1, ... in the order added; a flow id is a
 // slot that is reused once the flow is removed. In steady state nothing is
 // allocated: per-link and per-flow lists and solve()'s scratch keep their
@@ -135,6 +159,10 @@ namespace orrery::fluid {
 class MaxMinSolver {
  public:
   static constexpr double kUncapped = std::numeric_limits<double>::infinity();
+
+  // `learn_lines`: whether to learn lines and solve along them while the
+  // flows allow (the header's "Lines"); without, every solve is the general one.
+  explicit MaxMinSolver(bool learn_lines = true) : on_lines_(learn_lines) {}
 
   // Adds a link of capacity `capacity` (> 0, in the caller's rate unit); returns its id.
   std::int32_t add_link(double capacity);
@@ -172,6 +200,8 @@ class MaxMinSolver {
   [[nodiscard]] double capacity(std::int32_t link) const { return link_at(link).capacity; }
   [[nodiscard]] bool live(std::int32_t flow) const;
   [[nodiscard]] std::size_t live_flows() const { return flows_.size() - free_flows_.size(); }
+  // Whether every flow so far has run along the lines (solves are line solves).
+  [[nodiscard]] bool on_lines() const { return on_lines_; }
 
  private:
   struct Incidence {  // one link of a flow
@@ -241,6 +271,54 @@ class MaxMinSolver {
   const Fill& fill_at(std::int32_t l) const { return fills_[static_cast<std::size_t>(l)]; }
   Flow& flow_at(std::int32_t f) { return flows_[static_cast<std::size_t>(f)]; }
   const Flow& flow_at(std::int32_t f) const { return flows_[static_cast<std::size_t>(f)]; }
+  // Line mode (see the header): per link, its neighbours on its line, and
+  // what a line solve reads of the flows there.
+  struct LineLink {
+    std::int32_t next = -1;  // the link after it on its line, or -1
+    std::int32_t prev = -1;
+    std::int32_t line = -1;  // its line (lines_), or -1: no flow has crossed it
+    std::int32_t pos = 0;    // its place on the line
+    std::int32_t bridges = 0;  // live flows that cross it and then `next`
+    // The live flows whose first link it is, by last position, the farthest
+    // first (a line merge moves whole lines, so the order holds).
+    struct Start {
+      double cap;
+      std::int32_t last;  // its last link
+      std::int32_t flow;
+    };
+    std::vector<Start> starts;
+  };
+  // Learns the line of a new flow's links; false when they contradict the lines.
+  [[nodiscard]] bool learn_line(std::span<const std::int32_t> links);
+  void leave_lines();  // line mode ends: general solves from here on
+  void line_add(std::int32_t flow);  // the flow's bridges, and its place in its first link's starts
+  void line_remove(std::int32_t flow);
+  void solve_lines();
+  void fill_line(const std::vector<std::int32_t>& line, std::int32_t x, std::int32_t y);
+  [[nodiscard]] std::int32_t pos_of(std::int32_t link) const { return line_links_[static_cast<std::size_t>(link)].pos; }
+  std::vector<LineLink> line_links_;
+  std::vector<std::vector<std::int32_t>> lines_;  // each line's links, in order
+  bool on_lines_ = true;
+  // fill_line()'s scratch, by position in the run
+  struct Run {
+    double left, base, level_now, share;
+    std::int32_t unfrozen, count_now, diff;
+    bool full;
+  };
+  std::vector<Run> run_;
+  struct Entry {  // a flow of the run, in its first position's bucket
+    double cap;
+    double rate;
+    std::int32_t first, last;  // its positions in the run
+    std::int32_t flow;
+    std::int32_t bottleneck;
+    bool frozen;
+  };
+  std::vector<Entry> entries_;
+  std::vector<std::int32_t> bucket_at_, bucket_end_;
+  std::vector<std::int32_t> run_capped_;    // entries with a cap, by (cap, flow id)
+  std::vector<std::int32_t> frozen_round_;  // entries frozen in the current round
+
   void mark_dirty(std::int32_t link);
   void next_epoch();
   void visit(std::int32_t link);

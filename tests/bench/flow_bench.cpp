@@ -26,7 +26,10 @@
 //    Checked: every transfer completes, and no earlier than the busiest
 //    link's bytes need at its bandwidth (a lower bound on the last end).
 //    Reports the flows whose rate changed per recomputation: here almost
-//    every flow of the region, the floor of an exact solver's work.
+//    every flow of the region, the floor of an exact solver's work. The
+//    routes run along the chain's two lines, so the solver fills them in
+//    line mode (sim/fluid/max_min_lines.cpp): solved_per_recomputation is
+//    then the whole component, every flow of one direction.
 //  * BM_FlowRingAllReduce: ring all-reduce of S = 1 GiB over 1,024 endpoints
 //    on a ring (topologies/chain, 50 GB/s, 1 us): 2(p−1) = 2,046 steps, each
 //    p concurrent neighbour flows of S/p = 1 MiB; endpoint i sends step s+1

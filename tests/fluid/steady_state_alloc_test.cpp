@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <span>
 
 #include "sim/core/rng.hpp"
 #include "sim/exec/flow_network.hpp"
@@ -43,15 +44,14 @@ std::atomic<std::uint64_t> g_allocations{0};
 namespace orrery {
 namespace {
 
-// Adds and removes 3-link flows on 64 links in an order drawn from `seed`,
-// solving after each change.
-void churn(fluid::MaxMinSolver& s, std::vector<std::int32_t>& live, std::uint64_t seed) {
+// Adds and removes flows of `route(rng)` (a span into a buffer of the
+// caller's) on 64 links in an order drawn from `seed`, solving after each change.
+template <class Route>
+void churn(fluid::MaxMinSolver& s, std::vector<std::int32_t>& live, std::uint64_t seed, Route route) {
   Rng rng(seed);
-  std::array<std::int32_t, 3> links{};
   for (int step = 0; step < 2000; ++step) {
     if (live.size() < 40 && (live.empty() || rng.below(2) == 0)) {
-      for (auto& l : links) l = static_cast<std::int32_t>(rng.below(64));
-      live.push_back(s.add_flow(links));
+      live.push_back(s.add_flow(route(rng)));
     } else {
       const auto k = static_cast<std::size_t>(rng.below(live.size()));
       s.remove_flow(live[k]);
@@ -72,9 +72,37 @@ TEST(FluidSteadyState, SolverReplayAllocatesNothing) {
   for (int l = 0; l < 64; ++l) s.add_link(1.0 + l);
   std::vector<std::int32_t> live;
   live.reserve(64);
-  churn(s, live, 3);  // grows every vector to what this pattern needs
+  std::array<std::int32_t, 3> links{};
+  const auto three = [&](Rng& rng) {  // 3 random links
+    for (auto& l : links) l = static_cast<std::int32_t>(rng.below(64));
+    return std::span<const std::int32_t>(links);
+  };
+  churn(s, live, 3, three);  // grows every vector to what this pattern needs
   const std::uint64_t before = g_allocations.load();
-  churn(s, live, 3);
+  churn(s, live, 3, three);
+  EXPECT_EQ(g_allocations.load() - before, 0u);
+}
+
+// The same along a chain of 33 endpoints (links 2i up, 2i+1 back, as
+// topologies/chain): runs of 8 links (of one length, so that a reused flow
+// slot never needs a longer list), so the solver stays in line mode, whose
+// buckets and scratch keep their capacity too.
+TEST(FluidSteadyState, SolverLineChurnAllocatesNothing) {
+  fluid::MaxMinSolver s;
+  for (int l = 0; l < 64; ++l) s.add_link(1.0 + l);
+  std::vector<std::int32_t> live;
+  live.reserve(64);
+  std::array<std::int32_t, 8> links{};
+  const auto run = [&](Rng& rng) {
+    const auto a = static_cast<int>(rng.below(25));
+    const bool up = rng.below(2) == 0;
+    for (int i = 0; i < 8; ++i) links[static_cast<std::size_t>(i)] = up ? 2 * (a + i) : 2 * (a + 7 - i) + 1;
+    return std::span<const std::int32_t>(links);
+  };
+  churn(s, live, 5, run);
+  ASSERT_TRUE(s.on_lines());
+  const std::uint64_t before = g_allocations.load();
+  churn(s, live, 5, run);
   EXPECT_EQ(g_allocations.load() - before, 0u);
 }
 

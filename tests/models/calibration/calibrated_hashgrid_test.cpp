@@ -23,7 +23,7 @@ namespace {
 
 constexpr double kL1 = 256 * 1024;  // the device's l1_memory below
 constexpr double kL2 = 50e6;        // its on_chip_memory
-constexpr double kFloor = 40e-6;    // s
+constexpr double kGridFloor = 40e-6;  // s
 constexpr double kL1Gather = 1e-12; // s
 constexpr double kL2Cost = 4;       // an L2 gather in L1 gathers: 2^(8/4), on the fit's ladder
 constexpr double kDramCost = 16;    // a DRAM gather: 2^(16/4)
@@ -48,7 +48,7 @@ double closed_form(const task::HashGridEncoding& h) {
     const double l2 = std::min(1.0, kL2 / bytes) - l1;
     w += 8 * static_cast<double>(h.points) * (l1 + kL2Cost * l2 + kDramCost * (1 - l1 - l2));
   }
-  return kFloor + kL1Gather * w;
+  return kGridFloor + kL1Gather * w;
 }
 
 TEST(CalibratedHashGrid, TimesFollowWhereEachLevelsGathersAreServed) {
