@@ -141,7 +141,15 @@
 // fill above, so the rates are the same, bit for bit (tests/fluid compare
 // them with solve_all on random chains). A component whose flows are
 // thousands of intervals across a hundred links a flow (a heavily loaded
-// chain) costs tens of rounds over its run instead of its incidences.
+// chain) costs tens of rounds over its run instead of its incidences. A
+// run's rounds can be as many as its links, though, and where flows are short
+// against the run a change moves few of them, which the general solve finds
+// in far less: so a component is filled over positions only when its
+// flow–link incidences I and its run of m links have 4·I ≥ m² (a fill of
+// about m/4 rounds costs what the incidences would), and is left to the
+// general solve otherwise — at once, without finding the run, when the
+// whole line's incidences and links fail the same test. Line fills leave their links' ledgers exact
+// nowhere, so the general solve can follow them at any change.
 //
 // Ids are dense integers: links 0, 1, ... in the order added; a flow id is a
 // slot that is reused once the flow is removed. In steady state nothing is
@@ -202,6 +210,8 @@ class MaxMinSolver {
   [[nodiscard]] std::size_t live_flows() const { return flows_.size() - free_flows_.size(); }
   // Whether every flow so far has run along the lines (solves are line solves).
   [[nodiscard]] bool on_lines() const { return on_lines_; }
+  // How many components line solves filled over positions (the rest went to the general fill).
+  [[nodiscard]] std::uint64_t line_fills() const { return line_fills_; }
 
  private:
   struct Incidence {  // one link of a flow
@@ -287,6 +297,8 @@ class MaxMinSolver {
       std::int32_t flow;
     };
     std::vector<Start> starts;
+    std::uint32_t run_epoch = 0;  // the line solve that found its run (line_epoch_)
+    bool run_by_line = false;     // and whether that run is filled over positions
   };
   // Learns the line of a new flow's links; false when they contradict the lines.
   [[nodiscard]] bool learn_line(std::span<const std::int32_t> links);
@@ -298,7 +310,14 @@ class MaxMinSolver {
   [[nodiscard]] std::int32_t pos_of(std::int32_t link) const { return line_links_[static_cast<std::size_t>(link)].pos; }
   std::vector<LineLink> line_links_;
   std::vector<std::vector<std::int32_t>> lines_;  // each line's links, in order
+  std::vector<double> line_incidences_;           // each line's flow–link incidences
   bool on_lines_ = true;
+  std::uint32_t line_epoch_ = 0;
+  std::uint64_t line_fills_ = 0;
+  struct LineRun {
+    std::int32_t line, x, y;
+  };
+  std::vector<LineRun> line_runs_;  // solve_lines(): the runs to fill over positions
   // fill_line()'s scratch, by position in the run
   struct Run {
     double left, base, level_now, share;

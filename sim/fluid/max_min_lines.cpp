@@ -12,13 +12,17 @@ namespace orrery::fluid {
 // by another link, b preceded by another, or a and b ends of one line (a
 // cycle) — contradicts the lines.
 bool MaxMinSolver::learn_line(std::span<const std::int32_t> links) {
-  if (line_links_.size() < links_.size()) line_links_.resize(links_.size());
+  // Sized to the links flows have crossed: a network whose routes break the
+  // lines at once (a fat tree's) never holds an entry per link.
+  const std::int32_t top = *std::max_element(links.begin(), links.end());
+  if (line_links_.size() <= static_cast<std::size_t>(top)) line_links_.resize(static_cast<std::size_t>(top) + 1);
   const auto at = [this](std::int32_t l) -> LineLink& { return line_links_[static_cast<std::size_t>(l)]; };
   for (const std::int32_t l : links) {
     if (at(l).line >= 0) continue;
     at(l).line = static_cast<std::int32_t>(lines_.size());
     at(l).pos = 0;
     lines_.push_back({l});
+    line_incidences_.push_back(0);
   }
   for (std::size_t i = 0; i + 1 < links.size(); ++i) {
     const std::int32_t a = links[i];
@@ -33,29 +37,33 @@ bool MaxMinSolver::learn_line(std::span<const std::int32_t> links) {
       head.push_back(l);
     }
     tail.clear();
+    line_incidences_[static_cast<std::size_t>(at(a).line)] += line_incidences_[static_cast<std::size_t>(at(b).line)];
+    line_incidences_[static_cast<std::size_t>(at(b).line)] = 0;
     at(a).next = b;
     at(b).prev = a;
   }
   return true;
 }
 
-// The general solve keeps state between solves. Each flow's bottleneck a line
-// fill writes as the general fill does (the full link that froze it, or -1
-// for its cap); the links' ledgers it does not write, so from here on they
-// are exact nowhere, and a general solve that reaches a busy link replays
-// its members, as for a link that has just become busy.
+// The general solve keeps state between solves: each flow's bottleneck,
+// which a line fill writes as the general fill does (the full link that froze
+// it, or -1 for its cap), and the links' ledgers, which a line fill leaves
+// exact nowhere. So the general solves can take over at once.
 void MaxMinSolver::leave_lines() {
   on_lines_ = false;
-  for (Ledger& g : ledgers_) g.exact_below = 0;
   line_links_.clear();
   line_links_.shrink_to_fit();
   lines_.clear();
   lines_.shrink_to_fit();
+  line_incidences_.clear();
+  line_incidences_.shrink_to_fit();
 }
 
 void MaxMinSolver::line_add(std::int32_t flow) {
   const Flow& f = flow_at(flow);
   for (std::size_t i = 0; i + 1 < f.links.size(); ++i) ++line_links_[static_cast<std::size_t>(f.links[i].link)].bridges;
+  const LineLink& first = line_links_[static_cast<std::size_t>(f.links.front().link)];
+  line_incidences_[static_cast<std::size_t>(first.line)] += static_cast<double>(f.links.size());
   auto& starts = line_links_[static_cast<std::size_t>(f.links.front().link)].starts;
   const std::int32_t last = f.links.back().link;
   const std::int32_t at = pos_of(last);
@@ -67,30 +75,57 @@ void MaxMinSolver::line_add(std::int32_t flow) {
 void MaxMinSolver::line_remove(std::int32_t flow) {
   const Flow& f = flow_at(flow);
   for (std::size_t i = 0; i + 1 < f.links.size(); ++i) --line_links_[static_cast<std::size_t>(f.links[i].link)].bridges;
+  line_incidences_[static_cast<std::size_t>(line_links_[static_cast<std::size_t>(f.links.front().link)].line)] -=
+      static_cast<double>(f.links.size());
   auto& starts = line_links_[static_cast<std::size_t>(f.links.front().link)].starts;
   starts.erase(std::find_if(starts.begin(), starts.end(), [&](const LineLink::Start& s) { return s.flow == flow; }));
 }
 
 // Each changed link's component: the run of positions around it joined by
-// flows that cross a link and the next.
+// flows that cross a link and the next. The runs worth a fill over positions
+// (the header: 4·I ≥ m²) are filled so; the other changed links are left to
+// the general solve, which runs first (its gather restarts the solved flows).
 void MaxMinSolver::solve_lines() {
-  component_flows_.clear();
-  next_epoch();
-  for (const std::int32_t d : dirty_) {
-    link_at(d).dirty = false;
-    if (link_at(d).seen == epoch_) continue;
-    const LineLink& ld = line_links_[static_cast<std::size_t>(d)];
-    const auto& line = lines_[static_cast<std::size_t>(ld.line)];
-    std::int32_t x = ld.pos;
-    std::int32_t y = ld.pos;
-    while (x > 0 && line_links_[static_cast<std::size_t>(line[static_cast<std::size_t>(x - 1)])].bridges > 0) --x;
-    while (static_cast<std::size_t>(y) + 1 < line.size() &&
-           line_links_[static_cast<std::size_t>(line[static_cast<std::size_t>(y)])].bridges > 0)
-      ++y;
-    for (std::int32_t p = x; p <= y; ++p) link_at(line[static_cast<std::size_t>(p)]).seen = epoch_;
-    fill_line(line, x, y);
+  line_runs_.clear();
+  if (++line_epoch_ == 0) {
+    for (LineLink& k : line_links_) k.run_epoch = 0;
+    line_epoch_ = 1;
   }
-  dirty_.clear();
+  std::size_t kept = 0;
+  for (const std::int32_t d : dirty_) {
+    LineLink& ld = line_links_[static_cast<std::size_t>(d)];
+    const auto& line = lines_[static_cast<std::size_t>(ld.line)];
+    const auto links_on_line = static_cast<double>(line.size());
+    const bool line_dense = 4 * line_incidences_[static_cast<std::size_t>(ld.line)] >= links_on_line * links_on_line;
+    if (line_dense && ld.run_epoch != line_epoch_) {
+      const auto at = [&](std::int32_t p) -> LineLink& {
+        return line_links_[static_cast<std::size_t>(line[static_cast<std::size_t>(p)])];
+      };
+      std::int32_t x = ld.pos;
+      std::int32_t y = ld.pos;
+      while (x > 0 && at(x - 1).bridges > 0) --x;
+      while (static_cast<std::size_t>(y) + 1 < line.size() && at(y).bridges > 0) ++y;
+      double incidences = 0;
+      for (std::int32_t p = x; p <= y; ++p) incidences += static_cast<double>(link_at(line[static_cast<std::size_t>(p)]).members.size());
+      const double m = y - x + 1;
+      const bool by_line = 4 * incidences >= m * m;
+      for (std::int32_t p = x; p <= y; ++p) {
+        at(p).run_epoch = line_epoch_;
+        at(p).run_by_line = by_line;
+      }
+      if (by_line) line_runs_.push_back({ld.line, x, y});
+    }
+    if (line_dense && ld.run_by_line) {
+      link_at(d).dirty = false;
+    } else {
+      dirty_[kept++] = d;
+    }
+  }
+  dirty_.resize(kept);
+  component_flows_.clear();
+  if (!dirty_.empty()) solve_components();
+  for (const LineRun& r : line_runs_) fill_line(lines_[static_cast<std::size_t>(r.line)], r.x, r.y);
+  line_fills_ += line_runs_.size();
 }
 
 // Progressive filling of the run [x, y] of `line` (fill_rounds() and
@@ -108,6 +143,7 @@ void MaxMinSolver::fill_line(const std::vector<std::int32_t>& line, std::int32_t
   for (std::size_t i = 0; i < m; ++i) {
     const std::int32_t l = link_of(i);
     Run& r = run_[i];
+    ledgers_[static_cast<std::size_t>(l)].exact_below = 0;  // its rounds are not written down
     r.left = link_at(l).capacity;
     r.unfrozen = static_cast<std::int32_t>(link_at(l).members.size());
     r.level_now = -1;

@@ -35,6 +35,13 @@
 //    p concurrent neighbour flows of S/p = 1 MiB; endpoint i sends step s+1
 //    when step s from i−1 has arrived. Checked against the closed form
 //    2(p−1)(α + ⌈(S/p)/B⌉). Target: under 1 s.
+//  * BM_MaxMinChain/E/F/H/lines: the solver alone on a chain of E endpoints
+//    (links as topologies/chain's) holding F flows, each a run of 1 to H
+//    links in either direction; an iteration removes one flow and adds
+//    another, solving after each. `lines` 1 is the solver's default (line
+//    mode, max_min.hpp "Lines"), 0 the general solve only: the pair shows
+//    which runs line mode fills over positions (long flows: H = 128, 255)
+//    and which it leaves to the general solve (short ones), at what cost.
 // Rates are per CPU second (Google Benchmark's default, as in engine_bench):
 // on a shared machine the CPU time, not the wall time, is the program's own.
 #include <benchmark/benchmark.h>
@@ -48,6 +55,7 @@
 
 #include "sim/core/rng.hpp"
 #include "sim/exec/flow_network.hpp"
+#include "sim/fluid/max_min.hpp"
 #include "topologies/chain.hpp"
 
 namespace orrery::exec {
@@ -422,6 +430,48 @@ void BM_FlowRingAllReduce(benchmark::State& state) {
   state.counters["recomputations"] = static_cast<double>(solves) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_FlowRingAllReduce)->Iterations(3)->Unit(benchmark::kMillisecond);
+
+// ---- the solver alone on a chain ----
+
+void BM_MaxMinChain(benchmark::State& state) {
+  const auto endpoints = static_cast<int>(state.range(0));
+  const auto flows = static_cast<std::size_t>(state.range(1));
+  const auto hops = static_cast<int>(state.range(2));
+  fluid::MaxMinSolver s(state.range(3) != 0);
+  for (int l = 0; l < 2 * (endpoints - 1); ++l) s.add_link(25e9);
+  Rng rng(42);
+  std::vector<std::int32_t> live, links;
+  const auto add = [&] {
+    const int length = 1 + static_cast<int>(rng.below(static_cast<std::uint64_t>(hops)));
+    const int a = static_cast<int>(rng.below(static_cast<std::uint64_t>(endpoints - length)));
+    const bool up = rng.below(2) == 0;
+    links.clear();
+    for (int i = 0; i < length; ++i) links.push_back(up ? 2 * (a + i) : 2 * (a + length - 1 - i) + 1);
+    live.push_back(s.add_flow(links));
+  };
+  while (live.size() < flows) add();
+  s.solve();
+  for (auto _ : state) {
+    const auto k = static_cast<std::size_t>(rng.below(live.size()));
+    s.remove_flow(live[k]);
+    live[k] = live.back();
+    live.pop_back();
+    s.solve();
+    add();
+    s.solve();
+  }
+  state.counters["solves_per_s"] =
+      benchmark::Counter(2 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["line_fills_per_solve"] =
+      static_cast<double>(s.line_fills()) / static_cast<double>(std::max<std::uint64_t>(s.recomputations(), 1));
+}
+BENCHMARK(BM_MaxMinChain)
+    ->ArgsProduct({{256}, {2'000}, {4, 128}, {0, 1}})
+    ->Args({1'024, 20'000, 8, 0})
+    ->Args({1'024, 20'000, 8, 1})
+    ->Args({256, 4'800, 255, 0})
+    ->Args({256, 4'800, 255, 1})
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace orrery::exec

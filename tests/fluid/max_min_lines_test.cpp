@@ -45,6 +45,7 @@ void check(const MaxMinSolver& s, const ChainCase& c, int seed, int step) {
 }
 
 TEST(MaxMinLines, LineSolvesEqualFromScratchOnRandomChains) {
+  std::uint64_t line_fills = 0, general = 0;  // components filled over positions; solves of the general fill
   for (int seed = 0; seed < 40; ++seed) {
     Rng rng(static_cast<std::uint64_t>(500 + seed));
     const int endpoints = 2 + static_cast<int>(rng.below(40));
@@ -88,7 +89,12 @@ TEST(MaxMinLines, LineSolvesEqualFromScratchOnRandomChains) {
       check(s, c, seed, step);
     }
     EXPECT_TRUE(s.on_lines()) << "seed " << seed;  // chain routes never break the lines
+    line_fills += s.line_fills();
+    general += s.recomputations() - std::min(s.recomputations(), s.line_fills());
   }
+  // Both kinds of solve ran, and followed one another on the same chains.
+  EXPECT_GT(line_fills, 100u);
+  EXPECT_GT(general, 100u);
 }
 
 // The parking lot along a chain by hand: a long flow over links 0, 2, 4 (up
