@@ -289,11 +289,11 @@ class MaxMinSolver {
     std::int32_t line = -1;  // its line (lines_), or -1: no flow has crossed it
     std::int32_t pos = 0;    // its place on the line
     std::int32_t bridges = 0;  // live flows that cross it and then `next`
-    // The live flows whose first link it is, by last position, the farthest
-    // first (a line merge moves whole lines, so the order holds).
+    // The live flows whose first link it is, the longest first: those reach
+    // farthest along the line.
     struct Start {
       double cap;
-      std::int32_t last;  // its last link
+      std::int32_t length;  // its links
       std::int32_t flow;
     };
     std::vector<Start> starts;
@@ -307,7 +307,6 @@ class MaxMinSolver {
   void line_remove(std::int32_t flow);
   void solve_lines();
   void fill_line(const std::vector<std::int32_t>& line, std::int32_t x, std::int32_t y);
-  [[nodiscard]] std::int32_t pos_of(std::int32_t link) const { return line_links_[static_cast<std::size_t>(link)].pos; }
   std::vector<LineLink> line_links_;
   std::vector<std::vector<std::int32_t>> lines_;  // each line's links, in order
   std::vector<double> line_incidences_;           // each line's flow–link incidences

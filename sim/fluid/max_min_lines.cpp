@@ -65,11 +65,10 @@ void MaxMinSolver::line_add(std::int32_t flow) {
   const LineLink& first = line_links_[static_cast<std::size_t>(f.links.front().link)];
   line_incidences_[static_cast<std::size_t>(first.line)] += static_cast<double>(f.links.size());
   auto& starts = line_links_[static_cast<std::size_t>(f.links.front().link)].starts;
-  const std::int32_t last = f.links.back().link;
-  const std::int32_t at = pos_of(last);
-  const auto after = std::find_if(starts.begin(), starts.end(),
-                                  [&](const LineLink::Start& s) { return pos_of(s.last) < at; });
-  starts.insert(after, LineLink::Start{f.cap, last, flow});
+  const auto length = static_cast<std::int32_t>(f.links.size());
+  const auto after =
+      std::find_if(starts.begin(), starts.end(), [&](const LineLink::Start& s) { return s.length < length; });
+  starts.insert(after, LineLink::Start{f.cap, length, flow});
 }
 
 void MaxMinSolver::line_remove(std::int32_t flow) {
@@ -153,7 +152,8 @@ void MaxMinSolver::fill_line(const std::vector<std::int32_t>& line, std::int32_t
     bucket_at_[i] = static_cast<std::int32_t>(entries_.size());
     for (const LineLink::Start& s : line_links_[static_cast<std::size_t>(l)].starts) {
       if (s.cap < kUncapped) run_capped_.push_back(static_cast<std::int32_t>(entries_.size()));
-      entries_.push_back({s.cap, 0.0, static_cast<std::int32_t>(i), pos_of(s.last) - x, s.flow, -1, false});
+      const auto first = static_cast<std::int32_t>(i);
+      entries_.push_back({s.cap, 0.0, first, first + s.length - 1, s.flow, -1, false});
     }
     bucket_end_[i] = static_cast<std::int32_t>(entries_.size());
   }
