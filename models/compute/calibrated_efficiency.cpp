@@ -109,7 +109,8 @@ double spmm_elements(const task::SparseShape& s, double knee) { return real(s.nn
 std::vector<CalibratedEfficiency::Group> build_spmm(const std::vector<SpmmRow>& rows) {
   return build_fitted(
       rows, 3, [](const task::Spmm& s) { return dtype_key(s.dtype); }, spmm_point,
-      [](const task::Spmm& s, double knee) { return spmm_elements(s, knee); }, quarter_octaves(0, 48));
+      [](const task::Spmm& s) { return s; }, [](const task::Spmm& s, double knee) { return spmm_elements(s, knee); },
+      quarter_octaves(0, 48));
 }
 
 // Layer rows: against the kernel's minimal bytes (layer_bytes.hpp) at the
@@ -132,8 +133,7 @@ double mlp_variable(const Roofline& rf, double rho) { return rf.compute_time + r
 
 std::vector<CalibratedEfficiency::Group> build_mlp(const std::vector<MlpRow>& rows, const Rates& rates) {
   return build_fitted(
-      rows, 2, mlp_key, mlp_point,
-      [&](const task::TinyMlp& m, double rho) { return mlp_variable(roofline(m, rates), rho); },
+      rows, 2, mlp_key, mlp_point, [&](const task::TinyMlp& m) { return roofline(m, rates); }, mlp_variable,
       quarter_octaves(-16, 16));
 }
 
@@ -195,9 +195,7 @@ double hashgrid_variable(const Gathers& g, const fit::Pair& r) {
 std::vector<CalibratedEfficiency::Group> build_hashgrid(const std::vector<HashGridRow>& rows, const Rates& rates) {
   return build_fitted(
       rows, 2, hashgrid_key, hashgrid_point,
-      [&](const task::HashGridEncoding& h, const fit::Pair& r) {
-        return hashgrid_variable(hashgrid_gathers(h, rates), r);
-      },
+      [&](const task::HashGridEncoding& h) { return hashgrid_gathers(h, rates); }, hashgrid_variable,
       fit::ordered_pairs(quarter_octaves(0, 16), quarter_octaves(0, 24)));
 }
 

@@ -72,28 +72,33 @@ using Pair = std::array<double, 2>;
 [[nodiscard]] std::vector<Pair> ordered_pairs(const std::vector<double>& first, const std::vector<double>& second);
 
 // Builds the groups of `rows` against a basis variable with a shape
-// parameter θ (a double, or a Pair), w = variable(shape, θ): each group takes,
-// of the values in `ladder`, the θ whose fit (fit_basis, floor included) has
-// the least relative squared error, and its grid then holds (a + b·w) ÷ time.
-template <class Row, class KeyFn, class CoordFn, class VariableFn, class Theta>
+// parameter θ (a double, or a Pair), w = variable(prepare(shape), θ): each
+// group takes, of the values in `ladder`, the θ whose fit (fit_basis, floor
+// included) has the least relative squared error, and its grid then holds
+// (a + b·w) ÷ time. `prepare` holds what w needs of a row that θ does not
+// change (its roofline, its gathers), computed once a row, not once a rung.
+template <class Row, class KeyFn, class CoordFn, class PrepareFn, class VariableFn, class Theta>
 std::vector<CalibratedEfficiency::Group> build_fitted(const std::vector<Row>& rows, std::size_t dims, KeyFn key,
-                                                      CoordFn coord, VariableFn variable,
+                                                      CoordFn coord, PrepareFn prepare, VariableFn variable,
                                                       const std::vector<Theta>& ladder) {
+  using Prepared = std::decay_t<std::invoke_result_t<PrepareFn, decltype((rows.front().shape))>>;
   std::map<std::int64_t, std::vector<const Row*>> groups;
   for (const Row& r : rows) groups[key(r.shape)].push_back(&r);
   std::vector<CalibratedEfficiency::Group> out;
   for (const auto& [k, g] : groups) {
     std::vector<double> t, w(g.size());
     std::vector<LogGrid::Point> points;
+    std::vector<Prepared> prepared;
     for (const Row* r : g) {
       t.push_back(r->time.seconds());
       points.push_back(coord(r->shape));
+      prepared.push_back(prepare(r->shape));
     }
     Basis best;
     Theta best_theta{};
     double best_sse = std::numeric_limits<double>::infinity();
     for (const Theta& theta : ladder) {
-      for (std::size_t i = 0; i < g.size(); ++i) w[i] = variable(g[i]->shape, theta);
+      for (std::size_t i = 0; i < g.size(); ++i) w[i] = variable(prepared[i], theta);
       Basis b = fit_basis(w, t, true);
       const double sse = relative_sse(b, w, t);
       if (sse < best_sse) {
@@ -108,7 +113,7 @@ std::vector<CalibratedEfficiency::Group> build_fitted(const std::vector<Row>& ro
       best.parameter = {best_theta, 0};
     }
     std::vector<double> ratio(g.size());
-    for (std::size_t i = 0; i < g.size(); ++i) ratio[i] = best.time(variable(g[i]->shape, best_theta)) / t[i];
+    for (std::size_t i = 0; i < g.size(); ++i) ratio[i] = best.time(variable(prepared[i], best_theta)) / t[i];
     out.push_back({k, LogGrid(dims, points, ratio), best});
   }
   return out;
