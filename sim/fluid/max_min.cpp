@@ -36,7 +36,7 @@ std::int32_t MaxMinSolver::add_flow(std::span<const std::int32_t> links, double 
     id = free_flows_.back();
     free_flows_.pop_back();
   }
-  if (on_lines_ && !learn_line(links)) leave_lines();
+  if (line_.on && !learn_line(links)) leave_lines();
   Flow& f = flow_at(id);
   f.links.clear();  // keeps its capacity from the slot's last flow
   f.cap = cap;
@@ -52,13 +52,13 @@ std::int32_t MaxMinSolver::add_flow(std::span<const std::int32_t> links, double 
     if (k.members.size() == kLedgerMembers + 1) ledgers_[static_cast<std::size_t>(l)].exact_below = 0;  // busy from now
     mark_dirty(l);
   }
-  if (on_lines_) line_add(id);
+  if (line_.on) line_add(id);
   return id;
 }
 
 void MaxMinSolver::remove_flow(std::int32_t flow) {
   if (!live(flow)) throw ValueError(fmt::format("flow {} is not live", flow));
-  if (on_lines_) line_remove(flow);
+  if (line_.on) line_remove(flow);
   Flow& f = flow_at(flow);
   for (const Incidence& inc : f.links) {
     // Swap-remove from the link's member list, and repoint the member that moved.
@@ -99,7 +99,7 @@ void MaxMinSolver::solve() {
   ++recomputations_;
   if (!whole_ && alone()) {
     solve_alone();
-  } else if (on_lines_ && !whole_) {
+  } else if (line_.on && !whole_) {
     solve_lines();
   } else {
     solve_components();

@@ -119,37 +119,9 @@
 // few rates costs less than writing every round down. A link that becomes
 // busy starts with a ledger exact nowhere, so its first gather replays.
 //
-// Lines. When flows only ever cross links along one line — each flow's links,
-// in the order given, are consecutive links of a chain that every flow walks
-// the same way (a chain of endpoints, one direction of it) — a flow is an
-// interval of positions on its line, and a component is a run of positions.
-// The solver learns the lines from the flows (each pair of consecutive links
-// of a flow says which link follows which) for as long as no flow
-// contradicts them; one that does (a link followed by two different links,
-// or a cycle) ends line mode for good, and the solves after it are the
-// general ones below (line fills record each flow's bottleneck as the general
-// fill does; the links' ledgers, which they do not write, are then exact
-// nowhere). In line mode a
-// solve finds each changed component from the counts of flows that cross
-// each link and the next (no breadth-first gather), and fills it whole over
-// its positions: each round scans the run's shares for the level, freezes
-// the flows that cross a full link by a sweep over the flows bucketed by
-// first position and ordered by last (each flow leaves its bucket once), and
-// takes each link's k_l from a difference array over the frozen flows'
-// intervals — O(run + frozen flows) a round instead of O(incidences). The
-// rounds, levels and the arithmetic R_l ← base − λ·count are those of the
-// fill above, so the rates are the same, bit for bit (tests/fluid compare
-// them with solve_all on random chains). A component whose flows are
-// thousands of intervals across a hundred links a flow (a heavily loaded
-// chain) costs tens of rounds over its run instead of its incidences. A
-// run's rounds can be as many as its links, though, and where flows are short
-// against the run a change moves few of them, which the general solve finds
-// in far less: so a component is filled over positions only when its
-// flow–link incidences I and its run of m links have 4·I ≥ m² (a fill of
-// about m/4 rounds costs what the incidences would), and is left to the
-// general solve otherwise — at once, without finding the run, when the
-// whole line's incidences and links fail the same test. Line fills leave their links' ledgers exact
-// nowhere, so the general solve can follow them at any change.
+// Lines. While every flow runs along a line (a chain's routes), solve()
+// fills the components worth it over positions on their lines instead:
+// max_min_lines.hpp says how, and when.
 //
 // Ids are dense integers: links 0, 1, ... in the order added; a flow id is a
 // slot that is reused once the flow is removed. In steady state nothing is
@@ -162,6 +134,8 @@
 #include <span>
 #include <vector>
 
+#include "sim/fluid/max_min_lines.hpp"
+
 namespace orrery::fluid {
 
 class MaxMinSolver {
@@ -169,8 +143,8 @@ class MaxMinSolver {
   static constexpr double kUncapped = std::numeric_limits<double>::infinity();
 
   // `learn_lines`: whether to learn lines and solve along them while the
-  // flows allow (the header's "Lines"); without, every solve is the general one.
-  explicit MaxMinSolver(bool learn_lines = true) : on_lines_(learn_lines) {}
+  // flows allow (max_min_lines.hpp); without, every solve is the general one.
+  explicit MaxMinSolver(bool learn_lines = true) { line_.on = learn_lines; }
 
   // Adds a link of capacity `capacity` (> 0, in the caller's rate unit); returns its id.
   std::int32_t add_link(double capacity);
@@ -209,9 +183,9 @@ class MaxMinSolver {
   [[nodiscard]] bool live(std::int32_t flow) const;
   [[nodiscard]] std::size_t live_flows() const { return flows_.size() - free_flows_.size(); }
   // Whether every flow so far has run along the lines (solves are line solves).
-  [[nodiscard]] bool on_lines() const { return on_lines_; }
+  [[nodiscard]] bool on_lines() const { return line_.on; }
   // How many components line solves filled over positions (the rest went to the general fill).
-  [[nodiscard]] std::uint64_t line_fills() const { return line_fills_; }
+  [[nodiscard]] std::uint64_t line_fills() const { return line_.fills; }
 
  private:
   struct Incidence {  // one link of a flow
@@ -281,25 +255,7 @@ class MaxMinSolver {
   const Fill& fill_at(std::int32_t l) const { return fills_[static_cast<std::size_t>(l)]; }
   Flow& flow_at(std::int32_t f) { return flows_[static_cast<std::size_t>(f)]; }
   const Flow& flow_at(std::int32_t f) const { return flows_[static_cast<std::size_t>(f)]; }
-  // Line mode (see the header): per link, its neighbours on its line, and
-  // what a line solve reads of the flows there.
-  struct LineLink {
-    std::int32_t next = -1;  // the link after it on its line, or -1
-    std::int32_t prev = -1;
-    std::int32_t line = -1;  // its line (lines_), or -1: no flow has crossed it
-    std::int32_t pos = 0;    // its place on the line
-    std::int32_t bridges = 0;  // live flows that cross it and then `next`
-    // The live flows whose first link it is, the longest first: those reach
-    // farthest along the line.
-    struct Start {
-      double cap;
-      std::int32_t length;  // its links
-      std::int32_t flow;
-    };
-    std::vector<Start> starts;
-    std::uint32_t run_epoch = 0;  // the line solve that found its run (line_epoch_)
-    bool run_by_line = false;     // and whether that run is filled over positions
-  };
+  // Line mode (max_min_lines.hpp).
   // Learns the line of a new flow's links; false when they contradict the lines.
   [[nodiscard]] bool learn_line(std::span<const std::int32_t> links);
   void leave_lines();  // line mode ends: general solves from here on
@@ -307,35 +263,7 @@ class MaxMinSolver {
   void line_remove(std::int32_t flow);
   void solve_lines();
   void fill_line(const std::vector<std::int32_t>& line, std::int32_t x, std::int32_t y);
-  std::vector<LineLink> line_links_;
-  std::vector<std::vector<std::int32_t>> lines_;  // each line's links, in order
-  std::vector<double> line_incidences_;           // each line's flow–link incidences
-  bool on_lines_ = true;
-  std::uint32_t line_epoch_ = 0;
-  std::uint64_t line_fills_ = 0;
-  struct LineRun {
-    std::int32_t line, x, y;
-  };
-  std::vector<LineRun> line_runs_;  // solve_lines(): the runs to fill over positions
-  // fill_line()'s scratch, by position in the run
-  struct Run {
-    double left, base, level_now, share;
-    std::int32_t unfrozen, count_now, diff;
-    bool full;
-  };
-  std::vector<Run> run_;
-  struct Entry {  // a flow of the run, in its first position's bucket
-    double cap;
-    double rate;
-    std::int32_t first, last;  // its positions in the run
-    std::int32_t flow;
-    std::int32_t bottleneck;
-    bool frozen;
-  };
-  std::vector<Entry> entries_;
-  std::vector<std::int32_t> bucket_at_, bucket_end_;
-  std::vector<std::int32_t> run_capped_;    // entries with a cap, by (cap, flow id)
-  std::vector<std::int32_t> frozen_round_;  // entries frozen in the current round
+  lines::State line_;
 
   void mark_dirty(std::int32_t link);
   void next_epoch();

@@ -39,7 +39,7 @@
 //    (links as topologies/chain's) holding F flows, each a run of 1 to H
 //    links in either direction; an iteration removes one flow and adds
 //    another, solving after each. `lines` 1 is the solver's default (line
-//    mode, max_min.hpp "Lines"), 0 the general solve only: the pair shows
+//    mode, sim/fluid/max_min_lines.hpp), 0 the general solve only: the pair shows
 //    which runs line mode fills over positions (long flows: H = 128, 255)
 //    and which it leaves to the general solve (short ones), at what cost.
 // Rates are per CPU second (Google Benchmark's default, as in engine_bench):

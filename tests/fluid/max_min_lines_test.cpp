@@ -1,4 +1,4 @@
-// The max-min solver's line mode (max_min.hpp, "Lines") on chains like
+// The max-min solver's line mode (max_min_lines.hpp) on chains like
 // topologies/chain's (endpoint i's link up to i+1 is 2i, the one back 2i+1;
 // a route is the run of links between its endpoints, in the order it
 // crosses them): bit for bit a from-scratch solve of a copy (solve_all, the
@@ -99,10 +99,10 @@ TEST(MaxMinLines, LineSolvesEqualFromScratchOnRandomChains) {
 
 // The parking lot along a chain by hand: a long flow over links 0, 2, 4 (up
 // from endpoint 0 to 3, capacity 10 each) and one short flow on each: each
-// link is shared by two, so every flow gets 5. A second long flow makes each
-// link's share 10 / 3, for all four... and removing the short flow on link 2
-// gives the two long flows 10 / 3 still (links 0 and 4 hold three flows),
-// and nothing more: link 2 keeps 10 − 2 · 10/3 unused.
+// link is shared by two, so every flow gets 5. A second long flow puts three
+// flows on every link: every flow gets 10 / 3. Removing the short flow on
+// link 2 changes nothing (links 0 and 4 still hold three flows each, the long
+// ones among them); link 2 keeps 10 − 2 · 10/3 unused.
 TEST(MaxMinLines, ParkingLotAlongAChainByHand) {
   MaxMinSolver s;
   for (int l = 0; l < 6; ++l) s.add_link(10.0);
