@@ -66,6 +66,8 @@ class FlowNetwork final : public NetworkService {
   [[nodiscard]] std::uint64_t rate_changes() const { return rate_changes_; }
   // How many flow rates the solves computed (each solve's region), moved or not.
   [[nodiscard]] std::uint64_t solved() const { return solver_.solved_total(); }
+  // The solver, for its own counts (lazy links, line fills) in benchmarks and tests.
+  [[nodiscard]] const fluid::MaxMinSolver& solver() const { return solver_; }
   // The current rate of the transfers in flight, in bytes/s, by start order (for tests).
   [[nodiscard]] std::vector<double> rates() const;
 

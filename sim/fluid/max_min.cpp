@@ -17,6 +17,7 @@ std::int32_t MaxMinSolver::add_link(double capacity) {
   links_.emplace_back().capacity = capacity;
   fills_.emplace_back();
   ledgers_.emplace_back();
+  lazy_.loads.emplace_back();
   return id;
 }
 
@@ -32,6 +33,7 @@ std::int32_t MaxMinSolver::add_flow(std::span<const std::int32_t> links, double 
   if (free_flows_.empty()) {
     id = static_cast<std::int32_t>(flows_.size());
     flows_.emplace_back();
+    lazy_.accounts.emplace_back();
   } else {
     id = free_flows_.back();
     free_flows_.pop_back();
@@ -41,6 +43,7 @@ std::int32_t MaxMinSolver::add_flow(std::span<const std::int32_t> links, double 
   f.links.clear();  // keeps its capacity from the slot's last flow
   f.cap = cap;
   f.rate = 0;
+  if (lazy_.accounted) lazy_.accounts[static_cast<std::size_t>(id)] = lazy::Account{};  // else account_all()
   f.live = true;
   f.frozen = false;
   f.fresh = true;
@@ -60,6 +63,15 @@ void MaxMinSolver::remove_flow(std::int32_t flow) {
   if (!live(flow)) throw ValueError(fmt::format("flow {} is not live", flow));
   if (line_.on) line_remove(flow);
   Flow& f = flow_at(flow);
+  if (lazy_.accounted) {
+    unhold(flow);
+    const double loaded = lazy_.accounts[static_cast<std::size_t>(flow)].loaded;
+    for (const Incidence& inc : f.links) {
+      lazy::Load& load = lazy_.loads[static_cast<std::size_t>(inc.link)];
+      load.sum -= loaded;
+      ++load.updates;
+    }
+  }
   for (const Incidence& inc : f.links) {
     // Swap-remove from the link's member list, and repoint the member that moved.
     auto& members = link_at(inc.link).members;
@@ -105,6 +117,13 @@ void MaxMinSolver::solve() {
     solve_components();
   }
   solved_total_ += component_flows_.size();
+  ++lazy_.solves_since_tight;
+  if (lazy_.accounted) {
+    account();
+  } else {
+    ++lazy_.solves_since_stop;
+  }
+  lazy_.ok = true;
   for (std::int32_t f : added_) flow_at(f).fresh = false;
   added_.clear();
   removed_floor_ = kUncapped;
@@ -218,23 +237,34 @@ void MaxMinSolver::fill() {
 void MaxMinSolver::fill_rounds(double level) {
   for (std::int32_t l : component_links_) {
     Fill& k = fill_at(l);
+    if (k.lazy) continue;
     k.next = key(k);
     level = std::min(level, k.next);
   }
-  level = std::min(level, next_cap());
-  if (!(level < kUncapped)) return;  // no flows
-  touched_.clear();
-  for (std::int32_t l : component_links_) {
-    if (fill_at(l).next == level) take(l, level);
+  // With lazy links the rounds start on the heap, where each link's bound
+  // comes up in its order (heap_build() enters them).
+  if (lazy_.links == 0) {
+    level = std::min(level, next_cap());
+    if (!(level < kUncapped)) return;  // no flows
+    touched_.clear();
+    for (std::int32_t l : component_links_) {
+      if (fill_at(l).next == level) take(l, level);
+    }
+    freeze_capped(level);
+    if (violated_) return;
+    settle(level);
+    if (unfrozen_ == 0) return;
   }
-  freeze_capped(level);
-  if (violated_) return;
-  settle(level);
-  if (unfrozen_ == 0) return;
-
   heap_build();
   while (unfrozen_ > 0) {
     level = std::min(heap_.empty() ? kUncapped : heap_.front().key, next_cap());
+    // Lazy links at or below the level come first at one key: each woken
+    // moves to its key (settle() keeps a lazy link's entry at its bound).
+    while (!heap_.empty() && heap_.front().lazy != 0 && heap_.front().key <= level) {
+      wake(heap_.front().link);
+      if (violated_) return;
+      level = std::min(heap_.empty() ? kUncapped : heap_.front().key, next_cap());
+    }
     if (!(level < kUncapped)) break;  // unreachable: every unfrozen flow has a link with a live share
     touched_.clear();
     // Every link at the level taken; the shares move in settle().
@@ -298,6 +328,22 @@ void MaxMinSolver::freeze_capped(double level) {
 void MaxMinSolver::settle(double level) {
   for (std::int32_t l : touched_) {
     Fill& k = fill_at(l);
+    if (k.lazy) {  // it cannot fill yet: its bound rises (bring_up() counts from the rates)
+      lazy::Load& bound = lazy_.loads[static_cast<std::size_t>(l)];
+      bound.region_load -= level * k.frozen_now;
+      bound.region_on -= k.frozen_now;
+      k.frozen_now = 0;
+      k.next = lazy::bound(bound);
+      if (!heap_live_) continue;
+      if (!(k.next < kUncapped)) {
+        if (k.heap_at >= 0) heap_remove(l);
+      } else if (k.heap_at < 0) {
+        heap_push(l);
+      } else if (heap_[static_cast<std::size_t>(k.heap_at)].key != k.next) {
+        heap_move(static_cast<std::size_t>(k.heap_at), k.next);
+      }
+      continue;
+    }
     if (k.boundary_at < k.boundary_end) {
       depart_below(k, level);
       depart_at(l, level);

@@ -101,23 +101,11 @@
 // kReplayMembers flows a link, on average) skips it: sorting their members
 // would cost more than it saves.
 //
-// The ledger. Each link keeps the rounds of its last fill: after each level
-// at which flows on it froze (or boundary flows left it), R_l and how many
-// had frozen so far (Ledger). A region's R_l and n_l at the floor are then
-// the last step below the floor, found by bisection, instead of a sort and
-// replay of the link's members below it; the same subtractions in the same
-// order made those steps, so R_l is the same, bit for bit. A ledger is exact
-// below a level (Ledger::exact_below): after a fill of the region above the
-// floor or of whole components, everywhere on its links; once a gather has
-// started a link at a floor, below that floor (the steps above are the next
-// fill's to write; a tight fill writes them for the links without boundary
-// flows only: it does not write a boundary flow's round down). Removing a flow of rate r needs nothing:
-// the next solve's floor is at most r, and it starts every changed link
-// there. A gather whose floor is above that level replays the members (and
-// writes the ledger from the replay).
-// Only busy links (more than kLedgerMembers flows) keep a ledger: sorting a
-// few rates costs less than writing every round down. A link that becomes
-// busy starts with a ledger exact nowhere, so its first gather replays.
+// Most of a tight region's links are crossed by its flows without ever
+// filling: the fill leaves them out until its level reaches a bound below
+// which they cannot fill (lazy links, max_min_lazy.hpp). Busy links keep the
+// rounds of their last fill, read at the floor instead of replaying their
+// members (the ledger, max_min_region.cpp).
 //
 // Lines. While every flow runs along a line (a chain's routes), solve()
 // fills the components worth it over positions on their lines instead:
@@ -134,6 +122,7 @@
 #include <span>
 #include <vector>
 
+#include "sim/fluid/max_min_lazy.hpp"
 #include "sim/fluid/max_min_lines.hpp"
 
 namespace orrery::fluid {
@@ -176,6 +165,10 @@ class MaxMinSolver {
   // How many rates of members below a floor the solves sorted to replay a
   // link's rounds (the ledger, above, spares a busy link that).
   [[nodiscard]] std::uint64_t replayed_total() const { return replayed_total_; }
+  // Region links tight fills kept lazy, woke, and found below their bound (max_min_lazy.hpp).
+  [[nodiscard]] std::uint64_t lazy_total() const { return lazy_.total; }
+  [[nodiscard]] std::uint64_t woken_total() const { return lazy_.woken; }
+  [[nodiscard]] std::uint64_t lazy_failures() const { return lazy_.failures; }
   // How many times solve() ran on something: the rate recomputations.
   [[nodiscard]] std::uint64_t recomputations() const { return recomputations_; }
   [[nodiscard]] std::size_t link_count() const { return links_.size(); }
@@ -225,6 +218,7 @@ class MaxMinSolver {
     std::uint32_t replayed = 0;  // epoch of the gather that replayed it (it has members below the floor)
     bool keeps_ledger = false;   // busy when this fill began: it writes its rounds to the link's ledger
     bool had_boundary = false;   // the tight fill began with boundary flows on it
+    bool lazy = false;           // a lazy link of the tight fill, not yet brought up to date
   };
   // A link's rounds in its last fill, in level order (the ledger, above).
   struct Step {
@@ -255,8 +249,8 @@ class MaxMinSolver {
   const Fill& fill_at(std::int32_t l) const { return fills_[static_cast<std::size_t>(l)]; }
   Flow& flow_at(std::int32_t f) { return flows_[static_cast<std::size_t>(f)]; }
   const Flow& flow_at(std::int32_t f) const { return flows_[static_cast<std::size_t>(f)]; }
-  // Line mode (max_min_lines.hpp).
-  // Learns the line of a new flow's links; false when they contradict the lines.
+  // Line mode (max_min_lines.hpp). Learns the line of a new flow's links;
+  // false when they contradict the lines.
   [[nodiscard]] bool learn_line(std::span<const std::int32_t> links);
   void leave_lines();  // line mode ends: general solves from here on
   void line_add(std::int32_t flow);  // the flow's bridges, and its place in its first link's starts
@@ -288,6 +282,19 @@ class MaxMinSolver {
   [[nodiscard]] bool solve_tight(double floor);
   [[nodiscard]] bool gather_tight(double floor);  // false: its links are too busy to be worth it
   void include(std::int32_t flow);
+  void visit_tight(std::int32_t link);
+  void scan_tight(std::int32_t link, double floor);
+  void boundary_from_candidates();
+  // Lazy links and the loads they stand on (max_min_lazy.hpp).
+  void start_links(double floor);
+  void boundary_of(std::int32_t link, double floor, bool frozen);
+  void wake(std::int32_t link);
+  void bring_up(std::int32_t link);
+  void account();      // after a solve: the solved flows' loads and held lists
+  void account_all();  // every live flow's, from nothing
+  void hold(std::int32_t flow, std::int32_t link);
+  void unhold(std::int32_t flow);
+  lazy::State lazy_;
   void check_boundary_left();
   void clear_boundary(bool filled);
   void replay_below(std::int32_t link, std::vector<double>& rates, double floor);
@@ -327,22 +334,25 @@ class MaxMinSolver {
   // The boundary flows that leave the link below `level` leave it, each rate
   // its own round, as a full fill would run them.
   void depart_below(Fill& k, double level);
+  static void leave(Fill& k, double level, std::int32_t count);  // one round: R_l ← its base − level·count
   void depart_at(std::int32_t link, double level);
   [[nodiscard]] double next_cap();
   void freeze_capped(double level);
   void settle(double level);
   void freeze(std::int32_t flow, double level, std::int32_t by);
-  // heap_: the region's links with unfrozen flows, a 4-ary min-heap on
+  // heap_: the region's links with unfrozen flows (and its lazy links at
+  // their bounds), a 4-ary min-heap on
   // (key, link id) that knows where each link sits (Fill::heap_at), so a
   // settled link moves to its new key instead of leaving a stale entry.
   // Each entry carries its link's key, so that the sifts compare entries
   // without visiting the links.
   struct HeapEntry {
-    double key;  // the link's key(): its share, or where it fills past its boundary flows
+    double key;  // its link's key(): the share, or where it fills past its boundary flows (lazy: the bound)
     std::int32_t link;
+    std::int32_t lazy;  // 1 for a lazy link: at one key it comes first, to be woken before the round
   };
   [[nodiscard]] static bool before(const HeapEntry& a, const HeapEntry& b) {
-    return a.key < b.key || (a.key == b.key && a.link < b.link);
+    return a.key < b.key || (a.key == b.key && (a.lazy > b.lazy || (a.lazy == b.lazy && a.link < b.link)));
   }
   void heap_place(std::size_t at, const HeapEntry& e);
   void sift_up(std::size_t at);
@@ -372,18 +382,12 @@ class MaxMinSolver {
   std::vector<std::int32_t> touched_;  // links with k_l > 0 in the current round
   std::vector<HeapEntry> heap_;        // links by key (heap_build and the sifts)
   bool heap_live_ = false;             // the rounds after the first: heap_ holds every live link
-  struct Boundary {
-    double rate;
-    std::int32_t flow;
-  };
+  struct Boundary { double rate; std::int32_t flow; };
   std::vector<Boundary> boundary_;    // the tight region's boundary flows, link by link
   std::vector<Boundary> candidates_;  // gather_tight(): members that may be boundary flows
   std::vector<std::int32_t> forced_;  // boundary flows a failed tight fill could not hold
   bool violated_ = false;             // the current tight fill failed
-  struct Saved {
-    double rate;
-    std::int32_t bottleneck;
-  };
+  struct Saved { double rate; std::int32_t bottleneck; };
   std::vector<Saved> saved_;  // the tight region's flows before its fill, for a retry
   std::size_t next_cap_ = 0;           // capped_[next_cap_]: the lowest cap not yet passed
   std::size_t unfrozen_ = 0;

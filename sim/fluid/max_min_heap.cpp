@@ -42,14 +42,14 @@ void MaxMinSolver::sift_down(std::size_t at) {
   heap_place(at, e);
 }
 
-// The region's links with unfrozen flows, heapified.
+// The region's links with unfrozen flows, and its lazy links by bound, heapified.
 void MaxMinSolver::heap_build() {
   heap_.clear();
   for (std::int32_t l : component_links_) {
     Fill& k = fill_at(l);
-    if (k.unfrozen > 0) {
+    if (k.unfrozen > 0 || (k.lazy && k.next < kUncapped)) {
       k.heap_at = static_cast<std::int32_t>(heap_.size());
-      heap_.push_back({k.next, l});
+      heap_.push_back({k.next, l, k.lazy ? 1 : 0});
     }
   }
   heap_live_ = true;
@@ -81,7 +81,7 @@ void MaxMinSolver::heap_move(std::size_t at, double key) {
 void MaxMinSolver::heap_push(std::int32_t link) {
   Fill& k = fill_at(link);
   k.heap_at = static_cast<std::int32_t>(heap_.size());
-  heap_.push_back({k.next, link});
+  heap_.push_back({k.next, link, k.lazy ? 1 : 0});
   sift_up(heap_.size() - 1);
 }
 

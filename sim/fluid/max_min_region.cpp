@@ -1,6 +1,23 @@
 // MaxMinSolver's region above the floor (max_min.hpp, "Within a component"):
 // the least level a change can alter, the flows at or above it that reach a
 // changed link, and each region link's R_l and n_l replayed at the floor.
+//
+// The ledger. Each link keeps the rounds of its last fill: after each level
+// at which flows on it froze (or boundary flows left it), R_l and how many
+// had frozen so far (Ledger). A region's R_l and n_l at the floor are then
+// the last step below the floor, found by bisection, instead of a sort and
+// replay of the link's members below it; the same subtractions in the same
+// order made those steps, so R_l is the same, bit for bit. A ledger is exact
+// below a level (Ledger::exact_below): after a fill of the region above the
+// floor or of whole components, everywhere on its links; once a gather has
+// started a link at a floor, below that floor (the steps above are the next
+// fill's to write; a tight fill writes them for the links without boundary
+// flows only: it does not write a boundary flow's round down). Removing a
+// flow of rate r needs nothing: the next solve's floor is at most r, and it
+// starts every changed link there. A gather whose floor is above that level
+// replays the members (and writes the ledger from the replay). Only busy links (more than kLedgerMembers flows) keep a ledger: sorting a
+// few rates costs less than writing every round down. A link that becomes
+// busy starts with a ledger exact nowhere, so its first gather replays.
 #include <algorithm>
 #include <cassert>
 
@@ -54,6 +71,7 @@ double MaxMinSolver::saturation_with_new(std::int32_t link) {
 
 // A new gather's marks; when the epoch wraps, the old marks are cleared once.
 void MaxMinSolver::next_epoch() {
+  lazy_.links = 0;  // only start_links() keeps links lazy
   if (++epoch_ != 0) return;
   for (Link& k : links_) k.seen = 0;
   for (Flow& f : flows_) f.seen = 0;
@@ -178,6 +196,10 @@ void MaxMinSolver::region_shares() {
     Fill& k = fill_at(l);
     k.frozen_now = 0;
     k.level_now = -1;
+    if (k.lazy) {  // nothing on it counted until wake()
+      k.unfrozen = 0;
+      continue;
+    }
     if (k.replayed != epoch_) {  // no member below the floor: R_l and n_l as they start
       k.left = link_at(l).capacity;
       k.unfrozen = static_cast<std::int32_t>(link_at(l).members.size());

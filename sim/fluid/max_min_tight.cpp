@@ -24,6 +24,11 @@ bool MaxMinSolver::solve_tight(double floor) {
     fill_rounds(kUncapped);
     if (!violated_) check_boundary_left();
     if (!violated_) {
+      if (lazy_.links > 0) {
+        for (std::int32_t l : component_links_) {  // what its lazy links spared
+          if (fill_at(l).lazy) lazy_.saved += link_at(l).members.size();
+        }
+      }
       clear_boundary(true);
       return true;
     }
@@ -67,66 +72,96 @@ void MaxMinSolver::clear_boundary(bool filled) {
   for (std::int32_t l : component_links_) {
     Fill& k = fill_at(l);
     k.boundary_at = k.boundary_end = 0;
+    k.lazy = false;  // only a tight fill has lazy links
     if (filled && k.keeps_ledger && !k.had_boundary) ledgers_[static_cast<std::size_t>(l)].exact_below = kUncapped;
   }
 }
 
-void MaxMinSolver::include(std::int32_t flow) {
-  Flow& f = flow_at(flow);
-  if (f.seen == epoch_) return;
-  f.seen = epoch_;
-  component_flows_.push_back(flow);
-  for (const Incidence& inc : f.links) visit(inc.link);
-}
-
 // Breadth-first from the changed links and the forced flows, over link →
-// the flows it froze (at or above the floor) and new flows → their links.
-// Then each region link's members: those below the floor replayed, as
-// gather_region() does; the others not in the region are its boundary, by rate.
+// the flows it froze (at or above the floor) and new flows → their links;
+// then each region link is started: its members below the floor replayed
+// (or its ledger read), the others not in the region its boundary, by rate.
+// While loads are kept, a link's held list gives the flows it froze and
+// start_links() starts the links, keeping some lazy; else one scan of each
+// link's members finds them and starts it, keeping the others as candidates
+// for the boundary once the region is complete.
 bool MaxMinSolver::gather_tight(double floor) {
   next_epoch();
+  lazy_.counting = lazy_.accounted && lazy_.ok;  // else no link is kept lazy: no bound to count for
   component_links_.clear();
   component_flows_.clear();
   for (std::int32_t l : dirty_) {
     link_at(l).dirty = false;
-    visit(l);
+    visit_tight(l);
   }
   dirty_.clear();
+  for (std::int32_t f : added_) {
+    if (flow_at(f).fresh) include(f);
+  }
   for (std::int32_t f : forced_) include(f);
-  // One scan of each region link's members: those below the floor are
-  // replayed at once (none of them can join the region); the others not in it
-  // yet are kept as candidates, the boundary once the region is complete.
   candidates_.clear();
   std::size_t members = 0;
-  std::vector<double>& rates = rates_scratch_;
   for (std::size_t i = 0; i < component_links_.size(); ++i) {
     const std::int32_t l = component_links_[i];
-    const auto& on_link = link_at(l).members;  // include() appends to the lists, never to members
-    members += on_link.size();
-    const bool from_ledger = ledger_exact(l, floor);
-    rates.clear();
-    fill_at(l).boundary_at = static_cast<std::int32_t>(candidates_.size());
-    for (const Member& m : on_link) {
-      const Flow& f = flow_at(m.flow);
-      if (f.seen == epoch_) continue;
-      if (f.fresh || (f.bottleneck == l && f.rate >= floor)) {
-        include(m.flow);
-      } else if (f.rate < floor) {
-        if (!from_ledger) rates.push_back(f.rate);
-      } else {
-        candidates_.push_back({f.rate, m.flow});
+    members += link_at(l).members.size();
+    if (lazy_.accounted) {
+      for (auto f = lazy_.loads[static_cast<std::size_t>(l)].held; f >= 0;
+           f = lazy_.accounts[static_cast<std::size_t>(f)].next) {
+        if (flow_at(f).rate >= floor) include(f);
       }
-    }
-    fill_at(l).boundary_end = static_cast<std::int32_t>(candidates_.size());
-    if (from_ledger) {
-      start_from_ledger(l, floor);
     } else {
-      replay_below(l, rates, floor);
+      scan_tight(l, floor);
     }
   }
   // Busy links (more than kReplayMembers flows each, on average) would cost
   // more in sorting their members than the region saves.
   if (members > kReplayMembers * component_links_.size()) return false;
+  if (lazy_.accounted) {
+    start_links(floor);
+  } else {
+    boundary_from_candidates();
+  }
+  // A tight gather soon after another starts the loads, for the next gathers.
+  if (!lazy_.accounted && !line_.on && lazy_.solves_since_tight <= lazy::State::kTightOften &&
+      lazy_.solves_since_stop >= lazy_.wait) {
+    account_all();
+  }
+  lazy_.solves_since_tight = 0;
+  return true;
+}
+
+// One scan of a region link's members, without loads: those below the floor
+// replayed at once (none of them can join the region), those the link froze
+// included, the others not in the region yet kept as candidates.
+void MaxMinSolver::scan_tight(std::int32_t link, double floor) {
+  const auto& on_link = link_at(link).members;  // include() appends to the region's lists, never to these
+  const bool from_ledger = ledger_exact(link, floor);
+  std::vector<double>& rates = rates_scratch_;
+  rates.clear();
+  Fill& k = fill_at(link);
+  k.lazy = false;
+  k.boundary_at = static_cast<std::int32_t>(candidates_.size());
+  for (const Member& m : on_link) {
+    const Flow& f = flow_at(m.flow);
+    if (f.seen == epoch_) continue;
+    if (f.bottleneck == link && f.rate >= floor) {
+      include(m.flow);
+    } else if (f.rate < floor) {
+      if (!from_ledger) rates.push_back(f.rate);
+    } else {
+      candidates_.push_back({f.rate, m.flow});
+    }
+  }
+  k.boundary_end = static_cast<std::int32_t>(candidates_.size());
+  if (from_ledger) {
+    start_from_ledger(link, floor);
+  } else {
+    replay_below(link, rates, floor);
+  }
+}
+
+// The candidates still out of the complete region: each link's boundary, by rate.
+void MaxMinSolver::boundary_from_candidates() {
   boundary_.clear();
   for (std::int32_t l : component_links_) {
     Fill& k = fill_at(l);
@@ -141,7 +176,37 @@ bool MaxMinSolver::gather_tight(double floor) {
     k.boundary_end = static_cast<std::int32_t>(boundary_.size());
     k.had_boundary = k.boundary_at < k.boundary_end;
   }
-  return true;
+}
+
+// One scan of a region link's members: those below the floor are replayed
+// (or its ledger read), the others not in the region are its boundary, by
+// rate. With `frozen`, the region's frozen flows' rates go to lazy_.region_rates.
+void MaxMinSolver::boundary_of(std::int32_t link, double floor, bool frozen) {
+  const bool from_ledger = ledger_exact(link, floor);
+  std::vector<double>& rates = rates_scratch_;
+  rates.clear();
+  Fill& k = fill_at(link);
+  const auto begin = boundary_.size();
+  for (const Member& m : link_at(link).members) {
+    const Flow& f = flow_at(m.flow);
+    if (f.seen == epoch_) {
+      if (frozen && f.frozen) lazy_.region_rates.push_back(f.rate);
+    } else if (f.rate < floor) {
+      if (!from_ledger) rates.push_back(f.rate);
+    } else {
+      boundary_.push_back({f.rate, m.flow});
+    }
+  }
+  std::sort(boundary_.begin() + static_cast<std::ptrdiff_t>(begin), boundary_.end(),
+            [](const Boundary& a, const Boundary& b) { return a.rate < b.rate; });
+  k.boundary_at = static_cast<std::int32_t>(begin);
+  k.boundary_end = static_cast<std::int32_t>(boundary_.size());
+  k.had_boundary = k.boundary_at < k.boundary_end;
+  if (from_ledger) {
+    start_from_ledger(link, floor);
+  } else {
+    replay_below(link, rates, floor);
+  }
 }
 
 // A link's part in the round at `level`, where it fills (or, in the first
@@ -185,13 +250,19 @@ void MaxMinSolver::depart_below(Fill& k, double level) {
       ++k.boundary_at;
       ++leaving;
     }
-    k.base = k.left;
-    k.level_now = rate;
-    k.count_now = leaving;
-    k.left = k.base - rate * leaving;
-    k.unfrozen -= leaving;
-    if (k.unfrozen > 0) k.share = std::max(k.left, 0.0) / k.unfrozen;
+    leave(k, rate, leaving);
   }
+}
+
+// `count` flows leave the link at `level` in a round of its own: R_l from the
+// R_l before it, as settle() computes it for a level's first round.
+void MaxMinSolver::leave(Fill& k, double level, std::int32_t count) {
+  k.base = k.left;
+  k.level_now = level;
+  k.count_now = count;
+  k.left = k.base - level * count;
+  k.unfrozen -= count;
+  if (k.unfrozen > 0) k.share = std::max(k.left, 0.0) / k.unfrozen;
 }
 
 // From the link's state, its boundary flows leave rate by rate while their

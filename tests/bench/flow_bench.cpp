@@ -10,7 +10,9 @@
 //    components. rate_changes_per_recomputation is the floor of any exact
 //    solver's work: each of those flows needs a new completion time (about
 //    a hundred of the 2,048 in the giant component). solved_per_recomputation
-//    is what the solver re-solved to find them.
+//    is what the solver re-solved to find them; lazy_links_per_recomputation
+//    and woken_per_recomputation, the region links it left out of the fill
+//    and those of them it had to bring up to date (sim/fluid/max_min_lazy.hpp).
 //  * BM_FlowAllToAll: 256 endpoints each send S = 1 MiB to every other one,
 //    65,280 flows at once, on a non-blocking two-level leaf/spine graph built
 //    here (16 leaves of 16 endpoints, 16 spines, every link 50 GB/s, 500 ns;
@@ -132,6 +134,7 @@ class Churn {
   [[nodiscard]] std::uint64_t recomputations() const { return net_.recomputations(); }
   [[nodiscard]] std::uint64_t rate_changes() const { return net_.rate_changes(); }
   [[nodiscard]] std::uint64_t solved() const { return net_.solved(); }
+  [[nodiscard]] const fluid::MaxMinSolver& solver() const { return net_.solver(); }
 
  private:
   void start() {
@@ -161,6 +164,8 @@ void BM_FlowChurn(benchmark::State& state) {
   std::uint64_t solves = 0;
   std::uint64_t changes = 0;
   std::uint64_t solved = 0;
+  std::uint64_t lazy = 0;
+  std::uint64_t woken = 0;
   for (auto _ : state) {
     Churn churn(cluster, in_flight, transfers);
     churn.run();
@@ -168,6 +173,9 @@ void BM_FlowChurn(benchmark::State& state) {
     solves += churn.recomputations();
     changes += churn.rate_changes();
     solved += churn.solved();
+    lazy += churn.solver().lazy_total();
+    woken += churn.solver().woken_total();
+    if (churn.solver().lazy_failures() != 0) state.SkipWithError("a woken lazy link was below its bound");
   }
   state.counters["events_per_s"] =
       benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
@@ -182,6 +190,14 @@ void BM_FlowChurn(benchmark::State& state) {
   // the rate changes it had to find.
   state.counters["solved_per_recomputation"] =
       benchmark::Counter(static_cast<double>(solved) / static_cast<double>(std::max<std::uint64_t>(solves, 1)));
+  // The region links the tight fills kept lazy, and those they woke, per
+  // recomputation (sim/fluid/max_min_lazy.hpp): the scans spared are the
+  // difference, times each link's flows.
+  const auto per_solve = [&](std::uint64_t n) {
+    return benchmark::Counter(static_cast<double>(n) / static_cast<double>(std::max<std::uint64_t>(solves, 1)));
+  };
+  state.counters["lazy_links_per_recomputation"] = per_solve(lazy);
+  state.counters["woken_per_recomputation"] = per_solve(woken);
   state.SetItemsProcessed(state.iterations() * transfers);  // transfers
 }
 BENCHMARK(BM_FlowChurn)

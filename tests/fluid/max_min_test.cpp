@@ -395,8 +395,10 @@ TEST(MaxMinInvalid, BadArgumentsAreRejectedWithAMessage) {
 // integer capacities (ties between levels, and shares that rounding makes
 // equal to a level just passed) or real ones, and one to five changes
 // between solves: after every solve the incremental rates equal bit for bit
-// a from-scratch solve of a copy.
+// a from-scratch solve of a copy, and no lazy link is woken below its bound.
 TEST(MaxMin, IncrementalEqualsFromScratchOnDenseAndSparseRandomNetworks) {
+  std::uint64_t lazy = 0;
+  std::uint64_t woken = 0;
   for (int seed = 0; seed < 40; ++seed) {
     Rng rng(static_cast<std::uint64_t>(1000 + seed));
     const int links = 5 + static_cast<int>(rng.below(150));
@@ -436,7 +438,15 @@ TEST(MaxMin, IncrementalEqualsFromScratchOnDenseAndSparseRandomNetworks) {
       s.solve();
       ASSERT_EQ(first_difference_from_scratch(s, ids), -1) << "seed " << seed << " step " << step;
     }
+    // No woken lazy link was found below its bound (max_min_lazy.hpp): had
+    // one been, its fill would have run again without lazy links.
+    EXPECT_EQ(s.lazy_failures(), 0u) << "seed " << seed;
+    lazy += s.lazy_total();
+    woken += s.woken_total();
   }
+  // The dense networks keep links lazy and wake some (a churning component).
+  EXPECT_GT(lazy, 0u);
+  EXPECT_GT(woken, 0u);
 }
 
 }  // namespace

@@ -1,0 +1,216 @@
+// MaxMinSolver's lazy links and the loads they stand on (max_min_lazy.hpp).
+#include <algorithm>
+
+#include "sim/fluid/max_min.hpp"
+
+namespace orrery::fluid {
+
+// A flow into the tight region; when the gather counts, each of its links
+// counts it and its load, for the link's bound.
+void MaxMinSolver::include(std::int32_t flow) {
+  Flow& f = flow_at(flow);
+  if (f.seen == epoch_) return;
+  f.seen = epoch_;
+  component_flows_.push_back(flow);
+  if (!lazy_.counting) {
+    for (const Incidence& inc : f.links) visit(inc.link);
+    return;
+  }
+  const double loaded = lazy_.accounts[static_cast<std::size_t>(flow)].loaded;
+  for (const Incidence& inc : f.links) {
+    visit_tight(inc.link);
+    lazy::Load& k = lazy_.loads[static_cast<std::size_t>(inc.link)];
+    ++k.region_on;
+    k.region_load += loaded;
+  }
+}
+
+// visit(), and the link's count of region flows started (when lazy_.counting).
+void MaxMinSolver::visit_tight(std::int32_t link) {
+  if (link_at(link).seen == epoch_) return;
+  visit(link);
+  if (!lazy_.counting) return;
+  lazy::Load& k = lazy_.loads[static_cast<std::size_t>(link)];
+  k.region_on = 0;
+  k.region_load = 0;
+}
+
+// Each region link started: lazy where its bound allows (max_min_lazy.hpp),
+// else scanned and replayed at the floor (boundary_of()).
+void MaxMinSolver::start_links(double floor) {
+  lazy_.floor = floor;
+  lazy_.links = 0;
+  boundary_.clear();
+  for (std::int32_t l : component_links_) {
+    Fill& k = fill_at(l);
+    k.lazy = false;
+    const auto at = static_cast<std::size_t>(l);
+    const Link& link = links_[at];
+    if (lazy_.counting && !keeps_ledger(l)) {
+      lazy::Load& load = lazy_.loads[at];
+      if (load.updates > lazy::State::kLoadRefresh) {
+        load.sum = 0;
+        for (const Member& m : link.members) {
+          load.sum += lazy_.accounts[static_cast<std::size_t>(m.flow)].loaded;
+        }
+        load.updates = 0;
+      }
+      const double room =
+          link.capacity - (load.sum - load.region_load) - lazy::State::kMargin * link.capacity;
+      const double lower = load.region_on > 0 ? room / load.region_on : kUncapped;
+      if (room > 0 && lower > floor) {
+        k.lazy = true;
+        ++lazy_.links;
+        ++lazy_.total;
+        load.region_load = room;  // from here on, its room less what its frozen region flows took
+        k.next = lower;
+        k.keeps_ledger = false;
+        k.had_boundary = false;
+        k.boundary_at = k.boundary_end = 0;
+        continue;
+      }
+    }
+    boundary_of(l, floor, false);
+  }
+}
+
+// Wakes the lazy link at the heap's front, whose bound the coming round's
+// level has reached: it moves to its key, or out when nothing on it is left
+// to fill. Its bound rose as its region flows froze (settle() keeps the room,
+// the count and its entry): (room − their rates) / those still unfrozen on it.
+void MaxMinSolver::wake(std::int32_t link) {
+  Fill& k = fill_at(link);
+  const double bound = k.next;
+  bring_up(link);
+  ++lazy_.woken;
+  if (violated_) return;
+  if (k.unfrozen == 0) {
+    heap_remove(link);
+    return;
+  }
+  if (!(k.next >= bound)) {  // its bound did not hold: run the tight fill again without lazy links
+    violated_ = true;
+    lazy_.ok = false;
+    ++lazy_.failures;
+    return;
+  }
+  heap_[static_cast<std::size_t>(k.heap_at)].lazy = 0;
+  heap_move(static_cast<std::size_t>(k.heap_at), k.next);
+}
+
+// A lazy link brought up to date: started at the floor as the gather starts
+// any link, then, level by level, the region's flows frozen so far leave it,
+// each level after the boundary flows below it (each level one subtraction
+// of level × count, as settle() and depart_below() make them when a frozen
+// flow touches the link). The boundary flows above the last such level stay
+// on it, as they would have. A link that would have filled on the way fails
+// the fill.
+void MaxMinSolver::bring_up(std::int32_t link) {
+  Fill& k = fill_at(link);
+  k.lazy = false;
+  lazy_.region_rates.clear();
+  boundary_of(link, lazy_.floor, true);
+  k.frozen_now = 0;
+  k.level_now = -1;
+  if (k.unfrozen > 0) {
+    const bool none_below = static_cast<std::size_t>(k.unfrozen) == link_at(link).members.size();
+    k.share = (none_below ? k.left : std::max(k.left, 0.0)) / k.unfrozen;
+  }
+  std::sort(lazy_.region_rates.begin(), lazy_.region_rates.end());
+  const double last = lazy_.region_rates.empty() ? -kUncapped : lazy_.region_rates.back();
+  std::size_t r = 0;
+  auto b = static_cast<std::size_t>(k.boundary_at);
+  const auto end = static_cast<std::size_t>(k.boundary_end);
+  for (;;) {
+    double v = r < lazy_.region_rates.size() ? lazy_.region_rates[r] : kUncapped;
+    if (b < end && boundary_[b].rate <= last) v = std::min(v, boundary_[b].rate);
+    if (!(v < kUncapped)) break;
+    if (!(v < k.share)) {  // it would have filled at its share by then
+      violated_ = true;
+      lazy_.ok = false;
+      ++lazy_.failures;
+      return;
+    }
+    std::int32_t count = 0;
+    for (; r < lazy_.region_rates.size() && lazy_.region_rates[r] == v; ++r) ++count;
+    for (; b < end && boundary_[b].rate == v; ++b) ++count;
+    leave(k, v, count);
+  }
+  k.boundary_at = static_cast<std::int32_t>(b);
+  k.next = key(k);
+}
+
+// After a solve, what the next tight gather reads without scanning members:
+// each solved flow's rate in its links' loads, and its place in the held
+// list of the link that froze it (while that pays: max_min_lazy.hpp).
+void MaxMinSolver::account() {
+  ++lazy_.window_solves;
+  if (lazy_.cost > lazy::State::kAccountWindow) {
+    const bool pays = lazy_.saved > lazy_.cost;
+    lazy_.wait =
+        pays ? 0 : std::min(std::max(2 * lazy_.wait, lazy_.window_solves), lazy::State::kLongestWait);
+    lazy_.cost = lazy_.saved = lazy_.window_solves = 0;
+    if (!pays) {
+      lazy_.accounted = false;
+      lazy_.solves_since_stop = 0;
+      return;
+    }
+  }
+  for (std::int32_t id : component_flows_) {
+    const Flow& f = flow_at(id);
+    lazy::Account& a = lazy_.accounts[static_cast<std::size_t>(id)];
+    lazy_.cost += f.links.size();
+    if (f.rate != a.loaded) {
+      const double delta = f.rate - a.loaded;
+      for (const Incidence& inc : f.links) {
+        lazy::Load& load = lazy_.loads[static_cast<std::size_t>(inc.link)];
+        load.sum += delta;
+        ++load.updates;
+      }
+      a.loaded = f.rate;
+    }
+    if (f.bottleneck != a.held_by) {
+      unhold(id);
+      if (f.bottleneck >= 0) hold(id, f.bottleneck);
+    }
+  }
+}
+
+// The loads and held lists started from every live flow's last rate.
+void MaxMinSolver::account_all() {
+  std::fill(lazy_.loads.begin(), lazy_.loads.end(), lazy::Load{});
+  for (std::size_t id = 0; id < flows_.size(); ++id) {
+    const Flow& f = flows_[id];
+    lazy::Account& a = lazy_.accounts[id];
+    a = lazy::Account{};
+    if (!f.live || f.fresh) continue;
+    a.loaded = f.rate;
+    for (const Incidence& inc : f.links) lazy_.loads[static_cast<std::size_t>(inc.link)].sum += f.rate;
+    if (f.bottleneck >= 0) hold(static_cast<std::int32_t>(id), f.bottleneck);
+  }
+  lazy_.accounted = true;
+}
+
+void MaxMinSolver::hold(std::int32_t flow, std::int32_t link) {
+  lazy::Account& a = lazy_.accounts[static_cast<std::size_t>(flow)];
+  std::int32_t& first = lazy_.loads[static_cast<std::size_t>(link)].held;
+  a.held_by = link;
+  a.prev = -1;
+  a.next = first;
+  if (first >= 0) lazy_.accounts[static_cast<std::size_t>(first)].prev = flow;
+  first = flow;
+}
+
+void MaxMinSolver::unhold(std::int32_t flow) {
+  lazy::Account& a = lazy_.accounts[static_cast<std::size_t>(flow)];
+  if (a.held_by < 0) return;
+  if (a.prev >= 0) {
+    lazy_.accounts[static_cast<std::size_t>(a.prev)].next = a.next;
+  } else {
+    lazy_.loads[static_cast<std::size_t>(a.held_by)].held = a.next;
+  }
+  if (a.next >= 0) lazy_.accounts[static_cast<std::size_t>(a.next)].prev = a.prev;
+  a.held_by = -1;
+}
+
+}  // namespace orrery::fluid
