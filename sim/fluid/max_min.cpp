@@ -141,8 +141,12 @@ void MaxMinSolver::solve_components() {
     for (std::int32_t l : seeds_) members += link_at(l).members.size();
     if (members > kReplayMembers * seeds_.size()) {
       gather_region(floor);  // busy links: the tight region's sorts would cost more (see gather_tight())
-    } else if (!gather_region(floor, kSmallRegion)) {  // a large region: the tight one may be far smaller
-      for (std::int32_t l : seeds_) mark_dirty(l);
+    } else if (lazy_.accounted || !gather_region(floor, kSmallRegion)) {
+      // A large region: the tight one may be far smaller. While loads are
+      // kept its gather follows the held lists, so any region tries it first.
+      if (!lazy_.accounted) {
+        for (std::int32_t l : seeds_) mark_dirty(l);
+      }
       if (solve_tight(floor)) return;
       for (std::int32_t l : seeds_) mark_dirty(l);
       gather_region(floor);

@@ -275,7 +275,7 @@ class MaxMinSolver {
   // Returns false, half done, once the region holds more than `limit` flows.
   bool gather_region(double floor, std::size_t limit = std::numeric_limits<std::size_t>::max());
   // A region of at most this many flows is filled as it is; a larger one
-  // tries the tight region first.
+  // (any one, while loads are kept) tries the tight region first.
   static constexpr std::size_t kSmallRegion = 32;
   // The tight region (see the header): the flows whose bottleneck is a link
   // the change reaches, the others on those links held at their rates.

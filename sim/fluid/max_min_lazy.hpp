@@ -25,18 +25,18 @@
 // without lazy links (State::failures counts it; the tests require none).
 // A changed link left with no region flow cannot fill while its load fits.
 //
-// Loads. The bounds need each link's load, the sum of its members' rates,
-// and the gather needs each link's held list, the flows whose bottleneck it
-// is (the tight region follows them instead of scanning members). After a
+// Loads. The bounds need each link's load, the sum of its members' rates, and
+// the gather needs each link's held list, the flows whose bottleneck it is
+// (the tight region follows them instead of scanning members, so while they
+// are kept any change tries the tight region first, small ones too). After a
 // solve, account() moves each solved flow's rate in its links' loads and its
 // place in the held lists. That costs an update per incidence of the solved
 // flows, so it is kept only while it pays: from a tight gather that follows
 // another within kTightOften solves (never in line mode, whose fills touch no
-// incidence), for as long as the member scans that lazy links spare
-// outnumber the incidences account() visits, judged every kAccountWindow of
-// those. Once stopped it starts again (account_all()) only after as many
-// solves as that window took, twice as many after each further stop (up to
-// kLongestWait).
+// incidence), for as long as the member scans that lazy links spare outnumber
+// the incidences account() visits, judged every kAccountWindow of those. Once
+// stopped it starts again (account_all()) only after as many solves as that
+// window took, twice as many after each further stop (up to kLongestWait).
 #pragma once
 
 #include <cstdint>
