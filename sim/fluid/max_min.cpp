@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 
 #include "sim/core/error.hpp"
@@ -337,12 +338,12 @@ void MaxMinSolver::settle(double level) {
       bound.region_load -= level * k.frozen_now;
       bound.region_on -= k.frozen_now;
       k.frozen_now = 0;
+      // With lazy links every round is on the heap, and a lazy link with an
+      // unfrozen region flow is in it (its bound was finite, and only rises).
       k.next = lazy::bound(bound);
-      if (!heap_live_) continue;
+      assert(k.heap_at >= 0);
       if (!(k.next < kUncapped)) {
-        if (k.heap_at >= 0) heap_remove(l);
-      } else if (k.heap_at < 0) {
-        heap_push(l);
+        heap_remove(l);  // nothing on it can fill any more
       } else if (heap_[static_cast<std::size_t>(k.heap_at)].key != k.next) {
         heap_move(static_cast<std::size_t>(k.heap_at), k.next);
       }

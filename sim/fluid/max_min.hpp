@@ -381,7 +381,7 @@ class MaxMinSolver {
   std::vector<std::int32_t> capped_;   // capped flows of the components, by (cap, id)
   std::vector<std::int32_t> touched_;  // links with k_l > 0 in the current round
   std::vector<HeapEntry> heap_;        // links by key (heap_build and the sifts)
-  bool heap_live_ = false;             // the rounds after the first: heap_ holds every live link
+  bool heap_live_ = false;             // rounds on heap_ (after the first; all, with lazy links)
   struct Boundary { double rate; std::int32_t flow; };
   std::vector<Boundary> boundary_;    // the tight region's boundary flows, link by link
   std::vector<Boundary> candidates_;  // gather_tight(): members that may be boundary flows

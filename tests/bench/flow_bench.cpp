@@ -119,6 +119,11 @@ class RandomRoutes final : public topo::Topology {
   std::uint64_t seed_;
 };
 
+// A count per rate recomputation, as a benchmark counter.
+benchmark::Counter per_recomputation(std::uint64_t n, std::uint64_t solves) {
+  return benchmark::Counter(static_cast<double>(n) / static_cast<double>(std::max<std::uint64_t>(solves, 1)));
+}
+
 constexpr int kChurnEndpoints = 256;
 
 class Churn {
@@ -185,19 +190,16 @@ void BM_FlowChurn(benchmark::State& state) {
   // included): the floor of any exact solver's work, since each needs a new
   // completion time.
   state.counters["rate_changes_per_recomputation"] =
-      benchmark::Counter(static_cast<double>(changes) / static_cast<double>(std::max<std::uint64_t>(solves, 1)));
+      per_recomputation(changes, solves);
   // The flows each recomputation solved (its region): what it cost, against
   // the rate changes it had to find.
   state.counters["solved_per_recomputation"] =
-      benchmark::Counter(static_cast<double>(solved) / static_cast<double>(std::max<std::uint64_t>(solves, 1)));
+      per_recomputation(solved, solves);
   // The region links the tight fills kept lazy, and those they woke, per
   // recomputation (sim/fluid/max_min_lazy.hpp): the scans spared are the
   // difference, times each link's flows.
-  const auto per_solve = [&](std::uint64_t n) {
-    return benchmark::Counter(static_cast<double>(n) / static_cast<double>(std::max<std::uint64_t>(solves, 1)));
-  };
-  state.counters["lazy_links_per_recomputation"] = per_solve(lazy);
-  state.counters["woken_per_recomputation"] = per_solve(woken);
+  state.counters["lazy_links_per_recomputation"] = per_recomputation(lazy, solves);
+  state.counters["woken_per_recomputation"] = per_recomputation(woken, solves);
   state.SetItemsProcessed(state.iterations() * transfers);  // transfers
 }
 BENCHMARK(BM_FlowChurn)
@@ -283,11 +285,11 @@ void BM_FlowChainOverload(benchmark::State& state) {
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["recomputations"] = static_cast<double>(solves) / static_cast<double>(state.iterations());
   state.counters["rate_changes_per_recomputation"] =
-      benchmark::Counter(static_cast<double>(changes) / static_cast<double>(std::max<std::uint64_t>(solves, 1)));
+      per_recomputation(changes, solves);
   // The flows each recomputation solved (its region): what it cost, against
   // the rate changes it had to find.
   state.counters["solved_per_recomputation"] =
-      benchmark::Counter(static_cast<double>(solved) / static_cast<double>(std::max<std::uint64_t>(solves, 1)));
+      per_recomputation(solved, solves);
 }
 BENCHMARK(BM_FlowChainOverload)->Arg(2'000)->Arg(20'000)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
