@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
 
 namespace orrery::exec {
 
@@ -17,7 +18,12 @@ std::int64_t send_ns(double bytes, double rate) {
   if (bytes <= 0) return 0;
   const double t = bytes * 1e9 / rate;
   if (!(t < 4e18)) return kNever;
-  return std::max<std::int64_t>(0, static_cast<std::int64_t>(std::ceil(t - (1e-9 + t * 1e-12))));
+  // The ceiling, by truncation: x < 4e18 fits an int64, and below 2^53 the
+  // int64 is exact as a double (above, x is a whole number already).
+  const double x = t - (1e-9 + t * 1e-12);
+  if (!(x > 0)) return 0;
+  const auto whole = static_cast<std::int64_t>(x);
+  return static_cast<double>(whole) < x ? whole + 1 : whole;
 }
 
 }  // namespace
@@ -73,7 +79,18 @@ void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine:
 
 void FlowNetwork::resolve(Time now) {
   solver_.solve();
-  for (std::int32_t id : solver_.solved_flows()) retime(id, now);
+  // The solved flows' ids are scattered: ask for both records of each a few
+  // flows ahead, so that the reads do not wait on the memory one by one.
+  constexpr std::size_t kAhead = 16;
+  const std::span<const std::int32_t> solved = solver_.solved_flows();
+  for (std::size_t i = 0; i < solved.size(); ++i) {
+    if (i + kAhead < solved.size()) {
+      const std::int32_t ahead = solved[i + kAhead];
+      __builtin_prefetch(&flows_[static_cast<std::size_t>(ahead)], 1);
+      solver_.prefetch(ahead);
+    }
+    retime(solved[i], now);
+  }
 }
 
 void FlowNetwork::wake_by(Time t) {

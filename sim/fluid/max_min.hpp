@@ -147,18 +147,18 @@ class MaxMinSolver {
   // Recomputes the rates of the flows in every component that gained or lost
   // a flow since the last solve; does nothing (and counts nothing) otherwise.
   void solve();
-  // A from-scratch solve of every component.
-  void solve_all();
+  void solve_all();  // a from-scratch solve of every component
 
   [[nodiscard]] double rate(std::int32_t flow) const { return flow_at(flow).rate; }
+  void prefetch(std::int32_t flow) const { __builtin_prefetch(&flow_at(flow)); }  // before rate(flow), to hide a miss
   // Whether flows were added or removed since the last solve().
   [[nodiscard]] bool changed() const { return !dirty_.empty(); }
   // Whether every change since the last solve() leaves its links empty or
   // holding only one new flow: each new flow is then alone on its links, and
   // solve() gives it its narrowest link (or cap) without gathering anything.
   [[nodiscard]] bool alone() const;
-  // The live flows whose rates the last solve() computed (its regions' flows;
-  // every other live flow kept its rate).
+  // The live flows the last solve() computed whose rate may have moved: its
+  // regions' flows (of a line fill, only those whose rate or bottleneck moved).
   [[nodiscard]] std::span<const std::int32_t> solved_flows() const { return component_flows_; }
   // How many flow rates the solves computed, in all (their regions' flows).
   [[nodiscard]] std::uint64_t solved_total() const { return solved_total_; }

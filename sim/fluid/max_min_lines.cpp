@@ -151,6 +151,8 @@ void MaxMinSolver::fill_line(const std::vector<std::int32_t>& line, std::int32_t
       line_.entries.push_back({s.cap, 0.0, first, first + s.length - 1, s.flow, -1, false});
     }
     line_.bucket_end[i] = static_cast<std::int32_t>(line_.entries.size());
+    r.reach = line_.bucket_at[i] < line_.bucket_end[i] ? line_.entries[static_cast<std::size_t>(line_.bucket_at[i])].last
+                                                        : -1;
   }
   line_.run[m].diff = 0;
   std::sort(line_.capped.begin(), line_.capped.end(), [this](std::int32_t a, std::int32_t b) {
@@ -161,21 +163,34 @@ void MaxMinSolver::fill_line(const std::vector<std::int32_t>& line, std::int32_t
   std::size_t next_cap = 0;
   const auto entry = [this](std::int32_t e) -> lines::Entry& { return line_.entries[static_cast<std::size_t>(e)]; };
   std::size_t unfrozen = line_.entries.size();
+  // The live positions (a flow still unfrozen crosses them), in order, each
+  // with the next one: a flow frozen in a round crosses live positions only,
+  // so a dead one takes no count and the rounds pass it by. And the least
+  // live share: each round's settle pass finds both for the next.
+  auto& live = line_.live;
+  live.clear();
+  double least_share = kUncapped;
+  for (std::size_t i = 0; i < m; ++i) {
+    if (line_.run[i].unfrozen == 0) continue;
+    least_share = std::min(least_share, line_.run[i].share);
+    if (!live.empty()) line_.run[static_cast<std::size_t>(live.back())].next = static_cast<std::int32_t>(i);
+    live.push_back(static_cast<std::int32_t>(i));
+  }
+  if (!live.empty()) line_.run[static_cast<std::size_t>(live.back())].next = static_cast<std::int32_t>(m);
 
   while (unfrozen > 0) {
     while (next_cap < line_.capped.size() && entry(line_.capped[next_cap]).frozen) ++next_cap;
     double level = next_cap < line_.capped.size() ? entry(line_.capped[next_cap]).cap : kUncapped;
-    for (std::size_t i = 0; i < m; ++i) {
-      if (line_.run[i].unfrozen > 0) level = std::min(level, line_.run[i].share);
-    }
+    level = std::min(level, least_share);
     if (!(level < kUncapped)) break;  // unreachable: every unfrozen flow has a link with a live share
     line_.frozen_round.clear();
     // From the last position down, the nearest full link at or after i: a
     // flow starting at i crosses a full link exactly when it reaches that one.
     std::int32_t full = -1;
-    for (std::size_t i = m; i-- > 0;) {
-      if (line_.run[i].unfrozen > 0 && line_.run[i].share == level) full = static_cast<std::int32_t>(i);
-      if (full < 0) continue;
+    for (std::size_t j = live.size(); j-- > 0;) {
+      const auto i = static_cast<std::size_t>(live[j]);
+      if (line_.run[i].share == level) full = static_cast<std::int32_t>(i);
+      if (full < 0 || line_.run[i].reach < full) continue;  // no flow of its bucket reaches a full link
       std::int32_t& at = line_.bucket_at[i];
       for (; at < line_.bucket_end[i]; ++at) {
         lines::Entry& e = entry(at);
@@ -186,6 +201,7 @@ void MaxMinSolver::fill_line(const std::vector<std::int32_t>& line, std::int32_t
         e.bottleneck = link_of(static_cast<std::size_t>(full));
         line_.frozen_round.push_back(at);
       }
+      line_.run[i].reach = at < line_.bucket_end[i] ? entry(at).last : -1;
     }
     for (; next_cap < line_.capped.size() && entry(line_.capped[next_cap]).cap == level; ++next_cap) {
       lines::Entry& e = entry(line_.capped[next_cap]);
@@ -199,29 +215,52 @@ void MaxMinSolver::fill_line(const std::vector<std::int32_t>& line, std::int32_t
     unfrozen -= line_.frozen_round.size();
     for (const std::int32_t f : line_.frozen_round) {
       ++line_.run[static_cast<std::size_t>(entry(f).first)].diff;
-      --line_.run[static_cast<std::size_t>(entry(f).last) + 1].diff;
+      --line_.run[static_cast<std::size_t>(line_.run[static_cast<std::size_t>(entry(f).last)].next)].diff;
     }
-    // R_l ← base − λ·count, n_l ← n_l − k_l: settle() in max_min.cpp.
+    // R_l ← base − λ·count, n_l ← n_l − k_l: settle() in max_min.cpp. The
+    // same pass finds the next round's least share.
     std::int32_t k = 0;
-    for (std::size_t i = 0; i < m; ++i) {
-      lines::Run& r = line_.run[i];
+    least_share = kUncapped;
+    std::size_t kept = 0;
+    for (std::size_t j = 0; j < live.size(); ++j) {
+      const std::int32_t i = live[j];
+      lines::Run& r = line_.run[static_cast<std::size_t>(i)];
       k += r.diff;
       r.diff = 0;
-      if (k == 0) continue;
-      if (r.level_now != level) {
-        r.base = r.left;
-        r.level_now = level;
-        r.count_now = 0;
+      if (k != 0) {
+        if (r.level_now != level) {
+          r.base = r.left;
+          r.level_now = level;
+          r.count_now = 0;
+        }
+        r.count_now += k;
+        r.left = r.base - level * r.count_now;
+        r.unfrozen -= k;
+        if (r.unfrozen > 0) r.share = std::max(r.left, 0.0) / r.unfrozen;
       }
-      r.count_now += k;
-      r.left = r.base - level * r.count_now;
-      r.unfrozen -= k;
-      if (r.unfrozen > 0) r.share = std::max(r.left, 0.0) / r.unfrozen;
+      if (r.unfrozen == 0) continue;
+      least_share = std::min(least_share, r.share);
+      if (kept > 0) line_.run[static_cast<std::size_t>(live[kept - 1])].next = i;
+      live[kept++] = i;
     }
+    live.resize(kept);
+    if (kept > 0) line_.run[static_cast<std::size_t>(live.back())].next = static_cast<std::int32_t>(m);
     line_.run[m].diff = 0;
   }
-  for (const lines::Entry& e : line_.entries) {
+  // Only the flows whose rate or bottleneck moved are written and listed
+  // (solved_flows()); under heavy load about half of a run's flows keep both.
+  // The flows sit wherever their ids put them: each is asked for a few
+  // entries ahead, so that the reads do not wait on the memory one by one.
+  constexpr std::size_t kAhead = 16;
+  const std::size_t n = line_.entries.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) __builtin_prefetch(&flow_at(line_.entries[i + kAhead].flow), 1);
+    const lines::Entry& e = line_.entries[i];
     Flow& f = flow_at(e.flow);
+    if (f.frozen && f.rate == e.rate && f.bottleneck == e.bottleneck) {
+      ++solved_total_;  // computed, and as it was
+      continue;
+    }
     f.rate = e.rate;
     f.frozen = true;
     f.bottleneck = e.bottleneck;

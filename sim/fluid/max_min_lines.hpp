@@ -13,11 +13,15 @@
 // does; the links' ledgers, which they do not write, are then exact nowhere).
 // In line mode a solve finds each changed component from the counts of flows
 // that cross each link and the next (no breadth-first gather), and fills it
-// whole over its positions: each round scans the run's shares for the level,
-// freezes the flows that cross a full link by a sweep over the flows bucketed
-// by first position and ordered by last (each flow leaves its bucket once),
-// and takes each link's k_l from a difference array over the frozen flows'
-// intervals — O(run + frozen flows) a round instead of O(incidences). The
+// whole over its positions. A round passes over the run's live positions
+// only (those an unfrozen flow still crosses: a position whose flows are all
+// frozen takes no count again), twice: down, it freezes the flows that cross
+// a full link by a sweep over the flows bucketed by first position and
+// ordered by last (each flow leaves its bucket once); up, it takes each
+// link's k_l from a difference array over the frozen flows' intervals and
+// finds the next round's level — O(live positions + frozen flows) a round
+// instead of O(incidences). The fill then writes back, and lists in
+// solved_flows(), only the flows whose rate or bottleneck moved. The
 // rounds, levels and the arithmetic R_l ← base − λ·count are those of the fill
 // (max_min.hpp), so the rates are the same, bit for bit (tests/fluid compare
 // them with solve_all on random chains). A component whose flows are thousands
@@ -66,6 +70,8 @@ struct Span {
 struct Run {
   double left, base, level_now, share;
   std::int32_t unfrozen, count_now, diff;
+  std::int32_t next;   // the next live position (the run's length after the last)
+  std::int32_t reach;  // the last position of the first flow left in its bucket, or -1
 };
 
 // A flow of the run, in its first position's bucket.
@@ -92,6 +98,7 @@ struct State {
   std::vector<std::int32_t> bucket_at, bucket_end;
   std::vector<std::int32_t> capped;        // entries with a cap, by (cap, flow id)
   std::vector<std::int32_t> frozen_round;  // entries frozen in the current round
+  std::vector<std::int32_t> live;          // the positions still crossed by an unfrozen flow, in order
 };
 
 }  // namespace orrery::fluid::lines

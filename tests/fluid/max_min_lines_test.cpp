@@ -35,6 +35,24 @@ struct ChainCase {
   std::vector<test::TestFlow> flows;
 };
 
+// Every flow whose rate the solve moved is among solved_flows() (a line fill
+// lists only those, and FlowNetwork requeues only those): `before` is each
+// flow's rate before the solve.
+void check_listed(const MaxMinSolver& s, const ChainCase& c, const std::vector<double>& before, int seed, int step) {
+  const auto listed = s.solved_flows();
+  for (std::size_t i = 0; i < c.ids.size(); ++i) {
+    if (s.rate(c.ids[i]) == before[i]) continue;
+    ASSERT_NE(std::find(listed.begin(), listed.end(), c.ids[i]), listed.end())
+        << "seed " << seed << " step " << step << ": flow " << c.ids[i] << " moved but is not listed";
+  }
+}
+
+std::vector<double> rates_of(const MaxMinSolver& s, const ChainCase& c) {
+  std::vector<double> out;
+  for (const std::int32_t id : c.ids) out.push_back(s.rate(id));
+  return out;
+}
+
 void check(const MaxMinSolver& s, const ChainCase& c, int seed, int step) {
   ASSERT_EQ(test::first_difference_from_scratch(s, c.ids), -1) << "seed " << seed << " step " << step;
   const auto reference = test::reference_rates(c.capacity, c.flows);
@@ -85,7 +103,9 @@ TEST(MaxMinLines, LineSolvesEqualFromScratchOnRandomChains) {
           c.flows.erase(c.flows.begin() + static_cast<std::ptrdiff_t>(i));
         }
       }
+      const std::vector<double> before = rates_of(s, c);
       s.solve();
+      check_listed(s, c, before, seed, step);
       check(s, c, seed, step);
     }
     EXPECT_TRUE(s.on_lines()) << "seed " << seed;  // chain routes never break the lines
@@ -102,7 +122,10 @@ TEST(MaxMinLines, LineSolvesEqualFromScratchOnRandomChains) {
 // link is shared by two, so every flow gets 5. A second long flow puts three
 // flows on every link: every flow gets 10 / 3. Removing the short flow on
 // link 2 changes nothing (links 0 and 4 still hold three flows each, the long
-// ones among them); link 2 keeps 10 − 2 · 10/3 unused.
+// ones among them); link 2 keeps 10 − 2 · 10/3 unused. The line fill computes
+// the whole component each time, and lists (solved_flows()) only the flows
+// whose rate or bottleneck moved: all five when the second long flow comes,
+// none when the short one goes.
 TEST(MaxMinLines, ParkingLotAlongAChainByHand) {
   MaxMinSolver s;
   for (int l = 0; l < 6; ++l) s.add_link(10.0);
@@ -117,12 +140,15 @@ TEST(MaxMinLines, ParkingLotAlongAChainByHand) {
   s.solve();
   EXPECT_EQ(s.rate(long1), 10.0 / 3);
   EXPECT_EQ(s.rate(shorts[0]), 10.0 / 3);
+  EXPECT_EQ(s.solved_flows().size(), 5u);  // every rate moved, 5 -> 10/3, and long1 is new
+  const std::uint64_t computed = s.solved_total();
   s.remove_flow(shorts[1]);
   s.solve();
   EXPECT_EQ(s.rate(long0), 10.0 / 3);
   EXPECT_EQ(s.rate(long1), 10.0 / 3);
   EXPECT_EQ(s.rate(shorts[2]), 10.0 / 3);
-  EXPECT_EQ(s.solved_flows().size(), 4u);  // the component: both long flows and the two shorts left
+  EXPECT_EQ(s.solved_total() - computed, 4u);  // the component: both long flows and the two shorts left
+  EXPECT_TRUE(s.solved_flows().empty());       // each kept its rate and its bottleneck (link 0, 0, 0, 4)
 }
 
 // A flow whose links contradict the lines (link 0 followed by 4, where 2
