@@ -152,7 +152,15 @@ workload::Lowered lower_for_run(const Scenario& scenario, RunContext& context, s
   std::vector<int> representatives;
   for (const auto& c : classes) representatives.push_back(c.front());
   std::sort(representatives.begin(), representatives.end());
-  workload::Lowered out = representatives.size() == 1 ? std::move(first) : context.lower_replicas(w, representatives);
+  if (representatives.size() == 1) {
+    first.mirror = mirror_of(maps, classes, devices);
+    return first;
+  }
+  // Replica 0's graph goes before the representatives' is built: the memory
+  // it held serves that graph, instead of as much again from the system
+  // (whose first touch of fresh pages is a cost of its own).
+  first = workload::Lowered{};
+  workload::Lowered out = context.lower_replicas(w, representatives);
   out.mirror = mirror_of(maps, classes, devices);
   return out;
 }
