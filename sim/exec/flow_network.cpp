@@ -1,7 +1,6 @@
 #include "sim/exec/flow_network.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 #include <span>
 

@@ -66,12 +66,7 @@ void MaxMinSolver::remove_flow(std::int32_t flow) {
   Flow& f = flow_at(flow);
   if (lazy_.accounted) {
     unhold(flow);
-    const double loaded = lazy_.accounts[static_cast<std::size_t>(flow)].loaded;
-    for (const Incidence& inc : f.links) {
-      lazy::Load& load = lazy_.loads[static_cast<std::size_t>(inc.link)];
-      load.sum -= loaded;
-      ++load.updates;
-    }
+    add_load(f, -lazy_.accounts[static_cast<std::size_t>(flow)].loaded);
   }
   for (const Incidence& inc : f.links) {
     // Swap-remove from the link's member list, and repoint the member that moved.

@@ -272,26 +272,27 @@ class MaxMinSolver {
   [[nodiscard]] double change_floor();
   [[nodiscard]] double saturation_with_new(std::int32_t link);
   static constexpr std::size_t kReplayMembers = 64;  // links with more members: the bound C_l / n_l
-  // Returns false, half done, once the region holds more than `limit` flows.
-  bool gather_region(double floor, std::size_t limit = std::numeric_limits<std::size_t>::max());
+  bool gather_region(double floor, std::size_t limit = std::numeric_limits<std::size_t>::max());  // false past it
   // A region of at most this many flows is filled as it is; a larger one
   // (any one, while loads are kept) tries the tight region first.
   static constexpr std::size_t kSmallRegion = 32;
-  // The tight region (see the header): the flows whose bottleneck is a link
-  // the change reaches, the others on those links held at their rates.
+  // The tight region (see the header): flows whose bottleneck a change reaches; the rest held.
   [[nodiscard]] bool solve_tight(double floor);
   [[nodiscard]] bool gather_tight(double floor);  // false: its links are too busy to be worth it
   void include(std::int32_t flow);
   void visit_tight(std::int32_t link);
   void scan_tight(std::int32_t link, double floor);
   void boundary_from_candidates();
+  void start_at_floor(std::int32_t link, double floor, bool from_ledger);  // rates_scratch_: its members below
   // Lazy links and the loads they stand on (max_min_lazy.hpp).
   void start_links(double floor);
   void boundary_of(std::int32_t link, double floor, bool frozen);
   void wake(std::int32_t link);
   void bring_up(std::int32_t link);
+  void fail_lazy();  // a woken link was below its bound: the fill runs again without lazy links
   void account();      // after a solve: the solved flows' loads and held lists
   void account_all();  // every live flow's, from nothing
+  void add_load(const Flow& f, double delta);  // its links' loads
   void hold(std::int32_t flow, std::int32_t link);
   void unhold(std::int32_t flow);
   lazy::State lazy_;
@@ -341,11 +342,10 @@ class MaxMinSolver {
   void settle(double level);
   void freeze(std::int32_t flow, double level, std::int32_t by);
   // heap_: the region's links with unfrozen flows (and its lazy links at
-  // their bounds), a 4-ary min-heap on
-  // (key, link id) that knows where each link sits (Fill::heap_at), so a
-  // settled link moves to its new key instead of leaving a stale entry.
-  // Each entry carries its link's key, so that the sifts compare entries
-  // without visiting the links.
+  // their bounds), a 4-ary min-heap on (key, link id) that knows where each
+  // link sits (Fill::heap_at), so a settled link moves to its new key instead
+  // of leaving a stale entry. An entry carries its link's key: sifts compare
+  // entries without visiting the links.
   struct HeapEntry {
     double key;  // its link's key(): the share, or where it fills past its boundary flows (lazy: the bound)
     std::int32_t link;

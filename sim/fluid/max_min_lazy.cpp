@@ -88,10 +88,8 @@ void MaxMinSolver::wake(std::int32_t link) {
     heap_remove(link);
     return;
   }
-  if (!(k.next >= bound)) {  // its bound did not hold: run the tight fill again without lazy links
-    violated_ = true;
-    lazy_.ok = false;
-    ++lazy_.failures;
+  if (!(k.next >= bound)) {  // its bound did not hold
+    fail_lazy();
     return;
   }
   heap_[static_cast<std::size_t>(k.heap_at)].lazy = 0;
@@ -126,9 +124,7 @@ void MaxMinSolver::bring_up(std::int32_t link) {
     if (b < end && boundary_[b].rate <= last) v = std::min(v, boundary_[b].rate);
     if (!(v < kUncapped)) break;
     if (!(v < k.share)) {  // it would have filled at its share by then
-      violated_ = true;
-      lazy_.ok = false;
-      ++lazy_.failures;
+      fail_lazy();
       return;
     }
     std::int32_t count = 0;
@@ -161,12 +157,7 @@ void MaxMinSolver::account() {
     lazy::Account& a = lazy_.accounts[static_cast<std::size_t>(id)];
     lazy_.cost += f.links.size();
     if (f.rate != a.loaded) {
-      const double delta = f.rate - a.loaded;
-      for (const Incidence& inc : f.links) {
-        lazy::Load& load = lazy_.loads[static_cast<std::size_t>(inc.link)];
-        load.sum += delta;
-        ++load.updates;
-      }
+      add_load(f, f.rate - a.loaded);
       a.loaded = f.rate;
     }
     if (f.bottleneck != a.held_by) {
@@ -189,6 +180,21 @@ void MaxMinSolver::account_all() {
     if (f.bottleneck >= 0) hold(static_cast<std::int32_t>(id), f.bottleneck);
   }
   lazy_.accounted = true;
+}
+
+void MaxMinSolver::fail_lazy() {
+  violated_ = true;
+  lazy_.ok = false;
+  ++lazy_.failures;
+}
+
+// `delta` more of the flow's rate in each of its links' loads.
+void MaxMinSolver::add_load(const Flow& f, double delta) {
+  for (const Incidence& inc : f.links) {
+    lazy::Load& load = lazy_.loads[static_cast<std::size_t>(inc.link)];
+    load.sum += delta;
+    ++load.updates;
+  }
 }
 
 void MaxMinSolver::hold(std::int32_t flow, std::int32_t link) {

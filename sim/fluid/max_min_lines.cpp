@@ -134,6 +134,12 @@ void MaxMinSolver::fill_line(const std::vector<std::int32_t>& line, std::int32_t
   line_.bucket_end.resize(m);
   line_.entries.clear();
   line_.capped.clear();
+  const auto entry = [this](std::int32_t e) -> lines::Entry& { return line_.entries[static_cast<std::size_t>(e)]; };
+  // The last position that the first flow left in position i's bucket reaches, or -1.
+  const auto reach = [&](std::size_t i) {
+    const std::int32_t at = line_.bucket_at[i];
+    return at < line_.bucket_end[i] ? entry(at).last : -1;
+  };
   for (std::size_t i = 0; i < m; ++i) {
     const std::int32_t l = link_of(i);
     lines::Run& r = line_.run[i];
@@ -151,32 +157,37 @@ void MaxMinSolver::fill_line(const std::vector<std::int32_t>& line, std::int32_t
       line_.entries.push_back({s.cap, 0.0, first, first + s.length - 1, s.flow, -1, false});
     }
     line_.bucket_end[i] = static_cast<std::int32_t>(line_.entries.size());
-    r.reach = line_.bucket_at[i] < line_.bucket_end[i] ? line_.entries[static_cast<std::size_t>(line_.bucket_at[i])].last
-                                                        : -1;
+    r.reach = reach(i);
   }
   line_.run[m].diff = 0;
-  std::sort(line_.capped.begin(), line_.capped.end(), [this](std::int32_t a, std::int32_t b) {
-    const lines::Entry& ea = line_.entries[static_cast<std::size_t>(a)];
-    const lines::Entry& eb = line_.entries[static_cast<std::size_t>(b)];
-    return ea.cap < eb.cap || (ea.cap == eb.cap && ea.flow < eb.flow);
+  std::sort(line_.capped.begin(), line_.capped.end(), [&](std::int32_t a, std::int32_t b) {
+    return entry(a).cap < entry(b).cap || (entry(a).cap == entry(b).cap && entry(a).flow < entry(b).flow);
   });
   std::size_t next_cap = 0;
-  const auto entry = [this](std::int32_t e) -> lines::Entry& { return line_.entries[static_cast<std::size_t>(e)]; };
   std::size_t unfrozen = line_.entries.size();
   // The live positions (a flow still unfrozen crosses them), in order, each
   // with the next one: a flow frozen in a round crosses live positions only,
   // so a dead one takes no count and the rounds pass it by. And the least
   // live share: each round's settle pass finds both for the next.
+  // keep(i) appends a live position (rewriting the list in place: i comes
+  // from at or after the write), close() ends the list.
   auto& live = line_.live;
-  live.clear();
+  live.resize(m);
+  std::size_t kept = 0;
   double least_share = kUncapped;
+  const auto keep = [&](std::int32_t i) {
+    least_share = std::min(least_share, line_.run[static_cast<std::size_t>(i)].share);
+    if (kept > 0) line_.run[static_cast<std::size_t>(live[kept - 1])].next = i;
+    live[kept++] = i;
+  };
+  const auto close = [&] {
+    live.resize(kept);
+    if (kept > 0) line_.run[static_cast<std::size_t>(live.back())].next = static_cast<std::int32_t>(m);
+  };
   for (std::size_t i = 0; i < m; ++i) {
-    if (line_.run[i].unfrozen == 0) continue;
-    least_share = std::min(least_share, line_.run[i].share);
-    if (!live.empty()) line_.run[static_cast<std::size_t>(live.back())].next = static_cast<std::int32_t>(i);
-    live.push_back(static_cast<std::int32_t>(i));
+    if (line_.run[i].unfrozen > 0) keep(static_cast<std::int32_t>(i));
   }
-  if (!live.empty()) line_.run[static_cast<std::size_t>(live.back())].next = static_cast<std::int32_t>(m);
+  close();
 
   while (unfrozen > 0) {
     while (next_cap < line_.capped.size() && entry(line_.capped[next_cap]).frozen) ++next_cap;
@@ -201,7 +212,7 @@ void MaxMinSolver::fill_line(const std::vector<std::int32_t>& line, std::int32_t
         e.bottleneck = link_of(static_cast<std::size_t>(full));
         line_.frozen_round.push_back(at);
       }
-      line_.run[i].reach = at < line_.bucket_end[i] ? entry(at).last : -1;
+      line_.run[i].reach = reach(i);
     }
     for (; next_cap < line_.capped.size() && entry(line_.capped[next_cap]).cap == level; ++next_cap) {
       lines::Entry& e = entry(line_.capped[next_cap]);
@@ -221,7 +232,7 @@ void MaxMinSolver::fill_line(const std::vector<std::int32_t>& line, std::int32_t
     // same pass finds the next round's least share.
     std::int32_t k = 0;
     least_share = kUncapped;
-    std::size_t kept = 0;
+    kept = 0;
     for (std::size_t j = 0; j < live.size(); ++j) {
       const std::int32_t i = live[j];
       lines::Run& r = line_.run[static_cast<std::size_t>(i)];
@@ -238,13 +249,9 @@ void MaxMinSolver::fill_line(const std::vector<std::int32_t>& line, std::int32_t
         r.unfrozen -= k;
         if (r.unfrozen > 0) r.share = std::max(r.left, 0.0) / r.unfrozen;
       }
-      if (r.unfrozen == 0) continue;
-      least_share = std::min(least_share, r.share);
-      if (kept > 0) line_.run[static_cast<std::size_t>(live[kept - 1])].next = i;
-      live[kept++] = i;
+      if (r.unfrozen > 0) keep(i);
     }
-    live.resize(kept);
-    if (kept > 0) line_.run[static_cast<std::size_t>(live.back())].next = static_cast<std::int32_t>(m);
+    close();
     line_.run[m].diff = 0;
   }
   // Only the flows whose rate or bottleneck moved are written and listed

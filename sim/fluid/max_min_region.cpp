@@ -15,8 +15,9 @@
 // flows only: it does not write a boundary flow's round down). Removing a
 // flow of rate r needs nothing: the next solve's floor is at most r, and it
 // starts every changed link there. A gather whose floor is above that level
-// replays the members (and writes the ledger from the replay). Only busy links (more than kLedgerMembers flows) keep a ledger: sorting a
-// few rates costs less than writing every round down. A link that becomes
+// replays the members (and writes the ledger from the replay). Only busy
+// links (more than kLedgerMembers flows) keep a ledger: sorting a few rates
+// costs less than writing every round down. A link that becomes
 // busy starts with a ledger exact nowhere, so its first gather replays.
 #include <algorithm>
 #include <cassert>

@@ -153,10 +153,16 @@ void MaxMinSolver::scan_tight(std::int32_t link, double floor) {
     }
   }
   k.boundary_end = static_cast<std::int32_t>(candidates_.size());
+  start_at_floor(link, floor, from_ledger);
+}
+
+// A region link's R_l and n_l at the floor: from its ledger, or replayed from
+// its members below the floor that the scan left in rates_scratch_.
+void MaxMinSolver::start_at_floor(std::int32_t link, double floor, bool from_ledger) {
   if (from_ledger) {
     start_from_ledger(link, floor);
   } else {
-    replay_below(link, rates, floor);
+    replay_below(link, rates_scratch_, floor);
   }
 }
 
@@ -202,11 +208,7 @@ void MaxMinSolver::boundary_of(std::int32_t link, double floor, bool frozen) {
   k.boundary_at = static_cast<std::int32_t>(begin);
   k.boundary_end = static_cast<std::int32_t>(boundary_.size());
   k.had_boundary = k.boundary_at < k.boundary_end;
-  if (from_ledger) {
-    start_from_ledger(link, floor);
-  } else {
-    replay_below(link, rates, floor);
-  }
+  start_at_floor(link, floor, from_ledger);
 }
 
 // A link's part in the round at `level`, where it fills (or, in the first

@@ -152,15 +152,14 @@ workload::Lowered lower_for_run(const Scenario& scenario, RunContext& context, s
   std::vector<int> representatives;
   for (const auto& c : classes) representatives.push_back(c.front());
   std::sort(representatives.begin(), representatives.end());
-  if (representatives.size() == 1) {
-    first.mirror = mirror_of(maps, classes, devices);
-    return first;
+  workload::Lowered out = std::move(first);
+  if (representatives.size() > 1) {
+    // Replica 0's graph goes before the representatives' is built: the memory
+    // it held serves that graph, instead of as much again from the system
+    // (whose first touch of fresh pages is a cost of its own).
+    out = workload::Lowered{};
+    out = context.lower_replicas(w, representatives);
   }
-  // Replica 0's graph goes before the representatives' is built: the memory
-  // it held serves that graph, instead of as much again from the system
-  // (whose first touch of fresh pages is a cost of its own).
-  first = workload::Lowered{};
-  workload::Lowered out = context.lower_replicas(w, representatives);
   out.mirror = mirror_of(maps, classes, devices);
   return out;
 }

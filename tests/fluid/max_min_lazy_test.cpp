@@ -1,5 +1,4 @@
-// The max-min solver's lazy links (sim/fluid/max_min_tight.cpp, "Lazy
-// links"): a tight region's link with room to spare is neither scanned nor
+// The max-min solver's lazy links (sim/fluid/max_min_lazy.hpp): a tight region's link with room to spare is neither scanned nor
 // replayed until the fill's level reaches its bound, and is woken, brought up
 // to date from its members' rates, when it does. The rates are checked
 // against progressive filling done by hand and, bit for bit, against a
