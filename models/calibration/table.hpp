@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -151,6 +152,9 @@ struct CalibrationTable {
   std::vector<LayerRow> layer;
   std::vector<CollectiveRow> collective;
   std::vector<SkippedShape> skipped;
+  // The calibration sibling's table (Device::calibration_sibling), whose groups
+  // price the device's operations before this table's own (with_sibling()).
+  std::shared_ptr<const CalibrationTable> sibling;
 };
 
 // Throw ConfigError at the offending key.
@@ -171,6 +175,16 @@ struct CalibrationTable {
 // levels, features and dims, mlp by width, layer by kernel, pass and
 // dtype, collective by op, ranks and fabric), a group with a measured row takes only measured rows; a group only
 // published keeps its published rows. Provenance is the measured table's.
+// `own` (the device's table from find_calibration_table, or none) with the
+// table of its calibration sibling `sibling` from `folder` attached, where
+// `own` has no measured rows and the sibling has a measured table: a group the sibling
+// measured prices the device's operations before `own`'s published rows
+// (models/compute/cost.hpp). With no table of its own the device gets an
+// empty one carrying the sibling's.
+[[nodiscard]] std::optional<CalibrationTable> with_sibling(std::optional<CalibrationTable> own,
+                                                           const std::string& device, const std::string& sibling,
+                                                           const std::string& folder);
+
 [[nodiscard]] CalibrationTable merge_calibration_tables(const CalibrationTable& measured,
                                                         const CalibrationTable& published);
 

@@ -115,4 +115,18 @@ std::optional<CalibrationTable> find_calibration_table(const std::string& folder
   return measured ? std::move(measured) : std::move(published);
 }
 
+std::optional<CalibrationTable> with_sibling(std::optional<CalibrationTable> own, const std::string& device,
+                                             const std::string& sibling, const std::string& folder) {
+  if (sibling.empty() || (own && own->provenance.kind == ProvenanceKind::kMeasured)) return own;
+  auto theirs = find_calibration_table(folder, sibling);
+  if (!theirs || theirs->provenance.kind != ProvenanceKind::kMeasured) return own;  // published rows: its own
+  if (!own) {
+    own.emplace();
+    own->device = device;
+    own->file = "(none)";
+  }
+  own->sibling = std::make_shared<const CalibrationTable>(std::move(*theirs));
+  return own;
+}
+
 }  // namespace orrery::models

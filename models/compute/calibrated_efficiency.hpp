@@ -70,6 +70,7 @@ struct Fit {
   // The efficiency divides the operation's compute time (FLOPs at peak), not
   // its roofline max(compute, memory): fused attention (see the header).
   bool compute_reference = false;
+  bool sibling = false;  // from the calibration sibling's rows (CostModel sets it)
 };
 
 // The kernel-time model a group's grid corrects: a fixed floor (launch,
@@ -97,6 +98,13 @@ class CalibratedEfficiency {
 
   CalibratedEfficiency() = default;
   CalibratedEfficiency(const CalibrationTable& table, const Rates& rates);
+
+  // Queries from here on take their reference times (the roofline, a layer
+  // kernel's bytes at the bandwidth) from `rates`, another device's, while
+  // the groups keep what the table's rows gave against the rates they were
+  // built with: a calibration sibling's efficiencies on this device's
+  // roofline (models/compute/cost.hpp).
+  void retarget(const Rates& rates) { rates_ = rates; }
 
   [[nodiscard]] std::optional<Fit> gemm(const task::Gemm& g) const;
   [[nodiscard]] std::optional<Fit> attention(const task::Attention& a) const;

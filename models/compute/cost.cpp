@@ -83,6 +83,11 @@ CostModel::CostModel(std::shared_ptr<const Device> device, const CalibrationTabl
   if (table) {
     calibration_ = CalibratedEfficiency(*table, rates_);
     has_table_ = true;
+    if (table->sibling && device_->sibling) {
+      sibling_ = CalibratedEfficiency(*table->sibling, Rates(*device_->sibling));
+      sibling_.retarget(rates_);
+      has_sibling_ = true;
+    }
   }
   // Devices without documented defaults (FPGAs, NGPCs) are priced at their peaks.
   if (device_->default_compute_efficiency.present)
@@ -92,8 +97,24 @@ CostModel::CostModel(std::shared_ptr<const Device> device, const CalibrationTabl
 }
 
 std::optional<Fit> CostModel::calibrated(const task::Operation& op) const {
+  if (has_sibling_) {
+    if (auto fit = std::visit(Lookup{sibling_}, op)) {
+      fit->sibling = true;
+      return fit;
+    }
+  }
   if (!has_table_) return std::nullopt;
   return std::visit(Lookup{calibration_}, op);
+}
+
+std::optional<Fit> CostModel::memory_fit(double bytes) const {
+  if (has_sibling_) {
+    if (auto fit = sibling_.memory(bytes)) {
+      fit->sibling = true;
+      return fit;
+    }
+  }
+  return has_table_ ? calibration_.memory(bytes) : std::nullopt;
 }
 
 Cost CostModel::cost(const task::Operation& op) const {
@@ -120,7 +141,7 @@ Cost CostModel::cost(const task::Operation& op) const {
     Cost c = cost(plain);
     const double bytes = task::work_of(op).bytes;
     const double extra = bytes - task::work_of(plain).bytes;
-    const auto memory_table = has_table_ ? calibration_.memory(extra) : std::nullopt;
+    const auto memory_table = memory_fit(extra);
     const double e_memory = memory_table ? memory_table->efficiency : default_memory_;
     const double epilogue = std::max(0.0, extra) / rates_.bandwidth / e_memory;
     c.time = c.time + Duration::ceil_ns(epilogue * 1e9 - 1e-6);
@@ -138,9 +159,10 @@ Cost CostModel::cost(const task::Operation& op) const {
     c.bound = compute ? Bound::kCompute : Bound::kMemory;
     c.efficiency = e->efficiency;
     c.calibrated = true;
+    c.sibling = e->sibling;
     c.distance = e->distance;
   } else {
-    const auto memory_table = has_table_ ? calibration_.memory(rf.bytes) : std::nullopt;
+    const auto memory_table = memory_fit(rf.bytes);
     const double e_memory = memory_table ? memory_table->efficiency : default_memory_;
     const double compute = rf.compute_time / default_compute_;
     const double memory = rf.memory_time / e_memory;
@@ -153,6 +175,7 @@ Cost CostModel::cost(const task::Operation& op) const {
       c.bound = Bound::kMemory;
       c.efficiency = e_memory;
       c.calibrated = memory_table.has_value();
+      c.sibling = memory_table && memory_table->sibling;
       c.distance = memory_table ? memory_table->distance : 0.0;
     }
   }

@@ -8,6 +8,15 @@
 // the launch overhead. Otherwise e_compute and e_memory are the device file's
 // documented defaults — except that memory-bound work uses the table's memory
 // efficiency when it has one — and the result says `calibrated: false`.
+// A device that names a calibration sibling (Device::calibration_sibling: a
+// GPU of the same compute die) and has no measured table of its own is priced
+// first from the sibling's table (CalibrationTable::sibling): each group's
+// efficiencies, fitted against the sibling's roofline, apply to this device's
+// roofline, so a compute-bound kernel takes the sibling's measured time and a
+// memory-bound one that time × the sibling's bandwidth ÷ this device's (the
+// same share of each memory system's peak). A group the sibling lacks falls
+// to the device's own table, then to the defaults; `Cost::sibling` marks a
+// cost the sibling's rows gave.
 // `bound` names the term that sets the time; `launch` when the launch overhead
 // is longer than the roofline part. The model is const and pure: cost() may be
 // called from anywhere, as often as the executor likes.
@@ -42,11 +51,15 @@ class CostModel final : public OperationModel {
 
  private:
   [[nodiscard]] std::optional<Fit> calibrated(const task::Operation& op) const;
+  // The memory efficiency for a kernel moving `bytes`: the sibling's, else the table's.
+  [[nodiscard]] std::optional<Fit> memory_fit(double bytes) const;
 
   std::shared_ptr<const Device> device_;
   Rates rates_;
   CalibratedEfficiency calibration_;
   bool has_table_ = false;
+  CalibratedEfficiency sibling_;  // the calibration sibling's groups, on this device's rates
+  bool has_sibling_ = false;
   double default_compute_ = 1;
   double default_memory_ = 1;
   double launch_time_ = 0;  // seconds

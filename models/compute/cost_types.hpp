@@ -18,6 +18,7 @@ struct Cost {
   Bound bound = Bound::kCompute;
   double efficiency = 0;  // of the term that sets the time
   bool calibrated = false;
+  bool sibling = false;  // calibrated from the device's calibration sibling's rows (cost.hpp)
   // A calibrated cost's shape: its log2 distance from the nearest measured row
   // (CalibratedEfficiency's Fit; for a kernel sequence, the farthest part's).
   double distance = 0;

@@ -67,6 +67,15 @@ struct Device {
   Sourced<std::int64_t> flip_flops, bram_18k, uram_blocks;
   Sourced<std::int64_t> shell_luts, shell_flip_flops, shell_bram_18k, shell_dsp_slices;
 
+  // A GPU of the same compute die whose measured kernel times price this
+  // one's operations where this device has no measured table of its own
+  // (models/compute/cost.hpp says how): its name, why it stands in, and the
+  // device, resolved by the catalog that loaded this one (null otherwise).
+  std::string calibration_sibling;
+  std::string calibration_sibling_source;
+  SourceLocation calibration_sibling_at;
+  std::shared_ptr<const Device> sibling;
+
   // Neural-graphics processing clusters (beside a host GPU).
   std::string host_device;
   SourceLocation host_device_at;

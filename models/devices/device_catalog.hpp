@@ -32,9 +32,12 @@ class DeviceCatalog final : public config::RegistryBase {
   bool describe(const std::string& name, std::vector<config::KeyDoc>& out) const override;
 
  private:
+  void resolve_sibling(Device& d) const;  // d.sibling, checked (ConfigError at calibration_sibling)
+
   std::string folder_;
   std::vector<std::string> names_;
   mutable std::map<std::string, std::shared_ptr<const Device>> loaded_;
+  mutable std::vector<std::string> resolving_;  // devices whose sibling is being loaded
 };
 
 }  // namespace orrery::models

@@ -151,7 +151,12 @@ int cost_command(const std::vector<std::string>& args) {
   } else if (!a.no_calibration) {
     table = models::find_calibration_table(models::calibration_tables_dir(), device->name);
   }
+  // --leave-one-out checks the device's own rows; a sibling's are checked under its own name.
   if (a.leave_one_out) return leave_one_out_command(a, device, table);
+  if (!a.calibration && !a.no_calibration) {
+    table = models::with_sibling(std::move(table), device->name, device->calibration_sibling,
+                                 models::calibration_tables_dir());
+  }
   const task::Operation op = task::parse_operation(a.op, a.pairs);
   // The kind's model: the roofline with calibration for a GPU, the engines for an NGPC.
   const std::unique_ptr<models::OperationModel> model =
@@ -160,13 +165,17 @@ int cost_command(const std::vector<std::string>& args) {
     throw ConfigError(fmt::format("{} is a {} device: it runs no operations", device->name, device->kind->name()));
   }
   const models::Cost c = as_config_error([&] { return model->cost(op); });
+  // The table whose rows priced it: the device's own, or its calibration sibling's.
+  const models::CalibrationTable* rows = c.sibling ? table->sibling.get() : table ? &*table : nullptr;
   const std::string provenance =
       c.calibrated
           ? fmt::format(
-                "calibrated ({}, {} table; nearest row at log2 distance {:.2f}{})",
-                std::filesystem::path(table->file).filename().string(),
-                table->provenance.kind == models::ProvenanceKind::kMeasured ? "measured" : "published", c.distance,
-                c.distance > task::kFarCalibration ? ", far" : "")
+                "calibrated ({}, {} table{}; nearest row at log2 distance {:.2f}{})",
+                std::filesystem::path(rows->file).filename().string(),
+                rows->provenance.kind == models::ProvenanceKind::kMeasured ? "measured" : "published",
+                c.sibling ? fmt::format(" of the calibration sibling {}, on this device's roofline", rows->device)
+                          : std::string(),
+                c.distance, c.distance > task::kFarCalibration ? ", far" : "")
           : std::string("UNCALIBRATED (no calibration row covers it: the model's documented defaults)");
   if (a.json) {
     std::cout << fmt::format(
@@ -175,6 +184,7 @@ int cost_command(const std::vector<std::string>& args) {
                      device->name, task::name_of(op), c.time.seconds(), models::name_of(c.bound),
                      c.efficiency, c.calibrated ? "true" : "false", c.distance, c.flops.count(), c.bytes.count(),
                      model->method());
+    if (c.sibling) std::cout << fmt::format(R"(, "calibration_sibling": "{}")", rows->device);
     // A dataflow device's own figures (an FPGA: when the next batch may enter, the design it chose).
     if (c.issue > Duration{}) std::cout << fmt::format(R"(, "issue_s": {})", c.issue.seconds());
     if (!c.detail.empty()) std::cout << fmt::format(R"(, "design": "{}")", c.detail);

@@ -34,7 +34,8 @@ void read_device(config::Reader& c, const Catalog& catalog, exec::ClusterSpec& c
   if (device && !c.describing() && table != "none") {
     std::optional<models::CalibrationTable> t;
     if (table == "auto") {
-      t = models::find_calibration_table(models::calibration_tables_dir(), device->name);
+      t = models::with_sibling(models::find_calibration_table(models::calibration_tables_dir(), device->name),
+                               device->name, device->calibration_sibling, models::calibration_tables_dir());
     } else {
       if (!std::ifstream(table)) c.fail("calibration", fmt::format("cannot open '{}'", table));
       t = models::load_calibration_table(table);

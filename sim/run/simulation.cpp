@@ -321,6 +321,10 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   if (scenario.policies.bubble_filling) fill_bubbles(scenario, context, graph, times, rec);
   s.set("peak_memory_bytes", peak);
   s.set("events", static_cast<std::int64_t>(out.events));
+  // Whose kernel measurements priced the device, where another's did (models/compute/cost.hpp).
+  if (const auto& table = scenario.cluster.calibration; table && table->sibling) {
+    s.set("calibration_sibling", table->sibling->device);
+  }
   network->summarize(s);
   // Traffic by link class: the bytes that crossed each kind of link (e.g.
   // traffic_bytes_gpu_to_nvswitch, traffic_bytes_leaf_to_spine).

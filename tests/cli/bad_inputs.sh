@@ -108,6 +108,11 @@ expect cost-layer-kernel "kernel=layrnorm: error: layer.kernel: unknown value 'l
 mkdir -p "$tmp/ngpc"
 sed -e 's/^host_device: RTX-3090/host_device: RTX-3909/' "$(dirname -- "${BASH_SOURCE[0]}")/../../models/devices/NGPC-8.yaml" >"$tmp/ngpc/NGPC-8.yaml"
 expect cost-ngpc-host "NGPC-8.yaml:9:14: error: host_device: unknown device 'RTX-3909'; did you mean 'RTX-3090'?" cost "$tmp/ngpc/NGPC-8.yaml" gemm m=1 n=1 k=1
+mkdir -p "$tmp/sibling"
+sed -e 's/device: H200-SXM-141GB,/device: H200-SXM-141GC,/' "$(dirname -- "${BASH_SOURCE[0]}")/../../models/devices/H100-SXM5-80GB.yaml" >"$tmp/sibling/H100-SXM5-80GB.yaml"
+expect cost-sibling-unknown "H100-SXM5-80GB.yaml:5:32: error: calibration_sibling.device: unknown device 'H200-SXM-141GC'; did you mean 'H200-SXM-141GB'?" cost "$tmp/sibling/H100-SXM5-80GB.yaml" gemm m=1 n=1 k=1
+sed -e 's/device: H200-SXM-141GB,/device: A100-SXM4-80GB,/' "$(dirname -- "${BASH_SOURCE[0]}")/../../models/devices/H100-SXM5-80GB.yaml" >"$tmp/sibling/H100-SXM5-80GB.yaml"
+expect cost-sibling-other-die "H100-SXM5-80GB.yaml:5:32: error: calibration_sibling.device: A100-SXM4-80GB cannot stand for H100-SXM5-80GB: its fp64 peak is 19.5 TFLOP/s, this device's 67" cost "$tmp/sibling/H100-SXM5-80GB.yaml" gemm m=1 n=1 k=1
 expect cost-no-op "usage: orrery cost DEVICE OP key=value..." cost H100-SXM5-80GB
 expect cost-bad-option "cost: unknown option '--jsn'" cost H100-SXM5-80GB gemm m=1 n=1 k=1 --jsn
 expect cost-loo-op "cost: --leave-one-out takes a device and no operation" cost H100-SXM5-80GB gemm --leave-one-out

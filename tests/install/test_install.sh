@@ -52,7 +52,8 @@ got=$("$bin" --version | sed -n 's/^data: //p')
 [[ $got == "$prefix/share/orrery" ]]
 check version-names-data $? "data: '$got'"
 mkdir -p "$tmp/elsewhere/models/devices"
-cp "$source_dir/models/devices/H100-SXM5-80GB.yaml" "$tmp/elsewhere/models/devices/"
+# (with its calibration sibling's file, which loading it reads)
+cp "$source_dir/models/devices/H100-SXM5-80GB.yaml" "$source_dir/models/devices/H200-SXM-141GB.yaml" "$tmp/elsewhere/models/devices/"
 got=$(ORRERY_DATA_DIR=$tmp/elsewhere file_of "$bin")
 [[ $got == "$tmp/elsewhere/models/devices/H100-SXM5-80GB.yaml" ]]
 check data-dir-variable $? "file: '$got'"

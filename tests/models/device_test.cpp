@@ -113,7 +113,7 @@ TEST(DeviceInvalid, BadValuesAndKeys) {
       error_of(std::string(kGood) + "peak_bf61: { value: \"1 TFLOP/s\", source: \"x\" }\n"),
       "TEST-GPU.yaml:10:1: error: peak_bf61: unknown top-level key 'peak_bf61'; did you mean 'peak_bf16'?; "
       "valid: name, "
-      "kind, description, notes, host_device, peak_fp64, peak_fp32, peak_tf32, peak_bf16, peak_fp16, "
+      "kind, description, notes, host_device, calibration_sibling, peak_fp64, peak_fp32, peak_tf32, peak_bf16, peak_fp16, "
       "peak_fp8, peak_int8, peak_int4, sparse_factor, memory_capacity, memory_bandwidth, on_chip_memory, l1_memory, "
       "link_bandwidth, nic_bandwidth, pcie_bandwidth, power, launch_overhead, clock, compute_units, "
       "default_compute_efficiency, default_memory_efficiency, hbm_channels, hbm_channel_bandwidth, "

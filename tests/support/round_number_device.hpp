@@ -11,8 +11,8 @@
 
 namespace orrery::test {
 
-inline std::shared_ptr<const models::Device> round_number_device(const std::string& launch = "0 ns",
-                                                                 const std::string& extra = "") {
+// The device file's text (for tests that write it to a folder).
+inline std::string round_number_device_text(const std::string& launch = "0 ns", const std::string& extra = "") {
   std::string text = R"(name: TEST-GPU
 kind: gpu
 description: "a device for tests"
@@ -25,8 +25,13 @@ default_compute_efficiency: { value: "0.5", source: "test" }
 default_memory_efficiency: { value: "0.8", source: "test" }
 )";
   text.replace(text.find("LAUNCH"), 6, launch);
-  text += extra;
-  return std::make_shared<const models::Device>(models::parse_device(text, "TEST-GPU.yaml"));
+  return text + extra;
+}
+
+inline std::shared_ptr<const models::Device> round_number_device(const std::string& launch = "0 ns",
+                                                                 const std::string& extra = "") {
+  return std::make_shared<const models::Device>(
+      models::parse_device(round_number_device_text(launch, extra), "TEST-GPU.yaml"));
 }
 
 }  // namespace orrery::test

@@ -14,16 +14,19 @@
 //  * the H200 measured table's sweeps (m from 1 to 16,384 against 25 (n, k)
 //    pairs) hold a 4,096-wide GPT's GEMMs at measured nodes: little is far,
 //    and the run says nothing;
-//  * the H100 table has three GEMM rows (two bf16 best shapes of a search,
-//    6144×17920×2816 and 2048×2048×13312, and one fp8): a 1.3B GPT's GEMMs
-//    (8,192 tokens against 2,048-wide weights) are far from both, so most of
-//    the time is far and the run warns;
+//  * the H100's own table has three GEMM rows (two bf16 best shapes of a
+//    search, 6144×17920×2816 and 2048×2048×13312, and one fp8): given alone
+//    (`calibration:` its file), a 1.3B GPT's GEMMs (8,192 tokens against
+//    2,048-wide weights) are far from both, so most of the time is far and the
+//    run warns; by default the H100 is priced from its calibration sibling's,
+//    the H200's, measured sweeps (models/compute/cost.hpp), and says nothing;
 //  * serving warns after its run, on what its iterations priced: Llama-3-8B
 //    on one A100 stands on the square GEMM rows (far), on one H200 on the
 //    measured sweeps (not);
 //  * a profiled run prices nothing: no share, no warning.
 #include <gtest/gtest.h>
 
+#include "models/data_dir.hpp"
 #include "tests/support/scenario_support.hpp"
 #include "workloads/training/training.hpp"
 
@@ -65,15 +68,21 @@ TEST(ThinCalibration, TheH200SweepsHoldAGptsGemms) {
   EXPECT_TRUE(r.warnings.empty());
 }
 
-TEST(ThinCalibration, TheH100TablesThreeRowsAreFarFromAGptsShapes) {
-  const auto r = test::run_text(test::replace(
-      test::a100(1, "preset: gpt3-1.3b", "tp: 1, dp: 8", "global_batch: 64, micro_batch: 8, check_memory: false"),
-      "A100-SXM4-80GB", "H100-SXM5-80GB"));
-  const double far = number(r, "far_calibration_time_fraction");
-  EXPECT_GT(far + number(r, "uncalibrated_time_fraction"), workload::training::kThinCalibration);
+TEST(ThinCalibration, TheH100TablesThreeRowsAreFarFromAGptsShapesItsSiblingsAreNot) {
+  const std::string gpt =
+      test::a100(1, "preset: gpt3-1.3b", "tp: 1, dp: 8", "global_batch: 64, micro_batch: 8, check_memory: false");
+  const auto own = test::run_text(test::replace(
+      gpt, "device: A100-SXM4-80GB",
+      "device: H100-SXM5-80GB\n  calibration: \"" + models::calibration_tables_dir() + "/H100-SXM5-80GB.yaml\""));
+  const double far = number(own, "far_calibration_time_fraction");
+  EXPECT_GT(far + number(own, "uncalibrated_time_fraction"), workload::training::kThinCalibration);
   EXPECT_GT(far, 0.0);
-  ASSERT_EQ(r.warnings.size(), 1U);
-  EXPECT_NE(r.warnings[0].find("far_calibration_time_fraction"), std::string::npos) << r.warnings[0];
+  ASSERT_EQ(own.warnings.size(), 1U);
+  EXPECT_NE(own.warnings[0].find("far_calibration_time_fraction"), std::string::npos) << own.warnings[0];
+  const auto sibling = test::run_text(test::replace(gpt, "A100-SXM4-80GB", "H100-SXM5-80GB"));
+  EXPECT_LT(number(sibling, "far_calibration_time_fraction") + number(sibling, "uncalibrated_time_fraction"),
+            workload::training::kThinCalibration);
+  EXPECT_TRUE(sibling.warnings.empty());
 }
 
 std::string serving(const std::string& device) {
