@@ -54,9 +54,9 @@ class KindModelView final : public task::DeviceModel {
 // of that node kind where there are any (the plan still gives the bytes).
 class RoutePricer final : public task::CollectivePricer {
  public:
-  RoutePricer(exec::CollectivePlans& plans, const exec::Cluster& cluster, const models::CalibrationTable* table)
+  RoutePricer(exec::CollectivePlans& plans, const exec::Cluster& cluster, const std::vector<models::CollectiveRow>* rows)
       : plans_(plans),
-        measured_(table ? models::MeasuredCollectives(table->collective) : models::MeasuredCollectives()),
+        measured_(rows ? models::MeasuredCollectives(*rows) : models::MeasuredCollectives()),
         cluster_(cluster),
         fabric_(cluster.graph().fabric().kind()) {}
 
@@ -84,9 +84,24 @@ class RoutePricer final : public task::CollectivePricer {
 
 }  // namespace
 
+// The in-node collective rows of the device's table; where it has none, its
+// calibration sibling's, if the two devices' GPU links run at one rate (NCCL
+// inside a node moves its bytes over those links: the H100 and H200 SXM both
+// have NVLink 4 at 450 GB/s each way, on the same NVSwitch boards).
+const std::vector<models::CollectiveRow>* collective_rows(const exec::ClusterSpec& spec) {
+  const models::CalibrationTable* table = spec.calibration.get();
+  if (!table) return nullptr;
+  const models::Device* sibling = spec.device ? spec.device->sibling.get() : nullptr;
+  if (table->collective.empty() && table->sibling && sibling && sibling->link_bandwidth.present &&
+      spec.device->link_bandwidth.present && sibling->link_bandwidth.value == spec.device->link_bandwidth.value) {
+    return &table->sibling->collective;
+  }
+  return &table->collective;
+}
+
 std::unique_ptr<task::CollectivePricer> collective_pricer(exec::CollectivePlans& plans, const exec::Cluster& cluster,
-                                                          const models::CalibrationTable* calibration) {
-  return std::make_unique<RoutePricer>(plans, cluster, calibration);
+                                                          const exec::ClusterSpec& spec) {
+  return std::make_unique<RoutePricer>(plans, cluster, collective_rows(spec));
 }
 
 std::unique_ptr<task::DeviceModel> device_model(const exec::ClusterSpec& cluster) {
@@ -98,7 +113,7 @@ RunContext::RunContext(const Scenario& scenario)
     : cluster_(scenario.cluster),
       plans_(cluster_, *scenario.collectives),
       device_(device_model(scenario.cluster)),
-      pricer_(collective_pricer(plans_, cluster_, scenario.cluster.calibration.get())),
+      pricer_(collective_pricer(plans_, cluster_, scenario.cluster)),
       shape_(cluster_.shape()) {
   shape_.seed = scenario.seed;
   shape_.device = device_.get();

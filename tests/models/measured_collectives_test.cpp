@@ -135,5 +135,21 @@ TEST(MeasuredCollectives, TheRunPricesInNodeCollectivesFromTheRows) {
   EXPECT_NE(price(none, node0, CollectiveOp::kAllReduce, 64LL << 20).algorithm, "measured");
 }
 
+// The H100 has no collective rows of its own; its calibration sibling, the
+// H200, has the 8-GPU NVSwitch all_reduce rows of ml-engineering's 8xH200
+// run (64 MiB in 338.92 µs), over the same NVLink 4 at 450 GB/s each way, so
+// an H100 node's all-reduce takes that time. A device whose links run at
+// another rate (an override here) keeps the plan's prediction.
+TEST(MeasuredCollectives, AnH100NodeTakesItsSiblingsRows) {
+  const std::string h100 = test::replace(test::kSmallTraining, "device: A100-SXM4-80GB", "device: H100-SXM5-80GB");
+  const std::vector<int> node0{0, 1, 2, 3, 4, 5, 6, 7};
+  const auto ar = price(h100, node0, CollectiveOp::kAllReduce, 64LL << 20);
+  EXPECT_EQ(ar.algorithm, "measured");
+  EXPECT_EQ(ar.time, Duration::ns(338920));
+  const std::string slower = test::replace(
+      h100, "device: H100-SXM5-80GB", "device: H100-SXM5-80GB\n  device_overrides: { link_bandwidth: \"300 GB/s\" }");
+  EXPECT_NE(price(slower, node0, CollectiveOp::kAllReduce, 64LL << 20).algorithm, "measured");
+}
+
 }  // namespace
 }  // namespace orrery::models::measured_collectives_test
