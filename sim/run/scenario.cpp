@@ -29,7 +29,8 @@ void read_device(config::Reader& c, const Catalog& catalog, exec::ClusterSpec& c
             [&](config::Reader& o) { models::read_overrides(o, device.get()); });
   const auto table = c.optional<std::string>(
       "calibration", "auto",
-      "the device's kernel measurements: `auto` (its table in models/calibration/tables/, if any), `none` "
+      "the device's kernel measurements: `auto` (its table in models/calibration/tables/, if any, with its "
+      "calibration sibling's measured table first where it has no measured one of its own), `none` "
       "(the device file's documented default efficiencies), or the path of an orrery-calibration/1 table");
   if (device && !c.describing() && table != "none") {
     std::optional<models::CalibrationTable> t;
