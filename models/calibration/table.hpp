@@ -175,6 +175,9 @@ struct CalibrationTable {
 // levels, features and dims, mlp by width, layer by kernel, pass and
 // dtype, collective by op, ranks and fabric), a group with a measured row takes only measured rows; a group only
 // published keeps its published rows. Provenance is the measured table's.
+[[nodiscard]] CalibrationTable merge_calibration_tables(const CalibrationTable& measured,
+                                                        const CalibrationTable& published);
+
 // `own` (the device's table from find_calibration_table, or none) with the
 // table of its calibration sibling `sibling` from `folder` attached, where
 // `own` has no measured rows and the sibling has a measured table: a group the sibling
@@ -182,10 +185,8 @@ struct CalibrationTable {
 // (models/compute/cost.hpp). With no table of its own the device gets an
 // empty one carrying the sibling's.
 [[nodiscard]] std::optional<CalibrationTable> with_sibling(std::optional<CalibrationTable> own,
-                                                           const std::string& device, const std::string& sibling,
+                                                           const std::string& device,
+                                                           const std::string& sibling,
                                                            const std::string& folder);
-
-[[nodiscard]] CalibrationTable merge_calibration_tables(const CalibrationTable& measured,
-                                                        const CalibrationTable& published);
 
 }  // namespace orrery::models

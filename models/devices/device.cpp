@@ -209,21 +209,23 @@ void read_device(config::Reader& r, const config::Document* doc, Device& d,
       r.optional<std::string>("notes", "", "what a user should know (e.g. one GCD of a two-GCD module)");
   d.host_device = r.optional<std::string>("host_device", "", "NGPC only: the GPU the cluster sits beside");
   if (!r.describing() && !d.host_device.empty()) d.host_device_at = r.where("host_device");
-  r.section("calibration_sibling",
-            "GPU only, `{ device: NAME, source: \"why\" }`: a GPU of the same compute die (the same peaks and SM "
-            "count) whose measured kernel times price this one's operations, on this device's own roofline, where "
-            "this device has no measured table",
-            false, [&](config::Reader& s) {
-              if (!s.describing() && !r.has("calibration_sibling")) return;
-              const auto name = s.required<std::string>("device", "the sibling device's name");
-              const auto source = s.required<std::string>(
-                  "source", "why its kernels stand for this device's: the die, SMs, clocks and tensor peaks both share");
-              s.check(source.find_first_not_of(" \t") != std::string::npos, "source", "must not be empty");
-              if (s.describing()) return;
-              d.calibration_sibling = name;
-              d.calibration_sibling_source = source;
-              d.calibration_sibling_at = s.where("device");
-            });
+  r.section(
+      "calibration_sibling",
+      "GPU only, `{ device: NAME, source: \"why\" }`: a GPU of the same compute die (the same peaks and SM "
+      "count) whose measured kernel times price this one's operations, on this device's own roofline, where "
+      "this device has no measured table",
+      false, [&](config::Reader& s) {
+        if (!s.describing() && !r.has("calibration_sibling")) return;
+        const auto name = s.required<std::string>("device", "the sibling device's name");
+        const auto source = s.required<std::string>(
+            "source",
+            "why its kernels stand for this device's: the die, SMs, clocks and tensor peaks both share");
+        s.check(source.find_first_not_of(" \t") != std::string::npos, "source", "must not be empty");
+        if (s.describing()) return;
+        d.calibration_sibling = name;
+        d.calibration_sibling_source = source;
+        d.calibration_sibling_at = s.where("device");
+      });
   for (const auto& f : fields()) read_field(r, doc, f, d);
   if (!r.describing()) d.kind->check(r, d);
   r.finish();
@@ -353,7 +355,8 @@ std::string describe(const Device& d, bool markdown) {
     out += fmt::format("### device `{}`\n\n{} ({}).{}\n\n", d.name, d.description, d.kind->name(),
                        d.notes.empty() ? "" : " " + d.notes);
     if (!d.calibration_sibling.empty()) {
-      out += fmt::format("Calibration sibling: `{}` ({}).\n\n", d.calibration_sibling, d.calibration_sibling_source);
+      out += fmt::format("Calibration sibling: `{}` ({}).\n\n", d.calibration_sibling,
+                         d.calibration_sibling_source);
     }
     out += "| field | value | source |\n|---|---|---|\n";
   } else {
@@ -361,7 +364,8 @@ std::string describe(const Device& d, bool markdown) {
     if (!d.notes.empty()) out += fmt::format("  notes: {}\n", d.notes);
     if (!d.host_device.empty()) out += fmt::format("  host device: {}\n", d.host_device);
     if (!d.calibration_sibling.empty()) {
-      out += fmt::format("  calibration sibling: {} ({})\n", d.calibration_sibling, d.calibration_sibling_source);
+      out += fmt::format("  calibration sibling: {} ({})\n", d.calibration_sibling,
+                         d.calibration_sibling_source);
     }
     out += fmt::format("  file: {}\n", d.file);
   }

@@ -28,14 +28,16 @@ DeviceCatalog::DeviceCatalog(std::string folder)
 // this device's compute), and no sibling of its own (one step, no chains).
 void DeviceCatalog::resolve_sibling(Device& d) const {
   const SourceLocation& at = d.calibration_sibling_at;
-  if (d.kind != &gpu_device_kind()) throw ConfigError(at, "calibration_sibling.device", "only a GPU takes a calibration sibling");
-  if (d.calibration_sibling == d.name) throw ConfigError(at, "calibration_sibling.device", "names the device itself");
+  if (d.kind != &gpu_device_kind())
+    throw ConfigError(at, "calibration_sibling.device", "only a GPU takes a calibration sibling");
+  if (d.calibration_sibling == d.name)
+    throw ConfigError(at, "calibration_sibling.device", "names the device itself");
   // A cycle (A names B, B names A) would load forever: the devices being
   // resolved are on a stack, and meeting one again names the cycle.
   if (std::find(resolving_.begin(), resolving_.end(), d.calibration_sibling) != resolving_.end()) {
     throw ConfigError(at, "calibration_sibling.device",
-                      fmt::format("calibration siblings form a cycle: {} -> {} -> {}", join(resolving_, " -> "),
-                                  d.name, d.calibration_sibling));
+                      fmt::format("calibration siblings form a cycle: {} -> {} -> {}",
+                                  join(resolving_, " -> "), d.name, d.calibration_sibling));
   }
   resolving_.push_back(d.name);
   struct Pop {
@@ -49,12 +51,15 @@ void DeviceCatalog::resolve_sibling(Device& d) const {
   }
   const Device& s = *d.sibling;
   const auto fail = [&](const std::string& why) {
-    throw ConfigError(at, "calibration_sibling.device", fmt::format("{} cannot stand for {}: {}", s.name, d.name, why));
+    throw ConfigError(at, "calibration_sibling.device",
+                      fmt::format("{} cannot stand for {}: {}", s.name, d.name, why));
   };
   if (s.kind != &gpu_device_kind()) fail("it is not a GPU");
-  if (!s.calibration_sibling.empty()) fail(fmt::format("it takes its own calibration from {}", s.calibration_sibling));
+  if (!s.calibration_sibling.empty())
+    fail(fmt::format("it takes its own calibration from {}", s.calibration_sibling));
   using task::DType;
-  for (const DType t : {DType::kFp64, DType::kFp32, DType::kTf32, DType::kBf16, DType::kFp16, DType::kFp8, DType::kInt8}) {
+  for (const DType t :
+       {DType::kFp64, DType::kFp32, DType::kTf32, DType::kBf16, DType::kFp16, DType::kFp8, DType::kInt8}) {
     const auto& mine = d.peak(t);
     const auto& theirs = s.peak(t);
     if (mine.present && theirs.present && mine.value.per_s() != theirs.value.per_s()) {
@@ -63,7 +68,8 @@ void DeviceCatalog::resolve_sibling(Device& d) const {
     }
   }
   if (d.compute_units.present && s.compute_units.present && d.compute_units.value != s.compute_units.value) {
-    fail(fmt::format("it has {} compute units, this device {}", s.compute_units.value, d.compute_units.value));
+    fail(
+        fmt::format("it has {} compute units, this device {}", s.compute_units.value, d.compute_units.value));
   }
 }
 

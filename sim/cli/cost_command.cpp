@@ -169,13 +169,13 @@ int cost_command(const std::vector<std::string>& args) {
   const models::CalibrationTable* rows = c.sibling ? table->sibling.get() : table ? &*table : nullptr;
   const std::string provenance =
       c.calibrated
-          ? fmt::format(
-                "calibrated ({}, {} table{}; nearest row at log2 distance {:.2f}{})",
-                std::filesystem::path(rows->file).filename().string(),
-                rows->provenance.kind == models::ProvenanceKind::kMeasured ? "measured" : "published",
-                c.sibling ? fmt::format(" of the calibration sibling {}, on this device's roofline", rows->device)
-                          : std::string(),
-                c.distance, c.distance > task::kFarCalibration ? ", far" : "")
+          ? fmt::format("calibrated ({}, {} table{}; nearest row at log2 distance {:.2f}{})",
+                        std::filesystem::path(rows->file).filename().string(),
+                        rows->provenance.kind == models::ProvenanceKind::kMeasured ? "measured" : "published",
+                        c.sibling ? fmt::format(" of the calibration sibling {}, on this device's roofline",
+                                                rows->device)
+                                  : std::string(),
+                        c.distance, c.distance > task::kFarCalibration ? ", far" : "")
           : std::string("UNCALIBRATED (no calibration row covers it: the model's documented defaults)");
   if (a.json) {
     std::cout << fmt::format(

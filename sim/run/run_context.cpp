@@ -54,7 +54,8 @@ class KindModelView final : public task::DeviceModel {
 // of that node kind where there are any (the plan still gives the bytes).
 class RoutePricer final : public task::CollectivePricer {
  public:
-  RoutePricer(exec::CollectivePlans& plans, const exec::Cluster& cluster, const std::vector<models::CollectiveRow>* rows)
+  RoutePricer(exec::CollectivePlans& plans, const exec::Cluster& cluster,
+              const std::vector<models::CollectiveRow>* rows)
       : plans_(plans),
         measured_(rows ? models::MeasuredCollectives(*rows) : models::MeasuredCollectives()),
         cluster_(cluster),
@@ -93,13 +94,15 @@ const std::vector<models::CollectiveRow>* collective_rows(const exec::ClusterSpe
   if (!table) return nullptr;
   const models::Device* sibling = spec.device ? spec.device->sibling.get() : nullptr;
   if (table->collective.empty() && table->sibling && sibling && sibling->link_bandwidth.present &&
-      spec.device->link_bandwidth.present && sibling->link_bandwidth.value == spec.device->link_bandwidth.value) {
+      spec.device->link_bandwidth.present &&
+      sibling->link_bandwidth.value == spec.device->link_bandwidth.value) {
     return &table->sibling->collective;
   }
   return &table->collective;
 }
 
-std::unique_ptr<task::CollectivePricer> collective_pricer(exec::CollectivePlans& plans, const exec::Cluster& cluster,
+std::unique_ptr<task::CollectivePricer> collective_pricer(exec::CollectivePlans& plans,
+                                                          const exec::Cluster& cluster,
                                                           const exec::ClusterSpec& spec) {
   return std::make_unique<RoutePricer>(plans, cluster, collective_rows(spec));
 }

@@ -64,7 +64,8 @@ std::unique_ptr<task::DeviceModel> device_model(const exec::ClusterSpec& cluster
 // the alpha-beta prediction on the cluster's routes from the run's plan cache.
 // A table with no collective rows takes its calibration sibling's where the
 // sibling's GPU links run at the device's rate (the same NVLink generation).
-std::unique_ptr<task::CollectivePricer> collective_pricer(exec::CollectivePlans& plans, const exec::Cluster& cluster,
+std::unique_ptr<task::CollectivePricer> collective_pricer(exec::CollectivePlans& plans,
+                                                          const exec::Cluster& cluster,
                                                           const exec::ClusterSpec& spec);
 
 }  // namespace orrery::run

@@ -134,7 +134,8 @@ TEST_F(SiblingFolder, AttachesAMeasuredSiblingToAPublishedTableOrToNone) {
 }
 
 TEST_F(SiblingFolder, AMeasuredTableOfItsOwnOrAPublishedSiblingAttachesNothing) {
-  write("TEST-SIB.yaml", std::string(kSiblingTable).replace(std::string(kSiblingTable).find("measured"), 8, "published"));
+  write("TEST-SIB.yaml",
+        std::string(kSiblingTable).replace(std::string(kSiblingTable).find("measured"), 8, "published"));
   write("TEST-GPU.yaml", kOwnTable);
   EXPECT_FALSE(find("TEST-GPU")->sibling);  // the sibling's rows are published, not measured
   std::filesystem::remove(dir_ / "TEST-SIB.yaml");
@@ -176,11 +177,14 @@ class SiblingCatalog : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-TEST_F(SiblingCatalog, ResolvesAGoodSibling) { EXPECT_EQ(error_of("TEST-SIB"), "(sibling TEST-SIB)"); }
+TEST_F(SiblingCatalog, ResolvesAGoodSibling) {
+  EXPECT_EQ(error_of("TEST-SIB"), "(sibling TEST-SIB)");
+}
 
 TEST_F(SiblingCatalog, RejectsWhatCannotStandForTheDevice) {
   const std::string at = (dir_ / "TEST-GPU.yaml").string() + ":3:32: error: calibration_sibling.device: ";
-  EXPECT_EQ(error_of("TEST-SIP"), at + "unknown device 'TEST-SIP'; did you mean 'TEST-SIB'?; valid: TEST-GPU, TEST-SIB");
+  EXPECT_EQ(error_of("TEST-SIP"),
+            at + "unknown device 'TEST-SIP'; did you mean 'TEST-SIB'?; valid: TEST-GPU, TEST-SIB");
   EXPECT_EQ(error_of("TEST-GPU"), at + "names the device itself");
   EXPECT_EQ(error_of("TEST-SIB", "20 TFLOP/s"),
             at + "TEST-SIB cannot stand for TEST-GPU: its fp32 peak is 10 TFLOP/s, this device's 20");
@@ -188,13 +192,17 @@ TEST_F(SiblingCatalog, RejectsWhatCannotStandForTheDevice) {
   std::string third = sibling_device();
   third.replace(third.find("TEST-SIB"), 8, "TEST-3RD");
   std::ofstream(dir_ / "TEST-3RD.yaml") << third;
-  std::ofstream(dir_ / "TEST-SIB.yaml") << sibling_device() << "calibration_sibling: { device: TEST-3RD, source: \"x\" }\n";
-  EXPECT_EQ(error_of("TEST-SIB"), at + "TEST-SIB cannot stand for TEST-GPU: it takes its own calibration from TEST-3RD");
+  std::ofstream(dir_ / "TEST-SIB.yaml")
+      << sibling_device() << "calibration_sibling: { device: TEST-3RD, source: \"x\" }\n";
+  EXPECT_EQ(error_of("TEST-SIB"),
+            at + "TEST-SIB cannot stand for TEST-GPU: it takes its own calibration from TEST-3RD");
   // and a cycle, found where it closes (line 11 of TEST-SIB.yaml, column 32).
-  std::ofstream(dir_ / "TEST-SIB.yaml") << sibling_device() << "calibration_sibling: { device: TEST-GPU, source: \"x\" }\n";
-  EXPECT_EQ(error_of("TEST-SIB"), (dir_ / "TEST-SIB.yaml").string() +
-                                      ":11:32: error: calibration_sibling.device: calibration siblings form a cycle: "
-                                      "TEST-GPU -> TEST-SIB -> TEST-GPU");
+  std::ofstream(dir_ / "TEST-SIB.yaml")
+      << sibling_device() << "calibration_sibling: { device: TEST-GPU, source: \"x\" }\n";
+  EXPECT_EQ(error_of("TEST-SIB"),
+            (dir_ / "TEST-SIB.yaml").string() +
+                ":11:32: error: calibration_sibling.device: calibration siblings form a cycle: "
+                "TEST-GPU -> TEST-SIB -> TEST-GPU");
 }
 
 // The shipped H100 names the H200 (the same GH100 die): the H200's measured

@@ -112,10 +112,10 @@ TEST(DeviceInvalid, BadValuesAndKeys) {
   EXPECT_EQ(
       error_of(std::string(kGood) + "peak_bf61: { value: \"1 TFLOP/s\", source: \"x\" }\n"),
       "TEST-GPU.yaml:10:1: error: peak_bf61: unknown top-level key 'peak_bf61'; did you mean 'peak_bf16'?; "
-      "valid: name, "
-      "kind, description, notes, host_device, calibration_sibling, peak_fp64, peak_fp32, peak_tf32, peak_bf16, peak_fp16, "
-      "peak_fp8, peak_int8, peak_int4, sparse_factor, memory_capacity, memory_bandwidth, on_chip_memory, l1_memory, "
-      "link_bandwidth, nic_bandwidth, pcie_bandwidth, power, launch_overhead, clock, compute_units, "
+      "valid: name, kind, description, notes, host_device, calibration_sibling, peak_fp64, peak_fp32, "
+      "peak_tf32, peak_bf16, peak_fp16, peak_fp8, peak_int8, peak_int4, sparse_factor, memory_capacity, "
+      "memory_bandwidth, on_chip_memory, l1_memory, link_bandwidth, nic_bandwidth, pcie_bandwidth, power, "
+      "launch_overhead, clock, compute_units, "
       "default_compute_efficiency, default_memory_efficiency, hbm_channels, hbm_channel_bandwidth, "
       "ddr_capacity, ddr_bandwidth, luts, dsp_slices, flip_flops, bram_18k, uram_blocks, shell_luts, "
       "shell_flip_flops, shell_bram_18k, shell_dsp_slices, nfp_count, encoding_engines_per_nfp, engine_sram, "

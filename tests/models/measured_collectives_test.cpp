@@ -141,13 +141,15 @@ TEST(MeasuredCollectives, TheRunPricesInNodeCollectivesFromTheRows) {
 // an H100 node's all-reduce takes that time. A device whose links run at
 // another rate (an override here) keeps the plan's prediction.
 TEST(MeasuredCollectives, AnH100NodeTakesItsSiblingsRows) {
-  const std::string h100 = test::replace(test::kSmallTraining, "device: A100-SXM4-80GB", "device: H100-SXM5-80GB");
+  const std::string h100 =
+      test::replace(test::kSmallTraining, "device: A100-SXM4-80GB", "device: H100-SXM5-80GB");
   const std::vector<int> node0{0, 1, 2, 3, 4, 5, 6, 7};
   const auto ar = price(h100, node0, CollectiveOp::kAllReduce, 64LL << 20);
   EXPECT_EQ(ar.algorithm, "measured");
   EXPECT_EQ(ar.time, Duration::ns(338920));
-  const std::string slower = test::replace(
-      h100, "device: H100-SXM5-80GB", "device: H100-SXM5-80GB\n  device_overrides: { link_bandwidth: \"300 GB/s\" }");
+  const std::string slower =
+      test::replace(h100, "device: H100-SXM5-80GB",
+                    "device: H100-SXM5-80GB\n  device_overrides: { link_bandwidth: \"300 GB/s\" }");
   EXPECT_NE(price(slower, node0, CollectiveOp::kAllReduce, 64LL << 20).algorithm, "measured");
 }
 

@@ -12,7 +12,8 @@
 namespace orrery::test {
 
 // The device file's text (for tests that write it to a folder).
-inline std::string round_number_device_text(const std::string& launch = "0 ns", const std::string& extra = "") {
+inline std::string round_number_device_text(const std::string& launch = "0 ns",
+                                            const std::string& extra = "") {
   std::string text = R"(name: TEST-GPU
 kind: gpu
 description: "a device for tests"

@@ -69,11 +69,12 @@ TEST(ThinCalibration, TheH200SweepsHoldAGptsGemms) {
 }
 
 TEST(ThinCalibration, TheH100TablesThreeRowsAreFarFromAGptsShapesItsSiblingsAreNot) {
-  const std::string gpt =
-      test::a100(1, "preset: gpt3-1.3b", "tp: 1, dp: 8", "global_batch: 64, micro_batch: 8, check_memory: false");
-  const auto own = test::run_text(test::replace(
-      gpt, "device: A100-SXM4-80GB",
-      "device: H100-SXM5-80GB\n  calibration: \"" + models::calibration_tables_dir() + "/H100-SXM5-80GB.yaml\""));
+  const std::string gpt = test::a100(1, "preset: gpt3-1.3b", "tp: 1, dp: 8",
+                                     "global_batch: 64, micro_batch: 8, check_memory: false");
+  const auto own =
+      test::run_text(test::replace(gpt, "device: A100-SXM4-80GB",
+                                   "device: H100-SXM5-80GB\n  calibration: \"" +
+                                       models::calibration_tables_dir() + "/H100-SXM5-80GB.yaml\""));
   const double far = number(own, "far_calibration_time_fraction");
   EXPECT_GT(far + number(own, "uncalibrated_time_fraction"), workload::training::kThinCalibration);
   EXPECT_GT(far, 0.0);
