@@ -96,25 +96,24 @@ CostModel::CostModel(std::shared_ptr<const Device> device, const CalibrationTabl
   if (device_->launch_overhead.present) launch_time_ = device_->launch_overhead.value.seconds();
 }
 
-std::optional<Fit> CostModel::calibrated(const task::Operation& op) const {
+// The sibling's groups first (marked), then the table's.
+template <class Find>
+std::optional<Fit> CostModel::first_fit(Find find) const {
   if (has_sibling_) {
-    if (auto fit = std::visit(Lookup{sibling_}, op)) {
+    if (auto fit = find(sibling_)) {
       fit->sibling = true;
       return fit;
     }
   }
-  if (!has_table_) return std::nullopt;
-  return std::visit(Lookup{calibration_}, op);
+  return has_table_ ? find(calibration_) : std::nullopt;
+}
+
+std::optional<Fit> CostModel::calibrated(const task::Operation& op) const {
+  return first_fit([&](const CalibratedEfficiency& c) { return std::visit(Lookup{c}, op); });
 }
 
 std::optional<Fit> CostModel::memory_fit(double bytes) const {
-  if (has_sibling_) {
-    if (auto fit = sibling_.memory(bytes)) {
-      fit->sibling = true;
-      return fit;
-    }
-  }
-  return has_table_ ? calibration_.memory(bytes) : std::nullopt;
+  return first_fit([&](const CalibratedEfficiency& c) { return c.memory(bytes); });
 }
 
 Cost CostModel::cost(const task::Operation& op) const {

@@ -50,8 +50,11 @@ class CostModel final : public OperationModel {
   [[nodiscard]] bool has_calibration() const { return has_table_; }
 
  private:
+  // What `find` gives from the sibling's groups (Fit::sibling set), else from the table's.
+  template <class Find>
+  [[nodiscard]] std::optional<Fit> first_fit(Find find) const;
   [[nodiscard]] std::optional<Fit> calibrated(const task::Operation& op) const;
-  // The memory efficiency for a kernel moving `bytes`: the sibling's, else the table's.
+  // The memory efficiency for a kernel moving `bytes`.
   [[nodiscard]] std::optional<Fit> memory_fit(double bytes) const;
 
   std::shared_ptr<const Device> device_;

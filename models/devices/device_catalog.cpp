@@ -23,6 +23,16 @@ DeviceCatalog::DeviceCatalog(std::string folder)
   std::sort(names_.begin(), names_.end());
 }
 
+// A device another names at `at` (its key `key`): an unknown name is an error there.
+std::shared_ptr<const Device> DeviceCatalog::load_named(const std::string& name, const SourceLocation& at,
+                                                        const std::string& key) const {
+  try {
+    return load(name);
+  } catch (const ValueError& e) {
+    throw ConfigError(at, key, e.what());
+  }
+}
+
 // The sibling must be another GPU of the same compute: the same peaks (vector
 // and tensor) and SM count wherever both files give them (its kernels' times stand for
 // this device's compute), and no sibling of its own (one step, no chains).
@@ -44,11 +54,7 @@ void DeviceCatalog::resolve_sibling(Device& d) const {
     std::vector<std::string>& stack;
     ~Pop() { stack.pop_back(); }
   } pop{resolving_};
-  try {
-    d.sibling = load(d.calibration_sibling);
-  } catch (const ValueError& e) {
-    throw ConfigError(at, "calibration_sibling.device", e.what());
-  }
+  d.sibling = load_named(d.calibration_sibling, at, "calibration_sibling.device");
   const Device& s = *d.sibling;
   const auto fail = [&](const std::string& why) {
     throw ConfigError(at, "calibration_sibling.device",
@@ -89,11 +95,7 @@ std::shared_ptr<const Device> DeviceCatalog::load(const std::string& name_or_pat
   auto loaded = std::make_shared<Device>(load_device(path));
   if (!loaded->host_device.empty()) {
     // The GPU a neural-graphics cluster sits beside runs the kernels its engines do not.
-    try {
-      loaded->host = load(loaded->host_device);
-    } catch (const ValueError& e) {
-      throw ConfigError(loaded->host_device_at, "host_device", e.what());
-    }
+    loaded->host = load_named(loaded->host_device, loaded->host_device_at, "host_device");
     if (loaded->host->kind != &gpu_device_kind()) {
       throw ConfigError(loaded->host_device_at, "host_device",
                         fmt::format("host device {} is not a GPU", loaded->host_device));

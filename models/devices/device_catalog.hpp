@@ -32,6 +32,8 @@ class DeviceCatalog final : public config::RegistryBase {
   bool describe(const std::string& name, std::vector<config::KeyDoc>& out) const override;
 
  private:
+  [[nodiscard]] std::shared_ptr<const Device> load_named(const std::string& name, const SourceLocation& at,
+                                                         const std::string& key) const;
   void resolve_sibling(Device& d) const;  // d.sibling, checked (ConfigError at calibration_sibling)
 
   std::string folder_;

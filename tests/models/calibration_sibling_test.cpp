@@ -6,16 +6,14 @@
 // against its own published rows, which the H200's measured rows predict.
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <filesystem>
-#include <fstream>
-
 #include "models/calibration/table.hpp"
 #include "models/compute/cost.hpp"
 #include "models/data_dir.hpp"
 #include "models/devices/device_catalog.hpp"
 #include "sim/core/error.hpp"
 #include "tests/support/round_number_device.hpp"
+#include "tests/support/scenario_support.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace orrery::models::sibling_test {
 namespace {
@@ -24,10 +22,8 @@ using task::DType;
 
 // The round-number device renamed, with twice the bandwidth.
 std::string sibling_device() {
-  std::string text = test::round_number_device_text();
-  text.replace(text.find("TEST-GPU"), 8, "TEST-SIB");
-  text.replace(text.find("1 TB/s"), 6, "2 TB/s");
-  return text;
+  return test::replace(test::replace(test::round_number_device_text(), "TEST-GPU", "TEST-SIB"), "1 TB/s",
+                       "2 TB/s");
 }
 
 // Measured on the sibling: a compute-bound bf16 GEMM (2·4096³ FLOPs take
@@ -106,22 +102,16 @@ TEST(CalibrationSibling, GroupsTheSiblingLacksFallToTheDevicesOwnRows) {
 // table where the device has no measured table of its own.
 class SiblingFolder : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / "orrery_sibling_test";
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
   std::optional<CalibrationTable> find(const std::string& device) {
-    return with_sibling(find_calibration_table(dir_.string(), device), device, "TEST-SIB", dir_.string());
+    const std::string folder = dir_.root().string();
+    return with_sibling(find_calibration_table(folder, device), device, "TEST-SIB", folder);
   }
-  std::filesystem::path dir_;
+  test::TempDir dir_;
 };
 
 TEST_F(SiblingFolder, AttachesAMeasuredSiblingToAPublishedTableOrToNone) {
-  write("TEST-SIB.measured.yaml", kSiblingTable);
-  write("TEST-GPU.yaml", kOwnTable);
+  dir_.write("TEST-SIB.measured.yaml", kSiblingTable);
+  dir_.write("TEST-GPU.yaml", kOwnTable);
   const auto t = find("TEST-GPU");
   ASSERT_TRUE(t && t->sibling);
   EXPECT_EQ(t->gemm.size(), 2u);  // its own rows stay, for the groups the sibling lacks
@@ -134,16 +124,13 @@ TEST_F(SiblingFolder, AttachesAMeasuredSiblingToAPublishedTableOrToNone) {
 }
 
 TEST_F(SiblingFolder, AMeasuredTableOfItsOwnOrAPublishedSiblingAttachesNothing) {
-  write("TEST-SIB.yaml",
-        std::string(kSiblingTable).replace(std::string(kSiblingTable).find("measured"), 8, "published"));
-  write("TEST-GPU.yaml", kOwnTable);
+  dir_.write("TEST-SIB.yaml", test::replace(kSiblingTable, "measured", "published"));
+  dir_.write("TEST-GPU.yaml", kOwnTable);
   EXPECT_FALSE(find("TEST-GPU")->sibling);  // the sibling's rows are published, not measured
-  std::filesystem::remove(dir_ / "TEST-SIB.yaml");
-  write("TEST-SIB.measured.yaml", kSiblingTable);
-  std::string measured = kOwnTable;
-  measured.replace(measured.find("published"), 9, "measured");
-  std::filesystem::remove(dir_ / "TEST-GPU.yaml");
-  write("TEST-GPU.measured.yaml", measured);
+  dir_.remove("TEST-SIB.yaml");
+  dir_.write("TEST-SIB.measured.yaml", kSiblingTable);
+  dir_.remove("TEST-GPU.yaml");
+  dir_.write("TEST-GPU.measured.yaml", test::replace(kOwnTable, "published", "measured"));
   EXPECT_FALSE(find("TEST-GPU")->sibling);  // its own measurements win
 }
 
@@ -152,29 +139,23 @@ TEST_F(SiblingFolder, AMeasuredTableOfItsOwnOrAPublishedSiblingAttachesNothing) 
 // (line 3, column 32 of the texts below).
 class SiblingCatalog : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / "orrery_sibling_devices";
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    std::ofstream(dir_ / "TEST-SIB.yaml") << sibling_device();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { dir_.write("TEST-SIB.yaml", sibling_device()); }
   // TEST-GPU (the round-number device, fp32 peak `fp32`) naming `sibling` on its line 3.
   std::string error_of(const std::string& sibling, const std::string& fp32 = "10 TFLOP/s") {
-    std::string text = test::round_number_device_text();
-    text.replace(text.find("10 TFLOP/s"), 10, fp32);
-    text.insert(text.find("description:"),
-                "calibration_sibling: { device: " + sibling + ", source: \"the same die\" }\n");
-    std::ofstream(dir_ / "TEST-GPU.yaml") << text;
+    dir_.write(
+        "TEST-GPU.yaml",
+        test::replace(
+            test::replace(test::round_number_device_text(), "10 TFLOP/s", fp32), "description:",
+            "calibration_sibling: { device: " + sibling + ", source: \"the same die\" }\ndescription:"));
     try {
-      const DeviceCatalog catalog(dir_.string());
+      const DeviceCatalog catalog(dir_.root().string());
       const auto d = catalog.load("TEST-GPU");
       return d->sibling ? "(sibling " + d->sibling->name + ")" : "(no sibling)";
     } catch (const ConfigError& e) {
       return e.what();
     }
   }
-  std::filesystem::path dir_;
+  test::TempDir dir_;
 };
 
 TEST_F(SiblingCatalog, ResolvesAGoodSibling) {
@@ -182,25 +163,23 @@ TEST_F(SiblingCatalog, ResolvesAGoodSibling) {
 }
 
 TEST_F(SiblingCatalog, RejectsWhatCannotStandForTheDevice) {
-  const std::string at = (dir_ / "TEST-GPU.yaml").string() + ":3:32: error: calibration_sibling.device: ";
+  const std::string at = dir_.path("TEST-GPU.yaml") + ":3:32: error: calibration_sibling.device: ";
   EXPECT_EQ(error_of("TEST-SIP"),
             at + "unknown device 'TEST-SIP'; did you mean 'TEST-SIB'?; valid: TEST-GPU, TEST-SIB");
   EXPECT_EQ(error_of("TEST-GPU"), at + "names the device itself");
   EXPECT_EQ(error_of("TEST-SIB", "20 TFLOP/s"),
             at + "TEST-SIB cannot stand for TEST-GPU: its fp32 peak is 10 TFLOP/s, this device's 20");
   // One step only: a sibling with a sibling of its own,
-  std::string third = sibling_device();
-  third.replace(third.find("TEST-SIB"), 8, "TEST-3RD");
-  std::ofstream(dir_ / "TEST-3RD.yaml") << third;
-  std::ofstream(dir_ / "TEST-SIB.yaml")
-      << sibling_device() << "calibration_sibling: { device: TEST-3RD, source: \"x\" }\n";
+  dir_.write("TEST-3RD.yaml", test::replace(sibling_device(), "TEST-SIB", "TEST-3RD"));
+  dir_.write("TEST-SIB.yaml",
+             sibling_device() + "calibration_sibling: { device: TEST-3RD, source: \"x\" }\n");
   EXPECT_EQ(error_of("TEST-SIB"),
             at + "TEST-SIB cannot stand for TEST-GPU: it takes its own calibration from TEST-3RD");
   // and a cycle, found where it closes (line 11 of TEST-SIB.yaml, column 32).
-  std::ofstream(dir_ / "TEST-SIB.yaml")
-      << sibling_device() << "calibration_sibling: { device: TEST-GPU, source: \"x\" }\n";
+  dir_.write("TEST-SIB.yaml",
+             sibling_device() + "calibration_sibling: { device: TEST-GPU, source: \"x\" }\n");
   EXPECT_EQ(error_of("TEST-SIB"),
-            (dir_ / "TEST-SIB.yaml").string() +
+            dir_.path("TEST-SIB.yaml") +
                 ":11:32: error: calibration_sibling.device: calibration siblings form a cycle: "
                 "TEST-GPU -> TEST-SIB -> TEST-GPU");
 }

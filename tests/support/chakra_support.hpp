@@ -6,16 +6,13 @@
 #include <fmt/format.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <string>
 #include <vector>
 
 #include "sim/core/error.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "workloads/chakra/et_def.pb.h"
 
 namespace orrery::chakra_support {
@@ -63,29 +60,7 @@ inline std::string file_of(const std::vector<pb::Node>& nodes) {
   return out;
 }
 
-// A fresh empty folder under the system's temporary folder, removed with the object.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> count{0};
-    path_ = std::filesystem::temp_directory_path() / fmt::format("orrery_chakra_{}_{}", ::getpid(), count++);
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  [[nodiscard]] std::string path(const std::string& name) const { return (path_ / name).string(); }
-  void write(const std::string& name, const std::string& bytes) const {
-    std::ofstream(path(name), std::ios::binary) << bytes;
-  }
-
- private:
-  std::filesystem::path path_;
-};
+using test::TempDir;  // tests/support/temp_dir.hpp
 
 // The message of the ConfigError `f` throws ("" when it throws none).
 template <class F>
