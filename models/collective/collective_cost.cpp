@@ -17,15 +17,6 @@ GroupRoutes::GroupRoutes(const topo::Topology& topology, std::vector<int> endpoi
     : own_(std::make_unique<topo::RouteTable>(topology)), table_(*own_), endpoints_(std::move(endpoints)) {}
 
 Duration predict_plan(const CollectivePlan& plan, GroupRoutes& routes) {
-  // Bucket the transfers by step (counting sort), then cost each step.
-  std::vector<std::uint32_t> begin(static_cast<std::size_t>(plan.steps) + 1, 0);
-  for (const auto& t : plan.transfers) ++begin[static_cast<std::size_t>(t.step) + 1];
-  for (std::size_t s = 0; s < static_cast<std::size_t>(plan.steps); ++s) begin[s + 1] += begin[s];
-  std::vector<std::uint32_t> order(plan.transfers.size());
-  std::vector<std::uint32_t> fill(begin.begin(), begin.end() - 1);
-  for (std::size_t i = 0; i < plan.transfers.size(); ++i) {
-    order[fill[static_cast<std::size_t>(plan.transfers[i].step)]++] = static_cast<std::uint32_t>(i);
-  }
   const topo::Topology& net = routes.topology();
   // Bytes on each link in the current step: kept all zero between steps (and
   // calls), so that a call touches only the links its transfers cross.
@@ -33,15 +24,16 @@ Duration predict_plan(const CollectivePlan& plan, GroupRoutes& routes) {
   if (load.size() < net.links().size()) load.resize(net.links().size(), 0.0);
   std::vector<std::int32_t> touched;
   // A step with the same transfers as an earlier one (plan.step_kind) costs
-  // what that one cost: a ring's 2(p-1) steps are two kinds.
+  // what that one cost: a ring's 2(p-1) steps are two kinds, and only the
+  // kinds' transfers (plan.kind_shapes) are walked.
   std::vector<double> step_s(static_cast<std::size_t>(plan.steps), 0.0);
   double total_s = 0;
   for (std::size_t s = 0; s < static_cast<std::size_t>(plan.steps); ++s) {
     const auto kind = static_cast<std::size_t>(plan.step_kind[s]);
     if (kind == s) {
       Duration alpha;
-      for (std::uint32_t k = begin[s]; k < begin[s + 1]; ++k) {
-        const PlanTransfer& t = plan.transfers[order[k]];
+      for (std::uint32_t k = plan.kind_begin[s]; k < plan.kind_begin[s + 1]; ++k) {
+        const TransferShape& t = plan.shapes[static_cast<std::size_t>(plan.kind_shapes[k])];
         alpha = std::max(alpha, routes.latency(t.src, t.dst));
         for (const std::int32_t l : routes.route(t.src, t.dst)) {
           auto& v = load[static_cast<std::size_t>(l)];

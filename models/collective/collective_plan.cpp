@@ -139,8 +139,13 @@ void index_shapes(CollectivePlan& p) {
   for (std::size_t i = 0; i < n; ++i) signature[static_cast<std::size_t>(p.transfers[i].step)].push_back(p.shape_of[i]);
   std::map<std::vector<std::int32_t>, std::int32_t> first;
   p.step_kind.assign(static_cast<std::size_t>(p.steps), 0);
+  p.kind_begin.assign(static_cast<std::size_t>(p.steps) + 1, 0);
+  p.kind_shapes.clear();
   for (std::size_t s = 0; s < signature.size(); ++s) {
-    p.step_kind[s] = first.try_emplace(std::move(signature[s]), static_cast<std::int32_t>(s)).first->second;
+    const auto [at, fresh] = first.try_emplace(std::move(signature[s]), static_cast<std::int32_t>(s));
+    p.step_kind[s] = at->second;
+    if (fresh) p.kind_shapes.insert(p.kind_shapes.end(), at->first.begin(), at->first.end());
+    p.kind_begin[s + 1] = static_cast<std::uint32_t>(p.kind_shapes.size());
   }
 }
 

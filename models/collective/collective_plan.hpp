@@ -69,6 +69,12 @@ struct CollectivePlan {
   std::vector<std::int64_t> shape_uses;  // per shape, how many transfers have it
   std::vector<std::int32_t> shape_of;    // per transfer, its shape
   std::vector<std::int32_t> step_kind;   // per step, the first step whose transfers have the same shapes in order
+  // The shapes of each step that is its own kind, in transfer order:
+  // kind_shapes[kind_begin[s] .. kind_begin[s+1]) (empty for a step that
+  // repeats an earlier kind), so that timing a plan walks one ring step, not
+  // its p·2(p−1) transfers.
+  std::vector<std::uint32_t> kind_begin;
+  std::vector<std::int32_t> kind_shapes;
   Bytes total;                           // bytes of all transfers
   std::vector<std::int32_t> deps;         // transfer indices; each lower than the transfer's own
   std::vector<std::uint32_t> succ_begin;  // successors of transfer i: succ[succ_begin[i] .. succ_begin[i+1])
