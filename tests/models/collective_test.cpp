@@ -459,6 +459,66 @@ TEST(CollectiveCost, RingPredictionIsTheClosedForm) {
             Duration::ns(307601));
 }
 
+// predict_plan walks one step of each kind (plan.kind_shapes). Recomputed
+// here from every transfer, step by step, as the header's formula reads:
+// T_s = max alpha + max over links of the step's bytes / beta, summed. The
+// calls make steps of one kind (ring, S divisible by p), of many kinds (ring,
+// S = p·k + 3: the uneven chunks rotate), and of different shapes (halving-
+// doubling, pipelined trees) on a chain that makes routes share links.
+TEST(CollectiveCost, PredictionWalksEachKindOfStepOnce) {
+  const topo::Chain chain(topo::ChainParams{Bandwidth::bytes_per_s(25e9), Duration::ns(700), false}, 8);
+  GroupRoutes routes(chain, iota(8));
+  const std::vector<std::pair<const CollectiveAlgorithm*, CollectiveCall>> cases = [] {
+    static const RingAlgorithm ring;
+    static const HalvingDoublingAlgorithm halving;
+    static const DoubleBinaryTreeAlgorithm trees;
+    return std::vector<std::pair<const CollectiveAlgorithm*, CollectiveCall>>{
+        {&ring, make(CollectiveOp::kAllReduce, 8, 8 << 20)},
+        {&ring, make(CollectiveOp::kAllReduce, 8, (8 << 20) + 3)},
+        {&ring, make(CollectiveOp::kReduceScatter, 7, 1000003)},
+        {&halving, make(CollectiveOp::kAllReduce, 8, 1 << 20)},
+        {&trees, make(CollectiveOp::kAllReduce, 8, 64 << 20)}};
+  }();
+  for (const auto& [algorithm, call] : cases) {
+    SCOPED_TRACE(fmt::format("{} p={} S={}", algorithm->name(), call.ranks, call.bytes.count()));
+    const CollectivePlan plan = algorithm->lower(call);
+    GroupRoutes group(chain, iota(call.ranks));
+    double expected_s = 0;
+    std::size_t kinds = 0;
+    for (int s = 0; s < plan.steps; ++s) {
+      std::vector<TransferShape> shapes;
+      Duration alpha;
+      std::map<std::int32_t, double> load;
+      for (const PlanTransfer& t : plan.transfers) {
+        if (t.step != s) continue;
+        shapes.push_back(TransferShape{t.src, t.dst, t.bytes});
+        alpha = std::max(alpha, group.latency(t.src, t.dst));
+        for (const std::int32_t l : group.route(t.src, t.dst)) load[l] += static_cast<double>(t.bytes.count());
+      }
+      double busiest_s = 0;
+      for (const auto& [l, bytes] : load) busiest_s = std::max(busiest_s, bytes / 25e9);
+      expected_s += alpha.seconds() + busiest_s;
+      // The step's kind lists exactly its shapes, in transfer order.
+      const auto kind = static_cast<std::size_t>(plan.step_kind[static_cast<std::size_t>(s)]);
+      ASSERT_LE(kind, static_cast<std::size_t>(s));
+      std::vector<TransferShape> listed;
+      for (auto k = plan.kind_begin[kind]; k < plan.kind_begin[kind + 1]; ++k)
+        listed.push_back(plan.shapes[static_cast<std::size_t>(plan.kind_shapes[k])]);
+      EXPECT_EQ(listed, shapes);
+      if (kind == static_cast<std::size_t>(s)) {
+        ++kinds;
+      } else {
+        EXPECT_EQ(plan.kind_begin[static_cast<std::size_t>(s)], plan.kind_begin[static_cast<std::size_t>(s) + 1]);
+      }
+    }
+    EXPECT_LT(kinds, static_cast<std::size_t>(plan.steps) + 1);
+    EXPECT_NEAR(predict_plan(plan, group).seconds(), expected_s, 1e-9);
+  }
+  // The ring of S divisible by p: every step has the same shapes, one kind.
+  const CollectivePlan even = RingAlgorithm().lower(make(CollectiveOp::kAllReduce, 8, 8 << 20));
+  EXPECT_EQ(even.kind_shapes.size(), 8u);
+}
+
 TEST(CollectiveCost, AutoPicksALatencyOptimalAlgorithmForTinyMessages) {
   // Star of p = 8, links of 50 GB/s and 500 ns: alpha = 1 us per route. S = 1 KiB.
   //  ring: 14 steps of S/8 = 128 B, one transfer per link per step:
