@@ -25,6 +25,7 @@ class BinomialTreeAlgorithm final : public CollectiveAlgorithm {
     return op == CollectiveOp::kBroadcast || op == CollectiveOp::kReduce;
   }
   [[nodiscard]] CollectivePlan lower(const CollectiveCall& call) const override;
+  [[nodiscard]] bool same_dag_for_every_size() const override { return true; }
 };
 
 }  // namespace orrery::models

@@ -30,6 +30,10 @@ class CollectiveAlgorithm {
   [[nodiscard]] virtual std::string check(const CollectiveCall& call) const;
   // The transfers; `call` must pass check_call() and check().
   [[nodiscard]] virtual CollectivePlan lower(const CollectiveCall& call) const = 0;
+  // True when lower()'s DAG (transfers, chunks, dependencies) does not depend
+  // on call.bytes and each transfer carries its chunks' even share of it:
+  // plans that differ in S alone then share one DAG (PlanCache, with_size).
+  [[nodiscard]] virtual bool same_dag_for_every_size() const { return false; }
   // Predicted time on the group's routes. By default: the step-wise
   // alpha-beta cost of the lowered plan (collective_cost.hpp).
   [[nodiscard]] virtual Duration predict(const CollectiveCall& call, GroupRoutes& routes) const;

@@ -61,7 +61,6 @@ std::shared_ptr<const CollectivePlan> PlanCache::get(const CollectiveAlgorithm& 
   key.push_back('\0');
   add(static_cast<std::int64_t>(call.op));
   add(call.ranks);
-  add(call.bytes.count());
   add(call.root);
   std::int64_t density_bits = 0;
   static_assert(sizeof(double) == sizeof density_bits);
@@ -72,10 +71,20 @@ std::shared_ptr<const CollectivePlan> PlanCache::get(const CollectiveAlgorithm& 
   add(static_cast<std::int64_t>(call.node_of.size()));
   std::unordered_map<int, int> pattern;  // node -> order of first appearance
   for (int n : call.node_of) add(pattern.try_emplace(n, static_cast<int>(pattern.size())).first->second);
+  const std::size_t dag_key = key.size();  // all but S
+  add(call.bytes.count());
   auto [it, fresh] = plans_.try_emplace(std::move(key));
   if (fresh) {
     try {
-      it->second = std::make_shared<const CollectivePlan>(algorithm.lower(call));
+      const bool shared = algorithm.same_dag_for_every_size();
+      const auto sized = shared ? dags_.find(it->first.substr(0, dag_key)) : dags_.end();
+      if (sized != dags_.end()) {
+        it->second = std::make_shared<const CollectivePlan>(with_size(*sized->second, call.bytes));
+      } else {
+        it->second = std::make_shared<const CollectivePlan>(algorithm.lower(call));
+        if (shared && it->second->dag->sizes_from_chunks)
+          dags_.emplace(it->first.substr(0, dag_key), it->second);
+      }
     } catch (...) {
       plans_.erase(it);
       throw;

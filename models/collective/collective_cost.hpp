@@ -59,13 +59,17 @@ class GroupRoutes {
 // nodes as a pattern (which ranks share a node, numbered in order of first
 // appearance), since an algorithm sees nodes only as groups of ranks. Groups
 // of different devices with the same shape (the data-parallel groups of each
-// tensor-parallel rank and stage) share one plan. Not thread-safe.
+// tensor-parallel rank and stage) share one plan. Plans that differ in S
+// alone, of an algorithm whose DAG does not depend on S
+// (CollectiveAlgorithm::same_dag_for_every_size), share its DAG: the first is
+// lowered, the others sized from it (with_size). Not thread-safe.
 class PlanCache {
  public:
   std::shared_ptr<const CollectivePlan> get(const CollectiveAlgorithm& algorithm, const CollectiveCall& call);
 
  private:
   std::unordered_map<std::string, std::shared_ptr<const CollectivePlan>> plans_;
+  std::unordered_map<std::string, std::shared_ptr<const CollectivePlan>> dags_;  // by everything but S
 };
 
 struct TunerChoice {

@@ -11,10 +11,9 @@ namespace {
 __extension__ typedef unsigned __int128 U128;  // a GCC/Clang extension: 64x64 -> 128-bit products
 }  // namespace
 
-Bytes CollectivePlan::total_bytes() const {
-  Bytes sum;
-  for (const auto& t : transfers) sum += t.bytes;
-  return sum;
+std::shared_ptr<const PlanDag> CollectivePlan::empty_dag() {
+  static const auto empty = std::make_shared<const PlanDag>();
+  return empty;
 }
 
 PlanBuilder::PlanBuilder(const CollectiveCall& call, int chunks)
@@ -42,18 +41,20 @@ int PlanBuilder::add(const Move& m, std::span<const int> deps) {
   t.dst = m.dst;
   t.first_chunk = m.first_chunk;
   t.chunk_count = m.chunk_count;
-  t.bytes = m.bytes ? *m.bytes : chunk_bytes(m.first_chunk, m.chunk_count);
   t.reduce = m.reduce;
-  t.dep_begin = static_cast<std::uint32_t>(plan_.deps.size());
+  t.dep_begin = static_cast<std::uint32_t>(dag_.deps.size());
   t.dep_count = static_cast<std::uint32_t>(deps.size());
-  plan_.deps.insert(plan_.deps.end(), deps.begin(), deps.end());
-  plan_.transfers.push_back(t);
-  return static_cast<int>(plan_.transfers.size()) - 1;
+  if (m.bytes) dag_.sizes_from_chunks = false;
+  bytes_.push_back(m.bytes ? *m.bytes : chunk_bytes(m.first_chunk, m.chunk_count));
+  dag_.deps.insert(dag_.deps.end(), deps.begin(), deps.end());
+  dag_.transfers.push_back(t);
+  return static_cast<int>(dag_.transfers.size()) - 1;
 }
 
 void PlanBuilder::reserve(std::size_t transfers, std::size_t deps) {
-  plan_.transfers.reserve(transfers);
-  plan_.deps.reserve(deps);
+  dag_.transfers.reserve(transfers);
+  bytes_.reserve(transfers);
+  dag_.deps.reserve(deps);
 }
 
 int PlanBuilder::send(const Move& m, std::span<const int> deps) {
@@ -80,30 +81,54 @@ void PlanBuilder::step(std::span<const Move> moves) {
 }
 
 CollectivePlan PlanBuilder::finish() && {
-  CollectivePlan& p = plan_;
-  const std::size_t n = p.transfers.size();
+  PlanDag& d = dag_;
+  const std::size_t n = d.transfers.size();
   std::vector<std::uint32_t> count(n + 1, 0);
   int steps = 0;
   for (std::size_t i = 0; i < n; ++i) {
     int level = 0;
-    for (const auto d : p.deps_of(i)) {
-      level = std::max(level, p.transfers[static_cast<std::size_t>(d)].step + 1);
-      ++count[static_cast<std::size_t>(d)];
+    PlanTransfer& t = d.transfers[i];
+    for (std::uint32_t k = t.dep_begin; k < t.dep_begin + t.dep_count; ++k) {
+      const auto w = static_cast<std::size_t>(d.deps[k]);
+      level = std::max(level, d.transfers[w].step + 1);
+      ++count[w];
     }
-    p.transfers[i].step = level;
+    t.step = level;
     steps = std::max(steps, level + 1);
   }
-  p.steps = n == 0 ? 0 : steps;
-  p.succ_begin.assign(n + 1, 0);
-  for (std::size_t i = 0; i < n; ++i) p.succ_begin[i + 1] = p.succ_begin[i] + count[i];
-  p.succ.resize(p.deps.size());
-  std::vector<std::uint32_t> fill(p.succ_begin.begin(), p.succ_begin.end() - 1);
+  plan_.steps = n == 0 ? 0 : steps;
+  d.succ_begin.assign(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) d.succ_begin[i + 1] = d.succ_begin[i] + count[i];
+  d.succ.resize(d.deps.size());
+  std::vector<std::uint32_t> fill(d.succ_begin.begin(), d.succ_begin.end() - 1);
   for (std::size_t i = 0; i < n; ++i) {
-    for (const auto d : p.deps_of(i))
-      p.succ[fill[static_cast<std::size_t>(d)]++] = static_cast<std::int32_t>(i);
+    const PlanTransfer& t = d.transfers[i];
+    for (std::uint32_t k = t.dep_begin; k < t.dep_begin + t.dep_count; ++k)
+      d.succ[fill[static_cast<std::size_t>(d.deps[k])]++] = static_cast<std::int32_t>(i);
   }
-  index_shapes(p);
+  plan_.dag = std::make_shared<const PlanDag>(std::move(dag_));
+  index_shapes(plan_, bytes_);
   return std::move(plan_);
+}
+
+CollectivePlan with_size(const CollectivePlan& plan, Bytes total) {
+  CollectivePlan out;
+  out.ranks = plan.ranks;
+  out.chunks = plan.chunks;
+  out.steps = plan.steps;
+  out.dag = plan.dag;
+  // Chunk c spans [edge[c], edge[c + 1]), as PlanBuilder::chunk_bytes cuts it.
+  std::vector<std::int64_t> edge(static_cast<std::size_t>(plan.chunks) + 1);
+  for (int c = 0; c <= plan.chunks; ++c)
+    edge[static_cast<std::size_t>(c)] = even_share(total, 0, c, plan.chunks).count();
+  std::vector<Bytes> bytes(plan.size());
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const PlanTransfer& t = plan.transfers()[i];
+    bytes[i] = Bytes(edge[static_cast<std::size_t>(t.first_chunk + t.chunk_count)] -
+                     edge[static_cast<std::size_t>(t.first_chunk)]);
+  }
+  index_shapes(out, bytes);
+  return out;
 }
 
 namespace {
@@ -117,26 +142,30 @@ struct ShapeHash {
 };
 }  // namespace
 
-void index_shapes(CollectivePlan& p) {
-  const std::size_t n = p.transfers.size();
+void index_shapes(CollectivePlan& p, std::span<const Bytes> bytes) {
+  const std::vector<PlanTransfer>& transfers = p.transfers();
+  const std::size_t n = transfers.size();
   p.shapes.clear();
   p.shape_uses.clear();
   p.shape_of.assign(n, 0);
+  p.total = Bytes(0);
   std::unordered_map<TransferShape, std::int32_t, ShapeHash> index;
   for (std::size_t i = 0; i < n; ++i) {
-    const PlanTransfer& t = p.transfers[i];
-    const auto [at, fresh] = index.try_emplace(TransferShape{t.src, t.dst, t.bytes}, static_cast<std::int32_t>(p.shapes.size()));
+    const PlanTransfer& t = transfers[i];
+    const auto [at, fresh] =
+        index.try_emplace(TransferShape{t.src, t.dst, bytes[i]}, static_cast<std::int32_t>(p.shapes.size()));
     if (fresh) {
       p.shapes.push_back(at->first);
       p.shape_uses.push_back(0);
     }
     p.shape_of[i] = at->second;
     ++p.shape_uses[static_cast<std::size_t>(at->second)];
+    p.total += bytes[i];
   }
-  p.total = p.total_bytes();
   // A step's signature: the shapes of its transfers in transfer order.
   std::vector<std::vector<std::int32_t>> signature(static_cast<std::size_t>(p.steps));
-  for (std::size_t i = 0; i < n; ++i) signature[static_cast<std::size_t>(p.transfers[i].step)].push_back(p.shape_of[i]);
+  for (std::size_t i = 0; i < n; ++i)
+    signature[static_cast<std::size_t>(transfers[i].step)].push_back(p.shape_of[i]);
   std::map<std::vector<std::int32_t>, std::int32_t> first;
   p.step_kind.assign(static_cast<std::size_t>(p.steps), 0);
   p.kind_begin.assign(static_cast<std::size_t>(p.steps) + 1, 0);

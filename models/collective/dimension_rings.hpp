@@ -29,6 +29,7 @@ class DimensionRingsAlgorithm final : public CollectiveAlgorithm {
   [[nodiscard]] bool supports(CollectiveOp op) const override { return op == CollectiveOp::kAllReduce; }
   [[nodiscard]] std::string check(const CollectiveCall& call) const override;
   [[nodiscard]] CollectivePlan lower(const CollectiveCall& call) const override;
+  [[nodiscard]] bool same_dag_for_every_size() const override { return true; }
 };
 
 }  // namespace orrery::models

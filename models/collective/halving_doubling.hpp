@@ -31,6 +31,7 @@ class HalvingDoublingAlgorithm final : public CollectiveAlgorithm {
   }
   [[nodiscard]] bool supports(CollectiveOp op) const override { return op == CollectiveOp::kAllReduce; }
   [[nodiscard]] CollectivePlan lower(const CollectiveCall& call) const override;
+  [[nodiscard]] bool same_dag_for_every_size() const override { return true; }
 };
 
 }  // namespace orrery::models

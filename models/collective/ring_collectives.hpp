@@ -40,6 +40,7 @@ class RingAlgorithm final : public CollectiveAlgorithm {
   }
   [[nodiscard]] bool supports(CollectiveOp op) const override;
   [[nodiscard]] CollectivePlan lower(const CollectiveCall& call) const override;
+  [[nodiscard]] bool same_dag_for_every_size() const override { return true; }
 };
 
 }  // namespace orrery::models

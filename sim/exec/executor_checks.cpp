@@ -19,7 +19,7 @@ void Executor::check_events() {
     for (std::size_t i = 0; i < graph_.size(); ++i) {
       const task::Task& t = graph_.task(TaskId(static_cast<std::int32_t>(i)));
       if (const auto* k = std::get_if<task::CollectiveWork>(&t.work)) {
-        transfers += static_cast<double>(plans_->get(*k).plan->transfers.size());
+        transfers += static_cast<double>(plans_->get(*k).plan->size());
       }
     }
   }

@@ -27,9 +27,9 @@ void Executor::start_collective(TaskId t, const CollectiveWork& c) {
   task::CollectiveRecord& record = times_.collectives[t.value()];
   record.algorithm = low.algorithm;
   record.bytes = low.bytes.count();
-  record.transfers = static_cast<std::int64_t>(plan.transfers.size());
+  record.transfers = static_cast<std::int64_t>(plan.size());
   record.predicted = low.predicted;
-  if (plan.transfers.empty()) {  // one rank: nothing to move
+  if (plan.empty()) {  // one rank: nothing to move
     engine_.schedule_after(Duration{}, [this, t] { finish(t); });
     return;
   }
@@ -49,15 +49,16 @@ void Executor::start_collective(TaskId t, const CollectiveWork& c) {
   r->task = t;
   r->plan = low.plan;
   r->group = &c.group;
-  r->left = plan.transfers.size();
-  r->waiting.resize(plan.transfers.size());
-  for (std::size_t i = 0; i < plan.transfers.size(); ++i)
-    r->waiting[i] = static_cast<std::int32_t>(plan.transfers[i].dep_count);
-  r->started.resize(plan.transfers.size());
+  const std::vector<models::PlanTransfer>& transfers = plan.transfers();
+  r->left = transfers.size();
+  r->waiting.resize(transfers.size());
+  for (std::size_t i = 0; i < transfers.size(); ++i)
+    r->waiting[i] = static_cast<std::int32_t>(transfers[i].dep_count);
+  r->started.resize(transfers.size());
   r->span_name = transfer_span_name(c, low);
   running_[slot] = std::move(r);
-  for (std::size_t i = 0; i < plan.transfers.size(); ++i) {
-    if (plan.transfers[i].dep_count == 0) start_transfer(slot, static_cast<std::int32_t>(i));
+  for (std::size_t i = 0; i < transfers.size(); ++i) {
+    if (transfers[i].dep_count == 0) start_transfer(slot, static_cast<std::int32_t>(i));
   }
 }
 
@@ -66,8 +67,8 @@ const Executor::TimedPlan& Executor::timed_plan(const LoweredPlan& low, const st
   TimedPlan& tp = it->second;
   if (!added) return tp;
   if (records_spans_) {
-    for (std::size_t i = 0; i < low.plan->transfers.size(); ++i) {
-      const DeviceId src = group[static_cast<std::size_t>(low.plan->transfers[i].src)];
+    for (std::size_t i = 0; i < low.plan->size(); ++i) {
+      const DeviceId src = group[static_cast<std::size_t>(low.plan->transfers()[i].src)];
       if (sink_.keeps_spans_of(src.value())) tp.recorded.push_back(static_cast<std::int32_t>(i));
     }
   }
@@ -110,7 +111,7 @@ const Executor::TimedPlan& Executor::timed_plan(const LoweredPlan& low, const st
       return tp;
     }
   }
-  const std::size_t n = plan.transfers.size();
+  const std::size_t n = plan.size();
   // Dependencies have lower indices than their transfer: one pass in order.
   // The starts are kept only for the spans of a recorded run.
   auto path = std::make_shared<CriticalPath>();
@@ -152,9 +153,10 @@ void Executor::run_collective_alone(TaskId t, const CollectiveWork& c, const Low
     const models::CollectivePlan& plan = *low.plan;
     for (const std::int32_t k : tp.recorded) {
       const auto i = static_cast<std::size_t>(k);
-      const models::PlanTransfer& x = plan.transfers[i];
-      sink_.span(trace::Span{at + tp.path->start[i], at + tp.path->end[i], c.group[static_cast<std::size_t>(x.src)].value(),
-                             static_cast<std::int8_t>(task::TaskKind::kSend), name, -1, x.step, x.bytes.count()});
+      const models::PlanTransfer& x = plan.transfers()[i];
+      sink_.span(trace::Span{
+          at + tp.path->start[i], at + tp.path->end[i], c.group[static_cast<std::size_t>(x.src)].value(),
+          static_cast<std::int8_t>(task::TaskKind::kSend), name, -1, x.step, plan.bytes_of(i).count()});
     }
   }
   engine_.schedule_after(tp.path->makespan, [this, t] { finish(t); });
@@ -162,20 +164,21 @@ void Executor::run_collective_alone(TaskId t, const CollectiveWork& c, const Low
 
 void Executor::start_transfer(std::size_t slot, std::int32_t i) {
   RunningCollective& r = *running_[slot];
-  const models::PlanTransfer& x = r.plan->transfers[static_cast<std::size_t>(i)];
-  r.started[static_cast<std::size_t>(i)] = engine_.now().ns();
+  const auto u = static_cast<std::size_t>(i);
+  const models::PlanTransfer& x = r.plan->transfers()[u];
+  r.started[u] = engine_.now().ns();
   network_.transfer((*r.group)[static_cast<std::size_t>(x.src)], (*r.group)[static_cast<std::size_t>(x.dst)],
-                    x.bytes, [this, slot, i] { transfer_done(slot, i); });
+                    r.plan->bytes_of(u), [this, slot, i] { transfer_done(slot, i); });
 }
 
 void Executor::transfer_done(std::size_t slot, std::int32_t i) {
   RunningCollective& r = *running_[slot];
   const models::CollectivePlan& plan = *r.plan;
   const auto u = static_cast<std::size_t>(i);
-  const models::PlanTransfer& x = plan.transfers[u];
-  sink_.span(trace::Span{r.started[u], engine_.now().ns(), (*r.group)[static_cast<std::size_t>(x.src)].value(),
-                         static_cast<std::int8_t>(task::TaskKind::kSend), r.span_name, -1, x.step,
-                         x.bytes.count()});
+  const models::PlanTransfer& x = plan.transfers()[u];
+  sink_.span(trace::Span{
+      r.started[u], engine_.now().ns(), (*r.group)[static_cast<std::size_t>(x.src)].value(),
+      static_cast<std::int8_t>(task::TaskKind::kSend), r.span_name, -1, x.step, plan.bytes_of(u).count()});
   for (const auto s : plan.successors_of(u)) {
     if (--r.waiting[static_cast<std::size_t>(s)] == 0) start_transfer(slot, s);
   }
@@ -235,7 +238,7 @@ std::vector<std::int64_t> Executor::replica_signature(std::span<const std::int32
       CollectiveWork copy = *k;
       for (DeviceId& d : copy.group) d = DeviceId(mapped(d));
       const LoweredPlan& low = plans_->get(copy);
-      out.push_back(low.plan->transfers.empty() ? 0 : timed_plan(low, copy.group).path->makespan.count());
+      out.push_back(low.plan->empty() ? 0 : timed_plan(low, copy.group).path->makespan.count());
     }
   }
   return out;

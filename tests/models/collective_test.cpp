@@ -44,7 +44,7 @@ using Counts = std::vector<int>;  // per origin rank
 std::vector<std::vector<Counts>> replay(const CollectivePlan& plan, const CollectiveCall& call) {
   const int p = call.ranks;
   const int C = plan.chunks;
-  const std::size_t n = plan.transfers.size();
+  const std::size_t n = plan.size();
   std::vector<std::vector<Counts>> init(
       static_cast<std::size_t>(p),
       std::vector<Counts>(static_cast<std::size_t>(C), Counts(static_cast<std::size_t>(p), 0)));
@@ -84,7 +84,7 @@ std::vector<std::vector<Counts>> replay(const CollectivePlan& plan, const Collec
   std::map<std::pair<int, int>, std::vector<std::size_t>> writes, reads;
   std::vector<std::vector<Counts>> carried(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const PlanTransfer& t = plan.transfers[i];
+    const PlanTransfer& t = plan.transfers()[i];
     EXPECT_NE(t.src, t.dst);
     carried[i].resize(static_cast<std::size_t>(t.chunk_count));
     for (int k = 0; k < t.chunk_count; ++k) {
@@ -92,7 +92,7 @@ std::vector<std::vector<Counts>> replay(const CollectivePlan& plan, const Collec
       EXPECT_LT(c, C);
       Counts v = init[static_cast<std::size_t>(t.src)][static_cast<std::size_t>(c)];
       for (const std::size_t w : writes[{t.src, c}]) {
-        const PlanTransfer& x = plan.transfers[w];
+        const PlanTransfer& x = plan.transfers()[w];
         const Counts& got = carried[w][static_cast<std::size_t>(c - x.first_chunk)];
         if (!is_anc(w, i)) {
           EXPECT_TRUE(x.reduce) << "transfer " << i << " reads rank " << t.src << " chunk " << c
@@ -108,7 +108,7 @@ std::vector<std::vector<Counts>> replay(const CollectivePlan& plan, const Collec
       carried[i][static_cast<std::size_t>(k)] = v;
       reads[{t.src, c}].push_back(i);
       for (const std::size_t w : writes[{t.dst, c}]) {
-        const bool either_copy = !t.reduce || !plan.transfers[w].reduce;
+        const bool either_copy = !t.reduce || !plan.transfers()[w].reduce;
         EXPECT_TRUE(!either_copy || is_anc(w, i))
             << "writes " << w << " and " << i << " race on rank " << t.dst;
       }
@@ -121,7 +121,7 @@ std::vector<std::vector<Counts>> replay(const CollectivePlan& plan, const Collec
   }
   auto state = init;
   for (std::size_t i = 0; i < n; ++i) {
-    const PlanTransfer& t = plan.transfers[i];
+    const PlanTransfer& t = plan.transfers()[i];
     for (int k = 0; k < t.chunk_count; ++k) {
       Counts& v = state[static_cast<std::size_t>(t.dst)][static_cast<std::size_t>(t.first_chunk + k)];
       const Counts& got = carried[i][static_cast<std::size_t>(k)];
@@ -198,7 +198,8 @@ CollectiveCall make(CollectiveOp op, int p, std::int64_t bytes) {
 
 std::vector<std::int64_t> sent_per_rank(const CollectivePlan& plan) {
   std::vector<std::int64_t> out(static_cast<std::size_t>(plan.ranks), 0);
-  for (const auto& t : plan.transfers) out[static_cast<std::size_t>(t.src)] += t.bytes.count();
+  for (std::size_t i = 0; i < plan.size(); ++i)
+    out[static_cast<std::size_t>(plan.transfers()[i].src)] += plan.bytes_of(i).count();
   return out;
 }
 
@@ -386,8 +387,10 @@ TEST(CollectiveSteps, HierarchicalSendsOnlyAPartAcrossNodes) {
   const auto plan = HierarchicalAllReduceAlgorithm().lower(c);
   EXPECT_EQ(plan.steps, 2 * (m - 1) + 2 * (N - 1));
   std::vector<std::int64_t> inside(m * N, 0), across(m * N, 0);
-  for (const auto& t : plan.transfers)
-    (t.src / m == t.dst / m ? inside : across)[static_cast<std::size_t>(t.src)] += t.bytes.count();
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    const PlanTransfer& t = plan.transfers()[i];
+    (t.src / m == t.dst / m ? inside : across)[static_cast<std::size_t>(t.src)] += plan.bytes_of(i).count();
+  }
   for (int r = 0; r < m * N; ++r) {
     EXPECT_EQ(inside[static_cast<std::size_t>(r)], 2 * (m - 1) * S / m);
     EXPECT_EQ(across[static_cast<std::size_t>(r)], 2 * (N - 1) * (S / m) / N);
@@ -489,11 +492,13 @@ TEST(CollectiveCost, PredictionWalksEachKindOfStepOnce) {
       std::vector<TransferShape> shapes;
       Duration alpha;
       std::map<std::int32_t, double> load;
-      for (const PlanTransfer& t : plan.transfers) {
+      for (std::size_t i = 0; i < plan.size(); ++i) {
+        const PlanTransfer& t = plan.transfers()[i];
         if (t.step != s) continue;
-        shapes.push_back(TransferShape{t.src, t.dst, t.bytes});
+        shapes.push_back(TransferShape{t.src, t.dst, plan.bytes_of(i)});
         alpha = std::max(alpha, group.latency(t.src, t.dst));
-        for (const std::int32_t l : group.route(t.src, t.dst)) load[l] += static_cast<double>(t.bytes.count());
+        for (const std::int32_t l : group.route(t.src, t.dst))
+          load[l] += static_cast<double>(plan.bytes_of(i).count());
       }
       double busiest_s = 0;
       for (const auto& [l, bytes] : load) busiest_s = std::max(busiest_s, bytes / 25e9);
