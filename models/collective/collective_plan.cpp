@@ -111,26 +111,6 @@ CollectivePlan PlanBuilder::finish() && {
   return std::move(plan_);
 }
 
-CollectivePlan with_size(const CollectivePlan& plan, Bytes total) {
-  CollectivePlan out;
-  out.ranks = plan.ranks;
-  out.chunks = plan.chunks;
-  out.steps = plan.steps;
-  out.dag = plan.dag;
-  // Chunk c spans [edge[c], edge[c + 1]), as PlanBuilder::chunk_bytes cuts it.
-  std::vector<std::int64_t> edge(static_cast<std::size_t>(plan.chunks) + 1);
-  for (int c = 0; c <= plan.chunks; ++c)
-    edge[static_cast<std::size_t>(c)] = even_share(total, 0, c, plan.chunks).count();
-  std::vector<Bytes> bytes(plan.size());
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const PlanTransfer& t = plan.transfers()[i];
-    bytes[i] = Bytes(edge[static_cast<std::size_t>(t.first_chunk + t.chunk_count)] -
-                     edge[static_cast<std::size_t>(t.first_chunk)]);
-  }
-  index_shapes(out, bytes);
-  return out;
-}
-
 namespace {
 struct ShapeHash {
   std::size_t operator()(const TransferShape& k) const {
@@ -142,7 +122,12 @@ struct ShapeHash {
 };
 }  // namespace
 
-void index_shapes(CollectivePlan& p, std::span<const Bytes> bytes) {
+namespace {
+
+// index_shapes with each transfer's size from `size_of(i, transfer)`: one
+// pass over the transfers (a 2,048-rank ring's are 134 MB, read once).
+template <class SizeOf>
+void index_shapes_with(CollectivePlan& p, const SizeOf& size_of) {
   const std::vector<PlanTransfer>& transfers = p.transfers();
   const std::size_t n = transfers.size();
   p.shapes.clear();
@@ -150,22 +135,31 @@ void index_shapes(CollectivePlan& p, std::span<const Bytes> bytes) {
   p.shape_of.assign(n, 0);
   p.total = Bytes(0);
   std::unordered_map<TransferShape, std::int32_t, ShapeHash> index;
-  for (std::size_t i = 0; i < n; ++i) {
-    const PlanTransfer& t = transfers[i];
-    const auto [at, fresh] =
-        index.try_emplace(TransferShape{t.src, t.dst, bytes[i]}, static_cast<std::int32_t>(p.shapes.size()));
-    if (fresh) {
-      p.shapes.push_back(at->first);
-      p.shape_uses.push_back(0);
-    }
-    p.shape_of[i] = at->second;
-    ++p.shape_uses[static_cast<std::size_t>(at->second)];
-    p.total += bytes[i];
-  }
+  // Each rank's last shape, looked at before the map: a ring's rank sends to
+  // one neighbour, the same size step after step.
+  std::vector<std::int32_t> last(static_cast<std::size_t>(std::max(p.ranks, 0)), -1);
   // A step's signature: the shapes of its transfers in transfer order.
   std::vector<std::vector<std::int32_t>> signature(static_cast<std::size_t>(p.steps));
-  for (std::size_t i = 0; i < n; ++i)
-    signature[static_cast<std::size_t>(transfers[i].step)].push_back(p.shape_of[i]);
+  for (std::size_t i = 0; i < n; ++i) {
+    const PlanTransfer& t = transfers[i];
+    const Bytes bytes = size_of(i, t);
+    const TransferShape shape{t.src, t.dst, bytes};
+    const bool ranked = t.src >= 0 && t.src < p.ranks;
+    std::int32_t k = ranked ? last[static_cast<std::size_t>(t.src)] : -1;
+    if (k < 0 || !(p.shapes[static_cast<std::size_t>(k)] == shape)) {
+      const auto [at, fresh] = index.try_emplace(shape, static_cast<std::int32_t>(p.shapes.size()));
+      if (fresh) {
+        p.shapes.push_back(shape);
+        p.shape_uses.push_back(0);
+      }
+      k = at->second;
+      if (ranked) last[static_cast<std::size_t>(t.src)] = k;
+    }
+    p.shape_of[i] = k;
+    ++p.shape_uses[static_cast<std::size_t>(k)];
+    p.total += bytes;
+    signature[static_cast<std::size_t>(t.step)].push_back(k);
+  }
   std::map<std::vector<std::int32_t>, std::int32_t> first;
   p.step_kind.assign(static_cast<std::size_t>(p.steps), 0);
   p.kind_begin.assign(static_cast<std::size_t>(p.steps) + 1, 0);
@@ -176,6 +170,29 @@ void index_shapes(CollectivePlan& p, std::span<const Bytes> bytes) {
     if (fresh) p.kind_shapes.insert(p.kind_shapes.end(), at->first.begin(), at->first.end());
     p.kind_begin[s + 1] = static_cast<std::uint32_t>(p.kind_shapes.size());
   }
+}
+
+}  // namespace
+
+void index_shapes(CollectivePlan& p, std::span<const Bytes> bytes) {
+  index_shapes_with(p, [bytes](std::size_t i, const PlanTransfer&) { return bytes[i]; });
+}
+
+CollectivePlan with_size(const CollectivePlan& plan, Bytes total) {
+  CollectivePlan out;
+  out.ranks = plan.ranks;
+  out.chunks = plan.chunks;
+  out.steps = plan.steps;
+  out.dag = plan.dag;
+  // Chunk c spans [edge[c], edge[c + 1]), as PlanBuilder::chunk_bytes cuts it.
+  std::vector<std::int64_t> edge(static_cast<std::size_t>(plan.chunks) + 1);
+  for (int c = 0; c <= plan.chunks; ++c)
+    edge[static_cast<std::size_t>(c)] = even_share(total, 0, c, plan.chunks).count();
+  index_shapes_with(out, [&edge](std::size_t, const PlanTransfer& t) {
+    return Bytes(edge[static_cast<std::size_t>(t.first_chunk + t.chunk_count)] -
+                 edge[static_cast<std::size_t>(t.first_chunk)]);
+  });
+  return out;
 }
 
 }  // namespace orrery::models
