@@ -21,6 +21,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -77,6 +78,7 @@ class Executor final : public TaskSink {
   // each of its per-replica sends (by ends and size) and own collectives would
   // take on the devices `map` gives (map[d]: the device playing replica-0
   // device d's part), in graph order. Replicas with equal signatures run alike.
+  // Every call on one executor maps the same devices (replica 0's) to some.
   [[nodiscard]] std::vector<std::int64_t> replica_signature(std::span<const std::int32_t> map);
   // A source that submits tasks while the run goes; it must outlive run().
   void add_source(TaskSource& source) { sources_.push_back(&source); }
@@ -186,6 +188,7 @@ class Executor final : public TaskSink {
   const task::ReplicaMirror* mirror_ = nullptr;
   std::unordered_map<TransferKey, CopiedTransfer, TransferKeyHash> copied_transfers_;
   std::unordered_map<std::int32_t, std::vector<task::CollectiveWork>> copied_collectives_;
+  std::optional<std::vector<std::size_t>> replica_work_;  // replica_signature's tasks
   void transfer_done(std::size_t slot, std::int32_t i);
 
   sim::Engine& engine_;

@@ -220,22 +220,33 @@ const std::vector<CollectiveWork>& Executor::copied_collective(TaskId t, const C
 
 std::vector<std::int64_t> Executor::replica_signature(std::span<const std::int32_t> map) {
   const auto mapped = [&](DeviceId d) { return map[static_cast<std::size_t>(d.value())]; };
+  // The sends and collectives on replica 0's devices alone (those `map` gives
+  // a part), found once: every call maps the same devices, and a collective
+  // across replicas would otherwise be read member by member per replica.
+  if (!replica_work_) {
+    replica_work_.emplace();
+    for (std::size_t i = 0; i < graph_.size(); ++i) {
+      const task::Task& task = graph_.tasks()[i];
+      if (const auto* x = std::get_if<task::TransferWork>(&task.work)) {
+        if (mapped(x->src) >= 0 && mapped(x->dst) >= 0) replica_work_->push_back(i);
+      } else if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
+        if (collectives_ &&
+            std::all_of(k->group.begin(), k->group.end(), [&](DeviceId d) { return mapped(d) >= 0; }))
+          replica_work_->push_back(i);
+      }
+    }
+  }
   std::vector<std::int64_t> out;
   std::unordered_set<TransferKey, TransferKeyHash> seen;
   std::vector<LinkLoad> loads;
-  for (std::size_t i = 0; i < graph_.size(); ++i) {
+  for (const std::size_t i : *replica_work_) {
     const task::Task& task = graph_.tasks()[i];
     if (const auto* x = std::get_if<task::TransferWork>(&task.work)) {
-      if (mapped(x->src) < 0 || mapped(x->dst) < 0) continue;
       if (!seen.insert(TransferKey{x->src.value(), x->dst.value(), x->bytes.count()}).second) continue;
       loads.clear();
       out.push_back(network_.time_alone(DeviceId(mapped(x->src)), DeviceId(mapped(x->dst)), x->bytes, loads).count());
-    } else if (const auto* k = std::get_if<CollectiveWork>(&task.work)) {
-      if (!collectives_ ||
-          !std::all_of(k->group.begin(), k->group.end(), [&](DeviceId d) { return mapped(d) >= 0; })) {
-        continue;
-      }
-      CollectiveWork copy = *k;
+    } else {
+      CollectiveWork copy = std::get<CollectiveWork>(task.work);
       for (DeviceId& d : copy.group) d = DeviceId(mapped(d));
       const LoweredPlan& low = plans_->get(copy);
       out.push_back(low.plan->empty() ? 0 : timed_plan(low, copy.group).path->makespan.count());
