@@ -15,10 +15,22 @@
 //    spans and counters, every link's row) to an HDF5 file as `orrery run -o
 //    --record-devices representative` does. The performance issue's target:
 //    R = 1 within 20% of R = 0 (read the two rows' times as a ratio).
+//  * BM_Llama405B/G: one iteration of Llama 3 405B on G H100s as
+//    scripts/scaling_study.sh runs it (tp 8, pp 8, sequence parallel, 16
+//    micro-batches per replica, dp = G/64, a radix-128 fat tree), analytic
+//    network. Targets (the performance issue): G = 16,384 in 2 s and 1 GB,
+//    G = 131,072 in 20 s and 4 GB. Checked: the iteration's time lies between
+//    the pipeline's and twice it (the data-parallel collectives and the
+//    optimizer step add to the pipeline, far less than it at these sizes),
+//    and the replicas are simulated as one
+//    class (as many events as at 128 GPUs, two replicas, run untimed first).
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
 #include <filesystem>
+#include <string>
+
+#include <fmt/format.h>
 
 #include "sim/run/simulation.hpp"
 #include "sim/trace/record_selection.hpp"
@@ -90,6 +102,55 @@ void BM_Recorder1T(benchmark::State& state) {
   state.SetLabel(state.range(0) == 1 ? "representative replica to HDF5" : "summary only");
 }
 BENCHMARK(BM_Recorder1T)->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+std::string llama405b(std::int64_t gpus) {
+  const std::int64_t dp = gpus / 64;
+  return fmt::format(R"(seed: 1
+cluster:
+  nodes: {}
+  device: H100-SXM5-80GB
+  node: {{ kind: nvswitch, devices: 8, bandwidth: "450 GB/s", nics: 8, nic_bandwidth: "400 Gb/s" }}
+  scale_out: {{ kind: fat_tree, levels: 3, radix: 128, link_latency: "700 ns" }}
+network: {{ model: analytic }}
+workload:
+  kind: training
+  model: {{ preset: llama3-405b, layers: 128 }}
+  parallel: {{ tp: 8, pp: 8, dp: {}, sequence_parallel: true }}
+  training: {{ global_batch: {}, micro_batch: 1, recompute: selective, distributed_optimizer: true, check_memory: false }}
+)",
+                     gpus / 8, dp, 16 * dp);
+}
+
+void BM_Llama405B(benchmark::State& state) {
+  const run::Catalog catalog;
+  const std::string text = llama405b(state.range(0));
+  // Two replicas (128 GPUs), before the timed run: one replica's events, what
+  // every G gives when its replicas form one class.
+  const std::uint64_t one_replica =
+      run::simulate(run::parse_scenario(catalog, llama405b(128), "llama405b.yaml", {}, std::nullopt), false)
+          .events;
+  std::uint64_t events = 0;
+  double iteration = 0;
+  double pipeline = 0;
+  for (auto _ : state) {
+    const auto scenario =
+        run::parse_scenario(catalog, text, "llama405b.yaml", {"limits.events=1e15"}, std::nullopt);
+    const auto out = run::simulate(scenario, false);
+    events = out.events;
+    const auto* t = out.recorder->summary().find("iteration_time_s");
+    const auto* p = out.recorder->summary().find("pipeline_time_s");
+    iteration = t ? std::get<double>(*t) : 0;
+    pipeline = p ? std::get<double>(*p) : 0;
+  }
+  if (!(pipeline > 0 && iteration >= pipeline && iteration < 2 * pipeline)) {
+    state.SkipWithError("the iteration is not between the pipeline's time and twice it");
+  }
+  if (events != one_replica) state.SkipWithError("the replicas were not simulated as one class");
+  state.counters["events"] = static_cast<double>(events);
+  state.counters["iteration_s"] = iteration;
+  state.counters["peak_rss_gib"] = peak_rss_gib();
+}
+BENCHMARK(BM_Llama405B)->Arg(16384)->Arg(131072)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 BENCHMARK(BM_Training1T)->Args({0, 0})->Args({0, 1})->Args({1, 0})->Args({1, 1})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
