@@ -55,7 +55,7 @@ struct TrafficCollective {
   std::vector<int> ids;
   Duration start_time;
   std::string key;
-  SourceLocation group_at, root_at, dims_at;
+  SourceLocation group_at, root_at, dims_at, algorithm_at;
 };
 
 struct TrafficParams {
@@ -64,6 +64,9 @@ struct TrafficParams {
   // The most point-to-point transfers the scenario may ask for (a flow
   // pattern's flows, a collective's p² transfers): its limits.tasks.
   double max_transfers = config::Limits{}.tasks;
+  // The registered algorithms (the catalog's, which outlives the workload):
+  // lowering asks whether a named one can run each collective on the cluster.
+  const CollectiveNames* names = nullptr;
   static TrafficParams read(config::Reader& r, const CollectiveNames& names);
 };
 

@@ -109,6 +109,7 @@ void read_algorithm(config::Reader& c, TrafficCollective& tc, const CollectiveNa
                                       name_of(op), join(valid)));
     }
   }
+  tc.algorithm_at = c.where("algorithm");
   tc.work.algorithm =
       c.choice("algorithm", valid, "auto",
                "`auto` (the least predicted time on the cluster's routes) or an algorithm that runs "
@@ -187,6 +188,7 @@ TrafficCollective read_collective(config::Reader& c, const CollectiveNames& name
 TrafficParams TrafficParams::read(config::Reader& r, const CollectiveNames& names) {
   TrafficParams p;
   p.max_transfers = r.limits().tasks;
+  p.names = &names;
   r.list("flows", "point-to-point flows, one entry per pattern", false,
          [&](config::Reader& f, std::size_t) { p.flows.push_back(read_pattern(f)); });
   r.list("collectives", "collectives, each independent of the others", false,

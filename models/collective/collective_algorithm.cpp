@@ -48,6 +48,21 @@ std::vector<std::string> CollectiveLibrary::algorithms() const {
   return out;
 }
 
+std::string CollectiveLibrary::why_not(const task::CollectiveWork& work, std::span<const int> node_of) const {
+  const CollectiveAlgorithm* a = find(work.algorithm.get());
+  if (!a) return {};  // auto, or a name the reader has already refused
+  CollectiveCall call;
+  call.op = work.op;
+  call.ranks = static_cast<int>(work.group.size());
+  call.bytes = work.bytes;
+  call.root = work.root;
+  call.density = work.density;
+  call.dims = work.dims.get();
+  call.node_of.assign(node_of.begin(), node_of.end());
+  if (std::string why = check_call(call); !why.empty()) return why;
+  return a->check(call);
+}
+
 std::vector<std::string> CollectiveLibrary::algorithms_for(CollectiveOp op) const {
   std::vector<std::string> out;
   for (const auto& a : all_)

@@ -51,6 +51,8 @@ class CollectiveLibrary final : public task::CollectiveNames {
   [[nodiscard]] const std::vector<std::shared_ptr<const CollectiveAlgorithm>>& all() const { return all_; }
   [[nodiscard]] std::vector<std::string> algorithms() const override;
   [[nodiscard]] std::vector<std::string> algorithms_for(CollectiveOp op) const override;
+  [[nodiscard]] std::string why_not(const task::CollectiveWork& work,
+                                    std::span<const int> node_of) const override;
 
  private:
   std::vector<std::shared_ptr<const CollectiveAlgorithm>> all_;  // sorted by name

@@ -144,6 +144,11 @@ f=$(tvariant csv 's/  collectives:/  flows:\n    - { pattern: file, file: flows.
 expect bad-csv-row "flows.csv:3:5: error: workload.flows[0].file: column bytes: expected a plain number (the unit, MiB, is in the header), found 'four'" run "$f" "${out[@]}"
 f=$(tvariant csv-missing 's/  collectives:/  flows:\n    - { pattern: file, file: none.csv }\n  collectives:/')
 expect missing-csv "csv-missing.yaml:20:30: error: workload.flows[0].file: cannot open flow file '$tmp/none.csv'" run "$f" "${out[@]}"
+# A named algorithm that the cluster cannot run, found at lowering: at its key, not as an infeasible run.
+f=$(tvariant no-grid 's/algorithm: ring/algorithm: dim_rings/')
+expect algorithm-needs-grid "no-grid.yaml:20:64: error: workload.collectives[0].algorithm: dim_rings cannot run this collective here: needs the group's grid shape (dims)" run "$f" "${out[@]}"
+f=$(tvariant one-rank-nodes 's/algorithm: ring/algorithm: hierarchical/')
+expect algorithm-needs-nodes "one-rank-nodes.yaml:20:64: error: workload.collectives[0].algorithm: hierarchical cannot run this collective here: needs at least two nodes with at least two ranks each, but the group spans 8 node(s) with 1 rank(s) on the first" run "$f" "${out[@]}"
 expect set-list-index "--set workload.collectives.2.bytes=1: 'workload.collectives' is a list of 1 entries; expected an index from 0 to 0, found '2'" run "$traffic" --set workload.collectives.2.bytes=1 "${out[@]}"
 expect describe-collective "unknown collective 'rign'; valid: binomial_tree" describe collective rign
 
