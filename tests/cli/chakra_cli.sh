@@ -76,6 +76,14 @@ printf 'global_metadata { }\nnode { id: 1 type: COMP_NOD }\n' >"$tmp/syntax.0.et
 expect text-syntax "syntax.0.et.txt:2:29: error: workload.trace: Unknown enumeration value of \"COMP_NOD\" for field \"type\"." run "$(bad syntax)" -o "$tmp/out.h5"
 printf 'node { id: 1 type: COMM_COLL_NODE attr { name: "comm_type" int64_val: 0 } attr { name: "comm_size" int64_val: -8 } }\n' >"$tmp/neg.0.et.txt"
 expect negative-size "neg.0.et.txt:1:75: error: workload.trace.node[1].comm_size: must not be negative, got -8" run "$(bad neg)" -o "$tmp/out.h5"
+# A named algorithm that cannot run a collective on this cluster, found at lowering: at the node that
+# names it (a trace exported with hierarchical on nodes of two devices, read on nodes of one), or at
+# the workload's `algorithm` for the nodes that name none.
+sed -e 's/nodes: 8/nodes: 4/' -e 's|node: { kind: single }|node: { kind: nvswitch, devices: 2, bandwidth: "450 GB/s", nics: 2, nic_bandwidth: "400 Gb/s" }|' \
+  -e 's/algorithm: ring/algorithm: hierarchical/' "$traffic" >"$tmp/hier_export.yaml"
+"$orrery" run "$tmp/hier_export.yaml" --chakra "$tmp/hier" >/dev/null
+expect node-algorithm-cannot-run "hier.0.et:record 2 (byte 30): error: workload.trace.node[0].orrery_algorithm: hierarchical cannot run the collective of node 0 here: needs at least two nodes with at least two ranks each, but the group spans 8 node(s) with 1 rank(s) on the first" run "$(bad hier)" -o "$tmp/out.h5"
+expect workload-algorithm-cannot-run "--set workload.algorithm=dim_rings: error: workload.algorithm: dim_rings cannot run the collective of node 2 here: needs the group's grid shape (dims)" run "$scenarios/chakra_allreduce.yaml" --set workload.algorithm=dim_rings -o "$tmp/out.h5"
 
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -74,6 +74,7 @@ std::int32_t Merger::add(Draft d) {
   const TraceNode& first = node(d.members.front());
   d.task.name = first.name.empty() ? node_type_name(first.type) : first.name;
   d.task.at = first.at;
+  d.task.node = first.id;
   drafts_.push_back(std::move(d));
   return index;
 }
@@ -235,6 +236,7 @@ void Merger::match_collectives() {
       for (const int m : members) d.members.push_back({m, per_rank[static_cast<std::size_t>(m)][k]});
       d.task.kind = Kind::kCollective;
       d.task.collective = collective(d.members, members);
+      d.task.named_algorithm = !node(d.members.front()).algorithm.empty();
       add(std::move(d));
     }
   }

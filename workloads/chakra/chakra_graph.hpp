@@ -42,13 +42,15 @@ struct ImportedTask {
   // A compute node without a duration, priced by the device model from its
   // num_ops (FLOPs) and tensor_size (bytes) (chakra_workload.hpp).
   bool priced = false;
+  bool named_algorithm = false;  // a collective whose node names its algorithm (orrery_algorithm)
   std::int64_t num_ops = 0;
   std::int64_t tensor_size = 0;
   std::int64_t bytes = 0;  // transfer; delay: tensor_size, for the traffic counts
   task::CollectiveWork collective;
   std::int64_t not_before_ns = 0;
   std::string name;
-  SourceLocation at;  // its first node
+  SourceLocation at;       // its first node
+  std::uint64_t node = 0;  // its first node's id, for errors found at lowering
 };
 
 struct ImportedTrace {

@@ -30,6 +30,9 @@ ChakraParams ChakraParams::read(config::Reader& r, const CollectiveNames& names)
   options.algorithm = r.choice("algorithm", algorithms, "auto",
                                "the algorithm of collective nodes that name none (orrery_algorithm): `auto` (the "
                                "least predicted time on the cluster's routes) or a registered one");
+  p.names = &names;
+  p.algorithm_key = r.key_path("algorithm");
+  p.algorithm_at = r.where("algorithm");
   const auto ranks = r.maybe<int>("ranks", "how many ranks (files) the trace must have (default: as many as it has)");
   if (r.describing()) return p;
   TraceFiles files;
@@ -66,6 +69,22 @@ ChakraParams ChakraParams::read(config::Reader& r, const CollectiveNames& names)
   }
   p.trace = std::make_shared<const ImportedTrace>(merge_ranks(std::move(traces), options));
   return p;
+}
+
+// A named algorithm that cannot run the collective on this cluster
+// (dim_rings without a grid, hierarchical on nodes of one rank): an error at
+// the node that names it, or at `algorithm` when the node names none.
+void ChakraWorkload::check_algorithm(const ImportedTask& t, const ClusterShape& cluster) const {
+  if (!p_.names) return;
+  std::vector<int> node_of;
+  for (DeviceId d : t.collective.group) node_of.push_back(d.value() / std::max(cluster.devices_per_node, 1));
+  const std::string why = p_.names->why_not(t.collective, node_of);
+  if (why.empty()) return;
+  const std::string message =
+      fmt::format("{} cannot run the collective of node {} here: {}", t.collective.algorithm, t.node, why);
+  if (t.named_algorithm)
+    throw ConfigError(t.at, fmt::format("{}.node[{}].orrery_algorithm", p_.key, t.node), message);
+  throw ConfigError(p_.algorithm_at, p_.algorithm_key, message);
 }
 
 Lowered ChakraWorkload::lower(const ClusterShape& cluster) const {
@@ -112,6 +131,7 @@ Lowered ChakraWorkload::lower(const ClusterShape& cluster) const {
         id = g.add(TransferWork{device, DeviceId(t.dst), Bytes(t.bytes)}, TaskKind::kSend, t.name);
         break;
       case ImportedTask::Kind::kCollective:
+        check_algorithm(t, cluster);
         id = g.add(t.collective, TaskKind::kCollective, t.name);
         break;
     }

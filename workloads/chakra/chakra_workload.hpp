@@ -37,6 +37,11 @@ struct ChakraParams {
   std::shared_ptr<const ImportedTrace> trace;
   SourceLocation trace_at;
   std::string key;  // workload.trace
+  // The registered algorithms (the catalog's, which outlives the workload):
+  // lowering asks whether a named one can run each collective on the cluster.
+  const CollectiveNames* names = nullptr;
+  std::string algorithm_key;  // workload.algorithm
+  SourceLocation algorithm_at;
   static ChakraParams read(config::Reader& r, const CollectiveNames& names);
 };
 
@@ -47,6 +52,8 @@ class ChakraWorkload final : public Workload {
   void summarize(const Lowered& lowered, const TaskTimes& times, Summary& out) const override;
 
  private:
+  void check_algorithm(const ImportedTask& t, const ClusterShape& cluster) const;
+
   ChakraParams p_;
 };
 
