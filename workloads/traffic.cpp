@@ -161,9 +161,7 @@ Lowered TrafficWorkload::lower(const ClusterShape& cluster) const {
     if (p_.names) {
       // A named algorithm that cannot run here (dim_rings without a grid,
       // hierarchical on nodes of one rank) is the scenario's error, at its key.
-      std::vector<int> node_of;
-      for (DeviceId d : w.group) node_of.push_back(d.value() / std::max(cluster.devices_per_node, 1));
-      if (const std::string why = p_.names->why_not(w, node_of); !why.empty())
+      if (const std::string why = p_.names->why_not(w, cluster.devices_per_node); !why.empty())
         throw ConfigError(tc.algorithm_at, tc.key + ".algorithm",
                           fmt::format("{} cannot run this collective here: {}", w.algorithm, why));
     }

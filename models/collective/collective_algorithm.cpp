@@ -48,17 +48,22 @@ std::vector<std::string> CollectiveLibrary::algorithms() const {
   return out;
 }
 
-std::string CollectiveLibrary::why_not(const task::CollectiveWork& work, std::span<const int> node_of) const {
-  const CollectiveAlgorithm* a = find(work.algorithm.get());
-  if (!a) return {};  // auto, or a name the reader has already refused
+CollectiveCall call_of(const task::CollectiveWork& work, int devices_per_node) {
   CollectiveCall call;
   call.op = work.op;
   call.ranks = static_cast<int>(work.group.size());
   call.bytes = work.bytes;
   call.root = work.root;
   call.density = work.density;
-  call.dims = work.dims.get();
-  call.node_of.assign(node_of.begin(), node_of.end());
+  call.dims = work.dims;
+  for (DeviceId d : work.group) call.node_of.push_back(d.value() / std::max(devices_per_node, 1));
+  return call;
+}
+
+std::string CollectiveLibrary::why_not(const task::CollectiveWork& work, int devices_per_node) const {
+  const CollectiveAlgorithm* a = find(work.algorithm.get());
+  if (!a) return {};  // auto, or a name the reader has already refused
+  const CollectiveCall call = call_of(work, devices_per_node);
   if (std::string why = check_call(call); !why.empty()) return why;
   return a->check(call);
 }

@@ -39,6 +39,10 @@ class CollectiveAlgorithm {
   [[nodiscard]] virtual Duration predict(const CollectiveCall& call, GroupRoutes& routes) const;
 };
 
+// A collective task as the algorithms see it, on a cluster of `devices_per_node`
+// devices per node, numbered node by node (device d on node d / devices_per_node).
+[[nodiscard]] CollectiveCall call_of(const task::CollectiveWork& work, int devices_per_node);
+
 // Checks what every algorithm needs of a call (at least one rank, bytes >= 0,
 // root in range, density in (0, 1]); empty when fine, else the reason.
 [[nodiscard]] std::string check_call(const CollectiveCall& call);
@@ -51,8 +55,7 @@ class CollectiveLibrary final : public task::CollectiveNames {
   [[nodiscard]] const std::vector<std::shared_ptr<const CollectiveAlgorithm>>& all() const { return all_; }
   [[nodiscard]] std::vector<std::string> algorithms() const override;
   [[nodiscard]] std::vector<std::string> algorithms_for(CollectiveOp op) const override;
-  [[nodiscard]] std::string why_not(const task::CollectiveWork& work,
-                                    std::span<const int> node_of) const override;
+  [[nodiscard]] std::string why_not(const task::CollectiveWork& work, int devices_per_node) const override;
 
  private:
   std::vector<std::shared_ptr<const CollectiveAlgorithm>> all_;  // sorted by name

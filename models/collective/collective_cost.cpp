@@ -76,14 +76,13 @@ std::shared_ptr<const CollectivePlan> PlanCache::get(const CollectiveAlgorithm& 
   auto [it, fresh] = plans_.try_emplace(std::move(key));
   if (fresh) {
     try {
-      const bool shared = algorithm.same_dag_for_every_size();
-      const auto sized = shared ? dags_.find(it->first.substr(0, dag_key)) : dags_.end();
-      if (sized != dags_.end()) {
-        it->second = std::make_shared<const CollectivePlan>(with_size(*sized->second, call.bytes));
+      if (!algorithm.same_dag_for_every_size()) {
+        it->second = std::make_shared<const CollectivePlan>(algorithm.lower(call));
+      } else if (auto& first = dags_[it->first.substr(0, dag_key)]) {
+        it->second = std::make_shared<const CollectivePlan>(with_size(*first, call.bytes));
       } else {
         it->second = std::make_shared<const CollectivePlan>(algorithm.lower(call));
-        if (shared && it->second->dag->sizes_from_chunks)
-          dags_.emplace(it->first.substr(0, dag_key), it->second);
+        if (it->second->dag->sizes_from_chunks) first = it->second;
       }
     } catch (...) {
       plans_.erase(it);

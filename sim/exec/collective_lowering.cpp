@@ -8,15 +8,7 @@
 namespace orrery::exec {
 
 models::CollectiveCall collective_call(const task::CollectiveWork& c, const Cluster& cluster) {
-  models::CollectiveCall call;
-  call.op = c.op;
-  call.ranks = static_cast<int>(c.group.size());
-  call.bytes = c.bytes;
-  call.root = c.root;
-  call.density = c.density;
-  call.dims = c.dims;
-  for (DeviceId d : c.group) call.node_of.push_back(cluster.node_of(d));
-  return call;
+  return models::call_of(c, cluster.devices_per_node());
 }
 
 LoweredPlan lower_collective(const task::CollectiveWork& c, const Cluster& cluster,

@@ -4,7 +4,6 @@
 // depending on the models (which sit above workloads in the layering).
 #pragma once
 
-#include <span>
 #include <string>
 #include <vector>
 
@@ -19,13 +18,13 @@ class CollectiveNames {
   [[nodiscard]] virtual std::vector<std::string> algorithms() const = 0;
   // The algorithms that can run `op`, sorted.
   [[nodiscard]] virtual std::vector<std::string> algorithms_for(CollectiveOp op) const = 0;
-  // Empty when the algorithm `work` names (not `auto`) can run it, its rank i
-  // on node node_of[i]; else why not (dim_rings without a grid, hierarchical
-  // without nodes of two ranks or more), so that a workload can say so at the
-  // key that named it once the cluster is known.
-  [[nodiscard]] virtual std::string why_not(const CollectiveWork& work, std::span<const int> node_of) const {
+  // Empty when the algorithm `work` names (not `auto`) can run it on a
+  // cluster of `devices_per_node` devices per node; else why not (dim_rings
+  // without a grid, hierarchical without nodes of two ranks or more), so that
+  // a workload can say so at the key that named it once the cluster is known.
+  [[nodiscard]] virtual std::string why_not(const CollectiveWork& work, int devices_per_node) const {
     (void)work;
-    (void)node_of;
+    (void)devices_per_node;
     return {};
   }
 };

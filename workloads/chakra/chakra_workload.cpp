@@ -76,9 +76,7 @@ ChakraParams ChakraParams::read(config::Reader& r, const CollectiveNames& names)
 // the node that names it, or at `algorithm` when the node names none.
 void ChakraWorkload::check_algorithm(const ImportedTask& t, const ClusterShape& cluster) const {
   if (!p_.names) return;
-  std::vector<int> node_of;
-  for (DeviceId d : t.collective.group) node_of.push_back(d.value() / std::max(cluster.devices_per_node, 1));
-  const std::string why = p_.names->why_not(t.collective, node_of);
+  const std::string why = p_.names->why_not(t.collective, cluster.devices_per_node);
   if (why.empty()) return;
   const std::string message =
       fmt::format("{} cannot run the collective of node {} here: {}", t.collective.algorithm, t.node, why);
