@@ -11,6 +11,7 @@
 #include <string>
 
 #include "sim/run/simulation.hpp"
+#include "tests/bench/bench_support.hpp"
 
 namespace orrery {
 namespace {
@@ -41,8 +42,7 @@ void BM_NeuralGraphicsCluster(benchmark::State& state) {
     const auto scenario = run::parse_scenario(catalog, kScenario, "neural_graphics.yaml", {frames}, std::nullopt);
     const auto out = run::simulate(scenario, false);
     events = static_cast<double>(out.events);
-    const auto* v = out.recorder->summary().find("fps");
-    fps = v ? std::get<double>(*v) : 0;
+    fps = bench::summary_number(out, "fps");
     if (!(fps > 0)) state.SkipWithError("no frame finished");
   }
   state.counters["frames"] = static_cast<double>(state.range(0));

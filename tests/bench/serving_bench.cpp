@@ -14,6 +14,7 @@
 
 #include "sim/run/capacity.hpp"
 #include "sim/run/simulation.hpp"
+#include "tests/bench/bench_support.hpp"
 
 namespace orrery {
 namespace {
@@ -40,12 +41,7 @@ workload:
     output: { kind: lognormal, median: 250, sigma: 0.9, max: 2048 }
 )";
 
-double summary_number(const run::RunOutput& out, const std::string& key) {
-  const auto* v = out.recorder->summary().find(key);
-  if (!v) return 0;
-  if (const auto* d = std::get_if<double>(v)) return *d;
-  return static_cast<double>(std::get<std::int64_t>(*v));
-}
+using bench::summary_number;
 
 void BM_Serving70B(benchmark::State& state) {
   const run::Catalog catalog;

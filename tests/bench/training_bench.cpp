@@ -35,6 +35,7 @@
 #include "sim/run/simulation.hpp"
 #include "sim/trace/record_selection.hpp"
 #include "sim/trace/writers.hpp"
+#include "tests/bench/bench_support.hpp"
 
 namespace orrery {
 namespace {
@@ -68,8 +69,7 @@ void BM_Training1T(benchmark::State& state) {
         run::parse_scenario(catalog, kScenario, "1t.yaml", {"network.model=" + model}, std::nullopt);
     const auto out = run::simulate(scenario, state.range(1) == 1);
     events = out.events;
-    const auto* t = out.recorder->summary().find("iteration_time_s");
-    iteration = t ? std::get<double>(*t) : 0;
+    iteration = bench::summary_number(out, "iteration_time_s");
   }
   state.counters["events"] = static_cast<double>(events);
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsIterationInvariantRate);
@@ -137,10 +137,8 @@ void BM_Llama405B(benchmark::State& state) {
         run::parse_scenario(catalog, text, "llama405b.yaml", {"limits.events=1e15"}, std::nullopt);
     const auto out = run::simulate(scenario, false);
     events = out.events;
-    const auto* t = out.recorder->summary().find("iteration_time_s");
-    const auto* p = out.recorder->summary().find("pipeline_time_s");
-    iteration = t ? std::get<double>(*t) : 0;
-    pipeline = p ? std::get<double>(*p) : 0;
+    iteration = bench::summary_number(out, "iteration_time_s");
+    pipeline = bench::summary_number(out, "pipeline_time_s");
   }
   if (!(pipeline > 0 && iteration >= pipeline && iteration < 2 * pipeline)) {
     state.SkipWithError("the iteration is not between the pipeline's time and twice it");

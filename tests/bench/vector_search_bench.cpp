@@ -14,6 +14,7 @@
 #include <string>
 
 #include "sim/run/simulation.hpp"
+#include "tests/bench/bench_support.hpp"
 
 namespace orrery {
 namespace {
@@ -36,12 +37,7 @@ workload:
   batch_timeout: "2 ms"
 )";
 
-double summary_number(const run::RunOutput& out, const std::string& key) {
-  const auto* v = out.recorder->summary().find(key);
-  if (!v) return 0;
-  if (const auto* d = std::get_if<double>(v)) return *d;
-  return static_cast<double>(std::get<std::int64_t>(*v));
-}
+using bench::summary_number;
 
 void BM_VectorSearch8Fpga(benchmark::State& state) {
   const run::Catalog catalog;
