@@ -299,5 +299,31 @@ TEST(ServingRun, AModelThatDoesNotFitIsInfeasibleWithItsMemory) {
   }
 }
 
+TEST(ServingRun, RejectedRequestsAreCountedAndWarnedOf) {
+  // 64 blocks of 8 tokens (vLLM's 1% watermark: 64 / 100 = 0 blocks kept
+  // free): a request may hold at most 512 tokens. Prompts uniform in
+  // [100, 600] with 40 output tokens: those over 472 can never fit, so they
+  // are rejected, left out of every latency, and a warning gives the bounds.
+  const std::string text = scenario("  kv_cache: { blocks: 64, block_size: 8 }",
+                                    "arrival: poisson, rate: 1, count: 8, prompt: { kind: uniform, min: 100, "
+                                    "max: 600 }, output: { tokens: 40 }");
+  const run::RunOutput out = run_text(text);
+  const trace::Table& requests = table(out, "requests");
+  std::int64_t long_ones = 0;
+  std::int64_t rejected = 0;
+  for (std::size_t r = 0; r < requests.rows(); ++r) {
+    long_ones += cell(requests, r, "prompt_tokens") + 40 > 512;
+    rejected += cell(requests, r, "rejected") == 1.0;
+  }
+  ASSERT_GT(long_ones, 0) << "the draw gave no request over 512 tokens: pick another seed";
+  EXPECT_EQ(rejected, long_ones);
+  EXPECT_EQ(number(out, "requests_rejected"), static_cast<double>(long_ones));
+  EXPECT_EQ(number(out, "requests_finished"), 8.0 - static_cast<double>(long_ones));
+  ASSERT_FALSE(out.warnings.empty());
+  const std::string& w = out.warnings.back();
+  EXPECT_NE(w.find(fmt::format("{} of 8 requests were rejected", long_ones)), std::string::npos) << w;
+  EXPECT_NE(w.find("at most 512 tokens (64 blocks of 8)"), std::string::npos) << w;
+}
+
 }  // namespace
 }  // namespace orrery::serving_run_test

@@ -1,8 +1,9 @@
 // The streaming writers: /events written a chunk at a time reads back row for
 // row (over several chunks, with a partial last one), a writer dropped before
 // finish() leaves nothing at its path nor a temporary beside it, and the
-// Perfetto JSON holds one complete event per span, and outputs are renamed
-// together or not at all.
+// Perfetto JSON holds one complete event per span, outputs are renamed
+// together or not at all, and an empty table with an empty label list is
+// written as such.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <hdf5.h>
@@ -98,6 +99,40 @@ TEST(Hdf5Writer, AppendsEventsAChunkAtATimeAndReadsBackRowForRow) {
   }
   EXPECT_EQ(wrong, 0);
   H5Tclose(t);
+  H5Sclose(space);
+  H5Dclose(ds);
+  H5Fclose(f);
+}
+
+// A table with no rows and an empty label list (a bubble filling that placed
+// no filler: /fillers, its `fillers` names attribute empty) is written as
+// such, zero rows and zero names; it used to fail the whole file ("HDF5:
+// cannot write fillers": HDF5 refuses to write an attribute from no buffer).
+TEST(Hdf5Writer, WritesAnEmptyTableWithAnEmptyLabelList) {
+  const TempDir dir;
+  const std::string path = (dir.path / "empty.h5").string();
+  {
+    Recorder rec({"a"});
+    Table& t = rec.table("fillers", {"device", "start_s", "end_s", "filler"});
+    t.labels.emplace_back("fillers", std::vector<std::string>{});
+    Hdf5Writer w(path);
+    w.finish(rec, RunInfo{"v", "yaml", "f.yaml", 1, 0.5});
+    w.file().commit();
+  }
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  const hid_t ds = H5Dopen2(f, "fillers", H5P_DEFAULT);
+  ASSERT_GE(ds, 0);
+  const hid_t space = H5Dget_space(ds);
+  hsize_t rows = 1;
+  H5Sget_simple_extent_dims(space, &rows, nullptr);
+  EXPECT_EQ(rows, 0U);
+  const hid_t a = H5Aopen(ds, "fillers", H5P_DEFAULT);
+  ASSERT_GE(a, 0);
+  const hid_t aspace = H5Aget_space(a);
+  EXPECT_EQ(H5Sget_simple_extent_npoints(aspace), 0);
+  H5Sclose(aspace);
+  H5Aclose(a);
   H5Sclose(space);
   H5Dclose(ds);
   H5Fclose(f);

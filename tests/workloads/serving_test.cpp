@@ -306,6 +306,26 @@ TEST(ServingScheduler, RejectsWhatCanNeverFit) {
   EXPECT_TRUE(s.enqueue(1));
 }
 
+TEST(ServingScheduler, CacheTokensAreWhatNeverFitsMeasuresAgainst) {
+  // 100 blocks of 16 tokens. Paged: 1% (1 block) kept free at admission, so
+  // (100 − 1) × 16 = 1584 tokens; a request of 1584 fits, one of 1585 never
+  // does. reserve_max keeps no watermark (1600 tokens) until one reservation
+  // of max_seq_len does not fit: 2048 / 16 = 128 blocks > 100, so 0.
+  sv::ServingParams p = scheduler_params();
+  p.kv.max_seq_len = 4096;
+  auto requests = requests_of({{1500, 84}, {1500, 85}});
+  sv::ReplicaScheduler paged(p, 100, 0, requests);
+  EXPECT_EQ(paged.cache_tokens(), 1584);
+  EXPECT_EQ(paged.max_seq_len(), 4096);
+  EXPECT_TRUE(paged.enqueue(0));
+  EXPECT_FALSE(paged.enqueue(1));
+  p.kv.allocation = sv::Allocation::kReserveMax;
+  p.kv.max_seq_len = 1024;
+  EXPECT_EQ(sv::ReplicaScheduler(p, 100, 0, requests).cache_tokens(), 1600);
+  p.kv.max_seq_len = 2048;
+  EXPECT_EQ(sv::ReplicaScheduler(p, 100, 0, requests).cache_tokens(), 0);
+}
+
 TEST(ServingScheduler, OrcaReservesTheLongestSequence) {
   // reserve_max holds ceil(max_seq_len / 16) blocks per request from admission:
   // 1024 / 16 = 64 of 100, so one request runs at a time.

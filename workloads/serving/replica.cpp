@@ -46,6 +46,11 @@ bool ReplicaScheduler::never_fits(const RequestState& r) const {
          (p_.kv.allocation != Allocation::kPaged && admission_blocks(r) > total_);
 }
 
+std::int64_t ReplicaScheduler::cache_tokens() const {
+  if (p_.kv.allocation == Allocation::kReserveMax && blocks_for(max_seq_) > total_) return 0;
+  return (total_ - watermark_) * block_;
+}
+
 void ReplicaScheduler::wait(std::int32_t id) {
   RequestState& r = requests_[static_cast<std::size_t>(id)];
   r.phase = Phase::kQueued;

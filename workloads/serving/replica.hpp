@@ -84,6 +84,12 @@ class ReplicaScheduler {
   bool enqueue_prefilled(std::int32_t id);
 
   [[nodiscard]] std::int64_t total_blocks() const { return total_; }
+  // The longest sequence (prompt + output tokens) a request may be, and the
+  // most tokens the cache can ever give one (its blocks less the watermark;
+  // with a reservation, 0 when even one reservation does not fit): a request
+  // beyond either is rejected (never_fits).
+  [[nodiscard]] std::int64_t max_seq_len() const { return max_seq_; }
+  [[nodiscard]] std::int64_t cache_tokens() const;
   [[nodiscard]] std::int64_t free_blocks() const { return free_; }
   [[nodiscard]] std::int64_t in_flight() const { return in_flight_; }
   // Prompt and output tokens not yet computed, over the requests routed here.

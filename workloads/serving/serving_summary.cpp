@@ -105,7 +105,8 @@ void ServingRun::summarize(const TaskTimes& /*times*/, Summary& out) const {
   out.set("kv_cache_bytes", static_cast<std::int64_t>(static_cast<double>(facts_.memory.blocks) *
                                                       facts_.memory.block_bytes));
   out.set("weights_bytes", static_cast<std::int64_t>(facts_.memory.weights));
-  out.set("kv_utilization_mean", busy > 0 ? kv_area / busy : 0.0);
+  // A time average cannot exceed the peak; rounding of the sum could (by an ulp, at a constant use).
+  out.set("kv_utilization_mean", busy > 0 ? std::min(kv_area / busy, kv_peak) : 0.0);
   out.set("kv_utilization_peak", kv_peak);
   out.set("preemptions", preemptions);
   out.set("uncalibrated_time_fraction", cost_->uncalibrated_fraction());
@@ -117,8 +118,33 @@ void ServingRun::summarize(const TaskTimes& /*times*/, Summary& out) const {
 }
 
 std::vector<std::string> ServingRun::warnings() const {
-  if (auto w = thin_calibration_warning(device_, cost_->uncalibrated_fraction(), cost_->far_fraction())) return {*w};
-  return {};
+  std::vector<std::string> out;
+  if (auto w = thin_calibration_warning(device_, cost_->uncalibrated_fraction(), cost_->far_fraction())) {
+    out.push_back(std::move(*w));
+  }
+  // Rejected requests count in requests_rejected alone: say so, with the
+  // bounds they broke, since every latency and rate leaves them out.
+  std::int64_t rejected = 0;
+  std::int64_t longest = 0;
+  for (const RequestState& r : state_) {
+    if (r.phase != Phase::kRejected) continue;
+    ++rejected;
+    longest = std::max(longest, std::int64_t{r.request.prompt} + r.request.output);
+  }
+  if (rejected > 0 && !replicas_.empty()) {
+    const ReplicaScheduler& any = replicas_.front();
+    out.push_back(fmt::format(
+        "{} of {} requests were rejected, as no replica can ever hold them (the longest: {} prompt + output "
+        "tokens), and are left out of every latency and rate: a request may be at most kv_cache.max_seq_len "
+        "= {} "
+        "tokens, and a replica's KV cache gives one at most {} tokens ({} blocks of {}{}); raise "
+        "kv_cache.blocks "
+        "or kv_cache.memory_fraction, or shorten the requests",
+        rejected, state_.size(), longest, any.max_seq_len(), any.cache_tokens(), any.total_blocks(),
+        p_.kv.block_size,
+        p_.kv.allocation == Allocation::kReserveMax ? ", each request reserving max_seq_len tokens" : ""));
+  }
+  return out;
 }
 
 std::vector<ResultTable> ServingRun::tables() const {

@@ -1,0 +1,463 @@
+#!/usr/bin/env python3
+"""Semantic fuzzing of `orrery run`: random training scenarios that are
+valid YAML of the documented keys (scenarios/README.md), small enough to run
+in about a second each, checked for what every run owes its user.
+
+    scripts/scenario_fuzz.py ORRERY [--count N] [--seed S] [--out DIR] [--timeout SECONDS]
+
+Each scenario draws a cluster (device, node, scale-out topology), a network
+model, a transformer (dense or mixture of experts, gelu or swiglu...), a
+parallel plan (tp, pp, dp, cp, ep, vpp, sequence parallelism, rank order), a
+schedule and the training options (ZeRO stage, recompute, precision,
+attention, kernels, gradient reduction...), and sometimes policies (failures
+and checkpoints, bubble filling). Draws are not filtered for feasibility: a
+plan that does not divide, or a model that does not fit, is part of the test.
+
+Where scripts/fuzz_replay.py mutates the shipped scenarios (mostly into bad
+ones), this draws valid combinations of keys that no shipped scenario holds,
+and checks what each run owes (each check names its contract):
+  * the exit status is 0, 1 (infeasible, or out of memory) or 2 (a bad
+    configuration): never a signal, an abort or another status, and never
+    past the timeout (docs/CONTRACTS.md, exit codes);
+  * exit 1 and 2 print an `error:` line; exit 2's names the scenario file
+    with line and column (the bad-input contract);
+  * exit 0 prints one JSON object whose numbers are all finite;
+  * the same scenario and seed give byte-identical output, run twice;
+  * with the analytic network and dp >= 2, `--full` (no symmetry reduction)
+    gives the same summary but for `events` (docs/ARCHITECTURE.md, Symmetry
+    reduction: "exactly those of the full run except the events count");
+  * one scenario in five again with `-o`: the same summary (but `events`:
+    a recorded timeline of every device turns the reduction off), and a file;
+  * training: 0 < mfu <= hfu <= 1, bubble_fraction in [0, 1), tokens_per_s =
+    global_batch x seq_len / iteration_time_s, comm_bytes the sum of its
+    three parts, the iteration no shorter than the pipeline (synchronized);
+  * serving: finished + rejected = requests, ordered quantiles, each ttft
+    statistic at most e2e's, total tokens = input + output, Little's law
+    L = X·W (exact over a run every request leaves), goodput <= throughput,
+    KV use mean <= peak <= 1, optimal_fraction in [0, 1] (0 when none finished).
+
+A failing scenario is written to DIR (default build/scenario_fuzz) with what
+failed; the exit status is 1 when any failed. The draws depend on --seed
+alone, so a failure reproduces with the same seed and count.
+"""
+
+import argparse
+import json
+import math
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+
+DEVICES = ["A100-SXM4-80GB", "H100-SXM5-80GB", "H200-SXM-141GB"]
+
+
+def pick(rng, choices, weights=None):
+    return rng.choices(choices, weights=weights, k=1)[0]
+
+
+def sometimes(rng, fields, options):
+    """Sets each key of `options`, a (probability, value) pair, with its probability."""
+    for key, (p, value) in options.items():
+        if rng.random() < p:
+            fields[key] = value
+
+
+def cluster_yaml(rng):
+    """A cluster of 1 to 8 nodes of 8 devices, with a scale-out network."""
+    nodes = pick(rng, [1, 2, 4, 8], [2, 3, 3, 2])
+    device = pick(rng, DEVICES)
+    node_kind = pick(rng, ["nvswitch", "pcie"], [4, 1])
+    nics = pick(rng, [1, 2, 8])
+    rail = "true" if nics > 1 and rng.random() < 0.3 else "false"
+    if node_kind == "nvswitch":
+        node = (f'{{ kind: nvswitch, devices: 8, bandwidth: "{pick(rng, [300, 450])} GB/s", nics: {nics}, '
+                f'nic_bandwidth: "{pick(rng, [100, 200, 400])} Gb/s", rail_optimized: {rail} }}')
+    else:
+        node = (f'{{ kind: pcie, devices: 8, switches: {pick(rng, [1, 2])}, bandwidth: "32 GB/s", nics: {nics}, '
+                f'nic_bandwidth: "{pick(rng, [100, 200])} Gb/s", rail_optimized: {rail} }}')
+    lines = [f"  nodes: {nodes}", f"  device: {device}", f"  node: {node}"]
+    kind = pick(rng, ["fat_tree", "torus", "dragonfly"], [4, 1, 1]) if nodes > 1 else "none"
+    if kind == "fat_tree":
+        levels = pick(rng, [2, 3])
+        radix = pick(rng, [8, 16, 32])
+        over = pick(rng, [1, 1, 2])
+        lines.append(f'  scale_out: {{ kind: fat_tree, levels: {levels}, radix: {radix}, oversubscription: {over}, '
+                     f'link_latency: "{pick(rng, [500, 700])} ns" }}')
+    elif kind == "torus":
+        endpoints = nodes if rail == "true" else nodes * nics  # a rail-optimized node: one NIC on each rail
+        dims = {2: [2], 4: [2, 2], 8: [2, 4], 16: [4, 4], 32: [4, 8], 64: [4, 4, 4]}[endpoints]
+        lines.append(f'  scale_out: {{ kind: torus, dims: {json.dumps(dims)}, wraparound: {pick(rng, ["true", "false"])} }}')
+    elif kind == "dragonfly":
+        lines.append("  scale_out: { kind: dragonfly, routers: 4, endpoints_per_router: 4, global_links: 2 }")
+    return nodes * 8, device, "cluster:\n" + "\n".join(lines)
+
+
+def model_yaml(rng):
+    if rng.random() < 0.2:
+        preset = pick(rng, ["gpt3-1.3b", "llama2-7b", "llama3-8b", "mixtral-8x7b", "deepseek-moe-16b"])
+        layers = pick(rng, [2, 4, 8])
+        return {"experts": 8 if preset in ("mixtral-8x7b",) else (64 if preset == "deepseek-moe-16b" else 1)}, \
+            f"  model: {{ preset: {preset}, layers: {layers}, seq_len: {pick(rng, [512, 1024, 2048])} }}"
+    heads = pick(rng, [8, 16, 32, 64])
+    hidden = heads * pick(rng, [64, 128, 128, 256])  # up to 16,384: big enough to run out of memory
+    fields = {
+        "layers": pick(rng, [2, 4, 6, 8, 12, 16]),
+        "hidden": hidden,
+        "heads": heads,
+        "vocab": pick(rng, [32000, 50257, 51200]),
+        "seq_len": pick(rng, [256, 512, 1024, 2048, 4096]),
+    }
+    sometimes(rng, fields, {
+        "kv_heads": (0.3, pick(rng, [h for h in (1, 2, 4, 8) if heads % h == 0])),
+        "mlp": (0.4, "swiglu"),
+        "norm": (0.3, "rmsnorm"),
+        "positions": (0.3, "rotary"),
+        "tied_embeddings": (0.2, "false"),
+        "bias": (0.2, "false"),
+    })
+    experts = 1
+    if rng.random() < 0.2:
+        experts = pick(rng, [4, 8])
+        fields["experts"] = experts
+        fields["top_k"] = pick(rng, [1, 2])
+        if rng.random() < 0.3:
+            fields["shared_experts"] = 1
+    body = ", ".join(f"{k}: {v}" for k, v in fields.items())
+    return {"experts": experts}, f"  model: {{ {body} }}"
+
+
+def training_yaml(rng, devices, device, valid):
+    """The workload section; with `valid` false, the checks that keep a draw
+    consistent are skipped (a bad plan or option is then likely: exit 2)."""
+    facts, model = model_yaml(rng)
+    tp = pick(rng, [1, 2, 4, 8])
+    pp = pick(rng, [1, 2, 4], [3, 2, 1])
+    cp = pick(rng, [1, 1, 1, 2])
+    if valid:
+        while tp * pp * cp > devices:
+            tp, pp, cp = max(1, tp // 2), pp, max(1, cp // 2)
+            if tp * pp * cp > devices:
+                pp = max(1, pp // 2)
+    dp = devices // (tp * pp * cp) if valid else pick(rng, [1, 2, 4])
+    parallel = {"tp": tp, "pp": pp, "dp": pick(rng, ["auto", dp]) if valid else dp}
+    if cp > 1:
+        parallel["cp"] = cp
+    if facts["experts"] > 1 and dp >= 2 and rng.random() < 0.5:
+        parallel["ep"] = pick(rng, [e for e in (2, 4) if dp % e == 0] or [1])
+    schedule = pick(rng, ["1f1b", "gpipe", "interleaved_1f1b", "v_half", "zb_h1", "zb_h2", "zb_v"], [4, 1, 2, 1, 1, 1, 1])
+    if schedule in ("interleaved_1f1b",):
+        parallel["vpp"] = pick(rng, [2, 3])
+    elif schedule in ("v_half", "zb_v"):
+        parallel["vpp"] = 2
+    if tp > 1 and rng.random() < 0.5:
+        parallel["sequence_parallel"] = "true"
+    if rng.random() < 0.15:
+        parallel["order"] = pick(rng, ["tp-cp-pp-dp", "tp-dp-cp-pp", "dp-tp-cp-pp", "cp-tp-dp-pp"])
+    micro = pick(rng, [1, 2, 4])
+    micro_batches = pick(rng, [1, 2, 4, 8, 16])
+    if valid and pp > 1:
+        micro_batches = pp * pick(rng, [1, 2, 4])
+    global_batch = max(1, dp) * micro * micro_batches
+    training = {
+        "global_batch": global_batch,
+        "micro_batch": micro,
+        "schedule": schedule,
+        "zero_stage": pick(rng, [0, 0, 1, 2, 3]),
+        "recompute": pick(rng, ["none", "selective", "full"]),
+        "precision": pick(rng, ["bf16", "bf16", "fp16", "fp8"]),
+        "attention": pick(rng, ["flash", "unfused"]),
+        "kernels": pick(rng, ["megatron", "eager"]),
+        "grad_reduce": pick(rng, ["after_backward", "per_chunk", "overlap"]),
+        "grad_accumulation": pick(rng, ["fused", "buffer", "autograd"]),
+        "check_memory": pick(rng, ["true", "false"]),
+    }
+    sometimes(rng, training, {
+        "distributed_optimizer": (0.2, "true"),
+        "optimizer_step": (0.15, "post_validation"),
+        "pipeline_sends": (0.15, "asynchronous"),
+        "vocab_parallel": (0.15, "true"),
+        "bucket_size": (0.2, json.dumps(pick(rng, ["25 MB", "1 GB", "1TiB"]))),
+        "gradient_precision": (0.15, pick(rng, ["bf16", "fp16"])),
+    })
+    if rng.random() < 0.1:
+        training["master_weights"] = "false"
+        training["optimizer_precision"] = "bf16"
+    if rng.random() < 0.1:
+        training["weights"] = "{ dtype: %s }" % pick(rng, ["fp8", "int8", "int4"])
+    if rng.random() < 0.1:
+        training["offload"] = pick(rng, ["cpu", "nvme"])
+        if training["zero_stage"] == 3 and rng.random() < 0.5:
+            training["offload_params"] = pick(rng, ["cpu", "nvme"])
+    if valid:
+        if training["zero_stage"] != 0:
+            training.pop("distributed_optimizer", None)
+        if pp == 1:
+            training.pop("vocab_parallel", None)
+        if schedule in ("zb_h1", "zb_h2", "zb_v", "v_half") and training["grad_reduce"] == "overlap":
+            training["grad_reduce"] = "after_backward"
+        if device.startswith("A100") and training["precision"] == "fp8":
+            training["precision"] = "bf16"
+        chunks = pp * parallel.get("vpp", 1)
+        model = re.sub(r"layers: (\d+)", lambda m: f"layers: {max(chunks, int(m.group(1)) // chunks * chunks)}", model)
+    body_p = ", ".join(f"{k}: {v}" for k, v in parallel.items())
+    body_t = ", ".join(f"{k}: {v}" for k, v in training.items())
+    text = f"workload:\n  kind: training\n{model}\n  parallel: {{ {body_p} }}\n  training: {{ {body_t} }}"
+    return dp, text
+
+
+def serving_yaml(rng, devices, device):
+    """A serving workload: placement, router, arrivals, lengths, scheduler, KV cache."""
+    preset = pick(rng, ["llama3-8b", "llama2-7b", "llama2-13b", "opt-13b", "mixtral-8x7b"])
+    tp = pick(rng, [1, 2, 4, 8])
+    pp = pick(rng, [1, 1, 2])
+    placement = {"tp": tp, "pp": pp}
+    if preset == "mixtral-8x7b" and tp > 1 and rng.random() < 0.5:
+        placement["ep"] = pick(rng, [e for e in (2, 4, 8) if tp % e == 0])
+    replicas = max(1, devices // (tp * pp))
+    if replicas >= 2 and rng.random() < 0.3:
+        placement["prefill_replicas"] = rng.randrange(1, replicas)
+    def lengths(median, top):
+        kind = pick(rng, ["fixed", "lognormal", "uniform", "zipf"])
+        if kind == "fixed":
+            return f"{{ kind: fixed, tokens: {median} }}"
+        if kind == "lognormal":
+            return f"{{ kind: lognormal, median: {median}, sigma: {pick(rng, [0.3, 0.8, 1.5])}, max: {top} }}"
+        return f"{{ kind: {kind}, min: 1, max: {top} }}"
+    arrival = pick(rng, ["poisson", "gamma"])
+    requests = [f"arrival: {arrival}", f"rate: {pick(rng, [1, 10, 50, 200])}", f"count: {pick(rng, [20, 100, 300])}",
+                f"prompt: {lengths(pick(rng, [64, 512, 2048]), 4096)}", f"output: {lengths(pick(rng, [16, 128, 512]), 1024)}"]
+    if arrival == "gamma":
+        requests.append(f"cv: {pick(rng, [0.5, 2, 4])}")
+    if rng.random() < 0.2:
+        requests.append("priorities: [0.3, 0.7]")
+    scheduler = {"max_batch": pick(rng, [8, 64, 256]), "max_batched_tokens": pick(rng, [512, 2048, 8192]),
+                 "batching": pick(rng, ["chunked", "mixed", "prefill_first"]),
+                 "preemption": pick(rng, ["recompute", "swap"]), "order": pick(rng, ["fcfs", "priority"])}
+    if rng.random() < 0.2:
+        scheduler["nano_batches"] = pick(rng, [2, 4])
+    kv = {"block_size": pick(rng, [8, 16, 32]), "allocation": pick(rng, ["paged", "reserve_max", "reserve_oracle"])}
+    if rng.random() < 0.2:
+        kv["blocks"] = pick(rng, [64, 1024])
+    lines = ["workload:", "  kind: serving", f"  model: {{ preset: {preset} }}",
+             "  placement: { " + ", ".join(f"{k}: {v}" for k, v in placement.items()) + " }",
+             f"  router: {pick(rng, ['round_robin', 'least_tokens', 'kv_aware'])}",
+             "  requests: { " + ", ".join(requests) + " }",
+             "  scheduler: { " + ", ".join(f"{k}: {v}" for k, v in scheduler.items()) + " }",
+             "  kv_cache: { " + ", ".join(f"{k}: {v}" for k, v in kv.items()) + " }",
+             f"  host: {{ mode: {pick(rng, ['cuda_graphs', 'eager'])} }}",
+             '  slo: { ttft: "500 ms", tpot: "50 ms" }']
+    if device.startswith("A100") and rng.random() < 0.5:
+        lines.append("  dtype: fp16")
+    return "\n".join(lines)
+
+
+def policies_yaml(rng):
+    if rng.random() < 0.1:
+        return ("policies:\n  failures: { kind: classes, classes: [ { name: GPU, scope: gpu, mtbf: \"%d h\" } ] }\n"
+                "  checkpoint: { kind: async, interval: daly }\n"
+                "  horizon: { days: %d }" % (pick(rng, [1000, 50000]), pick(rng, [1, 3])))
+    if rng.random() < 0.1:
+        if rng.random() < 0.5:
+            return "policies:\n  bubble_filling: { kind: kfac }"
+        return ('policies:\n  bubble_filling: { kind: tasks, tasks: [ { name: eval, duration: "%d us", count: %d } ] }'
+                % (pick(rng, [10, 1000, 100000]), pick(rng, [1, 10, 1000])))
+    return ""
+
+
+def scenario(rng):
+    devices, device, cluster = cluster_yaml(rng)
+    network = pick(rng, ["analytic", "flow"], [3, 1])
+    if rng.random() < 0.25:
+        text = f"seed: {rng.randrange(1, 1000)}\n{cluster}\nnetwork: {{ model: {network} }}\n{serving_yaml(rng, devices, device)}\n"
+        return text, network, 0
+    dp, workload = training_yaml(rng, devices, device, rng.random() < 0.9)
+    if "offload" in workload:
+        cluster += "\n  host: " + ("DGX-A100-host" if device.startswith("A100") else "DGX-2-host")
+    policies = policies_yaml(rng)
+    text = f"seed: {rng.randrange(1, 1000)}\n{cluster}\nnetwork: {{ model: {network} }}\n{workload}\n{policies}\n"
+    return text, network, dp
+
+
+def text_of(path):
+    with open(path) as f:
+        return f.read()
+
+
+def training_invariants(s, text):
+    """Identities and bounds a training summary owes whatever the plan (docs/CONTRACTS.md's keys)."""
+    problems = []
+    if not 0 < s["mfu"] <= s["hfu"] <= 1:
+        problems.append(f"not 0 < mfu ({s['mfu']}) <= hfu ({s['hfu']}) <= 1: a device above its peak")
+    if not 0 <= s["bubble_fraction"] < 1:
+        problems.append(f"bubble_fraction {s['bubble_fraction']} outside [0, 1)")
+    # tokens per second is the global batch's tokens over the iteration (the summary's definition).
+    batch = int(re.search(r"global_batch: (\d+)", text).group(1))
+    seq = s.get("_seq_len")
+    m = re.search(r"seq_len: (\d+)", text)
+    if m and "preset" not in text:
+        seq = int(m.group(1))
+        want = batch * seq / s["iteration_time_s"]
+        if abs(s["tokens_per_s"] - want) > 1e-9 * want:
+            problems.append(f"tokens_per_s {s['tokens_per_s']} is not global_batch x seq_len / iteration_time_s = {want}")
+    parts = s["comm_bytes_pipeline"] + s["comm_bytes_collectives"] + s["comm_bytes_in_group"]
+    if s["comm_bytes"] != parts:
+        problems.append(f"comm_bytes {s['comm_bytes']} is not the sum of its three parts ({parts})")
+    if s["optimizer_step"] == "synchronized" and s["iteration_time_s"] < s["pipeline_time_s"]:
+        problems.append(f"iteration_time_s {s['iteration_time_s']} below pipeline_time_s {s['pipeline_time_s']}")
+    if s["peak_memory_bytes"] <= 0:
+        problems.append("peak_memory_bytes not positive")
+    return problems
+
+
+def serving_invariants(s):
+    """What a serving summary owes: counts that add up, ordered quantiles, Little's law."""
+    problems = []
+    def close(a, b, what):
+        if abs(a - b) > 1e-6 * max(abs(a), abs(b), 1e-12):
+            problems.append(f"{what}: {a} against {b}")
+    if s["requests_finished"] + s["requests_rejected"] != s["requests"]:
+        problems.append(f"{s['requests_finished']} finished + {s['requests_rejected']} rejected != {s['requests']} requests")
+    for m in ("ttft", "tpot", "e2e"):
+        q = [s[f"{m}_p50_s"], s[f"{m}_p90_s"], s[f"{m}_p99_s"]]
+        if not 0 <= q[0] <= q[1] <= q[2]:
+            problems.append(f"{m} quantiles not ordered: {q}")
+    # A request's first token comes no later than its last, so every order statistic does too.
+    for k in ("mean", "p50", "p90", "p99"):
+        if s[f"ttft_{k}_s"] > s[f"e2e_{k}_s"] * (1 + 1e-12):
+            problems.append(f"ttft_{k}_s {s[f'ttft_{k}_s']} above e2e_{k}_s {s[f'e2e_{k}_s']}")
+    close(s["total_tokens_per_s"], s["tokens_per_s"] + s["input_tokens_per_s"], "total_tokens_per_s against output + input")
+    if s["requests_rejected"] == 0 and s["requests_finished"] > 0:
+        # Little's law over the run, exact when every request arrives and leaves inside it: L = X·W.
+        close(s["requests_in_system_mean"], s["throughput_rps"] * s["e2e_mean_s"], "Little's law, L against X·W")
+    if not 0 <= s["slo_attainment"] <= 1 or s["goodput_rps"] > s["throughput_rps"] * (1 + 1e-12):
+        problems.append(f"slo_attainment {s['slo_attainment']}, goodput {s['goodput_rps']} > throughput {s['throughput_rps']}")
+    if not 0 <= s["kv_utilization_mean"] <= s["kv_utilization_peak"] <= 1:
+        problems.append(f"kv utilization mean {s['kv_utilization_mean']}, peak {s['kv_utilization_peak']}")
+    if not 0 <= s["optimal_fraction"] <= 1 or (s["optimal_fraction"] == 0) != (s["requests_finished"] == 0):
+        problems.append(f"optimal_fraction {s['optimal_fraction']} with {s['requests_finished']} requests finished")
+    return problems
+
+
+def finite(value):
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(finite(v) for v in value)
+    return True
+
+
+def strip_wall(text):
+    """The summary without `wall_s`, the run's own host time (the one number no run repeats)."""
+    return re.sub(r'"wall_s":[^,}]*', "", text)
+
+
+def run(orrery, path, extra, timeout):
+    try:
+        p = subprocess.run([orrery, "run", path, "--json", "--quiet", *extra], capture_output=True, text=True,
+                           timeout=timeout)
+        return p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired:
+        return None, "", ""
+
+
+def check(orrery, path, network, dp, timeout, record):
+    """The problems of one scenario ([] when it passes), and its exit status."""
+    rc, out, err = run(orrery, path, [], timeout)
+    if rc is None:
+        return [f"ran past {timeout} s"], rc
+    name = os.path.basename(path)
+    if rc not in (0, 1, 2):
+        return [f"exit status {rc}: {err.strip()[-400:]}"], rc
+    if rc == 2:
+        if os.environ.get("SCENARIO_FUZZ_SHOW"):
+            print(err.strip().splitlines()[0], file=sys.stderr)
+        problems = []
+        if "error:" not in err:
+            problems.append(f"exit 2 without an error line: {err.strip()[-200:]}")
+        elif not re.search(re.escape(name) + r":\d+:\d+: error:", err):
+            problems.append(f"exit 2 without file:line:column: {err.strip()[-200:]}")
+        return problems, rc
+    if rc == 1:
+        return ([] if "error:" in err else [f"exit 1 without an error line: {err.strip()[-200:]}"]), rc
+    try:
+        summary = json.loads(out)
+    except json.JSONDecodeError as e:
+        return [f"exit 0 but stdout is not one JSON object ({e})"], rc
+    problems = []
+    if not finite(summary):
+        problems.append("a summary number is not finite")
+    if "kind: training" in text_of(path):
+        problems += training_invariants(summary, text_of(path))
+    elif "kind: serving" in text_of(path):
+        problems += serving_invariants(summary)
+    rc2, out2, _ = run(orrery, path, [], timeout)
+    if rc2 != rc or strip_wall(out2) != strip_wall(out):
+        problems.append("a second run of the same scenario and seed differs")
+    if record:
+        with tempfile.TemporaryDirectory() as tmp:
+            h5 = os.path.join(tmp, "r.h5")
+            rc4, out4, err4 = run(orrery, path, ["-o", h5], timeout * 4)
+            if rc4 != 0:
+                problems.append(f"-o exits {rc4} where the run without exits 0: {err4.strip()[-200:]}")
+            else:
+                recorded = json.loads(out4)
+                diff = sorted(k for k in set(summary) | set(recorded)
+                              if k not in ("events", "wall_s") and summary.get(k) != recorded.get(k))
+                if diff:
+                    problems.append("recording (-o) changes " + ", ".join(diff[:6]))
+                if not os.path.exists(h5):
+                    problems.append("-o exits 0 but wrote no file")
+    if network == "analytic" and dp >= 2:
+        rc3, out3, err3 = run(orrery, path, ["--full"], timeout * 4)
+        if rc3 != 0:
+            problems.append(f"--full exits {rc3} where the reduced run exits 0: {err3.strip()[-200:]}")
+        else:
+            full = json.loads(out3)
+            for s in (summary, full):
+                s.pop("events", None)
+                s.pop("wall_s", None)
+            diff = sorted(k for k in set(summary) | set(full) if summary.get(k) != full.get(k))
+            if diff:
+                problems.append("--full differs from the reduced run in " +
+                                ", ".join(f"{k} ({summary.get(k)} reduced, {full.get(k)} full)" for k in diff[:6]))
+    return problems, rc
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("orrery")
+    ap.add_argument("--count", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", default="build/scenario_fuzz")
+    ap.add_argument("--timeout", type=float, default=60)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    statuses = {}
+    failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.count):
+            text, network, dp = scenario(rng)
+            path = os.path.join(tmp, f"fuzz-{args.seed}-{i}.yaml")
+            with open(path, "w") as f:
+                f.write(text)
+            problems, rc = check(args.orrery, path, network, dp, args.timeout, i % 5 == 0)
+            statuses[rc] = statuses.get(rc, 0) + 1
+            if problems:
+                failed += 1
+                keep = os.path.join(args.out, os.path.basename(path))
+                with open(keep, "w") as f:
+                    f.write(text + "".join(f"# FAILED: {p}\n" for p in problems))
+                print(f"{keep}: " + "; ".join(problems), file=sys.stderr)
+    counts = ", ".join(f"exit {k}: {v}" for k, v in sorted(statuses.items(), key=lambda kv: str(kv[0])))
+    print(f"scenario_fuzz: {args.count} scenarios (seed {args.seed}; {counts}), {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
