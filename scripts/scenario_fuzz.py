@@ -20,7 +20,8 @@ and checks what each run owes (each check names its contract):
     configuration): never a signal, an abort or another status, and never
     past the timeout (docs/CONTRACTS.md, exit codes);
   * exit 1 and 2 print an `error:` line; exit 2's names the scenario file
-    with line and column (the bad-input contract);
+    with line and column (the bad-input contract); `orrery check` exits 2
+    exactly where the run does;
   * exit 0 prints one JSON object whose numbers are all finite;
   * the same scenario and seed give byte-identical output, run twice;
   * with the analytic network and dp >= 2, `--full` (no symmetry reduction)
@@ -79,6 +80,9 @@ def cluster_yaml(rng):
         node = (f'{{ kind: pcie, devices: 8, switches: {pick(rng, [1, 2])}, bandwidth: "32 GB/s", nics: {nics}, '
                 f'nic_bandwidth: "{pick(rng, [100, 200])} Gb/s", rail_optimized: {rail} }}')
     lines = [f"  nodes: {nodes}", f"  device: {device}", f"  node: {node}"]
+    nv = float(re.search(r'bandwidth: "(\d+) GB/s"', node).group(1)) * 1e9
+    nic = float(re.search(r'nic_bandwidth: "(\d+) Gb/s"', node).group(1)) / 8 * 1e9
+    egress = nv + nics * nic  # its node link and every NIC of its node: more than a device can ever send
     kind = pick(rng, ["fat_tree", "torus", "dragonfly"], [4, 1, 1]) if nodes > 1 else "none"
     if kind == "fat_tree":
         levels = pick(rng, [2, 3])
@@ -92,7 +96,7 @@ def cluster_yaml(rng):
         lines.append(f'  scale_out: {{ kind: torus, dims: {json.dumps(dims)}, wraparound: {pick(rng, ["true", "false"])} }}')
     elif kind == "dragonfly":
         lines.append("  scale_out: { kind: dragonfly, routers: 4, endpoints_per_router: 4, global_links: 2 }")
-    return nodes * 8, device, "cluster:\n" + "\n".join(lines)
+    return nodes * 8, device, egress, "cluster:\n" + "\n".join(lines)
 
 
 def model_yaml(rng):
@@ -254,6 +258,69 @@ def serving_yaml(rng, devices, device):
     return "\n".join(lines)
 
 
+OPS = ["all_reduce", "reduce_scatter", "all_gather", "all_to_all", "broadcast", "reduce", "sparse_all_reduce"]
+ALGORITHMS = ["auto", "ring", "halving_doubling", "hierarchical", "binomial_tree", "double_binary_tree", "pipeline",
+              "direct", "pairwise", "dim_rings", "ok_topk"]
+# What `orrery list collective` says each op can run (others are a located error, drawn now and then).
+RUNS = {"all_reduce": ["ring", "halving_doubling", "hierarchical", "double_binary_tree"],
+        "reduce_scatter": ["ring"], "all_gather": ["ring"], "all_to_all": ["direct", "pairwise"],
+        "broadcast": ["binomial_tree", "pipeline"], "reduce": ["binomial_tree", "pipeline"],
+        "sparse_all_reduce": ["ok_topk"]}
+
+
+def traffic_yaml(rng, devices):
+    """A traffic workload: one to three collectives (some algorithm, some group) and flow patterns."""
+    lines = ["workload:", "  kind: traffic"]
+    collectives = []
+    for _ in range(pick(rng, [0, 1, 1, 2, 3])):
+        op = pick(rng, OPS)
+        fields = [f"op: {op}", f'bytes: "{pick(rng, [1, 64, 4096, 1 << 20, 64 << 20])} B"',
+                  f"algorithm: {pick(rng, ALGORITHMS) if rng.random() < 0.1 else pick(rng, ['auto'] + RUNS[op])}"]
+        if rng.random() < 0.4:
+            size = pick(rng, [n for n in (2, 3, 4, 8, 16) if n <= devices])
+            fields.append(f"group: {json.dumps(sorted(rng.sample(range(devices), size)))}")
+        if op in ("broadcast", "reduce") and rng.random() < 0.5:
+            fields.append("root: 1")
+        if op == "sparse_all_reduce":
+            fields.append(f"density: {pick(rng, [0.01, 0.1, 1])}")
+        collectives.append("    - { " + ", ".join(fields) + " }")
+    flows = []
+    for _ in range(pick(rng, [0, 0, 1, 2]) if collectives else pick(rng, [1, 2])):
+        pattern = pick(rng, ["permutation", "all_to_all", "ring", "incast", "hot_spot"])
+        fields = [f"pattern: {pattern}", f'bytes: "{pick(rng, [1, 4096, 1 << 20, 16 << 20])} B"']
+        if rng.random() < 0.3:
+            fields.append(f'start_time: "{pick(rng, [1, 100, 10000])} us"')
+        if pattern in ("incast", "hot_spot") and rng.random() < 0.5:
+            fields.append(f"target: {rng.randrange(devices)}")
+        flows.append("    - { " + ", ".join(fields) + " }")
+    if collectives:
+        lines += ["  collectives:"] + collectives
+    if flows:
+        lines += ["  flows:"] + flows
+    return "\n".join(lines)
+
+
+def traffic_invariants(s, egress):
+    """A collective moves at least busbw_factor x S through each rank's links (NCCL's bus bandwidth is
+    that volume over the time), and no flow is faster than its links: neither may exceed the most a
+    device can send at once, `egress` bytes/s (all its links together)."""
+    problems = []
+    for key in ("collective_busbw_bytes_per_s",):
+        ops = s.get("collective_algorithms", "").split(",")
+        for i, bw in enumerate(s.get(key, [])):
+            if i < len(ops) and ops[i].startswith("sparse_all_reduce"):
+                continue  # its busbw counts the dense buffer, which it does not move
+            if bw > egress * (1 + 1e-9):
+                problems.append(f"collective {i} ({ops[i] if i < len(ops) else '?'}): bus bandwidth {bw:.4g} B/s "
+                                f"above a device's {egress:.4g} B/s")
+    if s.get("flow_bandwidth_max_bytes_per_s", 0) > egress * (1 + 1e-9):
+        problems.append(f"a flow at {s['flow_bandwidth_max_bytes_per_s']:.4g} B/s, above a device's {egress:.4g} B/s")
+    times = s.get("collective_time_s", [])
+    if times and s["completion_time_s"] < max(times) * (1 - 1e-12):
+        problems.append(f"completion_time_s {s['completion_time_s']} before a collective's end ({max(times)})")
+    return problems
+
+
 def policies_yaml(rng):
     if rng.random() < 0.1:
         return ("policies:\n  failures: { kind: classes, classes: [ { name: GPU, scope: gpu, mtbf: \"%d h\" } ] }\n"
@@ -268,17 +335,21 @@ def policies_yaml(rng):
 
 
 def scenario(rng):
-    devices, device, cluster = cluster_yaml(rng)
+    devices, device, egress, cluster = cluster_yaml(rng)
     network = pick(rng, ["analytic", "flow"], [3, 1])
-    if rng.random() < 0.25:
-        text = f"seed: {rng.randrange(1, 1000)}\n{cluster}\nnetwork: {{ model: {network} }}\n{serving_yaml(rng, devices, device)}\n"
-        return text, network, 0
+    seed = rng.randrange(1, 1000)
+    head = f"seed: {seed}\n{cluster}\nnetwork: {{ model: {network} }}\n"
+    kind = pick(rng, ["training", "serving", "traffic"], [5, 2, 2])
+    if kind == "serving":
+        return head + serving_yaml(rng, devices, device) + "\n", network, 0, egress
+    if kind == "traffic":
+        return head + traffic_yaml(rng, devices) + "\n", network, 0, egress
     dp, workload = training_yaml(rng, devices, device, rng.random() < 0.9)
     if "offload" in workload:
         cluster += "\n  host: " + ("DGX-A100-host" if device.startswith("A100") else "DGX-2-host")
+        head = f"seed: {seed}\n{cluster}\nnetwork: {{ model: {network} }}\n"
     policies = policies_yaml(rng)
-    text = f"seed: {rng.randrange(1, 1000)}\n{cluster}\nnetwork: {{ model: {network} }}\n{workload}\n{policies}\n"
-    return text, network, dp
+    return head + f"{workload}\n{policies}\n", network, dp, egress
 
 
 def text_of(path):
@@ -365,7 +436,7 @@ def run(orrery, path, extra, timeout):
         return None, "", ""
 
 
-def check(orrery, path, network, dp, timeout, record):
+def check(orrery, path, network, dp, egress, timeout, record):
     """The problems of one scenario ([] when it passes), and its exit status."""
     rc, out, err = run(orrery, path, [], timeout)
     if rc is None:
@@ -373,6 +444,14 @@ def check(orrery, path, network, dp, timeout, record):
     name = os.path.basename(path)
     if rc not in (0, 1, 2):
         return [f"exit status {rc}: {err.strip()[-400:]}"], rc
+    # `orrery check` reads and lowers as run does: it finds every configuration error run finds, and no other.
+    try:
+        checked = subprocess.run([orrery, "check", path], capture_output=True, text=True, timeout=timeout)
+        if (checked.returncode == 2) != (rc == 2):
+            return [f"orrery check exits {checked.returncode} where run exits {rc}: "
+                    f"{(checked.stderr or err).strip()[-300:]}"], rc
+    except subprocess.TimeoutExpired:
+        return [f"orrery check ran past {timeout} s"], rc
     if rc == 2:
         if os.environ.get("SCENARIO_FUZZ_SHOW"):
             print(err.strip().splitlines()[0], file=sys.stderr)
@@ -395,6 +474,8 @@ def check(orrery, path, network, dp, timeout, record):
         problems += training_invariants(summary, text_of(path))
     elif "kind: serving" in text_of(path):
         problems += serving_invariants(summary)
+    elif "kind: traffic" in text_of(path):
+        problems += traffic_invariants(summary, egress)
     rc2, out2, _ = run(orrery, path, [], timeout)
     if rc2 != rc or strip_wall(out2) != strip_wall(out):
         problems.append("a second run of the same scenario and seed differs")
@@ -442,11 +523,11 @@ def main():
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.count):
-            text, network, dp = scenario(rng)
+            text, network, dp, egress = scenario(rng)
             path = os.path.join(tmp, f"fuzz-{args.seed}-{i}.yaml")
             with open(path, "w") as f:
                 f.write(text)
-            problems, rc = check(args.orrery, path, network, dp, args.timeout, i % 5 == 0)
+            problems, rc = check(args.orrery, path, network, dp, egress, args.timeout, i % 5 == 0)
             statuses[rc] = statuses.get(rc, 0) + 1
             if problems:
                 failed += 1

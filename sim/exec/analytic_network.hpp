@@ -1,5 +1,7 @@
 // The `analytic` network service: each transfer takes the analytic model's
-// alpha + bytes/beta along its route, with no contention between transfers.
+// alpha + bytes/beta along its route, with no contention between transfers
+// (the executor adds, for a collective's transfers, what the other transfers
+// of the same step take of their shared links: Executor::shared_times).
 // Link usage adds each transfer's bytes and serialization time to every link
 // on its route.
 #pragma once

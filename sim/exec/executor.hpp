@@ -134,6 +134,9 @@ class Executor final : public TaskSink {
   // The span name of a plan's transfers, "OP ALGORITHM", interned at its first start.
   std::int32_t transfer_span_name(const task::CollectiveWork& c, const LoweredPlan& low);
 
+  // A transfer's time beyond its time alone, for sharing links with the other
+  // transfers of its step: by (step kind, shape), the pairs where it is not 0.
+  using SharedTimes = std::vector<std::pair<std::uint64_t, std::int64_t>>;  // sorted by key
   // Collectives: each running one (plans come from the run's CollectivePlans).
   struct RunningCollective {
     TaskId task;
@@ -143,6 +146,7 @@ class Executor final : public TaskSink {
     std::vector<std::int64_t> started;   // start time per transfer (for spans)
     std::size_t left = 0;                // transfers not yet finished
     std::int32_t span_name = -1;
+    const SharedTimes* shared = nullptr;  // on a contention-free network, the step sharing's extra times
   };
   void start_collective(TaskId t, const task::CollectiveWork& c);
   // A plan timed on a contention-free network: the critical path, the link
@@ -151,8 +155,20 @@ class Executor final : public TaskSink {
   // transfer starts when its last dependency ends, as in the event run.
   // Computed once per lowered plan.
   // The critical path, shared by the groups whose transfer shapes take the same times.
+  // A transfer's time beyond its time alone, for sharing links with the other
+  // transfers of its step (shared_times): by (step kind, shape), where not 0.
+  [[nodiscard]] static std::uint64_t shared_key(std::int32_t kind, std::int32_t shape) {
+    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(kind)) << 32) |
+           static_cast<std::uint32_t>(shape);
+  }
+  [[nodiscard]] static std::int64_t shared_time(const SharedTimes& shared, const models::CollectivePlan& plan,
+                                                std::size_t i);
+  [[nodiscard]] static SharedTimes shared_times(const models::CollectivePlan& plan,
+                                                const std::vector<LinkLoad>& loads,
+                                                const std::vector<std::uint32_t>& begin);
   struct CriticalPath {
     std::vector<std::int64_t> took;  // per shape
+    SharedTimes shared;
     Duration makespan;
     std::vector<std::int64_t> start, end;  // per transfer, when spans are recorded
   };

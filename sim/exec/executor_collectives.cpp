@@ -56,10 +56,72 @@ void Executor::start_collective(TaskId t, const CollectiveWork& c) {
     r->waiting[i] = static_cast<std::int32_t>(transfers[i].dep_count);
   r->started.resize(transfers.size());
   r->span_name = transfer_span_name(c, low);
+  // Every transfer as its own event on a contention-free network (--full):
+  // the same step sharing as the plan's one-event run (shared_times).
+  if (network_.contention_free()) r->shared = &timed_plan(low, c.group).path->shared;
   running_[slot] = std::move(r);
   for (std::size_t i = 0; i < transfers.size(); ++i) {
     if (transfers[i].dep_count == 0) start_transfer(slot, static_cast<std::int32_t>(i));
   }
+}
+
+// Transfers of one step that cross a link share it. On a contention-free
+// network a transfer still runs as if alone against every other task, but
+// not against its own step: it takes, beyond its time alone, until the
+// busiest link of its route has carried the whole step's bytes over it (a
+// direct all-to-all's p − 1 sends leave through one device link, so each
+// takes p − 1 times its own bytes' time there). Its time is then
+//   alpha(route) + max over l in route of (the step's busy time on l),
+// the step's term of the tuner's prediction (models/collective/
+// collective_cost.hpp) on the transfer's own route. A step repeats its
+// kind's shapes (CollectivePlan::step_kind), so each kind is summed once.
+// `loads`: each shape's own link loads, loads[begin[k], begin[k + 1]).
+Executor::SharedTimes Executor::shared_times(const models::CollectivePlan& plan,
+                                             const std::vector<LinkLoad>& loads,
+                                             const std::vector<std::uint32_t>& begin) {
+  thread_local std::vector<std::int64_t> busy;  // per link, the current kind's; all zero between kinds
+  std::vector<std::int32_t> touched;
+  SharedTimes out;
+  for (std::size_t s = 0; s < static_cast<std::size_t>(plan.steps); ++s) {
+    if (static_cast<std::size_t>(plan.step_kind[s]) != s) continue;
+    const std::uint32_t first = plan.kind_begin[s];
+    const std::uint32_t last = plan.kind_begin[s + 1];
+    if (last - first < 2) continue;  // one transfer shares with nothing
+    for (std::uint32_t e = first; e < last; ++e) {
+      const auto k = static_cast<std::size_t>(plan.kind_shapes[e]);
+      for (std::uint32_t j = begin[k]; j < begin[k + 1]; ++j) {
+        const auto l = static_cast<std::size_t>(loads[j].link);
+        if (l >= busy.size()) busy.resize(l + 1, 0);
+        if (busy[l] == 0) touched.push_back(loads[j].link);
+        busy[l] += loads[j].usage.busy.count();
+      }
+    }
+    for (std::uint32_t e = first; e < last; ++e) {
+      const std::int32_t k = plan.kind_shapes[e];
+      std::int64_t own = 0;
+      std::int64_t step = 0;
+      for (std::uint32_t j = begin[static_cast<std::size_t>(k)]; j < begin[static_cast<std::size_t>(k) + 1];
+           ++j) {
+        own = std::max(own, loads[j].usage.busy.count());
+        step = std::max(step, busy[static_cast<std::size_t>(loads[j].link)]);
+      }
+      if (step > own) out.emplace_back(shared_key(static_cast<std::int32_t>(s), k), step - own);
+    }
+    for (const std::int32_t l : touched) busy[static_cast<std::size_t>(l)] = 0;
+    touched.clear();
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());  // a shape twice in one step: the same extra
+  return out;
+}
+
+std::int64_t Executor::shared_time(const SharedTimes& shared, const models::CollectivePlan& plan,
+                                   std::size_t i) {
+  const std::int32_t kind = plan.step_kind[static_cast<std::size_t>(plan.transfers()[i].step)];
+  const std::uint64_t key = shared_key(kind, plan.shape_of[i]);
+  const auto it = std::lower_bound(shared.begin(), shared.end(), std::make_pair(key, std::int64_t{0}),
+                                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  return it != shared.end() && it->first == key ? it->second : 0;
 }
 
 const Executor::TimedPlan& Executor::timed_plan(const LoweredPlan& low, const std::vector<DeviceId>& group) {
@@ -78,16 +140,23 @@ const Executor::TimedPlan& Executor::timed_plan(const LoweredPlan& low, const st
   std::vector<LinkLoad> loads;
   std::vector<std::int64_t> took(plan.shapes.size());
   std::vector<LinkLoad> weighted;
+  std::vector<std::uint32_t> loads_begin{
+      0};  // shape k's own loads: weighted[loads_begin[k], loads_begin[k + 1])
   for (std::size_t k = 0; k < plan.shapes.size(); ++k) {
     const models::TransferShape& x = plan.shapes[k];
     loads.clear();
     took[k] = network_.time_alone(group[static_cast<std::size_t>(x.src)], group[static_cast<std::size_t>(x.dst)],
                                   x.bytes, loads)
                   .count();
+    for (const LinkLoad& l : loads) weighted.push_back(l);
+    loads_begin.push_back(static_cast<std::uint32_t>(weighted.size()));
+  }
+  SharedTimes shared = shared_times(plan, weighted, loads_begin);
+  for (std::size_t k = 0; k < plan.shapes.size(); ++k) {
     const std::int64_t uses = plan.shape_uses[k];
-    for (const LinkLoad& l : loads) {
-      weighted.push_back(
-          LinkLoad{l.link, LinkUsage{Duration::ns(l.usage.busy.count() * uses), Bytes(l.usage.bytes.count() * uses)}});
+    for (std::uint32_t j = loads_begin[k]; j < loads_begin[k + 1]; ++j) {
+      LinkUsage& u = weighted[j].usage;
+      u = LinkUsage{Duration::ns(u.busy.count() * uses), Bytes(u.bytes.count() * uses)};
     }
   }
   // One load per link, in link order: sums of integers, the same as the
@@ -106,7 +175,7 @@ const Executor::TimedPlan& Executor::timed_plan(const LoweredPlan& low, const st
   // parallel group, stage after stage) share it.
   std::vector<std::shared_ptr<const CriticalPath>>& known = paths_[low.plan.get()];
   for (const auto& p : known) {
-    if (p->took == took) {
+    if (p->took == took && p->shared == shared) {
       tp.path = p;
       return tp;
     }
@@ -123,11 +192,13 @@ const Executor::TimedPlan& Executor::timed_plan(const LoweredPlan& low, const st
     for (const std::int32_t d : plan.deps_of(i)) start = std::max(start, path->end[static_cast<std::size_t>(d)]);
     if (records_spans_) path->start[i] = start;
     path->end[i] = start + took[static_cast<std::size_t>(plan.shape_of[i])];
+    if (!shared.empty()) path->end[i] += shared_time(shared, plan, i);
     makespan = std::max(makespan, path->end[i]);
   }
   path->makespan = Duration::ns(makespan);
   if (!records_spans_) path->end = {};
   path->took = std::move(took);
+  path->shared = std::move(shared);
   tp.path = path;
   known.push_back(std::move(path));
   return tp;
@@ -167,6 +238,15 @@ void Executor::start_transfer(std::size_t slot, std::int32_t i) {
   const auto u = static_cast<std::size_t>(i);
   const models::PlanTransfer& x = r.plan->transfers()[u];
   r.started[u] = engine_.now().ns();
+  const std::int64_t extra = r.shared && !r.shared->empty() ? shared_time(*r.shared, *r.plan, u) : 0;
+  if (extra > 0) {
+    network_.transfer(
+        (*r.group)[static_cast<std::size_t>(x.src)], (*r.group)[static_cast<std::size_t>(x.dst)],
+        r.plan->bytes_of(u), [this, slot, i, extra] {
+          engine_.schedule_after(Duration::ns(extra), [this, slot, i] { transfer_done(slot, i); });
+        });
+    return;
+  }
   network_.transfer((*r.group)[static_cast<std::size_t>(x.src)], (*r.group)[static_cast<std::size_t>(x.dst)],
                     r.plan->bytes_of(u), [this, slot, i] { transfer_done(slot, i); });
 }

@@ -19,7 +19,9 @@ void NetworkService::add_loads(std::span<const LinkLoad>, Time, Time) {
 }
 
 void register_builtin(NetworkRegistry& networks) {
-  networks.add("analytic", "alpha + bytes/beta along each route's bottleneck, no contention",
+  networks.add("analytic",
+               "alpha + bytes/beta along each route's bottleneck, no contention between tasks (a "
+               "collective's transfers of one step share their links)",
                [](config::Reader&) { return std::make_shared<AnalyticNetworkModel>(); });
   networks.add("flow", "flows share link bandwidth max-min fairly, recomputed as flows start and end; plus route latency",
                [](config::Reader&) { return std::make_shared<FlowNetworkModel>(); });

@@ -126,6 +126,43 @@ TEST(TrafficCollective, TransfersContendWithOtherTrafficUnderFlow) {
               1e-15);
 }
 
+// A collective's transfers of one step share their links on the analytic
+// network too (Executor::shared_times). Direct all-to-all, S = 8 MiB per rank
+// on one NVSwitch node of 8 devices (100 GB/s each way between a device and
+// the switch, no latency): its one step sends 7 transfers of S/8 = 1 MiB out
+// of every device and into every device, each ⌈1048576 B / 100 GB/s⌉ =
+// 10486 ns of its links; so every transfer ends when its uplink and downlink
+// have carried all 7: 7 × 10486 = 73402 ns (it took 10486 ns, each transfer
+// alone at full speed, before sharing was charged). The flow model shares the
+// links max-min: 7 MiB / 100 GB/s = 73400.32 ns, its last byte rounded up.
+// Pairwise sends one transfer per link in each of its 7 steps: 7 × 10486 ns
+// as well, unchanged. The event run (--full) adds the same.
+TEST(TrafficCollective, TransfersOfOneStepShareTheirLinks) {
+  const auto node = [](const std::string& algorithm, const std::string& model, bool full) {
+    const run::Catalog catalog;
+    run::Scenario s = run::parse_scenario(catalog,
+                                          fmt::format(R"(
+cluster:
+  nodes: 1
+  node: {{ kind: nvswitch, devices: 8, bandwidth: "100 GB/s", nic_bandwidth: "100 Gb/s" }}
+network: {{ model: {} }}
+workload:
+  kind: traffic
+  collectives:
+    - {{ op: all_to_all, bytes: "8 MiB", algorithm: {} }}
+)",
+                                                      model, algorithm),
+                                          "a2a.yaml", {}, std::nullopt);
+    s.full = full;
+    return numbers(run::simulate(s), "collective_time_s").at(0);
+  };
+  for (const bool full : {false, true}) {
+    EXPECT_NEAR(node("direct", "analytic", full), 73402e-9, 1e-15) << full;
+    EXPECT_NEAR(node("pairwise", "analytic", full), 7 * 10486e-9, 1e-15) << full;
+  }
+  EXPECT_NEAR(node("direct", "flow", false), 73401e-9, 1.5e-9);
+}
+
 TEST(TrafficCollective, AutoIsReportedAndCollectivesStartAtTheirTimes) {
   // The analytic model: the broadcast's timing below ignores the other collectives' traffic.
   const auto r = run(scenario(8, R"(  collectives:
