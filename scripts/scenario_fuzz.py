@@ -35,7 +35,11 @@ and checks what each run owes (each check names its contract):
   * serving: finished + rejected = requests, ordered quantiles, each ttft
     statistic at most e2e's, total tokens = input + output, Little's law
     L = X·W (exact over a run every request leaves), goodput <= throughput,
-    KV use mean <= peak <= 1, optimal_fraction in [0, 1] (0 when none finished).
+    KV use mean <= peak <= 1, optimal_fraction in [0, 1] (0 when none finished);
+  * traffic: no collective's bus bandwidth nor any flow above what a device's
+    links carry at once, the completion no earlier than a collective's end,
+    and one collective alone timed by the analytic and the flow network
+    within a factor 2 of each other.
 
 A failing scenario is written to DIR (default build/scenario_fuzz) with what
 failed; the exit status is 1 when any failed. The draws depend on --seed
@@ -493,6 +497,20 @@ def check(orrery, path, network, dp, egress, timeout, record):
                     problems.append("recording (-o) changes " + ", ".join(diff[:6]))
                 if not os.path.exists(h5):
                     problems.append("-o exits 0 but wrote no file")
+    text = text_of(path)
+    if "kind: traffic" in text and text.count("    - {") == 1 and "  collectives:" in text:
+        # One collective alone: the analytic network (alone but for its own step's sharing) and the flow
+        # network (max-min) time it alike, within the overlap of steps that one charges and the other not.
+        other = "flow" if network == "analytic" else "analytic"
+        with tempfile.TemporaryDirectory() as tmp:
+            twin = os.path.join(tmp, "twin.yaml")
+            with open(twin, "w") as f:
+                f.write(text.replace(f"network: {{ model: {network} }}", f"network: {{ model: {other} }}"))
+            rc5, out5, _ = run(orrery, twin, [], timeout)
+            if rc5 == 0:
+                a, b = summary["collective_time_s"][0], json.loads(out5)["collective_time_s"][0]
+                if a > 0 and b > 0 and not 0.5 <= a / b <= 2:
+                    problems.append(f"one collective alone takes {a} s on {network} and {b} s on {other}")
     if network == "analytic" and dp >= 2:
         rc3, out3, err3 = run(orrery, path, ["--full"], timeout * 4)
         if rc3 != 0:

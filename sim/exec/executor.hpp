@@ -163,9 +163,9 @@ class Executor final : public TaskSink {
   }
   [[nodiscard]] static std::int64_t shared_time(const SharedTimes& shared, const models::CollectivePlan& plan,
                                                 std::size_t i);
-  [[nodiscard]] static SharedTimes shared_times(const models::CollectivePlan& plan,
-                                                const std::vector<LinkLoad>& loads,
-                                                const std::vector<std::uint32_t>& begin);
+  [[nodiscard]] SharedTimes shared_times(const models::CollectivePlan& plan,
+                                         const std::vector<LinkLoad>& loads,
+                                         const std::vector<std::uint32_t>& begin) const;
   struct CriticalPath {
     std::vector<std::int64_t> took;  // per shape
     SharedTimes shared;

@@ -68,18 +68,21 @@ void Executor::start_collective(TaskId t, const CollectiveWork& c) {
 // Transfers of one step that cross a link share it. On a contention-free
 // network a transfer still runs as if alone against every other task, but
 // not against its own step: it takes, beyond its time alone, until the
-// busiest link of its route has carried the whole step's bytes over it (a
-// direct all-to-all's p − 1 sends leave through one device link, so each
-// takes p − 1 times its own bytes' time there). Its time is then
-//   alpha(route) + max over l in route of (the step's busy time on l),
+// busiest link of its route has carried the whole step's bytes (a direct
+// all-to-all's p − 1 sends leave through one device link, so each takes
+// p − 1 times its own bytes' time there). Its time is then
+//   alpha(route) + max over l in route of ⌈(the step's bytes on l) / beta(l)⌉,
 // the step's term of the tuner's prediction (models/collective/
-// collective_cost.hpp) on the transfer's own route. A step repeats its
-// kind's shapes (CollectivePlan::step_kind), so each kind is summed once.
-// `loads`: each shape's own link loads, loads[begin[k], begin[k + 1]).
+// collective_cost.hpp) on the transfer's own route, rounded up to whole ns
+// once per link (as the flow model rounds a flow's last byte), not once per
+// transfer. A step repeats its kind's shapes (CollectivePlan::step_kind), so
+// each kind is summed once. `loads`: each shape's own link loads,
+// loads[begin[k], begin[k + 1]).
 Executor::SharedTimes Executor::shared_times(const models::CollectivePlan& plan,
                                              const std::vector<LinkLoad>& loads,
-                                             const std::vector<std::uint32_t>& begin) {
-  thread_local std::vector<std::int64_t> busy;  // per link, the current kind's; all zero between kinds
+                                             const std::vector<std::uint32_t>& begin) const {
+  const topo::Topology& net = cluster_.network();
+  thread_local std::vector<std::int64_t> bytes;  // per link, the current kind's; all zero between kinds
   std::vector<std::int32_t> touched;
   SharedTimes out;
   for (std::size_t s = 0; s < static_cast<std::size_t>(plan.steps); ++s) {
@@ -91,9 +94,9 @@ Executor::SharedTimes Executor::shared_times(const models::CollectivePlan& plan,
       const auto k = static_cast<std::size_t>(plan.kind_shapes[e]);
       for (std::uint32_t j = begin[k]; j < begin[k + 1]; ++j) {
         const auto l = static_cast<std::size_t>(loads[j].link);
-        if (l >= busy.size()) busy.resize(l + 1, 0);
-        if (busy[l] == 0) touched.push_back(loads[j].link);
-        busy[l] += loads[j].usage.busy.count();
+        if (l >= bytes.size()) bytes.resize(l + 1, 0);
+        if (bytes[l] == 0) touched.push_back(loads[j].link);
+        bytes[l] += loads[j].usage.bytes.count();
       }
     }
     for (std::uint32_t e = first; e < last; ++e) {
@@ -103,11 +106,12 @@ Executor::SharedTimes Executor::shared_times(const models::CollectivePlan& plan,
       for (std::uint32_t j = begin[static_cast<std::size_t>(k)]; j < begin[static_cast<std::size_t>(k) + 1];
            ++j) {
         own = std::max(own, loads[j].usage.busy.count());
-        step = std::max(step, busy[static_cast<std::size_t>(loads[j].link)]);
+        const Bytes on_link(bytes[static_cast<std::size_t>(loads[j].link)]);
+        step = std::max(step, transfer_time(on_link, net.link(LinkId(loads[j].link)).bandwidth).count());
       }
       if (step > own) out.emplace_back(shared_key(static_cast<std::int32_t>(s), k), step - own);
     }
-    for (const std::int32_t l : touched) busy[static_cast<std::size_t>(l)] = 0;
+    for (const std::int32_t l : touched) bytes[static_cast<std::size_t>(l)] = 0;
     touched.clear();
   }
   std::sort(out.begin(), out.end());

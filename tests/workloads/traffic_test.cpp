@@ -130,13 +130,12 @@ TEST(TrafficCollective, TransfersContendWithOtherTrafficUnderFlow) {
 // network too (Executor::shared_times). Direct all-to-all, S = 8 MiB per rank
 // on one NVSwitch node of 8 devices (100 GB/s each way between a device and
 // the switch, no latency): its one step sends 7 transfers of S/8 = 1 MiB out
-// of every device and into every device, each ⌈1048576 B / 100 GB/s⌉ =
-// 10486 ns of its links; so every transfer ends when its uplink and downlink
-// have carried all 7: 7 × 10486 = 73402 ns (it took 10486 ns, each transfer
-// alone at full speed, before sharing was charged). The flow model shares the
-// links max-min: 7 MiB / 100 GB/s = 73400.32 ns, its last byte rounded up.
-// Pairwise sends one transfer per link in each of its 7 steps: 7 × 10486 ns
-// as well, unchanged. The event run (--full) adds the same.
+// of every device and into every device; so every transfer ends when its
+// uplink and downlink have carried all 7: ⌈7 MiB / 100 GB/s = 73400.32 ns⌉ =
+// 73401 ns (it took ⌈1 MiB / 100 GB/s⌉ = 10486 ns, each transfer alone at
+// full speed, before sharing was charged), what the flow model's max-min
+// sharing of the links gives. Pairwise sends one transfer per link in each of
+// its 7 steps: 7 × 10486 ns, unchanged. The event run (--full) adds the same.
 TEST(TrafficCollective, TransfersOfOneStepShareTheirLinks) {
   const auto node = [](const std::string& algorithm, const std::string& model, bool full) {
     const run::Catalog catalog;
@@ -157,10 +156,10 @@ workload:
     return numbers(run::simulate(s), "collective_time_s").at(0);
   };
   for (const bool full : {false, true}) {
-    EXPECT_NEAR(node("direct", "analytic", full), 73402e-9, 1e-15) << full;
+    EXPECT_NEAR(node("direct", "analytic", full), 73401e-9, 1e-15) << full;
     EXPECT_NEAR(node("pairwise", "analytic", full), 7 * 10486e-9, 1e-15) << full;
   }
-  EXPECT_NEAR(node("direct", "flow", false), 73401e-9, 1.5e-9);
+  EXPECT_NEAR(node("direct", "flow", false), 73401e-9, 1e-15);
 }
 
 TEST(TrafficCollective, AutoIsReportedAndCollectivesStartAtTheirTimes) {
