@@ -91,6 +91,19 @@ class Executor final : public TaskSink {
   // cycle), naming one of them.
   task::TaskTimes run();
   [[nodiscard]] const std::vector<DeviceMemory>& memory() const { return memory_; }
+  // On a contention-free network, the most a link was oversubscribed by
+  // collectives that ran over it at once, each timed as if it had the link
+  // alone: the sum of their shares of the link (each one's busy time on it
+  // over its own duration), at the link where it peaked, over the run's first
+  // collectives, until kOverlapVisits of their link loads are counted
+  // (lockstep groups, such as the data-parallel groups of a stage's
+  // tensor-parallel ranks, meet there first). 1 or less: no link was asked for
+  // more than it carries.
+  struct Oversubscription {
+    double factor = 0;
+    std::int32_t link = -1;
+  };
+  [[nodiscard]] Oversubscription oversubscription() const { return oversubscribed_; }
 
   // TaskSink, for the sources (valid only while run() runs).
   [[nodiscard]] Time now() const override { return engine_.now(); }
@@ -178,6 +191,14 @@ class Executor final : public TaskSink {
     std::vector<LinkLoad> loads;
   };
   const TimedPlan& timed_plan(const LoweredPlan& low, const std::vector<DeviceId>& group);
+  // Oversubscription: per link, the collectives on it now (their end and share
+  // of the link), for the run's first kOverlapVisits link loads (a 2,048-rank
+  // ring's collective has some 12,000; then the table is dropped).
+  static constexpr std::int64_t kOverlapVisits = std::int64_t{1} << 20;
+  void check_overlap(const TimedPlan& tp);
+  std::int64_t overlap_visits_left_ = kOverlapVisits;
+  std::unordered_map<std::int32_t, std::vector<std::pair<std::int64_t, double>>> on_link_;
+  Oversubscription oversubscribed_;
   void run_collective_alone(TaskId t, const task::CollectiveWork& c, const LoweredPlan& low);
   void start_transfer(std::size_t slot, std::int32_t i);
 

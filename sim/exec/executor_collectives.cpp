@@ -212,13 +212,37 @@ const Executor::TimedPlan& Executor::timed_plan(const LoweredPlan& low, const st
 // their times follow from the plan alone, so the collective is one event at
 // the end of its critical path, with the link usage and the transfer spans
 // the event run would give.
+void Executor::check_overlap(const TimedPlan& tp) {
+  const std::int64_t now = engine_.now().ns();
+  const std::int64_t took = tp.path->makespan.count();
+  if (took <= 0) return;
+  overlap_visits_left_ -= static_cast<std::int64_t>(tp.loads.size());
+  if (overlap_visits_left_ <= 0) {
+    on_link_ = {};  // the checks are over: free the table
+    return;
+  }
+  for (const LinkLoad& l : tp.loads) {
+    auto& on = on_link_[l.link];
+    std::erase_if(on, [now](const auto& e) { return e.first <= now; });
+    // Its share: the link's busy time for it over its duration (several
+    // transfers of one step count their bytes together, as shared_times has them).
+    const double share = std::min(1.0, static_cast<double>(l.usage.busy.count()) / static_cast<double>(took));
+    double sum = share;
+    for (const auto& e : on) sum += e.second;
+    if (sum > oversubscribed_.factor) oversubscribed_ = {sum, l.link};
+    on.emplace_back(now + took, share);
+  }
+}
+
 void Executor::run_collective_alone(TaskId t, const CollectiveWork& c, const LoweredPlan& low) {
   const TimedPlan& tp = timed_plan(low, c.group);
+  if (overlap_visits_left_ > 0) check_overlap(tp);
   network_.add_loads(tp.loads, engine_.now(), engine_.now() + tp.path->makespan);
   if (mirror_ && mirror_->stands_for(c.group) > 1) {
     // The other replicas' copies, at the same times (their class has the same signature).
     for (const CollectiveWork& copy : copied_collective(t, c)) {
       const TimedPlan& other = timed_plan(plans_->get(copy), copy.group);
+      if (overlap_visits_left_ > 0) check_overlap(other);
       network_.add_loads(other.loads, engine_.now(), engine_.now() + other.path->makespan);
     }
   }

@@ -109,6 +109,11 @@ task::ReplicaMirror mirror_of(const workload::ReplicaMaps& maps, const std::vect
 // representative`); it is used when it leaves out at least one replica.
 // Host-side work (offload) needs no check: it is priced per device over its
 // node's shared paths, the same on every node.
+// Collectives' shares of one link, summed, above which the analytic network's
+// times are called into doubt (Executor::oversubscription): 5% over, so that
+// rounding and a collective's ramp at its ends do not trip it.
+constexpr double kOversubscribed = 1.05;
+
 workload::Lowered lower_for_run(const Scenario& scenario, RunContext& context, sim::Engine& engine,
                                 exec::NetworkService& network, const trace::RecordSelection& selection,
                                 bool timeline, bool exported) {
@@ -246,6 +251,17 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   }
   const task::TaskTimes times = executor.run();
   out.events = engine.events_processed();
+  if (const auto over = executor.oversubscription();
+      network->contention_free() && over.factor > kOversubscribed) {
+    out.warnings.push_back(fmt::format(
+        "the analytic network ran collectives of different groups over one link at once ({}), timing each as "
+        "if it "
+        "had the link alone: together they asked {:.1f} times what the link carries, so those collectives "
+        "may take "
+        "up to {:.1f} times their analytic time (how much of it the run feels depends on what they overlap); "
+        "network.model=flow shares the links",
+        cluster.network().link_name(LinkId(over.link)), over.factor, over.factor));
+  }
   if (executed) executed(graph, times);
   if (scenario.workload->iterates()) out.iteration_time = scenario.workload->iteration_period(lowered, times);
 
