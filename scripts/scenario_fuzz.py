@@ -36,6 +36,8 @@ and checks what each run owes (each check names its contract):
     statistic at most e2e's, total tokens = input + output, Little's law
     L = X·W (exact over a run every request leaves), goodput <= throughput,
     KV use mean <= peak <= 1, optimal_fraction in [0, 1] (0 when none finished);
+  * neural graphics: points_per_frame = width x height x samples_per_ray,
+    bytes_moved = bytes_per_frame x frames, ordered frame latencies;
   * traffic: no collective's bus bandwidth nor any flow above what a device's
     links carry at once, the completion no earlier than a collective's end,
     and one collective alone timed by the analytic and the flow network
@@ -325,6 +327,50 @@ def traffic_invariants(s, egress):
     return problems
 
 
+RESOLUTIONS = {"720p": (1280, 720), "1080p": (1920, 1080), "1440p": (2560, 1440), "4k": (3840, 2160)}
+
+
+def neural_graphics_yaml(rng):
+    """A neural_graphics cluster: NGPC or GPU devices, an application, a resolution, tiles."""
+    nodes = pick(rng, [1, 1, 2, 4])
+    device = pick(rng, ["NGPC-8", "NGPC-16", "NGPC-32", "NGPC-64", "RTX-3090", "H100-SXM5-80GB"])
+    per_node = pick(rng, [1, 2, 8])
+    cluster = (f"cluster:\n  device: {device}\n  nodes: {nodes}\n"
+               f'  node: {{ kind: pcie, devices: {per_node}, bandwidth: "32 GB/s", nics: 1, nic_bandwidth: "100 Gb/s" }}')
+    if nodes > 1:
+        cluster += "\n  scale_out: { kind: fat_tree, levels: 2, radix: 16 }"
+    app = pick(rng, ["nerf", "sdf", "volume", "gigapixel"])
+    resolution = pick(rng, list(RESOLUTIONS))
+    samples = 1 if app == "gigapixel" else pick(rng, [1, 8, 32])
+    fields = [f"application: {app}", f"resolution: {resolution}", f"frames: {pick(rng, [1, 5, 20])}",
+              f"frame_rate: {pick(rng, [0, 30, 120])}", f"samples_per_ray: {samples}",
+              f"fused: {pick(rng, ['true', 'false'])}"]
+    if rng.random() < 0.3:
+        fields.append(f"tiles: {pick(rng, [1, 3, 16, 64])}")
+    if rng.random() < 0.3:
+        fields.append(f"encoding: {{ kind: {pick(rng, ['hash', 'dense', 'simplex'])} }}")
+    if rng.random() < 0.2:
+        fields.append(f"batch_points: {pick(rng, [65536, 1 << 21])}")
+    text = cluster + "\nworkload:\n  kind: neural_graphics\n" + "".join(f"  {f}\n" for f in fields)
+    width, height = RESOLUTIONS[resolution]
+    return text, width * height * samples
+
+
+def neural_graphics_invariants(s, points):
+    """A frame's points are its pixels times the samples per ray; its bytes add up; latencies are ordered."""
+    problems = []
+    if s["points_per_frame"] != points:
+        problems.append(f"points_per_frame {s['points_per_frame']}, not width x height x samples_per_ray = {points}")
+    if s["bytes_moved"] != s["bytes_per_frame"] * s["frames"]:
+        problems.append(f"bytes_moved {s['bytes_moved']} != bytes_per_frame x frames")
+    q = [s["frame_latency_p50_s"], s["frame_latency_p95_s"], s["frame_latency_max_s"]]
+    if not 0 < q[0] <= q[1] <= q[2] or s["frame_latency_mean_s"] > q[2] * (1 + 1e-12):
+        problems.append(f"frame latencies not ordered: p50, p95, max {q}, mean {s['frame_latency_mean_s']}")
+    if not 0 <= s["deadline_miss_fraction"] <= 1 or not s["fps"] > 0:
+        problems.append(f"deadline_miss_fraction {s['deadline_miss_fraction']}, fps {s['fps']}")
+    return problems
+
+
 def policies_yaml(rng):
     if rng.random() < 0.1:
         return ("policies:\n  failures: { kind: classes, classes: [ { name: GPU, scope: gpu, mtbf: \"%d h\" } ] }\n"
@@ -343,7 +389,10 @@ def scenario(rng):
     network = pick(rng, ["analytic", "flow"], [3, 1])
     seed = rng.randrange(1, 1000)
     head = f"seed: {seed}\n{cluster}\nnetwork: {{ model: {network} }}\n"
-    kind = pick(rng, ["training", "serving", "traffic"], [5, 2, 2])
+    kind = pick(rng, ["training", "serving", "traffic", "neural_graphics"], [5, 2, 2, 1])
+    if kind == "neural_graphics":
+        text, points = neural_graphics_yaml(rng)
+        return f"seed: {seed}\n{text}network: {{ model: {network} }}\n", network, 0, points
     if kind == "serving":
         return head + serving_yaml(rng, devices, device) + "\n", network, 0, egress
     if kind == "traffic":
@@ -480,6 +529,8 @@ def check(orrery, path, network, dp, egress, timeout, record):
         problems += serving_invariants(summary)
     elif "kind: traffic" in text_of(path):
         problems += traffic_invariants(summary, egress)
+    elif "kind: neural_graphics" in text_of(path):
+        problems += neural_graphics_invariants(summary, egress)  # `egress` holds the frame's points here
     rc2, out2, _ = run(orrery, path, [], timeout)
     if rc2 != rc or strip_wall(out2) != strip_wall(out):
         problems.append("a second run of the same scenario and seed differs")

@@ -181,6 +181,25 @@ TEST(NeuralGraphicsInvalid, AFieldLargerThanTheDeviceIsInfeasibleWithTheNumbers)
               std::string::npos)
         << m;
     EXPECT_NE(m.find("over the device's 24 GB"), std::string::npos) << m;
+    EXPECT_NE(m.find("16 levels of up to 2^30 entries × 8 features"), std::string::npos) << m;
+  }
+  // Dense grids are not capped by a table: the finest level stores every
+  // vertex of its 2048³ grid, ⌈16·128 − 1⌉ + 1 = 2048 per side, 8.59·10⁹
+  // entries, and the message says so (it said "up to 2^19" before).
+  h.encoding = task::GridEncoding::kDense;
+  h.log2_table = 19;
+  EXPECT_EQ(task::level_entries(h, 15), 2048.0 * 2048 * 2048);
+  try {
+    (void)run_text(scenario(
+        "RTX-3090", 1,
+        "  application: nerf\n  resolution: 1080p\n  samples_per_ray: 8\n  encoding: { kind: dense }\n"));
+    ADD_FAILURE() << "no error";
+  } catch (const InfeasibleError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(
+        m.find("16 levels of up to 8.59e+09 entries × 2 features × 2 B; dense grids store every vertex"),
+        std::string::npos)
+        << m;
   }
 }
 

@@ -153,13 +153,26 @@ Lowered NeuralGraphicsWorkload::lower(const ClusterShape& cluster) const {
   facts.memory = field_memory(p_, largest);
   const double capacity = static_cast<double>(cluster.device->memory_capacity().count());
   if (capacity > 0 && facts.memory.total() > capacity) {
+    // The largest level's entries: 2^log2_table where a hashed table caps it,
+    // every vertex of its grid for a dense one.
+    double largest_level = 0;
+    for (std::int64_t l = 0; l < p_.encoding.levels; ++l)
+      largest_level = std::max(largest_level, task::level_entries(p_.encoding, l));
+    const std::string entries = largest_level == std::ldexp(1.0, static_cast<int>(p_.encoding.log2_table))
+                                    ? fmt::format("2^{}", p_.encoding.log2_table)
+                                    : fmt::format("{:.4g}", largest_level);
     throw InfeasibleError(fmt::format(
-        "the neural field does not fit device {}: its tables take {} ({} levels of up to 2^{} entries × {} features × "
-        "2 B), its MLP weights {} and a batch's buffers and the tile's frame buffer {}: {} in all, over the device's {}",
-        cluster.device->name(), to_string(Bytes(static_cast<std::int64_t>(facts.memory.tables))), p_.encoding.levels,
-        p_.encoding.log2_table, p_.encoding.features, to_string(Bytes(static_cast<std::int64_t>(facts.memory.weights))),
+        "the neural field does not fit device {}: its tables take {} ({} levels of up to {} entries × {} "
+        "features × "
+        "2 B{}), its MLP weights {} and a batch's buffers and the tile's frame buffer {}: {} in all, over "
+        "the device's {}",
+        cluster.device->name(), to_string(Bytes(static_cast<std::int64_t>(facts.memory.tables))),
+        p_.encoding.levels, entries, p_.encoding.features,
+        p_.encoding.encoding == task::GridEncoding::kDense ? "; dense grids store every vertex" : "",
+        to_string(Bytes(static_cast<std::int64_t>(facts.memory.weights))),
         to_string(Bytes(static_cast<std::int64_t>(facts.memory.buffers))),
-        to_string(Bytes(static_cast<std::int64_t>(facts.memory.total()))), to_string(Bytes(static_cast<std::int64_t>(capacity)))));
+        to_string(Bytes(static_cast<std::int64_t>(facts.memory.total()))),
+        to_string(Bytes(static_cast<std::int64_t>(capacity)))));
   }
   Lowered out;
   for (int d = 0; d < cluster.devices; ++d) {
