@@ -159,9 +159,9 @@ workload::Lowered lower_for_run(const Scenario& scenario, RunContext& context, s
   std::sort(representatives.begin(), representatives.end());
   workload::Lowered out = std::move(first);
   if (representatives.size() > 1) {
-    // Replica 0's graph goes before the representatives' is built: the memory
-    // it held serves that graph, instead of as much again from the system
-    // (whose first touch of fresh pages is a cost of its own).
+    // Replica 0's graph goes before the representatives' is built, so that the
+    // two are not held at once (its large arrays go back to the system: glibc
+    // maps and unmaps those over 32 MiB; docs/ARCHITECTURE.md).
     out = workload::Lowered{};
     out = context.lower_replicas(w, representatives);
   }
