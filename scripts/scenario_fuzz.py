@@ -32,6 +32,8 @@ and checks what each run owes (each check names its contract):
   * training: 0 < mfu <= hfu <= 1, bubble_fraction in [0, 1), tokens_per_s =
     global_batch x seq_len / iteration_time_s, comm_bytes the sum of its
     three parts, the iteration no shorter than the pipeline (synchronized);
+    with failures over a horizon of D days, (1 - goodput)·D days = lost work
+    + checkpoint and restart overheads;
   * serving: finished + rejected = requests, ordered quantiles, each ttft
     statistic at most e2e's, total tokens = input + output, Little's law
     L = X·W (exact over a run every request leaves), goodput <= throughput,
@@ -433,6 +435,13 @@ def training_invariants(s, text):
         problems.append(f"iteration_time_s {s['iteration_time_s']} below pipeline_time_s {s['pipeline_time_s']}")
     if s["peak_memory_bytes"] <= 0:
         problems.append("peak_memory_bytes not positive")
+    days = re.search(r"horizon: \{ days: (\d+) \}", text)
+    if days and "goodput" in s:
+        # The horizon's wall time is useful work and the three losses (means over replicas, linear).
+        wall = int(days.group(1)) * 86400
+        lost = s["lost_work_s"] + s["checkpoint_overhead_s"] + s["restart_overhead_s"]
+        if not 0 < s["goodput"] <= 1 or abs((1 - s["goodput"]) * wall - lost) > 1e-6 * wall:
+            problems.append(f"goodput {s['goodput']} over {wall} s against lost work and overheads of {lost} s")
     return problems
 
 
