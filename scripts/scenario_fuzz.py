@@ -27,8 +27,9 @@ and checks what each run owes (each check names its contract):
   * with the analytic network and dp >= 2, `--full` (no symmetry reduction)
     gives the same summary but for `events` (docs/ARCHITECTURE.md, Symmetry
     reduction: "exactly those of the full run except the events count");
-  * one scenario in five again with `-o`: the same summary (but `events`:
-    a recorded timeline of every device turns the reduction off), and a file;
+  * one scenario in five again with `-o` (every device, which turns the
+    reduction off; or, one in ten, one replica with `--trace` too): the same
+    summary but `events`, the HDF5 file, and a trace that reads as JSON;
   * training: 0 < mfu <= hfu <= 1, bubble_fraction in [0, 1), tokens_per_s =
     global_batch x seq_len / iteration_time_s, comm_bytes the sum of its
     three parts, the iteration no shorter than the pipeline (synchronized);
@@ -546,9 +547,13 @@ def check(orrery, path, network, dp, egress, timeout, record):
     if record:
         with tempfile.TemporaryDirectory() as tmp:
             h5 = os.path.join(tmp, "r.h5")
-            rc4, out4, err4 = run(orrery, path, ["-o", h5], timeout * 4)
+            trace = os.path.join(tmp, "t.json")
+            # Every device (the reduction off), or one replica with a Perfetto trace too (the reduction on).
+            options = ["-o", h5] if record == 1 else ["-o", h5, "--record-devices", "representative", "--trace", trace]
+            rc4, out4, err4 = run(orrery, path, options, timeout * 4)
             if rc4 != 0:
-                problems.append(f"-o exits {rc4} where the run without exits 0: {err4.strip()[-200:]}")
+                problems.append(f"{' '.join(options[::2])} exits {rc4} where the run without exits 0: "
+                                f"{err4.strip()[-200:]}")
             else:
                 recorded = json.loads(out4)
                 diff = sorted(k for k in set(summary) | set(recorded)
@@ -557,6 +562,12 @@ def check(orrery, path, network, dp, egress, timeout, record):
                     problems.append("recording (-o) changes " + ", ".join(diff[:6]))
                 if not os.path.exists(h5):
                     problems.append("-o exits 0 but wrote no file")
+                if record == 2:
+                    try:
+                        with open(trace) as f:
+                            json.load(f)
+                    except (OSError, json.JSONDecodeError) as e:
+                        problems.append(f"--trace exits 0 but its file does not read as JSON ({e})")
     text = text_of(path)
     if "kind: traffic" in text and text.count("    - {") == 1 and "  collectives:" in text:
         # One collective alone: the analytic network (alone but for its own step's sharing) and the flow
@@ -605,7 +616,8 @@ def main():
             path = os.path.join(tmp, f"fuzz-{args.seed}-{i}.yaml")
             with open(path, "w") as f:
                 f.write(text)
-            problems, rc = check(args.orrery, path, network, dp, egress, args.timeout, i % 5 == 0)
+            problems, rc = check(args.orrery, path, network, dp, egress, args.timeout,
+                                 0 if i % 5 else 1 + (i // 5) % 2)
             statuses[rc] = statuses.get(rc, 0) + 1
             if problems:
                 failed += 1
