@@ -317,14 +317,13 @@ def traffic_invariants(s, egress):
     that volume over the time), and no flow is faster than its links: neither may exceed the most a
     device can send at once, `egress` bytes/s (all its links together)."""
     problems = []
-    for key in ("collective_busbw_bytes_per_s",):
-        ops = s.get("collective_algorithms", "").split(",")
-        for i, bw in enumerate(s.get(key, [])):
-            if i < len(ops) and ops[i].startswith("sparse_all_reduce"):
-                continue  # its busbw counts the dense buffer, which it does not move
-            if bw > egress * (1 + 1e-9):
-                problems.append(f"collective {i} ({ops[i] if i < len(ops) else '?'}): bus bandwidth {bw:.4g} B/s "
-                                f"above a device's {egress:.4g} B/s")
+    ops = s.get("collective_algorithms", "").split(",")
+    for i, bw in enumerate(s.get("collective_busbw_bytes_per_s", [])):
+        if i < len(ops) and ops[i].startswith("sparse_all_reduce"):
+            continue  # its busbw counts the dense buffer, which it does not move
+        if bw > egress * (1 + 1e-9):
+            problems.append(f"collective {i} ({ops[i] if i < len(ops) else '?'}): bus bandwidth {bw:.4g} B/s "
+                            f"above a device's {egress:.4g} B/s")
     if s.get("flow_bandwidth_max_bytes_per_s", 0) > egress * (1 + 1e-9):
         problems.append(f"a flow at {s['flow_bandwidth_max_bytes_per_s']:.4g} B/s, above a device's {egress:.4g} B/s")
     times = s.get("collective_time_s", [])
@@ -391,6 +390,8 @@ def policies_yaml(rng):
 
 
 def scenario(rng):
+    """The scenario's text and what the checks need of it: the network model, dp (training), the most a
+    device can send at once (traffic's bound) and the points of a frame (neural graphics)."""
     devices, device, egress, cluster = cluster_yaml(rng)
     network = pick(rng, ["analytic", "flow"], [3, 1])
     seed = rng.randrange(1, 1000)
@@ -398,17 +399,18 @@ def scenario(rng):
     kind = pick(rng, ["training", "serving", "traffic", "neural_graphics"], [5, 2, 2, 1])
     if kind == "neural_graphics":
         text, points = neural_graphics_yaml(rng)
-        return f"seed: {seed}\n{text}network: {{ model: {network} }}\n", network, 0, points
+        return f"seed: {seed}\n{text}network: {{ model: {network} }}\n", {"network": network, "points": points}
+    facts = {"network": network, "dp": 0, "egress": egress}
     if kind == "serving":
-        return head + serving_yaml(rng, devices, device) + "\n", network, 0, egress
+        return head + serving_yaml(rng, devices, device) + "\n", facts
     if kind == "traffic":
-        return head + traffic_yaml(rng, devices) + "\n", network, 0, egress
+        return head + traffic_yaml(rng, devices) + "\n", facts
     dp, workload = training_yaml(rng, devices, device, rng.random() < 0.9)
     if "offload" in workload:
         cluster += "\n  host: " + ("DGX-A100-host" if device.startswith("A100") else "DGX-2-host")
         head = f"seed: {seed}\n{cluster}\nnetwork: {{ model: {network} }}\n"
     policies = policies_yaml(rng)
-    return head + f"{workload}\n{policies}\n", network, dp, egress
+    return head + f"{workload}\n{policies}\n", {**facts, "dp": dp}
 
 
 def text_of(path):
@@ -425,7 +427,6 @@ def training_invariants(s, text):
         problems.append(f"bubble_fraction {s['bubble_fraction']} outside [0, 1)")
     # tokens per second is the global batch's tokens over the iteration (the summary's definition).
     batch = int(re.search(r"global_batch: (\d+)", text).group(1))
-    seq = s.get("_seq_len")
     m = re.search(r"seq_len: (\d+)", text)
     if m and "preset" not in text:
         seq = int(m.group(1))
@@ -502,8 +503,26 @@ def run(orrery, path, extra, timeout):
         return None, "", ""
 
 
-def check(orrery, path, network, dp, egress, timeout, record, twin=False):
-    """The problems of one scenario ([] when it passes), and its exit status."""
+def summary_diff(a, b):
+    """The keys whose values differ between two summaries, but `events` and `wall_s` (which may)."""
+    return sorted(k for k in set(a) | set(b) if k not in ("events", "wall_s") and a.get(k) != b.get(k))
+
+
+def on_other_network(orrery, text, network, timeout):
+    """The scenario run again on the other network model: that model's name, exit status, stdout, stderr."""
+    other = "flow" if network == "analytic" else "analytic"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "twin.yaml")
+        with open(path, "w") as f:
+            f.write(text.replace(f"network: {{ model: {network} }}", f"network: {{ model: {other} }}"))
+        return (other, *run(orrery, path, [], timeout))
+
+
+def check(orrery, path, facts, timeout, record=0, twin=False):
+    """The problems of one scenario ([] when it passes), and its exit status. `record`: 0, or run it again
+    with -o (1) or with -o, one replica and --trace (2); `twin`: run a training scenario on the other network."""
+    network = facts["network"]
+    text = text_of(path)
     rc, out, err = run(orrery, path, [], timeout)
     if rc is None:
         return [f"ran past {timeout} s"], rc
@@ -536,14 +555,14 @@ def check(orrery, path, network, dp, egress, timeout, record, twin=False):
     problems = []
     if not finite(summary):
         problems.append("a summary number is not finite")
-    if "kind: training" in text_of(path):
-        problems += training_invariants(summary, text_of(path))
-    elif "kind: serving" in text_of(path):
+    if "kind: training" in text:
+        problems += training_invariants(summary, text)
+    elif "kind: serving" in text:
         problems += serving_invariants(summary)
-    elif "kind: traffic" in text_of(path):
-        problems += traffic_invariants(summary, egress)
-    elif "kind: neural_graphics" in text_of(path):
-        problems += neural_graphics_invariants(summary, egress)  # `egress` holds the frame's points here
+    elif "kind: traffic" in text:
+        problems += traffic_invariants(summary, facts["egress"])
+    elif "kind: neural_graphics" in text:
+        problems += neural_graphics_invariants(summary, facts["points"])
     rc2, out2, _ = run(orrery, path, [], timeout)
     if rc2 != rc or strip_wall(out2) != strip_wall(out):
         problems.append("a second run of the same scenario and seed differs")
@@ -558,9 +577,7 @@ def check(orrery, path, network, dp, egress, timeout, record, twin=False):
                 problems.append(f"{' '.join(options[::2])} exits {rc4} where the run without exits 0: "
                                 f"{err4.strip()[-200:]}")
             else:
-                recorded = json.loads(out4)
-                diff = sorted(k for k in set(summary) | set(recorded)
-                              if k not in ("events", "wall_s") and summary.get(k) != recorded.get(k))
+                diff = summary_diff(summary, json.loads(out4))
                 if diff:
                     problems.append("recording (-o) changes " + ", ".join(diff[:6]))
                 if not os.path.exists(h5):
@@ -571,46 +588,32 @@ def check(orrery, path, network, dp, egress, timeout, record, twin=False):
                             json.load(f)
                     except (OSError, json.JSONDecodeError) as e:
                         problems.append(f"--trace exits 0 but its file does not read as JSON ({e})")
-    text = text_of(path)
     if "kind: traffic" in text and text.count("    - {") == 1 and "  collectives:" in text:
         # One collective alone: the analytic network (alone but for its own step's sharing) and the flow
         # network (max-min) time it alike, within the overlap of steps that one charges and the other not.
-        other = "flow" if network == "analytic" else "analytic"
-        with tempfile.TemporaryDirectory() as tmp:
-            twin = os.path.join(tmp, "twin.yaml")
-            with open(twin, "w") as f:
-                f.write(text.replace(f"network: {{ model: {network} }}", f"network: {{ model: {other} }}"))
-            rc5, out5, _ = run(orrery, twin, [], timeout)
-            if rc5 == 0:
-                a, b = summary["collective_time_s"][0], json.loads(out5)["collective_time_s"][0]
-                if a > 0 and b > 0 and not 0.5 <= a / b <= 2:
-                    problems.append(f"one collective alone takes {a} s on {network} and {b} s on {other}")
+        other, rc5, out5, _ = on_other_network(orrery, text, network, timeout)
+        if rc5 == 0:
+            a, b = summary["collective_time_s"][0], json.loads(out5)["collective_time_s"][0]
+            if a > 0 and b > 0 and not 0.5 <= a / b <= 2:
+                problems.append(f"one collective alone takes {a} s on {network} and {b} s on {other}")
     if twin and "kind: training" in text and "policies:" not in text:
         # The analytic network times collectives of different groups as if each had its links alone; where
         # that hides much (the flow network's iteration 25% longer), the analytic run must have said so.
-        other = "flow" if network == "analytic" else "analytic"
-        with tempfile.TemporaryDirectory() as tmp:
-            path6 = os.path.join(tmp, "twin.yaml")
-            with open(path6, "w") as f:
-                f.write(text.replace(f"network: {{ model: {network} }}", f"network: {{ model: {other} }}"))
-            rc6, out6, err6 = run(orrery, path6, [], timeout * 4)
-            if rc6 == 0:
-                times = {network: summary["iteration_time_s"], other: json.loads(out6)["iteration_time_s"]}
-                warned = "asked" in (err if network == "analytic" else err6)
-                if times["flow"] > 1.25 * times["analytic"] and not warned:
-                    problems.append(f"the flow network's iteration ({times['flow']} s) is "
-                                    f"{times['flow'] / times['analytic']:.2f} times the analytic one's with no "
-                                    f"oversubscription warning")
-    if network == "analytic" and dp >= 2:
+        other, rc6, out6, err6 = on_other_network(orrery, text, network, timeout * 4)
+        if rc6 == 0:
+            times = {network: summary["iteration_time_s"], other: json.loads(out6)["iteration_time_s"]}
+            warned = "asked" in (err if network == "analytic" else err6)
+            if times["flow"] > 1.25 * times["analytic"] and not warned:
+                problems.append(f"the flow network's iteration ({times['flow']} s) is "
+                                f"{times['flow'] / times['analytic']:.2f} times the analytic one's with no "
+                                f"oversubscription warning")
+    if network == "analytic" and facts.get("dp", 0) >= 2:
         rc3, out3, err3 = run(orrery, path, ["--full"], timeout * 4)
         if rc3 != 0:
             problems.append(f"--full exits {rc3} where the reduced run exits 0: {err3.strip()[-200:]}")
         else:
             full = json.loads(out3)
-            for s in (summary, full):
-                s.pop("events", None)
-                s.pop("wall_s", None)
-            diff = sorted(k for k in set(summary) | set(full) if summary.get(k) != full.get(k))
+            diff = summary_diff(summary, full)
             if diff:
                 problems.append("--full differs from the reduced run in " +
                                 ", ".join(f"{k} ({summary.get(k)} reduced, {full.get(k)} full)" for k in diff[:6]))
@@ -631,12 +634,12 @@ def main():
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.count):
-            text, network, dp, egress = scenario(rng)
+            text, facts = scenario(rng)
             path = os.path.join(tmp, f"fuzz-{args.seed}-{i}.yaml")
             with open(path, "w") as f:
                 f.write(text)
-            problems, rc = check(args.orrery, path, network, dp, egress, args.timeout,
-                                 0 if i % 5 else 1 + (i // 5) % 2, i % 4 == 2)
+            problems, rc = check(args.orrery, path, facts, args.timeout, 0 if i % 5 else 1 + (i // 5) % 2,
+                                 i % 4 == 2)
             statuses[rc] = statuses.get(rc, 0) + 1
             if problems:
                 failed += 1

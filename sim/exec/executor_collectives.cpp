@@ -144,8 +144,8 @@ const Executor::TimedPlan& Executor::timed_plan(const LoweredPlan& low, const st
   std::vector<LinkLoad> loads;
   std::vector<std::int64_t> took(plan.shapes.size());
   std::vector<LinkLoad> weighted;
-  std::vector<std::uint32_t> loads_begin{
-      0};  // shape k's own loads: weighted[loads_begin[k], loads_begin[k + 1])
+  // Shape k's own loads: weighted[loads_begin[k], loads_begin[k + 1]).
+  std::vector<std::uint32_t> loads_begin{0};
   for (std::size_t k = 0; k < plan.shapes.size(); ++k) {
     const models::TransferShape& x = plan.shapes[k];
     loads.clear();
@@ -208,10 +208,8 @@ const Executor::TimedPlan& Executor::timed_plan(const LoweredPlan& low, const st
   return tp;
 }
 
-// On a contention-free network a collective's transfers interact with nothing:
-// their times follow from the plan alone, so the collective is one event at
-// the end of its critical path, with the link usage and the transfer spans
-// the event run would give.
+// Executor::oversubscription: the collective's share of each of its links
+// added to those of the collectives still on it, until the visits run out.
 void Executor::check_overlap(const TimedPlan& tp) {
   const std::int64_t now = engine_.now().ns();
   const std::int64_t took = tp.path->makespan.count();
@@ -234,6 +232,9 @@ void Executor::check_overlap(const TimedPlan& tp) {
   }
 }
 
+// On a contention-free network a collective's transfers interact with nothing
+// but their own step's (shared_times): their times follow from the plan alone, so the collective is one event
+// at the end of its critical path, with the link usage and the transfer spans the event run would give.
 void Executor::run_collective_alone(TaskId t, const CollectiveWork& c, const LoweredPlan& low) {
   const TimedPlan& tp = timed_plan(low, c.group);
   if (overlap_visits_left_ > 0) check_overlap(tp);
