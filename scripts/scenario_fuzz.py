@@ -1,17 +1,27 @@
 #!/usr/bin/env python3
-"""Semantic fuzzing of `orrery run`: random training scenarios that are
-valid YAML of the documented keys (scenarios/README.md), small enough to run
-in about a second each, checked for what every run owes its user.
+"""Semantic fuzzing of `orrery run`: random scenarios that are valid YAML of
+the documented keys (scenarios/README.md), small enough to run in about a
+second each, checked for what every run owes its user.
 
     scripts/scenario_fuzz.py ORRERY [--count N] [--seed S] [--out DIR] [--timeout SECONDS]
 
-Each scenario draws a cluster (device, node, scale-out topology), a network
-model, a transformer (dense or mixture of experts, gelu or swiglu...), a
-parallel plan (tp, pp, dp, cp, ep, vpp, sequence parallelism, rank order), a
-schedule and the training options (ZeRO stage, recompute, precision,
-attention, kernels, gradient reduction...), and sometimes policies (failures
-and checkpoints, bubble filling). Draws are not filtered for feasibility: a
-plan that does not divide, or a model that does not fit, is part of the test.
+Each scenario draws a cluster (device; NVSwitch, PCIe or xGMI nodes of 8, or
+single-device nodes; a fat tree, torus, dragonfly or HammingMesh), a network
+model and one of seven workloads:
+  * training: a transformer (dense or mixture of experts, gelu or swiglu...),
+    a parallel plan (tp, pp, dp, cp, ep, vpp, sequence parallelism, rank
+    order), a schedule and the training options (ZeRO stage, recompute,
+    precision, attention, kernels, gradient reduction...), and sometimes
+    policies (failures of three kinds with each checkpoint and recovery
+    policy, or bubble filling);
+  * serving, traffic and neural graphics, each with its own keys;
+  * pipeline: profiled stage times under each of the seven schedules;
+  * vector_search: FPGAs, GPUs or CPUs, an IVF-PQ index, arrivals, batches;
+  * chakra: a trace in orrery's text form, drawn in one global order
+    (compute nodes, matched sends and receives, collectives).
+Draws are not filtered for feasibility: a plan that does not divide, or a
+model that does not fit, is part of the test; about one draw in ten skips
+the consistency fixes, and one Chakra trace in seven carries a planted fault.
 
 Where scripts/fuzz_replay.py mutates the shipped scenarios (mostly into bad
 ones), this draws valid combinations of keys that no shipped scenario holds,
@@ -20,7 +30,8 @@ and checks what each run owes (each check names its contract):
     configuration): never a signal, an abort or another status, and never
     past the timeout (docs/CONTRACTS.md, exit codes);
   * exit 1 and 2 print an `error:` line; exit 2's names the scenario file
-    with line and column (the bad-input contract); `orrery check` exits 2
+    (or, for a Chakra trace's fault, the trace file) with line and column
+    (the bad-input contract); `orrery check` exits 2
     exactly where the run does;
   * exit 0 prints one JSON object whose numbers are all finite;
   * the same scenario and seed give byte-identical output, run twice;
@@ -39,6 +50,14 @@ and checks what each run owes (each check names its contract):
     statistic at most e2e's, total tokens = input + output, Little's law
     L = X·W (exact over a run every request leaves), goodput <= throughput,
     KV use mean <= peak <= 1, optimal_fraction in [0, 1] (0 when none finished);
+  * pipeline: no iteration shorter than a stage's own work, and with equal
+    stages and free communication the closed forms of GPipe and 1F1B
+    ((m+p-1)(F+B+W)), interleaved 1F1B (a bubble of (p-1)(F+B+W)/v) and
+    Qi et al.'s Table 2 (ZB-H1, ZB-H2; ZB-V's zero bubble), to a ns per op;
+  * vector search: every query answered once, batches no larger than
+    `batch`, ordered latency quantiles, Little's law L = qps x latency;
+  * chakra: no completion before the busiest rank's compute, and the
+    traffic workload's bounds;
   * neural graphics: points_per_frame = width x height x samples_per_ray,
     bytes_moved = bytes_per_frame x frames, ordered frame latencies;
   * traffic: no collective's bus bandwidth nor any flow above what a device's
@@ -79,22 +98,32 @@ def sometimes(rng, fields, options):
 
 
 def cluster_yaml(rng):
-    """A cluster of 1 to 8 nodes of 8 devices, with a scale-out network."""
+    """A cluster of 1 to 8 nodes of 8 devices (NVSwitch, PCIe or xGMI nodes), or of 4 to 32 single-device
+    nodes, with a scale-out network. Returns the devices, the device, the most one device can send at
+    once (all its links together) and the YAML."""
+    node_kind = pick(rng, ["nvswitch", "pcie", "xgmi", "single"], [8, 2, 1, 2])
+    if node_kind == "single":
+        return single_cluster_yaml(rng)
     nodes = pick(rng, [1, 2, 4, 8], [2, 3, 3, 2])
-    device = pick(rng, DEVICES)
-    node_kind = pick(rng, ["nvswitch", "pcie"], [4, 1])
+    device = "MI250X" if node_kind == "xgmi" else pick(rng, DEVICES)
     nics = pick(rng, [1, 2, 8])
     rail = "true" if nics > 1 and rng.random() < 0.3 else "false"
     if node_kind == "nvswitch":
         node = (f'{{ kind: nvswitch, devices: 8, bandwidth: "{pick(rng, [300, 450])} GB/s", nics: {nics}, '
                 f'nic_bandwidth: "{pick(rng, [100, 200, 400])} Gb/s", rail_optimized: {rail} }}')
-    else:
+        local = float(re.search(r'bandwidth: "(\d+) GB/s"', node).group(1)) * 1e9
+    elif node_kind == "pcie":
         node = (f'{{ kind: pcie, devices: 8, switches: {pick(rng, [1, 2])}, bandwidth: "32 GB/s", nics: {nics}, '
                 f'nic_bandwidth: "{pick(rng, [100, 200])} Gb/s", rail_optimized: {rail} }}')
+        local = 32e9
+    else:
+        # MI250X's wiring (topologies/node_xgmi): a GCD has at most 3 xGMI peers, one of them over 4 links.
+        node = (f'{{ kind: xgmi, devices: 8, link_bandwidth: "50 GB/s", nics: {nics}, '
+                f'nic_bandwidth: "{pick(rng, [100, 200])} Gb/s", rail_optimized: {rail} }}')
+        local = 7 * 50e9
     lines = [f"  nodes: {nodes}", f"  device: {device}", f"  node: {node}"]
-    nv = float(re.search(r'bandwidth: "(\d+) GB/s"', node).group(1)) * 1e9
     nic = float(re.search(r'nic_bandwidth: "(\d+) Gb/s"', node).group(1)) / 8 * 1e9
-    egress = nv + nics * nic  # its node link and every NIC of its node: more than a device can ever send
+    egress = local + nics * nic  # its node links and every NIC of its node: more than a device can ever send
     kind = pick(rng, ["fat_tree", "torus", "dragonfly"], [4, 1, 1]) if nodes > 1 else "none"
     if kind == "fat_tree":
         levels = pick(rng, [2, 3])
@@ -109,6 +138,33 @@ def cluster_yaml(rng):
     elif kind == "dragonfly":
         lines.append("  scale_out: { kind: dragonfly, routers: 4, endpoints_per_router: 4, global_links: 2 }")
     return nodes * 8, device, egress, "cluster:\n" + "\n".join(lines)
+
+
+def single_cluster_yaml(rng):
+    """4 to 32 single-device nodes straight on a torus, a HammingMesh, a fat tree or a dragonfly."""
+    nodes = pick(rng, [4, 8, 16, 32])
+    device = pick(rng, DEVICES)
+    bw = pick(rng, [100, 400, 1600])
+    kind = pick(rng, ["torus", "hammingmesh", "fat_tree", "dragonfly"])
+    if kind == "torus":
+        dims = {4: [2, 2], 8: [2, 4], 16: [4, 4], 32: [2, 4, 4]}[nodes]
+        wrap = pick(rng, ["true", "false"])
+        scale_out = (f'{{ kind: torus, dims: {json.dumps(dims)}, wraparound: {wrap}, link_bandwidth: "{bw} Gb/s" }}')
+        egress = 2 * len(dims) * bw / 8 * 1e9  # two links a dimension
+    elif kind == "hammingmesh":
+        boards = {4: [1, 1], 8: [2, 1], 16: [2, 2], 32: [4, 2]}[nodes]
+        tree = pick(rng, [100, 400])
+        scale_out = (f'{{ kind: hammingmesh, board: [2, 2], boards: {json.dumps(boards)}, radix: 16, '
+                     f'board_link_bandwidth: "{bw} Gb/s", tree_link_bandwidth: "{tree} Gb/s" }}')
+        egress = 4 * max(bw, tree) / 8 * 1e9  # four ports: on-board mesh links, or tree links at the edges
+    elif kind == "fat_tree":
+        scale_out = f'{{ kind: fat_tree, levels: 2, radix: 8, link_bandwidth: "{bw} Gb/s" }}'
+        egress = bw / 8 * 1e9
+    else:
+        scale_out = f'{{ kind: dragonfly, routers: 4, endpoints_per_router: 4, global_links: 2, link_bandwidth: "{bw} Gb/s" }}'
+        egress = bw / 8 * 1e9
+    text = f"cluster:\n  nodes: {nodes}\n  device: {device}\n  node: {{ kind: single }}\n  scale_out: {scale_out}"
+    return nodes, device, egress, text
 
 
 def model_yaml(rng):
@@ -214,7 +270,7 @@ def training_yaml(rng, devices, device, valid):
             training.pop("vocab_parallel", None)
         if schedule in ("zb_h1", "zb_h2", "zb_v", "v_half") and training["grad_reduce"] == "overlap":
             training["grad_reduce"] = "after_backward"
-        if device.startswith("A100") and training["precision"] == "fp8":
+        if (device.startswith("A100") or device == "MI250X") and training["precision"] == "fp8":
             training["precision"] = "bf16"
         chunks = pp * parallel.get("vpp", 1)
         model = re.sub(r"layers: (\d+)", lambda m: f"layers: {max(chunks, int(m.group(1)) // chunks * chunks)}", model)
@@ -376,11 +432,271 @@ def neural_graphics_invariants(s, points):
     return problems
 
 
+PIPELINE_SCHEDULES = ["1f1b", "gpipe", "interleaved_1f1b", "v_half", "zb_h1", "zb_h2", "zb_v"]
+
+
+def pipeline_yaml(rng):
+    """A profiled pipeline (workload `pipeline`): p stages on p single-device nodes, a schedule, its chunks,
+    forward, backward and weight times (one for every stage, or a list), and the network between stages.
+    Facts: what the closed forms need (free communication only on a zero-latency chain with nothing sent)."""
+    p = pick(rng, [1, 2, 3, 4, 8])
+    schedule = pick(rng, PIPELINE_SCHEDULES)
+    chunks = 2 if schedule in ("v_half", "zb_v") else (pick(rng, [2, 3, 4]) if schedule == "interleaved_1f1b" else 1)
+    m = pick(rng, [1, 2, p, 2 * p, 3 * p, 2 * p - 1, 4 * p + 1])
+    f, b, w = (pick(rng, [1, 2, 3]) for _ in range(3))
+    if rng.random() < 0.3:
+        w = 0
+    free = rng.random() < 0.5  # equal stages and free communication: the closed forms below apply
+    uniform = free or rng.random() < 0.5
+    def times(t):
+        if uniform:
+            return f'"{t} ms"'
+        return "[" + ", ".join(f'"{t * pick(rng, [1, 2])} ms"' for _ in range(p)) + "]"
+    activation = "0 B" if free else pick(rng, ["0 B", "1 MiB", "64 MiB"])
+    topology = "chain" if free else pick(rng, ["chain", "fat_tree", "hammingmesh"] if p in (4, 8) else ["chain", "fat_tree"])
+    latency = "0 ns" if free else pick(rng, ["0 ns", "1 us"])
+    if p == 1:
+        scale_out = ""
+    elif topology == "chain":
+        scale_out = f'  scale_out: {{ kind: chain, link_bandwidth: "50 GB/s", link_latency: "{latency}" }}\n'
+    elif topology == "fat_tree":
+        scale_out = "  scale_out: { kind: fat_tree, levels: 2, radix: 8, link_bandwidth: \"100 Gb/s\" }\n"
+    else:
+        scale_out = (f"  scale_out: {{ kind: hammingmesh, board: [2, 2], boards: [{p // 4}, 1], radix: 8, "
+                     'link_bandwidth: "400 Gb/s" }\n')
+    fields = [f"stages: {p}", f"micro_batches: {m}", f"schedule: {schedule}", f"chunks: {chunks}",
+              f'activation_size: "{activation}"', f'activation_memory: "{pick(rng, [0, 1])} GiB"',
+              f"compute: {{ model: profiled, forward: {times(f)}, backward: {times(b)}, weight: {times(w)} }}"]
+    if rng.random() < 0.2:
+        fields.append(f"optimizer_step: {pick(rng, ['synchronized', 'post_validation'])}")
+    text = (f"cluster:\n  nodes: {p}\n  node: {{ kind: single }}\n{scale_out}workload:\n  kind: pipeline\n"
+            + "".join(f"  {x}\n" for x in fields))
+    free = uniform and (p == 1 or (topology == "chain" and latency == "0 ns" and activation == "0 B"))
+    facts = {"p": p, "m": m, "chunks": chunks, "schedule": schedule, "free": free,
+             "f": f * 1e-3, "b": b * 1e-3, "w": w * 1e-3}
+    return text, facts
+
+
+def pipeline_invariants(s, text, facts):
+    """A profiled pipeline's bounds and, for equal stages and free communication, the closed forms of
+    Huang et al. (GPipe), Narayanan et al. SC21 §2.2 (1F1B, interleaved: a bubble of (p-1)/v stage
+    times) and Qi et al. ICLR'24 Table 2 (ZB-H1: (p-1)(F+B-W); ZB-H2: (p-1)(F+B-2W), zero when
+    F+B = 2W, both where W is at most F and B; ZB-V zero bubble where F = B = W)."""
+    problems = []
+    t = s["iteration_time_s"]
+    p, m, v = facts["p"], facts["m"], facts["chunks"]
+    if not 0 <= s["bubble_fraction"] < 1 or len(s["bubble_fraction_per_stage"]) != p:
+        problems.append(f"bubble_fraction {s['bubble_fraction']}, {len(s['bubble_fraction_per_stage'])} stages of {p}")
+    def work(key):  # each stage's times, from the scenario's text
+        found = re.search(key + r': (\[[^]]*\]|"[^"]*")', text).group(1)
+        values = [float(x) * 1e-3 for x in re.findall(r'"(\d+) ms"', found)]
+        return values if len(values) == p else values * p
+    per_stage = [a + b + c for a, b, c in zip(work("forward"), work("backward"), work("weight"))]
+    # A chunk takes its stage's time / v, rounded down to a ns (workloads/pipeline_profiled.cpp): an
+    # iteration may come out up to a ns short per operation of the longest chain, 3 m v p of them.
+    rounding = 3 * m * v * p * 1e-9
+    # Every device runs its m micro-batches' forward, backward and weight work: no schedule beats that.
+    if t < m * max(per_stage) - rounding:
+        problems.append(f"iteration_time_s {t} below a stage's own work, {m} x {max(per_stage)} s")
+    if not facts["free"]:
+        return problems
+    f, b, w = facts["f"], facts["b"], facts["w"]
+    total = f + b + w
+    want = None
+    schedule = facts["schedule"]
+    if schedule in ("gpipe", "1f1b"):
+        want = (m + p - 1) * total
+    elif schedule == "interleaved_1f1b" and m % p == 0:
+        want = m * total + (p - 1) * total / v
+    elif schedule == "zb_h1" and m >= p and w <= f and w <= b:
+        want = m * total + (p - 1) * (f + b - w)
+    elif schedule == "zb_h2" and m >= 2 * p - 1 and w <= f and w <= b:
+        # W above F leaves the warm-up's extra forwards too short to fill the bubble: no closed form then
+        # (stage 0 idles before its first B whatever the order: F = 1, B = 3, W = 2 ms, p 4, m 8: 54 ms).
+        want = m * total + (p - 1) * (f + b - 2 * w)
+    elif schedule == "zb_v" and m >= 2 * p and f == b == w:
+        want = m * total
+    if want is not None and abs(t - want) > rounding + 1e-12 * want:
+        problems.append(f"{schedule}: iteration_time_s {t}, the closed form {want} (p {p}, m {m}, v {v}, "
+                        f"F {f}, B {b}, W {w})")
+    return problems
+
+
+def vector_search_yaml(rng):
+    """A vector_search workload: FPGAs (FANNS's design), GPUs or CPUs, an IVF-PQ index, arrivals, batches."""
+    device = pick(rng, ["Alveo-U55C", "Alveo-U280", "V100-SXM2-32GB", "A100-SXM4-80GB", "AWS-m5.4xlarge"])
+    nodes = pick(rng, [1, 2, 4, 8])
+    cluster = f"cluster:\n  device: {device}\n  nodes: {nodes}\n  node: {{ kind: single }}\n"
+    if nodes > 1:
+        cluster += ('  scale_out: { kind: fat_tree, levels: 2, radix: 16, link_bandwidth: "100 Gb/s", '
+                    'link_latency: "1 us" }\n')
+    index = {"dim": pick(rng, [96, 128]), "vectors": pick(rng, [1_000_000, 100_000_000, 800_000_000]),
+             "nlist": pick(rng, [1024, 8192, 65536]), "m": pick(rng, [8, 16, 32]),
+             "opq": pick(rng, ["true", "false"])}
+    search = {"k": pick(rng, [1, 10, 100])}
+    if rng.random() < 0.7:
+        search["nprobe"] = pick(rng, [1, 17, 64])
+    else:
+        search["recall"] = pick(rng, [0.3, 0.8, 0.95])
+        search["recall_curve"] = ('{ nprobe: [1, 4, 16, 64], recall: [0.3, 0.6, 0.85, 0.97], '
+                                  'source: "drawn by scripts/scenario_fuzz.py" }')
+    arrival = pick(rng, ["poisson", "fixed", "all_at_once", "closed"])
+    queries = {"arrival": arrival, "count": pick(rng, [10, 100, 1000])}
+    if arrival in ("poisson", "fixed"):
+        queries["rate"] = pick(rng, [100, 10000, 1000000])
+    if arrival == "closed":
+        queries["in_flight"] = pick(rng, [1, 5, 64])
+    fields = [f"index: {{ {', '.join(f'{k}: {v}' for k, v in index.items())} }}",
+              f"search: {{ {', '.join(f'{k}: {v}' for k, v in search.items())} }}",
+              f"queries: {{ {', '.join(f'{k}: {v}' for k, v in queries.items())} }}",
+              f"batch: {pick(rng, [1, 4, 32])}"]
+    if rng.random() < 0.3:
+        fields.append(f'batch_timeout: "{pick(rng, [0, 10, 1000])} us"')
+    if rng.random() < 0.2:
+        fields.append(f"shards: {pick(rng, [1, 2, nodes])}")
+    if device.startswith("Alveo") and rng.random() < 0.3:
+        fields.append(f"design: {{ utilization: {pick(rng, [0.4, 0.6, 0.7])} }}")
+    text = cluster + "workload:\n  kind: vector_search\n" + "".join(f"  {x}\n" for x in fields)
+    return text, {"count": queries["count"], "nprobe": search.get("nprobe", 0)}
+
+
+def vector_search_invariants(s, text, facts):
+    """Every query answered once, in batches no larger than `batch`; ordered quantiles; Little's law over
+    the run (qps counts the queries between the first arrival and the last answer, the window over which
+    queries_in_system_mean is the time average: L = qps x latency_mean)."""
+    problems = []
+    batch = int(re.search(r"batch: (\d+)", text).group(1))
+    if s["queries"] != facts["count"]:
+        problems.append(f"{s['queries']} queries of {facts['count']}")
+    if abs(s["batches"] * s["batch_size_mean"] - s["queries"]) > 1e-9 * s["queries"]:
+        problems.append(f"{s['batches']} batches x {s['batch_size_mean']} queries != {s['queries']}")
+    if not 1 <= s["batch_size_mean"] <= batch:
+        problems.append(f"batch_size_mean {s['batch_size_mean']} outside [1, {batch}]")
+    q = [s["latency_p50_s"], s["latency_p95_s"], s["latency_p99_s"]]
+    if not 0 < q[0] <= q[1] <= q[2]:
+        problems.append(f"latency quantiles not ordered: {q}")
+    want = s["qps"] * s["latency_mean_s"]
+    if abs(s["queries_in_system_mean"] - want) > 1e-6 * want:
+        problems.append(f"Little's law: queries_in_system_mean {s['queries_in_system_mean']} against qps x "
+                        f"latency_mean {want}")
+    if facts["nprobe"] and s["nprobe"] != facts["nprobe"]:
+        problems.append(f"nprobe {s['nprobe']}, the scenario's {facts['nprobe']}")
+    return problems
+
+
+CHAKRA_COLLECTIVES = [0, 1, 2, 5, 6, 7]  # et_def.proto: ALL_REDUCE, REDUCE, ALL_GATHER, BROADCAST, ALL_TO_ALL, REDUCE_SCATTER
+
+
+def chakra_yaml(rng, valid):
+    """A Chakra trace in orrery's text form (PREFIX.RANK.et.txt), drawn in one global order so that it has
+    no cycle: compute nodes, matched send/receive pairs, collectives over every rank, each node waiting
+    for earlier nodes of its rank. Without `valid`, one fault is planted (a receive dropped, a rank's
+    collective of another size, an unsupported comm_type, a dependency on an unknown id): exit 2 at the
+    node, in the trace file."""
+    ranks = pick(rng, [2, 4, 8])
+    prefix = f"trace{rng.randrange(10 ** 9)}"
+    nodes = [[] for _ in range(ranks)]  # per rank: (id, text)
+    work = [0] * ranks  # each rank's compute time, µs
+    def attr(name, value):
+        return f'attr {{ name: "{name}" int64_val: {value} }}'
+    def add(rank, body):
+        node_id = len(nodes[rank]) + 1
+        deps = ""
+        if nodes[rank]:
+            if rng.random() < 0.8:
+                deps = f" data_deps: {node_id - 1}"
+            elif rng.random() < 0.5:
+                deps = f" data_deps: {rng.randrange(1, node_id)}"
+        nodes[rank].append(f"node {{ id: {node_id} {body}{deps} }}")
+    for event in range(pick(rng, [3, 10, 40])):
+        kind = pick(rng, ["compute", "p2p", "collective"], [5, 3, 2])
+        if kind == "compute":
+            r = rng.randrange(ranks)
+            micros = pick(rng, [1, 50, 500])
+            work[r] += micros
+            add(r, f'name: "op{event}" type: COMP_NODE duration_micros: {micros}')
+        elif kind == "p2p":
+            src, dst = rng.sample(range(ranks), 2)
+            size = pick(rng, [1, 4096, 1 << 20, 64 << 20])
+            add(src, f"type: COMM_SEND_NODE {attr('comm_dst', dst)} {attr('comm_tag', event)} {attr('comm_size', size)}")
+            add(dst, f"type: COMM_RECV_NODE {attr('comm_src', src)} {attr('comm_tag', event)} {attr('comm_size', size)}")
+        else:
+            comm_type = pick(rng, CHAKRA_COLLECTIVES)
+            size = pick(rng, [8, 4096, 1 << 20, 64 << 20]) * ranks
+            for r in range(ranks):
+                add(r, f"type: COMM_COLL_NODE {attr('comm_type', comm_type)} {attr('comm_size', size)}")
+    if not valid:
+        fault = pick(rng, ["drop_receive", "collective_size", "comm_type", "unknown_dep", "cycle"])
+        r = rng.randrange(ranks)
+        if fault == "cycle":  # each of two ranks receives, then sends what the other receives first: a deadlock
+            a, b = rng.sample(range(ranks), 2)
+            for me, peer, first, second in ((a, b, 1, 2), (b, a, 2, 1)):
+                add(me, f"type: COMM_RECV_NODE {attr('comm_src', peer)} {attr('comm_tag', 10 ** 6 + first)} "
+                        f"{attr('comm_size', 64)}")
+                body = (f"type: COMM_SEND_NODE {attr('comm_dst', peer)} {attr('comm_tag', 10 ** 6 + second)} "
+                        f"{attr('comm_size', 64)}")
+                nodes[me].append(f"node {{ id: {len(nodes[me]) + 1} {body} data_deps: {len(nodes[me])} }}")
+        if fault == "drop_receive" and any("COMM_RECV_NODE" in n for n in nodes[r]):
+            i = next(i for i, n in enumerate(nodes[r]) if "COMM_RECV_NODE" in n)
+            nodes[r][i] = re.sub(r"type: COMM_RECV_NODE.*?(?= data_deps| \}$)", 'type: COMP_NODE duration_micros: 1',
+                                 nodes[r][i])
+        elif fault == "collective_size" and any("COMM_COLL_NODE" in n for n in nodes[r]):
+            i = next(i for i, n in enumerate(nodes[r]) if "COMM_COLL_NODE" in n)
+            nodes[r][i] = re.sub(r'"comm_size" int64_val: (\d+)', lambda m: f'"comm_size" int64_val: {int(m.group(1)) + 8}',
+                                 nodes[r][i])
+        elif fault == "comm_type" and any("COMM_COLL_NODE" in n for n in nodes[r]):
+            i = next(i for i, n in enumerate(nodes[r]) if "COMM_COLL_NODE" in n)
+            nodes[r][i] = re.sub(r'"comm_type" int64_val: \d+', '"comm_type" int64_val: 3', nodes[r][i])
+        elif nodes[r]:
+            nodes[r][-1] = nodes[r][-1][:-2] + f" data_deps: {len(nodes[r]) + 7} }}"
+    files = {f"{prefix}.{r}.et.txt": 'global_metadata { version: "1.0.0" }\n' + "".join(n + "\n" for n in nodes[r])
+             for r in range(ranks)}
+    if ranks <= 8 and rng.random() < 0.4:
+        cluster = (f'cluster:\n  nodes: 1\n  node: {{ kind: nvswitch, devices: {ranks}, bandwidth: "300 GB/s", '
+                   'nics: 1, nic_bandwidth: "200 Gb/s" }\n')
+        egress = 300e9 + 25e9
+    else:
+        topology = pick(rng, ['{ kind: chain, link_bandwidth: "50 GB/s", link_latency: "1 us", ring: true }',
+                              '{ kind: fat_tree, levels: 2, radix: 8, link_bandwidth: "400 Gb/s" }'])
+        cluster = f"cluster:\n  nodes: {ranks}\n  node: {{ kind: single }}\n  scale_out: {topology}\n"
+        egress = 2 * 50e9 if "chain" in topology else 50e9
+    # An algorithm every collective of the trace can run (or, drawn invalid, any one): exit 2 otherwise.
+    used = {int(t) for n in sum(nodes, []) for t in re.findall(r'"comm_type" int64_val: (\d+)', n)}
+    fits = ["auto"] + [a for a, ops in (("ring", {0, 2, 7}), ("binomial_tree", {1, 5}), ("pipeline", {1, 5}),
+                                        ("direct", {6}), ("pairwise", {6})) if used and used <= ops]
+    algorithm = pick(rng, fits if valid else ["auto", "ring", "direct", "binomial_tree"])
+    text = cluster + f"workload:\n  kind: chakra\n  trace: {prefix}\n  algorithm: {algorithm}\n"
+    return text, {"files": files, "work": max(work) * 1e-6, "egress": egress}
+
+
+def chakra_invariants(s, facts):
+    """A rank's compute nodes run one at a time on its device: the run takes at least the busiest rank's
+    compute; and what a traffic run owes (traffic_invariants)."""
+    problems = traffic_invariants(s, facts["egress"])
+    if s["completion_time_s"] < facts["work"] * (1 - 1e-12):
+        problems.append(f"completion_time_s {s['completion_time_s']} below the busiest rank's compute, {facts['work']} s")
+    return problems
+
+
 def policies_yaml(rng):
-    if rng.random() < 0.1:
-        return ("policies:\n  failures: { kind: classes, classes: [ { name: GPU, scope: gpu, mtbf: \"%d h\" } ] }\n"
-                "  checkpoint: { kind: async, interval: daly }\n"
-                "  horizon: { days: %d }" % (pick(rng, [1000, 50000]), pick(rng, [1, 3])))
+    if rng.random() < 0.15:
+        if rng.random() < 0.4:
+            failures = "{ kind: llama3 }"
+        elif rng.random() < 0.5:
+            failures = ('{ kind: classes, classes: [ { name: GPU, scope: gpu, mtbf: "%d h" }, '
+                        '{ name: switch, scope: switch, mtbf: "%d h" } ] }' % (pick(rng, [1000, 50000]),
+                                                                              pick(rng, [10000, 100000])))
+        else:
+            failures = ('{ kind: classes, classes: [ { name: node, scope: node, weibull_shape: %s, '
+                        'weibull_scale: "%d h" } ] }' % (pick(rng, [0.7, 1, 1.5]), pick(rng, [5000, 50000])))
+        interval = pick(rng, ["daly", "young", '"2 h"'])
+        checkpoint = pick(rng, [f"{{ kind: async, interval: {interval} }}", f"{{ kind: sync, interval: {interval} }}",
+                                f"{{ kind: in_memory, interval: {interval}, group: 2, parity: 1 }}", "{ kind: none }"])
+        lines = ["policies:", f"  failures: {failures}", f"  checkpoint: {checkpoint}"]
+        if rng.random() < 0.5:
+            lines.append(f"  recovery: {{ kind: {pick(rng, ['restart', 'transom'])}, spares: {pick(rng, [0, 1])} }}")
+        lines.append(f"  horizon: {{ days: {pick(rng, [1, 3])} }}")
+        return "\n".join(lines)
     if rng.random() < 0.1:
         if rng.random() < 0.5:
             return "policies:\n  bubble_filling: { kind: kfac }"
@@ -396,7 +712,14 @@ def scenario(rng):
     network = pick(rng, ["analytic", "flow"], [3, 1])
     seed = rng.randrange(1, 1000)
     head = f"seed: {seed}\n{cluster}\nnetwork: {{ model: {network} }}\n"
-    kind = pick(rng, ["training", "serving", "traffic", "neural_graphics"], [5, 2, 2, 1])
+    kind = pick(rng, ["training", "serving", "traffic", "neural_graphics", "pipeline", "vector_search", "chakra"],
+                [10, 4, 4, 2, 2, 2, 2])
+    if kind == "chakra":
+        text, facts = chakra_yaml(rng, rng.random() < 0.85)
+        return f"seed: {seed}\n{text}network: {{ model: {network} }}\n", {**facts, "network": network}
+    if kind in ("pipeline", "vector_search"):
+        text, facts = (pipeline_yaml if kind == "pipeline" else vector_search_yaml)(rng)
+        return f"seed: {seed}\n{text}network: {{ model: {network} }}\n", {**facts, "network": network}
     if kind == "neural_graphics":
         text, points = neural_graphics_yaml(rng)
         return f"seed: {seed}\n{text}network: {{ model: {network} }}\n", {"network": network, "points": points}
@@ -543,7 +866,8 @@ def check(orrery, path, facts, timeout, record=0, twin=False):
         problems = []
         if "error:" not in err:
             problems.append(f"exit 2 without an error line: {err.strip()[-200:]}")
-        elif not re.search(re.escape(name) + r":\d+:\d+: error:", err):
+        elif not re.search(re.escape(name) + r":\d+:\d+: error:", err) and not (
+                "kind: chakra" in text and re.search(r"\.et\.txt:\d+:\d+: error:", err)):
             problems.append(f"exit 2 without file:line:column: {err.strip()[-200:]}")
         return problems, rc
     if rc == 1:
@@ -563,6 +887,12 @@ def check(orrery, path, facts, timeout, record=0, twin=False):
         problems += traffic_invariants(summary, facts["egress"])
     elif "kind: neural_graphics" in text:
         problems += neural_graphics_invariants(summary, facts["points"])
+    elif "kind: pipeline" in text:
+        problems += pipeline_invariants(summary, text, facts)
+    elif "kind: vector_search" in text:
+        problems += vector_search_invariants(summary, text, facts)
+    elif "kind: chakra" in text:
+        problems += chakra_invariants(summary, facts)
     rc2, out2, _ = run(orrery, path, [], timeout)
     if rc2 != rc or strip_wall(out2) != strip_wall(out):
         problems.append("a second run of the same scenario and seed differs")
@@ -638,6 +968,9 @@ def main():
             path = os.path.join(tmp, f"fuzz-{args.seed}-{i}.yaml")
             with open(path, "w") as f:
                 f.write(text)
+            for name, body in facts.get("files", {}).items():  # a trace the scenario names, beside it
+                with open(os.path.join(tmp, name), "w") as f:
+                    f.write(body)
             problems, rc = check(args.orrery, path, facts, args.timeout, 0 if i % 5 else 1 + (i // 5) % 2,
                                  i % 4 == 2)
             statuses[rc] = statuses.get(rc, 0) + 1
@@ -646,6 +979,9 @@ def main():
                 keep = os.path.join(args.out, os.path.basename(path))
                 with open(keep, "w") as f:
                     f.write(text + "".join(f"# FAILED: {p}\n" for p in problems))
+                for name, body in facts.get("files", {}).items():
+                    with open(os.path.join(args.out, name), "w") as f:
+                        f.write(body)
                 print(f"{keep}: " + "; ".join(problems), file=sys.stderr)
     counts = ", ".join(f"exit {k}: {v}" for k, v in sorted(statuses.items(), key=lambda kv: str(kv[0])))
     print(f"scenario_fuzz: {args.count} scenarios (seed {args.seed}; {counts}), {failed} failed")

@@ -46,9 +46,9 @@ add_test(NAME serving_results COMMAND ${ORRERY_PYTHON} ${CMAKE_CURRENT_SOURCE_DI
 add_test(NAME frames_results COMMAND ${ORRERY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_frames_h5.py ${ORRERY_BIN}
          ${PROJECT_SOURCE_DIR}/scenarios/neural_graphics_cluster.yaml)
 add_test(NAME determinism COMMAND ${ORRERY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_determinism.py ${ORRERY_BIN} ${QUICKSTART})
-# Random training and serving scenarios (scripts/scenario_fuzz.py): exit statuses, error locations,
-# finite summaries, determinism, --full against the symmetry reduction, -o against no output, and
-# each workload's identities. A fixed seed, so a failure reproduces; `--count 2000` for a long run.
+# Random valid scenarios of seven workloads (scripts/scenario_fuzz.py): exit statuses, error
+# locations, finite summaries, determinism, --full against the symmetry reduction, -o against no
+# output, and each workload's identities and closed forms. A fixed seed, so a failure reproduces; `--count 2000` for a long run.
 add_test(NAME scenario_fuzz COMMAND ${ORRERY_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/scenario_fuzz.py ${ORRERY_BIN}
          --count 40 --seed 1 --out ${CMAKE_BINARY_DIR}/scenario_fuzz)
 # scripts/sweep.sh here (test_sweep.sh) and on a single-node Slurm that test_sweep_slurm.sh starts

@@ -84,6 +84,13 @@ sed -e 's/nodes: 8/nodes: 4/' -e 's|node: { kind: single }|node: { kind: nvswitc
 "$orrery" run "$tmp/hier_export.yaml" --chakra "$tmp/hier" >/dev/null
 expect node-algorithm-cannot-run "hier.0.et:record 2 (byte 30): error: workload.trace.node[0].orrery_algorithm: hierarchical cannot run the collective of node 0 here: needs at least two nodes with at least two ranks each, but the group spans 8 node(s) with 1 rank(s) on the first" run "$(bad hier)" -o "$tmp/out.h5"
 expect workload-algorithm-cannot-run "--set workload.algorithm=dim_rings: error: workload.algorithm: dim_rings cannot run the collective of node 2 here: needs the group's grid shape (dims)" run "$scenarios/chakra_allreduce.yaml" --set workload.algorithm=dim_rings -o "$tmp/out.h5"
+# An algorithm that cannot run a node's op at all (the shipped trace's all-reduce, node 2 of rank 0,
+# under `algorithm: binomial_tree`): the scenario's choice, so the error is at its key, and names the node.
+sed -e 's/algorithm: ring/algorithm: binomial_tree/' "$scenarios/chakra_allreduce.yaml" >"$tmp/tree.yaml"
+cp "$scenarios"/traces/chakra_allreduce.*.et "$tmp/"
+sed -i 's|trace: traces/chakra_allreduce|trace: chakra_allreduce|' "$tmp/tree.yaml"
+line=$(grep -n 'algorithm: binomial_tree' "$tmp/tree.yaml" | cut -d: -f1)
+expect workload-algorithm-cannot-run-op "tree.yaml:$line:14: error: workload.algorithm: algorithm 'binomial_tree' cannot run all_reduce; valid: auto, dim_rings, double_binary_tree, halving_doubling, hierarchical, ring (collective node 2 of rank 0, $tmp/chakra_allreduce.0.et:record 4 (byte 45))" run "$tmp/tree.yaml" -o "$tmp/out.h5"
 
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

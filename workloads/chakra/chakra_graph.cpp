@@ -276,8 +276,13 @@ task::CollectiveWork Merger::collective(const std::vector<NodeRef>& nodes, const
   if (o_.names && w.algorithm != "auto") {
     const auto valid = o_.names->algorithms_for(w.op);
     if (std::find(valid.begin(), valid.end(), w.algorithm) == valid.end()) {
-      fail(lead, n.algorithm.empty() ? "" : "orrery_algorithm",
-           fmt::format("algorithm '{}' cannot run {}; valid: auto, {}", w.algorithm, name_of(w.op), join(valid)));
+      const std::string why = fmt::format("algorithm '{}' cannot run {}; valid: auto, {}", w.algorithm,
+                                          name_of(w.op), join(valid));
+      if (!n.algorithm.empty()) fail(lead, "orrery_algorithm", why);
+      // The scenario's choice, not the trace's: the error is at the scenario's key, and names the node.
+      throw ConfigError(
+          o_.algorithm_at, o_.algorithm_key,
+          fmt::format("{} (collective node {} of rank {}, {})", why, n.id, lead.rank, n.at.str()));
     }
   }
   if (n.root) {

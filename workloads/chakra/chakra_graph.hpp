@@ -65,6 +65,10 @@ struct MergeOptions {
   const CommGroups* groups = nullptr;   // null: no communicator group file
   std::string groups_file;              // for messages
   std::string algorithm = "auto";       // for collectives without orrery_algorithm
+  // Where `algorithm` was given (the scenario's workload.algorithm): a node that names
+  // none and whose op that algorithm cannot run is an error there, naming the node.
+  std::string algorithm_key;
+  SourceLocation algorithm_at;
   const task::CollectiveNames* names = nullptr;  // to check orrery_algorithm (null: not checked)
   double max_transfers = 2e7;  // the scenario's limits.tasks: a collective's p² transfers at most
 };

@@ -33,6 +33,8 @@ ChakraParams ChakraParams::read(config::Reader& r, const CollectiveNames& names)
   p.names = &names;
   p.algorithm_key = r.key_path("algorithm");
   p.algorithm_at = r.where("algorithm");
+  options.algorithm_key = p.algorithm_key;
+  options.algorithm_at = p.algorithm_at;
   const auto ranks = r.maybe<int>("ranks", "how many ranks (files) the trace must have (default: as many as it has)");
   if (r.describing()) return p;
   TraceFiles files;
