@@ -802,6 +802,73 @@ def serving_invariants(s):
     return problems
 
 
+def h5_invariants(path, s, text, every_device):
+    """The result file against the summary it was written with (scripts/RESULTS_LAYOUT.md): /summary
+    holds the same values; spans end no earlier than they start; with every device recorded, the
+    largest /memory peak is peak_memory_bytes and the last span ends with the run (training and
+    pipelines: the isolated iteration); the workloads' tables recount their summary's counts and
+    means. Skipped where h5py is missing (it is in scripts/install_deps.sh --test)."""
+    try:
+        import h5py
+        import numpy
+    except ImportError:
+        return []
+    problems = []
+    def close(a, b, what, rel=1e-9):
+        if abs(a - b) > rel * max(abs(a), abs(b), 1e-300):
+            problems.append(f"{what}: {a} in the file, {b} in the summary")
+    with h5py.File(path, "r") as f:
+        for key, value in s.items():
+            if key in ("wall_s",):
+                continue
+            if key not in f["summary"]:
+                problems.append(f"/summary lacks {key}")
+                continue
+            stored = f["summary"][key][()]
+            if isinstance(value, str):
+                if (stored.decode() if isinstance(stored, bytes) else str(stored)) != value:
+                    problems.append(f"/summary/{key} is {stored!r}, the summary's {value!r}")
+            elif isinstance(value, list):
+                if len(stored) != len(value) or any(float(a) != float(b) for a, b in zip(stored, value)):
+                    problems.append(f"/summary/{key} differs from the summary's list")
+            elif float(stored) != float(value):
+                problems.append(f"/summary/{key} is {stored}, the summary's {value}")
+        events = f["events"][:] if "events" in f else numpy.zeros(0)
+        if len(events) and (numpy.any(events["end"] < events["start"]) or numpy.any(events["start"] < 0)):
+            problems.append("/events holds a span that ends before it starts, or starts before 0")
+        if every_device and "memory" in f and len(f["memory"]) and "peak_memory_bytes" in s:
+            if int(f["memory"]["peak"].max()) != int(s["peak_memory_bytes"]):
+                problems.append(f"/memory's largest peak {int(f['memory']['peak'].max())} is not peak_memory_bytes "
+                                f"{s['peak_memory_bytes']}")
+        if (every_device and len(events) and "isolated_iteration_time_s" in s and "policies:" not in text
+                and ("kind: pipeline" in text or "kind: training" in text)):
+            if int(events["end"].max()) != round(s["isolated_iteration_time_s"] * 1e9):
+                problems.append(f"the last span ends at {int(events['end'].max())} ns, the isolated iteration at "
+                                f"{s['isolated_iteration_time_s']} s")
+        if "requests" in f and "requests_rejected" in s:
+            r = f["requests"][:]
+            if len(r) != s["requests"] or int(numpy.sum(r["rejected"])) != s["requests_rejected"]:
+                problems.append(f"/requests: {len(r)} rows, {int(numpy.sum(r['rejected']))} rejected")
+            done = r[r["rejected"] == 0]
+            if len(done):
+                close(float(numpy.mean(done["finish_s"] - done["arrival_s"])), s["e2e_mean_s"], "mean e2e of /requests")
+                close(float(numpy.mean(done["first_token_s"] - done["arrival_s"])), s["ttft_mean_s"],
+                      "mean ttft of /requests")
+        if "queries" in f and "latency_mean_s" in s:
+            q = f["queries"][:]
+            if len(q) != s["queries"] or len(f["batches"]) != s["batches"]:
+                problems.append(f"/queries: {len(q)} rows, /batches: {len(f['batches'])}")
+            elif len(q):
+                close(float(numpy.mean(q["finish_s"] - q["arrival_s"])), s["latency_mean_s"], "mean latency of /queries")
+        if "frames" in f and "frame_latency_mean_s" in s:
+            fr = f["frames"][:]
+            if len(fr) != s["frames"]:
+                problems.append(f"/frames: {len(fr)} rows of {s['frames']} frames")
+            elif len(fr):
+                close(float(numpy.mean(fr["latency_s"])), s["frame_latency_mean_s"], "mean latency of /frames")
+    return problems
+
+
 def finite(value):
     if isinstance(value, float):
         return math.isfinite(value)
@@ -912,6 +979,8 @@ def check(orrery, path, facts, timeout, record=0, twin=False):
                     problems.append("recording (-o) changes " + ", ".join(diff[:6]))
                 if not os.path.exists(h5):
                     problems.append("-o exits 0 but wrote no file")
+                else:
+                    problems += h5_invariants(h5, json.loads(out4), text, every_device=record == 1)
                 if record == 2:
                     try:
                         with open(trace) as f:

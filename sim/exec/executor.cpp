@@ -256,6 +256,9 @@ void Executor::start(TaskId t) {
       return;
     case kHotTransfer:
       network_.transfer(DeviceId(h.device), DeviceId(h.peer), Bytes(h.amount), [this, t] { finish(t); });
+      // Sends of different tasks on one link at once, each timed alone (Executor::oversubscription).
+      if (send_visits_left_ > 0 && network_.contention_free())
+        check_send_overlap(DeviceId(h.device), DeviceId(h.peer), Bytes(h.amount));
       if (mirror_ && mirror_->copies_of(DeviceId(h.device)) > 0) {
         const std::array<DeviceId, 2> ends{DeviceId(h.device), DeviceId(h.peer)};
         // The other replicas' copies of this send, at the same times (their

@@ -92,13 +92,14 @@ class Executor final : public TaskSink {
   task::TaskTimes run();
   [[nodiscard]] const std::vector<DeviceMemory>& memory() const { return memory_; }
   // On a contention-free network, the most a link was oversubscribed by
-  // collectives that ran over it at once, each timed as if it had the link
-  // alone: the sum of their shares of the link (each one's busy time on it
-  // over its own duration), at the link where it peaked, over the run's first
-  // collectives, until kOverlapVisits of their link loads are counted
-  // (lockstep groups, such as the data-parallel groups of a stage's
-  // tensor-parallel ranks, meet there first). 1 or less: no link was asked for
-  // more than it carries.
+  // collectives and point-to-point transfers (pipeline sends) that ran over
+  // it at once, each timed as if it had the link alone: the sum of their
+  // shares of the link (each one's busy time on it over its own duration), at
+  // the link where it peaked, over the run's first ones, until kOverlapVisits
+  // of their link loads are counted (lockstep groups, such as the
+  // data-parallel groups of a stage's tensor-parallel ranks, or the replicas'
+  // sends between two stages, meet there first). 1 or less: no link was asked
+  // for more than it carries.
   struct Oversubscription {
     double factor = 0;
     std::int32_t link = -1;
@@ -191,12 +192,21 @@ class Executor final : public TaskSink {
     std::vector<LinkLoad> loads;
   };
   const TimedPlan& timed_plan(const LoweredPlan& low, const std::vector<DeviceId>& group);
-  // Oversubscription: per link, the collectives on it now (their end and share
-  // of the link), for the run's first kOverlapVisits link loads (a 2,048-rank
-  // ring's collective has some 12,000; then the table is dropped).
+  // Oversubscription: per link, the collectives and transfers on it now (their
+  // end and share of the link), for the run's first kOverlapVisits link loads
+  // (a 2,048-rank ring's collective has some 12,000; then the table is dropped).
+  // Point-to-point transfers have a budget of their own (kSendVisits), and each
+  // (ends, bytes) is checked at its first kSendChecks starts: lockstep replicas'
+  // sends between two stages meet at their first micro-batch, and the
+  // collectives at the end of an iteration keep their visits.
   static constexpr std::int64_t kOverlapVisits = std::int64_t{1} << 20;
-  void check_overlap(const TimedPlan& tp);
+  static constexpr std::int64_t kSendVisits = std::int64_t{1} << 18;
+  static constexpr int kSendChecks = 4;
+  static constexpr std::int64_t kSkippedSend = 4;  // visits a send past its checks costs (its lookup)
+  void check_overlap(std::span<const LinkLoad> loads, std::int64_t took, std::int64_t& visits_left);
+  void check_send_overlap(DeviceId src, DeviceId dst, Bytes bytes);
   std::int64_t overlap_visits_left_ = kOverlapVisits;
+  std::int64_t send_visits_left_ = kSendVisits;
   std::unordered_map<std::int32_t, std::vector<std::pair<std::int64_t, double>>> on_link_;
   Oversubscription oversubscribed_;
   void run_collective_alone(TaskId t, const task::CollectiveWork& c, const LoweredPlan& low);
@@ -221,6 +231,15 @@ class Executor final : public TaskSink {
     std::vector<std::vector<LinkLoad>> loads;  // per copy
   };
   const CopiedTransfer& copied_transfer(DeviceId src, DeviceId dst, Bytes bytes);
+  // A transfer's own loads and time alone, and how many of its starts were
+  // checked, while the sends' oversubscription check runs.
+  struct OwnTransfer {
+    std::int64_t took = 0;
+    std::vector<LinkLoad> loads;
+    int checked = 0;
+  };
+  OwnTransfer& own_transfer(DeviceId src, DeviceId dst, Bytes bytes);
+  std::unordered_map<TransferKey, OwnTransfer, TransferKeyHash> own_transfers_;
   const std::vector<task::CollectiveWork>& copied_collective(TaskId t, const task::CollectiveWork& c);
   const task::ReplicaMirror* mirror_ = nullptr;
   std::unordered_map<TransferKey, CopiedTransfer, TransferKeyHash> copied_transfers_;

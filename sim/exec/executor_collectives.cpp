@@ -208,22 +208,24 @@ const Executor::TimedPlan& Executor::timed_plan(const LoweredPlan& low, const st
   return tp;
 }
 
-// Executor::oversubscription: the collective's share of each of its links
-// added to those of the collectives still on it, until the visits run out.
-void Executor::check_overlap(const TimedPlan& tp) {
+// Executor::oversubscription: a collective's (or a point-to-point
+// transfer's) share of each of its links added to those of the others still
+// on it, until the visits run out.
+void Executor::check_overlap(std::span<const LinkLoad> loads, std::int64_t took, std::int64_t& visits_left) {
   const std::int64_t now = engine_.now().ns();
-  const std::int64_t took = tp.path->makespan.count();
   if (took <= 0) return;
-  overlap_visits_left_ -= static_cast<std::int64_t>(tp.loads.size());
-  if (overlap_visits_left_ <= 0) {
-    on_link_ = {};  // the checks are over: free the table
+  visits_left -= static_cast<std::int64_t>(loads.size());
+  if (visits_left <= 0) {
+    if (overlap_visits_left_ <= 0 && send_visits_left_ <= 0)
+      on_link_ = {};  // the checks are over: free the table
     return;
   }
-  for (const LinkLoad& l : tp.loads) {
+  for (const LinkLoad& l : loads) {
     auto& on = on_link_[l.link];
     std::erase_if(on, [now](const auto& e) { return e.first <= now; });
     // Its share: the link's busy time for it over its duration (several
-    // transfers of one step count their bytes together, as shared_times has them).
+    // transfers of one step count their bytes together, as shared_times has
+    // them; a lone transfer's narrowest link counts 1, less its route's latency).
     const double share = std::min(1.0, static_cast<double>(l.usage.busy.count()) / static_cast<double>(took));
     double sum = share;
     for (const auto& e : on) sum += e.second;
@@ -237,13 +239,14 @@ void Executor::check_overlap(const TimedPlan& tp) {
 // at the end of its critical path, with the link usage and the transfer spans the event run would give.
 void Executor::run_collective_alone(TaskId t, const CollectiveWork& c, const LoweredPlan& low) {
   const TimedPlan& tp = timed_plan(low, c.group);
-  if (overlap_visits_left_ > 0) check_overlap(tp);
+  if (overlap_visits_left_ > 0) check_overlap(tp.loads, tp.path->makespan.count(), overlap_visits_left_);
   network_.add_loads(tp.loads, engine_.now(), engine_.now() + tp.path->makespan);
   if (mirror_ && mirror_->stands_for(c.group) > 1) {
     // The other replicas' copies, at the same times (their class has the same signature).
     for (const CollectiveWork& copy : copied_collective(t, c)) {
       const TimedPlan& other = timed_plan(plans_->get(copy), copy.group);
-      if (overlap_visits_left_ > 0) check_overlap(other);
+      if (overlap_visits_left_ > 0)
+        check_overlap(other.loads, other.path->makespan.count(), overlap_visits_left_);
       network_.add_loads(other.loads, engine_.now(), engine_.now() + other.path->makespan);
     }
   }
@@ -301,6 +304,36 @@ void Executor::transfer_done(std::size_t slot, std::int32_t i) {
 
 // Replica reduction (Executor::mirror). A per-replica transfer's copies: each
 // timed on its own ends, with its loads, computed once per ends and size.
+// A point-to-point transfer's own loads and time on the contention-free
+// network, for the oversubscription check (built at its first use, while the
+// check runs).
+Executor::OwnTransfer& Executor::own_transfer(DeviceId src, DeviceId dst, Bytes bytes) {
+  const auto [it, added] = own_transfers_.try_emplace(TransferKey{src.value(), dst.value(), bytes.count()});
+  OwnTransfer& own = it->second;
+  if (added) own.took = network_.time_alone(src, dst, bytes, own.loads).count();
+  return own;
+}
+
+// Executor::oversubscription for a point-to-point transfer (and its copies in
+// the other replicas): its first kSendChecks starts of each (ends, bytes), on
+// the sends' own budget of link visits.
+void Executor::check_send_overlap(DeviceId src, DeviceId dst, Bytes bytes) {
+  OwnTransfer& own = own_transfer(src, dst, bytes);
+  if (own.checked >= kSendChecks) {
+    send_visits_left_ -= kSkippedSend;  // its lookup: the checks end after so many sends, checked or not
+    if (send_visits_left_ <= 0) own_transfers_ = {};
+    return;
+  }
+  ++own.checked;
+  check_overlap(own.loads, own.took, send_visits_left_);
+  if (mirror_ && mirror_->copies_of(src) > 0 && mirror_->stands_for(std::array<DeviceId, 2>{src, dst}) > 1) {
+    const CopiedTransfer& ct = copied_transfer(src, dst, bytes);
+    for (std::size_t j = 0; j < ct.loads.size() && send_visits_left_ > 0; ++j)
+      check_overlap(ct.loads[j], ct.took[j], send_visits_left_);
+  }
+  if (send_visits_left_ <= 0) own_transfers_ = {};  // the sends' checks are over
+}
+
 const Executor::CopiedTransfer& Executor::copied_transfer(DeviceId src, DeviceId dst, Bytes bytes) {
   const auto [it, added] = copied_transfers_.try_emplace(TransferKey{src.value(), dst.value(), bytes.count()});
   CopiedTransfer& ct = it->second;

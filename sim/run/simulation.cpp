@@ -254,12 +254,12 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
   if (const auto over = executor.oversubscription();
       network->contention_free() && over.factor > kOversubscribed) {
     out.warnings.push_back(fmt::format(
-        "the analytic network ran collectives of different groups over one link at once ({}), timing each as "
-        "if it "
-        "had the link alone: together they asked {:.1f} times what the link carries, so those collectives "
-        "may take "
-        "up to {:.1f} times their analytic time (how much of it the run feels depends on what they overlap); "
-        "network.model=flow shares the links",
+        "the analytic network ran transfers of different tasks (collectives of different groups, or "
+        "point-to-point sends) over one link at once ({}), timing each as if it had the link alone: together "
+        "they asked {:.1f} times what the link carries, so those transfers may take up to {:.1f} times their "
+        "analytic time (how much of it the run feels depends on what they overlap); network.model=flow "
+        "shares "
+        "the links",
         cluster.network().link_name(LinkId(over.link)), over.factor, over.factor));
   }
   if (executed) executed(graph, times);

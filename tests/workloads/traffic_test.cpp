@@ -162,18 +162,9 @@ workload:
   EXPECT_NEAR(node("direct", "flow", false), 73401e-9, 1e-15);
 }
 
-// The analytic network times each collective as if it had its links alone,
-// and says so when collectives of different groups ask one link for more
-// than it carries (Executor::oversubscription). On a chain of 4 (50 GB/s, 1 us
-// a hop), broadcasts of 1 GiB from 0 to 2 and from 1 to 3 both cross link
-// d1->d2 from t = 0: each keeps it busy ⌈2^30 B / 50 GB/s⌉ = 21474837 ns of
-// its 2 × 1000 + 21474837 ns, a share of 0.99990687; together 1.9998: the
-// warning says 2.0 times. From 2 to 3 instead, they share no link: no warning.
-TEST(TrafficCollective, OversubscribedLinksOfTheAnalyticNetworkAreWarnedOf) {
-  const std::string two = R"(  collectives:
-    - { op: broadcast, group: [0, 2], bytes: "1 GiB", algorithm: binomial_tree }
-    - { op: broadcast, group: [1, 3], bytes: "1 GiB", algorithm: binomial_tree })";
-  const auto r = run(fmt::format(R"(
+// A traffic workload on a chain of 4 (50 GB/s, 1 us a hop), analytic network.
+run::RunOutput on_chain_of_four(std::string_view traffic) {
+  return run(fmt::format(R"(
 cluster:
   nodes: 4
   scale_out: {{ kind: chain, link_bandwidth: "50 GB/s", link_latency: "1 us" }}
@@ -182,18 +173,45 @@ workload:
   kind: traffic
 {}
 )",
-                                 two));
+                         traffic));
+}
+
+// The analytic network times each collective as if it had its links alone,
+// and says so when collectives of different groups ask one link for more
+// than it carries (Executor::oversubscription). On the chain of 4,
+// broadcasts of 1 GiB from 0 to 2 and from 1 to 3 both cross link
+// d1->d2 from t = 0: each keeps it busy ⌈2^30 B / 50 GB/s⌉ = 21474837 ns of
+// its 2 × 1000 + 21474837 ns, a share of 0.99990687; together 1.9998: the
+// warning says 2.0 times. From 2 to 3 instead, they share no link: no warning.
+TEST(TrafficCollective, OversubscribedLinksOfTheAnalyticNetworkAreWarnedOf) {
+  const std::string two = R"(  collectives:
+    - { op: broadcast, group: [0, 2], bytes: "1 GiB", algorithm: binomial_tree }
+    - { op: broadcast, group: [1, 3], bytes: "1 GiB", algorithm: binomial_tree })";
+  const auto r = on_chain_of_four(two);
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_NE(r.warnings[0].find("over one link at once (d1->d2)"), std::string::npos) << r.warnings[0];
   EXPECT_NE(r.warnings[0].find("asked 2.0 times what the link carries"), std::string::npos) << r.warnings[0];
   std::string apart = two;
   apart.replace(apart.find("[1, 3]"), 6, "[2, 3]");
-  EXPECT_TRUE(
-      run(fmt::format("cluster: {{ nodes: 4, scale_out: {{ kind: chain, link_bandwidth: \"50 GB/s\", "
-                      "link_latency: \"1 us\" }} }}\nnetwork: {{ model: analytic }}\nworkload:\n  kind: "
-                      "traffic\n{}\n",
-                      apart))
-          .warnings.empty());
+  EXPECT_TRUE(on_chain_of_four(apart).warnings.empty());
+}
+
+// Point-to-point transfers too (Executor::check_send_overlap): an incast of
+// 1 GiB from devices 0, 1 and 2 into 3 on the chain of 4 crosses d2->d3
+// three times at once from t = 0, each keeping it busy 21474837 ns of its
+// h × 1000 + 21474837 ns (h = 3, 2, 1 hops): shares 0.99986, 0.99991,
+// 0.99995, together 2.9997: "3.0 times". A ring shift by one, whose sends
+// share no link (each link of the chain carries one), is not warned of.
+TEST(TrafficCollective, OversubscribedLinksOfPointToPointSendsAreWarnedOf) {
+  const auto incast = on_chain_of_four("  flows:\n    - { pattern: incast, target: 3, bytes: \"1 GiB\" }");
+  ASSERT_EQ(incast.warnings.size(), 1u);
+  EXPECT_NE(incast.warnings[0].find("point-to-point sends) over one link at once (d2->d3)"),
+            std::string::npos)
+      << incast.warnings[0];
+  EXPECT_NE(incast.warnings[0].find("asked 3.0 times what the link carries"), std::string::npos)
+      << incast.warnings[0];
+  const auto ring = on_chain_of_four("  flows:\n    - { pattern: ring, bytes: \"1 GiB\" }");
+  EXPECT_TRUE(ring.warnings.empty()) << ring.warnings.front();
 }
 
 TEST(TrafficCollective, AutoIsReportedAndCollectivesStartAtTheirTimes) {
