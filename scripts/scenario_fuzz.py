@@ -40,7 +40,12 @@ and checks what each run owes (each check names its contract):
     reduction: "exactly those of the full run except the events count");
   * one scenario in five again with `-o` (every device, which turns the
     reduction off; or, one in ten, one replica with `--trace` too): the same
-    summary but `events`, the HDF5 file, and a trace that reads as JSON;
+    summary but `events`, a trace that reads as JSON, and an HDF5 file that
+    agrees with its summary (h5_invariants: /summary, /memory's peak, the
+    last span, the workloads' tables recounted);
+  * one dense ZeRO-0 training scenario in three again at ZeRO-3, with -o:
+    device 0 holds 1/(dp x cp) of the parameters, gradients and optimizer
+    states (Rajbhandari et al. SC20);
   * training: 0 < mfu <= hfu <= 1, bubble_fraction in [0, 1), tokens_per_s =
     global_batch x seq_len / iteration_time_s, comm_bytes the sum of its
     three parts, the iteration no shorter than the pipeline (synchronized);
@@ -850,6 +855,20 @@ def h5_invariants(path, s, text, every_device):
             if len(r) != s["requests"] or int(numpy.sum(r["rejected"])) != s["requests_rejected"]:
                 problems.append(f"/requests: {len(r)} rows, {int(numpy.sum(r['rejected']))} rejected")
             done = r[r["rejected"] == 0]
+            if "iterations" in f and len(done):
+                # Token accounting: each finished request's prompt is prefilled (again, with what it has
+                # generated, after a preemption that recomputes), and each of its output tokens but the first
+                # (the prefill's) decoded once, but one a recompute's prefill samples in a decode's place.
+                it = f["iterations"][:]
+                # (Swap falls back to recompute when the host's swap space is full: any preemption may.)
+                recomputed = int(numpy.sum(r["preemptions"]))
+                prompt, prefilled = int(numpy.sum(done["prompt_tokens"])), int(numpy.sum(it["prefill_tokens"]))
+                decoded, want = int(numpy.sum(it["decode_tokens"])), int(numpy.sum(done["output_tokens"] - 1))
+                if prefilled < prompt or (prefilled != prompt and recomputed == 0):
+                    problems.append(f"/iterations prefill {prefilled} tokens for prompts of {prompt}")
+                if not want - recomputed <= decoded <= want:
+                    problems.append(f"/iterations decode {decoded} tokens, the finished requests' outputs less "
+                                    f"their first tokens {want}")
             if len(done):
                 close(float(numpy.mean(done["finish_s"] - done["arrival_s"])), s["e2e_mean_s"], "mean e2e of /requests")
                 close(float(numpy.mean(done["first_token_s"] - done["arrival_s"])), s["ttft_mean_s"],
@@ -866,6 +885,38 @@ def h5_invariants(path, s, text, every_device):
                 problems.append(f"/frames: {len(fr)} rows of {s['frames']} frames")
             elif len(fr):
                 close(float(numpy.mean(fr["latency_s"])), s["frame_latency_mean_s"], "mean latency of /frames")
+    return problems
+
+
+def zero_invariants(orrery, text, dp, timeout):
+    """ZeRO's partitioning (Rajbhandari et al. SC20, Figure 1): stage 3 holds 1/dp of stage 0's parameters,
+    gradients and optimizer states on every device (device 0's /memory row, at its peak: model states do
+    not change within the iteration). A dense model without offload, where every state is partitioned
+    over the data-parallel group, context-parallel ranks included (they hold the same parameters: dp x cp
+    ranks, as Megatron-LM's data-parallel-with-context group; experts' states are over their own group)."""
+    cp = re.search(r"cp: (\d+)", text)
+    dp *= int(cp.group(1)) if cp else 1
+    try:
+        import h5py
+    except ImportError:
+        return []
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for stage in (0, 3):
+            path = os.path.join(tmp, f"zero{stage}.yaml")
+            with open(path, "w") as f:
+                f.write(text.replace("zero_stage: 0", f"zero_stage: {stage}"))
+            h5 = os.path.join(tmp, f"zero{stage}.h5")
+            rc, _, err = run(orrery, path, ["-o", h5], timeout * 4)
+            if rc != 0:
+                return [] if stage == 3 and rc == 1 else [f"ZeRO stage {stage} with -o exits {rc}: {err.strip()[-200:]}"]
+            with h5py.File(h5, "r") as f:
+                rows[stage] = f["memory"][0]
+    problems = []
+    for state in ("parameters", "gradients", "optimizer"):
+        full, part = int(rows[0][state]), int(rows[3][state])
+        if part * dp != full:
+            problems.append(f"ZeRO-3 holds {part} bytes of {state} on device 0, not 1/{dp} of ZeRO-0's {full}")
     return problems
 
 
@@ -908,9 +959,10 @@ def on_other_network(orrery, text, network, timeout):
         return (other, *run(orrery, path, [], timeout))
 
 
-def check(orrery, path, facts, timeout, record=0, twin=False):
+def check(orrery, path, facts, timeout, record=0, twin=False, zero=False):
     """The problems of one scenario ([] when it passes), and its exit status. `record`: 0, or run it again
-    with -o (1) or with -o, one replica and --trace (2); `twin`: run a training scenario on the other network."""
+    with -o (1) or with -o, one replica and --trace (2); `twin`: run a training scenario on the other network;
+    `zero`: run a ZeRO-0 training scenario again at stage 3 (zero_invariants)."""
     network = facts["network"]
     text = text_of(path)
     rc, out, err = run(orrery, path, [], timeout)
@@ -1006,6 +1058,9 @@ def check(orrery, path, facts, timeout, record=0, twin=False):
                 problems.append(f"the flow network's iteration ({times['flow']} s) is "
                                 f"{times['flow'] / times['analytic']:.2f} times the analytic one's with no "
                                 f"oversubscription warning")
+    if (zero and rc == 0 and "kind: training" in text and "zero_stage: 0" in text and facts.get("dp", 0) >= 2
+            and "experts" not in text and "offload" not in text and "distributed_optimizer" not in text):
+        problems += zero_invariants(orrery, text, facts["dp"], timeout)
     if network == "analytic" and facts.get("dp", 0) >= 2:
         rc3, out3, err3 = run(orrery, path, ["--full"], timeout * 4)
         if rc3 != 0:
@@ -1041,7 +1096,7 @@ def main():
                 with open(os.path.join(tmp, name), "w") as f:
                     f.write(body)
             problems, rc = check(args.orrery, path, facts, args.timeout, 0 if i % 5 else 1 + (i // 5) % 2,
-                                 i % 4 == 2)
+                                 i % 4 == 2, i % 3 == 1)
             statuses[rc] = statuses.get(rc, 0) + 1
             if problems:
                 failed += 1

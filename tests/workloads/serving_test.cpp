@@ -218,6 +218,29 @@ TEST(ServingScheduler, ChunkedPrefillSplitsAtTheTokenBudget) {
   EXPECT_EQ(done.size(), 2u);
 }
 
+// A prompt of 257 tokens under a budget of 256 ends in a chunk of one token:
+// still prefill (it is the prompt's, not a sampled token fed back), which
+// samples the first token; only the steps after it are decodes. The
+// iterations then count 257 prefill tokens and output − 1 = 2 decodes, as the
+// requests hold (scripts/scenario_fuzz.py's token accounting found the last
+// chunk counted as a decode).
+TEST(ServingScheduler, APromptsLastChunkOfOneTokenIsPrefill) {
+  sv::ServingParams p = scheduler_params();
+  p.scheduler.max_batched_tokens = 256;
+  auto requests = requests_of({{257, 3}});
+  sv::ReplicaScheduler s(p, 1000, 0, requests);
+  ASSERT_TRUE(s.enqueue(0));
+  std::vector<std::int32_t> done;
+  std::vector<std::pair<std::int64_t, std::int64_t>> counts;  // (prefill tokens, decodes) per iteration
+  while (auto it = s.next()) {
+    counts.emplace_back(it->prefill_tokens, it->shape.decodes);
+    s.complete(*it, Time::zero(), done);
+  }
+  const std::vector<std::pair<std::int64_t, std::int64_t>> want{{256, 0}, {1, 0}, {0, 1}, {0, 1}};
+  EXPECT_EQ(counts, want);
+  EXPECT_EQ(requests[0].generated, 3);
+}
+
 TEST(ServingScheduler, RecomputePreemptionFreesAndRestoresEverything) {
   // Two prompts of 64 tokens (4 blocks each) that grow to 64 + 39 = 103
   // cached tokens (7 blocks each): 14 blocks do not fit in 10, so the newer

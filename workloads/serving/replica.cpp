@@ -98,6 +98,7 @@ void ReplicaScheduler::preempt(std::int32_t id, Iteration& it) {
   outstanding_ += r.cached;  // computed again
   r.blocks = 0;
   r.cached = 0;
+  r.decoding = false;  // its next steps prefill what it knows
   wait(id);
 }
 
@@ -109,7 +110,7 @@ void ReplicaScheduler::add_step(Iteration& it, std::int32_t id, std::int64_t tok
   b.tokens += tokens;
   const std::int64_t after = r.cached + tokens;
   if (after == r.target) ++b.samples;
-  if (tokens == 1 && r.cached > 0) {
+  if (r.decoding) {
     ++b.decodes;
     b.decode_context += after;
   } else {
@@ -249,6 +250,7 @@ void ReplicaScheduler::complete(const Iteration& it, Time now, std::vector<std::
     ++r.generated;
     if (r.generated == 1) r.first_token = now;
     ++r.target;
+    r.decoding = true;
     if (r.generated < r.request.output) {
       if (prefill_only_ && handoff) {
         // The rest is the decode pool's: it counts the tokens from here on.

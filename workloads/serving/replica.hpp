@@ -40,6 +40,10 @@ struct RequestState {
   std::int64_t blocks = 0;  // held in the device cache (on the host while swapped)
   Phase phase = Phase::kQueued;
   bool in_flight = false;   // in an iteration that has not ended
+  // Its last step sampled a token that its cache does not hold yet: its next
+  // step, of that one token, is a decode. A prompt's last chunk of one token
+  // (chunked prefill), or a recompute's, is not.
+  bool decoding = false;
   Time first_token;
   Time finish;
 };
