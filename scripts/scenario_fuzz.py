@@ -47,6 +47,8 @@ and checks what each run owes (each check names its contract):
   * one dense ZeRO-0 training scenario in three again at ZeRO-3, with -o:
     device 0 holds 1/(dp x cp) of the parameters, gradients and optimizer
     states (Rajbhandari et al. SC20);
+  * training and pipelines: bubble_fraction the stages' mean, bubble_s the
+    longest stage's;
   * training: 0 < mfu <= hfu <= 1, bubble_fraction in [0, 1), tokens_per_s =
     global_batch x seq_len / iteration_time_s, comm_bytes the sum of its
     three parts, the iteration no shorter than the pipeline (synchronized);
@@ -516,6 +518,8 @@ def pipeline_invariants(s, text, facts):
         want = m * total + (p - 1) * total / v
     elif schedule == "zb_h1" and m >= p and w <= f and w <= b:
         want = m * total + (p - 1) * (f + b - w)
+    elif "optimizer_step: synchronized" in text and schedule in ("zb_h2", "zb_v"):
+        pass  # their bubbles are post-validated (Qi et al. §4): a synchronized step adds the warm-up's skew
     elif schedule == "zb_h2" and m >= 2 * p - 1 and w <= f and w <= b:
         # W above F leaves the warm-up's extra forwards too short to fill the bubble: no closed form then
         # (stage 0 idles before its first B whatever the order: F = 1, B = 3, W = 2 ms, p 4, m 8: 54 ms).
@@ -745,6 +749,18 @@ def scenario(rng):
 def text_of(path):
     with open(path) as f:
         return f.read()
+
+
+def bubble_invariants(s):
+    """The pipeline's bubble keys (docs/CONTRACTS.md): bubble_fraction is the stages' mean idle share, and
+    bubble_s the longest stage's idle time."""
+    problems = []
+    fractions, seconds = s["bubble_fraction_per_stage"], s["bubble_s_per_stage"]
+    if fractions and abs(s["bubble_fraction"] - sum(fractions) / len(fractions)) > 1e-12:
+        problems.append(f"bubble_fraction {s['bubble_fraction']} is not the stages' mean {sum(fractions) / len(fractions)}")
+    if seconds and s["bubble_s"] != max(seconds):
+        problems.append(f"bubble_s {s['bubble_s']} is not the longest stage's {max(seconds)}")
+    return problems
 
 
 def training_invariants(s, text, dp):
@@ -1019,7 +1035,7 @@ def check(orrery, path, facts, timeout, record=0, twin=False, zero=False):
     if not finite(summary):
         problems.append("a summary number is not finite")
     if "kind: training" in text:
-        problems += training_invariants(summary, text, facts["dp"])
+        problems += training_invariants(summary, text, facts["dp"]) + bubble_invariants(summary)
     elif "kind: serving" in text:
         problems += serving_invariants(summary)
     elif "kind: traffic" in text:
@@ -1027,7 +1043,7 @@ def check(orrery, path, facts, timeout, record=0, twin=False, zero=False):
     elif "kind: neural_graphics" in text:
         problems += neural_graphics_invariants(summary, facts["points"])
     elif "kind: pipeline" in text:
-        problems += pipeline_invariants(summary, text, facts)
+        problems += pipeline_invariants(summary, text, facts) + bubble_invariants(summary)
     elif "kind: vector_search" in text:
         problems += vector_search_invariants(summary, text, facts)
     elif "kind: chakra" in text:
