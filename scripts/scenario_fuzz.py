@@ -44,6 +44,8 @@ and checks what each run owes (each check names its contract):
     agrees with its summary (h5_invariants: /summary, /memory's peak, the
     last span, the workloads' tables recounted, /link_load's bins against
     /links, and no flow-network link above its bandwidth in any bin);
+  * one training scenario in four exported with --chakra and read back as a
+    `chakra` workload on the same cluster: the same time;
   * one dense ZeRO-0 training scenario in three again at ZeRO-3, with -o:
     device 0 holds 1/(dp x cp) of the parameters, gradients and optimizer
     states (Rajbhandari et al. SC20);
@@ -956,6 +958,31 @@ def zero_invariants(orrery, text, dp, timeout):
     return problems
 
 
+def chakra_round_trip(orrery, text, summary, timeout):
+    """`orrery run --chakra PREFIX` writes the run's graph as a Chakra trace; the `chakra` workload reads it
+    back on the same cluster and network and takes the same time (docs/CONTRACTS.md: the completion time
+    is the exported run's makespan, isolated_iteration_time_s)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "export.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        rc, _, err = run(orrery, path, ["--chakra", os.path.join(tmp, "t")], timeout * 4)
+        if rc != 0:
+            return [f"--chakra exits {rc} where the run exits 0: {err.strip()[-200:]}"]
+        head = text[:text.index("workload:")]
+        network = re.search(r"network: \{ model: \w+ \}", text)
+        body = head + (network.group(0) + "\n" if network and network.group(0) not in head else "")
+        with open(os.path.join(tmp, "import.yaml"), "w") as f:
+            f.write(body + "workload:\n  kind: chakra\n  trace: t\n")
+        rc, out, err = run(orrery, os.path.join(tmp, "import.yaml"), [], timeout * 4)
+        if rc != 0:
+            return [f"the exported trace read back exits {rc}: {err.strip()[-200:]}"]
+        back, want = json.loads(out)["completion_time_s"], summary["isolated_iteration_time_s"]
+        if abs(back - want) > 1e-12 * want:
+            return [f"the exported trace read back takes {back} s, the run {want} s"]
+    return []
+
+
 def finite(value):
     if isinstance(value, float):
         return math.isfinite(value)
@@ -995,10 +1022,11 @@ def on_other_network(orrery, text, network, timeout):
         return (other, *run(orrery, path, [], timeout))
 
 
-def check(orrery, path, facts, timeout, record=0, twin=False, zero=False):
+def check(orrery, path, facts, timeout, record=0, twin=False, zero=False, chakra=False):
     """The problems of one scenario ([] when it passes), and its exit status. `record`: 0, or run it again
     with -o (1) or with -o, one replica and --trace (2); `twin`: run a training scenario on the other network;
-    `zero`: run a ZeRO-0 training scenario again at stage 3 (zero_invariants)."""
+    `zero`: run a ZeRO-0 training scenario again at stage 3 (zero_invariants); `chakra`: export a training
+    run as a Chakra trace and read it back (chakra_round_trip)."""
     network = facts["network"]
     text = text_of(path)
     rc, out, err = run(orrery, path, [], timeout)
@@ -1105,6 +1133,8 @@ def check(orrery, path, facts, timeout, record=0, twin=False, zero=False):
             if times["flow"] < 0.99 * times["analytic"]:
                 problems.append(f"the flow network's iteration ({times['flow']} s) is shorter than the analytic "
                                 f"one's ({times['analytic']} s)")
+    if chakra and "kind: training" in text and "policies:" not in text:
+        problems += chakra_round_trip(orrery, text, summary, timeout)
     if (zero and rc == 0 and "kind: training" in text and "zero_stage: 0" in text and facts.get("dp", 0) >= 2
             and "experts" not in text and "offload" not in text and "distributed_optimizer" not in text):
         problems += zero_invariants(orrery, text, facts["dp"], timeout)
@@ -1143,7 +1173,7 @@ def main():
                 with open(os.path.join(tmp, name), "w") as f:
                     f.write(body)
             problems, rc = check(args.orrery, path, facts, args.timeout, 0 if i % 5 else 1 + (i // 5) % 2,
-                                 i % 4 == 2, i % 3 == 1)
+                                 i % 4 == 2, i % 3 == 1, i % 4 == 3)
             statuses[rc] = statuses.get(rc, 0) + 1
             if problems:
                 failed += 1

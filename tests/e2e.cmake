@@ -50,7 +50,7 @@ add_test(NAME determinism COMMAND ${ORRERY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/s
 # locations, finite summaries, determinism, --full against the symmetry reduction, -o against no
 # output, and each workload's identities and closed forms. A fixed seed, so a failure reproduces; `--count 2000` for a long run.
 add_test(NAME scenario_fuzz COMMAND ${ORRERY_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/scenario_fuzz.py ${ORRERY_BIN}
-         --count 40 --seed 1 --out ${CMAKE_BINARY_DIR}/scenario_fuzz)
+         --count 60 --seed 1 --out ${CMAKE_BINARY_DIR}/scenario_fuzz)
 # scripts/sweep.sh here (test_sweep.sh) and on a single-node Slurm that test_sweep_slurm.sh starts
 # and stops (skipped where slurm-wlm and munge are not installed). Scripts: once, in the release pass.
 if(NOT ORRERY_SANITIZE)
