@@ -43,7 +43,9 @@ and checks what each run owes (each check names its contract):
     summary but `events`, a trace that reads as JSON, and an HDF5 file that
     agrees with its summary (h5_invariants: /summary, /memory's peak, the
     last span, the workloads' tables recounted, /link_load's bins against
-    /links, and no flow-network link above its bandwidth in any bin);
+    /links, and no flow-network link above its bandwidth in any bin); a
+    third of the one-replica runs keep a window and some kinds of rows only
+    (window_invariants);
   * one training scenario in four exported with --chakra and read back as a
     `chakra` workload on the same cluster: the same time;
   * one dense ZeRO-0 training scenario in three again at ZeRO-3, with -o:
@@ -983,6 +985,30 @@ def chakra_round_trip(orrery, text, summary, timeout):
     return []
 
 
+def window_invariants(path, window, kinds):
+    """--record-window FROM,TO and --record-kinds (README): the spans kept overlap the window, the counter
+    samples lie inside it, and a kind left out has no rows."""
+    try:
+        import h5py
+        import numpy
+    except ImportError:
+        return []
+    problems = []
+    lo, hi = window
+    with h5py.File(path, "r") as f:
+        events = f["events"][:] if "events" in f else numpy.zeros(0)
+        counters = f["counters"][:] if "counters" in f else numpy.zeros(0)
+        if len(events) and (numpy.any(events["end"] < lo) or numpy.any(events["start"] > hi)):
+            problems.append(f"/events holds a span outside the window [{lo}, {hi}] ns")
+        if len(counters) and (numpy.any(counters["time"] < lo) or numpy.any(counters["time"] > hi)):
+            problems.append(f"/counters holds a sample outside the window [{lo}, {hi}] ns")
+        if "spans" not in kinds and len(events):
+            problems.append(f"--record-kinds {kinds}, but /events has {len(events)} rows")
+        if "counters" not in kinds and len(counters):
+            problems.append(f"--record-kinds {kinds}, but /counters has {len(counters)} rows")
+    return problems
+
+
 def finite(value):
     if isinstance(value, float):
         return math.isfinite(value)
@@ -1085,11 +1111,17 @@ def check(orrery, path, facts, timeout, record=0, twin=False, zero=False, chakra
             trace = os.path.join(tmp, "t.json")
             # Every device (the reduction off), or one replica with a Perfetto trace too (the reduction on).
             options = ["-o", h5] if record == 1 else ["-o", h5, "--record-devices", "representative", "--trace", trace]
+            span = max([v for k, v in summary.items() if k in ("iteration_time_s", "completion_time_s",
+                                                                 "serving_time_s") and v > 0] or [1e-3])
+            window = kinds = None
             if record == 1:
                 # Every link's load in some 16 bins of the run (/link_load).
-                span = max([v for k, v in summary.items() if k in ("iteration_time_s", "completion_time_s",
-                                                                     "serving_time_s") and v > 0] or [1e-3])
                 options += ["--record-links", f"{max(1000, int(span * 1e9 / 16))} ns"]
+            elif "kind: chakra" not in text and int(span * 1e9) % 3 == 1:
+                # A third of the one-replica runs keep a window of the run, and one or both kinds.
+                window = (int(span * 1e9 / 4), int(span * 1e9 / 2))
+                kinds = ["spans", "counters", "spans,counters"][int(span * 1e9) % 9 // 3]
+                options += ["--record-window", f"{window[0]} ns,{window[1]} ns", "--record-kinds", kinds]
             rc4, out4, err4 = run(orrery, path, options, timeout * 4)
             if rc4 != 0:
                 problems.append(f"{' '.join(options[::2])} exits {rc4} where the run without exits 0: "
@@ -1102,6 +1134,8 @@ def check(orrery, path, facts, timeout, record=0, twin=False, zero=False, chakra
                     problems.append("-o exits 0 but wrote no file")
                 else:
                     problems += h5_invariants(h5, json.loads(out4), text, every_device=record == 1)
+                    if window:
+                        problems += window_invariants(h5, window, kinds)
                 if record == 2:
                     try:
                         with open(trace) as f:
