@@ -14,7 +14,9 @@ model and one of seven workloads:
     precision, attention, kernels, gradient reduction...), and sometimes
     policies (failures of three kinds with each checkpoint and recovery
     policy, or bubble filling);
-  * serving, traffic and neural graphics, each with its own keys;
+  * serving (one in five replaying a request trace of its own, in
+    BurstGPT's columns), traffic (one in five a CSV of flows of its own) and
+    neural graphics, each with its own keys;
   * pipeline: profiled stage times under each of the seven schedules;
   * vector_search: FPGAs, GPUs or CPUs, an IVF-PQ index, arrivals, batches;
   * chakra: a trace in orrery's text form, drawn in one global order
@@ -30,7 +32,8 @@ and checks what each run owes (each check names its contract):
     configuration): never a signal, an abort or another status, and never
     past the timeout (docs/CONTRACTS.md, exit codes);
   * exit 1 and 2 print an `error:` line; exit 2's names the scenario file
-    (or, for a Chakra trace's fault, the trace file) with line and column
+    (or, for a fault in a Chakra trace or a request trace, that file) with
+    line and column
     (the bad-input contract); `orrery check` exits 2
     exactly where the run does;
   * exit 0 prints one JSON object whose numbers are all finite;
@@ -58,7 +61,10 @@ and checks what each run owes (each check names its contract):
     three parts, the iteration no shorter than the pipeline (synchronized);
     with failures over a horizon of D days, (1 - goodput)·D days = lost work
     + checkpoint and restart overheads;
-  * serving: finished + rejected = requests, ordered quantiles, each ttft
+  * serving: a replayed trace's rows with a response are the requests, in
+    order, at (timestamp - the first's) x time_scale, with their tokens
+    (trace_invariants);
+    finished + rejected = requests, ordered quantiles, each ttft
     statistic at most e2e's, total tokens = input + output, Little's law
     L = X·W (exact over a run every request leaves), goodput <= throughput,
     KV use mean <= peak <= 1, optimal_fraction in [0, 1] (0 when none finished);
@@ -72,7 +78,8 @@ and checks what each run owes (each check names its contract):
     traffic workload's bounds;
   * neural graphics: points_per_frame = width x height x samples_per_ray,
     bytes_moved = bytes_per_frame x frames, ordered frame latencies;
-  * traffic: no collective's bus bandwidth nor any flow above what a device's
+  * traffic: a CSV's rows are its flows and bytes, none done before it
+    starts; no collective's bus bandwidth nor any flow above what a device's
     links carry at once, the completion no earlier than a collective's end,
     and one collective alone timed by the analytic and the flow network
     within a factor 2 of each other;
@@ -336,6 +343,62 @@ def serving_yaml(rng, devices, device):
     if device.startswith("A100") and rng.random() < 0.5:
         lines.append("  dtype: fp16")
     return "\n".join(lines)
+
+
+def serving_trace(rng, valid):
+    """A request trace in BurstGPT's columns: a requests line that replays it, and the file. Some rows have
+    no response (skipped with a warning); without `valid`, one row is bad (an error at file:line:column)."""
+    name = f"requests{rng.randrange(10 ** 9)}.csv"
+    rows, kept = [], []
+    t = 0.0
+    for _ in range(pick(rng, [1, 10, 60])):
+        t += rng.expovariate(pick(rng, [1, 20, 200]))
+        prompt, output = rng.randrange(1, 2048), pick(rng, [0, rng.randrange(1, 512)], [1, 19])
+        rows.append(f"{t:.6f},ChatGPT,{prompt},{output},{prompt + output},Conversation log")
+        if output:
+            kept.append((round(t, 6), prompt, output))
+    if not valid:
+        i = rng.randrange(len(rows))
+        rows[i] = rows[i].replace(",ChatGPT,", ",ChatGPT,-", 1)
+    scale = pick(rng, [1, 0.5, 2])
+    text = "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n" + "".join(r + "\n" for r in rows)
+    return f"  requests: {{ arrival: trace, file: {name}, time_scale: {scale} }}", {name: text}, kept, scale
+
+
+def trace_invariants(path, kept, scale):
+    """A replayed trace's requests are its rows with a response, in order, at (timestamp - the first's) x
+    time_scale (workloads/serving/requests.cpp: the replay starts with the first request), with their
+    token counts (read back from /requests)."""
+    try:
+        import h5py
+    except ImportError:
+        return []
+    with h5py.File(path, "r") as f:
+        r = f["requests"][:]
+    if len(r) != len(kept):
+        return [f"/requests holds {len(r)} requests of the trace's {len(kept)} rows with a response"]
+    for row, (t, prompt, output) in zip(r, kept):
+        if abs(row["arrival_s"] - (t - kept[0][0]) * scale) > 1e-9 * max(1, t) or row["prompt_tokens"] != prompt or \
+                row["output_tokens"] != output:
+            return [f"a request arrives at {row['arrival_s']} with {row['prompt_tokens']} + {row['output_tokens']} "
+                    f"tokens, the trace's row at ({t} - {kept[0][0]}) x {scale} with {prompt} + {output}"]
+    return []
+
+
+def traffic_file(rng, devices, valid):
+    """A traffic workload of one CSV of flows (src, dst, bytes, start time), and the file. Without `valid`,
+    one row sends a device to itself (an error at file:line:column)."""
+    name = f"flows{rng.randrange(10 ** 9)}.csv"
+    rows = []
+    for _ in range(pick(rng, [1, 5, 50])):
+        src, dst = rng.sample(range(devices), 2)
+        rows.append((src, dst, pick(rng, [1, 4096, 1 << 20, 64 << 20]), pick(rng, [0, 0, 5, 1000])))
+    if not valid:
+        i = rng.randrange(len(rows))
+        rows[i] = (rows[i][0], rows[i][0], rows[i][2], rows[i][3])
+    text = "src,dst,bytes [B],start_time [us]\n" + "".join(f"{a},{b},{c},{d}\n" for a, b, c, d in rows)
+    workload = f"workload:\n  kind: traffic\n  flows:\n    - {{ pattern: file, file: {name} }}"
+    return workload, {name: text}, (len(rows), sum(r[2] for r in rows), max(r[3] for r in rows) * 1e-6)
 
 
 OPS = ["all_reduce", "reduce_scatter", "all_gather", "all_to_all", "broadcast", "reduce", "sparse_all_reduce"]
@@ -739,8 +802,16 @@ def scenario(rng):
         return f"seed: {seed}\n{text}network: {{ model: {network} }}\n", {"network": network, "points": points}
     facts = {"network": network, "dp": 0, "egress": egress}
     if kind == "serving":
-        return head + serving_yaml(rng, devices, device) + "\n", facts
+        text = serving_yaml(rng, devices, device)
+        if rng.random() < 0.2:
+            line, files, kept, scale = serving_trace(rng, rng.random() < 0.9)
+            text = re.sub(r"  requests: \{.*\}", lambda _: line, text)
+            facts = {**facts, "files": files, "trace": (kept, scale)}
+        return head + text + "\n", facts
     if kind == "traffic":
+        if rng.random() < 0.2:
+            workload, files, flows = traffic_file(rng, devices, rng.random() < 0.9)
+            return head + workload + "\n", {**facts, "files": files, "flows": flows}
         return head + traffic_yaml(rng, devices) + "\n", facts
     dp, workload = training_yaml(rng, devices, device, rng.random() < 0.9)
     if "offload" in workload:
@@ -1076,7 +1147,8 @@ def check(orrery, path, facts, timeout, record=0, twin=False, zero=False, chakra
         if "error:" not in err:
             problems.append(f"exit 2 without an error line: {err.strip()[-200:]}")
         elif not re.search(re.escape(name) + r":\d+:\d+: error:", err) and not (
-                "kind: chakra" in text and re.search(r"\.et\.txt:\d+:\d+: error:", err)):
+                "kind: chakra" in text and re.search(r"\.et\.txt:\d+:\d+: error:", err)) and not (
+                ("arrival: trace" in text or "pattern: file" in text) and re.search(r"\.csv:\d+:\d+: error:", err)):
             problems.append(f"exit 2 without file:line:column: {err.strip()[-200:]}")
         return problems, rc
     if rc == 1:
@@ -1094,6 +1166,14 @@ def check(orrery, path, facts, timeout, record=0, twin=False, zero=False, chakra
         problems += serving_invariants(summary)
     elif "kind: traffic" in text:
         problems += traffic_invariants(summary, facts["egress"])
+        if "flows" in facts:
+            # A CSV of flows: each row one flow, its bytes counted once, none done before it starts.
+            count, total, last_start = facts["flows"]
+            if summary["flows"] != count or summary["comm_bytes"] != total:
+                problems.append(f"{summary['flows']} flows of {summary['comm_bytes']} bytes from a file of {count} "
+                                f"rows and {total} bytes")
+            if summary["completion_time_s"] < last_start:
+                problems.append(f"completion_time_s {summary['completion_time_s']} before the last start {last_start}")
     elif "kind: neural_graphics" in text:
         problems += neural_graphics_invariants(summary, facts["points"])
     elif "kind: pipeline" in text:
@@ -1134,6 +1214,8 @@ def check(orrery, path, facts, timeout, record=0, twin=False, zero=False, chakra
                     problems.append("-o exits 0 but wrote no file")
                 else:
                     problems += h5_invariants(h5, json.loads(out4), text, every_device=record == 1)
+                    if "trace" in facts:
+                        problems += trace_invariants(h5, *facts["trace"])
                     if window:
                         problems += window_invariants(h5, window, kinds)
                 if record == 2:
