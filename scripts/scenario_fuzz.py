@@ -51,6 +51,9 @@ and checks what each run owes (each check names its contract):
     (window_invariants);
   * one training scenario in four exported with --chakra and read back as a
     `chakra` workload on the same cluster: the same time;
+  * one training scenario in ten searched (`orrery search`, 64 plans around
+    it): its best and worst plans, run with `orrery run`, give the times,
+    memory and MFU the search reported (and the flow time of a refined one);
   * one dense ZeRO-0 training scenario in three again at ZeRO-3, with -o:
     device 0 holds 1/(dp x cp) of the parameters, gradients and optimizer
     states (Rajbhandari et al. SC20);
@@ -1080,6 +1083,56 @@ def window_invariants(path, window, kinds):
     return problems
 
 
+SEARCH_AXES = ["tp=1,2", "pp=1,2", "vpp=1", "cp=1", "ep=1", "micro_batch=1,2", "schedule=1f1b,zb_h1",
+               "zero_stage=0,1", "recompute=none,full", "offload=none"]
+
+
+def search_invariants(orrery, path, text, timeout):
+    """`orrery search` over a small space of plans (SEARCH_AXES) against `orrery run` of the plans it
+    reports: the best and the worst that ran, each with its iteration time, peak memory and MFU, and the
+    flow network's time of a refined one, as a run of the plan gives them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = os.path.join(tmp, "plans.csv")
+        args = [orrery, "search", path, "--jobs", "1", "--refine", "1", "--csv", csv_path]
+        for axis in SEARCH_AXES:
+            args += ["--axis", axis]
+        try:
+            p = subprocess.run(args, capture_output=True, text=True, timeout=timeout * 10)
+        except subprocess.TimeoutExpired:
+            return [f"orrery search ran past {timeout * 10} s"]
+        if p.returncode != 0:
+            return [] if p.returncode in (1, 2) and "error:" in p.stderr else \
+                [f"orrery search exits {p.returncode}: {p.stderr.strip()[-200:]}"]
+        with open(csv_path) as f:
+            header, *rows = [line.rstrip("\n").split(",") for line in f]
+        ran = [dict(zip(header, r)) for r in rows if dict(zip(header, r))["status"] == "ok"]
+        problems = []
+        for plan in ran[:1] + ran[-1:]:
+            sets = []
+            for key in ("tp", "pp", "vpp", "cp", "ep", "dp"):
+                sets += ["--set", f"workload.parallel.{key}={plan[key]}"]
+            for key in ("micro_batch", "schedule", "zero_stage", "recompute", "offload"):
+                sets += ["--set", f"workload.training.{key}={plan[key]}"]
+            # As the search has it: zero_stage alone says how model states are sharded (README, Plan search).
+            sets += ["--set", "workload.training.distributed_optimizer=false"]
+            for network, column in (("analytic", "iteration_time_s"), ("flow", "flow_iteration_time_s")):
+                if plan[column] in ("", "nan"):
+                    continue
+                rc, out, err = run(orrery, path, sets + ["--set", f"network.model={network}"], timeout * 4)
+                if rc != 0:
+                    problems.append(f"search's plan {plan['rank']} exits {rc} when run: {err.strip()[-200:]}")
+                    break
+                s = json.loads(out)
+                if s["iteration_time_s"] != float(plan[column]):
+                    problems.append(f"search's plan {plan['rank']} on the {network} network: {plan[column]} s, "
+                                    f"run: {s['iteration_time_s']} s")
+                if network == "analytic" and (s["peak_memory_bytes"] != int(plan["memory_peak_bytes"])
+                                              or s["mfu"] != float(plan["mfu"])):
+                    problems.append(f"search's plan {plan['rank']}: memory {plan['memory_peak_bytes']}, MFU "
+                                    f"{plan['mfu']}; run: {s['peak_memory_bytes']}, {s['mfu']}")
+        return problems
+
+
 def finite(value):
     if isinstance(value, float):
         return math.isfinite(value)
@@ -1119,11 +1172,12 @@ def on_other_network(orrery, text, network, timeout):
         return (other, *run(orrery, path, [], timeout))
 
 
-def check(orrery, path, facts, timeout, record=0, twin=False, zero=False, chakra=False):
+def check(orrery, path, facts, timeout, record=0, twin=False, zero=False, chakra=False, search=False):
     """The problems of one scenario ([] when it passes), and its exit status. `record`: 0, or run it again
     with -o (1) or with -o, one replica and --trace (2); `twin`: run a training scenario on the other network;
     `zero`: run a ZeRO-0 training scenario again at stage 3 (zero_invariants); `chakra`: export a training
-    run as a Chakra trace and read it back (chakra_round_trip)."""
+    run as a Chakra trace and read it back (chakra_round_trip); `search`: `orrery search` a small space of
+    plans around a training scenario and run its best and worst (search_invariants)."""
     network = facts["network"]
     text = text_of(path)
     rc, out, err = run(orrery, path, [], timeout)
@@ -1251,6 +1305,8 @@ def check(orrery, path, facts, timeout, record=0, twin=False, zero=False, chakra
                                 f"one's ({times['analytic']} s)")
     if chakra and "kind: training" in text and "policies:" not in text:
         problems += chakra_round_trip(orrery, text, summary, timeout)
+    if search and "kind: training" in text and "policies:" not in text:
+        problems += search_invariants(orrery, path, text, timeout)
     if (zero and rc == 0 and "kind: training" in text and "zero_stage: 0" in text and facts.get("dp", 0) >= 2
             and "experts" not in text and "offload" not in text and "distributed_optimizer" not in text):
         problems += zero_invariants(orrery, text, facts["dp"], timeout)
@@ -1289,7 +1345,7 @@ def main():
                 with open(os.path.join(tmp, name), "w") as f:
                     f.write(body)
             problems, rc = check(args.orrery, path, facts, args.timeout, 0 if i % 5 else 1 + (i // 5) % 2,
-                                 i % 4 == 2, i % 3 == 1, i % 4 == 3)
+                                 i % 4 == 2, i % 3 == 1, i % 4 == 3, i % 10 == 9)
             statuses[rc] = statuses.get(rc, 0) + 1
             if problems:
                 failed += 1

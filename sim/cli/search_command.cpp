@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <map>
 #include <set>
 
 #include "orrery/version.hpp"
@@ -221,7 +222,23 @@ int search_command(const std::vector<std::string>& args) {
     info.scenario_file = file;
     trace::write_table_h5(*out_h5, table, info);
   }
-  return ok > 0 ? 0 : 1;
+  if (ok == 0) {
+    // Exit 1 says why: the commonest reason the plans were pruned or failed, and how many gave it.
+    std::map<std::string, std::size_t> reasons;
+    for (const run::PlanRow& p : r.rows) ++reasons[p.reason];
+    const auto common = std::max_element(reasons.begin(), reasons.end(),
+                                         [](const auto& a, const auto& b) { return a.second < b.second; });
+    std::cerr << fmt::format(
+        "error: none of the {} plans ran ({} refused by the reader, {} over the memory floor, {} failed){}; "
+        "widen "
+        "the space with --axis\n",
+        r.rows.size(), by_reader, by_memory, failed,
+        common == reasons.end()
+            ? ""
+            : fmt::format("; the commonest reason, {} of them: {}", common->second, common->first));
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace orrery::cli

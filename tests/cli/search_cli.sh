@@ -74,6 +74,11 @@ expect not_training "workload is not \`kind: training\`" search "$(dirname -- "$
 sed -e 's/dp: auto/dp: sideways/' "$tmp/eight.yaml" >"$tmp/bad.yaml"
 expect bad_scenario "bad.yaml:10:33: error: workload.parallel.dp: expected an integer or auto" search "$tmp/bad.yaml" -o "$tmp/out.h5"
 expect missing "cannot open" search "$tmp/none.yaml" -o "$tmp/out.h5"
+# A space where no plan runs (tp 3, 5 and 6 divide neither the 16 heads nor the 8 devices): exit 1, and why.
+one=(--axis pp=1 --axis micro_batch=1 --axis schedule=1f1b --axis zero_stage=0 --axis recompute=none --axis vpp=1
+  --axis cp=1 --axis ep=1 --axis offload=none)
+expect_infeasible no_plan_ran "error: none of the 3 plans ran (3 refused by the reader, 0 over the memory floor, 0 failed)" \
+  "the commonest reason, " "widen the space with --axis" -- search "$tmp/eight.yaml" --axis tp=3,5,6 "${one[@]}"
 
 echo "search_cli: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]
