@@ -63,7 +63,8 @@ and checks what each run owes (each check names its contract):
     global_batch x seq_len / iteration_time_s, comm_bytes the sum of its
     three parts, the iteration no shorter than the pipeline (synchronized);
     with failures over a horizon of D days, (1 - goodput)·D days = lost work
-    + checkpoint and restart overheads;
+    + checkpoint and restart overheads; over N iterations of one replica,
+    goodput = N·T / (N·T + those losses);
   * serving: a replayed trace's rows with a response are the requests, in
     order, at (timestamp - the first's) x time_scale, with their tokens
     (trace_invariants);
@@ -775,7 +776,10 @@ def policies_yaml(rng):
         lines = ["policies:", f"  failures: {failures}", f"  checkpoint: {checkpoint}"]
         if rng.random() < 0.5:
             lines.append(f"  recovery: {{ kind: {pick(rng, ['restart', 'transom'])}, spares: {pick(rng, [0, 1])} }}")
-        lines.append(f"  horizon: {{ days: {pick(rng, [1, 3])} }}")
+        if rng.random() < 0.3:
+            lines.append(f"  horizon: {{ iterations: {pick(rng, [100, 100000])}, replicas: 1 }}")
+        else:
+            lines.append(f"  horizon: {{ days: {pick(rng, [1, 3])} }}")
         return "\n".join(lines)
     if rng.random() < 0.1:
         if rng.random() < 0.5:
@@ -879,6 +883,14 @@ def training_invariants(s, text, dp):
         lost = s["lost_work_s"] + s["checkpoint_overhead_s"] + s["restart_overhead_s"]
         if not 0 < s["goodput"] <= 1 or abs((1 - s["goodput"]) * wall - lost) > 1e-6 * wall:
             problems.append(f"goodput {s['goodput']} over {wall} s against lost work and overheads of {lost} s")
+    iterations = re.search(r"horizon: \{ iterations: (\d+), replicas: 1 \}", text)
+    if iterations and "goodput" in s:
+        # One replica of N iterations: its useful time is N iterations, its wall that and the three losses.
+        useful = int(iterations.group(1)) * s["horizon_iteration_time_s"]
+        lost = s["lost_work_s"] + s["checkpoint_overhead_s"] + s["restart_overhead_s"]
+        if abs(s["goodput"] - useful / (useful + lost)) > 1e-9:
+            problems.append(f"goodput {s['goodput']} over {iterations.group(1)} iterations of "
+                            f"{s['horizon_iteration_time_s']} s against losses of {lost} s")
     return problems
 
 
