@@ -60,7 +60,7 @@ std::vector<std::pair<int, int>> TrafficWorkload::pairs_of(const FlowPattern& f,
   const int target = f.target.value_or(0);
   if (target >= n) throw ConfigError(f.target_at, f.key + ".target", range_error(target, n));
   if (n < 2) {
-    throw ConfigError(SourceLocation{}, f.key + ".pattern",
+    throw ConfigError(f.pattern_at, f.key + ".pattern",
                       fmt::format("pattern '{}' needs at least 2 devices, the cluster has {}", f.pattern, n));
   }
   const RngStreams streams(cluster.seed);
@@ -70,10 +70,11 @@ std::vector<std::pair<int, int>> TrafficWorkload::pairs_of(const FlowPattern& f,
     return hot_spot(n, target, f.fraction, streams.stream("traffic.hot_spot", index));
   if (f.pattern == "all_to_all") {
     if (static_cast<double>(n) * (n - 1) > p_.max_transfers) {
-      throw ConfigError(SourceLocation{}, f.key + ".pattern",
-                        fmt::format("all_to_all over {} devices is {:.3g} flows, more than limits.tasks = {:.3g} "
-                                    "(raise it deliberately with --max-tasks N)",
-                                    n, static_cast<double>(n) * (n - 1), p_.max_transfers));
+      throw ConfigError(
+          f.pattern_at, f.key + ".pattern",
+          fmt::format("all_to_all over {} devices is {:.3g} flows, more than limits.tasks = {:.3g} "
+                      "(raise it deliberately with --max-tasks N)",
+                      n, static_cast<double>(n) * (n - 1), p_.max_transfers));
     }
     for (int i = 0; i < n; ++i)
       for (int j = 0; j < n; ++j)

@@ -46,7 +46,7 @@ struct FlowPattern {
   double fraction = 0.5;
   std::vector<CsvFlow> csv;
   std::string key;  // e.g. workload.flows[0], for errors found at lowering
-  SourceLocation target_at, senders_at;
+  SourceLocation target_at, senders_at, pattern_at;
 };
 
 struct TrafficCollective {

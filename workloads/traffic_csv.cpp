@@ -116,8 +116,8 @@ CsvFlow read_row(const std::vector<Field>& fields, const std::vector<Column>& co
 
 }  // namespace
 
-std::vector<CsvFlow> parse_flow_csv(const std::string& text, const std::string& shown,
-                                    const std::string& key) {
+std::vector<CsvFlow> parse_flow_csv(const std::string& text, const std::string& shown, const std::string& key,
+                                    const SourceLocation& named_at) {
   std::istringstream in(text);
   std::string line;
   Failer fail{shown, key, 0};
@@ -140,20 +140,21 @@ std::vector<CsvFlow> parse_flow_csv(const std::string& text, const std::string& 
       flows.push_back(read_row(fields, *columns, fail));
     }
   }
-  if (!columns)
-    throw ConfigError(SourceLocation{shown, 0, 0}, key,
-                      "the file has no header line (src,dst,bytes[,start_time])");
-  if (flows.empty()) throw ConfigError(SourceLocation{shown, 0, 0}, key, "the file lists no flows");
+  if (!columns) {
+    throw ConfigError(named_at, key,
+                      fmt::format("the file '{}' has no header line (src,dst,bytes[,start_time])", shown));
+  }
+  if (flows.empty()) throw ConfigError(named_at, key, fmt::format("the file '{}' lists no flows", shown));
   return flows;
 }
 
-std::vector<CsvFlow> read_flow_csv(const std::string& path, const std::string& shown,
-                                   const std::string& key) {
+std::vector<CsvFlow> read_flow_csv(const std::string& path, const std::string& shown, const std::string& key,
+                                   const SourceLocation& named_at) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ValueError(fmt::format("cannot open flow file '{}'", shown));
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_flow_csv(text.str(), shown, key);
+  return parse_flow_csv(text.str(), shown, key, named_at);
 }
 
 }  // namespace orrery::workload

@@ -26,11 +26,13 @@ struct CsvFlow {
 };
 
 // Reads `path`; errors name `shown` as the file and `key` as the key path.
-// Throws ValueError when the file cannot be opened, ConfigError for bad content.
+// Throws ValueError when the file cannot be opened, ConfigError for bad content:
+// at the line and column in the file, or, for the file as a whole (no header,
+// no flows), at `named_at`, where the scenario names the file.
 [[nodiscard]] std::vector<CsvFlow> read_flow_csv(const std::string& path, const std::string& shown,
-                                                 const std::string& key);
+                                                 const std::string& key, const SourceLocation& named_at);
 // The same, from text already read (for tests).
 [[nodiscard]] std::vector<CsvFlow> parse_flow_csv(const std::string& text, const std::string& shown,
-                                                  const std::string& key);
+                                                  const std::string& key, const SourceLocation& named_at);
 
 }  // namespace orrery::workload

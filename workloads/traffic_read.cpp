@@ -64,6 +64,7 @@ FlowPattern read_pattern(config::Reader& f) {
   if (!file || d) fp.start_time = f.optional<Duration>("start_time", Duration{}, "when the flows start");
   fp.target = f.maybe<int>("target", "incast, hot_spot: the device the flows go to (default 0)");
   fp.target_at = f.where("target");
+  fp.pattern_at = f.where("pattern");
   fp.senders =
       f.maybe<int>("senders", "incast: how many devices send, lowest ids first (default: all others)");
   fp.senders_at = f.where("senders");
@@ -87,7 +88,7 @@ FlowPattern read_pattern(config::Reader& f) {
     f.check(path.has_value(), "file", "missing required key 'file' (the CSV of flows)");
     const std::string full = f.beside_file(*path);
     try {
-      fp.csv = read_flow_csv(full, full, f.key_path("file"));
+      fp.csv = read_flow_csv(full, full, f.key_path("file"), f.where("file"));
     } catch (const ValueError& e) {
       f.fail("file", e.what());
     }

@@ -109,7 +109,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 3:
       read_or_reject([&] {
-        (void)orrery::workload::parse_flow_csv(std::string(text), "fuzz.csv", "workload.flows[0].file");
+        (void)orrery::workload::parse_flow_csv(std::string(text), "fuzz.csv", "workload.flows[0].file",
+                                               orrery::SourceLocation{"fuzz.yaml", 1, 1});
       });
       break;
     case 4:

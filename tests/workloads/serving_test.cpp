@@ -76,6 +76,26 @@ TEST(ServingTrace, BadRowsAreLocated) {
             std::string::npos);
 }
 
+// A trace that holds nothing to replay is an error at the scenario's `file`
+// key (where the scenario names it), naming the file: it has no line of its own to point at.
+TEST(ServingTrace, AnEmptyTraceIsAnErrorWhereTheScenarioNamesIt) {
+  sv::RequestsSpec spec;
+  spec.file_at = SourceLocation{"s.yaml", 8, 37};
+  const auto error = [&](const std::string& text) -> std::string {
+    try {
+      (void)sv::parse_request_trace(text, spec, "t.csv", "workload.requests.file");
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  EXPECT_EQ(error(""), "s.yaml:8:37: error: workload.requests.file: the trace 't.csv' has no header line");
+  EXPECT_EQ(
+      error("timestamp,prompt_tokens,output_tokens\n0,3,0\n5,2,0\n"),
+      "s.yaml:8:37: error: workload.requests.file: the trace 't.csv' lists no requests with output tokens "
+      "(2 rows with 0 output tokens)");
+}
+
 // Inter-arrival times' sample mean and coefficient of variation.
 std::pair<double, double> moments(const sv::RequestList& l) {
   std::vector<double> gaps;

@@ -379,8 +379,11 @@ TEST_F(TrafficCsv, BadRowsNameTheFileLineAndColumn) {
             f + ":1:1: error: " + key + ": the header lacks the column 'dst' (src, dst, bytes needed)");
   EXPECT_EQ(error("src,dst,bytes,start_time [us]\n0,1,1 MiB,-3\n"),
             f + ":2:11: error: " + key + ": column start_time: start_time must not be negative, got '-3'");
-  EXPECT_EQ(error("# nothing\n"),
-            f + ": error: " + key + ": the file has no header line (src,dst,bytes[,start_time])");
+  // The file as a whole: at the scenario's `file` value (line 8, column 30), naming the file.
+  EXPECT_EQ(error("# nothing\n"), scenario_file() + ":8:30: error: " + key + ": the file '" + f +
+                                      "' has no header line (src,dst,bytes[,start_time])");
+  EXPECT_EQ(error("src,dst,bytes [MiB]\n"),
+            scenario_file() + ":8:30: error: " + key + ": the file '" + f + "' lists no flows");
 }
 
 TEST_F(TrafficCsv, MissingFile) {
@@ -471,8 +474,22 @@ TEST(TrafficInvalid, Patterns) {
             "t.yaml:8:18: error: workload.flows[0].pattern: unknown value 'permutaton'; did you mean "
             "'permutation'?; "
             "valid: all_to_all, file, hot_spot, incast, permutation, ring");
-  EXPECT_EQ(error_of("  flows:\n    - { pattern: ring, bytes: \"1 MiB\" }", 1),
-            "error: workload.flows[0].pattern: pattern 'ring' needs at least 2 devices, the cluster has 1");
+  // An all-to-all of 8 devices is 8 × 7 = 56 flows, over limits.tasks = 50.
+  try {
+    (void)run(
+        scenario(8, "  flows:\n    - { pattern: all_to_all, bytes: \"1 MiB\" }") + "limits: { tasks: 50 }\n",
+        "t.yaml");
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(),
+                 "t.yaml:8:18: error: workload.flows[0].pattern: all_to_all over 8 devices is 56 flows, "
+                 "more than limits.tasks = 50 (raise it deliberately with --max-tasks N)");
+  }
+  // Found when the cluster is known, and still located (it was not, until scenario_fuzz.py's draws).
+  EXPECT_EQ(
+      error_of("  flows:\n    - { pattern: ring, bytes: \"1 MiB\" }", 1),
+      "t.yaml:8:18: error: workload.flows[0].pattern: pattern 'ring' needs at least 2 devices, the cluster "
+      "has 1");
   EXPECT_EQ(error_of("  flows: { pattern: ring }"),
             "t.yaml:7:10: error: workload.flows: expected a list of mappings, found a mapping");
   EXPECT_EQ(error_of("  flows:\n    - ring"),

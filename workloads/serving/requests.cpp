@@ -281,8 +281,14 @@ RequestList parse_request_trace(const std::string& text, const RequestsSpec& spe
     }
     rows.push_back(row);
   }
-  if (!columns) throw ConfigError(SourceLocation{shown, 0, 0}, key, "the trace has no header line");
-  if (rows.empty()) throw ConfigError(SourceLocation{shown, 0, 0}, key, "the trace lists no requests with output tokens");
+  // The file as a whole: at the scenario's `file` key, naming the file.
+  if (!columns) throw ConfigError(spec.file_at, key, fmt::format("the trace '{}' has no header line", shown));
+  if (rows.empty()) {
+    throw ConfigError(
+        spec.file_at, key,
+        fmt::format("the trace '{}' lists no requests with output tokens ({} {} with 0 output tokens)", shown,
+                    out.skipped, out.skipped == 1 ? "row" : "rows"));
+  }
   std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.t.minus(b.t) < 0; });
   const Stamp t0 = rows.front().t;
   for (const Row& row : rows) {

@@ -124,6 +124,7 @@ RequestsSpec read_requests(config::Reader& r) {
   if (file) {
     q.trace_path = r.beside_file(*file);
     q.trace_shown = q.trace_path;
+    q.file_at = r.where("file");
   }
   return q;
 }

@@ -51,6 +51,7 @@ struct RequestsSpec {
   LengthSpec output;
   std::vector<double> priority_shares;  // synthetic priorities: class i (0 = most urgent) with share i
   SourceLocation at;        // of `requests`, for errors about the trace
+  SourceLocation file_at;   // of `requests.file`: errors about the trace as a whole
 };
 
 enum class Router : std::uint8_t { kRoundRobin, kLeastTokens, kKvAware };
