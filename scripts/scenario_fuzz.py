@@ -33,7 +33,8 @@ and checks what each run owes (each check names its contract):
     past the timeout (docs/CONTRACTS.md, exit codes);
   * exit 1 and 2 print an `error:` line; exit 2's names the scenario file
     (or, for a fault in a Chakra trace or a request trace, that file) with
-    line and column
+    line and column, and the line it names in the scenario holds the key it
+    names
     (the bad-input contract); `orrery check` exits 2
     exactly where the run does;
   * exit 0 prints one JSON object whose numbers are all finite;
@@ -616,7 +617,7 @@ def vector_search_yaml(rng):
              "opq": pick(rng, ["true", "false"])}
     search = {"k": pick(rng, [1, 10, 100])}
     if rng.random() < 0.7:
-        search["nprobe"] = pick(rng, [1, 17, 64])
+        search["nprobe"] = pick(rng, [1, 17, 64, 99999], [10, 10, 10, 1])  # 99999: more cells than any index
     else:
         search["recall"] = pick(rng, [0.3, 0.8, 0.95])
         search["recall_curve"] = ('{ nprobe: [1, 4, 16, 64], recall: [0.3, 0.6, 0.85, 0.97], '
@@ -1210,6 +1211,14 @@ def check(orrery, path, facts, timeout, record=0, twin=False, zero=False, chakra
         if os.environ.get("SCENARIO_FUZZ_SHOW"):
             print(err.strip().splitlines()[0], file=sys.stderr)
         problems = []
+        located = re.search(re.escape(name) + r":(\d+):\d+: error: ([\w.\[\]]+):", err)
+        if located:
+            # The line it names holds the key it names (its last part): the place is the key's own.
+            line = text.splitlines()[int(located.group(1)) - 1] if int(located.group(1)) >= 1 else ""
+            leaf = re.sub(r"\[\d+\]", "", located.group(2)).split(".")[-1]
+            if leaf not in line:
+                problems.append(f"exit 2 names {located.group(2)} at line {located.group(1)}, which reads "
+                                f"'{line.strip()[:80]}'")
         if "error:" not in err:
             problems.append(f"exit 2 without an error line: {err.strip()[-200:]}")
         elif not re.search(re.escape(name) + r":\d+:\d+: error:", err) and not (

@@ -141,6 +141,21 @@ TEST(VectorSearch, RecallTargetTakesTheLeastNprobeOnTheCurve) {
   EXPECT_NE(err.find("workload.search.recall: must be in (0, 1], got 1.5"), std::string::npos) << err;
   const std::string beyond = test::error_of(with("0.9"));
   EXPECT_NE(beyond.find("reaches 0.8 at most"), std::string::npos) << beyond;
+  // More cells than the index has: at nprobe (it was at the workload), or at the recall target that asks for
+  // it.
+  const std::string wide = test::error_of(test::replace(base, "nprobe: 17", "nprobe: 99999"));
+  EXPECT_NE(
+      wide.find(":12:28: error: workload.search.nprobe: nprobe = 99999 exceeds the index's nlist = 8192"),
+      std::string::npos)
+      << wide;
+  const std::string far =
+      test::error_of(test::replace(base, "search: { k: 10, nprobe: 17 }",
+                                   "search: { k: 10, recall: 0.9, recall_curve: { nprobe: [2, 99999], "
+                                   "recall: [0.4, 0.95], source: test } }"));
+  EXPECT_NE(far.find(":12:28: error: workload.search.recall: the recall target needs nprobe = 99999 (its "
+                     "recall_curve), more than the index's nlist = 8192"),
+            std::string::npos)
+      << far;
 }
 
 TEST(VectorSearch, DesignOverBudgetIsInfeasible) {

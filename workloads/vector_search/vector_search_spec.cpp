@@ -68,6 +68,7 @@ SearchSpec read_search(config::Reader& r) {
   r.check(s.nprobe >= 0, "nprobe", "must not be negative");
   r.check(r.has("recall") || s.nprobe > 0, "nprobe", "give nprobe, or a recall target with a recall_curve");
   r.check(!(r.has("recall") && r.has("nprobe")), "recall", "give nprobe or a recall target, not both");
+  s.nprobe_at = r.where(r.has("recall") ? "recall" : "nprobe");
   if (r.has("recall")) {
     r.check(s.recall > 0 && s.recall <= 1, "recall", fmt::format("must be in (0, 1], got {}", s.recall));
     r.check(!s.curve.nprobe.empty(), "recall_curve", "a recall target needs a recall_curve to find nprobe on");
@@ -154,8 +155,15 @@ VectorSearchParams VectorSearchParams::read(config::Reader& r) {
   r.check(p.shards >= 0, "shards", "must not be negative");
   r.check(p.merge_per_result >= Duration{} && p.merge_per_result <= Duration::s(1), "merge_per_result",
           "must be in [0, 1 s]");
-  r.check(p.search.nprobe <= p.index.nlist, "search.nprobe",
-          fmt::format("nprobe = {} exceeds the index's nlist = {}", p.search.nprobe, p.index.nlist));
+  if (p.search.nprobe > p.index.nlist) {  // at nprobe, or at the recall target that asked for it
+    const bool derived = p.search.recall > 0;
+    throw ConfigError(
+        p.search.nprobe_at, r.key_path(derived ? "search.recall" : "search.nprobe"),
+        derived ? fmt::format("the recall target needs nprobe = {} (its recall_curve), more than the "
+                              "index's nlist = {}",
+                              p.search.nprobe, p.index.nlist)
+                : fmt::format("nprobe = {} exceeds the index's nlist = {}", p.search.nprobe, p.index.nlist));
+  }
   // A batch's codes (batch × nprobe × vectors ÷ nlist, all shards together) stay below 2^50, so
   // that every byte and nanosecond count derived from them fits in 64 bits.
   const double codes = static_cast<double>(p.batch) * static_cast<double>(p.search.nprobe) *

@@ -40,6 +40,7 @@ struct SearchSpec {
   double recall = 0;        // the target, in (0, 1]; 0: nprobe is given
   RecallCurve curve;
   SourceLocation recall_at;
+  SourceLocation nprobe_at;  // where nprobe was given, or the recall target it comes from
 };
 
 // The FPGA design (fpga_ivfpq.hpp's IvfPqDesign); 0 leaves a parameter to
