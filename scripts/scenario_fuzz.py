@@ -107,6 +107,12 @@ import subprocess
 import sys
 import tempfile
 
+try:  # the result-file checks read HDF5 (scripts/install_deps.sh --test installs both); skipped without
+    import h5py
+    import numpy
+except ImportError:
+    h5py = numpy = None
+
 DEVICES = ["A100-SXM4-80GB", "H100-SXM5-80GB", "H200-SXM-141GB"]
 
 
@@ -374,9 +380,7 @@ def trace_invariants(path, kept, scale):
     """A replayed trace's requests are its rows with a response, in order, at (timestamp - the first's) x
     time_scale (workloads/serving/requests.cpp: the replay starts with the first request), with their
     token counts (read back from /requests)."""
-    try:
-        import h5py
-    except ImportError:
+    if h5py is None:
         return []
     with h5py.File(path, "r") as f:
         r = f["requests"][:]
@@ -929,11 +933,8 @@ def h5_invariants(path, s, text, every_device):
     holds the same values; spans end no earlier than they start; with every device recorded, the
     largest /memory peak is peak_memory_bytes and the last span ends with the run (training and
     pipelines: the isolated iteration); the workloads' tables recount their summary's counts and
-    means. Skipped where h5py is missing (it is in scripts/install_deps.sh --test)."""
-    try:
-        import h5py
-        import numpy
-    except ImportError:
+    means."""
+    if h5py is None:
         return []
     problems = []
     def close(a, b, what, rel=1e-9):
@@ -1023,9 +1024,7 @@ def zero_invariants(orrery, text, dp, timeout):
     ranks, as Megatron-LM's data-parallel-with-context group; experts' states are over their own group)."""
     cp = re.search(r"\bcp: (\d+)", text)
     dp *= int(cp.group(1)) if cp else 1
-    try:
-        import h5py
-    except ImportError:
+    if h5py is None:
         return []
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -1075,10 +1074,7 @@ def chakra_round_trip(orrery, text, summary, timeout):
 def window_invariants(path, window, kinds):
     """--record-window FROM,TO and --record-kinds (README): the spans kept overlap the window, the counter
     samples lie inside it, and a kind left out has no rows."""
-    try:
-        import h5py
-        import numpy
-    except ImportError:
+    if h5py is None:
         return []
     problems = []
     lo, hi = window
@@ -1185,6 +1181,101 @@ def on_other_network(orrery, text, network, timeout):
         return (other, *run(orrery, path, [], timeout))
 
 
+def traffic_file_invariants(s, facts):
+    """A CSV of flows (traffic_file): each row one flow, its bytes counted once, none done before it starts."""
+    if "flows" not in facts:
+        return []
+    problems = []
+    count, total, last_start = facts["flows"]
+    if s["flows"] != count or s["comm_bytes"] != total:
+        problems.append(f"{s['flows']} flows of {s['comm_bytes']} bytes from a file of {count} rows and {total} bytes")
+    if s["completion_time_s"] < last_start:
+        problems.append(f"completion_time_s {s['completion_time_s']} before the last start {last_start}")
+    return problems
+
+
+# What each workload's summary owes, by its `kind:` (each function says where its identities come from).
+WORKLOAD_INVARIANTS = {
+    "training": lambda s, text, facts: training_invariants(s, text, facts["dp"]) + bubble_invariants(s),
+    "serving": lambda s, text, facts: serving_invariants(s),
+    "traffic": lambda s, text, facts: traffic_invariants(s, facts["egress"]) + traffic_file_invariants(s, facts),
+    "neural_graphics": lambda s, text, facts: neural_graphics_invariants(s, facts["points"]),
+    "pipeline": lambda s, text, facts: pipeline_invariants(s, text, facts) + bubble_invariants(s),
+    "vector_search": vector_search_invariants,
+    "chakra": lambda s, text, facts: chakra_invariants(s, facts),
+}
+
+
+def workload_kind(text):
+    return re.search(r"^workload:\n  kind: (\w+)", text, re.M).group(1)
+
+
+def bad_input_problems(name, text, err):
+    """An exit 2 owes one error line at file:line:column (the scenario `name`, or the Chakra trace or CSV it
+    reads), and the scenario line it names holds the key it names (its last part): the place is the key's."""
+    problems = []
+    located = re.search(re.escape(name) + r":(\d+):\d+: error: ([\w.\[\]]+):", err)
+    if located:
+        line = text.splitlines()[int(located.group(1)) - 1] if int(located.group(1)) >= 1 else ""
+        leaf = re.sub(r"\[\d+\]", "", located.group(2)).split(".")[-1]
+        if leaf not in line:
+            problems.append(f"exit 2 names {located.group(2)} at line {located.group(1)}, which reads "
+                            f"'{line.strip()[:80]}'")
+    kind = workload_kind(text)
+    in_file = (kind == "chakra" and re.search(r"\.et\.txt:\d+:\d+: error:", err)) or (
+        ("arrival: trace" in text or "pattern: file" in text) and re.search(r"\.csv:\d+:\d+: error:", err))
+    if "error:" not in err:
+        problems.append(f"exit 2 without an error line: {err.strip()[-200:]}")
+    elif not re.search(re.escape(name) + r":\d+:\d+: error:", err) and not in_file:
+        problems.append(f"exit 2 without file:line:column: {err.strip()[-200:]}")
+    return problems
+
+
+def recording_problems(orrery, path, text, facts, summary, record, timeout):
+    """The run again with -o: every device with /link_load (record 1), or one replica with a Perfetto trace
+    and, a third of the time, a window and some kinds of rows (record 2). The same summary, a result file
+    that agrees with it (h5_invariants, trace_invariants, window_invariants), a trace that reads as JSON."""
+    problems = []
+    with tempfile.TemporaryDirectory() as tmp:
+        h5 = os.path.join(tmp, "r.h5")
+        trace = os.path.join(tmp, "t.json")
+        # Every device (the reduction off), or one replica with a Perfetto trace too (the reduction on).
+        options = ["-o", h5] if record == 1 else ["-o", h5, "--record-devices", "representative", "--trace", trace]
+        span = max([v for k, v in summary.items() if k in ("iteration_time_s", "completion_time_s",
+                                                             "serving_time_s") and v > 0] or [1e-3])
+        window = kinds = None
+        if record == 1:
+            # Every link's load in some 16 bins of the run (/link_load).
+            options += ["--record-links", f"{max(1000, int(span * 1e9 / 16))} ns"]
+        elif workload_kind(text) != "chakra" and int(span * 1e9) % 3 == 1:
+            # A third of the one-replica runs keep a window of the run, and one or both kinds.
+            window = (int(span * 1e9 / 4), int(span * 1e9 / 2))
+            kinds = ["spans", "counters", "spans,counters"][int(span * 1e9) % 9 // 3]
+            options += ["--record-window", f"{window[0]} ns,{window[1]} ns", "--record-kinds", kinds]
+        rc, out, err = run(orrery, path, options, timeout * 4)
+        if rc != 0:
+            return [f"{' '.join(options[::2])} exits {rc} where the run without exits 0: {err.strip()[-200:]}"]
+        recorded = json.loads(out)
+        diff = summary_diff(summary, recorded)
+        if diff:
+            problems.append("recording (-o) changes " + ", ".join(diff[:6]))
+        if not os.path.exists(h5):
+            problems.append("-o exits 0 but wrote no file")
+        else:
+            problems += h5_invariants(h5, recorded, text, every_device=record == 1)
+            if "trace" in facts:
+                problems += trace_invariants(h5, *facts["trace"])
+            if window:
+                problems += window_invariants(h5, window, kinds)
+        if record == 2:
+            try:
+                with open(trace) as f:
+                    json.load(f)
+            except (OSError, json.JSONDecodeError) as e:
+                problems.append(f"--trace exits 0 but its file does not read as JSON ({e})")
+    return problems
+
+
 def check(orrery, path, facts, timeout, record=0, twin=False, zero=False, chakra=False, search=False):
     """The problems of one scenario ([] when it passes), and its exit status. `record`: 0, or run it again
     with -o (1) or with -o, one replica and --trace (2); `twin`: run a training scenario on the other network;
@@ -1193,10 +1284,10 @@ def check(orrery, path, facts, timeout, record=0, twin=False, zero=False, chakra
     plans around a training scenario and run its best and worst (search_invariants)."""
     network = facts["network"]
     text = text_of(path)
+    kind = workload_kind(text)
     rc, out, err = run(orrery, path, [], timeout)
     if rc is None:
         return [f"ran past {timeout} s"], rc
-    name = os.path.basename(path)
     if rc not in (0, 1, 2):
         return [f"exit status {rc}: {err.strip()[-400:]}"], rc
     # `orrery check` reads and lowers as run does: it finds every configuration error run finds, and no other.
@@ -1210,22 +1301,7 @@ def check(orrery, path, facts, timeout, record=0, twin=False, zero=False, chakra
     if rc == 2:
         if os.environ.get("SCENARIO_FUZZ_SHOW"):
             print(err.strip().splitlines()[0], file=sys.stderr)
-        problems = []
-        located = re.search(re.escape(name) + r":(\d+):\d+: error: ([\w.\[\]]+):", err)
-        if located:
-            # The line it names holds the key it names (its last part): the place is the key's own.
-            line = text.splitlines()[int(located.group(1)) - 1] if int(located.group(1)) >= 1 else ""
-            leaf = re.sub(r"\[\d+\]", "", located.group(2)).split(".")[-1]
-            if leaf not in line:
-                problems.append(f"exit 2 names {located.group(2)} at line {located.group(1)}, which reads "
-                                f"'{line.strip()[:80]}'")
-        if "error:" not in err:
-            problems.append(f"exit 2 without an error line: {err.strip()[-200:]}")
-        elif not re.search(re.escape(name) + r":\d+:\d+: error:", err) and not (
-                "kind: chakra" in text and re.search(r"\.et\.txt:\d+:\d+: error:", err)) and not (
-                ("arrival: trace" in text or "pattern: file" in text) and re.search(r"\.csv:\d+:\d+: error:", err)):
-            problems.append(f"exit 2 without file:line:column: {err.strip()[-200:]}")
-        return problems, rc
+        return bad_input_problems(os.path.basename(path), text, err), rc
     if rc == 1:
         return ([] if "error:" in err else [f"exit 1 without an error line: {err.strip()[-200:]}"]), rc
     try:
@@ -1235,71 +1311,13 @@ def check(orrery, path, facts, timeout, record=0, twin=False, zero=False, chakra
     problems = []
     if not finite(summary):
         problems.append("a summary number is not finite")
-    if "kind: training" in text:
-        problems += training_invariants(summary, text, facts["dp"]) + bubble_invariants(summary)
-    elif "kind: serving" in text:
-        problems += serving_invariants(summary)
-    elif "kind: traffic" in text:
-        problems += traffic_invariants(summary, facts["egress"])
-        if "flows" in facts:
-            # A CSV of flows: each row one flow, its bytes counted once, none done before it starts.
-            count, total, last_start = facts["flows"]
-            if summary["flows"] != count or summary["comm_bytes"] != total:
-                problems.append(f"{summary['flows']} flows of {summary['comm_bytes']} bytes from a file of {count} "
-                                f"rows and {total} bytes")
-            if summary["completion_time_s"] < last_start:
-                problems.append(f"completion_time_s {summary['completion_time_s']} before the last start {last_start}")
-    elif "kind: neural_graphics" in text:
-        problems += neural_graphics_invariants(summary, facts["points"])
-    elif "kind: pipeline" in text:
-        problems += pipeline_invariants(summary, text, facts) + bubble_invariants(summary)
-    elif "kind: vector_search" in text:
-        problems += vector_search_invariants(summary, text, facts)
-    elif "kind: chakra" in text:
-        problems += chakra_invariants(summary, facts)
+    problems += WORKLOAD_INVARIANTS[kind](summary, text, facts)
     rc2, out2, _ = run(orrery, path, [], timeout)
     if rc2 != rc or strip_wall(out2) != strip_wall(out):
         problems.append("a second run of the same scenario and seed differs")
     if record:
-        with tempfile.TemporaryDirectory() as tmp:
-            h5 = os.path.join(tmp, "r.h5")
-            trace = os.path.join(tmp, "t.json")
-            # Every device (the reduction off), or one replica with a Perfetto trace too (the reduction on).
-            options = ["-o", h5] if record == 1 else ["-o", h5, "--record-devices", "representative", "--trace", trace]
-            span = max([v for k, v in summary.items() if k in ("iteration_time_s", "completion_time_s",
-                                                                 "serving_time_s") and v > 0] or [1e-3])
-            window = kinds = None
-            if record == 1:
-                # Every link's load in some 16 bins of the run (/link_load).
-                options += ["--record-links", f"{max(1000, int(span * 1e9 / 16))} ns"]
-            elif "kind: chakra" not in text and int(span * 1e9) % 3 == 1:
-                # A third of the one-replica runs keep a window of the run, and one or both kinds.
-                window = (int(span * 1e9 / 4), int(span * 1e9 / 2))
-                kinds = ["spans", "counters", "spans,counters"][int(span * 1e9) % 9 // 3]
-                options += ["--record-window", f"{window[0]} ns,{window[1]} ns", "--record-kinds", kinds]
-            rc4, out4, err4 = run(orrery, path, options, timeout * 4)
-            if rc4 != 0:
-                problems.append(f"{' '.join(options[::2])} exits {rc4} where the run without exits 0: "
-                                f"{err4.strip()[-200:]}")
-            else:
-                diff = summary_diff(summary, json.loads(out4))
-                if diff:
-                    problems.append("recording (-o) changes " + ", ".join(diff[:6]))
-                if not os.path.exists(h5):
-                    problems.append("-o exits 0 but wrote no file")
-                else:
-                    problems += h5_invariants(h5, json.loads(out4), text, every_device=record == 1)
-                    if "trace" in facts:
-                        problems += trace_invariants(h5, *facts["trace"])
-                    if window:
-                        problems += window_invariants(h5, window, kinds)
-                if record == 2:
-                    try:
-                        with open(trace) as f:
-                            json.load(f)
-                    except (OSError, json.JSONDecodeError) as e:
-                        problems.append(f"--trace exits 0 but its file does not read as JSON ({e})")
-    if "kind: traffic" in text and text.count("    - {") == 1 and "  collectives:" in text:
+        problems += recording_problems(orrery, path, text, facts, summary, record, timeout)
+    if kind == "traffic" and text.count("    - {") == 1 and "  collectives:" in text:
         # One collective alone: the analytic network (alone but for its own step's sharing) and the flow
         # network (max-min) time it alike, within the overlap of steps that one charges and the other not.
         other, rc5, out5, _ = on_other_network(orrery, text, network, timeout)
@@ -1307,7 +1325,8 @@ def check(orrery, path, facts, timeout, record=0, twin=False, zero=False, chakra
             a, b = summary["collective_time_s"][0], json.loads(out5)["collective_time_s"][0]
             if a > 0 and b > 0 and not 0.5 <= a / b <= 2:
                 problems.append(f"one collective alone takes {a} s on {network} and {b} s on {other}")
-    if twin and "kind: training" in text and "policies:" not in text:
+    plain_training = kind == "training" and "policies:" not in text
+    if twin and plain_training:
         # The analytic network times collectives of different groups as if each had its links alone; where
         # that hides much (the flow network's iteration 25% longer), the analytic run must have said so.
         other, rc6, out6, err6 = on_other_network(orrery, text, network, timeout * 4)
@@ -1324,11 +1343,11 @@ def check(orrery, path, facts, timeout, record=0, twin=False, zero=False, chakra
             if times["flow"] < 0.99 * times["analytic"]:
                 problems.append(f"the flow network's iteration ({times['flow']} s) is shorter than the analytic "
                                 f"one's ({times['analytic']} s)")
-    if chakra and "kind: training" in text and "policies:" not in text:
+    if chakra and plain_training:
         problems += chakra_round_trip(orrery, text, summary, timeout)
-    if search and "kind: training" in text and "policies:" not in text:
+    if search and plain_training:
         problems += search_invariants(orrery, path, text, timeout)
-    if (zero and rc == 0 and "kind: training" in text and "zero_stage: 0" in text and facts.get("dp", 0) >= 2
+    if (zero and kind == "training" and "zero_stage: 0" in text and facts.get("dp", 0) >= 2
             and "experts" not in text and "offload" not in text and "distributed_optimizer" not in text):
         problems += zero_invariants(orrery, text, facts["dp"], timeout)
     if network == "analytic" and facts.get("dp", 0) >= 2:

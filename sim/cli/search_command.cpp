@@ -230,8 +230,7 @@ int search_command(const std::vector<std::string>& args) {
                                          [](const auto& a, const auto& b) { return a.second < b.second; });
     std::cerr << fmt::format(
         "error: none of the {} plans ran ({} refused by the reader, {} over the memory floor, {} failed){}; "
-        "widen "
-        "the space with --axis\n",
+        "widen the space with --axis\n",
         r.rows.size(), by_reader, by_memory, failed,
         common == reasons.end()
             ? ""

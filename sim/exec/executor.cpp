@@ -254,22 +254,21 @@ void Executor::start(TaskId t) {
     case kHotDelay:
       engine_.schedule_after(Duration::ns(h.amount), [this, t] { finish(t); });
       return;
-    case kHotTransfer:
-      network_.transfer(DeviceId(h.device), DeviceId(h.peer), Bytes(h.amount), [this, t] { finish(t); });
+    case kHotTransfer: {
+      const DeviceId src(h.device), dst(h.peer);
+      const Bytes bytes(h.amount);
+      network_.transfer(src, dst, bytes, [this, t] { finish(t); });
+      // The other replicas' copies of this send, at the same times (their
+      // class has the same signature); none without the replica reduction.
+      const CopiedTransfer* copies = send_copies(src, dst, bytes);
       // Sends of different tasks on one link at once, each timed alone (Executor::oversubscription).
-      if (send_visits_left_ > 0 && network_.contention_free())
-        check_send_overlap(DeviceId(h.device), DeviceId(h.peer), Bytes(h.amount));
-      if (mirror_ && mirror_->copies_of(DeviceId(h.device)) > 0) {
-        const std::array<DeviceId, 2> ends{DeviceId(h.device), DeviceId(h.peer)};
-        // The other replicas' copies of this send, at the same times (their
-        // class has the same signature).
-        if (mirror_->stands_for(ends) > 1) {
-          const CopiedTransfer& ct = copied_transfer(ends[0], ends[1], Bytes(h.amount));
-          for (std::size_t j = 0; j < ct.loads.size(); ++j)
-            network_.add_loads(ct.loads[j], engine_.now(), engine_.now() + Duration::ns(ct.took[j]));
-        }
+      if (send_visits_left_ > 0 && network_.contention_free()) check_send_overlap(src, dst, bytes, copies);
+      if (copies) {
+        for (std::size_t j = 0; j < copies->loads.size(); ++j)
+          network_.add_loads(copies->loads[j], engine_.now(), engine_.now() + Duration::ns(copies->took[j]));
       }
       return;
+    }
     case kHotCollective:
       start_collective(t, std::get<CollectiveWork>(task_at(t).work));
       return;

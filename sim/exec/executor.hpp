@@ -204,7 +204,8 @@ class Executor final : public TaskSink {
   static constexpr int kSendChecks = 4;
   static constexpr std::int64_t kSkippedSend = 4;  // visits a send past its checks costs (its lookup)
   void check_overlap(std::span<const LinkLoad> loads, std::int64_t took, std::int64_t& visits_left);
-  void check_send_overlap(DeviceId src, DeviceId dst, Bytes bytes);
+  struct CopiedTransfer;
+  void check_send_overlap(DeviceId src, DeviceId dst, Bytes bytes, const CopiedTransfer* copies);
   std::int64_t overlap_visits_left_ = kOverlapVisits;
   std::int64_t send_visits_left_ = kSendVisits;
   std::unordered_map<std::int32_t, std::vector<std::pair<std::int64_t, double>>> on_link_;
@@ -231,6 +232,7 @@ class Executor final : public TaskSink {
     std::vector<std::vector<LinkLoad>> loads;  // per copy
   };
   const CopiedTransfer& copied_transfer(DeviceId src, DeviceId dst, Bytes bytes);
+  const CopiedTransfer* send_copies(DeviceId src, DeviceId dst, Bytes bytes);
   // A transfer's own loads and time alone, and how many of its starts were
   // checked, while the sends' oversubscription check runs.
   struct OwnTransfer {

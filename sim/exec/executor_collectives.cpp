@@ -302,8 +302,6 @@ void Executor::transfer_done(std::size_t slot, std::int32_t i) {
   }
 }
 
-// Replica reduction (Executor::mirror). A per-replica transfer's copies: each
-// timed on its own ends, with its loads, computed once per ends and size.
 // A point-to-point transfer's own loads and time on the contention-free
 // network, for the oversubscription check (built at its first use, while the
 // check runs).
@@ -315,9 +313,9 @@ Executor::OwnTransfer& Executor::own_transfer(DeviceId src, DeviceId dst, Bytes 
 }
 
 // Executor::oversubscription for a point-to-point transfer (and its copies in
-// the other replicas): its first kSendChecks starts of each (ends, bytes), on
-// the sends' own budget of link visits.
-void Executor::check_send_overlap(DeviceId src, DeviceId dst, Bytes bytes) {
+// the other replicas, if any): its first kSendChecks starts of each (ends,
+// bytes), on the sends' own budget of link visits.
+void Executor::check_send_overlap(DeviceId src, DeviceId dst, Bytes bytes, const CopiedTransfer* copies) {
   OwnTransfer& own = own_transfer(src, dst, bytes);
   if (own.checked >= kSendChecks) {
     send_visits_left_ -= kSkippedSend;  // its lookup: the checks end after so many sends, checked or not
@@ -326,13 +324,23 @@ void Executor::check_send_overlap(DeviceId src, DeviceId dst, Bytes bytes) {
   }
   ++own.checked;
   check_overlap(own.loads, own.took, send_visits_left_);
-  if (mirror_ && mirror_->copies_of(src) > 0 && mirror_->stands_for(std::array<DeviceId, 2>{src, dst}) > 1) {
-    const CopiedTransfer& ct = copied_transfer(src, dst, bytes);
-    for (std::size_t j = 0; j < ct.loads.size() && send_visits_left_ > 0; ++j)
-      check_overlap(ct.loads[j], ct.took[j], send_visits_left_);
+  if (copies) {
+    for (std::size_t j = 0; j < copies->loads.size() && send_visits_left_ > 0; ++j)
+      check_overlap(copies->loads[j], copies->took[j], send_visits_left_);
   }
   if (send_visits_left_ <= 0) own_transfers_ = {};  // the sends' checks are over
 }
+
+// Replica reduction (Executor::mirror): the copies of a send that stands for
+// other replicas' (null when it stands for none).
+const Executor::CopiedTransfer* Executor::send_copies(DeviceId src, DeviceId dst, Bytes bytes) {
+  if (!mirror_ || mirror_->copies_of(src) == 0 || mirror_->stands_for(std::array<DeviceId, 2>{src, dst}) <= 1)
+    return nullptr;
+  return &copied_transfer(src, dst, bytes);
+}
+
+// Replica reduction (Executor::mirror). A per-replica transfer's copies: each
+// timed on its own ends, with its loads, computed once per ends and size.
 
 const Executor::CopiedTransfer& Executor::copied_transfer(DeviceId src, DeviceId dst, Bytes bytes) {
   const auto [it, added] = copied_transfers_.try_emplace(TransferKey{src.value(), dst.value(), bytes.count()});

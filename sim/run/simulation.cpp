@@ -95,6 +95,11 @@ namespace {
 task::ReplicaMirror mirror_of(const workload::ReplicaMaps& maps, const std::vector<std::vector<int>>& classes,
                               std::size_t devices);
 
+// Transfers' shares of one link, summed, above which the analytic network's
+// times are called into doubt (Executor::oversubscription): 5% over, so that
+// rounding and a collective's ramp at its ends do not trip it.
+constexpr double kOversubscribed = 1.05;
+
 // The graph to run: the whole job, or, where it gives the same results, one
 // data-parallel replica per class of replicas the network treats alike,
 // standing for the others (Workload::replica_maps, sim/task/replica_mirror.hpp).
@@ -109,11 +114,6 @@ task::ReplicaMirror mirror_of(const workload::ReplicaMaps& maps, const std::vect
 // representative`); it is used when it leaves out at least one replica.
 // Host-side work (offload) needs no check: it is priced per device over its
 // node's shared paths, the same on every node.
-// Collectives' shares of one link, summed, above which the analytic network's
-// times are called into doubt (Executor::oversubscription): 5% over, so that
-// rounding and a collective's ramp at its ends do not trip it.
-constexpr double kOversubscribed = 1.05;
-
 workload::Lowered lower_for_run(const Scenario& scenario, RunContext& context, sim::Engine& engine,
                                 exec::NetworkService& network, const trace::RecordSelection& selection,
                                 bool timeline, bool exported) {
@@ -258,8 +258,7 @@ RunOutput simulate(const Scenario& scenario, RunContext& context, std::unique_pt
         "point-to-point sends) over one link at once ({}), timing each as if it had the link alone: together "
         "they asked {:.1f} times what the link carries, so those transfers may take up to {:.1f} times their "
         "analytic time (how much of it the run feels depends on what they overlap); network.model=flow "
-        "shares "
-        "the links",
+        "shares the links",
         cluster.network().link_name(LinkId(over.link)), over.factor, over.factor));
   }
   if (executed) executed(graph, times);
