@@ -7,7 +7,6 @@
 #include <stdexcept>
 
 #include "sim/core/error.hpp"
-#include "sim/core/huge_pages.hpp"
 #include "sim/exec/collective_lowering.hpp"
 
 namespace orrery::exec {
@@ -57,9 +56,6 @@ void Executor::apply(const task::MemoryEffect& e) {
 task::TaskTimes Executor::run() {
   const std::size_t n = graph_.size();
   fixed_ = n;
-  reserve_huge(times_.start, n);
-  reserve_huge(times_.end, n);
-  reserve_huge(hot_, n);
   times_.start.assign(n, Time::zero());
   times_.end.assign(n, Time::zero());
   done_.assign(n, false);

@@ -2,8 +2,6 @@
 
 #include <array>
 
-#include "sim/core/huge_pages.hpp"
-
 namespace orrery::task {
 
 std::string_view name_of(TaskKind k) {
@@ -69,10 +67,10 @@ TaskId TaskGraph::add(Work work, TaskKind kind, std::string_view name, int micro
 }
 
 void TaskGraph::reserve(std::size_t tasks, std::size_t edges, std::size_t effects) {
-  reserve_huge(tasks_, tasks);
-  reserve_huge(preds_, tasks);
-  reserve_huge(edges_, edges);
-  reserve_huge(effects_, effects);
+  tasks_.reserve(tasks);
+  preds_.reserve(tasks);
+  edges_.reserve(edges);
+  effects_.reserve(effects);
 }
 
 void TaskGraph::depend(TaskId before, TaskId after) {
@@ -91,8 +89,6 @@ void TaskGraph::on_end(TaskId task, MemoryEffect effect) {
 void TaskGraph::build() const {
   const std::size_t n = tasks_.size();
   const auto rows = [n](const auto& pairs, std::vector<std::uint32_t>& offset, auto& out) {
-    reserve_huge(offset, n + 1);
-    reserve_huge(out, pairs.size());
     offset.assign(n + 1, 0);
     for (const auto& e : pairs) ++offset[static_cast<std::size_t>(e.first.value()) + 1];
     for (std::size_t i = 0; i < n; ++i) offset[i + 1] += offset[i];
