@@ -10,7 +10,7 @@ namespace orrery::workload::training {
 
 void add_model_states(TrainingLowering& l) {
   for (int s = 0; s < l.stages(); ++s) {
-    const ModelStateBytes state = l.workload.model_state(s);
+    const ModelStateBytes state = l.workload.model_state(s, l.costs);
     for (const int d : l.built_replicas()) {
       const DeviceId dev = l.lead(d, s);
       l.g.initial_memory(
@@ -47,7 +47,7 @@ OptimizerStep device_step(const TrainingParams& p, double local, double gradient
 // reductions (all tp ranks; on the first and last stages the embedding's too),
 // its own last backwards and vocabulary passes.
 std::vector<TaskId> add_steps(TrainingLowering& l, int s, double local, const std::vector<TaskId>& reduced) {
-  const ModelStateBytes state = l.workload.model_state(s);
+  const ModelStateBytes state = l.workload.model_state(s, l.costs);
   std::vector<TaskId> steps;
   // One cost entry for the stage's step in every replica (none when profiled: no time).
   std::int32_t entry = -1;

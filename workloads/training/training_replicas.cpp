@@ -50,9 +50,10 @@ std::vector<std::int64_t> TrainingWorkload::checkpoint_bytes(const ClusterShape&
   std::vector<std::int64_t> out(static_cast<std::size_t>(cluster.devices), 0);
   const bool weights_sharded = p_.zero_stage >= 3;
   const bool optimizer_sharded = p_.zero_stage >= 1 || p_.distributed_optimizer;
+  const std::vector<VirtualStageCost> costs = stage_costs();  // once: each stage's state reads them
   for (int pp = 0; pp < plan.pp; ++pp) {
     // Offloaded states are checkpointed too (from the host): counted as if on the device.
-    const ModelStateBytes m = model_state(pp, false);
+    const ModelStateBytes m = model_state(pp, costs, false);
     for (int dp = 0; dp < plan.dp; ++dp) {
       for (int cp = 0; cp < plan.cp; ++cp) {
         const bool first = dp == 0 && cp == 0;
