@@ -64,6 +64,8 @@ void PipelineGraph::build(TaskGraph& g, PipelineTaskMaker& maker) {
   entry_.assign(tasks_.size(), TaskId{});
   next_.assign(tasks_.size(), TaskId{});
   last_.assign(3 * static_cast<std::size_t>(virtual_stages()) * replicas_.size(), TaskId{});
+  for (auto& ids : name_ids_) ids.assign(static_cast<std::size_t>(shape_.chunks), -1);
+  send_name_ids_ = {-1, -1};
   for (const int r : replicas_) add_operations(g, maker, r);
   for (const int r : replicas_) add_data_flow(g, maker, r);
 }
@@ -86,13 +88,14 @@ void PipelineGraph::add_operations(TaskGraph& g, PipelineTaskMaker& maker, int r
       }
       const PlacedOp placed{o, replica, s, vs};
       const int pieces = maker.pieces(placed);
-      const std::string& name = names_[static_cast<std::size_t>(o.type)][static_cast<std::size_t>(o.chunk)];
       TaskId first, t;
       DeviceId dev;
       for (int j = 0; j < pieces; ++j) {
         const ComputeWork work = pieces == 1 ? maker.compute(g, placed) : maker.compute_piece(g, placed, j);
         dev = work.device;
-        const TaskId x = g.add(work, task_kind(o.type), name, o.micro_batch, s);
+        // Its name after the work: the maker may intern names of its own, and
+        // the table keeps the order of first use.
+        const TaskId x = g.add(work, task_kind(o.type), name_id(g, o.type, o.chunk), o.micro_batch, s);
         if (!t.valid()) {
           first = x;
         } else if (x.value() != t.value() + 1) {  // pieces() reads them back as consecutive ids
@@ -157,13 +160,24 @@ void PipelineGraph::add_data_flow(TaskGraph& g, const PipelineTaskMaker& maker, 
 
 void PipelineGraph::add_send(TaskGraph& g, const PipelineTaskMaker& maker, const PipelineSend& send,
                              std::size_t after, std::size_t before) {
-  const TaskId x =
-      g.add(maker.send(send), TaskKind::kSend, send.gradients ? "send gradients" : "send activations",
-            send.micro_batch, send.from_stage);
+  const TaskId x = g.add(maker.send(send), TaskKind::kSend, send_name_id(g, send.gradients), send.micro_batch,
+                         send.from_stage);
   g.depend(tasks_[after], x);
   g.depend(x, entry_[before]);
   // A synchronous sender starts its next operation once the send is done.
   if (maker.synchronous_sends() && next_[after].valid()) g.depend(x, next_[after]);
+}
+
+task::TaskName PipelineGraph::name_id(TaskGraph& g, PipeOpType type, int chunk) {
+  std::int32_t& id = name_ids_[static_cast<std::size_t>(type)][static_cast<std::size_t>(chunk)];
+  if (id < 0) id = g.intern(names_[static_cast<std::size_t>(type)][static_cast<std::size_t>(chunk)]);
+  return task::TaskName{id};
+}
+
+task::TaskName PipelineGraph::send_name_id(TaskGraph& g, bool gradients) {
+  std::int32_t& id = send_name_ids_[gradients ? 1 : 0];
+  if (id < 0) id = g.intern(gradients ? "send gradients" : "send activations");
+  return task::TaskName{id};
 }
 
 std::vector<TaskId> PipelineGraph::pieces(int replica, PipeOpType type, int micro_batch, int virtual_stage) const {

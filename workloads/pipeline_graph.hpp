@@ -146,6 +146,12 @@ class PipelineGraph {
   std::vector<int> device_of_;                     // per virtual stage
   std::vector<int> position_;                      // per (chunk, stage): the position the stage holds
   std::array<std::vector<std::string>, 3> names_;  // per type and chunk: "F", or "F c1" with chunks
+  // The graph's ids of those names and of the two sends' (activations, gradients), interned at
+  // their first task of a build() in the order the strings would be, -1 before.
+  std::array<std::vector<std::int32_t>, 3> name_ids_;
+  std::array<std::int32_t, 2> send_name_ids_{-1, -1};
+  task::TaskName name_id(TaskGraph& g, PipeOpType type, int chunk);
+  task::TaskName send_name_id(TaskGraph& g, bool gradients);
   std::vector<TaskId> tasks_;  // per operation: its task, the last of its pieces
   std::vector<TaskId> entry_;  // per operation: its first task
   std::vector<TaskId> next_;   // per operation (as tasks_): the next in its device's order (its entry)

@@ -54,13 +54,17 @@ std::int32_t TaskGraph::add_group_cost(GroupCost cost) {
 }
 
 TaskId TaskGraph::add(Work work, TaskKind kind, std::string_view name, int micro_batch, int stage) {
+  return add(std::move(work), kind, TaskName{intern(name)}, micro_batch, stage);
+}
+
+TaskId TaskGraph::add(Work work, TaskKind kind, TaskName name, int micro_batch, int stage) {
   const TaskId id(static_cast<std::int32_t>(tasks_.size()));
   if (const auto* c = std::get_if<ComputeWork>(&work)) {
     if (c->cost >= 0 || c->head_cost >= 0 || c->tail_cost >= 0) needs_pricing_ = true;
   } else if (const auto* d = std::get_if<DelayWork>(&work)) {
     if (d->path != HostPath::kNone) needs_pricing_ = true;
   }
-  tasks_.push_back(Task{std::move(work), kind, intern(name), micro_batch, stage, Time::zero()});
+  tasks_.push_back(Task{std::move(work), kind, name.id, micro_batch, stage, Time::zero()});
   preds_.push_back(0);
   built_ = false;
   return id;

@@ -183,9 +183,17 @@ static_assert(sizeof(Task) <= 96, "a Task grew: every byte costs a big run about
 // first time they are read, so that a graph of millions of tasks costs no
 // allocation per task; adding to a graph after reading it is allowed (the rows
 // are rebuilt).
+// A name of the graph's name table (TaskGraph::intern).
+struct TaskName {
+  std::int32_t id;
+};
+
 class TaskGraph {
  public:
   TaskId add(Work work, TaskKind kind, std::string_view name, int micro_batch = -1, int stage = -1);
+  // The same with a name interned before (intern()): a lowering that adds
+  // millions of tasks under a few names looks each up once.
+  TaskId add(Work work, TaskKind kind, TaskName name, int micro_batch = -1, int stage = -1);
   // `after` cannot start before `before` has finished.
   void depend(TaskId before, TaskId after);
   void on_end(TaskId task, MemoryEffect effect);

@@ -213,6 +213,44 @@ class BrokenSchedule final : public Schedule {
   bool repeat_;
 };
 
+// Names are interned once per build (PipelineGraph::name_id): every task still
+// carries its own operation's name, the table holds each name once — F and B
+// of each of v = 2 chunks, and the two sends: 2·2 + 2 = 6 — and a second
+// build into a fresh graph interns them there again, not the first graph's ids.
+TEST(PipelineGraph, EveryTaskIsNamedForItsOperationInEachGraphItIsBuiltInto) {
+  const InterleavedSchedule s;
+  const PipelineShape shape{2, 4, 2};
+  PipelineGraph pipeline(s, shape, s.order(shape), 1);
+  RecordingMaker maker;
+  TaskGraph first;
+  pipeline.build(first, maker);
+  TaskGraph second;
+  EXPECT_EQ(second.intern("something else first"), 0);  // ids in this graph start one later
+  pipeline.build(second, maker);
+  for (const TaskGraph* g : {&first, &second}) {
+    std::size_t named = 0;
+    for (int mb = 0; mb < shape.micro_batches; ++mb) {
+      for (int vs = 0; vs < shape.stages * shape.chunks; ++vs) {
+        const int chunk = vs / shape.stages;
+        for (const PipeOpType t : {PipeOpType::kForward, PipeOpType::kBackward}) {
+          const Task& task = g->task(pipeline.task(0, t, mb, vs));
+          EXPECT_EQ(g->names()[static_cast<std::size_t>(task.name)],
+                    std::string(t == PipeOpType::kForward ? "F" : "B") + " c" + std::to_string(chunk));
+          ++named;
+        }
+      }
+    }
+    EXPECT_EQ(named, 2u * 4 * 2 * 2);
+    for (const Task& task : g->tasks()) {
+      if (task.kind != TaskKind::kSend) continue;
+      const std::string& name = g->names()[static_cast<std::size_t>(task.name)];
+      EXPECT_TRUE(name == "send activations" || name == "send gradients") << name;
+    }
+  }
+  EXPECT_EQ(first.names().size(), 6u);
+  EXPECT_EQ(second.names().size(), 7u);
+}
+
 TEST(PipelineGraph, MalformedSchedulesAreBugs) {
   const BrokenSchedule short_orders(false);
   EXPECT_THROW(
