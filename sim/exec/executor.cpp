@@ -41,16 +41,88 @@ Executor::Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& 
   memory_counter_ = sink_.intern("memory");
 }
 
-void Executor::apply(const task::MemoryEffect& e) {
-  DeviceMemory& m = memory_[static_cast<std::size_t>(e.device.value())];
-  m.current[static_cast<std::size_t>(e.category)] += e.delta.count();
-  std::int64_t total = 0;
-  for (auto v : m.current) total += v;
-  if (total > m.peak) {
-    m.peak = total;
-    m.at_peak = m.current;
+void DeviceMemory::settle() {
+  if (!open) return;
+  open = false;
+  std::int64_t high = best;
+  for (std::size_t c = 0; c < start.size(); ++c) high += start[c] + gains[c];
+  if (high > peak) {
+    peak = high;
+    for (std::size_t c = 0; c < start.size(); ++c) at_peak[c] = start[c] + gains[c] + best_at[c];
   }
-  sink_.counter(trace::CounterSample{engine_.now().ns(), e.device.value(), memory_counter_, static_cast<double>(total)});
+}
+
+void Executor::apply(const task::MemoryEffect& e) {
+  apply(std::span<const task::MemoryEffect>(&e, 1));
+}
+
+void Executor::apply(std::span<const task::MemoryEffect> effects) {
+  if (effects.empty()) return;
+  const Time now = engine_.now();
+  // The task's run on each device it touches (effects are few: a short list).
+  struct Run {
+    std::int32_t device;
+    DeviceMemory::Categories sum{};   // its effects so far
+    DeviceMemory::Categories high{};  // at its highest running total (none: zeros)
+    std::int64_t total = 0;
+    std::int64_t highest = 0;
+  };
+  std::array<Run, 4> small;
+  std::vector<Run> many;
+  std::size_t runs = 0;
+  const auto run_of = [&](std::int32_t device) -> Run& {
+    for (std::size_t k = 0; k < runs; ++k) {
+      Run& r = k < small.size() ? small[k] : many[k - small.size()];
+      if (r.device == device) return r;
+    }
+    Run& r = runs < small.size() ? small[runs] : many.emplace_back();
+    r = Run{device};
+    ++runs;
+    return r;
+  };
+  for (const task::MemoryEffect& e : effects) {
+    DeviceMemory& m = memory_[static_cast<std::size_t>(e.device.value())];
+    if (!m.open || now != m.instant) {  // the instant before is over: this one starts from here
+      m.settle();
+      m.instant = now;
+      m.open = true;
+      m.start = m.current;
+      m.gains = {};
+      m.best = 0;
+      m.best_at = {};
+    }
+    const auto c = static_cast<std::size_t>(e.category);
+    m.current[c] += e.delta.count();
+    Run& r = run_of(e.device.value());
+    r.sum[c] += e.delta.count();
+    r.total += e.delta.count();
+    if (r.total > r.highest) {
+      r.highest = r.total;
+      r.high = r.sum;
+    }
+    std::int64_t total = 0;
+    for (auto v : m.current) total += v;
+    sink_.counter(
+        trace::CounterSample{now.ns(), e.device.value(), memory_counter_, static_cast<double>(total)});
+  }
+  for (std::size_t k = 0; k < runs; ++k) {
+    const Run& r = k < small.size() ? small[k] : many[k - small.size()];
+    DeviceMemory& m = memory_[static_cast<std::size_t>(r.device)];
+    DeviceMemory::Categories at = r.high;
+    std::int64_t value = r.highest;
+    if (r.total > 0) {
+      value -= r.total;
+      for (std::size_t c = 0; c < at.size(); ++c) {
+        at[c] -= r.sum[c];
+        m.gains[c] += r.sum[c];
+      }
+    }
+    // Equal values: the greater breakdown, so that the order of the tasks never shows.
+    if (value > m.best || (value == m.best && at > m.best_at)) {
+      m.best = value;
+      m.best_at = at;
+    }
+  }
 }
 
 task::TaskTimes Executor::run() {
@@ -90,6 +162,7 @@ task::TaskTimes Executor::run() {
     begin_sources();
   });
   engine_.run();
+  for (DeviceMemory& m : memory_) m.settle();
   // The fixed graph's spans, reported in task order once the run is over:
   // reading each Task as it finishes (96 bytes, in finishing order) was a
   // cache miss per task, most of what recording cost.
@@ -284,7 +357,7 @@ void Executor::finish(TaskId t) {
   if (progress_ && ((finished_ & 4095) == 0 || finished_ == fixed_ + submitted_.size())) {
     progress_("iteration", static_cast<double>(finished_) / static_cast<double>(fixed_ + submitted_.size()));
   }
-  for (const auto& e : i < fixed_ ? fixed_effects_of(i, h) : effects_of(t)) apply(e);
+  apply(i < fixed_ ? fixed_effects_of(i, h) : effects_of(t));
   if (records_spans_ && i >= fixed_) report(t);  // the fixed graph's: after the run (run())
   // Free the device before releasing successors, so a successor on the same
   // device can start at once.

@@ -43,10 +43,33 @@ namespace orrery::exec {
 using task::TaskSink;
 using task::TaskSource;
 
+// A device's memory: what it holds now, and its peak with the breakdown then.
+// A task's effects (task::TaskGraph::on_end) apply in their order, so one
+// that allocates activations and then frees a gathered buffer peaks between
+// the two. The effects of different tasks ending in one ns run in the order
+// the tasks finish, which the network and the graph's shape decide among
+// equal times (a run reduced to representative replicas and the full run
+// order them differently), so the peak of an instant is taken over every
+// order of its tasks: the most it holds with all the tasks that add memory
+// done and one more task part way, at the highest point of its own effects,
+//     start + Σ_{j≠k, n_j>0} n_j + e_k  over the instant's tasks k
+// (n_j: task j's net on the device, e_k ≥ max(n_k, 0): the highest of its
+// running sums, none applied counting 0). One task alone gives its own
+// highest point, as applying its effects in order would.
 struct DeviceMemory {
-  std::array<std::int64_t, task::kMemoryCategoryCount> current{};
-  std::array<std::int64_t, task::kMemoryCategoryCount> at_peak{};
+  using Categories = std::array<std::int64_t, task::kMemoryCategoryCount>;
+  Categories current{};
+  Categories at_peak{};
   std::int64_t peak = 0;
+  // The instant being applied: `current` when it began, the tasks with a
+  // positive net (their sum, by category), and the best e_k − max(n_k, 0).
+  Time instant;
+  bool open = false;
+  Categories start{};
+  Categories gains{};
+  std::int64_t best = 0;
+  Categories best_at{};  // its breakdown: task k's effects at e_k, less its net if positive
+  void settle();         // the instant is over: its highest point against the peak
 };
 
 class Executor final : public TaskSink {
@@ -127,6 +150,9 @@ class Executor final : public TaskSink {
     const auto i = static_cast<std::size_t>(t.value());
     return i < fixed_ ? graph_.tasks()[i] : submitted_[i - fixed_].task;
   }
+  // One task's memory effects, in their order (DeviceMemory says how its
+  // peaks are taken).
+  void apply(std::span<const task::MemoryEffect> effects);
   [[nodiscard]] std::span<const task::MemoryEffect> effects_of(TaskId t) const {
     const auto i = static_cast<std::size_t>(t.value());
     return i < fixed_ ? graph_.memory_effects(t) : std::span<const task::MemoryEffect>(submitted_[i - fixed_].on_end);
