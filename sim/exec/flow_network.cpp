@@ -48,10 +48,19 @@ void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine:
     return;
   }
   const std::span<const std::int32_t> links = routes_.links(r);
-  const bool quiet = !solver_.changed();  // nothing else changed at this instant yet
-  const std::int32_t id = solver_.add_flow(links);
-  if (static_cast<std::size_t>(id) >= flows_.size()) flows_.resize(static_cast<std::size_t>(id) + 1);
   const Time now = engine_.now();
+  // A lone flow on these links has company from now: back to the completion
+  // queue first (or off its links, past its last byte) before this one counts.
+  for (std::int32_t l : links) {
+    LinkState& s = links_[static_cast<std::size_t>(l)];
+    if (s.lone >= 0) unlone(s.lone, now);
+    s.usage.bytes += bytes;
+    if (s.sending++ == 0) s.busy_since = now;
+  }
+  const bool quiet = !changed_;  // nothing else changed at this instant yet (but lone flows leaving)
+  const std::int32_t id = solver_.add_flow(links);
+  changed_ = true;
+  if (static_cast<std::size_t>(id) >= flows_.size()) flows_.resize(static_cast<std::size_t>(id) + 1);
   Flow& f = flows_[static_cast<std::size_t>(id)];
   f.left = static_cast<double>(bytes.count());
   f.rate = 0;  // until the update that solves its component
@@ -59,18 +68,13 @@ void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine:
   f.sequence = next_sequence_++;
   f.route = ri;
   f.done = std::move(done);
-  for (std::int32_t l : links) {
-    LinkState& s = links_[static_cast<std::size_t>(l)];
-    s.usage.bytes += bytes;
-    if (s.sending++ == 0) s.busy_since = now;
-  }
   // A flow onto idle links, with nothing else changed at this instant, is
   // solved now (its narrowest link) and waits only for its completion. A
   // flow that joins it later at the same instant re-solves both, at no cost
   // in bytes: the first rate lasted no time.
   if (quiet && solver_.alone()) {
     resolve(now);
-    wake_by(Time::from_ns(completions_.top_time()));
+    if (!completions_.empty()) wake_by(Time::from_ns(completions_.top_time()));
   } else {
     wake_at(now);
   }
@@ -78,6 +82,7 @@ void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine:
 
 void FlowNetwork::resolve(Time now) {
   solver_.solve();
+  changed_ = false;
   // The solved flows' ids are scattered: ask for both records of each a few
   // flows ahead, so that the reads do not wait on the memory one by one.
   constexpr std::size_t kAhead = 16;
@@ -118,15 +123,73 @@ void FlowNetwork::update() {
 }
 
 void FlowNetwork::finish(std::int32_t id, Time now) {
+  leave(id, now);
+  changed_ = true;
   Flow& f = flows_[static_cast<std::size_t>(id)];
-  const topo::RouteTable::Route& r = routes_.route(f.route);
-  for (const std::int32_t l : routes_.links(r)) {
+  engine_.schedule_after(routes_.route(f.route).latency, std::move(f.done));
+}
+
+void FlowNetwork::leave(std::int32_t id, Time end) {
+  const Flow& f = flows_[static_cast<std::size_t>(id)];
+  for (const std::int32_t l : routes_.links(routes_.route(f.route))) {
     LinkState& s = links_[static_cast<std::size_t>(l)];
-    if (--s.sending == 0) s.usage.busy += now - s.busy_since;
-    if (timeline_) timeline_->add(l, f.since, now, f.left);  // what is left goes at the last rate
+    if (--s.sending == 0) s.usage.busy += end - s.busy_since;
+    if (timeline_) timeline_->add(l, f.since, end, f.left);  // what is left goes at the last rate
   }
   solver_.remove_flow(id);
-  engine_.schedule_after(r.latency, std::move(f.done));
+}
+
+bool FlowNetwork::alone(const Flow& f) const {
+  for (const std::int32_t l : routes_.links(routes_.route(f.route))) {
+    if (links_[static_cast<std::size_t>(l)].sending != 1) return false;
+  }
+  return true;
+}
+
+void FlowNetwork::mark_lone(const Flow& f, std::int32_t id) {
+  for (const std::int32_t l : routes_.links(routes_.route(f.route)))
+    links_[static_cast<std::size_t>(l)].lone = id;
+}
+
+void FlowNetwork::make_lone(std::int32_t id, Time end) {
+  Flow& f = flows_[static_cast<std::size_t>(id)];
+  if (completions_.contains(id)) completions_.erase(id);
+  if (f.lone) drop_lone(f);
+  f.lone = true;
+  f.end = end;
+  mark_lone(f, id);
+  f.lone_event = engine_.schedule_at(end + routes_.route(f.route).latency, [this, id] { finish_lone(id); });
+}
+
+void FlowNetwork::drop_lone(Flow& f) {
+  engine_.cancel(f.lone_event);
+  f.lone = false;
+  mark_lone(f, -1);
+}
+
+void FlowNetwork::unlone(std::int32_t id, Time now) {
+  Flow& f = flows_[static_cast<std::size_t>(id)];
+  drop_lone(f);
+  if (now < f.end) {
+    completions_.set(id, f.end.ns(), f.sequence);
+    wake_by(f.end);
+    return;
+  }
+  // Its last byte went at f.end: it left its links then, and `done` keeps its time.
+  leave(id, f.end);
+  changed_ = true;
+  engine_.schedule_at(f.end + routes_.route(f.route).latency, std::move(f.done));
+}
+
+void FlowNetwork::finish_lone(std::int32_t id) {
+  Flow& f = flows_[static_cast<std::size_t>(id)];
+  f.lone = false;
+  mark_lone(f, -1);
+  sim::Engine::Handler done = std::move(f.done);
+  // Its leaving changes no rate: the solver clears its links at its next
+  // solve, whatever else that solves (`changed_` stays as it was).
+  leave(id, f.end);
+  done();
 }
 
 void FlowNetwork::retime(std::int32_t id, Time now) {
@@ -144,8 +207,17 @@ void FlowNetwork::retime(std::int32_t id, Time now) {
   const std::int64_t dt = send_ns(f.left, rate);
   if (dt == kNever) {
     if (completions_.contains(id)) completions_.erase(id);
+    if (f.lone) drop_lone(f);
     return;
   }
+  // Alone, it has its narrowest link's capacity, and that link is what froze
+  // it: only then are its links read.
+  const std::int32_t by = solver_.bottleneck(id);
+  if (by >= 0 && rate == solver_.capacity(by) && alone(f)) {
+    make_lone(id, now + Duration::ns(dt));
+    return;
+  }
+  if (f.lone) drop_lone(f);
   completions_.set(id, now.ns() + dt, f.sequence);
 }
 
@@ -155,8 +227,11 @@ void FlowNetwork::summarize(Summary& summary) const {
 
 std::vector<double> FlowNetwork::rates() const {
   std::vector<std::pair<std::uint64_t, double>> live;
+  const Time now = engine_.now();
   for (std::size_t i = 0; i < flows_.size(); ++i) {
-    if (solver_.live(static_cast<std::int32_t>(i))) live.emplace_back(flows_[i].sequence, flows_[i].rate);
+    const Flow& f = flows_[i];
+    const bool gone = f.lone && f.end <= now;  // a lone flow past its last byte, before its event
+    if (solver_.live(static_cast<std::int32_t>(i)) && !gone) live.emplace_back(f.sequence, f.rate);
   }
   std::sort(live.begin(), live.end());
   std::vector<double> out;

@@ -10,7 +10,8 @@
 //     1e-9 ns + 1e-12 of the time, is rounded down so that flows that finish
 //     together in exact arithmetic finish in the same ns);
 //   * the route's latency α = Σ latency(l_i) is paid after the last byte:
-//     `done` runs at t_s + α, in an engine event of its own. Latency does not
+//     `done` runs at t_s + α, in an engine event of its own (a lone flow's
+//     one event, below). Latency does not
 //     hold bandwidth. A lone flow thus takes α + ⌈S/min_i C(l_i)⌉, the
 //     analytic model's time (unless S/min C falls in that noise window).
 //   * a transfer of 0 bytes, or between devices on the same endpoint, sends
@@ -32,6 +33,17 @@
 // re-solves both; the first rate lasted no time, so nothing changes but the
 // count of solves. When the earliest completion changes, the event is
 // cancelled and scheduled again.
+//
+// Lone flows. A flow alone on every link of its route when it gets its rate
+// shares nothing: its leaving changes no other rate. It then skips the
+// completion queue and its update: one engine event at t_s + α takes it off
+// its links as of t_s (busy time and link load end at t_s) and runs `done`,
+// half the events of a pipeline send or of a collective's transfer on idle
+// links. A transfer that joins one of its links first puts it back in the
+// completion queue at t_s (or, at or past t_s, takes it off as of t_s and
+// leaves `done` its own event at t_s + α), so every rate is what it was. Only
+// the order of events at one instant can differ: a lone flow's event was
+// scheduled when it got its rate, not at t_s.
 //
 // Link usage: bytes, added when a transfer starts; busy time, the time with
 // at least one flow sending on the link (closed when its last flow ends, so it
@@ -72,17 +84,28 @@ class FlowNetwork final : public NetworkService {
   [[nodiscard]] std::vector<double> rates() const;
 
  private:
-  struct Flow {       // a transfer in flight, indexed by its solver flow id
-    double left = 0;  // bytes still to send at `since`
-    double rate = 0;  // bytes/s since `since`
+  // What retime() reads first, in the first cache line.
+  struct alignas(64) Flow {  // a transfer in flight, indexed by its solver flow id
+    double left = 0;         // bytes still to send at `since`
+    double rate = 0;         // bytes/s since `since`
     Time since;
     std::uint64_t sequence = 0;
+    Time end;                     // a lone flow (below): when its last byte is sent
+    sim::EventHandle lone_event;  // and its one event
     std::uint32_t route = 0;
+    bool lone = false;
     sim::Engine::Handler done;
   };
 
   void update();
   void finish(std::int32_t flow, Time now);
+  void leave(std::int32_t flow, Time end);           // off its links at `end`, and out of the solver
+  [[nodiscard]] bool alone(const Flow& f) const;     // the only flow on every link of its route
+  void mark_lone(const Flow& f, std::int32_t flow);  // its links' `lone` (-1: none)
+  void make_lone(std::int32_t flow, Time end);
+  void drop_lone(Flow& f);                   // its event cancelled, its links unmarked
+  void unlone(std::int32_t flow, Time now);  // a flow joins its links: back to the completion queue
+  void finish_lone(std::int32_t flow);
   void retime(std::int32_t flow, Time now);
   void resolve(Time now);  // solve, and retime the flows the solve gave rates
   void wake_at(Time t);
@@ -99,6 +122,7 @@ class FlowNetwork final : public NetworkService {
     LinkUsage usage;
     Time busy_since;            // when the current busy period began
     std::int32_t sending = 0;   // flows on the link
+    std::int32_t lone = -1;     // the lone flow on it, if any
   };
   std::vector<LinkState> links_;
   mutable std::vector<LinkUsage> usage_;  // link_usage()'s copy
@@ -108,6 +132,8 @@ class FlowNetwork final : public NetworkService {
   sim::EventHandle event_;
   Time event_time_;
   bool event_pending_ = false;
+  // Flows were added or left (lone flows aside) since the last solve.
+  bool changed_ = false;
 };
 
 class FlowNetworkModel final : public NetworkModel {

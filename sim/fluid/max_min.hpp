@@ -150,6 +150,8 @@ class MaxMinSolver {
   void solve_all();  // a from-scratch solve of every component
 
   [[nodiscard]] double rate(std::int32_t flow) const { return flow_at(flow).rate; }
+  // The link whose filling froze the flow at its rate in the last solve, or -1 (its cap).
+  [[nodiscard]] std::int32_t bottleneck(std::int32_t flow) const { return flow_at(flow).bottleneck; }
   void prefetch(std::int32_t flow) const { __builtin_prefetch(&flow_at(flow)); }  // before rate(flow), to hide a miss
   // Whether flows were added or removed since the last solve().
   [[nodiscard]] bool changed() const { return !dirty_.empty(); }

@@ -133,6 +133,44 @@ TEST(FlowNetwork, OneFlowTakesLatencyPlusBytesOverBandwidth) {
   EXPECT_EQ(h.usage(1).bytes.count(), 0);
 }
 
+TEST(FlowNetwork, ALoneFlowIsOneEventAndLeavesItsLinksAtItsLastByte) {
+  // The flow above, alone on its links: besides the harness's start, one
+  // engine event (its last byte's bookkeeping and `done`, at α + ⌈S/B⌉), not
+  // an update at the last byte and a `done` after α.
+  Harness h(chain(3, 10e9, 700), true);
+  const int t = h.start(0, 2, 1048576, 0);
+  h.engine.run();
+  EXPECT_EQ(h.end(t), 1400 + 104858);
+  EXPECT_EQ(h.engine.events_processed(), 2u);
+  EXPECT_EQ(h.usage(0).busy.count(), 104858);
+  EXPECT_EQ(h.flow().active_flows(), 0u);
+}
+
+TEST(FlowNetwork, AFlowJoiningALoneFlowPastItsLastByteFindsTheLinkFree) {
+  // One link, B = 1e9 B/s, α = 0.5 ms, S = 1e6 B (S/B = 1 ms). A starts at 0:
+  // last byte at 1 ms, done at 1.5 ms. B starts at 1.2 ms, after A's last
+  // byte and before its done: A left the link at 1 ms, so B has all of it:
+  // last byte at 2.2 ms, done at 2.7 ms. C starts exactly at B's last byte
+  // (2.2 ms), the same: it sends alone from 2.2 ms, done at 3.7 ms. The link
+  // was busy 1 ms for A, then 2 ms for B and C back to back: 3 ms.
+  Harness h(chain(2, 1e9, 500'000), true);
+  const int a = h.start(0, 1, 1'000'000, 0);
+  const int b = h.start(0, 1, 1'000'000, 1'200'000);
+  const int c = h.start(0, 1, 1'000'000, 2'200'000);
+  h.engine.run(Time::from_ns(1'100'000));
+  EXPECT_TRUE(h.flow().rates().empty());  // A sent its last byte: nothing is sending
+  h.engine.run(Time::from_ns(1'300'000));
+  EXPECT_EQ(h.flow().rates(), (std::vector<double>{1e9}));  // B alone, A's done not yet run
+  h.engine.run();
+  EXPECT_EQ(h.end(a), 1'500'000);
+  EXPECT_EQ(h.end(b), 2'700'000);
+  EXPECT_EQ(h.end(c), 3'700'000);
+  EXPECT_EQ(h.order, (std::vector<int>{a, b, c}));
+  EXPECT_EQ(h.usage(0).busy.count(), 3'000'000);
+  EXPECT_EQ(h.usage(0).bytes.count(), 3'000'000);
+  EXPECT_EQ(h.flow().active_flows(), 0u);
+}
+
 TEST(FlowNetwork, EqualFlowsIntoOneLinkShareItAndFinishTogether) {
   // k senders into endpoint 0 of a star (1 GB/s, 1 us per link): 0's
   // downlink carries k flows at B/k each; all finish at kS/B + 2 us, and
