@@ -1249,7 +1249,8 @@ def recording_problems(orrery, path, text, facts, summary, record, timeout):
             options += ["--record-links", f"{max(1000, int(span * 1e9 / 16))} ns"]
         elif workload_kind(text) != "chakra" and int(span * 1e9) % 3 == 1:
             # A third of the one-replica runs keep a window of the run, and one or both kinds.
-            window = (int(span * 1e9 / 4), int(span * 1e9 / 2))
+            # At least 1 ns wide: a run of a few ns would otherwise ask for an empty window (exit 2).
+            window = (int(span * 1e9 / 4), max(int(span * 1e9 / 2), int(span * 1e9 / 4) + 1))
             kinds = ["spans", "counters", "spans,counters"][int(span * 1e9) % 9 // 3]
             options += ["--record-window", f"{window[0]} ns,{window[1]} ns", "--record-kinds", kinds]
         rc, out, err = run(orrery, path, options, timeout * 4)
