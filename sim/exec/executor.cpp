@@ -29,7 +29,8 @@ Executor::Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& 
       plans_(plans),
       device_busy_(static_cast<std::size_t>(cluster.device_count()), false),
       device_queue_(static_cast<std::size_t>(cluster.device_count())),
-      memory_(static_cast<std::size_t>(cluster.device_count())) {
+      memory_(static_cast<std::size_t>(cluster.device_count())),
+      instants_(static_cast<std::size_t>(cluster.device_count())) {
   if (graph.needs_pricing()) throw std::logic_error("executor: the task graph was not priced (exec::price)");
   records_spans_ = sink != nullptr;
   if (!plans_ && collectives_) {
@@ -41,14 +42,14 @@ Executor::Executor(sim::Engine& engine, const Cluster& cluster, NetworkService& 
   memory_counter_ = sink_.intern("memory");
 }
 
-void DeviceMemory::settle() {
+void MemoryInstant::settle(DeviceMemory& m) {
   if (!open) return;
   open = false;
   std::int64_t high = best;
   for (std::size_t c = 0; c < start.size(); ++c) high += start[c] + gains[c];
-  if (high > peak) {
-    peak = high;
-    for (std::size_t c = 0; c < start.size(); ++c) at_peak[c] = start[c] + gains[c] + best_at[c];
+  if (high > m.peak) {
+    m.peak = high;
+    for (std::size_t c = 0; c < start.size(); ++c) m.at_peak[c] = start[c] + gains[c] + best_at[c];
   }
 }
 
@@ -82,14 +83,15 @@ void Executor::apply(std::span<const task::MemoryEffect> effects) {
   };
   for (const task::MemoryEffect& e : effects) {
     DeviceMemory& m = memory_[static_cast<std::size_t>(e.device.value())];
-    if (!m.open || now != m.instant) {  // the instant before is over: this one starts from here
-      m.settle();
-      m.instant = now;
-      m.open = true;
-      m.start = m.current;
-      m.gains = {};
-      m.best = 0;
-      m.best_at = {};
+    MemoryInstant& in = instants_[static_cast<std::size_t>(e.device.value())];
+    if (!in.open || now != in.instant) {  // the instant before is over: this one starts from here
+      in.settle(m);
+      in.instant = now;
+      in.open = true;
+      in.start = m.current;
+      in.gains = {};
+      in.best = 0;
+      in.best_at = {};
     }
     const auto c = static_cast<std::size_t>(e.category);
     m.current[c] += e.delta.count();
@@ -107,7 +109,7 @@ void Executor::apply(std::span<const task::MemoryEffect> effects) {
   }
   for (std::size_t k = 0; k < runs; ++k) {
     const Run& r = k < small.size() ? small[k] : many[k - small.size()];
-    DeviceMemory& m = memory_[static_cast<std::size_t>(r.device)];
+    MemoryInstant& m = instants_[static_cast<std::size_t>(r.device)];
     DeviceMemory::Categories at = r.high;
     std::int64_t value = r.highest;
     if (r.total > 0) {
@@ -162,7 +164,7 @@ task::TaskTimes Executor::run() {
     begin_sources();
   });
   engine_.run();
-  for (DeviceMemory& m : memory_) m.settle();
+  for (std::size_t d = 0; d < memory_.size(); ++d) instants_[d].settle(memory_[d]);
   // The fixed graph's spans, reported in task order once the run is over:
   // reading each Task as it finishes (96 bytes, in finishing order) was a
   // cache miss per task, most of what recording cost.

@@ -61,15 +61,20 @@ struct DeviceMemory {
   Categories current{};
   Categories at_peak{};
   std::int64_t peak = 0;
-  // The instant being applied: `current` when it began, the tasks with a
-  // positive net (their sum, by category), and the best e_k − max(n_k, 0).
+};
+
+// The executor's running account of a device's current instant (kept apart
+// from DeviceMemory, the result): `current` when the instant began, the
+// tasks with a positive net (their sum, by category), and the best
+// e_k − max(n_k, 0) with its breakdown.
+struct MemoryInstant {
   Time instant;
   bool open = false;
-  Categories start{};
-  Categories gains{};
+  DeviceMemory::Categories start{};
+  DeviceMemory::Categories gains{};
   std::int64_t best = 0;
-  Categories best_at{};  // its breakdown: task k's effects at e_k, less its net if positive
-  void settle();         // the instant is over: its highest point against the peak
+  DeviceMemory::Categories best_at{};  // task k's effects at e_k, less its net if positive
+  void settle(DeviceMemory& m);        // the instant is over: its highest point against m's peak
 };
 
 class Executor final : public TaskSink {
@@ -334,6 +339,7 @@ class Executor final : public TaskSink {
   std::vector<bool> device_busy_;
   std::vector<std::deque<TaskId>> device_queue_;
   std::vector<DeviceMemory> memory_;
+  std::vector<MemoryInstant> instants_;   // per device, beside memory_
   std::vector<std::int32_t> span_names_;  // graph name id -> sink name id
   std::int32_t memory_counter_ = -1;      // sink name of the memory-in-use counter
   task::TaskTimes times_;
