@@ -339,7 +339,15 @@ class Executor final : public TaskSink {
   std::vector<bool> device_busy_;
   std::vector<std::deque<TaskId>> device_queue_;
   std::vector<DeviceMemory> memory_;
-  std::vector<MemoryInstant> instants_;   // per device, beside memory_
+  std::vector<MemoryInstant> instants_;  // per device, beside memory_
+  struct MemoryRun {                     // apply(): one task's effects on one device
+    std::int32_t device;
+    DeviceMemory::Categories sum{};   // its effects so far
+    DeviceMemory::Categories high{};  // at its highest running total (none: zeros)
+    std::int64_t total = 0;
+    std::int64_t highest = 0;
+  };
+  std::vector<MemoryRun> runs_;
   std::vector<std::int32_t> span_names_;  // graph name id -> sink name id
   std::int32_t memory_counter_ = -1;      // sink name of the memory-in-use counter
   task::TaskTimes times_;

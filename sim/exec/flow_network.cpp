@@ -122,11 +122,11 @@ void FlowNetwork::update() {
   if (!completions_.empty()) wake_at(Time::from_ns(completions_.top_time()));
 }
 
-void FlowNetwork::finish(std::int32_t id, Time now) {
-  leave(id, now);
+void FlowNetwork::finish(std::int32_t id, Time end) {
+  leave(id, end);
   changed_ = true;
   Flow& f = flows_[static_cast<std::size_t>(id)];
-  engine_.schedule_after(routes_.route(f.route).latency, std::move(f.done));
+  engine_.schedule_at(end + routes_.route(f.route).latency, std::move(f.done));
 }
 
 void FlowNetwork::leave(std::int32_t id, Time end) {
@@ -175,10 +175,7 @@ void FlowNetwork::unlone(std::int32_t id, Time now) {
     wake_by(f.end);
     return;
   }
-  // Its last byte went at f.end: it left its links then, and `done` keeps its time.
-  leave(id, f.end);
-  changed_ = true;
-  engine_.schedule_at(f.end + routes_.route(f.route).latency, std::move(f.done));
+  finish(id, f.end);  // its last byte went at f.end: it left its links then, and `done` keeps its time
 }
 
 void FlowNetwork::finish_lone(std::int32_t id) {

@@ -98,7 +98,8 @@ class FlowNetwork final : public NetworkService {
   };
 
   void update();
-  void finish(std::int32_t flow, Time now);
+  // Its last byte went at `end` (now, or past for a lone flow): off its links, `done` α later.
+  void finish(std::int32_t flow, Time end);
   void leave(std::int32_t flow, Time end);           // off its links at `end`, and out of the solver
   [[nodiscard]] bool alone(const Flow& f) const;     // the only flow on every link of its route
   void mark_lone(const Flow& f, std::int32_t flow);  // its links' `lone` (-1: none)

@@ -152,9 +152,7 @@ class MaxMinSolver {
   [[nodiscard]] double rate(std::int32_t flow) const { return flow_at(flow).rate; }
   // The link whose filling froze the flow at its rate in the last solve, or -1 (its cap).
   [[nodiscard]] std::int32_t bottleneck(std::int32_t flow) const { return flow_at(flow).bottleneck; }
-  void prefetch(std::int32_t flow) const { __builtin_prefetch(&flow_at(flow)); }  // before rate(flow), to hide a miss
-  // Whether flows were added or removed since the last solve().
-  [[nodiscard]] bool changed() const { return !dirty_.empty(); }
+  void prefetch(std::int32_t f) const { __builtin_prefetch(&flow_at(f)); }  // before rate(f): hides a miss
   // Whether every change since the last solve() leaves its links empty or
   // holding only one new flow: each new flow is then alone on its links, and
   // solve() gives it its narrowest link (or cap) without gathering anything.
