@@ -57,27 +57,63 @@ void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine:
     s.usage.bytes += bytes;
     if (s.sending++ == 0) s.busy_since = now;
   }
-  const bool quiet = !changed_;  // nothing else changed at this instant yet (but lone flows leaving)
-  const std::int32_t id = solver_.add_flow(links);
-  changed_ = true;
-  if (static_cast<std::size_t>(id) >= flows_.size()) flows_.resize(static_cast<std::size_t>(id) + 1);
+  const std::int32_t id = new_flow();
   Flow& f = flows_[static_cast<std::size_t>(id)];
   f.left = static_cast<double>(bytes.count());
-  f.rate = 0;  // until the update that solves its component
+  f.rate = 0;
   f.since = now;
   f.sequence = next_sequence_++;
   f.route = ri;
   f.done = std::move(done);
+  // Onto idle links: detached (see the header), at its narrowest link's
+  // capacity, unless it would never finish (then the solver keeps it).
+  if (alone(f)) {
+    double rate = solver_.capacity(links.front());
+    for (std::int32_t l : links.subspan(1)) rate = std::min(rate, solver_.capacity(l));
+    const std::int64_t dt = send_ns(f.left, rate);
+    if (dt != kNever) {
+      f.rate = rate;
+      ++rate_changes_;
+      make_lone(id, now + Duration::ns(dt));
+      return;
+    }
+  }
+  const bool quiet = !changed_;  // nothing else changed at this instant yet (but lone flows leaving)
+  attach(id);
   // A flow onto idle links, with nothing else changed at this instant, is
-  // solved now (its narrowest link) and waits only for its completion. A
-  // flow that joins it later at the same instant re-solves both, at no cost
-  // in bytes: the first rate lasted no time.
+  // solved now and waits only for its completion. A flow that joins it later
+  // at the same instant re-solves both, at no cost in bytes: the first rate
+  // lasted no time.
   if (quiet && solver_.alone()) {
     resolve(now);
     if (!completions_.empty()) wake_by(Time::from_ns(completions_.top_time()));
   } else {
     wake_at(now);
   }
+}
+
+std::int32_t FlowNetwork::new_flow() {
+  std::int32_t id;
+  if (free_.empty()) {
+    id = static_cast<std::int32_t>(flows_.size());
+    flows_.emplace_back();
+  } else {
+    id = free_.back();
+    free_.pop_back();
+  }
+  Flow& f = flows_[static_cast<std::size_t>(id)];
+  f.live = true;
+  f.solver = -1;
+  return id;
+}
+
+void FlowNetwork::attach(std::int32_t id) {
+  Flow& f = flows_[static_cast<std::size_t>(id)];
+  f.solver = solver_.add_flow(routes_.links(routes_.route(f.route)));
+  changed_ = true;
+  const auto at = static_cast<std::size_t>(f.solver);
+  if (at >= of_solver_.size()) of_solver_.resize(at + 1, -1);
+  of_solver_[at] = id;
 }
 
 void FlowNetwork::resolve(Time now) {
@@ -90,10 +126,10 @@ void FlowNetwork::resolve(Time now) {
   for (std::size_t i = 0; i < solved.size(); ++i) {
     if (i + kAhead < solved.size()) {
       const std::int32_t ahead = solved[i + kAhead];
-      __builtin_prefetch(&flows_[static_cast<std::size_t>(ahead)], 1);
+      __builtin_prefetch(&flows_[static_cast<std::size_t>(of_solver_[static_cast<std::size_t>(ahead)])], 1);
       solver_.prefetch(ahead);
     }
-    retime(solved[i], now);
+    retime(of_solver_[static_cast<std::size_t>(solved[i])], now);
   }
 }
 
@@ -123,20 +159,22 @@ void FlowNetwork::update() {
 }
 
 void FlowNetwork::finish(std::int32_t id, Time end) {
-  leave(id, end);
-  changed_ = true;
   Flow& f = flows_[static_cast<std::size_t>(id)];
+  if (f.solver >= 0) changed_ = true;
   engine_.schedule_at(end + routes_.route(f.route).latency, std::move(f.done));
+  leave(id, end);
 }
 
 void FlowNetwork::leave(std::int32_t id, Time end) {
-  const Flow& f = flows_[static_cast<std::size_t>(id)];
+  Flow& f = flows_[static_cast<std::size_t>(id)];
   for (const std::int32_t l : routes_.links(routes_.route(f.route))) {
     LinkState& s = links_[static_cast<std::size_t>(l)];
     if (--s.sending == 0) s.usage.busy += end - s.busy_since;
     if (timeline_) timeline_->add(l, f.since, end, f.left);  // what is left goes at the last rate
   }
-  solver_.remove_flow(id);
+  if (f.solver >= 0) solver_.remove_flow(f.solver);
+  f.live = false;
+  free_.push_back(id);
 }
 
 bool FlowNetwork::alone(const Flow& f) const {
@@ -171,6 +209,7 @@ void FlowNetwork::unlone(std::int32_t id, Time now) {
   Flow& f = flows_[static_cast<std::size_t>(id)];
   drop_lone(f);
   if (now < f.end) {
+    if (f.solver < 0) attach(id);  // solved with its company, from the rate it had
     completions_.set(id, f.end.ns(), f.sequence);
     wake_by(f.end);
     return;
@@ -183,15 +222,16 @@ void FlowNetwork::finish_lone(std::int32_t id) {
   f.lone = false;
   mark_lone(f, -1);
   sim::Engine::Handler done = std::move(f.done);
-  // Its leaving changes no rate: the solver clears its links at its next
-  // solve, whatever else that solves (`changed_` stays as it was).
+  // Its leaving changes no rate: a detached flow is not in the solver, and
+  // the solver clears an attached one's links at its next solve, whatever
+  // else that solves (`changed_` stays as it was).
   leave(id, f.end);
   done();
 }
 
 void FlowNetwork::retime(std::int32_t id, Time now) {
   Flow& f = flows_[static_cast<std::size_t>(id)];
-  const double rate = solver_.rate(id);
+  const double rate = solver_.rate(f.solver);
   if (rate == f.rate) return;  // same rate: same completion time, nothing to move
   ++rate_changes_;
   const double sent = f.rate * static_cast<double>((now - f.since).count()) / 1e9;
@@ -209,7 +249,7 @@ void FlowNetwork::retime(std::int32_t id, Time now) {
   }
   // Alone, it has its narrowest link's capacity, and that link is what froze
   // it: only then are its links read.
-  const std::int32_t by = solver_.bottleneck(id);
+  const std::int32_t by = solver_.bottleneck(f.solver);
   if (by >= 0 && rate == solver_.capacity(by) && alone(f)) {
     make_lone(id, now + Duration::ns(dt));
     return;
@@ -228,7 +268,7 @@ std::vector<double> FlowNetwork::rates() const {
   for (std::size_t i = 0; i < flows_.size(); ++i) {
     const Flow& f = flows_[i];
     const bool gone = f.lone && f.end <= now;  // a lone flow past its last byte, before its event
-    if (solver_.live(static_cast<std::int32_t>(i)) && !gone) live.emplace_back(f.sequence, f.rate);
+    if (f.live && !gone) live.emplace_back(f.sequence, f.rate);
   }
   std::sort(live.begin(), live.end());
   std::vector<double> out;

@@ -45,6 +45,18 @@
 // the order of events at one instant can differ: a lone flow's event was
 // scheduled when it got its rate, not at t_s.
 //
+// Detached flows. A transfer onto idle links (no other flow on any of them,
+// its route crossing none twice) is a lone flow from its start, at its
+// narrowest link's capacity, the rate any solve would give it; it does not
+// enter the solver at all. When a transfer joins one of its links before its
+// last byte, it is added to the solver then, at the rate it had, and solved
+// with the newcomer, as it would have been had it been there all along: the
+// solver's rates are a function of the flows present, not of their history
+// (max_min.hpp). So most sends of a large training run (pipeline sends, a
+// collective's steps on disjoint links) cost no solve, no update event and no
+// solver bookkeeping, and `flow_recomputations` counts only the solves that
+// had flows to share links.
+//
 // Link usage: bytes, added when a transfer starts; busy time, the time with
 // at least one flow sending on the link (closed when its last flow ends, so it
 // is complete once the network is idle, as at the end of a run).
@@ -72,7 +84,7 @@ class FlowNetwork final : public NetworkService {
   void summarize(Summary& summary) const override;
 
   [[nodiscard]] std::uint64_t recomputations() const { return solver_.recomputations(); }
-  [[nodiscard]] std::size_t active_flows() const { return solver_.live_flows(); }
+  [[nodiscard]] std::size_t active_flows() const { return flows_.size() - free_.size(); }
   // How many times a flow in flight got a new rate (and so a new completion
   // time): what any exact max-min network must do, whatever its solver.
   [[nodiscard]] std::uint64_t rate_changes() const { return rate_changes_; }
@@ -85,7 +97,7 @@ class FlowNetwork final : public NetworkService {
 
  private:
   // What retime() reads first, in the first cache line.
-  struct alignas(64) Flow {  // a transfer in flight, indexed by its solver flow id
+  struct alignas(64) Flow {  // a transfer in flight, by its own id (a slot reused once it ends)
     double left = 0;         // bytes still to send at `since`
     double rate = 0;         // bytes/s since `since`
     Time since;
@@ -93,14 +105,18 @@ class FlowNetwork final : public NetworkService {
     Time end;                     // a lone flow (below): when its last byte is sent
     sim::EventHandle lone_event;  // and its one event
     std::uint32_t route = 0;
+    std::int32_t solver = -1;  // its id in the solver, or -1 while detached (above)
     bool lone = false;
+    bool live = false;
     sim::Engine::Handler done;
   };
 
   void update();
+  std::int32_t new_flow();         // a free slot of flows_
+  void attach(std::int32_t flow);  // a detached flow into the solver, at its rate
   // Its last byte went at `end` (now, or past for a lone flow): off its links, `done` α later.
   void finish(std::int32_t flow, Time end);
-  void leave(std::int32_t flow, Time end);           // off its links at `end`, and out of the solver
+  void leave(std::int32_t flow, Time end);  // off its links at `end`, out of the solver, its slot free
   [[nodiscard]] bool alone(const Flow& f) const;     // the only flow on every link of its route
   void mark_lone(const Flow& f, std::int32_t flow);  // its links' `lone` (-1: none)
   void make_lone(std::int32_t flow, Time end);
@@ -117,6 +133,8 @@ class FlowNetwork final : public NetworkService {
   fluid::MaxMinSolver solver_;
   fluid::CompletionQueue completions_;
   std::vector<Flow> flows_;
+  std::vector<std::int32_t> free_;       // slots of flows_ to reuse, the last freed first
+  std::vector<std::int32_t> of_solver_;  // solver flow id → its flow's slot
   // What a transfer's start and end touch on each of its links, in one
   // 32-byte record (two to a cache line) rather than three arrays.
   struct LinkState {
