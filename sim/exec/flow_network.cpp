@@ -27,8 +27,8 @@ std::int64_t send_ns(double bytes, double rate) {
 
 }  // namespace
 
-FlowNetwork::FlowNetwork(sim::Engine& engine, const Cluster& cluster)
-    : engine_(engine), cluster_(cluster), routes_(cluster.routes()) {
+FlowNetwork::FlowNetwork(sim::Engine& engine, const Cluster& cluster, bool detach)
+    : engine_(engine), cluster_(cluster), routes_(cluster.routes()), detach_(detach) {
   const auto& links = cluster.network().links();
   for (const topo::Link& l : links) solver_.add_link(l.bandwidth.bytes_per_s());
   links_.resize(links.size());
@@ -67,7 +67,7 @@ void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine:
   f.done = std::move(done);
   // Onto idle links: detached (see the header), at its narrowest link's
   // capacity, unless it would never finish (then the solver keeps it).
-  if (alone(f)) {
+  if (detach_ && alone(f)) {
     double rate = solver_.capacity(links.front());
     for (std::int32_t l : links.subspan(1)) rate = std::min(rate, solver_.capacity(l));
     const std::int64_t dt = send_ns(f.left, rate);

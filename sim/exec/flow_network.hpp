@@ -77,7 +77,10 @@ namespace orrery::exec {
 
 class FlowNetwork final : public NetworkService {
  public:
-  FlowNetwork(sim::Engine& engine, const Cluster& cluster);
+  // `detach`: whether a transfer onto idle links goes out detached (above);
+  // without, every transfer enters the solver, as before detached flows (for
+  // tests: the same rates and times either way).
+  FlowNetwork(sim::Engine& engine, const Cluster& cluster, bool detach = true);
   void transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) override;
   // Copied out of the per-link state when asked (after a run, for the summary and /links).
   [[nodiscard]] const std::vector<LinkUsage>& link_usage() const override;
@@ -153,6 +156,7 @@ class FlowNetwork final : public NetworkService {
   bool event_pending_ = false;
   // Flows were added or left (lone flows aside) since the last solve.
   bool changed_ = false;
+  bool detach_ = true;
 };
 
 class FlowNetworkModel final : public NetworkModel {
