@@ -44,7 +44,7 @@ class GroupRoutes {
   Duration latency(int src, int dst) { return find(src, dst).latency; }
 
  private:
-  const topo::RouteTable::Route& find(int src, int dst) {
+  topo::RouteTable::Route find(int src, int dst) {
     return table_.between(endpoints_[static_cast<std::size_t>(src)], endpoints_[static_cast<std::size_t>(dst)]);
   }
 

@@ -30,7 +30,10 @@ std::int64_t send_ns(double bytes, double rate) {
 FlowNetwork::FlowNetwork(sim::Engine& engine, const Cluster& cluster, bool detach)
     : engine_(engine), cluster_(cluster), routes_(cluster.routes()), detach_(detach) {
   const auto& links = cluster.network().links();
-  for (const topo::Link& l : links) solver_.add_link(l.bandwidth.bytes_per_s());
+  for (const topo::Link& l : links) {
+    solver_.add_link(l.bandwidth.bytes_per_s());
+    capacity_.push_back(l.bandwidth.bytes_per_s());
+  }
   links_.resize(links.size());
 }
 
@@ -41,8 +44,8 @@ const std::vector<LinkUsage>& FlowNetwork::link_usage() const {
 }
 
 void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) {
-  const std::uint32_t ri = routes_.index(cluster_.endpoint_of(src), cluster_.endpoint_of(dst));
-  const topo::RouteTable::Route& r = routes_.route(ri);
+  const topo::RouteTable::Found route = routes_.find(cluster_.endpoint_of(src), cluster_.endpoint_of(dst));
+  const topo::RouteTable::Route& r = route.route;
   if (r.count == 0 || bytes.count() <= 0) {
     engine_.schedule_after(r.latency, std::move(done));
     return;
@@ -51,11 +54,23 @@ void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine:
   const Time now = engine_.now();
   // A lone flow on these links has company from now: back to the completion
   // queue first (or off its links, past its last byte) before this one counts.
+  // The same pass finds whether the links were idle, and the narrowest.
+  bool idle = true;
+  bool unloned = false;
+  double narrowest = capacity_[static_cast<std::size_t>(links.front())];
   for (std::int32_t l : links) {
     LinkState& s = links_[static_cast<std::size_t>(l)];
-    if (s.lone >= 0) unlone(s.lone, now);
+    if (s.lone >= 0) {
+      unlone(s.lone, now);
+      unloned = true;
+    }
     s.usage.bytes += bytes;
-    if (s.sending++ == 0) s.busy_since = now;
+    if (s.sending++ == 0) {
+      s.busy_since = now;
+    } else {
+      idle = false;  // (a route that crosses a link twice finds it busy the second time)
+    }
+    narrowest = std::min(narrowest, capacity_[static_cast<std::size_t>(l)]);
   }
   const std::int32_t id = new_flow();
   Flow& f = flows_[static_cast<std::size_t>(id)];
@@ -63,18 +78,18 @@ void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine:
   f.rate = 0;
   f.since = now;
   f.sequence = next_sequence_++;
-  f.route = ri;
+  f.route = route.index;
   f.done = std::move(done);
+  // A lone flow that left past its last byte may have emptied a link counted busy above.
+  if (unloned) idle = alone(f);
   // Onto idle links: detached (see the header), at its narrowest link's
   // capacity, unless it would never finish (then the solver keeps it).
-  if (detach_ && alone(f)) {
-    double rate = solver_.capacity(links.front());
-    for (std::int32_t l : links.subspan(1)) rate = std::min(rate, solver_.capacity(l));
-    const std::int64_t dt = send_ns(f.left, rate);
+  if (detach_ && idle) {
+    const std::int64_t dt = send_ns(f.left, narrowest);
     if (dt != kNever) {
-      f.rate = rate;
+      f.rate = narrowest;
       ++rate_changes_;
-      make_lone(id, now + Duration::ns(dt));
+      make_lone(id, now + Duration::ns(dt), r.latency, links);
       return;
     }
   }
@@ -167,8 +182,11 @@ void FlowNetwork::finish(std::int32_t id, Time end) {
 
 void FlowNetwork::leave(std::int32_t id, Time end) {
   Flow& f = flows_[static_cast<std::size_t>(id)];
+  const bool lone = f.lone;  // its links' lone flow: none from now
+  f.lone = false;
   for (const std::int32_t l : routes_.links(routes_.route(f.route))) {
     LinkState& s = links_[static_cast<std::size_t>(l)];
+    if (lone) s.lone = -1;
     if (--s.sending == 0) s.usage.busy += end - s.busy_since;
     if (timeline_) timeline_->add(l, f.since, end, f.left);  // what is left goes at the last rate
   }
@@ -190,13 +208,19 @@ void FlowNetwork::mark_lone(const Flow& f, std::int32_t id) {
 }
 
 void FlowNetwork::make_lone(std::int32_t id, Time end) {
+  const topo::RouteTable::Route& r = routes_.route(flows_[static_cast<std::size_t>(id)].route);
+  make_lone(id, end, r.latency, routes_.links(r));
+}
+
+void FlowNetwork::make_lone(std::int32_t id, Time end, Duration latency,
+                            std::span<const std::int32_t> links) {
   Flow& f = flows_[static_cast<std::size_t>(id)];
   if (completions_.contains(id)) completions_.erase(id);
   if (f.lone) drop_lone(f);
   f.lone = true;
   f.end = end;
-  mark_lone(f, id);
-  f.lone_event = engine_.schedule_at(end + routes_.route(f.route).latency, [this, id] { finish_lone(id); });
+  for (const std::int32_t l : links) links_[static_cast<std::size_t>(l)].lone = id;
+  f.lone_event = engine_.schedule_at(end + latency, [this, id] { finish_lone(id); });
 }
 
 void FlowNetwork::drop_lone(Flow& f) {
@@ -219,8 +243,6 @@ void FlowNetwork::unlone(std::int32_t id, Time now) {
 
 void FlowNetwork::finish_lone(std::int32_t id) {
   Flow& f = flows_[static_cast<std::size_t>(id)];
-  f.lone = false;
-  mark_lone(f, -1);
   sim::Engine::Handler done = std::move(f.done);
   // Its leaving changes no rate: a detached flow is not in the solver, and
   // the solver clears an attached one's links at its next solve, whatever

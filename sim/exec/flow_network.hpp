@@ -123,6 +123,8 @@ class FlowNetwork final : public NetworkService {
   [[nodiscard]] bool alone(const Flow& f) const;     // the only flow on every link of its route
   void mark_lone(const Flow& f, std::int32_t flow);  // its links' `lone` (-1: none)
   void make_lone(std::int32_t flow, Time end);
+  void make_lone(std::int32_t flow, Time end, Duration latency,
+                 std::span<const std::int32_t> links);  // its route's
   void drop_lone(Flow& f);                   // its event cancelled, its links unmarked
   void unlone(std::int32_t flow, Time now);  // a flow joins its links: back to the completion queue
   void finish_lone(std::int32_t flow);
@@ -147,6 +149,7 @@ class FlowNetwork final : public NetworkService {
     std::int32_t lone = -1;     // the lone flow on it, if any
   };
   std::vector<LinkState> links_;
+  std::vector<double> capacity_;          // per link, bytes/s: the solver's, in a dense array
   mutable std::vector<LinkUsage> usage_;  // link_usage()'s copy
   topo::RouteTable& routes_;  // the cluster's
   std::uint64_t next_sequence_ = 0;
