@@ -54,8 +54,10 @@ void Executor::start_collective(TaskId t, const CollectiveWork& c) {
   r->waiting.resize(transfers.size());
   for (std::size_t i = 0; i < transfers.size(); ++i)
     r->waiting[i] = static_cast<std::int32_t>(transfers[i].dep_count);
-  r->started.resize(transfers.size());
-  r->span_name = transfer_span_name(c, low);
+  if (records_spans_) {  // the transfers' spans
+    r->started.resize(transfers.size());
+    r->span_name = transfer_span_name(c, low);
+  }
   // Every transfer as its own event on a contention-free network (--full):
   // the same step sharing as the plan's one-event run (shared_times).
   if (network_.contention_free()) r->shared = &timed_plan(low, c.group).path->shared;
@@ -269,7 +271,7 @@ void Executor::start_transfer(std::size_t slot, std::int32_t i) {
   RunningCollective& r = *running_[slot];
   const auto u = static_cast<std::size_t>(i);
   const models::PlanTransfer& x = r.plan->transfers()[u];
-  r.started[u] = engine_.now().ns();
+  if (records_spans_) r.started[u] = engine_.now().ns();  // for its span
   const std::int64_t extra = r.shared && !r.shared->empty() ? shared_time(*r.shared, *r.plan, u) : 0;
   if (extra > 0) {
     network_.transfer(
@@ -287,10 +289,12 @@ void Executor::transfer_done(std::size_t slot, std::int32_t i) {
   RunningCollective& r = *running_[slot];
   const models::CollectivePlan& plan = *r.plan;
   const auto u = static_cast<std::size_t>(i);
-  const models::PlanTransfer& x = plan.transfers()[u];
-  sink_.span(trace::Span{
-      r.started[u], engine_.now().ns(), (*r.group)[static_cast<std::size_t>(x.src)].value(),
-      static_cast<std::int8_t>(task::TaskKind::kSend), r.span_name, -1, x.step, plan.bytes_of(u).count()});
+  if (records_spans_) {
+    const models::PlanTransfer& x = plan.transfers()[u];
+    sink_.span(trace::Span{
+        r.started[u], engine_.now().ns(), (*r.group)[static_cast<std::size_t>(x.src)].value(),
+        static_cast<std::int8_t>(task::TaskKind::kSend), r.span_name, -1, x.step, plan.bytes_of(u).count()});
+  }
   for (const auto s : plan.successors_of(u)) {
     if (--r.waiting[static_cast<std::size_t>(s)] == 0) start_transfer(slot, s);
   }
