@@ -108,27 +108,20 @@ void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine:
 }
 
 std::int32_t FlowNetwork::new_flow() {
-  std::int32_t id;
-  if (free_.empty()) {
-    id = static_cast<std::int32_t>(flows_.size());
-    flows_.emplace_back();
-  } else {
-    id = free_.back();
-    free_.pop_back();
-  }
+  const std::int32_t id = solver_.reserve_flow();  // not on its links in the solver yet
+  if (static_cast<std::size_t>(id) >= flows_.size()) flows_.resize(static_cast<std::size_t>(id) + 1);
   Flow& f = flows_[static_cast<std::size_t>(id)];
   f.live = true;
-  f.solver = -1;
+  f.placed = false;
+  ++live_;
   return id;
 }
 
 void FlowNetwork::attach(std::int32_t id) {
   Flow& f = flows_[static_cast<std::size_t>(id)];
-  f.solver = solver_.add_flow(routes_.links(routes_.route(f.route)));
+  solver_.place_flow(id, routes_.links(routes_.route(f.route)));
+  f.placed = true;
   changed_ = true;
-  const auto at = static_cast<std::size_t>(f.solver);
-  if (at >= of_solver_.size()) of_solver_.resize(at + 1, -1);
-  of_solver_[at] = id;
 }
 
 void FlowNetwork::resolve(Time now) {
@@ -141,10 +134,10 @@ void FlowNetwork::resolve(Time now) {
   for (std::size_t i = 0; i < solved.size(); ++i) {
     if (i + kAhead < solved.size()) {
       const std::int32_t ahead = solved[i + kAhead];
-      __builtin_prefetch(&flows_[static_cast<std::size_t>(of_solver_[static_cast<std::size_t>(ahead)])], 1);
+      __builtin_prefetch(&flows_[static_cast<std::size_t>(ahead)], 1);
       solver_.prefetch(ahead);
     }
-    retime(of_solver_[static_cast<std::size_t>(solved[i])], now);
+    retime(solved[i], now);
   }
 }
 
@@ -175,7 +168,7 @@ void FlowNetwork::update() {
 
 void FlowNetwork::finish(std::int32_t id, Time end) {
   Flow& f = flows_[static_cast<std::size_t>(id)];
-  if (f.solver >= 0) changed_ = true;
+  if (f.placed) changed_ = true;
   engine_.schedule_at(end + routes_.route(f.route).latency, std::move(f.done));
   leave(id, end);
 }
@@ -190,9 +183,13 @@ void FlowNetwork::leave(std::int32_t id, Time end) {
     if (--s.sending == 0) s.usage.busy += end - s.busy_since;
     if (timeline_) timeline_->add(l, f.since, end, f.left);  // what is left goes at the last rate
   }
-  if (f.solver >= 0) solver_.remove_flow(f.solver);
+  if (f.placed) {
+    solver_.remove_flow(id);
+  } else {
+    solver_.release_flow(id);
+  }
   f.live = false;
-  free_.push_back(id);
+  --live_;
 }
 
 bool FlowNetwork::alone(const Flow& f) const {
@@ -233,7 +230,7 @@ void FlowNetwork::unlone(std::int32_t id, Time now) {
   Flow& f = flows_[static_cast<std::size_t>(id)];
   drop_lone(f);
   if (now < f.end) {
-    if (f.solver < 0) attach(id);  // solved with its company, from the rate it had
+    if (!f.placed) attach(id);  // solved with its company, from the rate it had
     completions_.set(id, f.end.ns(), f.sequence);
     wake_by(f.end);
     return;
@@ -253,7 +250,7 @@ void FlowNetwork::finish_lone(std::int32_t id) {
 
 void FlowNetwork::retime(std::int32_t id, Time now) {
   Flow& f = flows_[static_cast<std::size_t>(id)];
-  const double rate = solver_.rate(f.solver);
+  const double rate = solver_.rate(id);
   if (rate == f.rate) return;  // same rate: same completion time, nothing to move
   ++rate_changes_;
   const double sent = f.rate * static_cast<double>((now - f.since).count()) / 1e9;
@@ -271,7 +268,7 @@ void FlowNetwork::retime(std::int32_t id, Time now) {
   }
   // Alone, it has its narrowest link's capacity, and that link is what froze
   // it: only then are its links read.
-  const std::int32_t by = solver_.bottleneck(f.solver);
+  const std::int32_t by = solver_.bottleneck(id);
   if (by >= 0 && rate == solver_.capacity(by) && alone(f)) {
     make_lone(id, now + Duration::ns(dt));
     return;

@@ -87,7 +87,7 @@ class FlowNetwork final : public NetworkService {
   void summarize(Summary& summary) const override;
 
   [[nodiscard]] std::uint64_t recomputations() const { return solver_.recomputations(); }
-  [[nodiscard]] std::size_t active_flows() const { return flows_.size() - free_.size(); }
+  [[nodiscard]] std::size_t active_flows() const { return live_; }
   // How many times a flow in flight got a new rate (and so a new completion
   // time): what any exact max-min network must do, whatever its solver.
   [[nodiscard]] std::uint64_t rate_changes() const { return rate_changes_; }
@@ -100,7 +100,7 @@ class FlowNetwork final : public NetworkService {
 
  private:
   // What retime() reads first, in the first cache line.
-  struct alignas(64) Flow {  // a transfer in flight, by its own id (a slot reused once it ends)
+  struct alignas(64) Flow {  // a transfer in flight, by its solver id (placed there or only reserved)
     double left = 0;         // bytes still to send at `since`
     double rate = 0;         // bytes/s since `since`
     Time since;
@@ -108,14 +108,14 @@ class FlowNetwork final : public NetworkService {
     Time end;                     // a lone flow (below): when its last byte is sent
     sim::EventHandle lone_event;  // and its one event
     std::uint32_t route = 0;
-    std::int32_t solver = -1;  // its id in the solver, or -1 while detached (above)
+    bool placed = false;  // on its links in the solver; not while detached (above)
     bool lone = false;
     bool live = false;
     sim::Engine::Handler done;
   };
 
   void update();
-  std::int32_t new_flow();         // a free slot of flows_
+  std::int32_t new_flow();         // an id the solver reserves, and its slot of flows_
   void attach(std::int32_t flow);  // a detached flow into the solver, at its rate
   // Its last byte went at `end` (now, or past for a lone flow): off its links, `done` α later.
   void finish(std::int32_t flow, Time end);
@@ -138,8 +138,7 @@ class FlowNetwork final : public NetworkService {
   fluid::MaxMinSolver solver_;
   fluid::CompletionQueue completions_;
   std::vector<Flow> flows_;
-  std::vector<std::int32_t> free_;       // slots of flows_ to reuse, the last freed first
-  std::vector<std::int32_t> of_solver_;  // solver flow id → its flow's slot
+  std::size_t live_ = 0;  // transfers in flight
   // What a transfer's start and end touch on each of its links, in one
   // 32-byte record (two to a cache line) rather than three arrays.
   struct LinkState {

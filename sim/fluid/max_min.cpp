@@ -23,6 +23,13 @@ std::int32_t MaxMinSolver::add_link(double capacity) {
 }
 
 std::int32_t MaxMinSolver::add_flow(std::span<const std::int32_t> links, double cap) {
+  check_flow(links, cap);
+  const std::int32_t id = reserve_flow();
+  place(id, links, cap);
+  return id;
+}
+
+void MaxMinSolver::check_flow(std::span<const std::int32_t> links, double cap) const {
   if (links.empty()) throw ValueError("a flow must cross at least one link");
   if (!(cap > 0)) throw ValueError(fmt::format("a flow's rate cap must be positive, got {}", cap));
   for (std::int32_t l : links) {
@@ -30,15 +37,27 @@ std::int32_t MaxMinSolver::add_flow(std::span<const std::int32_t> links, double 
       throw ValueError(fmt::format("a flow crosses link {}, but there are {} links", l, links_.size()));
     }
   }
-  std::int32_t id;
-  if (free_flows_.empty()) {
-    id = static_cast<std::int32_t>(flows_.size());
-    flows_.emplace_back();
-    lazy_.accounts.emplace_back();
-  } else {
-    id = free_flows_.back();
-    free_flows_.pop_back();
+}
+
+std::int32_t MaxMinSolver::new_flow_slot() {
+  flows_.emplace_back();
+  lazy_.accounts.emplace_back();
+  return static_cast<std::int32_t>(flows_.size() - 1);
+}
+
+void MaxMinSolver::place_flow(std::int32_t flow, std::span<const std::int32_t> links, double cap) {
+  check_unplaced(flow);
+  check_flow(links, cap);
+  place(flow, links, cap);
+}
+
+void MaxMinSolver::check_unplaced(std::int32_t flow) const {
+  if (flow < 0 || static_cast<std::size_t>(flow) >= flows_.size() || flow_at(flow).live) {
+    throw ValueError(fmt::format("flow {} is not a reserved id", flow));
   }
+}
+
+void MaxMinSolver::place(std::int32_t id, std::span<const std::int32_t> links, double cap) {
   if (line_.on && !learn_line(links)) leave_lines();
   Flow& f = flow_at(id);
   f.links.clear();  // keeps its capacity from the slot's last flow
@@ -57,7 +76,6 @@ std::int32_t MaxMinSolver::add_flow(std::span<const std::int32_t> links, double 
     mark_dirty(l);
   }
   if (line_.on) line_add(id);
-  return id;
 }
 
 void MaxMinSolver::remove_flow(std::int32_t flow) {

@@ -141,6 +141,21 @@ class MaxMinSolver {
   // an optional rate cap (> 0). Returns its id. Its rate is 0 until solve().
   // Throws ValueError on a bad argument.
   std::int32_t add_flow(std::span<const std::int32_t> links, double cap = kUncapped);
+  // add_flow in two steps, for a caller that keeps flows off the solver until
+  // they share a link and numbers its flows by solver id: reserve_flow() gives
+  // an id that no solve sees (not live) until place_flow() puts the flow on
+  // its links; release_flow() frees a reserved id that was never placed (the
+  // caller's to keep track of, unchecked: each id released once, never a
+  // placed one). Both are inline: a transfer on idle links calls them and
+  // nothing else of the solver.
+  std::int32_t reserve_flow() {
+    if (free_flows_.empty()) return new_flow_slot();
+    const std::int32_t id = free_flows_.back();
+    free_flows_.pop_back();
+    return id;
+  }
+  void place_flow(std::int32_t flow, std::span<const std::int32_t> links, double cap = kUncapped);
+  void release_flow(std::int32_t flow) { free_flows_.push_back(flow); }  // unchecked: the hot path
   // Removes a live flow; its id may be given to a later flow.
   void remove_flow(std::int32_t flow);
 
@@ -267,6 +282,10 @@ class MaxMinSolver {
   void unfreeze_region();
   void solve_components();
   void solve_alone();
+  void check_flow(std::span<const std::int32_t> links, double cap) const;  // throws on a bad argument
+  void check_unplaced(std::int32_t flow) const;  // throws unless an id exists and is not live
+  std::int32_t new_flow_slot();
+  void place(std::int32_t flow, std::span<const std::int32_t> links, double cap);
   // The region solve (see the header): the floor of the changes since the
   // last solve, the region above it, its links' R_l replayed below it.
   [[nodiscard]] double change_floor();

@@ -6,6 +6,8 @@
 // state) on random networks whose flows come and go.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -387,8 +389,40 @@ TEST(MaxMinInvalid, BadArgumentsAreRejectedWithAMessage) {
   EXPECT_EQ(message([&] { s.add_flow(std::vector<std::int32_t>{0}, 0.0); }),
             "a flow's rate cap must be positive, got 0");
   EXPECT_EQ(message([&] { s.remove_flow(0); }), "flow 0 is not live");
+  // Reserved ids (reserve_flow / place_flow): only an id that exists and is not live may be placed.
+  EXPECT_EQ(message([&] { s.place_flow(0, std::vector<std::int32_t>{0}); }), "flow 0 is not a reserved id");
+  const std::int32_t r = s.reserve_flow();
+  EXPECT_EQ(message([&] { s.place_flow(r, std::vector<std::int32_t>{3}); }),
+            "a flow crosses link 3, but there are 1 links");
+  s.place_flow(r, std::vector<std::int32_t>{0});
+  EXPECT_EQ(message([&] { s.place_flow(r, std::vector<std::int32_t>{0}); }),
+            fmt::format("flow {} is not a reserved id", r));
 }
 
+TEST(MaxMin, AReservedIdIsInvisibleUntilPlacedAndThenSolvesAsAnAddedFlow) {
+  // One link of capacity 12. A reserved id is no flow: the other two share
+  // the link, 6 each; placed on it, the three get 4 each (12/3), as when
+  // added at once; released ids are given out again, last freed first.
+  MaxMinSolver s;
+  s.add_link(12.0);
+  const std::vector<std::int32_t> on{0};
+  const std::int32_t a = s.add_flow(on);
+  const std::int32_t r = s.reserve_flow();
+  const std::int32_t b = s.add_flow(on);
+  EXPECT_FALSE(s.live(r));
+  s.solve();
+  EXPECT_EQ(s.rate(a), 6.0);
+  EXPECT_EQ(s.rate(b), 6.0);
+  s.place_flow(r, on);
+  EXPECT_TRUE(s.live(r));
+  s.solve();
+  EXPECT_EQ(s.rate(a), 4.0);
+  EXPECT_EQ(s.rate(r), 4.0);
+  EXPECT_EQ(s.rate(b), 4.0);
+  const std::int32_t unused = s.reserve_flow();
+  s.release_flow(unused);
+  EXPECT_EQ(s.reserve_flow(), unused);
+}
 
 // Random networks of every density, from a few flows per link to hundreds of
 // flows in one component (as the flow benchmark's churn), with capped flows,
