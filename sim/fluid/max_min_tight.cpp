@@ -1,6 +1,36 @@
 // MaxMinSolver's tight region (max_min.hpp, "The tight region"): the flows
 // whose bottleneck a change reaches, the boundary flows held at their rates on
 // its links, and the checks that a boundary flow could stay.
+//
+// The tight region. In a large component most flows above the floor still do
+// not move: a flow moves only if a link that froze it changes. solve()
+// records what froze each flow (a link, or its cap: its bottleneck), and
+// when the region above holds more than kSmallRegion flows it first tries a
+// smaller one: breadth-first from the changed links, only the new flows, and
+// the flows at or above the floor whose bottleneck is a link reached, with
+// all their links. Every other flow on those links at or above the floor is
+// a boundary flow: held at its rate, it leaves each such link at that rate,
+// in the round at that level, counted in k_l with the region's flows (a
+// link's boundary flows are sorted by rate, and leave lazily: a link's key
+// in the heap is where it fills once those below that level have left).
+// The fill is the max-min allocation if no boundary flow had to move: the
+// region's flows have their bottlenecks in the region; a boundary flow's
+// bottleneck is a link the region does not reach, so that link, its flows
+// and their rates are as they were, and it is still full with the flow at
+// the top (uniqueness: max_min.hpp). A boundary flow must move only if a link of
+// the region fills while it is still on it, above that level: the fill then
+// stops, every rate is put back, and the fill runs again with those flows in
+// the region (at most kTightAttempts times, then the region above). When it
+// holds, its rates are bit for bit those of the full fill: each link sees the
+// same levels and counts. A change that touches busy links (more than
+// kReplayMembers flows a link, on average) skips it: sorting their members
+// would cost more than it saves.
+//
+// Most of a tight region's links are crossed by its flows without ever
+// filling: the fill leaves them out until its level reaches a bound below
+// which they cannot fill (lazy links, max_min_lazy.hpp). Busy links keep the
+// rounds of their last fill, read at the floor instead of replaying their
+// members (the ledger, max_min_region.cpp).
 #include <algorithm>
 
 #include "sim/fluid/max_min.hpp"
