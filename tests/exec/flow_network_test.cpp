@@ -19,105 +19,17 @@
 #include <functional>
 
 #include "models/network/analytic.hpp"
-#include "sim/run/simulation.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/exec/analytic_network.hpp"
 #include "sim/exec/flow_network.hpp"
+#include "sim/run/simulation.hpp"
+#include "tests/exec/flow_network_harness.hpp"
 #include "topologies/chain.hpp"
 
 namespace orrery::exec {
 namespace {
 
-// Endpoints 0..n-1, each joined to one switch by a duplex link: endpoint i
-// sends on link 2i and receives on link 2i+1.
-class Star final : public topo::Topology {
- public:
-  Star(int n, Bandwidth bw, Duration latency) {
-    for (int i = 0; i < n; ++i) add_vertex(topo::VertexKind::kEndpoint, fmt::format("e{}", i));
-    const VertexId hub = add_vertex(topo::VertexKind::kSwitch, "hub");
-    for (int i = 0; i < n; ++i) add_duplex(VertexId(i), hub, bw, latency);
-    seal();
-  }
-  [[nodiscard]] std::string_view kind() const override { return "star"; }
-};
-
-// Endpoints in a row, with its own bandwidth and latency for each span.
-class Line final : public topo::Topology {
- public:
-  Line(const std::vector<Bandwidth>& bw, const std::vector<Duration>& latency) {
-    for (std::size_t i = 0; i <= bw.size(); ++i)
-      add_vertex(topo::VertexKind::kEndpoint, fmt::format("e{}", i));
-    for (std::size_t i = 0; i < bw.size(); ++i) {
-      add_duplex(VertexId(static_cast<std::int32_t>(i)), VertexId(static_cast<std::int32_t>(i + 1)), bw[i],
-                 latency[i]);
-    }
-    seal();
-  }
-  [[nodiscard]] std::string_view kind() const override { return "line"; }
-};
-
-class FixedSpec final : public topo::ScaleOutSpec {
- public:
-  explicit FixedSpec(std::function<std::unique_ptr<topo::Topology>()> make) : make_(std::move(make)) {}
-  [[nodiscard]] std::unique_ptr<topo::Topology> make(const topo::ScaleOutContext&) const override { return make_(); }
-
- private:
-  std::function<std::unique_ptr<topo::Topology>()> make_;
-};
-
-ClusterSpec spec_of(int nodes, std::function<std::unique_ptr<topo::Topology>()> make) {
-  return ClusterSpec(nodes, std::make_shared<topo::SingleDeviceNode>(), std::make_shared<FixedSpec>(std::move(make)));
-}
-
-ClusterSpec chain(int nodes, double bytes_per_s, std::int64_t latency_ns) {
-  topo::ChainParams p;
-  p.link_bandwidth = Bandwidth::bytes_per_s(bytes_per_s);
-  p.link_latency = Duration::ns(latency_ns);
-  return ClusterSpec(nodes, std::make_shared<topo::SingleDeviceNode>(), std::make_shared<topo::ChainSpec>(p));
-}
-
-ClusterSpec star(int n, double bytes_per_s, std::int64_t latency_ns) {
-  return spec_of(n, [=] {
-    return std::make_unique<Star>(n, Bandwidth::bytes_per_s(bytes_per_s), Duration::ns(latency_ns));
-  });
-}
-
-// One simulation: transfers started at given times, their completion times
-// and the order in which their `done` ran.
-struct Harness {
-  Harness(const ClusterSpec& spec, bool flow, bool detach = true)
-      : cluster(spec),
-        net(flow ? std::unique_ptr<NetworkService>(std::make_unique<FlowNetwork>(engine, cluster, detach))
-                 : std::make_unique<AnalyticNetwork>(engine, cluster)) {}
-
-  int start(int src, int dst, std::int64_t bytes, std::int64_t at_ns) {
-    const int i = static_cast<int>(done.size());
-    done.push_back(Time::max());
-    engine.schedule_at(Time::from_ns(at_ns), [this, i, src, dst, bytes] {
-      net->transfer(DeviceId(src), DeviceId(dst), Bytes(bytes), [this, i] {
-        done[static_cast<std::size_t>(i)] = engine.now();
-        order.push_back(i);
-      });
-    });
-    return i;
-  }
-  [[nodiscard]] std::int64_t end(int i) const { return done[static_cast<std::size_t>(i)].ns(); }
-  [[nodiscard]] std::vector<std::int64_t> ends() const {
-    std::vector<std::int64_t> out;
-    for (Time t : done) out.push_back(t.ns());
-    return out;
-  }
-  [[nodiscard]] FlowNetwork& flow() { return static_cast<FlowNetwork&>(*net); }
-  [[nodiscard]] const LinkUsage& usage(int link) const {
-    return net->link_usage()[static_cast<std::size_t>(link)];
-  }
-
-  sim::Engine engine;
-  Cluster cluster;
-  std::unique_ptr<NetworkService> net;
-  std::vector<Time> done;
-  std::vector<int> order;
-};
+using namespace test;  // the harness (flow_network_harness.hpp)
 
 TEST(FlowNetwork, OneFlowTakesLatencyPlusBytesOverBandwidth) {
   // Chain 0-1-2 at 10 GB/s, 700 ns per link; 1 MiB from 0 to 2 crosses links
@@ -131,47 +43,6 @@ TEST(FlowNetwork, OneFlowTakesLatencyPlusBytesOverBandwidth) {
     EXPECT_EQ(h.usage(link).busy.count(), 104858);  // sending, latency excluded
   }
   EXPECT_EQ(h.usage(1).bytes.count(), 0);
-}
-
-TEST(FlowNetwork, ALoneFlowIsOneEventAndLeavesItsLinksAtItsLastByte) {
-  // The flow above, alone on its links: besides the harness's start, one
-  // engine event (its last byte's bookkeeping and `done`, at α + ⌈S/B⌉), not
-  // an update at the last byte and a `done` after α.
-  Harness h(chain(3, 10e9, 700), true);
-  const int t = h.start(0, 2, 1048576, 0);
-  h.engine.run();
-  EXPECT_EQ(h.end(t), 1400 + 104858);
-  EXPECT_EQ(h.engine.events_processed(), 2u);
-  EXPECT_EQ(h.usage(0).busy.count(), 104858);
-  EXPECT_EQ(h.flow().active_flows(), 0u);
-  // Onto idle links it is detached: its rate is its narrowest link's, and the solver never sees it.
-  EXPECT_EQ(h.flow().recomputations(), 0u);
-}
-
-TEST(FlowNetwork, AFlowJoiningALoneFlowPastItsLastByteFindsTheLinkFree) {
-  // One link, B = 1e9 B/s, α = 0.5 ms, S = 1e6 B (S/B = 1 ms). A starts at 0:
-  // last byte at 1 ms, done at 1.5 ms. B starts at 1.2 ms, after A's last
-  // byte and before its done: A left the link at 1 ms, so B has all of it:
-  // last byte at 2.2 ms, done at 2.7 ms. C starts exactly at B's last byte
-  // (2.2 ms), the same: it sends alone from 2.2 ms, done at 3.7 ms. The link
-  // was busy 1 ms for A, then 2 ms for B and C back to back: 3 ms.
-  Harness h(chain(2, 1e9, 500'000), true);
-  const int a = h.start(0, 1, 1'000'000, 0);
-  const int b = h.start(0, 1, 1'000'000, 1'200'000);
-  const int c = h.start(0, 1, 1'000'000, 2'200'000);
-  h.engine.run(Time::from_ns(1'100'000));
-  EXPECT_TRUE(h.flow().rates().empty());  // A sent its last byte: nothing is sending
-  h.engine.run(Time::from_ns(1'300'000));
-  EXPECT_EQ(h.flow().rates(), (std::vector<double>{1e9}));  // B alone, A's done not yet run
-  h.engine.run();
-  EXPECT_EQ(h.end(a), 1'500'000);
-  EXPECT_EQ(h.end(b), 2'700'000);
-  EXPECT_EQ(h.end(c), 3'700'000);
-  EXPECT_EQ(h.order, (std::vector<int>{a, b, c}));
-  EXPECT_EQ(h.usage(0).busy.count(), 3'000'000);
-  EXPECT_EQ(h.usage(0).bytes.count(), 3'000'000);
-  EXPECT_EQ(h.flow().active_flows(), 0u);
-  EXPECT_EQ(h.flow().recomputations(), 0u);  // each found the link idle: three detached flows, no solve
 }
 
 TEST(FlowNetwork, EqualFlowsIntoOneLinkShareItAndFinishTogether) {
@@ -318,59 +189,6 @@ TEST(FlowNetwork, AgreesWithAnalyticWhenNoTwoTransfersShareALink) {
   for (std::size_t i = 0; i < flow.done.size(); ++i)
     EXPECT_EQ(flow.done[i], analytic.done[i]) << "transfer " << i;
   for (int l = 0; l < 2 * spans; ++l) EXPECT_EQ(flow.usage(l).bytes, analytic.usage(l).bytes);
-}
-
-TEST(FlowNetwork, DetachedFlowsGiveTheRatesAndTimesOfFlowsSolvedFromTheirStart) {
-  // A transfer onto idle links goes out detached, outside the solver, and
-  // enters it only when another joins one of its links: the solver's rates
-  // are a function of the flows present (sim/fluid/max_min.hpp), so every
-  // completion time, link byte and busy ns must equal those of the same
-  // network solving every transfer from its start (the independent run).
-  // Random traffic on a star (every pair shares the hub's links) and a line
-  // (routes overlap in part), sparse enough that most transfers start on idle
-  // links and many are joined later: before, at and past their last byte.
-  for (int shape = 0; shape < 2; ++shape) {
-    const ClusterSpec spec = shape == 0 ? star(8, 1e9, 400) : spec_of(6, [] {
-      return std::make_unique<Line>(
-          std::vector<Bandwidth>{Bandwidth::bytes_per_s(1e9), Bandwidth::bytes_per_s(3e8),
-                                 Bandwidth::bytes_per_s(2e9), Bandwidth::bytes_per_s(7e8),
-                                 Bandwidth::bytes_per_s(1e9)},
-          std::vector<Duration>{Duration::ns(100), Duration::ns(900), Duration::ns(0), Duration::ns(250),
-                                Duration::ns(40)});
-    });
-    const int n = shape == 0 ? 8 : 6;
-    Harness detached(spec, true, true);
-    Harness solved(spec, true, false);
-    Rng rng(static_cast<std::uint64_t>(17 + shape));
-    std::int64_t at = 0;
-    for (int i = 0; i < 400; ++i) {
-      const auto src = static_cast<int>(rng.below(static_cast<std::uint64_t>(n)));
-      const auto dst = static_cast<int>(
-          (static_cast<std::uint64_t>(src) + 1 + rng.below(static_cast<std::uint64_t>(n - 1))) %
-          static_cast<std::uint64_t>(n));
-      const auto bytes = static_cast<std::int64_t>(1 + rng.below(2'000'000));
-      at += static_cast<std::int64_t>(rng.below(1'500'000));  // ~1 ms apart, ~1 ms long: sparse
-      const int copies = rng.below(8) == 0 ? 2 : 1;           // and some in the same ns
-      for (int c = 0; c < copies; ++c) {
-        detached.start(src, dst, bytes, at);
-        solved.start(src, dst, bytes, at);
-      }
-    }
-    detached.engine.run();
-    solved.engine.run();
-    EXPECT_EQ(detached.ends(), solved.ends()) << "shape " << shape;
-    EXPECT_EQ(detached.order, solved.order) << "shape " << shape;
-    const std::size_t links = detached.net->link_usage().size();
-    for (std::size_t l = 0; l < links; ++l) {
-      EXPECT_EQ(detached.usage(static_cast<int>(l)).bytes, solved.usage(static_cast<int>(l)).bytes) << l;
-      EXPECT_EQ(detached.usage(static_cast<int>(l)).busy, solved.usage(static_cast<int>(l)).busy) << l;
-    }
-    // Both paths ran: some transfers shared links (solves), and the detached
-    // run needed fewer solves than the one that solves every transfer.
-    EXPECT_GT(detached.flow().recomputations(), 0u);
-    EXPECT_LT(detached.flow().recomputations(), solved.flow().recomputations());
-    EXPECT_EQ(detached.flow().active_flows(), 0u);
-  }
 }
 
 TEST(FlowNetwork, SameInputsGiveTheSameCompletionOrderAndTimes) {
