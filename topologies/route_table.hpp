@@ -42,7 +42,6 @@ class RouteTable {
       if (keys_[slot] == kEmpty) return add(slot, key, src, dst);
     }
   }
-  std::uint32_t index(int src, int dst) { return find(src, dst).index; }
   [[nodiscard]] const Route& route(std::uint32_t i) const { return routes_[i]; }
   Route between(int src, int dst) { return find(src, dst).route; }
   // A route's links, as link indices.

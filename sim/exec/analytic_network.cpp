@@ -1,7 +1,5 @@
 #include "sim/exec/analytic_network.hpp"
 
-#include <algorithm>
-
 #include "models/network/analytic.hpp"
 
 namespace orrery::exec {
@@ -9,23 +7,17 @@ namespace orrery::exec {
 AnalyticNetwork::AnalyticNetwork(sim::Engine& engine, const Cluster& cluster)
     : engine_(engine), cluster_(cluster), usage_(cluster.network().links().size()), routes_(cluster.routes()) {}
 
-// The time is models::analytic_transfer_time's, α + ⌈S / min_l B_l⌉, read
-// off the same pass: α is the route's latency (the table sums it in route
-// order, as that function does), and the narrowest link's busy time is
-// ⌈S / min_l B_l⌉, the largest of the links' (transfer_time falls as B grows).
 void AnalyticNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) {
-  const topo::RouteTable::Route route = routes_.between(cluster_.endpoint_of(src), cluster_.endpoint_of(dst));
+  const auto links = routes_.links(routes_.between(cluster_.endpoint_of(src), cluster_.endpoint_of(dst)));
   const topo::Topology& net = cluster_.network();
-  Duration longest;
-  for (const std::int32_t id : routes_.links(route)) {
+  for (const std::int32_t id : links) {
     auto& u = usage_[static_cast<std::size_t>(id)];
     const Duration busy = transfer_time(bytes, net.link(LinkId(id)).bandwidth);
     u.busy += busy;
     u.bytes += bytes;
-    longest = std::max(longest, busy);
     if (timeline_) timeline_->add(id, engine_.now(), engine_.now() + busy, static_cast<double>(bytes.count()));
   }
-  engine_.schedule_after(route.latency + longest, std::move(done));
+  engine_.schedule_after(models::analytic_transfer_time(net, links, bytes), std::move(done));
 }
 
 // The same arithmetic as transfer(), with the loads handed back instead of added.

@@ -199,11 +199,6 @@ bool FlowNetwork::alone(const Flow& f) const {
   return true;
 }
 
-void FlowNetwork::mark_lone(const Flow& f, std::int32_t id) {
-  for (const std::int32_t l : routes_.links(routes_.route(f.route)))
-    links_[static_cast<std::size_t>(l)].lone = id;
-}
-
 void FlowNetwork::make_lone(std::int32_t id, Time end) {
   const topo::RouteTable::Route& r = routes_.route(flows_[static_cast<std::size_t>(id)].route);
   make_lone(id, end, r.latency, routes_.links(r));
@@ -223,7 +218,8 @@ void FlowNetwork::make_lone(std::int32_t id, Time end, Duration latency,
 void FlowNetwork::drop_lone(Flow& f) {
   engine_.cancel(f.lone_event);
   f.lone = false;
-  mark_lone(f, -1);
+  for (const std::int32_t l : routes_.links(routes_.route(f.route)))
+    links_[static_cast<std::size_t>(l)].lone = -1;
 }
 
 void FlowNetwork::unlone(std::int32_t id, Time now) {
@@ -269,7 +265,7 @@ void FlowNetwork::retime(std::int32_t id, Time now) {
   // Alone, it has its narrowest link's capacity, and that link is what froze
   // it: only then are its links read.
   const std::int32_t by = solver_.bottleneck(id);
-  if (by >= 0 && rate == solver_.capacity(by) && alone(f)) {
+  if (by >= 0 && rate == capacity_[static_cast<std::size_t>(by)] && alone(f)) {
     make_lone(id, now + Duration::ns(dt));
     return;
   }

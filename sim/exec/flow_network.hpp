@@ -120,8 +120,7 @@ class FlowNetwork final : public NetworkService {
   // Its last byte went at `end` (now, or past for a lone flow): off its links, `done` α later.
   void finish(std::int32_t flow, Time end);
   void leave(std::int32_t flow, Time end);  // off its links at `end`, out of the solver, its slot free
-  [[nodiscard]] bool alone(const Flow& f) const;     // the only flow on every link of its route
-  void mark_lone(const Flow& f, std::int32_t flow);  // its links' `lone` (-1: none)
+  [[nodiscard]] bool alone(const Flow& f) const;  // the only flow on every link of its route
   void make_lone(std::int32_t flow, Time end);
   void make_lone(std::int32_t flow, Time end, Duration latency,
                  std::span<const std::int32_t> links);  // its route's

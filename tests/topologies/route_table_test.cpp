@@ -25,14 +25,19 @@ TEST(RouteTable, KeepsTheTopologysRoutesAndTheirLatency) {
   // again: each pair keeps its entry, and the entry is the topology's route.
   std::vector<std::uint32_t> first;
   for (int src = 0; src < 45; ++src)
-    for (int dst = 0; dst < 45; ++dst) first.push_back(table.index(src, dst));
+    for (int dst = 0; dst < 45; ++dst) first.push_back(table.find(src, dst).index);
   std::vector<LinkId> expected;
   for (int src = 0; src < 45; ++src) {
     for (int dst = 0; dst < 45; ++dst) {
       expected.clear();
       net.route(src, dst, expected);
-      const std::uint32_t i = table.index(src, dst);
+      const RouteTable::Found found = table.find(src, dst);
+      const std::uint32_t i = found.index;
       EXPECT_EQ(i, first[static_cast<std::size_t>(src * 45 + dst)]);  // routed once: the same entry again
+      // The probed slot's copy of the route is the route at its index.
+      EXPECT_EQ(found.route.first, table.route(i).first);
+      EXPECT_EQ(found.route.count, table.route(i).count);
+      EXPECT_EQ(found.route.latency, table.route(i).latency);
       const auto links = table.links(table.route(i));
       ASSERT_EQ(links.size(), expected.size());
       for (std::size_t k = 0; k < links.size(); ++k) EXPECT_EQ(links[k], expected[k].value());
