@@ -41,7 +41,7 @@ smoke orrery_bench_topology --benchmark_min_time=0.01
 smoke orrery_bench_horizon --benchmark_filter='/1/' --benchmark_min_time=0.01
 smoke orrery_bench_collective --benchmark_filter='AllToAll256/pairwise:1' --benchmark_min_time=0.01
 smoke orrery_bench_flow --benchmark_filter='FlowChurn/16/|FlowAllToAll|ChainOverload/2000/|MaxMinChain/256/2000/128/1' --benchmark_min_time=0.01
-smoke orrery_bench_training --benchmark_filter='Training1T/0/0|Recorder1T/1|Llama405B/16384'
+smoke orrery_bench_training --benchmark_filter='Training1T/0/0|Recorder1T/1|Llama405B/16384|Lower1T' --benchmark_min_time=0.01
 smoke orrery_bench_serving --benchmark_filter='Serving70B/60|Capacity70B/2/'
 smoke orrery_bench_vector_search --benchmark_filter='VectorSearch8Fpga/20000/'
 smoke orrery_bench_neural_graphics --benchmark_filter='/1/' --benchmark_min_time=0.01

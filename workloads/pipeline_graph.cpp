@@ -66,8 +66,51 @@ void PipelineGraph::build(TaskGraph& g, PipelineTaskMaker& maker) {
   last_.assign(3 * static_cast<std::size_t>(virtual_stages()) * replicas_.size(), TaskId{});
   for (auto& ids : name_ids_) ids.assign(static_cast<std::size_t>(shape_.chunks), -1);
   send_name_ids_ = {-1, -1};
-  for (const int r : replicas_) add_operations(g, maker, r);
-  for (const int r : replicas_) add_data_flow(g, maker, r);
+  if (replicas_.empty()) return;
+  const int first = replicas_.front();
+  std::vector<std::vector<std::int32_t>> devices(replicas_.size());
+  for (std::size_t i = 1; i < replicas_.size(); ++i) devices[i] = maker.replica_devices(first, replicas_[i]);
+
+  const TaskGraph::Mark ops_from = g.mark();
+  add_operations(g, maker, first);
+  const TaskGraph::Mark ops_to = g.mark();
+  std::vector<TaskGraph::CopiedRange> ops(replicas_.size());  // per copied replica: where its operations went
+  for (std::size_t i = 1; i < replicas_.size(); ++i) {
+    if (devices[i].empty()) {
+      add_operations(g, maker, replicas_[i]);
+      continue;
+    }
+    const TaskId copy = g.copy_block(ops_from, ops_to, devices[i]);
+    ops[i] = {static_cast<std::int32_t>(ops_from.tasks), static_cast<std::int32_t>(ops_to.tasks),
+              copy.value()};
+    copy_operations(first, replicas_[i], copy.value() - ops[i].begin);
+  }
+
+  const TaskGraph::Mark flow_from = g.mark();
+  add_data_flow(g, maker, first);
+  const TaskGraph::Mark flow_to = g.mark();
+  for (std::size_t i = 1; i < replicas_.size(); ++i) {
+    if (devices[i].empty()) {
+      add_data_flow(g, maker, replicas_[i]);
+    } else {
+      (void)g.copy_block(flow_from, flow_to, devices[i], std::span(&ops[i], 1));
+    }
+  }
+}
+
+void PipelineGraph::copy_operations(int first, int replica, std::int32_t shift) {
+  const auto moved = [shift](TaskId t) { return t.valid() ? TaskId(t.value() + shift) : t; };
+  const std::size_t per_replica = tasks_.size() / replicas_.size();
+  const std::size_t from = slot(first) * per_replica;
+  const std::size_t to = slot(replica) * per_replica;
+  for (std::size_t k = 0; k < per_replica; ++k) {
+    tasks_[to + k] = moved(tasks_[from + k]);
+    entry_[to + k] = moved(entry_[from + k]);
+    next_[to + k] = moved(next_[from + k]);
+  }
+  const std::size_t lasts = 3 * static_cast<std::size_t>(virtual_stages());
+  for (std::size_t k = 0; k < lasts; ++k)
+    last_[slot(replica) * lasts + k] = moved(last_[slot(first) * lasts + k]);
 }
 
 // One task per operation, created in each device's order and chained in it.

@@ -1,6 +1,9 @@
 #include "sim/task/task_graph.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
+#include <stdexcept>
 
 namespace orrery::task {
 
@@ -75,6 +78,109 @@ void TaskGraph::reserve(std::size_t tasks, std::size_t edges, std::size_t effect
   preds_.reserve(tasks);
   edges_.reserve(edges);
   effects_.reserve(effects);
+}
+
+namespace {
+
+[[noreturn]] [[gnu::noinline]] void no_copy(const char* what, std::int32_t id) {
+  throw std::logic_error(fmt::format("copy_block: {} {} has no copy", what, id));
+}
+
+DeviceId copied_device(std::span<const std::int32_t> device, DeviceId d) {
+  const auto i = static_cast<std::size_t>(d.value());
+  if (i >= device.size() || device[i] < 0) no_copy("device", d.value());  // a negative id wraps past the end
+  return DeviceId(device[i]);
+}
+
+}  // namespace
+
+TaskId TaskGraph::copy_block(Mark from, Mark to, std::span<const std::int32_t> device,
+                             std::span<const CopiedRange> earlier) {
+  if (from.tasks > to.tasks || to.tasks > tasks_.size() || from.edges > to.edges ||
+      to.edges > edges_.size() || from.effects > to.effects || to.effects > effects_.size()) {
+    throw std::logic_error("copy_block: the marks do not bound a block of this graph");
+  }
+  const auto first = static_cast<std::int32_t>(tasks_.size());
+  const auto begin = static_cast<std::int32_t>(from.tasks);
+  const auto end = static_cast<std::int32_t>(to.tasks);
+  const auto moved = [&](TaskId t) {
+    const std::int32_t v = t.value();
+    if (v >= begin && v < end) [[likely]]
+      return TaskId(v - begin + first);
+    for (const CopiedRange& r : earlier)
+      if (v >= r.begin && v < r.end) return TaskId(v - r.begin + r.first);
+    no_copy("task", v);
+  };
+  // Room first: the copies are read from the same lists they are added to.
+  tasks_.reserve(tasks_.size() + (to.tasks - from.tasks));
+  preds_.reserve(preds_.size() + (to.tasks - from.tasks));
+  edges_.reserve(edges_.size() + (to.edges - from.edges));
+  effects_.reserve(effects_.size() + (to.effects - from.effects));
+  const Mark before = mark();
+  const std::size_t groups = group_costs_.size();
+
+  // The block's group cost entries, each copied at its first use.
+  std::vector<std::int32_t> group_copy(groups, -1);
+  const auto copy_group = [&](std::int32_t& id) {
+    if (id < 0) return;
+    auto& copy = group_copy.at(static_cast<std::size_t>(id));
+    if (copy < 0) {
+      GroupCost moved_cost = group_costs_[static_cast<std::size_t>(id)];
+      for (GroupCall& call : moved_cost.calls)
+        for (DeviceId& d : call.work.group) d = copied_device(device, d);
+      copy = add_group_cost(std::move(moved_cost));
+    }
+    id = copy;
+  };
+  // A refusal (a device or an edge's end with no copy) leaves the graph as it was.
+  try {
+    for (auto i = static_cast<std::size_t>(begin); i < static_cast<std::size_t>(end); ++i) {
+      const Task& t = tasks_[i];
+      const Task shell{ComputeWork{}, t.kind, t.name, t.micro_batch, t.stage, t.not_before};
+      if (const auto* c = std::get_if<ComputeWork>(&t.work)) {
+        ComputeWork w = *c;
+        w.device = copied_device(device, w.device);
+        copy_group(w.tail_cost);  // in the order a lowering prices them: tail, then head
+        copy_group(w.head_cost);
+        tasks_.push_back(shell);
+        tasks_.back().work = w;
+      } else if (const auto* x = std::get_if<TransferWork>(&t.work)) {
+        const TransferWork w{copied_device(device, x->src), copied_device(device, x->dst), x->bytes};
+        tasks_.push_back(shell);
+        tasks_.back().work = w;
+      } else if (const auto* d = std::get_if<DelayWork>(&t.work)) {
+        DelayWork w = *d;
+        w.device = copied_device(device, w.device);
+        tasks_.push_back(shell);
+        tasks_.back().work = w;
+      } else {
+        CollectiveWork w = std::get<CollectiveWork>(t.work);
+        for (DeviceId& g : w.group) g = copied_device(device, g);
+        tasks_.push_back(shell);
+        tasks_.back().work = std::move(w);
+      }
+    }
+    for (std::size_t k = from.edges; k < to.edges; ++k) {
+      const auto [a, b] = edges_[k];
+      edges_.emplace_back(moved(a), moved(b));
+    }
+    for (std::size_t k = from.effects; k < to.effects; ++k) {
+      const auto [task, effect] = effects_[k];
+      effects_.emplace_back(
+          moved(task), MemoryEffect{copied_device(device, effect.device), effect.category, effect.delta});
+    }
+  } catch (const std::logic_error&) {
+    tasks_.erase(tasks_.begin() + static_cast<std::ptrdiff_t>(before.tasks), tasks_.end());
+    edges_.erase(edges_.begin() + static_cast<std::ptrdiff_t>(before.edges), edges_.end());
+    effects_.erase(effects_.begin() + static_cast<std::ptrdiff_t>(before.effects), effects_.end());
+    group_costs_.erase(group_costs_.begin() + static_cast<std::ptrdiff_t>(groups), group_costs_.end());
+    throw;
+  }
+  preds_.resize(tasks_.size(), 0);
+  for (std::size_t k = before.edges; k < edges_.size(); ++k)
+    ++preds_[static_cast<std::size_t>(edges_[k].second.value())];
+  built_ = false;
+  return TaskId(first);
 }
 
 void TaskGraph::depend(TaskId before, TaskId after) {

@@ -204,6 +204,35 @@ class TaskGraph {
   // Room for `tasks` tasks, `edges` dependencies and `effects` memory effects (an estimate; optional).
   void reserve(std::size_t tasks, std::size_t edges, std::size_t effects = 0);
 
+  // Where the graph's lists end now: a block of tasks, with the edges and
+  // memory effects added while they were, lies between two marks.
+  struct Mark {
+    std::size_t tasks = 0;
+    std::size_t edges = 0;
+    std::size_t effects = 0;
+  };
+  [[nodiscard]] Mark mark() const { return {tasks_.size(), edges_.size(), effects_.size()}; }
+  // Tasks of an earlier block whose copies were added at `first` (a block's
+  // edges may reach into one copied before it: a pipeline's sends into its
+  // operations).
+  struct CopiedRange {
+    std::int32_t begin = 0;  // the originals, [begin, end)
+    std::int32_t end = 0;
+    std::int32_t first = 0;  // the first copy's id
+  };
+  // Appends a copy of the block between `from` and `to` — its tasks, the
+  // edges and memory effects added with them, in their order — on other
+  // devices: `device` maps each device id to its copy's (-1: a device the
+  // block does not use). An edge's ends in the block go to their copies, ends
+  // in `earlier` to theirs. A compute task's head and tail cost entries are
+  // copied onto the mapped devices (one new entry per entry the block uses,
+  // in the order of first use), so the copy is what lowering the block on
+  // the mapped devices adds, entry ids aside. Returns the first copy's id.
+  // Throws std::logic_error when an edge leaves the block and `earlier`, or a
+  // device is unmapped: the block was not the same work on other devices.
+  TaskId copy_block(Mark from, Mark to, std::span<const std::int32_t> device,
+                    std::span<const CopiedRange> earlier = {});
+
   [[nodiscard]] std::size_t size() const { return tasks_.size(); }
   [[nodiscard]] const Task& task(TaskId id) const { return tasks_[static_cast<std::size_t>(id.value())]; }
   [[nodiscard]] const std::vector<Task>& tasks() const { return tasks_; }

@@ -7,6 +7,10 @@
 //  * BM_Training1T/N/T: N = 0 analytic network, 1 flow network; T = 1 with the
 //    timeline (every span and memory sample, as `orrery run -o` keeps), 0
 //    without (as `orrery run` without -o or --trace).
+//  * BM_Lower1T: lowering that job's task graph alone, every replica built
+//    (what a run on the flow network lowers; the cluster is built untimed):
+//    reports its tasks per second. The six replicas are the first's copied
+//    on their devices (workloads/pipeline_graph.hpp).
 // Counters: events (engine events per run), events_per_s, tasks, peak_rss_gib
 // (the process's maximum resident set so far, from getrusage: the flow case
 // runs second, so its figure covers both).
@@ -32,6 +36,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/run/run_context.hpp"
 #include "sim/run/simulation.hpp"
 #include "sim/trace/record_selection.hpp"
 #include "sim/trace/writers.hpp"
@@ -77,6 +82,26 @@ void BM_Training1T(benchmark::State& state) {
   state.counters["peak_rss_gib"] = peak_rss_gib();
   state.SetLabel(model + (state.range(1) == 1 ? ", timeline" : ", summary only"));
 }
+void BM_Lower1T(benchmark::State& state) {
+  const run::Catalog catalog;
+  const auto scenario =
+      run::parse_scenario(catalog, kScenario, "1t.yaml", {"network.model=flow"}, std::nullopt);
+  const run::RunContext context(scenario);
+  std::size_t tasks = 0;
+  for (auto _ : state) {
+    {
+      const workload::Lowered lowered = scenario.workload->lower(context.shape());
+      tasks = lowered.graph.size();
+      state.PauseTiming();  // the graph's release is not lowering
+    }
+    state.ResumeTiming();
+  }
+  state.counters["tasks"] = static_cast<double>(tasks);
+  state.counters["tasks_per_s"] =
+      benchmark::Counter(static_cast<double>(tasks), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Lower1T)->Unit(benchmark::kMillisecond);
+
 void BM_Recorder1T(benchmark::State& state) {
   const run::Catalog catalog;
   const auto file = std::filesystem::temp_directory_path() / "orrery_bench_recorder.h5";

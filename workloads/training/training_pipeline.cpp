@@ -17,7 +17,8 @@ class TrainingOps final : public PipelineTaskMaker {
   explicit TrainingOps(const TrainingLowering& l)
       : l_(l),
         groups_(l.plan(), l.virtual_stages()),
-        scatter_(l.p.scatter_gather && l.plan().tp > 1) {
+        scatter_(l.p.scatter_gather && l.plan().tp > 1),
+        maps_(l.workload.replica_maps(l.cluster)) {
     // b·s·h of 16-bit activations per micro-batch, on this rank's share of the sequence.
     const double full =
         static_cast<double>(l.p.micro_batch * (l.p.model.seq_len / l.plan().cp) * l.p.model.hidden) * 2.0;
@@ -80,6 +81,19 @@ class TrainingOps final : public PipelineTaskMaker {
 
   [[nodiscard]] bool synchronous_sends() const override { return l_.p.synchronous_sends; }
 
+  // A replica's operations and sends differ from another's only in their
+  // devices — each stage lead's (tp, cp) groups, sends lead to lead; costs
+  // are per virtual stage — wherever the workload offers its replicas
+  // (replica_maps: not with expert parallelism, whose groups span replicas).
+  [[nodiscard]] std::vector<std::int32_t> replica_devices(int first, int replica) const override {
+    if (maps_.replicas() == 0) return {};
+    std::vector<std::int32_t> map(static_cast<std::size_t>(l_.cluster.devices), -1);
+    const auto& from = maps_.plays[static_cast<std::size_t>(first)];
+    const auto& to = maps_.plays[static_cast<std::size_t>(replica)];
+    for (std::size_t i = 0; i < from.size(); ++i) map[static_cast<std::size_t>(from[i])] = to[i];
+    return map;
+  }
+
   [[nodiscard]] Work send(const PipelineSend& s) const override {
     const DeviceId from = l_.lead(s.replica, s.from_stage);
     if (l_.p.profiled) {  // a measured time, which holds no link
@@ -105,6 +119,7 @@ class TrainingOps final : public PipelineTaskMaker {
   const TrainingLowering& l_;
   InGroupCollectives groups_;
   bool scatter_;
+  ReplicaMaps maps_;
   Bytes activation_;
   Bytes send_bytes_;
 };
