@@ -59,12 +59,10 @@ task::TaskTimes Executor::run() {
     HotTask& h = hot_[i];
     h = hot_of(graph_.tasks()[i]);
     h.waiting = graph_.predecessor_count(t);
-    const auto successors = graph_.successors(t);
-    h.successors = static_cast<std::uint32_t>(successors.data() - successor_rows_);
-    h.successor_count = static_cast<std::uint16_t>(std::min<std::size_t>(successors.size(), kManyRows));
     const auto effects = graph_.memory_effects(t);
     h.effects = static_cast<std::uint32_t>(effects.data() - effect_rows_);
     h.effect_count = static_cast<std::uint8_t>(std::min<std::size_t>(effects.size(), kManyEffects)) & kManyEffects;
+    keep_successors(h, i, graph_.successors(t), successor_rows_);
   }
   if (event_budget_ > 0) check_events();
   if (mirror_ && !network_.contention_free()) {
@@ -191,6 +189,31 @@ void Executor::release_later(TaskId t) {
   }
 }
 
+void Executor::keep_successors(HotTask& h, std::size_t i, std::span<const TaskId> successors,
+                               const TaskId* rows) {
+  const bool next_first = !successors.empty() && successors[0].value() == static_cast<std::int64_t>(i) + 1;
+  const std::span<const TaskId> others = successors.subspan(next_first ? 1 : 0);
+  // The second other's place: a compute, delay or collective task's unused
+  // `peer`, a transfer's `effects` when it has none.
+  const bool room =
+      others.size() <= 1 || (others.size() == 2 && (h.work != kHotTransfer || h.effect_count == 0));
+  if (!room) {
+    h.successors = static_cast<std::uint32_t>(successors.data() - rows);
+    h.successor_count =
+        successors.size() < kNextFirst ? static_cast<std::uint16_t>(successors.size()) : kManyRows;
+    return;
+  }
+  if (!others.empty()) h.successors = static_cast<std::uint32_t>(others[0].value());
+  if (others.size() == 2) {
+    if (h.work == kHotTransfer) {
+      h.effects = static_cast<std::uint32_t>(others[1].value());
+    } else {
+      h.peer = others[1].value();
+    }
+  }
+  h.successor_count = static_cast<std::uint16_t>(kInlineRows | (next_first ? kNextFirst : 0) | others.size());
+}
+
 Executor::HotTask Executor::hot_of(const Task& task) {
   static_assert(std::is_same_v<std::variant_alternative_t<kHotCompute, task::Work>, ComputeWork> &&
                 std::is_same_v<std::variant_alternative_t<kHotTransfer, task::Work>, TransferWork> &&
@@ -266,7 +289,9 @@ void Executor::finish(TaskId t) {
   const HotTask h = i < fixed_ ? hot_[i] : hot_of(task_at(t));
   // The successors' counters are scattered over the graph: ask for their
   // cache lines now, so that the misses overlap the work below.
-  const std::span<const TaskId> successors = i < fixed_ ? successors_of(i, h) : std::span<const TaskId>{};
+  std::array<TaskId, 3> kept;
+  const std::span<const TaskId> successors =
+      i < fixed_ ? successors_of(i, h, kept) : std::span<const TaskId>{};
   for (TaskId s : successors) __builtin_prefetch(&hot_[static_cast<std::size_t>(s.value())], 1);
   times_.end[i] = engine_.now();
   done_[i] = true;

@@ -304,7 +304,14 @@ class Executor final : public TaskSink {
   enum HotWork : std::uint8_t { kHotCompute, kHotTransfer, kHotCollective, kHotDelay };
   // 32 bytes, two to a cache line: what finishing a task reads, its
   // successors' and memory effects' places in the graph's rows included, so
-  // that finish() misses on no offset array.
+  // that finish() misses on no offset array. Most tasks' successors are kept
+  // in the record itself, so that finish() misses on no row either
+  // (keep_successors): a pipeline operation's are the next operation on its
+  // device — the next task, i + 1, said by a flag —, then the backward or
+  // weight-gradient pass of its micro-batch and a send; a send's are its
+  // receiver's operation and the sender's next. Up to two besides i + 1 fit:
+  // the first in `successors`, the second in `peer` (a transfer's, whose
+  // `peer` is its receiver: in `effects`, when it has none).
   struct HotTask {
     std::int64_t amount = 0;     // compute: head + duration + tail, delay: duration (ns); transfer: bytes
     std::int32_t device = -1;    // compute, delay: the device; transfer: the sender
@@ -312,20 +319,35 @@ class Executor final : public TaskSink {
     std::int32_t waiting = 0;    // unfinished predecessors: beside what ready() reads next (one cache line)
     std::uint32_t successors = 0;   // the first of the task's rows in TaskGraph::successor_rows()
     std::uint32_t effects = 0;      // the first in TaskGraph::effect_rows()
-    std::uint16_t successor_count = 0;  // kManyRows: as many or more; ask the graph
+    std::uint16_t successor_count =
+        0;  // kManyRows: as many or more; ask the graph; kInlineRows | …: in the record
     HotWork work = kHotCompute;
     std::uint8_t effect_count : 7 = 0;  // kManyEffects: as many or more; ask the graph
     std::uint8_t not_before : 1 = 0;    // the Task has a not_before time
   };
   static_assert(sizeof(HotTask) == 32);
   static constexpr std::uint16_t kManyRows = 0xFFFF;
+  static constexpr std::uint16_t kInlineRows =
+      0x8000;  // | kNextFirst when the first is i + 1, | the others' count
+  static constexpr std::uint16_t kNextFirst = 0x4000;
   static constexpr std::uint8_t kManyEffects = 0x7F;
-  // The fixed graph's task i's successors and memory effects, through hot_[i].
-  [[nodiscard]] std::span<const TaskId> successors_of(std::size_t i, const HotTask& h) const {
+  // Task i's successors into its record: in it where they fit, else their place in `rows`.
+  static void keep_successors(HotTask& h, std::size_t i, std::span<const TaskId> successors,
+                              const TaskId* rows);
+  // The fixed graph's task i's successors and memory effects, through its
+  // record h (a copy of hot_[i]; `in` holds the successors kept in it).
+  [[nodiscard]] std::span<const TaskId> successors_of(std::size_t i, const HotTask& h,
+                                                      std::array<TaskId, 3>& in) const {
     if (h.successor_count == kManyRows) return graph_.successors(TaskId(static_cast<std::int32_t>(i)));
-    return {successor_rows_ + h.successors, h.successor_count};
+    if ((h.successor_count & kInlineRows) == 0) return {successor_rows_ + h.successors, h.successor_count};
+    std::size_t n = 0;
+    if ((h.successor_count & kNextFirst) != 0) in[n++] = TaskId(static_cast<std::int32_t>(i + 1));
+    in[n] = TaskId(static_cast<std::int32_t>(h.successors));
+    in[n + 1] = TaskId(h.work == kHotTransfer ? static_cast<std::int32_t>(h.effects) : h.peer);
+    return {in.data(), n + (h.successor_count & 3u)};
   }
   [[nodiscard]] std::span<const task::MemoryEffect> fixed_effects_of(std::size_t i, const HotTask& h) const {
+    if (h.effect_count == 0) return {};  // (a transfer's `effects` may hold a successor)
     if (h.effect_count == kManyEffects) return graph_.memory_effects(TaskId(static_cast<std::int32_t>(i)));
     return {effect_rows_ + h.effects, h.effect_count};
   }
