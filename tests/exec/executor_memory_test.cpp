@@ -18,7 +18,7 @@
 
 #include "sim/exec/analytic_network.hpp"
 #include "sim/exec/executor.hpp"
-#include "topologies/chain.hpp"
+#include "tests/exec/chain_cluster.hpp"
 
 namespace orrery::exec {
 namespace {
@@ -31,15 +31,6 @@ using task::TaskKind;
 
 constexpr auto kAct = static_cast<std::size_t>(MemoryCategory::kActivations);
 constexpr auto kBuf = static_cast<std::size_t>(MemoryCategory::kBuffers);
-
-ClusterSpec two_devices() {
-  ClusterSpec spec;
-  spec.nodes = 2;
-  spec.node = std::make_shared<topo::SingleDeviceNode>();
-  spec.scale_out = std::make_shared<topo::ChainSpec>(
-      topo::ChainParams{Bandwidth::bytes_per_s(10e9), Duration::us(2), false});
-  return spec;
-}
 
 // A on device 0 for 10 us; B, when given, on device 1 for `b_us`; both
 // effects on device 0's memory. `b_first`: B is the graph's first task.
@@ -59,7 +50,7 @@ DeviceMemory peak_of(bool with_b, std::int64_t b_us, bool b_first) {
   if (with_b && b_first) add_b();
   add_a();
   if (with_b && !b_first) add_b();
-  const Cluster cluster(two_devices());
+  const Cluster cluster(test::chain_of(2));
   sim::Engine engine;
   AnalyticNetwork network(engine, cluster);
   Executor ex(engine, cluster, network, g, nullptr);

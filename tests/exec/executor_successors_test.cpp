@@ -12,7 +12,7 @@
 
 #include "sim/exec/analytic_network.hpp"
 #include "sim/exec/executor.hpp"
-#include "topologies/chain.hpp"
+#include "tests/exec/chain_cluster.hpp"
 
 namespace orrery::exec::executor_successors_test {
 namespace {
@@ -25,15 +25,6 @@ using task::TaskKind;
 using task::TransferWork;
 
 constexpr std::int64_t kD = 1000;  // each successor's time on device 1 (ns)
-
-ClusterSpec two_devices() {
-  ClusterSpec spec;
-  spec.nodes = 2;
-  spec.node = std::make_shared<topo::SingleDeviceNode>();
-  spec.scale_out = std::make_shared<topo::ChainSpec>(
-      topo::ChainParams{Bandwidth::bytes_per_s(10e9), Duration::us(2), false});
-  return spec;
-}
 
 struct Case {
   bool transfer = false;     // the root: a transfer from device 0 to 1, else compute on device 0
@@ -62,7 +53,7 @@ void expect_row_order(const Case& c) {
   for (const TaskId s : row) g.depend(root, s);
   if (c.root_effect) g.initial_memory(MemoryEffect{d0, MemoryCategory::kBuffers, Bytes(1)});
 
-  const Cluster cluster(two_devices());
+  const Cluster cluster(test::chain_of(2));
   sim::Engine engine;
   AnalyticNetwork network(engine, cluster);
   Executor ex(engine, cluster, network, g, nullptr);

@@ -11,11 +11,11 @@
 #include "sim/exec/analytic_network.hpp"
 #include "sim/exec/executor.hpp"
 #include "sim/exec/pricing.hpp"
-#include "sim/task/task_source.hpp"
 #include "sim/run/catalog.hpp"
 #include "sim/run/run_context.hpp"
 #include "sim/run/scenario.hpp"
-#include "topologies/chain.hpp"
+#include "sim/task/task_source.hpp"
+#include "tests/exec/chain_cluster.hpp"
 
 namespace orrery::exec::pricing_test {
 namespace {
@@ -57,14 +57,6 @@ class FixedCollectives final : public task::CollectivePricer {
 };
 
 // Two devices on a 10 GB/s chain, for the executor.
-ClusterSpec two_devices() {
-  ClusterSpec spec;
-  spec.nodes = 2;
-  spec.node = std::make_shared<topo::SingleDeviceNode>();
-  spec.scale_out = std::make_shared<topo::ChainSpec>(topo::ChainParams{Bandwidth::bytes_per_s(10e9), Duration::us(2), false});
-  return spec;
-}
-
 Gemm gemm(std::int64_t ns, bool calibrated = true) { return Gemm{ns, calibrated ? 1 : 0, 1, 1, task::DType::kBf16}; }
 
 task::CollectiveWork all_reduce(std::int64_t bytes) {
@@ -148,7 +140,7 @@ TEST(Pricing, WhatCannotBePricedIsRefused) {
   (void)g.add(w, TaskKind::kForward, "F");
   EXPECT_THROW((void)price(g, nullptr, nullptr), std::logic_error);  // operations but no device
 
-  const Cluster cluster(two_devices());
+  const Cluster cluster(test::chain_of(2));
   sim::Engine engine;
   AnalyticNetwork network(engine, cluster);
   EXPECT_THROW(Executor(engine, cluster, network, g, nullptr), std::logic_error);  // not priced yet
@@ -184,7 +176,7 @@ class SubmitsAnEntry final : public TaskSource {
 };
 
 TEST(Pricing, SubmittedWorkNamingACostEntryIsRejected) {
-  const Cluster cluster(two_devices());
+  const Cluster cluster(test::chain_of(2));
   sim::Engine engine;
   AnalyticNetwork network(engine, cluster);
   const TaskGraph g;

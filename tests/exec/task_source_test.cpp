@@ -11,7 +11,7 @@
 #include "sim/exec/analytic_network.hpp"
 #include "sim/exec/executor.hpp"
 #include "sim/task/task_source.hpp"
-#include "topologies/chain.hpp"
+#include "tests/exec/chain_cluster.hpp"
 
 namespace orrery::exec::task_source_test {
 namespace {
@@ -22,15 +22,6 @@ using task::TaskKind;
 using task::TransferWork;
 using task::TaskSink;
 using task::TaskSource;
-
-ClusterSpec chain_of(int p) {
-  ClusterSpec spec;
-  spec.nodes = p;
-  spec.node = std::make_shared<topo::SingleDeviceNode>();
-  spec.scale_out = std::make_shared<topo::ChainSpec>(
-      topo::ChainParams{Bandwidth::bytes_per_s(10e9), Duration::us(2), false});
-  return spec;
-}
 
 Time at_us(std::int64_t us) { return Time::zero() + Duration::us(us); }
 
@@ -60,7 +51,7 @@ struct Outcome {
 };
 
 Outcome execute(const TaskGraph& g, TaskSource& source, int devices = 3) {
-  const Cluster cluster(chain_of(devices));
+  const Cluster cluster(test::chain_of(devices));
   sim::Engine engine;
   AnalyticNetwork network(engine, cluster);
   Executor ex(engine, cluster, network, g, nullptr);
