@@ -8,7 +8,19 @@ AnalyticNetwork::AnalyticNetwork(sim::Engine& engine, const Cluster& cluster)
     : engine_(engine), cluster_(cluster), usage_(cluster.network().links().size()), routes_(cluster.routes()) {}
 
 void AnalyticNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) {
-  const auto links = routes_.links(routes_.between(cluster_.endpoint_of(src), cluster_.endpoint_of(dst)));
+  start(routes_.between(cluster_.endpoint_of(src), cluster_.endpoint_of(dst)), bytes, std::move(done));
+}
+
+NetworkService::KnownRoute AnalyticNetwork::route(DeviceId src, DeviceId dst) {
+  return {routes_.find(cluster_.endpoint_of(src), cluster_.endpoint_of(dst)), src, dst, true};
+}
+
+void AnalyticNetwork::transfer_on(const KnownRoute& route, Bytes bytes, sim::Engine::Handler done) {
+  start(route.found.route, bytes, std::move(done));
+}
+
+void AnalyticNetwork::start(const topo::RouteTable::Route& route, Bytes bytes, sim::Engine::Handler&& done) {
+  const auto links = routes_.links(route);
   const topo::Topology& net = cluster_.network();
   for (const std::int32_t id : links) {
     auto& u = usage_[static_cast<std::size_t>(id)];

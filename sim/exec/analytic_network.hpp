@@ -15,12 +15,16 @@ class AnalyticNetwork final : public NetworkService {
  public:
   AnalyticNetwork(sim::Engine& engine, const Cluster& cluster);
   void transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) override;
+  [[nodiscard]] KnownRoute route(DeviceId src, DeviceId dst) override;
+  void transfer_on(const KnownRoute& route, Bytes bytes, sim::Engine::Handler done) override;
   [[nodiscard]] const std::vector<LinkUsage>& link_usage() const override { return usage_; }
   [[nodiscard]] bool contention_free() const override { return true; }
   Duration time_alone(DeviceId src, DeviceId dst, Bytes bytes, std::vector<LinkLoad>& loads) override;
   void add_loads(std::span<const LinkLoad> loads, Time from, Time to) override;
 
  private:
+  // A transfer on its route (transfer(), transfer_on()).
+  void start(const topo::RouteTable::Route& route, Bytes bytes, sim::Engine::Handler&& done);
   sim::Engine& engine_;
   const Cluster& cluster_;
   std::vector<LinkUsage> usage_;

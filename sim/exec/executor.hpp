@@ -192,6 +192,9 @@ class Executor final : public TaskSink {
     std::size_t left = 0;                // transfers not yet finished
     std::int32_t span_name = -1;
     const SharedTimes* shared = nullptr;  // on a contention-free network, the step sharing's extra times
+    // Per shape of the plan (a pair of ranks and a size: a ring's neighbours,
+    // each sending 2(p − 1) times), its route, found at its first transfer.
+    std::vector<NetworkService::KnownRoute> routes;
   };
   void start_collective(TaskId t, const task::CollectiveWork& c);
   // A plan timed on a contention-free network: the critical path, the link

@@ -51,6 +51,7 @@ void Executor::start_collective(TaskId t, const CollectiveWork& c) {
   r->group = &c.group;
   const std::vector<models::PlanTransfer>& transfers = plan.transfers();
   r->left = transfers.size();
+  r->routes.resize(plan.shapes.size());
   r->waiting.resize(transfers.size());
   for (std::size_t i = 0; i < transfers.size(); ++i)
     r->waiting[i] = static_cast<std::int32_t>(transfers[i].dep_count);
@@ -272,17 +273,18 @@ void Executor::start_transfer(std::size_t slot, std::int32_t i) {
   const auto u = static_cast<std::size_t>(i);
   const models::PlanTransfer& x = r.plan->transfers()[u];
   if (records_spans_) r.started[u] = engine_.now().ns();  // for its span
+  NetworkService::KnownRoute& route = r.routes[static_cast<std::size_t>(r.plan->shape_of[u])];
+  if (!route.known)
+    route = network_.route((*r.group)[static_cast<std::size_t>(x.src)],
+                           (*r.group)[static_cast<std::size_t>(x.dst)]);
   const std::int64_t extra = r.shared && !r.shared->empty() ? shared_time(*r.shared, *r.plan, u) : 0;
   if (extra > 0) {
-    network_.transfer(
-        (*r.group)[static_cast<std::size_t>(x.src)], (*r.group)[static_cast<std::size_t>(x.dst)],
-        r.plan->bytes_of(u), [this, slot, i, extra] {
-          engine_.schedule_after(Duration::ns(extra), [this, slot, i] { transfer_done(slot, i); });
-        });
+    network_.transfer_on(route, r.plan->bytes_of(u), [this, slot, i, extra] {
+      engine_.schedule_after(Duration::ns(extra), [this, slot, i] { transfer_done(slot, i); });
+    });
     return;
   }
-  network_.transfer((*r.group)[static_cast<std::size_t>(x.src)], (*r.group)[static_cast<std::size_t>(x.dst)],
-                    r.plan->bytes_of(u), [this, slot, i] { transfer_done(slot, i); });
+  network_.transfer_on(route, r.plan->bytes_of(u), [this, slot, i] { transfer_done(slot, i); });
 }
 
 void Executor::transfer_done(std::size_t slot, std::int32_t i) {

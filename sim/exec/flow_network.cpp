@@ -44,7 +44,18 @@ const std::vector<LinkUsage>& FlowNetwork::link_usage() const {
 }
 
 void FlowNetwork::transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) {
-  const topo::RouteTable::Found route = routes_.find(cluster_.endpoint_of(src), cluster_.endpoint_of(dst));
+  start(routes_.find(cluster_.endpoint_of(src), cluster_.endpoint_of(dst)), bytes, std::move(done));
+}
+
+NetworkService::KnownRoute FlowNetwork::route(DeviceId src, DeviceId dst) {
+  return {routes_.find(cluster_.endpoint_of(src), cluster_.endpoint_of(dst)), src, dst, true};
+}
+
+void FlowNetwork::transfer_on(const KnownRoute& route, Bytes bytes, sim::Engine::Handler done) {
+  start(route.found, bytes, std::move(done));
+}
+
+void FlowNetwork::start(const topo::RouteTable::Found& route, Bytes bytes, sim::Engine::Handler&& done) {
   const topo::RouteTable::Route& r = route.route;
   if (r.count == 0 || bytes.count() <= 0) {
     engine_.schedule_after(r.latency, std::move(done));

@@ -82,6 +82,8 @@ class FlowNetwork final : public NetworkService {
   // tests: the same rates and times either way).
   FlowNetwork(sim::Engine& engine, const Cluster& cluster, bool detach = true);
   void transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) override;
+  [[nodiscard]] KnownRoute route(DeviceId src, DeviceId dst) override;
+  void transfer_on(const KnownRoute& route, Bytes bytes, sim::Engine::Handler done) override;
   // Copied out of the per-link state when asked (after a run, for the summary and /links).
   [[nodiscard]] const std::vector<LinkUsage>& link_usage() const override;
   void summarize(Summary& summary) const override;
@@ -99,6 +101,8 @@ class FlowNetwork final : public NetworkService {
   [[nodiscard]] std::vector<double> rates() const;
 
  private:
+  // A transfer on its route (transfer(), transfer_on()).
+  void start(const topo::RouteTable::Found& route, Bytes bytes, sim::Engine::Handler&& done);
   // What retime() reads first, in the first cache line.
   struct alignas(64) Flow {  // a transfer in flight, by its solver id (placed there or only reserved)
     double left = 0;         // bytes still to send at `since`

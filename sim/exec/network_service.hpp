@@ -31,6 +31,21 @@ class NetworkService {
   virtual ~NetworkService() = default;
   // Starts a transfer now; `done` runs on the engine when the last byte has arrived.
   virtual void transfer(DeviceId src, DeviceId dst, Bytes bytes, sim::Engine::Handler done) = 0;
+  // A route between two devices as the service found it, for a caller that
+  // sends between them again and again (a collective's ring steps): route()
+  // searches once, transfer_on() then starts a transfer without searching.
+  // The same transfer as transfer(src, dst, …). `known` false: the service
+  // keeps no routes (the default), and transfer_on() is transfer().
+  struct KnownRoute {
+    topo::RouteTable::Found found;
+    DeviceId src;
+    DeviceId dst;
+    bool known = false;
+  };
+  [[nodiscard]] virtual KnownRoute route(DeviceId src, DeviceId dst) { return {{}, src, dst, false}; }
+  virtual void transfer_on(const KnownRoute& route, Bytes bytes, sim::Engine::Handler done) {
+    transfer(route.src, route.dst, bytes, std::move(done));
+  }
   [[nodiscard]] virtual const std::vector<LinkUsage>& link_usage() const = 0;
   // Whether a transfer's time depends on its route and size alone, never on
   // other traffic. Such a network can time transfers without running them

@@ -5,9 +5,12 @@
 #pragma once
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "sim/exec/analytic_network.hpp"
@@ -82,14 +85,23 @@ struct Harness {
         net(flow ? std::unique_ptr<NetworkService>(std::make_unique<FlowNetwork>(engine, cluster, detach))
                  : std::make_unique<AnalyticNetwork>(engine, cluster)) {}
 
+  // With `known_routes`, each pair's route is found once (NetworkService::route)
+  // and its transfers start on it (transfer_on), as a collective's do.
   int start(int src, int dst, std::int64_t bytes, std::int64_t at_ns) {
     const int i = static_cast<int>(done.size());
     done.push_back(Time::max());
     engine.schedule_at(Time::from_ns(at_ns), [this, i, src, dst, bytes] {
-      net->transfer(DeviceId(src), DeviceId(dst), Bytes(bytes), [this, i] {
+      auto record = [this, i] {
         done[static_cast<std::size_t>(i)] = engine.now();
         order.push_back(i);
-      });
+      };
+      if (!known_routes) {
+        net->transfer(DeviceId(src), DeviceId(dst), Bytes(bytes), std::move(record));
+        return;
+      }
+      auto [at, added] = routes.try_emplace(std::pair{src, dst});
+      if (added) at->second = net->route(DeviceId(src), DeviceId(dst));
+      net->transfer_on(at->second, Bytes(bytes), std::move(record));
     });
     return i;
   }
@@ -109,6 +121,21 @@ struct Harness {
   std::unique_ptr<NetworkService> net;
   std::vector<Time> done;
   std::vector<int> order;
+  bool known_routes = false;
+  std::map<std::pair<int, int>, NetworkService::KnownRoute> routes;
 };
+
+// Two runs of the same transfers: the same completion times, done order, and
+// bytes and busy time on every link.
+inline void expect_same_run(const Harness& a, const Harness& b, const std::string& what) {
+  EXPECT_EQ(a.ends(), b.ends()) << what;
+  EXPECT_EQ(a.order, b.order) << what;
+  ASSERT_EQ(a.net->link_usage().size(), b.net->link_usage().size()) << what;
+  for (std::size_t l = 0; l < a.net->link_usage().size(); ++l) {
+    EXPECT_EQ(a.usage(static_cast<int>(l)).bytes, b.usage(static_cast<int>(l)).bytes)
+        << what << ", link " << l;
+    EXPECT_EQ(a.usage(static_cast<int>(l)).busy, b.usage(static_cast<int>(l)).busy) << what << ", link " << l;
+  }
+}
 
 }  // namespace orrery::exec::test

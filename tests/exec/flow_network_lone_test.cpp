@@ -93,18 +93,39 @@ TEST(FlowNetwork, DetachedFlowsGiveTheRatesAndTimesOfFlowsSolvedFromTheirStart) 
     }
     detached.engine.run();
     solved.engine.run();
-    EXPECT_EQ(detached.ends(), solved.ends()) << "shape " << shape;
-    EXPECT_EQ(detached.order, solved.order) << "shape " << shape;
-    const std::size_t links = detached.net->link_usage().size();
-    for (std::size_t l = 0; l < links; ++l) {
-      EXPECT_EQ(detached.usage(static_cast<int>(l)).bytes, solved.usage(static_cast<int>(l)).bytes) << l;
-      EXPECT_EQ(detached.usage(static_cast<int>(l)).busy, solved.usage(static_cast<int>(l)).busy) << l;
-    }
+    expect_same_run(detached, solved, fmt::format("shape {}", shape));
     // Both paths ran: some transfers shared links (solves), and the detached
     // run needed fewer solves than the one that solves every transfer.
     EXPECT_GT(detached.flow().recomputations(), 0u);
     EXPECT_LT(detached.flow().recomputations(), solved.flow().recomputations());
     EXPECT_EQ(detached.flow().active_flows(), 0u);
+  }
+}
+
+TEST(FlowNetwork, ATransferOnAKnownRouteIsTheTransferBetweenItsDevices) {
+  // A collective finds each pair's route once and starts its transfers on it
+  // (NetworkService::route, transfer_on): the same transfers, so the same
+  // ends, order and link usage as transfer() between the devices, on both
+  // networks. Random traffic on a star, dense enough that flows share links.
+  for (const bool flow : {true, false}) {
+    Harness by_devices(star(6, 1e9, 300), flow);
+    Harness on_routes(star(6, 1e9, 300), flow);
+    on_routes.known_routes = true;
+    Rng rng(29);
+    std::int64_t at = 0;
+    for (int i = 0; i < 300; ++i) {
+      const auto src = static_cast<int>(rng.below(6));
+      const auto dst = static_cast<int>((static_cast<std::uint64_t>(src) + 1 + rng.below(5)) % 6);
+      const auto bytes = static_cast<std::int64_t>(1 + rng.below(1'000'000));
+      at += static_cast<std::int64_t>(rng.below(200'000));
+      by_devices.start(src, dst, bytes, at);
+      on_routes.start(src, dst, bytes, at);
+    }
+    by_devices.engine.run();
+    on_routes.engine.run();
+    expect_same_run(on_routes, by_devices, fmt::format("flow {}", flow));
+    EXPECT_EQ(on_routes.routes.size(), 30u);  // 6 · 5 ordered pairs, each found once
+    EXPECT_TRUE(on_routes.routes.begin()->second.known);
   }
 }
 
