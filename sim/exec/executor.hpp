@@ -299,8 +299,8 @@ class Executor final : public TaskSink {
   void check_events();
   bool records_spans_ = false;  // a sink was given
 
-  // What ready(), start() and finish() read of a fixed-graph task, packed (24
-  // bytes against a Task's 144) so that a run of millions of tasks touches one
+  // What ready(), start() and finish() read of a fixed-graph task, packed (32
+  // bytes against a Task's 96) so that a run of millions of tasks touches one
   // small record per task on its hot path; the Task itself is read for
   // collectives, spans and messages.
   // Work's alternatives, in its order.
@@ -322,16 +322,16 @@ class Executor final : public TaskSink {
     std::int32_t waiting = 0;    // unfinished predecessors: beside what ready() reads next (one cache line)
     std::uint32_t successors = 0;   // the first of the task's rows in TaskGraph::successor_rows()
     std::uint32_t effects = 0;      // the first in TaskGraph::effect_rows()
-    std::uint16_t successor_count =
-        0;  // kManyRows: as many or more; ask the graph; kInlineRows | …: in the record
+    // The successors' count: kManyRows, as many or more (ask the graph); kInlineRows | …, kept here.
+    std::uint16_t successor_count = 0;
     HotWork work = kHotCompute;
     std::uint8_t effect_count : 7 = 0;  // kManyEffects: as many or more; ask the graph
     std::uint8_t not_before : 1 = 0;    // the Task has a not_before time
   };
   static_assert(sizeof(HotTask) == 32);
   static constexpr std::uint16_t kManyRows = 0xFFFF;
-  static constexpr std::uint16_t kInlineRows =
-      0x8000;  // | kNextFirst when the first is i + 1, | the others' count
+  // Kept successors: kInlineRows | kNextFirst when the first is i + 1 | the others' count.
+  static constexpr std::uint16_t kInlineRows = 0x8000;
   static constexpr std::uint16_t kNextFirst = 0x4000;
   static constexpr std::uint8_t kManyEffects = 0x7F;
   // Task i's successors into its record: in it where they fit, else their place in `rows`.
