@@ -113,7 +113,6 @@ TaskId TaskGraph::copy_block(Mark from, Mark to, std::span<const std::int32_t> d
   };
   // Room first: the copies are read from the same lists they are added to.
   tasks_.reserve(tasks_.size() + (to.tasks - from.tasks));
-  preds_.reserve(preds_.size() + (to.tasks - from.tasks));
   edges_.reserve(edges_.size() + (to.edges - from.edges));
   effects_.reserve(effects_.size() + (to.effects - from.effects));
   const Mark before = mark();
@@ -135,29 +134,27 @@ TaskId TaskGraph::copy_block(Mark from, Mark to, std::span<const std::int32_t> d
   // A refusal (a device or an edge's end with no copy) leaves the graph as it was.
   try {
     for (auto i = static_cast<std::size_t>(begin); i < static_cast<std::size_t>(end); ++i) {
+      // The copy's fields, then its work with the devices moved (assigned as
+      // its alternative: no generic copy of the variant).
       const Task& t = tasks_[i];
-      const Task shell{ComputeWork{}, t.kind, t.name, t.micro_batch, t.stage, t.not_before};
+      tasks_.push_back(Task{ComputeWork{}, t.kind, t.name, t.micro_batch, t.stage, t.not_before});
+      Work& out = tasks_.back().work;
       if (const auto* c = std::get_if<ComputeWork>(&t.work)) {
         ComputeWork w = *c;
         w.device = copied_device(device, w.device);
         copy_group(w.tail_cost);  // in the order a lowering prices them: tail, then head
         copy_group(w.head_cost);
-        tasks_.push_back(shell);
-        tasks_.back().work = w;
+        out = w;
       } else if (const auto* x = std::get_if<TransferWork>(&t.work)) {
-        const TransferWork w{copied_device(device, x->src), copied_device(device, x->dst), x->bytes};
-        tasks_.push_back(shell);
-        tasks_.back().work = w;
+        out = TransferWork{copied_device(device, x->src), copied_device(device, x->dst), x->bytes};
       } else if (const auto* d = std::get_if<DelayWork>(&t.work)) {
         DelayWork w = *d;
         w.device = copied_device(device, w.device);
-        tasks_.push_back(shell);
-        tasks_.back().work = w;
+        out = w;
       } else {
         CollectiveWork w = std::get<CollectiveWork>(t.work);
         for (DeviceId& g : w.group) g = copied_device(device, g);
-        tasks_.push_back(shell);
-        tasks_.back().work = std::move(w);
+        out = std::move(w);
       }
     }
     for (std::size_t k = from.edges; k < to.edges; ++k) {
