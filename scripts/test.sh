@@ -35,7 +35,7 @@ smoke() {
     echo "$1: a check failed:"; grep '"error_message"' <<<"$out"; return 1
   fi
 }
-smoke orrery_bench_engine --benchmark_filter='HoldOrrery' --benchmark_min_time=0.01
+smoke orrery_bench_engine --benchmark_filter='HoldOrrery|HoldQueueOnly' --benchmark_min_time=0.01
 smoke orrery_bench_cost --benchmark_min_time=0.01
 smoke orrery_bench_topology --benchmark_min_time=0.01
 smoke orrery_bench_horizon --benchmark_filter='/1/' --benchmark_min_time=0.01

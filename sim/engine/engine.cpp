@@ -109,7 +109,10 @@ bool Engine::step(Time limit) {
   while (!queue_.empty() && queue_.top_time() <= limit.ns()) {
     bool refiled = false;
     const EventKey k = queue_.pop(refiled);
-    prefetch_upcoming(refiled);
+    if (slots_used_ > kPrefetchFromSlots) {
+      prefetch_upcoming(refiled || !prefetching_);
+      prefetching_ = true;
+    }
     const auto i = static_cast<std::uint32_t>(k.order & kSlotMask);
     Slot& s = slot(i);
     if (!s.handler) {  // cancelled

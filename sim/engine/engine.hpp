@@ -21,7 +21,11 @@
 // The one access that misses the caches is the slot of each event popped,
 // written long before: the loop prefetches the slots of the events
 // kPrefetchDistance places ahead in the queue's FIFO of the keys at the
-// earliest time, so several misses are in flight at once.
+// earliest time, so several misses are in flight at once. Only a large pool
+// misses: one of at most kPrefetchFromSlots slots stays in the caches, and
+// the loop runs no cursor (the 1T GPT's iteration on 3,072 GPUs holds at
+// most 246 events at once on the analytic network and 666 on the flow
+// network; Llama 3 405B on 2,048 GPUs, flow, 1,087).
 // When the 40-bit sequence space is used up (after 10^12 events), pending
 // events are renumbered in order, which keeps the ordering.
 #pragma once
@@ -97,6 +101,14 @@ class Engine {
   };
   static_assert(sizeof(Slot) == 64, "a slot is one cache line");
   static constexpr std::size_t kPrefetchDistance = 16;
+  // A pool of at most this many slots (256 KiB) stays in the caches, where
+  // the prefetch cursor costs more than it saves. The hold model with its
+  // delays drawn beforehand (orrery_bench_engine, alternating runs on a noisy
+  // 2-core VM, five each up to 8,000 pending, two above): at 10^3 pending 18-24 M events/s with the
+  // cursor, 22-29 without; at 4,000 and 8,000 the same either way; at 32,000
+  // 26-27 against 20-21; at 10^6 15-17 against 6.6-6.8. The pool only grows:
+  // once past, prefetching stays on.
+  static constexpr std::uint32_t kPrefetchFromSlots = 4'096;
   static constexpr int kSlotBits = 24;
   static constexpr std::uint64_t kSlotMask = (1ull << kSlotBits) - 1;
   static constexpr std::uint64_t kMaxSequence = (1ull << (64 - kSlotBits)) - 1;
@@ -150,8 +162,9 @@ class Engine {
   std::size_t cancelled_pending_ = 0;
   Time now_;
   bool stopped_ = false;
-  std::uint32_t running_slot_ = 0xffffffffu;
-  std::size_t prefetch_lead_ = 0;  // keys the queue's prefetch cursor is ahead of the next pop  // the slot whose handler is executing
+  std::uint32_t running_slot_ = 0xffffffffu;  // the slot whose handler is executing
+  bool prefetching_ = false;                  // the pool passed kPrefetchFromSlots: the cursor runs
+  std::size_t prefetch_lead_ = 0;             // keys the queue's prefetch cursor is ahead of the next pop
 };
 
 }  // namespace orrery::sim
