@@ -29,6 +29,10 @@ LinkId Topology::add_duplex(VertexId a, VertexId b, Bandwidth bw, Duration laten
 }
 
 void Topology::seal() {
+  check_connected();
+}
+
+void Topology::build_graph() const {
   Graph g(vertices_.size());
   for (std::size_t i = 0; i < links_.size(); ++i) {
     boost::add_edge(static_cast<std::size_t>(links_[i].src.value()),
@@ -36,7 +40,6 @@ void Topology::seal() {
                     EdgeProps{LinkId(static_cast<std::int32_t>(i))}, g);
   }
   graph_.swap(g);
-  check_connected();
 }
 
 void Topology::check_connected() const {
@@ -97,6 +100,7 @@ void Topology::route(int src, int dst, std::vector<LinkId>& out) const {
 
 void Topology::bfs_route(VertexId src, VertexId dst, std::vector<LinkId>& out) const {
   if (src == dst) return;
+  const Graph& g = graph();
   const std::size_t n = vertices_.size();
   std::vector<std::int32_t> via(n, -1);  // the link that reached each vertex
   std::vector<bool> seen(n, false);
@@ -106,11 +110,11 @@ void Topology::bfs_route(VertexId src, VertexId dst, std::vector<LinkId>& out) c
     const std::size_t v = queue.front();
     queue.pop_front();
     if (v == static_cast<std::size_t>(dst.value())) break;
-    for (auto [e, end] = boost::out_edges(v, graph_); e != end; ++e) {
-      const std::size_t w = boost::target(*e, graph_);
+    for (auto [e, end] = boost::out_edges(v, g); e != end; ++e) {
+      const std::size_t w = boost::target(*e, g);
       if (seen[w]) continue;
       seen[w] = true;
-      via[w] = graph_[*e].link.value();
+      via[w] = g[*e].link.value();
       queue.push_back(w);
     }
   }
@@ -129,14 +133,15 @@ void Topology::bfs_route(VertexId src, VertexId dst, std::vector<LinkId>& out) c
 }
 
 std::vector<int> Topology::hop_distances(VertexId src) const {
+  const Graph& g = graph();
   std::vector<int> dist(vertices_.size(), -1);
   std::deque<std::size_t> queue{static_cast<std::size_t>(src.value())};
   dist[static_cast<std::size_t>(src.value())] = 0;
   while (!queue.empty()) {
     const std::size_t v = queue.front();
     queue.pop_front();
-    for (auto [e, end] = boost::out_edges(v, graph_); e != end; ++e) {
-      const std::size_t w = boost::target(*e, graph_);
+    for (auto [e, end] = boost::out_edges(v, g); e != end; ++e) {
+      const std::size_t w = boost::target(*e, g);
       if (dist[w] >= 0) continue;
       dist[w] = dist[v] + 1;
       queue.push_back(w);

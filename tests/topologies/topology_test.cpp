@@ -1,7 +1,10 @@
 // The Topology base: duplex link ids, the breadth-first reference router and
-// hop distances, range checks, and the connectivity check run by seal().
+// hop distances, the Boost graph built at first use, range checks, and the
+// connectivity check run by seal().
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <thread>
 
 #include "sim/core/error.hpp"
 #include "topologies/topology.hpp"
@@ -43,6 +46,43 @@ TEST(Topology, BreadthFirstRouteAndDistances) {
   EXPECT_EQ(t.link_name(r[2]), "s->e2");
   const std::vector<int> d = t.hop_distances(t.endpoint(2));
   EXPECT_EQ(d, (std::vector<int>{3, 2, 0, 1}));
+}
+
+TEST(Topology, TheBoostGraphIsBuiltOnceAtFirstUseWithEveryLinkAsItsEdge) {
+  // graph() is built at its first call (topology.hpp), here from four
+  // threads at once: every thread must see the same graph, one edge per link
+  // from its source to its destination carrying its id, and route e0 -> e2
+  // over it as the line e0 -> e1 -> s -> e2.
+  const Handmade t(false);
+  std::vector<std::vector<LinkId>> routes(4);
+  std::vector<const Graph*> seen(4, nullptr);
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t i = 0; i < 4; ++i) {
+      threads.emplace_back([&t, &routes, &seen, i] {
+        t.bfs_route(t.endpoint(0), t.endpoint(2), routes[i]);
+        seen[i] = &t.graph();
+      });
+    }
+  }
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(seen[i], &t.graph());
+    ASSERT_EQ(routes[i].size(), 3u);
+    EXPECT_EQ(t.link_name(routes[i][0]), "e0->e1");
+    EXPECT_EQ(t.link_name(routes[i][1]), "e1->s");
+    EXPECT_EQ(t.link_name(routes[i][2]), "s->e2");
+  }
+  const Graph& g = t.graph();
+  ASSERT_EQ(boost::num_vertices(g), t.vertices().size());
+  ASSERT_EQ(boost::num_edges(g), t.links().size());
+  std::vector<int> found(t.links().size(), 0);
+  for (auto [e, end] = boost::edges(g); e != end; ++e) {
+    const LinkId id = g[*e].link;
+    ++found[static_cast<std::size_t>(id.value())];
+    EXPECT_EQ(static_cast<std::int32_t>(boost::source(*e, g)), t.link(id).src.value());
+    EXPECT_EQ(static_cast<std::int32_t>(boost::target(*e, g)), t.link(id).dst.value());
+  }
+  EXPECT_EQ(found, std::vector<int>(t.links().size(), 1));
 }
 
 TEST(Topology, EndpointsOutOfRange) {
