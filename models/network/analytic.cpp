@@ -14,7 +14,7 @@ Duration analytic_transfer_time(const topo::Topology& topology, std::span<const 
     alpha += l.latency;
     beta = std::min(beta, l.bandwidth.bytes_per_s());
   }
-  return alpha + transfer_time(bytes, Bandwidth::bytes_per_s(beta));
+  return analytic_transfer_time(alpha, Bandwidth::bytes_per_s(beta), bytes);
 }
 
 }  // namespace orrery::models

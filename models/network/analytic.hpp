@@ -15,5 +15,10 @@ namespace orrery::models {
 // `route`: link indices (topo::RouteTable::links).
 [[nodiscard]] Duration analytic_transfer_time(const topo::Topology& topology, std::span<const std::int32_t> route,
                                               Bytes bytes);
+// The same from the route's alpha and beta, for a caller that has them (a
+// route table keeps each route's latency; a pass over its links finds beta).
+[[nodiscard]] inline Duration analytic_transfer_time(Duration alpha, Bandwidth beta, Bytes bytes) {
+  return alpha + transfer_time(bytes, beta);
+}
 
 }  // namespace orrery::models

@@ -2,6 +2,9 @@
 // IEC definitions (1 GB = 1e9 B, 1 GiB = 2^30 B, 1 Gb/s = 1e9/8 B/s).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <vector>
+
 #include "sim/core/error.hpp"
 #include "sim/core/units.hpp"
 
@@ -72,6 +75,45 @@ TEST(Units, TransferTimeIsBytesOverBandwidthRoundedUp) {
   EXPECT_EQ(transfer_time(Bytes(1'000'000'000), parse_bandwidth("25 GB/s")).count(), 40'000'000);
   EXPECT_EQ(transfer_time(Bytes(1), parse_bandwidth("1 GB/s")).count(), 1);
   EXPECT_EQ(transfer_time(Bytes(1), parse_bandwidth("3 GB/s")).count(), 1);  // 0.33 ns rounds up
+}
+
+TEST(Units, CeilNsIsTheCeilingOverTheWholeClock) {
+  // Duration::ceil_ns rounds up by truncation: it must equal std::ceil
+  // everywhere within ±2^62 ns — whole numbers, fractions either side of
+  // zero, values a step off a whole number, past 2^53 (where every double is
+  // whole) — and refuse what lies beyond.
+  const std::vector<double> values{0.0,
+                                   -0.0,
+                                   0.25,
+                                   1.0,
+                                   1.5,
+                                   -1.5,
+                                   -0.75,
+                                   2.0e-300,
+                                   1e15 + 0.5,
+                                   9007199254740991.0,
+                                   9007199254740993.0,
+                                   4.5e18,
+                                   -4.5e18,
+                                   std::nextafter(3.0, 4.0),
+                                   std::nextafter(3.0, 2.0),
+                                   std::nextafter(-3.0, -4.0),
+                                   4611686018427387903.0 / 2};
+  for (const double v : values) {
+    EXPECT_EQ(Duration::ceil_ns(v).count(), static_cast<std::int64_t>(std::ceil(v))) << v;
+  }
+  std::uint64_t state = 12345;
+  for (int i = 0; i < 100'000; ++i) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    // Magnitudes from 1e-3 to 1e18 ns, either sign.
+    const double magnitude =
+        std::pow(10.0, static_cast<double>(state >> 11) / 9007199254740992.0 * 21.0 - 3.0);
+    const double v = (state & 1) ? -magnitude : magnitude;
+    ASSERT_EQ(Duration::ceil_ns(v).count(), static_cast<std::int64_t>(std::ceil(v))) << v;
+  }
+  EXPECT_THROW((void)Duration::ceil_ns(4.7e18), ValueError);
+  EXPECT_THROW((void)Duration::ceil_ns(-4.7e18), ValueError);
+  EXPECT_THROW((void)Duration::ceil_ns(std::nan("")), ValueError);
 }
 
 // Invalid inputs: each message names what was expected and shows an example.
