@@ -15,6 +15,7 @@
 
 namespace orrery::workload::training {
 
+// In this order ParallelPlan::device indexes a coordinate and a size by axis.
 enum class Axis : std::uint8_t { kTp, kCp, kDp, kPp };
 [[nodiscard]] std::string_view name_of(Axis a);
 
