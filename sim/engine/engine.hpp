@@ -104,10 +104,10 @@ class Engine {
   // A pool of at most this many slots (256 KiB) stays in the caches, where
   // the prefetch cursor costs more than it saves. The hold model with its
   // delays drawn beforehand (orrery_bench_engine, alternating runs on a noisy
-  // 2-core VM, five each up to 8,000 pending, two above): at 10^3 pending 18-24 M events/s with the
-  // cursor, 22-29 without; at 4,000 and 8,000 the same either way; at 32,000
-  // 26-27 against 20-21; at 10^6 15-17 against 6.6-6.8. The pool only grows:
-  // once past, prefetching stays on.
+  // 2-core VM, five each up to 8,000 pending, two above): at 10^3 pending
+  // 18-24 M events/s with the cursor, 22-29 without; at 4,000 and 8,000 the
+  // same either way; at 32,000 26-27 against 20-21; at 10^6 15-17 against
+  // 6.6-6.8. The pool only grows: once past, prefetching stays on.
   static constexpr std::uint32_t kPrefetchFromSlots = 4'096;
   static constexpr int kSlotBits = 24;
   static constexpr std::uint64_t kSlotMask = (1ull << kSlotBits) - 1;

@@ -9,22 +9,31 @@ namespace orrery::exec {
 
 namespace {
 
-// A transfer's busy time on each link of its route, worked out once per run
-// of links of one bandwidth (a route's links mostly share theirs).
-class LinkBusy {
- public:
-  Duration operator()(Bandwidth bw, Bytes bytes) {
-    if (bw.bytes_per_s() != bandwidth_) {
-      bandwidth_ = bw.bytes_per_s();
-      busy_ = transfer_time(bytes, bw);
+// A transfer of `bytes` over a route: each link's busy time, handed to
+// `on_link(link, busy)` (worked out once per run of links of one bandwidth: a
+// route's links mostly share theirs), and the transfer's time, the model's
+// alpha + bytes / beta (models/network/analytic.hpp) with alpha the route's
+// latency, which the route table keeps, and beta its narrowest link, found in
+// the same pass. An empty route (same endpoint) takes no time.
+template <class OnLink>
+Duration walk_route(const topo::Topology& net, const topo::RouteTable& routes,
+                    const topo::RouteTable::Route& route, Bytes bytes, OnLink&& on_link) {
+  const std::span<const std::int32_t> links = routes.links(route);
+  double beta = std::numeric_limits<double>::infinity();
+  double bandwidth = -1;
+  Duration busy;
+  for (const std::int32_t id : links) {
+    const double bw = net.link(LinkId(id)).bandwidth.bytes_per_s();
+    beta = std::min(beta, bw);
+    if (bw != bandwidth) {
+      bandwidth = bw;
+      busy = transfer_time(bytes, Bandwidth::bytes_per_s(bw));
     }
-    return busy_;
+    on_link(id, busy);
   }
-
- private:
-  double bandwidth_ = -1;
-  Duration busy_;
-};
+  if (links.empty()) return Duration{};
+  return models::analytic_transfer_time(route.latency, Bandwidth::bytes_per_s(beta), bytes);
+}
 
 }  // namespace
 
@@ -44,37 +53,23 @@ void AnalyticNetwork::transfer_on(const KnownRoute& route, Bytes bytes, sim::Eng
 }
 
 void AnalyticNetwork::start(const topo::RouteTable::Route& route, Bytes bytes, sim::Engine::Handler&& done) {
-  const auto links = routes_.links(route);
-  const topo::Topology& net = cluster_.network();
-  if (links.empty()) {  // same endpoint: nothing crosses the network
-    engine_.schedule_after(Duration{}, std::move(done));
-    return;
-  }
-  LinkBusy busy_on;
-  double beta = std::numeric_limits<double>::infinity();
-  for (const std::int32_t id : links) {
-    auto& u = usage_[static_cast<std::size_t>(id)];
-    const Bandwidth bw = net.link(LinkId(id)).bandwidth;
-    beta = std::min(beta, bw.bytes_per_s());
-    const Duration busy = busy_on(bw, bytes);
-    u.busy += busy;
-    u.bytes += bytes;
-    if (timeline_) timeline_->add(id, engine_.now(), engine_.now() + busy, static_cast<double>(bytes.count()));
-  }
-  // The route's latency is the sum of its links' (the route table's), as the model's alpha.
-  engine_.schedule_after(models::analytic_transfer_time(route.latency, Bandwidth::bytes_per_s(beta), bytes),
-                         std::move(done));
+  const Time now = engine_.now();
+  const Duration took =
+      walk_route(cluster_.network(), routes_, route, bytes, [&](std::int32_t id, Duration busy) {
+        auto& u = usage_[static_cast<std::size_t>(id)];
+        u.busy += busy;
+        u.bytes += bytes;
+        if (timeline_) timeline_->add(id, now, now + busy, static_cast<double>(bytes.count()));
+      });
+  engine_.schedule_after(took, std::move(done));
 }
 
 // The same arithmetic as transfer(), with the loads handed back instead of added.
 Duration AnalyticNetwork::time_alone(DeviceId src, DeviceId dst, Bytes bytes, std::vector<LinkLoad>& loads) {
-  const auto links = routes_.links(routes_.between(cluster_.endpoint_of(src), cluster_.endpoint_of(dst)));
-  const topo::Topology& net = cluster_.network();
-  LinkBusy busy_on;
-  for (const std::int32_t id : links) {
-    loads.push_back(LinkLoad{id, LinkUsage{busy_on(net.link(LinkId(id)).bandwidth, bytes), bytes}});
-  }
-  return models::analytic_transfer_time(net, links, bytes);
+  const topo::RouteTable::Route route = routes_.between(cluster_.endpoint_of(src), cluster_.endpoint_of(dst));
+  return walk_route(cluster_.network(), routes_, route, bytes, [&](std::int32_t id, Duration busy) {
+    loads.push_back(LinkLoad{id, LinkUsage{busy, bytes}});
+  });
 }
 
 void AnalyticNetwork::add_loads(std::span<const LinkLoad> loads, Time from, Time to) {

@@ -5,11 +5,11 @@
 // steps (ring: 2(p−1) steps, Patarasuk & Yuan 2009).
 #include <gtest/gtest.h>
 
-#include "sim/run/catalog.hpp"
 #include "sim/exec/analytic_network.hpp"
 #include "sim/exec/executor.hpp"
+#include "sim/run/catalog.hpp"
 #include "sim/trace/recorder.hpp"
-#include "topologies/chain.hpp"
+#include "tests/exec/chain_cluster.hpp"
 
 namespace orrery::exec {
 namespace {
@@ -20,15 +20,7 @@ using task::ComputeWork;
 using task::TaskGraph;
 using task::TaskKind;
 
-// p devices on a ring of 10 GB/s, 2 us links.
-ClusterSpec ring_of(int p) {
-  ClusterSpec spec;
-  spec.nodes = p;
-  spec.node = std::make_shared<topo::SingleDeviceNode>();
-  spec.scale_out = std::make_shared<topo::ChainSpec>(
-      topo::ChainParams{Bandwidth::bytes_per_s(10e9), Duration::us(2), true});
-  return spec;
-}
+using test::ring_of;  // p devices on a ring of 10 GB/s, 2 us links
 
 CollectiveWork all_reduce(int p, std::int64_t bytes, std::string algorithm) {
   CollectiveWork c;
