@@ -17,6 +17,7 @@ std::int32_t MaxMinSolver::add_link(double capacity) {
   const auto id = static_cast<std::int32_t>(links_.size());
   links_.emplace_back().capacity = capacity;
   fills_.emplace_back();
+  lazy_nodes_.emplace_back();
   ledgers_.emplace_back();
   lazy_.loads.emplace_back();
   return id;
@@ -276,10 +277,10 @@ void MaxMinSolver::fill_rounds(double level) {
   heap_build();
   while (unfrozen_ > 0) {
     level = std::min(heap_.empty() ? kUncapped : heap_.front().key, next_cap());
-    // Lazy links at or below the level come first at one key: each woken
-    // moves to its key (settle() keeps a lazy link's entry at its bound).
-    while (!heap_.empty() && heap_.front().lazy != 0 && heap_.front().key <= level) {
-      wake(heap_.front().link);
+    // Lazy links at or below the level are woken first: each woken moves to
+    // the heap at its key (settle() keeps a lazy link's entry at its bound).
+    for (std::int32_t l = lazy_due(level); l >= 0; l = lazy_due(level)) {
+      wake(l);
       if (violated_) return;
       level = std::min(heap_.empty() ? kUncapped : heap_.front().key, next_cap());
     }
@@ -352,13 +353,13 @@ void MaxMinSolver::settle(double level) {
       bound.region_on -= k.frozen_now;
       k.frozen_now = 0;
       // With lazy links every round is on the heap, and a lazy link with an
-      // unfrozen region flow is in it (its bound was finite, and only rises).
+      // unfrozen region flow waits by its bound (finite, and only rising).
       k.next = lazy::bound(bound);
       assert(k.heap_at >= 0);
       if (!(k.next < kUncapped)) {
-        heap_remove(l);  // nothing on it can fill any more
-      } else if (heap_[static_cast<std::size_t>(k.heap_at)].key != k.next) {
-        heap_move(static_cast<std::size_t>(k.heap_at), k.next);
+        lazy_remove(l);  // nothing on it can fill any more
+      } else if (lazy_bound(l) != k.next) {
+        lazy_move(l, k.next);
       }
       continue;
     }

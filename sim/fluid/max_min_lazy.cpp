@@ -74,26 +74,23 @@ void MaxMinSolver::start_links(double floor) {
   }
 }
 
-// Wakes the lazy link at the heap's front, whose bound the coming round's
-// level has reached: it moves to its key, or out when nothing on it is left
-// to fill. Its bound rose as its region flows froze (settle() keeps the room,
+// Wakes the lazy link whose bound the coming round's level has reached
+// (lazy_due()): it moves to the heap at its key, or nowhere when nothing on
+// it is left to fill. Its bound rose as its region flows froze (settle() keeps the room,
 // the count and its entry): (room − their rates) / those still unfrozen on it.
 void MaxMinSolver::wake(std::int32_t link) {
   Fill& k = fill_at(link);
   const double bound = k.next;
+  lazy_remove(link);
   bring_up(link);
   ++lazy_.woken;
   if (violated_) return;
-  if (k.unfrozen == 0) {
-    heap_remove(link);
-    return;
-  }
+  if (k.unfrozen == 0) return;
   if (!(k.next >= bound)) {  // its bound did not hold
     fail_lazy();
     return;
   }
-  heap_[static_cast<std::size_t>(k.heap_at)].lazy = 0;
-  heap_move(static_cast<std::size_t>(k.heap_at), k.next);
+  heap_push(link);
 }
 
 // A lazy link brought up to date: started at the floor as the gather starts

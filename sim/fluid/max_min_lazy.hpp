@@ -7,9 +7,11 @@
 // T_l and the region's at most k_l·λ, so R_l − n_l·λ ≥ C_l − T_l − k_l·λ > 0.
 // A link whose bound, less kMargin·C_l, is above the floor is kept lazy: the
 // gather neither scans its members nor replays it, and the fill leaves it out
-// of its rounds. It sits in the fill's heap at its bound, which rises as its
-// region flows freeze elsewhere ((room − their rates) / those still
-// unfrozen); at one key a lazy entry comes before the others. When the
+// of its rounds. It waits apart from the filling links, at its bound, which
+// rises as its region flows freeze elsewhere ((room − their rates) / those
+// still unfrozen), in a radix heap that moves it in O(1) (max_min_heap.cpp);
+// before each round the lazy links whose bounds the round's level has
+// reached are woken, in (bound, link id) order. When the
 // coming round's level reaches it, wake() brings it up to date from its
 // members' rates: started at the floor as any region link, then, level by
 // level, the region's flows frozen so far leave it, each level after the

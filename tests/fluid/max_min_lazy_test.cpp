@@ -5,6 +5,8 @@
 // from-scratch solve of a copy.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "sim/fluid/max_min.hpp"
@@ -14,6 +16,7 @@ namespace orrery::fluid {
 namespace {
 
 using test::first_difference_from_scratch;
+using test::remove_one;
 
 TEST(MaxMinLazy, LinksWithRoomStayLazyAndABindingOneIsWokenInItsTurn) {
   // Links B1 and B2 (capacity 20 each) carry h_0..h_18 and g_0..g_18; each
@@ -68,6 +71,54 @@ TEST(MaxMinLazy, LinksWithRoomStayLazyAndABindingOneIsWokenInItsTurn) {
   for (const auto f : {g[0], g[18]}) EXPECT_EQ(s.rate(f), 20.0 / 19);
   for (const auto f : {h[1], h[18]}) EXPECT_EQ(s.rate(f), (20.0 - 1.01) / 18);
   EXPECT_EQ(first_difference_from_scratch(s, ids), -1);
+}
+
+TEST(MaxMinLazy, BoundsOverManyOrdersOfMagnitudeWakeAsAFullFillWouldFill) {
+  // The lazy links wait by bound in a radix heap over the bounds' bits
+  // (sim/fluid/max_min_heap.cpp): a bound's bucket is the highest bit in
+  // which it differs from the last least bound found, so bounds far apart
+  // differ in their exponent bits and bounds close together only in their
+  // mantissa's. Link capacities drawn log-uniform over 15 orders of magnitude
+  // (1e-3 to 1e12), on dense networks that churn (one giant component, as in
+  // BM_FlowChurn), put bounds in buckets of both kinds at once. After every
+  // change the rates must equal, bit for bit, a from-scratch solve of a copy
+  // (progressive filling without regions or lazy links), and no woken link
+  // may be found below its bound.
+  std::uint64_t lazy = 0;
+  std::uint64_t woken = 0;
+  for (int seed = 0; seed < 12; ++seed) {
+    Rng rng(static_cast<std::uint64_t>(5000 + seed));
+    const int links = 20 + static_cast<int>(rng.below(40));
+    const int flows = 6 * links;
+    MaxMinSolver s(false);
+    for (int l = 0; l < links; ++l) s.add_link(std::pow(10.0, -3.0 + 15.0 * rng.uniform()));
+    const auto route = [&] {
+      std::vector<std::int32_t> r;
+      const auto hops = 2 + rng.below(5);
+      while (r.size() < hops) {
+        const auto l = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(links)));
+        if (std::find(r.begin(), r.end(), l) == r.end()) r.push_back(l);
+      }
+      return r;
+    };
+    std::vector<std::int32_t> ids;
+    for (int i = 0; i < flows; ++i) ids.push_back(s.add_flow(route()));
+    s.solve();
+    for (int step = 0; step < 150; ++step) {
+      remove_one(s, ids, rng);  // a completion, then a new transfer: the churn
+      s.solve();
+      ASSERT_EQ(first_difference_from_scratch(s, ids), -1) << "seed " << seed << " step " << step;
+      ids.push_back(s.add_flow(route()));
+      s.solve();
+      ASSERT_EQ(first_difference_from_scratch(s, ids), -1) << "seed " << seed << " step " << step;
+    }
+    EXPECT_EQ(s.lazy_failures(), 0u) << "seed " << seed;
+    lazy += s.lazy_total();
+    woken += s.woken_total();
+  }
+  // The churn kept links lazy and woke some: the radix heap was exercised.
+  EXPECT_GT(lazy, 1000u);
+  EXPECT_GT(woken, 100u);
 }
 
 }  // namespace
