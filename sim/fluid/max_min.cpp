@@ -17,7 +17,7 @@ std::int32_t MaxMinSolver::add_link(double capacity) {
   const auto id = static_cast<std::int32_t>(links_.size());
   links_.emplace_back().capacity = capacity;
   fills_.emplace_back();
-  lazy_nodes_.emplace_back();
+  lazy_heap_.add();
   ledgers_.emplace_back();
   lazy_.loads.emplace_back();
   return id;
@@ -279,7 +279,7 @@ void MaxMinSolver::fill_rounds(double level) {
     level = std::min(heap_.empty() ? kUncapped : heap_.front().key, next_cap());
     // Lazy links at or below the level are woken first: each woken moves to
     // the heap at its key (settle() keeps a lazy link's entry at its bound).
-    for (std::int32_t l = lazy_due(level); l >= 0; l = lazy_due(level)) {
+    for (std::int32_t l = lazy_heap_.due(level); l >= 0; l = lazy_heap_.due(level)) {
       wake(l);
       if (violated_) return;
       level = std::min(heap_.empty() ? kUncapped : heap_.front().key, next_cap());
@@ -355,11 +355,11 @@ void MaxMinSolver::settle(double level) {
       // With lazy links every round is on the heap, and a lazy link with an
       // unfrozen region flow waits by its bound (finite, and only rising).
       k.next = lazy::bound(bound);
-      assert(k.heap_at >= 0);
+      assert(lazy_heap_.contains(l));
       if (!(k.next < kUncapped)) {
-        lazy_remove(l);  // nothing on it can fill any more
-      } else if (lazy_bound(l) != k.next) {
-        lazy_move(l, k.next);
+        lazy_heap_.remove(l);  // nothing on it can fill any more
+      } else if (lazy_heap_.bound(l) != k.next) {
+        lazy_heap_.move(l, k.next);
       }
       continue;
     }

@@ -96,12 +96,12 @@
 // capacity.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <limits>
 #include <span>
 #include <vector>
 
+#include "sim/fluid/bound_heap.hpp"
 #include "sim/fluid/max_min_lazy.hpp"
 #include "sim/fluid/max_min_lines.hpp"
 
@@ -205,7 +205,7 @@ class MaxMinSolver {
     std::int32_t count_now = 0;
     std::int32_t unfrozen = 0;    // n_l
     std::int32_t frozen_now = 0;  // k_l
-    std::int32_t heap_at = -1;    // its place in heap_ (a lazy link: its bucket), or -1
+    std::int32_t heap_at = -1;    // its place in heap_, or -1
     // The tight region's boundary flows on it, boundary_[boundary_at, boundary_end),
     // by rate: each leaves it at its rate, as its own bottleneck elsewhere froze it.
     std::int32_t boundary_at = 0;
@@ -360,23 +360,6 @@ class MaxMinSolver {
   void heap_move(std::size_t at, double key);  // the entry at `at` takes the key, then its place
   void heap_push(std::int32_t link);
   void heap_clear();  // and the lazy links'
-  // The lazy links by bound, a radix heap (max_min_heap.cpp).
-  struct LazyNode {  // a lazy link's entry, by link id
-    double bound = 0;
-    std::uint64_t code = 0;  // the bound's bits (0 for a bound at or below zero)
-    std::int32_t next = -1;  // the other links of its bucket
-    std::int32_t prev = -1;
-  };
-  [[nodiscard]] std::int32_t lazy_due(double level);  // the first lazy link to wake at `level`, or -1
-  [[nodiscard]] double lazy_bound(std::int32_t link) const {
-    return lazy_nodes_[static_cast<std::size_t>(link)].bound;
-  }
-  void lazy_insert(std::int32_t link, double bound);
-  void lazy_remove(std::int32_t link);
-  void lazy_move(std::int32_t link, double bound);
-  [[nodiscard]] std::int32_t lazy_bucket(std::uint64_t code) const;
-  void lazy_link_into(std::int32_t link, std::int32_t bucket);
-  void lazy_unlink(std::int32_t link);
 
   std::vector<Link> links_;
   std::vector<Fill> fills_;
@@ -396,16 +379,7 @@ class MaxMinSolver {
   std::vector<std::int32_t> capped_;   // capped flows of the components, by (cap, id)
   std::vector<std::int32_t> touched_;  // links with k_l > 0 in the current round
   std::vector<HeapEntry> heap_;        // links by key (heap_build and the sifts)
-  std::vector<LazyNode> lazy_nodes_;   // per link
-  std::array<std::int32_t, 65> lazy_buckets_ = empty_buckets();  // each bucket's first link, or -1
-  std::uint64_t lazy_occupied_ = 0;                              // bit i − 1: bucket i ≥ 1 holds a link
-  std::uint64_t lazy_last_ = 0;                                  // the bits of the last least bound found
-  std::size_t lazy_size_ = 0;
-  static std::array<std::int32_t, 65> empty_buckets() {
-    std::array<std::int32_t, 65> b{};
-    b.fill(-1);
-    return b;
-  }
+  BoundHeap lazy_heap_;                // the lazy links, by bound (bound_heap.hpp)
   bool heap_live_ = false;             // rounds on heap_ (after the first; all, with lazy links)
   struct Boundary { double rate; std::int32_t flow; };
   std::vector<Boundary> boundary_;    // the tight region's boundary flows, link by link

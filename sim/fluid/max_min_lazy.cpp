@@ -75,13 +75,13 @@ void MaxMinSolver::start_links(double floor) {
 }
 
 // Wakes the lazy link whose bound the coming round's level has reached
-// (lazy_due()): it moves to the heap at its key, or nowhere when nothing on
+// (BoundHeap::due()): it moves to the heap at its key, or nowhere when nothing on
 // it is left to fill. Its bound rose as its region flows froze (settle() keeps the room,
 // the count and its entry): (room − their rates) / those still unfrozen on it.
 void MaxMinSolver::wake(std::int32_t link) {
   Fill& k = fill_at(link);
   const double bound = k.next;
-  lazy_remove(link);
+  lazy_heap_.remove(link);
   bring_up(link);
   ++lazy_.woken;
   if (violated_) return;

@@ -5,7 +5,6 @@
 // from-scratch solve of a copy.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -15,6 +14,7 @@
 namespace orrery::fluid {
 namespace {
 
+using test::distinct_links;
 using test::first_difference_from_scratch;
 using test::remove_one;
 
@@ -92,15 +92,7 @@ TEST(MaxMinLazy, BoundsOverManyOrdersOfMagnitudeWakeAsAFullFillWouldFill) {
     const int flows = 6 * links;
     MaxMinSolver s(false);
     for (int l = 0; l < links; ++l) s.add_link(std::pow(10.0, -3.0 + 15.0 * rng.uniform()));
-    const auto route = [&] {
-      std::vector<std::int32_t> r;
-      const auto hops = 2 + rng.below(5);
-      while (r.size() < hops) {
-        const auto l = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(links)));
-        if (std::find(r.begin(), r.end(), l) == r.end()) r.push_back(l);
-      }
-      return r;
-    };
+    const auto route = [&] { return distinct_links(rng, links, 2 + rng.below(5)); };
     std::vector<std::int32_t> ids;
     for (int i = 0; i < flows; ++i) ids.push_back(s.add_flow(route()));
     s.solve();

@@ -83,6 +83,16 @@ inline void expect_max_min_fair(const MaxMinSolver& s, const std::vector<double>
   }
 }
 
+// A route of `hops` distinct links among 0..links - 1, drawn from `rng` (hops <= links).
+inline std::vector<std::int32_t> distinct_links(Rng& rng, int links, std::uint64_t hops) {
+  std::vector<std::int32_t> r;
+  while (r.size() < hops) {
+    const auto l = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(links)));
+    if (std::find(r.begin(), r.end(), l) == r.end()) r.push_back(l);
+  }
+  return r;
+}
+
 // Removes a flow of `ids` drawn from `rng`.
 inline void remove_one(MaxMinSolver& s, std::vector<std::int32_t>& ids, Rng& rng) {
   const auto k = static_cast<std::size_t>(rng.below(ids.size()));

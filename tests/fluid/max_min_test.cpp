@@ -17,6 +17,7 @@
 namespace orrery::fluid {
 namespace {
 
+using test::distinct_links;
 using test::expect_max_min_fair;
 using test::first_difference_from_scratch;
 using test::reference_rates;
@@ -365,13 +366,7 @@ TEST(MaxMin, IncrementalEqualsFromScratchOnDenseAndSparseRandomNetworks) {
       s.add_link(integer ? 1 + std::floor(rng.uniform() * 20) : 1e9 * (1 + rng.uniform() * 100));
     }
     const auto route = [&] {
-      std::vector<std::int32_t> r;
-      const auto hops = 1 + rng.below(static_cast<std::uint64_t>(std::min(links, max_hops)));
-      while (r.size() < hops) {
-        const auto l = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(links)));
-        if (std::find(r.begin(), r.end(), l) == r.end()) r.push_back(l);
-      }
-      return r;
+      return distinct_links(rng, links, 1 + rng.below(static_cast<std::uint64_t>(std::min(links, max_hops))));
     };
     const auto cap = [&] {
       if (rng.below(cap_odds) != 0) return MaxMinSolver::kUncapped;
