@@ -42,7 +42,6 @@ void MaxMinSolver::check_flow(std::span<const std::int32_t> links, double cap) c
 
 std::int32_t MaxMinSolver::new_flow_slot() {
   flows_.emplace_back();
-  lazy_.accounts.emplace_back();
   return static_cast<std::int32_t>(flows_.size() - 1);
 }
 
@@ -64,7 +63,10 @@ void MaxMinSolver::place(std::int32_t id, std::span<const std::int32_t> links, d
   f.links.clear();  // keeps its capacity from the slot's last flow
   f.cap = cap;
   f.rate = 0;
-  if (lazy_.accounted) lazy_.accounts[static_cast<std::size_t>(id)] = lazy::Account{};  // else account_all()
+  if (lazy_.accounted) {  // else account_all()
+    f.loaded = 0;
+    f.held_by = f.held_next = f.held_prev = -1;
+  }
   f.live = true;
   f.frozen = false;
   f.fresh = true;
@@ -85,7 +87,7 @@ void MaxMinSolver::remove_flow(std::int32_t flow) {
   Flow& f = flow_at(flow);
   if (lazy_.accounted) {
     unhold(flow);
-    add_load(f, -lazy_.accounts[static_cast<std::size_t>(flow)].loaded);
+    add_load(f, -f.loaded);
   }
   for (const Incidence& inc : f.links) {
     // Swap-remove from the link's member list, and repoint the member that moved.

@@ -96,6 +96,7 @@
 // capacity.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -225,18 +226,80 @@ class MaxMinSolver {
     std::vector<Step> steps;
     double exact_below = kUncapped;  // the steps below this level are the link's rounds
   };
-  struct Flow {
-    std::vector<Incidence> links;
+  // A flow's links: a vector of incidences in 16 bytes (pointer, size,
+  // capacity) rather than std::vector's 24, so that a flow's record, its
+  // place in the held lists included, is one cache line.
+  class Incidences {
+   public:
+    Incidences() = default;
+    Incidences(const Incidences& o) { append(o); }
+    Incidences(Incidences&& o) noexcept { swap(o); }
+    Incidences& operator=(const Incidences& o) {
+      if (this != &o) {
+        size_ = 0;
+        append(o);
+      }
+      return *this;
+    }
+    Incidences& operator=(Incidences&& o) noexcept {
+      swap(o);
+      return *this;
+    }
+    ~Incidences() { delete[] data_; }
+    [[nodiscard]] const Incidence* begin() const { return data_; }
+    [[nodiscard]] const Incidence* end() const { return data_ + size_; }
+    [[nodiscard]] std::size_t size() const { return size_; }
+    [[nodiscard]] const Incidence& front() const { return data_[0]; }
+    [[nodiscard]] Incidence& operator[](std::size_t i) { return data_[i]; }
+    [[nodiscard]] const Incidence& operator[](std::size_t i) const { return data_[i]; }
+    void clear() { size_ = 0; }  // keeps the capacity for the slot's next flow
+    void push_back(Incidence inc) {
+      if (size_ == capacity_) grow();
+      data_[size_++] = inc;
+    }
+
+   private:
+    void swap(Incidences& o) noexcept {
+      std::swap(data_, o.data_);
+      std::swap(size_, o.size_);
+      std::swap(capacity_, o.capacity_);
+    }
+    void append(const Incidences& o) {
+      for (const Incidence& inc : o) push_back(inc);
+    }
+    void grow() {
+      const std::uint32_t capacity = capacity_ == 0 ? 4 : 2 * capacity_;
+      auto* data = new Incidence[capacity];
+      std::copy(data_, data_ + size_, data);
+      delete[] data_;
+      data_ = data;
+      capacity_ = capacity;
+    }
+    Incidence* data_ = nullptr;
+    std::uint32_t size_ = 0;
+    std::uint32_t capacity_ = 0;
+  };
+  // A flow as the solver keeps it: 64 bytes, one cache line.
+  struct alignas(64) Flow {
+    Incidences links;
     double cap = kUncapped;
     double rate = 0;
+    double loaded = 0;  // its rate as its links' loads count it (max_min_lazy.hpp; 0 while fresh)
     std::uint32_t seen = 0;
     // What froze it in the last solve that gave it its rate: a link (which
     // filled at its rate), or -1 for its own cap. The tight region follows it.
     std::int32_t bottleneck = -1;
+    // Its place in a held list (max_min_lazy.hpp): the link whose list holds
+    // it (its bottleneck after the last accounted solve), and the list's next
+    // and previous flows.
+    std::int32_t held_by = -1;
+    std::int32_t held_next = -1;
+    std::int32_t held_prev = -1;
     bool live = false;
     bool frozen = false;
     bool fresh = false;  // added since the last solve: no rate yet
   };
+  static_assert(sizeof(Flow) == 64);
 
   Link& link_at(std::int32_t l) { return links_[static_cast<std::size_t>(l)]; }
   const Link& link_at(std::int32_t l) const { return links_[static_cast<std::size_t>(l)]; }

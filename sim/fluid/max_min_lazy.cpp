@@ -16,7 +16,7 @@ void MaxMinSolver::include(std::int32_t flow) {
     for (const Incidence& inc : f.links) visit(inc.link);
     return;
   }
-  const double loaded = lazy_.accounts[static_cast<std::size_t>(flow)].loaded;
+  const double loaded = f.loaded;
   for (const Incidence& inc : f.links) {
     visit_tight(inc.link);
     lazy::Load& k = lazy_.loads[static_cast<std::size_t>(inc.link)];
@@ -51,7 +51,7 @@ void MaxMinSolver::start_links(double floor) {
       if (load.updates > lazy::State::kLoadRefresh) {
         load.sum = 0;
         for (const Member& m : link.members) {
-          load.sum += lazy_.accounts[static_cast<std::size_t>(m.flow)].loaded;
+          load.sum += flow_at(m.flow).loaded;
         }
         load.updates = 0;
       }
@@ -150,14 +150,13 @@ void MaxMinSolver::account() {
     }
   }
   for (std::int32_t id : component_flows_) {
-    const Flow& f = flow_at(id);
-    lazy::Account& a = lazy_.accounts[static_cast<std::size_t>(id)];
+    Flow& f = flow_at(id);
     lazy_.cost += f.links.size();
-    if (f.rate != a.loaded) {
-      add_load(f, f.rate - a.loaded);
-      a.loaded = f.rate;
+    if (f.rate != f.loaded) {
+      add_load(f, f.rate - f.loaded);
+      f.loaded = f.rate;
     }
-    if (f.bottleneck != a.held_by) {
+    if (f.bottleneck != f.held_by) {
       unhold(id);
       if (f.bottleneck >= 0) hold(id, f.bottleneck);
     }
@@ -168,11 +167,11 @@ void MaxMinSolver::account() {
 void MaxMinSolver::account_all() {
   std::fill(lazy_.loads.begin(), lazy_.loads.end(), lazy::Load{});
   for (std::size_t id = 0; id < flows_.size(); ++id) {
-    const Flow& f = flows_[id];
-    lazy::Account& a = lazy_.accounts[id];
-    a = lazy::Account{};
+    Flow& f = flows_[id];
+    f.loaded = 0;
+    f.held_by = f.held_next = f.held_prev = -1;
     if (!f.live || f.fresh) continue;
-    a.loaded = f.rate;
+    f.loaded = f.rate;
     for (const Incidence& inc : f.links) lazy_.loads[static_cast<std::size_t>(inc.link)].sum += f.rate;
     if (f.bottleneck >= 0) hold(static_cast<std::int32_t>(id), f.bottleneck);
   }
@@ -195,25 +194,25 @@ void MaxMinSolver::add_load(const Flow& f, double delta) {
 }
 
 void MaxMinSolver::hold(std::int32_t flow, std::int32_t link) {
-  lazy::Account& a = lazy_.accounts[static_cast<std::size_t>(flow)];
+  Flow& f = flow_at(flow);
   std::int32_t& first = lazy_.loads[static_cast<std::size_t>(link)].held;
-  a.held_by = link;
-  a.prev = -1;
-  a.next = first;
-  if (first >= 0) lazy_.accounts[static_cast<std::size_t>(first)].prev = flow;
+  f.held_by = link;
+  f.held_prev = -1;
+  f.held_next = first;
+  if (first >= 0) flow_at(first).held_prev = flow;
   first = flow;
 }
 
 void MaxMinSolver::unhold(std::int32_t flow) {
-  lazy::Account& a = lazy_.accounts[static_cast<std::size_t>(flow)];
-  if (a.held_by < 0) return;
-  if (a.prev >= 0) {
-    lazy_.accounts[static_cast<std::size_t>(a.prev)].next = a.next;
+  Flow& f = flow_at(flow);
+  if (f.held_by < 0) return;
+  if (f.held_prev >= 0) {
+    flow_at(f.held_prev).held_next = f.held_next;
   } else {
-    lazy_.loads[static_cast<std::size_t>(a.held_by)].held = a.next;
+    lazy_.loads[static_cast<std::size_t>(f.held_by)].held = f.held_next;
   }
-  if (a.next >= 0) lazy_.accounts[static_cast<std::size_t>(a.next)].prev = a.prev;
-  a.held_by = -1;
+  if (f.held_next >= 0) flow_at(f.held_next).held_prev = f.held_prev;
+  f.held_by = -1;
 }
 
 }  // namespace orrery::fluid

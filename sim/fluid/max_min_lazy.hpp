@@ -47,17 +47,10 @@
 
 namespace orrery::fluid::lazy {
 
-struct Account {  // a flow's
-  double loaded = 0;          // its rate as its links' loads count it (the last solve's; 0 while fresh)
-  std::int32_t held_by = -1;  // the link whose held list holds it (its bottleneck after the last solve)
-  std::int32_t next = -1;     // the held list's next and previous flows
-  std::int32_t prev = -1;
-};
-
 struct Load {  // a link's
   double sum = 0;
   std::uint32_t updates = 0;  // since the sum was last taken from the members
-  std::int32_t held = -1;     // the first flow it froze (the flows it froze: a list through Account)
+  std::int32_t held = -1;     // the first flow it froze (the flows it froze: a list through Flow::held_next)
   // In a tight gather that counts: the region's flows on it and the sum of
   // their loads; once it is lazy, its room less what its frozen region
   // flows took, and those still unfrozen.
@@ -80,7 +73,6 @@ struct State {
   static constexpr std::uint64_t kAccountWindow = 1 << 16;
   static constexpr std::uint64_t kLongestWait = 1 << 16;
 
-  std::vector<Account> accounts;  // per flow slot
   std::vector<Load> loads;        // per link
   bool accounted = false;         // the loads and held lists are kept
   bool ok = true;                 // this solve's tight fills may keep links lazy (until one fails)

@@ -135,8 +135,7 @@ bool MaxMinSolver::gather_tight(double floor) {
     const std::int32_t l = component_links_[i];
     members += link_at(l).members.size();
     if (lazy_.accounted) {
-      for (auto f = lazy_.loads[static_cast<std::size_t>(l)].held; f >= 0;
-           f = lazy_.accounts[static_cast<std::size_t>(f)].next) {
+      for (auto f = lazy_.loads[static_cast<std::size_t>(l)].held; f >= 0; f = flow_at(f).held_next) {
         if (flow_at(f).rate >= floor) include(f);
       }
     } else {
