@@ -65,10 +65,9 @@ void FlowNetwork::start(const topo::RouteTable::Found& route, Bytes bytes, sim::
   const Time now = engine_.now();
   // A lone flow on these links has company from now: back to the completion
   // queue first (or off its links, past its last byte) before this one counts.
-  // The same pass finds whether the links were idle, and the narrowest.
+  // The same pass finds whether the links were idle.
   bool idle = true;
   bool unloned = false;
-  double narrowest = capacity_[static_cast<std::size_t>(links.front())];
   for (std::int32_t l : links) {
     LinkState& s = links_[static_cast<std::size_t>(l)];
     if (s.lone >= 0) {
@@ -81,7 +80,6 @@ void FlowNetwork::start(const topo::RouteTable::Found& route, Bytes bytes, sim::
     } else {
       idle = false;  // (a route that crosses a link twice finds it busy the second time)
     }
-    narrowest = std::min(narrowest, capacity_[static_cast<std::size_t>(l)]);
   }
   const std::int32_t id = new_flow();
   Flow& f = flows_[static_cast<std::size_t>(id)];
@@ -96,6 +94,7 @@ void FlowNetwork::start(const topo::RouteTable::Found& route, Bytes bytes, sim::
   // Onto idle links: detached (see the header), at its narrowest link's
   // capacity, unless it would never finish (then the solver keeps it).
   if (detach_ && idle) {
+    const double narrowest = narrowest_of(route.index, links);
     const std::int64_t dt = send_ns(f.left, narrowest);
     if (dt != kNever) {
       f.rate = narrowest;
@@ -201,6 +200,19 @@ void FlowNetwork::leave(std::int32_t id, Time end) {
   }
   f.live = false;
   --live_;
+}
+
+// The route's narrowest link capacity, kept by route: a lone flow's rate, read
+// without visiting its links' capacities (scattered, each a cache miss on a
+// large network).
+double FlowNetwork::narrowest_of(std::uint32_t route, std::span<const std::int32_t> links) {
+  if (route >= narrowest_.size()) narrowest_.resize(static_cast<std::size_t>(route) + 1, 0.0);
+  double& narrowest = narrowest_[route];
+  if (narrowest == 0) {  // not yet known: every capacity is positive
+    narrowest = capacity_[static_cast<std::size_t>(links.front())];
+    for (std::int32_t l : links) narrowest = std::min(narrowest, capacity_[static_cast<std::size_t>(l)]);
+  }
+  return narrowest;
 }
 
 bool FlowNetwork::alone(const Flow& f) const {

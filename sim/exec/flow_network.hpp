@@ -47,8 +47,9 @@
 //
 // Detached flows. A transfer onto idle links (no other flow on any of them,
 // its route crossing none twice) is a lone flow from its start, at its
-// narrowest link's capacity, the rate any solve would give it; it does not
-// enter the solver at all. When a transfer joins one of its links before its
+// narrowest link's capacity, the rate any solve would give it (kept by route:
+// a large network's link capacities are scattered, a cache miss each); it does
+// not enter the solver at all. When a transfer joins one of its links before its
 // last byte, it is added to the solver then, at the rate it had, and solved
 // with the newcomer, as it would have been had it been there all along: the
 // solver's rates are a function of the flows present, not of their history
@@ -152,6 +153,8 @@ class FlowNetwork final : public NetworkService {
   };
   std::vector<LinkState> links_;
   std::vector<double> capacity_;          // per link, bytes/s: the solver's, in a dense array
+  std::vector<double> narrowest_;         // per route index: its least capacity, 0 until needed
+  double narrowest_of(std::uint32_t route, std::span<const std::int32_t> links);
   mutable std::vector<LinkUsage> usage_;  // link_usage()'s copy
   topo::RouteTable& routes_;  // the cluster's
   std::uint64_t next_sequence_ = 0;
