@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -52,9 +53,18 @@ void Executor::start_collective(TaskId t, const CollectiveWork& c) {
   const std::vector<models::PlanTransfer>& transfers = plan.transfers();
   r->left = transfers.size();
   r->routes.resize(plan.shapes.size());
-  r->waiting.resize(transfers.size());
-  for (std::size_t i = 0; i < transfers.size(); ++i)
-    r->waiting[i] = static_cast<std::int32_t>(transfers[i].dep_count);
+  r->small = true;
+  r->waiting_small.resize(transfers.size());
+  for (std::size_t i = 0; i < transfers.size() && r->small; ++i) {
+    r->small = transfers[i].dep_count <= std::numeric_limits<std::uint8_t>::max();
+    r->waiting_small[i] = static_cast<std::uint8_t>(transfers[i].dep_count);
+  }
+  if (!r->small) {
+    r->waiting_small = {};
+    r->waiting.resize(transfers.size());
+    for (std::size_t i = 0; i < transfers.size(); ++i)
+      r->waiting[i] = static_cast<std::int32_t>(transfers[i].dep_count);
+  }
   if (records_spans_) {  // the transfers' spans
     r->started.resize(transfers.size());
     r->span_name = transfer_span_name(c, low);
@@ -298,7 +308,8 @@ void Executor::transfer_done(std::size_t slot, std::int32_t i) {
         static_cast<std::int8_t>(task::TaskKind::kSend), r.span_name, -1, x.step, plan.bytes_of(u).count()});
   }
   for (const auto s : plan.successors_of(u)) {
-    if (--r.waiting[static_cast<std::size_t>(s)] == 0) start_transfer(slot, s);
+    const auto v = static_cast<std::size_t>(s);
+    if ((r.small ? --r.waiting_small[v] : --r.waiting[v]) == 0) start_transfer(slot, s);
   }
   if (--r.left == 0) {
     const TaskId t = r.task;

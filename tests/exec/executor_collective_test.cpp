@@ -7,6 +7,7 @@
 
 #include "sim/exec/analytic_network.hpp"
 #include "sim/exec/executor.hpp"
+#include "sim/exec/flow_network.hpp"
 #include "sim/run/catalog.hpp"
 #include "sim/trace/recorder.hpp"
 #include "tests/exec/chain_cluster.hpp"
@@ -100,6 +101,60 @@ std::string error_of(const CollectiveWork& c, int p = 4) {
     return e.what();
   }
   return "(no error)";
+}
+
+// A plan with one wide join: n transfers from rank 0 to rank 1, all at once,
+// transfer k of (k + 1) × 10 kB, then 1 MB from rank 1 to rank 2 that waits
+// for all n. The executor counts a transfer's unfinished dependencies in a
+// byte while no transfer waits on more than 255 and in four bytes past that:
+// n = 200 and n = 300 take one path each.
+class FanInAlgorithm final : public models::CollectiveAlgorithm {
+ public:
+  explicit FanInAlgorithm(int n) : n_(n) {}
+  [[nodiscard]] std::string_view name() const override { return "fan_in"; }
+  [[nodiscard]] std::string_view description() const override { return "n sends into rank 1, then one on"; }
+  [[nodiscard]] bool supports(CollectiveOp op) const override { return op == CollectiveOp::kBroadcast; }
+  [[nodiscard]] models::CollectivePlan lower(const models::CollectiveCall& call) const override {
+    models::PlanBuilder b(call, n_);
+    std::vector<int> ids;
+    for (int k = 0; k < n_; ++k) {
+      ids.push_back(b.send(models::Move{0, 1, k, 1, false, Bytes(std::int64_t{k + 1} * 10'000)}, {}));
+    }
+    b.send(models::Move{1, 2, 0, 1, false, Bytes(1'000'000)}, ids);
+    return std::move(b).finish();
+  }
+
+ private:
+  int n_;
+};
+
+TEST(ExecutorCollective, AWideJoinWaitsForEveryTransferUnderEitherCounterWidth) {
+  for (const int n : {200, 300}) {
+    SCOPED_TRACE(n);
+    models::CollectiveLibrary library;
+    library.add(std::make_shared<const FanInAlgorithm>(n));
+    CollectiveWork c;
+    c.op = CollectiveOp::kBroadcast;
+    for (int i = 0; i < 3; ++i) c.group.emplace_back(i);
+    c.bytes = Bytes(std::int64_t{n} * 1'000'000);
+    c.algorithm = "fan_in";
+    TaskGraph g;
+    g.add(std::move(c), TaskKind::kCollective, "fan_in");
+    const Cluster cluster(test::chain_of(3));
+    sim::Engine engine;
+    FlowNetwork network(engine, cluster);
+    Executor ex(engine, cluster, network, g, nullptr, &library);
+    const task::TaskTimes times = ex.run();
+    // Max-min keeps the 10 GB/s link from 0 to 1 full until the largest of
+    // the n flows ends, at Σ_k (k + 1) × 10 kB / 10 GB/s = n(n + 1)/2 us; it
+    // arrives 2 us later, and the joined transfer takes 2 us + 1 MB / 10
+    // GB/s. Within n ns: each of the n completions is rounded up to a whole
+    // ns. (A join that started at its 256th predecessor's end, a byte's
+    // counter wrapping, would end milliseconds early.)
+    const double last = n * (n + 1) / 2.0 * 1'000.0;
+    EXPECT_NEAR(static_cast<double>(times.end[0].ns()), last + 2'000 + 2'000 + 100'000, n);
+    EXPECT_EQ(times.collectives.at(0).transfers, n + 1);
+  }
 }
 
 TEST(ExecutorCollectiveInvalid, BadCollectivesAreInfeasible) {
