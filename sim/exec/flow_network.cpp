@@ -38,8 +38,17 @@ FlowNetwork::FlowNetwork(sim::Engine& engine, const Cluster& cluster, bool detac
 }
 
 const std::vector<LinkUsage>& FlowNetwork::link_usage() const {
-  usage_.resize(links_.size());
-  for (std::size_t i = 0; i < links_.size(); ++i) usage_[i] = links_[i].usage;
+  usage_.assign(links_.size(), LinkUsage{});
+  const std::int64_t now = engine_.now().ns();
+  for (std::size_t i = 0; i < links_.size(); ++i) {
+    const LinkState& s = links_[i];
+    usage_[i].busy = Duration::ns(s.sending > 0 ? s.busy + now : s.busy);  // an open period: up to now
+  }
+  for (std::size_t r = 0; r < route_bytes_.size(); ++r) {
+    if (route_bytes_[r] == 0) continue;
+    for (const std::int32_t l : routes_.links(routes_.route(static_cast<std::uint32_t>(r))))
+      usage_[static_cast<std::size_t>(l)].bytes += Bytes(route_bytes_[r]);
+  }
   return usage_;
 }
 
@@ -62,6 +71,8 @@ void FlowNetwork::start(const topo::RouteTable::Found& route, Bytes bytes, sim::
     return;
   }
   const std::span<const std::int32_t> links = routes_.links(r);
+  if (route.index >= route_bytes_.size()) route_bytes_.resize(static_cast<std::size_t>(route.index) + 1, 0);
+  route_bytes_[route.index] += bytes.count();  // its links' bytes, summed by link_usage()
   const Time now = engine_.now();
   // A lone flow on these links has company from now: back to the completion
   // queue first (or off its links, past its last byte) before this one counts.
@@ -74,9 +85,8 @@ void FlowNetwork::start(const topo::RouteTable::Found& route, Bytes bytes, sim::
       unlone(s.lone, now);
       unloned = true;
     }
-    s.usage.bytes += bytes;
     if (s.sending++ == 0) {
-      s.busy_since = now;
+      s.busy -= now.ns();
     } else {
       idle = false;  // (a route that crosses a link twice finds it busy the second time)
     }
@@ -190,7 +200,7 @@ void FlowNetwork::leave(std::int32_t id, Time end) {
   for (const std::int32_t l : routes_.links(routes_.route(f.route))) {
     LinkState& s = links_[static_cast<std::size_t>(l)];
     if (lone) s.lone = -1;
-    if (--s.sending == 0) s.usage.busy += end - s.busy_since;
+    if (--s.sending == 0) s.busy += end.ns();
     if (timeline_) timeline_->add(l, f.since, end, f.left);  // what is left goes at the last rate
   }
   if (f.placed) {

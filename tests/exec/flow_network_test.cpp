@@ -45,6 +45,25 @@ TEST(FlowNetwork, OneFlowTakesLatencyPlusBytesOverBandwidth) {
   EXPECT_EQ(h.usage(1).bytes.count(), 0);
 }
 
+TEST(FlowNetwork, LinkUsageWhileAFlowSendsCountsItsBytesAndTheOpenBusyPeriod) {
+  // The same 1 MiB over links 0 and 2 from 10 us, read at 60 us and again at
+  // the end: the bytes count from the transfer's start, the busy time up to
+  // the reading while the link sends (then ⌈104857.6⌉ = 104858 ns, as above).
+  Harness h(chain(3, 10e9, 700), true);
+  h.start(0, 2, 1048576, 10'000);
+  std::vector<LinkUsage> midway;
+  h.engine.schedule_at(Time::from_ns(60'000), [&] { midway = h.net->link_usage(); });
+  h.engine.run();
+  ASSERT_EQ(midway.size(), h.net->link_usage().size());
+  for (int link : {0, 2}) {
+    EXPECT_EQ(midway[static_cast<std::size_t>(link)].bytes.count(), 1048576);
+    EXPECT_EQ(midway[static_cast<std::size_t>(link)].busy.count(), 50'000);
+    EXPECT_EQ(h.usage(link).busy.count(), 104858);
+  }
+  EXPECT_EQ(midway[1].bytes.count(), 0);
+  EXPECT_EQ(midway[1].busy.count(), 0);
+}
+
 TEST(FlowNetwork, EqualFlowsIntoOneLinkShareItAndFinishTogether) {
   // k senders into endpoint 0 of a star (1 GB/s, 1 us per link): 0's
   // downlink carries k flows at B/k each; all finish at kS/B + 2 us, and
