@@ -44,10 +44,11 @@ const std::vector<LinkUsage>& FlowNetwork::link_usage() const {
     const LinkState& s = links_[i];
     usage_[i].busy = Duration::ns(s.sending > 0 ? s.busy + now : s.busy);  // an open period: up to now
   }
-  for (std::size_t r = 0; r < route_bytes_.size(); ++r) {
-    if (route_bytes_[r] == 0) continue;
+  for (std::size_t r = 0; r < by_route_.size(); ++r) {
+    const std::int64_t bytes = by_route_[r].bytes;
+    if (bytes == 0) continue;
     for (const std::int32_t l : routes_.links(routes_.route(static_cast<std::uint32_t>(r))))
-      usage_[static_cast<std::size_t>(l)].bytes += Bytes(route_bytes_[r]);
+      usage_[static_cast<std::size_t>(l)].bytes += Bytes(bytes);
   }
   return usage_;
 }
@@ -71,8 +72,8 @@ void FlowNetwork::start(const topo::RouteTable::Found& route, Bytes bytes, sim::
     return;
   }
   const std::span<const std::int32_t> links = routes_.links(r);
-  if (route.index >= route_bytes_.size()) route_bytes_.resize(static_cast<std::size_t>(route.index) + 1, 0);
-  route_bytes_[route.index] += bytes.count();  // its links' bytes, summed by link_usage()
+  RouteState& on_route = route_state(route.index);
+  on_route.bytes += bytes.count();  // its links' bytes, summed by link_usage()
   const Time now = engine_.now();
   // A lone flow on these links has company from now: back to the completion
   // queue first (or off its links, past its last byte) before this one counts.
@@ -104,7 +105,7 @@ void FlowNetwork::start(const topo::RouteTable::Found& route, Bytes bytes, sim::
   // Onto idle links: detached (see the header), at its narrowest link's
   // capacity, unless it would never finish (then the solver keeps it).
   if (detach_ && idle) {
-    const double narrowest = narrowest_of(route.index, links);
+    const double narrowest = narrowest_of(on_route, links);
     const std::int64_t dt = send_ns(f.left, narrowest);
     if (dt != kNever) {
       f.rate = narrowest;
@@ -215,9 +216,8 @@ void FlowNetwork::leave(std::int32_t id, Time end) {
 // The route's narrowest link capacity, kept by route: a lone flow's rate, read
 // without visiting its links' capacities (scattered, each a cache miss on a
 // large network).
-double FlowNetwork::narrowest_of(std::uint32_t route, std::span<const std::int32_t> links) {
-  if (route >= narrowest_.size()) narrowest_.resize(static_cast<std::size_t>(route) + 1, 0.0);
-  double& narrowest = narrowest_[route];
+double FlowNetwork::narrowest_of(RouteState& state, std::span<const std::int32_t> links) {
+  double& narrowest = state.narrowest;
   if (narrowest == 0) {  // not yet known: every capacity is positive
     narrowest = capacity_[static_cast<std::size_t>(links.front())];
     for (std::int32_t l : links) narrowest = std::min(narrowest, capacity_[static_cast<std::size_t>(l)]);

@@ -147,17 +147,27 @@ class FlowNetwork final : public NetworkService {
   // What a transfer's start and end touch on each of its links, in one
   // 16-byte record (four to a cache line): a large network's runs are bound by
   // these misses. The busy time is kept as its closed periods less the open
-  // one's start, and the bytes by route (route_bytes_).
+  // one's start, and the bytes by route (RouteState).
   struct LinkState {
     std::int64_t busy = 0;     // ns: Σ (end − start) of closed busy periods, − the open one's start
     std::int32_t sending = 0;  // flows on the link
     std::int32_t lone = -1;    // the lone flow on it, if any
   };
-  std::vector<std::int64_t> route_bytes_;  // per route index: the bytes transfers on it carried
   std::vector<LinkState> links_;
-  std::vector<double> capacity_;          // per link, bytes/s: the solver's, in a dense array
-  std::vector<double> narrowest_;         // per route index: its least capacity, 0 until needed
-  double narrowest_of(std::uint32_t route, std::span<const std::int32_t> links);
+  std::vector<double> capacity_;  // per link, bytes/s: the solver's, in a dense array
+  // What a transfer's start reads and adds by its route instead of on each of
+  // its links: the narrowest capacity (a lone flow's rate; 0 until needed)
+  // and the bytes, which link_usage() adds to the route's links.
+  struct RouteState {
+    double narrowest = 0;
+    std::int64_t bytes = 0;
+  };
+  std::vector<RouteState> by_route_;  // per route index
+  RouteState& route_state(std::uint32_t route) {
+    if (route >= by_route_.size()) by_route_.resize(static_cast<std::size_t>(route) + 1);
+    return by_route_[route];
+  }
+  double narrowest_of(RouteState& state, std::span<const std::int32_t> links);
   mutable std::vector<LinkUsage> usage_;  // link_usage()'s copy
   topo::RouteTable& routes_;  // the cluster's
   std::uint64_t next_sequence_ = 0;

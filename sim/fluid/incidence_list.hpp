@@ -1,0 +1,77 @@
+// MaxMinSolver's two sides of a flow crossing a link (max_min.hpp): the flow's
+// incidence names the link and where the flow sits in that link's member list,
+// the link's member names the flow and which of its incidences points back, so
+// a removal swaps either out of its list in O(1).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+
+namespace orrery::fluid {
+
+struct Incidence {  // one link of a flow
+  std::int32_t link;
+  std::int32_t slot;  // where the flow sits in that link's member list
+};
+
+struct Member {  // one flow of a link
+  std::int32_t flow;
+  std::int32_t incidence;  // which of the flow's incidences points back here
+};
+
+// A flow's links: a vector of incidences in 16 bytes (pointer, size,
+// capacity) rather than std::vector's 24, so that a flow's record, its
+// place in the held lists included, is one cache line.
+class IncidenceList {
+ public:
+  IncidenceList() = default;
+  IncidenceList(const IncidenceList& o) { append(o); }
+  IncidenceList(IncidenceList&& o) noexcept { swap(o); }
+  IncidenceList& operator=(const IncidenceList& o) {
+    if (this != &o) {
+      size_ = 0;
+      append(o);
+    }
+    return *this;
+  }
+  IncidenceList& operator=(IncidenceList&& o) noexcept {
+    swap(o);
+    return *this;
+  }
+  ~IncidenceList() { delete[] data_; }
+  [[nodiscard]] const Incidence* begin() const { return data_; }
+  [[nodiscard]] const Incidence* end() const { return data_ + size_; }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] const Incidence& front() const { return data_[0]; }
+  [[nodiscard]] Incidence& operator[](std::size_t i) { return data_[i]; }
+  [[nodiscard]] const Incidence& operator[](std::size_t i) const { return data_[i]; }
+  void clear() { size_ = 0; }  // keeps the capacity for the slot's next flow
+  void push_back(Incidence inc) {
+    if (size_ == capacity_) grow();
+    data_[size_++] = inc;
+  }
+
+ private:
+  void swap(IncidenceList& o) noexcept {
+    std::swap(data_, o.data_);
+    std::swap(size_, o.size_);
+    std::swap(capacity_, o.capacity_);
+  }
+  void append(const IncidenceList& o) {
+    for (const Incidence& inc : o) push_back(inc);
+  }
+  void grow() {
+    const std::uint32_t capacity = capacity_ == 0 ? 4 : 2 * capacity_;
+    auto* data = new Incidence[capacity];
+    std::copy(data_, data_ + size_, data);
+    delete[] data_;
+    data_ = data;
+    capacity_ = capacity;
+  }
+  Incidence* data_ = nullptr;
+  std::uint32_t size_ = 0;
+  std::uint32_t capacity_ = 0;
+};
+
+}  // namespace orrery::fluid
