@@ -40,8 +40,17 @@ void MaxMinSolver::visit_tight(std::int32_t link) {
 void MaxMinSolver::start_links(double floor) {
   lazy_.floor = floor;
   lazy_.links = 0;
+  lazy_.spared = 0;
   boundary_.clear();
-  for (std::int32_t l : component_links_) {
+  constexpr std::size_t kAhead = 4;
+  for (std::size_t i = 0; i < component_links_.size(); ++i) {
+    if (i + kAhead < component_links_.size()) {  // the next links' records, ahead of their misses
+      const auto ahead = static_cast<std::size_t>(component_links_[i + kAhead]);
+      __builtin_prefetch(&fills_[ahead], 1);
+      __builtin_prefetch(&links_[ahead]);
+      __builtin_prefetch(&lazy_.loads[ahead], 1);
+    }
+    const std::int32_t l = component_links_[i];
     Fill& k = fill_at(l);
     k.lazy = false;
     const auto at = static_cast<std::size_t>(l);
@@ -60,6 +69,7 @@ void MaxMinSolver::start_links(double floor) {
       const double lower = load.region_on > 0 ? room / load.region_on : kUncapped;
       if (room > 0 && lower > floor) {
         k.lazy = true;
+        lazy_.spared += link.members.size();
         ++lazy_.links;
         ++lazy_.total;
         load.region_load = room;  // from here on, its room less what its frozen region flows took
@@ -103,6 +113,7 @@ void MaxMinSolver::wake(std::int32_t link) {
 void MaxMinSolver::bring_up(std::int32_t link) {
   Fill& k = fill_at(link);
   k.lazy = false;
+  lazy_.spared -= link_at(link).members.size();  // scanned after all
   lazy_.region_rates.clear();
   boundary_of(link, lazy_.floor, true);
   k.frozen_now = 0;

@@ -73,6 +73,7 @@ double MaxMinSolver::saturation_with_new(std::int32_t link) {
 // A new gather's marks; when the epoch wraps, the old marks are cleared once.
 void MaxMinSolver::next_epoch() {
   lazy_.links = 0;  // only start_links() keeps links lazy
+  lazy_.spared = 0;
   if (++epoch_ != 0) return;
   for (Link& k : links_) k.seen = 0;
   for (Flow& f : flows_) f.seen = 0;

@@ -54,11 +54,7 @@ bool MaxMinSolver::solve_tight(double floor) {
     fill_rounds(kUncapped);
     if (!violated_) check_boundary_left();
     if (!violated_) {
-      if (lazy_.links > 0) {
-        for (std::int32_t l : component_links_) {  // what its lazy links spared
-          if (fill_at(l).lazy) lazy_.saved += link_at(l).members.size();
-        }
-      }
+      lazy_.saved += lazy_.spared;  // the member scans of the links still lazy
       clear_boundary(true);
       return true;
     }
@@ -222,7 +218,9 @@ void MaxMinSolver::boundary_of(std::int32_t link, double floor, bool frozen) {
   rates.clear();
   Fill& k = fill_at(link);
   const auto begin = boundary_.size();
-  for (const Member& m : link_at(link).members) {
+  const auto& members = link_at(link).members;
+  for (const Member& m : members) __builtin_prefetch(&flow_at(m.flow));  // the misses overlap, not one by one
+  for (const Member& m : members) {
     const Flow& f = flow_at(m.flow);
     if (f.seen == epoch_) {
       if (frozen && f.frozen) lazy_.region_rates.push_back(f.rate);
