@@ -256,15 +256,15 @@ void MaxMinSolver::fill() {
 
 // The rounds from the state reset() or region_shares() left.
 void MaxMinSolver::fill_rounds(double level) {
-  for (std::int32_t l : component_links_) {
-    Fill& k = fill_at(l);
-    if (k.lazy) continue;
-    k.next = key(k);
-    level = std::min(level, k.next);
-  }
-  // With lazy links the rounds start on the heap, where each link's bound
-  // comes up in its order (heap_build() enters them).
+  // With lazy links the rounds start on the heaps, which region_shares()
+  // built: each lazy link's bound comes up in its order.
+  assert(lazy_.links == 0 || heap_live_);
   if (lazy_.links == 0) {
+    for (std::int32_t l : component_links_) {
+      Fill& k = fill_at(l);
+      k.next = key(k);
+      level = std::min(level, k.next);
+    }
     level = std::min(level, next_cap());
     if (!(level < kUncapped)) return;  // no flows
     touched_.clear();
@@ -275,8 +275,8 @@ void MaxMinSolver::fill_rounds(double level) {
     if (violated_) return;
     settle(level);
     if (unfrozen_ == 0) return;
+    heap_build();
   }
-  heap_build();
   while (unfrozen_ > 0) {
     level = std::min(heap_.empty() ? kUncapped : heap_.front().key, next_cap());
     // Lazy links at or below the level are woken first: each woken moves to
@@ -319,14 +319,16 @@ void MaxMinSolver::reset() {
 void MaxMinSolver::unfreeze_region() {
   capped_.clear();
   for (std::int32_t f : component_flows_) {
-    Flow& fl = flow_at(f);
-    fl.frozen = false;
-    if (fl.cap < kUncapped) capped_.push_back(f);
+    flow_at(f).frozen = false;
+    if (flow_at(f).cap < kUncapped) capped_.push_back(f);
   }
+  start_rounds();
+}
+
+// The region's capped flows by (cap, id), and every one of its flows unfrozen.
+void MaxMinSolver::start_rounds() {
   std::sort(capped_.begin(), capped_.end(), [this](std::int32_t a, std::int32_t b) {
-    const double ca = flow_at(a).cap;
-    const double cb = flow_at(b).cap;
-    return ca < cb || (ca == cb && a < b);
+    return flow_at(a).cap < flow_at(b).cap || (flow_at(a).cap == flow_at(b).cap && a < b);
   });
   next_cap_ = 0;
   unfrozen_ = component_flows_.size();

@@ -139,12 +139,10 @@ class MaxMinSolver {
   void release_flow(std::int32_t flow) { free_flows_.push_back(flow); }  // unchecked: the hot path
   // Removes a live flow; its id may be given to a later flow.
   void remove_flow(std::int32_t flow);
-
   // Recomputes the rates of the flows in every component that gained or lost
   // a flow since the last solve; does nothing (and counts nothing) otherwise.
   void solve();
   void solve_all();  // a from-scratch solve of every component
-
   [[nodiscard]] double rate(std::int32_t flow) const { return flow_at(flow).rate; }
   // The link whose filling froze the flow at its rate in the last solve, or -1 (its cap).
   [[nodiscard]] std::int32_t bottleneck(std::int32_t flow) const { return flow_at(flow).bottleneck; }
@@ -238,7 +236,6 @@ class MaxMinSolver {
     bool fresh = false;  // added since the last solve: no rate yet
   };
   static_assert(sizeof(Flow) == 64);
-
   Link& link_at(std::int32_t l) { return links_[static_cast<std::size_t>(l)]; }
   const Link& link_at(std::int32_t l) const { return links_[static_cast<std::size_t>(l)]; }
   Fill& fill_at(std::int32_t l) { return fills_[static_cast<std::size_t>(l)]; }
@@ -260,7 +257,8 @@ class MaxMinSolver {
   void visit(std::int32_t link);
   void fill();
   void reset();
-  void unfreeze_region();
+  void unfreeze_region();  // then start_rounds(): the rounds' count of unfrozen flows and caps in order
+  void start_rounds();
   void solve_components();
   void solve_alone();
   void check_flow(std::span<const std::int32_t> links, double cap) const;  // throws on a bad argument
@@ -310,7 +308,7 @@ class MaxMinSolver {
   void ledgers_exact(double below);  // every component link's ledger exact below `below`
 
   static constexpr int kTightAttempts = 4;  // then the region of every flow at or above the floor
-  void region_shares();
+  void region_shares(bool unfrozen = false);
   void fill_rounds(double level);
   void take(std::int32_t link, double level) {
     const Fill& k = fill_at(link);
@@ -357,6 +355,8 @@ class MaxMinSolver {
   void sift_up(std::size_t at);
   void sift_down(std::size_t at);
   void heap_build();
+  void heap_enter(std::int32_t link);  // its key computed, its entry at the end: heap_heapify() orders them
+  void heap_heapify();
   void heap_remove(std::int32_t link);
   void heap_move(std::size_t at, double key);  // the entry at `at` takes the key, then its place
   void heap_push(std::int32_t link);

@@ -44,26 +44,29 @@ void MaxMinSolver::sift_down(std::size_t at) {
   heap_place(at, e);
 }
 
-// The region's links with unfrozen flows, heapified, and its lazy links by bound.
+// The region's links with unfrozen flows, heapified (no lazy links: region_shares() enters those).
 void MaxMinSolver::heap_build() {
   heap_.clear();
-  double least = kUncapped;
   for (std::int32_t l : component_links_) {
     Fill& k = fill_at(l);
-    if (k.lazy) {
-      least = std::min(least, k.next);
-    } else if (k.unfrozen > 0) {
-      k.heap_at = static_cast<std::int32_t>(heap_.size());
-      heap_.push_back({k.next, l});
-    }
+    if (k.unfrozen == 0) continue;
+    k.heap_at = static_cast<std::int32_t>(heap_.size());
+    heap_.push_back({k.next, l});
   }
-  if (lazy_.links > 0) {
-    lazy_heap_.expect_least(least);  // the others spread over its buckets at once
-    for (std::int32_t l : component_links_) {
-      const Fill& k = fill_at(l);
-      if (k.lazy && k.next < kUncapped) lazy_heap_.insert(l, k.next);
-    }
-  }
+  heap_heapify();
+}
+
+// A non-lazy link's key computed and, with flows unfrozen, its entry put at
+// the heap's end (heap_heapify() orders them).
+void MaxMinSolver::heap_enter(std::int32_t l) {
+  Fill& k = fill_at(l);
+  k.next = key(k);
+  if (k.unfrozen == 0) return;
+  k.heap_at = static_cast<std::int32_t>(heap_.size());
+  heap_.push_back({k.next, l});
+}
+
+void MaxMinSolver::heap_heapify() {
   heap_live_ = true;
   if (heap_.size() < 2) return;
   for (std::size_t i = (heap_.size() - 2) / 4 + 1; i-- > 0;) sift_down(i);  // every parent, last first

@@ -12,6 +12,11 @@ void MaxMinSolver::include(std::int32_t flow) {
   if (f.seen == epoch_) return;
   f.seen = epoch_;
   component_flows_.push_back(flow);
+  // Its record is at hand: what a failed fill puts back, and what
+  // unfreeze_region() would do to it (the tight fill's rounds start unfrozen).
+  saved_.push_back({f.rate, f.bottleneck});
+  f.frozen = false;
+  if (f.cap < kUncapped) capped_.push_back(flow);
   if (!lazy_.counting) {
     for (const Incidence& inc : f.links) visit(inc.link);
     return;
@@ -41,6 +46,7 @@ void MaxMinSolver::start_links(double floor) {
   lazy_.floor = floor;
   lazy_.links = 0;
   lazy_.spared = 0;
+  lazy_.least = kUncapped;
   boundary_.clear();
   constexpr std::size_t kAhead = 4;
   for (std::size_t i = 0; i < component_links_.size(); ++i) {
@@ -74,6 +80,7 @@ void MaxMinSolver::start_links(double floor) {
         ++lazy_.total;
         load.region_load = room;  // from here on, its room less what its frozen region flows took
         k.next = lower;
+        lazy_.least = std::min(lazy_.least, lower);
         k.keeps_ledger = false;
         k.had_boundary = false;
         k.boundary_at = k.boundary_end = 0;

@@ -79,6 +79,7 @@ struct State {
   bool counting = false;          // this gather counts region flows per link, for the bounds
   std::size_t links = 0;          // how many links the current tight fill keeps lazy
   std::uint64_t spared = 0;       // and their members: the scans spared while they stay lazy
+  double least = 0;               // and their least bound (BoundHeap::expect_least())
   double floor = 0;               // the tight fill's floor, for bring_up()
   std::vector<double> region_rates;  // bring_up(): the region's frozen rates on the link
   // When the loads pay (above).

@@ -192,14 +192,25 @@ void MaxMinSolver::ledgers_exact(double below) {
 }
 
 // Each region link's fair share at the floor, from the R_l and n_l that
-// gather_region() replayed; every region flow unfrozen.
-void MaxMinSolver::region_shares() {
+// gather_region() replayed; every region flow unfrozen (`unfrozen`: the
+// tight gather did it, flow by flow, as it included them). With lazy links (a
+// tight fill's rounds all run on the heaps), the same pass enters each link
+// in its heap, as heap_build() would after it: one pass over the region's
+// links instead of three, each a cache miss a link.
+void MaxMinSolver::region_shares(bool unfrozen) {
+  const bool build = lazy_.links > 0;
+  if (build) {
+    heap_.clear();
+    lazy_heap_.expect_least(lazy_.least);
+  }
   for (std::int32_t l : component_links_) {
     Fill& k = fill_at(l);
     k.frozen_now = 0;
     k.level_now = -1;
     if (k.lazy) {  // nothing on it counted until wake()
       k.unfrozen = 0;
+      if (k.next < kUncapped)
+        lazy_heap_.insert(l, k.next);  // (build: start_links() keeps none lazy otherwise)
       continue;
     }
     if (k.replayed != epoch_) {  // no member below the floor: R_l and n_l as they start
@@ -209,8 +220,14 @@ void MaxMinSolver::region_shares() {
     }
     const bool none_below = static_cast<std::size_t>(k.unfrozen) == link_at(l).members.size();
     if (k.unfrozen > 0) k.share = (none_below ? k.left : std::max(k.left, 0.0)) / k.unfrozen;
+    if (build) heap_enter(l);
   }
-  unfreeze_region();
+  if (build) heap_heapify();
+  if (unfrozen) {
+    start_rounds();
+  } else {
+    unfreeze_region();
+  }
 }
 
 }  // namespace orrery::fluid

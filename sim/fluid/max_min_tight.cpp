@@ -46,10 +46,12 @@ bool MaxMinSolver::solve_tight(double floor) {
     if (attempt > 0) {
       for (std::int32_t l : seeds_) mark_dirty(l);
     }
-    if (!gather_tight(floor)) break;
-    saved_.clear();
-    for (std::int32_t f : component_flows_) saved_.push_back({flow_at(f).rate, flow_at(f).bottleneck});
-    region_shares();
+    if (!gather_tight(floor)) {
+      for (std::int32_t f : component_flows_)
+        flow_at(f).frozen = !flow_at(f).fresh;  // as include() found them
+      break;
+    }
+    region_shares(true);
     violated_ = false;
     fill_rounds(kUncapped);
     if (!violated_) check_boundary_left();
@@ -116,6 +118,8 @@ bool MaxMinSolver::gather_tight(double floor) {
   lazy_.counting = lazy_.accounted && lazy_.ok;  // else no link is kept lazy: no bound to count for
   component_links_.clear();
   component_flows_.clear();
+  saved_.clear();
+  capped_.clear();
   for (std::int32_t l : dirty_) {
     link_at(l).dirty = false;
     visit_tight(l);
