@@ -296,7 +296,7 @@ class MaxMinSolver {
   lazy::State lazy_;
   void check_boundary_left();
   void clear_boundary(bool filled);
-  void replay_below(std::int32_t link, std::vector<double>& rates, double floor);
+  void replay_below(std::int32_t link, Scratch<double>& rates, double floor);
   void start_from_ledger(std::int32_t link, double floor);
   void record(std::int32_t link, double level, double left, std::int32_t frozen_now);
   static constexpr std::size_t kLedgerMembers = 32;
@@ -371,7 +371,7 @@ class MaxMinSolver {
   std::vector<std::int32_t> added_;  // flows added since the last solve
   double removed_floor_ = kUncapped;  // the least rate of a flow removed since the last solve
   bool whole_ = false;                // solve_all: fill whole components
-  std::vector<double> rates_scratch_;
+  Scratch<double> rates_scratch_;
   std::vector<std::int32_t> seeds_;  // the changed links, kept for a fallback to whole components
   std::size_t below_floor_ = 0;  // gather_region: members below the floor of the region's links
   // solve()'s scratch, kept between calls so that steady state allocates nothing
@@ -382,8 +382,12 @@ class MaxMinSolver {
   std::vector<HeapEntry> heap_;        // links by key (heap_build and the sifts)
   BoundHeap lazy_heap_;                // the lazy links, by bound (bound_heap.hpp)
   bool heap_live_ = false;             // rounds on heap_ (after the first; all, with lazy links)
-  struct Boundary { double rate; std::int32_t flow; };
-  std::vector<Boundary> boundary_;    // the tight region's boundary flows, link by link
+  struct Boundary {
+    double rate;
+    std::int32_t flow;
+  };  // a boundary flow on a link, sorted by_rate
+  static constexpr auto by_rate = [](const Boundary& a, const Boundary& b) { return a.rate < b.rate; };
+  Scratch<Boundary> boundary_;        // the tight region's boundary flows, link by link
   std::vector<Boundary> candidates_;  // gather_tight(): members that may be boundary flows
   std::vector<std::int32_t> forced_;  // boundary flows a failed tight fill could not hold
   bool violated_ = false;             // the current tight fill failed
@@ -392,9 +396,7 @@ class MaxMinSolver {
   std::size_t next_cap_ = 0;           // capped_[next_cap_]: the lowest cap not yet passed
   std::size_t unfrozen_ = 0;
   std::uint32_t epoch_ = 0;
-  std::uint64_t recomputations_ = 0;
-  std::uint64_t solved_total_ = 0;
-  std::uint64_t replayed_total_ = 0;
+  std::uint64_t recomputations_ = 0, solved_total_ = 0, replayed_total_ = 0;  // the counts above
 };
 
 }  // namespace orrery::fluid

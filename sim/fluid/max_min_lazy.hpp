@@ -45,6 +45,8 @@
 #include <limits>
 #include <vector>
 
+#include "sim/fluid/scratch.hpp"
+
 namespace orrery::fluid::lazy {
 
 struct Load {  // a link's
@@ -81,7 +83,7 @@ struct State {
   std::uint64_t spared = 0;       // and their members: the scans spared while they stay lazy
   double least = 0;               // and their least bound (BoundHeap::expect_least())
   double floor = 0;               // the tight fill's floor, for bring_up()
-  std::vector<double> region_rates;  // bring_up(): the region's frozen rates on the link
+  Scratch<double> region_rates;   // bring_up(): the region's frozen rates on the link
   // When the loads pay (above).
   std::uint64_t solves_since_tight = 0;
   std::uint64_t solves_since_stop = 0;

@@ -48,7 +48,7 @@ double MaxMinSolver::saturation_with_new(std::int32_t link) {
   // where it fills from below: a lower floor, re-solving more, never fewer,
   // flows. Busy links take the bound rather than sorting their members.
   if (k.members.size() > kReplayMembers) return k.capacity / static_cast<double>(k.members.size());
-  std::vector<double>& rates = rates_scratch_;
+  Scratch<double>& rates = rates_scratch_;
   rates.clear();
   for (const Member& m : k.members) {
     const Flow& f = flow_at(m.flow);
@@ -97,7 +97,7 @@ bool MaxMinSolver::gather_region(double floor, std::size_t limit) {
     visit(l);
   }
   dirty_.clear();
-  std::vector<double>& rates = rates_scratch_;
+  Scratch<double>& rates = rates_scratch_;
   for (std::size_t i = 0; i < component_links_.size(); ++i) {
     const std::int32_t l = component_links_[i];
     __builtin_prefetch(&fill_at(l), 1);  // its fill's line, for the replay or the fill that follows
@@ -147,7 +147,7 @@ void MaxMinSolver::start_from_ledger(std::int32_t link, double floor) {
 // A region link's R_l and n_l at the floor: its capacity less, rate by rate
 // in increasing order, rate × the members frozen there (`rates`, its members
 // below the floor). Its ledger is those steps.
-void MaxMinSolver::replay_below(std::int32_t link, std::vector<double>& rates, double floor) {
+void MaxMinSolver::replay_below(std::int32_t link, Scratch<double>& rates, double floor) {
   Fill& k = fill_at(link);
   k.replayed = epoch_;
   k.left = link_at(link).capacity;

@@ -165,7 +165,7 @@ bool MaxMinSolver::gather_tight(double floor) {
 void MaxMinSolver::scan_tight(std::int32_t link, double floor) {
   const auto& on_link = link_at(link).members;  // include() appends to the region's lists, never to these
   const bool from_ledger = ledger_exact(link, floor);
-  std::vector<double>& rates = rates_scratch_;
+  Scratch<double>& rates = rates_scratch_;
   rates.clear();
   Fill& k = fill_at(link);
   k.lazy = false;
@@ -205,8 +205,7 @@ void MaxMinSolver::boundary_from_candidates() {
       const Boundary& b = candidates_[static_cast<std::size_t>(c)];
       if (flow_at(b.flow).seen != epoch_) boundary_.push_back(b);
     }
-    std::sort(boundary_.begin() + static_cast<std::ptrdiff_t>(begin), boundary_.end(),
-              [](const Boundary& a, const Boundary& b) { return a.rate < b.rate; });
+    std::sort(boundary_.begin() + static_cast<std::ptrdiff_t>(begin), boundary_.end(), by_rate);
     k.boundary_at = static_cast<std::int32_t>(begin);
     k.boundary_end = static_cast<std::int32_t>(boundary_.size());
     k.had_boundary = k.boundary_at < k.boundary_end;
@@ -218,24 +217,39 @@ void MaxMinSolver::boundary_from_candidates() {
 // rate. With `frozen`, the region's frozen flows' rates go to lazy_.region_rates.
 void MaxMinSolver::boundary_of(std::int32_t link, double floor, bool frozen) {
   const bool from_ledger = ledger_exact(link, floor);
-  std::vector<double>& rates = rates_scratch_;
+  Scratch<double>& rates = rates_scratch_;
   rates.clear();
   Fill& k = fill_at(link);
   const auto begin = boundary_.size();
   const auto& members = link_at(link).members;
   for (const Member& m : members) __builtin_prefetch(&flow_at(m.flow));  // the misses overlap, not one by one
+  // Each member written to all three lists, each list's end moved only for
+  // the members it takes: whether a member is in the region, below the floor
+  // or neither follows no pattern, and a branch on it (waiting on the
+  // member's record) would mispredict.
+  Scratch<double>& region = lazy_.region_rates;
+  const std::size_t region_at = region.size();
+  rates.resize(members.size());
+  boundary_.resize(begin + members.size());
+  region.resize(region_at + members.size());
+  std::size_t nr = 0;
+  std::size_t nb = begin;
+  std::size_t ng = region_at;
   for (const Member& m : members) {
     const Flow& f = flow_at(m.flow);
-    if (f.seen == epoch_) {
-      if (frozen && f.frozen) lazy_.region_rates.push_back(f.rate);
-    } else if (f.rate < floor) {
-      if (!from_ledger) rates.push_back(f.rate);
-    } else {
-      boundary_.push_back({f.rate, m.flow});
-    }
+    const bool in = f.seen == epoch_;
+    const bool below = f.rate < floor;
+    rates[nr] = f.rate;
+    nr += static_cast<std::size_t>(!in & below & !from_ledger);
+    boundary_[nb] = {f.rate, m.flow};
+    nb += static_cast<std::size_t>(!in & !below);
+    region[ng] = f.rate;
+    ng += static_cast<std::size_t>(in & frozen & f.frozen);
   }
-  std::sort(boundary_.begin() + static_cast<std::ptrdiff_t>(begin), boundary_.end(),
-            [](const Boundary& a, const Boundary& b) { return a.rate < b.rate; });
+  rates.resize(nr);
+  boundary_.resize(nb);
+  region.resize(ng);
+  std::sort(boundary_.begin() + static_cast<std::ptrdiff_t>(begin), boundary_.end(), by_rate);
   k.boundary_at = static_cast<std::int32_t>(begin);
   k.boundary_end = static_cast<std::int32_t>(boundary_.size());
   k.had_boundary = k.boundary_at < k.boundary_end;
