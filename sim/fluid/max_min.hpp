@@ -374,8 +374,7 @@ class MaxMinSolver {
   Scratch<double> rates_scratch_;
   std::vector<std::int32_t> seeds_;  // the changed links, kept for a fallback to whole components
   std::size_t below_floor_ = 0;  // gather_region: members below the floor of the region's links
-  // solve()'s scratch, kept between calls so that steady state allocates nothing
-  std::vector<std::int32_t> component_links_;
+  Scratch<std::int32_t> component_links_;  // solve()'s scratch from here: steady state allocates nothing
   std::vector<std::int32_t> component_flows_;
   std::vector<std::int32_t> capped_;   // capped flows of the components, by (cap, id)
   std::vector<std::int32_t> touched_;  // links with k_l > 0 in the current round
@@ -385,8 +384,7 @@ class MaxMinSolver {
   struct Boundary {
     double rate;
     std::int32_t flow;
-  };  // a boundary flow on a link, sorted by_rate
-  static constexpr auto by_rate = [](const Boundary& a, const Boundary& b) { return a.rate < b.rate; };
+  };
   Scratch<Boundary> boundary_;        // the tight region's boundary flows, link by link
   std::vector<Boundary> candidates_;  // gather_tight(): members that may be boundary flows
   std::vector<std::int32_t> forced_;  // boundary flows a failed tight fill could not hold
@@ -394,8 +392,8 @@ class MaxMinSolver {
   struct Saved { double rate; std::int32_t bottleneck; };
   std::vector<Saved> saved_;  // the tight region's flows before its fill, for a retry
   std::size_t next_cap_ = 0;           // capped_[next_cap_]: the lowest cap not yet passed
-  std::size_t unfrozen_ = 0;
-  std::uint32_t epoch_ = 0;
+  std::size_t unfrozen_ = 0;           // flows of the fill not yet frozen
+  std::uint32_t epoch_ = 0;            // the current gather's mark (Link::seen, Flow::seen)
   std::uint64_t recomputations_ = 0, solved_total_ = 0, replayed_total_ = 0;  // the counts above
 };
 

@@ -1,5 +1,6 @@
 // MaxMinSolver's lazy links and the loads they stand on (max_min_lazy.hpp).
 #include <algorithm>
+#include <bit>
 
 #include "sim/fluid/max_min.hpp"
 
@@ -21,13 +22,25 @@ void MaxMinSolver::include(std::int32_t flow) {
     for (const Incidence& inc : f.links) visit(inc.link);
     return;
   }
+  // visit_tight() of each link without its branch (whether a link is new to
+  // the region follows no pattern): every link written at the list's end,
+  // the end moved past the new ones; a new link's counts start from nothing.
   const double loaded = f.loaded;
+  const std::size_t at = component_links_.size();
+  component_links_.resize(at + f.links.size());
+  std::size_t fresh = 0;
   for (const Incidence& inc : f.links) {
-    visit_tight(inc.link);
+    Link& link = link_at(inc.link);
+    const bool seen = link.seen == epoch_;
+    link.seen = epoch_;
+    component_links_[at + fresh] = inc.link;
+    fresh += static_cast<std::size_t>(!seen);
     lazy::Load& k = lazy_.loads[static_cast<std::size_t>(inc.link)];
-    ++k.region_on;
-    k.region_load += loaded;
+    const auto mask = std::uint64_t{0} - static_cast<std::uint64_t>(seen);  // all ones when seen
+    k.region_on = (k.region_on & static_cast<std::int32_t>(mask)) + 1;
+    k.region_load = std::bit_cast<double>(std::bit_cast<std::uint64_t>(k.region_load) & mask) + loaded;
   }
+  component_links_.resize(at + fresh);
 }
 
 // visit(), and the link's count of region flows started (when lazy_.counting).

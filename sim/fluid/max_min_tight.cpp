@@ -205,7 +205,8 @@ void MaxMinSolver::boundary_from_candidates() {
       const Boundary& b = candidates_[static_cast<std::size_t>(c)];
       if (flow_at(b.flow).seen != epoch_) boundary_.push_back(b);
     }
-    std::sort(boundary_.begin() + static_cast<std::ptrdiff_t>(begin), boundary_.end(), by_rate);
+    std::sort(boundary_.begin() + static_cast<std::ptrdiff_t>(begin), boundary_.end(),
+              [](const Boundary& a, const Boundary& b) { return a.rate < b.rate; });
     k.boundary_at = static_cast<std::int32_t>(begin);
     k.boundary_end = static_cast<std::int32_t>(boundary_.size());
     k.had_boundary = k.boundary_at < k.boundary_end;
@@ -249,7 +250,8 @@ void MaxMinSolver::boundary_of(std::int32_t link, double floor, bool frozen) {
   rates.resize(nr);
   boundary_.resize(nb);
   region.resize(ng);
-  std::sort(boundary_.begin() + static_cast<std::ptrdiff_t>(begin), boundary_.end(), by_rate);
+  std::sort(boundary_.begin() + static_cast<std::ptrdiff_t>(begin), boundary_.end(),
+            [](const Boundary& a, const Boundary& b) { return a.rate < b.rate; });
   k.boundary_at = static_cast<std::int32_t>(begin);
   k.boundary_end = static_cast<std::int32_t>(boundary_.size());
   k.had_boundary = k.boundary_at < k.boundary_end;

@@ -1,38 +1,75 @@
-// Scratch vectors for the solver's hot loops: resize() leaves new elements
-// uninitialised (trivial types only) instead of zeroing them, so a loop can
-// size a list for the most it may take, write every candidate and keep the
-// count it took (a branch-free partition) without paying for a fill first.
+// A scratch list for the solver's hot loops: a vector of a trivial type whose
+// resize() leaves new elements unset (a loop sizes a list for the most it may
+// take, writes every candidate and keeps the count it took: a branch-free
+// partition) and sets the size without a branch on growing or shrinking
+// (only a growth past the capacity allocates). Steady state allocates
+// nothing: clear() keeps the capacity.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <memory>
-#include <new>
 #include <type_traits>
-#include <vector>
+#include <utility>
 
 namespace orrery::fluid {
 
 template <class T>
-struct DefaultInit : std::allocator<T> {
-  static_assert(std::is_trivial_v<T>);
-  template <class U>
-  struct rebind {
-    using other = DefaultInit<U>;
-  };
-  DefaultInit() = default;
-  template <class U>
-  explicit DefaultInit(const DefaultInit<U>& /*other*/) noexcept {}
-  template <class U>
-  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
-    ::new (static_cast<void*>(p)) U;  // default-initialised: left as it is
-  }
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    std::allocator_traits<std::allocator<U>>::construct(*reinterpret_cast<std::allocator<U>*>(this), p,
-                                                        std::forward<Args>(args)...);
-  }
-};
+class Scratch {
+  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
 
-template <class T>
-using Scratch = std::vector<T, DefaultInit<T>>;
+ public:
+  Scratch() = default;
+  Scratch(const Scratch& o) { *this = o; }
+  Scratch(Scratch&& o) noexcept { swap(o); }
+  Scratch& operator=(const Scratch& o) {
+    if (this != &o) {
+      resize(o.size_);
+      std::copy(o.begin(), o.end(), begin());
+    }
+    return *this;
+  }
+  Scratch& operator=(Scratch&& o) noexcept {
+    swap(o);
+    return *this;
+  }
+  ~Scratch() = default;
+
+  [[nodiscard]] T* begin() { return data_.get(); }
+  [[nodiscard]] T* end() { return data_.get() + size_; }
+  [[nodiscard]] const T* begin() const { return data_.get(); }
+  [[nodiscard]] const T* end() const { return data_.get() + size_; }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] bool empty() const { return size_ == 0; }
+  [[nodiscard]] T& operator[](std::size_t i) { return data_[i]; }
+  [[nodiscard]] const T& operator[](std::size_t i) const { return data_[i]; }
+  [[nodiscard]] T& back() { return data_[size_ - 1]; }
+  void clear() { size_ = 0; }
+  void push_back(const T& x) {
+    if (size_ == capacity_) grow(size_ + 1);
+    data_[size_++] = x;
+  }
+  void resize(std::size_t n) {  // new elements unset
+    if (n > capacity_) grow(n);
+    size_ = n;
+  }
+
+ private:
+  void swap(Scratch& o) noexcept {
+    std::swap(data_, o.data_);
+    std::swap(size_, o.size_);
+    std::swap(capacity_, o.capacity_);
+  }
+  void grow(std::size_t n) {
+    const std::size_t capacity = std::max({n, 2 * capacity_, std::size_t{16}});
+    auto data = std::make_unique_for_overwrite<T[]>(capacity);
+    std::copy(begin(), end(), data.get());
+    data_ = std::move(data);
+    capacity_ = capacity;
+  }
+  std::unique_ptr<T[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
 
 }  // namespace orrery::fluid
