@@ -240,9 +240,16 @@ void MaxMinSolver::freeze(std::int32_t flow, double level, std::int32_t by) {
   f.rate = level;
   f.bottleneck = by;
   --unfrozen_;
+  // Each link listed at the end of touched_, which moves past the links its
+  // round had not touched yet: no branch on which those are.
+  const std::size_t at = touched_.size();
+  touched_.resize(at + f.links.size());
+  std::size_t fresh = 0;
   for (const Incidence& inc : f.links) {
-    if (fill_at(inc.link).frozen_now++ == 0) touched_.push_back(inc.link);
+    touched_[at + fresh] = inc.link;
+    fresh += static_cast<std::size_t>(fill_at(inc.link).frozen_now++ == 0);
   }
+  touched_.resize(at + fresh);
 }
 
 // Progressive filling over the gathered components (the rounds of the header).

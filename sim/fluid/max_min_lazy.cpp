@@ -142,7 +142,7 @@ void MaxMinSolver::bring_up(std::int32_t link) {
     const bool none_below = static_cast<std::size_t>(k.unfrozen) == link_at(link).members.size();
     k.share = (none_below ? k.left : std::max(k.left, 0.0)) / k.unfrozen;
   }
-  std::sort(lazy_.region_rates.begin(), lazy_.region_rates.end());
+  sort_few(lazy_.region_rates, 0);
   const double last = lazy_.region_rates.empty() ? -kUncapped : lazy_.region_rates.back();
   std::size_t r = 0;
   auto b = static_cast<std::size_t>(k.boundary_at);

@@ -54,7 +54,7 @@ double MaxMinSolver::saturation_with_new(std::int32_t link) {
     const Flow& f = flow_at(m.flow);
     if (!f.fresh) rates.push_back(f.rate);
   }
-  std::sort(rates.begin(), rates.end());
+  sort_few(rates, 0);
   double left = k.capacity;
   auto unfrozen = static_cast<std::int64_t>(k.members.size());
   for (std::size_t i = 0; i < rates.size();) {
@@ -156,7 +156,7 @@ void MaxMinSolver::replay_below(std::int32_t link, Scratch<double>& rates, doubl
   if (k.keeps_ledger) ledgers_[static_cast<std::size_t>(link)].exact_below = floor;
   if (rates.empty()) return;
   replayed_total_ += rates.size();
-  std::sort(rates.begin(), rates.end());
+  sort_few(rates, 0);
   for (std::size_t a = 0; a < rates.size();) {
     std::size_t b = a;
     while (b < rates.size() && rates[b] == rates[a]) ++b;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -71,5 +72,35 @@ class Scratch {
   std::size_t size_ = 0;
   std::size_t capacity_ = 0;
 };
+
+// Sorts a few doubles, v[first, v.size()), without a branch on their values:
+// up to 8 through a fixed sorting network of min/max exchanges (4 inputs: 5
+// exchanges; 8: 19; Knuth, TAOCP vol. 3, §5.3.4), the list padded with +inf;
+// more with std::sort. An insertion sort of a link's few rates mispredicts
+// about once an element.
+inline void sort_few(Scratch<double>& v, std::size_t first) {
+  const std::size_t n = v.size() - first;
+  if (n < 2) return;
+  if (n > 8) {
+    std::sort(v.begin() + first, v.end());
+    return;
+  }
+  const std::size_t width = n <= 4 ? 4 : 8;
+  v.resize(first + width);
+  double* a = v.begin() + first;
+  for (std::size_t i = n; i < width; ++i) a[i] = std::numeric_limits<double>::infinity();
+  const auto x = [a](int i, int j) {
+    const double lo = std::min(a[i], a[j]);
+    a[j] = std::max(a[i], a[j]);
+    a[i] = lo;
+  };
+  if (width == 4) {
+    x(0, 1), x(2, 3), x(0, 2), x(1, 3), x(1, 2);
+  } else {
+    x(0, 2), x(1, 3), x(4, 6), x(5, 7), x(0, 4), x(1, 5), x(2, 6), x(3, 7), x(0, 1), x(2, 3);
+    x(4, 5), x(6, 7), x(2, 4), x(3, 5), x(1, 4), x(3, 6), x(1, 2), x(3, 4), x(5, 6);
+  }
+  v.resize(first + n);
+}
 
 }  // namespace orrery::fluid

@@ -1,0 +1,74 @@
+// The solver's scratch list and its small sort (sim/fluid/scratch.hpp)
+// against independent computations: std::sort of the same values, and the
+// list's contents as a std::vector holds them.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include "sim/core/rng.hpp"
+#include "sim/fluid/scratch.hpp"
+
+namespace orrery::fluid {
+namespace {
+
+TEST(ScratchSortFew, SortsEveryLengthAsStdSortDoesAndLeavesThePrefixAlone) {
+  // Lengths 0..12 cover both networks (4 and 8 inputs, padded) and the
+  // std::sort fallback; values drawn from a few levels, so ties are common,
+  // as equal rates on a link are. A prefix before `first` must not move.
+  Rng rng(20261207);
+  for (std::size_t n = 0; n <= 12; ++n) {
+    for (int trial = 0; trial < 200; ++trial) {
+      Scratch<double> v;
+      std::vector<double> expected;
+      v.push_back(-1.0);  // the prefix
+      v.push_back(7.5);
+      for (std::size_t i = 0; i < n; ++i) {
+        const double x = 0.25 * static_cast<double>(rng.below(6)) + (trial % 2 == 0 ? 0.0 : rng.uniform());
+        v.push_back(x);
+        expected.push_back(x);
+      }
+      sort_few(v, 2);
+      std::sort(expected.begin(), expected.end());
+      ASSERT_EQ(v.size(), n + 2);
+      EXPECT_EQ(v[0], -1.0);
+      EXPECT_EQ(v[1], 7.5);
+      for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(v[2 + i], expected[i]) << "n " << n << " at " << i;
+    }
+  }
+}
+
+TEST(ScratchSortFew, KeepsInfinityAndTheLargestFinite) {
+  // The padding is +inf: a list that holds +inf or the largest double
+  // itself still comes out whole and in order.
+  const double inf = std::numeric_limits<double>::infinity();
+  const double big = std::numeric_limits<double>::max();
+  Scratch<double> v;
+  for (double x : {inf, 3.0, big, 1.0, inf}) v.push_back(x);
+  sort_few(v, 0);
+  const std::vector<double> expected{1.0, 3.0, big, inf, inf};
+  ASSERT_EQ(v.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(v[i], expected[i]);
+}
+
+TEST(Scratch, ResizeKeepsWhatFitsAndCopiesAreDeep) {
+  // Growth past the capacity keeps the elements (copied to the new block);
+  // a shrink and regrowth keeps the first ones; a copy owns its elements.
+  Scratch<int> v;
+  for (int i = 0; i < 100; ++i) v.push_back(i);
+  v.resize(10);
+  v.resize(1000);
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(v[static_cast<std::size_t>(i)], i);
+  v.resize(3);
+  Scratch<int> copy = v;
+  copy[0] = 42;
+  EXPECT_EQ(v[0], 0);
+  EXPECT_EQ(copy.size(), 3u);
+  Scratch<int> moved = std::move(copy);
+  EXPECT_EQ(moved[0], 42);
+  EXPECT_EQ(moved.back(), 2);
+}
+
+}  // namespace
+}  // namespace orrery::fluid
