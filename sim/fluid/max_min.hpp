@@ -84,16 +84,11 @@
 // max_min_tight.cpp says how, and why its rates are bit for bit the full
 // fill's; the fill leaves out the region's links that cannot fill yet (lazy
 // links, max_min_lazy.hpp). Busy links keep their last fill's rounds (the
-// ledger, max_min_region.cpp).
+// ledger, max_min_region.cpp). The rounds themselves: max_min_rounds.cpp.
+// Lines: while every flow runs along a line (a chain's routes), solve()
+// fills the components worth it over positions instead (max_min_lines.hpp).
 //
-// Lines. While every flow runs along a line (a chain's routes), solve()
-// fills the components worth it over positions on their lines instead:
-// max_min_lines.hpp says how, and when.
-//
-// Ids are dense integers: links 0, 1, ... in the order added; a flow id is a
-// slot that is reused once the flow is removed. In steady state nothing is
-// allocated: per-link and per-flow lists and solve()'s scratch keep their
-// capacity.
+// Ids are dense: links 0, 1, ... as added; a flow's slot is reused once it goes.
 #pragma once
 
 #include <cstdint>
@@ -315,7 +310,7 @@ class MaxMinSolver {
     if (k.boundary_at < k.boundary_end) {
       take_past_boundary(link, level);
     } else if (k.unfrozen > k.frozen_now && k.share == level) {
-      for (const Member& m : link_at(link).members) freeze(m.flow, level, link);
+      freeze_members(link, level);
     }
   }
   void take_past_boundary(std::int32_t link, double level);
@@ -338,7 +333,12 @@ class MaxMinSolver {
   [[nodiscard]] double next_cap();
   void freeze_capped(double level);
   void settle(double level);
+  // The rounds (max_min_rounds.cpp): a flow, or every flow of a link that fills, frozen at the
+  // level; its links' k_l counted, the new ones listed in touched_ (touch_links()).
   void freeze(std::int32_t flow, double level, std::int32_t by);
+  void freeze_members(std::int32_t link, double level);
+  void touch_links(const Flow& f);
+  Scratch<std::int32_t> freezing_;  // freeze_members(): the flows it freezes
   // heap_: the region's links with unfrozen flows, a 4-ary min-heap on
   // (key, link id) that knows where each link sits (Fill::heap_at), so a
   // settled link moves to its new key instead of leaving a stale entry. An

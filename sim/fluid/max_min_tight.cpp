@@ -271,7 +271,7 @@ void MaxMinSolver::take_past_boundary(std::int32_t link, double level) {
       violated_ = true;
       for (auto b = k.boundary_at; b < k.boundary_end; ++b) forced_.push_back(boundary_[static_cast<std::size_t>(b)].flow);
     }
-    for (const Member& m : link_at(link).members) freeze(m.flow, level, link);
+    freeze_members(link, level);
   }
 }
 
