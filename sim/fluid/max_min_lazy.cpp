@@ -142,23 +142,28 @@ void MaxMinSolver::bring_up(std::int32_t link) {
     const bool none_below = static_cast<std::size_t>(k.unfrozen) == link_at(link).members.size();
     k.share = (none_below ? k.left : std::max(k.left, 0.0)) / k.unfrozen;
   }
-  sort_few(lazy_.region_rates, 0);
-  const double last = lazy_.region_rates.empty() ? -kUncapped : lazy_.region_rates.back();
-  std::size_t r = 0;
+  // The levels to replay: the region's frozen rates and the boundary rates
+  // up to the highest of them (the boundary is sorted), in one list sorted
+  // without branches (sort_few), then taken run by run of equal rates: two
+  // sorted lists merged level by level mispredicted their loops' ends.
+  Scratch<double>& levels = lazy_.region_rates;
+  double last = -kUncapped;
+  for (const double v : levels) last = std::max(last, v);
   auto b = static_cast<std::size_t>(k.boundary_at);
   const auto end = static_cast<std::size_t>(k.boundary_end);
-  for (;;) {
-    double v = r < lazy_.region_rates.size() ? lazy_.region_rates[r] : kUncapped;
-    if (b < end && boundary_[b].rate <= last) v = std::min(v, boundary_[b].rate);
-    if (!(v < kUncapped)) break;
+  for (; b < end && boundary_[b].rate <= last; ++b) levels.push_back(boundary_[b].rate);
+  sort_few(levels, 0);
+  std::int32_t count = 0;
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    ++count;
+    const double v = levels[i];
+    if (i + 1 < levels.size() && levels[i + 1] == v) continue;  // ties are rare: predicted
     if (!(v < k.share)) {  // it would have filled at its share by then
       fail_lazy();
       return;
     }
-    std::int32_t count = 0;
-    for (; r < lazy_.region_rates.size() && lazy_.region_rates[r] == v; ++r) ++count;
-    for (; b < end && boundary_[b].rate == v; ++b) ++count;
     leave(k, v, count);
+    count = 0;
   }
   k.boundary_at = static_cast<std::int32_t>(b);
   k.next = key(k);
