@@ -377,7 +377,7 @@ class MaxMinSolver {
   Scratch<std::int32_t> component_links_;  // solve()'s scratch from here: steady state allocates nothing
   std::vector<std::int32_t> component_flows_;
   std::vector<std::int32_t> capped_;   // capped flows of the components, by (cap, id)
-  Scratch<std::int32_t> touched_;      // links with k_l > 0 in the current round
+  Scratch<std::int32_t> touched_, touched_lazy_;  // links with k_l > 0 in the current round, lazy ones apart
   std::vector<HeapEntry> heap_;        // links by key (heap_build and the sifts)
   BoundHeap lazy_heap_;                // the lazy links, by bound (bound_heap.hpp)
   bool heap_live_ = false;             // rounds on heap_ (after the first; all, with lazy links)

@@ -42,16 +42,25 @@ void MaxMinSolver::freeze_members(std::int32_t link, double level) {
 }
 
 void MaxMinSolver::touch_links(const Flow& f) {
-  // Each link listed at the end of touched_, which moves past the links its
-  // round had not touched yet: no branch on which those are.
+  // Each link listed at the end of touched_ (a lazy one at the end of
+  // touched_lazy_), and the list's end moved past the links its round had
+  // not touched yet: no branch on which those are, nor on which are lazy.
   const std::size_t at = touched_.size();
+  const std::size_t at_lazy = touched_lazy_.size();
   touched_.resize(at + f.links.size());
+  touched_lazy_.resize(at_lazy + f.links.size());
   std::size_t fresh = 0;
+  std::size_t fresh_lazy = 0;
   for (const Incidence& inc : f.links) {
+    Fill& k = fill_at(inc.link);
+    const bool first = k.frozen_now++ == 0;
     touched_[at + fresh] = inc.link;
-    fresh += static_cast<std::size_t>(fill_at(inc.link).frozen_now++ == 0);
+    touched_lazy_[at_lazy + fresh_lazy] = inc.link;
+    fresh += static_cast<std::size_t>(first & !k.lazy);
+    fresh_lazy += static_cast<std::size_t>(first & k.lazy);
   }
   touched_.resize(at + fresh);
+  touched_lazy_.resize(at_lazy + fresh_lazy);
 }
 
 // Progressive filling over the gathered components (the rounds of the header).
@@ -77,6 +86,7 @@ void MaxMinSolver::fill_rounds(double level) {
     level = std::min(level, next_cap());
     if (!(level < kUncapped)) return;  // no flows
     touched_.clear();
+    touched_lazy_.clear();
     for (std::int32_t l : component_links_) {
       if (fill_at(l).next == level) take(l, level);
     }
@@ -97,6 +107,7 @@ void MaxMinSolver::fill_rounds(double level) {
     }
     if (!(level < kUncapped)) break;  // unreachable: every unfrozen flow has a link with a live share
     touched_.clear();
+    touched_lazy_.clear();
     // Every link at the level taken; the shares move in settle().
     while (!heap_.empty() && heap_.front().key == level) {
       const std::int32_t l = heap_.front().link;
@@ -158,24 +169,28 @@ void MaxMinSolver::freeze_capped(double level) {
 // The end of a round: R_l ← R_l − λ·k_l, n_l ← n_l − k_l on the links it touched,
 // and their new shares (on the heap, when there is one).
 void MaxMinSolver::settle(double level) {
+  // The lazy links apart (touch_links() listed them apart): each link's
+  // state is its own, so the order of the two lists moves no rate.
+  for (std::int32_t l : touched_lazy_) {
+    Fill& k = fill_at(l);
+    // It cannot fill yet: its bound rises (bring_up() counts from the rates).
+    lazy::Load& bound = lazy_.loads[static_cast<std::size_t>(l)];
+    bound.region_load -= level * k.frozen_now;
+    bound.region_on -= k.frozen_now;
+    k.frozen_now = 0;
+    // With lazy links every round is on the heap, and a lazy link with an
+    // unfrozen region flow waits by its bound (finite, and only rising).
+    k.next = lazy::bound(bound);
+    assert(lazy_heap_.contains(l));
+    if (!(k.next < kUncapped)) {
+      lazy_heap_.remove(l);  // nothing on it can fill any more
+    } else if (lazy_heap_.bound(l) != k.next) {
+      lazy_heap_.move(l, k.next);
+    }
+  }
   for (std::int32_t l : touched_) {
     Fill& k = fill_at(l);
-    if (k.lazy) {  // it cannot fill yet: its bound rises (bring_up() counts from the rates)
-      lazy::Load& bound = lazy_.loads[static_cast<std::size_t>(l)];
-      bound.region_load -= level * k.frozen_now;
-      bound.region_on -= k.frozen_now;
-      k.frozen_now = 0;
-      // With lazy links every round is on the heap, and a lazy link with an
-      // unfrozen region flow waits by its bound (finite, and only rising).
-      k.next = lazy::bound(bound);
-      assert(lazy_heap_.contains(l));
-      if (!(k.next < kUncapped)) {
-        lazy_heap_.remove(l);  // nothing on it can fill any more
-      } else if (lazy_heap_.bound(l) != k.next) {
-        lazy_heap_.move(l, k.next);
-      }
-      continue;
-    }
+    assert(!k.lazy);
     if (k.boundary_at < k.boundary_end) {
       depart_below(k, level);
       depart_at(l, level);
