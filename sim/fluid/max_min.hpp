@@ -300,8 +300,7 @@ class MaxMinSolver {
     return keeps_ledger(link) && ledgers_[static_cast<std::size_t>(link)].exact_below >= floor;
   }
   void begin_ledger(std::int32_t link, Fill& k);
-  void ledgers_exact(double below);  // every component link's ledger exact below `below`
-
+  void ledgers_exact(double below);         // every component link's ledger exact below `below`
   static constexpr int kTightAttempts = 4;  // then the region of every flow at or above the floor
   void region_shares(bool unfrozen = false);
   void fill_rounds(double level);
@@ -355,7 +354,8 @@ class MaxMinSolver {
   void sift_up(std::size_t at);
   void sift_down(std::size_t at);
   void heap_build();
-  void heap_enter(std::int32_t link);  // its key computed, its entry at the end: heap_heapify() orders them
+  void heap_enter(std::int32_t link);  // its key computed, its entry appended: heap_heapify() orders them
+  void heap_append(std::int32_t link);
   void heap_heapify();
   void heap_remove(std::int32_t link);
   void heap_move(std::size_t at, double key);  // the entry at `at` takes the key, then its place

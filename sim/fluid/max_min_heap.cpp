@@ -48,10 +48,7 @@ void MaxMinSolver::sift_down(std::size_t at) {
 void MaxMinSolver::heap_build() {
   heap_.clear();
   for (std::int32_t l : component_links_) {
-    Fill& k = fill_at(l);
-    if (k.unfrozen == 0) continue;
-    k.heap_at = static_cast<std::int32_t>(heap_.size());
-    heap_.push_back({k.next, l});
+    if (fill_at(l).unfrozen > 0) heap_append(l);
   }
   heap_heapify();
 }
@@ -61,9 +58,15 @@ void MaxMinSolver::heap_build() {
 void MaxMinSolver::heap_enter(std::int32_t l) {
   Fill& k = fill_at(l);
   k.next = key(k);
-  if (k.unfrozen == 0) return;
+  if (k.unfrozen > 0) heap_append(l);
+}
+
+// The link's entry at the heap's end, at its key as last computed: for a
+// sift, or a heapify of all of them.
+void MaxMinSolver::heap_append(std::int32_t link) {
+  Fill& k = fill_at(link);
   k.heap_at = static_cast<std::int32_t>(heap_.size());
-  heap_.push_back({k.next, l});
+  heap_.push_back({k.next, link});
 }
 
 void MaxMinSolver::heap_heapify() {
@@ -94,9 +97,7 @@ void MaxMinSolver::heap_move(std::size_t at, double key) {
 }
 
 void MaxMinSolver::heap_push(std::int32_t link) {
-  Fill& k = fill_at(link);
-  k.heap_at = static_cast<std::int32_t>(heap_.size());
-  heap_.push_back({k.next, link});
+  heap_append(link);
   sift_up(heap_.size() - 1);
 }
 

@@ -1,6 +1,5 @@
 // MaxMinSolver's lazy links and the loads they stand on (max_min_lazy.hpp).
 #include <algorithm>
-#include <bit>
 
 #include "sim/fluid/max_min.hpp"
 
@@ -22,9 +21,12 @@ void MaxMinSolver::include(std::int32_t flow) {
     for (const Incidence& inc : f.links) visit(inc.link);
     return;
   }
-  // visit_tight() of each link without its branch (whether a link is new to
-  // the region follows no pattern): every link written at the list's end,
-  // the end moved past the new ones; a new link's counts start from nothing.
+  // visit_tight() of each link, in the form for this hot path: no branch on
+  // whether a link is new to the region (that follows no pattern and waits
+  // on the link's record). Every link is written at the list's end, which
+  // moves past the new ones (one resize a flow), and a new link's counts
+  // start from zero by a mask (pick()). 2% faster than visit_tight() itself
+  // made branch-free and called per link (alternating runs of the churn).
   const double loaded = f.loaded;
   const std::size_t at = component_links_.size();
   component_links_.resize(at + f.links.size());
@@ -36,9 +38,8 @@ void MaxMinSolver::include(std::int32_t flow) {
     component_links_[at + fresh] = inc.link;
     fresh += static_cast<std::size_t>(!seen);
     lazy::Load& k = lazy_.loads[static_cast<std::size_t>(inc.link)];
-    const auto mask = std::uint64_t{0} - static_cast<std::uint64_t>(seen);  // all ones when seen
-    k.region_on = (k.region_on & static_cast<std::int32_t>(mask)) + 1;
-    k.region_load = std::bit_cast<double>(std::bit_cast<std::uint64_t>(k.region_load) & mask) + loaded;
+    k.region_on = pick(seen, k.region_on, 0) + 1;
+    k.region_load = pick(seen, k.region_load, 0.0) + loaded;
   }
   component_links_.resize(at + fresh);
 }

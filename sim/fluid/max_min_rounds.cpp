@@ -2,7 +2,6 @@
 // filling"): the fill over the gathered components or a region, each round's
 // freezes at its level, and the shares they move (settle()).
 #include <algorithm>
-#include <bit>
 #include <cassert>
 
 #include "sim/fluid/max_min.hpp"
@@ -27,15 +26,14 @@ void MaxMinSolver::freeze_members(std::int32_t link, double level) {
   const auto& members = link_at(link).members;
   freezing_.resize(members.size());
   std::size_t n = 0;
-  const auto at_level = std::bit_cast<std::uint64_t>(level);
   for (const Member& m : members) {
     Flow& f = flow_at(m.flow);
-    const auto now = std::uint64_t{0} - static_cast<std::uint64_t>(!f.frozen);  // all ones: it freezes now
-    f.rate = std::bit_cast<double>((at_level & now) | (std::bit_cast<std::uint64_t>(f.rate) & ~now));
-    f.bottleneck = (link & static_cast<std::int32_t>(now)) | (f.bottleneck & ~static_cast<std::int32_t>(now));
+    const bool now = !f.frozen;  // it freezes now
+    f.rate = pick(now, level, f.rate);
+    f.bottleneck = pick(now, link, f.bottleneck);
     f.frozen = true;
     freezing_[n] = m.flow;
-    n += now & 1;
+    n += static_cast<std::size_t>(now);
   }
   unfrozen_ -= n;
   for (std::size_t i = 0; i < n; ++i) touch_links(flow_at(freezing_[i]));

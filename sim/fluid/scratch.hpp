@@ -7,13 +7,28 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <type_traits>
 #include <utility>
 
 namespace orrery::fluid {
+
+// `a` where `take`, else `b`, by a mask over their bits rather than a select
+// (which the compiler may make a branch of): for the solver's decisions that
+// follow no pattern and wait on a record just fetched.
+inline double pick(bool take, double a, double b) {
+  const auto mask = std::uint64_t{0} - static_cast<std::uint64_t>(take);
+  return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & mask) |
+                               (std::bit_cast<std::uint64_t>(b) & ~mask));
+}
+inline std::int32_t pick(bool take, std::int32_t a, std::int32_t b) {
+  const std::int32_t mask = -static_cast<std::int32_t>(take);
+  return (a & mask) | (b & ~mask);
+}
 
 template <class T>
 class Scratch {

@@ -1,9 +1,11 @@
-// The solver's scratch list and its small sort (sim/fluid/scratch.hpp)
+// The solver's scratch list, its small sort and pick() (sim/fluid/scratch.hpp)
 // against independent computations: std::sort of the same values, and the
 // list's contents as a std::vector holds them.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -50,6 +52,29 @@ TEST(ScratchSortFew, KeepsInfinityAndTheLargestFinite) {
   const std::vector<double> expected{1.0, 3.0, big, inf, inf};
   ASSERT_EQ(v.size(), expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(v[i], expected[i]);
+}
+
+TEST(ScratchPick, SelectsEitherOperandBitForBit) {
+  // pick() against the plain select it replaces, on values whose bits a mask
+  // could mangle: signed zeros, infinities, a negative id, the extremes.
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> doubles{0.0, -0.0, 1.5, -2.25, inf, -inf, std::numeric_limits<double>::max()};
+  for (const double a : doubles) {
+    for (const double b : doubles) {
+      for (const bool take : {true, false}) {
+        const double want = take ? a : b;
+        EXPECT_EQ(std::bit_cast<std::uint64_t>(pick(take, a, b)), std::bit_cast<std::uint64_t>(want));
+      }
+    }
+  }
+  const std::vector<std::int32_t> ints{0, -1, 7, std::numeric_limits<std::int32_t>::min(),
+                                       std::numeric_limits<std::int32_t>::max()};
+  for (const std::int32_t a : ints) {
+    for (const std::int32_t b : ints) {
+      EXPECT_EQ(pick(true, a, b), a);
+      EXPECT_EQ(pick(false, a, b), b);
+    }
+  }
 }
 
 TEST(Scratch, ResizeKeepsWhatFitsAndCopiesAreDeep) {
