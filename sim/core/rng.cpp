@@ -29,7 +29,15 @@ std::uint64_t Rng::next_u64() {
   return result;
 }
 
-double Rng::exponential(double mean) { return -mean * std::log1p(-uniform()); }
+// ln(1 - U) as log(1 - U): U is a multiple of 2^-53 in [0, 1), so 1 - U is
+// exact and log() sees the very number log1p(-U) would. Against the 80-bit
+// logl over 2*10^7 draws, glibc 2.36's log is off by at most 0.518 ulp and
+// misrounds 0.06% of them, its log1p 0.844 ulp and 7.2%; and log is twice as
+// fast: BM_HoldDelayDrawOnly draws 153-165 M/s against 70-76 M/s (three
+// alternating runs).
+double Rng::exponential(double mean) {
+  return -mean * std::log(1.0 - uniform());
+}
 
 double Rng::normal() {
   const double u1 = 1.0 - uniform();  // (0, 1]: log is finite
@@ -58,7 +66,9 @@ double Rng::gamma(double shape, double scale) {
   }
 }
 
-double Rng::weibull(double shape, double scale) { return scale * std::pow(-std::log1p(-uniform()), 1.0 / shape); }
+double Rng::weibull(double shape, double scale) {
+  return scale * std::pow(-std::log(1.0 - uniform()), 1.0 / shape);  // ln(1 - U) as in exponential()
+}
 
 namespace {
 __extension__ typedef unsigned __int128 U128;  // a GCC/Clang extension: 64x64 -> 128-bit products

@@ -10,7 +10,7 @@
 // events per second. The N initial events and a warm-up of N events (which
 // brings the pending times to their steady-state spread) run outside the timed
 // loop. BM_HoldDelayDrawOnly times the delay draw alone, the part of each event
-// that is not the engine's (a log1p per draw, about 27 ns here).
+// that is not the engine's (a log per draw, about 6.5 ns here).
 // BM_HoldOrreryPredrawn is the hold model as event-list studies time it
 // (Jones 1986, "An empirical comparison of priority-queue and event-set
 // implementations", CACM 29(4), subtracts the loop's own cost): the delays,
