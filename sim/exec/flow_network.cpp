@@ -122,6 +122,7 @@ void FlowNetwork::start(const topo::RouteTable::Found& route, Bytes bytes, sim::
   // lasted no time.
   if (quiet && solver_.alone()) {
     resolve(now);
+    settle_front();
     if (!completions_.empty()) wake_by(Time::from_ns(completions_.top_time()));
   } else {
     wake_at(now);
@@ -133,6 +134,7 @@ std::int32_t FlowNetwork::new_flow() {
   if (static_cast<std::size_t>(id) >= flows_.size()) flows_.resize(static_cast<std::size_t>(id) + 1);
   Flow& f = flows_[static_cast<std::size_t>(id)];
   f.live = true;
+  f.late = false;
   f.placed = false;
   ++live_;
   return id;
@@ -182,8 +184,11 @@ void FlowNetwork::wake_at(Time t) {
 void FlowNetwork::update() {
   event_pending_ = false;
   const Time now = engine_.now();
-  while (!completions_.empty() && completions_.top_time() <= now.ns()) finish(completions_.pop(), now);
+  for (settle_front(); !completions_.empty() && completions_.top_time() <= now.ns(); settle_front()) {
+    finish(completions_.pop(), now);
+  }
   resolve(now);
+  settle_front();
   if (!completions_.empty()) wake_at(Time::from_ns(completions_.top_time()));
 }
 
@@ -286,9 +291,20 @@ void FlowNetwork::retime(std::int32_t id, Time now) {
   if (timeline_) {
     for (const std::int32_t l : routes_.links(routes_.route(f.route))) timeline_->add(l, f.since, now, sent);
   }
+  const bool slower = rate < f.rate;
   f.left -= sent;
   f.since = now;
   f.rate = rate;
+  // A queued flow that slows down finishes later than its queued time, which
+  // stays as a lower bound until it comes to the front (settle_front()): half
+  // the rate changes of a churning network are falls, each spared a move in
+  // the queue, and the time it gets there is the one this would compute. (A
+  // fall cannot make a flow lone: that takes its bottleneck's whole capacity.)
+  if (slower && !f.lone && completions_.contains(id)) {
+    f.late = true;
+    return;
+  }
+  f.late = false;
   const std::int64_t dt = send_ns(f.left, rate);
   if (dt == kNever) {
     if (completions_.contains(id)) completions_.erase(id);
@@ -304,6 +320,21 @@ void FlowNetwork::retime(std::int32_t id, Time now) {
   }
   if (f.lone) drop_lone(f);
   completions_.set(id, now.ns() + dt, f.sequence);
+}
+
+void FlowNetwork::settle_front() {
+  while (!completions_.empty()) {
+    const std::int32_t id = completions_.top_id();
+    Flow& f = flows_[static_cast<std::size_t>(id)];
+    if (!f.late) return;
+    f.late = false;
+    const std::int64_t dt = send_ns(f.left, f.rate);  // as retime() would have, at its last change
+    if (dt == kNever) {
+      completions_.erase(id);
+    } else {
+      completions_.set(id, f.since.ns() + dt, f.sequence);
+    }
+  }
 }
 
 void FlowNetwork::summarize(Summary& summary) const {

@@ -117,6 +117,9 @@ class FlowNetwork final : public NetworkService {
     bool placed = false;  // on its links in the solver; not while detached (above)
     bool lone = false;
     bool live = false;
+    // Its rate fell since its completion was queued: the queued time is early,
+    // a lower bound, put right when it comes to the front (settle_front()).
+    bool late = false;
     sim::Engine::Handler done;
   };
 
@@ -134,6 +137,9 @@ class FlowNetwork final : public NetworkService {
   void unlone(std::int32_t flow, Time now);  // a flow joins its links: back to the completion queue
   void finish_lone(std::int32_t flow);
   void retime(std::int32_t flow, Time now);
+  // The queue's front put right while it is a late flow's early time: after
+  // it the front is the earliest completion, exactly (retime()).
+  void settle_front();
   void resolve(Time now);  // solve, and retime the flows the solve gave rates
   void wake_at(Time t);
   void wake_by(Time t);  // wake_at(t) unless an update is due by t already

@@ -15,6 +15,7 @@ class CompletionQueue {
   [[nodiscard]] bool empty() const { return heap_.empty(); }
   [[nodiscard]] std::size_t size() const { return heap_.size(); }
   [[nodiscard]] std::int64_t top_time() const { return heap_.front().time; }
+  [[nodiscard]] std::int32_t top_id() const { return heap_.front().id; }
   [[nodiscard]] bool contains(std::int32_t id) const {
     return static_cast<std::size_t>(id) < where_.size() && where_[static_cast<std::size_t>(id)] >= 0;
   }

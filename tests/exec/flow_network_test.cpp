@@ -119,6 +119,27 @@ TEST(FlowNetwork, AFlowEndingFreesBandwidthForTheOthers) {
   EXPECT_EQ(g.ends(), (std::vector<std::int64_t>{4'000'000, 31'000'000, 31'000'000, 34'000'000}));
 }
 
+TEST(FlowNetwork, FlowsThatSlowDownFinishAtTheirNewTimesInOrder) {
+  // One link at B = 1 GB/s, no latency. A (2 MB) and C (10 MB) from t = 0 at
+  // B/2; B (1 MB) joins at 1 ms, and all three run at B/3: A and C slow down,
+  // and their queued completion times (A's was 4 ms) stay early until they
+  // reach the queue's front (FlowNetwork::settle_front). B ends at
+  // 1 + 1/(1/3) = 4 ms, the very time A's early entry holds: A has 1.5 − 1 =
+  // 0.5 MB left and ends at 4 + 0.5/0.5 = 5 ms; C, with 10 − 0.5 − 1 − 0.5 =
+  // 8 MB left at 5 ms, alone, at 13 ms (13 MB at B, the link never idle).
+  // B/3 is not exact in binary: B's end is the ceiling of a time a hair past
+  // 4 ms, and what follows it one ns later.
+  Harness h(chain(2, 1e9, 0), true);
+  const int a = h.start(0, 1, 2'000'000, 0);
+  const int c = h.start(0, 1, 10'000'000, 0);
+  const int b = h.start(0, 1, 1'000'000, 1'000'000);
+  h.engine.run();
+  EXPECT_EQ(h.order, (std::vector<int>{b, a, c}));
+  EXPECT_NEAR(static_cast<double>(h.end(b)), 4'000'000, 1);
+  EXPECT_NEAR(static_cast<double>(h.end(a)), 5'000'000, 1);
+  EXPECT_NEAR(static_cast<double>(h.end(c)), 13'000'000, 1);
+}
+
 TEST(FlowNetwork, ParkingLotClosedForm) {
   // Chain 0-1-2-3, B = 1e9 B/s, 100 ns per link. Long flow 0→3 of L = 5e6 B;
   // shorts 0→1, 1→2, 2→3 of 1e6, 2e6, 3e6 B. Shorts end at 2 s_i / B + 100 ns;
