@@ -144,15 +144,11 @@ void MaxMinSolver::bring_up(std::int32_t link) {
     k.share = (none_below ? k.left : std::max(k.left, 0.0)) / k.unfrozen;
   }
   // The levels to replay: the region's frozen rates and the boundary rates
-  // up to the highest of them (the boundary is sorted), in one list sorted
-  // without branches (sort_few), then taken run by run of equal rates: two
-  // sorted lists merged level by level mispredicted their loops' ends.
+  // up to the highest of them (boundary_of() listed both, and kept only the
+  // boundary above), in one list sorted without branches (sort_few), then
+  // taken run by run of equal rates: two sorted lists merged level by level
+  // mispredicted their loops' ends.
   Scratch<double>& levels = lazy_.region_rates;
-  double last = -kUncapped;
-  for (const double v : levels) last = std::max(last, v);
-  auto b = static_cast<std::size_t>(k.boundary_at);
-  const auto end = static_cast<std::size_t>(k.boundary_end);
-  for (; b < end && boundary_[b].rate <= last; ++b) levels.push_back(boundary_[b].rate);
   sort_few(levels, 0);
   std::int32_t count = 0;
   for (std::size_t i = 0; i < levels.size(); ++i) {
@@ -166,7 +162,6 @@ void MaxMinSolver::bring_up(std::int32_t link) {
     leave(k, v, count);
     count = 0;
   }
-  k.boundary_at = static_cast<std::int32_t>(b);
   k.next = key(k);
 }
 

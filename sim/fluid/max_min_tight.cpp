@@ -215,7 +215,10 @@ void MaxMinSolver::boundary_from_candidates() {
 
 // One scan of a region link's members: those below the floor are replayed
 // (or its ledger read), the others not in the region are its boundary, by
-// rate. With `frozen`, the region's frozen flows' rates go to lazy_.region_rates.
+// rate. With `frozen` (a woken lazy link, bring_up()), the region's frozen
+// flows' rates go to lazy_.region_rates, and so do the boundary's rates up to
+// the highest of them, which bring_up() replays with them: only the boundary
+// above is kept and sorted.
 void MaxMinSolver::boundary_of(std::int32_t link, double floor, bool frozen) {
   const bool from_ledger = ledger_exact(link, floor);
   Scratch<double>& rates = rates_scratch_;
@@ -248,13 +251,30 @@ void MaxMinSolver::boundary_of(std::int32_t link, double floor, bool frozen) {
     ng += static_cast<std::size_t>(in & frozen & f.frozen);
   }
   rates.resize(nr);
-  boundary_.resize(nb);
   region.resize(ng);
+  k.had_boundary = nb > begin;
+  if (frozen) {
+    double last = -kUncapped;
+    for (std::size_t i = region_at; i < ng; ++i) last = std::max(last, region[i]);
+    // Each boundary entry written to both places, each end moved by where it goes.
+    region.resize(ng + (nb - begin));
+    std::size_t kept = begin;
+    for (std::size_t i = begin; i < nb; ++i) {
+      const Boundary b = boundary_[i];
+      const bool below = b.rate <= last;
+      region[ng] = b.rate;
+      ng += static_cast<std::size_t>(below);
+      boundary_[kept] = b;
+      kept += static_cast<std::size_t>(!below);
+    }
+    region.resize(ng);
+    nb = kept;
+  }
+  boundary_.resize(nb);
   std::sort(boundary_.begin() + static_cast<std::ptrdiff_t>(begin), boundary_.end(),
             [](const Boundary& a, const Boundary& b) { return a.rate < b.rate; });
   k.boundary_at = static_cast<std::int32_t>(begin);
   k.boundary_end = static_cast<std::int32_t>(boundary_.size());
-  k.had_boundary = k.boundary_at < k.boundary_end;
   start_at_floor(link, floor, from_ledger);
 }
 
