@@ -239,6 +239,7 @@ void MaxMinSolver::boundary_of(std::int32_t link, double floor, bool frozen) {
   std::size_t nr = 0;
   std::size_t nb = begin;
   std::size_t ng = region_at;
+  double last = -kUncapped;  // the highest frozen region rate
   for (const Member& m : members) {
     const Flow& f = flow_at(m.flow);
     const bool in = f.seen == epoch_;
@@ -248,14 +249,14 @@ void MaxMinSolver::boundary_of(std::int32_t link, double floor, bool frozen) {
     boundary_[nb] = {f.rate, m.flow};
     nb += static_cast<std::size_t>(!in & !below);
     region[ng] = f.rate;
-    ng += static_cast<std::size_t>(in & frozen & f.frozen);
+    const bool frozen_in = in & frozen & f.frozen;
+    ng += static_cast<std::size_t>(frozen_in);
+    last = std::max(last, pick(frozen_in, f.rate, -kUncapped));
   }
   rates.resize(nr);
   region.resize(ng);
   k.had_boundary = nb > begin;
   if (frozen) {
-    double last = -kUncapped;
-    for (std::size_t i = region_at; i < ng; ++i) last = std::max(last, region[i]);
     // Each boundary entry written to both places, each end moved by where it goes.
     region.resize(ng + (nb - begin));
     std::size_t kept = begin;
