@@ -88,22 +88,45 @@ class Scratch {
   std::size_t capacity_ = 0;
 };
 
+// Batcher's odd-even merge sort of 16 values (63 min/max exchanges): each
+// half sorted by the 19 of an 8-input network, then merged by 25.
+inline void sort16(double* a) {
+  const auto x = [a](int i, int j) {
+    const double lo = std::min(a[i], a[j]);
+    a[j] = std::max(a[i], a[j]);
+    a[i] = lo;
+  };
+  for (int h = 0; h < 16; h += 8) {
+    x(h + 0, h + 1), x(h + 2, h + 3), x(h + 0, h + 2), x(h + 1, h + 3), x(h + 1, h + 2);
+    x(h + 4, h + 5), x(h + 6, h + 7), x(h + 4, h + 6), x(h + 5, h + 7), x(h + 5, h + 6);
+    x(h + 0, h + 4), x(h + 2, h + 6), x(h + 2, h + 4), x(h + 1, h + 5), x(h + 3, h + 7);
+    x(h + 3, h + 5), x(h + 1, h + 2), x(h + 3, h + 4), x(h + 5, h + 6);
+  }
+  x(0, 8), x(4, 12), x(4, 8), x(2, 10), x(6, 14), x(6, 10), x(2, 4), x(6, 8), x(10, 12);
+  x(1, 9), x(5, 13), x(5, 9), x(3, 11), x(7, 15), x(7, 11), x(3, 5), x(7, 9), x(11, 13);
+  x(1, 2), x(3, 4), x(5, 6), x(7, 8), x(9, 10), x(11, 12), x(13, 14);
+}
+
 // Sorts a few doubles, v[first, v.size()), without a branch on their values:
-// up to 8 through a fixed sorting network of min/max exchanges (4 inputs: 5
-// exchanges; 8: 19; Knuth, TAOCP vol. 3, §5.3.4), the list padded with +inf;
-// more with std::sort. An insertion sort of a link's few rates mispredicts
-// about once an element.
+// up to 16 through a fixed sorting network of min/max exchanges (4 inputs: 5
+// exchanges; 8: 19; Knuth, TAOCP vol. 3, §5.3.4; 16: Batcher's odd-even merge
+// sort, 63, which tests/fluid/scratch_test.cpp checks on all 2^16 inputs of
+// zeros and ones: the 0-1 principle, Knuth §5.3.4 Theorem Z), the list padded
+// with +inf; more with std::sort. An insertion sort of a link's few rates
+// mispredicts about once an element, and std::sort's about as often.
 inline void sort_few(Scratch<double>& v, std::size_t first) {
   const std::size_t n = v.size() - first;
   if (n < 2) return;
-  if (n > 8) {
+  if (n > 16) {
     std::sort(v.begin() + first, v.end());
     return;
   }
-  const std::size_t width = n <= 4 ? 4 : 8;
-  v.resize(first + width);
+  const std::size_t width = n <= 4 ? 4 : n <= 8 ? 8 : 16;
+  // The padding: 16 +inf past the values, a fixed count whatever the width
+  // (a loop up to the width mispredicted its end about once a sort).
+  v.resize(first + n + 16);
   double* a = v.begin() + first;
-  for (std::size_t i = n; i < width; ++i) a[i] = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < 16; ++i) a[n + i] = std::numeric_limits<double>::infinity();
   const auto x = [a](int i, int j) {
     const double lo = std::min(a[i], a[j]);
     a[j] = std::max(a[i], a[j]);
@@ -111,9 +134,11 @@ inline void sort_few(Scratch<double>& v, std::size_t first) {
   };
   if (width == 4) {
     x(0, 1), x(2, 3), x(0, 2), x(1, 3), x(1, 2);
-  } else {
+  } else if (width == 8) {
     x(0, 2), x(1, 3), x(4, 6), x(5, 7), x(0, 4), x(1, 5), x(2, 6), x(3, 7), x(0, 1), x(2, 3);
     x(4, 5), x(6, 7), x(2, 4), x(3, 5), x(1, 4), x(3, 6), x(1, 2), x(3, 4), x(5, 6);
+  } else {
+    sort16(a);
   }
   v.resize(first + n);
 }

@@ -16,11 +16,11 @@ namespace orrery::fluid {
 namespace {
 
 TEST(ScratchSortFew, SortsEveryLengthAsStdSortDoesAndLeavesThePrefixAlone) {
-  // Lengths 0..12 cover both networks (4 and 8 inputs, padded) and the
-  // std::sort fallback; values drawn from a few levels, so ties are common,
+  // Lengths 0..20 cover the three networks (4, 8 and 16 inputs, padded) and
+  // the std::sort fallback; values drawn from a few levels, so ties are common,
   // as equal rates on a link are. A prefix before `first` must not move.
   Rng rng(20261207);
-  for (std::size_t n = 0; n <= 12; ++n) {
+  for (std::size_t n = 0; n <= 20; ++n) {
     for (int trial = 0; trial < 200; ++trial) {
       Scratch<double> v;
       std::vector<double> expected;
@@ -38,6 +38,22 @@ TEST(ScratchSortFew, SortsEveryLengthAsStdSortDoesAndLeavesThePrefixAlone) {
       EXPECT_EQ(v[1], 7.5);
       for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(v[2 + i], expected[i]) << "n " << n << " at " << i;
     }
+  }
+}
+
+TEST(ScratchSortFew, SixteenInputNetworkSortsEveryZeroOneInput) {
+  // The 0-1 principle (Knuth, TAOCP vol. 3, §5.3.4, Theorem Z): a network of
+  // exchanges that sorts all 2^16 inputs of zeros and ones sorts every input.
+  for (std::uint32_t bits = 0; bits < (1u << 16); ++bits) {
+    double a[16];
+    int ones = 0;
+    for (int i = 0; i < 16; ++i) {
+      a[i] = static_cast<double>((bits >> i) & 1u);
+      ones += static_cast<int>((bits >> i) & 1u);
+    }
+    sort16(a);
+    for (int i = 0; i < 16; ++i)
+      ASSERT_EQ(a[i], i < 16 - ones ? 0.0 : 1.0) << "input " << bits << " at " << i;
   }
 }
 
