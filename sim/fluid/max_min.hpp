@@ -84,9 +84,9 @@
 // max_min_tight.cpp says how, and why its rates are bit for bit the full
 // fill's; the fill leaves out the region's links that cannot fill yet (lazy
 // links, max_min_lazy.hpp). Busy links keep their last fill's rounds (the
-// ledger, max_min_region.cpp). The rounds themselves: max_min_rounds.cpp.
-// Lines: while every flow runs along a line (a chain's routes), solve()
-// fills the components worth it over positions instead (max_min_lines.hpp).
+// ledger, max_min_region.cpp). The rounds themselves: max_min_rounds.cpp. Lines: while every
+// flow runs along a line (a chain's routes), solve() fills the components worth it over positions
+// instead (max_min_lines.hpp).
 //
 // Ids are dense: links 0, 1, ... as added; a flow's slot is reused once it goes.
 #pragma once
@@ -273,6 +273,9 @@ class MaxMinSolver {
   [[nodiscard]] bool solve_tight(double floor);
   [[nodiscard]] bool gather_tight(double floor);  // false: its links are too busy to be worth it
   void include(std::int32_t flow);
+  void take_pending();  // the links of the flows include() took in, into the region
+  Scratch<Incidence> pending_links_;  // flows' links in one list (append_links()), a value beside each
+  Scratch<double> pending_values_;    // (include()'s with its load, account()'s, freeze_members()'s)
   void visit_tight(std::int32_t link);
   void scan_tight(std::int32_t link, double floor);
   void boundary_from_candidates();
@@ -304,14 +307,7 @@ class MaxMinSolver {
   static constexpr int kTightAttempts = 4;  // then the region of every flow at or above the floor
   void region_shares(bool unfrozen = false);
   void fill_rounds(double level);
-  void take(std::int32_t link, double level) {
-    const Fill& k = fill_at(link);
-    if (k.boundary_at < k.boundary_end) {
-      take_past_boundary(link, level);
-    } else if (k.unfrozen > k.frozen_now && k.share == level) {
-      freeze_members(link, level);
-    }
-  }
+  void take(std::int32_t link, double level);  // its part in the round at `level` (max_min_rounds.cpp)
   void take_past_boundary(std::int32_t link, double level);
   // Where the link fills next: its share once the boundary flows that leave it
   // below that level have left (+inf when nothing is left on it).
@@ -336,7 +332,7 @@ class MaxMinSolver {
   // level; its links' k_l counted, the new ones listed in touched_ (touch_links()).
   void freeze(std::int32_t flow, double level, std::int32_t by);
   void freeze_members(std::int32_t link, double level);
-  void touch_links(const Flow& f);
+  void touch_links(const Incidence* first, const Incidence* last);
   Scratch<std::int32_t> freezing_;  // freeze_members(): the flows it freezes
   // heap_: the region's links with unfrozen flows, a 4-ary min-heap on
   // (key, link id) that knows where each link sits (Fill::heap_at), so a
@@ -366,8 +362,7 @@ class MaxMinSolver {
   std::vector<Fill> fills_;
   std::vector<Ledger> ledgers_;
   std::vector<Flow> flows_;
-  std::vector<std::int32_t> free_flows_;
-  std::vector<std::int32_t> dirty_;
+  std::vector<std::int32_t> free_flows_, dirty_;
   std::vector<std::int32_t> added_;  // flows added since the last solve
   double removed_floor_ = kUncapped;  // the least rate of a flow removed since the last solve
   bool whole_ = false;                // solve_all: fill whole components

@@ -21,27 +21,37 @@ void MaxMinSolver::include(std::int32_t flow) {
     for (const Incidence& inc : f.links) visit(inc.link);
     return;
   }
-  // visit_tight() of each link, in the form for this hot path: no branch on
-  // whether a link is new to the region (that follows no pattern and waits
-  // on the link's record). Every link is written at the list's end, which
-  // moves past the new ones (one resize a flow), and a new link's counts
-  // start from zero by a mask (pick()). 2% faster than visit_tight() itself
-  // made branch-free and called per link (alternating runs of the churn).
-  const double loaded = f.loaded;
+  // Its links are taken into the region with the other flows' of this wave
+  // (take_pending()): copied here as one fixed block whatever their number,
+  // with its load beside each, since a loop over each flow's 2 to 6 links
+  // mispredicted its end once a flow.
+  append_links(pending_links_, pending_values_, f.links, f.loaded);
+}
+
+// The links of the flows include() took in since the last call, in the order
+// it took them: each written at the end of the region's links, which moves
+// past the new ones, and each counting its flow and load (a new link's counts
+// start from zero by a mask: whether a link is new to the region follows no
+// pattern and waits on the link's record).
+void MaxMinSolver::take_pending() {
+  const std::size_t n = pending_links_.size();
   const std::size_t at = component_links_.size();
-  component_links_.resize(at + f.links.size());
+  component_links_.resize(at + n);
   std::size_t fresh = 0;
-  for (const Incidence& inc : f.links) {
-    Link& link = link_at(inc.link);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int32_t l = pending_links_[i].link;
+    Link& link = link_at(l);
     const bool seen = link.seen == epoch_;
     link.seen = epoch_;
-    component_links_[at + fresh] = inc.link;
+    component_links_[at + fresh] = l;
     fresh += static_cast<std::size_t>(!seen);
-    lazy::Load& k = lazy_.loads[static_cast<std::size_t>(inc.link)];
+    lazy::Load& k = lazy_.loads[static_cast<std::size_t>(l)];
     k.region_on = pick(seen, k.region_on, 0) + 1;
-    k.region_load = pick(seen, k.region_load, 0.0) + loaded;
+    k.region_load = pick(seen, k.region_load, 0.0) + pending_values_[i];
   }
   component_links_.resize(at + fresh);
+  pending_links_.clear();
+  pending_values_.clear();
 }
 
 // visit(), and the link's count of region flows started (when lazy_.counting).
@@ -181,18 +191,31 @@ void MaxMinSolver::account() {
       return;
     }
   }
+  // The loads' changes listed first, each flow's links copied as one fixed
+  // block with its change beside each and kept only if its rate moved (a
+  // loop over each flow's 2 to 6 links mispredicted its end once a flow),
+  // then added in one loop, in the same order as flow by flow.
+  Scratch<Incidence>& links = pending_links_;
+  Scratch<double>& deltas = pending_values_;
+  links.clear();
+  deltas.clear();
   for (std::int32_t id : component_flows_) {
     Flow& f = flow_at(id);
     lazy_.cost += f.links.size();
-    if (f.rate != f.loaded) {
-      add_load(f, f.rate - f.loaded);
-      f.loaded = f.rate;
-    }
+    append_links(links, deltas, f.links, f.rate - f.loaded, f.rate != f.loaded);
+    f.loaded = f.rate;
     if (f.bottleneck != f.held_by) {
       unhold(id);
       if (f.bottleneck >= 0) hold(id, f.bottleneck);
     }
   }
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    lazy::Load& load = lazy_.loads[static_cast<std::size_t>(links[i].link)];
+    load.sum += deltas[i];
+    ++load.updates;
+  }
+  links.clear();
+  deltas.clear();
 }
 
 // The loads and held lists started from every live flow's last rate.

@@ -15,7 +15,7 @@ void MaxMinSolver::freeze(std::int32_t flow, double level, std::int32_t by) {
   f.rate = level;
   f.bottleneck = by;
   --unfrozen_;
-  touch_links(f);
+  touch_links(f.links.begin(), f.links.end());
 }
 
 // Every member of a link that fills frozen at the level, as freeze() does
@@ -36,29 +36,47 @@ void MaxMinSolver::freeze_members(std::int32_t link, double level) {
     n += static_cast<std::size_t>(now);
   }
   unfrozen_ -= n;
-  for (std::size_t i = 0; i < n; ++i) touch_links(flow_at(freezing_[i]));
+  // Their links in one list, each flow's copied as a fixed block whatever its
+  // length (a loop over each flow's 2 to 6 links mispredicted its end once a
+  // flow), then touched in one loop.
+  pending_links_.clear();
+  for (std::size_t i = 0; i < n; ++i) append_links(pending_links_, flow_at(freezing_[i]).links);
+  touch_links(pending_links_.begin(), pending_links_.end());
+  pending_links_.clear();
 }
 
-void MaxMinSolver::touch_links(const Flow& f) {
+void MaxMinSolver::touch_links(const Incidence* first_link, const Incidence* last_link) {
   // Each link listed at the end of touched_ (a lazy one at the end of
   // touched_lazy_), and the list's end moved past the links its round had
   // not touched yet: no branch on which those are, nor on which are lazy.
+  const auto count = static_cast<std::size_t>(last_link - first_link);
   const std::size_t at = touched_.size();
   const std::size_t at_lazy = touched_lazy_.size();
-  touched_.resize(at + f.links.size());
-  touched_lazy_.resize(at_lazy + f.links.size());
+  touched_.resize(at + count);
+  touched_lazy_.resize(at_lazy + count);
   std::size_t fresh = 0;
   std::size_t fresh_lazy = 0;
-  for (const Incidence& inc : f.links) {
-    Fill& k = fill_at(inc.link);
+  for (const Incidence* inc = first_link; inc != last_link; ++inc) {
+    Fill& k = fill_at(inc->link);
     const bool first = k.frozen_now++ == 0;
-    touched_[at + fresh] = inc.link;
-    touched_lazy_[at_lazy + fresh_lazy] = inc.link;
+    touched_[at + fresh] = inc->link;
+    touched_lazy_[at_lazy + fresh_lazy] = inc->link;
     fresh += static_cast<std::size_t>(first & !k.lazy);
     fresh_lazy += static_cast<std::size_t>(first & k.lazy);
   }
   touched_.resize(at + fresh);
   touched_lazy_.resize(at_lazy + fresh_lazy);
+}
+
+// A link's part in the round at `level`: its unfrozen flows freeze if it
+// fills there; one with boundary flows first lets those below leave.
+void MaxMinSolver::take(std::int32_t link, double level) {
+  const Fill& k = fill_at(link);
+  if (k.boundary_at < k.boundary_end) {
+    take_past_boundary(link, level);
+  } else if (k.unfrozen > k.frozen_now && k.share == level) {
+    freeze_members(link, level);
+  }
 }
 
 // Progressive filling over the gathered components (the rounds of the header).

@@ -131,15 +131,20 @@ bool MaxMinSolver::gather_tight(double floor) {
   for (std::int32_t f : forced_) include(f);
   candidates_.clear();
   std::size_t members = 0;
-  for (std::size_t i = 0; i < component_links_.size(); ++i) {
-    const std::int32_t l = component_links_[i];
-    members += link_at(l).members.size();
-    if (lazy_.accounted) {
-      for (auto f = lazy_.loads[static_cast<std::size_t>(l)].held; f >= 0; f = flow_at(f).held_next) {
-        if (flow_at(f).rate >= floor) include(f);
+  // Wave by wave: the links of the flows a wave took in join the region
+  // (take_pending(); none wait unless the gather counts) before the next.
+  take_pending();
+  for (std::size_t i = 0; i < component_links_.size(); take_pending()) {
+    for (; i < component_links_.size(); ++i) {
+      const std::int32_t l = component_links_[i];
+      members += link_at(l).members.size();
+      if (lazy_.accounted) {
+        for (auto f = lazy_.loads[static_cast<std::size_t>(l)].held; f >= 0; f = flow_at(f).held_next) {
+          if (flow_at(f).rate >= floor) include(f);
+        }
+      } else {
+        scan_tight(l, floor);
       }
-    } else {
-      scan_tight(l, floor);
     }
   }
   // Busy links (more than kReplayMembers flows each, on average) would cost

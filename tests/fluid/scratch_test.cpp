@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/core/rng.hpp"
+#include "sim/fluid/incidence_list.hpp"
 #include "sim/fluid/scratch.hpp"
 
 namespace orrery::fluid {
@@ -68,6 +69,45 @@ TEST(ScratchSortFew, KeepsInfinityAndTheLargestFinite) {
   const std::vector<double> expected{1.0, 3.0, big, inf, inf};
   ASSERT_EQ(v.size(), expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(v[i], expected[i]);
+}
+
+TEST(AppendLinks, AppendsAFlowsLinksAndValuesAsALoopWouldWhateverTheirCount) {
+  // append_links() against the plain loop it replaces: routes of 1 to 12
+  // links (the fixed block covers up to IncidenceList::kBlock = 8; longer
+  // ones go link by link), kept or not, after entries already listed, which
+  // must stay as they were.
+  for (std::size_t n = 1; n <= 12; ++n) {
+    for (const bool keep : {true, false}) {
+      IncidenceList on;
+      for (std::size_t i = 0; i < n; ++i) {
+        on.push_back(Incidence{static_cast<std::int32_t>(100 + i), static_cast<std::int32_t>(7 * i)});
+      }
+      Scratch<Incidence> links;
+      Scratch<double> values;
+      links.push_back(Incidence{-1, -2});
+      values.push_back(-0.5);
+      append_links(links, values, on, 2.5, keep);
+      std::vector<Incidence> want{{-1, -2}};
+      std::vector<double> want_values{-0.5};
+      for (const Incidence& inc : on) {
+        if (!keep) break;
+        want.push_back(inc);
+        want_values.push_back(2.5);
+      }
+      ASSERT_EQ(links.size(), want.size()) << "n " << n << " keep " << keep;
+      ASSERT_EQ(values.size(), want.size());
+      for (std::size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(links[i].link, want[i].link) << "n " << n << " at " << i;
+        EXPECT_EQ(links[i].slot, want[i].slot);
+        EXPECT_EQ(values[i], want_values[i]);
+      }
+      Scratch<Incidence> only;  // the overload without values
+      append_links(only, on);
+      append_links(only, on);
+      ASSERT_EQ(only.size(), 2 * n);
+      for (std::size_t i = 0; i < 2 * n; ++i) EXPECT_EQ(only[i].link, on[i % n].link);
+    }
+  }
 }
 
 TEST(ScratchPick, SelectsEitherOperandBitForBit) {
