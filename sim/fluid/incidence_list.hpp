@@ -91,7 +91,7 @@ inline void append_links(Scratch<Incidence>& links, Scratch<double>& values, con
                          double value, bool keep = true) {
   const std::size_t at = links.size();
   const std::size_t n = on.size();
-  if (n > IncidenceList::kBlock) {
+  if (n - 1 >= IncidenceList::kBlock) {  // none (no block to read), or more than a block
     if (!keep) return;
     for (const Incidence& inc : on) {
       links.push_back(inc);
@@ -112,7 +112,7 @@ inline void append_links(Scratch<Incidence>& links, Scratch<double>& values, con
 // The same without values.
 inline void append_links(Scratch<Incidence>& links, const IncidenceList& on) {
   const std::size_t at = links.size();
-  if (on.size() > IncidenceList::kBlock) {
+  if (on.size() - 1 >= IncidenceList::kBlock) {  // as above
     for (const Incidence& inc : on) links.push_back(inc);
     return;
   }

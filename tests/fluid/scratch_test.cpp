@@ -72,11 +72,11 @@ TEST(ScratchSortFew, KeepsInfinityAndTheLargestFinite) {
 }
 
 TEST(AppendLinks, AppendsAFlowsLinksAndValuesAsALoopWouldWhateverTheirCount) {
-  // append_links() against the plain loop it replaces: routes of 1 to 12
+  // append_links() against the plain loop it replaces: routes of 0 to 12
   // links (the fixed block covers up to IncidenceList::kBlock = 8; longer
   // ones go link by link), kept or not, after entries already listed, which
   // must stay as they were.
-  for (std::size_t n = 1; n <= 12; ++n) {
+  for (std::size_t n = 0; n <= 12; ++n) {  // 0: a list that never held any, whose block is not there
     for (const bool keep : {true, false}) {
       IncidenceList on;
       for (std::size_t i = 0; i < n; ++i) {
