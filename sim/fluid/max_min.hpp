@@ -274,8 +274,8 @@ class MaxMinSolver {
   [[nodiscard]] bool gather_tight(double floor);  // false: its links are too busy to be worth it
   void include(std::int32_t flow);
   void take_pending();  // the links of the flows include() took in, into the region
-  Scratch<Incidence> pending_links_;  // flows' links in one list (append_links()), a value beside each
-  Scratch<double> pending_values_;    // (include()'s with its load, account()'s, freeze_members()'s)
+  Scratch<Incidence> flow_links_;  // flows' links in one list (append_links()), a value beside each
+  Scratch<double> flow_values_;    // (include()'s with its load, account()'s, freeze_members()'s)
   void visit_tight(std::int32_t link);
   void scan_tight(std::int32_t link, double floor);
   void boundary_from_candidates();

@@ -25,7 +25,7 @@ void MaxMinSolver::include(std::int32_t flow) {
   // (take_pending()): copied here as one fixed block whatever their number,
   // with its load beside each, since a loop over each flow's 2 to 6 links
   // mispredicted its end once a flow.
-  append_links(pending_links_, pending_values_, f.links, f.loaded);
+  append_links(flow_links_, flow_values_, f.links, f.loaded);
 }
 
 // The links of the flows include() took in since the last call, in the order
@@ -34,12 +34,12 @@ void MaxMinSolver::include(std::int32_t flow) {
 // start from zero by a mask: whether a link is new to the region follows no
 // pattern and waits on the link's record).
 void MaxMinSolver::take_pending() {
-  const std::size_t n = pending_links_.size();
+  const std::size_t n = flow_links_.size();
   const std::size_t at = component_links_.size();
   component_links_.resize(at + n);
   std::size_t fresh = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::int32_t l = pending_links_[i].link;
+    const std::int32_t l = flow_links_[i].link;
     Link& link = link_at(l);
     const bool seen = link.seen == epoch_;
     link.seen = epoch_;
@@ -47,11 +47,11 @@ void MaxMinSolver::take_pending() {
     fresh += static_cast<std::size_t>(!seen);
     lazy::Load& k = lazy_.loads[static_cast<std::size_t>(l)];
     k.region_on = pick(seen, k.region_on, 0) + 1;
-    k.region_load = pick(seen, k.region_load, 0.0) + pending_values_[i];
+    k.region_load = pick(seen, k.region_load, 0.0) + flow_values_[i];
   }
   component_links_.resize(at + fresh);
-  pending_links_.clear();
-  pending_values_.clear();
+  flow_links_.clear();
+  flow_values_.clear();
 }
 
 // visit(), and the link's count of region flows started (when lazy_.counting).
@@ -195,8 +195,8 @@ void MaxMinSolver::account() {
   // block with its change beside each and kept only if its rate moved (a
   // loop over each flow's 2 to 6 links mispredicted its end once a flow),
   // then added in one loop, in the same order as flow by flow.
-  Scratch<Incidence>& links = pending_links_;
-  Scratch<double>& deltas = pending_values_;
+  Scratch<Incidence>& links = flow_links_;
+  Scratch<double>& deltas = flow_values_;
   links.clear();
   deltas.clear();
   for (std::int32_t id : component_flows_) {
@@ -209,11 +209,8 @@ void MaxMinSolver::account() {
       if (f.bottleneck >= 0) hold(id, f.bottleneck);
     }
   }
-  for (std::size_t i = 0; i < links.size(); ++i) {
-    lazy::Load& load = lazy_.loads[static_cast<std::size_t>(links[i].link)];
-    load.sum += deltas[i];
-    ++load.updates;
-  }
+  for (std::size_t i = 0; i < links.size(); ++i)
+    lazy_.loads[static_cast<std::size_t>(links[i].link)].add(deltas[i]);
   links.clear();
   deltas.clear();
 }
@@ -241,11 +238,7 @@ void MaxMinSolver::fail_lazy() {
 
 // `delta` more of the flow's rate in each of its links' loads.
 void MaxMinSolver::add_load(const Flow& f, double delta) {
-  for (const Incidence& inc : f.links) {
-    lazy::Load& load = lazy_.loads[static_cast<std::size_t>(inc.link)];
-    load.sum += delta;
-    ++load.updates;
-  }
+  for (const Incidence& inc : f.links) lazy_.loads[static_cast<std::size_t>(inc.link)].add(delta);
 }
 
 void MaxMinSolver::hold(std::int32_t flow, std::int32_t link) {

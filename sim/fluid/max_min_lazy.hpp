@@ -50,6 +50,10 @@
 namespace orrery::fluid::lazy {
 
 struct Load {  // a link's
+  void add(double delta) {  // a member's rate moved by `delta`
+    sum += delta;
+    ++updates;
+  }
   double sum = 0;
   std::uint32_t updates = 0;  // since the sum was last taken from the members
   std::int32_t held = -1;     // the first flow it froze (the flows it froze: a list through Flow::held_next)

@@ -39,10 +39,10 @@ void MaxMinSolver::freeze_members(std::int32_t link, double level) {
   // Their links in one list, each flow's copied as a fixed block whatever its
   // length (a loop over each flow's 2 to 6 links mispredicted its end once a
   // flow), then touched in one loop.
-  pending_links_.clear();
-  for (std::size_t i = 0; i < n; ++i) append_links(pending_links_, flow_at(freezing_[i]).links);
-  touch_links(pending_links_.begin(), pending_links_.end());
-  pending_links_.clear();
+  flow_links_.clear();
+  for (std::size_t i = 0; i < n; ++i) append_links(flow_links_, flow_at(freezing_[i]).links);
+  touch_links(flow_links_.begin(), flow_links_.end());
+  flow_links_.clear();
 }
 
 void MaxMinSolver::touch_links(const Incidence* first_link, const Incidence* last_link) {
